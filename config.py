@@ -1,0 +1,85 @@
+"""Settings from the environment (and .env via python-dotenv). Secrets are SecretStr: they
+print as '**********' and never reach a log line."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from dotenv import load_dotenv
+from pydantic import BaseModel, SecretStr
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def _csv(name: str, default: str) -> list[str]:
+    return [part.strip() for part in _env(name, default).split(",") if part.strip()]
+
+
+class TemporalSettings(BaseModel):
+    address: str
+    namespace: str
+    task_queue: str
+
+
+class AmazonSettings(BaseModel):
+    seller_id: str  # the channel account
+    endpoint: str
+    lwa_endpoint: str
+    client_id: str
+    client_secret: SecretStr
+    refresh_token: SecretStr
+    marketplace_ids: list[str]
+    orders_reader: str  # "v2026" (default) or "v0" (fallback)
+    rate_scale: float  # multiplies Amazon's usage-plan rates; 1.0 in production
+
+
+class GxoSettings(BaseModel):
+    base_url: str
+    api_key: SecretStr
+    webhook_secret: SecretStr
+    facilities: list[str]
+
+
+class Settings(BaseModel):
+    temporal: TemporalSettings
+    database_url: str
+    amazon: AmazonSettings
+    gxo: GxoSettings
+    poll_interval_seconds: float
+    chase_lead_hours: float
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Read once per process; tests build Settings directly instead."""
+    load_dotenv()
+    return Settings(
+        temporal=TemporalSettings(
+            address=_env("TEMPORAL_ADDRESS", "localhost:7233"),
+            namespace=_env("TEMPORAL_NAMESPACE", "default"),
+            task_queue=_env("TEMPORAL_TASK_QUEUE", "consign"),
+        ),
+        database_url=_env("DATABASE_URL", "sqlite:///var/consign.db"),
+        amazon=AmazonSettings(
+            seller_id=_env("AMAZON_SELLER_ID", "A1SANDBOXSELLER"),
+            endpoint=_env("AMAZON_SPAPI_ENDPOINT", "http://127.0.0.1:8701"),
+            lwa_endpoint=_env("AMAZON_LWA_ENDPOINT", "http://127.0.0.1:8701/auth/o2/token"),
+            client_id=_env("AMAZON_LWA_CLIENT_ID", "amzn1.application-oa2-client.sandbox"),
+            client_secret=SecretStr(_env("AMAZON_LWA_CLIENT_SECRET", "sandbox-secret")),
+            refresh_token=SecretStr(_env("AMAZON_REFRESH_TOKEN", "Atzr|sandbox-refresh-token")),
+            marketplace_ids=_csv("AMAZON_MARKETPLACE_IDS", "A1F83G8C2ARO7P"),
+            orders_reader=_env("AMAZON_ORDERS_READER", "v2026"),
+            rate_scale=float(_env("AMAZON_RATE_SCALE", "1.0")),
+        ),
+        gxo=GxoSettings(
+            base_url=_env("GXO_BASE_URL", "http://127.0.0.1:8702"),
+            api_key=SecretStr(_env("GXO_API_KEY", "sandbox-gxo-key")),
+            webhook_secret=SecretStr(_env("GXO_WEBHOOK_SECRET", "sandbox-webhook-secret")),
+            facilities=_csv("GXO_FACILITIES", "GXO-UK-DAV,GXO-DE-KOB"),
+        ),
+        poll_interval_seconds=float(_env("CONSIGN_POLL_INTERVAL_SECONDS", "60")),
+        chase_lead_hours=float(_env("CONSIGN_CHASE_LEAD_HOURS", "6")),
+    )

@@ -1,0 +1,62 @@
+"""Mapping records (mastered in the consign store) and the pure lookups over them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pydantic import BaseModel, Field
+
+from domain.order import Channel
+
+
+class SkuMapping(BaseModel):
+    """Channel SKU -> GXO item code, with the customs data international orders need."""
+
+    channel: Channel
+    sku: str
+    item_code: str
+    hs_code: str | None = None
+    country_of_origin: str | None = Field(default=None, min_length=2, max_length=2)
+    customs_description: str | None = None
+    customs_value: Decimal | None = None
+    customs_currency: str | None = Field(default=None, min_length=3, max_length=3)
+
+
+class FacilityRule(BaseModel):
+    """Routes an order to a GXO Facility ID. Empty criteria match anything; the most specific
+    matching rule wins (SKU beats destination beats marketplace), then the lowest priority."""
+
+    facility_id: str
+    channel: Channel | None = None
+    marketplace_id: str | None = None
+    destination_country: str | None = None
+    sku: str | None = None
+    priority: int = 100
+    domestic_countries: str = ""  # space separated ISO codes the facility ships without customs
+
+
+class CarrierServiceMapping(BaseModel):
+    """Channel shipping service (Amazon ShipServiceLevel, Centra shipping option) -> GXO code."""
+
+    channel: Channel
+    ship_service_level: str
+    carrier_service_code: str
+
+
+class CarrierCodeMapping(BaseModel):
+    """GXO carrier service code -> what the channel's ship-confirm expects."""
+
+    channel: Channel
+    carrier_service_code: str
+    carrier_code: str  # Amazon carrierCode (from Amazon's list) or "Other"
+    carrier_name: str | None = None  # required by Amazon when carrier_code is "Other"
+    shipping_method: str | None = None
+
+
+class MappingSet(BaseModel):
+    """Everything needed to plan one order: loaded from the store by an activity."""
+
+    skus: list[SkuMapping] = Field(default_factory=list)
+    facility_rules: list[FacilityRule] = Field(default_factory=list)
+    carrier_services: list[CarrierServiceMapping] = Field(default_factory=list)
+    carrier_codes: list[CarrierCodeMapping] = Field(default_factory=list)

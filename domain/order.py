@@ -1,0 +1,121 @@
+"""The channel-neutral order: what every channel reader normalises into.
+
+Addresses, names, emails and phones live only in `ShipTo`; nothing here is ever logged
+or put into search attributes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class Channel(StrEnum):
+    AMAZON = "amazon"
+    CENTRA = "centra"
+
+
+class FulfilledBy(StrEnum):
+    """Who ships the order. Only MERCHANT orders ever reach the warehouse."""
+
+    MERCHANT = "MERCHANT"
+    CHANNEL = "CHANNEL"  # Amazon AFN / FBA
+
+
+class ChannelOrderStatus(StrEnum):
+    """Channel status, normalised.
+
+    PENDING: not yet eligible (Amazon Pending, Centra PENDING / on hold / awaiting payment).
+    READY: eligible for the warehouse (Amazon Unshipped, Centra CONFIRMED and clear).
+    """
+
+    PENDING = "PENDING"
+    READY = "READY"
+    PARTIALLY_SHIPPED = "PARTIALLY_SHIPPED"
+    SHIPPED = "SHIPPED"
+    CANCELLED = "CANCELLED"
+
+
+class Money(BaseModel):
+    amount: Decimal
+    currency: str = Field(min_length=3, max_length=3)
+
+
+class ShipTo(BaseModel):
+    """Personal data: never log it, never put it in a search attribute."""
+
+    name: str
+    line1: str
+    line2: str | None = None
+    line3: str | None = None
+    city: str
+    state_or_region: str | None = None
+    postal_code: str | None = None
+    country_code: str = Field(min_length=2, max_length=2)
+    phone: str | None = None
+    company: str | None = None
+
+
+class OrderRef(BaseModel):
+    """The identity of an order across every system: the channel order id, never an email."""
+
+    channel: Channel
+    account: str
+    order_id: str
+
+    @property
+    def workflow_id(self) -> str:
+        return f"order:{self.channel.value}:{self.account}:{self.order_id}"
+
+    def __str__(self) -> str:
+        return self.workflow_id
+
+
+class OrderLine(BaseModel):
+    line_id: str  # Amazon orderItemId, Centra line id: echoed back on ship-confirms
+    sku: str  # the channel's SKU (Amazon SellerSKU)
+    quantity: int = Field(ge=0)
+    quantity_shipped: int = Field(default=0, ge=0)
+    quantity_cancelled: int = Field(default=0, ge=0)
+    unit_price: Money | None = None
+    title: str | None = None
+
+
+class ChannelOrder(BaseModel):
+    ref: OrderRef
+    status: ChannelOrderStatus
+    fulfilled_by: FulfilledBy
+    marketplace_id: str | None = None
+    ship_service_level: str | None = None  # e.g. Amazon "Std UK Dom_1", Centra shipping option
+    is_prime: bool = False
+    is_business: bool = False
+    buyer_cancel_requested: bool = False
+    created_at: datetime
+    last_updated_at: datetime
+    ship_by: datetime | None = None  # Amazon LatestShipDate / shipByWindow.latestDateTime
+    deliver_by: datetime | None = None
+    ship_to: ShipTo | None = None
+    currency: str | None = None
+    lines: list[OrderLine] = Field(default_factory=list)
+
+    @property
+    def destination_country(self) -> str | None:
+        return self.ship_to.country_code if self.ship_to else None
+
+
+class OrderChange(BaseModel):
+    """A lightweight notice that an order changed, as intake sees it (no personal data)."""
+
+    ref: OrderRef
+    status: ChannelOrderStatus
+    fulfilled_by: FulfilledBy
+    last_updated_at: datetime
+    buyer_cancel_requested: bool = False
+
+
+def is_merchant_fulfilled(fulfilled_by: FulfilledBy) -> bool:
+    """The MFN filter: an AFN (fulfilled-by-channel) order never reaches the warehouse."""
+    return fulfilled_by is FulfilledBy.MERCHANT

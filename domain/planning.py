@@ -1,0 +1,98 @@
+"""Turns a channel order into the warehouse order GXO will ship: the fulfilment plan."""
+
+from __future__ import annotations
+
+from domain.exceptions import ConsignError, ExceptionKind
+from domain.mapping import CarrierCodeMapping, MappingSet, SkuMapping
+from domain.order import Channel, ChannelOrder
+from domain.routing import is_international, route_facility
+from domain.warehouse import CustomsInfo, WarehouseOrder, WarehouseOrderLine
+
+
+def _customs(mapping: SkuMapping) -> CustomsInfo:
+    if not (
+        mapping.hs_code
+        and mapping.country_of_origin
+        and mapping.customs_description
+        and mapping.customs_value is not None
+        and mapping.customs_currency
+    ):
+        raise ConsignError(
+            ExceptionKind.MISSING_CUSTOMS_DATA,
+            f"SKU {mapping.sku} ships internationally but its mapping lacks HS code, "
+            "country of origin, customs description or value",
+        )
+    return CustomsInfo(
+        hs_code=mapping.hs_code,
+        country_of_origin=mapping.country_of_origin,
+        description=mapping.customs_description,
+        unit_value=mapping.customs_value,
+        currency=mapping.customs_currency,
+    )
+
+
+def plan_warehouse_order(order: ChannelOrder, mappings: MappingSet) -> WarehouseOrder:
+    """Map SKUs, route the facility, pick the carrier service; raise ConsignError with the
+    ExceptionKind a person must fix when any mapping is missing."""
+    if order.ship_to is None:
+        raise ConsignError(ExceptionKind.MISSING_ADDRESS, "the order has no shipping address")
+    channel = order.ref.channel
+    by_sku = {m.sku: m for m in mappings.skus if m.channel == channel}
+    open_lines = [line for line in order.lines if line.quantity - line.quantity_cancelled > 0]
+    unmapped = sorted({line.sku for line in open_lines if line.sku not in by_sku})
+    if unmapped:
+        raise ConsignError(
+            ExceptionKind.UNMAPPED_SKU, f"no GXO item code for SKU(s): {', '.join(unmapped)}"
+        )
+    facility = route_facility(order, mappings.facility_rules)
+    international = is_international(order, facility)
+    service = next(
+        (
+            s.carrier_service_code
+            for s in mappings.carrier_services
+            if s.channel == channel and s.ship_service_level == order.ship_service_level
+        ),
+        None,
+    )
+    if service is None:
+        raise ConsignError(
+            ExceptionKind.UNMAPPED_CARRIER,
+            f"no GXO carrier service for {channel.value} shipping service "
+            f"{order.ship_service_level!r}",
+        )
+    lines = [
+        WarehouseOrderLine(
+            line_number=number,
+            item_code=by_sku[line.sku].item_code,
+            quantity=line.quantity - line.quantity_cancelled,
+            channel_line_id=line.line_id,
+            customs=_customs(by_sku[line.sku]) if international else None,
+        )
+        for number, line in enumerate(open_lines, start=1)
+    ]
+    if not lines:
+        raise ConsignError(ExceptionKind.UNKNOWN_ORDER_LINE, "the order has no open lines")
+    return WarehouseOrder(
+        facility_id=facility.facility_id,
+        reference=order.ref.order_id,
+        channel=channel,
+        account=order.ref.account,
+        carrier_service_code=service,
+        ship_to=order.ship_to,
+        ship_by=order.ship_by,
+        is_international=international,
+        lines=lines,
+    )
+
+
+def carrier_for_confirm(
+    channel: Channel, carrier_service_code: str, mappings: list[CarrierCodeMapping]
+) -> CarrierCodeMapping:
+    """GXO carrier service code -> the channel's carrier code and shipping method."""
+    for mapping in mappings:
+        if mapping.channel == channel and mapping.carrier_service_code == carrier_service_code:
+            return mapping
+    raise ConsignError(
+        ExceptionKind.UNMAPPED_CARRIER,
+        f"GXO carrier service {carrier_service_code!r} has no {channel.value} carrier code",
+    )
