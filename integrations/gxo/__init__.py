@@ -1,0 +1,1 @@
+"""GXO warehouse port and its transports (docs/gxo-interface.md is the contract)."""

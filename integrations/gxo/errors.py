@@ -1,0 +1,45 @@
+"""Typed warehouse errors: activities decide retry vs exception from `.transient` alone."""
+
+from __future__ import annotations
+
+from domain.warehouse import Rejection
+
+
+class WarehouseError(Exception):
+    """Base of every warehouse transport error; `transient` says whether a retry can help."""
+
+    transient: bool = False
+
+
+class WarehouseRejected(WarehouseError):
+    """GXO refused the order for a business reason (422 or a REJECTED event): a person must act."""
+
+    transient = False
+
+    def __init__(self, rejection: Rejection) -> None:
+        line = f" (line {rejection.line_number})" if rejection.line_number is not None else ""
+        super().__init__(f"{rejection.code.value}{line}: {rejection.message}")
+        self.rejection = rejection
+
+
+class WarehouseUnavailable(WarehouseError):
+    """5xx, 429, timeouts and connection failures: the same request may succeed later."""
+
+    transient = True
+
+    def __init__(
+        self, message: str, status: int | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class WarehouseRequestError(WarehouseError):
+    """A 4xx other than 422/429 (bad credentials, malformed request, contract drift): permanent."""
+
+    transient = False
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status

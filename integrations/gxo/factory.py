@@ -1,0 +1,17 @@
+"""Chooses the warehouse transport from settings, so activities never name a transport."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from config import GxoSettings
+from integrations.gxo.port import WarehousePort
+from integrations.gxo.rest import RestWarehouse
+
+
+def build_warehouse(settings: GxoSettings) -> WarehousePort:
+    """An http(s) base URL selects the REST/JSON transport, the only one implemented so far."""
+    scheme = urlparse(settings.base_url).scheme
+    if scheme not in ("http", "https"):
+        raise ValueError(f"unsupported GXO transport scheme {scheme!r} (expected http or https)")
+    return RestWarehouse(settings.base_url, settings.api_key)

@@ -1,0 +1,33 @@
+"""The warehouse port: one interface, swappable transports (REST/JSON today, X12 EDI later)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from domain.warehouse import (
+    CancelOutcome,
+    EventPage,
+    InjectionResult,
+    WarehouseOrder,
+    WarehouseOrderState,
+)
+
+
+class WarehousePort(Protocol):
+    """What consign needs from a 3PL. Every method raises only integrations.gxo.errors types."""
+
+    async def inject(self, order: WarehouseOrder) -> InjectionResult:
+        """Send a 940; idempotent on (facility, reference): a re-send returns duplicate=True."""
+        ...
+
+    async def cancel(self, facility_id: str, reference: str) -> CancelOutcome:
+        """Stop an order before it is picked; TOO_LATE once anything was picked."""
+        ...
+
+    async def get_order(self, facility_id: str, reference: str) -> WarehouseOrderState | None:
+        """The warehouse's current view of an order, or None when it does not know it."""
+        ...
+
+    async def events_since(self, facility_id: str, cursor: int, limit: int) -> EventPage:
+        """Events with sequence > cursor, at most `limit`; may repeat or reorder events."""
+        ...

@@ -1,0 +1,171 @@
+"""REST/JSON transport of the warehouse port (docs/gxo-interface.md, section "REST API")."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from pydantic import SecretStr, ValidationError
+
+from domain.warehouse import (
+    CancelOutcome,
+    EventPage,
+    InjectionResult,
+    Rejection,
+    WarehouseOrder,
+    WarehouseOrderState,
+)
+from integrations.gxo.errors import (
+    WarehouseRejected,
+    WarehouseRequestError,
+    WarehouseUnavailable,
+)
+
+DEFAULT_TIMEOUT_SECONDS = 15.0
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _error(response: httpx.Response) -> dict[str, Any]:
+    """The `error` object of a GXO error body, or {} when the body is not one (proxy pages)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    error = body.get("error") if isinstance(body, dict) else None
+    return error if isinstance(error, dict) else {}
+
+
+def _rejection(response: httpx.Response) -> Rejection | None:
+    """The business rejection carried by a 422, if the body has a valid one."""
+    try:
+        return Rejection.model_validate(_error(response).get("rejection"))
+    except ValidationError:
+        return None
+
+
+def _describe(response: httpx.Response, operation: str) -> str:
+    error = _error(response)
+    reason = error.get("reason", "UNKNOWN")
+    message = error.get("message", "")
+    return f"GXO {operation}: HTTP {response.status_code} {reason} {message}".rstrip()
+
+
+class RestWarehouse:
+    """The warehouse port over HTTPS with an API key. Pass `http` to share a client (tests
+    pass one bound to the sandbox's ASGI app); otherwise one is created and owned here."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | SecretStr,
+        http: httpx.AsyncClient | None = None,
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    ) -> None:
+        self._base_url = base_url.rstrip("/")
+        key = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
+        self._headers = {"Authorization": f"Bearer {key}", "Accept": "application/json"}
+        self._owns_http = http is None
+        self._http = http or httpx.AsyncClient(timeout=timeout)
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> RestWarehouse:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        operation: str,
+        json: Any = None,
+        params: dict[str, int] | None = None,
+    ) -> httpx.Response:
+        """One request; transport failures, 5xx and 429 become WarehouseUnavailable."""
+        try:
+            response = await self._http.request(
+                method, self._base_url + path, json=json, params=params, headers=self._headers
+            )
+        except httpx.TimeoutException as exc:
+            raise WarehouseUnavailable(
+                f"GXO {operation}: timed out ({type(exc).__name__})"
+            ) from exc
+        except httpx.TransportError as exc:
+            raise WarehouseUnavailable(f"GXO {operation}: {type(exc).__name__}") from exc
+        if response.status_code == 429 or response.status_code >= 500:
+            raise WarehouseUnavailable(
+                _describe(response, operation), response.status_code, _retry_after(response)
+            )
+        return response
+
+    @staticmethod
+    def _parse(model: type[Any], response: httpx.Response, operation: str) -> Any:
+        try:
+            return model.model_validate(response.json())
+        except (ValueError, ValidationError) as exc:
+            raise WarehouseRequestError(
+                f"GXO {operation}: response does not match the contract", response.status_code
+            ) from exc
+
+    async def inject(self, order: WarehouseOrder) -> InjectionResult:
+        response = await self._send(
+            "POST", "/v1/orders", "inject", json=order.model_dump(mode="json")
+        )
+        if response.status_code in (200, 201):
+            result: InjectionResult = self._parse(InjectionResult, response, "inject")
+            return result
+        if response.status_code == 422:
+            rejection = _rejection(response)
+            if rejection is not None:
+                raise WarehouseRejected(rejection)
+        raise WarehouseRequestError(_describe(response, "inject"), response.status_code)
+
+    async def cancel(self, facility_id: str, reference: str) -> CancelOutcome:
+        path = f"/v1/facilities/{quote(facility_id, safe='')}/orders/{quote(reference, safe='')}"
+        response = await self._send("POST", path + "/cancel", "cancel")
+        if response.status_code in (200, 404, 409):
+            try:
+                body = response.json()
+                if isinstance(body, dict) and "outcome" in body:
+                    return CancelOutcome(body["outcome"])
+            except ValueError:
+                pass
+        raise WarehouseRequestError(_describe(response, "cancel"), response.status_code)
+
+    async def get_order(self, facility_id: str, reference: str) -> WarehouseOrderState | None:
+        path = f"/v1/facilities/{quote(facility_id, safe='')}/orders/{quote(reference, safe='')}"
+        response = await self._send("GET", path, "get_order")
+        if response.status_code == 200:
+            state: WarehouseOrderState = self._parse(WarehouseOrderState, response, "get_order")
+            return state
+        if response.status_code == 404 and _error(response).get("reason") == "ORDER_NOT_FOUND":
+            return None
+        raise WarehouseRequestError(_describe(response, "get_order"), response.status_code)
+
+    async def events_since(self, facility_id: str, cursor: int, limit: int) -> EventPage:
+        path = f"/v1/facilities/{quote(facility_id, safe='')}/events"
+        response = await self._send(
+            "GET", path, "events", params={"cursor": cursor, "limit": limit}
+        )
+        if response.status_code == 200:
+            page: EventPage = self._parse(EventPage, response, "events")
+            return page
+        raise WarehouseRequestError(_describe(response, "events"), response.status_code)
