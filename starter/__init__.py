@@ -1,0 +1,1 @@
+"""The `consign` command line: local dev stack, demo, order queries and signals, mappings."""

