@@ -1,0 +1,1 @@
+"""The consign store: mappings, the audit trail and unmatched warehouse events (SQLModel)."""

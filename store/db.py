@@ -1,0 +1,111 @@
+"""Engines and sessions. One engine per process, a short session per repository call, so the
+sync repository functions are safe to run from several threads (asyncio.to_thread)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session, SQLModel, create_engine
+
+from store.tables import STORE_TABLES
+
+DEFAULT_DATABASE_URL = "sqlite:///var/consign.db"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+_SQLITE_BEGIN_OPTION = "consign_sqlite_begin"
+_INIT_LOCK_KEY = 0x636F6E7369676E  # "consign": serialises init_db across PostgreSQL workers
+
+
+def normalise_url(url: str) -> str:
+    """Route bare PostgreSQL URLs (as Heroku-style DATABASE_URLs are written) to psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def create_engine_from_url(url: str = DEFAULT_DATABASE_URL) -> Engine:
+    """The process-wide engine for DATABASE_URL: SQLite (default) or PostgreSQL."""
+    sa_url = make_url(normalise_url(url))
+    if sa_url.get_backend_name() == "sqlite":
+        return _sqlite_engine(sa_url)
+    return create_engine(sa_url, pool_pre_ping=True)
+
+
+def _sqlite_engine(sa_url: URL) -> Engine:
+    database = sa_url.database or ""
+    in_memory = database in ("", ":memory:") or sa_url.query.get("mode") == "memory"
+    kwargs: dict[str, Any] = {
+        "connect_args": {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    }
+    if in_memory:
+        # One shared connection, or every pooled connection would see its own empty database.
+        kwargs["poolclass"] = StaticPool
+    else:
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(sa_url, **kwargs)
+    event.listen(engine, "connect", _on_sqlite_connect)
+    event.listen(engine, "begin", _on_sqlite_begin)
+    return engine
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Take transaction control away from pysqlite so writers can BEGIN IMMEDIATE (see below).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
+def _on_sqlite_begin(connection: Connection) -> None:
+    # A deferred transaction that reads and then writes cannot wait for the lock (SQLITE_BUSY
+    # at once, busy_timeout ignored); IMMEDIATE takes the write lock up front and waits.
+    mode = connection.get_execution_options().get(_SQLITE_BEGIN_OPTION, "DEFERRED")
+    if mode not in ("DEFERRED", "IMMEDIATE"):
+        raise ValueError(f"unknown SQLite BEGIN mode {mode!r}")
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _writer(engine: Engine) -> Engine:
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(**{_SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+    return engine
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    """A short read-only unit of work; objects stay usable after it closes."""
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+@contextmanager
+def write_session(engine: Engine) -> Iterator[Session]:
+    """One transaction: commits on success, rolls back everything on any exception."""
+    with Session(_writer(engine), expire_on_commit=False) as session, session.begin():
+        yield session
+
+
+def init_db(engine: Engine) -> None:
+    """Create the store's tables if missing; safe to call from every worker at start-up."""
+    with _writer(engine).begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_INIT_LOCK_KEY})")
+        SQLModel.metadata.create_all(connection, tables=STORE_TABLES)
+
+
+def open_store(url: str = DEFAULT_DATABASE_URL) -> Engine:
+    """Engine plus tables: what a worker or the CLI calls once at start-up."""
+    engine = create_engine_from_url(url)
+    init_db(engine)
+    return engine

@@ -1,0 +1,121 @@
+"""The store's tables. Mapping tables mirror domain/mapping.py field for field, so conversion is
+a plain model_dump; enums are stored as text so adding a value needs no schema change."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import Column, Table, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from store.types import ExactDecimal, UtcDateTime
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SkuMappingRow(SQLModel, table=True):
+    __tablename__ = "sku_mapping"
+
+    channel: str = Field(primary_key=True)
+    sku: str = Field(primary_key=True)
+    item_code: str
+    hs_code: str | None = None
+    country_of_origin: str | None = None
+    customs_description: str | None = None
+    customs_value: Decimal | None = Field(default=None, sa_type=ExactDecimal)
+    customs_currency: str | None = None
+
+
+class FacilityRuleRow(SQLModel, table=True):
+    """No natural key: rules are replaced as a set."""
+
+    __tablename__ = "facility_rule"
+
+    id: int | None = Field(default=None, primary_key=True)
+    facility_id: str
+    channel: str | None = Field(default=None, index=True)
+    marketplace_id: str | None = None
+    destination_country: str | None = None
+    sku: str | None = None
+    priority: int = 100
+    domestic_countries: str = ""
+
+
+class CarrierServiceRow(SQLModel, table=True):
+    __tablename__ = "carrier_service_mapping"
+
+    channel: str = Field(primary_key=True)
+    ship_service_level: str = Field(primary_key=True)
+    carrier_service_code: str
+
+
+class CarrierCodeRow(SQLModel, table=True):
+    __tablename__ = "carrier_code_mapping"
+
+    channel: str = Field(primary_key=True)
+    carrier_service_code: str = Field(primary_key=True)
+    carrier_code: str
+    carrier_name: str | None = None
+    shipping_method: str | None = None
+
+
+class AuditOutcome(StrEnum):
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"  # the other side already had it: an idempotent replay
+    REJECTED = "rejected"  # a business rejection a person must look at
+    ERROR = "error"  # a technical failure (Temporal will usually retry)
+
+
+class AuditRecord(SQLModel):
+    """One call to an external system, as the audit trail keeps it. Validated on construction.
+    `detail` is short and never holds personal data (no names, addresses, emails, phones)."""
+
+    at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime, index=True)
+    system: str = Field(min_length=1, max_length=32, index=True)  # "amazon", "centra", "gxo"
+    operation: str = Field(min_length=1, max_length=64)  # "inject", "confirmShipment", "cancel"
+    channel: str = Field(max_length=16)
+    account: str = Field(max_length=128)
+    order_id: str = Field(min_length=1, max_length=128, index=True)
+    idempotency_key: str | None = Field(default=None, max_length=256)  # packageReferenceId, ...
+    outcome: AuditOutcome = Field(sa_type=Text)
+    detail: str = Field(default="", max_length=500)
+
+
+class AuditEntry(AuditRecord, table=True):
+    """Append-only: the store never updates or deletes an audit entry."""
+
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class UnmatchedEvent(SQLModel, table=True):
+    """A warehouse event whose order reference is unknown: kept verbatim until someone acts."""
+
+    __tablename__ = "unmatched_event"
+    __table_args__ = (UniqueConstraint("event_id", name="uq_unmatched_event_event_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str
+    facility_id: str = Field(index=True)
+    reference: str
+    raw_json: str = Field(sa_column=Column(Text, nullable=False))
+    received_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+    resolved: bool = Field(default=False, index=True)
+
+
+STORE_TABLES: list[Table] = [
+    SQLModel.metadata.tables[name]
+    for name in (
+        "sku_mapping",
+        "facility_rule",
+        "carrier_service_mapping",
+        "carrier_code_mapping",
+        "audit_entry",
+        "unmatched_event",
+    )
+]
