@@ -1,0 +1,65 @@
+"""Turns an HTTP outcome into the typed errors of errors.py. Shared by the SP-API client and the
+LWA token exchange so both classify 429, 5xx and transport failures the same way."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from integrations.amazon.errors import AmazonThrottled, AmazonUnavailable
+
+
+def _float_header(response: httpx.Response, name: str) -> float | None:
+    raw = response.headers.get(name)
+    if raw is None:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    return value if value >= 0 else None
+
+
+def throttled(operation: str, response: httpx.Response) -> AmazonThrottled:
+    """Retry-After wins; otherwise one request's worth of time at the advertised rate."""
+    rate = _float_header(response, "x-amzn-RateLimit-Limit")
+    retry_after = _float_header(response, "Retry-After")
+    if retry_after is None and rate:
+        retry_after = 1.0 / rate
+    return AmazonThrottled(operation, retry_after=retry_after, rate_limit=rate)
+
+
+def transport_failure(operation: str, error: httpx.TransportError) -> AmazonUnavailable:
+    """Timeouts and connection errors name their class only: the URL may carry query values."""
+    kind = "timed out" if isinstance(error, httpx.TimeoutException) else "connection failed"
+    return AmazonUnavailable(operation, f"{kind} ({type(error).__name__})")
+
+
+def server_error(operation: str, response: httpx.Response) -> AmazonUnavailable:
+    status = response.status_code
+    return AmazonUnavailable(operation, f"Amazon is unavailable (HTTP {status})", status=status)
+
+
+def json_body(response: httpx.Response) -> Any:
+    """The body as JSON, or None when it is empty or not JSON (error pages, 204)."""
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def first_error(body: Any) -> tuple[str | None, str]:
+    """Amazon's first errors[] entry as (code, message), tolerant of odd bodies."""
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        entry = errors[0]
+        message = str(entry.get("message") or "no message")
+        details = entry.get("details")
+        if details:
+            message = f"{message} ({details})"
+        code = entry.get("code")
+        return (str(code) if code is not None else None), message
+    return None, "no error details in the response"
