@@ -1,0 +1,1 @@
+"""The GXO warehouse simulator: stock, batch cycles, short picks, parcels, rejections, events."""

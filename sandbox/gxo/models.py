@@ -1,0 +1,104 @@
+"""The simulator's own records and run-time knobs (admin bodies), separate from the wire models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from domain.warehouse import (
+    CancelOutcome,
+    Parcel,
+    Rejection,
+    RejectionCode,
+    WarehouseOrder,
+    WarehouseOrderStatus,
+)
+
+
+class ProcessingSettings(BaseModel):
+    """How cycles behave; PUT /_sandbox/settings replaces them for the rest of the run."""
+
+    cycle_seconds: float = Field(default=0.0, ge=0)  # 0: cycles only via POST /_sandbox/cycle
+    max_units_per_parcel: int = Field(default=2, ge=1)
+    short_pick_rate: float = Field(default=0.0, ge=0, le=1)  # per line pick, seeded
+    dispatch_delay_cycles: int = Field(default=0, ge=0)  # cycles an order waits before picking
+    backorder_cycles: int = Field(default=1, ge=1)  # wait after a short pick before re-picking
+    seed: int = 7
+
+
+class ShortPick(BaseModel):
+    line: int = Field(ge=1)
+    ship: int = Field(ge=0)  # units of that line shipped by the first pick
+
+
+class Scenario(BaseModel):
+    """Scripted behaviour for one reference (POST /_sandbox/scenarios), for deterministic tests."""
+
+    short_pick: ShortPick | None = None
+    split: bool = False  # one unit per parcel
+    reject: RejectionCode | None = None  # asynchronous REJECTED event at the first cycle
+    hold_cycles: int = Field(default=0, ge=0)
+
+
+class LineProgress(BaseModel):
+    line_number: int
+    item_code: str
+    channel_line_id: str
+    quantity: int
+    shipped: int = 0
+
+    @property
+    def remaining(self) -> int:
+        return self.quantity - self.shipped
+
+
+class SandboxOrder(BaseModel):
+    """One received order and everything the warehouse did with it."""
+
+    warehouse_order_id: str
+    facility_id: str
+    reference: str
+    status: WarehouseOrderStatus
+    received_at: datetime
+    order: WarehouseOrder
+    lines: list[LineProgress]
+    parcels: list[Parcel] = Field(default_factory=list)
+    rejection: Rejection | None = None
+    picked: bool = False
+    ready_after_cycle: int = 0
+    backorder_until_cycle: int = 0
+
+    @property
+    def open(self) -> bool:
+        return self.status in (
+            WarehouseOrderStatus.RECEIVED,
+            WarehouseOrderStatus.RELEASED,
+            WarehouseOrderStatus.PARTIALLY_SHIPPED,
+        )
+
+
+class InjectionCount(BaseModel):
+    calls: int = 0
+    created: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+
+
+class CancelRecord(BaseModel):
+    facility_id: str
+    reference: str
+    outcome: CancelOutcome
+    at: datetime
+
+
+class StockLevel(BaseModel):
+    facility_id: str
+    item_code: str
+    on_hand: int = Field(ge=0)
+
+
+class Restock(BaseModel):
+    facility_id: str
+    item_code: str
+    quantity: int = Field(ge=1)
