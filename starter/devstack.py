@@ -29,7 +29,7 @@ from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 
-from starter.client import TemporalUnreachable, connect_to
+from starter.client import CliError, TemporalUnreachable, connect_to
 from starter.temporal_setup import dev_server_args, ensure_search_attributes
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +42,7 @@ STUCK_WORKFLOW_DYNAMIC_CONFIG = (
 T = TypeVar("T")
 
 
-class DevStackError(RuntimeError):
+class DevStackError(CliError):
     """The stack could not start (missing binary, busy port, child died, not ready in time)."""
 
 

@@ -1,0 +1,117 @@
+"""The `consign` command: one entry point for the local stack, the demo, order operations,
+mappings and cluster setup. Run `consign --help` for the list."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from config import get_settings
+from starter.client import connect_to, expected_errors
+from starter.devstack import PROJECT_ROOT, DevStack
+from starter.mappings_cli import mappings_app
+from starter.orders_cli import list_orders, order_app
+from starter.temporal_setup import CONSIGN_KEYS, ensure_search_attributes
+
+console = Console()
+app = typer.Typer(
+    name="consign",
+    help="consign: Amazon and Centra orders through the GXO warehouse, on Temporal.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # locals may hold secrets
+)
+temporal_app = typer.Typer(help="Prepare a Temporal cluster for consign.", no_args_is_help=True)
+
+app.command("orders")(list_orders)
+app.add_typer(order_app, name="order")
+app.add_typer(mappings_app, name="mappings")
+app.add_typer(temporal_app, name="temporal")
+
+
+@app.command()
+@expected_errors
+def dev(
+    in_memory: Annotated[
+        bool, typer.Option("--in-memory", help="Keep Temporal's state in memory (lost on exit).")
+    ] = False,
+    temporal_port: Annotated[int, typer.Option(help="Temporal frontend (gRPC) port.")] = 7233,
+    ui_port: Annotated[int, typer.Option(help="Temporal Web UI port.")] = 8233,
+    amazon_port: Annotated[int, typer.Option(help="Amazon SP-API sandbox port.")] = 8701,
+    gxo_port: Annotated[int, typer.Option(help="GXO sandbox port.")] = 8702,
+    worker: Annotated[bool, typer.Option(help="Start the worker too.")] = True,
+) -> None:
+    """Run the local stack (Temporal dev server, sandboxes, worker) until Ctrl-C."""
+    stack = DevStack(
+        temporal_port=temporal_port,
+        ui_port=ui_port,
+        amazon_port=amazon_port,
+        gxo_port=gxo_port,
+        worker=worker,
+        db_file=None if in_memory else PROJECT_ROOT / "var" / "temporal.db",
+    )
+    with console.status("starting Temporal, the sandboxes and the worker..."):
+        stack.start()
+    try:
+        console.print(f"[green]ready[/green]  Temporal     {stack.temporal_address}")
+        console.print(f"       Web UI       {stack.ui_url}")
+        console.print(f"       Amazon       {stack.amazon_url}")
+        console.print(f"       GXO          {stack.gxo_url}")
+        console.print(f"       logs         {stack.log_dir}")
+        console.print("Ctrl-C stops everything.")
+        dead = stack.wait()
+        console.print(
+            f"[red]{dead.name} exited[/red] (log {dead.log_path}); stopping the rest",
+            highlight=False,
+        )
+    except KeyboardInterrupt:
+        console.print("stopping...")
+    finally:
+        stack.stop()
+
+
+@app.command()
+@expected_errors
+def demo(
+    orders: Annotated[int, typer.Option(min=1, help="How many sandbox orders to run.")] = 60,
+) -> None:
+    """Start the stack, push ORDERS sandbox orders through it and report what happened."""
+    from starter.demo import run_demo  # written separately; the CLI works without it
+
+    result = run_demo(orders=orders)
+    if inspect.iscoroutine(result):  # an async run_demo works as well as a sync one
+        asyncio.run(result)
+
+
+@temporal_app.command("setup")
+@expected_errors
+def temporal_setup(
+    address: Annotated[
+        str | None, typer.Option(help="Temporal frontend (default: TEMPORAL_ADDRESS).")
+    ] = None,
+    namespace: Annotated[
+        str | None, typer.Option(help="Namespace (default: TEMPORAL_NAMESPACE).")
+    ] = None,
+) -> None:
+    """Register consign's search attributes on the namespace (safe to run again)."""
+    settings = get_settings().temporal
+    target = address or settings.address
+    space = namespace or settings.namespace
+
+    async def main() -> list[str]:
+        client = await connect_to(target, space)
+        return await ensure_search_attributes(client, space)
+
+    added = asyncio.run(main())
+    known = ", ".join(key.name for key in CONSIGN_KEYS)
+    if added:
+        console.print(f"registered on {space}: {', '.join(added)}", highlight=False)
+    else:
+        console.print(f"{space} already has all search attributes ({known})", highlight=False)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,377 @@
+"""`consign orders` (find orders by stage, exception, channel) and `consign order show|retry|
+reinject`: what operations use to see a stuck order and push it on, without the Web UI."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Any, TypeVar
+
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+from rich.table import Table
+from temporalio.client import (
+    Client,
+    WorkflowExecution,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
+)
+from temporalio.service import RPCError, RPCStatusCode
+
+from config import get_settings
+from domain.exceptions import ExceptionKind
+from domain.lifecycle import (
+    REINJECT_SIGNAL,
+    RETRY_SIGNAL,
+    STATUS_QUERY,
+    WORKFLOW_NAME,
+    OperatorRequest,
+    OrderStage,
+    OrderStatus,
+)
+from domain.order import Channel, OrderRef
+from starter.client import CliError, connect_to, expected_errors
+from workflows.search_attributes import (
+    CHANNEL,
+    CHANNEL_ACCOUNT,
+    CHANNEL_ORDER_ID,
+    EXCEPTION_KIND,
+    FACILITY_ID,
+    ORDER_STAGE,
+    SHIP_BY,
+)
+
+console = Console()
+order_app = typer.Typer(
+    help="One order: show its state, or signal it to retry / re-inject.", no_args_is_help=True
+)
+
+QUERY_TIMEOUT = timedelta(seconds=10)
+E = TypeVar("E", bound=StrEnum)
+
+AddressOption = Annotated[
+    str | None, typer.Option("--address", help="Temporal frontend (default: TEMPORAL_ADDRESS).")
+]
+NamespaceOption = Annotated[
+    str | None, typer.Option("--namespace", help="Namespace (default: TEMPORAL_NAMESPACE).")
+]
+ChannelOption = Annotated[
+    str | None,
+    typer.Option("--channel", help="amazon or centra, when ID is a bare channel order id."),
+]
+AccountOption = Annotated[
+    str | None,
+    typer.Option("--account", help="Channel account (default for amazon: AMAZON_SELLER_ID)."),
+]
+OrderIdArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="ID",
+        help="Workflow id order:CHANNEL:ACCOUNT:ORDER_ID, or a channel order id with --channel.",
+    ),
+]
+
+
+def parse_enum(enum: type[E], value: str, what: str) -> E:
+    """Accept any case; reject unknown values with the list of valid ones."""
+    for member in enum:
+        if member.value.lower() == value.strip().lower():
+            return member
+    valid = ", ".join(m.value for m in enum)
+    raise CliError(f"unknown {what} {value!r}; one of: {valid}")
+
+
+def quote(value: str) -> str:
+    """A visibility-query string literal (backslash and quote escaped)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def build_query(
+    stage: str | None = None,
+    exception: str | None = None,
+    channel: str | None = None,
+    account: str | None = None,
+) -> str:
+    """The visibility query for `consign orders`; enum values are validated first."""
+    clauses = [f"WorkflowType = {quote(WORKFLOW_NAME)}"]
+    if stage:
+        clauses.append(f"{ORDER_STAGE.name} = {quote(parse_enum(OrderStage, stage, 'stage'))}")
+    if exception:
+        kind = parse_enum(ExceptionKind, exception, "exception kind")
+        clauses.append(f"{EXCEPTION_KIND.name} = {quote(kind)}")
+    if channel:
+        clauses.append(f"{CHANNEL.name} = {quote(parse_enum(Channel, channel, 'channel'))}")
+    if account:
+        clauses.append(f"{CHANNEL_ACCOUNT.name} = {quote(account)}")
+    return " AND ".join(clauses)
+
+
+def resolve_workflow_id(order: str, channel: str | None, account: str | None) -> str:
+    """`order:amazon:A1..:123-...` as is; a bare order id needs --channel (and an account)."""
+    if order.startswith("order:"):
+        if order.count(":") < 3:
+            raise CliError(f"{order!r} is not a workflow id order:CHANNEL:ACCOUNT:ORDER_ID")
+        return order
+    if channel is None:
+        raise CliError(
+            "give the full workflow id (order:CHANNEL:ACCOUNT:ORDER_ID) "
+            "or --channel with the channel order id"
+        )
+    chosen = parse_enum(Channel, channel, "channel")
+    if account is None:
+        if chosen is not Channel.AMAZON:
+            raise CliError(f"--account is required for {chosen.value} orders")
+        account = get_settings().amazon.seller_id
+    return OrderRef(channel=chosen, account=account, order_id=order).workflow_id
+
+
+async def _client(address: str | None, namespace: str | None) -> Client:
+    settings = get_settings().temporal
+    return await connect_to(address or settings.address, namespace or settings.namespace)
+
+
+def _fmt_time(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
+
+
+def _not_found(workflow_id: str, err: RPCError) -> CliError:
+    if err.status == RPCStatusCode.NOT_FOUND:
+        return CliError(f"workflow {workflow_id} not found")
+    return CliError(f"Temporal refused the request for {workflow_id}: {err.message}")
+
+
+# -- consign orders -------------------------------------------------------------------------
+
+
+class OrderRow(BaseModel):
+    """One line of `consign orders`, read from search attributes only (no query round-trip)."""
+
+    workflow_id: str
+    channel: str
+    order_id: str
+    stage: str
+    exception_kind: str
+    facility: str
+    ship_by: datetime | None
+    running: bool
+
+
+def row_from_execution(execution: WorkflowExecution) -> OrderRow:
+    attrs = execution.typed_search_attributes
+    return OrderRow(
+        workflow_id=execution.id,
+        channel=attrs.get(CHANNEL) or "",
+        order_id=attrs.get(CHANNEL_ORDER_ID) or "",
+        stage=attrs.get(ORDER_STAGE) or "",
+        exception_kind=attrs.get(EXCEPTION_KIND) or "",
+        facility=attrs.get(FACILITY_ID) or "",
+        ship_by=attrs.get(SHIP_BY),
+        running=execution.status == WorkflowExecutionStatus.RUNNING,
+    )
+
+
+async def find_orders(client: Client, query: str, limit: int) -> list[OrderRow]:
+    try:
+        return [row_from_execution(e) async for e in client.list_workflows(query, limit=limit)]
+    except RPCError as err:
+        raise CliError(f"visibility query failed: {err.message}") from err
+
+
+def orders_table(rows: list[OrderRow], query: str) -> Table:
+    table = Table(title=f"{len(rows)} order(s)", caption=query, caption_justify="left")
+    for column in ("workflow id", "channel", "order id", "stage", "exception", "facility"):
+        table.add_column(column, overflow="fold")
+    table.add_column("ship-by", no_wrap=True)
+    for row in rows:
+        stage = row.stage if row.running else f"{row.stage} (closed)"
+        style = "red" if row.exception_kind else None
+        table.add_row(
+            row.workflow_id,
+            row.channel,
+            row.order_id,
+            stage,
+            row.exception_kind,
+            row.facility,
+            _fmt_time(row.ship_by),
+            style=style,
+        )
+    return table
+
+
+@expected_errors
+def list_orders(
+    stage: Annotated[str | None, typer.Option(help="OrderStage, e.g. EXCEPTION, LATE.")] = None,
+    exception: Annotated[str | None, typer.Option(help="ExceptionKind, e.g. UNMAPPED_SKU.")] = None,
+    channel: Annotated[str | None, typer.Option(help="amazon or centra.")] = None,
+    account: Annotated[str | None, typer.Option(help="Channel account.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many rows.")] = 50,
+    address: AddressOption = None,
+    namespace: NamespaceOption = None,
+) -> None:
+    """List order workflows by stage, exception kind and channel (from search attributes)."""
+    query = build_query(stage, exception, channel, account)
+
+    async def main() -> list[OrderRow]:
+        client = await _client(address, namespace)
+        return await find_orders(client, query, limit)
+
+    rows = asyncio.run(main())
+    console.print(orders_table(rows, query))
+
+
+# -- consign order show ---------------------------------------------------------------------
+
+
+async def query_status(handle: WorkflowHandle[Any, Any]) -> OrderStatus:
+    try:
+        return await handle.query(STATUS_QUERY, result_type=OrderStatus, rpc_timeout=QUERY_TIMEOUT)
+    except RPCError as err:
+        if err.status == RPCStatusCode.DEADLINE_EXCEEDED:
+            raise CliError(
+                f"no worker answered the status query for {handle.id} (is the worker running?)"
+            ) from err
+        raise _not_found(handle.id, err) from err
+    except WorkflowQueryFailedError as err:
+        raise CliError(f"status query failed for {handle.id}: {err}") from err
+
+
+def print_status(status: OrderStatus) -> None:
+    ref = status.ref
+    console.print(f"[bold]{ref.workflow_id}[/bold]")
+    console.print(f"  stage            {status.stage.value}{'  (late)' if status.late else ''}")
+    console.print(f"  facility         {status.facility_id or '-'}")
+    console.print(f"  warehouse order  {status.warehouse_order_id or '-'}")
+    console.print(f"  ship-by          {_fmt_time(status.ship_by) or '-'}")
+    console.print(f"  injections       {status.injections}")
+    if status.exception is not None:
+        exc = status.exception
+        console.print(
+            f"  [red]exception        {exc.kind.value} at {exc.stage.value}, "
+            f"{_fmt_time(exc.raised_at)}: {exc.message}[/red]"
+        )
+    lines = Table(title="lines")
+    for column in ("line", "sku", "ordered", "shipped", "cancelled", "remaining"):
+        lines.add_column(column, justify="right" if column not in ("line", "sku") else "left")
+    for line in status.lines:
+        lines.add_row(
+            line.line_id,
+            line.sku,
+            str(line.ordered),
+            str(line.shipped),
+            str(line.cancelled),
+            str(line.remaining),
+        )
+    console.print(lines)
+    if status.parcels:
+        parcels = Table(title="parcels")
+        for column in ("parcel", "package ref", "tracking", "confirmed"):
+            parcels.add_column(column)
+        for parcel in status.parcels:
+            parcels.add_row(
+                parcel.parcel_id,
+                parcel.package_reference,
+                parcel.tracking_number,
+                "yes" if parcel.confirmed else "no",
+            )
+        console.print(parcels)
+    if status.history:
+        console.print("history")
+        for note in status.history:
+            console.print(f"  - {note}", markup=False, highlight=False)
+
+
+@order_app.command("show")
+@expected_errors
+def show(
+    order: OrderIdArgument,
+    channel: ChannelOption = None,
+    account: AccountOption = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the raw status.")] = False,
+    address: AddressOption = None,
+    namespace: NamespaceOption = None,
+) -> None:
+    """Show an order's full state (the workflow's `status` query)."""
+    workflow_id = resolve_workflow_id(order, channel, account)
+
+    async def main() -> OrderStatus:
+        client = await _client(address, namespace)
+        return await query_status(client.get_workflow_handle(workflow_id))
+
+    status = asyncio.run(main())
+    if json_output:
+        typer.echo(status.model_dump_json(indent=2))
+    else:
+        print_status(status)
+
+
+# -- consign order retry | reinject ---------------------------------------------------------
+
+
+async def send_operator_signal(
+    client: Client, workflow_id: str, signal: str, request: OperatorRequest
+) -> None:
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        await handle.signal(signal, request)
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise CliError(f"workflow {workflow_id} not found or already closed") from err
+        raise _not_found(workflow_id, err) from err
+
+
+def _signal_command(
+    signal: str,
+    order: str,
+    channel: str | None,
+    account: str | None,
+    reason: str,
+    by: str,
+    address: str | None,
+    namespace: str | None,
+) -> None:
+    workflow_id = resolve_workflow_id(order, channel, account)
+    request = OperatorRequest(reason=reason, requested_by=by)
+
+    async def main() -> None:
+        client = await _client(address, namespace)
+        await send_operator_signal(client, workflow_id, signal, request)
+
+    asyncio.run(main())
+    console.print(f"sent {signal} to {workflow_id}")
+
+
+ReasonOption = Annotated[str, typer.Option(help="Why (kept in the order's history).")]
+ByOption = Annotated[str, typer.Option("--by", help="Who asked (audit trail).")]
+
+
+@order_app.command("retry")
+@expected_errors
+def retry(
+    order: OrderIdArgument,
+    reason: ReasonOption = "",
+    by: ByOption = "operator",
+    channel: ChannelOption = None,
+    account: AccountOption = None,
+    address: AddressOption = None,
+    namespace: NamespaceOption = None,
+) -> None:
+    """Retry the step that failed (after fixing a mapping, for example)."""
+    _signal_command(RETRY_SIGNAL, order, channel, account, reason, by, address, namespace)
+
+
+@order_app.command("reinject")
+@expected_errors
+def reinject(
+    order: OrderIdArgument,
+    reason: ReasonOption = "",
+    by: ByOption = "operator",
+    channel: ChannelOption = None,
+    account: AccountOption = None,
+    address: AddressOption = None,
+    namespace: NamespaceOption = None,
+) -> None:
+    """Plan the order again and send it to the warehouse again."""
+    _signal_command(REINJECT_SIGNAL, order, channel, account, reason, by, address, namespace)
