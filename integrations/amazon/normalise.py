@@ -1,0 +1,292 @@
+"""Amazon wire JSON (Orders v0 and v2026-01-01) -> the channel-neutral domain order.
+
+Pure functions: no I/O, so every rule here is tested against Amazon's own sandbox examples.
+
+Shipping service: `ChannelOrder.ship_service_level` carries Amazon's *service level category*
+(STANDARD, EXPEDITED, NEXT_DAY, SECOND_DAY, SAME_DAY, SCHEDULED, PRIORITY, FREE_ECONOMY): v2026's
+`fulfillment.fulfillmentServiceLevel`, and v0's `ShipmentServiceLevelCategory` converted to the
+same spelling. v0's free-text `ShipServiceLevel` ("Std UK Dom_1") does not exist in v2026, so a
+carrier-service mapping keyed on it would break the day the reader switches; the category is the
+one key both readers produce identically.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import TypeVar
+
+from domain.order import (
+    Channel,
+    ChannelOrder,
+    ChannelOrderStatus,
+    FulfilledBy,
+    Money,
+    OrderChange,
+    OrderLine,
+    OrderRef,
+    ShipTo,
+)
+from integrations.amazon.wire import Json, WireReader
+
+_T = TypeVar("_T")
+
+V0_STATUS = {
+    "PendingAvailability": ChannelOrderStatus.PENDING,
+    "Pending": ChannelOrderStatus.PENDING,
+    "Unshipped": ChannelOrderStatus.READY,
+    "PartiallyShipped": ChannelOrderStatus.PARTIALLY_SHIPPED,
+    "Shipped": ChannelOrderStatus.SHIPPED,
+    "InvoiceUnconfirmed": ChannelOrderStatus.SHIPPED,  # shipped; invoice not yet confirmed
+    "Canceled": ChannelOrderStatus.CANCELLED,
+    "Unfulfillable": ChannelOrderStatus.CANCELLED,  # AFN-only: will never ship
+}
+V2026_STATUS = {
+    "PENDING_AVAILABILITY": ChannelOrderStatus.PENDING,
+    "PENDING": ChannelOrderStatus.PENDING,
+    "UNSHIPPED": ChannelOrderStatus.READY,
+    "PARTIALLY_SHIPPED": ChannelOrderStatus.PARTIALLY_SHIPPED,
+    "SHIPPED": ChannelOrderStatus.SHIPPED,
+    "CANCELLED": ChannelOrderStatus.CANCELLED,
+    "UNFULFILLABLE": ChannelOrderStatus.CANCELLED,
+}
+V0_FULFILLED_BY = {"MFN": FulfilledBy.MERCHANT, "AFN": FulfilledBy.CHANNEL}
+V2026_FULFILLED_BY = {"MERCHANT": FulfilledBy.MERCHANT, "AMAZON": FulfilledBy.CHANNEL}
+
+
+def service_level_category(value: str | None) -> str | None:
+    """v0 'NextDay' / v2026 'NEXT_DAY' -> 'NEXT_DAY'."""
+    if value is None:
+        return None
+    if "_" in value or value.isupper():
+        return value.upper()
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", value).upper()
+
+
+def _ref(order_id: str, account: str) -> OrderRef:
+    return OrderRef(channel=Channel.AMAZON, account=account, order_id=order_id)
+
+
+def _lookup(wire: WireReader, table: dict[str, _T], value: str | None, field: str) -> _T:
+    if value is None:
+        raise wire.fail(f"{field} is missing")
+    if value not in table:
+        raise wire.fail(f"{field} {value!r} is not a known value")
+    return table[value]
+
+
+def _ship_to(wire: WireReader, address: Json, *, v0: bool) -> ShipTo | None:
+    """None when the address lacks what a carrier needs: planning then raises MISSING_ADDRESS."""
+
+    def field(v0_key: str, v2026_key: str) -> str | None:
+        return wire.text(address, v0_key if v0 else v2026_key)
+
+    name = field("Name", "name")
+    line1 = field("AddressLine1", "addressLine1")
+    city = field("City", "city")
+    country = field("CountryCode", "countryCode")
+    if not (name and line1 and city and country and len(country) == 2):
+        return None
+    return ShipTo(
+        name=name,
+        line1=line1,
+        line2=field("AddressLine2", "addressLine2"),
+        line3=field("AddressLine3", "addressLine3"),
+        city=city,
+        state_or_region=field("StateOrRegion", "stateOrRegion"),
+        postal_code=field("PostalCode", "postalCode"),
+        country_code=country.upper(),
+        phone=field("Phone", "phone"),
+        company=field("CompanyName", "companyName"),
+    )
+
+
+def _money(wire: WireReader, data: Json, amount_key: str, currency_key: str) -> Money | None:
+    amount = wire.decimal(data, amount_key)
+    currency = wire.text(data, currency_key)
+    if amount is None or currency is None:
+        return None
+    return Money(amount=amount, currency=currency)
+
+
+def _cancelled(quantity: int, shipped: int, cancelled: bool) -> int:
+    return max(quantity - shipped, 0) if cancelled else 0
+
+
+# ---- Orders v0 ---------------------------------------------------------------------------
+
+
+def _v0_reader(order: Json, operation: str = "v0.getOrder") -> WireReader:
+    order_id = order.get("AmazonOrderId")
+    return WireReader(operation, f"order {order_id if isinstance(order_id, str) else '?'}")
+
+
+def change_from_v0(order: Json, account: str) -> OrderChange:
+    """One getOrders entry. v0 keeps buyer cancellation on the items, so it is read later."""
+    wire = _v0_reader(order, "v0.getOrders")
+    return OrderChange(
+        ref=_ref(wire.required_text(order, "AmazonOrderId"), account),
+        status=_lookup(wire, V0_STATUS, wire.text(order, "OrderStatus"), "OrderStatus"),
+        fulfilled_by=_lookup(
+            wire, V0_FULFILLED_BY, wire.text(order, "FulfillmentChannel"), "FulfillmentChannel"
+        ),
+        last_updated_at=wire.required_time(order, "LastUpdateDate"),
+    )
+
+
+def _v0_unit_price(wire: WireReader, item: Json, quantity: int) -> Money | None:
+    """v0 ItemPrice is the line total (price x quantity); the domain wants the unit price,
+    rounded to the precision Amazon quoted."""
+    total = _money(wire, wire.obj(item, "ItemPrice"), "Amount", "CurrencyCode")
+    if total is None or quantity == 0:
+        return None
+    exponent = total.amount.as_tuple().exponent
+    places = Decimal(1).scaleb(exponent if isinstance(exponent, int) else 0)
+    return Money(amount=(total.amount / quantity).quantize(places), currency=total.currency)
+
+
+def _v0_line(wire: WireReader, item: Json, order_cancelled: bool) -> OrderLine:
+    line_id = wire.required_text(item, "OrderItemId")
+    quantity = wire.integer(item, "QuantityOrdered")
+    shipped = wire.integer(item, "QuantityShipped")
+    sku = wire.text(item, "SellerSKU")
+    if sku is None:
+        raise wire.fail(f"item {line_id} has no SellerSKU")
+    return OrderLine(
+        line_id=line_id,
+        sku=sku,
+        quantity=quantity,
+        quantity_shipped=shipped,
+        quantity_cancelled=_cancelled(quantity, shipped, order_cancelled),
+        unit_price=_v0_unit_price(wire, item, quantity),
+        title=wire.text(item, "Title"),
+    )
+
+
+def order_from_v0(
+    order: Json, items: list[Json], address: Json | None, account: str
+) -> ChannelOrder:
+    """getOrder + all getOrderItems pages + getOrderAddress (None when not fetched)."""
+    change = change_from_v0(order, account)
+    wire = _v0_reader(order)
+    cancelled = change.status is ChannelOrderStatus.CANCELLED
+    shipping = wire.obj(address, "ShippingAddress") if address else {}
+    shipping = shipping or wire.obj(order, "ShippingAddress")
+    total = _money(wire, wire.obj(order, "OrderTotal"), "Amount", "CurrencyCode")
+    return ChannelOrder(
+        ref=change.ref,
+        status=change.status,
+        fulfilled_by=change.fulfilled_by,
+        marketplace_id=wire.text(order, "MarketplaceId"),
+        ship_service_level=service_level_category(wire.text(order, "ShipmentServiceLevelCategory")),
+        is_prime=wire.flag(order, "IsPrime"),
+        is_business=wire.flag(order, "IsBusinessOrder"),
+        buyer_cancel_requested=any(
+            wire.flag(wire.obj(item, "BuyerRequestedCancel"), "IsBuyerRequestedCancel")
+            for item in items
+        ),
+        created_at=wire.required_time(order, "PurchaseDate"),
+        last_updated_at=change.last_updated_at,
+        ship_by=wire.time(order, "LatestShipDate"),
+        deliver_by=wire.time(order, "LatestDeliveryDate"),
+        ship_to=_ship_to(wire, shipping, v0=True) if shipping else None,
+        currency=total.currency if total else None,
+        lines=[_v0_line(wire, item, cancelled) for item in items],
+    )
+
+
+# ---- Orders v2026-01-01 --------------------------------------------------------------------
+
+
+def _v2026_reader(order: Json, operation: str = "getOrder") -> WireReader:
+    order_id = order.get("orderId")
+    return WireReader(operation, f"order {order_id if isinstance(order_id, str) else '?'}")
+
+
+def _v2026_buyer_cancel(wire: WireReader, order: Json) -> bool:
+    """A cancellation request on any item (requester BUYER, or unstated) that the seller has
+    not yet executed: the workflow must try to stop the warehouse."""
+    for item in wire.objects(order, "orderItems"):
+        cancellation = wire.obj(item, "cancellation")
+        request = wire.obj(cancellation, "cancellationRequest")
+        if request and wire.text(request, "requester") in (None, "BUYER"):
+            return True
+    return False
+
+
+def change_from_v2026(order: Json, account: str, operation: str = "searchOrders") -> OrderChange:
+    """One searchOrders entry (needs includedData FULFILLMENT; CANCELLATION for cancel flags)."""
+    wire = _v2026_reader(order, operation)
+    fulfillment = wire.obj(order, "fulfillment")
+    if not fulfillment:
+        raise wire.fail("fulfillment is missing (request includedData=FULFILLMENT)")
+    return OrderChange(
+        ref=_ref(wire.required_text(order, "orderId"), account),
+        status=_lookup(
+            wire, V2026_STATUS, wire.text(fulfillment, "fulfillmentStatus"), "fulfillmentStatus"
+        ),
+        fulfilled_by=_lookup(
+            wire, V2026_FULFILLED_BY, wire.text(fulfillment, "fulfilledBy"), "fulfilledBy"
+        ),
+        last_updated_at=wire.required_time(order, "lastUpdatedTime"),
+        buyer_cancel_requested=_v2026_buyer_cancel(wire, order),
+    )
+
+
+def _v2026_line(wire: WireReader, item: Json, order_cancelled: bool) -> OrderLine:
+    line_id = wire.required_text(item, "orderItemId")
+    product = wire.obj(item, "product")
+    sku = wire.text(product, "sellerSku")
+    if sku is None:
+        raise wire.fail(f"item {line_id} has no sellerSku")
+    quantity = wire.integer(item, "quantityOrdered")
+    shipped = wire.integer(wire.obj(item, "fulfillment"), "quantityFulfilled")
+    executed = bool(wire.obj(wire.obj(item, "cancellation"), "cancellationExecution"))
+    price = wire.obj(wire.obj(product, "price"), "unitPrice")
+    return OrderLine(
+        line_id=line_id,
+        sku=sku,
+        quantity=quantity,
+        quantity_shipped=shipped,
+        quantity_cancelled=_cancelled(quantity, shipped, order_cancelled or executed),
+        unit_price=_money(wire, price, "amount", "currencyCode"),
+        title=wire.text(product, "title"),
+    )
+
+
+def _v2026_currency(wire: WireReader, order: Json, lines: list[OrderLine]) -> str | None:
+    total = wire.obj(wire.obj(order, "proceeds"), "grandTotal")
+    currency = wire.text(total, "currencyCode")
+    if currency is None:
+        currency = next((line.unit_price.currency for line in lines if line.unit_price), None)
+    return currency
+
+
+def order_from_v2026(order: Json, account: str) -> ChannelOrder:
+    """A getOrder (or searchOrders) order with includedData RECIPIENT, FULFILLMENT, CANCELLATION."""
+    change = change_from_v2026(order, account, "getOrder")
+    wire = _v2026_reader(order)
+    fulfillment = wire.obj(order, "fulfillment")
+    programs = order.get("programs") or []
+    cancelled = change.status is ChannelOrderStatus.CANCELLED
+    lines = [_v2026_line(wire, item, cancelled) for item in wire.objects(order, "orderItems")]
+    address = wire.obj(wire.obj(order, "recipient"), "deliveryAddress")
+    return ChannelOrder(
+        ref=change.ref,
+        status=change.status,
+        fulfilled_by=change.fulfilled_by,
+        marketplace_id=wire.text(wire.obj(order, "salesChannel"), "marketplaceId"),
+        ship_service_level=service_level_category(
+            wire.text(fulfillment, "fulfillmentServiceLevel")
+        ),
+        is_prime="PRIME" in programs,
+        is_business="AMAZON_BUSINESS" in programs,
+        buyer_cancel_requested=change.buyer_cancel_requested,
+        created_at=wire.required_time(order, "createdTime"),
+        last_updated_at=change.last_updated_at,
+        ship_by=wire.time(wire.obj(fulfillment, "shipByWindow"), "latestDateTime"),
+        deliver_by=wire.time(wire.obj(fulfillment, "deliverByWindow"), "latestDateTime"),
+        ship_to=_ship_to(wire, address, v0=False) if address else None,
+        currency=_v2026_currency(wire, order, lines),
+        lines=lines,
+    )
