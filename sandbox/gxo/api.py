@@ -1,0 +1,95 @@
+"""The GXO REST/JSON routes consign calls (docs/gxo-interface.md), behind the API key."""
+
+from __future__ import annotations
+
+import hmac
+import json
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from domain.warehouse import (
+    CancelOutcome,
+    EventPage,
+    InjectionResult,
+    WarehouseOrderState,
+)
+from sandbox.faults import FaultInjector
+from sandbox.gxo.errors import GxoHttpError
+from sandbox.gxo.warehouse import BadRequest, GxoWarehouse, UnknownFacility
+
+MAX_PAGE = 500
+CANCEL_STATUS = {
+    CancelOutcome.CANCELLED: 200,
+    CancelOutcome.TOO_LATE: 409,
+    CancelOutcome.NOT_FOUND: 404,
+}
+
+
+def _unknown_facility(facility_id: str) -> GxoHttpError:
+    return GxoHttpError(404, f"unknown facility {facility_id}", reason="FACILITY_NOT_FOUND")
+
+
+def api_router(warehouse: GxoWarehouse, faults: FaultInjector, api_key: str) -> APIRouter:
+    expected = f"Bearer {api_key}".encode()
+
+    def authorise(request: Request) -> None:
+        given = request.headers.get("Authorization", "").encode()
+        if not hmac.compare_digest(given, expected):
+            raise GxoHttpError(401, "missing or invalid API key")
+
+    router = APIRouter(prefix="/v1", dependencies=[Depends(authorise)])
+
+    @router.post("/orders", response_model=InjectionResult)
+    async def inject(request: Request) -> Response:
+        try:
+            payload = json.loads(await request.body())
+        except ValueError as exc:
+            raise GxoHttpError(400, "body is not JSON") from exc
+        if not isinstance(payload, dict):
+            raise GxoHttpError(400, "body must be a JSON object")
+        try:
+            outcome = warehouse.inject(payload)
+        except BadRequest as exc:
+            raise GxoHttpError(400, str(exc)) from exc
+        if not isinstance(outcome, InjectionResult):
+            raise GxoHttpError(422, outcome.message, rejection=outcome)
+        status = 200 if outcome.duplicate else 201
+        return JSONResponse(outcome.model_dump(mode="json"), status_code=status)
+
+    @router.get("/facilities/{facility_id}/orders/{reference:path}")
+    async def get_order(facility_id: str, reference: str) -> WarehouseOrderState:
+        try:
+            state = warehouse.state(facility_id, reference)
+        except UnknownFacility as exc:
+            raise _unknown_facility(facility_id) from exc
+        if state is None:
+            raise GxoHttpError(404, "no order with this reference", reason="ORDER_NOT_FOUND")
+        return state
+
+    @router.post("/facilities/{facility_id}/orders/{reference:path}/cancel")
+    async def cancel(facility_id: str, reference: str) -> Response:
+        try:
+            outcome, record = warehouse.cancel(facility_id, reference)
+        except UnknownFacility as exc:
+            raise _unknown_facility(facility_id) from exc
+        body = {
+            "outcome": outcome.value,
+            "warehouse_order_id": record.warehouse_order_id if record else None,
+            "status": record.status.value if record else None,
+        }
+        return JSONResponse(body, status_code=CANCEL_STATUS[outcome])
+
+    @router.get("/facilities/{facility_id}/events")
+    async def events(
+        facility_id: str,
+        cursor: int = Query(default=0, ge=0),
+        limit: int = Query(default=100, ge=1, le=MAX_PAGE),
+    ) -> EventPage:
+        try:
+            page = warehouse.events_since(facility_id, cursor, limit)
+        except UnknownFacility as exc:
+            raise _unknown_facility(facility_id) from exc
+        return EventPage(events=faults.shuffle_events(page.events), next_cursor=page.next_cursor)
+
+    return router
