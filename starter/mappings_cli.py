@@ -39,10 +39,18 @@ DatabaseOption = Annotated[
 
 
 def _engine(database_url: str | None) -> Engine:
-    """The store, imported lazily so the rest of the CLI works without it."""
-    from store.db import open_store
+    """The store, imported lazily so the rest of the CLI starts fast and works without it."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
 
-    return open_store(database_url or get_settings().database_url)
+    from store.db import normalise_url, open_store
+
+    url = database_url or get_settings().database_url
+    try:
+        return open_store(url)
+    except OperationalError as err:
+        shown = make_url(normalise_url(url)).render_as_string(hide_password=True)
+        raise CliError(f"cannot open the store at {shown}") from err
 
 
 @mappings_app.command("import")
@@ -53,17 +61,25 @@ def import_mappings(
     database_url: DatabaseOption = None,
 ) -> None:
     """Insert or update the mappings in FILE (rows are upserted by their key)."""
-    from store.csv_io import import_csv
+    from store.csv_io import CsvImportError, ImportReport, import_csv
 
+    if str(file) != "-" and not file.is_file():
+        raise CliError(f"no such file: {file}")
     engine = _engine(database_url)
-    if str(file) == "-":
-        report = import_csv(engine, kind.value, sys.stdin)
-    else:
-        if not file.is_file():
-            raise CliError(f"no such file: {file}")
-        with file.open(newline="", encoding="utf-8-sig") as stream:
-            report = import_csv(engine, kind.value, stream)
-    console.print(f"{kind.value}: {report}", highlight=False)
+    report: ImportReport
+    try:
+        if str(file) == "-":
+            report = import_csv(engine, kind.value, sys.stdin)
+        else:
+            with file.open(newline="", encoding="utf-8-sig") as stream:
+                report = import_csv(engine, kind.value, stream)
+    except CsvImportError as err:
+        raise CliError(str(err)) from err
+    console.print(
+        f"{kind.value}: {report.rows} row(s) imported ({report.created} created, "
+        f"{report.updated} updated, {report.removed} removed)",
+        highlight=False,
+    )
 
 
 @mappings_app.command("export")
@@ -80,8 +96,8 @@ def export_mappings(
 
     engine = _engine(database_url)
     if file is None or str(file) == "-":
-        export_csv(engine, kind.value, sys.stdout)
+        export_csv(engine, kind.value, sys.stdout)  # stdout carries only the CSV
         return
     with file.open("w", newline="", encoding="utf-8") as stream:
-        export_csv(engine, kind.value, stream)
-    console.print(f"{kind.value} written to {file}", highlight=False)
+        rows = export_csv(engine, kind.value, stream)
+    console.print(f"{rows} {kind.value} row(s) written to {file}", highlight=False)

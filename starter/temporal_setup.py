@@ -15,6 +15,7 @@ from temporalio.api.operatorservice.v1 import (
 from temporalio.client import Client
 from temporalio.common import SearchAttributeIndexedValueType, SearchAttributeKey
 
+from starter.client import CliError
 from workflows.search_attributes import ALL
 
 # The names `temporal server start-dev --search-attribute` and `temporal operator
@@ -34,7 +35,7 @@ TYPE_NAMES: dict[SearchAttributeIndexedValueType, str] = {
 CONSIGN_KEYS: list[SearchAttributeKey[Any]] = [k for k in ALL if isinstance(k, SearchAttributeKey)]
 
 
-class SearchAttributeConflict(RuntimeError):
+class SearchAttributeConflict(CliError):
     """A name is registered with another type: it cannot be fixed by registering again."""
 
 

