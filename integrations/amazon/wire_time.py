@@ -34,3 +34,8 @@ def clamp_before(before: datetime | None, now: datetime) -> datetime:
     """The *Before bound to send: the caller's, but never closer to now than Amazon allows."""
     limit = latest_allowed_before(now)
     return limit if before is None else min(to_utc(before), limit)
+
+
+def utc_now() -> datetime:
+    """The default clock; readers take a clock argument so tests can fix time."""
+    return datetime.now(UTC)

@@ -1,0 +1,92 @@
+"""Builds the Amazon facade the activities layer holds: one LWA token cache, one HTTP connection
+pool, the configured orders reader and the shipments API, all per worker process."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+
+import httpx
+
+from config import AmazonSettings
+from integrations.amazon.client import DEFAULT_TIMEOUT, SpApiClient
+from integrations.amazon.lwa import LwaCredentials, LwaTokenProvider
+from integrations.amazon.orders_v0 import OrdersV0Api, V0OrdersReader
+from integrations.amazon.orders_v2026 import OrdersV2026Api, V2026OrdersReader
+from integrations.amazon.reader import Clock, OrdersReader
+from integrations.amazon.shipments import ShipmentsApi
+from integrations.amazon.wire_time import utc_now
+
+READERS = ("v2026", "v0")
+
+
+@dataclass
+class AmazonClient:
+    """Everything consign calls on one Amazon seller account."""
+
+    account: str  # the seller id: OrderRef.account of every order read
+    marketplace_ids: list[str]
+    lwa: LwaTokenProvider
+    api: SpApiClient
+    reader: OrdersReader
+    shipments: ShipmentsApi
+    _http: httpx.AsyncClient | None = field(default=None, repr=False)  # owned: closed by aclose
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> AmazonClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+def _reader(
+    settings: AmazonSettings, api: SpApiClient, clock: Clock
+) -> V2026OrdersReader | V0OrdersReader:
+    choice = settings.orders_reader.strip().lower()
+    account, markets = settings.seller_id, settings.marketplace_ids
+    if choice == "v2026":
+        return V2026OrdersReader(OrdersV2026Api(api, clock=clock), account, markets, clock=clock)
+    if choice == "v0":
+        return V0OrdersReader(OrdersV0Api(api, clock=clock), account, markets, clock=clock)
+    raise ValueError(f"AMAZON_ORDERS_READER must be one of {READERS}, not {choice!r}")
+
+
+def build_amazon_client(
+    settings: AmazonSettings,
+    *,
+    http: httpx.AsyncClient | None = None,
+    clock: Clock = utc_now,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> AmazonClient:
+    """`http` lets tests inject an httpx.MockTransport; when given, the caller closes it."""
+    owned = None
+    if http is None:
+        http = owned = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT)
+    credentials = LwaCredentials(
+        token_url=settings.lwa_endpoint,
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+        refresh_token=settings.refresh_token,
+    )
+    lwa = LwaTokenProvider(credentials, http, clock=monotonic)
+    api = SpApiClient(settings.endpoint, lwa, http)
+    return AmazonClient(
+        account=settings.seller_id,
+        marketplace_ids=list(settings.marketplace_ids),
+        lwa=lwa,
+        api=api,
+        reader=_reader(settings, api, clock),
+        shipments=ShipmentsApi(api),
+        _http=owned,
+    )

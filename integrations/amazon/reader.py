@@ -1,0 +1,87 @@
+"""The contract both Amazon order readers (v2026-01-01 default, v0 fallback) fulfil, and the
+scan window they share.
+
+Change scans are page-at-a-time on purpose: searchOrders is metered at 0.0056 requests/s, so
+each page is one rate-limited activity and the intake workflow carries the page token between
+them. Every page of one scan asks Amazon the same question: the window's upper bound (now minus
+Amazon's two-minute settling rule) is fixed on the first page and travels inside our opaque page
+token together with Amazon's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from pydantic import BaseModel, Field
+
+from domain.order import ChannelOrder, OrderChange
+from integrations.amazon.errors import AmazonRequestRejected
+from integrations.amazon.usage_plans import Operation
+from integrations.amazon.wire_time import format_utc, latest_allowed_before, parse_utc, to_utc
+
+Clock = Callable[[], datetime]
+DEFAULT_OVERLAP = timedelta(minutes=1)
+_SEPARATOR = "|"
+
+
+class ChangePage(BaseModel):
+    """One page of order changes.
+
+    `cursor` is what intake stores as the next `since` once `next_page_token` is None: the
+    scan's upper bound minus a small overlap (re-reading a minute of changes is harmless,
+    missing one is not). While pages remain it stays at `since`, so a crash mid-scan never
+    skips what the later pages hold.
+    """
+
+    changes: list[OrderChange] = Field(default_factory=list)
+    next_page_token: str | None = None
+    cursor: datetime
+
+
+class OrdersReader(Protocol):
+    """What the activities layer reads orders through, whichever Orders API version is used."""
+
+    search_operation: Operation  # the rate-limited operation search_changes spends
+    get_order_operation: Operation  # ... and get_order (v0 also calls items and address)
+
+    async def search_changes(self, since: datetime, page_token: str | None) -> ChangePage: ...
+
+    async def get_order(self, order_id: str) -> ChannelOrder: ...
+
+
+@dataclass(frozen=True)
+class ScanWindow:
+    since: datetime
+    before: datetime  # fixed for every page of one scan
+    amazon_token: str | None  # None on the first page
+
+    def page(
+        self, changes: list[OrderChange], amazon_next: str | None, overlap: timedelta
+    ) -> ChangePage:
+        if amazon_next:
+            token = format_utc(self.before) + _SEPARATOR + amazon_next
+            return ChangePage(changes=changes, next_page_token=token, cursor=self.since)
+        cursor = max(self.since, self.before - overlap)
+        return ChangePage(changes=changes, next_page_token=None, cursor=cursor)
+
+
+def open_window(
+    since: datetime, page_token: str | None, now: datetime, operation: str
+) -> ScanWindow | None:
+    """The window for this page; None when nothing has settled since `since` yet, so the
+    caller skips a rate-limited request that Amazon would reject (before < after)."""
+    since = to_utc(since)
+    if page_token is None:
+        before = latest_allowed_before(now).replace(microsecond=0)
+        return ScanWindow(since, before, None) if before > since else None
+    stamp, separator, amazon_token = page_token.partition(_SEPARATOR)
+    rejected = AmazonRequestRejected(operation, "the page token was not issued by this reader")
+    if not separator or not amazon_token:
+        raise rejected
+    try:
+        return ScanWindow(since, parse_utc(stamp), amazon_token)
+    except ValueError:
+        raise rejected from None
