@@ -1,0 +1,104 @@
+"""DevStack: start the Temporal dev server alone on free ports and stop it cleanly."""
+
+from __future__ import annotations
+
+import socket
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+from starter.client import connect_to
+from starter.devstack import DevStack, DevStackError, free_port, port_is_free, run_async
+from starter.temporal_setup import CONSIGN_KEYS, registered_search_attributes
+
+
+def test_temporal_alone_starts_ready_and_stops(tmp_path: Path) -> None:
+    port = free_port()
+    stack = DevStack(
+        sandboxes=False,
+        worker=False,
+        temporal_port=port,
+        ui_port=None,
+        db_file=tmp_path / "temporal.db",
+        log_dir=tmp_path / "logs",
+    )
+    with stack:
+        assert stack.temporal_address == f"127.0.0.1:{port}"
+        assert stack.failed() is None
+        (child,) = stack.children
+        process = child.process
+        assert process is not None
+
+        async def attributes() -> dict[str, int]:
+            client = await connect_to(stack.temporal_address, "default")
+            return await registered_search_attributes(client, "default")
+
+        registered = run_async(attributes)
+        assert {key.name for key in CONSIGN_KEYS} <= set(registered)
+        assert "--dynamic-config-value" in child.argv
+    assert process.returncode is not None
+    assert stack.children == []
+    assert port_is_free(port)
+    assert (tmp_path / "temporal.db").exists()
+    assert "Temporal Server" in (tmp_path / "logs" / "temporal.log").read_text()
+
+
+async def test_async_context_manager_in_memory(tmp_path: Path) -> None:
+    stack = DevStack(
+        sandboxes=False,
+        worker=False,
+        temporal_port=free_port(),
+        ui_port=None,
+        db_file=None,
+        log_dir=tmp_path,
+    )
+    async with stack:
+        client = await connect_to(stack.temporal_address, "default")
+        assert await registered_search_attributes(client, "default")
+        assert "--db-filename" not in stack.temporal_argv()
+    assert stack.children == []
+
+
+def test_busy_port_is_refused_before_starting_anything(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        stack = DevStack(
+            sandboxes=False, worker=False, temporal_port=port, ui_port=None, log_dir=tmp_path
+        )
+        with pytest.raises(DevStackError, match=f"port\\(s\\) {port} already in use"):
+            stack.start()
+    assert stack.children == []
+
+
+def test_a_child_that_dies_is_reported_with_its_log(tmp_path: Path) -> None:
+    fake_python = tmp_path / "python"
+    fake_python.write_text("#!/bin/sh\necho 'sandbox exploded on start' >&2\nexit 3\n")
+    fake_python.chmod(fake_python.stat().st_mode | stat.S_IEXEC)
+    stack = DevStack(
+        temporal=False,
+        worker=False,
+        amazon_port=free_port(),
+        gxo_port=free_port(),
+        python=str(fake_python),
+        log_dir=tmp_path / "logs",
+    )
+    with pytest.raises(DevStackError, match="amazon exited during start-up") as failure:
+        stack.start()
+    assert "sandbox exploded on start" in str(failure.value)
+    assert stack.children == []
+
+
+def test_environment_points_config_at_the_stack() -> None:
+    stack = DevStack(temporal_port=17233, amazon_port=18701, gxo_port=18702, env={"X": "1"})
+    env = stack.environment()
+    assert env["TEMPORAL_ADDRESS"] == "127.0.0.1:17233"
+    assert env["AMAZON_SPAPI_ENDPOINT"] == "http://127.0.0.1:18701"
+    assert env["AMAZON_LWA_ENDPOINT"] == "http://127.0.0.1:18701/auth/o2/token"
+    assert env["GXO_BASE_URL"] == "http://127.0.0.1:18702"
+    assert env["X"] == "1"
+    assert stack.ui_url == "http://localhost:8233"
+    assert sys.executable == stack.python
