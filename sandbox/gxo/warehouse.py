@@ -100,7 +100,8 @@ class GxoWarehouse:
         if duplicates:
             raise BadRequest(f"duplicate line numbers {duplicates}")
         existing = self.live.get((order.facility_id, order.reference))
-        if existing is not None:
+        # A rejected order is dead: re-sending its reference (after a fix) creates a new one.
+        if existing is not None and existing.status is not WarehouseOrderStatus.REJECTED:
             count.duplicates += 1
             return InjectionResult(
                 warehouse_order_id=existing.warehouse_order_id,
