@@ -48,7 +48,8 @@ async def test_get_order_reports_parcels_after_dispatch(
     gxo: RestWarehouse, http: httpx.AsyncClient
 ) -> None:
     await gxo.inject(order("A-102", [("GXO-100001", 2)]))
-    assert (await gxo.get_order(UK_DAVENTRY, "A-102")).status is WarehouseOrderStatus.RECEIVED
+    received = await gxo.get_order(UK_DAVENTRY, "A-102")
+    assert received is not None and received.status is WarehouseOrderStatus.RECEIVED
     await cycle(http)
     state = await gxo.get_order(UK_DAVENTRY, "A-102")
     assert state is not None

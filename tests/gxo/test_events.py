@@ -17,7 +17,7 @@ async def _dispatch_many(gxo: RestWarehouse, http: httpx.AsyncClient, count: int
 
 
 async def _drain(gxo: RestWarehouse, facility: str, limit: int) -> list[WarehouseEvent]:
-    cursor, seen = 0, []
+    cursor, seen = 0, list[WarehouseEvent]()
     while True:
         page = await gxo.events_since(facility, cursor, limit)
         if not page.events:
