@@ -1,0 +1,37 @@
+"""`python -m sandbox.amazon --port 8701 [--seed-orders N]`: serve the sandbox on loopback."""
+
+from __future__ import annotations
+
+import argparse
+
+import uvicorn
+
+from sandbox.amazon.app import create_app
+from sandbox.amazon.state import AmazonSandbox
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m sandbox.amazon", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8701)
+    parser.add_argument("--seed-orders", type=int, default=0, help="generate N orders at start")
+    parser.add_argument("--seed", type=int, default=1, help="random seed for generated orders")
+    parser.add_argument("--rate-scale", type=float, default=1.0, help="multiply Amazon's rates")
+    parser.add_argument(
+        "--auto-release-seconds",
+        type=float,
+        default=None,
+        help="release Pending orders this long after purchase",
+    )
+    args = parser.parse_args(argv)
+    state = AmazonSandbox(
+        rate_scale=args.rate_scale,
+        auto_release_seconds=args.auto_release_seconds,
+        seed_orders=args.seed_orders,
+        seed=args.seed,
+    )
+    uvicorn.run(create_app(state), host=args.host, port=args.port, log_level="info")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,166 @@
+"""/_sandbox endpoints: how tests and the demo drive the simulated seller (create orders,
+clear payment, cancel as the buyer) and inspect what consign did. Never faulted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, Field, model_validator
+
+from sandbox.amazon.generator import GenerateRequest, MixOptions, OrderSpec
+from sandbox.amazon.lifecycle import TransitionError
+from sandbox.amazon.records import SandboxOrder
+from sandbox.amazon.state import AmazonSandbox
+from sandbox.amazon.usage_plans import Plan
+
+
+class CreateOrders(MixOptions):
+    """Either explicit `orders` or `count` generated orders (with the mix options)."""
+
+    orders: list[OrderSpec] | None = None
+    count: int | None = Field(default=None, ge=1, le=10_000)
+    seed: int = 1
+
+    @model_validator(mode="after")
+    def _one_source(self) -> CreateOrders:
+        if (self.orders is None) == (self.count is None):
+            raise ValueError("give exactly one of orders and count")
+        return self
+
+
+class CancelRequest(BaseModel):
+    buyer_requested: bool = True
+    reason: str | None = None
+    request_only: bool = False  # record the buyer's request, leave the order open
+
+
+class PlanBody(BaseModel):
+    rate: float = Field(gt=0)
+    burst: int = Field(ge=1)
+
+
+class UsagePlansBody(BaseModel):
+    rate_scale: float = Field(default=1.0, gt=0)
+    plans: dict[str, PlanBody] | None = None
+
+
+class LwaBody(BaseModel):
+    token_lifetime_seconds: int | None = Field(default=None, ge=1)
+    client_secret: str | None = None  # rotate: old secrets now fail with invalid_client
+    revoke_tokens: bool = False
+
+
+class AutoReleaseBody(BaseModel):
+    seconds: float | None = Field(default=None, ge=0)
+
+
+def _dump(order: SandboxOrder) -> dict[str, Any]:
+    return order.model_dump(mode="json")
+
+
+def router(sandbox: AmazonSandbox) -> APIRouter:
+    api = APIRouter(prefix="/_sandbox")
+
+    def existing(order_id: str) -> SandboxOrder:
+        order = sandbox.get(order_id)
+        if order is None:
+            raise HTTPException(404, f"no order {order_id}")
+        return order
+
+    @api.post("/orders", status_code=201)
+    async def create_orders(body: CreateOrders) -> dict[str, Any]:
+        if body.orders is not None:
+            try:
+                created = sandbox.create(body.orders, body.seed)
+            except ValueError as exc:
+                raise HTTPException(409, str(exc)) from exc
+        else:
+            mix = body.model_dump(exclude={"orders", "count", "seed"})
+            created = sandbox.generate(
+                GenerateRequest(count=body.count or 1, seed=body.seed, **mix)
+            )
+        return {"orders": [_dump(o) for o in created]}
+
+    @api.get("/orders")
+    async def list_orders() -> dict[str, Any]:
+        sandbox.tick()
+        with sandbox.lock:
+            return {"orders": [_dump(o) for o in sandbox.orders.values()]}
+
+    @api.delete("/orders", status_code=204)
+    async def clear_orders() -> None:
+        with sandbox.lock:
+            sandbox.orders.clear()
+            sandbox.confirmations.clear()
+
+    @api.get("/orders/{order_id}")
+    async def get_order(order_id: str) -> dict[str, Any]:
+        return _dump(existing(order_id))
+
+    @api.post("/orders/{order_id}/release")
+    async def release(order_id: str) -> dict[str, Any]:
+        existing(order_id)
+        try:
+            return _dump(sandbox.release(order_id))
+        except TransitionError as exc:
+            raise HTTPException(409, str(exc)) from exc
+
+    @api.post("/orders/{order_id}/cancel")
+    async def cancel(order_id: str, body: CancelRequest | None = None) -> dict[str, Any]:
+        existing(order_id)
+        request = body or CancelRequest()
+        try:
+            order = sandbox.cancel(
+                order_id, request.buyer_requested, request.reason, request.request_only
+            )
+        except TransitionError as exc:
+            raise HTTPException(409, str(exc)) from exc
+        return _dump(order)
+
+    @api.get("/confirmations")
+    async def confirmations(order_id: str | None = None) -> dict[str, Any]:
+        with sandbox.lock:
+            found = [c for c in sandbox.confirmations if order_id in (None, c.order_id)]
+            return {"confirmations": [c.model_dump(mode="json") for c in found]}
+
+    @api.get("/stats")
+    async def stats() -> dict[str, object]:
+        return sandbox.stats()
+
+    @api.get("/usage-plans")
+    async def get_usage_plans() -> dict[str, Any]:
+        usage = sandbox.usage
+        return {
+            "rate_scale": usage.rate_scale,
+            "plans": {k: {"rate": p.rate, "burst": p.burst} for k, p in usage.plans.items()},
+        }
+
+    @api.put("/usage-plans")
+    async def put_usage_plans(body: UsagePlansBody) -> dict[str, Any]:
+        unknown = sorted(set(body.plans or {}) - set(sandbox.usage.plans))
+        if unknown:
+            raise HTTPException(422, f"unknown operations: {unknown}")
+        plans = {k: Plan(v.rate, v.burst) for k, v in (body.plans or {}).items()}
+        with sandbox.lock:
+            sandbox.usage.configure(body.rate_scale, plans)
+        return await get_usage_plans()
+
+    @api.put("/lwa")
+    async def put_lwa(body: LwaBody) -> dict[str, Any]:
+        with sandbox.lock:
+            tokens = sandbox.tokens
+            if body.token_lifetime_seconds is not None:
+                tokens.token_lifetime_seconds = body.token_lifetime_seconds
+            if body.client_secret is not None:
+                tokens.client_secret = body.client_secret
+            if body.revoke_tokens:
+                tokens.revoke_all()
+            return {"token_lifetime_seconds": tokens.token_lifetime_seconds}
+
+    @api.put("/auto-release")
+    async def put_auto_release(body: AutoReleaseBody) -> AutoReleaseBody:
+        sandbox.set_auto_release(body.seconds)
+        return body
+
+    return api

@@ -1,0 +1,182 @@
+"""The sandbox seller: orders, accepted confirmations, LWA grants, usage plans and call
+statistics, behind one lock (uvicorn serves from its own thread while tests inspect)."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import Counter
+from datetime import timedelta
+
+from sandbox.amazon import lifecycle
+from sandbox.amazon.carriers import load_carrier_codes
+from sandbox.amazon.errors import SpApiError
+from sandbox.amazon.generator import GenerateRequest, OrderFactory, OrderSpec, generate
+from sandbox.amazon.lwa import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    DEFAULT_REFRESH_TOKEN,
+    DEFAULT_SELLER_ID,
+    TokenIssuer,
+)
+from sandbox.amazon.pagination import Pager
+from sandbox.amazon.records import Clock, Confirmation, OrderStatus, SandboxOrder, system_clock
+from sandbox.amazon.shipments import apply_package, parse_package
+from sandbox.amazon.usage_plans import UsagePlans
+
+
+class AmazonSandbox:
+    """Everything the simulated Seller Central account knows.
+
+    `clock` drives timestamps, token expiry, throttling refills and auto-release, so tests
+    can move time instead of sleeping. `auto_release_seconds` releases Pending orders
+    (Pending -> Unshipped) that long after purchase; None leaves them for the admin API."""
+
+    def __init__(
+        self,
+        *,
+        clock: Clock = system_clock,
+        seller_id: str = DEFAULT_SELLER_ID,
+        client_id: str = DEFAULT_CLIENT_ID,
+        client_secret: str = DEFAULT_CLIENT_SECRET,
+        refresh_token: str = DEFAULT_REFRESH_TOKEN,
+        token_lifetime_seconds: int = 3600,
+        rate_scale: float = 1.0,
+        carrier_codes: frozenset[str] | None = None,
+        auto_release_seconds: float | None = None,
+        seed_orders: int = 0,
+        seed: int = 1,
+    ) -> None:
+        self.clock = clock
+        self.seller_id = seller_id
+        self.lock = threading.RLock()
+        self.orders: dict[str, SandboxOrder] = {}
+        self.confirmations: list[Confirmation] = []
+        self.tokens = TokenIssuer(
+            clock, client_id, client_secret, {refresh_token: seller_id}, token_lifetime_seconds
+        )
+        self.usage = UsagePlans(clock, rate_scale)
+        self.carriers = carrier_codes if carrier_codes is not None else load_carrier_codes()
+        self.auto_release_seconds = auto_release_seconds
+        self.pager = Pager()
+        self.calls: Counter[str] = Counter()
+        self.throttled: Counter[str] = Counter()
+        self.unauthorized = 0
+        if seed_orders:
+            self.generate(GenerateRequest(count=seed_orders, seed=seed))
+
+    # --- orders -------------------------------------------------------------------------
+
+    def add(self, orders: list[SandboxOrder]) -> list[SandboxOrder]:
+        with self.lock:
+            for order in orders:
+                if order.status is OrderStatus.PENDING and self.auto_release_seconds is not None:
+                    order.release_at = order.purchase_date + timedelta(
+                        seconds=self.auto_release_seconds
+                    )
+                self.orders[order.order_id] = order
+            return orders
+
+    def create(self, specs: list[OrderSpec], seed: int = 1) -> list[SandboxOrder]:
+        with self.lock:
+            duplicate = [s.order_id for s in specs if s.order_id and s.order_id in self.orders]
+            if duplicate:
+                raise ValueError(f"orders already exist: {duplicate}")
+            factory = OrderFactory(random.Random(seed), self.seller_id, set(self.orders))
+            now = self.clock()
+            return self.add([factory.build(spec, now) for spec in specs])
+
+    def generate(self, request: GenerateRequest) -> list[SandboxOrder]:
+        with self.lock:
+            return self.add(generate(request, self.clock(), self.seller_id, set(self.orders)))
+
+    def set_auto_release(self, seconds: float | None) -> None:
+        """Schedule (or stop) automatic release for every order still Pending."""
+        with self.lock:
+            self.auto_release_seconds = seconds
+            for order in self.orders.values():
+                if order.status is OrderStatus.PENDING:
+                    order.release_at = (
+                        None
+                        if seconds is None
+                        else order.purchase_date + timedelta(seconds=seconds)
+                    )
+
+    def tick(self) -> None:
+        """Apply time-driven changes (auto-release) before anyone reads."""
+        with self.lock:
+            now = self.clock()
+            for order in self.orders.values():
+                if order.release_at is not None and order.release_at <= now:
+                    lifecycle.release(order, now)
+
+    def get(self, order_id: str) -> SandboxOrder | None:
+        with self.lock:
+            self.tick()
+            return self.orders.get(order_id)
+
+    def release(self, order_id: str) -> SandboxOrder:
+        with self.lock:
+            order = self._existing(order_id)
+            lifecycle.release(order, self.clock())
+            return order
+
+    def cancel(
+        self,
+        order_id: str,
+        buyer_requested: bool,
+        reason: str | None = None,
+        request_only: bool = False,
+    ) -> SandboxOrder:
+        with self.lock:
+            order = self._existing(order_id)
+            lifecycle.cancel(order, self.clock(), buyer_requested, reason, request_only)
+            return order
+
+    def confirm_shipment(self, order_id: str, body: object) -> Confirmation:
+        """Validate and apply one package; raises SpApiError exactly as Amazon answers."""
+        with self.lock:
+            now = self.clock()
+            marketplace_id, package = parse_package(body, self.carriers, now)
+            order = self.orders.get(order_id)
+            if order is None:
+                raise SpApiError(404, f"Order {order_id} was not found")
+            confirmation = apply_package(order, marketplace_id, package, now)
+            self.confirmations.append(confirmation)
+            return confirmation
+
+    def _existing(self, order_id: str) -> SandboxOrder:
+        order = self.orders.get(order_id)
+        if order is None:
+            raise KeyError(order_id)
+        return order
+
+    # --- access -------------------------------------------------------------------------
+
+    def authorize(self, access_token: str | None) -> str | None:
+        with self.lock:
+            seller = self.tokens.seller_for(access_token)
+            if seller is None:
+                self.unauthorized += 1
+            return seller
+
+    def admit(self, seller_id: str, operation: str) -> bool:
+        """Count the call and take a token from its usage-plan bucket."""
+        with self.lock:
+            self.calls[operation] += 1
+            if self.usage.try_acquire(seller_id, operation):
+                return True
+            self.throttled[operation] += 1
+            return False
+
+    def stats(self) -> dict[str, object]:
+        with self.lock:
+            return {
+                "calls": dict(self.calls),
+                "throttled": dict(self.throttled),
+                "unauthorized": self.unauthorized,
+                "token_grants": self.tokens.grant_count,
+                "confirmations": len(self.confirmations),
+                "orders": len(self.orders),
+                "rate_scale": self.usage.rate_scale,
+            }
