@@ -16,7 +16,13 @@ import httpx
 from pydantic import SecretStr
 
 from config import AmazonSettings
-from tests.support.spapi_models import ORDERS_V0, ORDERS_V2026, load_model, validate_request
+from tests.support.spapi_models import (
+    ORDERS_V0,
+    ORDERS_V2026,
+    load_model,
+    validate_request,
+    validate_response,
+)
 
 TOKEN_URL = "https://api.amazon.com/auth/o2/token"
 ENDPOINT = "https://sellingpartnerapi-eu.amazon.com"
@@ -25,6 +31,7 @@ REFRESH_TOKEN = "Atzr|refresh-token-secret-value"
 ACCESS_TOKEN_PREFIX = "Atza|access-"
 SELLER = "A1SELLER"
 MARKETPLACE = "A1F83G8C2ARO7P"
+JSON = "application/json"
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -110,7 +117,11 @@ class FakeAmazon:
         self.seen.append(Seen(request.method, path, query, body, request.headers))
         queue = self.routes.get((request.method, path))
         assert queue, f"unexpected request {request.method} {path}"
-        return queue.popleft()(request)
+        response = queue.popleft()(request)
+        if response.status_code == 200 and response.headers.get("content-type") == JSON:
+            # The scripted answers must be ones Amazon could give.
+            validate_response(model, request.method, path, 200, response.json())
+        return response
 
     async def _token(self, request: httpx.Request) -> httpx.Response:
         form = {key: values[0] for key, values in parse_qs(request.content.decode()).items()}

@@ -19,6 +19,7 @@ from integrations.amazon.usage_plans import Operation
 from tests.amazon.fakes import ACCESS_TOKEN_PREFIX, ENDPOINT, Clock, FakeAmazon, json_response
 
 ORDER_PATH = "/orders/2026-01-01/orders/202-1234567-1234567"
+GET_ORDER_EXAMPLE = "orders_2026-01-01/getOrder_200_static_3.json"
 QUOTA = {"errors": [{"code": "QuotaExceeded", "message": "You exceeded your quota."}]}
 
 
@@ -35,8 +36,8 @@ async def fails_with(fake: FakeAmazon, amazon, handler) -> Exception:
     return caught.value
 
 
-async def test_sends_the_access_token_user_agent_and_csv_arrays(fake, amazon):
-    fake.on("GET", ORDER_PATH, json_response(200, {"order": {}}))
+async def test_sends_the_access_token_user_agent_and_csv_arrays(fake, amazon, example):
+    fake.on("GET", ORDER_PATH, json_response(200, example(GET_ORDER_EXAMPLE)))
     await amazon.api.request(
         Operation.GET_ORDER,
         "GET",
@@ -130,14 +131,15 @@ async def test_403_is_retried_once_with_a_fresh_token_then_permanent(fake, amazo
     assert ACCESS_TOKEN_PREFIX not in str(error)
 
 
-async def test_a_revoked_cached_token_recovers_after_one_403(fake, amazon):
+async def test_a_revoked_cached_token_recovers_after_one_403(fake, amazon, example):
+    body = example(GET_ORDER_EXAMPLE)
     fake.on(
         "GET",
         ORDER_PATH,
         json_response(403, {"errors": [{"code": "Unauthorized", "message": "expired"}]}),
-        json_response(200, {"order": {"orderId": "202-1234567-1234567"}}),
+        json_response(200, body),
     )
-    assert await get_order(amazon.api) == {"order": {"orderId": "202-1234567-1234567"}}
+    assert await get_order(amazon.api) == body
 
 
 async def test_a_non_json_success_body_is_a_bad_response(fake, amazon):
