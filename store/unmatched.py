@@ -44,10 +44,11 @@ def record_unmatched_event(
     table = UnmatchedEvent.__table__  # type: ignore[attr-defined]
     with write_session(engine) as session:
         statement = dialect_insert(session, table).values(values)
-        result = session.connection().execute(
-            statement.on_conflict_do_nothing(index_elements=["event_id"])
+        # rowcount is unreliable for INSERT .. RETURNING on psycopg: ask for the new row instead.
+        inserted = session.connection().execute(
+            statement.on_conflict_do_nothing(index_elements=["event_id"]).returning(table.c.id)
         )
-        return bool(result.rowcount == 1)
+        return inserted.first() is not None
 
 
 def list_unmatched(engine: Engine, include_resolved: bool = False) -> list[UnmatchedEvent]:
