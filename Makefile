@@ -1,0 +1,37 @@
+# consign: `make demo` runs the whole thing locally; `make test` is what CI runs.
+# The venv is created with python3.11 when missing, and the project is (re)installed only when
+# pyproject.toml is newer than the stamp, so repeated runs start at once.
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.consign-installed
+ORDERS ?= 60
+
+.PHONY: demo test lint dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/consign demo --orders $(ORDERS)
+
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+dev: $(STAMP)
+	$(BIN)/consign dev
+
+# Local state only (Temporal's SQLite file, the store, logs, caches); the venv stays.
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
