@@ -217,21 +217,22 @@ class GxoWarehouse:
     def run_cycle(self) -> list[WarehouseEvent]:
         """One batch: release, allocate and pick, pack, dispatch. Returns the events emitted."""
         self.cycles_run += 1
+        now = self.clock()  # one wave: parcels and events of a cycle share a timestamp
         emitted: list[WarehouseEvent] = []
         for record in [r for r in self.orders if r.open]:
-            event = self._process(record)
+            event = self._process(record, now)
             if event is not None:
                 emitted.append(event)
         return emitted
 
-    def _process(self, record: SandboxOrder) -> WarehouseEvent | None:
+    def _process(self, record: SandboxOrder, now: datetime) -> WarehouseEvent | None:
         scenario = self.scenarios.get(record.reference, Scenario())
         if record.status is WarehouseOrderStatus.RECEIVED:
             rejection = self._carrier_check(record, scenario)
             if rejection is not None:
                 record.status = WarehouseOrderStatus.REJECTED
                 record.rejection = rejection
-                return self._emit(record, WarehouseEventKind.REJECTED)
+                return self._emit(record, WarehouseEventKind.REJECTED, at=now)
             record.status = WarehouseOrderStatus.RELEASED
         cycle = self.cycles_run
         if cycle <= record.ready_after_cycle or cycle < record.backorder_until_cycle:
@@ -247,7 +248,7 @@ class GxoWarehouse:
             record.backorder_until_cycle = cycle + self.settings.backorder_cycles
         if not picked:
             return None
-        parcels = self._pack(record, picked, scenario)
+        parcels = self._pack(record, picked, scenario, now)
         record.picked = True
         for line in record.lines:
             line.shipped += picked.get(line.line_number, 0)
@@ -256,7 +257,7 @@ class GxoWarehouse:
         record.status = (
             WarehouseOrderStatus.SHIPPED if done else WarehouseOrderStatus.PARTIALLY_SHIPPED
         )
-        return self._emit(record, WarehouseEventKind.DISPATCH, parcels)
+        return self._emit(record, WarehouseEventKind.DISPATCH, parcels, at=now)
 
     def _carrier_check(self, record: SandboxOrder, scenario: Scenario) -> Rejection | None:
         """What only shows at release: a scripted rejection or a carrier refusing the address."""
@@ -271,7 +272,7 @@ class GxoWarehouse:
         return None
 
     def _pack(
-        self, record: SandboxOrder, picked: dict[int, int], scenario: Scenario
+        self, record: SandboxOrder, picked: dict[int, int], scenario: Scenario, now: datetime
     ) -> list[Parcel]:
         max_units = 1 if scenario.split else self.settings.max_units_per_parcel
         code = record.order.carrier_service_code
@@ -284,7 +285,7 @@ class GxoWarehouse:
             id_prefix=record.warehouse_order_id,
             carrier_service_code=code,
             tracking_numbers=[self._tracking_number(code) for _ in range(count)],
-            shipped_at=self.clock(),
+            shipped_at=now,
         )
 
     def _tracking_number(self, carrier_service_code: str) -> str:
@@ -298,6 +299,7 @@ class GxoWarehouse:
         record: SandboxOrder,
         kind: WarehouseEventKind,
         parcels: list[Parcel] | None = None,
+        at: datetime | None = None,
     ) -> WarehouseEvent:
         feed = self.events[record.facility_id]
         sequence = len(feed) + 1
@@ -311,7 +313,7 @@ class GxoWarehouse:
             account=record.order.account,
             warehouse_order_id=record.warehouse_order_id,
             order_status=record.status,
-            occurred_at=self.clock(),
+            occurred_at=at or self.clock(),
             parcels=parcels or [],
             rejection=record.rejection if kind is WarehouseEventKind.REJECTED else None,
         )
