@@ -90,51 +90,49 @@ def _rule_applies_to(channel: Channel) -> ColumnElement[bool]:
     )
 
 
+def _list_keyed(
+    engine: Engine,
+    row_model: type[SQLModel],
+    domain_model: type[M],
+    key: Sequence[str],
+    channel: Channel | None,
+) -> list[M]:
+    """Rows of a channel-keyed mapping table, ordered by natural key."""
+    table = _table(row_model)
+    query = select(row_model).order_by(*(table.c[name] for name in key))
+    if channel is not None:
+        query = query.where(table.c.channel == channel.value)
+    with read_session(engine) as session:
+        return _to_domain(domain_model, session.scalars(query))
+
+
 def list_sku_mappings(engine: Engine, channel: Channel | None = None) -> list[SkuMapping]:
-    """All SKU mappings, or one channel's, ordered by natural key."""
-    query = select(SkuMappingRow).order_by(col(SkuMappingRow.channel), col(SkuMappingRow.sku))
-    if channel is not None:
-        query = query.where(col(SkuMappingRow.channel) == channel.value)
-    with read_session(engine) as session:
-        return _to_domain(SkuMapping, session.scalars(query))
-
-
-def list_facility_rules(engine: Engine, channel: Channel | None = None) -> list[FacilityRule]:
-    """All rules, or those that can apply to a channel (its own and any-channel rules)."""
-    query = select(FacilityRuleRow).order_by(col(FacilityRuleRow.id))
-    if channel is not None:
-        query = query.where(
-            or_(
-                col(FacilityRuleRow.channel) == channel.value,
-                col(FacilityRuleRow.channel).is_(None),
-            )
-        )
-    with read_session(engine) as session:
-        return _to_domain(FacilityRule, session.scalars(query))
+    """All SKU mappings, or one channel's."""
+    return _list_keyed(engine, SkuMappingRow, SkuMapping, SKU_KEY, channel)
 
 
 def list_carrier_services(
     engine: Engine, channel: Channel | None = None
 ) -> list[CarrierServiceMapping]:
     """All channel shipping service -> GXO carrier service mappings, or one channel's."""
-    query = select(CarrierServiceRow).order_by(
-        col(CarrierServiceRow.channel), col(CarrierServiceRow.ship_service_level)
+    return _list_keyed(
+        engine, CarrierServiceRow, CarrierServiceMapping, CARRIER_SERVICE_KEY, channel
     )
-    if channel is not None:
-        query = query.where(col(CarrierServiceRow.channel) == channel.value)
-    with read_session(engine) as session:
-        return _to_domain(CarrierServiceMapping, session.scalars(query))
 
 
 def list_carrier_codes(engine: Engine, channel: Channel | None = None) -> list[CarrierCodeMapping]:
     """All GXO carrier service -> channel carrier code mappings, or one channel's."""
-    query = select(CarrierCodeRow).order_by(
-        col(CarrierCodeRow.channel), col(CarrierCodeRow.carrier_service_code)
-    )
+    return _list_keyed(engine, CarrierCodeRow, CarrierCodeMapping, CARRIER_CODE_KEY, channel)
+
+
+def list_facility_rules(engine: Engine, channel: Channel | None = None) -> list[FacilityRule]:
+    """All rules in the order they were given, or those that can apply to a channel (its own
+    and any-channel rules)."""
+    query = select(FacilityRuleRow).order_by(col(FacilityRuleRow.id))
     if channel is not None:
-        query = query.where(col(CarrierCodeRow.channel) == channel.value)
+        query = query.where(_rule_applies_to(channel))
     with read_session(engine) as session:
-        return _to_domain(CarrierCodeMapping, session.scalars(query))
+        return _to_domain(FacilityRule, session.scalars(query))
 
 
 def load_mapping_set(

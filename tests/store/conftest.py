@@ -6,13 +6,14 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, delete
 from sqlalchemy.engine import make_url
 
 from store.db import create_engine_from_url, init_db, normalise_url, write_session
-from store.tables import STORE_TABLES
+from store.tables import STORE_TABLES, AuditOutcome, AuditRecord
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
@@ -62,3 +63,17 @@ def wipe(engine: Engine) -> None:
     with write_session(engine) as session:
         for table in STORE_TABLES:
             session.execute(delete(table))
+
+
+def audit_record(**overrides: Any) -> AuditRecord:
+    """A valid audit entry for a GXO injection; tests override what they look at."""
+    values: dict[str, Any] = {
+        "system": "gxo",
+        "operation": "inject",
+        "channel": "amazon",
+        "account": "A1SELLER",
+        "order_id": "202-1111111-1111111",
+        "outcome": AuditOutcome.ACCEPTED,
+    }
+    values.update(overrides)
+    return AuditRecord.model_validate(values)

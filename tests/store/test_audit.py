@@ -7,24 +7,13 @@ from pydantic import ValidationError
 
 from store.audit import list_audit, record_audit
 from store.tables import AuditOutcome, AuditRecord
+from tests.store.conftest import audit_record
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
 def _entry(minutes: int, **overrides) -> AuditRecord:
-    values = {
-        "at": T0 + timedelta(minutes=minutes),
-        "system": "gxo",
-        "operation": "inject",
-        "channel": "amazon",
-        "account": "A1SELLER",
-        "order_id": "202-1111111-1111111",
-        "idempotency_key": None,
-        "outcome": AuditOutcome.ACCEPTED,
-        "detail": "",
-    }
-    values.update(overrides)
-    return AuditRecord.model_validate(values)
+    return audit_record(**{"at": T0 + timedelta(minutes=minutes), **overrides})
 
 
 def test_entries_are_appended_and_queried_newest_first(engine):
@@ -72,13 +61,12 @@ def test_times_are_stored_in_utc(engine):
     assert stored.at.utcoffset() == timedelta(0)
 
 
-def test_entry_time_defaults_to_now(engine):
-    before = datetime.now(UTC)
-    entry = _entry(0)
-    entry_without_time = AuditRecord.model_validate(entry.model_dump(exclude={"at"}))
-    record_audit(engine, entry_without_time)
+def test_entry_time_defaults_to_an_aware_utc_time_kept_exactly(engine):
+    entry = audit_record()
+    assert entry.at.utcoffset() == timedelta(0)
+    record_audit(engine, entry)
     [stored] = list_audit(engine)
-    assert stored.at >= before - timedelta(seconds=1)
+    assert stored.at == entry.at
 
 
 def test_invalid_entries_are_refused():

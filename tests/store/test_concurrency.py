@@ -15,8 +15,8 @@ from store.mappings import (
     replace_facility_rules,
     upsert_sku_mappings,
 )
-from store.tables import AuditOutcome, AuditRecord
 from store.unmatched import list_unmatched, record_unmatched_event
+from tests.store.conftest import audit_record
 
 THREADS = 12
 ROUNDS = 25
@@ -25,17 +25,7 @@ ROUNDS = 25
 def _work(engine, worker: int) -> None:
     for n in range(ROUNDS):
         order_id = f"o-{worker}-{n}"
-        record_audit(
-            engine,
-            AuditRecord(
-                system="gxo",
-                operation="inject",
-                channel="amazon",
-                account="A1",
-                order_id=order_id,
-                outcome=AuditOutcome.ACCEPTED,
-            ),
-        )
+        record_audit(engine, audit_record(order_id=order_id))
         upsert_sku_mappings(
             engine,
             [

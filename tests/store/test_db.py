@@ -7,7 +7,7 @@ from sqlalchemy import inspect
 
 from store.audit import record_audit
 from store.db import create_engine_from_url, init_db, normalise_url, read_session
-from store.tables import AuditOutcome, AuditRecord
+from tests.store.conftest import audit_record
 
 
 @pytest.mark.parametrize(
@@ -36,24 +36,14 @@ def test_sqlite_creates_parent_dir_and_uses_wal(tmp_path):
     assert path.parent.is_dir()
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar_one() >= 1000
     engine.dispose()
 
 
 def test_in_memory_sqlite_is_shared_across_sessions():
     engine = create_engine_from_url("sqlite://")
     init_db(engine)
-    record_audit(
-        engine,
-        AuditRecord(
-            system="gxo",
-            operation="inject",
-            channel="amazon",
-            account="A1",
-            order_id="o-1",
-            outcome=AuditOutcome.ACCEPTED,
-        ),
-    )
+    record_audit(engine, audit_record())
     with read_session(engine) as session:
         assert session.connection().exec_driver_sql("SELECT count(*) FROM audit_entry").scalar()
     engine.dispose()
@@ -74,14 +64,6 @@ def test_init_db_is_idempotent_and_creates_every_table(engine):
 
 
 def test_naive_datetimes_are_refused(engine):
-    entry = AuditRecord(
-        at=datetime(2026, 1, 1, 12, 0),
-        system="gxo",
-        operation="inject",
-        channel="amazon",
-        account="A1",
-        order_id="o-1",
-        outcome=AuditOutcome.ACCEPTED,
-    )
+    entry = audit_record(at=datetime(2026, 1, 1, 12, 0))
     with pytest.raises(Exception, match="naive datetime"):
         record_audit(engine, entry)
