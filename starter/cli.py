@@ -42,7 +42,8 @@ def dev(
     ui_port: Annotated[int, typer.Option(help="Temporal Web UI port.")] = 8233,
     amazon_port: Annotated[int, typer.Option(help="Amazon SP-API sandbox port.")] = 8701,
     gxo_port: Annotated[int, typer.Option(help="GXO sandbox port.")] = 8702,
-    worker: Annotated[bool, typer.Option(help="Start the worker too.")] = True,
+    sandboxes: Annotated[bool, typer.Option(help="Start the Amazon and GXO sandboxes.")] = True,
+    worker: Annotated[bool, typer.Option(help="Start the worker.")] = True,
 ) -> None:
     """Run the local stack (Temporal dev server, sandboxes, worker) until Ctrl-C."""
     stack = DevStack(
@@ -50,6 +51,7 @@ def dev(
         ui_port=ui_port,
         amazon_port=amazon_port,
         gxo_port=gxo_port,
+        sandboxes=sandboxes,
         worker=worker,
         db_file=None if in_memory else PROJECT_ROOT / "var" / "temporal.db",
     )
@@ -58,8 +60,9 @@ def dev(
     try:
         console.print(f"[green]ready[/green]  Temporal     {stack.temporal_address}")
         console.print(f"       Web UI       {stack.ui_url}")
-        console.print(f"       Amazon       {stack.amazon_url}")
-        console.print(f"       GXO          {stack.gxo_url}")
+        if sandboxes:
+            console.print(f"       Amazon       {stack.amazon_url}")
+            console.print(f"       GXO          {stack.gxo_url}")
         console.print(f"       logs         {stack.log_dir}")
         console.print("Ctrl-C stops everything.")
         dead = stack.wait()
