@@ -90,7 +90,10 @@ class OrdersV0Api:
     async def get_order(self, order_id: str) -> Json:
         operation = Operation.V0_GET_ORDER
         body = await self._client.request(operation, "GET", _order_path(order_id))
-        return _payload(body, operation, f"order {order_id}")
+        payload = _payload(body, operation, f"order {order_id}")
+        if payload.get("AmazonOrderId") != order_id:
+            raise AmazonBadResponse(operation, f"order {order_id}: response is another order")
+        return payload
 
     async def get_order_items(self, order_id: str) -> list[Json]:
         """Every item of the order, following NextToken until the last page."""

@@ -79,6 +79,8 @@ class OrdersV2026Api:
         order = body.get("order") if isinstance(body, dict) else None
         if not isinstance(order, dict):
             raise AmazonBadResponse(operation, f"order {order_id}: response has no order")
+        if order.get("orderId") != order_id:
+            raise AmazonBadResponse(operation, f"order {order_id}: response is another order")
         return order
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.order import ChannelOrderStatus
-from integrations.amazon.errors import AmazonRequestRejected
+from integrations.amazon.errors import AmazonBadResponse, AmazonRequestRejected
 from integrations.amazon.orders_v2026 import OrdersV2026Api, V2026OrdersReader
 from tests.amazon.fakes import MARKETPLACE, NOW, SELLER, json_response
 
@@ -164,3 +164,11 @@ async def test_explicit_before_is_clamped_to_two_minutes_ago(fake, amazon, clock
         last_updated_before=NOW,
     )
     assert fake.seen[0].query["lastUpdatedBefore"] == "2026-03-01T11:57:50Z"
+
+
+async def test_a_different_order_in_the_answer_is_a_bad_response(fake, amazon, example):
+    body = example("orders_2026-01-01/getOrder_200_static_1.json")
+    fake.on("GET", f"{SEARCH}/171-0000000-0000000", json_response(200, body))
+    with pytest.raises(AmazonBadResponse) as caught:
+        await amazon.reader.get_order("171-0000000-0000000")
+    assert caught.value.transient is False
