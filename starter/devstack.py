@@ -17,7 +17,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,7 +153,9 @@ class DevStack:
     Components: the Temporal dev server (`temporal=True`; otherwise `temporal_address` must
     point at a running server), the two sandboxes (`sandboxes=True`), the worker (`worker=True`).
     `db_file=None` keeps Temporal in memory (faster, lost on exit). `env` adds variables for the
-    sandboxes and the worker on top of this process's environment and the stack's own URLs.
+    sandboxes and the worker on top of this process's environment and the stack's own URLs;
+    `amazon_args`, `gxo_args` and `worker_args` are appended to their command lines (e.g.
+    `amazon_args=["--seed-orders", "60"]`, `gxo_args=["--cycle-seconds", "2"]`).
     """
 
     def __init__(
@@ -174,6 +176,9 @@ class DevStack:
         log_dir: Path | None = None,
         env: Mapping[str, str] | None = None,
         python: str = sys.executable,
+        amazon_args: Sequence[str] = (),
+        gxo_args: Sequence[str] = (),
+        worker_args: Sequence[str] = (),
         ready_timeout: float = 60.0,
     ) -> None:
         self.run_temporal = temporal
@@ -191,6 +196,11 @@ class DevStack:
         self.log_dir = log_dir or root / "var" / "logs"
         self.extra_env = dict(env or {})
         self.python = python
+        self.extra_args = {
+            "amazon": list(amazon_args),
+            "gxo": list(gxo_args),
+            "worker": list(worker_args),
+        }
         self.ready_timeout = ready_timeout
         self.children: list[Child] = []
 
@@ -262,9 +272,10 @@ class DevStack:
         if self.run_sandboxes:
             for name, port in (("amazon", self.amazon_port), ("gxo", self.gxo_port)):
                 argv = [self.python, "-m", f"sandbox.{name}", "--port", str(port)]
+                argv += self.extra_args[name]
                 planned.append((Child(name, argv, self.log_dir / f"{name}.log", 5.0), port))
         if self.run_worker:
-            argv = [self.python, "-m", "worker"]
+            argv = [self.python, "-m", "worker", *self.extra_args["worker"]]
             planned.append((Child("worker", argv, self.log_dir / "worker.log", 30.0), None))
         return planned
 

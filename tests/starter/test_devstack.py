@@ -7,6 +7,7 @@ import stat
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from starter.client import connect_to
@@ -102,3 +103,22 @@ def test_environment_points_config_at_the_stack() -> None:
     assert env["X"] == "1"
     assert stack.ui_url == "http://localhost:8233"
     assert sys.executable == stack.python
+
+
+def test_sandboxes_start_ready_and_stop(tmp_path: Path) -> None:
+    stack = DevStack(
+        temporal=False,
+        worker=False,
+        amazon_port=free_port(),
+        gxo_port=free_port(),
+        gxo_args=["--cycle-seconds", "1"],
+        log_dir=tmp_path,
+    )
+    with stack:
+        assert [child.name for child in stack.children] == ["amazon", "gxo"]
+        for url in (stack.amazon_url, stack.gxo_url):
+            assert httpx.get(f"{url}/_sandbox/faults").status_code == 200
+        assert stack.children[1].argv[-2:] == ["--cycle-seconds", "1"]
+        processes = [child.process for child in stack.children]
+    assert all(p is not None and p.returncode is not None for p in processes)
+    assert port_is_free(stack.amazon_port) and port_is_free(stack.gxo_port)
