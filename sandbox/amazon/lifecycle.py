@@ -19,7 +19,7 @@ class TransitionError(Exception):
 
 
 def touch(order: SandboxOrder, now: datetime) -> None:
-    """Bump LastUpdateDate, strictly forward even if two changes share a clock reading."""
+    """Bump LastUpdateDate to now; it never moves backwards, even if the clock does."""
     order.last_update_date = max(now, order.last_update_date)
 
 
