@@ -229,7 +229,8 @@ async def query_status(handle: WorkflowHandle[Any, Any]) -> OrderStatus:
     try:
         return await handle.query(STATUS_QUERY, result_type=OrderStatus, rpc_timeout=QUERY_TIMEOUT)
     except RPCError as err:
-        if err.status == RPCStatusCode.DEADLINE_EXCEEDED:
+        # the client reports its own rpc_timeout as CANCELLED ("Timeout expired")
+        if err.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
             raise CliError(
                 f"no worker answered the status query for {handle.id} (is the worker running?)"
             ) from err

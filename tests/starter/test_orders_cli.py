@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from domain.exceptions import ExceptionKind
-from domain.lifecycle import REINJECT_SIGNAL, RETRY_SIGNAL, OperatorRequest, OrderStage, OrderStatus
+from domain.lifecycle import (
+    REINJECT_SIGNAL,
+    RETRY_SIGNAL,
+    WORKFLOW_NAME,
+    OperatorRequest,
+    OrderStage,
+    OrderStatus,
+)
 from domain.order import Channel
+from starter import orders_cli
 from starter.client import CliError
 from starter.orders_cli import build_query, quote, resolve_workflow_id
 from tests.starter.conftest import Invoke, OrderServer, make_status, unique_account
@@ -150,3 +160,16 @@ async def test_unreachable_temporal_is_one_line(cli: Invoke) -> None:
     result = await cli("orders", "--address", "127.0.0.1:1")
     assert result.exit_code == 1
     assert result.output.strip() == "error: cannot reach Temporal at 127.0.0.1:1"
+
+
+async def test_order_show_without_a_worker_says_so(
+    order_server: OrderServer, cli: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(orders_cli, "QUERY_TIMEOUT", timedelta(seconds=1))
+    status = make_status(unique_account(), "666-F")
+    await order_server.client.start_workflow(
+        WORKFLOW_NAME, status, id=status.ref.workflow_id, task_queue="nobody-polls-this"
+    )
+    result = await cli("order", "show", status.ref.workflow_id, "--address", order_server.address)
+    assert result.exit_code == 1
+    assert "no worker answered the status query" in result.output
