@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Engine, Table, delete, func, or_, select
+from sqlalchemy import ColumnElement, Engine, Table, delete, or_, select, text
 from sqlmodel import SQLModel, col
 
 from domain.mapping import (
@@ -78,8 +78,11 @@ def upsert_carrier_codes(engine: Engine, mappings: Sequence[CarrierCodeMapping])
 def replace_facility_rules(engine: Engine, rules: Sequence[FacilityRule]) -> WriteCounts:
     """Rules have no natural key and only make sense as a whole: swap the set atomically."""
     with write_session(engine) as session:
-        removed = session.execute(select(func.count()).select_from(FacilityRuleRow)).scalar_one()
-        session.execute(delete(FacilityRuleRow))
+        if session.connection().dialect.name == "postgresql":
+            # Under READ COMMITTED two replacements would each keep the other's new rows; this
+            # lock (readers unaffected) serialises them. SQLite's BEGIN IMMEDIATE already does.
+            session.execute(text("LOCK TABLE facility_rule IN SHARE ROW EXCLUSIVE MODE"))
+        removed = session.connection().execute(delete(FacilityRuleRow)).rowcount
         session.add_all(FacilityRuleRow.model_validate(_row_values(rule)) for rule in rules)
         return WriteCounts(created=len(rules), removed=removed)
 

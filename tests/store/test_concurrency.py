@@ -71,3 +71,20 @@ def test_concurrent_writers_on_any_backend(engine):
             future.result()
     assert len(list_audit(engine, limit=10_000)) == 4 * ROUNDS
     assert len(list_unmatched(engine)) == ROUNDS
+    # Concurrent replacements serialise: the last one wins whole, never a mix of two sets.
+    assert len(load_mapping_set(engine, Channel.AMAZON).facility_rules) == 1
+
+
+def test_concurrent_rule_replacements_never_mix_two_sets(engine):
+    def replace(worker: int) -> None:
+        for _ in range(15):
+            replace_facility_rules(
+                engine, [FacilityRule(facility_id=f"F-{worker}", priority=p) for p in range(3)]
+            )
+
+    with ThreadPoolExecutor(6) as pool:
+        for future in [pool.submit(replace, w) for w in range(6)]:
+            future.result()
+    rules = load_mapping_set(engine, Channel.CENTRA).facility_rules
+    assert len(rules) == 3
+    assert len({rule.facility_id for rule in rules}) == 1
