@@ -9,21 +9,26 @@ new API misbehaves until then. confirmShipment stays in v0 and lives in shipment
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from domain.order import ChannelOrder
+from domain.order import ChannelOrder, OrderChange
 from integrations.amazon.client import SpApiClient
-from integrations.amazon.errors import AmazonBadResponse, AmazonRequestRejected
+from integrations.amazon.errors import AmazonBadResponse
 from integrations.amazon.normalise import change_from_v0, order_from_v0
-from integrations.amazon.reader import DEFAULT_OVERLAP, ChangePage, Clock, open_window
+from integrations.amazon.reader import (
+    MAX_PAGE_SIZE,
+    Clock,
+    ScanWindow,
+    WindowedReader,
+    search_bounds,
+)
 from integrations.amazon.usage_plans import Operation
 from integrations.amazon.wire import Json
-from integrations.amazon.wire_time import clamp_before, format_utc, to_utc, utc_now
+from integrations.amazon.wire_time import format_utc, utc_now
 
 BASE = "/orders/v0/orders"
-MAX_PAGE_SIZE = 100
 # Amazon returns a shipping address only once payment has cleared.
 ADDRESS_STATUSES = frozenset({"Unshipped", "PartiallyShipped", "Shipped", "InvoiceUnconfirmed"})
 
@@ -64,15 +69,9 @@ class OrdersV0Api:
         """One getOrders page. LastUpdatedBefore, when sent, must be at least two minutes
         before now or Amazon rejects the call: it is clamped here, client-side."""
         operation = Operation.V0_GET_ORDERS
-        if not 1 <= max_results_per_page <= MAX_PAGE_SIZE:
-            raise AmazonRequestRejected(operation, "MaxResultsPerPage must be 1-100")
-        before = None
-        if last_updated_before is not None:
-            before = clamp_before(last_updated_before, self._clock())
-            if before < to_utc(last_updated_after):
-                raise AmazonRequestRejected(
-                    operation, "LastUpdatedBefore would precede LastUpdatedAfter"
-                )
+        before = search_bounds(
+            operation, max_results_per_page, last_updated_after, last_updated_before, self._clock()
+        )
         params: dict[str, Any] = {
             "MarketplaceIds": list(marketplace_ids),
             "FulfillmentChannels": list(fulfillment_channels),
@@ -119,48 +118,28 @@ class OrdersV0Api:
         return _payload(body, operation, f"order {order_id}")
 
 
-class V0OrdersReader:
+class V0OrdersReader(WindowedReader[OrdersV0Api]):
     """The fallback reader (deprecated API, removal 2027-03-27). Searches MFN orders only."""
 
     search_operation = Operation.V0_GET_ORDERS
     get_order_operation = Operation.V0_GET_ORDER
 
-    def __init__(
-        self,
-        api: OrdersV0Api,
-        account: str,
-        marketplace_ids: Sequence[str],
-        *,
-        clock: Clock = utc_now,
-        overlap: timedelta = DEFAULT_OVERLAP,
-        page_size: int = MAX_PAGE_SIZE,
-    ) -> None:
-        self._api = api
-        self._account = account
-        self._marketplace_ids = list(marketplace_ids)
-        self._clock = clock
-        self._overlap = overlap
-        self._page_size = page_size
-
-    async def search_changes(self, since: datetime, page_token: str | None) -> ChangePage:
-        window = open_window(since, page_token, self._clock(), self.search_operation)
-        if window is None:
-            return ChangePage(cursor=to_utc(since))
-        payload = await self._api.get_orders(
-            marketplace_ids=self._marketplace_ids,
+    async def _fetch(self, window: ScanWindow) -> tuple[list[OrderChange], str | None]:
+        payload = await self.api.get_orders(
+            marketplace_ids=self.marketplace_ids,
             last_updated_after=window.since,
             last_updated_before=window.before,
-            max_results_per_page=self._page_size,
+            max_results_per_page=self.page_size,
             next_token=window.amazon_token,
         )
-        changes = [change_from_v0(order, self._account) for order in payload["Orders"]]
-        return window.page(changes, _next_token(payload), self._overlap)
+        changes = [change_from_v0(order, self.account) for order in payload["Orders"]]
+        return changes, _next_token(payload)
 
     async def get_order(self, order_id: str) -> ChannelOrder:
         """getOrder, then every item page, then the address once Amazon will release it."""
-        order = await self._api.get_order(order_id)
-        items = await self._api.get_order_items(order_id)
+        order = await self.api.get_order(order_id)
+        items = await self.api.get_order_items(order_id)
         address = None
         if order.get("OrderStatus") in ADDRESS_STATUSES:
-            address = await self._api.get_order_address(order_id)
-        return order_from_v0(order, items, address, self._account)
+            address = await self.api.get_order_address(order_id)
+        return order_from_v0(order, items, address, self.account)

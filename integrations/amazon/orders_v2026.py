@@ -3,25 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from domain.order import ChannelOrder
+from domain.order import ChannelOrder, OrderChange
 from integrations.amazon.client import SpApiClient
-from integrations.amazon.errors import AmazonBadResponse, AmazonRequestRejected
+from integrations.amazon.errors import AmazonBadResponse
 from integrations.amazon.normalise import change_from_v2026, order_from_v2026
-from integrations.amazon.reader import DEFAULT_OVERLAP, ChangePage, Clock, open_window
+from integrations.amazon.reader import (
+    MAX_PAGE_SIZE,
+    Clock,
+    ScanWindow,
+    WindowedReader,
+    search_bounds,
+)
 from integrations.amazon.usage_plans import Operation
 from integrations.amazon.wire import Json
-from integrations.amazon.wire_time import clamp_before, format_utc, to_utc, utc_now
+from integrations.amazon.wire_time import format_utc, utc_now
 
 BASE = "/orders/2026-01-01/orders"
 # Changes need status, channel and buyer-cancel requests; never personal data.
 SEARCH_INCLUDED_DATA = ("FULFILLMENT", "CANCELLATION")
 # The full order adds the recipient (ship-to). Lines, SKUs and unit prices are always present.
 GET_INCLUDED_DATA = ("RECIPIENT", "FULFILLMENT", "CANCELLATION")
-MAX_PAGE_SIZE = 100
 
 
 class OrdersV2026Api:
@@ -45,15 +50,9 @@ class OrdersV2026Api:
         """One searchOrders page. lastUpdatedBefore, when sent, is clamped to Amazon's rule of
         at least two minutes before now."""
         operation = Operation.SEARCH_ORDERS
-        if not 1 <= max_results_per_page <= MAX_PAGE_SIZE:
-            raise AmazonRequestRejected(operation, "maxResultsPerPage must be 1-100")
-        before = None
-        if last_updated_before is not None:
-            before = clamp_before(last_updated_before, self._clock())
-            if before < to_utc(last_updated_after):
-                raise AmazonRequestRejected(
-                    operation, "lastUpdatedBefore would precede lastUpdatedAfter"
-                )
+        before = search_bounds(
+            operation, max_results_per_page, last_updated_after, last_updated_before, self._clock()
+        )
         params: dict[str, Any] = {
             "lastUpdatedAfter": format_utc(last_updated_after),
             "lastUpdatedBefore": format_utc(before) if before else None,
@@ -84,44 +83,24 @@ class OrdersV2026Api:
         return order
 
 
-class V2026OrdersReader:
+class V2026OrdersReader(WindowedReader[OrdersV2026Api]):
     """The default reader. Searches only merchant-fulfilled orders: AFN never reaches GXO."""
 
     search_operation = Operation.SEARCH_ORDERS
     get_order_operation = Operation.GET_ORDER
 
-    def __init__(
-        self,
-        api: OrdersV2026Api,
-        account: str,
-        marketplace_ids: Sequence[str],
-        *,
-        clock: Clock = utc_now,
-        overlap: timedelta = DEFAULT_OVERLAP,
-        page_size: int = MAX_PAGE_SIZE,
-    ) -> None:
-        self._api = api
-        self._account = account
-        self._marketplace_ids = list(marketplace_ids)
-        self._clock = clock
-        self._overlap = overlap
-        self._page_size = page_size
-
-    async def search_changes(self, since: datetime, page_token: str | None) -> ChangePage:
-        window = open_window(since, page_token, self._clock(), self.search_operation)
-        if window is None:
-            return ChangePage(cursor=to_utc(since))
-        body = await self._api.search_orders(
-            marketplace_ids=self._marketplace_ids,
+    async def _fetch(self, window: ScanWindow) -> tuple[list[OrderChange], str | None]:
+        body = await self.api.search_orders(
+            marketplace_ids=self.marketplace_ids,
             last_updated_after=window.since,
             last_updated_before=window.before,
-            max_results_per_page=self._page_size,
+            max_results_per_page=self.page_size,
             pagination_token=window.amazon_token,
         )
-        changes = [change_from_v2026(order, self._account) for order in body["orders"]]
+        changes = [change_from_v2026(order, self.account) for order in body["orders"]]
         pagination = body.get("pagination")
         token = pagination.get("nextToken") if isinstance(pagination, dict) else None
-        return window.page(changes, token if isinstance(token, str) else None, self._overlap)
+        return changes, token if isinstance(token, str) and token else None
 
     async def get_order(self, order_id: str) -> ChannelOrder:
-        return order_from_v2026(await self._api.get_order(order_id), self._account)
+        return order_from_v2026(await self.api.get_order(order_id), self.account)

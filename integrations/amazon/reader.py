@@ -10,20 +10,29 @@ token together with Amazon's.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, Field
 
 from domain.order import ChannelOrder, OrderChange
 from integrations.amazon.errors import AmazonRequestRejected
 from integrations.amazon.usage_plans import Operation
-from integrations.amazon.wire_time import format_utc, latest_allowed_before, parse_utc, to_utc
+from integrations.amazon.wire_time import (
+    clamp_before,
+    format_utc,
+    latest_allowed_before,
+    parse_utc,
+    to_utc,
+    utc_now,
+)
 
 Clock = Callable[[], datetime]
 DEFAULT_OVERLAP = timedelta(minutes=1)
+MAX_PAGE_SIZE = 100  # both versions allow 1-100 orders per page
 _SEPARATOR = "|"
 
 
@@ -85,3 +94,56 @@ def open_window(
         return ScanWindow(since, parse_utc(stamp), amazon_token)
     except ValueError:
         raise rejected from None
+
+
+def search_bounds(
+    operation: str, page_size: int, after: datetime, before: datetime | None, now: datetime
+) -> datetime | None:
+    """Checks a search request before it spends a rate-limited call: the page size Amazon
+    allows, and the *Before bound clamped to two minutes ago and not earlier than *After."""
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise AmazonRequestRejected(operation, f"page size must be 1-{MAX_PAGE_SIZE}")
+    if before is None:
+        return None
+    clamped = clamp_before(before, now)
+    if clamped < to_utc(after):
+        raise AmazonRequestRejected(operation, "the updated-before bound precedes updated-after")
+    return clamped
+
+
+Api = TypeVar("Api")
+
+
+class WindowedReader(ABC, Generic[Api]):
+    """The scan both readers share: open the window, fetch one page, close it into a ChangePage.
+    Subclasses say how one page is fetched from `api` and normalised."""
+
+    search_operation: Operation
+
+    def __init__(
+        self,
+        api: Api,
+        account: str,
+        marketplace_ids: Sequence[str],
+        *,
+        clock: Clock = utc_now,
+        overlap: timedelta = DEFAULT_OVERLAP,
+        page_size: int = MAX_PAGE_SIZE,
+    ) -> None:
+        self.api = api
+        self.account = account
+        self.marketplace_ids = list(marketplace_ids)
+        self.page_size = page_size
+        self._clock = clock
+        self._overlap = overlap
+
+    async def search_changes(self, since: datetime, page_token: str | None) -> ChangePage:
+        window = open_window(since, page_token, self._clock(), self.search_operation)
+        if window is None:
+            return ChangePage(cursor=to_utc(since))
+        changes, amazon_next = await self._fetch(window)
+        return window.page(changes, amazon_next, self._overlap)
+
+    @abstractmethod
+    async def _fetch(self, window: ScanWindow) -> tuple[list[OrderChange], str | None]:
+        """One page of changes in the window, and Amazon's token for the next page."""
