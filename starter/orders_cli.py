@@ -323,56 +323,38 @@ async def send_operator_signal(
         raise _not_found(workflow_id, err) from err
 
 
-def _signal_command(
-    signal: str,
-    order: str,
-    channel: str | None,
-    account: str | None,
-    reason: str,
-    by: str,
-    address: str | None,
-    namespace: str | None,
-) -> None:
-    workflow_id = resolve_workflow_id(order, channel, account)
-    request = OperatorRequest(reason=reason, requested_by=by)
-
-    async def main() -> None:
-        client = await _client(address, namespace)
-        await send_operator_signal(client, workflow_id, signal, request)
-
-    asyncio.run(main())
-    console.print(f"sent {signal} to {workflow_id}")
-
-
 ReasonOption = Annotated[str, typer.Option(help="Why (kept in the order's history).")]
 ByOption = Annotated[str, typer.Option("--by", help="Who asked (audit trail).")]
 
 
-@order_app.command("retry")
-@expected_errors
-def retry(
-    order: OrderIdArgument,
-    reason: ReasonOption = "",
-    by: ByOption = "operator",
-    channel: ChannelOption = None,
-    account: AccountOption = None,
-    address: AddressOption = None,
-    namespace: NamespaceOption = None,
-) -> None:
-    """Retry the step that failed (after fixing a mapping, for example)."""
-    _signal_command(RETRY_SIGNAL, order, channel, account, reason, by, address, namespace)
+def _add_signal_command(name: str, signal: str, help_text: str) -> None:
+    """`order retry` and `order reinject` differ only in the signal they send."""
+
+    @order_app.command(name, help=help_text)
+    @expected_errors
+    def command(
+        order: OrderIdArgument,
+        reason: ReasonOption = "",
+        by: ByOption = "operator",
+        channel: ChannelOption = None,
+        account: AccountOption = None,
+        address: AddressOption = None,
+        namespace: NamespaceOption = None,
+    ) -> None:
+        workflow_id = resolve_workflow_id(order, channel, account)
+        request = OperatorRequest(reason=reason, requested_by=by)
+
+        async def main() -> None:
+            client = await _client(address, namespace)
+            await send_operator_signal(client, workflow_id, signal, request)
+
+        asyncio.run(main())
+        console.print(f"sent {signal} to {workflow_id}")
 
 
-@order_app.command("reinject")
-@expected_errors
-def reinject(
-    order: OrderIdArgument,
-    reason: ReasonOption = "",
-    by: ByOption = "operator",
-    channel: ChannelOption = None,
-    account: AccountOption = None,
-    address: AddressOption = None,
-    namespace: NamespaceOption = None,
-) -> None:
-    """Plan the order again and send it to the warehouse again."""
-    _signal_command(REINJECT_SIGNAL, order, channel, account, reason, by, address, namespace)
+_add_signal_command(
+    "retry", RETRY_SIGNAL, "Retry the step that failed (after fixing a mapping, for example)."
+)
+_add_signal_command(
+    "reinject", REINJECT_SIGNAL, "Plan the order again and send it to the warehouse again."
+)
