@@ -3,36 +3,21 @@ is one Amazon accepts, and a retried confirm is provably harmless."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from sandbox.amazon.app import create_app
 from sandbox.amazon.catalogue import UK
 from sandbox.amazon.generator import OrderSpec
 from sandbox.amazon.records import SandboxOrder
 from sandbox.amazon.state import AmazonSandbox
+from tests.sandbox import test_amazon_sandbox as base
 from tests.sandbox.test_amazon_sandbox import ManualClock, Seller
 
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def sandbox(clock: ManualClock) -> AmazonSandbox:
-    return AmazonSandbox(clock=clock)
-
-
-@pytest.fixture
-def seller(sandbox: AmazonSandbox) -> Iterator[Seller]:
-    with TestClient(create_app(sandbox)) as client:
-        session = Seller(client, sandbox)
-        session.login()
-        yield session
+# The same fixtures as the read-side tests: a manual clock, a fresh sandbox, a logged-in seller.
+clock = base.clock
+sandbox = base.sandbox
+seller = base.seller
 
 
 @pytest.fixture
