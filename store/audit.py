@@ -12,7 +12,7 @@ from store.tables import AuditEntry, AuditRecord
 
 def record_audit(engine: Engine, entry: AuditRecord) -> AuditEntry:
     """Append one entry; returns it with its id. Entries are never updated or deleted."""
-    row = AuditEntry.model_validate(entry.model_dump())
+    row = AuditEntry.model_validate(entry.model_dump(exclude={"id"}))
     with write_session(engine) as session:
         session.add(row)
         session.flush()

@@ -81,3 +81,10 @@ def test_invalid_entries_are_refused():
 def test_limit_must_be_positive(engine):
     with pytest.raises(ValueError, match="limit"):
         list_audit(engine, limit=0)
+
+
+def test_recording_a_stored_entry_again_appends_a_new_one(engine):
+    stored = record_audit(engine, _entry(0))
+    again = record_audit(engine, stored)
+    assert again.id != stored.id
+    assert len(list_audit(engine)) == 2

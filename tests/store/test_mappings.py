@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from domain.mapping import CarrierCodeMapping, CarrierServiceMapping, FacilityRule, SkuMapping
 from domain.order import Channel
 from store.mappings import (
@@ -181,3 +183,14 @@ def test_large_upserts_are_chunked(engine):
     assert upsert_sku_mappings(engine, many) == WriteCounts(created=1203)
     assert upsert_sku_mappings(engine, many) == WriteCounts(updated=1203)
     assert list_sku_mappings(engine, Channel.CENTRA) == many
+
+
+def test_a_failing_write_rolls_back_the_whole_call(engine):
+    good = [SkuMapping(channel=Channel.AMAZON, sku=f"S{i:04}", item_code="I") for i in range(600)]
+    # model_construct skips validation: a value only the database layer refuses, in chunk two.
+    bad = SkuMapping.model_construct(
+        channel=Channel.AMAZON, sku="BAD", item_code="I", customs_value=Decimal("NaN")
+    )
+    with pytest.raises(Exception, match="finite Decimal"):
+        upsert_sku_mappings(engine, [*good, bad])
+    assert list_sku_mappings(engine) == []
