@@ -37,4 +37,7 @@ def list_audit(
     if channel is not None:
         query = query.where(col(AuditEntry.channel) == channel)
     with read_session(engine) as session:
-        return list(session.exec(query.limit(limit)))
+        # Re-validate so `outcome` comes back as an AuditOutcome, not the stored text.
+        return [
+            AuditEntry.model_validate(row.model_dump()) for row in session.exec(query.limit(limit))
+        ]

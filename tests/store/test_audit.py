@@ -39,6 +39,7 @@ def test_entries_are_appended_and_queried_newest_first(engine):
         ("gxo", "inject", AuditOutcome.ACCEPTED),
     ]
     assert trail[0].idempotency_key == "pkg-1"
+    assert all(type(e.outcome) is AuditOutcome for e in trail)
     assert trail[-1].detail == "facility GXO-UK-DAV"
     assert trail[-1].at == T0
     assert trail[-1].at.tzinfo is not None
