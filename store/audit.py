@@ -3,8 +3,7 @@ so operations can answer "what did we send to GXO / Amazon for this order, and w
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
-from sqlmodel import col, select
+from sqlalchemy import Engine, select
 
 from store.db import read_session, write_session
 from store.tables import AuditEntry, AuditRecord
@@ -29,15 +28,12 @@ def list_audit(
     """The newest entries first, optionally for one order, system or channel."""
     if limit < 1:
         raise ValueError("limit must be at least 1")
-    query = select(AuditEntry).order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
-    if order_id is not None:
-        query = query.where(col(AuditEntry.order_id) == order_id)
-    if system is not None:
-        query = query.where(col(AuditEntry.system) == system)
-    if channel is not None:
-        query = query.where(col(AuditEntry.channel) == channel)
+    table = AuditEntry.__table__  # type: ignore[attr-defined]
+    query = select(table).order_by(table.c.at.desc(), table.c.id.desc()).limit(limit)
+    for column, wanted in (("order_id", order_id), ("system", system), ("channel", channel)):
+        if wanted is not None:
+            query = query.where(table.c[column] == wanted)
     with read_session(engine) as session:
-        # Re-validate so `outcome` comes back as an AuditOutcome, not the stored text.
-        return [
-            AuditEntry.model_validate(row.model_dump()) for row in session.exec(query.limit(limit))
-        ]
+        # Plain column values, validated: `outcome` comes back as an AuditOutcome, not text.
+        rows = session.connection().execute(query).mappings()
+        return [AuditEntry.model_validate(dict(row)) for row in rows]
