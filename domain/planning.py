@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from domain.exceptions import ConsignError, ExceptionKind
 from domain.mapping import CarrierCodeMapping, MappingSet, SkuMapping
-from domain.order import Channel, ChannelOrder
+from domain.order import Channel, ChannelOrder, OrderLine
 from domain.routing import is_international, route_facility
 from domain.warehouse import CustomsInfo, WarehouseOrder, WarehouseOrderLine
+
+
+def _open_quantity(line: OrderLine) -> int:
+    """What the warehouse still has to ship: ordered less cancelled less already shipped."""
+    return line.quantity - line.quantity_cancelled - line.quantity_shipped
 
 
 def _customs(mapping: SkuMapping) -> CustomsInfo:
@@ -38,7 +43,7 @@ def plan_warehouse_order(order: ChannelOrder, mappings: MappingSet) -> Warehouse
         raise ConsignError(ExceptionKind.MISSING_ADDRESS, "the order has no shipping address")
     channel = order.ref.channel
     by_sku = {m.sku: m for m in mappings.skus if m.channel == channel}
-    open_lines = [line for line in order.lines if line.quantity - line.quantity_cancelled > 0]
+    open_lines = [line for line in order.lines if _open_quantity(line) > 0]
     unmapped = sorted({line.sku for line in open_lines if line.sku not in by_sku})
     if unmapped:
         raise ConsignError(
@@ -64,7 +69,7 @@ def plan_warehouse_order(order: ChannelOrder, mappings: MappingSet) -> Warehouse
         WarehouseOrderLine(
             line_number=number,
             item_code=by_sku[line.sku].item_code,
-            quantity=line.quantity - line.quantity_cancelled,
+            quantity=_open_quantity(line),
             channel_line_id=line.line_id,
             customs=_customs(by_sku[line.sku]) if international else None,
         )

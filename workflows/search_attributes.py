@@ -12,4 +12,12 @@ EXCEPTION_KIND = SearchAttributeKey.for_keyword("ExceptionKind")
 FACILITY_ID = SearchAttributeKey.for_keyword("FacilityId")
 SHIP_BY = SearchAttributeKey.for_datetime("ShipBy")
 
-ALL = [CHANNEL, CHANNEL_ACCOUNT, CHANNEL_ORDER_ID, ORDER_STAGE, EXCEPTION_KIND, FACILITY_ID, SHIP_BY]
+ALL = [
+    CHANNEL,
+    CHANNEL_ACCOUNT,
+    CHANNEL_ORDER_ID,
+    ORDER_STAGE,
+    EXCEPTION_KIND,
+    FACILITY_ID,
+    SHIP_BY,
+]

@@ -1,0 +1,1 @@
+"""Temporal activities: thin, idempotent wrappers of one external call or store operation each."""

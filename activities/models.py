@@ -1,0 +1,72 @@
+"""Activity inputs and outputs that are not already domain models (one pydantic model each)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from domain.order import Channel, OrderChange, OrderRef
+from domain.warehouse import Parcel, WarehouseEvent, WarehouseOrderState
+
+
+class PollRequest(BaseModel):
+    channel: Channel
+    account: str
+    since: datetime
+    page_token: str | None = None
+
+
+class ChangeBatch(BaseModel):
+    """One page of channel changes. `cursor` is where the next poll starts once paging ends."""
+
+    changes: list[OrderChange] = Field(default_factory=list)
+    next_page_token: str | None = None
+    cursor: datetime
+
+
+class StartReport(BaseModel):
+    started: int = 0
+    signalled: int = 0
+    skipped_afn: int = 0
+
+
+class ParcelConfirmRequest(BaseModel):
+    """Confirm one GXO parcel to the channel. `package_reference` is fixed by the workflow so a
+    retry edits the same package instead of adding another."""
+
+    ref: OrderRef
+    marketplace_id: str | None = None
+    package_reference: str
+    parcel: Parcel
+
+
+class WarehouseOrderRequest(BaseModel):
+    facility_id: str
+    reference: str
+
+
+class PullRequest(BaseModel):
+    facility_id: str
+    cursor: int
+    limit: int = 200
+
+
+class EventDelivery(BaseModel):
+    events: list[WarehouseEvent]
+
+
+class DeliveryReport(BaseModel):
+    delivered: int = 0
+    unmatched: int = 0
+
+
+class WarehouseLookup(BaseModel):
+    """The warehouse's view of an order, or None when GXO does not know the reference."""
+
+    state: WarehouseOrderState | None = None
+
+
+class ConfirmResult(BaseModel):
+    package_reference: str
+    carrier_code: str

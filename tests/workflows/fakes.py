@@ -1,0 +1,219 @@
+"""In-memory stand-ins for the channel and GXO, registered under the real activity names, so the
+workflow's decisions are tested on the time-skipping server without any HTTP."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.models import (
+    ConfirmResult,
+    ParcelConfirmRequest,
+    WarehouseLookup,
+    WarehouseOrderRequest,
+)
+from domain.exceptions import ConsignError
+from domain.mapping import CarrierServiceMapping, FacilityRule, MappingSet, SkuMapping
+from domain.order import (
+    Channel,
+    ChannelOrder,
+    ChannelOrderStatus,
+    FulfilledBy,
+    OrderLine,
+    OrderRef,
+    ShipTo,
+)
+from domain.planning import plan_warehouse_order
+from domain.warehouse import (
+    CancelOutcome,
+    InjectionResult,
+    Parcel,
+    ParcelLine,
+    WarehouseEvent,
+    WarehouseEventKind,
+    WarehouseOrder,
+    WarehouseOrderState,
+    WarehouseOrderStatus,
+)
+
+ACCOUNT = "A1TESTSELLER"
+_ids = itertools.count(1)
+
+
+def make_order(
+    order_id: str | None = None,
+    status: ChannelOrderStatus = ChannelOrderStatus.READY,
+    lines: list[tuple[str, int]] | None = None,
+    ship_by_in: timedelta | None = timedelta(days=3),
+    fulfilled_by: FulfilledBy = FulfilledBy.MERCHANT,
+    now: datetime | None = None,
+) -> ChannelOrder:
+    """`now` is the test server's clock, which time skipping moves ahead of the wall clock."""
+    now = now or datetime.now(UTC)
+    order_id = order_id or f"202-{next(_ids):07d}-0000001"
+    return ChannelOrder(
+        ref=OrderRef(channel=Channel.AMAZON, account=ACCOUNT, order_id=order_id),
+        status=status,
+        fulfilled_by=fulfilled_by,
+        marketplace_id="A1F83G8C2ARO7P",
+        ship_service_level="Std UK Dom_1",
+        created_at=now,
+        last_updated_at=now,
+        ship_by=now + ship_by_in if ship_by_in else None,
+        ship_to=ShipTo(name="Test Person", line1="1 High St", city="Leeds", country_code="GB"),
+        lines=[
+            OrderLine(line_id=f"{i}0000", sku=sku, quantity=qty)
+            for i, (sku, qty) in enumerate(lines or [("TSHIRT-BLK-M", 1)], start=1)
+        ],
+    )
+
+
+def mappings(skus: list[str]) -> MappingSet:
+    return MappingSet(
+        skus=[
+            SkuMapping(
+                channel=Channel.AMAZON,
+                sku=sku,
+                item_code=f"GXO-{sku}",
+                hs_code="610910",
+                country_of_origin="PT",
+                customs_description="cotton t-shirt",
+                customs_value=Decimal("12.50"),
+                customs_currency="GBP",
+            )
+            for sku in skus
+        ],
+        facility_rules=[FacilityRule(facility_id="GXO-UK-DAV", domestic_countries="GB")],
+        carrier_services=[
+            CarrierServiceMapping(
+                channel=Channel.AMAZON,
+                ship_service_level="Std UK Dom_1",
+                carrier_service_code="RM-TRACKED-48",
+            )
+        ],
+    )
+
+
+def parcel(parcel_id: str, *lines: tuple[str, int]) -> Parcel:
+    return Parcel(
+        parcel_id=parcel_id,
+        tracking_number=f"TRK{parcel_id}",
+        carrier_service_code="RM-TRACKED-48",
+        shipped_at=datetime.now(UTC),
+        lines=[
+            ParcelLine(line_number=n, item_code="GXO", channel_line_id=line_id, quantity=qty)
+            for n, (line_id, qty) in enumerate(lines, start=1)
+        ],
+    )
+
+
+def dispatch(
+    order: ChannelOrder, seq: int, *parcels: Parcel, status: WarehouseOrderStatus | None = None
+) -> WarehouseEvent:
+    return WarehouseEvent(
+        event_id=f"evt-{order.ref.order_id}-{seq}",
+        sequence=seq,
+        kind=WarehouseEventKind.DISPATCH,
+        facility_id="GXO-UK-DAV",
+        reference=order.ref.order_id,
+        channel=order.ref.channel,
+        account=order.ref.account,
+        warehouse_order_id=f"WO-{order.ref.order_id}",
+        order_status=status or WarehouseOrderStatus.PARTIALLY_SHIPPED,
+        occurred_at=datetime.now(UTC),
+        parcels=list(parcels),
+    )
+
+
+class FakeWorld:
+    """The channel order store and the warehouse, as the activities see them."""
+
+    def __init__(self) -> None:
+        self.orders: dict[str, ChannelOrder] = {}
+        self.mappings = MappingSet()
+        self.injections: list[WarehouseOrder] = []
+        self.confirms: list[ParcelConfirmRequest] = []
+        self.cancels: list[WarehouseOrderRequest] = []
+        self.cancel_outcome = CancelOutcome.CANCELLED
+        self.warehouse_parcels: dict[str, list[Parcel]] = {}
+        self.lookups = 0
+        self.confirm_failures: dict[str, ApplicationError] = {}
+
+    def add(self, order: ChannelOrder) -> ChannelOrder:
+        self.orders[order.ref.order_id] = order
+        wanted = mappings([line.sku for line in order.lines]).skus
+        self.mappings.skus.extend(m for m in wanted if m not in self.mappings.skus)
+        if not self.mappings.facility_rules:
+            base = mappings([])
+            self.mappings.facility_rules = base.facility_rules
+            self.mappings.carrier_services = base.carrier_services
+        return order
+
+    def activities(self) -> list[Callable[..., object]]:
+        @activity.defn(name="fetch_channel_order")
+        async def fetch_channel_order(ref: OrderRef) -> ChannelOrder:
+            return self.orders[ref.order_id]
+
+        @activity.defn(name="plan_fulfilment")
+        async def plan_fulfilment(order: ChannelOrder) -> WarehouseOrder:
+            try:
+                return plan_warehouse_order(order, self.mappings)
+            except ConsignError as err:
+                raise ApplicationError(
+                    err.message, type=err.kind.value, non_retryable=True
+                ) from err
+
+        @activity.defn(name="inject_warehouse_order")
+        async def inject_warehouse_order(order: WarehouseOrder) -> InjectionResult:
+            duplicate = any(o.reference == order.reference for o in self.injections)
+            self.injections.append(order)
+            return InjectionResult(
+                warehouse_order_id=f"WO-{order.reference}",
+                status=WarehouseOrderStatus.RECEIVED,
+                duplicate=duplicate,
+            )
+
+        @activity.defn(name="cancel_warehouse_order")
+        async def cancel_warehouse_order(request: WarehouseOrderRequest) -> CancelOutcome:
+            self.cancels.append(request)
+            return self.cancel_outcome
+
+        @activity.defn(name="get_warehouse_order")
+        async def get_warehouse_order(request: WarehouseOrderRequest) -> WarehouseLookup:
+            self.lookups += 1
+            parcels = self.warehouse_parcels.get(request.reference, [])
+            return WarehouseLookup(
+                state=WarehouseOrderState(
+                    warehouse_order_id=f"WO-{request.reference}",
+                    reference=request.reference,
+                    facility_id=request.facility_id,
+                    status=WarehouseOrderStatus.PARTIALLY_SHIPPED
+                    if parcels
+                    else WarehouseOrderStatus.RELEASED,
+                    parcels=parcels,
+                )
+            )
+
+        @activity.defn(name="confirm_parcel")
+        async def confirm_parcel(request: ParcelConfirmRequest) -> ConfirmResult:
+            failure = self.confirm_failures.pop(request.parcel.parcel_id, None)
+            if failure is not None:
+                raise failure
+            self.confirms.append(request)
+            return ConfirmResult(
+                package_reference=request.package_reference, carrier_code="Royal Mail"
+            )
+
+        return [
+            fetch_channel_order,
+            plan_fulfilment,
+            inject_warehouse_order,
+            cancel_warehouse_order,
+            get_warehouse_order,
+            confirm_parcel,
+        ]

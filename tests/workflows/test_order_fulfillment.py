@@ -1,0 +1,384 @@
+"""OrderFulfillment on the time-skipping server: gate, plan, inject, confirm, cancel, deadlines."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+import pytest_asyncio
+from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from domain.exceptions import ExceptionKind
+from domain.lifecycle import (
+    OperatorRequest,
+    OrderFulfillmentInput,
+    OrderStage,
+    OrderStatus,
+)
+from domain.order import ChannelOrder, ChannelOrderStatus, FulfilledBy, OrderChange
+from domain.warehouse import (
+    CancelOutcome,
+    Rejection,
+    RejectionCode,
+    WarehouseEvent,
+    WarehouseEventKind,
+    WarehouseOrderStatus,
+)
+from tests.workflows.fakes import FakeWorld, dispatch, make_order, parcel
+from workflows.order_fulfillment import OrderFulfillment
+
+
+@dataclass
+class Harness:
+    env: WorkflowEnvironment
+    world: FakeWorld
+    task_queue: str
+    started: list[WorkflowHandle[OrderFulfillment, OrderStatus]] = field(default_factory=list)
+
+    async def start(
+        self, order: ChannelOrder, *, add: bool = True
+    ) -> WorkflowHandle[OrderFulfillment, OrderStatus]:
+        """Start the workflow, re-basing the order's dates on the server's (skipped) clock."""
+        now = await self.env.get_current_time()
+        shift = now - order.created_at
+        order = order.model_copy(
+            update={
+                "created_at": now,
+                "last_updated_at": order.last_updated_at + shift,
+                "ship_by": order.ship_by + shift if order.ship_by else None,
+            }
+        )
+        if add:
+            self.world.add(order)
+        else:
+            self.world.orders[order.ref.order_id] = order
+        handle = await self.env.client.start_workflow(
+            OrderFulfillment.run,
+            OrderFulfillmentInput(ref=order.ref),
+            id=order.ref.workflow_id,
+            task_queue=self.task_queue,
+        )
+        self.started.append(handle)
+        return handle
+
+    async def terminate_open(self) -> None:
+        """Open workflows left by a test would hold the shared server's clock still."""
+        for handle in self.started:
+            description = await handle.describe()
+            if description.status == WorkflowExecutionStatus.RUNNING:
+                await handle.terminate("test finished")
+
+
+@pytest_asyncio.fixture
+async def harness(time_env: WorkflowEnvironment) -> AsyncIterator[Harness]:
+    world = FakeWorld()
+    queue = f"test-{uuid.uuid4()}"
+    # Every Amazon operation's queue is served by this one test worker.
+    workers = [
+        Worker(
+            time_env.client,
+            task_queue=q,
+            workflows=[OrderFulfillment],
+            activities=world.activities(),
+        )
+        for q in (queue, "amazon-getOrder", "amazon-confirmShipment")
+    ]
+    async with workers[0], workers[1], workers[2]:
+        harness = Harness(time_env, world, queue)
+        yield harness
+        await harness.terminate_open()
+
+
+async def until(
+    handle: WorkflowHandle[OrderFulfillment, OrderStatus],
+    predicate: Callable[[OrderStatus], bool],
+) -> OrderStatus:
+    """Query until the workflow reaches a state (no wall-clock assertions, just a bound)."""
+    for _ in range(400):
+        status = await handle.query(OrderFulfillment.status)
+        if predicate(status):
+            return status
+        await asyncio.sleep(0.025)
+    raise AssertionError(f"workflow never reached the expected state; last: {status!r}")
+
+
+def at(stage: OrderStage) -> Callable[[OrderStatus], bool]:
+    return lambda status: status.stage is stage
+
+
+async def test_ships_in_full_with_one_confirm_per_parcel(harness: Harness) -> None:
+    order = make_order(lines=[("TSHIRT-BLK-M", 2), ("CAP-RED", 1)])
+    handle = await harness.start(order)
+    order = harness.world.orders[order.ref.order_id]  # as re-based on the server clock
+    await until(handle, at(OrderStage.INJECTED))
+    event = dispatch(
+        order,
+        1,
+        parcel("P1", ("10000", 2)),
+        parcel("P2", ("20000", 1)),
+        status=WarehouseOrderStatus.SHIPPED,
+    )
+    await handle.signal(OrderFulfillment.warehouse_event, event)
+    result = await handle.result()
+    assert result.stage is OrderStage.SHIPPED
+    assert [c.package_reference for c in harness.world.confirms] == ["1", "2"]
+    assert [(c.parcel.parcel_id, c.parcel.lines[0].quantity) for c in harness.world.confirms] == [
+        ("P1", 2),
+        ("P2", 1),
+    ]
+    assert len(harness.world.injections) == 1
+    injected = harness.world.injections[0]
+    assert injected.reference == order.ref.order_id
+    assert [(line.item_code, line.quantity) for line in injected.lines] == [
+        ("GXO-TSHIRT-BLK-M", 2),
+        ("GXO-CAP-RED", 1),
+    ]
+    assert all(line.remaining == 0 for line in result.lines)
+
+
+async def test_short_pick_ships_two_then_one_and_ignores_duplicates(harness: Harness) -> None:
+    order = make_order(lines=[("TSHIRT-BLK-M", 3)])
+    handle = await harness.start(order)
+    order = harness.world.orders[order.ref.order_id]  # as re-based on the server clock
+    await until(handle, at(OrderStage.INJECTED))
+    first = dispatch(order, 1, parcel("P1", ("10000", 2)))
+    await handle.signal(OrderFulfillment.warehouse_event, first)
+    status = await until(handle, at(OrderStage.PARTIALLY_SHIPPED))
+    assert status.lines[0].shipped == 2 and status.lines[0].remaining == 1
+    await handle.signal(OrderFulfillment.warehouse_event, first)  # duplicate delivery
+    await handle.signal(
+        OrderFulfillment.warehouse_event, dispatch(order, 2, parcel("P2", ("10000", 1)))
+    )
+    result = await handle.result()
+    assert result.stage is OrderStage.SHIPPED
+    assert [(c.package_reference, c.parcel.lines[0].quantity) for c in harness.world.confirms] == [
+        ("1", 2),
+        ("2", 1),
+    ]
+
+
+async def test_pending_order_waits_for_payment_then_injects(harness: Harness) -> None:
+    order = make_order(status=ChannelOrderStatus.PENDING)
+    handle = await harness.start(order)
+    order = harness.world.orders[order.ref.order_id]  # as re-based on the server clock
+    await until(handle, at(OrderStage.AWAITING_PAYMENT))
+    assert harness.world.injections == []
+    ready = order.model_copy(update={"status": ChannelOrderStatus.READY})
+    harness.world.orders[order.ref.order_id] = ready
+    await handle.signal(
+        OrderFulfillment.order_changed,
+        OrderChange(
+            ref=order.ref,
+            status=ChannelOrderStatus.READY,
+            fulfilled_by=FulfilledBy.MERCHANT,
+            last_updated_at=order.last_updated_at + timedelta(minutes=5),
+        ),
+    )
+    await until(handle, at(OrderStage.INJECTED))
+    assert len(harness.world.injections) == 1
+
+
+async def test_afn_order_never_reaches_the_warehouse(harness: Harness) -> None:
+    order = make_order(fulfilled_by=FulfilledBy.CHANNEL)
+    result = await (await harness.start(order)).result()
+    assert result.stage is OrderStage.SKIPPED_AFN
+    assert harness.world.injections == []
+
+
+async def test_buyer_cancel_after_injection_cancels_at_gxo(harness: Harness) -> None:
+    order = make_order()
+    handle = await harness.start(order)
+    order = harness.world.orders[order.ref.order_id]  # as re-based on the server clock
+    await until(handle, at(OrderStage.INJECTED))
+    await handle.signal(
+        OrderFulfillment.order_changed,
+        OrderChange(
+            ref=order.ref,
+            status=ChannelOrderStatus.READY,
+            fulfilled_by=FulfilledBy.MERCHANT,
+            last_updated_at=order.last_updated_at + timedelta(minutes=1),
+            buyer_cancel_requested=True,
+        ),
+    )
+    result = await handle.result()
+    assert result.stage is OrderStage.CANCELLED
+    assert [c.reference for c in harness.world.cancels] == [order.ref.order_id]
+    assert harness.world.confirms == []
+
+
+async def test_stale_change_notice_is_ignored(harness: Harness) -> None:
+    order = make_order()
+    handle = await harness.start(order)
+    order = harness.world.orders[order.ref.order_id]  # as re-based on the server clock
+    await until(handle, at(OrderStage.INJECTED))
+    await handle.signal(
+        OrderFulfillment.order_changed,
+        OrderChange(
+            ref=order.ref,
+            status=ChannelOrderStatus.CANCELLED,
+            fulfilled_by=FulfilledBy.MERCHANT,
+            last_updated_at=order.last_updated_at - timedelta(hours=1),
+        ),
+    )
+    await handle.signal(
+        OrderFulfillment.warehouse_event, dispatch(order, 1, parcel("P1", ("10000", 1)))
+    )
+    result = await handle.result()
+    assert result.stage is OrderStage.SHIPPED
+    assert harness.world.cancels == []
+
+
+async def test_cancel_too_late_raises_exception_and_follows_dispatch(harness: Harness) -> None:
+    harness.world.cancel_outcome = CancelOutcome.TOO_LATE
+    order = make_order()
+    handle = await harness.start(order)
+    order = harness.world.orders[order.ref.order_id]  # as re-based on the server clock
+    await until(handle, at(OrderStage.INJECTED))
+    await handle.signal(
+        OrderFulfillment.order_changed,
+        OrderChange(
+            ref=order.ref,
+            status=ChannelOrderStatus.CANCELLED,
+            fulfilled_by=FulfilledBy.MERCHANT,
+            last_updated_at=order.last_updated_at + timedelta(minutes=1),
+        ),
+    )
+    status = await until(handle, lambda s: s.exception is not None)
+    assert status.exception is not None
+    assert status.exception.kind is ExceptionKind.CANCEL_TOO_LATE
+    await handle.signal(
+        OrderFulfillment.warehouse_event, dispatch(order, 1, parcel("P1", ("10000", 1)))
+    )
+    assert (await handle.result()).stage is OrderStage.SHIPPED
+
+
+async def test_unmapped_sku_parks_until_retry(harness: Harness) -> None:
+    order = make_order(lines=[("NEW-SKU-1", 1)])
+    harness.world.add(order)
+    harness.world.mappings.skus = [m for m in harness.world.mappings.skus if m.sku != "NEW-SKU-1"]
+    handle = await harness.start(order, add=False)
+    order = harness.world.orders[order.ref.order_id]  # as re-based on the server clock
+    status = await until(handle, at(OrderStage.EXCEPTION))
+    assert status.exception is not None
+    assert status.exception.kind is ExceptionKind.UNMAPPED_SKU
+    assert "NEW-SKU-1" in status.exception.message
+    described = await handle.describe()
+    assert described.typed_search_attributes is not None
+    assert harness.world.injections == []
+    harness.world.add(order)  # operations add the mapping
+    await handle.signal(
+        OrderFulfillment.retry, OperatorRequest(reason="mapped", requested_by="ops")
+    )
+    status = await until(handle, at(OrderStage.INJECTED))
+    assert status.exception is None
+    assert len(harness.world.injections) == 1
+
+
+async def test_ship_by_days_away_chases_then_marks_late(harness: Harness) -> None:
+    order = make_order(ship_by_in=timedelta(days=3))
+    handle = await harness.start(order)
+    order = harness.world.orders[order.ref.order_id]  # as re-based on the server clock
+    await until(handle, at(OrderStage.INJECTED))
+    await harness.env.sleep(timedelta(days=2, hours=19))  # past ship-by minus the 6 h chase lead
+    status = await until(handle, at(OrderStage.AT_RISK))
+    assert harness.world.lookups == 1
+    assert status.exception is not None and status.exception.kind is ExceptionKind.SHIP_BY_AT_RISK
+    await harness.env.sleep(timedelta(hours=6))
+    status = await until(handle, at(OrderStage.LATE))
+    assert status.late
+    assert status.exception is not None and status.exception.kind is ExceptionKind.SHIP_BY_MISSED
+    await handle.signal(
+        OrderFulfillment.warehouse_event, dispatch(order, 1, parcel("P1", ("10000", 1)))
+    )
+    result = await handle.result()
+    assert result.stage is OrderStage.SHIPPED and result.late and result.exception is None
+
+
+async def test_chase_recovers_a_dispatch_that_never_arrived(harness: Harness) -> None:
+    order = make_order(ship_by_in=timedelta(days=1))
+    harness.world.warehouse_parcels[order.ref.order_id] = [parcel("P9", ("10000", 1))]
+    handle = await harness.start(order)
+    order = harness.world.orders[order.ref.order_id]  # as re-based on the server clock
+    await until(handle, at(OrderStage.INJECTED))
+    result = await handle.result()  # time skips to the chase
+    assert result.stage is OrderStage.SHIPPED and not result.late
+    assert [c.parcel.parcel_id for c in harness.world.confirms] == ["P9"]
+
+
+async def test_reinject_resends_the_same_reference(harness: Harness) -> None:
+    order = make_order()
+    handle = await harness.start(order)
+    order = harness.world.orders[order.ref.order_id]  # as re-based on the server clock
+    await until(handle, at(OrderStage.INJECTED))
+    await handle.signal(OrderFulfillment.reinject, OperatorRequest(reason="GXO lost it"))
+    status = await until(handle, lambda s: s.injections == 2)
+    assert [o.reference for o in harness.world.injections] == [order.ref.order_id] * 2
+    assert status.stage is OrderStage.INJECTED
+
+
+async def test_warehouse_rejection_parks_and_reinject_sends_again(harness: Harness) -> None:
+    order = make_order()
+    handle = await harness.start(order)
+    order = harness.world.orders[order.ref.order_id]  # as re-based on the server clock
+    await until(handle, at(OrderStage.INJECTED))
+    rejected = WarehouseEvent(
+        **dispatch(order, 1).model_dump(exclude={"kind", "rejection", "order_status"}),
+        kind=WarehouseEventKind.REJECTED,
+        order_status=WarehouseOrderStatus.REJECTED,
+        rejection=Rejection(code=RejectionCode.INVALID_ADDRESS, message="postcode not found"),
+    )
+    await handle.signal(OrderFulfillment.warehouse_event, rejected)
+    status = await until(handle, at(OrderStage.EXCEPTION))
+    assert status.exception is not None
+    assert status.exception.kind is ExceptionKind.WAREHOUSE_REJECTED
+    assert "INVALID_ADDRESS" in status.exception.message
+    await handle.signal(OrderFulfillment.reinject, OperatorRequest(reason="address fixed"))
+    await until(handle, lambda s: s.injections == 2 and s.stage is OrderStage.INJECTED)
+
+
+async def test_over_shipment_is_an_exception_not_a_confirm(harness: Harness) -> None:
+    order = make_order(lines=[("TSHIRT-BLK-M", 1)])
+    handle = await harness.start(order)
+    order = harness.world.orders[order.ref.order_id]  # as re-based on the server clock
+    await until(handle, at(OrderStage.INJECTED))
+    await handle.signal(
+        OrderFulfillment.warehouse_event, dispatch(order, 1, parcel("P1", ("10000", 2)))
+    )
+    status = await until(handle, at(OrderStage.EXCEPTION))
+    assert status.exception is not None and status.exception.kind is ExceptionKind.OVER_SHIPMENT
+    assert harness.world.confirms == []
+
+
+async def test_channel_rejecting_a_confirm_parks_then_retry_confirms(harness: Harness) -> None:
+    order = make_order()
+    harness.world.confirm_failures["P1"] = ApplicationError(
+        "carrier unknown", type=ExceptionKind.CHANNEL_REJECTED.value, non_retryable=True
+    )
+    handle = await harness.start(order)
+    order = harness.world.orders[order.ref.order_id]  # as re-based on the server clock
+    await until(handle, at(OrderStage.INJECTED))
+    await handle.signal(
+        OrderFulfillment.warehouse_event, dispatch(order, 1, parcel("P1", ("10000", 1)))
+    )
+    status = await until(handle, at(OrderStage.EXCEPTION))
+    assert status.exception is not None and status.exception.kind is ExceptionKind.CHANNEL_REJECTED
+    await handle.signal(OrderFulfillment.retry, OperatorRequest(reason="carrier mapped"))
+    result = await handle.result()
+    assert result.stage is OrderStage.SHIPPED
+    assert [c.package_reference for c in harness.world.confirms] == ["1"]
+
+
+@pytest.mark.parametrize("status", [ChannelOrderStatus.CANCELLED, ChannelOrderStatus.SHIPPED])
+async def test_orders_closed_before_injection_are_not_sent(
+    harness: Harness, status: ChannelOrderStatus
+) -> None:
+    result = await (await harness.start(make_order(status=status))).result()
+    assert result.stage in (OrderStage.CANCELLED, OrderStage.SHIPPED)
+    assert harness.world.injections == []

@@ -1,0 +1,482 @@
+"""OrderFulfillment: one channel order from payment clearance to the last parcel confirmed.
+
+Gate until the channel clears the order, plan and inject it into GXO, then confirm each parcel
+GXO dispatches. A deadline watcher chases GXO before the ship-by date and marks the order late
+after it. A buyer cancellation before dispatch cancels at GXO. Anything a person must fix parks
+the order in EXCEPTION until a `retry` or `reinject` signal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import TypeVar
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities import queues
+    from activities.models import (
+        ConfirmResult,
+        ParcelConfirmRequest,
+        WarehouseLookup,
+        WarehouseOrderRequest,
+    )
+    from domain.deadlines import DeadlinePolicy, deadlines_for
+    from domain.exceptions import ConsignError, ExceptionKind
+    from domain.lifecycle import (
+        ORDER_CHANGED_SIGNAL,
+        REINJECT_SIGNAL,
+        RETRY_SIGNAL,
+        STATUS_QUERY,
+        WAREHOUSE_EVENT_SIGNAL,
+        WORKFLOW_NAME,
+        ExceptionInfo,
+        OperatorRequest,
+        OrderFulfillmentInput,
+        OrderStage,
+        OrderStatus,
+        ParcelRecord,
+    )
+    from domain.order import ChannelOrder, ChannelOrderStatus, OrderChange, is_merchant_fulfilled
+    from domain.shipment import all_shipped, any_shipped, apply_parcel, progress_from_lines
+    from domain.warehouse import (
+        CancelOutcome,
+        InjectionResult,
+        Parcel,
+        WarehouseEvent,
+        WarehouseEventKind,
+        WarehouseOrder,
+    )
+    from workflows import search_attributes as sa
+
+T = TypeVar("T")
+
+ACTIVITY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=5),
+)
+ACTIVITY_TIMEOUT = timedelta(seconds=60)
+PENDING_RECHECK = timedelta(hours=1)
+HISTORY_LIMIT = 50
+DEADLINE_KINDS = (ExceptionKind.SHIP_BY_AT_RISK, ExceptionKind.SHIP_BY_MISSED)
+WAITING_STAGES = (
+    OrderStage.INJECTED,
+    OrderStage.PARTIALLY_SHIPPED,
+    OrderStage.AT_RISK,
+    OrderStage.LATE,
+)
+
+
+class _Parked(Exception):
+    """A step failed in a way only a person can fix."""
+
+    def __init__(self, kind: ExceptionKind, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+class _ChannelCancelled(Exception):
+    """The channel cancelled the order (or the buyer asked to) before it was fully shipped."""
+
+
+def _as_parked(err: ActivityError) -> _Parked | None:
+    """A non-retryable ApplicationError whose type names an ExceptionKind parks the order."""
+    cause = err.cause
+    kind = cause.type if isinstance(cause, ApplicationError) else None
+    if kind is not None and kind in ExceptionKind.__members__:
+        return _Parked(ExceptionKind(kind), cause.message)  # type: ignore[union-attr]
+    return None
+
+
+def _wants_cancel(change: OrderChange | None) -> bool:
+    return change is not None and (
+        change.status is ChannelOrderStatus.CANCELLED or change.buyer_cancel_requested
+    )
+
+
+@workflow.defn(name=WORKFLOW_NAME)
+class OrderFulfillment:
+    @workflow.init
+    def __init__(self, params: OrderFulfillmentInput) -> None:
+        self._ref = params.ref
+        self._status = OrderStatus(ref=params.ref, stage=OrderStage.RECEIVED)
+        self._order: ChannelOrder | None = None
+        self._plan: WarehouseOrder | None = None
+        self._latest_change: OrderChange | None = params.change
+        self._last_seen = params.change.last_updated_at if params.change else None
+        self._changed = False
+        self._events: list[WarehouseEvent] = []
+        self._recovered: list[Parcel] = []
+        self._seen_events: set[str] = set()
+        self._operator: tuple[str, OperatorRequest] | None = None
+        self._cancel_refused = False
+        self._policy = DeadlinePolicy()
+
+    # --- handlers -----------------------------------------------------------------------------
+
+    @workflow.query(name=STATUS_QUERY)
+    def status(self) -> OrderStatus:
+        return self._status
+
+    @workflow.signal(name=ORDER_CHANGED_SIGNAL)
+    def order_changed(self, change: OrderChange) -> None:
+        """Intake saw the order change; a notice older than the one we hold is ignored."""
+        if self._last_seen is None or change.last_updated_at >= self._last_seen:
+            self._last_seen = change.last_updated_at
+            self._latest_change = change
+            self._changed = True
+
+    @workflow.signal(name=WAREHOUSE_EVENT_SIGNAL)
+    def warehouse_event(self, event: WarehouseEvent) -> None:
+        """Duplicates (pull and push both deliver) are dropped by event id."""
+        if event.event_id not in self._seen_events:
+            self._seen_events.add(event.event_id)
+            self._events.append(event)
+
+    @workflow.signal(name=RETRY_SIGNAL)
+    def retry(self, request: OperatorRequest) -> None:
+        self._operator = (RETRY_SIGNAL, request)
+
+    @workflow.signal(name=REINJECT_SIGNAL)
+    def reinject(self, request: OperatorRequest) -> None:
+        self._operator = (REINJECT_SIGNAL, request)
+
+    # --- main flow ----------------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, params: OrderFulfillmentInput) -> OrderStatus:
+        workflow.upsert_search_attributes(
+            [
+                sa.CHANNEL.value_set(self._ref.channel.value),
+                sa.CHANNEL_ACCOUNT.value_set(self._ref.account),
+                sa.CHANNEL_ORDER_ID.value_set(self._ref.order_id),
+            ]
+        )
+        self._set_stage(OrderStage.RECEIVED)
+        watcher: asyncio.Task[None] | None = None
+        try:
+            order = await self._gate()
+            if order is not None:
+                if order.ship_by is not None:
+                    watcher = asyncio.create_task(self._watch_deadlines())
+                await self._inject(order)
+                await self._fulfil()
+        except _ChannelCancelled:
+            await self._cancel_at_warehouse()
+        finally:
+            if watcher is not None:
+                watcher.cancel()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._status
+
+    async def _gate(self) -> ChannelOrder | None:
+        """Wait until the channel clears the order. None when it never reaches the warehouse."""
+        while True:
+            self._changed = False
+            order = await self._step(OrderStage.RECEIVED, self._fetch_order)
+            self._order = order
+            if self._last_seen is None or order.last_updated_at > self._last_seen:
+                self._last_seen = order.last_updated_at
+            if order.ship_by is not None and self._status.ship_by != order.ship_by:
+                self._status.ship_by = order.ship_by
+                workflow.upsert_search_attributes([sa.SHIP_BY.value_set(order.ship_by)])
+            if not is_merchant_fulfilled(order.fulfilled_by):
+                self._note("fulfilled by the channel (AFN): never sent to the warehouse")
+                self._set_stage(OrderStage.SKIPPED_AFN)
+                return None
+            if order.status is ChannelOrderStatus.CANCELLED or order.buyer_cancel_requested:
+                self._note("cancelled on the channel before injection")
+                self._set_stage(OrderStage.CANCELLED)
+                return None
+            if order.status is ChannelOrderStatus.SHIPPED:
+                self._note("already shipped on the channel: nothing to send")
+                self._set_stage(OrderStage.SHIPPED)
+                return None
+            if order.status is not ChannelOrderStatus.PENDING:
+                return order
+            self._set_stage(OrderStage.AWAITING_PAYMENT)
+            try:
+                await workflow.wait_condition(lambda: self._changed, timeout=PENDING_RECHECK)
+            except TimeoutError:
+                self._note("still pending on the channel: re-reading it")
+
+    async def _inject(self, order: ChannelOrder) -> None:
+        """Plan and inject; re-running it re-sends the same reference, which GXO dedupes."""
+        self._set_stage(OrderStage.PLANNING)
+        plan = await self._step(OrderStage.PLANNING, lambda: self._plan_order(order))
+        self._plan = plan
+        self._status.facility_id = plan.facility_id
+        workflow.upsert_search_attributes([sa.FACILITY_ID.value_set(plan.facility_id)])
+        if not self._status.lines:
+            self._status.lines = progress_from_lines(order.lines)
+        result = await self._step(OrderStage.PLANNING, lambda: self._inject_order(plan))
+        self._status.warehouse_order_id = result.warehouse_order_id
+        self._status.injections += 1
+        known = " (GXO already had it)" if result.duplicate else ""
+        self._note(f"injected into {plan.facility_id} as {result.warehouse_order_id}{known}")
+        shipped = any_shipped(self._status.lines)
+        self._set_stage(OrderStage.PARTIALLY_SHIPPED if shipped else OrderStage.INJECTED)
+
+    async def _fulfil(self) -> None:
+        """Confirm parcels as GXO dispatches them until every line is shipped or cancelled."""
+        while not all_shipped(self._status.lines):
+            await workflow.wait_condition(
+                lambda: (
+                    bool(self._events or self._recovered)
+                    or self._changed
+                    or self._operator is not None
+                )
+            )
+            if self._changed:
+                self._changed = False
+                if _wants_cancel(self._latest_change) and not self._cancel_refused:
+                    raise _ChannelCancelled
+            if self._operator is not None:
+                await self._handle_operator()
+            await self._drain()
+            if self._status.stage is OrderStage.CANCELLED:
+                return
+        self._status.exception = None
+        self._set_stage(OrderStage.SHIPPED)
+
+    async def _drain(self) -> None:
+        recovered, self._recovered = self._recovered, []
+        for parcel in recovered:
+            await self._confirm(parcel)
+        events, self._events = sorted(self._events, key=lambda e: e.sequence), []
+        for event in events:
+            if event.kind is WarehouseEventKind.DISPATCH:
+                for parcel in event.parcels:
+                    await self._confirm(parcel)
+            elif event.kind is WarehouseEventKind.REJECTED and event.rejection is not None:
+                rejection = event.rejection
+                await self._park(
+                    _Parked(
+                        ExceptionKind.WAREHOUSE_REJECTED,
+                        f"GXO rejected the order: {rejection.code.value} {rejection.message}",
+                    ),
+                    self._status.stage,
+                )
+                if self._order is not None:
+                    await self._inject(self._order)
+            elif event.kind is WarehouseEventKind.CANCELLED:
+                self._note("GXO reports the order cancelled")
+                self._set_stage(OrderStage.CANCELLED)
+                return
+
+    # --- steps --------------------------------------------------------------------------------
+
+    async def _step(
+        self, stage: OrderStage, action: Callable[[], Awaitable[T]], cancellable: bool = True
+    ) -> T:
+        """Run one step; a failure a person must fix parks the order, then the step re-runs."""
+        while True:
+            try:
+                return await action()
+            except _Parked as parked:
+                await self._park(parked, stage, cancellable)
+
+    async def _park(self, parked: _Parked, stage: OrderStage, cancellable: bool = True) -> str:
+        """EXCEPTION until an operator signals; a channel cancellation also ends the wait
+        (unless the order is already being cancelled)."""
+        workflow.logger.warning("order %s parked: %s", self._ref.workflow_id, parked.kind.value)
+        self._raise_exception(parked.kind, parked.message, stage)
+        self._note(f"exception {parked.kind.value}: {parked.message}")
+        self._set_stage(OrderStage.EXCEPTION)
+        self._operator = None
+        await workflow.wait_condition(
+            lambda: (
+                self._operator is not None or (cancellable and _wants_cancel(self._latest_change))
+            )
+        )
+        if self._operator is None:
+            raise _ChannelCancelled
+        action, request = self._operator
+        self._operator = None
+        self._note(f"{action} requested by {request.requested_by}: {request.reason}")
+        self._status.exception = None
+        self._set_stage(stage)
+        return action
+
+    async def _activity(
+        self, name: str, arg: object, result_type: type[T], task_queue: str | None = None
+    ) -> T:
+        try:
+            return await workflow.execute_activity(
+                name,
+                arg,
+                result_type=result_type,
+                task_queue=task_queue or workflow.info().task_queue,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=ACTIVITY_RETRY,
+            )
+        except ActivityError as err:
+            parked = _as_parked(err)
+            if parked is None:
+                raise
+            raise parked from err
+
+    async def _fetch_order(self) -> ChannelOrder:
+        queue = queues.fetch_queue(self._ref.channel, workflow.info().task_queue)
+        return await self._activity("fetch_channel_order", self._ref, ChannelOrder, queue)
+
+    async def _plan_order(self, order: ChannelOrder) -> WarehouseOrder:
+        return await self._activity("plan_fulfilment", order, WarehouseOrder)
+
+    async def _inject_order(self, plan: WarehouseOrder) -> InjectionResult:
+        return await self._activity("inject_warehouse_order", plan, InjectionResult)
+
+    def _warehouse_request(self) -> WarehouseOrderRequest:
+        assert self._plan is not None
+        return WarehouseOrderRequest(
+            facility_id=self._plan.facility_id, reference=self._plan.reference
+        )
+
+    async def _handle_operator(self) -> None:
+        """Outside EXCEPTION, `reinject` re-plans and re-sends (idempotent at GXO); `retry`
+        asks GXO for the order to recover dispatches that never reached us."""
+        assert self._operator is not None
+        action, request = self._operator
+        self._operator = None
+        self._note(f"{action} requested by {request.requested_by}: {request.reason}")
+        if action == REINJECT_SIGNAL and self._order is not None:
+            await self._inject(self._order)
+        else:
+            await self._recover_from_warehouse()
+
+    async def _cancel_at_warehouse(self) -> None:
+        if self._plan is None:
+            self._note("cancelled on the channel before injection")
+            self._status.exception = None
+            self._set_stage(OrderStage.CANCELLED)
+            return
+        request = self._warehouse_request()
+        outcome = await self._step(
+            self._status.stage,
+            lambda: self._activity("cancel_warehouse_order", request, CancelOutcome),
+            cancellable=False,
+        )
+        if outcome is CancelOutcome.TOO_LATE:
+            self._cancel_refused = True
+            self._raise_exception(
+                ExceptionKind.CANCEL_TOO_LATE,
+                "the channel cancelled the order but GXO has already picked it",
+                self._status.stage,
+            )
+            self._note("cancel refused by GXO: already picked; still following its dispatches")
+            self._set_stage(self._status.stage)
+            await self._fulfil()
+            return
+        self._note(f"cancelled at GXO ({outcome.value})")
+        self._status.exception = None
+        self._set_stage(OrderStage.CANCELLED)
+
+    async def _confirm(self, parcel: Parcel) -> None:
+        """Confirm one parcel exactly once, with a package reference fixed on first sight."""
+        record = next((p for p in self._status.parcels if p.parcel_id == parcel.parcel_id), None)
+        if record is not None and record.confirmed:
+            return
+        if record is None:
+            try:
+                lines = apply_parcel(self._status.lines, parcel)
+            except ConsignError as err:
+                await self._park(_Parked(err.kind, err.message), self._status.stage)
+                self._note(f"parcel {parcel.parcel_id} set aside after the operator's decision")
+                return
+            self._status.lines = lines
+            record = ParcelRecord(
+                parcel_id=parcel.parcel_id,
+                package_reference=str(len(self._status.parcels) + 1),
+                tracking_number=parcel.tracking_number,
+            )
+            self._status.parcels.append(record)
+        request = ParcelConfirmRequest(
+            ref=self._ref,
+            marketplace_id=self._order.marketplace_id if self._order else None,
+            package_reference=record.package_reference,
+            parcel=parcel,
+        )
+        queue = queues.confirm_queue(self._ref.channel, workflow.info().task_queue)
+        stage = self._status.stage
+        await self._step(
+            stage, lambda: self._activity("confirm_parcel", request, ConfirmResult, queue)
+        )
+        record.confirmed = True
+        self._note(f"parcel {record.package_reference} confirmed to {self._ref.channel.value}")
+        if self._status.stage in (OrderStage.INJECTED, OrderStage.EXCEPTION):
+            self._set_stage(OrderStage.PARTIALLY_SHIPPED)
+
+    async def _recover_from_warehouse(self) -> None:
+        """Queue every parcel GXO reports for this order; confirmed ones are skipped."""
+        if self._plan is None:
+            return
+        request = self._warehouse_request()
+        lookup = await self._step(
+            self._status.stage,
+            lambda: self._activity("get_warehouse_order", request, WarehouseLookup),
+        )
+        if lookup.state is not None:
+            self._recovered.extend(lookup.state.parcels)
+
+    async def _watch_deadlines(self) -> None:
+        """Before ship-by, chase GXO and flag the order at risk; after it, mark it late."""
+        assert self._status.ship_by is not None
+        deadlines = deadlines_for(self._status.ship_by, self._policy, workflow.now())
+        await workflow.sleep(max(deadlines.chase_at - workflow.now(), timedelta(0)))
+        if self._open():
+            await self._recover_from_warehouse()
+            self._flag_deadline(
+                ExceptionKind.SHIP_BY_AT_RISK,
+                "ship-by is near and GXO has not dispatched every line",
+                OrderStage.AT_RISK,
+            )
+        await workflow.sleep(max(deadlines.ship_by - workflow.now(), timedelta(0)))
+        if self._open():
+            self._status.late = True
+            self._flag_deadline(
+                ExceptionKind.SHIP_BY_MISSED,
+                "the ship-by deadline passed with lines still open",
+                OrderStage.LATE,
+            )
+
+    def _open(self) -> bool:
+        return not self._status.stage.is_final and not (
+            self._status.lines and all_shipped(self._status.lines)
+        )
+
+    def _flag_deadline(self, kind: ExceptionKind, message: str, stage: OrderStage) -> None:
+        """A deadline never hides an exception a person already has to fix."""
+        self._note(message)
+        current = self._status.exception
+        if current is None or current.kind in DEADLINE_KINDS:
+            self._raise_exception(kind, message, self._status.stage)
+        self._set_stage(stage if self._status.stage in WAITING_STAGES else self._status.stage)
+
+    # --- visibility ---------------------------------------------------------------------------
+
+    def _raise_exception(self, kind: ExceptionKind, message: str, stage: OrderStage) -> None:
+        self._status.exception = ExceptionInfo(
+            kind=kind, message=message, raised_at=workflow.now(), stage=stage
+        )
+
+    def _set_stage(self, stage: OrderStage) -> None:
+        self._status.stage = stage
+        kind = self._status.exception.kind.value if self._status.exception else None
+        workflow.upsert_search_attributes(
+            [
+                sa.ORDER_STAGE.value_set(stage.value),
+                sa.EXCEPTION_KIND.value_set(kind) if kind else sa.EXCEPTION_KIND.value_unset(),
+            ]
+        )
+        details = f"stage {stage.value}" + (f", exception {kind}" if kind else "")
+        workflow.set_current_details(details)
+
+    def _note(self, text: str) -> None:
+        stamp = workflow.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+        self._status.history = [*self._status.history, f"{stamp} {text}"][-HISTORY_LIMIT:]
