@@ -50,6 +50,9 @@ class Settings(BaseModel):
     gxo: GxoSettings
     poll_interval_seconds: float
     chase_lead_hours: float
+    start_intakes: bool  # the worker makes sure every intake workflow runs
+    webhook_port: int | None  # serve GXO's pushed events on this loopback/ingress port
+    metrics_address: str | None  # Prometheus scrape endpoint, e.g. 0.0.0.0:9464
 
 
 @lru_cache(maxsize=1)
@@ -82,4 +85,7 @@ def get_settings() -> Settings:
         ),
         poll_interval_seconds=float(_env("CONSIGN_POLL_INTERVAL_SECONDS", "60")),
         chase_lead_hours=float(_env("CONSIGN_CHASE_LEAD_HOURS", "6")),
+        start_intakes=_env("CONSIGN_START_INTAKES", "true").lower() in ("1", "true", "yes"),
+        webhook_port=int(port) if (port := _env("CONSIGN_WEBHOOK_PORT", "")) else None,
+        metrics_address=_env("CONSIGN_METRICS_ADDRESS", "") or None,
     )

@@ -25,10 +25,14 @@ class ChangeBatch(BaseModel):
     cursor: datetime
 
 
+class ChangeSet(BaseModel):
+    changes: list[OrderChange]
+
+
 class StartReport(BaseModel):
-    started: int = 0
     signalled: int = 0
     skipped_afn: int = 0
+    already_closed: int = 0  # the order's workflow finished: a late notice changes nothing
 
 
 class ParcelConfirmRequest(BaseModel):
@@ -42,6 +46,7 @@ class ParcelConfirmRequest(BaseModel):
 
 
 class WarehouseOrderRequest(BaseModel):
+    ref: OrderRef
     facility_id: str
     reference: str
 

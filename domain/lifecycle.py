@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from domain.deadlines import DeadlinePolicy
 from domain.exceptions import ExceptionKind
 from domain.order import OrderChange, OrderRef
 from domain.shipment import LineProgress
@@ -41,6 +42,7 @@ class OrderStage(StrEnum):
 class OrderFulfillmentInput(BaseModel):
     ref: OrderRef
     change: OrderChange | None = None  # what intake saw; the workflow still reads the order
+    deadlines: DeadlinePolicy = Field(default_factory=DeadlinePolicy)
 
 
 class OperatorRequest(BaseModel):

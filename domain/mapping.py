@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -35,12 +36,20 @@ class FacilityRule(BaseModel):
     domestic_countries: str = ""  # space separated ISO codes the facility ships without customs
 
 
+Destination = Literal["any", "domestic", "international"]
+
+
 class CarrierServiceMapping(BaseModel):
-    """Channel shipping service (Amazon ShipServiceLevel, Centra shipping option) -> GXO code."""
+    """Channel shipping service -> GXO carrier service code.
+
+    Amazon's key is the service-level category (STANDARD, EXPEDITED, NEXT_DAY...), the one field
+    both Orders API versions carry; `destination` lets one category map to a domestic and an
+    international service. A domestic/international row beats an "any" row."""
 
     channel: Channel
     ship_service_level: str
     carrier_service_code: str
+    destination: Destination = "any"
 
 
 class CarrierCodeMapping(BaseModel):

@@ -89,7 +89,7 @@ class ChannelOrder(BaseModel):
     status: ChannelOrderStatus
     fulfilled_by: FulfilledBy
     marketplace_id: str | None = None
-    ship_service_level: str | None = None  # e.g. Amazon "Std UK Dom_1", Centra shipping option
+    ship_service_level: str | None = None  # Amazon category (STANDARD...), Centra option
     is_prime: bool = False
     is_business: bool = False
     buyer_cancel_requested: bool = False

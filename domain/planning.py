@@ -36,6 +36,19 @@ def _customs(mapping: SkuMapping) -> CustomsInfo:
     )
 
 
+def _carrier_service(order: ChannelOrder, mappings: MappingSet, international: bool) -> str | None:
+    wanted = "international" if international else "domestic"
+    candidates = [
+        m
+        for m in mappings.carrier_services
+        if m.channel == order.ref.channel
+        and m.ship_service_level == order.ship_service_level
+        and m.destination in (wanted, "any")
+    ]
+    candidates.sort(key=lambda m: m.destination != wanted)
+    return candidates[0].carrier_service_code if candidates else None
+
+
 def plan_warehouse_order(order: ChannelOrder, mappings: MappingSet) -> WarehouseOrder:
     """Map SKUs, route the facility, pick the carrier service; raise ConsignError with the
     ExceptionKind a person must fix when any mapping is missing."""
@@ -51,14 +64,7 @@ def plan_warehouse_order(order: ChannelOrder, mappings: MappingSet) -> Warehouse
         )
     facility = route_facility(order, mappings.facility_rules)
     international = is_international(order, facility)
-    service = next(
-        (
-            s.carrier_service_code
-            for s in mappings.carrier_services
-            if s.channel == channel and s.ship_service_level == order.ship_service_level
-        ),
-        None,
-    )
+    service = _carrier_service(order, mappings, international)
     if service is None:
         raise ConsignError(
             ExceptionKind.UNMAPPED_CARRIER,

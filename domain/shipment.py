@@ -62,8 +62,7 @@ def apply_parcel(progress: list[LineProgress], parcel: Parcel) -> list[LineProgr
                 f"but only {line.remaining} remain",
             )
     return [
-        p.model_copy(update={"shipped": p.shipped + quantities.get(p.line_id, 0)})
-        for p in progress
+        p.model_copy(update={"shipped": p.shipped + quantities.get(p.line_id, 0)}) for p in progress
     ]
 
 

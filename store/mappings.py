@@ -27,7 +27,7 @@ from store.upsert import WriteCounts, upsert_rows
 M = TypeVar("M", bound=BaseModel)
 
 SKU_KEY = ("channel", "sku")
-CARRIER_SERVICE_KEY = ("channel", "ship_service_level")
+CARRIER_SERVICE_KEY = ("channel", "ship_service_level", "destination")
 CARRIER_CODE_KEY = ("channel", "carrier_service_code")
 
 

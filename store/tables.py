@@ -50,6 +50,7 @@ class CarrierServiceRow(SQLModel, table=True):
 
     channel: str = Field(primary_key=True)
     ship_service_level: str = Field(primary_key=True)
+    destination: str = Field(primary_key=True, default="any")  # any | domestic | international
     carrier_service_code: str
 
 

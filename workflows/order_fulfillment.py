@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
         WarehouseLookup,
         WarehouseOrderRequest,
     )
-    from domain.deadlines import DeadlinePolicy, deadlines_for
+    from domain.deadlines import deadlines_for
     from domain.exceptions import ConsignError, ExceptionKind
     from domain.lifecycle import (
         ORDER_CHANGED_SIGNAL,
@@ -52,6 +52,7 @@ with workflow.unsafe.imports_passed_through():
         WarehouseOrder,
     )
     from workflows import search_attributes as sa
+    from workflows.waits import wait_until
 
 T = TypeVar("T")
 
@@ -116,7 +117,7 @@ class OrderFulfillment:
         self._seen_events: set[str] = set()
         self._operator: tuple[str, OperatorRequest] | None = None
         self._cancel_refused = False
-        self._policy = DeadlinePolicy()
+        self._policy = params.deadlines
 
     # --- handlers -----------------------------------------------------------------------------
 
@@ -201,9 +202,7 @@ class OrderFulfillment:
             if order.status is not ChannelOrderStatus.PENDING:
                 return order
             self._set_stage(OrderStage.AWAITING_PAYMENT)
-            try:
-                await workflow.wait_condition(lambda: self._changed, timeout=PENDING_RECHECK)
-            except TimeoutError:
+            if not await wait_until(lambda: self._changed, PENDING_RECHECK):
                 self._note("still pending on the channel: re-reading it")
 
     async def _inject(self, order: ChannelOrder) -> None:
@@ -335,7 +334,7 @@ class OrderFulfillment:
     def _warehouse_request(self) -> WarehouseOrderRequest:
         assert self._plan is not None
         return WarehouseOrderRequest(
-            facility_id=self._plan.facility_id, reference=self._plan.reference
+            ref=self._ref, facility_id=self._plan.facility_id, reference=self._plan.reference
         )
 
     async def _handle_operator(self) -> None:

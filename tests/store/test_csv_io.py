@@ -108,18 +108,19 @@ def test_facility_csv_round_trip_is_lossless(engine, rules):
 
 def test_carrier_csv_round_trip(engine):
     services = (
-        "channel,ship_service_level,carrier_service_code\r\n"
-        "amazon,Std UK Dom_1,RM48\r\n"
-        'centra,"Express, next day",DPD-NEXT\r\n'
+        "channel,ship_service_level,carrier_service_code,destination\r\n"
+        "amazon,STANDARD,RM48,domestic\r\n"
+        "amazon,STANDARD,DHL-INTL,international\r\n"
+        'centra,"Express, next day",DPD-NEXT,any\r\n'
     )
     codes = (
         "channel,carrier_service_code,carrier_code,carrier_name,shipping_method\r\n"
         'amazon,RM48,Other,"Royal ""Mail""",Tracked 48\r\n'
         "centra,DPD-NEXT,DPD,,\r\n"
     )
-    assert _import(engine, "carrier-services", services).created == 2
+    assert _import(engine, "carrier-services", services).created == 3
     assert _import(engine, "carrier-codes", codes).created == 2
-    assert list_carrier_services(engine)[1] == CarrierServiceMapping(
+    assert list_carrier_services(engine)[2] == CarrierServiceMapping(
         channel=Channel.CENTRA,
         ship_service_level="Express, next day",
         carrier_service_code="DPD-NEXT",

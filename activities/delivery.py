@@ -1,0 +1,93 @@
+"""Hand changes and warehouse events to the order workflows, durably.
+
+Intake confirms a change (advances its cursor) only after these activities return, i.e. after
+Temporal has accepted every signal: nothing is lost between a poll and a workflow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import Engine
+from temporalio import activity
+from temporalio.client import Client
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from activities.models import ChangeSet, DeliveryReport, EventDelivery, StartReport
+from domain.deadlines import DeadlinePolicy
+from domain.lifecycle import (
+    ORDER_CHANGED_SIGNAL,
+    WAREHOUSE_EVENT_SIGNAL,
+    WORKFLOW_NAME,
+    OrderFulfillmentInput,
+)
+from domain.order import OrderRef, is_merchant_fulfilled
+from store.unmatched import record_unmatched_event
+
+
+class DeliveryActivities:
+    def __init__(
+        self,
+        client: Client,
+        engine: Engine,
+        order_task_queue: str,
+        deadlines: DeadlinePolicy | None = None,
+    ) -> None:
+        self.client = client
+        self.engine = engine
+        self.order_task_queue = order_task_queue
+        self.deadlines = deadlines or DeadlinePolicy()
+
+    @activity.defn(name="start_order_workflows")
+    async def start_order_workflows(self, batch: ChangeSet) -> StartReport:
+        """Signal-with-start one OrderFulfillment per change; duplicates only signal again.
+        AFN orders are dropped here, and the workflow checks again (defence in depth)."""
+        report = StartReport()
+        for change in batch.changes:
+            if not is_merchant_fulfilled(change.fulfilled_by):
+                report.skipped_afn += 1
+                continue
+            try:
+                await self.client.start_workflow(
+                    WORKFLOW_NAME,
+                    OrderFulfillmentInput(ref=change.ref, change=change, deadlines=self.deadlines),
+                    id=change.ref.workflow_id,
+                    task_queue=self.order_task_queue,
+                    start_signal=ORDER_CHANGED_SIGNAL,
+                    start_signal_args=[change],
+                    # A finished order is not restarted by a late notice; a failed or
+                    # terminated one may be, so an operator can re-run it.
+                    id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+                )
+            except WorkflowAlreadyStartedError:
+                report.already_closed += 1
+                continue
+            report.signalled += 1
+        return report
+
+    @activity.defn(name="deliver_warehouse_events")
+    async def deliver_warehouse_events(self, delivery: EventDelivery) -> DeliveryReport:
+        """Signal each event to its order; an event no running order owns is kept in the
+        store's unmatched list for a person, never dropped."""
+        report = DeliveryReport()
+        for event in delivery.events:
+            ref = OrderRef(channel=event.channel, account=event.account, order_id=event.reference)
+            try:
+                await self.client.get_workflow_handle(ref.workflow_id).signal(
+                    WAREHOUSE_EVENT_SIGNAL, event
+                )
+                report.delivered += 1
+            except RPCError as err:
+                if err.status is not RPCStatusCode.NOT_FOUND:
+                    raise
+                await asyncio.to_thread(
+                    record_unmatched_event,
+                    self.engine,
+                    event.facility_id,
+                    event.reference,
+                    event.model_dump_json(),
+                )
+                report.unmatched += 1
+        return report

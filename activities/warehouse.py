@@ -1,0 +1,106 @@
+"""Warehouse activities: plan, inject, cancel, look up and pull events. One call each."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import Engine
+from temporalio import activity
+
+from activities.audit import audit
+from activities.errors import classify
+from activities.models import PullRequest, WarehouseLookup, WarehouseOrderRequest
+from domain.exceptions import ConsignError
+from domain.order import Channel, ChannelOrder
+from domain.planning import plan_warehouse_order
+from domain.warehouse import CancelOutcome, EventPage, InjectionResult, WarehouseOrder
+from integrations.gxo.errors import WarehouseError
+from integrations.gxo.port import WarehousePort
+from store.mappings import load_mapping_set
+from store.tables import AuditOutcome
+
+
+class WarehouseActivities:
+    def __init__(self, warehouse: WarehousePort, engine: Engine) -> None:
+        self.warehouse = warehouse
+        self.engine = engine
+
+    @activity.defn(name="plan_fulfilment")
+    async def plan(self, order: ChannelOrder) -> WarehouseOrder:
+        """Resolve SKUs, facility and carrier service from the mappings in the store."""
+        skus = [line.sku for line in order.lines]
+        mappings = await asyncio.to_thread(load_mapping_set, self.engine, order.ref.channel, skus)
+        try:
+            return plan_warehouse_order(order, mappings)
+        except ConsignError as err:
+            raise classify(err) from err
+
+    @activity.defn(name="inject_warehouse_order")
+    async def inject(self, order: WarehouseOrder) -> InjectionResult:
+        """Idempotent at GXO on (facility, reference): a retry returns the same order."""
+        try:
+            result = await self.warehouse.inject(order)
+        except WarehouseError as err:
+            failure = classify(err)
+            if failure.non_retryable:
+                await self._audit(order.channel, order.account, order, "inject", str(err))
+            raise failure from err
+        outcome = AuditOutcome.DUPLICATE if result.duplicate else AuditOutcome.ACCEPTED
+        detail = f"{len(order.lines)} line(s) as {result.warehouse_order_id}"
+        await self._audit(order.channel, order.account, order, "inject", detail, outcome)
+        return result
+
+    @activity.defn(name="cancel_warehouse_order")
+    async def cancel(self, request: WarehouseOrderRequest) -> CancelOutcome:
+        try:
+            outcome = await self.warehouse.cancel(request.facility_id, request.reference)
+        except WarehouseError as err:
+            raise classify(err) from err
+        accepted = outcome is not CancelOutcome.TOO_LATE
+        await self._audit(
+            request.ref.channel,
+            request.ref.account,
+            request,
+            "cancel",
+            outcome.value,
+            AuditOutcome.ACCEPTED if accepted else AuditOutcome.REJECTED,
+        )
+        return outcome
+
+    @activity.defn(name="get_warehouse_order")
+    async def get_order(self, request: WarehouseOrderRequest) -> WarehouseLookup:
+        try:
+            state = await self.warehouse.get_order(request.facility_id, request.reference)
+        except WarehouseError as err:
+            raise classify(err) from err
+        return WarehouseLookup(state=state)
+
+    @activity.defn(name="pull_warehouse_events")
+    async def pull_events(self, request: PullRequest) -> EventPage:
+        try:
+            return await self.warehouse.events_since(
+                request.facility_id, request.cursor, request.limit
+            )
+        except WarehouseError as err:
+            raise classify(err) from err
+
+    async def _audit(
+        self,
+        channel: Channel,
+        account: str,
+        target: WarehouseOrder | WarehouseOrderRequest,
+        operation: str,
+        detail: str,
+        outcome: AuditOutcome = AuditOutcome.REJECTED,
+    ) -> None:
+        await audit(
+            self.engine,
+            system="gxo",
+            operation=operation,
+            channel=channel,
+            account=account,
+            order_id=target.reference,
+            key=f"{target.facility_id}:{target.reference}",
+            outcome=outcome,
+            detail=detail,
+        )

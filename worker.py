@@ -1,0 +1,194 @@
+"""The consign worker service: every task queue, configured from the environment.
+
+One process runs the main queue (workflows and the warehouse/store activities) plus one queue
+per rate-limited Amazon operation, whose server-side rate limit holds across all workers.
+SIGTERM or SIGINT stops polling and lets in-flight activities finish before exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+
+import uvicorn
+from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+from temporalio.worker import Worker
+
+from activities import queues
+from activities.channel import ChannelActivities
+from activities.delivery import DeliveryActivities
+from activities.warehouse import WarehouseActivities
+from config import Settings, get_settings
+from domain.deadlines import DeadlinePolicy
+from domain.order import Channel
+from integrations.amazon.factory import build_amazon_client
+from integrations.amazon.usage_plans import Operation, task_queue_rate
+from integrations.gxo.factory import build_warehouse
+from starter.webhooks import create_webhook_app
+from store.db import open_store
+from workflows.channel_intake import ChannelIntake, ChannelIntakeInput
+from workflows.order_fulfillment import OrderFulfillment
+from workflows.warehouse_intake import WarehouseIntake, WarehouseIntakeInput, workflow_id_for
+
+log = logging.getLogger("consign.worker")
+GRACEFUL_SHUTDOWN = timedelta(seconds=25)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line. Messages carry ids and counts only, never personal data."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "at": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry)
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter())
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its lines carry full URLs
+
+
+async def connect(settings: Settings) -> Client:
+    runtime = None
+    if settings.metrics_address:
+        telemetry = TelemetryConfig(metrics=PrometheusConfig(bind_address=settings.metrics_address))
+        runtime = Runtime(telemetry=telemetry)
+    return await Client.connect(
+        settings.temporal.address,
+        namespace=settings.temporal.namespace,
+        data_converter=pydantic_data_converter,
+        runtime=runtime,
+    )
+
+
+async def ensure_intakes(client: Client, settings: Settings) -> None:
+    """Start the intake workflows unless they already run (safe on every worker start)."""
+    queue = settings.temporal.task_queue
+    amazon = ChannelIntakeInput(
+        channel=Channel.AMAZON,
+        account=settings.amazon.seller_id,
+        poll_interval_seconds=settings.poll_interval_seconds,
+    )
+    await client.start_workflow(
+        ChannelIntake.run,
+        amazon,
+        id=f"intake:{amazon.channel.value}:{amazon.account}",
+        task_queue=queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
+    for facility in settings.gxo.facilities:
+        await client.start_workflow(
+            WarehouseIntake.run,
+            WarehouseIntakeInput(
+                facility_id=facility, poll_interval_seconds=settings.poll_interval_seconds
+            ),
+            id=workflow_id_for(facility),
+            task_queue=queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+
+
+@contextlib.asynccontextmanager
+async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Worker]]:
+    """Every worker of this process, running until the context exits."""
+    engine = open_store(settings.database_url)
+    warehouse = build_warehouse(settings.gxo)
+    deadlines = DeadlinePolicy(chase_lead=timedelta(hours=settings.chase_lead_hours))
+    async with build_amazon_client(settings.amazon) as amazon:
+        channel = ChannelActivities(amazon, engine)
+        stock = WarehouseActivities(warehouse, engine)
+        delivery = DeliveryActivities(client, engine, settings.temporal.task_queue, deadlines)
+        scale = settings.amazon.rate_scale
+
+        def amazon_worker(
+            queue: str, operation: Operation, activity: Callable[..., object]
+        ) -> Worker:
+            return Worker(
+                client,
+                task_queue=queue,
+                activities=[activity],
+                max_task_queue_activities_per_second=task_queue_rate(operation, scale),
+                graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+            )
+
+        running = [
+            Worker(
+                client,
+                task_queue=settings.temporal.task_queue,
+                workflows=[OrderFulfillment, ChannelIntake, WarehouseIntake],
+                activities=[
+                    stock.plan,
+                    stock.inject,
+                    stock.cancel,
+                    stock.get_order,
+                    stock.pull_events,
+                    delivery.start_order_workflows,
+                    delivery.deliver_warehouse_events,
+                ],
+                graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+            ),
+            amazon_worker(
+                queues.AMAZON_GET_ORDER, amazon.reader.get_order_operation, channel.fetch_order
+            ),
+            amazon_worker(
+                queues.AMAZON_SEARCH_ORDERS, amazon.reader.search_operation, channel.poll_changes
+            ),
+            amazon_worker(
+                queues.AMAZON_CONFIRM_SHIPMENT, Operation.CONFIRM_SHIPMENT, channel.confirm_parcel
+            ),
+        ]
+        async with contextlib.AsyncExitStack() as stack:
+            for worker in running:
+                await stack.enter_async_context(worker)
+            yield running
+
+
+async def serve_webhooks(client: Client, settings: Settings, port: int) -> None:
+    secret = settings.gxo.webhook_secret.get_secret_value()
+    app = create_webhook_app(client, secret, settings.temporal.task_queue)
+    config = uvicorn.Config(app, host="0.0.0.0", port=port, log_level="warning")
+    await uvicorn.Server(config).serve()
+
+
+async def main() -> None:
+    configure_logging()
+    settings = get_settings()
+    client = await connect(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with workers(client, settings) as running:
+        if settings.start_intakes:
+            await ensure_intakes(client, settings)
+        webhook = (
+            asyncio.create_task(serve_webhooks(client, settings, settings.webhook_port))
+            if settings.webhook_port
+            else None
+        )
+        log.info("worker polling %s", ", ".join(w.task_queue for w in running))
+        await stop.wait()
+        log.info("shutting down: finishing in-flight activities")
+        if webhook is not None:
+            webhook.cancel()
+    log.info("worker stopped")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

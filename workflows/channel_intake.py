@@ -1,0 +1,99 @@
+"""ChannelIntake: one per channel account. Polls order changes since a cursor and hands each
+to its OrderFulfillment by signal-with-start (duplicates are harmless), then continues-as-new."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from activities import queues
+    from activities.models import ChangeBatch, ChangeSet, PollRequest, StartReport
+    from domain.order import Channel
+    from workflows.waits import wait_until
+
+POLL_NOW_SIGNAL = "poll_now"
+RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5))
+
+
+class ChannelIntakeInput(BaseModel):
+    channel: Channel
+    account: str
+    cursor: datetime | None = None  # None: start `lookback_hours` ago
+    lookback_hours: float = 24
+    poll_interval_seconds: float = 60
+    polls_per_run: int = 500  # continue-as-new after this many polls to keep history short
+
+
+class IntakeProgress(BaseModel):
+    cursor: datetime | None = None
+    polls: int = 0
+    signalled: int = 0
+    skipped_afn: int = 0
+    already_closed: int = 0
+
+
+@workflow.defn(name="ChannelIntake")
+class ChannelIntake:
+    def __init__(self) -> None:
+        self._progress = IntakeProgress()
+        self._poll_now = False
+
+    @workflow.query(name="progress")
+    def progress(self) -> IntakeProgress:
+        return self._progress
+
+    @workflow.signal(name=POLL_NOW_SIGNAL)
+    def poll_now(self) -> None:
+        self._poll_now = True
+
+    @workflow.run
+    async def run(self, params: ChannelIntakeInput) -> None:
+        cursor = params.cursor or workflow.now() - timedelta(hours=params.lookback_hours)
+        self._progress.cursor = cursor
+        page_token: str | None = None
+        main = workflow.info().task_queue
+        for _ in range(params.polls_per_run):
+            batch = await workflow.execute_activity(
+                "poll_channel_changes",
+                PollRequest(
+                    channel=params.channel,
+                    account=params.account,
+                    since=cursor,
+                    page_token=page_token,
+                ),
+                result_type=ChangeBatch,
+                task_queue=queues.poll_queue(params.channel, main),
+                start_to_close_timeout=timedelta(minutes=2),
+                retry_policy=RETRY,
+            )
+            self._progress.polls += 1
+            if batch.changes:
+                report = await workflow.execute_activity(
+                    "start_order_workflows",
+                    ChangeSet(changes=batch.changes),
+                    result_type=StartReport,
+                    start_to_close_timeout=timedelta(minutes=2),
+                    retry_policy=RETRY,
+                )
+                self._progress.signalled += report.signalled
+                self._progress.skipped_afn += report.skipped_afn
+                self._progress.already_closed += report.already_closed
+            if batch.next_page_token:
+                page_token = batch.next_page_token
+                continue
+            page_token = None
+            cursor = batch.cursor
+            self._progress.cursor = cursor
+            if workflow.info().is_continue_as_new_suggested():
+                break
+            self._poll_now = False
+            await wait_until(
+                lambda: self._poll_now, timedelta(seconds=params.poll_interval_seconds)
+            )
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        # Mid-scan, `cursor` is still the scan's start: the next run re-reads those pages.
+        workflow.continue_as_new(params.model_copy(update={"cursor": cursor}))

@@ -1,0 +1,122 @@
+"""WarehouseIntake: one per GXO facility. Pulls events by cursor and accepts pushed ones (the
+webhook signals them here), drops repeats, and signals each to the order it belongs to."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import BaseModel, Field
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from activities.models import DeliveryReport, EventDelivery, PullRequest
+    from domain.warehouse import EventPage, WarehouseEvent
+    from workflows.waits import wait_until
+
+EVENTS_PUSHED_SIGNAL = "events_pushed"
+POLL_NOW_SIGNAL = "poll_now"
+RECENT_IDS_KEPT = 2000
+RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5))
+
+
+def workflow_id_for(facility_id: str) -> str:
+    return f"warehouse-events:{facility_id}"
+
+
+class WarehouseIntakeInput(BaseModel):
+    facility_id: str
+    cursor: int = 0
+    poll_interval_seconds: float = 30
+    polls_per_run: int = 500
+    recent_event_ids: list[str] = Field(default_factory=list)  # carried across continue-as-new
+
+
+class WarehouseIntakeProgress(BaseModel):
+    cursor: int = 0
+    polls: int = 0
+    delivered: int = 0
+    unmatched: int = 0
+    duplicates_dropped: int = 0
+
+
+@workflow.defn(name="WarehouseIntake")
+class WarehouseIntake:
+    def __init__(self) -> None:
+        self._pushed: list[WarehouseEvent] = []
+        self._poll_now = False
+        self._recent: list[str] = []
+        self._progress = WarehouseIntakeProgress()
+
+    @workflow.query(name="progress")
+    def progress(self) -> WarehouseIntakeProgress:
+        return self._progress
+
+    @workflow.signal(name=EVENTS_PUSHED_SIGNAL)
+    def events_pushed(self, delivery: EventDelivery) -> None:
+        self._pushed.extend(delivery.events)
+
+    @workflow.signal(name=POLL_NOW_SIGNAL)
+    def poll_now(self) -> None:
+        self._poll_now = True
+
+    @workflow.run
+    async def run(self, params: WarehouseIntakeInput) -> None:
+        self._recent = list(params.recent_event_ids)
+        cursor = params.cursor
+        for _ in range(params.polls_per_run):
+            page = await workflow.execute_activity(
+                "pull_warehouse_events",
+                PullRequest(facility_id=params.facility_id, cursor=cursor),
+                result_type=EventPage,
+                start_to_close_timeout=timedelta(minutes=1),
+                retry_policy=RETRY,
+            )
+            self._progress.polls += 1
+            await self._deliver([*page.events, *self._take_pushed()])
+            cursor = max(cursor, page.next_cursor)
+            self._progress.cursor = cursor
+            if len(page.events) >= PullRequest.model_fields["limit"].default:
+                continue  # more waiting: pull again at once
+            if workflow.info().is_continue_as_new_suggested():
+                break
+            self._poll_now = False
+            await wait_until(
+                lambda: self._poll_now or bool(self._pushed),
+                timedelta(seconds=params.poll_interval_seconds),
+            )
+            await self._deliver(self._take_pushed())
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._deliver(self._take_pushed())
+        workflow.continue_as_new(
+            params.model_copy(
+                update={"cursor": cursor, "recent_event_ids": self._recent[-RECENT_IDS_KEPT:]}
+            )
+        )
+
+    def _take_pushed(self) -> list[WarehouseEvent]:
+        pushed, self._pushed = self._pushed, []
+        return pushed
+
+    async def _deliver(self, events: list[WarehouseEvent]) -> None:
+        """Order workflows dedupe too; dropping repeats here saves their history."""
+        seen = set(self._recent)
+        fresh: list[WarehouseEvent] = []
+        for event in sorted(events, key=lambda e: e.sequence):
+            if event.event_id in seen:
+                self._progress.duplicates_dropped += 1
+                continue
+            seen.add(event.event_id)
+            fresh.append(event)
+        if not fresh:
+            return
+        report = await workflow.execute_activity(
+            "deliver_warehouse_events",
+            EventDelivery(events=fresh),
+            result_type=DeliveryReport,
+            start_to_close_timeout=timedelta(minutes=2),
+            retry_policy=RETRY,
+        )
+        self._recent = [*self._recent, *(e.event_id for e in fresh)][-RECENT_IDS_KEPT:]
+        self._progress.delivered += report.delivered
+        self._progress.unmatched += report.unmatched
