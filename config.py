@@ -34,6 +34,7 @@ class AmazonSettings(BaseModel):
     marketplace_ids: list[str]
     orders_reader: str  # "v2026" (default) or "v0" (fallback)
     rate_scale: float  # multiplies Amazon's usage-plan rates; 1.0 in production
+    search_settle_seconds: float = 130.0  # how old a change must be before intake reads it
 
 
 class GxoSettings(BaseModel):
@@ -76,6 +77,7 @@ def get_settings() -> Settings:
             marketplace_ids=_csv("AMAZON_MARKETPLACE_IDS", "A1F83G8C2ARO7P"),
             orders_reader=_env("AMAZON_ORDERS_READER", "v2026"),
             rate_scale=float(_env("AMAZON_RATE_SCALE", "1.0")),
+            search_settle_seconds=float(_env("AMAZON_SEARCH_SETTLE_SECONDS", "130")),
         ),
         gxo=GxoSettings(
             base_url=_env("GXO_BASE_URL", "http://127.0.0.1:8702"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from types import TracebackType
 
 import httpx
@@ -55,10 +56,13 @@ def _reader(
 ) -> V2026OrdersReader | V0OrdersReader:
     choice = settings.orders_reader.strip().lower()
     account, markets = settings.seller_id, settings.marketplace_ids
+    settle = timedelta(seconds=settings.search_settle_seconds)
     if choice == "v2026":
-        return V2026OrdersReader(OrdersV2026Api(api, clock=clock), account, markets, clock=clock)
+        api_2026 = OrdersV2026Api(api, clock=clock)
+        return V2026OrdersReader(api_2026, account, markets, clock=clock, settle=settle)
     if choice == "v0":
-        return V0OrdersReader(OrdersV0Api(api, clock=clock), account, markets, clock=clock)
+        api_v0 = OrdersV0Api(api, clock=clock)
+        return V0OrdersReader(api_v0, account, markets, clock=clock, settle=settle)
     raise ValueError(f"AMAZON_ORDERS_READER must be one of {READERS}, not {choice!r}")
 
 

@@ -128,7 +128,7 @@ class V0OrdersReader(WindowedReader[OrdersV0Api]):
         payload = await self.api.get_orders(
             marketplace_ids=self.marketplace_ids,
             last_updated_after=window.since,
-            last_updated_before=window.before,
+            last_updated_before=window.sent_before,
             max_results_per_page=self.page_size,
             next_token=window.amazon_token,
         )

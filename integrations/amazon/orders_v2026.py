@@ -93,7 +93,7 @@ class V2026OrdersReader(WindowedReader[OrdersV2026Api]):
         body = await self.api.search_orders(
             marketplace_ids=self.marketplace_ids,
             last_updated_after=window.since,
-            last_updated_before=window.before,
+            last_updated_before=window.sent_before,
             max_results_per_page=self.page_size,
             pagination_token=window.amazon_token,
         )

@@ -22,9 +22,9 @@ from domain.order import ChannelOrder, OrderChange
 from integrations.amazon.errors import AmazonRequestRejected
 from integrations.amazon.usage_plans import Operation
 from integrations.amazon.wire_time import (
+    MIN_BEFORE_AGE,
     clamp_before,
     format_utc,
-    latest_allowed_before,
     parse_utc,
     to_utc,
     utc_now,
@@ -66,6 +66,11 @@ class ScanWindow:
     since: datetime
     before: datetime  # fixed for every page of one scan
     amazon_token: str | None  # None on the first page
+    bounded: bool = True  # send `before` to Amazon; False: Amazon's page token is the snapshot
+
+    @property
+    def sent_before(self) -> datetime | None:
+        return self.before if self.bounded else None
 
     def page(
         self, changes: list[OrderChange], amazon_next: str | None, overlap: timedelta
@@ -78,20 +83,31 @@ class ScanWindow:
 
 
 def open_window(
-    since: datetime, page_token: str | None, now: datetime, operation: str
+    since: datetime,
+    page_token: str | None,
+    now: datetime,
+    operation: str,
+    settle: timedelta = MIN_BEFORE_AGE,
 ) -> ScanWindow | None:
     """The window for this page; None when nothing has settled since `since` yet, so the
-    caller skips a rate-limited request that Amazon would reject (before < after)."""
+    caller skips a rate-limited request that Amazon would reject (before < after).
+
+    `settle` is how old a change must be before a scan reads it (Amazon accepts an updated-
+    before bound only two minutes or more in the past). A zero settle sends no bound at all and
+    reads up to now: fresher, at the risk of changes Amazon has not finished indexing, which
+    the cursor's overlap re-reads on the next scan."""
     since = to_utc(since)
+    bounded = settle > timedelta(0)
     if page_token is None:
-        before = latest_allowed_before(now).replace(microsecond=0)
-        return ScanWindow(since, before, None) if before > since else None
+        limit = max(settle, MIN_BEFORE_AGE) if bounded else timedelta(0)
+        before = (to_utc(now) - limit).replace(microsecond=0)
+        return ScanWindow(since, before, None, bounded) if before > since else None
     stamp, separator, amazon_token = page_token.partition(_SEPARATOR)
     rejected = AmazonRequestRejected(operation, "the page token was not issued by this reader")
     if not separator or not amazon_token:
         raise rejected
     try:
-        return ScanWindow(since, parse_utc(stamp), amazon_token)
+        return ScanWindow(since, parse_utc(stamp), amazon_token, bounded)
     except ValueError:
         raise rejected from None
 
@@ -129,6 +145,7 @@ class WindowedReader(ABC, Generic[Api]):
         clock: Clock = utc_now,
         overlap: timedelta = DEFAULT_OVERLAP,
         page_size: int = MAX_PAGE_SIZE,
+        settle: timedelta = MIN_BEFORE_AGE,
     ) -> None:
         self.api = api
         self.account = account
@@ -136,9 +153,10 @@ class WindowedReader(ABC, Generic[Api]):
         self.page_size = page_size
         self._clock = clock
         self._overlap = overlap
+        self._settle = settle
 
     async def search_changes(self, since: datetime, page_token: str | None) -> ChangePage:
-        window = open_window(since, page_token, self._clock(), self.search_operation)
+        window = open_window(since, page_token, self._clock(), self.search_operation, self._settle)
         if window is None:
             return ChangePage(cursor=to_utc(since))
         changes, amazon_next = await self._fetch(window)

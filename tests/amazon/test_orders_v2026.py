@@ -10,8 +10,9 @@ import pytest
 
 from domain.order import ChannelOrderStatus
 from integrations.amazon.errors import AmazonBadResponse, AmazonRequestRejected
+from integrations.amazon.factory import build_amazon_client
 from integrations.amazon.orders_v2026 import OrdersV2026Api, V2026OrdersReader
-from tests.amazon.fakes import MARKETPLACE, NOW, SELLER, json_response
+from tests.amazon.fakes import MARKETPLACE, NOW, SELLER, json_response, settings
 
 SEARCH = "/orders/2026-01-01/orders"
 SINCE = NOW - timedelta(hours=1)
@@ -172,3 +173,28 @@ async def test_a_different_order_in_the_answer_is_a_bad_response(fake, amazon, e
     with pytest.raises(AmazonBadResponse) as caught:
         await amazon.reader.get_order("171-0000000-0000000")
     assert caught.value.transient is False
+
+
+async def test_zero_settle_reads_up_to_now_without_a_before_bound(fake, clock, make_order):
+    """AMAZON_SEARCH_SETTLE_SECONDS=0: no lastUpdatedBefore (Amazon's 2-minute rule only
+    applies to a bound that is sent) and a cursor of request time minus the overlap."""
+    fake.on("GET", SEARCH, json_response(200, page([make_order("202-0000001-0000009")])))
+    fresh = settings("v2026").model_copy(update={"search_settle_seconds": 0})
+    async with fake.http() as http:
+        client = build_amazon_client(fresh, http=http, clock=clock.wall, monotonic=clock.monotonic)
+        result = await client.reader.search_changes(SINCE, None)
+    [seen] = fake.seen
+    assert "lastUpdatedBefore" not in seen.query
+    assert seen.query["lastUpdatedAfter"] == "2026-03-01T11:00:00Z"
+    assert [c.ref.order_id for c in result.changes] == ["202-0000001-0000009"]
+    assert result.next_page_token is None
+    assert result.cursor == NOW - timedelta(minutes=1)
+
+
+async def test_a_short_settle_is_raised_to_amazons_minimum(fake, clock, make_order):
+    fake.on("GET", SEARCH, json_response(200, page([])))
+    short = settings("v2026").model_copy(update={"search_settle_seconds": 5})
+    async with fake.http() as http:
+        client = build_amazon_client(short, http=http, clock=clock.wall, monotonic=clock.monotonic)
+        await client.reader.search_changes(SINCE, None)
+    assert fake.seen[0].query["lastUpdatedBefore"] == "2026-03-01T11:57:50Z"

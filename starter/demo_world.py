@@ -1,0 +1,119 @@
+"""The demo's world: the sandbox seller's catalogue mapped onto the sandbox warehouse.
+
+The same mappings an operator would import as CSV: every listed SKU except the deliberately
+unmapped ones gets a GXO item code with customs data; UK marketplace orders ship from GXO's
+Daventry site; Amazon's service categories map to GXO carrier services, domestic and
+international; GXO's services map back to Amazon carrier codes.
+"""
+
+from __future__ import annotations
+
+from domain.mapping import (
+    CarrierCodeMapping,
+    CarrierServiceMapping,
+    Destination,
+    FacilityRule,
+    SkuMapping,
+)
+from domain.order import Channel
+from sandbox.amazon.catalogue import CATALOGUE, UNMAPPED_SKUS
+from sandbox.gxo.catalogue import (
+    DHL_EXPRESS_INTL,
+    DPD_NEXT_DAY,
+    RM_TRACKED_24,
+    RM_TRACKED_48,
+    UK_DAVENTRY,
+    UPS_STANDARD,
+)
+
+AMAZON = Channel.AMAZON
+OPENING_STOCK = 400
+HS_CODES = {"TSHIRT": "610910", "HOODIE": "611020", "JOGGER": "610342", "JACKET": "620193"}
+
+
+def item_code(sku: str) -> str:
+    return f"GXO-{sku}"
+
+
+def sku_mappings() -> list[SkuMapping]:
+    return [
+        SkuMapping(
+            channel=AMAZON,
+            sku=product.sku,
+            item_code=item_code(product.sku),
+            hs_code=HS_CODES.get(product.sku.split("-")[0], "650500"),
+            country_of_origin="PT",
+            customs_description=product.title[:60],
+            customs_value=product.price_gbp,
+            customs_currency="GBP",
+        )
+        for product in CATALOGUE
+        if product.sku not in UNMAPPED_SKUS
+    ]
+
+
+def facility_rules() -> list[FacilityRule]:
+    return [FacilityRule(facility_id=UK_DAVENTRY, channel=AMAZON, domestic_countries="GB")]
+
+
+def carrier_services() -> list[CarrierServiceMapping]:
+    def rule(level: str, code: str, destination: Destination) -> CarrierServiceMapping:
+        return CarrierServiceMapping(
+            channel=AMAZON,
+            ship_service_level=level,
+            carrier_service_code=code,
+            destination=destination,
+        )
+
+    return [
+        rule("STANDARD", RM_TRACKED_48, "domestic"),
+        rule("EXPEDITED", RM_TRACKED_24, "domestic"),
+        rule("NEXT_DAY", DPD_NEXT_DAY, "domestic"),
+        rule("STANDARD", UPS_STANDARD, "international"),
+        rule("EXPEDITED", DHL_EXPRESS_INTL, "international"),
+    ]
+
+
+def carrier_codes() -> list[CarrierCodeMapping]:
+    return [
+        CarrierCodeMapping(
+            channel=AMAZON,
+            carrier_service_code=RM_TRACKED_48,
+            carrier_code="Royal Mail",
+            shipping_method="Tracked 48",
+        ),
+        CarrierCodeMapping(
+            channel=AMAZON,
+            carrier_service_code=RM_TRACKED_24,
+            carrier_code="Royal Mail",
+            shipping_method="Tracked 24",
+        ),
+        CarrierCodeMapping(
+            channel=AMAZON,
+            carrier_service_code=DPD_NEXT_DAY,
+            carrier_code="Other",
+            carrier_name="DPD UK",
+            shipping_method="Next Day",
+        ),
+        CarrierCodeMapping(
+            channel=AMAZON,
+            carrier_service_code=UPS_STANDARD,
+            carrier_code="UPS",
+            shipping_method="UPS Standard",
+        ),
+        CarrierCodeMapping(
+            channel=AMAZON,
+            carrier_service_code=DHL_EXPRESS_INTL,
+            carrier_code="DHL Express",
+            shipping_method="Express Worldwide",
+        ),
+    ]
+
+
+def opening_stock() -> list[dict[str, object]]:
+    """GXO stock for every mapped item (PUT /_sandbox/stock body)."""
+    return [
+        {"facility_id": UK_DAVENTRY, "item_code": m.item_code, "on_hand": OPENING_STOCK}
+        for m in sku_mappings()
+    ]
+
