@@ -1,0 +1,254 @@
+"""ChannelActivities against the real Amazon sandbox on loopback, run by ActivityEnvironment."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
+
+from activities.channel import ChannelActivities
+from activities.models import ParcelConfirmRequest, PollRequest
+from domain.order import Channel, ChannelOrder, ChannelOrderStatus, FulfilledBy, OrderRef
+from domain.warehouse import Parcel, ParcelLine
+from integrations.amazon.factory import build_amazon_client
+from sandbox.amazon.state import AmazonSandbox
+from sandbox.gxo.catalogue import DPD_NEXT_DAY, RM_TRACKED_48
+from sandbox.server import ServerThread
+from store.audit import list_audit
+from store.tables import AuditOutcome
+from tests.activities.conftest import (
+    AFN_ORDER,
+    MFN_ORDER,
+    MFN_ORDER_2,
+    ROYAL_MAIL,
+    SELLER,
+    amazon_settings,
+)
+
+
+def ref(order_id: str = MFN_ORDER) -> OrderRef:
+    return OrderRef(channel=Channel.AMAZON, account=SELLER, order_id=order_id)
+
+
+async def fetch(channel: ChannelActivities, order_id: str = MFN_ORDER) -> ChannelOrder:
+    order: ChannelOrder = await ActivityEnvironment().run(channel.fetch_order, ref(order_id))
+    return order
+
+
+async def expect_failure(call: Any, *args: Any) -> ApplicationError:
+    with pytest.raises(ApplicationError) as caught:
+        await ActivityEnvironment().run(call, *args)
+    return caught.value
+
+
+def parcel(
+    lines: dict[str, int],
+    service: str = RM_TRACKED_48,
+    parcel_id: str = "WO00000001-P1",
+    tracking: str = "RU000000001GB",
+) -> Parcel:
+    return Parcel(
+        parcel_id=parcel_id,
+        tracking_number=tracking,
+        carrier_service_code=service,
+        shipped_at=datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5),
+        lines=[
+            ParcelLine(line_number=n, item_code=f"GXO-{n}", channel_line_id=line, quantity=q)
+            for n, (line, q) in enumerate(lines.items(), start=1)
+        ],
+    )
+
+
+async def confirmations(admin: httpx.AsyncClient, order_id: str) -> list[dict[str, Any]]:
+    response = await admin.get("/_sandbox/confirmations", params={"order_id": order_id})
+    response.raise_for_status()
+    found: list[dict[str, Any]] = response.json()["confirmations"]
+    return found
+
+
+# --- fetch_order ------------------------------------------------------------------------------
+
+
+async def test_fetch_order_normalises_an_unshipped_mfn_order(
+    channel: ChannelActivities, amazon_sandbox: AmazonSandbox
+) -> None:
+    order = await fetch(channel)
+
+    seeded = amazon_sandbox.orders[MFN_ORDER]
+    assert order.ref == ref()
+    assert order.status is ChannelOrderStatus.READY
+    assert order.fulfilled_by is FulfilledBy.MERCHANT
+    assert order.ship_service_level == "STANDARD"
+    assert order.ship_by == seeded.latest_ship_date
+    assert [(line.line_id, line.sku, line.quantity) for line in order.lines] == [
+        (item.order_item_id, item.sku, item.quantity_ordered) for item in seeded.items
+    ]
+    assert [line.sku for line in order.lines] == ["TSHIRT-BLK-M", "CAP-KHK-OS"]
+    assert order.ship_to is not None
+    assert order.ship_to.country_code == "GB"
+    assert order.ship_to.postal_code == seeded.address.postal_code
+
+
+async def test_fetch_unknown_order_is_order_not_found(channel: ChannelActivities) -> None:
+    error = await expect_failure(channel.fetch_order, ref("202-9999999-9999999"))
+
+    assert error.type == "ORDER_NOT_FOUND"
+    assert error.non_retryable
+
+
+async def test_fetch_with_bad_lwa_credentials_is_auth_failed(
+    amazon_server: ServerThread, engine: Engine
+) -> None:
+    settings = amazon_settings(amazon_server.url, client_secret="not-the-secret")
+    async with build_amazon_client(settings) as client:
+        error = await expect_failure(ChannelActivities(client, engine).fetch_order, ref())
+
+    assert error.type == "CHANNEL_AUTH_FAILED"
+    assert error.non_retryable
+    assert "not-the-secret" not in str(error)
+
+
+async def test_fetch_during_an_amazon_outage_is_retryable(
+    channel: ChannelActivities, amazon_admin: httpx.AsyncClient
+) -> None:
+    (await amazon_admin.put("/_sandbox/faults", json={"error_rate": 1.0})).raise_for_status()
+
+    error = await expect_failure(channel.fetch_order, ref())
+
+    assert not error.non_retryable
+    assert "503" in str(error)
+
+
+# --- poll_changes -----------------------------------------------------------------------------
+
+
+async def test_poll_changes_returns_the_mfn_orders_only(channel: ChannelActivities) -> None:
+    since = datetime.now(UTC) - timedelta(hours=2)
+    request = PollRequest(channel=Channel.AMAZON, account=SELLER, since=since)
+
+    batch = await ActivityEnvironment().run(channel.poll_changes, request)
+
+    assert sorted(c.ref.order_id for c in batch.changes) == [MFN_ORDER, MFN_ORDER_2]
+    assert AFN_ORDER not in {c.ref.order_id for c in batch.changes}
+    assert all(c.fulfilled_by is FulfilledBy.MERCHANT for c in batch.changes)
+    assert all(c.ref.account == SELLER for c in batch.changes)
+    assert batch.next_page_token is None
+    assert since < batch.cursor
+
+
+async def test_poll_changes_of_an_unconfigured_channel_is_rejected(
+    channel: ChannelActivities,
+) -> None:
+    request = PollRequest(channel=Channel.CENTRA, account="x", since=datetime.now(UTC))
+
+    error = await expect_failure(channel.poll_changes, request)
+
+    assert error.type == "CHANNEL_REJECTED"
+    assert error.non_retryable
+
+
+# --- confirm_parcel ---------------------------------------------------------------------------
+
+
+async def test_confirm_parcel_records_the_mapped_package_at_amazon(
+    channel: ChannelActivities, amazon_admin: httpx.AsyncClient, engine: Engine
+) -> None:
+    order = await fetch(channel)
+    shirt, cap = (line.line_id for line in order.lines)
+    request = ParcelConfirmRequest(
+        ref=ref(), package_reference="1", parcel=parcel({shirt: 2, cap: 1})
+    )
+
+    result = await ActivityEnvironment().run(channel.confirm_parcel, request)
+
+    assert result.package_reference == "1"
+    assert result.carrier_code == ROYAL_MAIL
+    [confirmed] = await confirmations(amazon_admin, MFN_ORDER)
+    assert confirmed["package_reference_id"] == "1"
+    assert confirmed["carrier_code"] == ROYAL_MAIL
+    assert confirmed["shipping_method"] == "Tracked 48"
+    assert confirmed["tracking_number"] == "RU000000001GB"
+    assert confirmed["items"] == {shirt: 2, cap: 1}
+    [entry] = list_audit(engine, order_id=MFN_ORDER)
+    assert (entry.system, entry.operation, entry.outcome) == (
+        "amazon",
+        "confirmShipment",
+        AuditOutcome.ACCEPTED,
+    )
+    assert entry.idempotency_key == "1:WO00000001-P1"
+
+
+async def test_a_retried_confirm_edits_the_same_package(
+    channel: ChannelActivities, amazon_admin: httpx.AsyncClient, amazon_sandbox: AmazonSandbox
+) -> None:
+    order = await fetch(channel)
+    shirt = order.lines[0].line_id
+    request = ParcelConfirmRequest(ref=ref(), package_reference="7", parcel=parcel({shirt: 2}))
+
+    await ActivityEnvironment().run(channel.confirm_parcel, request)
+    await ActivityEnvironment().run(channel.confirm_parcel, request)
+
+    sent = await confirmations(amazon_admin, MFN_ORDER)
+    assert [(c["package_reference_id"], c["edited"]) for c in sent] == [("7", False), ("7", True)]
+    seeded = amazon_sandbox.orders[MFN_ORDER]
+    assert list(seeded.packages) == ["7"]
+    assert seeded.item(shirt) is not None
+    assert seeded.item(shirt).quantity_shipped == 2  # type: ignore[union-attr]
+
+
+async def test_confirm_with_an_unmapped_carrier_service_is_unmapped_carrier(
+    channel: ChannelActivities, amazon_admin: httpx.AsyncClient, engine: Engine
+) -> None:
+    order = await fetch(channel)
+    request = ParcelConfirmRequest(
+        ref=ref(),
+        package_reference="1",
+        parcel=parcel({order.lines[0].line_id: 1}, service=DPD_NEXT_DAY),
+    )
+
+    error = await expect_failure(channel.confirm_parcel, request)
+
+    assert error.type == "UNMAPPED_CARRIER"
+    assert error.non_retryable
+    assert DPD_NEXT_DAY in str(error)
+    assert await confirmations(amazon_admin, MFN_ORDER) == []
+    [entry] = list_audit(engine, order_id=MFN_ORDER)
+    assert entry.outcome is AuditOutcome.REJECTED
+
+
+async def test_confirm_over_the_ordered_quantity_is_channel_rejected(
+    channel: ChannelActivities, amazon_admin: httpx.AsyncClient, engine: Engine
+) -> None:
+    order = await fetch(channel)
+    request = ParcelConfirmRequest(
+        ref=ref(), package_reference="1", parcel=parcel({order.lines[1].line_id: 5})
+    )
+
+    error = await expect_failure(channel.confirm_parcel, request)
+
+    assert error.type == "CHANNEL_REJECTED"
+    assert error.non_retryable
+    assert await confirmations(amazon_admin, MFN_ORDER) == []
+    [entry] = list_audit(engine, order_id=MFN_ORDER)
+    assert entry.outcome is AuditOutcome.REJECTED
+    assert "exceeds" in entry.detail
+
+
+async def test_confirm_during_an_amazon_outage_is_retryable_and_not_audited(
+    channel: ChannelActivities, amazon_admin: httpx.AsyncClient, engine: Engine
+) -> None:
+    order = await fetch(channel)
+    (await amazon_admin.put("/_sandbox/faults", json={"error_rate": 1.0})).raise_for_status()
+    request = ParcelConfirmRequest(
+        ref=ref(), package_reference="1", parcel=parcel({order.lines[1].line_id: 1})
+    )
+
+    error = await expect_failure(channel.confirm_parcel, request)
+
+    assert not error.non_retryable
+    assert list_audit(engine, order_id=MFN_ORDER) == []
