@@ -1,0 +1,187 @@
+"""DeliveryActivities against a real Temporal dev server, signalling stand-in workflows."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine
+from temporalio.client import WorkflowExecutionStatus
+from temporalio.testing import ActivityEnvironment
+
+from activities.delivery import DeliveryActivities
+from activities.models import ChangeSet, EventDelivery
+from domain.order import Channel, ChannelOrderStatus, FulfilledBy, OrderChange, OrderRef
+from domain.warehouse import WarehouseEvent, WarehouseEventKind, WarehouseOrderStatus
+from store.unmatched import list_unmatched
+from tests.activities.temporal_server import (
+    FINISH_SIGNAL,
+    RECEIVED_QUERY,
+    DevServer,
+    eventually,
+)
+
+FACILITY = "GXO-UK-DAV"
+
+
+@pytest.fixture
+def delivery(dev_server: DevServer, engine: Engine) -> DeliveryActivities:
+    return DeliveryActivities(dev_server.client, engine, dev_server.task_queue)
+
+
+@pytest.fixture
+def account(unique: Callable[[str], str]) -> str:
+    """Each test its own seller account, so workflow ids never collide across tests."""
+    return unique("A")
+
+
+def change(
+    account: str, order_id: str, fulfilled_by: FulfilledBy = FulfilledBy.MERCHANT
+) -> OrderChange:
+    return OrderChange(
+        ref=OrderRef(channel=Channel.AMAZON, account=account, order_id=order_id),
+        status=ChannelOrderStatus.READY,
+        fulfilled_by=fulfilled_by,
+        last_updated_at=datetime.now(UTC).replace(microsecond=0),
+    )
+
+
+def event(account: str, reference: str, sequence: int = 1) -> WarehouseEvent:
+    return WarehouseEvent(
+        event_id=f"EV-{FACILITY}-{account}-{sequence:08d}",
+        sequence=sequence,
+        kind=WarehouseEventKind.CANCELLED,
+        facility_id=FACILITY,
+        reference=reference,
+        channel=Channel.AMAZON,
+        account=account,
+        warehouse_order_id="WO00000001",
+        order_status=WarehouseOrderStatus.CANCELLED,
+        occurred_at=datetime.now(UTC).replace(microsecond=0),
+    )
+
+
+async def received(server: DevServer, workflow_id: str, key: str, count: int) -> list[str]:
+    handle = server.client.get_workflow_handle(workflow_id)
+
+    async def probe() -> list[str]:
+        answer: dict[str, list[str]] = await handle.query(RECEIVED_QUERY, result_type=dict)
+        return answer[key]
+
+    return await eventually(probe, lambda found: len(found) >= count)
+
+
+async def test_start_signals_one_workflow_per_mfn_change_and_skips_afn(
+    delivery: DeliveryActivities, dev_server: DevServer, account: str
+) -> None:
+    changes = [
+        change(account, "A-1"),
+        change(account, "A-2"),
+        change(account, "A-FBA", FulfilledBy.CHANNEL),
+    ]
+
+    report = await ActivityEnvironment().run(
+        delivery.start_order_workflows, ChangeSet(changes=changes)
+    )
+
+    assert (report.signalled, report.skipped_afn, report.already_closed) == (2, 1, 0)
+    for order_id in ("A-1", "A-2"):
+        workflow_id = f"order:amazon:{account}:{order_id}"
+        assert await received(dev_server, workflow_id, "changes", 1) == [order_id]
+        description = await dev_server.client.get_workflow_handle(workflow_id).describe()
+        assert description.workflow_type == "OrderFulfillment"
+        assert description.task_queue == dev_server.task_queue
+    assert not await dev_server.exists(f"order:amazon:{account}:A-FBA")
+
+
+async def test_a_duplicate_change_only_signals_again(
+    delivery: DeliveryActivities, dev_server: DevServer, account: str
+) -> None:
+    batch = ChangeSet(changes=[change(account, "A-1")])
+    workflow_id = f"order:amazon:{account}:A-1"
+
+    first = await ActivityEnvironment().run(delivery.start_order_workflows, batch)
+    run_id = (await dev_server.client.get_workflow_handle(workflow_id).describe()).run_id
+    second = await ActivityEnvironment().run(delivery.start_order_workflows, batch)
+
+    assert (first.signalled, second.signalled) == (1, 1)
+    assert await received(dev_server, workflow_id, "changes", 2) == ["A-1", "A-1"]
+    description = await dev_server.client.get_workflow_handle(workflow_id).describe()
+    assert description.run_id == run_id
+    assert description.status is WorkflowExecutionStatus.RUNNING
+
+
+async def test_a_late_change_for_a_finished_order_is_already_closed(
+    delivery: DeliveryActivities, dev_server: DevServer, account: str
+) -> None:
+    batch = ChangeSet(changes=[change(account, "A-1")])
+    workflow_id = f"order:amazon:{account}:A-1"
+    await ActivityEnvironment().run(delivery.start_order_workflows, batch)
+    handle = dev_server.client.get_workflow_handle(workflow_id)
+    await handle.signal(FINISH_SIGNAL)
+    await handle.result()
+
+    report = await ActivityEnvironment().run(delivery.start_order_workflows, batch)
+
+    assert (report.signalled, report.already_closed) == (0, 1)
+    description = await handle.describe()
+    assert description.status is WorkflowExecutionStatus.COMPLETED
+
+
+async def test_deliver_signals_the_orders_workflow(
+    delivery: DeliveryActivities, dev_server: DevServer, engine: Engine, account: str
+) -> None:
+    await ActivityEnvironment().run(
+        delivery.start_order_workflows, ChangeSet(changes=[change(account, "A-1")])
+    )
+    events = [event(account, "A-1", 1), event(account, "A-1", 2)]
+
+    report = await ActivityEnvironment().run(
+        delivery.deliver_warehouse_events, EventDelivery(events=events)
+    )
+
+    assert (report.delivered, report.unmatched) == (2, 0)
+    workflow_id = f"order:amazon:{account}:A-1"
+    assert await received(dev_server, workflow_id, "events", 2) == [e.event_id for e in events]
+    assert list_unmatched(engine) == []
+
+
+async def test_an_event_for_an_unknown_order_is_kept_unmatched_once(
+    delivery: DeliveryActivities, dev_server: DevServer, engine: Engine, account: str
+) -> None:
+    stray = event(account, "NOBODY-1")
+    delivery_batch = EventDelivery(events=[stray])
+
+    first = await ActivityEnvironment().run(delivery.deliver_warehouse_events, delivery_batch)
+    second = await ActivityEnvironment().run(delivery.deliver_warehouse_events, delivery_batch)
+
+    assert (first.delivered, first.unmatched) == (0, 1)
+    assert second.delivered == 0
+    [kept] = list_unmatched(engine)
+    assert (kept.event_id, kept.facility_id, kept.reference) == (
+        stray.event_id,
+        FACILITY,
+        "NOBODY-1",
+    )
+    assert WarehouseEvent.model_validate(json.loads(kept.raw_json)) == stray
+    assert not await dev_server.exists(f"order:amazon:{account}:NOBODY-1")
+
+
+async def test_an_event_for_a_finished_order_is_kept_unmatched(
+    delivery: DeliveryActivities, dev_server: DevServer, engine: Engine, account: str
+) -> None:
+    await ActivityEnvironment().run(
+        delivery.start_order_workflows, ChangeSet(changes=[change(account, "A-1")])
+    )
+    handle = dev_server.client.get_workflow_handle(f"order:amazon:{account}:A-1")
+    await handle.signal(FINISH_SIGNAL)
+    await handle.result()
+
+    report = await ActivityEnvironment().run(
+        delivery.deliver_warehouse_events, EventDelivery(events=[event(account, "A-1")])
+    )
+
+    assert (report.delivered, report.unmatched) == (0, 1)
+    assert [e.reference for e in list_unmatched(engine)] == ["A-1"]
