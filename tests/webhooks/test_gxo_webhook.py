@@ -1,0 +1,237 @@
+"""The GXO webhook receiver: signature checks, body validation, and the hand-off to the
+facility's WarehouseIntake workflow (a stand-in that records `events_pushed`)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from domain.order import Channel
+from domain.warehouse import WarehouseEvent, WarehouseEventKind, WarehouseOrderStatus
+from integrations.gxo.webhook import SIGNATURE_HEADER, sign
+from sandbox.gxo.app import DEFAULT_API_KEY
+from sandbox.gxo.app import create_app as create_gxo_app
+from sandbox.gxo.catalogue import RM_TRACKED_48, UK_DAVENTRY
+from sandbox.gxo.models import ProcessingSettings
+from sandbox.gxo.warehouse import GxoWarehouse
+from sandbox.server import ServerThread
+from starter.webhooks import GXO_PATH
+from tests.activities.temporal_server import RECEIVED_QUERY, DevServer, eventually
+from tests.webhooks.conftest import SECRET
+from workflows.warehouse_intake import workflow_id_for
+
+
+def event(facility: str, sequence: int = 1) -> WarehouseEvent:
+    return WarehouseEvent(
+        event_id=f"EV-{facility}-{sequence:08d}",
+        sequence=sequence,
+        kind=WarehouseEventKind.CANCELLED,
+        facility_id=facility,
+        reference=f"204-0000000-{sequence:07d}",
+        channel=Channel.AMAZON,
+        account="A1SANDBOXSELLER",
+        warehouse_order_id=f"WO{sequence:08d}",
+        order_status=WarehouseOrderStatus.CANCELLED,
+        occurred_at=datetime.now(UTC).replace(microsecond=0),
+    )
+
+
+def body_of(pushed: WarehouseEvent) -> bytes:
+    return pushed.model_dump_json().encode()
+
+
+def signed(body: bytes, secret: str = SECRET, age_seconds: int = 0) -> dict[str, str]:
+    timestamp = int(time.time()) - age_seconds
+    return {SIGNATURE_HEADER: sign(secret, body, timestamp), "Content-Type": "application/json"}
+
+
+async def post(receiver: httpx.AsyncClient, body: bytes, headers: dict[str, str]) -> httpx.Response:
+    return await receiver.post(GXO_PATH, content=body, headers=headers)
+
+
+async def pushed_to(server: DevServer, facility: str, count: int) -> list[str]:
+    handle = server.client.get_workflow_handle(workflow_id_for(facility))
+
+    async def probe() -> list[str]:
+        found: list[str] = await handle.query(RECEIVED_QUERY, result_type=list)
+        return found
+
+    return await eventually(probe, lambda found: len(found) >= count)
+
+
+@pytest.fixture
+def facility(unique: Callable[[str], str]) -> str:
+    """A facility id of this test's own, so its WarehouseIntake id is unique too."""
+    return unique("GXO-T-")
+
+
+async def test_a_signed_event_starts_the_facility_intake_with_it(
+    receiver: httpx.AsyncClient, dev_server: DevServer, facility: str
+) -> None:
+    pushed = event(facility)
+    body = body_of(pushed)
+
+    response = await post(receiver, body, signed(body))
+
+    assert response.status_code == 202
+    assert response.json() == {"accepted": pushed.event_id}
+    assert await pushed_to(dev_server, facility, 1) == [pushed.event_id]
+    description = await dev_server.client.get_workflow_handle(workflow_id_for(facility)).describe()
+    assert description.workflow_type == "WarehouseIntake"
+
+
+async def test_further_events_signal_the_running_intake(
+    receiver: httpx.AsyncClient, dev_server: DevServer, facility: str
+) -> None:
+    first, second = event(facility, 1), event(facility, 2)
+
+    for pushed in (first, second):
+        body = body_of(pushed)
+        assert (await post(receiver, body, signed(body))).status_code == 202
+
+    assert await pushed_to(dev_server, facility, 2) == [first.event_id, second.event_id]
+    handle = dev_server.client.get_workflow_handle(workflow_id_for(facility))
+    runs = await dev_server.client.count_workflows(f"WorkflowId = '{handle.id}'")
+    assert runs.count <= 1  # visibility may lag; never two runs
+
+
+def refused_requests(facility: str) -> Iterator[tuple[str, bytes, dict[str, str], str]]:
+    body = body_of(event(facility))
+    other = body_of(event(facility, 99))
+    yield "wrong secret", body, signed(body, secret="not-the-secret"), "mismatch"
+    yield "missing header", body, {"Content-Type": "application/json"}, "missing"
+    yield "blank header", body, {SIGNATURE_HEADER: "  "}, "missing"
+    yield "garbage header", body, {SIGNATURE_HEADER: "sha256=abc"}, "malformed"
+    yield "no timestamp", body, {SIGNATURE_HEADER: "v1=" + "0" * 64}, "malformed"
+    yield "stale timestamp", body, signed(body, age_seconds=301 + 5), "stale"
+    yield "future timestamp", body, signed(body, age_seconds=-(300 + 60)), "stale"
+    yield "tampered body", other, signed(body), "mismatch"
+
+
+REFUSALS = [case[0] for case in refused_requests("X")]
+
+
+@pytest.mark.parametrize("case", REFUSALS)
+async def test_an_unverifiable_push_is_refused_and_starts_nothing(
+    receiver: httpx.AsyncClient, dev_server: DevServer, facility: str, case: str
+) -> None:
+    _, body, headers, problem = next(c for c in refused_requests(facility) if c[0] == case)
+
+    response = await post(receiver, body, headers)
+
+    assert response.status_code == 401
+    message = response.json()["error"]
+    assert message.startswith(f"invalid signature: {problem}")
+    assert "not-the-secret" not in message and SECRET not in message
+    assert not await dev_server.exists(workflow_id_for(facility))
+
+
+async def test_a_replayed_old_push_is_refused_and_not_signalled(
+    receiver: httpx.AsyncClient, dev_server: DevServer, facility: str
+) -> None:
+    """A push captured ten minutes ago, its signature intact, replayed to a running intake."""
+    first, replayed, last = event(facility, 1), event(facility, 2), event(facility, 3)
+    captured = signed(body_of(replayed), age_seconds=600)
+    assert (await post(receiver, body_of(first), signed(body_of(first)))).status_code == 202
+
+    response = await post(receiver, body_of(replayed), captured)
+    assert (await post(receiver, body_of(last), signed(body_of(last)))).status_code == 202
+
+    assert response.status_code == 401
+    assert "stale" in response.json()["error"]
+    # Signals arrive in order: once the last one is in, the replay would have been too.
+    assert await pushed_to(dev_server, facility, 2) == [first.event_id, last.event_id]
+
+
+def invalid_bodies(facility: str) -> Iterator[tuple[str, bytes, list[str]]]:
+    valid: dict[str, Any] = json.loads(body_of(event(facility)))
+    yield "not json", b'{"event_id": "EV-1", ', ["json"]
+    yield "json array", b"[]", ["object"]
+    no_sequence = {k: v for k, v in valid.items() if k != "sequence"}
+    yield "missing field", json.dumps(no_sequence).encode(), ["sequence"]
+    yield "bad enum", json.dumps({**valid, "kind": "TELEPORTED"}).encode(), ["kind"]
+    yield (
+        "two problems",
+        json.dumps({**no_sequence, "occurred_at": "yesterday"}).encode(),
+        ["sequence", "occurred_at"],
+    )
+
+
+INVALID = [case[0] for case in invalid_bodies("X")]
+
+
+@pytest.mark.parametrize("case", INVALID)
+async def test_a_signed_body_that_is_not_an_event_is_a_400_naming_the_field(
+    receiver: httpx.AsyncClient, dev_server: DevServer, facility: str, case: str
+) -> None:
+    _, body, named = next(c for c in invalid_bodies(facility) if c[0] == case)
+
+    response = await post(receiver, body, signed(body))
+
+    assert response.status_code == 400
+    message = response.json()["error"]
+    assert message.startswith("malformed event: ")
+    for field in named:
+        assert field in message.lower()
+    assert not await dev_server.exists(workflow_id_for(facility))
+
+
+async def test_the_gxo_sandbox_push_arrives_and_verifies(
+    receiver_url: str, dev_server: DevServer
+) -> None:
+    """The sandbox's own signer and pusher, end to end: inject, cycle, flush."""
+    warehouse = GxoWarehouse(settings=ProcessingSettings(cycle_seconds=0))
+    order = {
+        "facility_id": UK_DAVENTRY,
+        "reference": "204-3000001-0000001",
+        "channel": "amazon",
+        "account": "A1SANDBOXSELLER",
+        "carrier_service_code": RM_TRACKED_48,
+        "ship_to": {
+            "name": "Test Buyer",
+            "line1": "1 Test Street",
+            "city": "Bristol",
+            "postal_code": "BS1 4ST",
+            "country_code": "GB",
+        },
+        "lines": [
+            {"line_number": 1, "item_code": "GXO-100002", "quantity": 1, "channel_line_id": "L1"}
+        ],
+    }
+    with ServerThread(create_gxo_app(warehouse)) as gxo:
+        async with httpx.AsyncClient(base_url=gxo.url) as sandbox:
+            target = {"url": receiver_url + GXO_PATH, "secret": SECRET}
+            (await sandbox.put("/_sandbox/webhook", json=target)).raise_for_status()
+            auth = {"Authorization": f"Bearer {DEFAULT_API_KEY}"}
+            (await sandbox.post("/v1/orders", json=order, headers=auth)).raise_for_status()
+            [emitted] = (await sandbox.post("/_sandbox/cycle")).json()
+            flushed = await sandbox.post("/_sandbox/webhook/flush")
+            status = flushed.json()
+
+    assert emitted["kind"] == "DISPATCH"
+    assert (status["pending"], status["delivered"], status["failed_attempts"]) == (0, 1, 0)
+    assert await pushed_to(dev_server, UK_DAVENTRY, 1) == [emitted["event_id"]]
+
+
+async def test_a_push_signed_with_another_secret_is_retried_not_accepted(
+    receiver_url: str, dev_server: DevServer, facility: str
+) -> None:
+    """GXO configured with the wrong secret: every push is refused and stays pending."""
+    warehouse = GxoWarehouse(settings=ProcessingSettings(cycle_seconds=0))
+    with ServerThread(create_gxo_app(warehouse)) as gxo:
+        async with httpx.AsyncClient(base_url=gxo.url) as sandbox:
+            target = {"url": receiver_url + GXO_PATH, "secret": "rotated-away"}
+            (await sandbox.put("/_sandbox/webhook", json=target)).raise_for_status()
+            pushed = event(facility)
+            warehouse.listeners[0](pushed)  # the pusher's enqueue, as the warehouse calls it
+            status = (await sandbox.post("/_sandbox/webhook/flush")).json()
+
+    assert (status["pending"], status["delivered"]) == (1, 0)
+    assert status["failed_attempts"] >= 1
+    assert not await dev_server.exists(workflow_id_for(facility))
