@@ -103,7 +103,15 @@ def amazon_server(amazon_sandbox: AmazonSandbox) -> Iterator[ServerThread]:
         yield server
 
 
-def amazon_settings(url: str, client_secret: str = DEFAULT_CLIENT_SECRET) -> AmazonSettings:
+@pytest.fixture
+def orders_reader() -> str:
+    """The default reader; tests parametrize this name to run against v0 as well."""
+    return "v2026"
+
+
+def amazon_settings(
+    url: str, client_secret: str = DEFAULT_CLIENT_SECRET, reader: str = "v2026"
+) -> AmazonSettings:
     return AmazonSettings(
         seller_id=SELLER,
         endpoint=url,
@@ -112,14 +120,18 @@ def amazon_settings(url: str, client_secret: str = DEFAULT_CLIENT_SECRET) -> Ama
         client_secret=SecretStr(client_secret),
         refresh_token=SecretStr(DEFAULT_REFRESH_TOKEN),
         marketplace_ids=[UK.marketplace_id],
-        orders_reader="v2026",
+        orders_reader=reader,
         rate_scale=1.0,
     )
 
 
 @pytest.fixture
-async def amazon_client(amazon_server: ServerThread) -> AsyncIterator[AmazonClient]:
-    async with build_amazon_client(amazon_settings(amazon_server.url)) as client:
+async def amazon_client(
+    amazon_server: ServerThread, orders_reader: str
+) -> AsyncIterator[AmazonClient]:
+    async with build_amazon_client(
+        amazon_settings(amazon_server.url, reader=orders_reader)
+    ) as client:
         yield client
 
 

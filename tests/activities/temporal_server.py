@@ -13,10 +13,11 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.client import Client
+from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
@@ -37,6 +38,10 @@ from workflows.warehouse_intake import EVENTS_PUSHED_SIGNAL, WarehouseIntakeInpu
 RECEIVED_QUERY = "received"
 FINISH_SIGNAL = "finish"
 T = TypeVar("T")
+# ALL mixes key types (Keyword, Datetime); the narrowing keeps start_local's signature happy.
+SEARCH_ATTRIBUTES: list[SearchAttributeKey[Any]] = [
+    k for k in ALL if isinstance(k, SearchAttributeKey)
+]
 
 
 @workflow.defn(name=WORKFLOW_NAME)
@@ -131,7 +136,7 @@ async def acquire() -> DevServer:
             env = await WorkflowEnvironment.start_local(
                 dev_server_existing_path=temporal_binary(),
                 data_converter=pydantic_data_converter,
-                search_attributes=ALL,
+                search_attributes=SEARCH_ATTRIBUTES,
             )
             queue = f"activity-tests-{uuid.uuid4().hex[:8]}"
             worker = Worker(

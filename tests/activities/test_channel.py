@@ -16,6 +16,7 @@ from activities.models import ParcelConfirmRequest, PollRequest
 from domain.order import Channel, ChannelOrder, ChannelOrderStatus, FulfilledBy, OrderRef
 from domain.warehouse import Parcel, ParcelLine
 from integrations.amazon.factory import build_amazon_client
+from sandbox.amazon.generator import GenerateRequest
 from sandbox.amazon.state import AmazonSandbox
 from sandbox.gxo.catalogue import DPD_NEXT_DAY, RM_TRACKED_48
 from sandbox.server import ServerThread
@@ -74,6 +75,10 @@ async def confirmations(admin: httpx.AsyncClient, order_id: str) -> list[dict[st
 # --- fetch_order ------------------------------------------------------------------------------
 
 
+READERS = pytest.mark.parametrize("orders_reader", ["v2026", "v0"])
+
+
+@READERS
 async def test_fetch_order_normalises_an_unshipped_mfn_order(
     channel: ChannelActivities, amazon_sandbox: AmazonSandbox
 ) -> None:
@@ -94,6 +99,7 @@ async def test_fetch_order_normalises_an_unshipped_mfn_order(
     assert order.ship_to.postal_code == seeded.address.postal_code
 
 
+@READERS
 async def test_fetch_unknown_order_is_order_not_found(channel: ChannelActivities) -> None:
     error = await expect_failure(channel.fetch_order, ref("202-9999999-9999999"))
 
@@ -127,6 +133,7 @@ async def test_fetch_during_an_amazon_outage_is_retryable(
 # --- poll_changes -----------------------------------------------------------------------------
 
 
+@READERS
 async def test_poll_changes_returns_the_mfn_orders_only(channel: ChannelActivities) -> None:
     since = datetime.now(UTC) - timedelta(hours=2)
     request = PollRequest(channel=Channel.AMAZON, account=SELLER, since=since)
@@ -139,6 +146,34 @@ async def test_poll_changes_returns_the_mfn_orders_only(channel: ChannelActiviti
     assert all(c.ref.account == SELLER for c in batch.changes)
     assert batch.next_page_token is None
     assert since < batch.cursor
+
+
+async def test_poll_changes_pages_through_a_long_scan(
+    channel: ChannelActivities, amazon_sandbox: AmazonSandbox
+) -> None:
+    """More than one page of changes: the page token travels between activities and the
+    cursor only moves once the scan is complete."""
+    clock = amazon_sandbox.clock
+    now = clock()
+    clock.at = now - timedelta(minutes=20)  # type: ignore[attr-defined]
+    amazon_sandbox.generate(GenerateRequest(count=120, seed=5, afn_share=0, pending_share=0))
+    clock.at = now  # type: ignore[attr-defined]
+    since = datetime.now(UTC) - timedelta(hours=2)
+
+    seen: list[str] = []
+    request = PollRequest(channel=Channel.AMAZON, account=SELLER, since=since)
+    first = await ActivityEnvironment().run(channel.poll_changes, request)
+    seen += [c.ref.order_id for c in first.changes]
+    assert first.next_page_token is not None
+    assert first.cursor == since
+    request = request.model_copy(update={"page_token": first.next_page_token})
+    second = await ActivityEnvironment().run(channel.poll_changes, request)
+    seen += [c.ref.order_id for c in second.changes]
+
+    assert second.next_page_token is None
+    assert second.cursor > since
+    assert len(seen) == len(set(seen)) == 122
+    assert {MFN_ORDER, MFN_ORDER_2} <= set(seen)
 
 
 async def test_poll_changes_of_an_unconfigured_channel_is_rejected(
@@ -237,6 +272,24 @@ async def test_confirm_over_the_ordered_quantity_is_channel_rejected(
     [entry] = list_audit(engine, order_id=MFN_ORDER)
     assert entry.outcome is AuditOutcome.REJECTED
     assert "exceeds" in entry.detail
+
+
+async def test_a_throttled_confirm_is_retried_after_amazons_rate(
+    channel: ChannelActivities, amazon_admin: httpx.AsyncClient, engine: Engine
+) -> None:
+    order = await fetch(channel)
+    plans = {"plans": {"confirmShipment": {"rate": 0.25, "burst": 1}}}
+    (await amazon_admin.put("/_sandbox/usage-plans", json=plans)).raise_for_status()
+    line = order.lines[1].line_id
+    first = ParcelConfirmRequest(ref=ref(), package_reference="1", parcel=parcel({line: 1}))
+    await ActivityEnvironment().run(channel.confirm_parcel, first)
+
+    again = first.model_copy(update={"package_reference": "2"})
+    error = await expect_failure(channel.confirm_parcel, again)
+
+    assert not error.non_retryable
+    assert error.next_retry_delay == timedelta(seconds=4)  # one request at 0.25/s
+    assert [e.outcome for e in list_audit(engine, order_id=MFN_ORDER)] == [AuditOutcome.ACCEPTED]
 
 
 async def test_confirm_during_an_amazon_outage_is_retryable_and_not_audited(

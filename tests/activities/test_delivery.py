@@ -130,6 +130,26 @@ async def test_a_late_change_for_a_finished_order_is_already_closed(
     assert description.status is WorkflowExecutionStatus.COMPLETED
 
 
+async def test_a_change_for_a_terminated_order_starts_a_new_run(
+    delivery: DeliveryActivities, dev_server: DevServer, account: str
+) -> None:
+    """An operator may re-run an order whose workflow failed or was terminated."""
+    batch = ChangeSet(changes=[change(account, "A-1")])
+    workflow_id = f"order:amazon:{account}:A-1"
+    await ActivityEnvironment().run(delivery.start_order_workflows, batch)
+    handle = dev_server.client.get_workflow_handle(workflow_id)
+    old_run = (await handle.describe()).run_id
+    await handle.terminate(reason="test")
+
+    report = await ActivityEnvironment().run(delivery.start_order_workflows, batch)
+
+    assert (report.signalled, report.already_closed) == (1, 0)
+    description = await handle.describe()
+    assert description.run_id != old_run
+    assert description.status is WorkflowExecutionStatus.RUNNING
+    assert await received(dev_server, workflow_id, "changes", 1) == ["A-1"]
+
+
 async def test_deliver_signals_the_orders_workflow(
     delivery: DeliveryActivities, dev_server: DevServer, engine: Engine, account: str
 ) -> None:

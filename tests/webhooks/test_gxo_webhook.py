@@ -101,6 +101,22 @@ async def test_further_events_signal_the_running_intake(
     assert runs.count <= 1  # visibility may lag; never two runs
 
 
+async def test_a_push_signed_during_secret_rotation_is_accepted(
+    receiver: httpx.AsyncClient, dev_server: DevServer, facility: str
+) -> None:
+    """GXO sends one v1 per active secret while rotating; one matching is enough."""
+    pushed = event(facility)
+    body = body_of(pushed)
+    timestamp = int(time.time())
+    old = sign("old-secret", body, timestamp)
+    new_digest = sign(SECRET, body, timestamp).partition("v1=")[2]
+
+    response = await post(receiver, body, {SIGNATURE_HEADER: f"{old},v1={new_digest}"})
+
+    assert response.status_code == 202
+    assert await pushed_to(dev_server, facility, 1) == [pushed.event_id]
+
+
 def refused_requests(facility: str) -> Iterator[tuple[str, bytes, dict[str, str], str]]:
     body = body_of(event(facility))
     other = body_of(event(facility, 99))
