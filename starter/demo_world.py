@@ -35,7 +35,11 @@ def item_code(sku: str) -> str:
     return f"GXO-{sku}"
 
 
-def sku_mappings() -> list[SkuMapping]:
+def sku_mappings(skus: tuple[str, ...] | None = None) -> list[SkuMapping]:
+    """Mappings for `skus`, or for every SKU except the deliberately unmapped ones."""
+    wanted = (
+        skus if skus is not None else tuple(p.sku for p in CATALOGUE if p.sku not in UNMAPPED_SKUS)
+    )
     return [
         SkuMapping(
             channel=AMAZON,
@@ -48,7 +52,7 @@ def sku_mappings() -> list[SkuMapping]:
             customs_currency="GBP",
         )
         for product in CATALOGUE
-        if product.sku not in UNMAPPED_SKUS
+        if product.sku in wanted
     ]
 
 
@@ -110,10 +114,9 @@ def carrier_codes() -> list[CarrierCodeMapping]:
     ]
 
 
-def opening_stock() -> list[dict[str, object]]:
+def opening_stock(mappings: list[SkuMapping] | None = None) -> list[dict[str, object]]:
     """GXO stock for every mapped item (PUT /_sandbox/stock body)."""
     return [
         {"facility_id": UK_DAVENTRY, "item_code": m.item_code, "on_hand": OPENING_STOCK}
-        for m in sku_mappings()
+        for m in (mappings if mappings is not None else sku_mappings())
     ]
-
