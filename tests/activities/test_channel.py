@@ -119,6 +119,19 @@ async def test_fetch_with_bad_lwa_credentials_is_auth_failed(
     assert "not-the-secret" not in str(error)
 
 
+async def test_a_revoked_cached_token_is_refreshed_once(
+    channel: ChannelActivities, amazon_admin: httpx.AsyncClient, amazon_sandbox: AmazonSandbox
+) -> None:
+    """The worker holds one LWA token; Amazon revoking it must not fail the next activity."""
+    await fetch(channel)
+    (await amazon_admin.put("/_sandbox/lwa", json={"revoke_tokens": True})).raise_for_status()
+
+    order = await fetch(channel)
+
+    assert order.ref == ref()
+    assert amazon_sandbox.tokens.grant_count == 2
+
+
 async def test_fetch_during_an_amazon_outage_is_retryable(
     channel: ChannelActivities, amazon_admin: httpx.AsyncClient
 ) -> None:

@@ -29,7 +29,9 @@ from domain.warehouse import (
     WarehouseOrderLine,
     WarehouseOrderStatus,
 )
+from integrations.gxo.rest import RestWarehouse
 from sandbox.gxo.catalogue import RM_TRACKED_48, UK_DAVENTRY
+from sandbox.server import ServerThread
 from store.audit import list_audit
 from store.tables import AuditOutcome
 from tests.activities.conftest import SELLER, SKU_ITEMS
@@ -192,6 +194,19 @@ async def test_inject_during_a_gxo_outage_is_retryable(
     assert not error.non_retryable
     assert error.type == "GXO_TRANSIENT"
     assert list_audit(engine, order_id=ORDER_ID) == []
+
+
+async def test_inject_with_a_wrong_api_key_is_not_retried(
+    warehouse: WarehouseActivities, gxo_server: ServerThread, engine: Engine
+) -> None:
+    order = await plan(warehouse, channel_order())
+    async with RestWarehouse(gxo_server.url, "not-the-key") as rest:
+        error = await expect_failure(WarehouseActivities(rest, engine).inject, order)
+
+    assert error.type == "WAREHOUSE_REJECTED"
+    assert error.non_retryable
+    assert "401" in str(error)
+    assert "not-the-key" not in str(error)
 
 
 # --- cancel, get_order, pull_events -----------------------------------------------------------

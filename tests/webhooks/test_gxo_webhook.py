@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from domain.order import Channel
 from domain.warehouse import WarehouseEvent, WarehouseEventKind, WarehouseOrderStatus
@@ -131,6 +132,29 @@ def refused_requests(facility: str) -> Iterator[tuple[str, bytes, dict[str, str]
 
 
 REFUSALS = [case[0] for case in refused_requests("X")]
+
+ODD_TIMESTAMPS = {"superscript digit": "\u00b2", "5000 digits": "9" * 5000}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="integrations/gxo/webhook.py:50-52 checks the timestamp with str.isdigit() and then "
+    "calls int(): a t= value that isdigit() accepts but int() refuses (a superscript digit, or "
+    "more than 4300 digits) raises ValueError, so the receiver answers 500, not 401 malformed",
+)
+@pytest.mark.parametrize("timestamp", list(ODD_TIMESTAMPS.values()), ids=list(ODD_TIMESTAMPS))
+async def test_an_unparseable_timestamp_is_refused_as_malformed(
+    webhook_app: FastAPI, dev_server: DevServer, facility: str, timestamp: str
+) -> None:
+    body = body_of(event(facility))
+    header = f"t={timestamp},v1={sign(SECRET, body, int(time.time())).partition('v1=')[2]}"
+    transport = httpx.ASGITransport(app=webhook_app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://consign.test") as client:
+        response = await post(client, body, {SIGNATURE_HEADER: header})
+
+    assert response.status_code == 401
+    assert response.json()["error"].startswith("invalid signature: malformed")
+    assert not await dev_server.exists(workflow_id_for(facility))
 
 
 @pytest.mark.parametrize("case", REFUSALS)
