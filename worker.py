@@ -161,7 +161,9 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
 
 async def serve_webhooks(client: Client, settings: Settings, port: int) -> None:
     secret = settings.gxo.webhook_secret.get_secret_value()
-    app = create_webhook_app(client, secret, settings.temporal.task_queue)
+    app = create_webhook_app(
+        client, secret, settings.temporal.task_queue, settings.poll_interval_seconds
+    )
     config = uvicorn.Config(app, host="0.0.0.0", port=port, log_level="warning")
     await uvicorn.Server(config).serve()
 

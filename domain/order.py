@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 
 class Channel(StrEnum):
@@ -57,6 +57,11 @@ class ShipTo(BaseModel):
     country_code: str = Field(min_length=2, max_length=2)
     phone: str | None = None
     company: str | None = None
+
+    @field_validator("country_code")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.upper()
 
 
 class OrderRef(BaseModel):

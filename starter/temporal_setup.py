@@ -32,7 +32,7 @@ TYPE_NAMES: dict[SearchAttributeIndexedValueType, str] = {
 
 
 # ALL mixes key types, so mypy sees list[object]; narrow it once here.
-CONSIGN_KEYS: list[SearchAttributeKey[Any]] = [k for k in ALL if isinstance(k, SearchAttributeKey)]
+CONSIGN_KEYS: list[SearchAttributeKey[Any]] = ALL
 
 
 class SearchAttributeConflict(CliError):

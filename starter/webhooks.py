@@ -24,7 +24,9 @@ from workflows.warehouse_intake import (
 GXO_PATH = "/webhooks/gxo"
 
 
-def create_webhook_app(client: Client, secret: str, task_queue: str = "consign") -> FastAPI:
+def create_webhook_app(
+    client: Client, secret: str, task_queue: str = "consign", poll_interval_seconds: float = 30
+) -> FastAPI:
     app = FastAPI(title="consign webhooks", docs_url=None, redoc_url=None)
 
     @app.post(GXO_PATH, status_code=202)
@@ -43,7 +45,9 @@ def create_webhook_app(client: Client, secret: str, task_queue: str = "consign")
             return JSONResponse({"error": f"malformed event: {problems}"}, status_code=400)
         await client.start_workflow(
             WarehouseIntake.run,
-            WarehouseIntakeInput(facility_id=event.facility_id),
+            WarehouseIntakeInput(
+                facility_id=event.facility_id, poll_interval_seconds=poll_interval_seconds
+            ),
             id=workflow_id_for(event.facility_id),
             task_queue=task_queue,
             start_signal=EVENTS_PUSHED_SIGNAL,

@@ -8,12 +8,13 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities import queues
     from activities.models import ChangeBatch, ChangeSet, PollRequest, StartReport
     from domain.order import Channel
-    from workflows.waits import wait_until
+    from workflows.waits import failure_text, pause_after_failure, wait_until
 
 POLL_NOW_SIGNAL = "poll_now"
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5))
@@ -34,6 +35,7 @@ class IntakeProgress(BaseModel):
     signalled: int = 0
     skipped_afn: int = 0
     already_closed: int = 0
+    last_error: str | None = None  # why the last poll failed for good, until one succeeds
 
 
 @workflow.defn(name="ChannelIntake")
@@ -50,6 +52,19 @@ class ChannelIntake:
     def poll_now(self) -> None:
         self._poll_now = True
 
+    async def _hand_over(self, batch: ChangeBatch) -> None:
+        """The cursor moves only after Temporal accepted every order's signal."""
+        report = await workflow.execute_activity(
+            "start_order_workflows",
+            ChangeSet(changes=batch.changes),
+            result_type=StartReport,
+            start_to_close_timeout=timedelta(minutes=2),
+            retry_policy=RETRY,
+        )
+        self._progress.signalled += report.signalled
+        self._progress.skipped_afn += report.skipped_afn
+        self._progress.already_closed += report.already_closed
+
     @workflow.run
     async def run(self, params: ChannelIntakeInput) -> None:
         cursor = params.cursor or workflow.now() - timedelta(hours=params.lookback_hours)
@@ -57,31 +72,29 @@ class ChannelIntake:
         page_token: str | None = None
         main = workflow.info().task_queue
         for _ in range(params.polls_per_run):
-            batch = await workflow.execute_activity(
-                "poll_channel_changes",
-                PollRequest(
-                    channel=params.channel,
-                    account=params.account,
-                    since=cursor,
-                    page_token=page_token,
-                ),
-                result_type=ChangeBatch,
-                task_queue=queues.poll_queue(params.channel, main),
-                start_to_close_timeout=timedelta(minutes=2),
-                retry_policy=RETRY,
-            )
-            self._progress.polls += 1
-            if batch.changes:
-                report = await workflow.execute_activity(
-                    "start_order_workflows",
-                    ChangeSet(changes=batch.changes),
-                    result_type=StartReport,
+            self._poll_now = False  # a poke asks for the poll that starts now
+            try:
+                batch = await workflow.execute_activity(
+                    "poll_channel_changes",
+                    PollRequest(
+                        channel=params.channel,
+                        account=params.account,
+                        since=cursor,
+                        page_token=page_token,
+                    ),
+                    result_type=ChangeBatch,
+                    task_queue=queues.poll_queue(params.channel, main),
                     start_to_close_timeout=timedelta(minutes=2),
                     retry_policy=RETRY,
                 )
-                self._progress.signalled += report.signalled
-                self._progress.skipped_afn += report.skipped_afn
-                self._progress.already_closed += report.already_closed
+                if batch.changes:
+                    await self._hand_over(batch)
+            except ActivityError as err:
+                self._progress.last_error = failure_text(err)
+                await pause_after_failure(err, lambda: self._poll_now)
+                continue
+            self._progress.polls += 1
+            self._progress.last_error = None
             if batch.next_page_token:
                 page_token = batch.next_page_token
                 continue
@@ -90,7 +103,6 @@ class ChannelIntake:
             self._progress.cursor = cursor
             if workflow.info().is_continue_as_new_suggested():
                 break
-            self._poll_now = False
             await wait_until(
                 lambda: self._poll_now, timedelta(seconds=params.poll_interval_seconds)
             )

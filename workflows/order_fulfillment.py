@@ -117,6 +117,7 @@ class OrderFulfillment:
         self._seen_events: set[str] = set()
         self._operator: tuple[str, OperatorRequest] | None = None
         self._cancel_refused = False
+        self._set_aside: set[str] = set()  # parcels an operator chose not to confirm
         self._policy = params.deadlines
 
     # --- handlers -----------------------------------------------------------------------------
@@ -206,21 +207,50 @@ class OrderFulfillment:
                 self._note("still pending on the channel: re-reading it")
 
     async def _inject(self, order: ChannelOrder) -> None:
-        """Plan and inject; re-running it re-sends the same reference, which GXO dedupes."""
+        """Plan and inject as one step, so the retry after a person fixed a mapping, the
+        address or the item at GXO re-reads the order and plans again. Re-sending the same
+        reference to the same facility is deduplicated by GXO."""
         self._set_stage(OrderStage.PLANNING)
-        plan = await self._step(OrderStage.PLANNING, lambda: self._plan_order(order))
+        attempts = 0
+
+        async def plan_and_inject() -> tuple[WarehouseOrder, InjectionResult]:
+            nonlocal attempts
+            attempts += 1
+            current = order if attempts == 1 else await self._refetch()
+            plan = await self._plan_order(current)
+            return plan, await self._inject_order(plan)
+
+        plan, result = await self._step(OrderStage.PLANNING, plan_and_inject)
+        self._record_injection(plan, result)
+
+    async def _refetch(self) -> ChannelOrder:
+        order = await self._fetch_order()
+        self._order = order
+        if order.status is ChannelOrderStatus.CANCELLED or order.buyer_cancel_requested:
+            raise _ChannelCancelled
+        return order
+
+    async def _resend(self) -> None:
+        """Re-send the plan GXO already has (never re-route a live warehouse order)."""
+        assert self._plan is not None
+        plan = self._plan
+        result = await self._step(self._status.stage, lambda: self._inject_order(plan))
+        self._record_injection(plan, result)
+
+    def _record_injection(self, plan: WarehouseOrder, result: InjectionResult) -> None:
+        assert self._order is not None
         self._plan = plan
         self._status.facility_id = plan.facility_id
         workflow.upsert_search_attributes([sa.FACILITY_ID.value_set(plan.facility_id)])
         if not self._status.lines:
-            self._status.lines = progress_from_lines(order.lines)
-        result = await self._step(OrderStage.PLANNING, lambda: self._inject_order(plan))
+            self._status.lines = progress_from_lines(self._order.lines)
         self._status.warehouse_order_id = result.warehouse_order_id
         self._status.injections += 1
         known = " (GXO already had it)" if result.duplicate else ""
         self._note(f"injected into {plan.facility_id} as {result.warehouse_order_id}{known}")
-        shipped = any_shipped(self._status.lines)
-        self._set_stage(OrderStage.PARTIALLY_SHIPPED if shipped else OrderStage.INJECTED)
+        if self._status.stage in (OrderStage.PLANNING, OrderStage.EXCEPTION):
+            shipped = any_shipped(self._status.lines)
+            self._set_stage(OrderStage.PARTIALLY_SHIPPED if shipped else OrderStage.INJECTED)
 
     async def _fulfil(self) -> None:
         """Confirm parcels as GXO dispatches them until every line is shipped or cancelled."""
@@ -338,14 +368,14 @@ class OrderFulfillment:
         )
 
     async def _handle_operator(self) -> None:
-        """Outside EXCEPTION, `reinject` re-plans and re-sends (idempotent at GXO); `retry`
-        asks GXO for the order to recover dispatches that never reached us."""
+        """Outside EXCEPTION, `reinject` re-sends the order to GXO (idempotent on the
+        reference); `retry` asks GXO for the order to recover dispatches we never received."""
         assert self._operator is not None
         action, request = self._operator
         self._operator = None
         self._note(f"{action} requested by {request.requested_by}: {request.reason}")
-        if action == REINJECT_SIGNAL and self._order is not None:
-            await self._inject(self._order)
+        if action == REINJECT_SIGNAL and self._plan is not None:
+            await self._resend()
         else:
             await self._recover_from_warehouse()
 
@@ -379,13 +409,14 @@ class OrderFulfillment:
     async def _confirm(self, parcel: Parcel) -> None:
         """Confirm one parcel exactly once, with a package reference fixed on first sight."""
         record = next((p for p in self._status.parcels if p.parcel_id == parcel.parcel_id), None)
-        if record is not None and record.confirmed:
+        if (record is not None and record.confirmed) or parcel.parcel_id in self._set_aside:
             return
         if record is None:
             try:
                 lines = apply_parcel(self._status.lines, parcel)
             except ConsignError as err:
                 await self._park(_Parked(err.kind, err.message), self._status.stage)
+                self._set_aside.add(parcel.parcel_id)
                 self._note(f"parcel {parcel.parcel_id} set aside after the operator's decision")
                 return
             self._status.lines = lines

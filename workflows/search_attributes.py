@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from temporalio.common import SearchAttributeKey
 
 CHANNEL = SearchAttributeKey.for_keyword("Channel")
@@ -12,7 +14,7 @@ EXCEPTION_KIND = SearchAttributeKey.for_keyword("ExceptionKind")
 FACILITY_ID = SearchAttributeKey.for_keyword("FacilityId")
 SHIP_BY = SearchAttributeKey.for_datetime("ShipBy")
 
-ALL = [
+ALL: list[SearchAttributeKey[Any]] = [
     CHANNEL,
     CHANNEL_ACCOUNT,
     CHANNEL_ORDER_ID,

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
 
 
 async def wait_until(condition: Callable[[], bool], limit: timedelta) -> bool:
@@ -14,3 +15,23 @@ async def wait_until(condition: Callable[[], bool], limit: timedelta) -> bool:
     except TimeoutError:
         return False
     return True
+
+
+FAILURE_PAUSE = timedelta(minutes=5)
+
+
+def failure_text(err: ActivityError) -> str:
+    cause = err.cause
+    if isinstance(cause, ApplicationError):
+        return f"{cause.type}: {cause.message}"
+    return str(cause or err)
+
+
+async def pause_after_failure(err: ActivityError, wake: Callable[[], bool]) -> None:
+    """A poller whose call failed for good (bad credentials, a revoked key) keeps its cursor,
+    says why in the Web UI, and tries again after a pause or when poked, instead of failing."""
+    text = failure_text(err)
+    workflow.logger.error("intake paused: %s", text)
+    workflow.set_current_details(f"paused after a failure: {text}")
+    await wait_until(wake, FAILURE_PAUSE)
+    workflow.set_current_details("")

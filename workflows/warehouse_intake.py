@@ -8,11 +8,12 @@ from datetime import timedelta
 from pydantic import BaseModel, Field
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.models import DeliveryReport, EventDelivery, PullRequest
     from domain.warehouse import EventPage, WarehouseEvent
-    from workflows.waits import wait_until
+    from workflows.waits import failure_text, pause_after_failure, wait_until
 
 EVENTS_PUSHED_SIGNAL = "events_pushed"
 POLL_NOW_SIGNAL = "poll_now"
@@ -38,6 +39,7 @@ class WarehouseIntakeProgress(BaseModel):
     delivered: int = 0
     unmatched: int = 0
     duplicates_dropped: int = 0
+    last_error: str | None = None  # why the last pull failed for good, until one succeeds
 
 
 @workflow.defn(name="WarehouseIntake")
@@ -65,14 +67,22 @@ class WarehouseIntake:
         self._recent = list(params.recent_event_ids)
         cursor = params.cursor
         for _ in range(params.polls_per_run):
-            page = await workflow.execute_activity(
-                "pull_warehouse_events",
-                PullRequest(facility_id=params.facility_id, cursor=cursor),
-                result_type=EventPage,
-                start_to_close_timeout=timedelta(minutes=1),
-                retry_policy=RETRY,
-            )
+            self._poll_now = False  # a poke asks for the poll that starts now
+            try:
+                page = await workflow.execute_activity(
+                    "pull_warehouse_events",
+                    PullRequest(facility_id=params.facility_id, cursor=cursor),
+                    result_type=EventPage,
+                    start_to_close_timeout=timedelta(minutes=1),
+                    retry_policy=RETRY,
+                )
+            except ActivityError as err:
+                self._progress.last_error = failure_text(err)
+                await pause_after_failure(err, lambda: self._poll_now or bool(self._pushed))
+                await self._deliver(self._take_pushed())
+                continue
             self._progress.polls += 1
+            self._progress.last_error = None
             await self._deliver([*page.events, *self._take_pushed()])
             cursor = max(cursor, page.next_cursor)
             self._progress.cursor = cursor
@@ -80,7 +90,6 @@ class WarehouseIntake:
                 continue  # more waiting: pull again at once
             if workflow.info().is_continue_as_new_suggested():
                 break
-            self._poll_now = False
             await wait_until(
                 lambda: self._poll_now or bool(self._pushed),
                 timedelta(seconds=params.poll_interval_seconds),

@@ -47,7 +47,9 @@ def _parse(header: str) -> tuple[int, list[str]]:
         if not sep or not value:
             raise InvalidSignature(SignatureProblem.MALFORMED, "expected key=value pairs")
         if key == "t":
-            if not value.isdigit():
+            # ASCII digits of a plausible length only: "²" is a digit to str.isdigit but not
+            # to int(), and a 5,000-digit number would make int() itself refuse.
+            if not (value.isascii() and value.isdigit() and len(value) <= 12):
                 raise InvalidSignature(SignatureProblem.MALFORMED, "timestamp is not an integer")
             timestamp = int(value)
         elif key == "v1":

@@ -143,6 +143,7 @@ class FakeWorld:
         self.warehouse_parcels: dict[str, list[Parcel]] = {}
         self.lookups = 0
         self.confirm_failures: dict[str, ApplicationError] = {}
+        self.inject_failures: list[ApplicationError] = []
 
     def add(self, order: ChannelOrder) -> ChannelOrder:
         self.orders[order.ref.order_id] = order
@@ -170,6 +171,8 @@ class FakeWorld:
 
         @activity.defn(name="inject_warehouse_order")
         async def inject_warehouse_order(order: WarehouseOrder) -> InjectionResult:
+            if self.inject_failures:
+                raise self.inject_failures.pop(0)
             duplicate = any(o.reference == order.reference for o in self.injections)
             self.injections.append(order)
             return InjectionResult(

@@ -382,3 +382,56 @@ async def test_orders_closed_before_injection_are_not_sent(
     result = await (await harness.start(make_order(status=status))).result()
     assert result.stage in (OrderStage.CANCELLED, OrderStage.SHIPPED)
     assert harness.world.injections == []
+
+
+async def test_retry_after_a_gxo_rejection_plans_again_with_the_fixed_mapping(
+    harness: Harness,
+) -> None:
+    order = make_order(lines=[("TSHIRT-BLK-M", 1)])
+    harness.world.inject_failures.append(
+        ApplicationError(
+            "GXO rejected the order: UNKNOWN_ITEM",
+            type=ExceptionKind.WAREHOUSE_REJECTED.value,
+            non_retryable=True,
+        )
+    )
+    handle = await harness.start(order)
+    status = await until(handle, at(OrderStage.EXCEPTION))
+    assert status.exception is not None
+    assert status.exception.kind is ExceptionKind.WAREHOUSE_REJECTED
+    for mapping in harness.world.mappings.skus:  # operations correct the item code
+        mapping.item_code = "GXO-CORRECTED"
+    await handle.signal(OrderFulfillment.retry, OperatorRequest(reason="item code fixed"))
+    await until(handle, at(OrderStage.INJECTED))
+    assert [o.lines[0].item_code for o in harness.world.injections] == ["GXO-CORRECTED"]
+
+
+async def test_an_over_shipped_parcel_set_aside_is_not_raised_again(harness: Harness) -> None:
+    order = make_order(lines=[("TSHIRT-BLK-M", 1)])
+    handle = await harness.start(order)
+    order = harness.world.orders[order.ref.order_id]
+    await until(handle, at(OrderStage.INJECTED))
+    bad = parcel("P1", ("10000", 2))
+    harness.world.warehouse_parcels[order.ref.order_id] = [bad]
+    await handle.signal(OrderFulfillment.warehouse_event, dispatch(order, 1, bad))
+    await until(handle, at(OrderStage.EXCEPTION))
+    await handle.signal(OrderFulfillment.retry, OperatorRequest(reason="GXO will correct it"))
+    status = await until(handle, lambda s: s.stage is not OrderStage.EXCEPTION)
+    assert "set aside" in status.history[-1]
+    # A later retry re-reads GXO's parcels: the set-aside one must not park the order again.
+    good = parcel("P2", ("10000", 1))
+    harness.world.warehouse_parcels[order.ref.order_id] = [bad, good]
+    await handle.signal(OrderFulfillment.retry, OperatorRequest(reason="recover dispatches"))
+    result = await handle.result()
+    assert result.stage is OrderStage.SHIPPED
+    assert [c.parcel.parcel_id for c in harness.world.confirms] == ["P2"]
+
+
+async def test_reinject_while_injected_resends_the_same_plan(harness: Harness) -> None:
+    order = make_order()
+    handle = await harness.start(order)
+    await until(handle, at(OrderStage.INJECTED))
+    harness.world.mappings.facility_rules[0].facility_id = "GXO-DE-KOB"  # routing changed since
+    await handle.signal(OrderFulfillment.reinject, OperatorRequest(reason="GXO lost it"))
+    await until(handle, lambda s: s.injections == 2)
+    assert [o.facility_id for o in harness.world.injections] == ["GXO-UK-DAV", "GXO-UK-DAV"]
