@@ -20,18 +20,14 @@ def test_help_lists_every_command() -> None:
         assert command in result.output
 
 
-@pytest.mark.parametrize("is_async", [False, True])
-def test_demo_calls_run_demo_lazily(monkeypatch: pytest.MonkeyPatch, is_async: bool) -> None:
+def test_demo_passes_the_order_count_to_run_demo(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int] = []
     fake = types.ModuleType("starter.demo")
 
     def run_demo(orders: int) -> None:
         calls.append(orders)
 
-    async def run_demo_async(orders: int) -> None:
-        calls.append(orders)
-
-    fake.run_demo = run_demo_async if is_async else run_demo  # type: ignore[attr-defined]
+    fake.run_demo = run_demo  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "starter.demo", fake)
     result = runner.invoke(app, ["demo", "--orders", "7"])
     assert result.exit_code == 0, result.output
