@@ -104,10 +104,10 @@ def _env_for_stack(database_url: str, webhook_port: int) -> dict[str, str]:
     }
 
 
-def build_stack(root: Path, ports: dict[str, int] | None = None, ui: bool = True) -> DevStack:
-    """The local stack configured for the demo: in-memory Temporal, fresh store, fast cycles."""
+def build_stack(var: Path, ports: dict[str, int] | None = None, ui: bool = True) -> DevStack:
+    """The local stack configured for the demo: in-memory Temporal, fresh store, fast cycles;
+    its store and logs live under `var`."""
     ports = ports or {}
-    var = root / "var" / "demo"
     var.mkdir(parents=True, exist_ok=True)
     database = var / "consign.db"
     for stale in var.glob("consign.db*"):
@@ -497,8 +497,7 @@ def run_demo(orders: int = 60, seed_value: int = 2026, timeout: float = 300) -> 
     """Bring up the stack, run the scenario, print the summary; keep the stack up for the Web UI
     while a person is watching (an interactive terminal) until Ctrl-C."""
     console = Console()
-    root = Path(__file__).resolve().parent.parent
-    stack = build_stack(root)
+    stack = build_stack(Path(__file__).resolve().parent.parent / "var" / "demo")
     console.print("starting Temporal dev server, Amazon and GXO sandboxes, worker ...")
     with stack:
         console.print(f"Web UI: {stack.ui_url}")

@@ -1,0 +1,41 @@
+"""Replays stored histories against today's workflow code: a change that would break running
+workflows fails here (use `workflow.patched` for it), not in production.
+
+The histories in tests/histories come from the end-to-end run (see tests/e2e/histories.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from workflows.channel_intake import ChannelIntake
+from workflows.order_fulfillment import OrderFulfillment
+from workflows.warehouse_intake import WarehouseIntake
+
+HISTORIES = {
+    path.stem: path.read_text()
+    for path in sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
+}
+
+
+def test_histories_are_stored() -> None:
+    assert {"order_split", "order_cancelled", "order_late", "channel_intake"} <= set(HISTORIES)
+
+
+@pytest.mark.parametrize("name", list(HISTORIES))
+async def test_history_replays_without_nondeterminism(name: str) -> None:
+    text = HISTORIES[name]
+    first = json.loads(text)["events"][0]
+    workflow_id = first["workflowExecutionStartedEventAttributes"].get("workflowId", name)
+    history = WorkflowHistory.from_json(workflow_id, text)
+    replayer = Replayer(
+        workflows=[OrderFulfillment, ChannelIntake, WarehouseIntake],
+        data_converter=pydantic_data_converter,
+    )
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    assert result.replay_failure is None, f"{name}: {result.replay_failure}"
