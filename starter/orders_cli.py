@@ -356,5 +356,5 @@ _add_signal_command(
     "retry", RETRY_SIGNAL, "Retry the step that failed (after fixing a mapping, for example)."
 )
 _add_signal_command(
-    "reinject", REINJECT_SIGNAL, "Plan the order again and send it to the warehouse again."
+    "reinject", REINJECT_SIGNAL, "Send the order to the warehouse again (in EXCEPTION: re-read, re-plan, re-send)."
 )
