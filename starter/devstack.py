@@ -69,14 +69,6 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
         return True
 
 
-def free_port() -> int:
-    """A port the OS says is free now (tests pick ports with it)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def run_async(factory: Callable[[], Awaitable[T]]) -> T:
     """Run a coroutine to completion from sync code, even when the caller is itself inside an
     event loop (an async demo or test): it runs on a private loop in a helper thread."""

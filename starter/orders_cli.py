@@ -356,5 +356,7 @@ _add_signal_command(
     "retry", RETRY_SIGNAL, "Retry the step that failed (after fixing a mapping, for example)."
 )
 _add_signal_command(
-    "reinject", REINJECT_SIGNAL, "Send the order to the warehouse again (in EXCEPTION: re-read, re-plan, re-send)."
+    "reinject",
+    REINJECT_SIGNAL,
+    "Send the order to the warehouse again (in EXCEPTION: re-read, re-plan, re-send).",
 )
