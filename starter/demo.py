@@ -33,9 +33,10 @@ from domain.exceptions import ExceptionKind
 from domain.lifecycle import RETRY_SIGNAL, STATUS_QUERY, OperatorRequest, OrderStage, OrderStatus
 from domain.order import Channel, OrderRef
 from sandbox.amazon.catalogue import UNMAPPED_SKUS
+from sandbox.server import free_port
 from starter import demo_world
 from starter.client import connect
-from starter.devstack import DevStack, free_port
+from starter.devstack import DevStack
 from store.db import open_store
 from store.mappings import (
     replace_facility_rules,

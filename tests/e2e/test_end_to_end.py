@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from domain.lifecycle import OrderStage
+from sandbox.server import free_port
 from starter.demo import Outcome, build_stack, checks, run_scenario
-from starter.devstack import DevStack, free_port
+from starter.devstack import DevStack
 from tests.e2e.histories import fetch_histories, save_histories
 
 pytestmark = pytest.mark.e2e

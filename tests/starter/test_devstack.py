@@ -10,8 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from sandbox.server import free_port
 from starter.client import connect_to
-from starter.devstack import DevStack, DevStackError, free_port, port_is_free, run_async
+from starter.devstack import DevStack, DevStackError, port_is_free, run_async
 from starter.temporal_setup import CONSIGN_KEYS, registered_search_attributes
 
 
