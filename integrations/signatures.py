@@ -70,7 +70,7 @@ def verify(
 ) -> None:
     """Accept the push or raise InvalidSignature (missing, malformed, stale, mismatch)."""
     if not header or not header.strip():
-        raise InvalidSignature(SignatureProblem.MISSING, f"no {SIGNATURE_HEADER} header")
+        raise InvalidSignature(SignatureProblem.MISSING, "no signature header")
     timestamp, signatures = _parse(header)
     if abs(now - timestamp) > tolerance:
         raise InvalidSignature(
