@@ -30,6 +30,7 @@ from config import Settings, get_settings
 from domain.deadlines import DeadlinePolicy
 from domain.order import Channel
 from integrations.amazon.factory import build_amazon_client
+from integrations.amazon.port import AmazonChannel
 from integrations.amazon.usage_plans import Operation, task_queue_rate
 from integrations.gxo.factory import build_warehouse
 from starter.webhooks import create_webhook_app
@@ -111,7 +112,7 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
     warehouse = build_warehouse(settings.gxo)
     deadlines = DeadlinePolicy(chase_lead=timedelta(hours=settings.chase_lead_hours))
     async with build_amazon_client(settings.amazon) as amazon:
-        channel = ChannelActivities(amazon, engine)
+        channel = ChannelActivities({Channel.AMAZON: AmazonChannel(amazon)}, engine)
         stock = WarehouseActivities(warehouse, engine)
         delivery = DeliveryActivities(client, engine, settings.temporal.task_queue, deadlines)
         scale = settings.amazon.rate_scale

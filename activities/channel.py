@@ -1,66 +1,95 @@
-"""Channel activities: read orders, poll for changes, confirm parcels. One external call each."""
+"""Channel activities: read orders, poll for changes, acknowledge them, confirm parcels.
+One external call each, through the channel port of the order's channel."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 
 from sqlalchemy import Engine
 from temporalio import activity
 
 from activities.audit import audit
 from activities.errors import classify
-from activities.models import ChangeBatch, ConfirmResult, ParcelConfirmRequest, PollRequest
+from activities.models import (
+    AckRequest,
+    ChangeBatch,
+    ConfirmResult,
+    ParcelConfirmRequest,
+    PollRequest,
+)
 from domain.exceptions import ConsignError, ExceptionKind
 from domain.order import Channel, ChannelOrder, OrderRef
 from domain.planning import carrier_for_confirm
 from domain.shipment import ConfirmItem, ShipConfirmation, parcel_quantities
-from integrations.amazon.errors import AmazonError
-from integrations.amazon.factory import AmazonClient
+from integrations.channel import ChangeQuery, ChannelPort
+from integrations.errors import IntegrationError
 from store.mappings import list_carrier_codes
 from store.tables import AuditOutcome
 
 
-def _require_amazon(channel: Channel) -> None:
-    if channel is not Channel.AMAZON:
-        raise ConsignError(
-            ExceptionKind.CHANNEL_REJECTED, f"channel {channel.value} is not configured"
-        )
-
-
 class ChannelActivities:
-    """Holds one client per channel account for the worker's lifetime (pooled connections,
-    one cached LWA token)."""
+    """Holds one port per configured channel for the worker's lifetime (pooled connections,
+    cached tokens)."""
 
-    def __init__(self, amazon: AmazonClient, engine: Engine) -> None:
-        self.amazon = amazon
+    def __init__(self, ports: Mapping[Channel, ChannelPort], engine: Engine) -> None:
+        self.ports = dict(ports)
         self.engine = engine
+
+    def _port(self, channel: Channel) -> ChannelPort:
+        port = self.ports.get(channel)
+        if port is None:
+            raise classify(
+                ConsignError(
+                    ExceptionKind.CHANNEL_REJECTED,
+                    f"channel {channel.value} is not configured on this worker",
+                )
+            )
+        return port
 
     @activity.defn(name="fetch_channel_order")
     async def fetch_order(self, ref: OrderRef) -> ChannelOrder:
+        port = self._port(ref.channel)
         try:
-            _require_amazon(ref.channel)
-            return await self.amazon.reader.get_order(ref.order_id)
-        except (AmazonError, ConsignError) as err:
+            return await port.get_order(ref.order_id)
+        except IntegrationError as err:
             raise classify(err) from err
 
     @activity.defn(name="poll_channel_changes")
     async def poll_changes(self, request: PollRequest) -> ChangeBatch:
+        port = self._port(request.channel)
+        query = ChangeQuery(
+            since=request.since,
+            page_token=request.page_token,
+            sweep=request.sweep,
+            order_ids=request.order_ids,
+        )
         try:
-            _require_amazon(request.channel)
-            page = await self.amazon.reader.search_changes(request.since, request.page_token)
-        except (AmazonError, ConsignError) as err:
+            page = await port.changes(query)
+        except IntegrationError as err:
             raise classify(err) from err
         return ChangeBatch(
-            changes=page.changes, next_page_token=page.next_page_token, cursor=page.cursor
+            changes=page.changes,
+            next_page_token=page.next_page_token,
+            cursor=page.cursor,
+            ack=page.ack,
         )
+
+    @activity.defn(name="ack_channel_changes")
+    async def ack_changes(self, request: AckRequest) -> None:
+        """Confirm feed entries only after their changes were handed to Temporal."""
+        port = self._port(request.channel)
+        try:
+            await port.acknowledge(request.ack)
+        except IntegrationError as err:
+            raise classify(err) from err
 
     @activity.defn(name="confirm_parcel")
     async def confirm_parcel(self, request: ParcelConfirmRequest) -> ConfirmResult:
-        """Amazon confirmShipment for one parcel; the fixed packageReferenceId makes a retry
-        edit the same package instead of adding one."""
+        """Ship-confirm one parcel with the carrier the channel expects for GXO's service."""
         ref, parcel = request.ref, request.parcel
+        port = self._port(ref.channel)
         try:
-            _require_amazon(ref.channel)
             codes = await asyncio.to_thread(list_carrier_codes, self.engine, ref.channel)
             carrier = carrier_for_confirm(ref.channel, parcel.carrier_service_code, codes)
             confirmation = ShipConfirmation(
@@ -78,9 +107,8 @@ class ChannelActivities:
                     for line_id, quantity in parcel_quantities(parcel).items()
                 ],
             )
-            marketplace = request.marketplace_id or self.amazon.marketplace_ids[0]
-            await self.amazon.shipments.confirm_shipment(ref.order_id, marketplace, confirmation)
-        except (AmazonError, ConsignError) as err:
+            await port.confirm_parcel(confirmation)
+        except (IntegrationError, ConsignError) as err:
             failure = classify(err)
             if failure.non_retryable:
                 await self._audit(request, AuditOutcome.REJECTED, str(err))

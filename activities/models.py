@@ -15,14 +15,24 @@ class PollRequest(BaseModel):
     account: str
     since: datetime
     page_token: str | None = None
+    sweep: bool = False  # re-read every open order (backs up a change feed or webhooks)
+    order_ids: list[str] = Field(default_factory=list)  # read exactly these orders
 
 
 class ChangeBatch(BaseModel):
-    """One page of channel changes. `cursor` is where the next poll starts once paging ends."""
+    """One page of channel changes. `cursor` is where the next poll starts once paging ends;
+    `ack` names feed entries to acknowledge once the changes are handed over."""
 
     changes: list[OrderChange] = Field(default_factory=list)
     next_page_token: str | None = None
     cursor: datetime
+    ack: list[str] = Field(default_factory=list)
+
+
+class AckRequest(BaseModel):
+    channel: Channel
+    account: str
+    ack: list[str]
 
 
 class ChangeSet(BaseModel):

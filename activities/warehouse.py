@@ -14,7 +14,7 @@ from domain.exceptions import ConsignError
 from domain.order import Channel, ChannelOrder
 from domain.planning import plan_warehouse_order
 from domain.warehouse import CancelOutcome, EventPage, InjectionResult, WarehouseOrder
-from integrations.gxo.errors import WarehouseError
+from integrations.errors import IntegrationError
 from integrations.gxo.port import WarehousePort
 from store.mappings import load_mapping_set
 from store.tables import AuditOutcome
@@ -40,7 +40,7 @@ class WarehouseActivities:
         """Idempotent at GXO on (facility, reference): a retry returns the same order."""
         try:
             result = await self.warehouse.inject(order)
-        except WarehouseError as err:
+        except IntegrationError as err:
             failure = classify(err)
             if failure.non_retryable:
                 await self._audit(order.channel, order.account, order, "inject", str(err))
@@ -54,7 +54,7 @@ class WarehouseActivities:
     async def cancel(self, request: WarehouseOrderRequest) -> CancelOutcome:
         try:
             outcome = await self.warehouse.cancel(request.facility_id, request.reference)
-        except WarehouseError as err:
+        except IntegrationError as err:
             raise classify(err) from err
         accepted = outcome is not CancelOutcome.TOO_LATE
         await self._audit(
@@ -71,7 +71,7 @@ class WarehouseActivities:
     async def get_order(self, request: WarehouseOrderRequest) -> WarehouseLookup:
         try:
             state = await self.warehouse.get_order(request.facility_id, request.reference)
-        except WarehouseError as err:
+        except IntegrationError as err:
             raise classify(err) from err
         return WarehouseLookup(state=state)
 
@@ -81,7 +81,7 @@ class WarehouseActivities:
             return await self.warehouse.events_since(
                 request.facility_id, request.cursor, request.limit
             )
-        except WarehouseError as err:
+        except IntegrationError as err:
             raise classify(err) from err
 
     async def _audit(

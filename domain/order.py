@@ -110,6 +110,16 @@ class ChannelOrder(BaseModel):
     def destination_country(self) -> str | None:
         return self.ship_to.country_code if self.ship_to else None
 
+    def change(self) -> OrderChange:
+        """The PII-free notice intake hands to the order's workflow."""
+        return OrderChange(
+            ref=self.ref,
+            status=self.status,
+            fulfilled_by=self.fulfilled_by,
+            last_updated_at=self.last_updated_at,
+            buyer_cancel_requested=self.buyer_cancel_requested,
+        )
+
 
 class OrderChange(BaseModel):
     """A lightweight notice that an order changed, as intake sees it (no personal data)."""

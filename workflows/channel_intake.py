@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities import queues
-    from activities.models import ChangeBatch, ChangeSet, PollRequest, StartReport
+    from activities.models import AckRequest, ChangeBatch, ChangeSet, PollRequest, StartReport
     from domain.order import Channel
     from workflows.waits import failure_text, pause_after_failure, wait_until
 
 POLL_NOW_SIGNAL = "poll_now"
+ORDERS_NOTIFIED_SIGNAL = "orders_notified"
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5))
 
 
@@ -27,6 +28,14 @@ class ChannelIntakeInput(BaseModel):
     lookback_hours: float = 24
     poll_interval_seconds: float = 60
     polls_per_run: int = 500  # continue-as-new after this many polls to keep history short
+    sweep_every_polls: int = 0  # >0: every Nth poll re-reads all open orders (change feeds)
+    notified_order_ids: list[str] = Field(default_factory=list)  # carried across continue-as-new
+
+
+class OrdersNotified(BaseModel):
+    """A webhook named these orders as changed: read them now rather than at the next poll."""
+
+    order_ids: list[str]
 
 
 class IntakeProgress(BaseModel):
@@ -43,6 +52,7 @@ class ChannelIntake:
     def __init__(self) -> None:
         self._progress = IntakeProgress()
         self._poll_now = False
+        self._notified: list[str] = []
 
     @workflow.query(name="progress")
     def progress(self) -> IntakeProgress:
@@ -51,6 +61,10 @@ class ChannelIntake:
     @workflow.signal(name=POLL_NOW_SIGNAL)
     def poll_now(self) -> None:
         self._poll_now = True
+
+    @workflow.signal(name=ORDERS_NOTIFIED_SIGNAL)
+    def orders_notified(self, notice: OrdersNotified) -> None:
+        self._notified.extend(i for i in notice.order_ids if i not in self._notified)
 
     async def _hand_over(self, batch: ChangeBatch) -> None:
         """The cursor moves only after Temporal accepted every order's signal."""
@@ -68,11 +82,19 @@ class ChannelIntake:
     @workflow.run
     async def run(self, params: ChannelIntakeInput) -> None:
         cursor = params.cursor or workflow.now() - timedelta(hours=params.lookback_hours)
+        self._notified = [*params.notified_order_ids, *self._notified]
         self._progress.cursor = cursor
         page_token: str | None = None
         main = workflow.info().task_queue
         for _ in range(params.polls_per_run):
             self._poll_now = False  # a poke asks for the poll that starts now
+            named, self._notified = self._notified, []
+            sweep = (
+                params.sweep_every_polls > 0
+                and page_token is None
+                and not named
+                and self._progress.polls % params.sweep_every_polls == 0
+            )
             try:
                 batch = await workflow.execute_activity(
                     "poll_channel_changes",
@@ -81,6 +103,8 @@ class ChannelIntake:
                         account=params.account,
                         since=cursor,
                         page_token=page_token,
+                        sweep=sweep,
+                        order_ids=named,
                     ),
                     result_type=ChangeBatch,
                     task_queue=queues.poll_queue(params.channel, main),
@@ -89,7 +113,15 @@ class ChannelIntake:
                 )
                 if batch.changes:
                     await self._hand_over(batch)
+                if batch.ack:
+                    await workflow.execute_activity(
+                        "ack_channel_changes",
+                        AckRequest(channel=params.channel, account=params.account, ack=batch.ack),
+                        start_to_close_timeout=timedelta(minutes=1),
+                        retry_policy=RETRY,
+                    )
             except ActivityError as err:
+                self._notified = [*named, *self._notified]  # read them on the next attempt
                 self._progress.last_error = failure_text(err)
                 await pause_after_failure(err, lambda: self._poll_now)
                 continue
@@ -99,13 +131,18 @@ class ChannelIntake:
                 page_token = batch.next_page_token
                 continue
             page_token = None
+            if named:
+                continue  # a named read does not move the cursor
             cursor = batch.cursor
             self._progress.cursor = cursor
             if workflow.info().is_continue_as_new_suggested():
                 break
             await wait_until(
-                lambda: self._poll_now, timedelta(seconds=params.poll_interval_seconds)
+                lambda: self._poll_now or bool(self._notified),
+                timedelta(seconds=params.poll_interval_seconds),
             )
         await workflow.wait_condition(workflow.all_handlers_finished)
         # Mid-scan, `cursor` is still the scan's start: the next run re-reads those pages.
-        workflow.continue_as_new(params.model_copy(update={"cursor": cursor}))
+        workflow.continue_as_new(
+            params.model_copy(update={"cursor": cursor, "notified_order_ids": self._notified})
+        )

@@ -4,26 +4,21 @@ tokens, secrets or personal data."""
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from domain.exceptions import ExceptionKind
+from integrations.errors import IntegrationError
 
 
-class AmazonError(Exception):
+class AmazonError(IntegrationError):
     """Base of every Amazon failure. `transient` tells the activity whether to let Temporal retry;
     `exception_kind` is what a permanent failure becomes in the order workflow."""
 
-    transient: ClassVar[bool] = False
+    system = "AMAZON"
 
     def __init__(self, operation: str, message: str, *, status: int | None = None) -> None:
         super().__init__(f"{operation}: {message}")
         self.operation = operation
         self.status = status
         self.message = message
-
-    @property
-    def exception_kind(self) -> ExceptionKind | None:
-        return None if self.transient else ExceptionKind.CHANNEL_REJECTED
 
 
 class AmazonThrottled(AmazonError):

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Generic, Protocol, TypeVar
 
-from pydantic import BaseModel, Field
-
 from domain.order import ChannelOrder, OrderChange
 from integrations.amazon.errors import AmazonRequestRejected
 from integrations.amazon.usage_plans import Operation
@@ -29,25 +27,12 @@ from integrations.amazon.wire_time import (
     to_utc,
     utc_now,
 )
+from integrations.channel import ChangePage
 
 Clock = Callable[[], datetime]
 DEFAULT_OVERLAP = timedelta(minutes=1)
 MAX_PAGE_SIZE = 100  # both versions allow 1-100 orders per page
 _SEPARATOR = "|"
-
-
-class ChangePage(BaseModel):
-    """One page of order changes.
-
-    `cursor` is what intake stores as the next `since` once `next_page_token` is None: the
-    scan's upper bound minus a small overlap (re-reading a minute of changes is harmless,
-    missing one is not). While pages remain it stays at `since`, so a crash mid-scan never
-    skips what the later pages hold.
-    """
-
-    changes: list[OrderChange] = Field(default_factory=list)
-    next_page_token: str | None = None
-    cursor: datetime
 
 
 class OrdersReader(Protocol):

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from domain.exceptions import ExceptionKind
 from domain.warehouse import Rejection
+from integrations.errors import IntegrationError
 
 
-class WarehouseError(Exception):
-    """Base of every warehouse transport error; `transient` says whether a retry can help."""
+class WarehouseError(IntegrationError):
+    """Base of every warehouse transport error; a permanent one parks the order as
+    WAREHOUSE_REJECTED."""
 
-    transient: bool = False
+    system = "GXO"
+
+    permanent_kind = ExceptionKind.WAREHOUSE_REJECTED
 
 
 class WarehouseRejected(WarehouseError):

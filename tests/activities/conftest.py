@@ -17,6 +17,7 @@ from config import AmazonSettings
 from domain.mapping import CarrierCodeMapping, CarrierServiceMapping, FacilityRule, SkuMapping
 from domain.order import Channel
 from integrations.amazon.factory import AmazonClient, build_amazon_client
+from integrations.amazon.port import AmazonChannel
 from integrations.gxo.rest import RestWarehouse
 from sandbox.amazon.app import create_app as create_amazon_app
 from sandbox.amazon.catalogue import UK
@@ -173,7 +174,7 @@ def engine(tmp_path) -> Iterator[Engine]:
 
 @pytest.fixture
 def channel(amazon_client: AmazonClient, engine: Engine) -> ChannelActivities:
-    return ChannelActivities(amazon_client, engine)
+    return ChannelActivities({Channel.AMAZON: AmazonChannel(amazon_client)}, engine)
 
 
 @pytest.fixture

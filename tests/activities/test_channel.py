@@ -16,6 +16,7 @@ from activities.models import ParcelConfirmRequest, PollRequest
 from domain.order import Channel, ChannelOrder, ChannelOrderStatus, FulfilledBy, OrderRef
 from domain.warehouse import Parcel, ParcelLine
 from integrations.amazon.factory import build_amazon_client
+from integrations.amazon.port import AmazonChannel
 from sandbox.amazon.generator import GenerateRequest
 from sandbox.amazon.state import AmazonSandbox
 from sandbox.gxo.catalogue import DPD_NEXT_DAY, RM_TRACKED_48
@@ -112,7 +113,8 @@ async def test_fetch_with_bad_lwa_credentials_is_auth_failed(
 ) -> None:
     settings = amazon_settings(amazon_server.url, client_secret="not-the-secret")
     async with build_amazon_client(settings) as client:
-        error = await expect_failure(ChannelActivities(client, engine).fetch_order, ref())
+        activities = ChannelActivities({Channel.AMAZON: AmazonChannel(client)}, engine)
+        error = await expect_failure(activities.fetch_order, ref())
 
     assert error.type == "CHANNEL_AUTH_FAILED"
     assert error.non_retryable

@@ -1,0 +1,55 @@
+"""The channel port: what the order lifecycle needs from any sales channel.
+
+Amazon (integrations/amazon/port.py) and Centra (integrations/centra/port.py) implement it, so
+activities, intake and the order workflow stay channel-neutral. Implementations raise their
+client's typed errors; activities/errors.py classifies them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from pydantic import BaseModel, Field
+
+from domain.order import Channel, ChannelOrder, OrderChange
+from domain.shipment import ShipConfirmation
+
+
+class ChangeQuery(BaseModel):
+    since: datetime  # the intake's cursor (channels with a change feed may ignore it)
+    page_token: str | None = None
+    sweep: bool = False  # re-read every open order: catches notifications that never came
+    order_ids: list[str] = Field(default_factory=list)  # read exactly these (a webhook named them)
+
+
+class ChangePage(BaseModel):
+    """One page of order changes.
+
+    `cursor` is what intake stores as the next `since` once `next_page_token` is None: the
+    scan's upper bound minus a small overlap (re-reading a minute of changes is harmless,
+    missing one is not). While pages remain it stays at `since`, so a crash mid-scan never
+    skips what the later pages hold. `ack` names feed entries (Centra events) to confirm only
+    after every change was handed to Temporal: an unconfirmed entry is delivered again.
+    """
+
+    changes: list[OrderChange] = Field(default_factory=list)
+    next_page_token: str | None = None
+    cursor: datetime
+    ack: list[str] = Field(default_factory=list)
+
+
+class ChannelPort(Protocol):
+    channel: Channel
+    account: str
+
+    async def get_order(self, order_id: str) -> ChannelOrder: ...
+
+    async def changes(self, query: ChangeQuery) -> ChangePage: ...
+
+    async def acknowledge(self, ack: list[str]) -> None: ...
+
+    async def confirm_parcel(self, confirmation: ShipConfirmation) -> None:
+        """Tell the channel one parcel shipped. Must be idempotent per `parcel_id`: a retry
+        after a lost response never records a second shipment."""
+        ...
