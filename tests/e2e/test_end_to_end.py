@@ -105,3 +105,21 @@ def test_an_order_dispatched_after_its_ship_by_is_flagged_late(outcome: Outcome)
     status = outcome.statuses[late]
     assert status.stage is OrderStage.SHIPPED and status.late
     assert any("at risk" in note or "near" in note for note in status.history)
+
+
+def test_worker_logs_carry_no_personal_data_and_sigterm_stops_it_cleanly(
+    stack: DevStack, outcome: Outcome
+) -> None:
+    """Runs last: it stops the worker. SIGTERM lets in-flight work finish and exits 0; the
+    JSON log lines name orders and SKUs but never a buyer's name, address, email or phone."""
+    worker = next(child for child in stack.children if child.name == "worker")
+    assert worker.stop() == 0
+    log = worker.log_path.read_text()
+    assert '"message": "worker stopped"' in log
+    personal = set()
+    for order in outcome.amazon_orders.values():
+        personal.add(order.get("buyer_email"))
+        address = order.get("address") or {}
+        personal.update(address.get(key) for key in ("name", "line1", "phone", "postal_code"))
+    leaked = sorted(value for value in personal if value and value in log)
+    assert leaked == []
