@@ -35,7 +35,7 @@ from integrations.amazon.usage_plans import Operation, task_queue_rate
 from integrations.gxo.factory import build_warehouse
 from starter.webhooks import create_webhook_app
 from store.db import open_store
-from workflows.channel_intake import ChannelIntake, ChannelIntakeInput
+from workflows.channel_intake import ChannelIntake, ChannelIntakeInput, intake_id
 from workflows.order_fulfillment import OrderFulfillment
 from workflows.warehouse_intake import WarehouseIntake, WarehouseIntakeInput, workflow_id_for
 
@@ -89,7 +89,7 @@ async def ensure_intakes(client: Client, settings: Settings) -> None:
     await client.start_workflow(
         ChannelIntake.run,
         amazon,
-        id=f"intake:{amazon.channel.value}:{amazon.account}",
+        id=intake_id(amazon.channel, amazon.account),
         task_queue=queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
     )

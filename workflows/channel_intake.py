@@ -21,6 +21,10 @@ ORDERS_NOTIFIED_SIGNAL = "orders_notified"
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5))
 
 
+def intake_id(channel: Channel, account: str) -> str:
+    return f"intake:{channel.value}:{account}"
+
+
 class ChannelIntakeInput(BaseModel):
     channel: Channel
     account: str
