@@ -1,0 +1,1 @@
+"""Centra (Integration API, GraphQL) as a sales channel: orders in, dispatches back."""
