@@ -1,0 +1,1 @@
+"""A stateful simulator of Centra's Integration API (GraphQL), events queue and webhooks."""
