@@ -60,12 +60,12 @@ def check_payload(operation: str, payload: Any) -> Json:
     errors = payload.get("userErrors") or []
     if errors:
         messages = [str(e.get("message") or "no message") for e in errors if isinstance(e, dict)]
-        paths = [list(e.get("path") or []) for e in errors if isinstance(e, dict)]
+        paths = [[str(p) for p in e.get("path") or []] for e in errors if isinstance(e, dict)]
         raise CentraUserErrors(operation, messages or ["unreadable userErrors"], paths)
     warnings = payload.get("userWarnings") or []
     if warnings:
-        paths = [".".join(w.get("path") or []) for w in warnings if isinstance(w, dict)]
-        log.warning("centra %s returned %d userWarnings at %s", operation, len(warnings), paths)
+        where = [".".join(map(str, w.get("path") or [])) for w in warnings if isinstance(w, dict)]
+        log.warning("centra %s returned %d userWarnings at %s", operation, len(warnings), where)
     return payload
 
 
