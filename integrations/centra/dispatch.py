@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from enum import StrEnum
 
 from domain.exceptions import ConsignError, ExceptionKind
 from domain.shipment import ShipConfirmation
@@ -18,18 +17,10 @@ from integrations.centra import documents
 from integrations.centra.client import CentraClient
 from integrations.centra.errors import CentraBadResponse, CentraOrderNotFound
 from integrations.centra.orders import OrdersApi
+from integrations.centra.settings import CaptureMode
 from integrations.centra.wire import Json, Wire, to_utc
 
 log = logging.getLogger(__name__)
-
-
-class CaptureMode(StrEnum):
-    """How a shipment gets paid: Centra captures it, or payment was captured elsewhere and the
-    shipment is only marked paid, or neither (the brand captures by hand)."""
-
-    CAPTURE = "capture"
-    IS_PAID = "is_paid"
-    NONE = "none"
 
 
 def _quantities(wire: Wire, shipment: Json) -> dict[int, int]:

@@ -10,10 +10,11 @@ from datetime import UTC, datetime, timedelta
 from domain.order import Channel, ChannelOrder, OrderChange
 from domain.shipment import ShipConfirmation
 from integrations.centra.client import CentraClient
-from integrations.centra.dispatch import CaptureMode, Dispatcher
+from integrations.centra.dispatch import Dispatcher
 from integrations.centra.errors import CentraOrderNotFound
 from integrations.centra.normalise import change_from_centra, order_from_centra
 from integrations.centra.orders import OrdersApi
+from integrations.centra.settings import CaptureMode
 from integrations.centra.wire import Json
 from integrations.channel import ChangePage, ChangeQuery
 

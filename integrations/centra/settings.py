@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from pydantic import BaseModel, Field, SecretStr
 
-from integrations.centra.dispatch import CaptureMode
+
+class CaptureMode(StrEnum):
+    """How a shipment gets paid: Centra captures it, or payment was captured elsewhere and the
+    shipment is only marked paid, or neither (the brand captures by hand)."""
+
+    CAPTURE = "capture"
+    IS_PAID = "is_paid"
+    NONE = "none"
 
 
 class CentraSettings(BaseModel):
