@@ -1,0 +1,46 @@
+"""The contract: every document the client sends parses and validates against the schema
+subset with Centra's names (sandbox/centra/schema.graphql)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import graphql
+import pytest
+
+from integrations.centra import documents
+
+SCHEMA_FILE = Path(__file__).resolve().parents[2] / "sandbox" / "centra" / "schema.graphql"
+
+
+@pytest.fixture(scope="module")
+def schema() -> graphql.GraphQLSchema:
+    return graphql.build_schema(SCHEMA_FILE.read_text())
+
+
+def test_every_module_constant_is_listed() -> None:
+    operations = {
+        value
+        for name, value in vars(documents).items()
+        if name.isupper()
+        and isinstance(value, str)
+        and value.lstrip().startswith(("query", "mutation"))
+    }
+    assert operations == set(documents.ALL_DOCUMENTS.values())
+
+
+@pytest.mark.parametrize("name", sorted(documents.ALL_DOCUMENTS))
+def test_document_validates_against_the_schema(schema: graphql.GraphQLSchema, name: str) -> None:
+    document = graphql.parse(documents.ALL_DOCUMENTS[name])
+    assert graphql.validate(schema, document) == []
+    operations = [d for d in document.definitions if isinstance(d, graphql.OperationDefinitionNode)]
+    assert [op.name.value for op in operations if op.name] == [name]
+
+
+@pytest.mark.parametrize("name", sorted(documents.ALL_DOCUMENTS))
+def test_every_mutation_selects_user_errors(name: str) -> None:
+    document = graphql.parse(documents.ALL_DOCUMENTS[name])
+    operation = document.definitions[0]
+    assert isinstance(operation, graphql.OperationDefinitionNode)
+    if operation.operation is graphql.OperationType.MUTATION:
+        assert "userErrors { message path }" in documents.ALL_DOCUMENTS[name]
