@@ -42,6 +42,9 @@ from sandbox.centra.tokens import TokenRegistry
 from sandbox.centra.webhooks import WebhookPusher, default_secret
 
 FIRST_ORDER_NUMBER = 10001
+# Centra's webhook plugin names actions with verbs, the events queue with past participles.
+WEBHOOK_ACTIONS = {"CREATED": "create", "UPDATED": "update", "COMPLETED": "complete"}
+WEBHOOK_ACTIONS["DELETED"] = "delete"
 
 
 class CentraSandbox:
@@ -349,7 +352,7 @@ class CentraSandbox:
         self.webhooks.enqueue(
             {
                 "type": object_type.lower(),
-                "action": change_type.lower(),
+                "action": WEBHOOK_ACTIONS.get(change_type, change_type.lower()),
                 "date": now.isoformat(),
                 "id": int(reference) if reference.isdigit() else reference,
             }
