@@ -371,8 +371,9 @@ class CentraSandbox:
 
     def stats(self) -> dict[str, object]:
         with self.lock:
+            counters = ("calls", "throttled", "unauthorized", "mutations", "userErrors")
             return {
-                **dict(self.stats_counter),
+                **{key: self.stats_counter[key] for key in counters},
                 "orders": len(self.orders),
                 "shipments": sum(len(o.shipments) for o in self.orders.values()),
                 "events_queued": len(self.events.queue),

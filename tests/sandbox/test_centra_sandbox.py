@@ -208,3 +208,12 @@ def test_generated_orders_follow_the_mix(centra: Centra) -> None:
 def test_full_order_query_validates(centra: Centra) -> None:
     centra.create_orders({"lines": [{"SKU": SKUS[0]}, {"SKU": SKUS[1], "quantity": 2}]})
     assert len(centra.data(ORDER_QUERY, {"n": None})["orders"]) == 1
+
+
+def test_injected_errors_use_centra_error_bodies_and_spare_admin() -> None:
+    centra = Centra(quotas=[Quota(type="requests", interval_seconds=10, quota=100)])
+    assert centra.client.put("/_sandbox/faults", json={"error_rate": 1.0}).status_code == 200
+    response = centra.post(ORDERS)
+    assert response.status_code == 503
+    assert response.json() == {"errors": [{"message": "Service Unavailable"}]}
+    assert centra.client.get("/_sandbox/stats").json()["calls"] == 0
