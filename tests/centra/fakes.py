@@ -87,8 +87,11 @@ class FakeCentra:
     def operations(self) -> list[str]:
         return [name for name, _ in self.calls]
 
+    def http(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=self.transport())
+
     def client(self) -> CentraClient:
-        return CentraClient(URL, SecretStr(TOKEN), httpx.AsyncClient(transport=self.transport()))
+        return CentraClient(URL, SecretStr(TOKEN), self.http())
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
