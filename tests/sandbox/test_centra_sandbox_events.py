@@ -123,7 +123,7 @@ def webhook_centra(receiver: Receiver, sleeps: list[float]) -> Centra:
 
 
 def test_webhook_push_is_form_encoded_and_signed() -> None:
-    receiver, sleeps = Receiver(), []
+    receiver, sleeps = Receiver(), list[float]()
     centra = webhook_centra(receiver, sleeps)
     [order] = centra.create_orders({"lines": [{"SKU": "CAP600BLKOS"}]})
     [request] = receiver.requests
@@ -141,7 +141,7 @@ def test_webhook_push_is_form_encoded_and_signed() -> None:
 
 
 def test_webhook_retries_three_times_then_drops() -> None:
-    receiver, sleeps = Receiver(failures=4), []
+    receiver, sleeps = Receiver(failures=4), list[float]()
     centra = webhook_centra(receiver, sleeps)
     centra.create_orders({"lines": [{"SKU": "CAP600BLKOS"}]})
     assert len(receiver.requests) == 1 + MAX_RETRIES
