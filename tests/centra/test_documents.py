@@ -38,9 +38,15 @@ def test_document_validates_against_the_schema(schema: graphql.GraphQLSchema, na
 
 
 @pytest.mark.parametrize("name", sorted(documents.ALL_DOCUMENTS))
-def test_every_mutation_selects_user_errors(name: str) -> None:
-    document = graphql.parse(documents.ALL_DOCUMENTS[name])
-    operation = document.definitions[0]
+def test_every_mutation_selects_user_errors_and_warnings(name: str) -> None:
+    """The client checks userErrors on every payload: each mutation must ask for them."""
+    operation = graphql.parse(documents.ALL_DOCUMENTS[name]).definitions[0]
     assert isinstance(operation, graphql.OperationDefinitionNode)
-    if operation.operation is graphql.OperationType.MUTATION:
-        assert "userErrors { message path }" in documents.ALL_DOCUMENTS[name]
+    if operation.operation is not graphql.OperationType.MUTATION:
+        return
+    for root in operation.selection_set.selections:
+        assert isinstance(root, graphql.FieldNode) and root.selection_set is not None
+        selected = {
+            f.name.value for f in root.selection_set.selections if isinstance(f, graphql.FieldNode)
+        }
+        assert {"userErrors", "userWarnings"} <= selected
