@@ -77,7 +77,10 @@ class Dispatcher:
         self.clock = clock
 
     async def confirm(self, confirmation: ShipConfirmation) -> None:
-        number = int(confirmation.ref.order_id)
+        order_id = confirmation.ref.order_id
+        if not (order_id.isascii() and order_id.isdigit()):
+            raise CentraOrderNotFound("OrderShipments", f"{order_id} is not a Centra order number")
+        number = int(order_id)
         wire = Wire("OrderShipments", f"order {number}")
         lines = parcel_lines(confirmation)
         shipments = await self.orders.shipments(number)

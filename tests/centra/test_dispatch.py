@@ -197,9 +197,11 @@ async def test_a_parcel_line_repeated_is_summed() -> None:
     ]
 
 
-async def test_unknown_order_is_not_found() -> None:
+@pytest.mark.parametrize("order_id", ["1001", "AMZ-1"])
+async def test_unknown_order_is_not_found(order_id: str) -> None:
+    ref = OrderRef(channel=Channel.CENTRA, account="brand-eu", order_id=order_id)
     with pytest.raises(CentraOrderNotFound) as caught:
-        await channel_for(FakeCentra()).confirm_parcel(parcel())
+        await channel_for(FakeCentra()).confirm_parcel(parcel(ref=ref))
     assert caught.value.exception_kind is ExceptionKind.ORDER_NOT_FOUND
 
 
