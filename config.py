@@ -9,6 +9,9 @@ from functools import lru_cache
 from dotenv import load_dotenv
 from pydantic import BaseModel, SecretStr
 
+from domain.order import Channel
+from integrations.centra.settings import CaptureMode, CentraSettings
+
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)
@@ -47,7 +50,10 @@ class GxoSettings(BaseModel):
 class Settings(BaseModel):
     temporal: TemporalSettings
     database_url: str
+    channels: list[Channel]  # the channels this deployment runs
     amazon: AmazonSettings
+    centra: CentraSettings
+    centra_sweep_every_polls: int  # every Nth Centra poll re-reads all open orders
     gxo: GxoSettings
     poll_interval_seconds: float
     chase_lead_hours: float
@@ -67,6 +73,7 @@ def get_settings() -> Settings:
             task_queue=_env("TEMPORAL_TASK_QUEUE", "consign"),
         ),
         database_url=_env("DATABASE_URL", "sqlite:///var/consign.db"),
+        channels=[Channel(c) for c in _csv("CONSIGN_CHANNELS", "amazon,centra")],
         amazon=AmazonSettings(
             seller_id=_env("AMAZON_SELLER_ID", "A1SANDBOXSELLER"),
             endpoint=_env("AMAZON_SPAPI_ENDPOINT", "http://127.0.0.1:8701"),
@@ -79,6 +86,18 @@ def get_settings() -> Settings:
             rate_scale=float(_env("AMAZON_RATE_SCALE", "1.0")),
             search_settle_seconds=float(_env("AMAZON_SEARCH_SETTLE_SECONDS", "130")),
         ),
+        centra=CentraSettings(
+            base_url=_env("CENTRA_API_URL", "http://127.0.0.1:8703/graphql"),
+            token=SecretStr(_env("CENTRA_API_TOKEN", "sandbox-centra-token")),
+            account=_env("CENTRA_ACCOUNT", "sandbox-brand"),
+            webhook_secret=SecretStr(
+                _env("CENTRA_WEBHOOK_SECRET", "sandbox-centra-webhook-secret")
+            ),
+            capture_mode=CaptureMode(_env("CENTRA_CAPTURE_MODE", "capture")),
+            dispatch_sla_hours=float(_env("CENTRA_DISPATCH_SLA_HOURS", "48")),
+            warehouse_id=int(wid) if (wid := _env("CENTRA_WAREHOUSE_ID", "")) else None,
+        ),
+        centra_sweep_every_polls=int(_env("CENTRA_SWEEP_EVERY_POLLS", "10")),
         gxo=GxoSettings(
             base_url=_env("GXO_BASE_URL", "http://127.0.0.1:8702"),
             api_key=SecretStr(_env("GXO_API_KEY", "sandbox-gxo-key")),

@@ -32,8 +32,10 @@ from domain.order import Channel
 from integrations.amazon.factory import build_amazon_client
 from integrations.amazon.port import AmazonChannel
 from integrations.amazon.usage_plans import Operation, task_queue_rate
+from integrations.centra.factory import build_centra_channel
+from integrations.channel import ChannelPort
 from integrations.gxo.factory import build_warehouse
-from starter.webhooks import create_webhook_app
+from starter.webhooks import CentraHook, create_webhook_app
 from store.db import open_store
 from workflows.channel_intake import ChannelIntake, ChannelIntakeInput, intake_id
 from workflows.order_fulfillment import OrderFulfillment
@@ -78,21 +80,41 @@ async def connect(settings: Settings) -> Client:
     )
 
 
+def intake_inputs(settings: Settings) -> list[ChannelIntakeInput]:
+    """One ChannelIntake per configured channel account."""
+    poll = settings.poll_interval_seconds
+    inputs = []
+    if Channel.AMAZON in settings.channels:
+        inputs.append(
+            ChannelIntakeInput(
+                channel=Channel.AMAZON,
+                account=settings.amazon.seller_id,
+                poll_interval_seconds=poll,
+            )
+        )
+    if Channel.CENTRA in settings.channels:
+        inputs.append(
+            ChannelIntakeInput(
+                channel=Channel.CENTRA,
+                account=settings.centra.account,
+                poll_interval_seconds=poll,
+                sweep_every_polls=settings.centra_sweep_every_polls,
+            )
+        )
+    return inputs
+
+
 async def ensure_intakes(client: Client, settings: Settings) -> None:
     """Start the intake workflows unless they already run (safe on every worker start)."""
     queue = settings.temporal.task_queue
-    amazon = ChannelIntakeInput(
-        channel=Channel.AMAZON,
-        account=settings.amazon.seller_id,
-        poll_interval_seconds=settings.poll_interval_seconds,
-    )
-    await client.start_workflow(
-        ChannelIntake.run,
-        amazon,
-        id=intake_id(amazon.channel, amazon.account),
-        task_queue=queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-    )
+    for intake in intake_inputs(settings):
+        await client.start_workflow(
+            ChannelIntake.run,
+            intake,
+            id=intake_id(intake.channel, intake.account),
+            task_queue=queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
     for facility in settings.gxo.facilities:
         await client.start_workflow(
             WarehouseIntake.run,
@@ -105,35 +127,65 @@ async def ensure_intakes(client: Client, settings: Settings) -> None:
         )
 
 
+async def channel_ports(
+    settings: Settings, stack: contextlib.AsyncExitStack
+) -> dict[Channel, ChannelPort]:
+    """A port per configured channel, closed with the stack."""
+    ports: dict[Channel, ChannelPort] = {}
+    if Channel.AMAZON in settings.channels:
+        amazon = await stack.enter_async_context(build_amazon_client(settings.amazon))
+        ports[Channel.AMAZON] = AmazonChannel(amazon)
+    if Channel.CENTRA in settings.channels:
+        centra = build_centra_channel(settings.centra)
+        stack.push_async_callback(centra.client.aclose)
+        ports[Channel.CENTRA] = centra
+    return ports
+
+
+def amazon_workers(
+    client: Client, settings: Settings, port: AmazonChannel, channel: ChannelActivities
+) -> list[Worker]:
+    """One queue per rate-limited SP-API operation, limited server-side across all workers."""
+    reader, scale = port.client.reader, settings.amazon.rate_scale
+    limited: list[tuple[str, Operation, Callable[..., object]]] = [
+        (queues.AMAZON_GET_ORDER, reader.get_order_operation, channel.fetch_order),
+        (queues.AMAZON_SEARCH_ORDERS, reader.search_operation, channel.poll_changes),
+        (queues.AMAZON_CONFIRM_SHIPMENT, Operation.CONFIRM_SHIPMENT, channel.confirm_parcel),
+    ]
+    return [
+        Worker(
+            client,
+            task_queue=queue,
+            activities=[activity],
+            max_task_queue_activities_per_second=task_queue_rate(operation, scale),
+            graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+        )
+        for queue, operation, activity in limited
+    ]
+
+
 @contextlib.asynccontextmanager
 async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Worker]]:
     """Every worker of this process, running until the context exits."""
     engine = open_store(settings.database_url)
     warehouse = build_warehouse(settings.gxo)
     deadlines = DeadlinePolicy(chase_lead=timedelta(hours=settings.chase_lead_hours))
-    async with build_amazon_client(settings.amazon) as amazon:
-        channel = ChannelActivities({Channel.AMAZON: AmazonChannel(amazon)}, engine)
+    async with contextlib.AsyncExitStack() as stack:
+        ports = await channel_ports(settings, stack)
+        channel = ChannelActivities(ports, engine)
         stock = WarehouseActivities(warehouse, engine)
         delivery = DeliveryActivities(client, engine, settings.temporal.task_queue, deadlines)
-        scale = settings.amazon.rate_scale
-
-        def amazon_worker(
-            queue: str, operation: Operation, activity: Callable[..., object]
-        ) -> Worker:
-            return Worker(
-                client,
-                task_queue=queue,
-                activities=[activity],
-                max_task_queue_activities_per_second=task_queue_rate(operation, scale),
-                graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
-            )
-
         running = [
             Worker(
                 client,
                 task_queue=settings.temporal.task_queue,
                 workflows=[OrderFulfillment, ChannelIntake, WarehouseIntake],
                 activities=[
+                    # Channels without a rate-limited queue of their own (Centra) run here.
+                    channel.fetch_order,
+                    channel.poll_changes,
+                    channel.ack_changes,
+                    channel.confirm_parcel,
                     stock.plan,
                     stock.inject,
                     stock.cancel,
@@ -143,27 +195,26 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
                     delivery.deliver_warehouse_events,
                 ],
                 graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
-            ),
-            amazon_worker(
-                queues.AMAZON_GET_ORDER, amazon.reader.get_order_operation, channel.fetch_order
-            ),
-            amazon_worker(
-                queues.AMAZON_SEARCH_ORDERS, amazon.reader.search_operation, channel.poll_changes
-            ),
-            amazon_worker(
-                queues.AMAZON_CONFIRM_SHIPMENT, Operation.CONFIRM_SHIPMENT, channel.confirm_parcel
-            ),
+            )
         ]
-        async with contextlib.AsyncExitStack() as stack:
-            for worker in running:
-                await stack.enter_async_context(worker)
-            yield running
+        amazon = ports.get(Channel.AMAZON)
+        if isinstance(amazon, AmazonChannel):
+            running += amazon_workers(client, settings, amazon, channel)
+        for worker in running:
+            await stack.enter_async_context(worker)
+        yield running
 
 
 async def serve_webhooks(client: Client, settings: Settings, port: int) -> None:
     secret = settings.gxo.webhook_secret.get_secret_value()
+    centra = next((i for i in intake_inputs(settings) if i.channel is Channel.CENTRA), None)
+    hook = (
+        CentraHook(secret=settings.centra.webhook_secret.get_secret_value(), intake=centra)
+        if centra
+        else None
+    )
     app = create_webhook_app(
-        client, secret, settings.temporal.task_queue, settings.poll_interval_seconds
+        client, secret, settings.temporal.task_queue, settings.poll_interval_seconds, hook
     )
     config = uvicorn.Config(app, host="0.0.0.0", port=port, log_level="warning")
     await uvicorn.Server(config).serve()

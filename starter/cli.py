@@ -41,7 +41,10 @@ def dev(
     ui_port: Annotated[int, typer.Option(help="Temporal Web UI port.")] = 8233,
     amazon_port: Annotated[int, typer.Option(help="Amazon SP-API sandbox port.")] = 8701,
     gxo_port: Annotated[int, typer.Option(help="GXO sandbox port.")] = 8702,
-    sandboxes: Annotated[bool, typer.Option(help="Start the Amazon and GXO sandboxes.")] = True,
+    centra_port: Annotated[int, typer.Option(help="Centra sandbox port.")] = 8703,
+    sandboxes: Annotated[
+        bool, typer.Option(help="Start the Amazon, GXO and Centra sandboxes.")
+    ] = True,
     worker: Annotated[bool, typer.Option(help="Start the worker.")] = True,
 ) -> None:
     """Run the local stack (Temporal dev server, sandboxes, worker) until Ctrl-C."""
@@ -50,6 +53,7 @@ def dev(
         ui_port=ui_port,
         amazon_port=amazon_port,
         gxo_port=gxo_port,
+        centra_port=centra_port,
         sandboxes=sandboxes,
         worker=worker,
         db_file=None if in_memory else PROJECT_ROOT / "var" / "temporal.db",
@@ -62,6 +66,7 @@ def dev(
         if sandboxes:
             console.print(f"       Amazon       {stack.amazon_url}")
             console.print(f"       GXO          {stack.gxo_url}")
+            console.print(f"       Centra       {stack.centra_url}/graphql")
         console.print(f"       logs         {stack.log_dir}")
         console.print("Ctrl-C stops everything.")
         dead = stack.wait()

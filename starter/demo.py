@@ -101,7 +101,8 @@ def _env_for_stack(database_url: str, webhook_port: int) -> dict[str, str]:
         "AMAZON_SEARCH_SETTLE_SECONDS": "0",
         "CONSIGN_POLL_INTERVAL_SECONDS": "1",
         "CONSIGN_WEBHOOK_PORT": str(webhook_port),
-        "GXO_FACILITIES": "GXO-UK-DAV",
+        "GXO_FACILITIES": "GXO-UK-DAV,GXO-DE-KOB",
+        "CENTRA_SWEEP_EVERY_POLLS": "5",
     }
 
 
@@ -121,6 +122,7 @@ def build_stack(var: Path, ports: dict[str, int] | None = None, ui: bool = True)
         ui_port=ports.get("ui", 8233) if ui else None,
         amazon_port=ports.get("amazon", 8701),
         gxo_port=ports.get("gxo", 8702),
+        centra_port=ports.get("centra", 8703),
         env=env,
         log_dir=var / "logs",
         amazon_args=["--rate-scale", str(RATE_SCALE)],
@@ -130,6 +132,7 @@ def build_stack(var: Path, ports: dict[str, int] | None = None, ui: bool = True)
             "--webhook-url",
             f"http://127.0.0.1:{webhook}/webhooks/gxo",
         ],
+        centra_args=["--webhook-url", f"http://127.0.0.1:{webhook}/webhooks/centra"],
     )
 
 

@@ -1,4 +1,4 @@
-"""The demo's world: the sandbox seller's catalogue mapped onto the sandbox warehouse.
+"""The demo's world: the sandbox channels' catalogues mapped onto the sandbox warehouse.
 
 The same mappings an operator would import as CSV: every listed SKU except the deliberately
 unmapped ones gets a GXO item code with customs data; UK marketplace orders ship from GXO's
@@ -7,6 +7,8 @@ international; GXO's services map back to Amazon carrier codes.
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from domain.mapping import (
     CarrierCodeMapping,
@@ -17,9 +19,13 @@ from domain.mapping import (
 )
 from domain.order import Channel
 from sandbox.amazon.catalogue import CATALOGUE, UNMAPPED_SKUS
+from sandbox.centra import catalogue as centra_catalogue
 from sandbox.gxo.catalogue import (
+    DE_KOBLENZ,
     DHL_EXPRESS_INTL,
+    DHL_PAKET,
     DPD_NEXT_DAY,
+    EU_COUNTRIES,
     RM_TRACKED_24,
     RM_TRACKED_48,
     UK_DAVENTRY,
@@ -119,4 +125,72 @@ def opening_stock(mappings: list[SkuMapping] | None = None) -> list[dict[str, ob
     return [
         {"facility_id": UK_DAVENTRY, "item_code": m.item_code, "on_hand": OPENING_STOCK}
         for m in (mappings if mappings is not None else sku_mappings())
+    ]
+
+
+# --- Centra: the fashion brand's DTC shop, shipped from GXO Koblenz ---------------------------
+
+CENTRA = Channel.CENTRA
+CENTRA_SERVICES: dict[str, str] = {
+    centra_catalogue.STANDARD_EU.name: DHL_PAKET,
+    centra_catalogue.EXPRESS_EU.name: DHL_EXPRESS_INTL,
+    centra_catalogue.STANDARD_UK.name: UPS_STANDARD,
+    centra_catalogue.EXPRESS_WORLD.name: DHL_EXPRESS_INTL,
+}
+
+
+def centra_sku_mappings() -> list[SkuMapping]:
+    return [
+        SkuMapping(
+            channel=CENTRA,
+            sku=size.sku,
+            item_code=item_code(size.sku),
+            hs_code="620193" if size.product_number.startswith("JKT") else "610910",
+            country_of_origin="PT",
+            customs_description=size.product_name[:60],
+            customs_value=Decimal(str(size.price_eur)),
+            customs_currency="EUR",
+        )
+        for size in centra_catalogue.CATALOGUE
+    ]
+
+
+def centra_facility_rules() -> list[FacilityRule]:
+    return [
+        FacilityRule(
+            facility_id=DE_KOBLENZ,
+            channel=CENTRA,
+            domestic_countries=" ".join(sorted(EU_COUNTRIES)),
+        )
+    ]
+
+
+def centra_carrier_services() -> list[CarrierServiceMapping]:
+    """Every shipping option but the deliberately unmapped ones (UNMAPPED_CARRIER)."""
+    return [
+        CarrierServiceMapping(
+            channel=CENTRA, ship_service_level=option, carrier_service_code=service
+        )
+        for option, service in CENTRA_SERVICES.items()
+    ]
+
+
+def centra_carrier_codes() -> list[CarrierCodeMapping]:
+    carriers = {
+        DHL_PAKET: ("DHL", "Paket"),
+        DHL_EXPRESS_INTL: ("DHL Express", "Express Worldwide"),
+        UPS_STANDARD: ("UPS", "Standard"),
+    }
+    return [
+        CarrierCodeMapping(
+            channel=CENTRA, carrier_service_code=code, carrier_code=carrier, shipping_method=method
+        )
+        for code, (carrier, method) in carriers.items()
+    ]
+
+
+def centra_opening_stock() -> list[dict[str, object]]:
+    return [
+        {"facility_id": DE_KOBLENZ, "item_code": m.item_code, "on_hand": OPENING_STOCK}
+        for m in centra_sku_mappings()
     ]

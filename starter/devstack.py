@@ -143,10 +143,12 @@ class DevStack:
     """`with DevStack() as stack:` starts what is asked for and waits until each is ready.
 
     Components: the Temporal dev server (`temporal=True`; otherwise `temporal_address` must
-    point at a running server), the two sandboxes (`sandboxes=True`), the worker (`worker=True`).
+    point at a running server), the Amazon, GXO and Centra sandboxes (`sandboxes=True`), the
+    worker (`worker=True`).
     `db_file=None` keeps Temporal in memory (faster, lost on exit). `env` adds variables for the
     sandboxes and the worker on top of this process's environment and the stack's own URLs;
-    `amazon_args`, `gxo_args` and `worker_args` are appended to their command lines (e.g.
+    `amazon_args`, `gxo_args`, `centra_args` and `worker_args` are appended to their command
+    lines (e.g.
     `amazon_args=["--seed-orders", "60"]`, `gxo_args=["--cycle-seconds", "2"]`).
     """
 
@@ -160,6 +162,7 @@ class DevStack:
         ui_port: int | None = 8233,
         amazon_port: int = 8701,
         gxo_port: int = 8702,
+        centra_port: int = 8703,
         temporal_address: str | None = None,
         namespace: str = "default",
         task_queue: str | None = None,
@@ -170,6 +173,7 @@ class DevStack:
         python: str = sys.executable,
         amazon_args: Sequence[str] = (),
         gxo_args: Sequence[str] = (),
+        centra_args: Sequence[str] = (),
         worker_args: Sequence[str] = (),
         ready_timeout: float = 60.0,
     ) -> None:
@@ -180,6 +184,7 @@ class DevStack:
         self.ui_port = ui_port
         self.amazon_port = amazon_port
         self.gxo_port = gxo_port
+        self.centra_port = centra_port
         self.temporal_address = temporal_address or f"127.0.0.1:{temporal_port}"
         self.namespace = namespace
         self.task_queue = task_queue or os.environ.get("TEMPORAL_TASK_QUEUE", "consign")
@@ -191,6 +196,7 @@ class DevStack:
         self.extra_args = {
             "amazon": list(amazon_args),
             "gxo": list(gxo_args),
+            "centra": list(centra_args),
             "worker": list(worker_args),
         }
         self.ready_timeout = ready_timeout
@@ -212,6 +218,10 @@ class DevStack:
     def gxo_url(self) -> str:
         return f"http://127.0.0.1:{self.gxo_port}"
 
+    @property
+    def centra_url(self) -> str:
+        return f"http://127.0.0.1:{self.centra_port}"
+
     def environment(self) -> dict[str, str]:
         """What config.get_settings() must see to use this stack (children get it too)."""
         env = {
@@ -221,6 +231,7 @@ class DevStack:
             "AMAZON_SPAPI_ENDPOINT": self.amazon_url,
             "AMAZON_LWA_ENDPOINT": f"{self.amazon_url}/auth/o2/token",
             "GXO_BASE_URL": self.gxo_url,
+            "CENTRA_API_URL": f"{self.centra_url}/graphql",
         }
         env.update(self.extra_env)
         return env
@@ -262,7 +273,12 @@ class DevStack:
                 )
             )
         if self.run_sandboxes:
-            for name, port in (("amazon", self.amazon_port), ("gxo", self.gxo_port)):
+            sandboxes = (
+                ("amazon", self.amazon_port),
+                ("gxo", self.gxo_port),
+                ("centra", self.centra_port),
+            )
+            for name, port in sandboxes:
                 argv = [self.python, "-m", f"sandbox.{name}", "--port", str(port)]
                 argv += self.extra_args[name]
                 planned.append((Child(name, argv, self.log_dir / f"{name}.log", 5.0), port))
@@ -342,6 +358,7 @@ class DevStack:
         checks: dict[str, Callable[[], bool]] = {
             "temporal": self._temporal_ready,
             "amazon": lambda: self._http_ready(self.amazon_url),
+            "centra": lambda: self._http_ready(self.centra_url),
             "gxo": lambda: self._http_ready(self.gxo_url),
             "worker": self._worker_ready,
         }

@@ -1,6 +1,10 @@
-"""GXO's pushed events: verify the signature, then hand the event to the facility's
-WarehouseIntake workflow by signal-with-start. A 2xx means Temporal holds the event durably;
-anything else means GXO must push it again (and the pull feed will deliver it regardless)."""
+"""Webhook endpoints. Each verifies the sender's signature, then hands the notice to the intake
+workflow that owns it by signal-with-start: a 2xx means Temporal holds it durably; anything else
+means the sender must push again (and the pull feed or the sweep finds it regardless).
+
+- GXO pushes warehouse events -> the facility's WarehouseIntake.
+- Centra's webhook plugin names changed orders -> the Centra account's ChannelIntake, which reads
+  them at once (the same signal-with-start path as its events queue and its sweep)."""
 
 from __future__ import annotations
 
@@ -8,12 +12,21 @@ import time
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from temporalio.client import Client
 
 from activities.models import EventDelivery
 from domain.warehouse import WarehouseEvent
+from integrations.centra.webhook import SIGNATURE_HEADER as CENTRA_SIGNATURE_HEADER
+from integrations.centra.webhook import parse_webhook
 from integrations.gxo.webhook import SIGNATURE_HEADER, InvalidSignature, verify
+from workflows.channel_intake import (
+    ORDERS_NOTIFIED_SIGNAL,
+    ChannelIntake,
+    ChannelIntakeInput,
+    OrdersNotified,
+    intake_id,
+)
 from workflows.warehouse_intake import (
     EVENTS_PUSHED_SIGNAL,
     WarehouseIntake,
@@ -22,12 +35,24 @@ from workflows.warehouse_intake import (
 )
 
 GXO_PATH = "/webhooks/gxo"
+CENTRA_PATH = "/webhooks/centra"
+
+
+class CentraHook(BaseModel):
+    secret: str
+    intake: ChannelIntakeInput  # the Centra account's intake, started if it is not running
 
 
 def create_webhook_app(
-    client: Client, secret: str, task_queue: str = "consign", poll_interval_seconds: float = 30
+    client: Client,
+    secret: str,
+    task_queue: str = "consign",
+    poll_interval_seconds: float = 30,
+    centra: CentraHook | None = None,
 ) -> FastAPI:
     app = FastAPI(title="consign webhooks", docs_url=None, redoc_url=None)
+    if centra is not None:
+        _add_centra_route(app, client, centra, task_queue)
 
     @app.post(GXO_PATH, status_code=202)
     async def gxo_event(request: Request) -> JSONResponse:
@@ -56,3 +81,28 @@ def create_webhook_app(
         return JSONResponse({"accepted": event.event_id}, status_code=202)
 
     return app
+
+
+def _add_centra_route(app: FastAPI, client: Client, hook: CentraHook, task_queue: str) -> None:
+    @app.post(CENTRA_PATH, status_code=202)
+    async def centra_event(request: Request) -> JSONResponse:
+        body = await request.body()
+        header = request.headers.get(CENTRA_SIGNATURE_HEADER, "")
+        try:
+            verify(hook.secret, header, body, now=time.time())
+        except InvalidSignature as err:
+            return JSONResponse({"error": f"invalid signature: {err}"}, status_code=401)
+        try:
+            order_ids = parse_webhook(body)
+        except ValueError as err:
+            return JSONResponse({"error": f"malformed webhook: {err}"}, status_code=400)
+        if order_ids:
+            await client.start_workflow(
+                ChannelIntake.run,
+                hook.intake,
+                id=intake_id(hook.intake.channel, hook.intake.account),
+                task_queue=task_queue,
+                start_signal=ORDERS_NOTIFIED_SIGNAL,
+                start_signal_args=[OrdersNotified(order_ids=order_ids)],
+            )
+        return JSONResponse({"accepted": order_ids}, status_code=202)

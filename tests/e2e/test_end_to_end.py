@@ -23,7 +23,7 @@ ORDERS = 60
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
-    ports = {name: free_port() for name in ("temporal", "amazon", "gxo", "webhook")}
+    ports = {name: free_port() for name in ("temporal", "amazon", "gxo", "centra", "webhook")}
     with build_stack(tmp_path_factory.mktemp("e2e"), ports, ui=False) as running:
         yield running
 

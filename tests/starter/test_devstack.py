@@ -112,14 +112,16 @@ def test_sandboxes_start_ready_and_stop(tmp_path: Path) -> None:
         worker=False,
         amazon_port=free_port(),
         gxo_port=free_port(),
+        centra_port=free_port(),
         gxo_args=["--cycle-seconds", "1"],
         log_dir=tmp_path,
     )
     with stack:
-        assert [child.name for child in stack.children] == ["amazon", "gxo"]
-        for url in (stack.amazon_url, stack.gxo_url):
+        assert [child.name for child in stack.children] == ["amazon", "gxo", "centra"]
+        for url in (stack.amazon_url, stack.gxo_url, stack.centra_url):
             assert httpx.get(f"{url}/_sandbox/faults").status_code == 200
         assert stack.children[1].argv[-2:] == ["--cycle-seconds", "1"]
         processes = [child.process for child in stack.children]
     assert all(p is not None and p.returncode is not None for p in processes)
-    assert port_is_free(stack.amazon_port) and port_is_free(stack.gxo_port)
+    ports = (stack.amazon_port, stack.gxo_port, stack.centra_port)
+    assert all(port_is_free(port) for port in ports)
