@@ -1,0 +1,157 @@
+"""What every channel's part of the demo provides, and the records they share.
+
+A part seeds its channel's sandbox and the store, acts as buyers and payment providers while
+the worker runs, fixes what operations would fix, and finally checks its channel's records
+against GXO's. The orchestration (starter/demo.py) is channel-neutral.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import httpx
+from sqlalchemy import Engine
+from temporalio.client import Client
+
+from domain.exceptions import ExceptionKind
+from domain.lifecycle import RETRY_SIGNAL, OperatorRequest, OrderStage, OrderStatus
+from domain.mapping import FacilityRule
+from domain.order import Channel, OrderRef
+from starter.devstack import DevStack
+
+Expected = tuple[OrderStage, str | None]
+SETTLED = {OrderStage.SHIPPED, OrderStage.CANCELLED, OrderStage.SKIPPED_AFN, OrderStage.EXCEPTION}
+DEADLINE_KINDS = {ExceptionKind.SHIP_BY_AT_RISK, ExceptionKind.SHIP_BY_MISSED}
+
+
+@dataclass
+class GxoRecords:
+    injections: dict[str, dict[str, Any]]
+    orders: dict[str, dict[str, Any]]  # by reference (the channel order id)
+    cancels: list[dict[str, Any]]
+
+    def shipped_units(self, order_id: str) -> Counter[str]:
+        units: Counter[str] = Counter()
+        for line in self.orders.get(order_id, {}).get("lines", []):
+            units[line["channel_line_id"]] += line["shipped"]
+        return +units
+
+    def parcels(self, order_id: str) -> list[dict[str, Any]]:
+        parcels: list[dict[str, Any]] = self.orders.get(order_id, {}).get("parcels", [])
+        return parcels
+
+    def created(self) -> set[str]:
+        return {ref for ref, counts in self.injections.items() if counts["created"] >= 1}
+
+    def cancelled(self) -> set[str]:
+        return {c["reference"] for c in self.cancels if c["outcome"] == "CANCELLED"}
+
+
+class ChannelPart(Protocol):
+    channel: Channel
+    account: str
+    label: str
+    order_ids: list[str]  # every order that must get a workflow
+    retried: int
+
+    def facility_rules(self) -> list[FacilityRule]: ...
+
+    async def seed(self, stack: DevStack, http: httpx.AsyncClient, engine: Engine) -> None: ...
+
+    async def act(self, stack: DevStack, http: httpx.AsyncClient) -> None: ...
+
+    async def fix(
+        self, stack: DevStack, http: httpx.AsyncClient, engine: Engine, client: Client
+    ) -> None: ...
+
+    def expected(self, order_id: str) -> Expected: ...
+
+    async def collect(self, stack: DevStack, http: httpx.AsyncClient) -> None: ...
+
+    def checks(self, statuses: dict[str, OrderStatus], gxo: GxoRecords) -> dict[str, bool]: ...
+
+    def rows(self, statuses: dict[str, OrderStatus]) -> dict[str, int]: ...
+
+
+def settled(status: OrderStatus | None) -> bool:
+    """Finished, or waiting for a person (a deadline flag alone is not a reason to stop)."""
+    if status is None:
+        return False
+    if status.stage is OrderStage.EXCEPTION:
+        return status.exception is not None and status.exception.kind not in DEADLINE_KINDS
+    return status.stage in SETTLED
+
+
+def outcome_of(status: OrderStatus) -> Expected:
+    return status.stage, status.exception.kind.value if status.exception else None
+
+
+def part_settled(part: ChannelPart, order_id: str, status: OrderStatus | None) -> bool:
+    """Settled, or already where the scenario leaves it (a held order stays held)."""
+    return settled(status) or (status is not None and outcome_of(status) == part.expected(order_id))
+
+
+def ended_as_expected(part: ChannelPart, statuses: dict[str, OrderStatus]) -> bool:
+    return len(statuses) == len(part.order_ids) and all(
+        outcome_of(status) == part.expected(order_id) for order_id, status in statuses.items()
+    )
+
+
+def injected_exactly_once(
+    statuses: dict[str, OrderStatus], gxo: GxoRecords, rejected: Iterable[str] = ()
+) -> bool:
+    """Every order whose workflow reached GXO was created there once (a reference GXO
+    rejected may be created again after the fix)."""
+    reached = {o for o, s in statuses.items() if s.injections > 0}
+    twice = {ref for ref, c in gxo.injections.items() if c["created"] > 1} - set(rejected)
+    return reached <= gxo.created() and not (twice & reached)
+
+
+def cancelled_at_gxo(statuses: dict[str, OrderStatus], gxo: GxoRecords) -> bool:
+    cancelled = {o for o, s in statuses.items() if s.stage is OrderStage.CANCELLED and s.injections}
+    return cancelled <= gxo.cancelled()
+
+
+def common_rows(part: ChannelPart, statuses: dict[str, OrderStatus]) -> dict[str, int]:
+    def count(predicate: Any) -> int:
+        return sum(1 for s in statuses.values() if predicate(s))
+
+    return {
+        "injected into GXO": count(lambda s: s.injections > 0),
+        "shipped in full (one parcel)": count(
+            lambda s: s.stage is OrderStage.SHIPPED and len(s.parcels) == 1
+        ),
+        "shipped in parts (split or short-picked)": count(
+            lambda s: s.stage is OrderStage.SHIPPED and len(s.parcels) > 1
+        ),
+        "cancelled": count(lambda s: s.stage is OrderStage.CANCELLED),
+        "held or awaiting payment": count(lambda s: s.stage is OrderStage.AWAITING_PAYMENT),
+        "in exception (needs a person)": count(lambda s: s.stage is OrderStage.EXCEPTION),
+        "late": count(lambda s: s.late),
+        "not settled when the demo stopped": len(part.order_ids)
+        - sum(1 for o, s in statuses.items() if part_settled(part, o, s)),
+    }
+
+
+async def retry_orders(
+    client: Client, channel: Channel, account: str, order_ids: list[str], reason: str
+) -> None:
+    """Send `retry` as an operator would after fixing the cause."""
+    request = OperatorRequest(reason=reason, requested_by="demo-operations")
+    for order_id in order_ids:
+        ref = OrderRef(channel=channel, account=account, order_id=order_id)
+        await client.get_workflow_handle(ref.workflow_id).signal(RETRY_SIGNAL, request)
+
+
+async def get_json(http: httpx.AsyncClient, url: str) -> Any:
+    response = await http.get(url)
+    response.raise_for_status()
+    return response.json()
+
+
+def records(body: Any, key: str = "orders") -> list[dict[str, Any]]:
+    rows = body if isinstance(body, list) else body.get(key, [])
+    return [row for row in rows if isinstance(row, dict)]
