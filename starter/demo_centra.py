@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -75,6 +76,7 @@ class CentraPart:
         self.roles: dict[str, str] = {}
         self.retried = 0
         self.orders: dict[str, dict[str, Any]] = {}
+        self.released_at: datetime | None = None  # when holds lifted and payments cleared
 
     def of(self, role: str) -> list[str]:
         return [o for o in self.order_ids if self.roles[o] == role]
@@ -120,6 +122,7 @@ class CentraPart:
         for order_id in self.of("held_later"):
             await self._flag(http, f"{admin}/{order_id}/hold", {"on_hold": True})
         await asyncio.sleep(2)
+        self.released_at = datetime.now(UTC)
         for order_id in self.of("waiting") + self.of("held_later"):
             await self._flag(http, f"{admin}/{order_id}/payment", {"waiting_for_payment": False})
         for order_id in self.of("held"):

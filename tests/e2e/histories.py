@@ -8,36 +8,46 @@ from pathlib import Path
 from domain.lifecycle import OrderStage
 from domain.order import Channel, OrderRef
 from starter.client import connect_to
-from starter.demo import SELLER, Outcome
+from starter.demo import Outcome
+from starter.demo_amazon import AmazonPart
+from starter.demo_centra import CentraPart
 from starter.devstack import DevStack
+from workflows.channel_intake import intake_id
 
 
 def _representatives(outcome: Outcome) -> dict[str, str]:
-    """name -> workflow id: one order per path through the lifecycle, plus both intakes."""
-    scenario = outcome.scenario
+    """name -> workflow id: one order per path through the lifecycle, plus the intakes."""
+    amazon: AmazonPart = outcome.part(Channel.AMAZON)
+    centra: CentraPart = outcome.part(Channel.CENTRA)
 
-    def order(order_id: str) -> str:
-        return OrderRef(channel=Channel.AMAZON, account=SELLER, order_id=order_id).workflow_id
+    def order(part: AmazonPart | CentraPart, order_id: str) -> str:
+        return OrderRef(channel=part.channel, account=part.account, order_id=order_id).workflow_id
 
     split = next(
         o
-        for o, s in outcome.statuses.items()
+        for o, s in outcome.statuses[Channel.AMAZON].items()
         if s.stage is OrderStage.SHIPPED and len(s.parcels) > 2
     )
     chosen = {
-        "order_split": order(split),
-        "order_cancelled": order(scenario.to_cancel[0]),
-        "order_rejected_by_gxo": order(scenario.refused_address[0]),
-        "order_unmapped_then_retried": order(scenario.unmapped[0]),
-        "order_late": order(scenario.late[0]),
-        "channel_intake": f"intake:amazon:{SELLER}",
+        "order_split": order(amazon, split),
+        "order_cancelled": order(amazon, amazon.to_cancel[0]),
+        "order_rejected_by_gxo": order(amazon, amazon.refused_address[0]),
+        "order_unmapped_then_retried": order(amazon, amazon.unmapped[0]),
+        "order_late": order(amazon, amazon.late[0]),
+        "channel_intake": intake_id(Channel.AMAZON, amazon.account),
         "warehouse_intake": "warehouse-events:GXO-UK-DAV",
+        "centra_short_picked": order(centra, centra.of("short")[0]),
+        "centra_held_then_released": order(centra, centra.of("held")[0]),
+        "centra_held_before_payment": order(centra, centra.of("held_later")[0]),
+        "centra_cancelled": order(centra, centra.of("cancel")[0]),
+        "centra_unmapped_carrier_retried": order(centra, centra.of("unmapped")[0]),
+        "centra_intake": intake_id(Channel.CENTRA, centra.account),
     }
-    if scenario.short_picks:
-        chosen["order_short_picked"] = order(scenario.short_picks[0])
-    pending = [o for o in scenario.pending if o not in scenario.unmapped]
+    if amazon.short_picks:
+        chosen["order_short_picked"] = order(amazon, amazon.short_picks[0])
+    pending = [o for o in amazon.pending if o not in amazon.unmapped]
     if pending:
-        chosen["order_awaited_payment"] = order(pending[0])
+        chosen["order_awaited_payment"] = order(amazon, pending[0])
     return chosen
 
 

@@ -1,19 +1,25 @@
-"""End to end: Temporal dev server, both sandboxes and the real worker process, over the demo's
-order mix (60 generated orders plus one due to ship in seconds). Outcomes are asserted exactly
-from what the sandboxes recorded, not from what consign says about itself."""
+"""End to end: Temporal dev server, the Amazon, Centra and GXO sandboxes and the real worker
+process, over the demo's order mix (60 generated Amazon orders plus one due to ship in seconds,
+and 17 scripted Centra orders). Outcomes are asserted exactly from what the sandboxes recorded,
+not from what consign says about itself."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from domain.lifecycle import OrderStage
+from domain.order import Channel
 from sandbox.server import free_port
-from starter.demo import Outcome, build_stack, checks, run_scenario
+from starter.demo import Outcome, build_stack, run_scenario
+from starter.demo_amazon import AmazonPart
+from starter.demo_centra import CentraPart
+from starter.demo_parts import outcome_of
 from starter.devstack import DevStack
 from tests.e2e.histories import fetch_histories, save_histories
 
@@ -36,79 +42,138 @@ def outcome(stack: DevStack) -> Outcome:
     return result
 
 
-def test_every_order_reaches_exactly_its_expected_outcome(outcome: Outcome) -> None:
-    scenario = outcome.scenario
-    assert len(scenario.mfn) + len(scenario.afn) == ORDERS + 1
-    assert sorted(outcome.statuses) == sorted(scenario.mfn)
-    for order_id, status in outcome.statuses.items():
-        kind = status.exception.kind.value if status.exception else None
-        assert (status.stage, kind) == scenario.expected(order_id, retried=True), order_id
+@pytest.fixture(scope="module")
+def amazon(outcome: Outcome) -> AmazonPart:
+    part: AmazonPart = outcome.part(Channel.AMAZON)
+    return part
+
+
+@pytest.fixture(scope="module")
+def centra(outcome: Outcome) -> CentraPart:
+    part: CentraPart = outcome.part(Channel.CENTRA)
+    return part
 
 
 def test_the_sandboxes_records_satisfy_every_invariant(outcome: Outcome) -> None:
-    failed = [name for name, ok in checks(outcome).items() if not ok]
+    failed = [name for name, ok in outcome.checks().items() if not ok]
     assert failed == []
 
 
-def test_mfn_orders_injected_once_and_afn_never(outcome: Outcome) -> None:
-    injected = {ref for ref, c in outcome.injections.items() if c["created"]}
-    scenario = outcome.scenario
-    assert not injected & set(scenario.afn)
-    for ref in injected:
-        assert outcome.injections[ref]["created"] == 1, ref
-    expected = {
-        o for o in scenario.mfn if scenario.expected(o, retried=True)[0] is OrderStage.SHIPPED
-    }
-    assert expected <= injected
-    assert len(scenario.afn) >= 1 and len(scenario.unmapped) >= 1 and len(scenario.pending) >= 1
+@pytest.mark.parametrize("channel", [Channel.AMAZON, Channel.CENTRA])
+def test_every_order_reaches_exactly_its_expected_outcome(
+    outcome: Outcome, channel: Channel
+) -> None:
+    part = outcome.part(channel)
+    statuses = outcome.statuses[channel]
+    assert sorted(statuses) == sorted(part.order_ids)
+    for order_id, status in statuses.items():
+        assert outcome_of(status) == part.expected(order_id), order_id
 
 
-def test_confirmed_quantities_and_parcels_match_gxo_per_line(outcome: Outcome) -> None:
-    for order_id in outcome.scenario.mfn:
-        amazon = outcome.amazon_orders[order_id]
-        gxo = outcome.gxo_orders.get(order_id)
-        packages = amazon.get("packages", {})
-        if gxo is None:
-            assert packages == {}, order_id
-            continue
-        assert len(packages) == len(gxo["parcels"]), order_id
-        confirmed: dict[str, int] = {}
-        for package in packages.values():
-            for item_id, quantity in package["items"].items():
-                confirmed[item_id] = confirmed.get(item_id, 0) + quantity
-        shipped = {
-            line["channel_line_id"]: line["shipped"] for line in gxo["lines"] if line["shipped"]
-        }
-        assert confirmed == shipped, order_id
+def test_amazon_mfn_orders_injected_once_and_afn_never(
+    outcome: Outcome, amazon: AmazonPart
+) -> None:
+    created = outcome.gxo.created()
+    assert len(amazon.order_ids) + len(amazon.afn) == ORDERS + 1
+    assert not created & set(amazon.afn)
+    for ref in created:
+        assert outcome.gxo.injections[ref]["created"] == 1, ref
+    shipped = {o for o in amazon.order_ids if amazon.expected(o)[0] is OrderStage.SHIPPED}
+    assert shipped <= created
+    assert amazon.afn and amazon.unmapped and amazon.pending and amazon.retried
+
+
+def test_amazon_confirmed_quantities_and_parcels_match_gxo_per_line(
+    outcome: Outcome, amazon: AmazonPart
+) -> None:
+    for order_id in amazon.order_ids:
+        packages = amazon.orders[order_id].get("packages", {})
+        parcels = outcome.gxo.parcels(order_id)
+        assert len(packages) == len(parcels), order_id
+        assert amazon.confirmed_units(order_id) == outcome.gxo.shipped_units(order_id), order_id
         trackings = sorted(p["tracking_number"] for p in packages.values())
-        assert trackings == sorted(p["tracking_number"] for p in gxo["parcels"]), order_id
+        assert trackings == sorted(p["tracking_number"] for p in parcels), order_id
 
 
-def test_short_picks_and_splits_ship_in_several_parcels(outcome: Outcome) -> None:
-    for order_id in outcome.scenario.short_picks:
-        status = outcome.statuses[order_id]
+def test_short_picks_and_splits_ship_in_several_parcels(
+    outcome: Outcome, amazon: AmazonPart, centra: CentraPart
+) -> None:
+    picked = [(Channel.AMAZON, o) for o in amazon.short_picks]
+    picked += [(Channel.CENTRA, o) for o in centra.of("short")]
+    assert picked
+    for channel, order_id in picked:
+        status = outcome.statuses[channel][order_id]
         assert status.stage is OrderStage.SHIPPED and len(status.parcels) >= 2, order_id
 
 
-def test_buyer_cancellations_stop_the_warehouse(outcome: Outcome) -> None:
-    cancelled_at_gxo = {c["reference"] for c in outcome.gxo_cancels if c["outcome"] == "CANCELLED"}
-    for order_id in outcome.scenario.to_cancel:
-        status = outcome.statuses[order_id]
-        assert status.stage is OrderStage.CANCELLED
-        assert outcome.amazon_orders[order_id].get("packages", {}) == {}
+def test_buyer_cancellations_stop_the_warehouse(
+    outcome: Outcome, amazon: AmazonPart, centra: CentraPart
+) -> None:
+    cancelled_at_gxo = outcome.gxo.cancelled()
+    cancels = [(Channel.AMAZON, o) for o in amazon.to_cancel]
+    cancels += [(Channel.CENTRA, o) for o in centra.of("cancel")]
+    for channel, order_id in cancels:
+        status = outcome.statuses[channel][order_id]
+        assert status.stage is OrderStage.CANCELLED, order_id
+        assert not outcome.gxo.parcels(order_id), order_id
         if status.injections:
-            assert order_id in cancelled_at_gxo
+            assert order_id in cancelled_at_gxo, order_id
 
 
-def test_an_order_dispatched_after_its_ship_by_is_flagged_late(outcome: Outcome) -> None:
-    [late] = outcome.scenario.late
-    status = outcome.statuses[late]
+def test_an_amazon_order_dispatched_after_its_ship_by_is_flagged_late(
+    outcome: Outcome, amazon: AmazonPart
+) -> None:
+    [late] = amazon.late
+    status = outcome.statuses[Channel.AMAZON][late]
     assert status.stage is OrderStage.SHIPPED and status.late
-    assert any("at risk" in note or "near" in note for note in status.history)
+    assert any("near" in note for note in status.history)
+
+
+def test_centra_holds_and_payments_gate_the_warehouse(outcome: Outcome, centra: CentraPart) -> None:
+    """Released holds and cleared payments ship; a hold placed before payment cleared keeps
+    the order out of GXO even after the payment arrives."""
+    statuses = outcome.statuses[Channel.CENTRA]
+    assert centra.released_at is not None
+    for order_id in centra.of("held") + centra.of("waiting"):
+        assert statuses[order_id].stage is OrderStage.SHIPPED, order_id
+        received = datetime.fromisoformat(outcome.gxo.orders[order_id]["received_at"])
+        assert received > centra.released_at, order_id  # not before the hold/payment cleared
+    [held] = centra.of("held_later")
+    assert statuses[held].stage is OrderStage.AWAITING_PAYMENT
+    assert held not in outcome.gxo.created()
+    assert centra.orders[held]["is_on_hold"] and not centra.orders[held]["shipments"]
+
+
+def test_centra_shipments_mirror_gxo_parcels_and_are_captured(
+    outcome: Outcome, centra: CentraPart
+) -> None:
+    for order_id in centra.order_ids:
+        shipments = centra.shipments(order_id)
+        parcels = outcome.gxo.parcels(order_id)
+        assert len(shipments) == len(parcels), order_id
+        by_tracking = {p["tracking_number"]: p for p in parcels}
+        for shipment in shipments:
+            assert shipment["is_shipped"] and shipment["captured"], order_id
+            parcel = by_tracking[shipment["shipment_info"]["trackingNumber"]]
+            shipped = {str(line["order_line_id"]): line["quantity"] for line in shipment["lines"]}
+            in_parcel = {line["channel_line_id"]: line["quantity"] for line in parcel["lines"]}
+            assert shipped == in_parcel, order_id
+        if outcome.statuses[Channel.CENTRA][order_id].stage is OrderStage.SHIPPED:
+            assert centra.orders[order_id]["status"] == "SHIPPED", order_id
+
+
+def test_centra_unmapped_shipping_option_parked_then_shipped_after_the_fix(
+    outcome: Outcome, centra: CentraPart
+) -> None:
+    [order_id] = centra.of("unmapped")
+    status = outcome.statuses[Channel.CENTRA][order_id]
+    assert status.stage is OrderStage.SHIPPED
+    assert any("UNMAPPED_CARRIER" in note for note in status.history)
+    assert any("retry requested" in note for note in status.history)
 
 
 def test_worker_logs_carry_no_personal_data_and_sigterm_stops_it_cleanly(
-    stack: DevStack, outcome: Outcome
+    stack: DevStack, amazon: AmazonPart, centra: CentraPart
 ) -> None:
     """Runs last: it stops the worker. SIGTERM lets in-flight work finish and exits 0; the
     JSON log lines name orders and SKUs but never a buyer's name, address, email or phone."""
@@ -116,10 +181,15 @@ def test_worker_logs_carry_no_personal_data_and_sigterm_stops_it_cleanly(
     assert worker.stop() == 0
     log = worker.log_path.read_text()
     assert '"message": "worker stopped"' in log
-    personal = set()
-    for order in outcome.amazon_orders.values():
+    personal: set[str | None] = set()
+    for order in amazon.orders.values():
         personal.add(order.get("buyer_email"))
         address = order.get("address") or {}
         personal.update(address.get(key) for key in ("name", "line1", "phone", "postal_code"))
+    for order in centra.orders.values():
+        address = order.get("address") or {}
+        personal.update(
+            address.get(key) for key in ("last_name", "address1", "email", "phone_number")
+        )
     leaked = sorted(value for value in personal if value and value in log)
     assert leaked == []
