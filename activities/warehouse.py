@@ -29,7 +29,10 @@ class WarehouseActivities:
     async def plan(self, order: ChannelOrder) -> WarehouseOrder:
         """Resolve SKUs, facility and carrier service from the mappings in the store."""
         skus = [line.sku for line in order.lines]
-        mappings = await asyncio.to_thread(load_mapping_set, self.engine, order.ref.channel, skus)
+        gtins = [line.gtin for line in order.lines if line.gtin]
+        mappings = await asyncio.to_thread(
+            load_mapping_set, self.engine, order.ref.channel, skus, gtins
+        )
         try:
             return plan_warehouse_order(order, mappings)
         except ConsignError as err:

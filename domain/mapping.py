@@ -11,11 +11,14 @@ from domain.order import Channel
 
 
 class SkuMapping(BaseModel):
-    """Channel SKU -> GXO item code, with the customs data international orders need."""
+    """Channel SKU -> GXO item code, with the customs data international orders need. A line
+    whose SKU has no mapping is matched on its GTIN when the mapping carries one (a WMS item
+    master is often keyed on the EAN)."""
 
     channel: Channel
     sku: str
     item_code: str
+    gtin: str | None = None
     hs_code: str | None = None
     country_of_origin: str | None = Field(default=None, min_length=2, max_length=2)
     customs_description: str | None = None

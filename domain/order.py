@@ -81,7 +81,8 @@ class OrderRef(BaseModel):
 
 class OrderLine(BaseModel):
     line_id: str  # Amazon orderItemId, Centra line id: echoed back on ship-confirms
-    sku: str  # the channel's SKU (Amazon SellerSKU)
+    sku: str  # the channel's SKU (Amazon SellerSKU, Centra productNumber+variant+size)
+    gtin: str | None = None  # EAN/GTIN where the channel knows it (Centra sizes)
     quantity: int = Field(ge=0)
     quantity_shipped: int = Field(default=0, ge=0)
     quantity_cancelled: int = Field(default=0, ge=0)

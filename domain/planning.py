@@ -14,6 +14,11 @@ def _open_quantity(line: OrderLine) -> int:
     return line.quantity - line.quantity_cancelled - line.quantity_shipped
 
 
+def _mapped(mapping: SkuMapping | None) -> SkuMapping:
+    assert mapping is not None  # unmapped lines were refused above
+    return mapping
+
+
 def _customs(mapping: SkuMapping) -> CustomsInfo:
     if not (
         mapping.hs_code
@@ -56,8 +61,13 @@ def plan_warehouse_order(order: ChannelOrder, mappings: MappingSet) -> Warehouse
         raise ConsignError(ExceptionKind.MISSING_ADDRESS, "the order has no shipping address")
     channel = order.ref.channel
     by_sku = {m.sku: m for m in mappings.skus if m.channel == channel}
+    by_gtin = {m.gtin: m for m in mappings.skus if m.channel == channel and m.gtin}
+
+    def mapping_for(line: OrderLine) -> SkuMapping | None:
+        return by_sku.get(line.sku) or (by_gtin.get(line.gtin) if line.gtin else None)
+
     open_lines = [line for line in order.lines if _open_quantity(line) > 0]
-    unmapped = sorted({line.sku for line in open_lines if line.sku not in by_sku})
+    unmapped = sorted({line.sku for line in open_lines if mapping_for(line) is None})
     if unmapped:
         raise ConsignError(
             ExceptionKind.UNMAPPED_SKU, f"no GXO item code for SKU(s): {', '.join(unmapped)}"
@@ -74,10 +84,10 @@ def plan_warehouse_order(order: ChannelOrder, mappings: MappingSet) -> Warehouse
     lines = [
         WarehouseOrderLine(
             line_number=number,
-            item_code=by_sku[line.sku].item_code,
+            item_code=_mapped(mapping_for(line)).item_code,
             quantity=_open_quantity(line),
             channel_line_id=line.line_id,
-            customs=_customs(by_sku[line.sku]) if international else None,
+            customs=_customs(_mapped(mapping_for(line))) if international else None,
         )
         for number, line in enumerate(open_lines, start=1)
     ]

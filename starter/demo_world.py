@@ -144,6 +144,7 @@ def centra_sku_mappings() -> list[SkuMapping]:
         SkuMapping(
             channel=CENTRA,
             sku=size.sku,
+            gtin=size.gtin,
             item_code=item_code(size.sku),
             hs_code="620193" if size.product_number.startswith("JKT") else "610910",
             country_of_origin="PT",

@@ -139,12 +139,17 @@ def list_facility_rules(engine: Engine, channel: Channel | None = None) -> list[
 
 
 def load_mapping_set(
-    engine: Engine, channel: Channel, skus: Iterable[str] | None = None
+    engine: Engine,
+    channel: Channel,
+    skus: Iterable[str] | None = None,
+    gtins: Iterable[str] = (),
 ) -> MappingSet:
-    """Only what planning an order of this channel needs. Pass the order's SKUs to keep the
-    result (which lands in workflow history) small: then only those SKU mappings and the
-    facility rules without a SKU or for one of those SKUs are returned."""
+    """Only what planning an order of this channel needs. Pass the order's SKUs (and GTINs) to
+    keep the result (which lands in workflow history) small: then only the SKU mappings for
+    those SKUs or GTINs and the facility rules without a SKU or for one of those SKUs are
+    returned."""
     wanted = None if skus is None else sorted(set(skus))
+    wanted_gtins = sorted(set(gtins))
     sku_query = (
         select(SkuMappingRow)
         .where(col(SkuMappingRow.channel) == channel.value)
@@ -154,7 +159,9 @@ def load_mapping_set(
         select(FacilityRuleRow).where(_rule_applies_to(channel)).order_by(col(FacilityRuleRow.id))
     )
     if wanted is not None:
-        sku_query = sku_query.where(col(SkuMappingRow.sku).in_(wanted))
+        sku_query = sku_query.where(
+            or_(col(SkuMappingRow.sku).in_(wanted), col(SkuMappingRow.gtin).in_(wanted_gtins))
+        )
         rule_query = rule_query.where(
             or_(col(FacilityRuleRow.sku).is_(None), col(FacilityRuleRow.sku).in_(wanted))
         )

@@ -23,6 +23,7 @@ class SkuMappingRow(SQLModel, table=True):
     channel: str = Field(primary_key=True)
     sku: str = Field(primary_key=True)
     item_code: str
+    gtin: str | None = Field(default=None, index=True)
     hs_code: str | None = None
     country_of_origin: str | None = None
     customs_description: str | None = None

@@ -74,7 +74,8 @@ def change_from_centra(order: Json, account: str, operation: str = "orders") -> 
 
 def _line(wire: Wire, line: Json) -> OrderLine:
     line_id = wire.integer(line, "id")
-    sku = wire.text(wire.obj(line, "productSize"), "SKU")
+    size = wire.obj(line, "productSize")
+    sku = wire.text(size, "SKU")
     if sku is None:
         raise wire.fail(f"line {line_id} has no productSize.SKU")
     price = wire.obj(line, "unitPrice")
@@ -83,6 +84,7 @@ def _line(wire: Wire, line: Json) -> OrderLine:
     return OrderLine(
         line_id=str(line_id),
         sku=sku,
+        gtin=wire.text(size, "GTIN"),
         quantity=wire.integer(line, "quantity"),
         quantity_shipped=wire.integer(line, "shippedQuantity", 0),
         quantity_cancelled=wire.integer(line, "cancelledQuantity", 0),

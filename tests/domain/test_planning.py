@@ -383,3 +383,25 @@ def test_carrier_for_confirm_with_no_mappings() -> None:
     with pytest.raises(ConsignError) as err:
         carrier_for_confirm(Channel.AMAZON, "RM48", [])
     assert _kind(err) is ExceptionKind.UNMAPPED_CARRIER
+
+
+def test_a_line_without_a_sku_mapping_is_matched_on_its_gtin() -> None:
+    by_ean = sku("SKU-OTHER").model_copy(update={"gtin": "7350000000016", "item_code": "GXO-EAN"})
+    gtin_line = line("1", "NEW-SKU").model_copy(update={"gtin": "7350000000016"})
+    plan = plan_warehouse_order(order([gtin_line]), mappings([by_ean]))
+    assert [wl.item_code for wl in plan.lines] == ["GXO-EAN"]
+
+
+def test_a_sku_mapping_wins_over_a_gtin_mapping() -> None:
+    by_sku = sku("SKU-A").model_copy(update={"item_code": "GXO-SKU"})
+    by_ean = sku("SKU-B").model_copy(update={"gtin": "7350000000016", "item_code": "GXO-EAN"})
+    both = line("1", "SKU-A").model_copy(update={"gtin": "7350000000016"})
+    plan = plan_warehouse_order(order([both]), mappings([by_sku, by_ean]))
+    assert [wl.item_code for wl in plan.lines] == ["GXO-SKU"]
+
+
+def test_an_unknown_gtin_is_still_unmapped() -> None:
+    stray = line("1", "NEW-SKU").model_copy(update={"gtin": "0000000000000"})
+    with pytest.raises(ConsignError) as err:
+        plan_warehouse_order(order([stray]), mappings())
+    assert err.value.kind is ExceptionKind.UNMAPPED_SKU

@@ -215,4 +215,6 @@ def test_export_writes_plain_decimals(engine):
         engine,
         [SkuMapping(channel=Channel.AMAZON, sku="A", item_code="I", customs_value=Decimal("1E+2"))],
     )
-    assert _export(engine, "skus").splitlines()[1] == "amazon,A,I,,,,100,"
+    assert (
+        _export(engine, "skus").splitlines()[1] == "amazon,A,I,,,,,100,"
+    )  # item_code, gtin, hs_code, origin, description

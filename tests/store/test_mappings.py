@@ -194,3 +194,15 @@ def test_a_failing_write_rolls_back_the_whole_call(engine):
     with pytest.raises(Exception, match="finite Decimal"):
         upsert_sku_mappings(engine, [*good, bad])
     assert list_sku_mappings(engine) == []
+
+
+def test_load_mapping_set_finds_mappings_by_gtin(engine):
+    upsert_sku_mappings(
+        engine,
+        [
+            SkuMapping(channel=Channel.CENTRA, sku="JKT100BLKM", item_code="I1", gtin="735"),
+            SkuMapping(channel=Channel.CENTRA, sku="OTHER", item_code="I2", gtin="999"),
+        ],
+    )
+    found = load_mapping_set(engine, Channel.CENTRA, skus=["RENAMED-SKU"], gtins=["735"])
+    assert [(m.sku, m.item_code, m.gtin) for m in found.skus] == [("JKT100BLKM", "I1", "735")]
