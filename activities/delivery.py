@@ -24,6 +24,7 @@ from domain.lifecycle import (
     OrderFulfillmentInput,
 )
 from domain.order import OrderRef, is_merchant_fulfilled
+from domain.warehouse import WarehouseEventKind
 from store.unmatched import record_unmatched_event
 
 
@@ -69,8 +70,9 @@ class DeliveryActivities:
 
     @activity.defn(name="deliver_warehouse_events")
     async def deliver_warehouse_events(self, delivery: EventDelivery) -> DeliveryReport:
-        """Signal each event to its order; an event no running order owns is kept in the
-        store's unmatched list for a person, never dropped."""
+        """Signal each event to its order. An event no running order owns is kept in the
+        store's unmatched list for a person, never dropped; only a cancel or reject notice for
+        an order whose workflow already finished is counted and left (it changes nothing)."""
         report = DeliveryReport()
         for event in delivery.events:
             ref = OrderRef(channel=event.channel, account=event.account, order_id=event.reference)
@@ -82,6 +84,9 @@ class DeliveryActivities:
             except RPCError as err:
                 if err.status is not RPCStatusCode.NOT_FOUND:
                     raise
+                if event.kind is not WarehouseEventKind.DISPATCH and await self._exists(ref):
+                    report.ignored += 1
+                    continue
                 await asyncio.to_thread(
                     record_unmatched_event,
                     self.engine,
@@ -91,3 +96,13 @@ class DeliveryActivities:
                 )
                 report.unmatched += 1
         return report
+
+    async def _exists(self, ref: OrderRef) -> bool:
+        """Whether the order ever had a workflow (it has finished if signalling failed)."""
+        try:
+            await self.client.get_workflow_handle(ref.workflow_id).describe()
+        except RPCError as err:
+            if err.status is RPCStatusCode.NOT_FOUND:
+                return False
+            raise
+        return True

@@ -74,6 +74,7 @@ class EventDelivery(BaseModel):
 class DeliveryReport(BaseModel):
     delivered: int = 0
     unmatched: int = 0
+    ignored: int = 0  # a cancel/reject notice for an order whose workflow already finished
 
 
 class WarehouseLookup(BaseModel):

@@ -442,15 +442,24 @@ class OrderFulfillment:
         if self._status.stage in (OrderStage.INJECTED, OrderStage.EXCEPTION):
             self._set_stage(OrderStage.PARTIALLY_SHIPPED)
 
-    async def _recover_from_warehouse(self) -> None:
-        """Queue every parcel GXO reports for this order; confirmed ones are skipped."""
+    async def _recover_from_warehouse(self, park: bool = True) -> None:
+        """Queue every parcel GXO reports for this order; confirmed ones are skipped. The
+        deadline watcher does not park the order when the lookup fails: it only notes it."""
         if self._plan is None:
             return
         request = self._warehouse_request()
-        lookup = await self._step(
-            self._status.stage,
-            lambda: self._activity("get_warehouse_order", request, WarehouseLookup),
-        )
+
+        async def lookup_order() -> WarehouseLookup:
+            return await self._activity("get_warehouse_order", request, WarehouseLookup)
+
+        if park:
+            lookup = await self._step(self._status.stage, lookup_order)
+        else:
+            try:
+                lookup = await lookup_order()
+            except _Parked as parked:
+                self._note(f"chase of GXO failed: {parked.kind.value}: {parked.message}")
+                return
         if lookup.state is not None:
             self._recovered.extend(lookup.state.parcels)
 
@@ -460,7 +469,7 @@ class OrderFulfillment:
         deadlines = deadlines_for(self._status.ship_by, self._policy, workflow.now())
         await workflow.sleep(max(deadlines.chase_at - workflow.now(), timedelta(0)))
         if self._open():
-            await self._recover_from_warehouse()
+            await self._recover_from_warehouse(park=False)
             self._flag_deadline(
                 ExceptionKind.SHIP_BY_AT_RISK,
                 "ship-by is near and GXO has not dispatched every line",

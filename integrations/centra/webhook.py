@@ -30,7 +30,7 @@ def parse_webhook(body: bytes) -> list[str]:
         raise ValueError("body must carry exactly one payload field")
     try:
         payload = json.loads(values[0])
-    except ValueError:
+    except (ValueError, RecursionError):  # absurdly deep nesting is not JSON we accept
         raise ValueError("payload is not JSON") from None
     events = payload.get("events") if isinstance(payload, dict) else None
     if not isinstance(events, list):

@@ -48,11 +48,16 @@ def change(
     )
 
 
-def event(account: str, reference: str, sequence: int = 1) -> WarehouseEvent:
+def event(
+    account: str,
+    reference: str,
+    sequence: int = 1,
+    kind: WarehouseEventKind = WarehouseEventKind.CANCELLED,
+) -> WarehouseEvent:
     return WarehouseEvent(
         event_id=f"EV-{FACILITY}-{account}-{sequence:08d}",
         sequence=sequence,
-        kind=WarehouseEventKind.CANCELLED,
+        kind=kind,
         facility_id=FACILITY,
         reference=reference,
         channel=Channel.AMAZON,
@@ -189,9 +194,11 @@ async def test_an_event_for_an_unknown_order_is_kept_unmatched_once(
     assert not await dev_server.exists(f"order:amazon:{account}:NOBODY-1")
 
 
-async def test_an_event_for_a_finished_order_is_kept_unmatched(
+async def test_a_dispatch_for_a_finished_order_is_kept_unmatched_a_cancel_is_ignored(
     delivery: DeliveryActivities, dev_server: DevServer, engine: Engine, account: str
 ) -> None:
+    """A parcel leaving for an order already closed needs a person; GXO confirming a cancel
+    consign itself asked for changes nothing."""
     await ActivityEnvironment().run(
         delivery.start_order_workflows, ChangeSet(changes=[change(account, "A-1")])
     )
@@ -199,9 +206,11 @@ async def test_an_event_for_a_finished_order_is_kept_unmatched(
     await handle.signal(FINISH_SIGNAL)
     await handle.result()
 
+    cancelled = event(account, "A-1", 1)
+    dispatched = event(account, "A-1", 2, WarehouseEventKind.DISPATCH)
     report = await ActivityEnvironment().run(
-        delivery.deliver_warehouse_events, EventDelivery(events=[event(account, "A-1")])
+        delivery.deliver_warehouse_events, EventDelivery(events=[cancelled, dispatched])
     )
 
-    assert (report.delivered, report.unmatched) == (0, 1)
-    assert [e.reference for e in list_unmatched(engine)] == ["A-1"]
+    assert (report.delivered, report.unmatched, report.ignored) == (0, 1, 1)
+    assert [e.event_id for e in list_unmatched(engine)] == [dispatched.event_id]
