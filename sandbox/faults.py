@@ -1,4 +1,5 @@
-"""Fault injection shared by every simulator: latency, 5xx, 429 and timeouts per request.
+"""Fault injection shared by every simulator: latency, 5xx, 429, timeouts and lost responses
+(the request was processed but the caller gets a 504) per request.
 
 Faults are configured per run (constructor or `PUT /_sandbox/faults`) and drawn from a seeded
 random, so a failing test replays the same faults. Paths under /_sandbox are never faulted.
@@ -22,6 +23,7 @@ class FaultConfig(BaseModel):
     throttle_rate: float = Field(default=0.0, ge=0, le=1)  # 429 on top of real usage plans
     timeout_rate: float = Field(default=0.0, ge=0, le=1)  # hang for timeout_seconds, then 504
     timeout_seconds: float = Field(default=30.0, ge=0)
+    lost_response_rate: float = Field(default=0.0, ge=0, le=1)  # processed, then 504 anyway
     duplicate_event_rate: float = Field(default=0.0, ge=0, le=1)  # event feeds repeat an event
     reorder_events: bool = False  # event feeds deliver a page out of order
     seed: int = 7
@@ -62,7 +64,10 @@ class FaultInjector:
                 return error_body(503)
             if self.chance(cfg.throttle_rate):
                 return error_body(429)
-            return await call_next(request)
+            response = await call_next(request)
+            if self.chance(cfg.lost_response_rate):
+                return error_body(504)  # the work was done; the caller never hears of it
+            return response
 
         @app.put("/_sandbox/faults")
         async def set_faults(config: FaultConfig) -> FaultConfig:

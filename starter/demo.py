@@ -29,6 +29,7 @@ from temporalio.service import RPCError
 
 from domain.lifecycle import STATUS_QUERY, OrderStage, OrderStatus
 from domain.order import Channel, OrderRef
+from sandbox.faults import FaultConfig
 from sandbox.server import free_port
 from starter.client import connect
 from starter.demo_amazon import RATE_SCALE, AmazonPart
@@ -199,9 +200,12 @@ async def run_scenario(
     limit_seconds: float,
     console: Console | None,
     fix_exceptions: bool = True,
+    faults: FaultConfig | None = None,
 ) -> Outcome:
     """Seed both channels, let the worker run every order, then (optionally) fix what
-    operations would fix and retry; collect what everyone recorded."""
+    operations would fix and retry; collect what everyone recorded. `faults` makes every
+    sandbox misbehave (5xx, 429, timeouts, lost responses, repeated and reordered events) while
+    the orders run; the outcomes must not change."""
     parts: list[ChannelPart] = [AmazonPart(orders, seed_value), CentraPart()]
     engine = open_store(stack.environment()["DATABASE_URL"])
     async with httpx.AsyncClient(timeout=30) as http:
@@ -209,6 +213,8 @@ async def run_scenario(
         await asyncio.to_thread(replace_facility_rules, engine, rules)
         for part in parts:
             await part.seed(stack, http, engine)
+        if faults is not None:
+            await set_faults(stack, http, faults)
         started = time.monotonic()
         client = await connect(_settings_for(stack))
         acts = asyncio.gather(*(part.act(stack, http) for part in parts))
@@ -220,6 +226,8 @@ async def run_scenario(
             await _wait_for_change(client, parts, found)
             found = await _watch(client, parts, limit_seconds, console, "after retry")
         seconds = time.monotonic() - started
+        if faults is not None:
+            await set_faults(stack, http, FaultConfig())
         for part in parts:
             await part.collect(stack, http)
         gxo = GxoRecords(
@@ -231,6 +239,12 @@ async def run_scenario(
             cancels=records(await get_json(http, f"{stack.gxo_url}/_sandbox/cancels")),
         )
     return Outcome(parts=parts, statuses=found, gxo=gxo, seconds=seconds)
+
+
+async def set_faults(stack: DevStack, http: httpx.AsyncClient, faults: FaultConfig) -> None:
+    for url in (stack.amazon_url, stack.gxo_url, stack.centra_url):
+        response = await http.put(f"{url}/_sandbox/faults", json=faults.model_dump())
+        response.raise_for_status()
 
 
 def render(console: Console, outcome: Outcome, web_ui: str | None) -> None:
