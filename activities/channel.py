@@ -27,6 +27,11 @@ from integrations.errors import IntegrationError
 from store.mappings import list_carrier_codes
 from store.tables import AuditOutcome
 
+CONFIRM_OPERATIONS = {
+    Channel.AMAZON: "confirmShipment",
+    Channel.CENTRA: "createShipment/completeShipment",
+}
+
 
 class ChannelActivities:
     """Holds one port per configured channel for the worker's lifetime (pooled connections,
@@ -124,7 +129,7 @@ class ChannelActivities:
         await audit(
             self.engine,
             system=request.ref.channel.value,
-            operation="confirmShipment",
+            operation=CONFIRM_OPERATIONS[request.ref.channel],
             channel=request.ref.channel,
             account=request.ref.account,
             order_id=request.ref.order_id,

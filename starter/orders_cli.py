@@ -64,7 +64,9 @@ ChannelOption = Annotated[
 ]
 AccountOption = Annotated[
     str | None,
-    typer.Option("--account", help="Channel account (default for amazon: AMAZON_SELLER_ID)."),
+    typer.Option(
+        "--account", help="Channel account (default: AMAZON_SELLER_ID or CENTRA_ACCOUNT)."
+    ),
 ]
 OrderIdArgument = Annotated[
     str,
@@ -122,9 +124,12 @@ def resolve_workflow_id(order: str, channel: str | None, account: str | None) ->
         )
     chosen = parse_enum(Channel, channel, "channel")
     if account is None:
-        if chosen is not Channel.AMAZON:
-            raise CliError(f"--account is required for {chosen.value} orders")
-        account = get_settings().amazon.seller_id
+        settings = get_settings()
+        defaults = {
+            Channel.AMAZON: settings.amazon.seller_id,
+            Channel.CENTRA: settings.centra.account,
+        }
+        account = defaults[chosen]
     return OrderRef(channel=chosen, account=account, order_id=order).workflow_id
 
 

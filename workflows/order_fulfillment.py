@@ -64,6 +64,7 @@ ACTIVITY_RETRY = RetryPolicy(
 ACTIVITY_TIMEOUT = timedelta(seconds=60)
 PENDING_RECHECK = timedelta(hours=1)
 HISTORY_LIMIT = 50
+RETRY_THROUGH_GATE = "retry-through-gate"  # workflow.patched id, 2026-11-25
 DEADLINE_KINDS = (ExceptionKind.SHIP_BY_AT_RISK, ExceptionKind.SHIP_BY_MISSED)
 WAITING_STAGES = (
     OrderStage.INJECTED,
@@ -84,6 +85,11 @@ class _Parked(Exception):
 
 class _ChannelCancelled(Exception):
     """The channel cancelled the order (or the buyer asked to) before it was fully shipped."""
+
+
+class _Closed(Exception):
+    """A re-read before injection found the order out of our hands (cancelled, shipped
+    elsewhere): the gate has already set the final stage."""
 
 
 def _as_parked(err: ActivityError) -> _Parked | None:
@@ -171,6 +177,8 @@ class OrderFulfillment:
                 await self._fulfil()
         except _ChannelCancelled:
             await self._cancel_at_warehouse()
+        except _Closed:
+            pass
         finally:
             if watcher is not None:
                 watcher.cancel()
@@ -224,6 +232,16 @@ class OrderFulfillment:
         self._record_injection(plan, result)
 
     async def _refetch(self) -> ChannelOrder:
+        """Re-read the order before planning again. Since RETRY_THROUGH_GATE it goes back
+        through the gate, so a hold or an unpaid balance placed meanwhile waits again; runs
+        started earlier keep the old path (only a cancellation stops them)."""
+        if workflow.patched(RETRY_THROUGH_GATE):
+            gated = await self._gate()
+            if gated is None:
+                raise _Closed
+            if self._status.stage is not OrderStage.PLANNING:
+                self._set_stage(OrderStage.PLANNING)
+            return gated
         order = await self._fetch_order()
         self._order = order
         if order.status is ChannelOrderStatus.CANCELLED or order.buyer_cancel_requested:

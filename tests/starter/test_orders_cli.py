@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from config import get_settings
 from domain.exceptions import ExceptionKind
 from domain.lifecycle import (
     REINJECT_SIGNAL,
@@ -43,8 +44,10 @@ def test_resolve_workflow_id_forms() -> None:
     assert resolve_workflow_id("123", "centra", "shop1") == "order:centra:shop1:123"
     with pytest.raises(CliError, match="--channel"):
         resolve_workflow_id("123", None, None)
-    with pytest.raises(CliError, match="--account is required"):
-        resolve_workflow_id("123", "centra", None)
+    get_settings.cache_clear()
+    assert resolve_workflow_id("10001", "centra", None) == (
+        f"order:centra:{get_settings().centra.account}:10001"
+    )
     with pytest.raises(CliError, match="not a workflow id"):
         resolve_workflow_id("order:amazon", None, None)
 

@@ -435,3 +435,28 @@ async def test_reinject_while_injected_resends_the_same_plan(harness: Harness) -
     await handle.signal(OrderFulfillment.reinject, OperatorRequest(reason="GXO lost it"))
     await until(handle, lambda s: s.injections == 2)
     assert [o.facility_id for o in harness.world.injections] == ["GXO-UK-DAV", "GXO-UK-DAV"]
+
+
+async def test_a_hold_placed_while_parked_holds_the_retry(harness: Harness) -> None:
+    """The retry re-reads the order through the gate: put on hold meanwhile, it waits again."""
+    order = make_order(lines=[("NEW-SKU-2", 1)])
+    harness.world.add(order)
+    harness.world.mappings.skus = [m for m in harness.world.mappings.skus if m.sku != "NEW-SKU-2"]
+    handle = await harness.start(order, add=False)
+    order = harness.world.orders[order.ref.order_id]
+    await until(handle, at(OrderStage.EXCEPTION))
+    held = order.model_copy(update={"status": ChannelOrderStatus.PENDING})
+    harness.world.add(held)  # the mapping arrives, and so does a hold
+    await handle.signal(OrderFulfillment.retry, OperatorRequest(reason="mapped"))
+    await until(handle, at(OrderStage.AWAITING_PAYMENT))
+    assert harness.world.injections == []
+    released = held.model_copy(
+        update={
+            "status": ChannelOrderStatus.READY,
+            "last_updated_at": held.last_updated_at + timedelta(minutes=3),
+        }
+    )
+    harness.world.orders[order.ref.order_id] = released
+    await handle.signal(OrderFulfillment.order_changed, released.change())
+    await until(handle, at(OrderStage.INJECTED))
+    assert len(harness.world.injections) == 1
