@@ -39,6 +39,7 @@ class WarehouseIntakeProgress(BaseModel):
     delivered: int = 0
     unmatched: int = 0
     duplicates_dropped: int = 0
+    ignored: int = 0  # cancel/reject notices for orders whose workflow already finished
     last_error: str | None = None  # why the last pull failed for good, until one succeeds
 
 
@@ -129,3 +130,4 @@ class WarehouseIntake:
         self._recent = [*self._recent, *(e.event_id for e in fresh)][-RECENT_IDS_KEPT:]
         self._progress.delivered += report.delivered
         self._progress.unmatched += report.unmatched
+        self._progress.ignored += report.ignored
