@@ -4,14 +4,14 @@ the dispatch back as Centra shipments."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from domain.order import Channel, ChannelOrder, OrderChange
 from domain.shipment import ShipConfirmation
 from integrations.centra.client import CentraClient
 from integrations.centra.dispatch import Dispatcher
-from integrations.centra.errors import CentraOrderNotFound
+from integrations.centra.errors import CentraBadResponse, CentraOrderNotFound
 from integrations.centra.normalise import change_from_centra, order_from_centra
 from integrations.centra.orders import OrdersApi
 from integrations.centra.settings import CaptureMode
@@ -76,7 +76,8 @@ class CentraChannel:
         if query.order_ids:
             numbers = [n for n in map(_number, query.order_ids) if n is not None]
             found = await self.orders.by_numbers(numbers)
-            return ChangePage(changes=self._changes(found.values()), cursor=query.since)
+            changes, _ = self._changes(found)
+            return ChangePage(changes=changes, cursor=query.since)
         page = sweep_page(query.page_token)
         if query.sweep or page is not None:
             return await self._sweep(query.since, page or 1)
@@ -85,8 +86,9 @@ class CentraChannel:
     async def _sweep(self, since: datetime, page: int) -> ChangePage:
         orders = await self.orders.open_page(page, self.page_size)
         more = len(orders) >= self.page_size
+        changes, _ = self._changes({i: order for i, order in enumerate(orders)})
         return ChangePage(
-            changes=self._changes(orders),
+            changes=changes,
             next_page_token=f"{SWEEP_TOKEN_PREFIX}{page + 1}" if more else None,
             cursor=since,
         )
@@ -108,14 +110,25 @@ class CentraChannel:
         for event_id, number in references.items():
             if number not in found:
                 log.info("centra event %s names no readable order (%s): acked", event_id, number)
+        changes, unreadable = self._changes(found)
         return ChangePage(
-            changes=self._changes(found.values()),
+            changes=changes,
             cursor=since,
-            ack=[str(event_id) for event_id in references],
+            ack=[str(e) for e, number in references.items() if number not in unreadable],
         )
 
-    def _changes(self, orders: Iterable[Json]) -> list[OrderChange]:
-        return [change_from_centra(order, self.account) for order in orders]
+    def _changes(self, orders: Mapping[int, Json]) -> tuple[list[OrderChange], set[int]]:
+        """The changes of the orders that read cleanly, and the keys of those that did not: one
+        malformed order must not block the others (its event stays queued and is read again)."""
+        changes: list[OrderChange] = []
+        unreadable: set[int] = set()
+        for key, order in orders.items():
+            try:
+                changes.append(change_from_centra(order, self.account))
+            except CentraBadResponse as err:
+                log.warning("centra order %s unreadable, left queued: %s", key, err)
+                unreadable.add(key)
+        return changes, unreadable
 
     async def acknowledge(self, ack: list[str]) -> None:
         await self.orders.confirm_events([int(event_id) for event_id in ack])

@@ -89,6 +89,15 @@ async def test_events_become_changes_and_acks(caplog: pytest.LogCaptureFixture) 
     assert fake.calls[2][1] == {"numbers": [777, 1001, 1002], "limit": 3}
 
 
+async def test_an_unreadable_order_neither_blocks_the_others_nor_loses_its_event() -> None:
+    fake = FakeCentra()
+    fake.add(order_json(1001), order_json(1003, status="REFUNDED_TWICE"))
+    fake.events = [event(1, "1001"), event(2, "1003")]
+    page = await channel_for(fake).changes(ChangeQuery(since=SINCE))
+    assert [c.ref.order_id for c in page.changes] == ["1001"]
+    assert page.ack == ["1"]  # event 2 stays queued: it is read again on the next poll
+
+
 async def test_listeners_are_registered_once_per_process() -> None:
     fake = FakeCentra()
     channel = channel_for(fake)
