@@ -5,39 +5,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from integrations.amazon.errors import AmazonBadResponse
 from integrations.amazon.wire_time import parse_utc
+from integrations.wire import Json, JsonReader
 
-Json = dict[str, Any]
 
+class WireReader(JsonReader):
+    """Reads fields of one Amazon object; `context` (operation and order) labels errors."""
 
-class WireReader:
-    """Reads fields of one Amazon object; `context` (operation and order id) labels errors."""
-
-    def __init__(self, operation: str, context: str) -> None:
-        self.operation = operation
-        self.context = context
-
-    def fail(self, message: str) -> AmazonBadResponse:
-        return AmazonBadResponse(self.operation, f"{self.context}: {message}")
-
-    def obj(self, data: Json, key: str) -> Json:
-        value = data.get(key)
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            raise self.fail(f"{key} is not an object")
-        return value
-
-    def objects(self, data: Json, key: str) -> list[Json]:
-        value = data.get(key)
-        if value is None:
-            return []
-        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            raise self.fail(f"{key} is not a list of objects")
-        return value
+    bad_response = AmazonBadResponse
 
     def text(self, data: Json, key: str) -> str | None:
         """A string field; empty strings read as absent (Amazon sends "" for unused lines)."""
@@ -46,12 +23,6 @@ class WireReader:
             return None
         if not isinstance(value, str):
             raise self.fail(f"{key} is not a string")
-        return value
-
-    def required_text(self, data: Json, key: str) -> str:
-        value = self.text(data, key)
-        if value is None:
-            raise self.fail(f"{key} is missing")
         return value
 
     def integer(self, data: Json, key: str, default: int = 0) -> int:

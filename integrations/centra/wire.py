@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from integrations.centra.errors import CentraBadResponse
-
-Json = dict[str, Any]
+from integrations.wire import Json, JsonReader
 
 
 def to_utc(moment: datetime) -> datetime:
@@ -17,31 +15,10 @@ def to_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-class Wire:
-    """Reads fields of one Centra object; `context` (operation and order number) labels errors."""
+class Wire(JsonReader):
+    """Reads fields of one Centra object; `context` (operation and order) labels errors."""
 
-    def __init__(self, operation: str, context: str) -> None:
-        self.operation = operation
-        self.context = context
-
-    def fail(self, message: str) -> CentraBadResponse:
-        return CentraBadResponse(self.operation, f"{self.context}: {message}")
-
-    def obj(self, data: Json, key: str) -> Json:
-        value = data.get(key)
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            raise self.fail(f"{key} is not an object")
-        return value
-
-    def objects(self, data: Json, key: str) -> list[Json]:
-        value = data.get(key)
-        if value is None:
-            return []
-        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            raise self.fail(f"{key} is not a list of objects")
-        return value
+    bad_response = CentraBadResponse
 
     def text(self, data: Json, key: str) -> str | None:
         """A string field, stripped; empty strings read as absent."""
@@ -51,12 +28,6 @@ class Wire:
         if not isinstance(value, str):
             raise self.fail(f"{key} is not a string")
         return value.strip() or None
-
-    def required_text(self, data: Json, key: str) -> str:
-        value = self.text(data, key)
-        if value is None:
-            raise self.fail(f"{key} is missing")
-        return value
 
     def integer(self, data: Json, key: str, default: int | None = None) -> int:
         value = data.get(key, default)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -15,8 +14,7 @@ import pytest
 
 from domain.lifecycle import OrderStage
 from domain.order import Channel
-from sandbox.server import free_port
-from starter.demo import Outcome, build_stack, run_scenario
+from starter.demo import Outcome, run_scenario
 from starter.demo_amazon import AmazonPart
 from starter.demo_centra import CentraPart
 from starter.demo_parts import outcome_of
@@ -25,13 +23,6 @@ from tests.e2e.histories import fetch_histories, save_histories
 
 pytestmark = pytest.mark.e2e
 ORDERS = 60
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
-    ports = {name: free_port() for name in ("temporal", "amazon", "gxo", "centra", "webhook")}
-    with build_stack(tmp_path_factory.mktemp("e2e"), ports, ui=False) as running:
-        yield running
 
 
 @pytest.fixture(scope="module")

@@ -5,14 +5,12 @@ calls and deduplication must leave every outcome exactly as without faults."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
 
 from domain.order import Channel
 from sandbox.faults import FaultConfig
-from sandbox.server import free_port
-from starter.demo import Outcome, build_stack, run_scenario
+from starter.demo import Outcome, run_scenario
 from starter.demo_parts import outcome_of
 from starter.devstack import DevStack
 
@@ -27,13 +25,6 @@ FAULTS = FaultConfig(
     reorder_events=True,
     seed=11,
 )
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
-    ports = {name: free_port() for name in ("temporal", "amazon", "gxo", "centra", "webhook")}
-    with build_stack(tmp_path_factory.mktemp("faults"), ports, ui=False) as running:
-        yield running
 
 
 @pytest.fixture(scope="module")
