@@ -144,6 +144,7 @@ class FakeWorld:
         self.lookups = 0
         self.confirm_failures: dict[str, ApplicationError] = {}
         self.inject_failures: list[ApplicationError] = []
+        self.lookup_failures: list[ApplicationError] = []
 
     def add(self, order: ChannelOrder) -> ChannelOrder:
         self.orders[order.ref.order_id] = order
@@ -189,6 +190,8 @@ class FakeWorld:
         @activity.defn(name="get_warehouse_order")
         async def get_warehouse_order(request: WarehouseOrderRequest) -> WarehouseLookup:
             self.lookups += 1
+            if self.lookup_failures:
+                raise self.lookup_failures.pop(0)
             parcels = self.warehouse_parcels.get(request.reference, [])
             return WarehouseLookup(
                 state=WarehouseOrderState(

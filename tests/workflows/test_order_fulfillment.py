@@ -460,3 +460,24 @@ async def test_a_hold_placed_while_parked_holds_the_retry(harness: Harness) -> N
     await handle.signal(OrderFulfillment.order_changed, released.change())
     await until(handle, at(OrderStage.INJECTED))
     assert len(harness.world.injections) == 1
+
+
+async def test_a_failed_chase_is_noted_and_does_not_park_the_order(harness: Harness) -> None:
+    harness.world.lookup_failures.append(
+        ApplicationError(
+            "GXO refused the request: unknown facility",
+            type=ExceptionKind.WAREHOUSE_REJECTED.value,
+            non_retryable=True,
+        )
+    )
+    order = make_order(ship_by_in=timedelta(days=1))
+    handle = await harness.start(order)
+    order = harness.world.orders[order.ref.order_id]
+    await until(handle, at(OrderStage.INJECTED))
+    await harness.env.sleep(timedelta(hours=19))  # past ship-by minus the 6 h chase lead
+    status = await until(handle, at(OrderStage.AT_RISK))
+    assert any("chase of GXO failed" in note for note in status.history)
+    await handle.signal(
+        OrderFulfillment.warehouse_event, dispatch(order, 1, parcel("P1", ("10000", 1)))
+    )
+    assert (await handle.result()).stage is OrderStage.SHIPPED
