@@ -109,6 +109,23 @@ async def until(
     raise AssertionError(f"workflow never reached the expected state; last: {status!r}")
 
 
+def notice(
+    order: ChannelOrder,
+    after: timedelta,
+    status: ChannelOrderStatus,
+    buyer_cancel_requested: bool = False,
+) -> OrderChange:
+    """What intake would signal when the channel changes the order `after` its last update."""
+    changed = order.model_copy(
+        update={
+            "status": status,
+            "last_updated_at": order.last_updated_at + after,
+            "buyer_cancel_requested": buyer_cancel_requested,
+        }
+    )
+    return changed.change()
+
+
 def at(stage: OrderStage) -> Callable[[OrderStatus], bool]:
     return lambda status: status.stage is stage
 
@@ -174,12 +191,7 @@ async def test_pending_order_waits_for_payment_then_injects(harness: Harness) ->
     harness.world.orders[order.ref.order_id] = ready
     await handle.signal(
         OrderFulfillment.order_changed,
-        OrderChange(
-            ref=order.ref,
-            status=ChannelOrderStatus.READY,
-            fulfilled_by=FulfilledBy.MERCHANT,
-            last_updated_at=order.last_updated_at + timedelta(minutes=5),
-        ),
+        notice(order, timedelta(minutes=5), ChannelOrderStatus.READY),
     )
     await until(handle, at(OrderStage.INJECTED))
     assert len(harness.world.injections) == 1
@@ -199,13 +211,7 @@ async def test_buyer_cancel_after_injection_cancels_at_gxo(harness: Harness) -> 
     await until(handle, at(OrderStage.INJECTED))
     await handle.signal(
         OrderFulfillment.order_changed,
-        OrderChange(
-            ref=order.ref,
-            status=ChannelOrderStatus.READY,
-            fulfilled_by=FulfilledBy.MERCHANT,
-            last_updated_at=order.last_updated_at + timedelta(minutes=1),
-            buyer_cancel_requested=True,
-        ),
+        notice(order, timedelta(minutes=1), ChannelOrderStatus.READY, buyer_cancel_requested=True),
     )
     result = await handle.result()
     assert result.stage is OrderStage.CANCELLED
@@ -220,12 +226,7 @@ async def test_stale_change_notice_is_ignored(harness: Harness) -> None:
     await until(handle, at(OrderStage.INJECTED))
     await handle.signal(
         OrderFulfillment.order_changed,
-        OrderChange(
-            ref=order.ref,
-            status=ChannelOrderStatus.CANCELLED,
-            fulfilled_by=FulfilledBy.MERCHANT,
-            last_updated_at=order.last_updated_at - timedelta(hours=1),
-        ),
+        notice(order, -timedelta(hours=1), ChannelOrderStatus.CANCELLED),
     )
     await handle.signal(
         OrderFulfillment.warehouse_event, dispatch(order, 1, parcel("P1", ("10000", 1)))
@@ -243,12 +244,7 @@ async def test_cancel_too_late_raises_exception_and_follows_dispatch(harness: Ha
     await until(handle, at(OrderStage.INJECTED))
     await handle.signal(
         OrderFulfillment.order_changed,
-        OrderChange(
-            ref=order.ref,
-            status=ChannelOrderStatus.CANCELLED,
-            fulfilled_by=FulfilledBy.MERCHANT,
-            last_updated_at=order.last_updated_at + timedelta(minutes=1),
-        ),
+        notice(order, timedelta(minutes=1), ChannelOrderStatus.CANCELLED),
     )
     status = await until(handle, lambda s: s.exception is not None)
     assert status.exception is not None
