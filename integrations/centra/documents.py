@@ -64,8 +64,15 @@ query OrdersByNumber($numbers: [Int!]!, $limit: Int!) {
 
 OPEN_ORDERS = (
     """
-query OpenOrders($limit: Int!, $page: Int!) {
-  orders(where: {status: [CONFIRMED, PROCESSING]}, limit: $limit, page: $page) {
+query OpenOrders($limit: Int!, $page: Int!, $cancelledSince: DateTime!) {
+  open: orders(where: {status: [CONFIRMED, PROCESSING]}, limit: $limit, page: $page) {
+    ...OrderFields
+  }
+  cancelled: orders(
+    where: {status: [CANCELLED], createdAt: {from: $cancelledSince}}
+    limit: $limit
+    page: $page
+  ) {
     ...OrderFields
   }
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 
 from integrations.centra import documents
 from integrations.centra.client import CentraClient
@@ -41,12 +42,18 @@ class OrdersApi:
             found[number] = order
         return found
 
-    async def open_page(self, page: int, limit: int) -> list[Json]:
-        """One page of CONFIRMED and PROCESSING orders: what a sweep re-reads."""
-        data = await self.client.execute(
-            documents.OPEN_ORDERS, {"limit": limit, "page": page}, "OpenOrders"
-        )
-        return _list(data, "orders", "OpenOrders")
+    async def open_page(
+        self, page: int, limit: int, cancelled_since: datetime
+    ) -> tuple[list[Json], bool]:
+        """One page of what a sweep re-reads: CONFIRMED and PROCESSING orders, and orders
+        cancelled since `cancelled_since` (a cancellation both the events queue and the webhook
+        missed must still stop the warehouse). Also whether another page may follow."""
+        since = cancelled_since.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        variables = {"limit": limit, "page": page, "cancelledSince": since}
+        data = await self.client.execute(documents.OPEN_ORDERS, variables, "OpenOrders")
+        open_ = _list(data, "open", "OpenOrders")
+        cancelled = _list(data, "cancelled", "OpenOrders")
+        return open_ + cancelled, max(len(open_), len(cancelled)) >= limit
 
     async def ensure_listening(self) -> None:
         """Register the Order listener once per process: Centra only queues events for

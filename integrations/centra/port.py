@@ -21,6 +21,7 @@ from integrations.channel import ChangePage, ChangeQuery
 log = logging.getLogger(__name__)
 
 SWEEP_TOKEN_PREFIX = "sweep:"
+CANCELLED_SWEEP_WINDOW = timedelta(days=14)  # how far back a sweep looks for cancellations
 
 
 def utc_now() -> datetime:
@@ -61,6 +62,7 @@ class CentraChannel:
         self.page_size = page_size
         self.event_limit = event_limit
         self.orders = OrdersApi(client)
+        self._clock = clock
         self.dispatcher = Dispatcher(client, self.orders, capture_mode, clock)
 
     async def get_order(self, order_id: str) -> ChannelOrder:
@@ -84,8 +86,8 @@ class CentraChannel:
         return await self._events(query.since)
 
     async def _sweep(self, since: datetime, page: int) -> ChangePage:
-        orders = await self.orders.open_page(page, self.page_size)
-        more = len(orders) >= self.page_size
+        cancelled_since = self._clock() - CANCELLED_SWEEP_WINDOW
+        orders, more = await self.orders.open_page(page, self.page_size, cancelled_since)
         changes, _ = self._changes({i: order for i, order in enumerate(orders)})
         return ChangePage(
             changes=changes,

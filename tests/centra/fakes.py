@@ -125,9 +125,14 @@ class FakeCentra:
         return {"orders": found[: v["limit"]]}
 
     def _OpenOrders(self, v: Json) -> Json:
-        open_ = [o for o in self.orders.values() if o["status"] in ("CONFIRMED", "PROCESSING")]
         start = (v["page"] - 1) * v["limit"]
-        return {"orders": open_[start : start + v["limit"]]}
+
+        def page(statuses: tuple[str, ...]) -> list[Json]:
+            found = [o for o in self.orders.values() if o["status"] in statuses]
+            return found[start : start + v["limit"]]
+
+        recent = [o for o in page(("CANCELLED",)) if o["createdAt"] >= v["cancelledSince"]]
+        return {"open": page(("CONFIRMED", "PROCESSING")), "cancelled": recent}
 
     def _OrderShipments(self, v: Json) -> Json:
         order = self.orders.get(v["number"])

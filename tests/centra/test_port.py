@@ -17,13 +17,20 @@ from tests.centra.fakes import FakeCentra, order_json
 SINCE = datetime(2025, 3, 1, tzinfo=UTC)
 
 
-def channel_for(fake: FakeCentra, *, page_size: int = 50, event_limit: int = 100) -> CentraChannel:
+def channel_for(
+    fake: FakeCentra,
+    *,
+    page_size: int = 50,
+    event_limit: int = 100,
+    now: datetime = datetime(2025, 3, 30, tzinfo=UTC),
+) -> CentraChannel:
     return CentraChannel(
         fake.client(),
         "brand-eu",
         dispatch_sla=timedelta(hours=48),
         page_size=page_size,
         event_limit=event_limit,
+        clock=lambda: now,
     )
 
 
@@ -141,9 +148,23 @@ async def test_sweep_pages_through_open_orders() -> None:
             break
         tokens.append(page.next_page_token)
         page = await channel.changes(ChangeQuery(since=SINCE, page_token=page.next_page_token))
-    assert seen == ["2000", "2001", "2003", "2005"]
+    assert seen == ["2000", "2001", "2003", "2005"]  # 2004 was cancelled 20 days ago
     assert tokens == ["sweep:2", "sweep:3"]
     assert [v["page"] for _, v in fake.calls] == [1, 2, 3]
+
+
+async def test_sweep_rereads_recent_cancellations_a_lost_notice_would_hide() -> None:
+    fake = FakeCentra()
+    fake.add(
+        order_json(3001),
+        order_json(3002, status="CANCELLED", createdAt="2025-03-25T08:00:00Z"),
+        order_json(3003, status="CANCELLED", createdAt="2025-02-01T08:00:00Z"),
+    )
+    page = await channel_for(fake).changes(ChangeQuery(since=SINCE, sweep=True))
+    assert [(c.ref.order_id, c.status) for c in page.changes] == [
+        ("3001", ChannelOrderStatus.READY),
+        ("3002", ChannelOrderStatus.CANCELLED),
+    ]
     assert "SetOrderListeners" not in fake.operations()
 
 
