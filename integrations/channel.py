@@ -12,6 +12,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, Field
 
+from domain.inventory import ListingQuantity, PushOutcome
 from domain.order import Channel, ChannelOrder, OrderChange
 from domain.shipment import ShipConfirmation
 
@@ -52,4 +53,24 @@ class ChannelPort(Protocol):
     async def confirm_parcel(self, confirmation: ShipConfirmation) -> None:
         """Tell the channel one parcel shipped. Must be idempotent per `parcel_id`: a retry
         after a lost response never records a second shipment."""
+        ...
+
+
+class StockPort(Protocol):
+    """A channel's stock, as inventory sync pushes and reads it back.
+
+    `subtracts_own_orders`: the channel takes the pushed figure as physical stock and subtracts
+    its own unshipped orders itself (Centra); otherwise the figure is what may be sold (Amazon).
+    """
+
+    channel: Channel
+    account: str
+    subtracts_own_orders: bool
+
+    async def push(self, quantities: list[ListingQuantity]) -> list[PushOutcome]:
+        """Set each SKU's quantity; one outcome per SKU. Never sends a negative quantity."""
+        ...
+
+    async def read(self, skus: list[str]) -> list[ListingQuantity]:
+        """What the channel shows now, for the daily reconcile (unknown SKUs are omitted)."""
         ...

@@ -1,0 +1,129 @@
+"""Stock: what GXO holds, what each channel may sell, and the rules in between.
+
+GXO is the source of truth. Overselling happens when a channel shows stock GXO no longer has: GXO
+reports in batch cycles, and orders a channel accepted are not yet allocated in GXO. So a
+channel may sell GXO's available stock, less a safety buffer, less the demand GXO has not yet
+allocated, never below zero.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from domain.order import Channel
+
+
+class StockLevel(BaseModel):
+    """One item at one facility (X12 846): on hand, allocated to orders, and the rest."""
+
+    facility_id: str
+    item_code: str
+    on_hand: int = Field(ge=0)
+    allocated: int = Field(default=0, ge=0)
+
+    @property
+    def available(self) -> int:
+        return max(0, self.on_hand - self.allocated)
+
+
+class InventorySnapshot(BaseModel):
+    """Every item of a facility at one moment; `cursor` is the stock-change sequence it
+    includes, so changes after it can be applied on top."""
+
+    facility_id: str
+    as_of: datetime
+    cursor: int = Field(ge=0)
+    levels: list[StockLevel]
+
+
+class StockChangeKind(StrEnum):
+    RECEIPT = "RECEIPT"  # 944: goods received into stock
+    ADJUSTMENT = "ADJUSTMENT"  # 947: stock-take, damage, found
+    ALLOCATION = "ALLOCATION"  # a processing cycle reserved stock for an order
+    DEALLOCATION = "DEALLOCATION"  # a cancelled order's reservation released
+    SHIPMENT = "SHIPMENT"  # 945: allocated stock left the building
+    RETURN = "RETURN"  # 180/944: a return put back to stock
+
+
+class StockChange(BaseModel):
+    """One movement, carrying the levels after it: a repeated or reordered change cannot
+    corrupt a consumer that keeps the highest sequence it applied per item."""
+
+    sequence: int = Field(ge=1)  # the facility's monotonic stock cursor
+    facility_id: str
+    item_code: str
+    kind: StockChangeKind
+    quantity: int  # signed: the change of on_hand (or of allocated, for (DE)ALLOCATION)
+    on_hand_after: int = Field(ge=0)
+    allocated_after: int = Field(ge=0)
+    reference: str | None = None  # the channel order id, for allocations and shipments
+    channel: Channel | None = None
+    at: datetime
+
+    def level(self) -> StockLevel:
+        return StockLevel(
+            facility_id=self.facility_id,
+            item_code=self.item_code,
+            on_hand=self.on_hand_after,
+            allocated=self.allocated_after,
+        )
+
+
+class StockChangePage(BaseModel):
+    changes: list[StockChange]
+    next_cursor: int = Field(ge=0)
+
+
+class BufferRule(BaseModel):
+    """A safety buffer kept back from a channel: absolute units, a percentage of available
+    stock, or both (the larger applies). Empty channel/sku match anything; the most specific
+    rule wins: SKU and channel, then SKU, then channel, then the default."""
+
+    channel: Channel | None = None
+    sku: str | None = None
+    units: int = Field(default=0, ge=0)
+    percent: Decimal = Field(default=Decimal(0), ge=0, le=100)
+
+
+def _specificity(rule: BufferRule) -> tuple[bool, bool]:
+    return rule.sku is not None, rule.channel is not None
+
+
+def buffer_units(rules: list[BufferRule], channel: Channel, sku: str, available: int) -> int:
+    """Units to keep back for this listing; no matching rule keeps nothing back."""
+    matching = [
+        rule for rule in rules if rule.channel in (None, channel) and rule.sku in (None, sku)
+    ]
+    if not matching:
+        return 0
+    rule = max(matching, key=_specificity)
+    by_percent = math.ceil(Decimal(max(available, 0)) * rule.percent / 100)
+    return max(rule.units, by_percent)
+
+
+def available_to_sell(available: int, buffer: int, unallocated_demand: int) -> int:
+    """What a channel may show: GXO available less the buffer and less the orders GXO has
+    not allocated yet, never below zero."""
+    return max(0, available - buffer - unallocated_demand)
+
+
+class ListingQuantity(BaseModel):
+    """A channel listing's stock as consign wants it shown (always a non-negative integer)."""
+
+    sku: str
+    quantity: int = Field(ge=0)
+
+
+class PushOutcome(BaseModel):
+    """What the channel said about one SKU of a push."""
+
+    sku: str
+    quantity: int = Field(ge=0)
+    accepted: bool
+    submission: str  # e.g. "patch" or the Amazon feed id / Centra mutation, for the ledger
+    message: str | None = None  # why it was rejected (no personal data)
