@@ -162,6 +162,29 @@ mutation CompleteShipment($id: Int!, $input: CompleteShipmentInput!) {{
     + SHIPMENT_FIELDS
 )
 
+SET_STOCK = f"""
+mutation SetStock($input: SetStockInput!) {{
+  setStock(input: $input) {{ {USER_ERRORS} }}
+}}
+"""
+
+CHANGE_STOCK = f"""
+mutation ChangeStock($input: ChangeStockInput!) {{
+  changeStock(input: $input) {{ {USER_ERRORS} }}
+}}
+"""
+
+STOCK_LEVELS = """
+query StockLevels($warehouse: Int!, $skus: [String!]) {
+  stock(warehouse: {id: $warehouse}, SKUs: $skus) {
+    SKU
+    GTIN
+    physicalQuantity
+    freeToAllocateQuantity
+  }
+}
+"""
+
 ALL_DOCUMENTS: dict[str, str] = {
     "OrdersByNumber": ORDERS_BY_NUMBER,
     "OpenOrders": OPEN_ORDERS,
@@ -173,4 +196,7 @@ ALL_DOCUMENTS: dict[str, str] = {
     "CaptureShipment": CAPTURE_SHIPMENT,
     "MarkShipmentPaid": MARK_SHIPMENT_PAID,
     "CompleteShipment": COMPLETE_SHIPMENT,
+    "SetStock": SET_STOCK,
+    "ChangeStock": CHANGE_STOCK,
+    "StockLevels": STOCK_LEVELS,
 }

@@ -21,6 +21,14 @@ class UserError(Exception):
         self.path = path
 
 
+class UserErrors(Exception):
+    """Several business rejections of one mutation (a stock batch names each bad size)."""
+
+    def __init__(self, errors: list[UserError]) -> None:
+        super().__init__("; ".join(error.message for error in errors))
+        self.errors = errors
+
+
 def in_shipments(order: Order, line: OrderLine) -> int:
     """Units of `line` already in any shipment, completed or not."""
     return sum(

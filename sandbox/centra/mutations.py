@@ -10,7 +10,7 @@ from graphql import GraphQLResolveInfo
 
 from sandbox.centra import render
 from sandbox.centra.context import Context, context_of
-from sandbox.centra.lifecycle import UserError
+from sandbox.centra.lifecycle import UserError, UserErrors
 from sandbox.centra.records import Order, Shipment
 from sandbox.centra.tokens import EVENT_WRITE, SHIPMENT_WRITE, STOCK_WRITE
 
@@ -23,6 +23,9 @@ def _payload(ctx: Context, action: Callable[[], Payload]) -> Payload:
     except UserError as exc:
         ctx.user_errors += 1
         payload = {"userErrors": [{"message": exc.message, "path": exc.path}]}
+    except UserErrors as exc:
+        ctx.user_errors += len(exc.errors)
+        payload = {"userErrors": [{"message": e.message, "path": e.path} for e in exc.errors]}
     payload.setdefault("userErrors", [])
     payload.setdefault("userWarnings", [])
     return payload
@@ -132,6 +135,10 @@ def change_stock(_root: object, info: GraphQLResolveInfo, input: dict[str, Any])
     def run() -> Payload:
         if (into is None) == (out is None):
             raise UserError("Give exactly one of intoWarehouse and outFromWarehouse", ["input"])
+        bad = [i for i, c in enumerate(input["sizeChanges"]) if c["deliveredQuantity"] <= 0]
+        if bad:
+            path = ["input", "sizeChanges", str(bad[0]), "deliveredQuantity"]
+            raise UserError("deliveredQuantity must be positive", path)
         sign = 1 if into is not None else -1
         warehouse = into if into is not None else out
         assert warehouse is not None

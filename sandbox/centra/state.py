@@ -315,25 +315,38 @@ class CentraSandbox:
     # --- stock --------------------------------------------------------------------------
 
     def set_stock(self, warehouse_id: int, levels: list[tuple[str, int]]) -> None:
+        """All or nothing: one bad size rejects the batch, each named by its input index."""
         with self.lock:
-            self._check_stock(warehouse_id, [sku for sku, _ in levels])
+            self._check_stock(warehouse_id, "sizeStockLevels", "quantity", levels)
             for sku, quantity in levels:
                 self.stock.get(sku, warehouse_id).physical = quantity
                 self._emit("ProductVariant", "UPDATED", sku, self.clock())
 
     def change_stock(self, warehouse_id: int, changes: list[tuple[str, int]]) -> None:
+        """`changes` are signed deltas (outFromWarehouse negated); each delivered quantity must
+        be positive and physical stock cannot go below zero."""
         with self.lock:
-            self._check_stock(warehouse_id, [sku for sku, _ in changes])
+            self._check_stock(warehouse_id, "sizeChanges", "deliveredQuantity", changes)
             for sku, delta in changes:
                 self.stock.get(sku, warehouse_id).physical += delta
                 self._emit("ProductVariant", "UPDATED", sku, self.clock())
 
-    def _check_stock(self, warehouse_id: int, skus: list[str]) -> None:
+    def _check_stock(
+        self, warehouse_id: int, field: str, quantity_field: str, sizes: list[tuple[str, int]]
+    ) -> None:
         if warehouse_id not in WAREHOUSES:
             raise UserError(f"Warehouse {warehouse_id} does not exist", ["input", "warehouse"])
-        unknown = [sku for sku in skus if sku not in SIZES_BY_SKU]
-        if unknown:
-            raise UserError(f"Unknown SKU {unknown[0]}", ["input", "SKU"])
+        errors: list[UserError] = []
+        for index, (sku, quantity) in enumerate(sizes):
+            path = ["input", field, str(index)]
+            if sku not in SIZES_BY_SKU:
+                errors.append(UserError(f"Unknown SKU {sku}", [*path, "SKU"]))
+            elif field == "sizeStockLevels" and quantity < 0:
+                errors.append(UserError(f"Negative quantity for {sku}", [*path, quantity_field]))
+            elif self.stock.get(sku, warehouse_id).physical + min(quantity, 0) < 0:
+                errors.append(UserError(f"Not enough stock of {sku}", [*path, quantity_field]))
+        if errors:
+            raise UserErrors(errors)
 
     # --- change notification ------------------------------------------------------------
 
