@@ -10,6 +10,7 @@ import httpx
 from integrations.centra.client import CentraClient
 from integrations.centra.port import CentraChannel
 from integrations.centra.settings import CentraSettings
+from integrations.centra.stock import CentraStock
 
 
 def build_centra_channel(
@@ -27,3 +28,9 @@ def build_centra_channel(
         dispatch_sla=timedelta(hours=settings.dispatch_sla_hours),
         capture_mode=settings.capture_mode,
     )
+
+
+def build_centra_stock(settings: CentraSettings, client: CentraClient) -> CentraStock:
+    """Shares the channel's client (one pool, one token); fails at build time, not at the first
+    push, when CENTRA_WAREHOUSE_ID is missing."""
+    return CentraStock(client, settings.account, settings.warehouse_id)

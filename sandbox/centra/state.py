@@ -25,7 +25,7 @@ from sandbox.centra.catalogue import (
 )
 from sandbox.centra.events import EventQueue
 from sandbox.centra.generator import GenerateRequest, OrderSpec, generate
-from sandbox.centra.lifecycle import UserError
+from sandbox.centra.lifecycle import UserError, UserErrors
 from sandbox.centra.people import address
 from sandbox.centra.ratelimits import Quota, RateLimiter
 from sandbox.centra.records import (

@@ -1,0 +1,205 @@
+"""Centra's side of inventory sync: the GXO warehouse's physical stock, set absolutely with
+setStock(PHYSICAL) and read back with the stock query.
+
+Centra allocates stock to its own orders and computes free-to-allocate itself, so consign pushes
+physical stock (`subtracts_own_orders`), never what may be sold. Deltas (changeStock) are only for
+movements Centra cannot know (receipts, stock-takes, damage), as Centra's guidance says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from domain.exceptions import ConsignError, ExceptionKind
+from domain.inventory import ListingQuantity, PushOutcome
+from domain.order import Channel
+from integrations.centra.client import CentraClient, Json
+from integrations.centra.documents import CHANGE_STOCK, SET_STOCK, STOCK_LEVELS
+from integrations.centra.errors import CentraBadResponse, CentraUserErrors
+
+SET_STOCK_SUBMISSION = "setStock"
+INTO_SUBMISSION = "changeStock intoWarehouse"
+OUT_SUBMISSION = "changeStock outFromWarehouse"
+CHUNK = 500  # sizes per mutation or query: one request per batch, bounded in size
+MAX_PASSES = 3  # a refused setStock batch is resent without the sizes Centra named
+
+
+T = TypeVar("T")
+
+
+def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def _named_index(path: list[str], field: str, sent: Sequence[str]) -> int | None:
+    """The position in `sent` a userError's path names: the index after `field`
+    (["input", "sizeStockLevels", "3", "quantity"]) or an element equal to a sent SKU."""
+    for position, part in enumerate(path):
+        if part == field and position + 1 < len(path):
+            following = path[position + 1]
+            if following.isdigit() and int(following) < len(sent):
+                return int(following)
+    for part in path:
+        if part in sent:
+            return sent.index(part)
+    return None
+
+
+def _blame(error: CentraUserErrors, field: str, sent: Sequence[str]) -> tuple[dict[int, str], str]:
+    """Split userErrors into those naming a sent size (by index) and the rest (joined text)."""
+    named: dict[int, str] = {}
+    unnamed: list[str] = []
+    for message, path in zip(error.messages, error.paths, strict=False):
+        index = _named_index(path, field, sent)
+        if index is None:
+            unnamed.append(message)
+        else:
+            named[index] = f"{named[index]}; {message}" if index in named else message
+    if len(error.paths) < len(error.messages):
+        unnamed.extend(error.messages[len(error.paths) :])
+    return named, "; ".join(unnamed)
+
+
+class CentraStock:
+    """StockPort for Centra: one store (`account`), one warehouse (the GXO one, created in Centra
+    with stockMasterPolicy EXTERNAL)."""
+
+    channel = Channel.CENTRA
+    subtracts_own_orders = True
+
+    def __init__(self, client: CentraClient, account: str, warehouse_id: int | None) -> None:
+        if warehouse_id is None or warehouse_id <= 0:
+            raise ConsignError(
+                ExceptionKind.CHANNEL_REJECTED,
+                "Centra stock sync needs CENTRA_WAREHOUSE_ID: the id of the GXO warehouse in "
+                "Centra (stockMasterPolicy EXTERNAL)",
+            )
+        self.client = client
+        self.account = account
+        self.warehouse_id = warehouse_id
+
+    async def push(self, quantities: list[ListingQuantity]) -> list[PushOutcome]:
+        """One setStock(PHYSICAL) per chunk of sizes. setStock is absolute, so resending the rest
+        of a refused batch (or the whole push after a lost response) cannot double count."""
+        latest = {item.sku: item.quantity for item in quantities}  # a repeated SKU: last wins
+        outcomes: dict[str, PushOutcome] = {}
+        for chunk in _chunks(list(latest.items()), CHUNK):
+            for outcome in await self._set_chunk(list(chunk)):
+                outcomes[outcome.sku] = outcome
+        return [outcomes[sku] for sku in latest]
+
+    async def _set_chunk(self, levels: list[tuple[str, int]]) -> list[PushOutcome]:
+        outcomes: list[PushOutcome] = []
+        pending = levels
+        for _ in range(MAX_PASSES):
+            if not pending:
+                break
+            try:
+                variables = self._set_input(pending)
+                await self.client.mutate(SET_STOCK, variables, "SetStock", "setStock")
+            except CentraUserErrors as error:
+                skus = [sku for sku, _ in pending]
+                named, unnamed = _blame(error, "sizeStockLevels", skus)
+                if unnamed or not named:
+                    reason = unnamed or "; ".join(error.messages)
+                    outcomes += [
+                        self._set_outcome(sku, quantity, named.get(i) or reason)
+                        for i, (sku, quantity) in enumerate(pending)
+                    ]
+                    return outcomes
+                outcomes += [self._set_outcome(*pending[i], named[i]) for i in sorted(named)]
+                pending = [level for i, level in enumerate(pending) if i not in named]
+                continue
+            outcomes += [self._set_outcome(sku, quantity, None) for sku, quantity in pending]
+            return outcomes
+        reason = f"Centra refused the batch {MAX_PASSES} times; not set"
+        return outcomes + [self._set_outcome(sku, quantity, reason) for sku, quantity in pending]
+
+    def _set_input(self, levels: list[tuple[str, int]]) -> Json:
+        return {
+            "input": {
+                "warehouse": {"id": self.warehouse_id},
+                "stockQuantityType": "PHYSICAL",
+                "sizeStockLevels": [{"SKU": sku, "quantity": qty} for sku, qty in levels],
+            }
+        }
+
+    @staticmethod
+    def _set_outcome(sku: str, quantity: int, rejection: str | None) -> PushOutcome:
+        return PushOutcome(
+            sku=sku,
+            quantity=quantity,
+            accepted=rejection is None,
+            submission=SET_STOCK_SUBMISSION,
+            message=rejection,
+        )
+
+    async def read(self, skus: list[str]) -> list[ListingQuantity]:
+        """Physical stock per SKU: the figure push sets, so the reconcile compares like with
+        like. An empty list reads nothing (the query without SKUs means every size)."""
+        found: list[ListingQuantity] = []
+        for chunk in _chunks(list(dict.fromkeys(skus)), CHUNK):
+            variables = {"warehouse": self.warehouse_id, "skus": list(chunk)}
+            data = await self.client.execute(STOCK_LEVELS, variables, "StockLevels")
+            found += [_listing(row) for row in _rows(data)]
+        return found
+
+    async def change(self, deltas: list[tuple[str, int]], description: str) -> list[PushOutcome]:
+        """Movements Centra cannot know (a receipt, a stock-take): positive deltas go
+        intoWarehouse, negative outFromWarehouse, zero is skipped. One outcome per non-zero
+        delta, `quantity` its size. Deltas are not idempotent, so a refused batch is never
+        resent: its sizes come back rejected and the next setStock sync corrects them."""
+        into = [(sku, delta) for sku, delta in deltas if delta > 0]
+        out = [(sku, -delta) for sku, delta in deltas if delta < 0]
+        outcomes: list[PushOutcome] = []
+        for direction, submission, moves in (
+            ("intoWarehouse", INTO_SUBMISSION, into),
+            ("outFromWarehouse", OUT_SUBMISSION, out),
+        ):
+            for chunk in _chunks(moves, CHUNK):
+                sent = list(chunk)
+                outcomes += await self._change_chunk(direction, submission, sent, description)
+        return outcomes
+
+    async def _change_chunk(
+        self, direction: str, submission: str, moves: list[tuple[str, int]], description: str
+    ) -> list[PushOutcome]:
+        variables = {
+            "input": {
+                direction: {"id": self.warehouse_id},
+                "description": description,
+                "sizeChanges": [{"SKU": sku, "deliveredQuantity": qty} for sku, qty in moves],
+            }
+        }
+        rejections: dict[int, str] = {}
+        try:
+            await self.client.mutate(CHANGE_STOCK, variables, "ChangeStock", "changeStock")
+        except CentraUserErrors as error:
+            named, unnamed = _blame(error, "sizeChanges", [sku for sku, _ in moves])
+            batch = unnamed or "Centra refused the batch because of other sizes"
+            rejections = {i: named.get(i, batch) for i in range(len(moves))}
+        return [
+            PushOutcome(
+                sku=sku,
+                quantity=qty,
+                accepted=i not in rejections,
+                submission=submission,
+                message=rejections.get(i),
+            )
+            for i, (sku, qty) in enumerate(moves)
+        ]
+
+
+def _rows(data: Json) -> list[Json]:
+    rows = data.get("stock")
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise CentraBadResponse("StockLevels", "stock is not a list of sizes")
+    return rows
+
+
+def _listing(row: dict[str, Any]) -> ListingQuantity:
+    sku, physical = row.get("SKU"), row.get("physicalQuantity")
+    if not isinstance(sku, str) or not isinstance(physical, int):
+        raise CentraBadResponse("StockLevels", "a size lacks SKU or physicalQuantity")
+    return ListingQuantity(sku=sku, quantity=max(0, physical))
