@@ -94,3 +94,13 @@ class AmazonAuthError(AmazonError):
 class AmazonBadResponse(AmazonError):
     """Amazon answered 2xx but the body cannot be understood (missing or unknown fields): the
     order cannot be processed safely without a person looking at it."""
+
+
+class AmazonFeedFailed(AmazonError):
+    """A feed ended FATAL or CANCELLED: Amazon applied some, none or all of it and says no more,
+    so a person must look at the feed (its id is in the message) before anything is resent."""
+
+    def __init__(self, operation: str, feed_id: str, status: str) -> None:
+        super().__init__(operation, f"feed {feed_id} ended {status}")
+        self.feed_id = feed_id
+        self.feed_status = status

@@ -1,5 +1,6 @@
 """Builds the Amazon facade the activities layer holds: one LWA token cache, one HTTP connection
-pool, the configured orders reader and the shipments API, all per worker process."""
+pool, the configured orders reader, the shipments, listings and feeds APIs, all per worker
+process."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import httpx
 
 from config import AmazonSettings
 from integrations.amazon.client import DEFAULT_TIMEOUT, SpApiClient
+from integrations.amazon.feeds import FeedsApi
+from integrations.amazon.listings import ListingsApi
 from integrations.amazon.lwa import LwaCredentials, LwaTokenProvider
 from integrations.amazon.orders_v0 import OrdersV0Api, V0OrdersReader
 from integrations.amazon.orders_v2026 import OrdersV2026Api, V2026OrdersReader
@@ -33,6 +36,8 @@ class AmazonClient:
     api: SpApiClient
     reader: OrdersReader
     shipments: ShipmentsApi
+    listings: ListingsApi
+    feeds: FeedsApi
     _http: httpx.AsyncClient | None = field(default=None, repr=False)  # owned: closed by aclose
 
     async def aclose(self) -> None:
@@ -92,5 +97,7 @@ def build_amazon_client(
         api=api,
         reader=_reader(settings, api, clock),
         shipments=ShipmentsApi(api),
+        listings=ListingsApi(api, settings.seller_id),
+        feeds=FeedsApi(api, http),
         _http=owned,
     )

@@ -31,6 +31,12 @@ class Operation(StrEnum):
     V0_GET_ORDER_ITEMS = "v0.getOrderItems"
     V0_GET_ORDER_ADDRESS = "v0.getOrderAddress"
     CONFIRM_SHIPMENT = "confirmShipment"
+    PATCH_LISTINGS_ITEM = "patchListingsItem"
+    GET_LISTINGS_ITEM = "getListingsItem"
+    CREATE_FEED_DOCUMENT = "createFeedDocument"
+    CREATE_FEED = "createFeed"
+    GET_FEED = "getFeed"
+    GET_FEED_DOCUMENT = "getFeedDocument"
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,12 @@ USAGE_PLANS: dict[Operation, UsagePlan] = {
         UsagePlan(Operation.V0_GET_ORDER_ITEMS, 0.5, 30),
         UsagePlan(Operation.V0_GET_ORDER_ADDRESS, 0.5, 30),
         UsagePlan(Operation.CONFIRM_SHIPMENT, 2.0, 10),
+        UsagePlan(Operation.PATCH_LISTINGS_ITEM, 5.0, 5),
+        UsagePlan(Operation.GET_LISTINGS_ITEM, 5.0, 10),
+        UsagePlan(Operation.CREATE_FEED_DOCUMENT, 0.5, 15),
+        UsagePlan(Operation.CREATE_FEED, 0.0083, 15),
+        UsagePlan(Operation.GET_FEED, 2.0, 15),
+        UsagePlan(Operation.GET_FEED_DOCUMENT, 0.0222, 10),
     )
 }
 

@@ -22,6 +22,12 @@ def test_every_operation_has_its_published_plan():
         Operation.V0_GET_ORDER_ITEMS: (0.5, 30),
         Operation.V0_GET_ORDER_ADDRESS: (0.5, 30),
         Operation.CONFIRM_SHIPMENT: (2.0, 10),
+        Operation.PATCH_LISTINGS_ITEM: (5.0, 5),
+        Operation.GET_LISTINGS_ITEM: (5.0, 10),
+        Operation.CREATE_FEED_DOCUMENT: (0.5, 15),
+        Operation.CREATE_FEED: (0.0083, 15),
+        Operation.GET_FEED: (2.0, 15),
+        Operation.GET_FEED_DOCUMENT: (0.0222, 10),
     }
     assert {op: (plan.rate, plan.burst) for op, plan in USAGE_PLANS.items()} == expected
 
@@ -32,6 +38,8 @@ def test_task_queues_are_distinct_and_named_after_the_operation():
     assert task_queue_for("searchOrders") == "amazon-searchOrders"
     assert task_queue_for(Operation.V0_GET_ORDER) == "amazon-v0-getOrder"
     assert task_queue_for(Operation.CONFIRM_SHIPMENT) == "amazon-confirmShipment"
+    assert task_queue_for(Operation.PATCH_LISTINGS_ITEM) == "amazon-patchListingsItem"
+    assert task_queue_for(Operation.CREATE_FEED) == "amazon-createFeed"
 
 
 def test_rate_scales_for_sandboxes():

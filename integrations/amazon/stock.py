@@ -1,0 +1,127 @@
+"""Amazon as a stock port: the quantities inventory sync pushes and the daily reconcile reads.
+
+A handful of SKUs go as single patchListingsItem calls (5 per second, answered at once); more
+go as JSON_LISTINGS_FEEDs, because a feed carries up to 25,000 SKUs yet counts as one of only
+five submissions allowed per five minutes. Amazon subtracts nothing itself for MFN listings, so
+the figure pushed is what may be sold.
+"""
+
+from __future__ import annotations
+
+from domain.inventory import ListingQuantity, PushOutcome
+from domain.order import Channel
+from integrations.amazon.errors import AmazonRequestRejected
+from integrations.amazon.factory import AmazonClient
+from integrations.amazon.feeds import FeedIssue, FeedsApi, build_listings_feeds
+from integrations.amazon.listings import ListingIssue, ListingsApi, checked_quantity
+from integrations.amazon.usage_plans import Operation
+
+DEFAULT_PATCH_THRESHOLD = 20
+PATCH = "patch"
+
+
+def _describe(issues: list[ListingIssue] | list[FeedIssue]) -> str:
+    return "; ".join(f"{i.code}: {i.message}" if i.code else i.message for i in issues)
+
+
+class AmazonStock:
+    """integrations.channel.StockPort for one seller account and marketplace."""
+
+    channel = Channel.AMAZON
+    subtracts_own_orders = False
+
+    def __init__(
+        self,
+        listings: ListingsApi,
+        feeds: FeedsApi,
+        seller_id: str,
+        marketplace_id: str,
+        *,
+        patch_threshold: int = DEFAULT_PATCH_THRESHOLD,
+        issue_locale: str = "en_US",
+    ) -> None:
+        self.listings = listings
+        self.feeds = feeds
+        self.account = seller_id
+        self.marketplace_id = marketplace_id
+        self.patch_threshold = patch_threshold
+        self.issue_locale = issue_locale
+
+    async def push(self, quantities: list[ListingQuantity]) -> list[PushOutcome]:
+        """One outcome per distinct SKU (a repeated SKU keeps its last quantity). Every
+        quantity is checked before the first call, so a bad one sends nothing at all."""
+        latest = {item.sku: item for item in quantities}
+        for item in latest.values():
+            checked_quantity(Operation.PATCH_LISTINGS_ITEM.value, item.sku, item.quantity)
+        items = list(latest.values())
+        if not items:
+            return []
+        if len(items) <= self.patch_threshold:
+            return [await self._patch(item) for item in items]
+        return await self._feed(items)
+
+    async def _patch(self, item: ListingQuantity) -> PushOutcome:
+        result = await self.listings.set_quantity(item.sku, item.quantity, self.marketplace_id)
+        problems = result.errors
+        message = _describe(problems) if problems else None
+        if not result.accepted and message is None:
+            message = f"Amazon answered {result.status}"
+        return PushOutcome(
+            sku=item.sku,
+            quantity=item.quantity,
+            accepted=result.accepted,
+            submission=PATCH,
+            message=message,
+        )
+
+    async def _feed(self, items: list[ListingQuantity]) -> list[PushOutcome]:
+        outcomes: list[PushOutcome] = []
+        wanted = {item.sku: item.quantity for item in items}
+        feeds = build_listings_feeds(self.account, items, issue_locale=self.issue_locale)
+        for feed in feeds:
+            result = await self.feeds.submit_listings_feed(feed, [self.marketplace_id])
+            by_sku = result.report.issues_by_sku(feed.skus)
+            for sku in feed.skus.values():
+                errors = [i for i in by_sku.get(sku, []) if i.severity == "ERROR"]
+                outcomes.append(
+                    PushOutcome(
+                        sku=sku,
+                        quantity=wanted[sku],
+                        accepted=not errors,
+                        submission=result.feed_id,
+                        message=_describe(errors) if errors else None,
+                    )
+                )
+        return outcomes
+
+    async def read(self, skus: list[str]) -> list[ListingQuantity]:
+        """getListingsItem per SKU; SKUs Amazon does not know, or that have no seller-fulfilled
+        quantity, are omitted."""
+        found: list[ListingQuantity] = []
+        for sku in dict.fromkeys(skus):
+            try:
+                quantity = await self.listings.get_quantity(sku, self.marketplace_id)
+            except AmazonRequestRejected as error:
+                if error.status == 404:
+                    continue
+                raise
+            if quantity is not None:
+                found.append(ListingQuantity(sku=sku, quantity=quantity))
+        return found
+
+
+def build_amazon_stock(
+    client: AmazonClient,
+    *,
+    marketplace_id: str | None = None,
+    patch_threshold: int = DEFAULT_PATCH_THRESHOLD,
+) -> AmazonStock:
+    """The stock port on the client's connection pool and token cache; the marketplace
+    defaults to the account's first."""
+    return AmazonStock(
+        client.listings,
+        client.feeds,
+        client.account,
+        marketplace_id or client.marketplace_ids[0],
+        patch_threshold=patch_threshold,
+    )
