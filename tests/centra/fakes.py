@@ -78,6 +78,8 @@ class FakeCentra:
     user_errors: dict[str, list[Json]] = field(default_factory=dict)
     lose_response: set[str] = field(default_factory=set)  # operations whose answer is lost once
     capture_fails: bool = False
+    stock: dict[str, int] = field(default_factory=dict)  # physical per SKU (warehouse 1)
+    refuse_skus: dict[str, str] = field(default_factory=dict)  # SKU -> userError message
     _next_shipment: int = 500
 
     def add(self, *orders: Json) -> None:
@@ -197,3 +199,36 @@ class FakeCentra:
         shipment["shippedAt"] = v["input"]["shippedAt"]
         shipment["shipmentInfo"] = v["input"]["shipmentInfo"]
         return {"completeShipment": self._payload(shipment=shipment)}
+
+    def _stock_errors(self, sizes: list[Json], field_name: str) -> list[Json]:
+        return [
+            {"message": self.refuse_skus[size["SKU"]], "path": ["input", field_name, str(i), "SKU"]}
+            for i, size in enumerate(sizes)
+            if size["SKU"] in self.refuse_skus
+        ]
+
+    def _SetStock(self, v: Json) -> Json:
+        """All or nothing, like the sandbox: one refused size leaves every level unchanged."""
+        levels = v["input"]["sizeStockLevels"]
+        errors = self._stock_errors(levels, "sizeStockLevels")
+        if not errors:
+            self.stock.update({level["SKU"]: level["quantity"] for level in levels})
+        return {"setStock": {**self._payload(), "userErrors": errors}}
+
+    def _ChangeStock(self, v: Json) -> Json:
+        spec = v["input"]
+        sign = 1 if spec.get("intoWarehouse") else -1
+        errors = self._stock_errors(spec["sizeChanges"], "sizeChanges")
+        if not errors:
+            for change in spec["sizeChanges"]:
+                sku = change["SKU"]
+                self.stock[sku] = self.stock.get(sku, 0) + sign * change["deliveredQuantity"]
+        return {"changeStock": {**self._payload(), "userErrors": errors}}
+
+    def _StockLevels(self, v: Json) -> Json:
+        rows = [
+            {"SKU": sku, "GTIN": None, "physicalQuantity": qty, "freeToAllocateQuantity": qty}
+            for sku, qty in self.stock.items()
+            if sku in v["skus"]
+        ]
+        return {"stock": rows}
