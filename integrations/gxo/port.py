@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from domain.inventory import InventorySnapshot, StockChangePage
 from domain.warehouse import (
     CancelOutcome,
     EventPage,
@@ -30,4 +31,14 @@ class WarehousePort(Protocol):
 
     async def events_since(self, facility_id: str, cursor: int, limit: int) -> EventPage:
         """Events with sequence > cursor, at most `limit`; may repeat or reorder events."""
+        ...
+
+    async def inventory(self, facility_id: str) -> InventorySnapshot:
+        """Every item's on-hand and allocated units as of the last reporting cycle (846);
+        its `cursor` is the last stock change it includes, the place to resume the feed."""
+        ...
+
+    async def stock_changes(self, facility_id: str, cursor: int, limit: int) -> StockChangePage:
+        """Stock changes with sequence > cursor, at most `limit`; may repeat or reorder them,
+        so consumers keep the highest sequence per item (each carries the levels after it)."""
         ...

@@ -9,6 +9,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import SecretStr, ValidationError
 
+from domain.inventory import InventorySnapshot, StockChangePage
 from domain.warehouse import (
     CancelOutcome,
     EventPage,
@@ -169,3 +170,21 @@ class RestWarehouse:
             page: EventPage = self._parse(EventPage, response, "events")
             return page
         raise WarehouseRequestError(_describe(response, "events"), response.status_code)
+
+    async def inventory(self, facility_id: str) -> InventorySnapshot:
+        path = f"/v1/facilities/{quote(facility_id, safe='')}/inventory"
+        response = await self._send("GET", path, "inventory")
+        if response.status_code == 200:
+            snapshot: InventorySnapshot = self._parse(InventorySnapshot, response, "inventory")
+            return snapshot
+        raise WarehouseRequestError(_describe(response, "inventory"), response.status_code)
+
+    async def stock_changes(self, facility_id: str, cursor: int, limit: int) -> StockChangePage:
+        path = f"/v1/facilities/{quote(facility_id, safe='')}/stock-changes"
+        response = await self._send(
+            "GET", path, "stock_changes", params={"cursor": cursor, "limit": limit}
+        )
+        if response.status_code == 200:
+            page: StockChangePage = self._parse(StockChangePage, response, "stock_changes")
+            return page
+        raise WarehouseRequestError(_describe(response, "stock_changes"), response.status_code)

@@ -8,10 +8,12 @@ from domain.warehouse import WarehouseEvent
 from sandbox.gxo.catalogue import Catalogue
 from sandbox.gxo.errors import GxoHttpError
 from sandbox.gxo.models import (
+    Adjustment,
     CancelRecord,
     InjectionCount,
     ProcessingSettings,
     Restock,
+    ReturnReceipt,
     SandboxOrder,
     Scenario,
     StockLevel,
@@ -53,15 +55,42 @@ def admin_router(warehouse: GxoWarehouse, pusher: WebhookPusher) -> APIRouter:
             raise GxoHttpError(404, f"unknown facility {exc.args[0]}") from exc
         return warehouse.stock_levels()
 
+    def level(facility_id: str, item_code: str) -> StockLevel:
+        """The live level of one item after an admin movement (ahead of the feed)."""
+        return next(
+            lv
+            for lv in warehouse.stock_levels()
+            if (lv.facility_id, lv.item_code) == (facility_id, item_code)
+        )
+
     @router.post("/restock")
     async def restock(change: Restock) -> StockLevel:
+        """Goods received (RECEIPT), reported at the end of the next cycle."""
         try:
-            on_hand = warehouse.restock(change.facility_id, change.item_code, change.quantity)
+            warehouse.restock(change.facility_id, change.item_code, change.quantity)
         except UnknownFacility as exc:
             raise GxoHttpError(404, f"unknown facility {exc.args[0]}") from exc
-        return StockLevel(
-            facility_id=change.facility_id, item_code=change.item_code, on_hand=on_hand
-        )
+        return level(change.facility_id, change.item_code)
+
+    @router.post("/adjust")
+    async def adjust(change: Adjustment) -> StockLevel:
+        """A stock adjustment (ADJUSTMENT), clamped so on hand never goes below zero."""
+        try:
+            warehouse.adjust(change.facility_id, change.item_code, change.quantity)
+        except UnknownFacility as exc:
+            raise GxoHttpError(404, f"unknown facility {exc.args[0]}") from exc
+        return level(change.facility_id, change.item_code)
+
+    @router.post("/return")
+    async def receive_return(change: ReturnReceipt) -> StockLevel:
+        """A customer return put back to stock (RETURN)."""
+        try:
+            warehouse.receive_return(
+                change.facility_id, change.item_code, change.quantity, change.reference
+            )
+        except UnknownFacility as exc:
+            raise GxoHttpError(404, f"unknown facility {exc.args[0]}") from exc
+        return level(change.facility_id, change.item_code)
 
     @router.post("/scenarios")
     async def add_scenarios(scenarios: dict[str, Scenario]) -> dict[str, Scenario]:

@@ -8,6 +8,7 @@ import json
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from domain.inventory import InventorySnapshot, StockChangePage
 from domain.warehouse import (
     CancelOutcome,
     EventPage,
@@ -91,5 +92,26 @@ def api_router(warehouse: GxoWarehouse, faults: FaultInjector, api_key: str) -> 
         except UnknownFacility as exc:
             raise _unknown_facility(facility_id) from exc
         return EventPage(events=faults.shuffle_events(page.events), next_cursor=page.next_cursor)
+
+    @router.get("/facilities/{facility_id}/inventory")
+    async def inventory(facility_id: str) -> InventorySnapshot:
+        try:
+            return warehouse.inventory(facility_id)
+        except UnknownFacility as exc:
+            raise _unknown_facility(facility_id) from exc
+
+    @router.get("/facilities/{facility_id}/stock-changes")
+    async def stock_changes(
+        facility_id: str,
+        cursor: int = Query(default=0, ge=0),
+        limit: int = Query(default=100, ge=1, le=MAX_PAGE),
+    ) -> StockChangePage:
+        try:
+            page = warehouse.stock_changes(facility_id, cursor, limit)
+        except UnknownFacility as exc:
+            raise _unknown_facility(facility_id) from exc
+        return StockChangePage(
+            changes=faults.shuffle_events(page.changes), next_cursor=page.next_cursor
+        )
 
     return router

@@ -47,6 +47,7 @@ class LineProgress(BaseModel):
     channel_line_id: str
     quantity: int
     shipped: int = 0
+    allocated: int = 0  # units reserved for this line and not shipped yet
 
     @property
     def remaining(self) -> int:
@@ -93,12 +94,33 @@ class CancelRecord(BaseModel):
 
 
 class StockLevel(BaseModel):
+    """Live levels (GET /_sandbox/stock); PUT sets on_hand only: the warehouse allocates."""
+
     facility_id: str
     item_code: str
     on_hand: int = Field(ge=0)
+    allocated: int = Field(default=0, ge=0)
 
 
 class Restock(BaseModel):
     facility_id: str
     item_code: str
     quantity: int = Field(ge=1)
+
+
+class Adjustment(BaseModel):
+    """A 947 stock adjustment: signed units (damage, found, count) and why."""
+
+    facility_id: str
+    item_code: str
+    quantity: int
+    reason: str = Field(min_length=1)
+
+
+class ReturnReceipt(BaseModel):
+    """A customer return put back to stock; `reference` is the channel order id."""
+
+    facility_id: str
+    item_code: str
+    quantity: int = Field(ge=1)
+    reference: str = Field(min_length=1)

@@ -9,6 +9,7 @@ import random
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
+from domain.inventory import InventorySnapshot, StockChangeKind, StockChangePage
 from domain.warehouse import (
     CancelOutcome,
     EventPage,
@@ -33,6 +34,7 @@ from sandbox.gxo.models import (
     Scenario,
     StockLevel,
 )
+from sandbox.gxo.stock import FacilityStock
 
 Clock = Callable[[], datetime]
 Listener = Callable[[WarehouseEvent], None]
@@ -61,12 +63,14 @@ class GxoWarehouse:
     ) -> None:
         self.catalogue = catalogue or default_catalogue()
         self.clock = clock
-        self.stock: dict[str, dict[str, int]] = {
-            fid: dict(facility.stock) for fid, facility in self.catalogue.facilities.items()
+        opened = clock()
+        self.ledgers: dict[str, FacilityStock] = {
+            fid: FacilityStock(fid, facility.stock, opened)
+            for fid, facility in self.catalogue.facilities.items()
         }
         self.orders: list[SandboxOrder] = []
         self.live: dict[tuple[str, str], SandboxOrder] = {}
-        self.events: dict[str, list[WarehouseEvent]] = {fid: [] for fid in self.stock}
+        self.events: dict[str, list[WarehouseEvent]] = {fid: [] for fid in self.ledgers}
         self.injections: dict[str, InjectionCount] = {}
         self.cancels: list[CancelRecord] = []
         self.scenarios: dict[str, Scenario] = {}
@@ -74,6 +78,11 @@ class GxoWarehouse:
         self.cycles_run = 0
         self._tracking_counters: dict[str, int] = {}
         self.configure(settings or ProcessingSettings())
+
+    @property
+    def stock(self) -> dict[str, dict[str, int]]:
+        """Live on-hand units per facility and item (what pickers find on the shelf)."""
+        return {fid: ledger.on_hand for fid, ledger in self.ledgers.items()}
 
     def configure(self, settings: ProcessingSettings) -> None:
         self.settings = settings
@@ -157,6 +166,7 @@ class GxoWarehouse:
         else:
             outcome = CancelOutcome.CANCELLED
             record.status = WarehouseOrderStatus.CANCELLED
+            self._reserve(record, {line.line_number: 0 for line in record.lines}, self.clock())
             self._emit(record, WarehouseEventKind.CANCELLED)
         self.cancels.append(
             CancelRecord(
@@ -192,25 +202,111 @@ class GxoWarehouse:
 
     # ---- stock --------------------------------------------------------------------------
 
+    def _ledger(self, facility_id: str, item_code: str) -> FacilityStock:
+        """The facility's ledger; an item new to the facility joins its item master."""
+        self._facility(facility_id)
+        self.catalogue.facilities[facility_id].stock.setdefault(item_code, 0)
+        return self.ledgers[facility_id]
+
     def set_stock(self, level: StockLevel) -> None:
-        """Set on-hand stock; an item new to the facility joins its item master."""
-        self._facility(level.facility_id)
-        self.stock[level.facility_id][level.item_code] = level.on_hand
-        self.catalogue.facilities[level.facility_id].stock.setdefault(level.item_code, 0)
+        """A stock-take: on hand becomes `level.on_hand`, reported as an ADJUSTMENT."""
+        ledger = self._ledger(level.facility_id, level.item_code)
+        delta = level.on_hand - ledger.on_hand.get(level.item_code, 0)
+        ledger.on_hand.setdefault(level.item_code, 0)
+        ledger.move(StockChangeKind.ADJUSTMENT, level.item_code, delta, 0, self.clock())
 
     def restock(self, facility_id: str, item_code: str, quantity: int) -> int:
-        self._facility(facility_id)
-        levels = self.stock[facility_id]
-        levels[item_code] = levels.get(item_code, 0) + quantity
-        self.catalogue.facilities[facility_id].stock.setdefault(item_code, 0)
-        return levels[item_code]
+        """Goods received into stock (944 RECEIPT); returns the new on-hand level."""
+        ledger = self._ledger(facility_id, item_code)
+        ledger.move(StockChangeKind.RECEIPT, item_code, quantity, 0, self.clock())
+        return ledger.on_hand[item_code]
+
+    def adjust(self, facility_id: str, item_code: str, quantity: int) -> int:
+        """A 947 adjustment (damage, found, count); on hand never goes below zero, so a larger
+        write-off removes only what is there. Returns the new on-hand level."""
+        ledger = self._ledger(facility_id, item_code)
+        delta = max(quantity, -ledger.on_hand.get(item_code, 0))
+        ledger.on_hand.setdefault(item_code, 0)
+        ledger.move(StockChangeKind.ADJUSTMENT, item_code, delta, 0, self.clock())
+        return ledger.on_hand[item_code]
+
+    def receive_return(
+        self, facility_id: str, item_code: str, quantity: int, reference: str
+    ) -> int:
+        """A customer return put back to stock; `reference` is the channel order id."""
+        ledger = self._ledger(facility_id, item_code)
+        ledger.move(
+            StockChangeKind.RETURN, item_code, quantity, 0, self.clock(), reference=reference
+        )
+        return ledger.on_hand[item_code]
 
     def stock_levels(self) -> list[StockLevel]:
+        """Live levels (the admin view), ahead of what the feed has reported."""
         return [
-            StockLevel(facility_id=fid, item_code=code, on_hand=on_hand)
-            for fid, levels in self.stock.items()
-            for code, on_hand in sorted(levels.items())
+            StockLevel(
+                facility_id=fid,
+                item_code=code,
+                on_hand=on_hand,
+                allocated=ledger.allocated.get(code, 0),
+            )
+            for fid, ledger in self.ledgers.items()
+            for code, on_hand in sorted(ledger.on_hand.items())
         ]
+
+    def inventory(self, facility_id: str) -> InventorySnapshot:
+        self._facility(facility_id)
+        return self.ledgers[facility_id].snapshot()
+
+    def stock_changes(self, facility_id: str, cursor: int, limit: int) -> StockChangePage:
+        self._facility(facility_id)
+        return self.ledgers[facility_id].page(cursor, limit)
+
+    def _reserve(self, record: SandboxOrder, targets: dict[int, int], at: datetime) -> None:
+        """Move each line's allocation to its target units, one change per item and kind."""
+        deltas: dict[str, int] = {}
+        for line in record.lines:
+            target = targets.get(line.line_number, line.allocated)
+            deltas[line.item_code] = deltas.get(line.item_code, 0) + target - line.allocated
+            line.allocated = target
+        ledger = self.ledgers[record.facility_id]
+        for code, delta in deltas.items():
+            kind = StockChangeKind.ALLOCATION if delta > 0 else StockChangeKind.DEALLOCATION
+            ledger.move(kind, code, 0, delta, at, record.reference, record.order.channel)
+
+    def _hold(self, record: SandboxOrder, at: datetime) -> None:
+        """An order waiting for its pick wave reserves what stock it can meanwhile."""
+        ledger = self.ledgers[record.facility_id]
+        free = {code: ledger.available(code) for code in ledger.on_hand}
+        targets: dict[int, int] = {}
+        for line in record.lines:
+            take = min(line.remaining - line.allocated, free.get(line.item_code, 0))
+            if take > 0:
+                targets[line.line_number] = line.allocated + take
+                free[line.item_code] -= take
+        self._reserve(record, targets, at)
+
+    def _ship(self, record: SandboxOrder, picked: dict[int, int], at: datetime) -> None:
+        """Picked units leave the building: on hand and allocated drop together."""
+        units: dict[str, int] = {}
+        for line in record.lines:
+            units[line.item_code] = units.get(line.item_code, 0) + picked.get(line.line_number, 0)
+            line.allocated -= picked.get(line.line_number, 0)
+        ledger = self.ledgers[record.facility_id]
+        for code, n in units.items():
+            ledger.move(
+                StockChangeKind.SHIPMENT, code, -n, -n, at, record.reference, record.order.channel
+            )
+
+    def _free_for(self, record: SandboxOrder) -> dict[str, int]:
+        """Units this order may pick per item: on hand less what other orders hold."""
+        ledger = self.ledgers[record.facility_id]
+        mine: dict[str, int] = {}
+        for line in record.lines:
+            mine[line.item_code] = mine.get(line.item_code, 0) + line.allocated
+        return {
+            code: max(0, on_hand - ledger.allocated.get(code, 0) + mine.get(code, 0))
+            for code, on_hand in ledger.on_hand.items()
+        }
 
     # ---- cycles -------------------------------------------------------------------------
 
@@ -223,6 +319,9 @@ class GxoWarehouse:
             event = self._process(record, now)
             if event is not None:
                 emitted.append(event)
+        # The cycle's report: everything recorded since the last one becomes visible.
+        for ledger in self.ledgers.values():
+            ledger.publish(now)
         return emitted
 
     def _process(self, record: SandboxOrder, now: datetime) -> WarehouseEvent | None:
@@ -235,19 +334,29 @@ class GxoWarehouse:
                 return self._emit(record, WarehouseEventKind.REJECTED, at=now)
             record.status = WarehouseOrderStatus.RELEASED
         cycle = self.cycles_run
-        if cycle <= record.ready_after_cycle or cycle < record.backorder_until_cycle:
+        if cycle < record.backorder_until_cycle:
+            return None
+        if cycle <= record.ready_after_cycle:
+            self._hold(record, now)
             return None
         picked, short = packing.pick(
             [line for line in record.lines if line.remaining > 0],
-            self.stock[record.facility_id],
+            self._free_for(record),
             None if record.picked else scenario.short_pick,
             self.settings.short_pick_rate,
             self.rng,
+        )
+        # Allocate exactly what this wave picks (releasing any reservation it did not).
+        self._reserve(
+            record,
+            {line.line_number: picked.get(line.line_number, 0) for line in record.lines},
+            now,
         )
         if short:
             record.backorder_until_cycle = cycle + self.settings.backorder_cycles
         if not picked:
             return None
+        self._ship(record, picked, now)
         parcels = self._pack(record, picked, scenario, now)
         record.picked = True
         for line in record.lines:
