@@ -8,10 +8,12 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field, model_validator
 
+from sandbox.amazon.catalogue import DEFAULT_MARKETPLACE_ID
 from sandbox.amazon.generator import GenerateRequest, MixOptions, OrderSpec
 from sandbox.amazon.lifecycle import TransitionError
 from sandbox.amazon.records import SandboxOrder
 from sandbox.amazon.state import AmazonSandbox
+from sandbox.amazon.timefmt import to_wire
 from sandbox.amazon.usage_plans import Plan
 
 
@@ -157,6 +159,28 @@ def router(sandbox: AmazonSandbox) -> APIRouter:
             if body.revoke_tokens:
                 tokens.revoke_all()
             return {"token_lifetime_seconds": tokens.token_lifetime_seconds}
+
+    @api.get("/listings")
+    async def listings(marketplace_id: str = DEFAULT_MARKETPLACE_ID) -> dict[str, Any]:
+        """sku -> DEFAULT quantity in one marketplace (null: no seller-fulfilled quantity)."""
+        with sandbox.lock:
+            return {"listings": sandbox.listings.quantities(marketplace_id)}
+
+    @api.get("/feeds")
+    async def feeds() -> dict[str, Any]:
+        sandbox.tick()
+        with sandbox.lock:
+            found = [
+                {**feed.render(to_wire), "messages": feed.messages, "errors": feed.errors}
+                for feed in sandbox.feeds.feeds.values()
+            ]
+            return {"feeds": found}
+
+    @api.post("/feeds/process")
+    async def process_feeds() -> dict[str, Any]:
+        """Finish every queued feed now instead of after the processing delay."""
+        processed = sandbox.process_feeds()
+        return {"processed": [feed.feed_id for feed in processed]}
 
     @api.put("/auto-release")
     async def put_auto_release(body: AutoReleaseBody) -> AutoReleaseBody:

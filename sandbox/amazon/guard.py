@@ -42,7 +42,7 @@ def install_headers(app: FastAPI) -> None:
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         response = await call_next(request)
-        if request.url.path.startswith(("/orders/",)):
+        if request.url.path.startswith(("/orders/", "/listings/", "/feeds/")):
             response.headers.setdefault(REQUEST_ID_HEADER, str(uuid.uuid4()))
             rate = getattr(request.state, "rate_limit", None)
             if rate is not None:

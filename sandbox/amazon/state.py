@@ -7,11 +7,21 @@ import random
 import threading
 from collections import Counter
 from datetime import timedelta
+from typing import Any
 
 from sandbox.amazon import lifecycle
 from sandbox.amazon.carriers import load_carrier_codes
+from sandbox.amazon.catalogue import MARKETPLACES, SKUS
 from sandbox.amazon.errors import SpApiError
+from sandbox.amazon.feeds import (
+    FEED_WINDOW_SECONDS,
+    Feed,
+    FeedDesk,
+    FeedValidators,
+    load_feed_schema,
+)
 from sandbox.amazon.generator import GenerateRequest, OrderFactory, OrderSpec, generate
+from sandbox.amazon.listings import ListingsBook, Problem
 from sandbox.amazon.lwa import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
@@ -30,7 +40,9 @@ class AmazonSandbox:
 
     `clock` drives timestamps, token expiry, throttling refills and auto-release, so tests
     can move time instead of sleeping. `auto_release_seconds` releases Pending orders
-    (Pending -> Unshipped) that long after purchase; None leaves them for the admin API."""
+    (Pending -> Unshipped) that long after purchase; None leaves them for the admin API.
+    Every catalogue SKU is listed in every marketplace with `listing_quantity`; feeds finish
+    `feed_processing_seconds` after submission (or when the admin API processes them)."""
 
     def __init__(
         self,
@@ -46,6 +58,9 @@ class AmazonSandbox:
         auto_release_seconds: float | None = None,
         seed_orders: int = 0,
         seed: int = 1,
+        listing_quantity: int = 0,
+        feed_processing_seconds: float = 2.0,
+        feed_schema: dict[str, Any] | None = None,
     ) -> None:
         self.clock = clock
         self.seller_id = seller_id
@@ -62,6 +77,9 @@ class AmazonSandbox:
         self.calls: Counter[str] = Counter()
         self.throttled: Counter[str] = Counter()
         self.unauthorized = 0
+        self.listings = ListingsBook(SKUS, MARKETPLACES, listing_quantity)
+        schema = feed_schema if feed_schema is not None else load_feed_schema()
+        self.feeds = FeedDesk(FeedValidators(schema), feed_processing_seconds)
         if seed_orders:
             self.generate(GenerateRequest(count=seed_orders, seed=seed))
 
@@ -103,12 +121,37 @@ class AmazonSandbox:
                     )
 
     def tick(self) -> None:
-        """Apply time-driven changes (auto-release) before anyone reads."""
+        """Apply time-driven changes (auto-release, feed processing) before anyone reads."""
         with self.lock:
             now = self.clock()
             for order in self.orders.values():
                 if order.release_at is not None and order.release_at <= now:
                     lifecycle.release(order, now)
+            self.feeds.tick(now, self.listings)
+
+    # --- listings and feeds ---------------------------------------------------------------
+
+    def patch_listing(
+        self, sku: str, marketplace_ids: list[str], patches: list[dict[str, Any]]
+    ) -> list[Problem]:
+        with self.lock:
+            return self.listings.patch(sku, marketplace_ids, patches)
+
+    def create_feed(self, seller_id: str, body: object) -> Feed:
+        """The JSON_LISTINGS_FEED window (5 per 5 minutes) shrinks with rate_scale, like
+        every usage plan, so a fast demo is throttled in proportion."""
+        with self.lock:
+            window = FEED_WINDOW_SECONDS / self.usage.rate_scale
+            try:
+                return self.feeds.create_feed(seller_id, body, self.clock(), window)
+            except SpApiError as error:
+                if error.status == 429:
+                    self.throttled["createFeed"] += 1
+                raise
+
+    def process_feeds(self) -> list[Feed]:
+        with self.lock:
+            return self.feeds.process_all(self.clock(), self.listings)
 
     def get(self, order_id: str) -> SandboxOrder | None:
         with self.lock:
@@ -178,5 +221,6 @@ class AmazonSandbox:
                 "token_grants": self.tokens.grant_count,
                 "confirmations": len(self.confirmations),
                 "orders": len(self.orders),
+                "feeds": len(self.feeds.feeds),
                 "rate_scale": self.usage.rate_scale,
             }

@@ -17,6 +17,12 @@ GET_ORDER_V0 = "getOrder:v0"
 GET_ORDER_ITEMS = "getOrderItems"
 GET_ORDER_ADDRESS = "getOrderAddress"
 CONFIRM_SHIPMENT = "confirmShipment"
+PATCH_LISTINGS_ITEM = "patchListingsItem"
+GET_LISTINGS_ITEM = "getListingsItem"
+CREATE_FEED_DOCUMENT = "createFeedDocument"
+CREATE_FEED = "createFeed"
+GET_FEED = "getFeed"
+GET_FEED_DOCUMENT = "getFeedDocument"
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,12 @@ AMAZON_PLANS: dict[str, Plan] = {
     GET_ORDER_ITEMS: Plan(0.5, 30),
     GET_ORDER_ADDRESS: Plan(0.5, 30),
     CONFIRM_SHIPMENT: Plan(2.0, 10),
+    PATCH_LISTINGS_ITEM: Plan(5.0, 5),
+    GET_LISTINGS_ITEM: Plan(5.0, 10),
+    CREATE_FEED_DOCUMENT: Plan(0.5, 15),
+    CREATE_FEED: Plan(0.0083, 15),
+    GET_FEED: Plan(2.0, 15),
+    GET_FEED_DOCUMENT: Plan(0.0222, 10),
 }
 
 

@@ -1,0 +1,181 @@
+"""Listings in the sandbox: each catalogue SKU's attributes per marketplace, changed by JSON
+Patch exactly as patchListingsItem and JSON_LISTINGS_FEED PATCH messages change them.
+
+Only `fulfillment_availability` is checked in depth (the quantity is what consign sets): merge
+updates the entry of the same fulfillment_channel_code and keeps its other keys, replace swaps
+the whole attribute (so a lead time is lost), delete removes it. A patch with any ERROR issue is
+not applied at all, as Amazon does.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sandbox.amazon.errors import SpApiError
+
+FULFILLMENT = "fulfillment_availability"
+OPS = ("add", "replace", "merge", "delete")
+DEFAULT_LEAD_TIME = 2
+
+Attributes = dict[str, list[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One ERROR issue; rendered per API (listings issue or feed processing-report issue)."""
+
+    code: str
+    message: str
+    attribute: str | None = None
+
+
+def structural_patches(body: object) -> list[dict[str, Any]]:
+    """The body's shape per the model (productType, patches[op, path, value]); a request
+    that breaks it is a 400, not an INVALID submission."""
+    if not isinstance(body, dict):
+        raise SpApiError(400, "The request body must be a JSON object")
+    if not isinstance(body.get("productType"), str) or not body["productType"]:
+        raise SpApiError(400, "productType is required")
+    patches = body.get("patches")
+    if not isinstance(patches, list) or not patches:
+        raise SpApiError(400, "patches must be a non-empty array")
+    for patch in patches:
+        if not isinstance(patch, dict) or patch.get("op") not in OPS:
+            raise SpApiError(400, f"patch op must be one of {list(OPS)}")
+        if not isinstance(patch.get("path"), str):
+            raise SpApiError(400, "patch path is required")
+        value = patch.get("value")
+        if value is not None and (
+            not isinstance(value, list) or not all(isinstance(v, dict) for v in value)
+        ):
+            raise SpApiError(400, "patch value must be an array of objects")
+    return patches
+
+
+def _fulfillment_problems(value: list[dict[str, Any]]) -> list[Problem]:
+    problems = []
+    for entry in value:
+        code = entry.get("fulfillment_channel_code")
+        quantity = entry.get("quantity")
+        lead = entry.get("lead_time_to_ship_max_days")
+        if not isinstance(code, str) or not code:
+            problems.append(
+                Problem(
+                    "90220", "'fulfillment_channel_code' is required but not supplied.", FULFILLMENT
+                )
+            )
+        if quantity is not None and (
+            isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0
+        ):
+            problems.append(
+                Problem(
+                    "90244",
+                    f"The value '{quantity}' for 'quantity' must be a non-negative integer.",
+                    FULFILLMENT,
+                )
+            )
+        if lead is not None and (isinstance(lead, bool) or not isinstance(lead, int) or lead < 0):
+            problems.append(
+                Problem(
+                    "90244",
+                    "'lead_time_to_ship_max_days' must be a non-negative integer.",
+                    FULFILLMENT,
+                )
+            )
+    return problems
+
+
+def patch_problems(patches: Iterable[dict[str, Any]]) -> list[Problem]:
+    """Semantic checks Amazon reports as ERROR issues rather than refusing the request."""
+    problems: list[Problem] = []
+    for patch in patches:
+        path = patch["path"]
+        parts = path.split("/")
+        if len(parts) != 3 or parts[:2] != ["", "attributes"] or not parts[2]:
+            problems.append(Problem("4000001", f"The patch path '{path}' is not an attribute."))
+            continue
+        value = patch.get("value")
+        if patch["op"] != "delete" and not value:
+            problems.append(Problem("4000002", f"A value is required to {patch['op']} '{path}'."))
+            continue
+        if parts[2] == FULFILLMENT and value:
+            problems.extend(_fulfillment_problems(value))
+    return problems
+
+
+def apply_patch(attributes: Attributes, patch: dict[str, Any]) -> None:
+    name = patch["path"].split("/")[2]
+    op = patch["op"]
+    value = copy.deepcopy(patch.get("value") or [])
+    if op == "delete":
+        attributes.pop(name, None)
+    elif op in ("add", "replace") or name not in attributes:
+        attributes[name] = value
+    elif name == FULFILLMENT:
+        current = attributes[name]
+        for entry in value:
+            code = entry.get("fulfillment_channel_code")
+            match = next((c for c in current if c.get("fulfillment_channel_code") == code), None)
+            if match is None:
+                current.append(entry)
+            else:
+                match.update(entry)
+    else:
+        attributes[name] = value
+
+
+class ListingsBook:
+    """Attributes per (sku, marketplace). Every catalogue SKU starts listed in every
+    marketplace with DEFAULT quantity `quantity` and a lead time, so merge-vs-replace shows."""
+
+    def __init__(self, skus: Iterable[str], marketplace_ids: Iterable[str], quantity: int = 0):
+        self.items: dict[tuple[str, str], Attributes] = {}
+        for sku in skus:
+            for marketplace_id in marketplace_ids:
+                self.items[(sku, marketplace_id)] = {
+                    FULFILLMENT: [
+                        {
+                            "fulfillment_channel_code": "DEFAULT",
+                            "quantity": quantity,
+                            "lead_time_to_ship_max_days": DEFAULT_LEAD_TIME,
+                        }
+                    ]
+                }
+
+    def knows(self, sku: str, marketplace_ids: Iterable[str]) -> bool:
+        return all((sku, m) in self.items for m in marketplace_ids)
+
+    def attributes(self, sku: str, marketplace_id: str) -> Attributes | None:
+        return self.items.get((sku, marketplace_id))
+
+    def quantity(self, sku: str, marketplace_id: str) -> int | None:
+        for entry in (self.items.get((sku, marketplace_id)) or {}).get(FULFILLMENT, []):
+            if entry.get("fulfillment_channel_code") == "DEFAULT":
+                quantity = entry.get("quantity")
+                return quantity if isinstance(quantity, int) else None
+        return None
+
+    def patch(
+        self, sku: str, marketplace_ids: list[str], patches: list[dict[str, Any]]
+    ) -> list[Problem]:
+        """Apply every patch to every marketplace, or nothing when any problem is found."""
+        if not self.knows(sku, marketplace_ids):
+            return [Problem("4000010", f"The SKU '{sku}' is not listed in this marketplace.")]
+        problems = patch_problems(patches)
+        if problems:
+            return problems
+        for marketplace_id in marketplace_ids:
+            attributes = self.items[(sku, marketplace_id)]
+            for patch in patches:
+                apply_patch(attributes, patch)
+        return []
+
+    def quantities(self, marketplace_id: str) -> dict[str, int | None]:
+        return {
+            sku: self.quantity(sku, market)
+            for (sku, market) in self.items
+            if market == marketplace_id
+        }
