@@ -1,0 +1,229 @@
+"""AmazonStock against the Amazon sandbox, in process: every SP-API request the client sends
+and every answer the sandbox gives is validated (strictly) against Amazon's official Listings
+Items and Feeds models, so a push that works here is one Amazon understands."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from config import AmazonSettings
+from domain.inventory import ListingQuantity
+from domain.order import Channel
+from integrations.amazon.errors import AmazonFeedFailed, AmazonRequestRejected, AmazonThrottled
+from integrations.amazon.factory import AmazonClient, build_amazon_client
+from integrations.amazon.feeds import ListingsFeed
+from integrations.amazon.stock import AmazonStock, build_amazon_stock
+from integrations.channel import StockPort
+from sandbox.amazon.app import create_app
+from sandbox.amazon.catalogue import SKUS, UK
+from sandbox.amazon.lwa import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    DEFAULT_REFRESH_TOKEN,
+    DEFAULT_SELLER_ID,
+)
+from sandbox.amazon.state import AmazonSandbox
+from tests.support.spapi_models import load_model, validate_request, validate_response
+
+LISTINGS = "listings-items-api-model/listingsItems_2021-08-01.json"
+FEEDS = "feeds-api-model/feeds_2021-06-30.json"
+BASE = "http://sandbox.test"
+START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+
+class ManualClock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+class CheckedTransport(httpx.AsyncBaseTransport):
+    """The sandbox app behind a transport that validates SP-API traffic against the models."""
+
+    def __init__(self, app: object) -> None:
+        self.inner = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+        self.checked = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        relative = LISTINGS if path.startswith("/listings/") else FEEDS
+        spapi = path.startswith(("/listings/", "/feeds/"))
+        if spapi:
+            query = dict(request.url.params.multi_items())
+            body = json.loads(request.content) if request.content else None
+            validate_request(load_model(relative), request.method, path, query, body, strict=True)
+        response = await self.inner.handle_async_request(request)
+        if spapi:
+            await response.aread()
+            payload = response.json() if response.content else None
+            model = load_model(relative)
+            validate_response(model, request.method, path, response.status_code, payload, True)
+            self.checked += 1
+        return response
+
+
+def sandbox_settings() -> AmazonSettings:
+    return AmazonSettings(
+        seller_id=DEFAULT_SELLER_ID,
+        endpoint=BASE,
+        lwa_endpoint=f"{BASE}/auth/o2/token",
+        client_id=DEFAULT_CLIENT_ID,
+        client_secret=SecretStr(DEFAULT_CLIENT_SECRET),
+        refresh_token=SecretStr(DEFAULT_REFRESH_TOKEN),
+        marketplace_ids=[UK.marketplace_id],
+        orders_reader="v2026",
+        rate_scale=1.0,
+    )
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def sandbox(clock: ManualClock) -> AmazonSandbox:
+    return AmazonSandbox(clock=clock, listing_quantity=7)
+
+
+@pytest.fixture
+def transport(sandbox: AmazonSandbox) -> CheckedTransport:
+    return CheckedTransport(create_app(sandbox))
+
+
+@pytest.fixture
+async def client(transport: CheckedTransport, clock: ManualClock) -> AsyncIterator[AmazonClient]:
+    async with httpx.AsyncClient(transport=transport) as http:
+        amazon = build_amazon_client(sandbox_settings(), http=http)
+
+        async def sleep(seconds: float) -> None:  # polling moves the sandbox's time
+            clock.advance(seconds)
+
+        amazon.feeds.sleep = sleep
+        yield amazon
+
+
+@pytest.fixture
+def stock(client: AmazonClient) -> AmazonStock:
+    return build_amazon_stock(client, patch_threshold=3)
+
+
+def spapi_calls(sandbox: AmazonSandbox) -> dict[str, int]:
+    return {op: n for op, n in sandbox.stats()["calls"].items()}  # type: ignore[attr-defined]
+
+
+def test_amazon_stock_is_a_stock_port(stock: AmazonStock) -> None:
+    port: StockPort = stock
+    assert (port.channel, port.account, port.subtracts_own_orders) == (
+        Channel.AMAZON,
+        DEFAULT_SELLER_ID,
+        False,
+    )
+
+
+async def test_small_batch_patches_each_sku_and_keeps_lead_time(
+    stock: AmazonStock, sandbox: AmazonSandbox, transport: CheckedTransport
+) -> None:
+    wanted = [ListingQuantity(sku=SKUS[0], quantity=5), ListingQuantity(sku=SKUS[1], quantity=0)]
+    outcomes = await stock.push(wanted)
+    assert [(o.sku, o.quantity, o.accepted, o.submission) for o in outcomes] == [
+        (SKUS[0], 5, True, "patch"),
+        (SKUS[1], 0, True, "patch"),
+    ]
+    assert spapi_calls(sandbox) == {"patchListingsItem": 2}
+    assert sandbox.listings.quantity(SKUS[0], UK.marketplace_id) == 5
+    merged = sandbox.listings.attributes(SKUS[0], UK.marketplace_id)
+    assert merged is not None
+    assert merged["fulfillment_availability"][0]["lead_time_to_ship_max_days"] == 2
+    assert transport.checked == 2
+
+
+async def test_unknown_sku_patch_comes_back_rejected_with_amazons_message(
+    stock: AmazonStock,
+) -> None:
+    outcomes = await stock.push(
+        [ListingQuantity(sku="NOT-LISTED", quantity=1), ListingQuantity(sku=SKUS[2], quantity=4)]
+    )
+    rejected, accepted = outcomes
+    assert (rejected.accepted, accepted.accepted) == (False, True)
+    assert rejected.message is not None and "NOT-LISTED" in rejected.message
+
+
+async def test_large_batch_goes_as_one_feed_and_maps_issues_back_to_skus(
+    stock: AmazonStock, sandbox: AmazonSandbox
+) -> None:
+    wanted = [ListingQuantity(sku=sku, quantity=10 + i) for i, sku in enumerate(SKUS[:5])]
+    wanted.append(ListingQuantity(sku="GHOST-SKU", quantity=3))
+    outcomes = await stock.push(wanted)
+    calls = spapi_calls(sandbox)
+    assert calls["createFeedDocument"] == calls["createFeed"] == calls["getFeedDocument"] == 1
+    assert "patchListingsItem" not in calls
+    feed_ids = {o.submission for o in outcomes}
+    assert len(feed_ids) == 1 and feed_ids != {"patch"}
+    by_sku = {o.sku: o for o in outcomes}
+    assert not by_sku["GHOST-SKU"].accepted
+    assert "GHOST-SKU" in (by_sku["GHOST-SKU"].message or "")
+    assert all(by_sku[sku].accepted for sku in SKUS[:5])
+    assert {sku: sandbox.listings.quantity(sku, UK.marketplace_id) for sku in SKUS[:5]} == {
+        sku: 10 + i for i, sku in enumerate(SKUS[:5])
+    }
+    feed = sandbox.feeds.feeds[feed_ids.pop()]
+    assert (feed.status, feed.messages) == ("DONE", 6)
+
+
+async def test_read_returns_what_the_sandbox_shows_and_omits_unknown_skus(
+    stock: AmazonStock, sandbox: AmazonSandbox
+) -> None:
+    await stock.push([ListingQuantity(sku=SKUS[0], quantity=42)])
+    found = await stock.read([SKUS[0], SKUS[1], "NOT-LISTED"])
+    assert found == [
+        ListingQuantity(sku=SKUS[0], quantity=42),
+        ListingQuantity(sku=SKUS[1], quantity=7),
+    ]
+
+
+async def test_bad_quantity_sends_nothing(stock: AmazonStock, sandbox: AmazonSandbox) -> None:
+    bad = ListingQuantity.model_construct(sku=SKUS[0], quantity=-1)
+    with pytest.raises(AmazonRequestRejected, match="negative"):
+        await stock.push([ListingQuantity(sku=SKUS[1], quantity=1), bad])
+    assert spapi_calls(sandbox) == {}
+
+
+async def test_sixth_feed_in_five_minutes_is_a_transient_throttle(
+    stock: AmazonStock, clock: ManualClock
+) -> None:
+    batch = [ListingQuantity(sku=sku, quantity=1) for sku in SKUS[:4]]
+    for _ in range(5):
+        await stock.push(batch)
+    with pytest.raises(AmazonThrottled) as caught:
+        await stock.push(batch)
+    assert caught.value.transient
+    clock.advance(300)
+    assert all(o.accepted for o in await stock.push(batch))
+
+
+async def test_fatal_feed_is_a_permanent_error_naming_the_feed(
+    client: AmazonClient, sandbox: AmazonSandbox
+) -> None:
+    feeds = client.feeds
+    document_id, url = await feeds.create_feed_document()
+    await feeds.upload(url, b"{not json")
+    feed_id = await feeds.create_feed("JSON_LISTINGS_FEED", [UK.marketplace_id], document_id)
+    final = await feeds.wait(feed_id)
+    assert final["processingStatus"] == "FATAL"
+
+    no_messages = ListingsFeed({"header": {"sellerId": DEFAULT_SELLER_ID, "version": "2.0"}})
+    with pytest.raises(AmazonFeedFailed, match=r"feed \d+ ended FATAL") as caught:
+        await feeds.submit_listings_feed(no_messages, [UK.marketplace_id])
+    assert not caught.value.transient
