@@ -167,13 +167,14 @@ class FeedDesk:
             document = json.loads(content) if content is not None else None
         except (UnicodeDecodeError, ValueError):
             document = None
-        envelope = (
-            None if document is None else next(self.validators.envelope.iter_errors(document), None)
-        )
-        if document is None or envelope is not None:
+        if document is None:
             feed.status = "FATAL"
-            reason = "not valid JSON" if document is None else envelope.message  # type: ignore[union-attr]
-            feed.errors.append(f"document rejected: {reason[:200]}")
+            feed.errors.append("document rejected: not valid JSON")
+            return
+        envelope = next(self.validators.envelope.iter_errors(document), None)
+        if envelope is not None:
+            feed.status = "FATAL"
+            feed.errors.append(f"document rejected: {envelope.message[:200]}")
             return
         if document["header"]["sellerId"] != feed.seller_id:
             feed.status = "FATAL"
