@@ -17,6 +17,10 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
+def _flag(name: str, default: str) -> bool:
+    return _env(name, default).strip().lower() in ("1", "true", "yes")
+
+
 def _csv(name: str, default: str) -> list[str]:
     return [part.strip() for part in _env(name, default).split(",") if part.strip()]
 
@@ -58,6 +62,9 @@ class Settings(BaseModel):
     poll_interval_seconds: float
     chase_lead_hours: float
     start_intakes: bool  # the worker makes sure every intake workflow runs
+    inventory_sync: bool  # run StockIntake per facility and InventorySync per channel account
+    reconcile_hours: float  # full read-back and correction of every channel's stock
+    stock_stall_minutes: float  # a change pending longer raises INVENTORY_SYNC_STALLED
     webhook_port: int | None  # serve GXO's pushed events on this loopback/ingress port
     metrics_address: str | None  # Prometheus scrape endpoint, e.g. 0.0.0.0:9464
 
@@ -95,7 +102,7 @@ def get_settings() -> Settings:
             ),
             capture_mode=CaptureMode(_env("CENTRA_CAPTURE_MODE", "capture")),
             dispatch_sla_hours=float(_env("CENTRA_DISPATCH_SLA_HOURS", "48")),
-            warehouse_id=int(wid) if (wid := _env("CENTRA_WAREHOUSE_ID", "")) else None,
+            warehouse_id=int(wid) if (wid := _env("CENTRA_WAREHOUSE_ID", "1")) else None,
         ),
         centra_sweep_every_polls=int(_env("CENTRA_SWEEP_EVERY_POLLS", "10")),
         gxo=GxoSettings(
@@ -106,7 +113,10 @@ def get_settings() -> Settings:
         ),
         poll_interval_seconds=float(_env("CONSIGN_POLL_INTERVAL_SECONDS", "60")),
         chase_lead_hours=float(_env("CONSIGN_CHASE_LEAD_HOURS", "6")),
-        start_intakes=_env("CONSIGN_START_INTAKES", "true").lower() in ("1", "true", "yes"),
+        start_intakes=_flag("CONSIGN_START_INTAKES", "true"),
+        inventory_sync=_flag("CONSIGN_INVENTORY_SYNC", "true"),
+        reconcile_hours=float(_env("CONSIGN_RECONCILE_HOURS", "24")),
+        stock_stall_minutes=float(_env("CONSIGN_STOCK_STALL_MINUTES", "30")),
         webhook_port=int(port) if (port := _env("CONSIGN_WEBHOOK_PORT", "")) else None,
         metrics_address=_env("CONSIGN_METRICS_ADDRESS", "") or None,
     )

@@ -13,6 +13,7 @@ import json
 import logging
 import signal
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import uvicorn
@@ -25,20 +26,24 @@ from temporalio.worker import Worker
 from activities import queues
 from activities.channel import ChannelActivities
 from activities.delivery import DeliveryActivities
+from activities.inventory import InventoryActivities
 from activities.warehouse import WarehouseActivities
 from config import Settings, get_settings
 from domain.deadlines import DeadlinePolicy
 from domain.order import Channel
 from integrations.amazon.factory import build_amazon_client
 from integrations.amazon.port import AmazonChannel
+from integrations.amazon.stock import build_amazon_stock
 from integrations.amazon.usage_plans import Operation, task_queue_rate
-from integrations.centra.factory import build_centra_channel
-from integrations.channel import ChannelPort
+from integrations.centra.factory import build_centra_channel, build_centra_stock
+from integrations.channel import ChannelPort, StockPort
 from integrations.gxo.factory import build_warehouse
 from starter.webhooks import CentraHook, create_webhook_app
 from store.db import open_store
 from workflows.channel_intake import ChannelIntake, ChannelIntakeInput, intake_id
+from workflows.inventory_sync import InventorySync, InventorySyncInput, inventory_sync_id
 from workflows.order_fulfillment import OrderFulfillment
+from workflows.stock_intake import StockIntake, StockIntakeInput, stock_intake_id
 from workflows.warehouse_intake import WarehouseIntake, WarehouseIntakeInput, workflow_id_for
 
 log = logging.getLogger("consign.worker")
@@ -115,6 +120,8 @@ async def ensure_intakes(client: Client, settings: Settings) -> None:
             task_queue=queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
+    if settings.inventory_sync:
+        await ensure_inventory_sync(client, settings)
     for facility in settings.gxo.facilities:
         await client.start_workflow(
             WarehouseIntake.run,
@@ -127,18 +134,66 @@ async def ensure_intakes(client: Client, settings: Settings) -> None:
         )
 
 
-async def channel_ports(
-    settings: Settings, stack: contextlib.AsyncExitStack
-) -> dict[Channel, ChannelPort]:
-    """A port per configured channel, closed with the stack."""
-    ports: dict[Channel, ChannelPort] = {}
+def inventory_inputs(settings: Settings) -> list[InventorySyncInput]:
+    """One InventorySync per channel account whose stock consign sets."""
+    accounts = {Channel.AMAZON: settings.amazon.seller_id, Channel.CENTRA: settings.centra.account}
+    return [
+        InventorySyncInput(
+            channel=channel,
+            account=accounts[channel],
+            reconcile_every_hours=settings.reconcile_hours,
+            stall_after_minutes=settings.stock_stall_minutes,
+        )
+        for channel in settings.channels
+        if channel is not Channel.CENTRA or settings.centra.warehouse_id is not None
+    ]
+
+
+async def ensure_inventory_sync(client: Client, settings: Settings) -> None:
+    syncs = inventory_inputs(settings)
+    queue = settings.temporal.task_queue
+    for sync in syncs:
+        await client.start_workflow(
+            InventorySync.run,
+            sync,
+            id=inventory_sync_id(sync.channel, sync.account),
+            task_queue=queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+    targets = [inventory_sync_id(s.channel, s.account) for s in syncs]
+    for facility in settings.gxo.facilities:
+        await client.start_workflow(
+            StockIntake.run,
+            StockIntakeInput(
+                facility_id=facility,
+                poll_interval_seconds=settings.poll_interval_seconds,
+                inventory_syncs=targets,
+            ),
+            id=stock_intake_id(facility),
+            task_queue=queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+
+
+@dataclass
+class Ports:
+    orders: dict[Channel, ChannelPort] = field(default_factory=dict)
+    stock: dict[Channel, StockPort] = field(default_factory=dict)
+
+
+async def channel_ports(settings: Settings, stack: contextlib.AsyncExitStack) -> Ports:
+    """The order and stock ports of every configured channel, closed with the stack."""
+    ports = Ports()
     if Channel.AMAZON in settings.channels:
         amazon = await stack.enter_async_context(build_amazon_client(settings.amazon))
-        ports[Channel.AMAZON] = AmazonChannel(amazon)
+        ports.orders[Channel.AMAZON] = AmazonChannel(amazon)
+        ports.stock[Channel.AMAZON] = build_amazon_stock(amazon)
     if Channel.CENTRA in settings.channels:
         centra = build_centra_channel(settings.centra)
         stack.push_async_callback(centra.client.aclose)
-        ports[Channel.CENTRA] = centra
+        ports.orders[Channel.CENTRA] = centra
+        if settings.centra.warehouse_id is not None:
+            ports.stock[Channel.CENTRA] = build_centra_stock(settings.centra, centra.client)
     return ports
 
 
@@ -172,14 +227,21 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
     deadlines = DeadlinePolicy(chase_lead=timedelta(hours=settings.chase_lead_hours))
     async with contextlib.AsyncExitStack() as stack:
         ports = await channel_ports(settings, stack)
-        channel = ChannelActivities(ports, engine)
+        channel = ChannelActivities(ports.orders, engine)
+        stock_sync = InventoryActivities(engine, warehouse, ports.stock)
         stock = WarehouseActivities(warehouse, engine)
         delivery = DeliveryActivities(client, engine, settings.temporal.task_queue, deadlines)
         running = [
             Worker(
                 client,
                 task_queue=settings.temporal.task_queue,
-                workflows=[OrderFulfillment, ChannelIntake, WarehouseIntake],
+                workflows=[
+                    OrderFulfillment,
+                    ChannelIntake,
+                    WarehouseIntake,
+                    StockIntake,
+                    InventorySync,
+                ],
                 activities=[
                     # Channels without a rate-limited queue of their own (Centra) run here.
                     channel.fetch_order,
@@ -193,11 +255,18 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
                     stock.pull_events,
                     delivery.start_order_workflows,
                     delivery.deliver_warehouse_events,
+                    delivery.notify_stock_changed,
+                    stock_sync.load_snapshot,
+                    stock_sync.pull_changes,
+                    stock_sync.plan_push,
+                    stock_sync.push,
+                    stock_sync.read_back,
+                    stock_sync.stalled,
                 ],
                 graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
             )
         ]
-        amazon = ports.get(Channel.AMAZON)
+        amazon = ports.orders.get(Channel.AMAZON)
         if isinstance(amazon, AmazonChannel):
             running += amazon_workers(client, settings, amazon, channel)
         for worker in running:

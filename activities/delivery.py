@@ -15,16 +15,18 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.models import ChangeSet, DeliveryReport, EventDelivery, StartReport
+from activities.models import ChangeSet, DeliveryReport, EventDelivery, StartReport, StockNotice
 from domain.deadlines import DeadlinePolicy
 from domain.lifecycle import (
     ORDER_CHANGED_SIGNAL,
+    STOCK_CHANGED_SIGNAL,
     WAREHOUSE_EVENT_SIGNAL,
     WORKFLOW_NAME,
     OrderFulfillmentInput,
 )
 from domain.order import OrderRef, is_merchant_fulfilled
 from domain.warehouse import WarehouseEventKind
+from store.inventory import close_demand
 from store.unmatched import record_unmatched_event
 
 
@@ -76,6 +78,8 @@ class DeliveryActivities:
         report = DeliveryReport()
         for event in delivery.events:
             ref = OrderRef(channel=event.channel, account=event.account, order_id=event.reference)
+            if event.kind is WarehouseEventKind.REJECTED:
+                await asyncio.to_thread(close_demand, self.engine, ref)
             try:
                 await self.client.get_workflow_handle(ref.workflow_id).signal(
                     WAREHOUSE_EVENT_SIGNAL, event
@@ -106,3 +110,16 @@ class DeliveryActivities:
                 return False
             raise
         return True
+
+    @activity.defn(name="notify_stock_changed")
+    async def notify_stock_changed(self, notice: StockNotice) -> None:
+        """Tell each inventory sync which items moved; one that is not running catches up at
+        its next full pass, so a missing target is not an error."""
+        for workflow_id in notice.targets:
+            try:
+                await self.client.get_workflow_handle(workflow_id).signal(
+                    STOCK_CHANGED_SIGNAL, StockNotice(items=notice.items)
+                )
+            except RPCError as err:
+                if err.status is not RPCStatusCode.NOT_FOUND:
+                    raise

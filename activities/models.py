@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from domain.inventory import ListingQuantity, PushOutcome
 from domain.order import Channel, OrderChange, OrderRef
 from domain.warehouse import Parcel, WarehouseEvent, WarehouseOrderState
 
@@ -86,3 +87,75 @@ class WarehouseLookup(BaseModel):
 class ConfirmResult(BaseModel):
     package_reference: str
     carrier_code: str
+
+
+class FacilityRequest(BaseModel):
+    facility_id: str
+
+
+class SnapshotLoaded(BaseModel):
+    cursor: int
+    items: list[str]
+
+
+class StockPulled(BaseModel):
+    next_cursor: int
+    items: list[str]  # item codes whose levels changed
+    count: int  # stock changes read (repeats included)
+
+
+class StockPlanRequest(BaseModel):
+    channel: Channel
+    account: str
+    items: list[str] | None = None  # GXO item codes that moved; None: every mapped SKU
+    force_skus: list[str] = Field(default_factory=list)  # push these even if unchanged
+
+
+class StockPlan(BaseModel):
+    quantities: list[ListingQuantity]
+    unknown_to_gxo: list[str] = Field(default_factory=list)  # mapped SKUs GXO has no stock of
+    unmapped_items: list[str] = Field(default_factory=list)  # GXO items no SKU maps
+
+
+class StockPushRequest(BaseModel):
+    channel: Channel
+    account: str
+    quantities: list[ListingQuantity]
+
+
+class StockPushReport(BaseModel):
+    accepted: int
+    rejected: list[PushOutcome] = Field(default_factory=list)
+
+
+class StockReadRequest(BaseModel):
+    channel: Channel
+    account: str
+
+
+class DriftLine(BaseModel):
+    sku: str
+    expected: int
+    shown: int | None  # None: the channel does not list the SKU
+
+
+class DriftReport(BaseModel):
+    checked: int
+    drift: list[DriftLine] = Field(default_factory=list)
+
+
+class StalledRequest(BaseModel):
+    channel: Channel
+    account: str
+    older_than_seconds: float
+
+
+class StalledSkus(BaseModel):
+    skus: list[str] = Field(default_factory=list)
+
+
+class StockNotice(BaseModel):
+    """Items whose GXO levels changed, for every inventory sync that lists them."""
+
+    items: list[str]
+    targets: list[str] = Field(default_factory=list)  # inventory sync workflow ids

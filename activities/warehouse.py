@@ -11,13 +11,18 @@ from activities.audit import audit
 from activities.errors import classify
 from activities.models import PullRequest, WarehouseLookup, WarehouseOrderRequest
 from domain.exceptions import ConsignError
-from domain.order import Channel, ChannelOrder
+from domain.order import Channel, ChannelOrder, OrderRef
 from domain.planning import plan_warehouse_order
 from domain.warehouse import CancelOutcome, EventPage, InjectionResult, WarehouseOrder
 from integrations.errors import IntegrationError
 from integrations.gxo.port import WarehousePort
+from store.inventory import close_demand, record_demand
 from store.mappings import load_mapping_set
 from store.tables import AuditOutcome
+
+
+def _ref(order: WarehouseOrder) -> OrderRef:
+    return OrderRef(channel=order.channel, account=order.account, order_id=order.reference)
 
 
 class WarehouseActivities:
@@ -34,9 +39,14 @@ class WarehouseActivities:
             load_mapping_set, self.engine, order.ref.channel, skus, gtins
         )
         try:
-            return plan_warehouse_order(order, mappings)
+            plan = plan_warehouse_order(order, mappings)
         except ConsignError as err:
             raise classify(err) from err
+        # Sold but not yet allocated at GXO: inventory sync holds these units back.
+        skus_by_line = {line.line_id: line.sku for line in order.lines}
+        demand = [(skus_by_line[w.channel_line_id], w.item_code, w.quantity) for w in plan.lines]
+        await asyncio.to_thread(record_demand, self.engine, order.ref, demand)
+        return plan
 
     @activity.defn(name="inject_warehouse_order")
     async def inject(self, order: WarehouseOrder) -> InjectionResult:
@@ -47,6 +57,7 @@ class WarehouseActivities:
             failure = classify(err)
             if failure.non_retryable:
                 await self._audit(order.channel, order.account, order, "inject", str(err))
+                await asyncio.to_thread(close_demand, self.engine, _ref(order))
             raise failure from err
         outcome = AuditOutcome.DUPLICATE if result.duplicate else AuditOutcome.ACCEPTED
         detail = f"{len(order.lines)} line(s) as {result.warehouse_order_id}"
@@ -60,6 +71,8 @@ class WarehouseActivities:
         except IntegrationError as err:
             raise classify(err) from err
         accepted = outcome is not CancelOutcome.TOO_LATE
+        if accepted:
+            await asyncio.to_thread(close_demand, self.engine, request.ref)
         await self._audit(
             request.ref.channel,
             request.ref.account,

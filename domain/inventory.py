@@ -63,6 +63,7 @@ class StockChange(BaseModel):
     allocated_after: int = Field(ge=0)
     reference: str | None = None  # the channel order id, for allocations and shipments
     channel: Channel | None = None
+    account: str | None = None  # the channel account (order numbers repeat across stores)
     at: datetime
 
     def level(self) -> StockLevel:
@@ -127,3 +128,28 @@ class PushOutcome(BaseModel):
     accepted: bool
     submission: str  # e.g. "patch" or the Amazon feed id / Centra mutation, for the ledger
     message: str | None = None  # why it was rejected (no personal data)
+
+
+def listing_target(
+    channel: Channel,
+    subtracts_own_orders: bool,
+    sku: str,
+    available: int,
+    rules: list[BufferRule],
+    open_by_channel: dict[Channel, int],
+    allocated_own: int,
+) -> int:
+    """The figure to push for one listing.
+
+    Most channels show what we push as sellable: GXO available less the buffer less every
+    channel's demand GXO has not allocated. A channel that takes physical stock and subtracts
+    its own unshipped orders itself (Centra) must not see its own demand subtracted twice: it
+    gets GXO available less the buffer less the other channels' open demand, plus its own orders
+    GXO has already allocated (GXO's available excludes them, and Centra subtracts them again).
+    Its free-to-allocate then equals what may be sold.
+    """
+    buffer = buffer_units(rules, channel, sku, available)
+    if not subtracts_own_orders:
+        return available_to_sell(available, buffer, sum(open_by_channel.values()))
+    others = sum(units for c, units in open_by_channel.items() if c is not channel)
+    return max(0, available - buffer - others + allocated_own)

@@ -19,6 +19,7 @@ ORDER_CHANGED_SIGNAL = "order_changed"
 WAREHOUSE_EVENT_SIGNAL = "warehouse_event"
 RETRY_SIGNAL = "retry"
 REINJECT_SIGNAL = "reinject"
+STOCK_CHANGED_SIGNAL = "stock_changed"  # InventorySync: GXO items whose levels moved
 
 
 class OrderStage(StrEnum):

@@ -17,11 +17,12 @@ from typing import Any, Literal, TextIO, get_args
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine
 
+from domain.inventory import BufferRule
 from domain.mapping import CarrierCodeMapping, CarrierServiceMapping, FacilityRule, SkuMapping
-from store import mappings
+from store import inventory, mappings
 from store.upsert import WriteCounts
 
-MappingKind = Literal["skus", "facilities", "carrier-services", "carrier-codes"]
+MappingKind = Literal["skus", "facilities", "carrier-services", "carrier-codes", "buffers"]
 MAPPING_KINDS: tuple[str, ...] = get_args(MappingKind)
 MAX_REPORTED_ERRORS = 20
 
@@ -52,6 +53,9 @@ _SPECS: dict[str, _KindSpec] = {
         mappings.CARRIER_CODE_KEY,
         mappings.list_carrier_codes,
         mappings.upsert_carrier_codes,
+    ),
+    "buffers": _KindSpec(
+        BufferRule, (), inventory.list_buffer_rules, inventory.replace_buffer_rules
     ),
 }
 

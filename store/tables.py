@@ -110,6 +110,67 @@ class UnmatchedEvent(SQLModel, table=True):
     resolved: bool = Field(default=False, index=True)
 
 
+class BufferRuleRow(SQLModel, table=True):
+    """Safety buffers: no natural key, replaced as a set like facility rules."""
+
+    __tablename__ = "buffer_rule"
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str | None = None
+    sku: str | None = None
+    units: int = 0
+    percent: Decimal = Field(default=Decimal(0), sa_type=ExactDecimal)
+
+
+class StockLevelRow(SQLModel, table=True):
+    """GXO's levels per facility and item, as of the highest stock-change sequence applied."""
+
+    __tablename__ = "stock_level"
+
+    facility_id: str = Field(primary_key=True)
+    item_code: str = Field(primary_key=True)
+    on_hand: int = 0
+    allocated: int = 0
+    sequence: int = 0
+
+
+class OrderDemandRow(SQLModel, table=True):
+    """Units of an order line the channel sold: `open` until GXO allocates them, then
+    `allocated` until GXO ships them. Inventory sync subtracts the open units from what a
+    channel may sell (GXO's available stock does not know them yet)."""
+
+    __tablename__ = "order_demand"
+
+    channel: str = Field(primary_key=True)
+    account: str = Field(primary_key=True)
+    order_id: str = Field(primary_key=True)
+    item_code: str = Field(primary_key=True)
+    sku: str = Field(index=True)
+    open: int = 0
+    allocated: int = 0
+    sequence: int = 0  # the highest stock change applied to this row (each moves it once)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+
+
+class StockLedgerRow(SQLModel, table=True):
+    """Per channel account and SKU: what was last pushed, when, by which submission, with what
+    outcome; what the channel showed at the last reconcile; since when a push is pending."""
+
+    __tablename__ = "stock_ledger"
+
+    channel: str = Field(primary_key=True)
+    account: str = Field(primary_key=True)
+    sku: str = Field(primary_key=True)
+    quantity: int | None = None  # the last quantity the channel accepted
+    pushed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    submission: str | None = None
+    outcome: str | None = None  # accepted | rejected
+    message: str | None = None
+    pending_since: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    shown: int | None = None  # what the channel showed at the last reconcile
+    checked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
 STORE_TABLES: list[Table] = [
     SQLModel.metadata.tables[name]
     for name in (
@@ -119,5 +180,9 @@ STORE_TABLES: list[Table] = [
         "carrier_code_mapping",
         "audit_entry",
         "unmatched_event",
+        "buffer_rule",
+        "stock_level",
+        "order_demand",
+        "stock_ledger",
     )
 ]

@@ -33,6 +33,7 @@ class _Recorded:
     allocated_after: int
     reference: str | None
     channel: Channel | None
+    account: str | None
     at: datetime
 
 
@@ -60,6 +61,7 @@ class FacilityStock:
         at: datetime,
         reference: str | None = None,
         channel: Channel | None = None,
+        account: str | None = None,
     ) -> None:
         """Apply a movement to the live levels and record it; a no-op movement records nothing."""
         if on_hand_delta == 0 and allocated_delta == 0:
@@ -72,7 +74,9 @@ class FacilityStock:
         self.allocated[item_code] = allocated
         quantity = allocated_delta if kind in RESERVATIONS else on_hand_delta
         self._pending.append(
-            _Recorded(item_code, kind, quantity, on_hand, allocated, reference, channel, at)
+            _Recorded(
+                item_code, kind, quantity, on_hand, allocated, reference, channel, account, at
+            )
         )
 
     def publish(self, at: datetime) -> list[StockChange]:
@@ -89,6 +93,7 @@ class FacilityStock:
                 allocated_after=recorded.allocated_after,
                 reference=recorded.reference,
                 channel=recorded.channel,
+                account=recorded.account,
                 at=recorded.at,
             )
             self.changes.append(change)

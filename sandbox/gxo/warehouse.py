@@ -271,7 +271,8 @@ class GxoWarehouse:
         ledger = self.ledgers[record.facility_id]
         for code, delta in deltas.items():
             kind = StockChangeKind.ALLOCATION if delta > 0 else StockChangeKind.DEALLOCATION
-            ledger.move(kind, code, 0, delta, at, record.reference, record.order.channel)
+            order = record.order
+            ledger.move(kind, code, 0, delta, at, record.reference, order.channel, order.account)
 
     def _hold(self, record: SandboxOrder, at: datetime) -> None:
         """An order waiting for its pick wave reserves what stock it can meanwhile."""
@@ -294,7 +295,14 @@ class GxoWarehouse:
         ledger = self.ledgers[record.facility_id]
         for code, n in units.items():
             ledger.move(
-                StockChangeKind.SHIPMENT, code, -n, -n, at, record.reference, record.order.channel
+                StockChangeKind.SHIPMENT,
+                code,
+                -n,
+                -n,
+                at,
+                record.reference,
+                record.order.channel,
+                record.order.account,
             )
 
     def _free_for(self, record: SandboxOrder) -> dict[str, int]:

@@ -206,8 +206,22 @@ def test_every_error_is_reported_not_just_the_first():
 
 def test_unknown_kind_is_refused(engine):
     with pytest.raises(ValueError, match="unknown mapping kind"):
-        export_csv(engine, "buffers", io.StringIO())
-    assert set(MAPPING_KINDS) == {"skus", "facilities", "carrier-services", "carrier-codes"}
+        export_csv(engine, "stock", io.StringIO())
+    assert set(MAPPING_KINDS) == {
+        "skus",
+        "facilities",
+        "carrier-services",
+        "carrier-codes",
+        "buffers",
+    }
+
+
+def test_buffer_rules_round_trip_and_replace_the_set(engine):
+    rules = "channel,sku,units,percent\r\n,,2,0\r\namazon,,0,10.5\r\ncentra,JKT100BLKM,5,20\r\n"
+    assert _import(engine, "buffers", rules).created == 3
+    assert _export(engine, "buffers") == rules
+    assert _import(engine, "buffers", "channel,sku,units,percent\r\n,,1,0\r\n").removed == 3
+    assert _export(engine, "buffers") == "channel,sku,units,percent\r\n,,1,0\r\n"
 
 
 def test_export_writes_plain_decimals(engine):

@@ -351,15 +351,6 @@ def test_changes_without_a_reference_leave_demand_alone(engine) -> None:
     assert demand_rows(engine) == {key(ORDER): (3, 0)}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "apply_stock_changes moves order demand only for changes it applies to the level; an "
-        "ALLOCATION whose level is already superseded (a later change applied first, or a "
-        "snapshot cursor past it) is skipped, so the order's units stay open for good and are "
-        "subtracted twice (GXO's available already excludes them)"
-    ),
-)
 def test_an_allocation_arriving_after_a_later_change_still_moves_demand(engine) -> None:
     record_demand(engine, ORDER, [("MUG-1", "GXO-1001", 3)])
     apply_stock_changes(engine, [change(2, 11, 3)])  # a receipt after the allocation

@@ -1,0 +1,206 @@
+"""Inventory activities: read GXO's stock into the store, work out what each channel should
+show, push what changed, read channels back. Each wraps one external call or store step."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine
+from temporalio import activity
+
+from activities.errors import classify
+from activities.models import (
+    DriftLine,
+    DriftReport,
+    FacilityRequest,
+    PullRequest,
+    SnapshotLoaded,
+    StalledRequest,
+    StalledSkus,
+    StockPlan,
+    StockPlanRequest,
+    StockPulled,
+    StockPushReport,
+    StockPushRequest,
+    StockReadRequest,
+)
+from domain.exceptions import ConsignError, ExceptionKind
+from domain.inventory import ListingQuantity, listing_target
+from domain.order import Channel
+from integrations.channel import StockPort
+from integrations.errors import IntegrationError
+from integrations.gxo.port import WarehousePort
+from store import inventory
+from store.mappings import list_facility_rules, list_sku_mappings
+
+
+class InventoryActivities:
+    def __init__(
+        self, engine: Engine, warehouse: WarehousePort, ports: Mapping[Channel, StockPort]
+    ) -> None:
+        self.engine = engine
+        self.warehouse = warehouse
+        self.ports = dict(ports)
+
+    def _port(self, channel: Channel) -> StockPort:
+        port = self.ports.get(channel)
+        if port is None:
+            raise classify(
+                ConsignError(
+                    ExceptionKind.CHANNEL_REJECTED,
+                    f"stock sync for {channel.value} is not configured on this worker",
+                )
+            )
+        return port
+
+    @activity.defn(name="load_stock_snapshot")
+    async def load_snapshot(self, request: FacilityRequest) -> SnapshotLoaded:
+        """The facility's full inventory replaces what the store holds (a fresh start)."""
+        try:
+            snapshot = await self.warehouse.inventory(request.facility_id)
+        except IntegrationError as err:
+            raise classify(err) from err
+        await asyncio.to_thread(
+            inventory.replace_facility_stock,
+            self.engine,
+            snapshot.facility_id,
+            snapshot.levels,
+            snapshot.cursor,
+        )
+        return SnapshotLoaded(
+            cursor=snapshot.cursor, items=sorted(level.item_code for level in snapshot.levels)
+        )
+
+    @activity.defn(name="pull_stock_changes")
+    async def pull_changes(self, request: PullRequest) -> StockPulled:
+        """Stock changes since the cursor, applied to the store (repeats are harmless)."""
+        try:
+            page = await self.warehouse.stock_changes(
+                request.facility_id, request.cursor, request.limit
+            )
+        except IntegrationError as err:
+            raise classify(err) from err
+        changed = await asyncio.to_thread(inventory.apply_stock_changes, self.engine, page.changes)
+        return StockPulled(
+            next_cursor=max(request.cursor, page.next_cursor),
+            items=sorted(changed),
+            count=len(page.changes),
+        )
+
+    def _targets(
+        self, channel: Channel, items: set[str] | None
+    ) -> tuple[dict[str, int], list[str], list[str]]:
+        """SKU -> quantity to show, for the SKUs mapped to `items` (all when None); also the
+        mapped SKUs GXO has no stock record of, and the GXO items no SKU of this channel maps."""
+        port = self._port(channel)
+        facilities = {rule.facility_id for rule in list_facility_rules(self.engine, channel)}
+        available = inventory.available_by_item(self.engine, facilities)
+        demand = inventory.demand_by_item(self.engine)
+        rules = inventory.list_buffer_rules(self.engine)
+        mappings = list_sku_mappings(self.engine, channel)
+        targets: dict[str, int] = {}
+        unknown_to_gxo: list[str] = []
+        for mapping in mappings:
+            if items is not None and mapping.item_code not in items:
+                continue
+            if mapping.item_code not in available:
+                unknown_to_gxo.append(mapping.sku)
+            targets[mapping.sku] = listing_target(
+                channel,
+                port.subtracts_own_orders,
+                mapping.sku,
+                available.get(mapping.item_code, 0),
+                rules,
+                demand.open.get(mapping.item_code, {}),
+                demand.allocated.get(mapping.item_code, {}).get(channel, 0),
+            )
+        mapped_items = {m.item_code for m in mappings}
+        unmapped = sorted(set(available) - mapped_items) if items is None else []
+        return targets, sorted(unknown_to_gxo), unmapped
+
+    @activity.defn(name="plan_stock_push")
+    async def plan_push(self, request: StockPlanRequest) -> StockPlan:
+        """What differs from what the channel last accepted (plus the SKUs asked for again),
+        marked pending in the ledger so a push that never lands is noticed."""
+        items = set(request.items) if request.items is not None else None
+        targets, unknown, unmapped = await asyncio.to_thread(self._targets, request.channel, items)
+        accepted = await asyncio.to_thread(
+            inventory.ledger, self.engine, request.channel, request.account
+        )
+        force = set(request.force_skus)
+        changed = [
+            ListingQuantity(sku=sku, quantity=quantity)
+            for sku, quantity in sorted(targets.items())
+            if sku in force or accepted.get(sku) is None or accepted[sku].quantity != quantity
+        ]
+        await asyncio.to_thread(
+            inventory.mark_pending,
+            self.engine,
+            request.channel,
+            request.account,
+            changed,
+            datetime.now(UTC),
+        )
+        return StockPlan(quantities=changed, unknown_to_gxo=unknown, unmapped_items=unmapped)
+
+    @activity.defn(name="push_stock")
+    async def push(self, request: StockPushRequest) -> StockPushReport:
+        port = self._port(request.channel)
+        try:
+            outcomes = await port.push(request.quantities)
+        except IntegrationError as err:
+            raise classify(err) from err
+        await asyncio.to_thread(
+            inventory.record_push,
+            self.engine,
+            request.channel,
+            request.account,
+            outcomes,
+            datetime.now(UTC),
+        )
+        return StockPushReport(
+            accepted=sum(1 for o in outcomes if o.accepted),
+            rejected=[o for o in outcomes if not o.accepted],
+        )
+
+    @activity.defn(name="read_channel_stock")
+    async def read_back(self, request: StockReadRequest) -> DriftReport:
+        """What the channel shows against what it should show: the daily reconcile."""
+        port = self._port(request.channel)
+        targets, _, _ = await asyncio.to_thread(self._targets, request.channel, None)
+        try:
+            shown = await port.read(sorted(targets))
+        except IntegrationError as err:
+            raise classify(err) from err
+        await asyncio.to_thread(
+            inventory.record_read_back,
+            self.engine,
+            request.channel,
+            request.account,
+            shown,
+            datetime.now(UTC),
+        )
+        by_sku = {item.sku: item.quantity for item in shown}
+        drift = [
+            DriftLine(sku=sku, expected=expected, shown=by_sku.get(sku))
+            for sku, expected in sorted(targets.items())
+            if by_sku.get(sku) != expected
+        ]
+        return DriftReport(checked=len(targets), drift=drift)
+
+    @activity.defn(name="stalled_stock_skus")
+    async def stalled(self, request: StalledRequest) -> StalledSkus:
+        """SKUs with a change pending longer than the threshold and no accepted push since."""
+        entries = await asyncio.to_thread(
+            inventory.ledger, self.engine, request.channel, request.account
+        )
+        cutoff = datetime.now(UTC) - timedelta(seconds=request.older_than_seconds)
+        return StalledSkus(
+            skus=sorted(
+                sku
+                for sku, entry in entries.items()
+                if entry.pending_since is not None and entry.pending_since < cutoff
+            )
+        )

@@ -1,0 +1,274 @@
+"""Inventory in the store: buffer rules, GXO stock levels, open order demand and the push
+ledger. Sync repository functions (activities call them in a thread), one session each."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Engine, delete, text
+from sqlmodel import Session, col, select
+
+from domain.inventory import BufferRule, ListingQuantity, PushOutcome, StockChange, StockLevel
+from domain.inventory import StockChangeKind as Kind
+from domain.order import Channel, OrderRef
+from store.db import read_session, write_session
+from store.tables import BufferRuleRow, OrderDemandRow, StockLedgerRow, StockLevelRow, utc_now
+from store.upsert import WriteCounts
+
+# --- buffers ------------------------------------------------------------------------------
+
+
+def replace_buffer_rules(engine: Engine, rules: Sequence[BufferRule]) -> WriteCounts:
+    """Buffers, like facility rules, only make sense as a whole: swap the set atomically."""
+    with write_session(engine) as session:
+        if session.connection().dialect.name == "postgresql":
+            session.execute(text("LOCK TABLE buffer_rule IN SHARE ROW EXCLUSIVE MODE"))
+        removed = session.connection().execute(delete(BufferRuleRow)).rowcount
+        session.add_all(
+            BufferRuleRow(
+                channel=rule.channel.value if rule.channel else None,
+                sku=rule.sku,
+                units=rule.units,
+                percent=rule.percent,
+            )
+            for rule in rules
+        )
+        return WriteCounts(created=len(rules), removed=removed)
+
+
+def list_buffer_rules(engine: Engine) -> list[BufferRule]:
+    with read_session(engine) as session:
+        rows = session.scalars(select(BufferRuleRow).order_by(col(BufferRuleRow.id)))
+        return [
+            BufferRule(
+                channel=Channel(row.channel) if row.channel else None,
+                sku=row.sku,
+                units=row.units,
+                percent=row.percent,
+            )
+            for row in rows
+        ]
+
+
+# --- GXO stock ----------------------------------------------------------------------------
+
+
+def replace_facility_stock(
+    engine: Engine, facility_id: str, levels: Sequence[StockLevel], cursor: int
+) -> None:
+    """A snapshot replaces the facility's levels; changes up to `cursor` are in it."""
+    with write_session(engine) as session:
+        session.connection().execute(
+            delete(StockLevelRow).where(col(StockLevelRow.facility_id) == facility_id)
+        )
+        session.add_all(
+            StockLevelRow(
+                facility_id=facility_id,
+                item_code=level.item_code,
+                on_hand=level.on_hand,
+                allocated=level.allocated,
+                sequence=cursor,
+            )
+            for level in levels
+        )
+
+
+def apply_stock_changes(engine: Engine, changes: Sequence[StockChange]) -> set[str]:
+    """Apply changes newer than what each item already reflects (repeats and reordering are
+    harmless: every change carries the levels after it), move order demand from open to
+    allocated to shipped, and return the item codes whose levels changed."""
+    changed: set[str] = set()
+    with write_session(engine) as session:
+        for change in sorted(changes, key=lambda c: c.sequence):
+            row = session.get(StockLevelRow, (change.facility_id, change.item_code))
+            if row is None:
+                row = StockLevelRow(facility_id=change.facility_id, item_code=change.item_code)
+                session.add(row)
+            if row.sequence < change.sequence:
+                row.on_hand, row.allocated = change.on_hand_after, change.allocated_after
+                row.sequence = change.sequence
+                changed.add(change.item_code)
+            if change.reference and change.channel:
+                # Demand moves even when the level already reflects a later change.
+                _move_demand(session, change)
+                changed.add(change.item_code)
+    return changed
+
+
+def _move_demand(session: Session, change: StockChange) -> None:
+    query = select(OrderDemandRow).where(
+        col(OrderDemandRow.channel) == change.channel,
+        col(OrderDemandRow.order_id) == change.reference,
+        col(OrderDemandRow.item_code) == change.item_code,
+        col(OrderDemandRow.sequence) < change.sequence,
+    )
+    if change.account is not None:
+        query = query.where(col(OrderDemandRow.account) == change.account)
+    units = abs(change.quantity)
+    for row in session.scalars(query).all():
+        row.sequence = change.sequence
+        if change.kind is Kind.ALLOCATION:
+            moved = min(units, row.open)
+            row.open -= moved
+            row.allocated += moved
+        elif change.kind is Kind.SHIPMENT or change.kind is Kind.DEALLOCATION:
+            row.allocated -= min(units, row.allocated)
+        row.updated_at = utc_now()
+        if row.open == 0 and row.allocated == 0:
+            session.delete(row)
+
+
+def available_by_item(engine: Engine, facilities: Iterable[str]) -> dict[str, int]:
+    """GXO available (on hand less allocated) per item, summed over the facilities."""
+    wanted = sorted(set(facilities))
+    with read_session(engine) as session:
+        rows = session.scalars(
+            select(StockLevelRow).where(col(StockLevelRow.facility_id).in_(wanted))
+        )
+        totals: dict[str, int] = defaultdict(int)
+        for row in rows:
+            totals[row.item_code] += max(0, row.on_hand - row.allocated)
+        return dict(totals)
+
+
+# --- order demand -------------------------------------------------------------------------
+
+
+def record_demand(engine: Engine, ref: OrderRef, lines: Sequence[tuple[str, str, int]]) -> None:
+    """An order planned for GXO: (sku, item_code, units) open until GXO allocates them.
+    Recording again (a retried plan) never resets units GXO already allocated."""
+    with write_session(engine) as session:
+        for sku, item_code, units in lines:
+            key = (ref.channel.value, ref.account, ref.order_id, item_code)
+            if session.get(OrderDemandRow, key) is None:
+                session.add(
+                    OrderDemandRow(
+                        channel=ref.channel.value,
+                        account=ref.account,
+                        order_id=ref.order_id,
+                        item_code=item_code,
+                        sku=sku,
+                        open=units,
+                    )
+                )
+
+
+def close_demand(engine: Engine, ref: OrderRef) -> None:
+    """The order will not ship (cancelled, rejected): its units no longer hold stock back."""
+    with write_session(engine) as session:
+        session.connection().execute(
+            delete(OrderDemandRow).where(
+                col(OrderDemandRow.channel) == ref.channel.value,
+                col(OrderDemandRow.account) == ref.account,
+                col(OrderDemandRow.order_id) == ref.order_id,
+            )
+        )
+
+
+@dataclass
+class Demand:
+    """Units per item: sold but not yet allocated at GXO, per channel; and allocated at GXO
+    but not yet shipped, per channel."""
+
+    open: dict[str, dict[Channel, int]] = field(default_factory=dict)
+    allocated: dict[str, dict[Channel, int]] = field(default_factory=dict)
+
+
+def demand_by_item(engine: Engine) -> Demand:
+    demand = Demand()
+    with read_session(engine) as session:
+        for row in session.scalars(select(OrderDemandRow)):
+            channel = Channel(row.channel)
+            for bucket, units in ((demand.open, row.open), (demand.allocated, row.allocated)):
+                per_channel = bucket.setdefault(row.item_code, {})
+                per_channel[channel] = per_channel.get(channel, 0) + units
+    return demand
+
+
+# --- the push ledger ----------------------------------------------------------------------
+
+
+@dataclass
+class LedgerEntry:
+    sku: str
+    quantity: int | None
+    pushed_at: datetime | None
+    submission: str | None
+    outcome: str | None
+    message: str | None
+    pending_since: datetime | None
+    shown: int | None
+    checked_at: datetime | None
+
+
+def ledger(engine: Engine, channel: Channel, account: str) -> dict[str, LedgerEntry]:
+    with read_session(engine) as session:
+        rows = session.scalars(
+            select(StockLedgerRow).where(
+                col(StockLedgerRow.channel) == channel.value,
+                col(StockLedgerRow.account) == account,
+            )
+        )
+        return {
+            row.sku: LedgerEntry(
+                sku=row.sku,
+                quantity=row.quantity,
+                pushed_at=row.pushed_at,
+                submission=row.submission,
+                outcome=row.outcome,
+                message=row.message,
+                pending_since=row.pending_since,
+                shown=row.shown,
+                checked_at=row.checked_at,
+            )
+            for row in rows
+        }
+
+
+def _ledger_row(session: Session, channel: Channel, account: str, sku: str) -> StockLedgerRow:
+    row = session.get(StockLedgerRow, (channel.value, account, sku))
+    if row is None:
+        row = StockLedgerRow(channel=channel.value, account=account, sku=sku)
+        session.add(row)
+    return row
+
+
+def mark_pending(
+    engine: Engine,
+    channel: Channel,
+    account: str,
+    quantities: Sequence[ListingQuantity],
+    at: datetime,
+) -> None:
+    """These SKUs differ from what the channel last accepted: pending since `at` (kept if
+    already pending, so a stalled push is measured from the first difference)."""
+    with write_session(engine) as session:
+        for item in quantities:
+            row = _ledger_row(session, channel, account, item.sku)
+            if row.pending_since is None:
+                row.pending_since = at
+
+
+def record_push(
+    engine: Engine, channel: Channel, account: str, outcomes: Sequence[PushOutcome], at: datetime
+) -> None:
+    with write_session(engine) as session:
+        for outcome in outcomes:
+            row = _ledger_row(session, channel, account, outcome.sku)
+            row.pushed_at, row.submission = at, outcome.submission
+            row.outcome = "accepted" if outcome.accepted else "rejected"
+            row.message = outcome.message
+            if outcome.accepted:
+                row.quantity, row.pending_since = outcome.quantity, None
+
+
+def record_read_back(
+    engine: Engine, channel: Channel, account: str, shown: Sequence[ListingQuantity], at: datetime
+) -> None:
+    with write_session(engine) as session:
+        for item in shown:
+            row = _ledger_row(session, channel, account, item.sku)
+            row.shown, row.checked_at = item.quantity, at
