@@ -1,0 +1,329 @@
+"""InventoryActivities against the real GXO sandbox on loopback (cycles only on demand), a temp
+SQLite store, and a recording stand-in for the channel's stock port (the Amazon and Centra ports
+have their own tests)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+from temporalio.testing import ActivityEnvironment
+
+from activities.inventory import InventoryActivities
+from activities.models import (
+    DriftLine,
+    FacilityRequest,
+    PullRequest,
+    StalledRequest,
+    StockPlan,
+    StockPlanRequest,
+    StockPushRequest,
+    StockReadRequest,
+)
+from activities.warehouse import WarehouseActivities
+from domain.inventory import BufferRule, ListingQuantity, PushOutcome
+from domain.mapping import SkuMapping
+from domain.order import Channel, OrderRef
+from sandbox.gxo.catalogue import UK_DAVENTRY
+from store import inventory
+from store.mappings import upsert_sku_mappings
+from tests.activities.conftest import SELLER, SKU_ITEMS
+from tests.activities.test_warehouse import ORDER_ID, channel_order
+
+TSHIRT, CAP = "TSHIRT-BLK-M", "CAP-KHK-OS"
+TSHIRT_ITEM, CAP_ITEM = SKU_ITEMS[TSHIRT], SKU_ITEMS[CAP]  # 50 and 30 on hand at Daventry
+AMAZON_REF = OrderRef(channel=Channel.AMAZON, account=SELLER, order_id=ORDER_ID)
+CENTRA_REF = OrderRef(channel=Channel.CENTRA, account="centra-eu", order_id="C-1001")
+
+
+class RecordingPort:
+    """A channel's stock port: records every push, rejects the SKUs it is told to, and shows
+    what it is told to on read-back."""
+
+    channel = Channel.AMAZON
+    account = SELLER
+
+    def __init__(
+        self,
+        subtracts_own_orders: bool = False,
+        reject: frozenset[str] = frozenset(),
+        shown: dict[str, int] | None = None,
+    ) -> None:
+        self.subtracts_own_orders = subtracts_own_orders
+        self.reject = reject
+        self.shown = shown or {}
+        self.pushes: list[list[ListingQuantity]] = []
+        self.reads: list[list[str]] = []
+
+    async def push(self, quantities: list[ListingQuantity]) -> list[PushOutcome]:
+        self.pushes.append(list(quantities))
+        return [
+            PushOutcome(
+                sku=q.sku,
+                quantity=q.quantity,
+                accepted=q.sku not in self.reject,
+                submission=f"patch-{len(self.pushes)}",
+                message="listing is closed" if q.sku in self.reject else None,
+            )
+            for q in quantities
+        ]
+
+    async def read(self, skus: list[str]) -> list[ListingQuantity]:
+        self.reads.append(list(skus))
+        return [ListingQuantity(sku=s, quantity=self.shown[s]) for s in skus if s in self.shown]
+
+
+async def run(call: Any, *args: Any) -> Any:
+    return await ActivityEnvironment().run(call, *args)
+
+
+def activities(
+    warehouse: WarehouseActivities, engine: Engine, port: RecordingPort
+) -> InventoryActivities:
+    return InventoryActivities(engine, warehouse.warehouse, {Channel.AMAZON: port})
+
+
+def plan_request(
+    items: list[str] | None = None, force: list[str] | None = None
+) -> StockPlanRequest:
+    return StockPlanRequest(
+        channel=Channel.AMAZON, account=SELLER, items=items, force_skus=force or []
+    )
+
+
+def quantities(plan: StockPlan) -> dict[str, int]:
+    return {q.sku: q.quantity for q in plan.quantities}
+
+
+async def load(acts: InventoryActivities) -> None:
+    await run(acts.load_snapshot, FacilityRequest(facility_id=UK_DAVENTRY))
+
+
+async def push(acts: InventoryActivities, plan: StockPlan) -> Any:
+    return await run(
+        acts.push,
+        StockPushRequest(channel=Channel.AMAZON, account=SELLER, quantities=plan.quantities),
+    )
+
+
+@pytest.fixture
+def port() -> RecordingPort:
+    return RecordingPort()
+
+
+@pytest.fixture
+def acts(
+    warehouse: WarehouseActivities, engine: Engine, port: RecordingPort
+) -> InventoryActivities:
+    return activities(warehouse, engine, port)
+
+
+# --- GXO into the store -----------------------------------------------------------------------
+
+
+async def test_load_stock_snapshot_fills_the_store(
+    acts: InventoryActivities, engine: Engine
+) -> None:
+    loaded = await run(acts.load_snapshot, FacilityRequest(facility_id=UK_DAVENTRY))
+
+    assert loaded.cursor == 0
+    assert {TSHIRT_ITEM, CAP_ITEM} <= set(loaded.items)
+    available = inventory.available_by_item(engine, [UK_DAVENTRY])
+    assert set(available) == set(loaded.items)
+    assert (available[TSHIRT_ITEM], available[CAP_ITEM]) == (50, 30)
+
+
+async def test_pull_stock_changes_applies_allocation_and_shipment_and_releases_demand(
+    acts: InventoryActivities,
+    warehouse: WarehouseActivities,
+    gxo_admin: httpx.AsyncClient,
+    engine: Engine,
+) -> None:
+    await load(acts)
+    order = await run(warehouse.plan, channel_order())  # 2 x TSHIRT + 1 x CAP
+    inventory.record_demand(engine, AMAZON_REF, [(TSHIRT, TSHIRT_ITEM, 2), (CAP, CAP_ITEM, 1)])
+    await run(warehouse.inject, order)
+    assert inventory.demand_by_item(engine).open == {
+        TSHIRT_ITEM: {Channel.AMAZON: 2},
+        CAP_ITEM: {Channel.AMAZON: 1},
+    }
+    changes = await warehouse.warehouse.stock_changes(UK_DAVENTRY, 0, 100)
+    assert changes.changes == []  # nothing reported before the cycle ends
+    (await gxo_admin.post("/_sandbox/cycle")).raise_for_status()
+
+    pulled = await run(acts.pull_changes, PullRequest(facility_id=UK_DAVENTRY, cursor=0))
+
+    page = await warehouse.warehouse.stock_changes(UK_DAVENTRY, 0, 100)
+    kinds = {(c.item_code, c.kind.value) for c in page.changes}
+    assert {(TSHIRT_ITEM, "ALLOCATION"), (TSHIRT_ITEM, "SHIPMENT")} <= kinds
+    assert pulled.count == len(page.changes) and pulled.next_cursor == page.next_cursor > 0
+    assert pulled.items == sorted([CAP_ITEM, TSHIRT_ITEM])
+    available = inventory.available_by_item(engine, [UK_DAVENTRY])
+    assert (available[TSHIRT_ITEM], available[CAP_ITEM]) == (48, 29)
+    demand = inventory.demand_by_item(engine)
+    assert demand.open == {} and demand.allocated == {}  # shipped: nothing held back
+
+    again = await run(
+        acts.pull_changes, PullRequest(facility_id=UK_DAVENTRY, cursor=pulled.next_cursor)
+    )
+    assert (again.count, again.items, again.next_cursor) == (0, [], pulled.next_cursor)
+
+
+# --- planning ---------------------------------------------------------------------------------
+
+
+async def test_plan_returns_only_what_differs_from_the_ledger(acts: InventoryActivities) -> None:
+    await load(acts)
+
+    first = await run(acts.plan_push, plan_request())
+    assert quantities(first) == {TSHIRT: 50, CAP: 30}
+    await push(acts, first)
+
+    assert (await run(acts.plan_push, plan_request())).quantities == []
+    assert (await run(acts.plan_push, plan_request(items=[TSHIRT_ITEM]))).quantities == []
+    forced = await run(acts.plan_push, plan_request(force=[CAP]))  # as a reconcile asks
+    assert quantities(forced) == {CAP: 30}
+
+
+async def test_plan_of_moved_items_names_only_their_skus(
+    acts: InventoryActivities, engine: Engine
+) -> None:
+    await load(acts)
+    await push(acts, await run(acts.plan_push, plan_request()))
+    inventory.record_demand(engine, AMAZON_REF, [(TSHIRT, TSHIRT_ITEM, 1), (CAP, CAP_ITEM, 1)])
+
+    plan = await run(acts.plan_push, plan_request(items=[TSHIRT_ITEM]))
+
+    assert quantities(plan) == {TSHIRT: 49}
+    assert plan.unmapped_items == []  # only a full plan reports these
+
+
+async def test_plan_keeps_back_the_buffer_and_every_channels_open_demand(
+    acts: InventoryActivities, engine: Engine
+) -> None:
+    await load(acts)
+    inventory.replace_buffer_rules(
+        engine,
+        [
+            BufferRule(units=5),
+            BufferRule(channel=Channel.AMAZON, sku=CAP, percent=Decimal(10)),
+        ],
+    )
+    inventory.record_demand(engine, AMAZON_REF, [(TSHIRT, TSHIRT_ITEM, 3)])
+    inventory.record_demand(engine, CENTRA_REF, [("JACKET-M", TSHIRT_ITEM, 4)])
+
+    plan = await run(acts.plan_push, plan_request())
+
+    # TSHIRT: 50 available - 5 buffer - 3 Amazon - 4 Centra; CAP: 30 - ceil(10% of 30).
+    assert quantities(plan) == {TSHIRT: 38, CAP: 27}
+
+
+async def test_a_full_plan_reports_unmapped_items_and_skus_gxo_does_not_stock(
+    acts: InventoryActivities, engine: Engine
+) -> None:
+    upsert_sku_mappings(
+        engine, [SkuMapping(channel=Channel.AMAZON, sku="RAINCOAT-M", item_code="GXO-100007")]
+    )  # stocked only at Koblenz, which no facility rule names
+    await load(acts)
+
+    plan = await run(acts.plan_push, plan_request())
+
+    assert plan.unknown_to_gxo == ["RAINCOAT-M"]
+    assert plan.unmapped_items == ["GXO-100001", "GXO-100003", "GXO-100004", "GXO-100005"]
+    assert quantities(plan) == {TSHIRT: 50, CAP: 30, "RAINCOAT-M": 0}
+
+
+async def test_a_port_that_subtracts_its_own_orders_gets_its_allocated_demand_back(
+    warehouse: WarehouseActivities,
+    gxo_admin: httpx.AsyncClient,
+    engine: Engine,
+) -> None:
+    own = activities(warehouse, engine, RecordingPort(subtracts_own_orders=True))
+    plain = activities(warehouse, engine, RecordingPort())
+    await load(own)
+    held = {ORDER_ID: {"hold_cycles": 3}}  # allocated at the next cycle, not shipped
+    (await gxo_admin.post("/_sandbox/scenarios", json=held)).raise_for_status()
+    await run(warehouse.inject, await run(warehouse.plan, channel_order(skus={TSHIRT: 2})))
+    inventory.record_demand(engine, CENTRA_REF, [("JACKET-M", TSHIRT_ITEM, 4)])
+    (await gxo_admin.post("/_sandbox/cycle")).raise_for_status()
+    await run(own.pull_changes, PullRequest(facility_id=UK_DAVENTRY, cursor=0))
+    demand = inventory.demand_by_item(engine)
+    assert demand.allocated[TSHIRT_ITEM][Channel.AMAZON] == 2
+    assert demand.open[TSHIRT_ITEM] == {Channel.AMAZON: 0, Channel.CENTRA: 4}
+    assert inventory.available_by_item(engine, [UK_DAVENTRY])[TSHIRT_ITEM] == 48
+
+    own_plan = await run(own.plan_push, plan_request(items=[TSHIRT_ITEM]))
+    plain_plan = await run(plain.plan_push, plan_request(items=[TSHIRT_ITEM]))
+
+    # 48 available - 4 Centra open + 2 of its own allocated (it subtracts those itself).
+    assert quantities(own_plan) == {TSHIRT: 46}
+    assert quantities(plain_plan) == {TSHIRT: 44}
+
+
+# --- push, read-back, stalls ------------------------------------------------------------------
+
+
+async def test_push_records_accepted_and_rejected_skus_in_the_ledger(
+    warehouse: WarehouseActivities, engine: Engine
+) -> None:
+    port = RecordingPort(reject=frozenset({CAP}))
+    acts = activities(warehouse, engine, port)
+    await load(acts)
+    plan = await run(acts.plan_push, plan_request())
+
+    report = await push(acts, plan)
+
+    assert port.pushes == [plan.quantities]
+    assert report.accepted == 1
+    assert [(r.sku, r.quantity, r.accepted) for r in report.rejected] == [(CAP, 30, False)]
+    ledger = inventory.ledger(engine, Channel.AMAZON, SELLER)
+    assert (ledger[TSHIRT].outcome, ledger[TSHIRT].quantity) == ("accepted", 50)
+    assert ledger[TSHIRT].pending_since is None and ledger[TSHIRT].submission == "patch-1"
+    assert (ledger[CAP].outcome, ledger[CAP].quantity) == ("rejected", None)
+    assert ledger[CAP].message == "listing is closed" and ledger[CAP].pending_since is not None
+    assert quantities(await run(acts.plan_push, plan_request())) == {CAP: 30}  # tried again
+
+
+async def test_read_channel_stock_reports_drift(
+    warehouse: WarehouseActivities, engine: Engine
+) -> None:
+    port = RecordingPort(shown={TSHIRT: 50, CAP: 29})
+    acts = activities(warehouse, engine, port)
+    upsert_sku_mappings(
+        engine, [SkuMapping(channel=Channel.AMAZON, sku="BELT-90", item_code="GXO-100005")]
+    )
+    await load(acts)
+
+    report = await run(acts.read_back, StockReadRequest(channel=Channel.AMAZON, account=SELLER))
+
+    assert port.reads == [sorted(["BELT-90", CAP, TSHIRT])]
+    assert report.checked == 3
+    assert report.drift == [
+        DriftLine(sku="BELT-90", expected=0, shown=None),
+        DriftLine(sku=CAP, expected=30, shown=29),
+    ]
+    ledger = inventory.ledger(engine, Channel.AMAZON, SELLER)
+    assert (ledger[TSHIRT].shown, ledger[CAP].shown) == (50, 29)
+    assert ledger[CAP].checked_at is not None
+
+
+async def test_stalled_stock_skus_are_those_pending_longer_than_the_threshold(
+    warehouse: WarehouseActivities, engine: Engine
+) -> None:
+    acts = activities(warehouse, engine, RecordingPort(reject=frozenset({CAP})))
+    await load(acts)
+
+    def request(seconds: float) -> StalledRequest:
+        return StalledRequest(channel=Channel.AMAZON, account=SELLER, older_than_seconds=seconds)
+
+    assert (await run(acts.stalled, request(0))).skus == []  # nothing pending yet
+    plan = await run(acts.plan_push, plan_request())  # marks both pending
+
+    assert (await run(acts.stalled, request(0))).skus == [CAP, TSHIRT]
+    assert (await run(acts.stalled, request(3600))).skus == []
+
+    await push(acts, plan)  # TSHIRT accepted, CAP rejected: still pending
+    assert (await run(acts.stalled, request(0))).skus == [CAP]

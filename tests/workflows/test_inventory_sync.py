@@ -1,0 +1,348 @@
+"""InventorySync and StockIntake on the time-skipping server, with stand-in activities registered
+under the real names."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+import pytest
+from temporalio import activity
+from temporalio.client import WorkflowHandle
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.models import (
+    DriftLine,
+    DriftReport,
+    FacilityRequest,
+    PullRequest,
+    SnapshotLoaded,
+    StalledRequest,
+    StalledSkus,
+    StockNotice,
+    StockPlan,
+    StockPlanRequest,
+    StockPulled,
+    StockPushReport,
+    StockPushRequest,
+    StockReadRequest,
+)
+from domain.exceptions import ExceptionKind
+from domain.inventory import ListingQuantity, PushOutcome
+from domain.lifecycle import STOCK_CHANGED_SIGNAL
+from domain.order import Channel
+from tests.workflows.test_intakes import poll_until
+from workflows import search_attributes as sa
+from workflows.inventory_sync import (
+    STATUS_QUERY,
+    InventorySync,
+    InventorySyncInput,
+    InventorySyncStatus,
+    SyncRequest,
+)
+from workflows.stock_intake import StockIntake, StockIntakeInput, StockIntakeProgress
+
+
+class Channelside:
+    """Stand-ins for the inventory activities: record every call, answer as scripted."""
+
+    def __init__(self) -> None:
+        self.plans: list[StockPlanRequest] = []
+        self.pushes: list[StockPushRequest] = []
+        self.reads: int = 0
+        self.stall_checks: int = 0
+        self.quantities = [ListingQuantity(sku="SKU-A", quantity=5)]
+        self.reject: set[str] = set()
+        self.stalled: list[str] = []
+        self.drift: list[DriftLine] = []
+        self.fail_plans = 0  # this many plans fail for good
+
+    def activities(self) -> list[Callable[..., object]]:
+        @activity.defn(name="plan_stock_push")
+        async def plan(request: StockPlanRequest) -> StockPlan:
+            self.plans.append(request)
+            if self.fail_plans:
+                self.fail_plans -= 1
+                raise ApplicationError(
+                    "not configured", type="CHANNEL_REJECTED", non_retryable=True
+                )
+            return StockPlan(quantities=self.quantities)
+
+        @activity.defn(name="push_stock")
+        async def push(request: StockPushRequest) -> StockPushReport:
+            self.pushes.append(request)
+            rejected = [
+                PushOutcome(sku=q.sku, quantity=q.quantity, accepted=False, submission="f1")
+                for q in request.quantities
+                if q.sku in self.reject
+            ]
+            return StockPushReport(
+                accepted=len(request.quantities) - len(rejected), rejected=rejected
+            )
+
+        @activity.defn(name="read_channel_stock")
+        async def read(request: StockReadRequest) -> DriftReport:
+            self.reads += 1
+            return DriftReport(checked=3, drift=self.drift)
+
+        @activity.defn(name="stalled_stock_skus")
+        async def stalled(request: StalledRequest) -> StalledSkus:
+            self.stall_checks += 1
+            return StalledSkus(skus=self.stalled)
+
+        return [plan, push, read, stalled]
+
+
+async def until(predicate: Callable[[], bool]) -> None:
+    for _ in range(400):
+        if predicate():
+            return
+        await asyncio.sleep(0.025)
+    raise AssertionError("never reached")
+
+
+async def exception_kind(handle: WorkflowHandle) -> str | None:
+    described = await handle.describe()
+    return described.typed_search_attributes.get(sa.EXCEPTION_KIND)
+
+
+async def kind_becomes(handle: WorkflowHandle, expected: str | None) -> None:
+    for _ in range(400):
+        if await exception_kind(handle) == expected:
+            return
+        await asyncio.sleep(0.025)
+    raise AssertionError(f"ExceptionKind never became {expected}: {await exception_kind(handle)}")
+
+
+async def status(handle: WorkflowHandle) -> InventorySyncStatus:
+    return await handle.query(STATUS_QUERY, result_type=InventorySyncStatus)
+
+
+@asynccontextmanager
+async def running_sync(
+    env: WorkflowEnvironment, side: Channelside, **params: float
+) -> AsyncIterator[WorkflowHandle]:
+    queue = f"inv-{uuid.uuid4()}"
+    async with Worker(
+        env.client, task_queue=queue, workflows=[InventorySync], activities=side.activities()
+    ):
+        handle = await env.client.start_workflow(
+            InventorySync.run,
+            InventorySyncInput(channel=Channel.AMAZON, account="A1", **params),
+            id=f"inv-{uuid.uuid4()}",
+            task_queue=queue,
+        )
+        try:
+            yield handle
+        finally:
+            await handle.terminate("test done")
+
+
+async def test_a_full_push_on_start_then_exactly_the_items_that_moved(
+    time_env: WorkflowEnvironment,
+) -> None:
+    side = Channelside()
+    async with running_sync(time_env, side) as handle:
+        await until(lambda: len(side.pushes) == 1 and side.stall_checks == 1)
+        assert [(p.items, p.force_skus) for p in side.plans] == [(None, [])]
+        assert side.pushes[0].quantities == side.quantities
+
+        await time_env.sleep(timedelta(minutes=20))  # stall checks only: nothing moved
+        assert side.stall_checks > 1
+        assert len(side.plans) == 1
+
+        await handle.signal(STOCK_CHANGED_SIGNAL, StockNotice(items=["GXO-2", "GXO-1"]))
+        await until(lambda: len(side.pushes) == 2)
+        assert side.plans[1].items == ["GXO-1", "GXO-2"] and side.plans[1].force_skus == []
+        current = await status(handle)
+        assert (current.pushes, current.skus_pushed, current.pending_items) == (2, 2, [])
+
+
+async def test_nothing_is_pushed_when_the_plan_is_empty(time_env: WorkflowEnvironment) -> None:
+    side = Channelside()
+    side.quantities = []
+    async with running_sync(time_env, side) as handle:
+        await until(lambda: side.stall_checks == 1)
+        await handle.signal(STOCK_CHANGED_SIGNAL, StockNotice(items=["GXO-1"]))
+        await until(lambda: side.stall_checks == 2)
+        assert [p.items for p in side.plans] == [None, ["GXO-1"]]
+        assert side.pushes == []
+        assert (await status(handle)).pushes == 0
+
+
+async def test_rejected_skus_flag_the_workflow_until_a_later_push_accepts_them(
+    time_env: WorkflowEnvironment,
+) -> None:
+    side = Channelside()
+    side.quantities = [
+        ListingQuantity(sku="SKU-A", quantity=5),
+        ListingQuantity(sku="SKU-B", quantity=0),
+    ]
+    side.reject = {"SKU-B"}
+    async with running_sync(time_env, side) as handle:
+        rejected = await poll_until(
+            handle, STATUS_QUERY, InventorySyncStatus, lambda s: bool(s.rejected)
+        )
+        assert [r.sku for r in rejected.rejected] == ["SKU-B"]
+        await kind_becomes(handle, ExceptionKind.INVENTORY_PUSH_REJECTED.value)
+
+        side.reject = set()
+        await handle.signal(InventorySync.sync_now, SyncRequest(full=True))
+        await poll_until(handle, STATUS_QUERY, InventorySyncStatus, lambda s: s.pushes == 2)
+        assert (await status(handle)).rejected == []
+        await kind_becomes(handle, None)
+
+
+async def test_stalled_skus_flag_the_workflow_ahead_of_rejections(
+    time_env: WorkflowEnvironment,
+) -> None:
+    side = Channelside()
+    side.reject = {"SKU-A"}
+    side.stalled = ["SKU-A"]
+    async with running_sync(time_env, side) as handle:
+        current = await poll_until(
+            handle, STATUS_QUERY, InventorySyncStatus, lambda s: bool(s.stalled)
+        )
+        assert current.stalled == ["SKU-A"] and [r.sku for r in current.rejected] == ["SKU-A"]
+        await kind_becomes(handle, ExceptionKind.INVENTORY_SYNC_STALLED.value)
+
+        side.stalled = []
+        await time_env.sleep(timedelta(minutes=6))  # the next stall check
+        await kind_becomes(handle, ExceptionKind.INVENTORY_PUSH_REJECTED.value)
+
+
+async def test_a_scheduled_reconcile_forces_the_drifted_skus(
+    time_env: WorkflowEnvironment,
+) -> None:
+    side = Channelside()
+    async with running_sync(
+        time_env, side, reconcile_every_hours=24, check_every_seconds=6 * 3600
+    ) as handle:
+        await until(lambda: side.stall_checks == 1)
+        assert side.reads == 0
+        side.drift = [DriftLine(sku="SKU-A", expected=5, shown=4)]
+
+        await time_env.sleep(timedelta(hours=25))
+
+        await until(lambda: side.reads == 1 and len(side.plans) == 2)
+        assert (side.plans[1].items, side.plans[1].force_skus) == (None, ["SKU-A"])
+        current = await status(handle)
+        assert current.last_reconcile_at is not None and current.drift == side.drift
+
+
+async def test_sync_now_full_plans_everything(time_env: WorkflowEnvironment) -> None:
+    side = Channelside()
+    async with running_sync(time_env, side) as handle:
+        await until(lambda: side.stall_checks == 1)
+        await handle.signal(STOCK_CHANGED_SIGNAL, StockNotice(items=["GXO-1"]))
+        await until(lambda: side.stall_checks == 2)
+
+        await handle.signal(InventorySync.sync_now, SyncRequest(full=True))
+
+        await until(lambda: len(side.plans) == 3)
+        assert [p.items for p in side.plans] == [None, ["GXO-1"], None]
+        assert side.reads == 0  # full, not a reconcile
+
+
+async def test_a_permanent_plan_failure_pauses_and_keeps_the_items(
+    time_env: WorkflowEnvironment,
+) -> None:
+    side = Channelside()
+    async with running_sync(time_env, side) as handle:
+        await until(lambda: side.stall_checks == 1)
+        side.fail_plans = 1
+        await handle.signal(STOCK_CHANGED_SIGNAL, StockNotice(items=["GXO-1"]))
+
+        failed = await poll_until(
+            handle, STATUS_QUERY, InventorySyncStatus, lambda s: s.last_error is not None
+        )
+        assert failed.last_error is not None and "CHANNEL_REJECTED" in failed.last_error
+        assert failed.pending_items == ["GXO-1"]  # put back for the next try
+        await handle.signal(STOCK_CHANGED_SIGNAL, StockNotice(items=["GXO-2"]))
+        await time_env.sleep(timedelta(minutes=6))  # the pause ends
+
+        recovered = await poll_until(
+            handle, STATUS_QUERY, InventorySyncStatus, lambda s: s.last_error is None
+        )
+        assert [p.items for p in side.plans] == [None, ["GXO-1"], ["GXO-1", "GXO-2"]]
+        assert recovered.pushes == 2
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: InventorySync.run takes self._request (the start's full pass, a sync_now, or "
+    "a due reconcile) before the try, and on ActivityError restores only the items; the "
+    "request is dropped, so a full pass whose plan/push fails for good never happens again "
+    "until the next scheduled reconcile (and forced drift SKUs are dropped likewise).",
+)
+async def test_a_failed_full_pass_on_start_is_tried_again(time_env: WorkflowEnvironment) -> None:
+    side = Channelside()
+    side.fail_plans = 1
+    async with running_sync(time_env, side, check_every_seconds=3600) as handle:
+        await poll_until(
+            handle, STATUS_QUERY, InventorySyncStatus, lambda s: s.last_error is not None
+        )
+        await time_env.sleep(timedelta(minutes=6))  # the pause ends
+        await poll_until(handle, STATUS_QUERY, InventorySyncStatus, lambda s: s.last_error is None)
+        await until(lambda: side.stall_checks >= 1)
+        assert [p.items for p in side.plans] == [None, None]
+        assert len(side.pushes) == 1
+
+
+async def test_stock_intake_loads_the_snapshot_then_pulls_from_its_cursor(
+    time_env: WorkflowEnvironment,
+) -> None:
+    calls: list[str] = []
+    notices: list[StockNotice] = []
+
+    @activity.defn(name="load_stock_snapshot")
+    async def load(request: FacilityRequest) -> SnapshotLoaded:
+        calls.append(f"snapshot {request.facility_id}")
+        return SnapshotLoaded(cursor=7, items=["GXO-1", "GXO-2"])
+
+    @activity.defn(name="pull_stock_changes")
+    async def pull(request: PullRequest) -> StockPulled:
+        calls.append(f"pull {request.cursor}")
+        if request.cursor == 7:
+            return StockPulled(next_cursor=9, items=["GXO-2"], count=3)
+        return StockPulled(next_cursor=request.cursor, items=[], count=0)
+
+    @activity.defn(name="notify_stock_changed")
+    async def notify(notice: StockNotice) -> None:
+        notices.append(notice)
+
+    targets = ["inventory:amazon:A1", "inventory:centra:eu"]
+    queue = f"stock-{uuid.uuid4()}"
+    async with Worker(
+        time_env.client,
+        task_queue=queue,
+        workflows=[StockIntake],
+        activities=[load, pull, notify],
+    ):
+        handle = await time_env.client.start_workflow(
+            StockIntake.run,
+            StockIntakeInput(facility_id="GXO-UK-DAV", inventory_syncs=targets),
+            id=f"stock-{uuid.uuid4()}",
+            task_queue=queue,
+        )
+        try:
+            await poll_until(handle, "progress", StockIntakeProgress, lambda p: p.polls == 1)
+            await handle.signal(StockIntake.poll_now)
+            progress = await poll_until(
+                handle, "progress", StockIntakeProgress, lambda p: p.polls == 2
+            )
+            await handle.signal(StockIntake.poll_now)
+            await poll_until(handle, "progress", StockIntakeProgress, lambda p: p.polls == 3)
+        finally:
+            await handle.terminate("test done")
+    assert calls == ["snapshot GXO-UK-DAV", "pull 7", "pull 9"]
+    assert [(n.items, n.targets) for n in notices] == [
+        (["GXO-1", "GXO-2"], targets),
+        (["GXO-2"], targets),
+    ]  # nothing moved on the third poll: no notice
+    assert (progress.cursor, progress.changes) == (9, 3)
