@@ -1,5 +1,5 @@
 """The `consign` command: one entry point for the local stack, the demo, order operations,
-mappings and cluster setup. Run `consign --help` for the list."""
+mappings, inventory sync and cluster setup. Run `consign --help` for the list."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from rich.console import Console
 from config import get_settings
 from starter.client import connect_to, expected_errors
 from starter.devstack import PROJECT_ROOT, DevStack
+from starter.inventory_cli import inventory_app
 from starter.mappings_cli import mappings_app
 from starter.orders_cli import list_orders, order_app
 from starter.temporal_setup import CONSIGN_KEYS, ensure_search_attributes
@@ -28,6 +29,7 @@ temporal_app = typer.Typer(help="Prepare a Temporal cluster for consign.", no_ar
 app.command("orders")(list_orders)
 app.add_typer(order_app, name="order")
 app.add_typer(mappings_app, name="mappings")
+app.add_typer(inventory_app, name="inventory")
 app.add_typer(temporal_app, name="temporal")
 
 

@@ -1,0 +1,341 @@
+"""`consign inventory status|sync-now|buffers`: what operations use to see how each channel
+account's stock sync is doing (the InventorySync workflow's status and the store's push
+ledger), to ask for a push or a reconcile now, and to maintain the safety buffers as CSV."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowQueryFailedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from config import get_settings
+from domain.order import Channel
+from starter.client import CliError, connect_to, expected_errors
+from starter.mappings_cli import DatabaseOption
+from starter.mappings_cli import _engine as open_engine
+from starter.orders_cli import AddressOption, NamespaceOption, parse_enum
+from workflows.inventory_sync import (
+    STATUS_QUERY,
+    SYNC_NOW_SIGNAL,
+    InventorySyncStatus,
+    SyncRequest,
+    inventory_sync_id,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from store.inventory import LedgerEntry
+
+console = Console()
+inventory_app = typer.Typer(
+    help="Stock sync to the channels: status, push now, safety buffers.", no_args_is_help=True
+)
+COLUMNS_HELP = (
+    "Columns: channel (amazon or centra; empty = any channel), sku (empty = any SKU), units "
+    "(whole units held back), percent (0-100 of GXO available held back). The larger of units "
+    "and percent-of-available applies; the most specific rule wins: sku+channel, then sku, "
+    "then channel, then the default (both empty)."
+)
+BUFFERS_HELP = f"Import and export the safety buffers as CSV.\n\n{COLUMNS_HELP}"
+buffers_app = typer.Typer(help=BUFFERS_HELP, no_args_is_help=True)
+inventory_app.add_typer(buffers_app, name="buffers")
+
+QUERY_TIMEOUT = timedelta(seconds=10)
+BUFFERS = "buffers"
+
+ChannelOption = Annotated[
+    str | None, typer.Option("--channel", help="amazon or centra (default: every channel).")
+]
+AccountOption = Annotated[
+    str | None,
+    typer.Option(
+        "--account", help="Channel account (default: AMAZON_SELLER_ID or CENTRA_ACCOUNT)."
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Target:
+    """One channel account, i.e. one InventorySync workflow."""
+
+    channel: Channel
+    account: str
+
+    @property
+    def workflow_id(self) -> str:
+        return inventory_sync_id(self.channel, self.account)
+
+
+def resolve_targets(channel: str | None, account: str | None) -> list[Target]:
+    """The channel accounts to act on: one channel if given, else every configured one."""
+    settings = get_settings()
+    defaults = {Channel.AMAZON: settings.amazon.seller_id, Channel.CENTRA: settings.centra.account}
+    channels = [parse_enum(Channel, channel, "channel")] if channel else settings.channels
+    if account and len(channels) > 1:
+        raise CliError("--account needs --channel (accounts differ per channel)")
+    return [Target(c, account or defaults[c]) for c in channels]
+
+
+async def _client(address: str | None, namespace: str | None) -> Client:
+    settings = get_settings().temporal
+    return await connect_to(address or settings.address, namespace or settings.namespace)
+
+
+def _fmt_time(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "-"
+
+
+def _opt(value: object) -> str:
+    return "-" if value is None else str(value)
+
+
+# -- consign inventory status ---------------------------------------------------------------
+
+
+async def fetch_status(client: Client, workflow_id: str) -> InventorySyncStatus | str:
+    """The workflow's status, or one line saying why there is none."""
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        described = await handle.describe(rpc_timeout=QUERY_TIMEOUT)
+        if described.status != WorkflowExecutionStatus.RUNNING:
+            state = described.status.name if described.status else "unknown"
+            return f"InventorySync {workflow_id} is not running ({state})"
+        return await handle.query(
+            STATUS_QUERY, result_type=InventorySyncStatus, rpc_timeout=QUERY_TIMEOUT
+        )
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            return f"InventorySync {workflow_id} is not running (never started)"
+        if err.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
+            return f"InventorySync {workflow_id}: no worker answered (is the worker running?)"
+        return f"InventorySync {workflow_id}: Temporal refused the query: {err.message}"
+    except WorkflowQueryFailedError as err:
+        return f"InventorySync {workflow_id}: status query failed: {err}"
+
+
+async def fetch_statuses(
+    targets: list[Target], address: str | None, namespace: str | None
+) -> dict[Target, InventorySyncStatus | str]:
+    """Every target's status; an unreachable Temporal is one line per target, not a failure
+    (the ledger is still worth printing)."""
+    try:
+        client = await _client(address, namespace)
+    except CliError as err:
+        return {target: f"{target.workflow_id}: {err}" for target in targets}
+    return {target: await fetch_status(client, target.workflow_id) for target in targets}
+
+
+def print_sync_status(status: InventorySyncStatus) -> None:
+    """The workflow's view: pushes, pending, rejected, stalled, reconcile and drift."""
+    summary = Table(show_header=False, box=None, padding=(0, 2))
+    summary.add_column(style="bold")
+    summary.add_column(overflow="fold")
+    summary.add_row("last push", _fmt_time(status.last_push_at))
+    summary.add_row("pushes", str(status.pushes))
+    summary.add_row("SKUs pushed", str(status.skus_pushed))
+    summary.add_row("pending items", ", ".join(status.pending_items) or "-")
+    summary.add_row("last reconcile", _fmt_time(status.last_reconcile_at))
+    summary.add_row("unknown to GXO", ", ".join(status.unknown_to_gxo) or "-")
+    summary.add_row("unmapped items", ", ".join(status.unmapped_items) or "-")
+    stalled = ", ".join(status.stalled)
+    summary.add_row("stalled SKUs", f"[red]{escape(stalled)}[/red]" if stalled else "-")
+    error = status.last_error
+    summary.add_row("last error", f"[red]{escape(error)}[/red]" if error else "-")
+    console.print(summary)
+    if status.rejected:
+        rejected = Table(title="rejected SKUs", title_style="red")
+        for column in ("sku", "quantity", "submission", "message"):
+            rejected.add_column(column, overflow="fold")
+        for outcome in status.rejected:
+            rejected.add_row(
+                outcome.sku, str(outcome.quantity), outcome.submission, outcome.message or ""
+            )
+        console.print(rejected)
+    if status.drift:
+        drift = Table(title="drift at the last reconcile", title_style="yellow")
+        for column in ("sku", "expected", "shown"):
+            drift.add_column(column, justify="left" if column == "sku" else "right")
+        for line in status.drift:
+            shown = "not listed" if line.shown is None else str(line.shown)
+            drift.add_row(line.sku, str(line.expected), shown)
+        console.print(drift)
+
+
+def drifted(entry: LedgerEntry) -> bool:
+    """The channel showed something other than what it last accepted."""
+    return entry.checked_at is not None and entry.shown != entry.quantity
+
+
+def ledger_table(entries: dict[str, LedgerEntry]) -> Table:
+    """The store's ledger: per SKU what was accepted, when, and what the channel showed."""
+    table = Table(title=f"ledger: {len(entries)} SKU(s)")
+    columns = ("sku", "accepted qty", "pushed", "submission", "outcome", "pending since")
+    for column in (*columns, "shown", "checked", "drift"):
+        numeric = column in ("accepted qty", "shown")
+        table.add_column(column, justify="right" if numeric else "left", overflow="fold")
+    for sku in sorted(entries):
+        entry = entries[sku]
+        outcome = entry.outcome or "-"
+        if entry.outcome == "rejected" and entry.message:
+            outcome = f"rejected: {entry.message}"
+        drift = drifted(entry)
+        style = "red" if entry.outcome == "rejected" else "yellow" if drift else None
+        table.add_row(
+            sku,
+            _opt(entry.quantity),
+            _fmt_time(entry.pushed_at),
+            entry.submission or "-",
+            outcome,
+            _fmt_time(entry.pending_since) if entry.pending_since else "-",
+            _opt(entry.shown),
+            _fmt_time(entry.checked_at),
+            "DRIFT" if drift else "",
+            style=style,
+        )
+    return table
+
+
+def _engine(database_url: str | None) -> Engine:
+    """The store (the same opening, and the same one-line error, as `consign mappings`)."""
+    return open_engine(database_url)
+
+
+@inventory_app.command("status")
+@expected_errors
+def status(
+    channel: ChannelOption = None,
+    account: AccountOption = None,
+    database_url: DatabaseOption = None,
+    address: AddressOption = None,
+    namespace: NamespaceOption = None,
+) -> None:
+    """Show each channel account's InventorySync status and the store's push ledger."""
+    from store.inventory import ledger
+
+    targets = resolve_targets(channel, account)
+    engine = _engine(database_url)
+    statuses = asyncio.run(fetch_statuses(targets, address, namespace))
+    for target in targets:
+        console.print(f"[bold]{escape(target.workflow_id)}[/bold]")
+        found = statuses[target]
+        if isinstance(found, str):
+            console.print(f"[yellow]{escape(found)}[/yellow]", highlight=False)
+        else:
+            print_sync_status(found)
+        entries = ledger(engine, target.channel, target.account)
+        console.print(ledger_table(entries))
+        drift = sum(drifted(entry) for entry in entries.values())
+        if drift:
+            console.print(
+                f"[yellow]{drift} SKU(s) drifted: the channel showed a different quantity "
+                "than it last accepted[/yellow]"
+            )
+
+
+# -- consign inventory sync-now -------------------------------------------------------------
+
+
+async def send_sync_now(client: Client, workflow_id: str, request: SyncRequest) -> None:
+    try:
+        await client.get_workflow_handle(workflow_id).signal(SYNC_NOW_SIGNAL, request)
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise CliError(f"InventorySync {workflow_id} is not running") from err
+        raise CliError(f"Temporal refused the signal to {workflow_id}: {err.message}") from err
+
+
+@inventory_app.command("sync-now")
+@expected_errors
+def sync_now(
+    channel: ChannelOption = None,
+    account: AccountOption = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Re-push every mapped SKU, changed or not.")
+    ] = False,
+    reconcile: Annotated[
+        bool, typer.Option("--reconcile", help="Read every SKU back from the channel first.")
+    ] = False,
+    address: AddressOption = None,
+    namespace: NamespaceOption = None,
+) -> None:
+    """Ask each channel account's InventorySync to push (and optionally reconcile) now."""
+    targets = resolve_targets(channel, account)
+    request = SyncRequest(full=full, reconcile=reconcile)
+
+    async def main() -> None:
+        client = await _client(address, namespace)
+        for target in targets:
+            await send_sync_now(client, target.workflow_id, request)
+            console.print(
+                f"sent {SYNC_NOW_SIGNAL} (full={full}, reconcile={reconcile}) "
+                f"to {target.workflow_id}",
+                highlight=False,
+            )
+
+    asyncio.run(main())
+
+
+# -- consign inventory buffers import | export ----------------------------------------------
+
+
+@buffers_app.command(
+    "import",
+    help="Replace every buffer rule with the rules in FILE (swapped as a whole set).\n\n"
+    + COLUMNS_HELP,
+)
+@expected_errors
+def import_buffers(
+    file: Annotated[Path, typer.Argument(help="CSV file to import ('-' for stdin).")],
+    database_url: DatabaseOption = None,
+) -> None:
+    """Import the buffer rules of a CSV file (help text: COLUMNS_HELP)."""
+    from store.csv_io import CsvImportError, ImportReport, import_csv
+
+    if str(file) != "-" and not file.is_file():
+        raise CliError(f"no such file: {file}")
+    engine = _engine(database_url)
+    report: ImportReport
+    try:
+        if str(file) == "-":
+            report = import_csv(engine, BUFFERS, sys.stdin)
+        else:
+            with file.open(newline="", encoding="utf-8-sig") as stream:
+                report = import_csv(engine, BUFFERS, stream)
+    except CsvImportError as err:
+        raise CliError(str(err)) from err
+    console.print(
+        f"{BUFFERS}: {report.rows} row(s) imported ({report.created} created, "
+        f"{report.updated} updated, {report.removed} removed)",
+        highlight=False,
+    )
+
+
+@buffers_app.command("export")
+@expected_errors
+def export_buffers(
+    file: Annotated[
+        Path | None, typer.Argument(help="Where to write the CSV (default: stdout).")
+    ] = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Write the buffer rules as CSV (channel, sku, units, percent), as `import` reads them."""
+    from store.csv_io import export_csv
+
+    engine = _engine(database_url)
+    if file is None or str(file) == "-":
+        export_csv(engine, BUFFERS, sys.stdout)  # stdout carries only the CSV
+        return
+    with file.open("w", newline="", encoding="utf-8") as stream:
+        rows = export_csv(engine, BUFFERS, stream)
+    console.print(f"{rows} {BUFFERS} row(s) written to {file}", highlight=False)
