@@ -25,7 +25,7 @@ from temporalio.worker import Worker
 
 from activities import queues
 from activities.channel import ChannelActivities
-from activities.delivery import DeliveryActivities
+from activities.delivery import DeliveryActivities, signal_stock_changed
 from activities.inventory import InventoryActivities
 from activities.warehouse import WarehouseActivities
 from config import Settings, get_settings
@@ -229,7 +229,13 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
         ports = await channel_ports(settings, stack)
         channel = ChannelActivities(ports.orders, engine)
         stock_sync = InventoryActivities(engine, warehouse, ports.stock)
-        stock = WarehouseActivities(warehouse, engine)
+        syncs = [inventory_sync_id(i.channel, i.account) for i in inventory_inputs(settings)]
+
+        async def on_demand(items: list[str]) -> None:
+            if settings.inventory_sync:
+                await signal_stock_changed(client, syncs, items)
+
+        stock = WarehouseActivities(warehouse, engine, on_demand)
         delivery = DeliveryActivities(client, engine, settings.temporal.task_queue, deadlines)
         running = [
             Worker(

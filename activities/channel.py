@@ -24,6 +24,7 @@ from domain.planning import carrier_for_confirm
 from domain.shipment import ConfirmItem, ShipConfirmation, parcel_quantities
 from integrations.channel import ChangeQuery, ChannelPort
 from integrations.errors import IntegrationError
+from store.inventory import confirm_shipped
 from store.mappings import list_carrier_codes
 from store.tables import AuditOutcome
 
@@ -119,6 +120,8 @@ class ChannelActivities:
                 await self._audit(request, AuditOutcome.REJECTED, str(err))
             raise failure from err
         await self._audit(request, AuditOutcome.ACCEPTED, f"{len(confirmation.items)} line(s)")
+        units = [(line.item_code, line.quantity) for line in parcel.lines]
+        await asyncio.to_thread(confirm_shipped, self.engine, ref, units)
         return ConfirmResult(
             package_reference=request.package_reference, carrier_code=carrier.carrier_code
         )

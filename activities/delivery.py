@@ -113,13 +113,17 @@ class DeliveryActivities:
 
     @activity.defn(name="notify_stock_changed")
     async def notify_stock_changed(self, notice: StockNotice) -> None:
-        """Tell each inventory sync which items moved; one that is not running catches up at
-        its next full pass, so a missing target is not an error."""
-        for workflow_id in notice.targets:
-            try:
-                await self.client.get_workflow_handle(workflow_id).signal(
-                    STOCK_CHANGED_SIGNAL, StockNotice(items=notice.items)
-                )
-            except RPCError as err:
-                if err.status is not RPCStatusCode.NOT_FOUND:
-                    raise
+        await signal_stock_changed(self.client, notice.targets, notice.items)
+
+
+async def signal_stock_changed(client: Client, targets: list[str], items: list[str]) -> None:
+    """Tell each inventory sync which items moved; one that is not running catches up at its
+    next full pass, so a missing target is not an error."""
+    for workflow_id in targets:
+        try:
+            await client.get_workflow_handle(workflow_id).signal(
+                STOCK_CHANGED_SIGNAL, StockNotice(items=items)
+            )
+        except RPCError as err:
+            if err.status is not RPCStatusCode.NOT_FOUND:
+                raise

@@ -114,7 +114,8 @@ class InventoryActivities:
                 available.get(mapping.item_code, 0),
                 rules,
                 demand.open.get(mapping.item_code, {}),
-                demand.allocated.get(mapping.item_code, {}).get(channel, 0),
+                demand.allocated.get(mapping.item_code, {}).get(channel, 0)
+                + demand.shipped.get(mapping.item_code, {}).get(channel, 0),
             )
         mapped_items = {m.item_code for m in mappings}
         unmapped = sorted(set(available) - mapped_items) if items is None else []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy import Engine
 from temporalio import activity
@@ -26,9 +27,17 @@ def _ref(order: WarehouseOrder) -> OrderRef:
 
 
 class WarehouseActivities:
-    def __init__(self, warehouse: WarehousePort, engine: Engine) -> None:
+    def __init__(
+        self,
+        warehouse: WarehousePort,
+        engine: Engine,
+        on_demand: Callable[[list[str]], Awaitable[None]] | None = None,
+    ) -> None:
+        """`on_demand` hears which items a newly planned order holds back, so inventory sync
+        lowers what the channels show at once rather than at GXO's next cycle."""
         self.warehouse = warehouse
         self.engine = engine
+        self.on_demand = on_demand
 
     @activity.defn(name="plan_fulfilment")
     async def plan(self, order: ChannelOrder) -> WarehouseOrder:
@@ -46,6 +55,8 @@ class WarehouseActivities:
         skus_by_line = {line.line_id: line.sku for line in order.lines}
         demand = [(skus_by_line[w.channel_line_id], w.item_code, w.quantity) for w in plan.lines]
         await asyncio.to_thread(record_demand, self.engine, order.ref, demand)
+        if self.on_demand is not None:
+            await self.on_demand(sorted({item for _, item, _ in demand}))
         return plan
 
     @activity.defn(name="inject_warehouse_order")

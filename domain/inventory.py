@@ -137,19 +137,20 @@ def listing_target(
     available: int,
     rules: list[BufferRule],
     open_by_channel: dict[Channel, int],
-    allocated_own: int,
+    held_own: int,
 ) -> int:
     """The figure to push for one listing.
 
     Most channels show what we push as sellable: GXO available less the buffer less every
     channel's demand GXO has not allocated. A channel that takes physical stock and subtracts
     its own unshipped orders itself (Centra) must not see its own demand subtracted twice: it
-    gets GXO available less the buffer less the other channels' open demand, plus its own orders
-    GXO has already allocated (GXO's available excludes them, and Centra subtracts them again).
-    Its free-to-allocate then equals what may be sold.
+    gets GXO available less the buffer less the other channels' open demand, plus `held_own`:
+    its own units GXO has allocated or shipped that it has not yet been told shipped (GXO's
+    available no longer counts them, while the channel still holds them in its own stock and
+    subtracts them itself). Its free-to-allocate then equals what may be sold.
     """
     buffer = buffer_units(rules, channel, sku, available)
     if not subtracts_own_orders:
         return available_to_sell(available, buffer, sum(open_by_channel.values()))
     others = sum(units for c, units in open_by_channel.items() if c is not channel)
-    return max(0, available - buffer - others + allocated_own)
+    return max(0, available - buffer - others + held_own)

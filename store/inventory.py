@@ -114,11 +114,34 @@ def _move_demand(session: Session, change: StockChange) -> None:
             moved = min(units, row.open)
             row.open -= moved
             row.allocated += moved
-        elif change.kind is Kind.SHIPMENT or change.kind is Kind.DEALLOCATION:
+        elif change.kind is Kind.SHIPMENT:
+            moved = min(units, row.allocated)
+            row.allocated -= moved
+            row.shipped += moved
+        elif change.kind is Kind.DEALLOCATION:
             row.allocated -= min(units, row.allocated)
         row.updated_at = utc_now()
-        if row.open == 0 and row.allocated == 0:
-            session.delete(row)
+        _delete_if_settled(session, row)
+
+
+def _delete_if_settled(session: Session, row: OrderDemandRow) -> None:
+    if row.open == 0 and row.allocated == 0 and row.shipped == 0:
+        session.delete(row)
+
+
+def confirm_shipped(engine: Engine, ref: OrderRef, units: Sequence[tuple[str, int]]) -> None:
+    """A parcel confirmed to the channel: its (item_code, units) no longer count as shipped
+    but unconfirmed. The confirmation may come before GXO's stock change does: `shipped` then
+    dips below zero until the SHIPMENT arrives and brings it back."""
+    with write_session(engine) as session:
+        for item_code, count in units:
+            key = (ref.channel.value, ref.account, ref.order_id, item_code)
+            row = session.get(OrderDemandRow, key)
+            if row is None:
+                continue
+            row.shipped -= count
+            row.updated_at = utc_now()
+            _delete_if_settled(session, row)
 
 
 def available_by_item(engine: Engine, facilities: Iterable[str]) -> dict[str, int]:
@@ -170,11 +193,12 @@ def close_demand(engine: Engine, ref: OrderRef) -> None:
 
 @dataclass
 class Demand:
-    """Units per item: sold but not yet allocated at GXO, per channel; and allocated at GXO
-    but not yet shipped, per channel."""
+    """Units per item and channel: sold but not yet allocated at GXO; allocated but not yet
+    shipped; shipped but not yet confirmed to the channel."""
 
     open: dict[str, dict[Channel, int]] = field(default_factory=dict)
     allocated: dict[str, dict[Channel, int]] = field(default_factory=dict)
+    shipped: dict[str, dict[Channel, int]] = field(default_factory=dict)
 
 
 def demand_by_item(engine: Engine) -> Demand:
@@ -182,7 +206,14 @@ def demand_by_item(engine: Engine) -> Demand:
     with read_session(engine) as session:
         for row in session.scalars(select(OrderDemandRow)):
             channel = Channel(row.channel)
-            for bucket, units in ((demand.open, row.open), (demand.allocated, row.allocated)):
+            buckets = (
+                (demand.open, row.open),
+                (demand.allocated, row.allocated),
+                (demand.shipped, row.shipped),
+            )
+            for bucket, units in buckets:
+                if units == 0:
+                    continue
                 per_channel = bucket.setdefault(row.item_code, {})
                 per_channel[channel] = per_channel.get(channel, 0) + units
     return demand

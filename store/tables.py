@@ -135,9 +135,11 @@ class StockLevelRow(SQLModel, table=True):
 
 
 class OrderDemandRow(SQLModel, table=True):
-    """Units of an order line the channel sold: `open` until GXO allocates them, then
-    `allocated` until GXO ships them. Inventory sync subtracts the open units from what a
-    channel may sell (GXO's available stock does not know them yet)."""
+    """Units of an order line the channel sold: `open` until GXO allocates them, `allocated`
+    until GXO ships them, `shipped` until consign confirms the parcel to the channel. Inventory
+    sync subtracts the open units from what a channel may sell (GXO's available stock does not
+    know them yet); a channel that decrements its own stock on ship-confirm (Centra) needs the
+    shipped-but-unconfirmed ones too."""
 
     __tablename__ = "order_demand"
 
@@ -148,6 +150,7 @@ class OrderDemandRow(SQLModel, table=True):
     sku: str = Field(index=True)
     open: int = 0
     allocated: int = 0
+    shipped: int = 0  # shipped by GXO, not yet confirmed to the channel (may dip below 0)
     sequence: int = 0  # the highest stock change applied to this row (each moves it once)
     updated_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
 

@@ -82,6 +82,8 @@ class InventorySync:
         self._items: set[str] = set()
         self._request: SyncRequest | None = SyncRequest(full=True)  # converge on start
         self._kind: ExceptionKind | None = None
+        self._force: set[str] = set()  # drifted SKUs to push again, kept until a push lands
+        self._poked = False  # an operator asked for a sync: ends a pause after a failure
 
     @workflow.query(name=STATUS_QUERY)
     def status(self) -> InventorySyncStatus:
@@ -95,6 +97,7 @@ class InventorySync:
     @workflow.signal(name=SYNC_NOW_SIGNAL)
     def sync_now(self, request: SyncRequest) -> None:
         self._request = request
+        self._poked = True
 
     @workflow.run
     async def run(self, params: InventorySyncInput) -> None:
@@ -111,18 +114,21 @@ class InventorySync:
             request, self._request = self._request or SyncRequest(reconcile=due), None
             items, self._items = self._items, set()
             try:
-                force: list[str] = []
                 if request.reconcile:
-                    force = await self._reconcile(params)
+                    self._force.update(await self._reconcile(params))
                     next_reconcile = workflow.now() + every
-                await self._push(
-                    params, None if request.full or request.reconcile else items, force
-                )
+                full = request.full or request.reconcile
+                await self._push(params, None if full else items, sorted(self._force))
+                self._force.clear()
                 await self._check_stalled(params)
             except ActivityError as err:
-                self._items |= items  # nothing is lost: the items are tried again
+                # Nothing is lost: the items, a full pass and forced SKUs are tried again.
+                self._items |= items
+                if request.full or request.reconcile:
+                    self._request = self._request or SyncRequest(full=True)
+                self._poked = False
                 self._status.last_error = failure_text(err)
-                await pause_after_failure(err, lambda: self._request is not None)
+                await pause_after_failure(err, lambda: self._poked)
                 continue
             self._status.last_error = None
             if workflow.info().is_continue_as_new_suggested():

@@ -165,6 +165,10 @@ async def test_pull_stock_changes_applies_allocation_and_shipment_and_releases_d
     assert (available[TSHIRT_ITEM], available[CAP_ITEM]) == (48, 29)
     demand = inventory.demand_by_item(engine)
     assert demand.open == {} and demand.allocated == {}  # shipped: nothing held back
+    # ...but shipped until consign confirms the parcels to the channel
+    assert demand.shipped == {TSHIRT_ITEM: {Channel.AMAZON: 2}, CAP_ITEM: {Channel.AMAZON: 1}}
+    inventory.confirm_shipped(engine, AMAZON_REF, [(TSHIRT_ITEM, 2), (CAP_ITEM, 1)])
+    assert inventory.demand_by_item(engine).shipped == {}
 
     again = await run(
         acts.pull_changes, PullRequest(facility_id=UK_DAVENTRY, cursor=pulled.next_cursor)
@@ -252,7 +256,7 @@ async def test_a_port_that_subtracts_its_own_orders_gets_its_allocated_demand_ba
     await run(own.pull_changes, PullRequest(facility_id=UK_DAVENTRY, cursor=0))
     demand = inventory.demand_by_item(engine)
     assert demand.allocated[TSHIRT_ITEM][Channel.AMAZON] == 2
-    assert demand.open[TSHIRT_ITEM] == {Channel.AMAZON: 0, Channel.CENTRA: 4}
+    assert demand.open[TSHIRT_ITEM] == {Channel.CENTRA: 4}  # Amazon's units all allocated
     assert inventory.available_by_item(engine, [UK_DAVENTRY])[TSHIRT_ITEM] == 48
 
     own_plan = await run(own.plan_push, plan_request(items=[TSHIRT_ITEM]))

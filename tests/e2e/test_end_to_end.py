@@ -7,18 +7,25 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from datetime import datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
+from domain.inventory import BufferRule
 from domain.lifecycle import OrderStage
 from domain.order import Channel
+from sandbox.amazon import catalogue as amazon_catalogue
+from starter import demo_world
 from starter.demo import Outcome, run_scenario
 from starter.demo_amazon import AmazonPart
 from starter.demo_centra import CentraPart
 from starter.demo_parts import outcome_of
 from starter.devstack import DevStack
+from store.db import open_store
+from store.inventory import replace_buffer_rules
 from tests.e2e.histories import fetch_histories, save_histories
 
 pytestmark = pytest.mark.e2e
@@ -161,6 +168,99 @@ def test_centra_unmapped_shipping_option_parked_then_shipped_after_the_fix(
     assert status.stage is OrderStage.SHIPPED
     assert any("UNMAPPED_CARRIER" in note for note in status.history)
     assert any("retry requested" in note for note in status.history)
+
+
+def _gxo_available(stack: DevStack, facility: str) -> dict[str, int]:
+    levels = httpx.get(f"{stack.gxo_url}/_sandbox/stock").json()
+    return {
+        lv["item_code"]: max(0, lv["on_hand"] - lv.get("allocated", 0))
+        for lv in levels
+        if lv["facility_id"] == facility
+    }
+
+
+def _shown(stack: DevStack) -> tuple[dict[str, int], dict[str, int]]:
+    amazon = httpx.get(f"{stack.amazon_url}/_sandbox/listings").json()["listings"]
+    centra = {
+        s["SKU"]: s["physical"]
+        for s in httpx.get(f"{stack.centra_url}/_sandbox/stock").json()["stock"]
+    }
+    return amazon, centra
+
+
+def _expected(
+    stack: DevStack, amazon_buffer: dict[str, int]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """With every order settled there is no open demand: a channel shows GXO available less
+    its buffer (Centra: physical stock, of which it allocates nothing any more)."""
+    uk, de = _gxo_available(stack, "GXO-UK-DAV"), _gxo_available(stack, "GXO-DE-KOB")
+    amazon = {
+        m.sku: max(0, uk.get(m.item_code, 0) - amazon_buffer.get(m.sku, 0))
+        for m in demo_world.sku_mappings(tuple(p.sku for p in amazon_catalogue.CATALOGUE))
+    }
+    centra = {m.sku: de.get(m.item_code, 0) for m in demo_world.centra_sku_mappings()}
+    return amazon, centra
+
+
+def _converge(stack: DevStack, amazon_buffer: dict[str, int]) -> None:
+    """Poll (bounded) until both channels show what GXO's stock says they should."""
+    for _ in range(300):
+        expected, shown = _expected(stack, amazon_buffer), _shown(stack)
+        if all(shown[i].get(sku) == q for i in (0, 1) for sku, q in expected[i].items()):
+            return
+        time.sleep(0.2)
+    amazon, centra = _shown(stack)
+    want_amazon, want_centra = _expected(stack, amazon_buffer)
+    wrong = {s: (amazon.get(s), q) for s, q in want_amazon.items() if amazon.get(s) != q}
+    wrong |= {s: (centra.get(s), q) for s, q in want_centra.items() if centra.get(s) != q}
+    raise AssertionError(f"channels never converged (shown, expected): {wrong}")
+
+
+def test_stock_converges_on_both_channels_after_every_order(
+    outcome: Outcome, stack: DevStack
+) -> None:
+    _converge(stack, {})
+
+
+def test_stock_converges_after_receipts_write_offs_and_a_new_buffer(
+    outcome: Outcome, stack: DevStack
+) -> None:
+    engine = open_store(stack.environment()["DATABASE_URL"])
+    replace_buffer_rules(engine, [BufferRule(channel=Channel.AMAZON, sku="TSHIRT-BLK-M", units=5)])
+    gxo = stack.gxo_url
+    moves = [
+        ("restock", {"facility_id": "GXO-UK-DAV", "item_code": "GXO-TSHIRT-BLK-M", "quantity": 7}),
+        (
+            "adjust",
+            {
+                "facility_id": "GXO-UK-DAV",
+                "item_code": "GXO-CAP-KHK-OS",
+                "quantity": -390,
+                "reason": "damaged",
+            },
+        ),
+        (
+            "adjust",
+            {
+                "facility_id": "GXO-DE-KOB",
+                "item_code": "GXO-JKT100BLKM",
+                "quantity": -3,
+                "reason": "stock-take",
+            },
+        ),
+        (
+            "return",
+            {
+                "facility_id": "GXO-DE-KOB",
+                "item_code": "GXO-TEE200WHTM",
+                "quantity": 1,
+                "reference": "10001",
+            },
+        ),
+    ]
+    for path, body in moves:
+        httpx.post(f"{gxo}/_sandbox/{path}", json=body).raise_for_status()
+    _converge(stack, {"TSHIRT-BLK-M": 5})
 
 
 def test_worker_logs_carry_no_personal_data_and_sigterm_stops_it_cleanly(

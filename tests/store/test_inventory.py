@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
@@ -26,6 +25,7 @@ from store.inventory import (
     apply_stock_changes,
     available_by_item,
     close_demand,
+    confirm_shipped,
     demand_by_item,
     ledger,
     list_buffer_rules,
@@ -286,7 +286,7 @@ def test_a_repeated_allocation_moves_demand_once(engine) -> None:
     assert demand_rows(engine) == {key(ORDER): (2, 2)}
 
 
-def test_shipment_reduces_allocated_and_removes_the_row_at_zero(engine) -> None:
+def test_shipment_moves_allocated_to_shipped_and_the_confirm_removes_the_row(engine) -> None:
     record_demand(engine, ORDER, [("MUG-1", "GXO-1001", 3)])
     apply_stock_changes(
         engine,
@@ -299,8 +299,24 @@ def test_shipment_reduces_allocated_and_removes_the_row_at_zero(engine) -> None:
     apply_stock_changes(
         engine, [change(3, 7, 0, kind=StockChangeKind.SHIPMENT, quantity=-1, ref=ORDER)]
     )
+    assert demand_rows(engine) == {key(ORDER): (0, 0)}  # shipped, not yet confirmed
+    assert demand_by_item(engine).shipped == {"GXO-1001": {ORDER.channel: 3}}
+    confirm_shipped(engine, ORDER, [("GXO-1001", 3)])
     assert demand_rows(engine) == {}
     assert levels(engine)[(UK, "GXO-1001")] == (7, 0, 3)
+
+
+def test_a_confirm_before_the_shipment_change_settles_once_both_arrive(engine) -> None:
+    record_demand(engine, ORDER, [("MUG-1", "GXO-1001", 2)])
+    apply_stock_changes(
+        engine, [change(1, 10, 2, kind=StockChangeKind.ALLOCATION, quantity=2, ref=ORDER)]
+    )
+    confirm_shipped(engine, ORDER, [("GXO-1001", 2)])  # the dispatch event won the race
+    assert demand_by_item(engine).shipped == {"GXO-1001": {ORDER.channel: -2}}
+    apply_stock_changes(
+        engine, [change(2, 8, 0, kind=StockChangeKind.SHIPMENT, quantity=-2, ref=ORDER)]
+    )
+    assert demand_rows(engine) == {}
 
 
 def test_one_batch_moves_demand_in_sequence_order_whatever_the_input_order(engine) -> None:
@@ -308,7 +324,8 @@ def test_one_batch_moves_demand_in_sequence_order_whatever_the_input_order(engin
     shipped = change(2, 7, 0, kind=StockChangeKind.SHIPMENT, quantity=-3, ref=ORDER)
     allocated = change(1, 10, 3, kind=StockChangeKind.ALLOCATION, quantity=3, ref=ORDER)
     assert apply_stock_changes(engine, [shipped, allocated]) == {"GXO-1001"}
-    assert demand_rows(engine) == {}
+    assert demand_rows(engine) == {key(ORDER): (0, 0)}
+    assert demand_by_item(engine).shipped == {"GXO-1001": {ORDER.channel: 3}}
     assert levels(engine)[(UK, "GXO-1001")] == (7, 0, 2)
 
 

@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-import pytest
 from temporalio import activity
 from temporalio.client import WorkflowHandle
 from temporalio.exceptions import ApplicationError
@@ -273,13 +272,6 @@ async def test_a_permanent_plan_failure_pauses_and_keeps_the_items(
         assert recovered.pushes == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: InventorySync.run takes self._request (the start's full pass, a sync_now, or "
-    "a due reconcile) before the try, and on ActivityError restores only the items; the "
-    "request is dropped, so a full pass whose plan/push fails for good never happens again "
-    "until the next scheduled reconcile (and forced drift SKUs are dropped likewise).",
-)
 async def test_a_failed_full_pass_on_start_is_tried_again(time_env: WorkflowEnvironment) -> None:
     side = Channelside()
     side.fail_plans = 1
