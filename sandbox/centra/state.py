@@ -343,7 +343,9 @@ class CentraSandbox:
                 errors.append(UserError(f"Unknown SKU {sku}", [*path, "SKU"]))
             elif field == "sizeStockLevels" and quantity < 0:
                 errors.append(UserError(f"Negative quantity for {sku}", [*path, quantity_field]))
-            elif self.stock.get(sku, warehouse_id).physical + min(quantity, 0) < 0:
+            elif (
+                field == "sizeChanges" and self.stock.get(sku, warehouse_id).physical + quantity < 0
+            ):
                 errors.append(UserError(f"Not enough stock of {sku}", [*path, quantity_field]))
         if errors:
             raise UserErrors(errors)

@@ -39,6 +39,14 @@ def test_set_stock_sets_physical_and_fta_subtracts_own_orders(centra: Centra) ->
     assert level(centra, "CAP600BLKOS") == (20, 17)
 
 
+def test_set_stock_is_absolute_even_when_physical_went_negative(centra: Centra) -> None:
+    """Centra's own shipments can take physical below zero; an absolute level still lands."""
+    assert set_stock(centra, ("CAP600BLKOS", 0)) == []
+    centra.sandbox.stock.get("CAP600BLKOS", 1).physical = -2
+    assert set_stock(centra, ("CAP600BLKOS", 5)) == []
+    assert level(centra, "CAP600BLKOS") == (5, 5)
+
+
 def test_a_bad_batch_changes_nothing_and_names_each_bad_size(centra: Centra) -> None:
     before = level(centra, "CAP600BLKOS")
     errors = set_stock(centra, ("CAP600BLKOS", 5), ("NOPE", 1), ("JKT100BLKM", -1))
