@@ -13,6 +13,8 @@ from starter.demo_amazon import AmazonPart
 from starter.demo_centra import CentraPart
 from starter.devstack import DevStack
 from workflows.channel_intake import intake_id
+from workflows.inventory_sync import inventory_sync_id
+from workflows.stock_intake import stock_intake_id
 
 
 def _representatives(outcome: Outcome) -> dict[str, str]:
@@ -42,6 +44,9 @@ def _representatives(outcome: Outcome) -> dict[str, str]:
         "centra_cancelled": order(centra, centra.of("cancel")[0]),
         "centra_unmapped_carrier_retried": order(centra, centra.of("unmapped")[0]),
         "centra_intake": intake_id(Channel.CENTRA, centra.account),
+        "stock_intake": stock_intake_id("GXO-UK-DAV"),
+        "inventory_sync_amazon": inventory_sync_id(Channel.AMAZON, amazon.account),
+        "inventory_sync_centra": inventory_sync_id(Channel.CENTRA, centra.account),
     }
     if amazon.short_picks:
         chosen["order_short_picked"] = order(amazon, amazon.short_picks[0])

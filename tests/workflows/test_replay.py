@@ -14,7 +14,9 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from workflows.channel_intake import ChannelIntake
+from workflows.inventory_sync import InventorySync
 from workflows.order_fulfillment import OrderFulfillment
+from workflows.stock_intake import StockIntake
 from workflows.warehouse_intake import WarehouseIntake
 
 HISTORIES = {
@@ -34,7 +36,7 @@ async def test_history_replays_without_nondeterminism(name: str) -> None:
     workflow_id = first["workflowExecutionStartedEventAttributes"].get("workflowId", name)
     history = WorkflowHistory.from_json(workflow_id, text)
     replayer = Replayer(
-        workflows=[OrderFulfillment, ChannelIntake, WarehouseIntake],
+        workflows=[OrderFulfillment, ChannelIntake, WarehouseIntake, StockIntake, InventorySync],
         data_converter=pydantic_data_converter,
     )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
