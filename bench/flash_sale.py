@@ -4,15 +4,18 @@ A discrete-event simulation with no servers (fast, deterministic per seed). One 
 units at GXO; buyers arrive on Amazon and Centra (Poisson, rate λ each, many per GXO cycle C).
 Each channel refuses a sale at 0 and decrements what it shows on each sale (Amazon its listing
 quantity; Centra its free-to-allocate, physical less its own open orders). consign learns of an
-order some seconds after it is placed and injects it into GXO; GXO allocates only at cycle ends
-and reports stock only then. `latency` after each cycle end consign plans with the orders it
-knows of, and the channel shows the push `apply` seconds later, using the real domain rules
-(`listing_target`, `buffer_units` with a `BufferRule`) and the sync's delta-first rule (push
-only what differs from the last push).
+order some seconds after it is placed (`notify`), records its open demand and injects it into
+GXO; GXO allocates only at cycle ends and reports stock only then. consign plans and pushes both
+channels `sync` seconds after it learns of each order (planning an order wakes inventory sync
+through `on_demand`) and also `latency` after each cycle end; the channel shows a push `apply`
+seconds later. Targets use the real domain rules (`listing_target` with `held_own`,
+`buffer_units` with a `BufferRule`) and the sync's delta-first rule (push only what differs
+from the last push).
 
-Policies: naive (push GXO available, no demand accounting, no buffer) is the baseline; consign
-with buffer 0; consign with a buffer covering both channels' sales from a cycle end until the
-push shows; consign with a buffer covering one channel's sales over a whole GXO cycle.
+Policies: naive (push GXO available after each cycle, no demand accounting, no buffer) is the
+baseline; consign with buffer 0; consign with a buffer covering both channels' expected sales
+during one notify + sync + apply window; consign with twice that buffer. Then the smallest
+buffer (searched upward in `--step`s) with no oversell over all seeds, and its unsold cost.
 
 Run: .venv/bin/python -m bench.flash_sale [--seeds 400 --stock 300 --rate 0.5 ...]
 """
@@ -44,6 +47,7 @@ class Params:
     rate: float  # buyers per second per channel
     cycle: float  # GXO batch cycle, seconds
     latency: float  # GXO cycle end -> consign's sync plans (sees the report), seconds
+    sync: float  # consign learns of an order -> its sync has planned and pushed, seconds
     apply: float  # the sync plans -> the channel shows the figure (push + processing), seconds
     notify: float  # an order reaches consign (and GXO) uniformly within this many seconds
     horizon_cycles: int
@@ -52,7 +56,7 @@ class Params:
 @dataclass(frozen=True)
 class Policy:
     name: str
-    demand_accounting: bool
+    demand_accounting: bool  # also: each order consign learns of wakes a sync of both channels
     rules: list[BufferRule]
 
 
@@ -86,6 +90,10 @@ class Market:
         return max(0, self.stock - self.allocated)
 
     def target(self, policy: Policy, channel: Channel) -> int:
+        """What consign pushes. It reads GXO's true state, although consign only sees a cycle's
+        report `latency` later: the figure is the same either way, since an allocation moves a
+        unit from GXO available and open demand together (Amazon), or from available and
+        others' open demand, or into held_own (Centra)."""
         if not policy.demand_accounting:
             return self.available
         return listing_target(
@@ -95,7 +103,7 @@ class Market:
             self.available,
             policy.rules,
             {c: n for c, n in self.known_open.items() if n},
-            self.allocated_by[channel],
+            self.allocated_by[channel],  # held_own: nothing ships or is confirmed in the sale
         )
 
     def show(self, channel: Channel, quantity: int) -> None:
@@ -160,6 +168,8 @@ def simulate(params: Params, policy: Policy, seed: int) -> Outcome:
         elif kind == KNOWN and channel is not None:
             market.known_open[channel] += 1  # consign has the order and injects it into GXO
             market.gxo_queue.append((channel, 1))
+            if policy.demand_accounting:  # planning it wakes inventory sync (on_demand)
+                schedule(at + params.sync, PLAN)
         elif kind == CYCLE:
             market.allocate()
             schedule(at + params.latency, PLAN)
@@ -185,19 +195,33 @@ def percentile(values: list[int], share: float) -> int:
     return ordered[min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1)]
 
 
-def run(params: Params, seeds: int, latency_buffer: int, cycle_buffer: int) -> None:
+def consign(units: int) -> Policy:
+    return Policy(f"consign, buffer {units}", True, [BufferRule(units=units)] if units else [])
+
+
+def smallest_safe_buffer(params: Params, seeds: int, step: int) -> int | None:
+    """The smallest multiple of `step` with no oversold unit in any seed (None: none below S)."""
+    for units in range(0, params.stock + 1, step):
+        policy = consign(units)
+        if all(simulate(params, policy, seed).oversold == 0 for seed in range(seeds)):
+            return units
+    return None
+
+
+def run(params: Params, seeds: int, window_buffer: int, larger_buffer: int, step: int) -> None:
     policies = [
         Policy("(a) naive: push GXO available", False, []),
         Policy("(b) consign, buffer 0", True, []),
+        Policy(f"(c) consign, buffer {window_buffer} (window)", True, consign(window_buffer).rules),
         Policy(
-            f"(c) consign, buffer {latency_buffer} (latency)",
-            True,
-            [BufferRule(units=latency_buffer)],
-        ),
-        Policy(
-            f"(d) consign, buffer {cycle_buffer} (cycle)", True, [BufferRule(units=cycle_buffer)]
+            f"(d) consign, buffer {larger_buffer} (2x window)", True, consign(larger_buffer).rules
         ),
     ]
+    safe = smallest_safe_buffer(params, seeds, step)
+    if safe is not None:
+        policies.append(
+            Policy(f"(e) consign, buffer {safe} (min 0 oversold)", True, consign(safe).rules)
+        )
     results: dict[str, list[Outcome]] = {
         p.name: [simulate(params, p, seed) for seed in range(seeds)] for p in policies
     }
@@ -206,12 +230,13 @@ def run(params: Params, seeds: int, latency_buffer: int, cycle_buffer: int) -> N
     print(
         f"flash sale: {params.stock} units, 2 channels x {params.rate:g} buyers/s "
         f"({per_cycle:g} per channel per GXO cycle of {params.cycle:g} s);\n"
-        f"sync plans {params.latency:g} s after a cycle end, channel shows it {params.apply:g} s "
-        f"later; orders reach consign 0-{params.notify:g} s after the sale; "
+        f"orders reach consign 0-{params.notify:g} s after the sale; consign pushes both "
+        f"channels {params.sync:g} s after it learns of an order and {params.latency:g} s after "
+        f"each cycle end;\nthe channel shows a push {params.apply:g} s later; "
         f"{params.horizon_cycles} cycles, {seeds} seeds"
     )
     header = (
-        f"{'policy':<36}{'oversold mean':>14}{'p95':>6}{'max':>6}{'runs>0':>8}"
+        f"{'policy':<40}{'oversold mean':>14}{'p95':>6}{'max':>6}{'runs>0':>8}"
         f"{'unsold mean':>13}{'Centra share':>14}{'vs naive':>10}"
     )
     print(header)
@@ -224,9 +249,19 @@ def run(params: Params, seeds: int, latency_buffer: int, cycle_buffer: int) -> N
         centra_share = sum(o.centra_sold for o in outcomes) / sum(o.sold for o in outcomes)
         ratio = f"{mean / baseline:.2f}" if baseline else "n/a"
         print(
-            f"{policy.name:<36}{mean:>14.2f}{percentile(oversold, 0.95):>6}{max(oversold):>6}"
+            f"{policy.name:<40}{mean:>14.2f}{percentile(oversold, 0.95):>6}{max(oversold):>6}"
             f"{share:>8.0%}{statistics.mean(o.unsold for o in outcomes):>13.2f}"
             f"{centra_share:>14.0%}{ratio:>10}"
+        )
+    if safe is None:
+        print(f"\nNo buffer up to the whole stock ({params.stock}) avoids every oversell.")
+    else:
+        unsold = statistics.mean(o.unsold for o in results[policies[-1].name])
+        print(
+            f"\nSmallest buffer (searched from 0 in steps of {step}) with 0 oversold units over "
+            f"all {seeds} seeds: {safe} units\n(window buffer (c) is {window_buffer}); it leaves "
+            f"{unsold:.2f} units unsold per run on average ({unsold / params.stock:.1%} "
+            "of stock);\nit is fitted to these seeds: other runs may need a little more."
         )
     print(NOTES)
 
@@ -235,25 +270,27 @@ NOTES = """
 oversold = units sold beyond the S GXO holds (per run); unsold = units still at GXO when the
 horizon ends (what the buffer costs); Centra share = Centra's part of the units sold;
 vs naive = mean oversold / naive's mean oversold. Buffers: (c) both channels' expected sales
-from a cycle end until the push shows; (d) one channel's expected sales in one GXO cycle.
-Naive pushes GXO available to Centra as physical stock, and Centra subtracts its own open
-orders again (GXO's available already excludes the allocated ones): Centra under-sells, which
-leaves fewer units offered twice, so naive can beat consign without a buffer on oversells.
-consign's sync runs only when GXO's stock moves (cycle ends), not when an order arrives, so
-between two cycles both channels sell from the same remaining units.
+during one window of the longest notification delay + sync + apply (the sales consign cannot
+know of, or whose push has not landed yet); (d) twice (c); (e) the smallest buffer with no
+oversold unit in any seed.
+Naive pushes GXO available after each cycle only; it pushes it to Centra as physical stock, and
+Centra subtracts its own open orders again (GXO's available already excludes the allocated
+ones): Centra under-sells, which leaves fewer units offered twice.
 Modelled: Poisson buyers of one unit each on both channels; each channel's own decrement is
 immediate and it refuses at 0 (Centra: physical less its own open orders); consign learns of an
-order uniformly within the notification delay and injects it into GXO at once; GXO allocates
-first come first served and reports only at cycle ends; consign plans with the
-orders it knows of `latency` after the cycle end and the channel shows the figure `apply`
-later, overwriting Amazon's own decrements made meanwhile; a push is sent only when the figure
-changed.
-Not modelled: shipments during the sale (allocated stock stays allocated; Centra keeps its
-orders open), cancellations and payment failures, push failures, retries and throttling (an
-Amazon feed takes minutes, a patch seconds: set --apply), the reconcile, several SKUs or
-facilities, buyers who come back after a refusal. Both channels are shown the whole remaining
-pool (listing_target does not split stock between channels), so near sell-out the last units
-are offered twice; only a buffer covers that and the sales consign cannot know about yet.
+order uniformly within the notification delay, records its open demand, injects it into GXO at
+once and, `sync` later, pushes both channels (one plan per order, no coalescing); it also plans
+`latency` after each GXO cycle end; GXO allocates first come first served and reports only at
+cycle ends; a push shows `apply` after its plan, overwriting the channel's own decrements made
+meanwhile (Amazon's), and is sent only when the figure changed; Centra's figure adds held_own
+(its units GXO allocated: nothing ships in the sale).
+Not modelled: shipments and ship-confirms during the sale, cancellations and payment failures,
+push failures, retries and throttling (an Amazon feed takes minutes, a patch seconds: set
+--apply), the sync workflow batching several orders into one push (a busy sync pushes later
+than `sync`), pushes landing out of order, the reconcile, several SKUs or facilities, buyers
+who come back after a refusal. Both channels are shown the whole remaining pool
+(listing_target does not split stock between channels), so near sell-out the last units are
+offered twice; only a buffer covers that and the sales consign does not know of yet.
 """
 
 
@@ -274,6 +311,7 @@ def main() -> None:
     parser.add_argument("--rate", type=positive(float), default=0.5, help="buyers/s/channel")
     parser.add_argument("--cycle", type=positive(float), default=60.0, help="GXO cycle, s")
     parser.add_argument("--latency", type=float, default=15.0, help="cycle end -> plan, s")
+    parser.add_argument("--sync", type=float, default=3.0, help="order known -> plan, s")
     parser.add_argument("--apply", type=float, default=5.0, help="plan -> channel shows, s")
     parser.add_argument("--notify", type=float, default=20.0, help="max order notify delay, s")
     parser.add_argument("--cycles", type=int, default=15, help="horizon in GXO cycles")
@@ -281,8 +319,11 @@ def main() -> None:
         "--buffer",
         type=int,
         default=None,
-        help="(c)'s buffer units (default: both channels' expected sales from a cycle end "
-        "until the channel shows the push)",
+        help="(c)'s buffer units (default: both channels' expected sales in one notify + "
+        "sync + apply window)",
+    )
+    parser.add_argument(
+        "--step", type=int, default=2, help="step of the search for the smallest safe buffer"
     )
     args = parser.parse_args()
     params = Params(
@@ -290,15 +331,17 @@ def main() -> None:
         rate=args.rate,
         cycle=args.cycle,
         latency=max(0.0, args.latency),
+        sync=max(0.0, args.sync),
         apply=max(0.0, args.apply),
         notify=max(0.0, args.notify),
         horizon_cycles=max(1, args.cycles),
     )
     buffer = args.buffer
     if buffer is None:
-        buffer = math.ceil(len(CHANNELS) * params.rate * (params.latency + params.apply))
-    cycle_buffer = math.ceil(params.rate * params.cycle)
-    run(params, max(1, args.seeds), max(0, buffer), cycle_buffer)
+        window = params.notify + params.sync + params.apply
+        buffer = math.ceil(len(CHANNELS) * params.rate * window)
+    buffer = max(0, buffer)
+    run(params, max(1, args.seeds), buffer, 2 * buffer, max(1, args.step))
 
 
 if __name__ == "__main__":
