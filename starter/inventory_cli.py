@@ -5,7 +5,6 @@ ledger), to ask for a push or a reconcile now, and to maintain the safety buffer
 from __future__ import annotations
 
 import asyncio
-import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,7 +20,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from config import get_settings
 from domain.order import Channel
 from starter.client import CliError, connect_to, expected_errors
-from starter.mappings_cli import DatabaseOption
+from starter.mappings_cli import DatabaseOption, export_kind, import_kind
 from starter.mappings_cli import _engine as open_engine
 from starter.orders_cli import AddressOption, NamespaceOption, parse_enum
 from workflows.inventory_sync import (
@@ -300,25 +299,7 @@ def import_buffers(
     database_url: DatabaseOption = None,
 ) -> None:
     """Import the buffer rules of a CSV file (help text: COLUMNS_HELP)."""
-    from store.csv_io import CsvImportError, ImportReport, import_csv
-
-    if str(file) != "-" and not file.is_file():
-        raise CliError(f"no such file: {file}")
-    engine = _engine(database_url)
-    report: ImportReport
-    try:
-        if str(file) == "-":
-            report = import_csv(engine, BUFFERS, sys.stdin)
-        else:
-            with file.open(newline="", encoding="utf-8-sig") as stream:
-                report = import_csv(engine, BUFFERS, stream)
-    except CsvImportError as err:
-        raise CliError(str(err)) from err
-    console.print(
-        f"{BUFFERS}: {report.rows} row(s) imported ({report.created} created, "
-        f"{report.updated} updated, {report.removed} removed)",
-        highlight=False,
-    )
+    import_kind(BUFFERS, file, database_url)
 
 
 @buffers_app.command("export")
@@ -330,12 +311,4 @@ def export_buffers(
     database_url: DatabaseOption = None,
 ) -> None:
     """Write the buffer rules as CSV (channel, sku, units, percent), as `import` reads them."""
-    from store.csv_io import export_csv
-
-    engine = _engine(database_url)
-    if file is None or str(file) == "-":
-        export_csv(engine, BUFFERS, sys.stdout)  # stdout carries only the CSV
-        return
-    with file.open("w", newline="", encoding="utf-8") as stream:
-        rows = export_csv(engine, BUFFERS, stream)
-    console.print(f"{rows} {BUFFERS} row(s) written to {file}", highlight=False)
+    export_kind(BUFFERS, file, database_url)

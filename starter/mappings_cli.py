@@ -53,14 +53,8 @@ def _engine(database_url: str | None) -> Engine:
         raise CliError(f"cannot open the store at {shown}") from err
 
 
-@mappings_app.command("import")
-@expected_errors
-def import_mappings(
-    kind: KindArgument,
-    file: Annotated[Path, typer.Argument(help="CSV file to import ('-' for stdin).")],
-    database_url: DatabaseOption = None,
-) -> None:
-    """Insert or update the mappings in FILE (rows are upserted by their key)."""
+def import_kind(kind: str, file: Path, database_url: str | None) -> None:
+    """Import a CSV of one kind; shared by `mappings import` and `inventory buffers import`."""
     from store.csv_io import CsvImportError, ImportReport, import_csv
 
     if str(file) != "-" and not file.is_file():
@@ -69,17 +63,41 @@ def import_mappings(
     report: ImportReport
     try:
         if str(file) == "-":
-            report = import_csv(engine, kind.value, sys.stdin)
+            report = import_csv(engine, kind, sys.stdin)
         else:
             with file.open(newline="", encoding="utf-8-sig") as stream:
-                report = import_csv(engine, kind.value, stream)
+                report = import_csv(engine, kind, stream)
     except CsvImportError as err:
         raise CliError(str(err)) from err
     console.print(
-        f"{kind.value}: {report.rows} row(s) imported ({report.created} created, "
+        f"{kind}: {report.rows} row(s) imported ({report.created} created, "
         f"{report.updated} updated, {report.removed} removed)",
         highlight=False,
     )
+
+
+def export_kind(kind: str, file: Path | None, database_url: str | None) -> None:
+    """Write one kind as CSV, in the columns import reads; stdout carries only the CSV."""
+    from store.csv_io import export_csv
+
+    engine = _engine(database_url)
+    if file is None or str(file) == "-":
+        export_csv(engine, kind, sys.stdout)
+        return
+    with file.open("w", newline="", encoding="utf-8") as stream:
+        rows = export_csv(engine, kind, stream)
+    console.print(f"{rows} {kind} row(s) written to {file}", highlight=False)
+
+
+@mappings_app.command("import")
+@expected_errors
+def import_mappings(
+    kind: KindArgument,
+    file: Annotated[Path, typer.Argument(help="CSV file to import ('-' for stdin).")],
+    database_url: DatabaseOption = None,
+) -> None:
+    """Insert or update the mappings in FILE (rows are upserted by their key)."""
+    import_kind(kind.value, file, database_url)
 
 
 @mappings_app.command("export")
@@ -92,12 +110,4 @@ def export_mappings(
     database_url: DatabaseOption = None,
 ) -> None:
     """Write the mappings of KIND as CSV, in the same columns `import` reads."""
-    from store.csv_io import export_csv
-
-    engine = _engine(database_url)
-    if file is None or str(file) == "-":
-        export_csv(engine, kind.value, sys.stdout)  # stdout carries only the CSV
-        return
-    with file.open("w", newline="", encoding="utf-8") as stream:
-        rows = export_csv(engine, kind.value, stream)
-    console.print(f"{rows} {kind.value} row(s) written to {file}", highlight=False)
+    export_kind(kind.value, file, database_url)
