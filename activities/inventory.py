@@ -144,6 +144,17 @@ class InventoryActivities:
             changed,
             datetime.now(UTC),
         )
+        # Back where the channel last accepted it (a rejected figure that came back): settled.
+        pushed = {q.sku for q in changed}
+        settled = [
+            sku
+            for sku, entry in accepted.items()
+            if entry.pending_since is not None and sku in targets and sku not in pushed
+        ]
+        if settled:
+            await asyncio.to_thread(
+                inventory.clear_pending, self.engine, request.channel, request.account, settled
+            )
         return StockPlan(quantities=changed, unknown_to_gxo=unknown, unmapped_items=unmapped)
 
     @activity.defn(name="push_stock")

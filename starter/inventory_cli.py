@@ -260,7 +260,10 @@ def sync_now(
     channel: ChannelOption = None,
     account: AccountOption = None,
     full: Annotated[
-        bool, typer.Option("--full", help="Re-push every mapped SKU, changed or not.")
+        bool,
+        typer.Option(
+            "--full", help="Plan every mapped SKU (not only moved items); push what differs."
+        ),
     ] = False,
     reconcile: Annotated[
         bool, typer.Option("--reconcile", help="Read every SKU back from the channel first.")

@@ -283,6 +283,15 @@ def mark_pending(
                 row.pending_since = at
 
 
+def clear_pending(engine: Engine, channel: Channel, account: str, skus: Sequence[str]) -> None:
+    """The channel already shows what these SKUs should show: nothing is pending any more."""
+    with write_session(engine) as session:
+        for sku in skus:
+            row = session.get(StockLedgerRow, (channel.value, account, sku))
+            if row is not None:
+                row.pending_since = None
+
+
 def record_push(
     engine: Engine, channel: Channel, account: str, outcomes: Sequence[PushOutcome], at: datetime
 ) -> None:

@@ -5,6 +5,7 @@ long and INVENTORY_PUSH_REJECTED when the channel refuses a SKU."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
@@ -34,7 +35,8 @@ with workflow.unsafe.imports_passed_through():
 
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5))
 TIMEOUT = timedelta(minutes=5)
-PUSH_TIMEOUT = timedelta(minutes=30)  # an Amazon feed may take many minutes to process
+PUSH_TIMEOUT = timedelta(minutes=65)  # an Amazon feed may take up to an hour to process
+PUSH_GIVE_UP = timedelta(hours=2)  # then the sync pauses, reports it and looks for stalls
 SYNC_NOW_SIGNAL = "sync_now"
 STATUS_QUERY = "status"
 
@@ -54,7 +56,7 @@ class InventorySyncInput(BaseModel):
 
 
 class SyncRequest(BaseModel):
-    full: bool = False  # re-push every mapped SKU, changed or not
+    full: bool = False  # plan every mapped SKU, not only moved items (push what differs)
     reconcile: bool = False  # read every SKU back from the channel first
 
 
@@ -128,6 +130,8 @@ class InventorySync:
                     self._request = self._request or SyncRequest(full=True)
                 self._poked = False
                 self._status.last_error = failure_text(err)
+                with contextlib.suppress(ActivityError):  # a channel that is down stalls
+                    await self._check_stalled(params)
                 await pause_after_failure(err, lambda: self._poked)
                 continue
             self._status.last_error = None
@@ -173,6 +177,7 @@ class InventorySync:
             ),
             result_type=StockPushReport,
             start_to_close_timeout=PUSH_TIMEOUT,
+            schedule_to_close_timeout=PUSH_GIVE_UP,
             retry_policy=RETRY,
         )
         self._status.pushes += 1

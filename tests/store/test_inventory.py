@@ -24,6 +24,7 @@ from store.db import read_session
 from store.inventory import (
     apply_stock_changes,
     available_by_item,
+    clear_pending,
     close_demand,
     confirm_shipped,
     demand_by_item,
@@ -511,3 +512,19 @@ def test_ledger_is_per_channel_account(engine) -> None:
     assert ledger(engine, Channel.AMAZON, "A2")["MUG-1"].pending_since == T0 + timedelta(minutes=1)
     assert set(ledger(engine, Channel.CENTRA, "A1SELLER")) == {"CENTRA-ONLY"}
     assert ledger(engine, Channel.CENTRA, "other") == {}
+
+
+def test_clear_pending_settles_skus_back_at_their_accepted_figure(engine) -> None:
+    at = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    record_push(
+        engine,
+        Channel.AMAZON,
+        "A1",
+        [PushOutcome(sku="MUG-1", quantity=5, accepted=True, submission="patch")],
+        at,
+    )
+    mark_pending(engine, Channel.AMAZON, "A1", [ListingQuantity(sku="MUG-1", quantity=6)], at)
+    assert ledger(engine, Channel.AMAZON, "A1")["MUG-1"].pending_since is not None
+    clear_pending(engine, Channel.AMAZON, "A1", ["MUG-1"])
+    entry = ledger(engine, Channel.AMAZON, "A1")["MUG-1"]
+    assert entry.pending_since is None and entry.quantity == 5
