@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
+import pytest_asyncio
 from temporalio import activity
 from temporalio.client import WorkflowHandle
 from temporalio.exceptions import ApplicationError
@@ -35,6 +36,7 @@ from domain.exceptions import ExceptionKind
 from domain.inventory import ListingQuantity, PushOutcome
 from domain.lifecycle import STOCK_CHANGED_SIGNAL
 from domain.order import Channel
+from tests.workflows.conftest import start_time_skipping
 from tests.workflows.test_intakes import poll_until
 from workflows import search_attributes as sa
 from workflows.inventory_sync import (
@@ -98,7 +100,7 @@ class Channelside:
 
 
 async def until(predicate: Callable[[], bool]) -> None:
-    for _ in range(400):
+    for _ in range(2400):  # a bound (60 s), not a timing assertion
         if predicate():
             return
         await asyncio.sleep(0.025)
@@ -111,11 +113,20 @@ async def exception_kind(handle: WorkflowHandle) -> str | None:
 
 
 async def kind_becomes(handle: WorkflowHandle, expected: str | None) -> None:
-    for _ in range(400):
+    for _ in range(2400):  # a bound (60 s), not a timing assertion
         if await exception_kind(handle) == expected:
             return
         await asyncio.sleep(0.025)
     raise AssertionError(f"ExceptionKind never became {expected}: {await exception_kind(handle)}")
+
+
+@pytest_asyncio.fixture(scope="module")
+async def time_env() -> AsyncIterator[WorkflowEnvironment]:
+    """Its own server: these tests skip days of time with timers every few minutes, which must
+    not share a clock with the order workflow tests."""
+    env = await start_time_skipping()
+    yield env
+    await env.shutdown()
 
 
 async def status(handle: WorkflowHandle) -> InventorySyncStatus:
