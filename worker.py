@@ -227,15 +227,16 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
     deadlines = DeadlinePolicy(chase_lead=timedelta(hours=settings.chase_lead_hours))
     async with contextlib.AsyncExitStack() as stack:
         ports = await channel_ports(settings, stack)
-        channel = ChannelActivities(ports.orders, engine)
-        stock_sync = InventoryActivities(engine, warehouse, ports.stock)
         syncs = [inventory_sync_id(i.channel, i.account) for i in inventory_inputs(settings)]
 
-        async def on_demand(items: list[str]) -> None:
+        async def stock_moved(items: list[str]) -> None:
+            """Demand planned or a parcel confirmed: inventory sync re-plans those items now."""
             if settings.inventory_sync:
                 await signal_stock_changed(client, syncs, items)
 
-        stock = WarehouseActivities(warehouse, engine, on_demand)
+        channel = ChannelActivities(ports.orders, engine, stock_moved)
+        stock_sync = InventoryActivities(engine, warehouse, ports.stock)
+        stock = WarehouseActivities(warehouse, engine, stock_moved)
         delivery = DeliveryActivities(client, engine, settings.temporal.task_queue, deadlines)
         running = [
             Worker(

@@ -4,7 +4,7 @@ One external call each, through the channel port of the order's channel."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from sqlalchemy import Engine
 from temporalio import activity
@@ -38,9 +38,17 @@ class ChannelActivities:
     """Holds one port per configured channel for the worker's lifetime (pooled connections,
     cached tokens)."""
 
-    def __init__(self, ports: Mapping[Channel, ChannelPort], engine: Engine) -> None:
+    def __init__(
+        self,
+        ports: Mapping[Channel, ChannelPort],
+        engine: Engine,
+        on_confirmed: Callable[[list[str]], Awaitable[None]] | None = None,
+    ) -> None:
+        """`on_confirmed` hears which items a confirmed parcel held: a channel that takes
+        physical stock (Centra) has just removed them itself, so its figure changes."""
         self.ports = dict(ports)
         self.engine = engine
+        self.on_confirmed = on_confirmed
 
     def _port(self, channel: Channel) -> ChannelPort:
         port = self.ports.get(channel)
@@ -122,6 +130,8 @@ class ChannelActivities:
         await self._audit(request, AuditOutcome.ACCEPTED, f"{len(confirmation.items)} line(s)")
         units = [(line.item_code, line.quantity) for line in parcel.lines]
         await asyncio.to_thread(confirm_shipped, self.engine, ref, units)
+        if self.on_confirmed is not None:
+            await self.on_confirmed(sorted({item for item, _ in units}))
         return ConfirmResult(
             package_reference=request.package_reference, carrier_code=carrier.carrier_code
         )
