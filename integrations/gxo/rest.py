@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -58,6 +58,9 @@ def _describe(response: httpx.Response, operation: str) -> str:
     reason = error.get("reason", "UNKNOWN")
     message = error.get("message", "")
     return f"GXO {operation}: HTTP {response.status_code} {reason} {message}".rstrip()
+
+
+M = TypeVar("M")
 
 
 class RestWarehouse:
@@ -162,29 +165,29 @@ class RestWarehouse:
         raise WarehouseRequestError(_describe(response, "get_order"), response.status_code)
 
     async def events_since(self, facility_id: str, cursor: int, limit: int) -> EventPage:
-        path = f"/v1/facilities/{quote(facility_id, safe='')}/events"
-        response = await self._send(
-            "GET", path, "events", params={"cursor": cursor, "limit": limit}
-        )
-        if response.status_code == 200:
-            page: EventPage = self._parse(EventPage, response, "events")
-            return page
-        raise WarehouseRequestError(_describe(response, "events"), response.status_code)
+        params = {"cursor": cursor, "limit": limit}
+        return await self._facility_get(facility_id, "events", EventPage, params)
 
     async def inventory(self, facility_id: str) -> InventorySnapshot:
-        path = f"/v1/facilities/{quote(facility_id, safe='')}/inventory"
-        response = await self._send("GET", path, "inventory")
-        if response.status_code == 200:
-            snapshot: InventorySnapshot = self._parse(InventorySnapshot, response, "inventory")
-            return snapshot
-        raise WarehouseRequestError(_describe(response, "inventory"), response.status_code)
+        return await self._facility_get(facility_id, "inventory", InventorySnapshot)
 
     async def stock_changes(self, facility_id: str, cursor: int, limit: int) -> StockChangePage:
-        path = f"/v1/facilities/{quote(facility_id, safe='')}/stock-changes"
-        response = await self._send(
-            "GET", path, "stock_changes", params={"cursor": cursor, "limit": limit}
-        )
+        params = {"cursor": cursor, "limit": limit}
+        return await self._facility_get(facility_id, "stock-changes", StockChangePage, params)
+
+    async def _facility_get(
+        self,
+        facility_id: str,
+        resource: str,
+        model: type[M],
+        params: dict[str, int] | None = None,
+    ) -> M:
+        """GET /v1/facilities/{f}/{resource}: the model on 200, a permanent error otherwise
+        (transient failures are raised by _send)."""
+        operation = resource.replace("-", "_")
+        path = f"/v1/facilities/{quote(facility_id, safe='')}/{resource}"
+        response = await self._send("GET", path, operation, params=params)
         if response.status_code == 200:
-            page: StockChangePage = self._parse(StockChangePage, response, "stock_changes")
-            return page
-        raise WarehouseRequestError(_describe(response, "stock_changes"), response.status_code)
+            parsed: M = self._parse(model, response, operation)
+            return parsed
+        raise WarehouseRequestError(_describe(response, operation), response.status_code)
