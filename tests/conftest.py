@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
+from sandbox.reference import reference_dir as _reference_dir
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-REFERENCE_DIR = Path(
-    os.environ.get("CONSIGN_REFERENCE_DIR", PROJECT_ROOT.parent / "shared" / "reference")
-)
+REFERENCE_DIR = _reference_dir()
 SPAPI_DIR = REFERENCE_DIR / "amazon-sp-api"
 
 

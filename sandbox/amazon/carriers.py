@@ -1,24 +1,19 @@
 """Carrier codes confirmShipment accepts: Amazon's legacy XSD list plus today's additions.
 
-The list is read from the shared reference (the XSD extract), so the sandbox rejects exactly
+The list is read from the vendored reference (the XSD extract), so the sandbox rejects exactly
 the codes Amazon's published list does not know."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from sandbox.reference import reference_dir
 
 OTHER = "Other"
 MODERN_CARRIERS: frozenset[str] = frozenset(
     {"Evri", "DHL", "DHL Express", "UPS", "Royal Mail", "DPD", "Yodel", "Parcelforce", "GLS"}
 )
 _LEGACY_FILE = Path("amazon-sp-api") / "carrier-codes-legacy-xsd-4.1.txt"
-
-
-def reference_dir() -> Path:
-    project_root = Path(__file__).resolve().parent.parent.parent
-    default = project_root.parent / "shared" / "reference"
-    return Path(os.environ.get("CONSIGN_REFERENCE_DIR", str(default)))
 
 
 def load_carrier_codes(path: Path | None = None) -> frozenset[str]:

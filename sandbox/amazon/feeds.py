@@ -2,7 +2,7 @@
 IN_PROGRESS -> DONE (or FATAL), and JSON_LISTINGS_FEED processing reports as Amazon writes them.
 
 An uploaded document is checked against Amazon's published JSON_LISTINGS_FEED schema, read from
-the shared reference at startup: a document that is not JSON, or whose header or message list
+the vendored reference at startup: a document that is not JSON, or whose header or message list
 breaks the schema, makes the feed FATAL; a message that breaks it, names an unknown SKU or
 carries a bad patch becomes an ERROR issue of that message, and the other messages apply.
 """
@@ -19,9 +19,9 @@ from typing import Any
 
 from jsonschema import Draft7Validator
 
-from sandbox.amazon.carriers import reference_dir
 from sandbox.amazon.errors import SpApiError
 from sandbox.amazon.listings import ListingsBook, Problem, patch_problems, structural_patches
+from sandbox.reference import reference_dir
 
 FEED_TYPE = "JSON_LISTINGS_FEED"
 FEED_LIMIT = 5  # JSON_LISTINGS_FEED submissions per seller per window

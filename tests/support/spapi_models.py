@@ -2,7 +2,7 @@
 
 The sandbox and the SP-API client are only as faithful as the contract they are checked
 against, so tests validate real requests and responses against the models Amazon publishes
-(../shared/reference/amazon-sp-api/models), never against hand-written copies.
+(the copies vendored in reference/amazon-sp-api/models), never against hand-written copies.
 
 Schemas are validated as JSON Schema draft 4 (what Swagger 2.0 builds on) with `date-time`
 and `date` formats enforced. `strict=True` additionally rejects properties the model does not
@@ -14,11 +14,9 @@ from __future__ import annotations
 import copy
 import functools
 import json
-import os
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -26,10 +24,9 @@ from jsonschema import Draft4Validator, FormatChecker
 from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
-REFERENCE_DIR = Path(
-    os.environ.get("CONSIGN_REFERENCE_DIR", PROJECT_ROOT.parent / "shared" / "reference")
-)
+from sandbox.reference import reference_dir
+
+REFERENCE_DIR = reference_dir()
 SPAPI_DIR = REFERENCE_DIR / "amazon-sp-api"
 MODELS_DIR = SPAPI_DIR / "models"
 EXAMPLES_DIR = SPAPI_DIR / "sandbox-examples"
