@@ -123,6 +123,10 @@ def rejection(body: wire.Rejection) -> Rejection:
     )
 
 
+def _rejection(body: wire.Rejection | None) -> Rejection | None:
+    return rejection(body) if body is not None else None
+
+
 def cancel_outcome(body: wire.CancelResult) -> CancelOutcome:
     return CancelOutcome(body.outcome)
 
@@ -152,7 +156,7 @@ def order_state(body: wire.OrderState) -> WarehouseOrderState:
         facility_id=body.facility_id,
         status=WarehouseOrderStatus(body.status),
         parcels=[_parcel(p) for p in body.parcels],
-        rejection=rejection(body.rejection) if body.rejection is not None else None,
+        rejection=_rejection(body.rejection),
     )
 
 
@@ -170,7 +174,7 @@ def event(body: wire.Event) -> WarehouseEvent:
         order_status=WarehouseOrderStatus(body.order_status),
         occurred_at=body.occurred_at,
         parcels=[_parcel(p) for p in body.parcels],
-        rejection=rejection(body.rejection) if body.rejection is not None else None,
+        rejection=_rejection(body.rejection),
     )
 
 

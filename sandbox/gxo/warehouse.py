@@ -81,6 +81,7 @@ class GxoWarehouse:
         self.listeners: list[Listener] = []
         self.cycles_run = 0
         self._tracking_counters: dict[str, int] = {}
+        self._cartons = 0  # SSCC serials handed out
         self.configure(settings or ProcessingSettings())
 
     @property
@@ -410,8 +411,13 @@ class GxoWarehouse:
             id_prefix=record.warehouse_order_id,
             carrier_service_code=code,
             tracking_numbers=[self._tracking_number(code) for _ in range(count)],
+            ssccs=[self._sscc() for _ in range(count)],
             shipped_at=now,
         )
+
+    def _sscc(self) -> str:
+        self._cartons += 1
+        return packing.sscc(self._cartons)
 
     def _tracking_number(self, carrier_service_code: str) -> str:
         n = self._tracking_counters.get(carrier_service_code, 0) + 1
