@@ -278,6 +278,7 @@ class OrderFulfillment:
         if not self._status.lines:
             self._status.lines = progress_from_lines(self._order.lines)
         self._status.warehouse_order_id = result.warehouse_order_id
+        self._status.warehouse_reference = plan.reference
         self._status.injections += 1
         known = " (GXO already had it)" if result.duplicate else ""
         self._note(f"injected into {plan.facility_id} as {result.warehouse_order_id}{known}")

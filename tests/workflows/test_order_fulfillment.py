@@ -156,6 +156,7 @@ async def test_ships_in_full_with_one_confirm_per_parcel(harness: Harness) -> No
     injected = harness.world.injections[0]
     assert injected.reference == warehouse_reference(order.ref)
     assert injected.channel_order_id == order.ref.order_id
+    assert result.warehouse_reference == injected.reference
     assert [(line.item_code, line.quantity) for line in injected.lines] == [
         ("GXO-TSHIRT-BLK-M", 2),
         ("GXO-CAP-RED", 1),
@@ -536,3 +537,36 @@ async def test_a_retry_after_an_upgrade_keeps_the_reference_gxo_may_already_hold
     [injected] = harness.world.injections
     assert injected.reference == order.ref.order_id
     assert injected.channel_order_id == order.ref.order_id
+
+
+async def test_a_replan_after_gxo_rejected_an_order_planned_before_the_upgrade_keeps_its_reference(
+    harness: Harness,
+) -> None:
+    """Injected under the old reference (the channel order id); GXO rejects it after the
+    upgrade; the re-plan must not move the order to a new reference."""
+    order = make_order()
+    harness.world.plan_reference = lambda plan: plan.order_ref.order_id  # the old planner
+    handle = await harness.start(order)
+    order = harness.world.orders[order.ref.order_id]  # as re-based on the server clock
+    await until(handle, at(OrderStage.INJECTED))
+    harness.world.plan_reference = None  # the upgraded planner
+    old_id = order.ref.order_id
+    rejected = WarehouseEvent(
+        **dispatch(order, 1).model_dump(
+            exclude={"kind", "rejection", "order_status", "reference", "channel_order_id"}
+            | {"warehouse_order_id"}
+        ),
+        reference=old_id,
+        warehouse_order_id=f"WO-{old_id}",
+        kind=WarehouseEventKind.REJECTED,
+        order_status=WarehouseOrderStatus.REJECTED,
+        rejection=Rejection(code=RejectionCode.INVALID_ADDRESS, message="postcode not found"),
+    )
+    await handle.signal(OrderFulfillment.warehouse_event, rejected)
+    await until(handle, at(OrderStage.EXCEPTION))
+    await handle.signal(OrderFulfillment.retry, OperatorRequest(reason="address fixed"))
+    status = await until(handle, lambda s: s.injections == 2 and s.stage is OrderStage.INJECTED)
+
+    assert [o.reference for o in harness.world.injections] == [old_id, old_id]
+    assert status.warehouse_reference == old_id
+    assert harness.world.set_aside == []
