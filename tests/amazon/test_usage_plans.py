@@ -21,6 +21,7 @@ def test_every_operation_has_its_published_plan():
         Operation.V0_GET_ORDER: (0.5, 30),
         Operation.V0_GET_ORDER_ITEMS: (0.5, 30),
         Operation.V0_GET_ORDER_ADDRESS: (0.5, 30),
+        Operation.CREATE_RESTRICTED_DATA_TOKEN: (1.0, 10),
         Operation.CONFIRM_SHIPMENT: (2.0, 10),
         Operation.PATCH_LISTINGS_ITEM: (5.0, 5),
         Operation.GET_LISTINGS_ITEM: (5.0, 10),
