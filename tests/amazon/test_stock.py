@@ -4,15 +4,11 @@ Items and Feeds models, so a push that works here is one Amazon understands."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
-from config import AmazonSettings
 from domain.inventory import ListingQuantity
 from domain.order import Channel
 from integrations.amazon.errors import AmazonFeedFailed, AmazonRequestRejected, AmazonThrottled
@@ -23,69 +19,9 @@ from integrations.channel import StockPort
 from sandbox.amazon.app import create_app
 from sandbox.amazon.catalogue import SKUS, UK
 from sandbox.amazon.listings import Problem
-from sandbox.amazon.lwa import (
-    DEFAULT_CLIENT_ID,
-    DEFAULT_CLIENT_SECRET,
-    DEFAULT_REFRESH_TOKEN,
-    DEFAULT_SELLER_ID,
-)
+from sandbox.amazon.lwa import DEFAULT_SELLER_ID
 from sandbox.amazon.state import AmazonSandbox
-from tests.support.spapi_models import load_model, validate_request, validate_response
-
-LISTINGS = "listings-items-api-model/listingsItems_2021-08-01.json"
-FEEDS = "feeds-api-model/feeds_2021-06-30.json"
-BASE = "http://sandbox.test"
-START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
-
-
-class ManualClock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
-class CheckedTransport(httpx.AsyncBaseTransport):
-    """The sandbox app behind a transport that validates SP-API traffic against the models."""
-
-    def __init__(self, app: object) -> None:
-        self.inner = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
-        self.checked = 0
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        path = request.url.path
-        relative = LISTINGS if path.startswith("/listings/") else FEEDS
-        spapi = path.startswith(("/listings/", "/feeds/"))
-        if spapi:
-            query = dict(request.url.params.multi_items())
-            body = json.loads(request.content) if request.content else None
-            validate_request(load_model(relative), request.method, path, query, body, strict=True)
-        response = await self.inner.handle_async_request(request)
-        if spapi:
-            await response.aread()
-            payload = response.json() if response.content else None
-            model = load_model(relative)
-            validate_response(model, request.method, path, response.status_code, payload, True)
-            self.checked += 1
-        return response
-
-
-def sandbox_settings() -> AmazonSettings:
-    return AmazonSettings(
-        seller_id=DEFAULT_SELLER_ID,
-        endpoint=BASE,
-        lwa_endpoint=f"{BASE}/auth/o2/token",
-        client_id=DEFAULT_CLIENT_ID,
-        client_secret=SecretStr(DEFAULT_CLIENT_SECRET),
-        refresh_token=SecretStr(DEFAULT_REFRESH_TOKEN),
-        marketplace_ids=[UK.marketplace_id],
-        orders_reader="v2026",
-        rate_scale=1.0,
-    )
+from tests.amazon.sandboxed import CheckedTransport, ManualClock, sandbox_settings
 
 
 @pytest.fixture
