@@ -211,7 +211,6 @@ class AmazonPart:
             "orders seeded": len(self.order_ids) + len(self.afn),
             "fulfilled by the channel (AFN), never sent to GXO": len(self.afn),
             **common_rows(self, statuses),
-            "stopped before GXO: Ship+ or Transparency": len(self.refused_programs),
             "fixed by operations, then retried": self.retried,
         }
 
