@@ -91,10 +91,11 @@ def _issue(raw: Any) -> ListingIssue:
 
 
 def not_listed(sku: str, marketplace_id: str) -> PatchResult:
-    """The outcome for a SKU Amazon has no listing for (getListingsItem 404): nothing was sent."""
+    """The outcome for a SKU Amazon shows no listing of in the marketplace (getListingsItem 404,
+    or no summary for that marketplace): nothing was sent."""
     issue = ListingIssue(
         code="NOT_LISTED",
-        message=f"Amazon has no listing for SKU {sku} in marketplace {marketplace_id}",
+        message=f"Amazon shows no listing of SKU {sku} in marketplace {marketplace_id}",
     )
     return PatchResult(sku=sku, status="INVALID", submission_id="", issues=[issue])
 
@@ -134,7 +135,8 @@ class ListingsApi:
         return answer
 
     async def product_type(self, sku: str, marketplace_id: str) -> str | None:
-        """The listing's Amazon product type (cached); None when Amazon has no such listing."""
+        """The listing's Amazon product type (cached); None when Amazon shows no listing of the
+        SKU in the marketplace (a 404, or no summary for that marketplace)."""
         cached = self._product_types.get((sku, marketplace_id))
         if cached is not None:
             return cached
@@ -144,11 +146,7 @@ class ListingsApi:
             if error.status == 404:
                 return None
             raise
-        found = self._product_types.get((sku, marketplace_id))
-        if found is None:
-            operation = Operation.GET_LISTINGS_ITEM.value
-            raise AmazonBadResponse(operation, f"listing {sku} shows no product type")
-        return found
+        return self._product_types.get((sku, marketplace_id))
 
     async def set_quantity(self, sku: str, quantity: int, marketplace_id: str) -> PatchResult:
         """patchListingsItem with a merge of fulfillment_availability, under the listing's own
