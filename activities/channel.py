@@ -11,6 +11,7 @@ from temporalio import activity
 
 from activities.audit import audit
 from activities.errors import classify
+from activities.heartbeat import heartbeating
 from activities.models import (
     AckRequest,
     ChangeBatch,
@@ -21,11 +22,13 @@ from activities.models import (
 from domain.exceptions import ConsignError, ExceptionKind
 from domain.order import Channel, ChannelOrder, OrderRef
 from domain.planning import carrier_for_confirm
+from domain.setaside import SetAsideFeed
 from domain.shipment import ConfirmItem, ShipConfirmation, parcel_quantities
 from integrations.channel import ChangeQuery, ChannelPort
 from integrations.errors import IntegrationError
 from store.inventory import confirm_shipped
 from store.mappings import list_carrier_codes
+from store.set_aside import keep_set_aside, resolve_superseded
 from store.tables import AuditOutcome
 
 CONFIRM_OPERATIONS = {
@@ -71,6 +74,9 @@ class ChannelActivities:
 
     @activity.defn(name="poll_channel_changes")
     async def poll_changes(self, request: PollRequest) -> ChangeBatch:
+        """One page of changes. Orders the channel's reader could not understand are stored
+        as set aside here (their content never enters a workflow's history) and the others
+        handed on; a set-aside order whose later version reads cleanly is resolved."""
         port = self._port(request.channel)
         query = ChangeQuery(
             since=request.since,
@@ -78,25 +84,37 @@ class ChannelActivities:
             sweep=request.sweep,
             order_ids=request.order_ids,
         )
-        try:
-            page = await port.changes(query)
-        except IntegrationError as err:
-            raise classify(err) from err
+        async with heartbeating():
+            try:
+                page = await port.changes(query)
+            except IntegrationError as err:
+                raise classify(err) from err
+            await asyncio.to_thread(keep_set_aside, self.engine, page.set_aside)
+            await asyncio.to_thread(
+                resolve_superseded,
+                self.engine,
+                request.channel.value,
+                SetAsideFeed.ORDERS,
+                request.account,
+                [change.ref.order_id for change in page.changes],
+            )
         return ChangeBatch(
             changes=page.changes,
             next_page_token=page.next_page_token,
             cursor=page.cursor,
             ack=page.ack,
+            set_aside=[record.notice() for record in page.set_aside],
         )
 
     @activity.defn(name="ack_channel_changes")
     async def ack_changes(self, request: AckRequest) -> None:
         """Confirm feed entries only after their changes were handed to Temporal."""
         port = self._port(request.channel)
-        try:
-            await port.acknowledge(request.ack)
-        except IntegrationError as err:
-            raise classify(err) from err
+        async with heartbeating():
+            try:
+                await port.acknowledge(request.ack)
+            except IntegrationError as err:
+                raise classify(err) from err
 
     @activity.defn(name="confirm_parcel")
     async def confirm_parcel(self, request: ParcelConfirmRequest) -> ConfirmResult:
