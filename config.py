@@ -7,8 +7,9 @@ import os
 from functools import lru_cache
 
 from dotenv import load_dotenv
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, Field, SecretStr
 
+from domain.limits import IntakeLimits
 from domain.order import Channel
 from integrations.centra.settings import CaptureMode, CentraSettings
 
@@ -67,6 +68,7 @@ class Settings(BaseModel):
     stock_stall_minutes: float  # a change pending longer raises INVENTORY_SYNC_STALLED
     webhook_port: int | None  # serve GXO's pushed events on this loopback/ingress port
     metrics_address: str | None  # Prometheus scrape endpoint, e.g. 0.0.0.0:9464
+    limits: IntakeLimits = Field(default_factory=IntakeLimits)  # bounds on inbound sizes
 
 
 @lru_cache(maxsize=1)
@@ -119,4 +121,18 @@ def get_settings() -> Settings:
         stock_stall_minutes=float(_env("CONSIGN_STOCK_STALL_MINUTES", "30")),
         webhook_port=int(port) if (port := _env("CONSIGN_WEBHOOK_PORT", "")) else None,
         metrics_address=_env("CONSIGN_METRICS_ADDRESS", "") or None,
+        limits=_limits(),
     )
+
+
+def _limits() -> IntakeLimits:
+    """Each bound from its variable when set, else the default in domain/limits.py."""
+    names = {
+        "webhook_max_bytes": "CONSIGN_WEBHOOK_MAX_BYTES",
+        "webhook_max_orders": "CONSIGN_WEBHOOK_MAX_ORDERS",
+        "max_parcels_per_dispatch": "GXO_MAX_PARCELS_PER_DISPATCH",
+        "max_lines_per_order": "CONSIGN_MAX_LINES_PER_ORDER",
+        "payload_budget_bytes": "CONSIGN_PAYLOAD_BUDGET_BYTES",
+    }
+    given = {field: int(value) for field, name in names.items() if (value := _env(name, ""))}
+    return IntakeLimits(**given)

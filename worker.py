@@ -126,7 +126,9 @@ async def ensure_intakes(client: Client, settings: Settings) -> None:
         await client.start_workflow(
             WarehouseIntake.run,
             WarehouseIntakeInput(
-                facility_id=facility, poll_interval_seconds=settings.poll_interval_seconds
+                facility_id=facility,
+                poll_interval_seconds=settings.poll_interval_seconds,
+                payload_budget_bytes=settings.limits.payload_budget_bytes,
             ),
             id=workflow_id_for(facility),
             task_queue=queue,
@@ -223,7 +225,7 @@ def amazon_workers(
 async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Worker]]:
     """Every worker of this process, running until the context exits."""
     engine = open_store(settings.database_url)
-    warehouse = build_warehouse(settings.gxo)
+    warehouse = build_warehouse(settings.gxo, settings.limits)
     deadlines = DeadlinePolicy(chase_lead=timedelta(hours=settings.chase_lead_hours))
     async with contextlib.AsyncExitStack() as stack:
         ports = await channel_ports(settings, stack)
@@ -236,7 +238,9 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
 
         channel = ChannelActivities(ports.orders, engine, stock_moved)
         stock_sync = InventoryActivities(engine, warehouse, ports.stock)
-        stock = WarehouseActivities(warehouse, engine, stock_moved)
+        stock = WarehouseActivities(
+            warehouse, engine, stock_moved, client=client, limits=settings.limits
+        )
         delivery = DeliveryActivities(client, engine, settings.temporal.task_queue, deadlines)
         running = [
             Worker(
@@ -298,6 +302,7 @@ async def serve_webhooks(client: Client, settings: Settings, port: int) -> None:
         hook,
         facilities=settings.gxo.facilities,
         engine=open_store(settings.database_url),
+        limits=settings.limits,
     )
     config = uvicorn.Config(app, host="0.0.0.0", port=port, log_level="warning")
     await uvicorn.Server(config).serve()
