@@ -236,7 +236,7 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
             if settings.inventory_sync:
                 await signal_stock_changed(client, syncs, items)
 
-        channel = ChannelActivities(ports.orders, engine, stock_moved)
+        channel = ChannelActivities(ports.orders, engine, stock_moved, limits=settings.limits)
         stock_sync = InventoryActivities(engine, warehouse, ports.stock)
         stock = WarehouseActivities(
             warehouse, engine, stock_moved, client=client, limits=settings.limits

@@ -20,6 +20,7 @@ from activities.models import (
     PollRequest,
 )
 from domain.exceptions import ConsignError, ExceptionKind
+from domain.limits import IntakeLimits
 from domain.order import Channel, ChannelOrder, OrderRef
 from domain.planning import carrier_for_confirm
 from domain.setaside import SetAsideFeed
@@ -46,12 +47,16 @@ class ChannelActivities:
         ports: Mapping[Channel, ChannelPort],
         engine: Engine,
         on_confirmed: Callable[[list[str]], Awaitable[None]] | None = None,
+        *,
+        limits: IntakeLimits | None = None,
     ) -> None:
         """`on_confirmed` hears which items a confirmed parcel held: a channel that takes
-        physical stock (Centra) has just removed them itself, so its figure changes."""
+        physical stock (Centra) has just removed them itself, so its figure changes. An order
+        with more lines than `limits` allows parks as ORDER_TOO_LARGE when it is read."""
         self.ports = dict(ports)
         self.engine = engine
         self.on_confirmed = on_confirmed
+        self.limits = limits or IntakeLimits()
 
     def _port(self, channel: Channel) -> ChannelPort:
         port = self.ports.get(channel)
@@ -68,9 +73,18 @@ class ChannelActivities:
     async def fetch_order(self, ref: OrderRef) -> ChannelOrder:
         port = self._port(ref.channel)
         try:
-            return await port.get_order(ref.order_id)
+            order = await port.get_order(ref.order_id)
         except IntegrationError as err:
             raise classify(err) from err
+        if len(order.lines) > self.limits.max_lines_per_order:
+            raise classify(
+                ConsignError(
+                    ExceptionKind.ORDER_TOO_LARGE,
+                    f"the order has {len(order.lines)} lines, more than the limit of "
+                    f"{self.limits.max_lines_per_order} (CONSIGN_MAX_LINES_PER_ORDER)",
+                )
+            )
+        return order
 
     @activity.defn(name="poll_channel_changes")
     async def poll_changes(self, request: PollRequest) -> ChangeBatch:
