@@ -26,6 +26,7 @@ from temporalio.worker import Worker
 from activities import queues
 from activities.channel import ChannelActivities
 from activities.delivery import DeliveryActivities, signal_stock_changed
+from activities.heartbeat import HEARTBEAT_THROTTLE
 from activities.inventory import InventoryActivities
 from activities.warehouse import WarehouseActivities
 from config import Settings, get_settings
@@ -216,6 +217,7 @@ def amazon_workers(
             activities=[activity],
             max_task_queue_activities_per_second=task_queue_rate(operation, scale),
             graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+            max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
         )
         for queue, operation, activity in limited
     ]
@@ -276,6 +278,7 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
                     stock_sync.stalled,
                 ],
                 graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+                max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
             )
         ]
         amazon = ports.orders.get(Channel.AMAZON)

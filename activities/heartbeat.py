@@ -9,8 +9,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 from temporalio import activity
+
+# Workers send a recorded heartbeat to the server at most this often (Worker
+# max_heartbeat_throttle_interval). The SDK's own default, 0.8 x the heartbeat timeout, leaves
+# 2 s of slack on a 10 s timeout; a busy worker would then lose live activities to it.
+HEARTBEAT_THROTTLE = timedelta(seconds=2)
 
 
 @contextlib.asynccontextmanager
