@@ -22,8 +22,15 @@ def _flag(name: str, default: str) -> bool:
     return _env(name, default).strip().lower() in ("1", "true", "yes")
 
 
+def _int(name: str, default: int) -> int:
+    return int(_env(name, str(default)))
+
+
 def _csv(name: str, default: str) -> list[str]:
     return [part.strip() for part in _env(name, default).split(",") if part.strip()]
+
+
+LIMITS = IntakeLimits()  # the defaults
 
 
 class TemporalSettings(BaseModel):
@@ -121,18 +128,13 @@ def get_settings() -> Settings:
         stock_stall_minutes=float(_env("CONSIGN_STOCK_STALL_MINUTES", "30")),
         webhook_port=int(port) if (port := _env("CONSIGN_WEBHOOK_PORT", "")) else None,
         metrics_address=_env("CONSIGN_METRICS_ADDRESS", "") or None,
-        limits=_limits(),
+        limits=IntakeLimits(
+            webhook_max_bytes=_int("CONSIGN_WEBHOOK_MAX_BYTES", LIMITS.webhook_max_bytes),
+            webhook_max_orders=_int("CONSIGN_WEBHOOK_MAX_ORDERS", LIMITS.webhook_max_orders),
+            max_parcels_per_dispatch=_int(
+                "GXO_MAX_PARCELS_PER_DISPATCH", LIMITS.max_parcels_per_dispatch
+            ),
+            max_lines_per_order=_int("CONSIGN_MAX_LINES_PER_ORDER", LIMITS.max_lines_per_order),
+            payload_budget_bytes=_int("CONSIGN_PAYLOAD_BUDGET_BYTES", LIMITS.payload_budget_bytes),
+        ),
     )
-
-
-def _limits() -> IntakeLimits:
-    """Each bound from its variable when set, else the default in domain/limits.py."""
-    names = {
-        "webhook_max_bytes": "CONSIGN_WEBHOOK_MAX_BYTES",
-        "webhook_max_orders": "CONSIGN_WEBHOOK_MAX_ORDERS",
-        "max_parcels_per_dispatch": "GXO_MAX_PARCELS_PER_DISPATCH",
-        "max_lines_per_order": "CONSIGN_MAX_LINES_PER_ORDER",
-        "payload_budget_bytes": "CONSIGN_PAYLOAD_BUDGET_BYTES",
-    }
-    given = {field: int(value) for field, name in names.items() if (value := _env(name, ""))}
-    return IntakeLimits(**given)
