@@ -279,6 +279,21 @@ async def test_a_signed_body_that_is_not_an_event_is_set_aside_and_counted(
         assert not await dev_server.exists(workflow_id_for(facility))
 
 
+async def test_pushes_around_one_that_cannot_be_read_flow_on(
+    receiver: httpx.AsyncClient, dev_server: DevServer, facility: str, store: Engine
+) -> None:
+    """Before: the RETURNED push was refused (400) and nothing kept it."""
+    first, last = event(facility, 1), event(facility, 3)
+    returned = json.dumps({**json.loads(body_of(event(facility, 2))), "kind": "RETURNED"})
+    for body in (body_of(first), returned.encode(), body_of(last)):
+        assert (await post(receiver, body, signed(body))).status_code == 202
+
+    assert await pushed_to(dev_server, facility, 2) == [first.event_id, last.event_id]
+    [kept] = list_set_aside(store)
+    assert (kept.record_id, kept.reason) == (f"EV-{facility}-00000002", SetAsideReason.UNKNOWN_KIND)
+    assert kept.raw == returned
+
+
 async def test_without_a_store_a_body_that_is_not_an_event_is_a_400(
     dev_server: DevServer, facility: str
 ) -> None:
