@@ -25,9 +25,6 @@ SYSTEM = "gxo"
 CODE_FIELDS = frozenset({"kind", "order_status", "status", "code", "unit_of_measure"})
 KIND_FIELDS = frozenset({"kind"})
 STATUS_FIELDS = frozenset({"order_status", "status"})
-SHAPE_ERRORS = frozenset(
-    {"missing", "model_type", "dict_type", "list_type", "model_attributes_type"}
-)
 MAX_PROBLEMS = 5
 
 W = TypeVar("W", bound=BaseModel)
@@ -52,6 +49,11 @@ def _problem(error: ErrorDetails) -> str:
     return f"{where}: {error['msg']}"
 
 
+def _wrong_shape(error: ErrorDetails) -> bool:
+    """A missing field or one of the wrong type (not an object, not a number, not a date)."""
+    return error["type"] == "missing" or error["type"].endswith(("_type", "_parsing"))
+
+
 def _reason(errors: list[ErrorDetails]) -> SetAsideReason:
     """The most telling reason: the record's own kind unknown, then a status, then the shape."""
     literal = [e["loc"] for e in errors if e["type"] == "literal_error" and e["loc"]]
@@ -59,7 +61,7 @@ def _reason(errors: list[ErrorDetails]) -> SetAsideReason:
         return SetAsideReason.UNKNOWN_KIND
     if any(loc[-1] in STATUS_FIELDS for loc in literal):
         return SetAsideReason.UNKNOWN_STATUS
-    if any(e["type"] in SHAPE_ERRORS for e in errors):
+    if any(_wrong_shape(e) for e in errors):
         return SetAsideReason.MALFORMED
     return SetAsideReason.INVALID_VALUE
 

@@ -92,18 +92,20 @@ async def test_an_event_page_keeps_flowing_around_the_records_it_cannot_read() -
         missing,
         event(7, parcels=4),
         event(8, parcels=3),
+        {**event(9, "CANCELLED"), "occurred_at": "yesterday"},
     ]
     page = await read(
-        {"events": items, "next_cursor": 8}, lambda g: g.events_since(FACILITY, 0, 200)
+        {"events": items, "next_cursor": 9}, lambda g: g.events_since(FACILITY, 0, 200)
     )
 
     assert [e.event_id for e in page.events] == ["EV-1", "EV-3", "EV-8"]
-    assert page.next_cursor == 8
+    assert page.next_cursor == 9
     reasons = {r.record_id: r.reason for r in page.set_aside}
     assert reasons.pop("EV-2") is SetAsideReason.UNKNOWN_KIND
     assert reasons.pop("EV-5") is SetAsideReason.INVALID_VALUE
     assert reasons.pop("EV-6") is SetAsideReason.MALFORMED
     assert reasons.pop("EV-7") is SetAsideReason.TOO_LARGE
+    assert reasons.pop("EV-9") is SetAsideReason.MALFORMED  # a date that is not one
     [(content_id, not_an_object)] = reasons.items()
     assert content_id.startswith("sha256:") and not_an_object is SetAsideReason.MALFORMED
     by_id = {r.record_id: r for r in page.set_aside}
