@@ -15,6 +15,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import Engine
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
 
 from domain.limits import IntakeLimits
 from domain.setaside import SetAsideReason
@@ -507,3 +509,23 @@ async def test_without_a_store_an_unserved_facility_is_refused_for_a_later_push(
 
     assert response.status_code == 503
     assert not await dev_server.exists(workflow_id_for(elsewhere))
+
+
+async def test_a_notice_temporal_does_not_take_is_a_503_not_a_500(
+    dev_server: DevServer, facility: str
+) -> None:
+    """Temporal refusing the signal (here: a namespace it does not have) asks GXO to push
+    again; before, the exception escaped as HTTP 500."""
+    elsewhere = await Client.connect(
+        dev_server.client.service_client.config.target_host,
+        namespace="no-such-namespace",
+        data_converter=pydantic_data_converter,
+    )
+    app = create_webhook_app(elsewhere, SECRET, dev_server.task_queue, facilities={facility})
+    body = body_of(event(facility))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://consign.test") as client:
+        response = await post(client, body, signed(body))
+
+    assert response.status_code == 503
+    assert response.json()["error"].startswith("Temporal did not take the notice (NOT_FOUND)")
