@@ -19,7 +19,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from config import get_settings
 from domain.order import Channel
 from starter.client import CliError, TemporalUnreachable, expected_errors, run_with_client
-from starter.mappings_cli import DatabaseOption, export_kind, import_kind
+from starter.mappings_cli import DatabaseOption, ForceOption, export_kind, import_kind
 from starter.mappings_cli import _engine as open_engine
 from starter.orders_cli import AddressOption, NamespaceOption, parse_enum
 from workflows.inventory_sync import (
@@ -289,16 +289,17 @@ def sync_now(
 
 @buffers_app.command(
     "import",
-    help="Replace every buffer rule with the rules in FILE (swapped as a whole set).\n\n"
-    + COLUMNS_HELP,
+    help="Replace every buffer rule with the rules in FILE (swapped as a whole set; a file "
+    "with no rows is refused unless --force).\n\n" + COLUMNS_HELP,
 )
 @expected_errors
 def import_buffers(
     file: Annotated[Path, typer.Argument(help="CSV file to import ('-' for stdin).")],
     database_url: DatabaseOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Import the buffer rules of a CSV file (help text: COLUMNS_HELP)."""
-    import_kind(BUFFERS, file, database_url)
+    import_kind(BUFFERS, file, database_url, force)
 
 
 @buffers_app.command("export")

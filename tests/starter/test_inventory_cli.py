@@ -291,14 +291,14 @@ async def test_buffers_bad_csv_and_missing_file_are_one_line(
         "inventory", "buffers", "import", str(source), "--database-url", database_url
     )
     assert result.exit_code == 1
-    assert result.output.startswith("error: buffers CSV rejected, nothing imported")
+    assert result.output.startswith(f"error: {source}: buffers CSV rejected, nothing imported")
     assert "Traceback" not in result.output
 
     result = await cli(
         "inventory", "buffers", "import", str(tmp_path / "nope.csv"), "--database-url", database_url
     )
     assert result.exit_code == 1
-    assert result.output.strip() == f"error: no such file: {tmp_path / 'nope.csv'}"
+    assert result.output.strip() == f"error: {tmp_path / 'nope.csv'}: no such file"
 
 
 async def test_buffers_help_explains_the_columns(cli: Invoke) -> None:
