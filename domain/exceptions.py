@@ -22,6 +22,7 @@ class ExceptionKind(StrEnum):
     SHIP_BY_MISSED = "SHIP_BY_MISSED"
     INVENTORY_PUSH_REJECTED = "INVENTORY_PUSH_REJECTED"
     INVENTORY_SYNC_STALLED = "INVENTORY_SYNC_STALLED"
+    CAPTURE_FAILED = "CAPTURE_FAILED"  # the channel could not capture a shipped parcel's payment
 
 
 class ConsignError(Exception):

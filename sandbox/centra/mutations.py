@@ -226,12 +226,15 @@ delete_return = _return_change(lambda sandbox: sandbox.delete_return)
 # --- stock --------------------------------------------------------------------------------------
 
 
-def _sizes(ctx: Context, input: Input, per_variant: str, quantity: str) -> list[tuple[str, int]]:
-    """(SKU, quantity) for every size named by `productVariants[].<per_variant>[]` ({size {id or
-    name}}) or `productSizes[]` ({productSize {id|SKU|EAN|UPC|any}}); unknown ones are
-    userErrors naming their input path."""
+Sized = list[tuple[str, int, list[str]]]
+
+
+def _sizes(ctx: Context, input: Input, per_variant: str, quantity: str) -> Sized:
+    """(SKU, quantity, input path) for every size named by `productVariants[].<per_variant>[]`
+    ({size {id or name}}) or `productSizes[]` ({productSize {id|SKU|EAN|UPC|any}}); unknown
+    ones are userErrors naming their input path."""
     catalogue = ctx.sandbox.catalogue
-    found: list[tuple[str, int]] = []
+    found: Sized = []
     errors: list[UserError] = []
     for v, entry in enumerate(input.get("productVariants") or []):
         variant_id = entry["productVariant"].get("id")
@@ -242,11 +245,11 @@ def _sizes(ctx: Context, input: Input, per_variant: str, quantity: str) -> list[
             if size is None:
                 errors.append(UserError(f"Unknown size of variant {variant_id}", [*path, "size"]))
             else:
-                found.append((size.sku, level[quantity]))
+                found.append((size.sku, level[quantity], [*path, quantity]))
     by_sku = catalogue.by_sku
     for index, entry in enumerate(input.get("productSizes") or []):
         ref = {k: v for k, v in entry["productSize"].items() if v is not None}
-        path = ["input", "productSizes", str(index), "productSize"]
+        path = ["input", "productSizes", str(index)]
         size = None
         if len(ref) == 1:
             key, value = next(iter(ref.items()))
@@ -261,9 +264,10 @@ def _sizes(ctx: Context, input: Input, per_variant: str, quantity: str) -> list[
                 None,
             )
         if size is None:
-            errors.append(UserError("Unknown product size (give exactly one of its keys)", path))
+            message = "Unknown product size (give exactly one of its keys)"
+            errors.append(UserError(message, [*path, "productSize"]))
         else:
-            found.append((size.sku, entry[quantity]))
+            found.append((size.sku, entry[quantity], [*path, quantity]))
     if errors:
         raise UserErrors(errors)
     return found
@@ -286,15 +290,11 @@ def set_stock(_root: object, info: GraphQLResolveInfo, input: Input) -> Payload:
         warehouse_id = _warehouse(ctx, input["warehouse"], "warehouse")
         assert warehouse_id is not None
         levels = _sizes(ctx, input, "sizeStockLevels", "quantity")
-        negative = [
-            UserError("quantity must be 0 or more", ["input", "sizes", str(i), "quantity"])
-            for i, (_, quantity) in enumerate(levels)
-            if quantity < 0
-        ]
+        negative = [UserError("quantity must be 0 or more", p) for _, q, p in levels if q < 0]
         if negative:
             raise UserErrors(negative)
         fta = input["stockQuantityType"] == "FREE_TO_ALLOCATE"
-        changes = ctx.sandbox.set_stock(warehouse_id, levels, fta)
+        changes = ctx.sandbox.set_stock(warehouse_id, [(s, q) for s, q, _ in levels], fta)
         rows = [{"id": i} for i in changes]
         return {"stockChanges": render.guarded(STOCK_CHANGE_READ, "read stock changes", rows)}
 
@@ -311,9 +311,9 @@ def change_stock(_root: object, info: GraphQLResolveInfo, input: Input) -> Paylo
         if into is None and out is None:
             raise UserError("Give intoWarehouse, outFromWarehouse or both", ["input"])
         moves = _sizes(ctx, input, "sizeChanges", "deliveredQuantity")
-        bad = [i for i, (_, quantity) in enumerate(moves) if quantity <= 0]
+        bad = [UserError("deliveredQuantity must be positive", p) for _, q, p in moves if q <= 0]
         if bad:
-            raise UserError("deliveredQuantity must be positive", ["input", "sizes", str(bad[0])])
+            raise UserErrors(bad)
         change = ctx.sandbox.change_stock(into, out, moves)
         return {
             "stockChange": render.guarded(STOCK_CHANGE_READ, "read stock changes", {"id": change})

@@ -434,7 +434,9 @@ def payment_history(o: Order) -> Lazy:
 def order(o: Order) -> Json:
     wholesale = o.store_type == "WHOLESALE"
 
-    def lines(_info: GraphQLResolveInfo, includeFullyCancelled: bool | None = None, **_: Any):
+    def lines(
+        _info: GraphQLResolveInfo, includeFullyCancelled: bool | None = None, **_: Any
+    ) -> list[Json]:
         """Fully cancelled lines are left out unless asked for."""
         return [line(o, ln) for ln in o.lines if includeFullyCancelled or ln.quantity > 0]
 
@@ -651,7 +653,13 @@ def event(e: Event) -> Json:
     }
 
 
-def listener(integration: str, object_type: str, change_types: set[str], created, updated) -> Json:
+def listener(
+    integration: str,
+    object_type: str,
+    change_types: set[str],
+    created: datetime,
+    updated: datetime,
+) -> Json:
     return {
         "integrationName": integration,
         "objectType": object_type,

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 from graphql import GraphQLSchema
 
 from sandbox.centra import mutations, queries
 from sandbox.centra.schema import executable_schema
 
-QUERY = {
+QUERY: dict[str, Callable[..., Any]] = {
     "orders": queries.orders,
     "shipments": queries.shipments,
     "returns": queries.returns,
@@ -25,7 +27,7 @@ QUERY = {
     "rateLimits": queries.rate_limits,
     "counters": queries.counters,
 }
-MUTATION = {
+MUTATION: dict[str, Callable[..., Any]] = {
     "createShipment": mutations.create_shipment,
     "updateShipment": mutations.update_shipment,
     "completeShipment": mutations.complete_shipment,

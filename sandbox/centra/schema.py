@@ -92,7 +92,9 @@ def _literal(parse: Callable[[object], Any]) -> Callable[..., Any]:
     return parse_literal
 
 
-def _teach(schema: GraphQLSchema, name: str, out: Callable[..., Any], into: Callable[..., Any]):
+def _teach(
+    schema: GraphQLSchema, name: str, out: Callable[..., Any], into: Callable[..., Any]
+) -> None:
     scalar = schema.type_map[name]
     assert isinstance(scalar, GraphQLScalarType)
     # graphql-core 3.3 reads coerce_*; older releases read serialize/parse_*: set both.

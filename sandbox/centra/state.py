@@ -533,16 +533,19 @@ class CentraSandbox:
             self._emit("ProductSize", "UPDATED", self.catalogue.by_sku[sku].id, self.clock())
         return changes
 
-    def change_stock(self, into: int | None, out: int | None, moves: list[tuple[str, int]]) -> int:
-        """Deltas: into only adds, out only removes, both transfer; physical never below 0."""
+    def change_stock(
+        self, into: int | None, out: int | None, moves: list[tuple[str, int, list[str]]]
+    ) -> int:
+        """Deltas: into only adds, out only removes, both transfer; physical never below 0.
+        Each move names its input path, for the userError of a size that cannot go out."""
         errors = [
-            UserError(f"Not enough stock of {sku} to remove", ["input", "sizes", str(i)])
-            for i, (sku, quantity) in enumerate(moves)
+            UserError(f"Not enough stock of {sku} to remove", path)
+            for sku, quantity, path in moves
             if out is not None and self.stock.get(sku, out).physical - quantity < 0
         ]
         if errors:
             raise UserErrors(errors)
-        for sku, quantity in moves:
+        for sku, quantity, _ in moves:
             if out is not None:
                 self.stock.get(sku, out).physical -= quantity
             if into is not None:

@@ -69,6 +69,6 @@ def test_date_variables_are_datetimetz() -> None:
     for name, text in documents.ALL_DOCUMENTS.items():
         operation = graphql.parse(text).definitions[0]
         assert isinstance(operation, graphql.OperationDefinitionNode)
-        for variable in operation.variable_definitions:
+        for variable in operation.variable_definitions or ():
             if "since" in variable.variable.name.value.lower():
                 assert graphql.print_ast(variable.type).rstrip("!") == "DateTimeTz", name
