@@ -227,7 +227,12 @@ def centra_workers(
     """Centra's request and mutation budgets, paced across all workers (quota.py)."""
     rates = queue_rates(scale=settings.centra.rate_scale)
     activities: dict[CentraQueue, list[Callable[..., object]]] = {
-        CentraQueue.READS: [channel.fetch_order, channel.poll_changes, stock.read_back],
+        CentraQueue.READS: [
+            channel.fetch_order,
+            channel.poll_changes,
+            stock.read_back,
+            channel.settle_capture,
+        ],
         CentraQueue.SHIPMENTS: [channel.confirm_parcel],
         CentraQueue.WRITES: [channel.ack_changes, stock.push, channel.settle_capture],
     }

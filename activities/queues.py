@@ -31,8 +31,13 @@ def poll_queue(channel: Channel, main: str) -> str:
 
 
 def centra_write_queue(channel: Channel, main: str) -> str:
-    """Acknowledging changes, pushing stock, settling captures: one Centra mutation each."""
+    """Acknowledging changes, pushing stock, capturing again: one Centra mutation each."""
     return CentraQueue.WRITES if channel is Channel.CENTRA else main
+
+
+def capture_queue(channel: Channel, main: str, again: bool) -> str:
+    """Checking a capture only reads; capturing again (an operator's retry) writes."""
+    return centra_write_queue(channel, main) if again else stock_read_queue(channel, main)
 
 
 def stock_read_queue(channel: Channel, main: str) -> str:

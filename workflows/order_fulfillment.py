@@ -68,7 +68,7 @@ PENDING_RECHECK = timedelta(hours=1)
 HISTORY_LIMIT = 50
 RETRY_THROUGH_GATE = "retry-through-gate"  # workflow.patched id, 2026-11-25
 SETTLE_CAPTURES = "settle-captures"  # workflow.patched id, 2026-11-29
-CAPTURE_FIRST_CHECK = timedelta(minutes=1)  # then doubling, up to CAPTURE_MAX_CHECK
+CAPTURE_FIRST_CHECK = timedelta(minutes=5)  # then doubling, up to CAPTURE_MAX_CHECK
 CAPTURE_MAX_CHECK = timedelta(hours=2)
 CAPTURE_PATIENCE = timedelta(days=14)  # a capture pending this long is raised for a person
 DEADLINE_KINDS = (ExceptionKind.SHIP_BY_AT_RISK, ExceptionKind.SHIP_BY_MISSED)
@@ -507,7 +507,7 @@ class OrderFulfillment:
 
     async def _check_capture(self, capture: PaymentCapture, again: bool) -> None:
         request = CaptureRequest(ref=self._ref, capture=capture, again=again)
-        queue = queues.centra_write_queue(self._ref.channel, workflow.info().task_queue)
+        queue = queues.capture_queue(self._ref.channel, workflow.info().task_queue, again)
         checked = await self._step(
             self._status.stage,
             lambda: self._activity("settle_capture", request, PaymentCapture, queue),

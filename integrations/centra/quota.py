@@ -14,9 +14,10 @@ of each queue is its share of the budget divided by the most one of its activiti
 - SHIPMENTS (confirm_parcel): at most 4 requests and 2 mutations (createShipment with capture,
   completeShipment; or captureShipment and completeShipment for a shipment found again);
 - WRITES (ack_channel_changes: confirmEvents; push_stock: setStock per 500 sizes;
-  settle_capture: a read, and captureShipment on an operator's retry): at most 3 requests and 1
-  mutation (a push of more than 500 sizes costs one mutation more per 500);
-- READS (fetch_channel_order, poll_channel_changes, read_channel_stock): at most 3 requests.
+  settle_capture when an operator's retry captures again): at most 3 requests and 1 mutation
+  (a push of more than 500 sizes costs one mutation more per 500);
+- READS (fetch_channel_order, poll_channel_changes, read_channel_stock, settle_capture when it
+  only checks a pending capture): at most 3 requests.
 
 With the published quotas and 10% headroom: 0.25 mutations/s (900 / h) split 2:1 between
 SHIPMENTS (300 activities / h, 600 mutations) and WRITES (300 activities / h, 300 mutations);
