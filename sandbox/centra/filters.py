@@ -20,20 +20,13 @@ def one_of(where: Where, key: str, value: object) -> bool:
     return wanted is None or value in wanted
 
 
-def in_range(where: Where, key: str, moment: datetime | None) -> bool:
+def within(where: Where, key: str, value: datetime | int | None) -> bool:
+    """DateRange or IntRange {from, to}, both ends included; no value is outside any range."""
     window = where.get(key)
     if not window:
         return True
-    if moment is None:
+    if value is None:
         return False
-    start, end = window.get("from"), window.get("to")
-    return (start is None or moment >= start) and (end is None or moment <= end)
-
-
-def int_range(where: Where, key: str, value: int) -> bool:
-    window = where.get(key)
-    if not window:
-        return True
     start, end = window.get("from"), window.get("to")
     return (start is None or value >= start) and (end is None or value <= end)
 

@@ -4,13 +4,14 @@ GraphQL errors."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from graphql import GraphQLResolveInfo
 
 from sandbox.centra import render
 from sandbox.centra.context import Context, context_of
+from sandbox.centra.events import Listener
 from sandbox.centra.lifecycle import UserError, UserErrors
 from sandbox.centra.tokens import (
     EVENT_WRITE,
@@ -52,15 +53,8 @@ def _listener_input(entries: list[Input]) -> dict[str, frozenset[str] | None]:
     }
 
 
-def _listeners(ctx: Context, types: set[str]) -> list[Payload]:
-    queue = ctx.sandbox.events
-    return [
-        render.listener(
-            queue.integration, x.object_type, x.change_types, x.created_at, x.updated_at
-        )
-        for x in queue.listeners.values()
-        if x.object_type in types
-    ]
+def _listeners(ctx: Context, listeners: Iterable[Listener]) -> list[Payload]:
+    return [render.listener(ctx.sandbox.events.integration, x) for x in listeners]
 
 
 def set_event_listeners(_root: object, info: GraphQLResolveInfo, input: list[Input]) -> Payload:
@@ -68,21 +62,15 @@ def set_event_listeners(_root: object, info: GraphQLResolveInfo, input: list[Inp
     ctx.require(EVENT_WRITE, "set event listeners")
     wanted = _listener_input(input)
     ctx.sandbox.events.set_listeners(wanted, ctx.sandbox.clock())
-    listeners = _listeners(ctx, set(wanted))
+    found = [x for x in ctx.sandbox.events.listeners.values() if x.object_type in wanted]
+    listeners = _listeners(ctx, found)
     return _payload(ctx, lambda: {"eventListeners": listeners}, {"eventListeners": []})
 
 
 def unset_event_listeners(_root: object, info: GraphQLResolveInfo, input: list[Input]) -> Payload:
     ctx = context_of(info)
     ctx.require(EVENT_WRITE, "unset event listeners")
-    kept = ctx.sandbox.events.unset_listeners(_listener_input(input))
-    queue = ctx.sandbox.events
-    listeners = [
-        render.listener(
-            queue.integration, x.object_type, x.change_types, x.created_at, x.updated_at
-        )
-        for x in kept
-    ]
+    listeners = _listeners(ctx, ctx.sandbox.events.unset_listeners(_listener_input(input)))
     return _payload(ctx, lambda: {"eventListeners": listeners}, {"eventListeners": []})
 
 

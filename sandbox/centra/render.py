@@ -26,7 +26,7 @@ from sandbox.centra.catalogue import (
     country_id,
 )
 from sandbox.centra.context import context_of
-from sandbox.centra.events import Event
+from sandbox.centra.events import Event, Listener
 from sandbox.centra.payments import order_value, shipment_value
 from sandbox.centra.records import Address, Order, OrderLine, PaymentEntry, Return, Shipment
 from sandbox.centra.stock import SizeStock
@@ -222,10 +222,24 @@ def _stock_matches(where: filters.Where, warehouse_id: int, s: Size, level: Size
         and filters.one_of(where, "productSizeId", s.id)
         and filters.one_of(where, "productVariantId", s.variant_id)
         and filters.one_of(where, "productId", s.product_id)
-        and filters.int_range(where, "physicalQuantity", level.physical)
-        and filters.int_range(where, "freeToAllocateQuantity", level.free_to_allocate)
-        and filters.int_range(where, "allocatedQuantity", level.allocated)
+        and filters.within(where, "physicalQuantity", level.physical)
+        and filters.within(where, "freeToAllocateQuantity", level.free_to_allocate)
+        and filters.within(where, "allocatedQuantity", level.allocated)
     )
+
+
+def stock_rows(
+    rows: list[tuple[int, SizeStock, Size]],
+    where: filters.Where | None = None,
+    limit: int | None = None,
+    page: int | None = None,
+    **_: Any,
+) -> list[Json]:
+    """ProductSize.stock / Warehouse.stock: rows matching the StockFilter, paged."""
+    found = [
+        stock_row(wid, lv, s) for wid, lv, s in rows if _stock_matches(where or {}, wid, s, lv)
+    ]
+    return filters.page(found, limit, page)
 
 
 def totals(levels: list[SizeStock]) -> Json:
@@ -245,18 +259,9 @@ def totals(levels: list[SizeStock]) -> Json:
 
 
 def size(s: Size) -> Json:
-    def stock(
-        info: GraphQLResolveInfo,
-        where: filters.Where | None = None,
-        limit: int | None = None,
-        page: int | None = None,
-        **_: Any,
-    ) -> list[Json]:
-        rows = sandbox_of(info).stock.rows(s.sku)
-        found = [
-            stock_row(wid, lv, s) for wid, lv in rows if _stock_matches(where or {}, wid, s, lv)
-        ]
-        return filters.page(found, limit, page)
+    def stock(info: GraphQLResolveInfo, **args: Any) -> list[Json]:
+        rows = [(wid, level, s) for wid, level in sandbox_of(info).stock.rows(s.sku)]
+        return stock_rows(rows, **args)
 
     return {
         "id": s.id,
@@ -286,20 +291,12 @@ def size(s: Size) -> Json:
 
 
 def warehouse(w: Warehouse) -> Json:
-    def stock(
-        info: GraphQLResolveInfo,
-        where: filters.Where | None = None,
-        limit: int | None = None,
-        page: int | None = None,
-        **_: Any,
-    ) -> list[Json]:
+    def stock(info: GraphQLResolveInfo, **args: Any) -> list[Json]:
         sandbox = sandbox_of(info)
-        rows = []
-        for s in sandbox.catalogue.sizes.values():
-            level = sandbox.stock.levels.get((w.id, s.sku))
-            if level is not None and _stock_matches(where or {}, w.id, s, level):
-                rows.append(stock_row(w.id, level, s))
-        return filters.page(rows, limit, page)
+        levels = sandbox.stock.levels
+        sizes = sandbox.catalogue.sizes.values()
+        rows = [(w.id, levels[(w.id, s.sku)], s) for s in sizes if (w.id, s.sku) in levels]
+        return stock_rows(rows, **args)
 
     return {
         "id": w.id,
@@ -420,7 +417,7 @@ def _payment_matches(where: filters.Where, e: PaymentEntry) -> bool:
         and filters.one_of(where, "entryType", e.entry_type)
         and filters.one_of(where, "status", e.status)
         and filters.one_of(where, "externalReference", e.external_reference)
-        and filters.in_range(where, "createdAt", e.created_at)
+        and filters.within(where, "createdAt", e.created_at)
     )
 
 
@@ -653,17 +650,11 @@ def event(e: Event) -> Json:
     }
 
 
-def listener(
-    integration: str,
-    object_type: str,
-    change_types: set[str],
-    created: datetime,
-    updated: datetime,
-) -> Json:
+def listener(integration: str, x: Listener) -> Json:
     return {
         "integrationName": integration,
-        "objectType": object_type,
-        "changeTypes": sorted(change_types),
-        "createdAt": when(created),
-        "updatedAt": when(updated),
+        "objectType": x.object_type,
+        "changeTypes": sorted(x.change_types),
+        "createdAt": when(x.created_at),
+        "updatedAt": when(x.updated_at),
     }

@@ -306,9 +306,9 @@ class CentraSandbox:
             and filters.one_of(where, "orderHoldReason", o.hold_reason)
             and filters.flag(where, "isOnHold", o.is_on_hold)
             and filters.flag(where, "isWaitingForPayment", o.is_waiting_for_payment)
-            and filters.in_range(where, "createdAt", o.created_at)
-            and filters.in_range(where, "orderDate", o.created_at)
-            and filters.in_range(where, "updatedAt", o.updated_at)
+            and filters.within(where, "createdAt", o.created_at)
+            and filters.within(where, "orderDate", o.created_at)
+            and filters.within(where, "updatedAt", o.updated_at)
             and (where.get("storeType") in (None, o.store_type))
         ]
 

@@ -5,7 +5,6 @@ again; one pending too long is raised to a person without being captured twice."
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -13,16 +12,16 @@ from datetime import timedelta
 
 import pytest_asyncio
 from temporalio import activity
-from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
+from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.models import CaptureRequest, ConfirmResult, ParcelConfirmRequest
 from domain.capture import CaptureState, PaymentCapture
 from domain.exceptions import ExceptionKind
-from domain.lifecycle import OperatorRequest, OrderFulfillmentInput, OrderStage, OrderStatus
-from domain.order import ChannelOrder
+from domain.lifecycle import OperatorRequest, OrderStage, OrderStatus
 from tests.workflows.fakes import FakeWorld, dispatch, make_order, parcel
+from tests.workflows.test_order_fulfillment import Harness, until
 from workflows.order_fulfillment import CAPTURE_PATIENCE, OrderFulfillment
 
 
@@ -70,33 +69,6 @@ class CaptureWorld(FakeWorld):
         return [*others, confirm_parcel, settle_capture]
 
 
-@dataclass
-class Harness:
-    env: WorkflowEnvironment
-    world: CaptureWorld
-    queue: str
-    started: list[WorkflowHandle[OrderFulfillment, OrderStatus]] = field(default_factory=list)
-
-    async def start(
-        self, order: ChannelOrder
-    ) -> tuple[ChannelOrder, WorkflowHandle[OrderFulfillment, OrderStatus]]:
-        now = await self.env.get_current_time()
-        shift = now - order.created_at
-        assert order.ship_by is not None
-        order = order.model_copy(
-            update={"created_at": now, "last_updated_at": now, "ship_by": order.ship_by + shift}
-        )
-        self.world.add(order)
-        handle = await self.env.client.start_workflow(
-            OrderFulfillment.run,
-            OrderFulfillmentInput(ref=order.ref),
-            id=order.ref.workflow_id,
-            task_queue=self.queue,
-        )
-        self.started.append(handle)
-        return order, handle
-
-
 @pytest_asyncio.fixture
 async def harness(time_env: WorkflowEnvironment) -> AsyncIterator[Harness]:
     world = CaptureWorld()
@@ -113,21 +85,12 @@ async def harness(time_env: WorkflowEnvironment) -> AsyncIterator[Harness]:
     async with workers[0], workers[1], workers[2]:
         built = Harness(time_env, world, queue)
         yield built
-        for handle in built.started:
-            if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
-                await handle.terminate("test finished")
+        await built.terminate_open()
 
 
-async def until(
-    handle: WorkflowHandle[OrderFulfillment, OrderStatus], predicate: Callable[[OrderStatus], bool]
-) -> OrderStatus:
-    """Query until the workflow reaches a state (a bound, not a timing assertion)."""
-    for _ in range(2400):
-        status = await handle.query(OrderFulfillment.status)
-        if predicate(status):
-            return status
-        await asyncio.sleep(0.025)
-    raise AssertionError(f"workflow never reached the expected state; last: {status!r}")
+def world_of(harness: Harness) -> CaptureWorld:
+    assert isinstance(harness.world, CaptureWorld)
+    return harness.world
 
 
 def parked(status: OrderStatus) -> bool:
@@ -135,7 +98,8 @@ def parked(status: OrderStatus) -> bool:
 
 
 async def ship(harness: Harness, *parcels: str) -> WorkflowHandle[OrderFulfillment, OrderStatus]:
-    order, handle = await harness.start(make_order(lines=[("TSHIRT-BLK-M", len(parcels))]))
+    handle = await harness.start(make_order(lines=[("TSHIRT-BLK-M", len(parcels))]))
+    order = harness.world.orders[handle.id.rsplit(":", 1)[-1]]  # as re-based on the server clock
     await until(handle, lambda s: s.stage is OrderStage.INJECTED)
     for sequence, parcel_id in enumerate(parcels, start=1):
         await handle.signal(
@@ -146,11 +110,11 @@ async def ship(harness: Harness, *parcels: str) -> WorkflowHandle[OrderFulfillme
 
 
 async def test_a_pending_capture_is_polled_on_timers_until_it_settles(harness: Harness) -> None:
-    harness.world.checks = [CaptureState.PENDING, CaptureState.PENDING, CaptureState.CAPTURED]
+    world_of(harness).checks = [CaptureState.PENDING, CaptureState.PENDING, CaptureState.CAPTURED]
     handle = await ship(harness, "P1")
     result = await handle.result()
     assert result.stage is OrderStage.SHIPPED and result.captures == [] and result.exception is None
-    assert [s.again for s in harness.world.settles] == [False, False, False]
+    assert [s.again for s in world_of(harness).settles] == [False, False, False]
     assert any("payment capture(s) to settle" in note for note in result.history)
     assert any("every payment capture settled" in note for note in result.history)
 
@@ -163,21 +127,21 @@ async def test_the_second_parcel_is_told_the_first_ones_pending_capture(harness:
 
 
 async def test_a_failed_capture_parks_until_retry_captures_again(harness: Harness) -> None:
-    harness.world.at_confirm = CaptureState.FAILED
+    world_of(harness).at_confirm = CaptureState.FAILED
     handle = await ship(harness, "P1")
     status = await until(handle, parked)
     assert status.exception is not None and status.exception.kind is ExceptionKind.CAPTURE_FAILED
     assert status.exception.message == "declined"
     assert [c.state for c in status.captures] == [CaptureState.FAILED]
-    assert harness.world.settles == []  # nothing is captured again without a person
+    assert world_of(harness).settles == []  # nothing is captured again without a person
     await handle.signal(OrderFulfillment.retry, OperatorRequest(reason="card updated"))
     result = await handle.result()
     assert result.stage is OrderStage.SHIPPED and result.captures == []
-    assert [s.again for s in harness.world.settles] == [True]
+    assert [s.again for s in world_of(harness).settles] == [True]
 
 
 async def test_an_asynchronous_capture_failing_days_later_parks_the_order(harness: Harness) -> None:
-    harness.world.checks = [
+    world_of(harness).checks = [
         CaptureState.PENDING,
         CaptureState.FAILED,
         CaptureState.PENDING,
@@ -190,20 +154,20 @@ async def test_an_asynchronous_capture_failing_days_later_parks_the_order(harnes
     await handle.signal(OrderFulfillment.retry, OperatorRequest(reason="retry the capture"))
     result = await handle.result()
     assert result.stage is OrderStage.SHIPPED
-    assert [s.again for s in harness.world.settles] == [False, False, True, False]
+    assert [s.again for s in world_of(harness).settles] == [False, False, True, False]
 
 
 async def test_a_capture_pending_too_long_is_raised_and_never_captured_twice(
     harness: Harness,
 ) -> None:
-    harness.world.checks = [CaptureState.PENDING]
+    world_of(harness).checks = [CaptureState.PENDING]
     handle = await ship(harness, "P1")
     await harness.env.sleep(CAPTURE_PATIENCE + timedelta(days=1))
     status = await until(handle, parked)
     assert (
         status.exception is not None and "still pending after 14 days" in status.exception.message
     )
-    checks = len(harness.world.settles)
+    checks = len(world_of(harness).settles)
     assert checks < 200  # backed off to CAPTURE_MAX_CHECK, not polled every minute
     await handle.signal(OrderFulfillment.retry, OperatorRequest(reason="look again"))
     status = await until(
@@ -211,5 +175,5 @@ async def test_a_capture_pending_too_long_is_raised_and_never_captured_twice(
     )
     assert status.stage is OrderStage.SHIPPED and status.exception is None
     assert status.captures[0].requests == ["501"]  # still the one request: waited for again
-    retried = harness.world.settles[checks]
+    retried = world_of(harness).settles[checks]
     assert retried.again is True  # the channel captures again only if the request failed
