@@ -54,9 +54,27 @@ def _carrier_service(order: ChannelOrder, mappings: MappingSet, international: b
     return candidates[0].carrier_service_code if candidates else None
 
 
+def _confirmable(order: ChannelOrder, open_lines: list[OrderLine]) -> None:
+    """Refuse, before the warehouse sees it, an order consign could ship but never confirm."""
+    if order.channel_label_required:
+        raise ConsignError(
+            ExceptionKind.CHANNEL_LABEL_REQUIRED,
+            f"{order.ref.channel.value} accepts this order only on a shipping label bought from "
+            "it (Amazon FBM Ship+: Buy Shipping), and refuses a seller's ship confirmation",
+        )
+    coded = sorted({line.sku for line in open_lines if line.transparency_codes_required})
+    if coded:
+        raise ConsignError(
+            ExceptionKind.TRANSPARENCY_CODES_REQUIRED,
+            f"SKU(s) {', '.join(coded)} must be confirmed with a Transparency code per unit, "
+            "which the warehouse does not report",
+        )
+
+
 def plan_warehouse_order(order: ChannelOrder, mappings: MappingSet) -> WarehouseOrder:
     """Map SKUs, route the facility, pick the carrier service; raise ConsignError with the
-    ExceptionKind a person must fix when any mapping is missing."""
+    ExceptionKind a person must fix when any mapping is missing, or when the channel would
+    refuse the ship confirmation whatever the warehouse does."""
     if order.ship_to is None:
         raise ConsignError(ExceptionKind.MISSING_ADDRESS, "the order has no shipping address")
     channel = order.ref.channel
@@ -67,6 +85,7 @@ def plan_warehouse_order(order: ChannelOrder, mappings: MappingSet) -> Warehouse
         return by_sku.get(line.sku) or (by_gtin.get(line.gtin) if line.gtin else None)
 
     open_lines = [line for line in order.lines if _open_quantity(line) > 0]
+    _confirmable(order, open_lines)
     unmapped = sorted({line.sku for line in open_lines if mapping_for(line) is None})
     if unmapped:
         raise ConsignError(

@@ -405,3 +405,28 @@ def test_an_unknown_gtin_is_still_unmapped() -> None:
     with pytest.raises(ConsignError) as err:
         plan_warehouse_order(order([stray]), mappings())
     assert err.value.kind is ExceptionKind.UNMAPPED_SKU
+
+
+# --- orders the channel will not let consign confirm ------------------------------------------
+
+
+def test_an_order_shipped_only_on_the_channels_label_never_reaches_the_warehouse() -> None:
+    with pytest.raises(ConsignError) as excinfo:
+        plan_warehouse_order(order(channel_label_required=True), mappings())
+    assert _kind(excinfo) is ExceptionKind.CHANNEL_LABEL_REQUIRED
+    assert "Ship+" in excinfo.value.message
+
+
+def test_open_transparency_lines_are_refused_naming_their_skus() -> None:
+    coded = line("L2", "SKU-B").model_copy(update={"transparency_codes_required": True})
+    shipped = line("L3", "SKU-C", quantity=1, shipped=1).model_copy(
+        update={"transparency_codes_required": True}
+    )
+    with pytest.raises(ConsignError) as excinfo:
+        plan_warehouse_order(order([line("L1", "SKU-A"), coded, shipped]), mappings())
+    assert _kind(excinfo) is ExceptionKind.TRANSPARENCY_CODES_REQUIRED
+    assert "SKU-B" in excinfo.value.message and "SKU-C" not in excinfo.value.message
+    # Once the coded line is no longer open (shipped by hand), the rest plans normally.
+    done = coded.model_copy(update={"quantity_shipped": 1})
+    plan = plan_warehouse_order(order([line("L1", "SKU-A"), done]), mappings())
+    assert [w.channel_line_id for w in plan.lines] == ["L1"]
