@@ -58,19 +58,6 @@ def entry(
     return record
 
 
-def pending_request(order: Order, shipment: Shipment) -> PaymentEntry | None:
-    return next(
-        (
-            e
-            for e in order.payments
-            if e.shipment_id == shipment.id
-            and e.entry_type == "CAPTURE_REQUEST"
-            and e.status == "PENDING"
-        ),
-        None,
-    )
-
-
 def mark_captured(shipment: Shipment, now: datetime) -> None:
     shipment.captured = True
     shipment.captured_at = now

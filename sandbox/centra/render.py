@@ -45,7 +45,6 @@ from sandbox.centra.tokens import (
     SHIPMENT_READ,
     SHIPMENT_SHIPPING_ADDRESS_READ,
     STORE_PLUGIN_READ,
-    WAREHOUSE_READ,
     WAREHOUSE_STOCK_READ,
 )
 
@@ -316,10 +315,6 @@ def warehouse(w: Warehouse) -> Json:
             [lv for (wid, _), lv in sandbox_of(info).stock.levels.items() if wid == w.id]
         ),
     }
-
-
-def warehouse_summary(w: Warehouse) -> Lazy:
-    return guarded(WAREHOUSE_READ, "read warehouses", warehouse(w))
 
 
 # --- orders -------------------------------------------------------------------------------------
