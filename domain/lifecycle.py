@@ -75,6 +75,7 @@ class OrderStatus(BaseModel):
     stage: OrderStage
     facility_id: str | None = None
     warehouse_order_id: str | None = None
+    warehouse_reference: str | None = None  # the reference GXO knows the order by (W05-02)
     ship_by: datetime | None = None
     lines: list[LineProgress] = Field(default_factory=list)
     parcels: list[ParcelRecord] = Field(default_factory=list)

@@ -6,7 +6,12 @@ from domain.exceptions import ConsignError, ExceptionKind
 from domain.mapping import CarrierCodeMapping, MappingSet, SkuMapping
 from domain.order import Channel, ChannelOrder, OrderLine
 from domain.routing import is_international, route_facility
-from domain.warehouse import CustomsInfo, WarehouseOrder, WarehouseOrderLine
+from domain.warehouse import (
+    CustomsInfo,
+    WarehouseOrder,
+    WarehouseOrderLine,
+    warehouse_reference,
+)
 
 
 def _open_quantity(line: OrderLine) -> int:
@@ -114,9 +119,10 @@ def plan_warehouse_order(order: ChannelOrder, mappings: MappingSet) -> Warehouse
         raise ConsignError(ExceptionKind.UNKNOWN_ORDER_LINE, "the order has no open lines")
     return WarehouseOrder(
         facility_id=facility.facility_id,
-        reference=order.ref.order_id,
+        reference=warehouse_reference(order.ref),
         channel=channel,
         account=order.ref.account,
+        channel_order_id=order.ref.order_id,
         carrier_service_code=service,
         ship_to=order.ship_to,
         ship_by=order.ship_by,

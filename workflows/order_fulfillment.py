@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
         CaptureRequest,
         ConfirmResult,
         ParcelConfirmRequest,
+        SetAsideEvent,
         WarehouseLookup,
         WarehouseOrderRequest,
     )
@@ -52,6 +53,7 @@ with workflow.unsafe.imports_passed_through():
         WarehouseEvent,
         WarehouseEventKind,
         WarehouseOrder,
+        mismatch,
     )
     from workflows import search_attributes as sa
     from workflows.waits import wait_until
@@ -67,6 +69,7 @@ ACTIVITY_TIMEOUT = timedelta(seconds=60)
 PENDING_RECHECK = timedelta(hours=1)
 HISTORY_LIMIT = 50
 RETRY_THROUGH_GATE = "retry-through-gate"  # workflow.patched id, 2026-11-25
+MATCH_WAREHOUSE_EVENTS = "match-warehouse-events"  # workflow.patched id, 2026-11-29
 SETTLE_CAPTURES = "settle-captures"  # workflow.patched id, 2026-11-29
 CAPTURE_FIRST_CHECK = timedelta(minutes=5)  # then doubling, up to CAPTURE_MAX_CHECK
 CAPTURE_MAX_CHECK = timedelta(hours=2)
@@ -121,6 +124,7 @@ class OrderFulfillment:
         self._status = OrderStatus(ref=params.ref, stage=OrderStage.RECEIVED)
         self._order: ChannelOrder | None = None
         self._plan: WarehouseOrder | None = None
+        self._sent_reference: str | None = None  # the reference GXO may hold for this order
         self._latest_change: OrderChange | None = params.change
         self._last_seen = params.change.last_updated_at if params.change else None
         self._changed = False
@@ -233,11 +237,22 @@ class OrderFulfillment:
             nonlocal attempts
             attempts += 1
             current = order if attempts == 1 else await self._refetch()
-            plan = await self._plan_order(current)
+            plan = self._keep_reference(await self._plan_order(current))
             return plan, await self._inject_order(plan)
 
         plan, result = await self._step(OrderStage.PLANNING, plan_and_inject)
         self._record_injection(plan, result)
+
+    def _keep_reference(self, plan: WarehouseOrder) -> WarehouseOrder:
+        """GXO deduplicates on the reference, so once one was sent every later plan of this
+        order keeps it, even where planning now makes references differently: an injection
+        GXO accepted but whose answer was lost must never reach it under a second one."""
+        sent = self._sent_reference or (self._plan.reference if self._plan else None)
+        if sent is None:
+            self._sent_reference = plan.reference
+            return plan
+        self._sent_reference = sent
+        return plan if plan.reference == sent else plan.model_copy(update={"reference": sent})
 
     async def _refetch(self) -> ChannelOrder:
         """Re-read the order before planning again. Since RETRY_THROUGH_GATE it goes back
@@ -271,6 +286,7 @@ class OrderFulfillment:
         if not self._status.lines:
             self._status.lines = progress_from_lines(self._order.lines)
         self._status.warehouse_order_id = result.warehouse_order_id
+        self._status.warehouse_reference = plan.reference
         self._status.injections += 1
         known = " (GXO already had it)" if result.duplicate else ""
         self._note(f"injected into {plan.facility_id} as {result.warehouse_order_id}{known}")
@@ -306,6 +322,8 @@ class OrderFulfillment:
             await self._confirm(parcel)
         events, self._events = sorted(self._events, key=lambda e: e.sequence), []
         for event in events:
+            if await self._not_ours(event):
+                continue
             if event.kind is WarehouseEventKind.DISPATCH:
                 for parcel in event.parcels:
                     await self._confirm(parcel)
@@ -324,6 +342,25 @@ class OrderFulfillment:
                 self._note("GXO reports the order cancelled")
                 self._set_stage(OrderStage.CANCELLED)
                 return
+
+    async def _not_ours(self, event: WarehouseEvent) -> bool:
+        """An event not about the warehouse order we hold (another facility, reference or GXO
+        order id) is kept for a person and never acted on. Since MATCH_WAREHOUSE_EVENTS; runs
+        that acted on such an event before it keep doing so on replay."""
+        assert self._plan is not None
+        plan, warehouse_order_id = self._plan, self._status.warehouse_order_id
+        reason = mismatch(event, plan, warehouse_order_id)
+        if reason is None or not workflow.patched(MATCH_WAREHOUSE_EVENTS):
+            return False
+        expected = f"{plan.reference} at {plan.facility_id} as {warehouse_order_id}"
+        self._note(
+            f"{event.kind.value} event {event.event_id} set aside ({reason.value}): it names "
+            f"{event.reference} at {event.facility_id} as {event.warehouse_order_id}, "
+            f"the order is {expected}"
+        )
+        request = SetAsideEvent(event=event, reason=reason, detail=f"the order is {expected}")
+        await self._activity("set_aside_warehouse_event", request, type(None))
+        return True
 
     # --- steps --------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from domain.exceptions import ConsignError, ExceptionKind
 from domain.mapping import CarrierCodeMapping, CarrierServiceMapping, FacilityRule
 from domain.order import Channel
 from domain.planning import carrier_for_confirm, plan_warehouse_order
-from domain.warehouse import CustomsInfo
+from domain.warehouse import CustomsInfo, warehouse_reference
 from tests.domain.builders import line, mappings, order, sku
 
 UK = FacilityRule(facility_id="GXO-UK1", domestic_countries="GB")
@@ -79,7 +79,9 @@ def test_header_carries_reference_ship_by_account_and_address() -> None:
     ship_by = datetime(2024, 5, 6, 23, 59, 59, tzinfo=UTC)
     o = order(ship_by=ship_by)
     plan = plan_warehouse_order(o, mappings())
-    assert plan.reference == o.ref.order_id
+    assert plan.reference == warehouse_reference(o.ref)
+    assert plan.channel_order_id == o.ref.order_id
+    assert plan.order_ref == o.ref
     assert plan.ship_by == ship_by
     assert plan.channel is Channel.AMAZON
     assert plan.account == o.ref.account
