@@ -24,6 +24,7 @@ class ExceptionKind(StrEnum):
     CHANNEL_LABEL_REQUIRED = "CHANNEL_LABEL_REQUIRED"
     INVENTORY_PUSH_REJECTED = "INVENTORY_PUSH_REJECTED"
     INVENTORY_SYNC_STALLED = "INVENTORY_SYNC_STALLED"
+    CAPTURE_FAILED = "CAPTURE_FAILED"  # the channel could not capture a shipped parcel's payment
 
 
 class ConsignError(Exception):
