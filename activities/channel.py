@@ -14,18 +14,20 @@ from activities.errors import classify
 from activities.heartbeat import heartbeating
 from activities.models import (
     AckRequest,
+    CaptureRequest,
     ChangeBatch,
     ConfirmResult,
     ParcelConfirmRequest,
     PollRequest,
 )
+from domain.capture import PaymentCapture
 from domain.exceptions import ConsignError, ExceptionKind
 from domain.limits import IntakeLimits
 from domain.order import Channel, ChannelOrder, OrderRef
 from domain.planning import carrier_for_confirm
 from domain.setaside import SetAsideFeed
 from domain.shipment import ConfirmItem, ShipConfirmation, parcel_quantities
-from integrations.channel import ChangeQuery, ChannelPort
+from integrations.channel import CapturePort, ChangeQuery, ChannelPort
 from integrations.errors import IntegrationError
 from store.inventory import confirm_shipped
 from store.mappings import list_carrier_codes
@@ -152,8 +154,9 @@ class ChannelActivities:
                     ConfirmItem(line_id=line_id, quantity=quantity)
                     for line_id, quantity in parcel_quantities(parcel).items()
                 ],
+                other_captures=request.other_captures,
             )
-            await port.confirm_parcel(confirmation)
+            capture = await port.confirm_parcel(confirmation)
         except (IntegrationError, ConsignError) as err:
             failure = classify(err)
             if failure.non_retryable:
@@ -165,8 +168,27 @@ class ChannelActivities:
         if self.on_confirmed is not None:
             await self.on_confirmed(sorted({item for item, _ in units}))
         return ConfirmResult(
-            package_reference=request.package_reference, carrier_code=carrier.carrier_code
+            package_reference=request.package_reference,
+            carrier_code=carrier.carrier_code,
+            capture=capture,
         )
+
+    @activity.defn(name="settle_capture")
+    async def settle_capture(self, request: CaptureRequest) -> PaymentCapture:
+        """Where a parcel's payment capture stands (the order workflow polls it on a durable
+        timer while the provider settles); `again` captures a failed one once more."""
+        port = self._port(request.ref.channel)
+        if not isinstance(port, CapturePort):
+            raise classify(
+                ConsignError(
+                    ExceptionKind.CHANNEL_REJECTED,
+                    f"channel {request.ref.channel.value} does not capture payments",
+                )
+            )
+        try:
+            return await port.settle_capture(request.capture, request.again)
+        except IntegrationError as err:
+            raise classify(err) from err
 
     async def _audit(
         self, request: ParcelConfirmRequest, outcome: AuditOutcome, detail: str

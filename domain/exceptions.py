@@ -25,6 +25,7 @@ class ExceptionKind(StrEnum):
     ORDER_TOO_LARGE = "ORDER_TOO_LARGE"  # more lines than CONSIGN_MAX_LINES_PER_ORDER
     INVENTORY_PUSH_REJECTED = "INVENTORY_PUSH_REJECTED"
     INVENTORY_SYNC_STALLED = "INVENTORY_SYNC_STALLED"
+    CAPTURE_FAILED = "CAPTURE_FAILED"  # the channel could not capture a shipped parcel's payment
 
 
 class ConsignError(Exception):

@@ -134,6 +134,7 @@ class ChannelIntake:
                         AckRequest(channel=params.channel, account=params.account, ack=batch.ack),
                         type(None),
                         READ_TIMEOUT,
+                        task_queue=queues.centra_write_queue(params.channel, main),
                     )
             except ActivityError as err:
                 self._notified = [*named, *self._notified]  # read them on the next attempt

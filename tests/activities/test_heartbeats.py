@@ -23,6 +23,7 @@ from temporalio.api.enums.v1 import EventType, TimeoutType
 from temporalio.client import WorkflowHandle
 from temporalio.worker import Worker
 
+from activities import queues
 from activities.channel import ChannelActivities
 from activities.heartbeat import HEARTBEAT_THROTTLE
 from domain.order import Channel, ChannelOrder
@@ -77,6 +78,7 @@ async def test_a_poll_lost_with_a_killed_worker_is_retried_after_the_heartbeat_t
 ) -> None:
     client = dev_server.client
     queue = f"heartbeat-{uuid.uuid4()}"
+    polls = queues.poll_queue(Channel.CENTRA, queue)  # where the intake sends its polls
     marker = tmp_path / "poll-started"
     database_url = f"sqlite:///{tmp_path / 'stalled.db'}"
     stalled = await asyncio.create_subprocess_exec(
@@ -85,7 +87,7 @@ async def test_a_poll_lost_with_a_killed_worker_is_retried_after_the_heartbeat_t
         "tests.activities.stalled_worker",
         client.service_client.config.target_host,
         client.namespace,
-        queue,
+        polls,
         str(marker),
         database_url,
         cwd=ROOT,
@@ -121,7 +123,7 @@ async def test_a_poll_lost_with_a_killed_worker_is_retried_after_the_heartbeat_t
             healthy = ChannelActivities({Channel.CENTRA: quiet}, engine)
             async with Worker(
                 client,
-                task_queue=queue,
+                task_queue=polls,
                 activities=[healthy.poll_changes],
                 max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
             ):
