@@ -1,10 +1,12 @@
-"""Each intake, run for real (workflow and activities) on the dev server, with one record it
-cannot understand planted between good ones: the good ones flow (order workflows started,
-events delivered, stock applied), the bad one is stored as set aside with its raw form, and the
-intake counts it in its progress query and its Web UI details.
+"""Each intake (Amazon, Centra, GXO events, GXO stock), run for real (workflow and activities)
+on the dev server, with one record it cannot understand planted between good ones: the good
+ones flow (order workflows started, events delivered, stock applied), the bad one is stored as
+set aside with its raw form, and the intake counts it in its progress query and its Web UI
+details.
 
 Before: Amazon intake stopped at the first order with an unknown status, warehouse intake at a
-RETURNED event, stock intake at a negative on-hand figure (each page failed as a whole)."""
+RETURNED event, stock intake at a negative on-hand figure (each page failed as a whole), and a
+Centra order in an unknown status never got a workflow while nothing recorded it."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import Engine
 from temporalio.api.sdk.v1 import WorkflowMetadata
 from temporalio.client import WorkflowHandle
@@ -34,12 +37,18 @@ from domain.order import Channel, ChannelOrderStatus, FulfilledBy, OrderChange, 
 from domain.setaside import SetAsideFeed, SetAsideReason
 from integrations.amazon.factory import build_amazon_client
 from integrations.amazon.port import AmazonChannel
+from integrations.centra.client import CentraClient
+from integrations.centra.port import CentraChannel
+from integrations.centra.quota import CentraQueue
 from integrations.gxo import wire
 from integrations.gxo.rest import RestWarehouse
 from store.inventory import available_by_item
 from store.set_aside import list_set_aside
 from tests.activities.temporal_server import PARCELS_QUERY, RECEIVED_QUERY, DevServer
 from tests.amazon.fakes import NOW, FakeAmazon, beyond_model, settings
+from tests.centra.support import TOKEN as CENTRA_TOKEN
+from tests.centra.support import URL as CENTRA_URL
+from tests.centra.support import documented_order
 from workflows.channel_intake import ChannelIntake, ChannelIntakeInput, IntakeProgress
 from workflows.stock_intake import StockIntake, StockIntakeInput, StockIntakeProgress
 from workflows.warehouse_intake import (
@@ -408,5 +417,98 @@ async def test_amazon_intake_starts_the_orders_around_one_in_an_unknown_status(
         ids[1],
         SetAsideReason.UNKNOWN_STATUS,
         account,
+    )
+    assert json.loads(kept.raw) == orders[1]
+
+
+class ScriptedCentra:
+    """Centra's events queue holding three events, the middle one naming an order in a status
+    consign does not know (the sandbox, bound to the documented enums, cannot say that)."""
+
+    def __init__(self, orders: list[dict[str, Any]]) -> None:
+        self.orders = orders
+        self.confirmed: list[int] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        query: str = body["query"]
+        if "setEventListeners" in query:
+            data: dict[str, Any] = {"setEventListeners": {"userErrors": [], "userWarnings": []}}
+        elif "confirmEvents" in query:
+            self.confirmed += body["variables"]["ids"]
+            data = {"confirmEvents": {"userErrors": [], "userWarnings": []}}
+        elif "events(" in query:
+            queued = [
+                {"id": n, "objectReference": order["number"]}
+                for n, order in enumerate(self.orders, start=1)
+                if n not in self.confirmed
+            ]
+            data = {"events": queued}
+        else:  # the orders by number
+            data = {"visible": self.orders, "held": [], "unpaid": [], "heldUnpaid": []}
+        return httpx.Response(200, json={"data": data})
+
+
+async def test_centra_intake_starts_the_orders_around_one_in_an_unknown_status(
+    dev_server: DevServer,
+    engine: Engine,
+    delivery: DeliveryActivities,
+    unique: Callable[[str], str],
+) -> None:
+    """Before: the order in an unknown status never got a workflow, its event stayed queued
+    and nothing recorded it."""
+    orders = [
+        documented_order(number=1001),
+        documented_order(number=1002, status="ARCHIVE"),
+        documented_order(number=1003),
+    ]
+    centra = ScriptedCentra(orders)
+    account = unique("brand-")
+    async with httpx.AsyncClient(transport=httpx.MockTransport(centra)) as http:
+        port = CentraChannel(
+            CentraClient(CENTRA_URL, SecretStr(CENTRA_TOKEN), http),
+            account,
+            dispatch_sla=timedelta(hours=48),
+        )
+        channel = ChannelActivities({Channel.CENTRA: port}, engine)
+        queue = f"intake-{uuid.uuid4()}"
+        async with (
+            Worker(
+                dev_server.client,
+                task_queue=queue,
+                workflows=[ChannelIntake],
+                activities=[delivery.start_order_workflows],
+            ),
+            Worker(
+                dev_server.client, task_queue=CentraQueue.READS, activities=[channel.poll_changes]
+            ),
+            Worker(
+                dev_server.client, task_queue=CentraQueue.WRITES, activities=[channel.ack_changes]
+            ),
+        ):
+            handle = await dev_server.client.start_workflow(
+                ChannelIntake.run,
+                ChannelIntakeInput(
+                    channel=Channel.CENTRA, account=account, poll_interval_seconds=QUIET
+                ),
+                id=f"intake:centra:{account}",
+                task_queue=queue,
+            )
+            progress = await until(
+                lambda: progress_of(handle, IntakeProgress), lambda p: p.polls >= 1
+            )
+            await handle.terminate("test done")
+
+    assert (progress.signalled, progress.set_aside, progress.last_error) == (2, 1, None)
+    assert progress.last_set_aside is not None and "UNKNOWN_STATUS" in progress.last_set_aside
+    for number in ("1001", "1003"):
+        assert await dev_server.exists(f"order:centra:{account}:{number}")
+    assert not await dev_server.exists(f"order:centra:{account}:1002")
+    assert sorted(centra.confirmed) == [1, 2, 3]  # nothing left queued, nothing lost
+    [kept] = list_set_aside(engine)
+    assert (kept.system, kept.record_id, kept.reason) == (
+        "centra",
+        "1002",
+        SetAsideReason.UNKNOWN_STATUS,
     )
     assert json.loads(kept.raw) == orders[1]
