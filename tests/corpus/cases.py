@@ -1,0 +1,86 @@
+"""The corpus's rows: a kind of bad input, the surface it arrives on, the named outcome consign
+must give it, and what the real code path gave.
+
+A case passes when the observed outcome has the expected name, its message carries the words
+the expectation names (a variable, a field, a reason), and nothing was lost: the good records
+sent with the bad one flowed, and a bad one that was kept can be found where it was kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from _pytest.mark import ParameterSet
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A named outcome: `name` is what a person or a sender acts on ("set aside UNKNOWN_KIND",
+    "parks UNMAPPED_SKU", "HTTP 401", "exit 1", "settings error"); `says` are words its message
+    must carry."""
+
+    name: str
+    says: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.says})" if self.says else self.name
+
+
+@dataclass
+class Observed:
+    """What the real code path did with the input. `lost` names anything that went missing:
+    a good record that did not flow, a kept record that cannot be found."""
+
+    name: str
+    message: str = ""
+    lost: list[str] = field(default_factory=list)
+
+    def meets(self, expected: Outcome) -> bool:
+        return self.name == expected.name and expected.says in self.message and not self.lost
+
+    def __str__(self) -> str:
+        text = f"{self.name}: {self.message}" if self.message else self.name
+        return text + (f" LOST {'; '.join(self.lost)}" if self.lost else "")
+
+
+@dataclass(frozen=True)
+class Case:
+    kind: str  # unique across the corpus
+    surface: str
+    bad_input: str  # in words
+    expect: Outcome
+    # Why the code has no named outcome for this input yet: the case runs as xfail(strict),
+    # so it fails the suite the day the gap is closed and the mark is not removed.
+    gap: str | None = None
+
+    def param(self) -> ParameterSet:
+        marks = [pytest.mark.xfail(strict=True, reason=self.gap)] if self.gap else []
+        return pytest.param(self, id=self.kind, marks=marks)
+
+
+OBSERVED = pytest.StashKey[Observed]()
+
+
+class Corpus:
+    """What a case hands back: its observed outcome is kept for the table, then checked."""
+
+    def __init__(self, item: pytest.Item) -> None:
+        self.item = item
+
+    def check(self, case: Case, observed: Observed) -> None:
+        self.item.stash[OBSERVED] = observed
+        assert observed.name == case.expect.name, f"expected {case.expect}, got {observed}"
+        assert case.expect.says in observed.message, f"expected {case.expect}, got {observed}"
+        assert not observed.lost, f"lost: {observed.lost}"
+
+
+def params(cases: list[Case]) -> list[ParameterSet]:
+    kinds = [case.kind for case in cases]
+    assert len(kinds) == len(set(kinds)), "corpus kinds must be unique"
+    return [case.param() for case in cases]
+
+
+def missing(what: str, expected: object, found: object) -> list[str]:
+    """`[]` when `found == expected`, else one line saying what was lost."""
+    return [] if found == expected else [f"{what}: expected {expected!r}, found {found!r}"]
