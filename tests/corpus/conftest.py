@@ -63,7 +63,7 @@ def _cell(text: str, width: int) -> str:
 def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:
     if not ROWS:
         return
-    widths = (26, 26, 50, 12, 110)
+    widths = (30, 24, 50, 12, 110)
     write = terminalreporter.write_line
     terminalreporter.write_sep("=", "bad-input corpus")
     header = ("kind", "surface", "expected outcome", "ok", "observed outcome")
