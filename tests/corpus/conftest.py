@@ -37,7 +37,9 @@ ROWS: list[Row] = []
 
 def _status(report: pytest.TestReport) -> str:
     if hasattr(report, "wasxfail"):
-        return "gap (xfail)" if report.skipped else "XPASS: remove the gap"
+        return "gap (xfail)"
+    if report.failed and "XPASS(strict)" in str(report.longrepr):
+        return "gap closed: remove it"
     return "ok" if report.passed else "FAILED"
 
 
@@ -63,7 +65,7 @@ def _cell(text: str, width: int) -> str:
 def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:
     if not ROWS:
         return
-    widths = (30, 24, 50, 12, 110)
+    widths = (34, 28, 50, 12, 100)
     write = terminalreporter.write_line
     terminalreporter.write_sep("=", "bad-input corpus")
     header = ("kind", "surface", "expected outcome", "ok", "observed outcome")

@@ -127,6 +127,22 @@ ROWS: list[tuple[Case, bytes | str]] = [
         "larger than 32 MiB",
         sku_rows(*["amazon,TEE-1,GXO-1,,,,,,"] * (33 * 2**20 // 24)),
     ),
+    row(
+        "csv-unknown-destination",
+        "carrier-services",
+        "destination 'overseas'",
+        "line 2, column 'destination'",
+        b"channel,ship_service_level,carrier_service_code,destination\n"
+        b"amazon,STANDARD,RM-TRACKED-48,overseas\n",
+    ),
+    row(
+        "csv-missing-required-cell",
+        "carrier-codes",
+        "a row without its carrier_code",
+        "line 2, column 'carrier_code': a value is required",
+        b"channel,carrier_service_code,carrier_code,carrier_name,shipping_method\n"
+        b"amazon,RM-TRACKED-48,,,Tracked 48\n",
+    ),
     row("csv-directory", "skus", "a directory's path", "is a directory", DIRECTORY),
     row("csv-missing-file", "skus", "a path with no file", "no such file", MISSING),
 ]
