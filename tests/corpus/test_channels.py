@@ -51,41 +51,48 @@ def amazon_order(reference_dir: Path) -> Order:
 
 
 def amazon(template: Order, order_id: str, change: Callable[[Order], Any] | None = None) -> Any:
+    """A copy of Amazon's example as order `order_id`, changed by `change` (which returns it)."""
     order = copy.deepcopy(template)
     order["orderId"] = order_id
-    return change(order) or order if change else order
+    return change(order) if change else order
 
 
-def status(value: str) -> Callable[[Order], None]:
-    return lambda order: order["fulfillment"].__setitem__("fulfillmentStatus", value)
-
-
-def drop(field: str) -> Callable[[Order], None]:
-    def change(order: Order) -> None:
-        del order[field]
+def setting(value: Any, *path: str | int) -> Callable[[Order], Order]:
+    def change(order: Order) -> Order:
+        target: Any = order
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+        return order
 
     return change
 
 
-def every_price(currency: str) -> Callable[[Order], None]:
-    def change(order: Order) -> None:
+def status(value: str) -> Callable[[Order], Order]:
+    return setting(value, "fulfillment", "fulfillmentStatus")
+
+
+def drop(field: str) -> Callable[[Order], Order]:
+    return lambda order: {key: value for key, value in order.items() if key != field}
+
+
+def every_price(currency: str) -> Callable[[Order], Order]:
+    def change(order: Order) -> Order:
         order["proceeds"]["grandTotal"]["currencyCode"] = currency
         for item in order["orderItems"]:
             item["product"]["price"]["unitPrice"]["currencyCode"] = currency
+        return order
 
     return change
 
 
-def items(count: int) -> Callable[[Order], None]:
-    def change(order: Order) -> None:
+def items(count: int) -> Callable[[Order], Order]:
+    def change(order: Order) -> Order:
         [item] = order["orderItems"]
         order["orderItems"] = [{**item, "orderItemId": f"1719876543210{n}"} for n in range(count)]
+        return order
 
     return change
-
-
-def quantity(value: int) -> Callable[[Order], None]:
-    return lambda order: order["orderItems"][0].__setitem__("quantityOrdered", value)
 
 
 @pytest.fixture
@@ -140,7 +147,7 @@ AMAZON_PAGE = [
             "fulfilledBy PARTNER",
             Outcome("set aside INVALID_VALUE", "fulfilledBy"),
         ),
-        lambda order: order["fulfillment"].__setitem__("fulfilledBy", "PARTNER"),
+        setting("PARTNER", "fulfillment", "fulfilledBy"),
     ),
 ]
 
@@ -230,7 +237,7 @@ AMAZON_DETAIL: list[tuple[Case, Callable[[Order], Callable[[FakeAmazon], object]
             "quantityOrdered -3",
             Outcome(parks("CHANNEL_REJECTED"), "quantityOrdered is not a non-negative"),
         ),
-        lambda template: order_answer(template, quantity(-3)),
+        lambda template: order_answer(template, setting(-3, "orderItems", 0, "quantityOrdered")),
     ),
     (
         Case(
