@@ -282,7 +282,7 @@ class OrderFulfillment:
             )
             if self._changed:
                 self._changed = False
-                if _wants_cancel(self._latest_change) and not self._cancel_refused:
+                if self._cancel_wanted():
                     raise _ChannelCancelled
             if self._operator is not None:
                 await self._handle_operator()
@@ -301,6 +301,11 @@ class OrderFulfillment:
             if event.kind is WarehouseEventKind.DISPATCH:
                 for parcel in event.parcels:
                     await self._confirm(parcel)
+            elif event.kind is WarehouseEventKind.REJECTED and self._cancel_refused:
+                self._note("GXO rejected the order the channel had cancelled: nothing to ship")
+                self._status.exception = None
+                self._set_stage(OrderStage.CANCELLED)
+                return
             elif event.kind is WarehouseEventKind.REJECTED and event.rejection is not None:
                 rejection = event.rejection
                 await self._park(
@@ -331,16 +336,14 @@ class OrderFulfillment:
 
     async def _park(self, parked: _Parked, stage: OrderStage, cancellable: bool = True) -> str:
         """EXCEPTION until an operator signals; a channel cancellation also ends the wait
-        (unless the order is already being cancelled)."""
+        (unless the order is already being cancelled, or GXO refused to cancel it)."""
         workflow.logger.warning("order %s parked: %s", self._ref.workflow_id, parked.kind.value)
         self._raise_exception(parked.kind, parked.message, stage)
         self._note(f"exception {parked.kind.value}: {parked.message}")
         self._set_stage(OrderStage.EXCEPTION)
         self._operator = None
         await workflow.wait_condition(
-            lambda: (
-                self._operator is not None or (cancellable and _wants_cancel(self._latest_change))
-            )
+            lambda: self._operator is not None or (cancellable and self._cancel_wanted())
         )
         if self._operator is None:
             raise _ChannelCancelled
@@ -350,6 +353,10 @@ class OrderFulfillment:
         self._status.exception = None
         self._set_stage(stage)
         return action
+
+    def _cancel_wanted(self) -> bool:
+        """The channel wants the order cancelled and GXO has not already refused to."""
+        return _wants_cancel(self._latest_change) and not self._cancel_refused
 
     async def _activity(
         self, name: str, arg: object, result_type: type[T], task_queue: str | None = None
