@@ -13,12 +13,22 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from activities import queues
     from activities.models import AckRequest, ChangeBatch, ChangeSet, PollRequest, StartReport
-    from domain.order import Channel
+    from domain.order import Channel, OrderChange
     from workflows.waits import failure_text, pause_after_failure, wait_until
 
 POLL_NOW_SIGNAL = "poll_now"
 ORDERS_NOTIFIED_SIGNAL = "orders_notified"
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5))
+COALESCE_NOTICES = "coalesce-notices"  # workflow.patched id, 2026-11-29
+RECENT_NOTICES_KEPT = 1000
+
+
+def notice_key(change: OrderChange) -> str:
+    """What makes a notice news to its order: its order, update time, status and cancel ask."""
+    return (
+        f"{change.ref.order_id}|{change.last_updated_at.isoformat()}|"
+        f"{change.status.value}|{int(change.buyer_cancel_requested)}"
+    )
 
 
 def intake_id(channel: Channel, account: str) -> str:
@@ -34,6 +44,7 @@ class ChannelIntakeInput(BaseModel):
     polls_per_run: int = 500  # continue-as-new after this many polls to keep history short
     sweep_every_polls: int = 0  # >0: every Nth poll re-reads all open orders (change feeds)
     notified_order_ids: list[str] = Field(default_factory=list)  # carried across continue-as-new
+    recent_notices: list[str] = Field(default_factory=list)  # notice_key of the last ones sent
 
 
 class OrdersNotified(BaseModel):
@@ -57,6 +68,7 @@ class ChannelIntake:
         self._progress = IntakeProgress()
         self._poll_now = False
         self._notified: list[str] = []
+        self._sent: list[str] = []  # notice keys handed over lately, oldest first
 
     @workflow.query(name="progress")
     def progress(self) -> IntakeProgress:
@@ -70,11 +82,19 @@ class ChannelIntake:
     def orders_notified(self, notice: OrdersNotified) -> None:
         self._notified.extend(i for i in notice.order_ids if i not in self._notified)
 
-    async def _hand_over(self, batch: ChangeBatch) -> None:
-        """The cursor moves only after Temporal accepted every order's signal."""
+    async def _hand_over(self, batch: ChangeBatch, coalesce: bool) -> None:
+        """The cursor moves only after Temporal accepted every order's signal. With `coalesce`
+        a notice already handed over is not sent again: polls re-read overlapping windows (and
+        sweeps every open order), and each repeat would grow the order's history."""
+        changes = batch.changes
+        if coalesce:
+            sent = set(self._sent)
+            changes = [c for c in changes if notice_key(c) not in sent]
+            if not changes:
+                return
         report = await workflow.execute_activity(
             "start_order_workflows",
-            ChangeSet(changes=batch.changes),
+            ChangeSet(changes=changes),
             result_type=StartReport,
             start_to_close_timeout=timedelta(minutes=2),
             retry_policy=RETRY,
@@ -82,11 +102,16 @@ class ChannelIntake:
         self._progress.signalled += report.signalled
         self._progress.skipped_afn += report.skipped_afn
         self._progress.already_closed += report.already_closed
+        if coalesce:
+            keys = [notice_key(c) for c in changes]
+            self._sent = [*self._sent, *keys][-RECENT_NOTICES_KEPT:]
 
     @workflow.run
     async def run(self, params: ChannelIntakeInput) -> None:
         cursor = params.cursor or workflow.now() - timedelta(hours=params.lookback_hours)
         self._notified = [*params.notified_order_ids, *self._notified]
+        coalesce = workflow.patched(COALESCE_NOTICES)
+        self._sent = list(params.recent_notices)
         self._progress.cursor = cursor
         page_token: str | None = None
         main = workflow.info().task_queue
@@ -116,7 +141,7 @@ class ChannelIntake:
                     retry_policy=RETRY,
                 )
                 if batch.changes:
-                    await self._hand_over(batch)
+                    await self._hand_over(batch, coalesce)
                 if batch.ack:
                     await workflow.execute_activity(
                         "ack_channel_changes",
@@ -148,5 +173,11 @@ class ChannelIntake:
         await workflow.wait_condition(workflow.all_handlers_finished)
         # Mid-scan, `cursor` is still the scan's start: the next run re-reads those pages.
         workflow.continue_as_new(
-            params.model_copy(update={"cursor": cursor, "notified_order_ids": self._notified})
+            params.model_copy(
+                update={
+                    "cursor": cursor,
+                    "notified_order_ids": self._notified,
+                    "recent_notices": self._sent,
+                }
+            )
         )

@@ -99,10 +99,12 @@ def mappings(skus: list[str]) -> MappingSet:
     )
 
 
-def parcel(parcel_id: str, *lines: tuple[str, int]) -> Parcel:
+def parcel(parcel_id: str, *lines: tuple[str, int], tracking: str | None = None) -> Parcel:
+    """A GXO parcel shipping (channel line id, units) pairs; tracking TRK<parcel id> unless
+    given."""
     return Parcel(
         parcel_id=parcel_id,
-        tracking_number=f"TRK{parcel_id}",
+        tracking_number=tracking or f"TRK{parcel_id}",
         carrier_service_code="RM-TRACKED-48",
         shipped_at=datetime.now(UTC),
         lines=[
@@ -145,6 +147,10 @@ class FakeWorld:
         self.confirm_failures: dict[str, ApplicationError] = {}
         self.inject_failures: list[ApplicationError] = []
         self.lookup_failures: list[ApplicationError] = []
+        self.fetch_failures: list[Exception] = []
+        self.outages: dict[str, int] = {}  # activity name -> attempts that fail transiently
+        self.cancel_failures: list[ApplicationError] = []
+        self.fetches = 0
 
     def add(self, order: ChannelOrder) -> ChannelOrder:
         self.orders[order.ref.order_id] = order
@@ -156,9 +162,19 @@ class FakeWorld:
             self.mappings.carrier_services = base.carrier_services
         return order
 
+    def _outage(self, activity_name: str) -> None:
+        """Fail the call for a reason retrying cures, while the activity's outage lasts."""
+        if self.outages.get(activity_name, 0) > 0:
+            self.outages[activity_name] -= 1
+            raise ApplicationError(f"{activity_name}: HTTP 503", type="AMAZON_TRANSIENT")
+
     def activities(self) -> list[Callable[..., object]]:
         @activity.defn(name="fetch_channel_order")
         async def fetch_channel_order(ref: OrderRef) -> ChannelOrder:
+            self.fetches += 1
+            self._outage("fetch_channel_order")
+            if self.fetch_failures:
+                raise self.fetch_failures.pop(0)
             return self.orders[ref.order_id]
 
         @activity.defn(name="plan_fulfilment")
@@ -184,6 +200,8 @@ class FakeWorld:
 
         @activity.defn(name="cancel_warehouse_order")
         async def cancel_warehouse_order(request: WarehouseOrderRequest) -> CancelOutcome:
+            if self.cancel_failures:
+                raise self.cancel_failures.pop(0)
             self.cancels.append(request)
             return self.cancel_outcome
 
@@ -207,6 +225,7 @@ class FakeWorld:
 
         @activity.defn(name="confirm_parcel")
         async def confirm_parcel(request: ParcelConfirmRequest) -> ConfirmResult:
+            self._outage("confirm_parcel")
             failure = self.confirm_failures.pop(request.parcel.parcel_id, None)
             if failure is not None:
                 raise failure

@@ -18,6 +18,7 @@ from temporalio.worker import Worker
 from domain.lifecycle import OrderFulfillmentInput, OrderStage, OrderStatus
 from domain.order import ChannelOrder, ChannelOrderStatus, OrderChange
 from domain.warehouse import (
+    Parcel,
     Rejection,
     RejectionCode,
     WarehouseEvent,
@@ -53,6 +54,8 @@ class Harness:
             self.world.add(order)
         else:
             self.world.orders[order.ref.order_id] = order
+        # Signals and queries through this handle go to the latest run (it follows the order
+        # when it continues as new); its result follows the runs from the first.
         handle = await self.env.client.start_workflow(
             OrderFulfillment.run,
             OrderFulfillmentInput(ref=order.ref),
@@ -61,6 +64,17 @@ class Harness:
         )
         self.started.append(handle)
         return handle
+
+    async def inject(self, order: ChannelOrder) -> OrderHandle:
+        """Start the order and wait until it is injected into GXO."""
+        handle = await self.start(order)
+        await until(handle, at(OrderStage.INJECTED))
+        return handle
+
+    async def ship(self, handle: OrderHandle, seq: int, *parcels: Parcel) -> None:
+        """GXO dispatches `parcels` for the order in its event number `seq`."""
+        event = dispatch(self.order(handle), seq, *parcels)
+        await handle.signal(OrderFulfillment.warehouse_event, event)
 
     def order(self, handle: OrderHandle) -> ChannelOrder:
         """The order as started (its dates re-based on the server clock)."""
@@ -115,6 +129,15 @@ async def until(handle: OrderHandle, predicate: Callable[[OrderStatus], bool]) -
             return status
         await asyncio.sleep(0.025)
     raise AssertionError(f"workflow never reached the expected state; last: {status!r}")
+
+
+async def eventually(condition: Callable[[], bool]) -> None:
+    """Wait for something the fakes record (an activity call) to happen (a bound, 60 s)."""
+    for _ in range(2400):
+        if condition():
+            return
+        await asyncio.sleep(0.025)
+    raise AssertionError("the expected call never happened")
 
 
 async def finished(handle: OrderHandle) -> OrderStatus:

@@ -1,0 +1,50 @@
+"""A call that keeps failing for a passing reason is retried by Temporal in rounds, and the
+order says so (attempts, last failure, the ACTIVITY_RETRYING search attribute) until it works."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from domain.exceptions import ExceptionKind
+from domain.lifecycle import OrderStage
+from domain.order import ChannelOrderStatus
+from tests.workflows.fakes import dispatch, make_order, parcel
+from tests.workflows.order_harness import Harness, at, finished, until
+from workflows import search_attributes as sa
+from workflows.order_fulfillment import FIRST_ROUND, LATER_ROUND, OrderFulfillment
+
+
+async def test_a_confirm_that_keeps_failing_shows_on_the_order_until_it_succeeds(
+    harness: Harness,
+) -> None:
+    first, later = FIRST_ROUND.maximum_attempts, LATER_ROUND.maximum_attempts
+    harness.world.outages["confirm_parcel"] = first + later + 1  # three rounds
+    handle = await harness.start(make_order())
+    await until(handle, at(OrderStage.INJECTED))
+    event = dispatch(harness.order(handle), 1, parcel("P1", ("10000", 1)))
+    await handle.signal(OrderFulfillment.warehouse_event, event)
+    await harness.env.sleep(timedelta(minutes=10))  # the first round's backoff, ~8.5 min
+    status = await until(handle, lambda s: s.retrying is not None)
+    assert status.retrying is not None
+    assert status.retrying.activity == "confirm_parcel"
+    assert status.retrying.attempts == first
+    assert "HTTP 503" in status.retrying.last_failure
+    assert status.stage is OrderStage.INJECTED and status.exception is None
+    attributes = (await handle.describe()).typed_search_attributes
+    assert attributes.get(sa.EXCEPTION_KIND) == ExceptionKind.ACTIVITY_RETRYING.value
+    assert attributes.get(sa.ORDER_STAGE) == OrderStage.INJECTED.value
+
+    result = await finished(handle)  # time skips through the next rounds
+    assert result.stage is OrderStage.SHIPPED and result.retrying is None
+    assert [c.parcel.parcel_id for c in harness.world.confirms] == ["P1"]
+    assert any(f"after {first + later}+ attempts" in note for note in result.history)
+    assert (await handle.describe()).typed_search_attributes.get(sa.EXCEPTION_KIND) is None
+
+
+async def test_a_short_outage_is_retried_without_a_flag(harness: Harness) -> None:
+    harness.world.outages["fetch_channel_order"] = 3
+    handle = await harness.start(make_order(status=ChannelOrderStatus.READY))
+    status = await until(handle, at(OrderStage.INJECTED))
+    assert status.retrying is None
+    assert not any("still failing" in note for note in status.history)
+    assert harness.world.fetches == 4
