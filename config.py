@@ -10,6 +10,7 @@ from dotenv import load_dotenv
 from pydantic import BaseModel, SecretStr
 
 from domain.order import Channel
+from domain.planning import DEFAULT_MAX_UNITS_PER_LINE
 from integrations.centra.settings import CaptureMode, CentraSettings
 
 
@@ -67,6 +68,7 @@ class Settings(BaseModel):
     stock_stall_minutes: float  # a change pending longer raises INVENTORY_SYNC_STALLED
     webhook_port: int | None  # serve GXO's pushed events on this loopback/ingress port
     metrics_address: str | None  # Prometheus scrape endpoint, e.g. 0.0.0.0:9464
+    max_units_per_line: int = DEFAULT_MAX_UNITS_PER_LINE  # planning refuses a larger line
 
 
 @lru_cache(maxsize=1)
@@ -119,4 +121,7 @@ def get_settings() -> Settings:
         stock_stall_minutes=float(_env("CONSIGN_STOCK_STALL_MINUTES", "30")),
         webhook_port=int(port) if (port := _env("CONSIGN_WEBHOOK_PORT", "")) else None,
         metrics_address=_env("CONSIGN_METRICS_ADDRESS", "") or None,
+        max_units_per_line=int(
+            _env("CONSIGN_MAX_UNITS_PER_LINE", str(DEFAULT_MAX_UNITS_PER_LINE))
+        ),
     )

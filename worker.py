@@ -31,6 +31,7 @@ from activities.warehouse import WarehouseActivities
 from config import Settings, get_settings
 from domain.deadlines import DeadlinePolicy
 from domain.order import Channel
+from domain.planning import PlanningLimits
 from integrations.amazon.factory import build_amazon_client
 from integrations.amazon.port import AmazonChannel
 from integrations.amazon.stock import build_amazon_stock
@@ -236,7 +237,8 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
 
         channel = ChannelActivities(ports.orders, engine, stock_moved)
         stock_sync = InventoryActivities(engine, warehouse, ports.stock)
-        stock = WarehouseActivities(warehouse, engine, stock_moved)
+        limits = PlanningLimits(max_units_per_line=settings.max_units_per_line)
+        stock = WarehouseActivities(warehouse, engine, stock_moved, limits)
         delivery = DeliveryActivities(client, engine, settings.temporal.task_queue, deadlines)
         running = [
             Worker(

@@ -7,13 +7,14 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy import Engine
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities.audit import audit
-from activities.errors import classify
+from activities.errors import classified, classify
 from activities.models import PullRequest, WarehouseLookup, WarehouseOrderRequest
-from domain.exceptions import ConsignError
+from domain.exceptions import ExceptionKind
 from domain.order import Channel, ChannelOrder, OrderRef
-from domain.planning import plan_warehouse_order
+from domain.planning import PlanningLimits, plan_warehouse_order
 from domain.warehouse import CancelOutcome, EventPage, InjectionResult, WarehouseOrder
 from integrations.errors import IntegrationError
 from integrations.gxo.port import WarehousePort
@@ -32,12 +33,15 @@ class WarehouseActivities:
         warehouse: WarehousePort,
         engine: Engine,
         on_demand: Callable[[list[str]], Awaitable[None]] | None = None,
+        limits: PlanningLimits | None = None,
     ) -> None:
         """`on_demand` hears which items a newly planned order holds back, so inventory sync
-        lowers what the channels show at once rather than at GXO's next cycle."""
+        lowers what the channels show at once rather than at GXO's next cycle. `limits` are
+        what planning refuses (CONSIGN_MAX_UNITS_PER_LINE)."""
         self.warehouse = warehouse
         self.engine = engine
         self.on_demand = on_demand
+        self.limits = limits or PlanningLimits()
 
     @activity.defn(name="plan_fulfilment")
     async def plan(self, order: ChannelOrder) -> WarehouseOrder:
@@ -47,10 +51,8 @@ class WarehouseActivities:
         mappings = await asyncio.to_thread(
             load_mapping_set, self.engine, order.ref.channel, skus, gtins
         )
-        try:
-            plan = plan_warehouse_order(order, mappings)
-        except ConsignError as err:
-            raise classify(err) from err
+        with classified(ExceptionKind.INVALID_CHANNEL_DATA):
+            plan = plan_warehouse_order(order, mappings, self.limits)
         # Sold but not yet allocated at GXO: inventory sync holds these units back.
         skus_by_line = {line.line_id: line.sku for line in order.lines}
         demand = [(skus_by_line[w.channel_line_id], w.item_code, w.quantity) for w in plan.lines]
@@ -63,13 +65,13 @@ class WarehouseActivities:
     async def inject(self, order: WarehouseOrder) -> InjectionResult:
         """Idempotent at GXO on (facility, reference): a retry returns the same order."""
         try:
-            result = await self.warehouse.inject(order)
-        except IntegrationError as err:
-            failure = classify(err)
+            with classified(ExceptionKind.INVALID_WAREHOUSE_DATA):
+                result = await self.warehouse.inject(order)
+        except ApplicationError as failure:
             if failure.non_retryable:
-                await self._audit(order.channel, order.account, order, "inject", str(err))
+                await self._audit(order.channel, order.account, order, "inject", failure.message)
                 await asyncio.to_thread(close_demand, self.engine, _ref(order))
-            raise failure from err
+            raise
         outcome = AuditOutcome.DUPLICATE if result.duplicate else AuditOutcome.ACCEPTED
         detail = f"{len(order.lines)} line(s) as {result.warehouse_order_id}"
         await self._audit(order.channel, order.account, order, "inject", detail, outcome)
@@ -77,10 +79,8 @@ class WarehouseActivities:
 
     @activity.defn(name="cancel_warehouse_order")
     async def cancel(self, request: WarehouseOrderRequest) -> CancelOutcome:
-        try:
+        with classified(ExceptionKind.INVALID_WAREHOUSE_DATA):
             outcome = await self.warehouse.cancel(request.facility_id, request.reference)
-        except IntegrationError as err:
-            raise classify(err) from err
         accepted = outcome is not CancelOutcome.TOO_LATE
         if accepted:
             await asyncio.to_thread(close_demand, self.engine, request.ref)
@@ -96,10 +96,8 @@ class WarehouseActivities:
 
     @activity.defn(name="get_warehouse_order")
     async def get_order(self, request: WarehouseOrderRequest) -> WarehouseLookup:
-        try:
+        with classified(ExceptionKind.INVALID_WAREHOUSE_DATA):
             state = await self.warehouse.get_order(request.facility_id, request.reference)
-        except IntegrationError as err:
-            raise classify(err) from err
         return WarehouseLookup(state=state)
 
     @activity.defn(name="pull_warehouse_events")

@@ -2,11 +2,44 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
+from pydantic import BaseModel, Field
+
 from domain.exceptions import ConsignError, ExceptionKind
 from domain.mapping import CarrierCodeMapping, MappingSet, SkuMapping
 from domain.order import Channel, ChannelOrder, OrderLine
 from domain.routing import is_international, route_facility
 from domain.warehouse import CustomsInfo, WarehouseOrder, WarehouseOrderLine
+
+DEFAULT_MAX_UNITS_PER_LINE = 1000
+
+
+class PlanningLimits(BaseModel):
+    """What planning refuses to send GXO without a person's look (CONSIGN_MAX_UNITS_PER_LINE):
+    an order line far beyond anything a shop sells is a data error, not a pick list."""
+
+    max_units_per_line: int = Field(default=DEFAULT_MAX_UNITS_PER_LINE, ge=1)
+
+
+def _check_lines(order: ChannelOrder, limits: PlanningLimits) -> None:
+    """One channel line id twice would be injected and shipped twice; a line beyond the
+    limit would be picked without a question."""
+    counts = Counter(line.line_id for line in order.lines)
+    repeated = sorted(line_id for line_id, n in counts.items() if n > 1)
+    if repeated:
+        raise ConsignError(
+            ExceptionKind.DUPLICATE_ORDER_LINE,
+            f"the order carries line id(s) {', '.join(repeated)} more than once",
+        )
+    outsized = [line for line in order.lines if _open_quantity(line) > limits.max_units_per_line]
+    if outsized:
+        detail = ", ".join(f"line {line.line_id}: {_open_quantity(line)}" for line in outsized)
+        raise ConsignError(
+            ExceptionKind.QUANTITY_OUT_OF_RANGE,
+            f"units above the limit of {limits.max_units_per_line} per line "
+            f"(CONSIGN_MAX_UNITS_PER_LINE): {detail}",
+        )
 
 
 def _open_quantity(line: OrderLine) -> int:
@@ -54,9 +87,12 @@ def _carrier_service(order: ChannelOrder, mappings: MappingSet, international: b
     return candidates[0].carrier_service_code if candidates else None
 
 
-def plan_warehouse_order(order: ChannelOrder, mappings: MappingSet) -> WarehouseOrder:
-    """Map SKUs, route the facility, pick the carrier service; raise ConsignError with the
-    ExceptionKind a person must fix when any mapping is missing."""
+def plan_warehouse_order(
+    order: ChannelOrder, mappings: MappingSet, limits: PlanningLimits | None = None
+) -> WarehouseOrder:
+    """Check the lines, map SKUs, route the facility, pick the carrier service; raise
+    ConsignError with the ExceptionKind a person must fix when anything is wrong or missing."""
+    _check_lines(order, limits or PlanningLimits())
     if order.ship_to is None:
         raise ConsignError(ExceptionKind.MISSING_ADDRESS, "the order has no shipping address")
     channel = order.ref.channel
