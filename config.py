@@ -121,7 +121,5 @@ def get_settings() -> Settings:
         stock_stall_minutes=float(_env("CONSIGN_STOCK_STALL_MINUTES", "30")),
         webhook_port=int(port) if (port := _env("CONSIGN_WEBHOOK_PORT", "")) else None,
         metrics_address=_env("CONSIGN_METRICS_ADDRESS", "") or None,
-        max_units_per_line=int(
-            _env("CONSIGN_MAX_UNITS_PER_LINE", str(DEFAULT_MAX_UNITS_PER_LINE))
-        ),
+        max_units_per_line=int(_env("CONSIGN_MAX_UNITS_PER_LINE", str(DEFAULT_MAX_UNITS_PER_LINE))),
     )

@@ -18,13 +18,8 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeUpdate
-from temporalio.exceptions import (
-    ActivityError,
-    ApplicationError,
-    RetryState,
-    is_cancelled_exception,
-)
+from temporalio.common import SearchAttributeUpdate
+from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
     from activities import queues
@@ -64,26 +59,11 @@ with workflow.unsafe.imports_passed_through():
         WarehouseOrder,
     )
     from workflows import search_attributes as sa
+    from workflows.activity_rounds import execute_in_rounds
     from workflows.waits import failure_text, wait_until
 
 T = TypeVar("T")
 
-# Activities retry in rounds so the workflow sees a call that keeps failing: the first round
-# backs off from 1 s to ~4 min (~8.5 min in all), then the order is flagged ACTIVITY_RETRYING
-# and later rounds try every 5 minutes, as the unbounded policy they replace did.
-FIRST_ROUND = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(minutes=5),
-    maximum_attempts=10,
-)
-LATER_ROUND = RetryPolicy(
-    initial_interval=timedelta(minutes=5),
-    backoff_coefficient=1.0,
-    maximum_interval=timedelta(minutes=5),
-    maximum_attempts=6,
-)
-BETWEEN_ROUNDS = timedelta(minutes=5)
 ACTIVITY_TIMEOUT = timedelta(seconds=60)
 PENDING_RECHECK = timedelta(hours=1)
 HISTORY_LIMIT = 50
@@ -121,16 +101,14 @@ class _Closed(Exception):
     elsewhere): the gate has already set the final stage."""
 
 
-def _as_parked(err: ActivityError) -> _Parked | None:
-    """A non-retryable failure parks the order: under its ExceptionKind when its type names
-    one, else as UNEXPECTED_ERROR. None: the round of attempts ran out, retrying may help."""
+def _as_parked(err: ActivityError) -> _Parked:
+    """A failure retrying cannot cure parks the order: under its ExceptionKind when its type
+    names one, else as UNEXPECTED_ERROR (it would otherwise fail the workflow)."""
     cause = err.cause
     kind = cause.type if isinstance(cause, ApplicationError) else None
     if kind is not None and kind in ExceptionKind.__members__:
         return _Parked(ExceptionKind(kind), cause.message)  # type: ignore[union-attr]
-    if err.retry_state is RetryState.NON_RETRYABLE_FAILURE:
-        return _Parked(ExceptionKind.UNEXPECTED_ERROR, failure_text(err))
-    return None
+    return _Parked(ExceptionKind.UNEXPECTED_ERROR, failure_text(err))
 
 
 def _is_temporal_control(err: Exception) -> bool:
@@ -153,9 +131,7 @@ class OrderFulfillment:
         self._ref = params.ref
         self._policy = params.deadlines
         self._bounded = workflow.patched(BOUNDED_HISTORY)
-        self._published: dict[str, Any] = {
-            pair.key.name: pair.value for pair in workflow.info().typed_search_attributes
-        }
+        self._published = sa.Published(only_changes=self._bounded)
         self._watcher: asyncio.Task[None] | None = None
         self._read: OrderChange | None = None  # the order as last read, as a notice
         state = params.carried or CarriedState(
@@ -464,33 +440,26 @@ class OrderFulfillment:
     async def _activity(
         self, name: str, arg: object, result_type: type[T], task_queue: str | None = None
     ) -> T:
-        """One activity, retried by Temporal in rounds. A round that runs out flags the order
-        ACTIVITY_RETRYING (attempts, last failure) and the next round starts after a pause."""
-        attempts = 0
-        while True:
-            policy = LATER_ROUND if attempts else FIRST_ROUND
-            try:
-                result = await workflow.execute_activity(
-                    name,
-                    arg,
-                    result_type=result_type,
-                    task_queue=task_queue or workflow.info().task_queue,
-                    start_to_close_timeout=ACTIVITY_TIMEOUT,
-                    retry_policy=policy,
-                )
-            except ActivityError as err:
-                if is_cancelled_exception(err):
-                    raise
-                parked = _as_parked(err)
-                if parked is not None:
-                    self._stop_retrying(name)
-                    raise parked from err
-                attempts += policy.maximum_attempts
-                self._still_retrying(name, attempts, failure_text(err))
-                await workflow.sleep(BETWEEN_ROUNDS)
-                continue
+        """One activity, retried in rounds: while rounds run out the order shows it as
+        ACTIVITY_RETRYING; a failure retrying cannot cure parks it."""
+        try:
+            result = await execute_in_rounds(
+                name,
+                arg,
+                result_type,
+                task_queue=task_queue or workflow.info().task_queue,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                round_failed=lambda attempts, failure: self._still_retrying(
+                    name, attempts, failure
+                ),
+            )
+        except ActivityError as err:
+            if is_cancelled_exception(err):
+                raise
             self._stop_retrying(name)
-            return result
+            raise _as_parked(err) from err
+        self._stop_retrying(name)
+        return result
 
     async def _fetch_order(self) -> ChannelOrder:
         queue = queues.fetch_queue(self._ref.channel, workflow.info().task_queue)
@@ -796,14 +765,8 @@ class OrderFulfillment:
         workflow.set_current_details(details)
 
     def _upsert(self, updates: list[SearchAttributeUpdate[Any]]) -> None:
-        """Since BOUNDED_HISTORY only the attributes whose value changed are upserted: each
-        upsert is a command, and an hourly re-read must not add one."""
-        if self._bounded:
-            updates = [u for u in updates if self._published.get(u.key.name) != u.value]
-            if not updates:
-                return
-        workflow.upsert_search_attributes(updates)
-        self._published.update({u.key.name: u.value for u in updates})
+        """Since BOUNDED_HISTORY only values that changed: an hourly re-read adds no upsert."""
+        self._published.upsert(updates)
 
     def _note(self, text: str, repeat: bool = True) -> None:
         """A short, PII-free line in the status; `repeat=False` skips it when the last note

@@ -11,7 +11,8 @@ from domain.order import ChannelOrderStatus
 from tests.workflows.fakes import dispatch, make_order, parcel
 from tests.workflows.order_harness import Harness, at, finished, until
 from workflows import search_attributes as sa
-from workflows.order_fulfillment import FIRST_ROUND, LATER_ROUND, OrderFulfillment
+from workflows.activity_rounds import FIRST_ROUND, LATER_ROUND
+from workflows.order_fulfillment import OrderFulfillment
 
 
 async def test_a_confirm_that_keeps_failing_shows_on_the_order_until_it_succeeds(
