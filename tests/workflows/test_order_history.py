@@ -5,8 +5,10 @@ that say nothing new. These run on a time-skipping server of their own: they ski
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
+from pathlib import Path
 
 import pytest_asyncio
 from temporalio.api.enums.v1 import EventType
@@ -15,6 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.lifecycle import OperatorRequest, OrderStage
 from domain.order import ChannelOrderStatus
+from tests.e2e.histories import save_histories
 from tests.workflows.conftest import start_time_skipping
 from tests.workflows.fakes import dispatch, make_order, parcel
 from tests.workflows.order_harness import (
@@ -105,6 +108,48 @@ async def test_an_order_held_for_sixty_days_keeps_its_history_bounded(harness: H
     assert len(harness.world.injections) == 1
     assert status.ship_by == order.ship_by
     assert status.stage is OrderStage.LATE and status.late  # held past its ship-by date
+
+
+async def test_a_held_order_continued_as_new_is_released_and_ships(harness: Harness) -> None:
+    """The run that continues a held order picks up where the first left off. With
+    CONSIGN_CAPTURE_HISTORIES=<dir> both runs are saved for the replay test."""
+    held = make_order(status=ChannelOrderStatus.PENDING, ship_by_in=timedelta(days=30))
+    handle = await harness.start(held)
+    order = harness.order(handle)
+    await until(handle, at(OrderStage.AWAITING_PAYMENT))
+    first_run = (await handle.describe()).run_id
+    await eventually_async(lambda: skipped_until_continued(harness, handle, first_run))
+    released = order.model_copy(update={"status": ChannelOrderStatus.READY})
+    harness.world.orders[order.ref.order_id] = released
+    await handle.signal(
+        OrderFulfillment.order_changed,
+        notice(released, timedelta(days=9), ChannelOrderStatus.READY),
+    )
+    await until(handle, at(OrderStage.INJECTED))
+    await harness.ship(handle, 1, parcel("P1", ("10000", 1)))
+    result = await finished(handle)
+    assert result.stage is OrderStage.SHIPPED
+    assert any("still pending" in note for note in result.history)  # carried from run one
+    histories = await runs(harness, handle)
+    assert len(histories) == 2
+    if target := os.environ.get("CONSIGN_CAPTURE_HISTORIES"):
+        first, resumed = [
+            await harness.env.client.get_workflow_handle(handle.id, run_id=run_id).fetch_history()
+            for run_id in (first_run, (await handle.describe()).run_id)
+        ]
+        save_histories(
+            {
+                "bounded_order_held_until_continued": first.to_json(),
+                "bounded_order_continued_then_shipped": resumed.to_json(),
+            },
+            Path(target),
+        )
+
+
+async def skipped_until_continued(harness: Harness, handle: OrderHandle, first_run: str) -> bool:
+    """Skip a simulated day, then say whether the order has continued as new."""
+    await harness.env.sleep(timedelta(days=1))
+    return await continued(handle, first_run)
 
 
 async def test_a_continued_order_carries_its_parcels_and_decisions(harness: Harness) -> None:
