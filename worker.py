@@ -264,6 +264,7 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
                     stock.pull_events,
                     delivery.start_order_workflows,
                     delivery.deliver_warehouse_events,
+                    delivery.set_aside_warehouse_event,
                     delivery.notify_stock_changed,
                     stock_sync.load_snapshot,
                     stock_sync.pull_changes,
@@ -292,7 +293,13 @@ async def serve_webhooks(client: Client, settings: Settings, port: int) -> None:
         else None
     )
     app = create_webhook_app(
-        client, secret, settings.temporal.task_queue, settings.poll_interval_seconds, hook
+        client,
+        secret,
+        settings.temporal.task_queue,
+        settings.poll_interval_seconds,
+        hook,
+        facilities=settings.gxo.facilities,
+        engine=open_store(settings.database_url),
     )
     config = uvicorn.Config(app, host="0.0.0.0", port=port, log_level="warning")
     await uvicorn.Server(config).serve()

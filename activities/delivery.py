@@ -15,7 +15,14 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.models import ChangeSet, DeliveryReport, EventDelivery, StartReport, StockNotice
+from activities.models import (
+    ChangeSet,
+    DeliveryReport,
+    EventDelivery,
+    SetAsideEvent,
+    StartReport,
+    StockNotice,
+)
 from domain.deadlines import DeadlinePolicy
 from domain.lifecycle import (
     ORDER_CHANGED_SIGNAL,
@@ -25,7 +32,7 @@ from domain.lifecycle import (
     OrderFulfillmentInput,
 )
 from domain.order import OrderRef, is_merchant_fulfilled
-from domain.warehouse import WarehouseEventKind
+from domain.warehouse import EventMismatch, WarehouseEvent, WarehouseEventKind
 from store.inventory import close_demand
 from store.unmatched import record_unmatched_event
 
@@ -72,12 +79,15 @@ class DeliveryActivities:
 
     @activity.defn(name="deliver_warehouse_events")
     async def deliver_warehouse_events(self, delivery: EventDelivery) -> DeliveryReport:
-        """Signal each event to its order. An event no running order owns is kept in the
-        store's unmatched list for a person, never dropped; only a cancel or reject notice for
-        an order whose workflow already finished is counted and left (it changes nothing)."""
+        """Signal each event to the order it names (by channel order id, or by the reference
+        itself for orders injected before references were per account). An event no running
+        order owns is kept in the store's unmatched list for a person, never dropped; only a
+        cancel or reject notice for an order whose workflow already finished is counted and
+        left (it changes nothing). The order itself checks facility, reference and warehouse
+        order id, and sets aside an event that is not about its warehouse order."""
         report = DeliveryReport()
         for event in delivery.events:
-            ref = OrderRef(channel=event.channel, account=event.account, order_id=event.reference)
+            ref = event.order_ref
             if event.kind is WarehouseEventKind.REJECTED:
                 await asyncio.to_thread(close_demand, self.engine, ref)
             try:
@@ -91,15 +101,26 @@ class DeliveryActivities:
                 if event.kind is not WarehouseEventKind.DISPATCH and await self._exists(ref):
                     report.ignored += 1
                     continue
-                await asyncio.to_thread(
-                    record_unmatched_event,
-                    self.engine,
-                    event.facility_id,
-                    event.reference,
-                    event.model_dump_json(),
-                )
+                detail = f"no order workflow {ref.workflow_id}"
+                await self._keep(event, EventMismatch.NO_ORDER, detail)
                 report.unmatched += 1
         return report
+
+    @activity.defn(name="set_aside_warehouse_event")
+    async def set_aside_warehouse_event(self, request: SetAsideEvent) -> None:
+        """Keep an event its order refused (another facility, reference or warehouse order)
+        in the unmatched list, so a person sees it and nothing is confirmed on its word."""
+        await self._keep(request.event, request.reason, request.detail)
+
+    async def _keep(self, event: WarehouseEvent, reason: EventMismatch, detail: str) -> None:
+        await asyncio.to_thread(
+            record_unmatched_event,
+            self.engine,
+            event.facility_id,
+            event.reference,
+            event.model_dump_json(),
+            f"{reason.value}: {detail}",
+        )
 
     async def _exists(self, ref: OrderRef) -> bool:
         """Whether the order ever had a workflow (it has finished if signalling failed)."""

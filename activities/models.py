@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from domain.inventory import ListingQuantity, PushOutcome
 from domain.order import Channel, OrderChange, OrderRef
-from domain.warehouse import Parcel, WarehouseEvent, WarehouseOrderState
+from domain.warehouse import EventMismatch, Parcel, WarehouseEvent, WarehouseOrderState
 
 
 class PollRequest(BaseModel):
@@ -70,6 +70,14 @@ class PullRequest(BaseModel):
 
 class EventDelivery(BaseModel):
     events: list[WarehouseEvent]
+
+
+class SetAsideEvent(BaseModel):
+    """A warehouse event an order workflow refused as not about its warehouse order."""
+
+    event: WarehouseEvent
+    reason: EventMismatch
+    detail: str  # ids only: what the order expected
 
 
 class DeliveryReport(BaseModel):

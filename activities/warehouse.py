@@ -13,7 +13,7 @@ from activities.audit import audit
 from activities.errors import classified, classify
 from activities.models import PullRequest, WarehouseLookup, WarehouseOrderRequest
 from domain.exceptions import ExceptionKind
-from domain.order import Channel, ChannelOrder, OrderRef
+from domain.order import ChannelOrder, OrderRef
 from domain.planning import PlanningLimits, plan_warehouse_order
 from domain.warehouse import CancelOutcome, EventPage, InjectionResult, WarehouseOrder
 from integrations.errors import IntegrationError
@@ -21,10 +21,6 @@ from integrations.gxo.port import WarehousePort
 from store.inventory import close_demand, record_demand
 from store.mappings import load_mapping_set
 from store.tables import AuditOutcome
-
-
-def _ref(order: WarehouseOrder) -> OrderRef:
-    return OrderRef(channel=order.channel, account=order.account, order_id=order.reference)
 
 
 class WarehouseActivities:
@@ -64,17 +60,18 @@ class WarehouseActivities:
     @activity.defn(name="inject_warehouse_order")
     async def inject(self, order: WarehouseOrder) -> InjectionResult:
         """Idempotent at GXO on (facility, reference): a retry returns the same order."""
+        ref = order.order_ref
         try:
             with classified(ExceptionKind.INVALID_WAREHOUSE_DATA):
                 result = await self.warehouse.inject(order)
         except ApplicationError as failure:
             if failure.non_retryable:
-                await self._audit(order.channel, order.account, order, "inject", failure.message)
-                await asyncio.to_thread(close_demand, self.engine, _ref(order))
+                await self._audit(ref, order, "inject", failure.message)
+                await asyncio.to_thread(close_demand, self.engine, ref)
             raise
         outcome = AuditOutcome.DUPLICATE if result.duplicate else AuditOutcome.ACCEPTED
         detail = f"{len(order.lines)} line(s) as {result.warehouse_order_id}"
-        await self._audit(order.channel, order.account, order, "inject", detail, outcome)
+        await self._audit(ref, order, "inject", detail, outcome)
         return result
 
     @activity.defn(name="cancel_warehouse_order")
@@ -85,8 +82,7 @@ class WarehouseActivities:
         if accepted:
             await asyncio.to_thread(close_demand, self.engine, request.ref)
         await self._audit(
-            request.ref.channel,
-            request.ref.account,
+            request.ref,
             request,
             "cancel",
             outcome.value,
@@ -111,8 +107,7 @@ class WarehouseActivities:
 
     async def _audit(
         self,
-        channel: Channel,
-        account: str,
+        ref: OrderRef,
         target: WarehouseOrder | WarehouseOrderRequest,
         operation: str,
         detail: str,
@@ -122,9 +117,9 @@ class WarehouseActivities:
             self.engine,
             system="gxo",
             operation=operation,
-            channel=channel,
-            account=account,
-            order_id=target.reference,
+            channel=ref.channel,
+            account=ref.account,
+            order_id=ref.order_id,
             key=f"{target.facility_id}:{target.reference}",
             outcome=outcome,
             detail=detail,

@@ -79,6 +79,7 @@ class OrderStatus(BaseModel):
     stage: OrderStage
     facility_id: str | None = None
     warehouse_order_id: str | None = None
+    warehouse_reference: str | None = None  # the reference GXO knows the order by (W05-02)
     ship_by: datetime | None = None
     lines: list[LineProgress] = Field(default_factory=list)
     parcels: list[ParcelRecord] = Field(default_factory=list)
@@ -104,6 +105,7 @@ class CarriedState(BaseModel):
     status: OrderStatus
     order: ChannelOrder | None = None
     plan: WarehouseOrder | None = None
+    sent_reference: str | None = None  # the reference GXO may hold for this order
     latest_change: OrderChange | None = None
     last_seen: datetime | None = None
     changed: bool = False

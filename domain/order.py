@@ -88,6 +88,9 @@ class OrderLine(BaseModel):
     quantity_cancelled: int = Field(default=0, ge=0)
     unit_price: Money | None = None
     title: str | None = None
+    # Each unit's own code must go on the ship confirmation (Amazon Transparency), and the
+    # warehouse reports none: consign cannot confirm this line.
+    transparency_codes_required: bool = False
 
 
 class ChannelOrder(BaseModel):
@@ -106,6 +109,9 @@ class ChannelOrder(BaseModel):
     ship_to: ShipTo | None = None
     currency: str | None = None
     lines: list[OrderLine] = Field(default_factory=list)
+    # The channel accepts the shipment only on a label bought from it, which confirms the order
+    # itself, and refuses the seller's confirmation (Amazon FBM Ship+).
+    channel_label_required: bool = False
 
     @property
     def destination_country(self) -> str | None:

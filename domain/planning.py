@@ -10,7 +10,12 @@ from domain.exceptions import ConsignError, ExceptionKind
 from domain.mapping import CarrierCodeMapping, MappingSet, SkuMapping
 from domain.order import Channel, ChannelOrder, OrderLine
 from domain.routing import is_international, route_facility
-from domain.warehouse import CustomsInfo, WarehouseOrder, WarehouseOrderLine
+from domain.warehouse import (
+    CustomsInfo,
+    WarehouseOrder,
+    WarehouseOrderLine,
+    warehouse_reference,
+)
 
 DEFAULT_MAX_UNITS_PER_LINE = 1000
 
@@ -87,11 +92,29 @@ def _carrier_service(order: ChannelOrder, mappings: MappingSet, international: b
     return candidates[0].carrier_service_code if candidates else None
 
 
+def _confirmable(order: ChannelOrder, open_lines: list[OrderLine]) -> None:
+    """Refuse, before the warehouse sees it, an order consign could ship but never confirm."""
+    if order.channel_label_required:
+        raise ConsignError(
+            ExceptionKind.CHANNEL_LABEL_REQUIRED,
+            f"{order.ref.channel.value} accepts this order only on a shipping label bought from "
+            "it (Amazon FBM Ship+: Buy Shipping), and refuses a seller's ship confirmation",
+        )
+    coded = sorted({line.sku for line in open_lines if line.transparency_codes_required})
+    if coded:
+        raise ConsignError(
+            ExceptionKind.TRANSPARENCY_CODES_REQUIRED,
+            f"SKU(s) {', '.join(coded)} must be confirmed with a Transparency code per unit, "
+            "which the warehouse does not report",
+        )
+
+
 def plan_warehouse_order(
     order: ChannelOrder, mappings: MappingSet, limits: PlanningLimits | None = None
 ) -> WarehouseOrder:
     """Check the lines, map SKUs, route the facility, pick the carrier service; raise
-    ConsignError with the ExceptionKind a person must fix when anything is wrong or missing."""
+    ConsignError with the ExceptionKind a person must fix when anything is wrong or missing,
+    or when the channel would refuse the ship confirmation whatever the warehouse does."""
     _check_lines(order, limits or PlanningLimits())
     if order.ship_to is None:
         raise ConsignError(ExceptionKind.MISSING_ADDRESS, "the order has no shipping address")
@@ -103,6 +126,7 @@ def plan_warehouse_order(
         return by_sku.get(line.sku) or (by_gtin.get(line.gtin) if line.gtin else None)
 
     open_lines = [line for line in order.lines if _open_quantity(line) > 0]
+    _confirmable(order, open_lines)
     unmapped = sorted({line.sku for line in open_lines if mapping_for(line) is None})
     if unmapped:
         raise ConsignError(
@@ -131,9 +155,10 @@ def plan_warehouse_order(
         raise ConsignError(ExceptionKind.UNKNOWN_ORDER_LINE, "the order has no open lines")
     return WarehouseOrder(
         facility_id=facility.facility_id,
-        reference=order.ref.order_id,
+        reference=warehouse_reference(order.ref),
         channel=channel,
         account=order.ref.account,
+        channel_order_id=order.ref.order_id,
         carrier_service_code=service,
         ship_to=order.ship_to,
         ship_by=order.ship_by,

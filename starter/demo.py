@@ -230,12 +230,9 @@ async def run_scenario(
             await set_faults(stack, http, FaultConfig())
         for part in parts:
             await part.collect(stack, http)
-        gxo = GxoRecords(
+        gxo = GxoRecords.by_order_id(
             injections=await get_json(http, f"{stack.gxo_url}/_sandbox/injections"),
-            orders={
-                o["reference"]: o
-                for o in records(await get_json(http, f"{stack.gxo_url}/_sandbox/orders"))
-            },
+            orders=records(await get_json(http, f"{stack.gxo_url}/_sandbox/orders")),
             cancels=records(await get_json(http, f"{stack.gxo_url}/_sandbox/cancels")),
         )
     return Outcome(parts=parts, statuses=found, gxo=gxo, seconds=seconds)

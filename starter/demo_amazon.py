@@ -2,7 +2,9 @@
 
 MFN and AFN orders, pending payments, Prime, business and international orders, a few with
 SKUs the store cannot map; GXO short-picks some, refuses one address and sits on one order past
-its ship-by; buyers cancel a few. Operations then map the missing SKUs and retry.
+its ship-by; buyers cancel a few. Operations then map the missing SKUs and retry. One FBM Ship+
+order and one with a Transparency-enrolled item stop before GXO: Amazon would refuse consign's
+confirmation of either.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ class AmazonPart:
         self.refused_address: list[str] = []
         self.short_picks: list[str] = []
         self.late: list[str] = []
+        self.refused_programs: dict[str, str] = {}  # order id -> the ExceptionKind it parks with
         self.retried = 0
         self.orders: dict[str, dict[str, Any]] = {}
 
@@ -80,6 +83,17 @@ class AmazonPart:
         late.raise_for_status()
         self.late = [o["order_id"] for o in records(late.json())]
         self.order_ids += self.late
+        kinds = list(PROGRAM_ORDERS)
+        programs = await http.post(
+            f"{stack.amazon_url}/_sandbox/orders",
+            json={"orders": [PROGRAM_ORDERS[kind] for kind in kinds]},
+        )
+        programs.raise_for_status()
+        ids = [o["order_id"] for o in records(programs.json())]
+        self.refused_programs = {
+            order_id: kind.value for order_id, kind in zip(ids, kinds, strict=True)
+        }
+        self.order_ids += ids
         troubles: dict[str, dict[str, object]] = {}
         for order_id in self.to_cancel:  # held at GXO so the buyer's cancel can still win
             troubles[order_id] = {"hold_cycles": 30}
@@ -149,6 +163,8 @@ class AmazonPart:
             return OrderStage.CANCELLED, None
         if order_id in self.refused_address:
             return OrderStage.EXCEPTION, ExceptionKind.WAREHOUSE_REJECTED.value
+        if order_id in self.refused_programs:
+            return OrderStage.EXCEPTION, self.refused_programs[order_id]
         if order_id in self.unmapped and not self.retried:
             return OrderStage.EXCEPTION, ExceptionKind.UNMAPPED_SKU.value
         return OrderStage.SHIPPED, None
@@ -172,6 +188,9 @@ class AmazonPart:
                 injected_exactly_once(statuses, gxo, self.refused_address)
             ),
             "no AFN order was injected": not (gxo.created() & set(self.afn)),
+            "no order Amazon would not let consign confirm reached GXO": not (
+                gxo.created() & set(self.refused_programs)
+            ),
             "confirmed quantities per line equal GXO's shipped quantities": all(
                 self.confirmed_units(o) == gxo.shipped_units(o) for o in self.order_ids
             ),
@@ -194,6 +213,15 @@ class AmazonPart:
             **common_rows(self, statuses),
             "fixed by operations, then retried": self.retried,
         }
+
+
+# Orders planning refuses before GXO, because Amazon would refuse their confirmation.
+PROGRAM_ORDERS: dict[ExceptionKind, dict[str, Any]] = {
+    ExceptionKind.CHANNEL_LABEL_REQUIRED: {"lines": [{"sku": "CAP-KHK-OS"}], "ship_plus": True},
+    ExceptionKind.TRANSPARENCY_CODES_REQUIRED: {
+        "lines": [{"sku": "BOTTLE-STL-750", "quantity": 2, "transparency": True}]
+    },
+}
 
 
 def _late_order() -> dict[str, Any]:

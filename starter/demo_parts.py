@@ -29,9 +29,35 @@ DEADLINE_KINDS = {ExceptionKind.SHIP_BY_AT_RISK, ExceptionKind.SHIP_BY_MISSED}
 
 @dataclass
 class GxoRecords:
+    """The GXO sandbox's records by channel order id (the demo's order ids are unique across
+    its channels). GXO keys orders by reference; injections under several references of one
+    order are added up, so an order GXO created twice shows as created twice."""
+
     injections: dict[str, dict[str, Any]]
-    orders: dict[str, dict[str, Any]]  # by reference (the channel order id)
+    orders: dict[str, dict[str, Any]]
     cancels: list[dict[str, Any]]
+
+    @classmethod
+    def by_order_id(
+        cls,
+        injections: dict[str, dict[str, Any]],
+        orders: list[dict[str, Any]],
+        cancels: list[dict[str, Any]],
+    ) -> GxoRecords:
+        counted: dict[str, dict[str, Any]] = {}
+        for reference, counts in injections.items():
+            order_id = counts.get("channel_order_id") or reference
+            total = counted.setdefault(order_id, {})
+            for name, value in counts.items():
+                if isinstance(value, int):
+                    total[name] = total.get(name, 0) + value
+        return cls(
+            injections=counted,
+            orders={o.get("channel_order_id") or o["reference"]: o for o in orders},
+            cancels=[
+                {**c, "reference": c.get("channel_order_id") or c["reference"]} for c in cancels
+            ],
+        )
 
     def shipped_units(self, order_id: str) -> Counter[str]:
         units: Counter[str] = Counter()

@@ -250,6 +250,7 @@ def print_status(status: OrderStatus) -> None:
     console.print(f"  stage            {status.stage.value}{'  (late)' if status.late else ''}")
     console.print(f"  facility         {status.facility_id or '-'}")
     console.print(f"  warehouse order  {status.warehouse_order_id or '-'}")
+    console.print(f"  GXO reference    {status.warehouse_reference or '-'}")
     console.print(f"  ship-by          {_fmt_time(status.ship_by) or '-'}")
     console.print(f"  injections       {status.injections}")
     if status.exception is not None:

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, inspect
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, create_engine
@@ -102,6 +102,24 @@ def init_db(engine: Engine) -> None:
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_INIT_LOCK_KEY})")
         SQLModel.metadata.create_all(connection, tables=STORE_TABLES)
+        _add_new_columns(connection)
+
+
+def _add_new_columns(connection: Connection) -> None:
+    """create_all only creates missing tables: a nullable column added to a table since a
+    database was created is added here, so an existing store keeps working after upgrade."""
+    inspector = inspect(connection)
+    for table in STORE_TABLES:
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present:
+                continue
+            if not column.nullable:
+                raise RuntimeError(f"{table.name}.{column.name} is new and NOT NULL: migrate")
+            kind = column.type.compile(dialect=connection.dialect)
+            connection.exec_driver_sql(
+                f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'
+            )
 
 
 def open_store(url: str = DEFAULT_DATABASE_URL) -> Engine:

@@ -96,7 +96,8 @@ class AuditEntry(AuditRecord, table=True):
 
 
 class UnmatchedEvent(SQLModel, table=True):
-    """A warehouse event whose order reference is unknown: kept verbatim until someone acts."""
+    """A warehouse event consign could not act on (unknown reference, unserved facility, an
+    order injected elsewhere): kept verbatim, with why, until someone acts."""
 
     __tablename__ = "unmatched_event"
     __table_args__ = (UniqueConstraint("event_id", name="uq_unmatched_event_event_id"),)
@@ -108,6 +109,7 @@ class UnmatchedEvent(SQLModel, table=True):
     raw_json: str = Field(sa_column=Column(Text, nullable=False))
     received_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
     resolved: bool = Field(default=False, index=True)
+    reason: str | None = None  # EventMismatch and detail; None in rows kept before reasons
 
 
 class BufferRuleRow(SQLModel, table=True):

@@ -29,9 +29,14 @@ def event_id_of(raw_json: str) -> str:
 
 
 def record_unmatched_event(
-    engine: Engine, facility_id: str, reference: str, raw_json: str | Mapping[str, Any]
+    engine: Engine,
+    facility_id: str,
+    reference: str,
+    raw_json: str | Mapping[str, Any],
+    reason: str | None = None,
 ) -> bool:
-    """Keep the event; True when it is new, False when this event id was already kept."""
+    """Keep the event and why consign could not act on it (ids only: no personal data); True
+    when it is new, False when this event id was already kept."""
     text = raw_json if isinstance(raw_json, str) else json.dumps(raw_json, sort_keys=True)
     values = {
         "event_id": event_id_of(text),
@@ -40,6 +45,7 @@ def record_unmatched_event(
         "raw_json": text,
         "received_at": utc_now(),
         "resolved": False,
+        "reason": reason,
     }
     table = UnmatchedEvent.__table__  # type: ignore[attr-defined]
     with write_session(engine) as session:

@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.models import (
         ConfirmResult,
         ParcelConfirmRequest,
+        SetAsideEvent,
         WarehouseLookup,
         WarehouseOrderRequest,
     )
@@ -57,6 +58,7 @@ with workflow.unsafe.imports_passed_through():
         WarehouseEvent,
         WarehouseEventKind,
         WarehouseOrder,
+        mismatch,
     )
     from workflows import search_attributes as sa
     from workflows.activity_rounds import execute_in_rounds
@@ -71,6 +73,7 @@ HISTORY_LIMIT = 50
 HISTORY_EVENTS_LIMIT = 2_000
 # workflow.patched ids (DEVELOPERS.md lists them)
 RETRY_THROUGH_GATE = "retry-through-gate"  # 2026-11-25
+MATCH_WAREHOUSE_EVENTS = "match-warehouse-events"  # 2026-11-29
 BOUNDED_HISTORY = "bounded-history"  # 2026-11-29
 LATE_FROM_THE_START = "late-from-the-start"  # 2026-11-29
 DUPLICATE_TRACKING = "duplicate-tracking"  # 2026-11-29
@@ -142,6 +145,7 @@ class OrderFulfillment:
         self._status = state.status
         self._order: ChannelOrder | None = state.order
         self._plan: WarehouseOrder | None = state.plan
+        self._sent_reference = state.sent_reference  # the reference GXO may hold for this order
         self._latest_change: OrderChange | None = state.latest_change
         self._last_seen = state.last_seen
         self._changed = state.changed
@@ -300,11 +304,22 @@ class OrderFulfillment:
             nonlocal attempts
             attempts += 1
             current = order if attempts == 1 else await self._refetch()
-            plan = await self._plan_order(current)
+            plan = self._keep_reference(await self._plan_order(current))
             return plan, await self._inject_order(plan)
 
         plan, result = await self._step(OrderStage.PLANNING, plan_and_inject)
         self._record_injection(plan, result)
+
+    def _keep_reference(self, plan: WarehouseOrder) -> WarehouseOrder:
+        """GXO deduplicates on the reference, so once one was sent every later plan of this
+        order keeps it, even where planning now makes references differently: an injection
+        GXO accepted but whose answer was lost must never reach it under a second one."""
+        sent = self._sent_reference or (self._plan.reference if self._plan else None)
+        if sent is None:
+            self._sent_reference = plan.reference
+            return plan
+        self._sent_reference = sent
+        return plan if plan.reference == sent else plan.model_copy(update={"reference": sent})
 
     async def _refetch(self) -> ChannelOrder:
         """Re-read the order before planning again. Since RETRY_THROUGH_GATE it goes back
@@ -338,6 +353,7 @@ class OrderFulfillment:
         if not self._status.lines:
             self._status.lines = progress_from_lines(self._order.lines)
         self._status.warehouse_order_id = result.warehouse_order_id
+        self._status.warehouse_reference = plan.reference
         self._status.injections += 1
         known = " (GXO already had it)" if result.duplicate else ""
         self._note(f"injected into {plan.facility_id} as {result.warehouse_order_id}{known}")
@@ -377,6 +393,8 @@ class OrderFulfillment:
             await self._confirm(parcel)
         events, self._events = sorted(self._events, key=lambda e: e.sequence), []
         for event in events:
+            if await self._not_ours(event):
+                continue
             if event.kind is WarehouseEventKind.DISPATCH:
                 for parcel in event.parcels:
                     await self._confirm(parcel)
@@ -400,6 +418,25 @@ class OrderFulfillment:
                 self._note("GXO reports the order cancelled")
                 self._set_stage(OrderStage.CANCELLED)
                 return
+
+    async def _not_ours(self, event: WarehouseEvent) -> bool:
+        """An event not about the warehouse order we hold (another facility, reference or GXO
+        order id) is kept for a person and never acted on. Since MATCH_WAREHOUSE_EVENTS; runs
+        that acted on such an event before it keep doing so on replay."""
+        assert self._plan is not None
+        plan, warehouse_order_id = self._plan, self._status.warehouse_order_id
+        reason = mismatch(event, plan, warehouse_order_id)
+        if reason is None or not workflow.patched(MATCH_WAREHOUSE_EVENTS):
+            return False
+        expected = f"{plan.reference} at {plan.facility_id} as {warehouse_order_id}"
+        self._note(
+            f"{event.kind.value} event {event.event_id} set aside ({reason.value}): it names "
+            f"{event.reference} at {event.facility_id} as {event.warehouse_order_id}, "
+            f"the order is {expected}"
+        )
+        request = SetAsideEvent(event=event, reason=reason, detail=f"the order is {expected}")
+        await self._activity("set_aside_warehouse_event", request, type(None))
+        return True
 
     # --- steps --------------------------------------------------------------------------------
 
@@ -696,6 +733,7 @@ class OrderFulfillment:
             status=self._status,
             order=self._order,
             plan=self._plan,
+            sent_reference=self._sent_reference,
             latest_change=self._latest_change,
             last_seen=self._last_seen,
             changed=self._changed,

@@ -1,7 +1,8 @@
 """The SP-API transport: one place that authenticates requests and classifies every failure.
 
 Operation modules (orders, shipments) build paths and bodies; this module owns the endpoint, the
-`x-amz-access-token` header (LWA; no SigV4 since 2023-10-02) and the error taxonomy of errors.py.
+`x-amz-access-token` header (the LWA token, or a Restricted Data Token for a restricted
+operation; no SigV4 since 2023-10-02) and the error taxonomy of errors.py.
 """
 
 from __future__ import annotations
@@ -97,26 +98,30 @@ class SpApiClient:
         *,
         params: Mapping[str, QueryValue] | None = None,
         json: Any = None,
+        tokens: TokenSource | None = None,
     ) -> Any:
-        """A 403 is retried once with a fresh token: a cached token Amazon has revoked looks
-        exactly like a missing role, and only a second refusal proves the latter."""
+        """`tokens` overrides the LWA token source (a restricted operation's RDT). A 403 is
+        retried once with a fresh token: a cached token Amazon has revoked looks exactly like a
+        missing role, and only a second refusal proves the latter."""
+        source = tokens or self._tokens
         for attempt in (1, 2):
-            response = await self._send(operation, method, path, params, json)
+            response = await self._send(source, operation, method, path, params, json)
             if response.status_code in (401, 403) and attempt == 1:
-                self._tokens.invalidate()
+                source.invalidate()
                 continue
             return self._result(operation, response)
         raise AssertionError("unreachable: the second attempt always returns or raises")
 
     async def _send(
         self,
+        tokens: TokenSource,
         operation: str,
         method: str,
         path: str,
         params: Mapping[str, QueryValue] | None,
         json: Any,
     ) -> httpx.Response:
-        token = await self._tokens.access_token()
+        token = await tokens.access_token()
         headers = {
             "x-amz-access-token": token,
             "user-agent": self._user_agent,

@@ -22,22 +22,15 @@ class AmazonError(IntegrationError):
 
 
 class AmazonThrottled(AmazonError):
-    """429 QuotaExceeded: the usage plan is exhausted for now; retry after `retry_after` seconds
-    when Amazon said how long (Retry-After, or one request at the x-amzn-RateLimit-Limit rate)."""
+    """429 QuotaExceeded: the usage plan is exhausted for now. `retry_after` only when the
+    answer said how long (a Retry-After header); otherwise the caller's backoff decides."""
 
     transient = True
 
-    def __init__(
-        self,
-        operation: str,
-        *,
-        retry_after: float | None = None,
-        rate_limit: float | None = None,
-    ) -> None:
+    def __init__(self, operation: str, *, retry_after: float | None = None) -> None:
         hint = f", retry after {retry_after:g} s" if retry_after is not None else ""
         super().__init__(operation, f"throttled by Amazon (HTTP 429){hint}", status=429)
         self.retry_after = retry_after
-        self.rate_limit = rate_limit
 
 
 class AmazonUnavailable(AmazonError):

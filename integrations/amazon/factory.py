@@ -1,6 +1,6 @@
-"""Builds the Amazon facade the activities layer holds: one LWA token cache, one HTTP connection
-pool, the configured orders reader, the shipments, listings and feeds APIs, all per worker
-process."""
+"""Builds the Amazon facade the activities layer holds: one LWA token cache, one Restricted Data
+Token cache, one HTTP connection pool, the configured orders reader, the shipments, listings and
+feeds APIs, all per worker process."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from integrations.amazon.listings import ListingsApi
 from integrations.amazon.lwa import LwaCredentials, LwaTokenProvider
 from integrations.amazon.orders_v0 import OrdersV0Api, V0OrdersReader
 from integrations.amazon.orders_v2026 import OrdersV2026Api, V2026OrdersReader
+from integrations.amazon.rdt import RestrictedDataTokens
 from integrations.amazon.reader import Clock, OrdersReader
 from integrations.amazon.shipments import ShipmentsApi
 from integrations.amazon.wire_time import utc_now
@@ -33,6 +34,7 @@ class AmazonClient:
     account: str  # the seller id: OrderRef.account of every order read
     marketplace_ids: list[str]
     lwa: LwaTokenProvider
+    rdt: RestrictedDataTokens
     api: SpApiClient
     reader: OrdersReader
     shipments: ShipmentsApi
@@ -57,7 +59,7 @@ class AmazonClient:
 
 
 def _reader(
-    settings: AmazonSettings, api: SpApiClient, clock: Clock
+    settings: AmazonSettings, api: SpApiClient, rdt: RestrictedDataTokens, clock: Clock
 ) -> V2026OrdersReader | V0OrdersReader:
     choice = settings.orders_reader.strip().lower()
     account, markets = settings.seller_id, settings.marketplace_ids
@@ -66,7 +68,7 @@ def _reader(
         api_2026 = OrdersV2026Api(api, clock=clock)
         return V2026OrdersReader(api_2026, account, markets, clock=clock, settle=settle)
     if choice == "v0":
-        api_v0 = OrdersV0Api(api, clock=clock)
+        api_v0 = OrdersV0Api(api, rdt, clock=clock)
         return V0OrdersReader(api_v0, account, markets, clock=clock, settle=settle)
     raise ValueError(f"AMAZON_ORDERS_READER must be one of {READERS}, not {choice!r}")
 
@@ -90,12 +92,14 @@ def build_amazon_client(
     )
     lwa = LwaTokenProvider(credentials, http, clock=monotonic)
     api = SpApiClient(settings.endpoint, lwa, http)
+    rdt = RestrictedDataTokens(api, clock=monotonic)
     return AmazonClient(
         account=settings.seller_id,
         marketplace_ids=list(settings.marketplace_ids),
         lwa=lwa,
+        rdt=rdt,
         api=api,
-        reader=_reader(settings, api, clock),
+        reader=_reader(settings, api, rdt, clock),
         shipments=ShipmentsApi(api),
         listings=ListingsApi(api, settings.seller_id),
         feeds=FeedsApi(api, http),

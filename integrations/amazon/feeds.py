@@ -4,7 +4,9 @@ Amazon allows 5 JSON_LISTINGS_FEED submissions per 5 minutes and 25,000 messages
 large pushes go as feeds and small ones as single patches (stock.py decides). The flow is
 createFeedDocument -> PUT the document to Amazon's pre-signed URL -> createFeed -> poll getFeed ->
 getFeedDocument -> download the processing report, whose issues name messages, not SKUs: the
-builder keeps the messageId -> SKU map that turns them back into per-SKU outcomes.
+builder keeps the messageId -> SKU map that turns them back into per-SKU outcomes. An issue that
+names no message is about the whole feed (the processing-report schema: messageId is "not
+provided if the error is not related to a message"), so it counts against every SKU in it.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -29,7 +31,7 @@ from integrations.amazon.errors import (
     AmazonUnavailable,
 )
 from integrations.amazon.http_errors import server_error, throttled, transport_failure
-from integrations.amazon.listings import PRODUCT_TYPE, quantity_patch
+from integrations.amazon.listings import quantity_patch
 from integrations.amazon.usage_plans import Operation
 
 FEEDS_ROOT = "/feeds/2021-06-30"
@@ -58,14 +60,20 @@ class ListingsFeed:
 def build_listings_feeds(
     seller_id: str,
     quantities: Sequence[ListingQuantity],
+    product_types: Mapping[str, str],
     *,
     issue_locale: str = "en_US",
     max_messages: int = MAX_MESSAGES,
 ) -> list[ListingsFeed]:
-    """Quantity PATCH messages, split into feeds of at most `max_messages` (Amazon's limit is
-    25,000). Refuses negative or non-integer quantities before anything is sent."""
+    """Quantity PATCH messages, each under its listing's product type (`product_types`, by SKU:
+    the schema requires one on every PATCH), split into feeds of at most `max_messages`
+    (Amazon's limit is 25,000). Refuses negative or non-integer quantities, and SKUs without a
+    product type, before anything is sent."""
     if not 1 <= max_messages <= MAX_MESSAGES:
         raise ValueError(f"max_messages must be 1..{MAX_MESSAGES}, got {max_messages}")
+    untyped = sorted({item.sku for item in quantities} - set(product_types))
+    if untyped:
+        raise ValueError(f"no product type for SKU(s): {', '.join(untyped)}")
     messages = [
         (item.sku, quantity_patch(Operation.CREATE_FEED.value, item.sku, item.quantity))
         for item in quantities
@@ -79,7 +87,7 @@ def build_listings_feeds(
                 "messageId": number,
                 "sku": sku,
                 "operationType": "PATCH",
-                "productType": PRODUCT_TYPE,
+                "productType": product_types[sku],
                 "patches": [patch],
             }
             for number, (sku, patch) in enumerate(chunk, start=1)
@@ -114,15 +122,20 @@ class ProcessingReport(BaseModel):
     issues: list[FeedIssue] = Field(default_factory=list)
 
     def issues_by_sku(self, skus: dict[int, str]) -> dict[str, list[FeedIssue]]:
-        """Issues per SKU through the feed's messageId map; issues naming no message (feed
-        level) are left out: they concern every message and surface through the summary."""
+        """Issues per SKU of the feed (`skus`: its messageId -> SKU map). An issue naming a
+        message belongs to that message's SKU; one naming only a SKU, to that SKU; one naming
+        neither is about the feed itself and belongs to every SKU in it."""
         found: dict[str, list[FeedIssue]] = {}
         for issue in self.issues:
-            if issue.message_id is None:
-                continue
-            sku = skus.get(issue.message_id) or issue.sku
-            if sku is not None:
-                found.setdefault(sku, []).append(issue)
+            if issue.message_id is not None:
+                targets = [skus.get(issue.message_id) or issue.sku]
+            elif issue.sku is not None:
+                targets = [issue.sku]
+            else:
+                targets = list(skus.values())
+            for sku in targets:
+                if sku is not None:
+                    found.setdefault(sku, []).append(issue)
         return found
 
 

@@ -22,12 +22,11 @@ def _float_header(response: httpx.Response, name: str) -> float | None:
 
 
 def throttled(operation: str, response: httpx.Response) -> AmazonThrottled:
-    """Retry-After wins; otherwise one request's worth of time at the advertised rate."""
-    rate = _float_header(response, "x-amzn-RateLimit-Limit")
-    retry_after = _float_header(response, "Retry-After")
-    if retry_after is None and rate:
-        retry_after = 1.0 / rate
-    return AmazonThrottled(operation, retry_after=retry_after, rate_limit=rate)
+    """A 429 carries no x-amzn-RateLimit-Limit (the models declare only x-amzn-RequestId on it),
+    so nothing here reads it. A Retry-After, which no model documents either, is honoured if it
+    ever comes; otherwise the retry is paced by Temporal's backoff and, for the rate-limited
+    operations, by their task queue's rate."""
+    return AmazonThrottled(operation, retry_after=_float_header(response, "Retry-After"))
 
 
 def transport_failure(operation: str, error: httpx.TransportError) -> AmazonUnavailable:

@@ -3,6 +3,12 @@
 The quantity lives in the `fulfillment_availability` attribute under channel code DEFAULT.
 It is always patched with op "merge": "replace" would wipe the listing's other keys, such as
 `lead_time_to_ship_max_days`, which the seller set in Seller Central.
+
+A patch (and a JSON_LISTINGS_FEED PATCH message) must name the listing's own Amazon product type,
+which Amazon validates the patch against. consign reads it from the listing (getListingsItem,
+includedData=summaries: `productType` per marketplace) and caches it per SKU and marketplace; the
+reconcile's reads fill the cache too, and a patch Amazon answers INVALID drops the SKU's entry so
+the next push reads it again (the seller may have changed the product type).
 """
 
 from __future__ import annotations
@@ -17,7 +23,6 @@ from integrations.amazon.errors import AmazonBadResponse, AmazonRequestRejected
 from integrations.amazon.usage_plans import Operation
 
 API_ROOT = "/listings/2021-08-01/items"
-PRODUCT_TYPE = "PRODUCT"  # patches of offer attributes need no specific product type
 FULFILLMENT_PATH = "/attributes/fulfillment_availability"
 DEFAULT_CHANNEL = "DEFAULT"  # seller-fulfilled (MFN) stock
 
@@ -85,49 +90,102 @@ def _issue(raw: Any) -> ListingIssue:
     )
 
 
+def not_listed(sku: str, marketplace_id: str) -> PatchResult:
+    """The outcome for a SKU Amazon shows no listing of in the marketplace (getListingsItem 404,
+    or no summary for that marketplace): nothing was sent."""
+    issue = ListingIssue(
+        code="NOT_LISTED",
+        message=f"Amazon shows no listing of SKU {sku} in marketplace {marketplace_id}",
+    )
+    return PatchResult(sku=sku, status="INVALID", submission_id="", issues=[issue])
+
+
+def _product_type(answer: dict[str, Any], marketplace_id: str) -> str | None:
+    for summary in answer.get("summaries") or []:
+        if isinstance(summary, dict) and summary.get("marketplaceId") == marketplace_id:
+            product_type = summary.get("productType")
+            return product_type if isinstance(product_type, str) and product_type else None
+    return None
+
+
 class ListingsApi:
-    """The two Listings Items operations inventory sync needs, for one seller."""
+    """The two Listings Items operations inventory sync needs, for one seller, and the cache of
+    each listing's product type."""
 
     def __init__(self, api: SpApiClient, seller_id: str) -> None:
         self.api = api
         self.seller_id = seller_id
+        self._product_types: dict[tuple[str, str], str] = {}
 
-    async def set_quantity(self, sku: str, quantity: int, marketplace_id: str) -> PatchResult:
-        """patchListingsItem with a merge of fulfillment_availability."""
-        operation = Operation.PATCH_LISTINGS_ITEM.value
-        body = {"productType": PRODUCT_TYPE, "patches": [quantity_patch(operation, sku, quantity)]}
-        answer = await self.api.request(
-            operation,
-            "PATCH",
-            item_path(self.seller_id, sku),
-            params={"marketplaceIds": [marketplace_id]},
-            json=body,
-        )
-        if not isinstance(answer, dict) or not isinstance(answer.get("status"), str):
-            raise AmazonBadResponse(operation, "response has no submission status")
-        issues = answer.get("issues")
-        return PatchResult(
-            sku=str(answer.get("sku") or sku),
-            status=answer["status"],
-            submission_id=str(answer.get("submissionId") or ""),
-            issues=[_issue(i) for i in issues] if isinstance(issues, list) else [],
-        )
-
-    async def get_quantity(self, sku: str, marketplace_id: str) -> int | None:
-        """The DEFAULT channel's quantity; None when the listing has none (e.g. FBA only).
-        An unknown SKU is Amazon's 404, raised as AmazonRequestRejected."""
+    async def _get(self, sku: str, marketplace_id: str, included: list[str]) -> dict[str, Any]:
+        """getListingsItem; the product type it shows is remembered. A SKU Amazon does not
+        know is its 404, raised as AmazonRequestRejected."""
         operation = Operation.GET_LISTINGS_ITEM.value
         answer = await self.api.request(
             operation,
             "GET",
             item_path(self.seller_id, sku),
-            params={
-                "marketplaceIds": [marketplace_id],
-                "includedData": ["fulfillmentAvailability"],
-            },
+            params={"marketplaceIds": [marketplace_id], "includedData": included},
         )
         if not isinstance(answer, dict):
             raise AmazonBadResponse(operation, "listings item is not an object")
+        product_type = _product_type(answer, marketplace_id)
+        if product_type is not None:
+            self._product_types[(sku, marketplace_id)] = product_type
+        return answer
+
+    async def product_type(self, sku: str, marketplace_id: str) -> str | None:
+        """The listing's Amazon product type (cached); None when Amazon shows no listing of the
+        SKU in the marketplace (a 404, or no summary for that marketplace)."""
+        cached = self._product_types.get((sku, marketplace_id))
+        if cached is not None:
+            return cached
+        try:
+            await self._get(sku, marketplace_id, ["summaries"])
+        except AmazonRequestRejected as error:
+            if error.status == 404:
+                return None
+            raise
+        return self._product_types.get((sku, marketplace_id))
+
+    async def set_quantity(self, sku: str, quantity: int, marketplace_id: str) -> PatchResult:
+        """patchListingsItem with a merge of fulfillment_availability, under the listing's own
+        product type. A SKU with no listing is answered as rejected without a patch."""
+        operation = Operation.PATCH_LISTINGS_ITEM.value
+        patch = quantity_patch(operation, sku, quantity)
+        product_type = await self.product_type(sku, marketplace_id)
+        if product_type is None:
+            return not_listed(sku, marketplace_id)
+        answer = await self.api.request(
+            operation,
+            "PATCH",
+            item_path(self.seller_id, sku),
+            params={"marketplaceIds": [marketplace_id]},
+            json={"productType": product_type, "patches": [patch]},
+        )
+        if not isinstance(answer, dict) or not isinstance(answer.get("status"), str):
+            raise AmazonBadResponse(operation, "response has no submission status")
+        issues = answer.get("issues")
+        result = PatchResult(
+            sku=str(answer.get("sku") or sku),
+            status=answer["status"],
+            submission_id=str(answer.get("submissionId") or ""),
+            issues=[_issue(i) for i in issues] if isinstance(issues, list) else [],
+        )
+        if not result.accepted:
+            self.forget_product_type(sku, marketplace_id)
+        return result
+
+    def forget_product_type(self, sku: str, marketplace_id: str) -> None:
+        """After a rejection: the next patch reads the listing's product type again."""
+        self._product_types.pop((sku, marketplace_id), None)
+
+    async def get_quantity(self, sku: str, marketplace_id: str) -> int | None:
+        """The DEFAULT channel's quantity; None when the listing has none (e.g. FBA only).
+        An unknown SKU is Amazon's 404, raised as AmazonRequestRejected. The summary read with
+        it keeps the product-type cache warm for the next push."""
+        operation = Operation.GET_LISTINGS_ITEM.value
+        answer = await self._get(sku, marketplace_id, ["summaries", "fulfillmentAvailability"])
         for entry in answer.get("fulfillmentAvailability") or []:
             if isinstance(entry, dict) and entry.get("fulfillmentChannelCode") == DEFAULT_CHANNEL:
                 quantity = entry.get("quantity")

@@ -1,13 +1,11 @@
 """Login with Amazon: exchanges the seller's refresh token for a one-hour access token.
 
-The token is cached in-process and refreshed `refresh_margin` seconds before it expires, so a
-request never leaves with a token about to lapse. An asyncio.Lock makes concurrent callers share a
-single refresh instead of stampeding the token endpoint.
+The token is cached in-process (token_cache.py): refreshed `refresh_margin` seconds before it
+expires, one refresh shared by concurrent callers.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +20,7 @@ from integrations.amazon.http_errors import (
     throttled,
     transport_failure,
 )
+from integrations.amazon.token_cache import IssuedToken, TokenCache
 
 DEFAULT_TOKEN_URL = "https://api.amazon.com/auth/o2/token"
 OPERATION = "lwa.token"
@@ -52,12 +51,6 @@ class LwaCredentials:
     refresh_token: SecretStr
 
 
-@dataclass(frozen=True)
-class _CachedToken:
-    value: str
-    expires_at: float  # in the provider's clock
-
-
 class LwaTokenProvider:
     """Hands out a valid access token; refreshes it under a lock shortly before expiry."""
 
@@ -71,35 +64,17 @@ class LwaTokenProvider:
     ) -> None:
         self._credentials = credentials
         self._http = http
-        self._clock = clock
-        self._margin = refresh_margin
-        self._lock = asyncio.Lock()
-        self._token: _CachedToken | None = None
+        self._cache = TokenCache(self._exchange, clock, refresh_margin)
         self.refresh_count = 0  # how many exchanges ran: lets tests and metrics see caching
 
-    def _fresh(self) -> str | None:
-        token = self._token
-        if token is not None and self._clock() < token.expires_at - self._margin:
-            return token.value
-        return None
-
     async def access_token(self) -> str:
-        cached = self._fresh()
-        if cached is not None:
-            return cached
-        async with self._lock:
-            cached = self._fresh()  # another caller may have refreshed while we waited
-            if cached is not None:
-                return cached
-            self._token = await self._exchange()
-            return self._token.value
+        return await self._cache.access_token()
 
     def invalidate(self) -> None:
         """Forget the cached token, e.g. after Amazon rejected it as expired or revoked."""
-        self._token = None
+        self._cache.invalidate()
 
-    async def _exchange(self) -> _CachedToken:
-        started = self._clock()
+    async def _exchange(self) -> IssuedToken:
         form = {
             "grant_type": "refresh_token",
             "refresh_token": self._credentials.refresh_token.get_secret_value(),
@@ -122,7 +97,7 @@ class LwaTokenProvider:
         body = json_body(response)
         if response.status_code >= 400:
             raise _auth_error(response.status_code, body)
-        return _parse_token(body, started)
+        return _parse_token(body)
 
 
 def _auth_error(status: int, body: object) -> AmazonAuthError:
@@ -135,7 +110,7 @@ def _auth_error(status: int, body: object) -> AmazonAuthError:
     return AmazonAuthError(code, advice, status=status)
 
 
-def _parse_token(body: object, started: float) -> _CachedToken:
+def _parse_token(body: object) -> IssuedToken:
     if not isinstance(body, dict):
         raise AmazonBadResponse(OPERATION, "the token response is not a JSON object")
     value = body.get("access_token")
@@ -144,5 +119,4 @@ def _parse_token(body: object, started: float) -> _CachedToken:
         raise AmazonBadResponse(OPERATION, "the token response has no access_token")
     if not isinstance(expires_in, int | float) or expires_in <= 0:
         raise AmazonBadResponse(OPERATION, "the token response has no valid expires_in")
-    # Expiry counts from when we asked, not when the answer arrived: errs on the early side.
-    return _CachedToken(value=value, expires_at=started + float(expires_in))
+    return IssuedToken(value=value, lifetime=float(expires_in))

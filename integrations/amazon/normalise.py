@@ -8,6 +8,11 @@ Shipping service: `ChannelOrder.ship_service_level` carries Amazon's *service le
 same spelling. v0's free-text `ShipServiceLevel` ("Std UK Dom_1") does not exist in v2026, so a
 carrier-service mapping keyed on it would break the day the reader switches; the category is the
 one key both readers produce identically.
+
+Programs that decide whether consign may confirm the order at all: FBM Ship+ (v2026 the order's
+`programs`, v0 an item's `AmazonPrograms.Programs`: `FBM_SHIP_PLUS`) -> channel_label_required;
+Transparency (v2026 an item's `programs`: `TRANSPARENCY`, v0 `IsTransparency`) ->
+transparency_codes_required on that line. Planning turns either into a named exception.
 """
 
 from __future__ import annotations
@@ -52,6 +57,11 @@ V2026_STATUS = {
 }
 V0_FULFILLED_BY = {"MFN": FulfilledBy.MERCHANT, "AFN": FulfilledBy.CHANNEL}
 V2026_FULFILLED_BY = {"MERCHANT": FulfilledBy.MERCHANT, "AMAZON": FulfilledBy.CHANNEL}
+SHIP_PLUS = "FBM_SHIP_PLUS"
+TRANSPARENCY = "TRANSPARENCY"
+# The delivery address's fields Amazon withholds from an app without the restricted role
+# (v2026 "Access Orders PII"): without a name and a first line no parcel can be addressed.
+V2026_PERSONAL_ADDRESS_FIELDS = ("name", "addressLine1")
 
 
 def service_level_category(value: str | None) -> str | None:
@@ -113,6 +123,12 @@ def _cancelled(quantity: int, shipped: int, cancelled: bool) -> int:
     return max(quantity - shipped, 0) if cancelled else 0
 
 
+def _programs(data: Json) -> list[str]:
+    """A `programs` list of strings (v2026 order and item, v0 AmazonPrograms.Programs)."""
+    found = data.get("programs", data.get("Programs"))
+    return [p for p in found if isinstance(p, str)] if isinstance(found, list) else []
+
+
 # ---- Orders v0 ---------------------------------------------------------------------------
 
 
@@ -160,6 +176,7 @@ def _v0_line(wire: WireReader, item: Json, order_cancelled: bool) -> OrderLine:
         quantity_cancelled=_cancelled(quantity, shipped, order_cancelled),
         unit_price=_v0_unit_price(wire, item, quantity),
         title=wire.text(item, "Title"),
+        transparency_codes_required=wire.flag(item, "IsTransparency"),
     )
 
 
@@ -192,6 +209,9 @@ def order_from_v0(
         ship_to=_ship_to(wire, shipping, v0=True) if shipping else None,
         currency=total.currency if total else None,
         lines=[_v0_line(wire, item, cancelled) for item in items],
+        channel_label_required=any(
+            SHIP_PLUS in _programs(wire.obj(item, "AmazonPrograms")) for item in items
+        ),
     )
 
 
@@ -251,6 +271,7 @@ def _v2026_line(wire: WireReader, item: Json, order_cancelled: bool) -> OrderLin
         quantity_cancelled=_cancelled(quantity, shipped, order_cancelled or executed),
         unit_price=_money(wire, price, "amount", "currencyCode"),
         title=wire.text(product, "title"),
+        transparency_codes_required=TRANSPARENCY in _programs(item),
     )
 
 
@@ -267,7 +288,7 @@ def order_from_v2026(order: Json, account: str) -> ChannelOrder:
     change = change_from_v2026(order, account, "getOrder")
     wire = _v2026_reader(order)
     fulfillment = wire.obj(order, "fulfillment")
-    programs = order.get("programs") or []
+    programs = _programs(order)
     cancelled = change.status is ChannelOrderStatus.CANCELLED
     lines = [_v2026_line(wire, item, cancelled) for item in wire.objects(order, "orderItems")]
     address = wire.obj(wire.obj(order, "recipient"), "deliveryAddress")
@@ -289,4 +310,15 @@ def order_from_v2026(order: Json, account: str) -> ChannelOrder:
         ship_to=_ship_to(wire, address, v0=False) if address else None,
         currency=_v2026_currency(wire, order, lines),
         lines=lines,
+        channel_label_required=SHIP_PLUS in programs,
     )
+
+
+def v2026_personal_data_withheld(order: Json) -> bool:
+    """A delivery address without its personal fields: Amazon gives them only to an app with
+    the Direct-to-Consumer Shipping (Restricted) role (no Restricted Data Token in v2026)."""
+    recipient = order.get("recipient")
+    address = recipient.get("deliveryAddress") if isinstance(recipient, dict) else None
+    if not isinstance(address, dict):
+        return False
+    return not any(address.get(key) for key in V2026_PERSONAL_ADDRESS_FIELDS)

@@ -1,5 +1,6 @@
 """Orders API v0 reads: getOrders, getOrder, getOrderItems, getOrderAddress, and the fallback
-OrdersReader over them.
+OrdersReader over them. getOrderAddress is a restricted operation: it is called with a Restricted
+Data Token (rdt.py), without which Amazon leaves out the name, address lines and phone.
 
 Deprecated by Amazon: v0 read operations are removed on 2027-03-27. Use the v2026-01-01 reader
 (settings orders_reader "v2026", the default); this one exists for accounts or regions where the
@@ -17,6 +18,7 @@ from domain.order import ChannelOrder, OrderChange
 from integrations.amazon.client import SpApiClient
 from integrations.amazon.errors import AmazonBadResponse
 from integrations.amazon.normalise import change_from_v0, order_from_v0
+from integrations.amazon.rdt import ORDER_ADDRESS, RestrictedDataTokens
 from integrations.amazon.reader import (
     MAX_PAGE_SIZE,
     Clock,
@@ -52,8 +54,11 @@ def _next_token(payload: Json) -> str | None:
 class OrdersV0Api:
     """The four v0 read operations, returning Amazon's payload objects."""
 
-    def __init__(self, client: SpApiClient, *, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, client: SpApiClient, rdt: RestrictedDataTokens, *, clock: Clock = utc_now
+    ) -> None:
         self._client = client
+        self._rdt = rdt
         self._clock = clock
 
     async def get_orders(
@@ -113,8 +118,11 @@ class OrdersV0Api:
                 return items
 
     async def get_order_address(self, order_id: str) -> Json:
+        """With the RDT for getOrderAddress (any order), so the restricted fields come too."""
         operation = Operation.V0_GET_ORDER_ADDRESS
-        body = await self._client.request(operation, "GET", _order_path(order_id, "/address"))
+        path = _order_path(order_id, "/address")
+        rdt = self._rdt.source(ORDER_ADDRESS)
+        body = await self._client.request(operation, "GET", path, tokens=rdt)
         return _payload(body, operation, f"order {order_id}")
 
 

@@ -1,4 +1,9 @@
-"""Orders API v2026-01-01: searchOrders and getOrder, and the default OrdersReader over them."""
+"""Orders API v2026-01-01: searchOrders and getOrder, and the default OrdersReader over them.
+
+No Restricted Data Token here: Amazon releases the recipient's personal fields to an app holding
+the Direct-to-Consumer Shipping (Restricted) role and silently leaves them out otherwise. An open
+order read without them is refused as an authorisation failure naming the role, rather than
+reaching planning as an address that merely looks incomplete."""
 
 from __future__ import annotations
 
@@ -7,10 +12,14 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from domain.order import ChannelOrder, OrderChange
+from domain.order import ChannelOrder, ChannelOrderStatus, OrderChange
 from integrations.amazon.client import SpApiClient
-from integrations.amazon.errors import AmazonBadResponse
-from integrations.amazon.normalise import change_from_v2026, order_from_v2026
+from integrations.amazon.errors import AmazonAccessDenied, AmazonBadResponse
+from integrations.amazon.normalise import (
+    change_from_v2026,
+    order_from_v2026,
+    v2026_personal_data_withheld,
+)
 from integrations.amazon.reader import (
     MAX_PAGE_SIZE,
     Clock,
@@ -27,6 +36,8 @@ BASE = "/orders/2026-01-01/orders"
 SEARCH_INCLUDED_DATA = ("FULFILLMENT", "CANCELLATION")
 # The full order adds the recipient (ship-to). Lines, SKUs and unit prices are always present.
 GET_INCLUDED_DATA = ("RECIPIENT", "FULFILLMENT", "CANCELLATION")
+# Statuses in which the order still goes to the warehouse, so its address is needed.
+NEEDS_ADDRESS = (ChannelOrderStatus.READY, ChannelOrderStatus.PARTIALLY_SHIPPED)
 
 
 class OrdersV2026Api:
@@ -103,4 +114,13 @@ class V2026OrdersReader(WindowedReader[OrdersV2026Api]):
         return changes, token if isinstance(token, str) and token else None
 
     async def get_order(self, order_id: str) -> ChannelOrder:
-        return order_from_v2026(await self.api.get_order(order_id), self.account)
+        wire = await self.api.get_order(order_id)
+        order = order_from_v2026(wire, self.account)
+        if order.status in NEEDS_ADDRESS and v2026_personal_data_withheld(wire):
+            raise AmazonAccessDenied(
+                Operation.GET_ORDER,
+                f"order {order_id}: Amazon withheld the delivery address's personal fields "
+                "(name, address lines, postal code, phone); the app needs the "
+                "Direct-to-Consumer Shipping (Restricted) role",
+            )
+        return order

@@ -6,6 +6,12 @@ each page is one rate-limited activity and the intake workflow carries the page 
 them. Every page of one scan asks Amazon the same question: the window's upper bound (now minus
 Amazon's two-minute settling rule) is fixed on the first page and travels inside our opaque page
 token together with Amazon's.
+
+A page token is sent again as it is when a page must be retried (the intake retries the same
+activity input after a failure), and Amazon answers the same page: nothing is skipped and the
+scan does not restart. Only when Amazon refuses the token (400: it expires after 24 hours, e.g.
+after a long outage) does the scan start again from its cursor, which has not moved since the
+scan began, so re-reading is harmless and nothing is lost.
 """
 
 from __future__ import annotations
@@ -144,7 +150,12 @@ class WindowedReader(ABC, Generic[Api]):
         window = open_window(since, page_token, self._clock(), self.search_operation, self._settle)
         if window is None:
             return ChangePage(cursor=to_utc(since))
-        changes, amazon_next = await self._fetch(window)
+        try:
+            changes, amazon_next = await self._fetch(window)
+        except AmazonRequestRejected as rejected:
+            if window.amazon_token is None or rejected.status != 400:
+                raise
+            return await self.search_changes(since, None)  # the token expired: rescan
         return window.page(changes, amazon_next, self._overlap)
 
     @abstractmethod

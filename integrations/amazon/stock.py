@@ -13,11 +13,12 @@ from domain.order import Channel
 from integrations.amazon.errors import AmazonRequestRejected
 from integrations.amazon.factory import AmazonClient
 from integrations.amazon.feeds import FeedIssue, FeedsApi, build_listings_feeds
-from integrations.amazon.listings import ListingIssue, ListingsApi, checked_quantity
+from integrations.amazon.listings import ListingIssue, ListingsApi, checked_quantity, not_listed
 from integrations.amazon.usage_plans import Operation
 
 DEFAULT_PATCH_THRESHOLD = 20
 PATCH = "patch"
+LOOKUP = Operation.GET_LISTINGS_ITEM.value  # a SKU refused before any feed: no listing
 
 
 def _describe(issues: list[ListingIssue] | list[FeedIssue]) -> str:
@@ -74,15 +75,44 @@ class AmazonStock:
             message=message,
         )
 
+    async def _product_types(
+        self, items: list[ListingQuantity]
+    ) -> tuple[dict[str, str], list[PushOutcome]]:
+        """Each SKU's product type (cached; one getListingsItem for each SKU not yet seen), and
+        a rejection for every SKU Amazon has no listing for."""
+        found: dict[str, str] = {}
+        unlisted: list[PushOutcome] = []
+        for item in items:
+            product_type = await self.listings.product_type(item.sku, self.marketplace_id)
+            if product_type is None:
+                result = not_listed(item.sku, self.marketplace_id)
+                unlisted.append(
+                    PushOutcome(
+                        sku=item.sku,
+                        quantity=item.quantity,
+                        accepted=False,
+                        submission=LOOKUP,
+                        message=_describe(result.issues),
+                    )
+                )
+            else:
+                found[item.sku] = product_type
+        return found, unlisted
+
     async def _feed(self, items: list[ListingQuantity]) -> list[PushOutcome]:
-        outcomes: list[PushOutcome] = []
+        product_types, outcomes = await self._product_types(items)
+        items = [item for item in items if item.sku in product_types]
         wanted = {item.sku: item.quantity for item in items}
-        feeds = build_listings_feeds(self.account, items, issue_locale=self.issue_locale)
+        feeds = build_listings_feeds(
+            self.account, items, product_types, issue_locale=self.issue_locale
+        )
         for feed in feeds:
             result = await self.feeds.submit_listings_feed(feed, [self.marketplace_id])
             by_sku = result.report.issues_by_sku(feed.skus)
             for sku in feed.skus.values():
                 errors = [i for i in by_sku.get(sku, []) if i.severity == "ERROR"]
+                if errors:
+                    self.listings.forget_product_type(sku, self.marketplace_id)
                 outcomes.append(
                     PushOutcome(
                         sku=sku,

@@ -30,6 +30,7 @@ class Operation(StrEnum):
     V0_GET_ORDER = "v0.getOrder"
     V0_GET_ORDER_ITEMS = "v0.getOrderItems"
     V0_GET_ORDER_ADDRESS = "v0.getOrderAddress"
+    CREATE_RESTRICTED_DATA_TOKEN = "createRestrictedDataToken"
     CONFIRM_SHIPMENT = "confirmShipment"
     PATCH_LISTINGS_ITEM = "patchListingsItem"
     GET_LISTINGS_ITEM = "getListingsItem"
@@ -60,6 +61,7 @@ USAGE_PLANS: dict[Operation, UsagePlan] = {
         UsagePlan(Operation.V0_GET_ORDER, 0.5, 30),
         UsagePlan(Operation.V0_GET_ORDER_ITEMS, 0.5, 30),
         UsagePlan(Operation.V0_GET_ORDER_ADDRESS, 0.5, 30),
+        UsagePlan(Operation.CREATE_RESTRICTED_DATA_TOKEN, 1.0, 10),
         UsagePlan(Operation.CONFIRM_SHIPMENT, 2.0, 10),
         UsagePlan(Operation.PATCH_LISTINGS_ITEM, 5.0, 5),
         UsagePlan(Operation.GET_LISTINGS_ITEM, 5.0, 10),

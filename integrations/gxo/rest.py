@@ -1,13 +1,15 @@
-"""REST/JSON transport of the warehouse port (docs/gxo-interface.md, section "REST API")."""
+"""REST/JSON transport of the warehouse port (docs/gxo-interface.md). Bodies are the wire
+models of integrations/gxo/wire.py; integrations/gxo/mapping.py turns them into domain models."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import SecretStr, ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 
 from domain.inventory import InventorySnapshot, StockChangePage
 from domain.warehouse import (
@@ -18,6 +20,7 @@ from domain.warehouse import (
     WarehouseOrder,
     WarehouseOrderState,
 )
+from integrations.gxo import mapping, wire
 from integrations.gxo.errors import (
     WarehouseRejected,
     WarehouseRequestError,
@@ -48,8 +51,8 @@ def _error(response: httpx.Response) -> dict[str, Any]:
 def _rejection(response: httpx.Response) -> Rejection | None:
     """The business rejection carried by a 422, if the body has a valid one."""
     try:
-        return Rejection.model_validate(_error(response).get("rejection"))
-    except ValidationError:
+        return mapping.rejection(wire.Rejection.model_validate(_error(response).get("rejection")))
+    except (ValidationError, ValueError):
         return None
 
 
@@ -60,6 +63,7 @@ def _describe(response: httpx.Response, operation: str) -> str:
     return f"GXO {operation}: HTTP {response.status_code} {reason} {message}".rstrip()
 
 
+W = TypeVar("W", bound=BaseModel)
 M = TypeVar("M")
 
 
@@ -121,21 +125,29 @@ class RestWarehouse:
         return response
 
     @staticmethod
-    def _parse(model: type[Any], response: httpx.Response, operation: str) -> Any:
+    def _parse(
+        model: type[W], to_domain: Callable[[W], M], response: httpx.Response, operation: str
+    ) -> M:
+        """The wire body read into its domain model; anything else is contract drift."""
         try:
-            return model.model_validate(response.json())
+            return to_domain(model.model_validate(response.json()))
         except (ValueError, ValidationError) as exc:
             raise WarehouseRequestError(
                 f"GXO {operation}: response does not match the contract", response.status_code
             ) from exc
 
     async def inject(self, order: WarehouseOrder) -> InjectionResult:
-        response = await self._send(
-            "POST", "/v1/orders", "inject", json=order.model_dump(mode="json")
-        )
+        try:
+            body = mapping.order_request(order).model_dump(mode="json")
+        except ValidationError as exc:
+            # Field names only: the values may be the buyer's address.
+            fields = sorted({".".join(map(str, e["loc"])) for e in exc.errors()})
+            raise WarehouseRequestError(
+                f"GXO inject: the order does not fit the contract ({', '.join(fields)})"
+            ) from exc
+        response = await self._send("POST", "/v1/orders", "inject", json=body)
         if response.status_code in (200, 201):
-            result: InjectionResult = self._parse(InjectionResult, response, "inject")
-            return result
+            return self._parse(wire.OrderAccepted, mapping.injection_result, response, "inject")
         if response.status_code == 422:
             rejection = _rejection(response)
             if rejection is not None:
@@ -147,39 +159,43 @@ class RestWarehouse:
         response = await self._send("POST", path + "/cancel", "cancel")
         if response.status_code in (200, 404, 409):
             try:
-                body = response.json()
-                if isinstance(body, dict) and "outcome" in body:
-                    return CancelOutcome(body["outcome"])
-            except ValueError:
-                pass
+                return mapping.cancel_outcome(wire.CancelResult.model_validate(response.json()))
+            except (ValueError, ValidationError):
+                pass  # a 404 for an unknown facility is an error body, not an outcome
         raise WarehouseRequestError(_describe(response, "cancel"), response.status_code)
 
     async def get_order(self, facility_id: str, reference: str) -> WarehouseOrderState | None:
         path = f"/v1/facilities/{quote(facility_id, safe='')}/orders/{quote(reference, safe='')}"
         response = await self._send("GET", path, "get_order")
         if response.status_code == 200:
-            state: WarehouseOrderState = self._parse(WarehouseOrderState, response, "get_order")
-            return state
+            return self._parse(wire.OrderState, mapping.order_state, response, "get_order")
         if response.status_code == 404 and _error(response).get("reason") == "ORDER_NOT_FOUND":
             return None
         raise WarehouseRequestError(_describe(response, "get_order"), response.status_code)
 
     async def events_since(self, facility_id: str, cursor: int, limit: int) -> EventPage:
         params = {"cursor": cursor, "limit": limit}
-        return await self._facility_get(facility_id, "events", EventPage, params)
+        return await self._facility_get(
+            facility_id, "events", wire.EventPage, mapping.event_page, params
+        )
 
     async def inventory(self, facility_id: str) -> InventorySnapshot:
-        return await self._facility_get(facility_id, "inventory", InventorySnapshot)
+        return await self._facility_get(
+            facility_id, "inventory", wire.InventorySnapshot, mapping.inventory_snapshot
+        )
 
     async def stock_changes(self, facility_id: str, cursor: int, limit: int) -> StockChangePage:
         params = {"cursor": cursor, "limit": limit}
-        return await self._facility_get(facility_id, "stock-changes", StockChangePage, params)
+        return await self._facility_get(
+            facility_id, "stock-changes", wire.StockChangePage, mapping.stock_change_page, params
+        )
 
     async def _facility_get(
         self,
         facility_id: str,
         resource: str,
-        model: type[M],
+        model: type[W],
+        to_domain: Callable[[W], M],
         params: dict[str, int] | None = None,
     ) -> M:
         """GET /v1/facilities/{f}/{resource}: the model on 200, a permanent error otherwise
@@ -188,6 +204,5 @@ class RestWarehouse:
         path = f"/v1/facilities/{quote(facility_id, safe='')}/{resource}"
         response = await self._send("GET", path, operation, params=params)
         if response.status_code == 200:
-            parsed: M = self._parse(model, response, operation)
-            return parsed
+            return self._parse(model, to_domain, response, operation)
         raise WarehouseRequestError(_describe(response, operation), response.status_code)

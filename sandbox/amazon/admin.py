@@ -11,7 +11,9 @@ from pydantic import BaseModel, Field, model_validator
 from sandbox.amazon.catalogue import DEFAULT_MARKETPLACE_ID
 from sandbox.amazon.generator import GenerateRequest, MixOptions, OrderSpec
 from sandbox.amazon.lifecycle import TransitionError
+from sandbox.amazon.listings import Problem
 from sandbox.amazon.records import SandboxOrder
+from sandbox.amazon.restricted import ALL_ROLES
 from sandbox.amazon.state import AmazonSandbox
 from sandbox.amazon.timefmt import to_wire
 from sandbox.amazon.usage_plans import Plan
@@ -51,6 +53,20 @@ class LwaBody(BaseModel):
     token_lifetime_seconds: int | None = Field(default=None, ge=1)
     client_secret: str | None = None  # rotate: old secrets now fail with invalid_client
     revoke_tokens: bool = False
+
+
+class AppBody(BaseModel):
+    """The calling app as Amazon sees it: its restricted roles, and how long an RDT lives."""
+
+    roles: list[str] | None = None
+    rdt_lifetime_seconds: int | None = Field(default=None, ge=1)
+
+
+class FeedErrorBody(BaseModel):
+    code: str = Field(default="4000001", min_length=1)
+    message: str = Field(
+        default="The feed could not be processed: the document is malformed.", min_length=1
+    )
 
 
 class AutoReleaseBody(BaseModel):
@@ -160,6 +176,27 @@ def router(sandbox: AmazonSandbox) -> APIRouter:
                 tokens.revoke_all()
             return {"token_lifetime_seconds": tokens.token_lifetime_seconds}
 
+    @api.get("/app")
+    async def get_app() -> dict[str, Any]:
+        with sandbox.lock:
+            restricted = sandbox.restricted
+            return {
+                "roles": sorted(restricted.roles),
+                "rdt_lifetime_seconds": restricted.lifetime_seconds,
+            }
+
+    @api.put("/app")
+    async def put_app(body: AppBody) -> dict[str, Any]:
+        unknown = sorted(set(body.roles or ()) - ALL_ROLES)
+        if unknown:
+            raise HTTPException(422, f"unknown roles: {unknown}; known: {sorted(ALL_ROLES)}")
+        with sandbox.lock:
+            if body.roles is not None:
+                sandbox.restricted.roles = frozenset(body.roles)
+            if body.rdt_lifetime_seconds is not None:
+                sandbox.restricted.lifetime_seconds = body.rdt_lifetime_seconds
+        return await get_app()
+
     @api.get("/listings")
     async def listings(marketplace_id: str = DEFAULT_MARKETPLACE_ID) -> dict[str, Any]:
         """sku -> DEFAULT quantity in one marketplace (null: no seller-fulfilled quantity)."""
@@ -181,6 +218,14 @@ def router(sandbox: AmazonSandbox) -> APIRouter:
         """Finish every queued feed now instead of after the processing delay."""
         processed = sandbox.process_feeds()
         return {"processed": [feed.feed_id for feed in processed]}
+
+    @api.post("/feeds/feed-level-error")
+    async def feed_level_error(body: FeedErrorBody) -> FeedErrorBody:
+        """The next feed processed gets one ERROR issue without a messageId, and none of its
+        messages apply: a report consign must read as a rejection of every SKU in it."""
+        with sandbox.lock:
+            sandbox.feeds.feed_level_error = Problem(body.code, body.message)
+        return body
 
     @api.put("/auto-release")
     async def put_auto_release(body: AutoReleaseBody) -> AutoReleaseBody:

@@ -1,11 +1,19 @@
-"""The Amazon sandbox as one FastAPI app: LWA, Orders v0 and v2026-01-01, Listings Items,
-Feeds, admin and faults."""
+"""The Amazon sandbox as one FastAPI app: LWA, Tokens (Restricted Data Tokens), Orders v0 and
+v2026-01-01, Listings Items, Feeds, admin and faults."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from sandbox.amazon import admin, feeds_api, listings_api, lwa, orders_v0, orders_v2026
+from sandbox.amazon import (
+    admin,
+    feeds_api,
+    listings_api,
+    lwa,
+    orders_v0,
+    orders_v2026,
+    tokens_api,
+)
 from sandbox.amazon.errors import error_response, install_error_handler
 from sandbox.amazon.guard import install_headers
 from sandbox.amazon.state import AmazonSandbox
@@ -22,6 +30,7 @@ def create_app(state: AmazonSandbox | None = None, faults: FaultConfig | None = 
     injector.install(app, error_response)
     app.state.faults = injector
     app.include_router(lwa.router(sandbox.tokens))
+    app.include_router(tokens_api.router(sandbox))
     app.include_router(orders_v2026.router(sandbox))
     app.include_router(orders_v0.router(sandbox))
     app.include_router(listings_api.router(sandbox))

@@ -40,8 +40,26 @@ CATALOGUE: tuple[Product, ...] = (
     Product("SCARF-LTD-RED", "B0CSBX0020", "Limited Edition Wool Scarf, Red", Decimal("39.00")),
 )
 SKUS: tuple[str, ...] = tuple(p.sku for p in CATALOGUE)
+# Each family's Amazon product type: a listings patch must name its listing's own.
+PRODUCT_TYPES: dict[str, str] = {
+    "TSHIRT": "SHIRT",
+    "HOODIE": "SWEATSHIRT",
+    "JOGGER": "PANTS",
+    "CAP": "HAT",
+    "BEANIE": "HAT",
+    "SOCKS": "SOCKS",
+    "TOTE": "HANDBAG",
+    "BOTTLE": "BOTTLE",
+    "JACKET": "COAT",
+    "GIFTCARD": "GIFT_CARD",
+    "SCARF": "SCARF",
+}
 UNMAPPED_SKUS: tuple[str, ...] = ("GIFTCARD-PHYS-25", "SCARF-LTD-RED")
 BY_SKU: dict[str, Product] = {p.sku: p for p in CATALOGUE}
+
+
+def product_type(sku: str) -> str:
+    return PRODUCT_TYPES[sku.split("-")[0]]
 
 
 class Marketplace(NamedTuple):

@@ -41,14 +41,11 @@ def error_response(status: int) -> Response:
 
 
 def install_error_handler(app: FastAPI) -> None:
+    """Headers (request id, rate limit where the model declares it) are added by
+    guard.install_headers, for errors as for successes."""
+
     @app.exception_handler(SpApiError)
     async def render(request: Request, exc: SpApiError) -> Response:
-        headers: dict[str, str] = {}
-        rate = getattr(request.state, "rate_limit", None)
-        if rate is not None:
-            headers["x-amzn-RateLimit-Limit"] = rate
         return JSONResponse(
-            status_code=exc.status,
-            content=error_body(exc.code, exc.message, exc.details),
-            headers=headers,
+            status_code=exc.status, content=error_body(exc.code, exc.message, exc.details)
         )

@@ -105,6 +105,7 @@ class FeedDesk:
         self.processing_seconds = processing_seconds
         self.documents: dict[str, Document] = {}
         self.feeds: dict[str, Feed] = {}
+        self.feed_level_error: Problem | None = None  # the next processed feed fails whole
         self._next_feed = 50_001
 
     def create_document(self, content_type: str) -> Document:
@@ -180,11 +181,33 @@ class FeedDesk:
             feed.status = "FATAL"
             feed.errors.append("header.sellerId is not the submitting seller")
             return
-        report = self._apply(feed, document, listings)
+        if self.feed_level_error is not None:
+            report = self._refuse(feed, document, self.feed_level_error)
+            self.feed_level_error = None
+        else:
+            report = self._apply(feed, document, listings)
         result = self.create_document("application/json; charset=UTF-8")
         result.content = json.dumps(report).encode("utf-8")
         feed.result_document_id = result.document_id
         feed.status = "DONE"
+
+    def _refuse(self, feed: Feed, document: dict[str, Any], problem: Problem) -> dict[str, Any]:
+        """A report whose one issue names no message (the processing-report schema: "not
+        provided if the error is not related to a message"): nothing of the feed applies."""
+        count = len(document["messages"])
+        feed.messages = count
+        feed.errors.append(f"feed-level issue {problem.code}")
+        return {
+            "header": {"sellerId": feed.seller_id, "version": "2.0", "feedId": feed.feed_id},
+            "issues": [_issue(None, None, problem)],
+            "summary": {
+                "errors": 1,
+                "warnings": 0,
+                "messagesProcessed": count,
+                "messagesAccepted": 0,
+                "messagesInvalid": count,
+            },
+        }
 
     def _apply(
         self, feed: Feed, document: dict[str, Any], listings: ListingsBook
@@ -224,4 +247,4 @@ class FeedDesk:
         problems = patch_problems(patches)
         if problems:
             return problems
-        return listings.patch(message["sku"], feed.marketplace_ids, patches)
+        return listings.patch(message["sku"], feed.marketplace_ids, message["productType"], patches)

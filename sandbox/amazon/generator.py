@@ -35,6 +35,7 @@ from sandbox.amazon.records import (
 class LineSpec(BaseModel):
     sku: str
     quantity: int = Field(default=1, ge=1)
+    transparency: bool = False  # the ASIN is enrolled in Transparency
 
 
 class OrderSpec(BaseModel):
@@ -48,6 +49,7 @@ class OrderSpec(BaseModel):
     ship_service_level: str | None = None
     is_prime: bool = False
     is_business: bool = False
+    ship_plus: bool = False  # FBM Ship+: Amazon refuses confirmShipment
     country_code: str | None = None  # ship-to; defaults to the marketplace's country
     purchase_date: datetime | None = None
     latest_ship_date: datetime | None = None
@@ -122,6 +124,7 @@ class OrderFactory:
                     quantity_ordered=line.quantity,
                     unit_price=product.price_gbp if product else Decimal("24.00"),
                     currency=currency,
+                    transparency=line.transparency,
                 )
             )
         return items
@@ -165,6 +168,7 @@ class OrderFactory:
             service_level_category=service.category,
             is_prime=spec.is_prime,
             is_business=spec.is_business,
+            ship_plus=spec.ship_plus,
             earliest_ship_date=purchased,
             latest_ship_date=latest_ship,
             earliest_delivery_date=latest_ship + timedelta(seconds=1),

@@ -4,17 +4,22 @@ Patch exactly as patchListingsItem and JSON_LISTINGS_FEED PATCH messages change 
 Only `fulfillment_availability` is checked in depth (the quantity is what consign sets): merge
 updates the entry of the same fulfillment_channel_code and keeps its other keys, replace swaps
 the whole attribute (so a lead time is lost), delete removes it. A patch with any ERROR issue is
-not applied at all, as Amazon does.
+not applied at all, as Amazon does. Every listing has an Amazon product type (getListingsItem's
+summaries show it); a patch naming another product type is INVALID, since Amazon validates the
+patch against the product type's schema. The issue's code and wording are the sandbox's own: the
+models say only that a rejected submission is INVALID with ERROR issues.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sandbox.amazon.errors import SpApiError
+from sandbox.amazon.records import Clock
 
 FULFILLMENT = "fulfillment_availability"
 OPS = ("add", "replace", "merge", "delete")
@@ -127,14 +132,34 @@ def apply_patch(attributes: Attributes, patch: dict[str, Any]) -> None:
         attributes[name] = value
 
 
+@dataclass
+class Listing:
+    """What Amazon knows of one listing beyond its attributes: its summary."""
+
+    product_type: str
+    created: datetime
+    updated: datetime
+
+
 class ListingsBook:
     """Attributes per (sku, marketplace). Every catalogue SKU starts listed in every
-    marketplace with DEFAULT quantity `quantity` and a lead time, so merge-vs-replace shows."""
+    marketplace with its product type, DEFAULT quantity `quantity` and a lead time, so
+    merge-vs-replace shows."""
 
-    def __init__(self, skus: Iterable[str], marketplace_ids: Iterable[str], quantity: int = 0):
+    def __init__(
+        self,
+        product_types: Mapping[str, str],
+        marketplace_ids: Iterable[str],
+        clock: Clock,
+        quantity: int = 0,
+    ) -> None:
+        self.clock = clock
         self.items: dict[tuple[str, str], Attributes] = {}
-        for sku in skus:
+        self.listings: dict[tuple[str, str], Listing] = {}
+        now = clock()
+        for sku, product_type in product_types.items():
             for marketplace_id in marketplace_ids:
+                self.listings[(sku, marketplace_id)] = Listing(product_type, now, now)
                 self.items[(sku, marketplace_id)] = {
                     FULFILLMENT: [
                         {
@@ -158,19 +183,38 @@ class ListingsBook:
                 return quantity if isinstance(quantity, int) else None
         return None
 
+    def listing(self, sku: str, marketplace_id: str) -> Listing | None:
+        return self.listings.get((sku, marketplace_id))
+
     def patch(
-        self, sku: str, marketplace_ids: list[str], patches: list[dict[str, Any]]
+        self,
+        sku: str,
+        marketplace_ids: list[str],
+        product_type: str,
+        patches: list[dict[str, Any]],
     ) -> list[Problem]:
         """Apply every patch to every marketplace, or nothing when any problem is found."""
         if not self.knows(sku, marketplace_ids):
             return [Problem("4000010", f"The SKU '{sku}' is not listed in this marketplace.")]
+        actual = {self.listings[(sku, m)].product_type for m in marketplace_ids}
+        if actual != {product_type}:
+            listed = ", ".join(sorted(actual))
+            return [
+                Problem(
+                    "4000003",
+                    f"The product type '{product_type}' does not match the product type "
+                    f"'{listed}' of the listing.",
+                )
+            ]
         problems = patch_problems(patches)
         if problems:
             return problems
+        now = self.clock()
         for marketplace_id in marketplace_ids:
             attributes = self.items[(sku, marketplace_id)]
             for patch in patches:
                 apply_patch(attributes, patch)
+            self.listings[(sku, marketplace_id)].updated = now
         return []
 
     def quantities(self, marketplace_id: str) -> dict[str, int | None]:

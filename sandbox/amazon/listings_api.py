@@ -1,7 +1,7 @@
 """Listings Items API 2021-08-01 routes: patchListingsItem and getListingsItem.
 
-getListingsItem renders attributes, issues and fulfillmentAvailability; summaries (the default
-includedData) are not simulated, so a call without includedData answers with the SKU only."""
+getListingsItem renders summaries (the default includedData: product type, ASIN, title, status),
+attributes, issues and fulfillmentAvailability; the other datasets are not simulated."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from sandbox.amazon.catalogue import MARKETPLACES
+from sandbox.amazon.catalogue import BY_SKU, MARKETPLACES
 from sandbox.amazon.errors import SpApiError
 from sandbox.amazon.guard import operation
 from sandbox.amazon.listings import structural_patches
 from sandbox.amazon.params import csv, marketplaces
 from sandbox.amazon.state import AmazonSandbox
+from sandbox.amazon.timefmt import to_wire
 from sandbox.amazon.usage_plans import GET_LISTINGS_ITEM, PATCH_LISTINGS_ITEM
 
 ROOT = "/listings/2021-08-01/items/{sellerId}/{sku}"
@@ -42,6 +43,24 @@ def _markets(request: Request, seller: str, seller_id: str) -> list[str]:
     return markets
 
 
+def _summary(sandbox: AmazonSandbox, sku: str, marketplace_id: str) -> dict[str, Any]:
+    listing = sandbox.listings.listing(sku, marketplace_id)
+    assert listing is not None  # the caller found the listing's attributes
+    product = BY_SKU.get(sku)
+    summary: dict[str, Any] = {
+        "marketplaceId": marketplace_id,
+        "productType": listing.product_type,
+        "conditionType": "new_new",
+        "status": ["BUYABLE", "DISCOVERABLE"],
+        "createdDate": to_wire(listing.created),
+        "lastUpdatedDate": to_wire(listing.updated),
+    }
+    if product is not None:
+        summary["asin"] = product.asin
+        summary["itemName"] = product.title
+    return summary
+
+
 def router(sandbox: AmazonSandbox) -> APIRouter:
     api = APIRouter()
 
@@ -57,8 +76,8 @@ def router(sandbox: AmazonSandbox) -> APIRouter:
             body = json.loads(await request.body())
         except ValueError:
             raise SpApiError(400, "The request body is not JSON") from None
-        patches = structural_patches(body)
-        problems = sandbox.patch_listing(sku, markets, patches)
+        structural_patches(body)
+        problems = sandbox.patch_listing(sku, markets, body)
         issues = [
             {
                 "code": p.code,
@@ -90,6 +109,8 @@ def router(sandbox: AmazonSandbox) -> APIRouter:
             if attributes is None:
                 raise SpApiError(404, f"SKU '{sku}' not found in marketplace {markets[0]}")
             item: dict[str, Any] = {"sku": sku}
+            if "summaries" in included:
+                item["summaries"] = [_summary(sandbox, sku, m) for m in markets[:1]]
             if "attributes" in included:
                 item["attributes"] = json.loads(json.dumps(attributes))
             if "issues" in included:

@@ -1,5 +1,6 @@
-"""Orders API v0 routes: getOrders, getOrder, getOrderItems, getOrderAddress and
-confirmShipment (the one v0 operation that is not deprecated)."""
+"""Orders API v0 routes: getOrders, getOrder, getOrderItems, getOrderAddress, getOrderBuyerInfo
+and confirmShipment (the one v0 operation that is not deprecated). Restricted fields appear only
+for a Restricted Data Token that unlocks them (restricted.py)."""
 
 from __future__ import annotations
 
@@ -8,18 +9,20 @@ import json
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
-from sandbox.amazon import render_v0
+from sandbox.amazon import guard, render_v0
 from sandbox.amazon.errors import SpApiError
 from sandbox.amazon.guard import operation
 from sandbox.amazon.pagination import Cursor
 from sandbox.amazon.params import csv, marketplaces, one, page_size
 from sandbox.amazon.records import FulfillmentChannel, OrderStatus, SandboxOrder
+from sandbox.amazon.restricted import BUYER_INFO, SHIPPING_ADDRESS
 from sandbox.amazon.search import OrderFilter, select, window
 from sandbox.amazon.state import AmazonSandbox
 from sandbox.amazon.timefmt import to_wire
 from sandbox.amazon.usage_plans import (
     CONFIRM_SHIPMENT,
     GET_ORDER_ADDRESS,
+    GET_ORDER_BUYER_INFO,
     GET_ORDER_ITEMS,
     GET_ORDER_V0,
     GET_ORDERS,
@@ -81,14 +84,16 @@ def router(sandbox: AmazonSandbox) -> APIRouter:
         token = one(request, "NextToken")
         if token is not None:
             marketplaces(request, "MarketplaceIds", required=True)
-            cursor = sandbox.pager.resume(token)
+            with sandbox.lock:
+                cursor = sandbox.pager.resume(token, sandbox.clock())
             if cursor is None:
                 raise SpApiError(400, "Invalid NextToken", token)
         else:
             cursor = _first_page(sandbox, request, seller_id)
+        unlocked = guard.unlocked(request)
         with sandbox.lock:
-            ids, next_token = sandbox.pager.page(cursor)
-            orders = [render_v0.order(sandbox.orders[i]) for i in ids]
+            ids, next_token = sandbox.pager.page(cursor, sandbox.clock())
+            orders = [render_v0.order(sandbox.orders[i], unlocked) for i in ids]
         payload: dict[str, object] = {"Orders": orders, **cursor.context}
         if next_token:
             payload["NextToken"] = next_token
@@ -96,10 +101,11 @@ def router(sandbox: AmazonSandbox) -> APIRouter:
 
     @api.get("/{order_id}")
     async def get_order(
-        order_id: str, seller_id: str = Depends(operation(sandbox, GET_ORDER_V0))
+        order_id: str, request: Request, seller_id: str = Depends(operation(sandbox, GET_ORDER_V0))
     ) -> Response:
         with sandbox.lock:
-            return JSONResponse({"payload": render_v0.order(_order(sandbox, order_id, seller_id))})
+            order = _order(sandbox, order_id, seller_id)
+            return JSONResponse({"payload": render_v0.order(order, guard.unlocked(request))})
 
     @api.get("/{order_id}/orderItems")
     async def get_order_items(
@@ -111,11 +117,26 @@ def router(sandbox: AmazonSandbox) -> APIRouter:
 
     @api.get("/{order_id}/address")
     async def get_order_address(
-        order_id: str, seller_id: str = Depends(operation(sandbox, GET_ORDER_ADDRESS))
+        order_id: str,
+        request: Request,
+        seller_id: str = Depends(operation(sandbox, GET_ORDER_ADDRESS)),
+    ) -> Response:
+        """Without an RDT the restricted fields are left out, as the model marks them."""
+        with sandbox.lock:
+            order = _order(sandbox, order_id, seller_id)
+            full = SHIPPING_ADDRESS in guard.unlocked(request)
+            return JSONResponse({"payload": render_v0.order_address(order, full)})
+
+    @api.get("/{order_id}/buyerInfo")
+    async def get_order_buyer_info(
+        order_id: str,
+        request: Request,
+        seller_id: str = Depends(operation(sandbox, GET_ORDER_BUYER_INFO)),
     ) -> Response:
         with sandbox.lock:
             order = _order(sandbox, order_id, seller_id)
-            return JSONResponse({"payload": render_v0.order_address(order)})
+            full = BUYER_INFO in guard.unlocked(request)
+            return JSONResponse({"payload": render_v0.order_buyer_info(order, full)})
 
     @api.post("/{order_id}/shipmentConfirmation")
     async def confirm_shipment(

@@ -1,4 +1,5 @@
-"""Orders API v2026-01-01 routes: searchOrders and getOrder, the default reader."""
+"""Orders API v2026-01-01 routes: searchOrders and getOrder, the default reader. Personal fields
+need no Restricted Data Token here: they are released when the app holds the role."""
 
 from __future__ import annotations
 
@@ -65,7 +66,8 @@ def router(sandbox: AmazonSandbox) -> APIRouter:
     ) -> Response:
         token = one(request, "paginationToken")
         if token is not None:
-            cursor = sandbox.pager.resume(token)
+            with sandbox.lock:
+                cursor = sandbox.pager.resume(token, sandbox.clock())
             if cursor is None:
                 raise SpApiError(400, "Invalid paginationToken", token)
         else:
@@ -73,8 +75,9 @@ def router(sandbox: AmazonSandbox) -> APIRouter:
         context = dict(cursor.context)
         data = [d for d in context.pop("includedData", "").split(",") if d]
         with sandbox.lock:
-            ids, next_token = sandbox.pager.page(cursor)
-            orders = [render_v2026.order(sandbox.orders[i], data) for i in ids]
+            ids, next_token = sandbox.pager.page(cursor, sandbox.clock())
+            pii = sandbox.restricted.personal_data
+            orders = [render_v2026.order(sandbox.orders[i], data, pii) for i in ids]
         body: dict[str, object] = {"orders": orders, **context}
         if next_token:
             body["pagination"] = {"nextToken": next_token}
@@ -91,6 +94,7 @@ def router(sandbox: AmazonSandbox) -> APIRouter:
         if order is None or order.seller_id != seller_id:
             raise SpApiError(404, f"Order {order_id} was not found")
         with sandbox.lock:
-            return JSONResponse({"order": render_v2026.order(order, data)})
+            pii = sandbox.restricted.personal_data
+            return JSONResponse({"order": render_v2026.order(order, data, pii)})
 
     return api

@@ -65,6 +65,7 @@ class SandboxItem(BaseModel):
     quantity_shipped: int = Field(default=0, ge=0)
     unit_price: Decimal
     currency: str
+    transparency: bool = False  # ASIN enrolled in Transparency: confirmShipment needs codes
 
     @property
     def remaining(self) -> int:
@@ -81,6 +82,7 @@ class Package(BaseModel):
     tracking_number: str
     ship_date: datetime
     items: dict[str, int]  # orderItemId -> quantity
+    transparency_codes: dict[str, int] = Field(default_factory=dict)  # orderItemId -> codes sent
     created_at: datetime
     updated_at: datetime
 
@@ -104,6 +106,7 @@ class SandboxOrder(BaseModel):
     service_level_category: str  # v0 ShipmentServiceLevelCategory: Standard, Expedited, ...
     is_prime: bool = False
     is_business: bool = False
+    ship_plus: bool = False  # FBM Ship+: shipped on a Buy Shipping label, never confirmShipment
     earliest_ship_date: datetime
     latest_ship_date: datetime
     earliest_delivery_date: datetime

@@ -1,5 +1,8 @@
-"""Orders v0 wire format (PascalCase), as getOrders, getOrder, getOrderItems and
-getOrderAddress return it. Pending orders carry no price or address, as on Amazon."""
+"""Orders v0 wire format (PascalCase), as getOrders, getOrder, getOrderItems, getOrderAddress and
+getOrderBuyerInfo return it. Pending orders carry no price or address, as on Amazon. Restricted
+fields (the model's notes on ShippingAddress and BuyerInfo: Name, AddressLine1-3, Phone,
+AddressType, ExtendedFields; BuyerName, BuyerTaxInfo, PurchaseOrderNumber) are rendered only for
+the data elements a Restricted Data Token unlocked; the company name is held back with them."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from typing import Any
 
 from sandbox.amazon.catalogue import MARKETPLACES
 from sandbox.amazon.records import OrderStatus, SandboxItem, SandboxOrder, ShipAddress
+from sandbox.amazon.restricted import BUYER_INFO, SHIPPING_ADDRESS
 from sandbox.amazon.timefmt import to_wire
 
 JsonObject = dict[str, Any]
@@ -22,7 +26,8 @@ def _compact(values: dict[str, Any]) -> JsonObject:
 
 
 def address(ship_to: ShipAddress, full: bool) -> JsonObject:
-    """Without `full`, only what getOrders shows without restricted data: the place."""
+    """Without `full` (no RDT for the shipping address), only the place: city, region,
+    postal code and country."""
     place = {
         "City": ship_to.city,
         "StateOrRegion": ship_to.state_or_region,
@@ -44,7 +49,12 @@ def address(ship_to: ShipAddress, full: bool) -> JsonObject:
     )
 
 
-def order(o: SandboxOrder) -> JsonObject:
+def _buyer_info(o: SandboxOrder, full: bool) -> JsonObject:
+    return _compact({"BuyerEmail": o.buyer_email, "BuyerName": o.buyer_name if full else None})
+
+
+def order(o: SandboxOrder, unlocked: frozenset[str] = frozenset()) -> JsonObject:
+    """One order of getOrders / getOrder; `unlocked` is what the caller's RDT releases."""
     market = MARKETPLACES.get(o.marketplace_id)
     shipped = sum(i.quantity_shipped for i in o.items)
     pending = o.status is OrderStatus.PENDING
@@ -79,8 +89,10 @@ def order(o: SandboxOrder) -> JsonObject:
             "IsISPU": False,
             "IsAccessPointOrder": False,
             "HasRegulatedItems": False,
-            "ShippingAddress": None if pending else address(o.address, full=False),
-            "BuyerInfo": {"BuyerEmail": o.buyer_email},
+            "ShippingAddress": None
+            if pending
+            else address(o.address, full=SHIPPING_ADDRESS in unlocked),
+            "BuyerInfo": _buyer_info(o, full=BUYER_INFO in unlocked and not pending),
             "AutomatedShippingSettings": {"HasAutomatedShippingSettings": False},
         }
     )
@@ -99,9 +111,11 @@ def item(o: SandboxOrder, i: SandboxItem) -> JsonObject:
         "IsGift": "false",
         "ConditionId": "New",
         "ConditionSubtypeId": "New",
-        "IsTransparency": False,
+        "IsTransparency": i.transparency,
         "SerialNumberRequired": False,
     }
+    if o.ship_plus:
+        body["AmazonPrograms"] = {"Programs": ["FBM_SHIP_PLUS"]}
     if priced:
         body["ItemPrice"] = money(i.unit_price * i.quantity_ordered, i.currency)
         body["ItemTax"] = money(Decimal("0"), i.currency)
@@ -119,10 +133,17 @@ def order_items(o: SandboxOrder) -> JsonObject:
     return {"AmazonOrderId": o.order_id, "OrderItems": [item(o, i) for i in o.items]}
 
 
-def order_address(o: SandboxOrder) -> JsonObject:
+def order_address(o: SandboxOrder, full: bool) -> JsonObject:
+    """getOrderAddress: the restricted fields only with an RDT (`full`)."""
     body: JsonObject = {"AmazonOrderId": o.order_id}
     if o.status is not OrderStatus.PENDING:
-        body["ShippingAddress"] = address(o.address, full=True)
-        if o.address.company:
+        body["ShippingAddress"] = address(o.address, full=full)
+        if full and o.address.company:
             body["BuyerCompanyName"] = o.address.company
     return body
+
+
+def order_buyer_info(o: SandboxOrder, full: bool) -> JsonObject:
+    """getOrderBuyerInfo: the buyer's name only with an RDT (`full`)."""
+    pending = o.status is OrderStatus.PENDING
+    return {"AmazonOrderId": o.order_id, **_buyer_info(o, full=full and not pending)}

@@ -1,5 +1,7 @@
 """Orders v2026-01-01 wire format (camelCase). Optional datasets appear only when asked
-for through includedData, as with Amazon; the delivery address only with RECIPIENT."""
+for through includedData, as with Amazon; the delivery address only with RECIPIENT. The fields
+Amazon's "Access Orders PII" guide names as personal (buyer name and email; the recipient's name,
+address lines, postal code and phone) are left out unless the app holds the role for them."""
 
 from __future__ import annotations
 
@@ -45,21 +47,24 @@ def _compact(values: dict[str, Any]) -> JsonObject:
     return {key: value for key, value in values.items() if value is not None}
 
 
-def delivery_address(ship_to: ShipAddress) -> JsonObject:
-    return _compact(
-        {
-            "name": ship_to.name,
-            "companyName": ship_to.company,
-            "addressLine1": ship_to.line1,
-            "addressLine2": ship_to.line2,
-            "city": ship_to.city,
-            "stateOrRegion": ship_to.state_or_region,
-            "postalCode": ship_to.postal_code,
-            "countryCode": ship_to.country_code,
-            "phone": ship_to.phone,
-            "addressType": "RESIDENTIAL" if ship_to.residential else "COMMERCIAL",
-        }
-    )
+def delivery_address(ship_to: ShipAddress, pii: bool) -> JsonObject:
+    place = {
+        "companyName": ship_to.company,
+        "city": ship_to.city,
+        "stateOrRegion": ship_to.state_or_region,
+        "countryCode": ship_to.country_code,
+        "addressType": "RESIDENTIAL" if ship_to.residential else "COMMERCIAL",
+    }
+    if not pii:
+        return _compact(place)
+    personal = {
+        "name": ship_to.name,
+        "addressLine1": ship_to.line1,
+        "addressLine2": ship_to.line2,
+        "postalCode": ship_to.postal_code,
+        "phone": ship_to.phone,
+    }
+    return _compact({**personal, **place})
 
 
 def _cancellation(o: SandboxOrder) -> JsonObject | None:
@@ -91,6 +96,8 @@ def item(o: SandboxOrder, i: SandboxItem, data: Collection[str]) -> JsonObject:
         "quantityOrdered": i.quantity_ordered,
         "product": product,
     }
+    if i.transparency:
+        body["programs"] = ["TRANSPARENCY"]
     if "PROCEEDS" in data and o.status is not OrderStatus.PENDING:
         line_total = money(i.unit_price * i.quantity_ordered, i.currency)
         body["proceeds"] = {
@@ -141,10 +148,16 @@ def fulfillment(o: SandboxOrder) -> JsonObject:
     }
 
 
-def order(o: SandboxOrder, data: Collection[str]) -> JsonObject:
+def order(o: SandboxOrder, data: Collection[str], pii: bool = True) -> JsonObject:
+    """One order; `pii` says whether the app holds the role for personal fields."""
     market = MARKETPLACES.get(o.marketplace_id)
     pending = o.status is OrderStatus.PENDING
-    programs = [p for p, on in (("PRIME", o.is_prime), ("AMAZON_BUSINESS", o.is_business)) if on]
+    flags = (
+        ("PRIME", o.is_prime),
+        ("AMAZON_BUSINESS", o.is_business),
+        ("FBM_SHIP_PLUS", o.ship_plus),
+    )
+    programs = [p for p, on in flags if on]
     body: JsonObject = {
         "orderId": o.order_id,
         "createdTime": to_wire(o.purchase_date),
@@ -160,15 +173,16 @@ def order(o: SandboxOrder, data: Collection[str]) -> JsonObject:
     if programs:
         body["programs"] = programs
     if "BUYER" in data:
+        personal = pii and not pending
         body["buyer"] = _compact(
             {
-                "buyerName": None if pending else o.buyer_name,
-                "buyerEmail": o.buyer_email,
+                "buyerName": o.buyer_name if personal else None,
+                "buyerEmail": o.buyer_email if personal else None,
                 "buyerCompanyName": o.address.company,
             }
         )
     if "RECIPIENT" in data and not pending:
-        body["recipient"] = {"deliveryAddress": delivery_address(o.address)}
+        body["recipient"] = {"deliveryAddress": delivery_address(o.address, pii)}
     if "PROCEEDS" in data and not pending:
         body["proceeds"] = {"grandTotal": money(o.total, o.currency)}
     if "FULFILLMENT" in data:

@@ -1,5 +1,10 @@
 """confirmShipment as Amazon enforces it: one call per package, validated field by field,
-and a re-sent packageReferenceId edits that package (so a retried call is harmless)."""
+and a re-sent packageReferenceId edits that package (so a retried call is harmless).
+
+FBM Ship+ orders are refused with a 400 (Amazon's "Confirm the shipment status" guide: they are
+confirmed by the Buy Shipping label, never by confirmShipment). A line whose ASIN is enrolled in
+Transparency must carry one transparency code per unit shipped: the model gives the field, the
+one-per-unit rule and the 400 for its absence are the sandbox's reading, not documented."""
 
 from __future__ import annotations
 
@@ -53,6 +58,17 @@ def _quantities(detail: Mapping[str, Any]) -> dict[str, int]:
     return totals
 
 
+def _transparency_codes(detail: Mapping[str, Any]) -> dict[str, int]:
+    """How many transparency codes each order item's entries carry."""
+    counts: dict[str, int] = {}
+    for entry in detail.get("orderItems") or []:
+        codes = entry.get("transparencyCodes") if isinstance(entry, dict) else None
+        item_id = entry.get("orderItemId") if isinstance(entry, dict) else None
+        if isinstance(item_id, str) and isinstance(codes, list):
+            counts[item_id] = counts.get(item_id, 0) + len(codes)
+    return counts
+
+
 def parse_package(body: object, carriers: frozenset[str], now: datetime) -> tuple[str, Package]:
     """The request body as (marketplaceId, Package), or a 400 naming the first problem."""
     if not isinstance(body, dict):
@@ -85,6 +101,7 @@ def parse_package(body: object, carriers: frozenset[str], now: datetime) -> tupl
         tracking_number=tracking,
         ship_date=ship_date,
         items=_quantities(detail),
+        transparency_codes=_transparency_codes(detail),
         created_at=now,
         updated_at=now,
     )
@@ -100,6 +117,11 @@ def apply_package(
         raise _invalid(f"marketplaceId {marketplace_id} does not match the order")
     if order.fulfillment_channel is FulfillmentChannel.AFN:
         raise _invalid("Orders fulfilled by Amazon cannot be confirmed by the seller")
+    if order.ship_plus:
+        raise _invalid(
+            "Ship+ orders do not support confirmShipment: the shipment is confirmed by the "
+            "label bought through Amazon Buy Shipping"
+        )
     previous = order.packages.get(package.package_reference_id)
     if order.status not in _OPEN and not (previous and order.status is OrderStatus.SHIPPED):
         raise _invalid(f"The order is {order.status} and cannot be confirmed")
@@ -114,6 +136,8 @@ def apply_package(
                 f"quantity {quantity} for orderItemId {item_id} exceeds the "
                 f"{available} unit(s) not yet shipped"
             )
+        if item.transparency and package.transparency_codes.get(item_id, 0) != quantity:
+            raise _invalid(f"orderItemId {item_id} needs one transparency code per unit")
     if previous is not None:
         package.created_at = previous.created_at
         for item_id, quantity in previous.items.items():

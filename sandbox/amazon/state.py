@@ -11,7 +11,7 @@ from typing import Any
 
 from sandbox.amazon import lifecycle
 from sandbox.amazon.carriers import load_carrier_codes
-from sandbox.amazon.catalogue import MARKETPLACES, SKUS
+from sandbox.amazon.catalogue import MARKETPLACES, SKUS, product_type
 from sandbox.amazon.errors import SpApiError
 from sandbox.amazon.feeds import (
     FEED_WINDOW_SECONDS,
@@ -31,6 +31,7 @@ from sandbox.amazon.lwa import (
 )
 from sandbox.amazon.pagination import Pager
 from sandbox.amazon.records import Clock, Confirmation, OrderStatus, SandboxOrder, system_clock
+from sandbox.amazon.restricted import ALL_ROLES, Access, RestrictedData
 from sandbox.amazon.shipments import apply_package, parse_package
 from sandbox.amazon.usage_plans import UsagePlans
 
@@ -41,6 +42,8 @@ class AmazonSandbox:
     `clock` drives timestamps, token expiry, throttling refills and auto-release, so tests
     can move time instead of sleeping. `auto_release_seconds` releases Pending orders
     (Pending -> Unshipped) that long after purchase; None leaves them for the admin API.
+    `roles` are the restricted roles the calling app holds (all by default): without them
+    Amazon withholds personal data (restricted.py).
     Every catalogue SKU is listed in every marketplace with `listing_quantity`; feeds finish
     `feed_processing_seconds` after submission (or when the admin API processes them)."""
 
@@ -61,6 +64,7 @@ class AmazonSandbox:
         listing_quantity: int = 0,
         feed_processing_seconds: float = 2.0,
         feed_schema: dict[str, Any] | None = None,
+        roles: frozenset[str] = ALL_ROLES,
     ) -> None:
         self.clock = clock
         self.seller_id = seller_id
@@ -70,6 +74,7 @@ class AmazonSandbox:
         self.tokens = TokenIssuer(
             clock, client_id, client_secret, {refresh_token: seller_id}, token_lifetime_seconds
         )
+        self.restricted = RestrictedData(clock, roles, token_lifetime_seconds)
         self.usage = UsagePlans(clock, rate_scale)
         self.carriers = carrier_codes if carrier_codes is not None else load_carrier_codes()
         self.auto_release_seconds = auto_release_seconds
@@ -77,7 +82,8 @@ class AmazonSandbox:
         self.calls: Counter[str] = Counter()
         self.throttled: Counter[str] = Counter()
         self.unauthorized = 0
-        self.listings = ListingsBook(SKUS, MARKETPLACES, listing_quantity)
+        types = {sku: product_type(sku) for sku in SKUS}
+        self.listings = ListingsBook(types, MARKETPLACES, clock, listing_quantity)
         schema = feed_schema if feed_schema is not None else load_feed_schema()
         self.feeds = FeedDesk(FeedValidators(schema), feed_processing_seconds)
         if seed_orders:
@@ -132,10 +138,11 @@ class AmazonSandbox:
     # --- listings and feeds ---------------------------------------------------------------
 
     def patch_listing(
-        self, sku: str, marketplace_ids: list[str], patches: list[dict[str, Any]]
+        self, sku: str, marketplace_ids: list[str], body: dict[str, Any]
     ) -> list[Problem]:
+        """A structurally valid ListingsItemPatchRequest (see listings.structural_patches)."""
         with self.lock:
-            return self.listings.patch(sku, marketplace_ids, patches)
+            return self.listings.patch(sku, marketplace_ids, body["productType"], body["patches"])
 
     def create_feed(self, seller_id: str, body: object) -> Feed:
         """The JSON_LISTINGS_FEED window (5 per 5 minutes) shrinks with rate_scale, like
@@ -196,12 +203,20 @@ class AmazonSandbox:
 
     # --- access -------------------------------------------------------------------------
 
-    def authorize(self, access_token: str | None) -> str | None:
+    def access(self, access_token: str | None, method: str, path: str) -> Access | None:
+        """Who calls and what personal data the token releases: an LWA access token acts for
+        its seller on every operation and releases nothing restricted; a Restricted Data Token
+        only on the resources it names. None (answered 403) for anything else."""
         with self.lock:
             seller = self.tokens.seller_for(access_token)
-            if seller is None:
+            if seller is not None:
+                return Access(seller, frozenset())
+            grant = self.restricted.grant(access_token)
+            unlocked = grant.elements_for(method, path) if grant is not None else None
+            if grant is None or unlocked is None:
                 self.unauthorized += 1
-            return seller
+                return None
+            return Access(grant.seller_id, unlocked)
 
     def admit(self, seller_id: str, operation: str) -> bool:
         """Count the call and take a token from its usage-plan bucket."""
@@ -219,6 +234,7 @@ class AmazonSandbox:
                 "throttled": dict(self.throttled),
                 "unauthorized": self.unauthorized,
                 "token_grants": self.tokens.grant_count,
+                "restricted_data_tokens": self.restricted.issued,
                 "confirmations": len(self.confirmations),
                 "orders": len(self.orders),
                 "feeds": len(self.feeds.feeds),

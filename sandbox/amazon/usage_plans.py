@@ -16,6 +16,8 @@ GET_ORDERS = "getOrders"
 GET_ORDER_V0 = "getOrder:v0"
 GET_ORDER_ITEMS = "getOrderItems"
 GET_ORDER_ADDRESS = "getOrderAddress"
+GET_ORDER_BUYER_INFO = "getOrderBuyerInfo"
+CREATE_RESTRICTED_DATA_TOKEN = "createRestrictedDataToken"
 CONFIRM_SHIPMENT = "confirmShipment"
 PATCH_LISTINGS_ITEM = "patchListingsItem"
 GET_LISTINGS_ITEM = "getListingsItem"
@@ -38,6 +40,8 @@ AMAZON_PLANS: dict[str, Plan] = {
     GET_ORDER_V0: Plan(0.5, 30),
     GET_ORDER_ITEMS: Plan(0.5, 30),
     GET_ORDER_ADDRESS: Plan(0.5, 30),
+    GET_ORDER_BUYER_INFO: Plan(0.5, 30),
+    CREATE_RESTRICTED_DATA_TOKEN: Plan(1.0, 10),
     CONFIRM_SHIPMENT: Plan(2.0, 10),
     PATCH_LISTINGS_ITEM: Plan(5.0, 5),
     GET_LISTINGS_ITEM: Plan(5.0, 10),

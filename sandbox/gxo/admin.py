@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from domain.warehouse import WarehouseEvent
 from sandbox.gxo.catalogue import Catalogue
 from sandbox.gxo.errors import GxoHttpError
 from sandbox.gxo.models import (
@@ -16,10 +15,10 @@ from sandbox.gxo.models import (
     ReturnReceipt,
     SandboxOrder,
     Scenario,
-    StockLevel,
 )
 from sandbox.gxo.push import PushStatus, WebhookPusher, WebhookTarget
 from sandbox.gxo.warehouse import GxoWarehouse, UnknownFacility
+from sandbox.gxo.wire import StockLevel, WarehouseEvent
 
 
 def admin_router(warehouse: GxoWarehouse, pusher: WebhookPusher) -> APIRouter:

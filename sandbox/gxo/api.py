@@ -8,16 +8,18 @@ import json
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from domain.inventory import InventorySnapshot, StockChangePage
-from domain.warehouse import (
-    CancelOutcome,
-    EventPage,
-    InjectionResult,
-    WarehouseOrderState,
-)
 from sandbox.faults import FaultInjector
 from sandbox.gxo.errors import GxoHttpError
 from sandbox.gxo.warehouse import BadRequest, GxoWarehouse, UnknownFacility
+from sandbox.gxo.wire import (
+    Accepted,
+    CancelAnswer,
+    CancelOutcome,
+    EventFeedPage,
+    OrderView,
+    Snapshot,
+    StockFeedPage,
+)
 
 MAX_PAGE = 500
 CANCEL_STATUS = {
@@ -41,7 +43,7 @@ def api_router(warehouse: GxoWarehouse, faults: FaultInjector, api_key: str) -> 
 
     router = APIRouter(prefix="/v1", dependencies=[Depends(authorise)])
 
-    @router.post("/orders", response_model=InjectionResult)
+    @router.post("/orders", response_model=Accepted)
     async def inject(request: Request) -> Response:
         try:
             payload = json.loads(await request.body())
@@ -53,13 +55,13 @@ def api_router(warehouse: GxoWarehouse, faults: FaultInjector, api_key: str) -> 
             outcome = warehouse.inject(payload)
         except BadRequest as exc:
             raise GxoHttpError(400, str(exc)) from exc
-        if not isinstance(outcome, InjectionResult):
+        if not isinstance(outcome, Accepted):
             raise GxoHttpError(422, outcome.message, rejection=outcome)
         status = 200 if outcome.duplicate else 201
         return JSONResponse(outcome.model_dump(mode="json"), status_code=status)
 
     @router.get("/facilities/{facility_id}/orders/{reference:path}")
-    async def get_order(facility_id: str, reference: str) -> WarehouseOrderState:
+    async def get_order(facility_id: str, reference: str) -> OrderView:
         try:
             state = warehouse.state(facility_id, reference)
         except UnknownFacility as exc:
@@ -74,27 +76,29 @@ def api_router(warehouse: GxoWarehouse, faults: FaultInjector, api_key: str) -> 
             outcome, record = warehouse.cancel(facility_id, reference)
         except UnknownFacility as exc:
             raise _unknown_facility(facility_id) from exc
-        body = {
-            "outcome": outcome.value,
-            "warehouse_order_id": record.warehouse_order_id if record else None,
-            "status": record.status.value if record else None,
-        }
-        return JSONResponse(body, status_code=CANCEL_STATUS[outcome])
+        body = CancelAnswer(
+            outcome=outcome,
+            warehouse_order_id=record.warehouse_order_id if record else None,
+            status=record.status if record else None,
+        )
+        return JSONResponse(body.model_dump(mode="json"), status_code=CANCEL_STATUS[outcome])
 
     @router.get("/facilities/{facility_id}/events")
     async def events(
         facility_id: str,
         cursor: int = Query(default=0, ge=0),
         limit: int = Query(default=100, ge=1, le=MAX_PAGE),
-    ) -> EventPage:
+    ) -> EventFeedPage:
         try:
             page = warehouse.events_since(facility_id, cursor, limit)
         except UnknownFacility as exc:
             raise _unknown_facility(facility_id) from exc
-        return EventPage(events=faults.shuffle_events(page.events), next_cursor=page.next_cursor)
+        return EventFeedPage(
+            events=faults.shuffle_events(page.events), next_cursor=page.next_cursor
+        )
 
     @router.get("/facilities/{facility_id}/inventory")
-    async def inventory(facility_id: str) -> InventorySnapshot:
+    async def inventory(facility_id: str) -> Snapshot:
         try:
             return warehouse.inventory(facility_id)
         except UnknownFacility as exc:
@@ -105,12 +109,12 @@ def api_router(warehouse: GxoWarehouse, faults: FaultInjector, api_key: str) -> 
         facility_id: str,
         cursor: int = Query(default=0, ge=0),
         limit: int = Query(default=100, ge=1, le=MAX_PAGE),
-    ) -> StockChangePage:
+    ) -> StockFeedPage:
         try:
             page = warehouse.stock_changes(facility_id, cursor, limit)
         except UnknownFacility as exc:
             raise _unknown_facility(facility_id) from exc
-        return StockChangePage(
+        return StockFeedPage(
             changes=faults.shuffle_events(page.changes), next_cursor=page.next_cursor
         )
 

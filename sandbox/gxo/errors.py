@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import Response
 
-from domain.warehouse import Rejection
 from sandbox.faults import json_error
+from sandbox.gxo.wire import Rejection
 
 REASONS = {
     400: "BAD_REQUEST",

@@ -6,13 +6,13 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from domain.warehouse import (
+from sandbox.gxo.wire import (
     CancelOutcome,
-    Parcel,
+    Carton,
+    OrderStatus,
     Rejection,
     RejectionCode,
-    WarehouseOrder,
-    WarehouseOrderStatus,
+    ShippingOrder,
 )
 
 
@@ -60,11 +60,13 @@ class SandboxOrder(BaseModel):
     warehouse_order_id: str
     facility_id: str
     reference: str
-    status: WarehouseOrderStatus
+    channel_order_id: str | None = None
+    status: OrderStatus
     received_at: datetime
-    order: WarehouseOrder
+    order: ShippingOrder
     lines: list[LineProgress]
-    parcels: list[Parcel] = Field(default_factory=list)
+    parcels: list[Carton] = Field(default_factory=list)
+    shipments: int = 0  # dispatches so far: numbers each one's shipment id
     rejection: Rejection | None = None
     picked: bool = False
     ready_after_cycle: int = 0
@@ -73,13 +75,16 @@ class SandboxOrder(BaseModel):
     @property
     def open(self) -> bool:
         return self.status in (
-            WarehouseOrderStatus.RECEIVED,
-            WarehouseOrderStatus.RELEASED,
-            WarehouseOrderStatus.PARTIALLY_SHIPPED,
+            OrderStatus.RECEIVED,
+            OrderStatus.RELEASED,
+            OrderStatus.PARTIALLY_SHIPPED,
         )
 
 
 class InjectionCount(BaseModel):
+    """Per reference: what consign's injections of it came to."""
+
+    channel_order_id: str | None = None
     calls: int = 0
     created: int = 0
     duplicates: int = 0
@@ -89,17 +94,9 @@ class InjectionCount(BaseModel):
 class CancelRecord(BaseModel):
     facility_id: str
     reference: str
+    channel_order_id: str | None = None  # of the order cancelled, when GXO knew it
     outcome: CancelOutcome
     at: datetime
-
-
-class StockLevel(BaseModel):
-    """Live levels (GET /_sandbox/stock); PUT sets on_hand only: the warehouse allocates."""
-
-    facility_id: str
-    item_code: str
-    on_hand: int = Field(ge=0)
-    allocated: int = Field(default=0, ge=0)
 
 
 class Restock(BaseModel):
@@ -118,7 +115,7 @@ class Adjustment(BaseModel):
 
 
 class ReturnReceipt(BaseModel):
-    """A customer return put back to stock; `reference` is the channel order id."""
+    """A customer return put back to stock; `reference` names the returned order."""
 
     facility_id: str
     item_code: str

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from datetime import datetime
 
-from domain.warehouse import Parcel, ParcelLine
 from sandbox.gxo.models import LineProgress, ShortPick
+from sandbox.gxo.wire import Carton, CartonLine
 
 
 def pick(
@@ -35,6 +35,16 @@ def pick(
     return picked, short
 
 
+SSCC_COMPANY_PREFIX = "05012345"  # extension digit 0 and a made-up GS1 company prefix
+
+
+def sscc(serial: int) -> str:
+    """An SSCC-18 carton label (945 MAN*GM): 17 digits and the GS1 mod-10 check digit."""
+    body = f"{SSCC_COMPANY_PREFIX}{serial:09d}"
+    weighted = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return body + str(-weighted % 10)
+
+
 def pack(
     lines: list[LineProgress],
     picked: dict[int, int],
@@ -43,24 +53,26 @@ def pack(
     id_prefix: str,
     carrier_service_code: str,
     tracking_numbers: list[str],
+    ssccs: list[str],
     shipped_at: datetime,
-) -> list[Parcel]:
+) -> list[Carton]:
     """Fill parcels in line order with at most `max_units` units each; `tracking_numbers`
-    must hold one number per parcel (len == parcel_count(picked, max_units))."""
+    and `ssccs` hold one per parcel (len == parcel_count(picked, max_units))."""
     by_number = {line.line_number: line for line in lines}
     units = [number for number in sorted(picked) for _ in range(picked[number])]
-    parcels: list[Parcel] = []
+    parcels: list[Carton] = []
     for index, start in enumerate(range(0, len(units), max_units)):
         chunk = units[start : start + max_units]
         counts = {number: chunk.count(number) for number in dict.fromkeys(chunk)}
         parcels.append(
-            Parcel(
+            Carton(
                 parcel_id=f"{id_prefix}-P{first_parcel + index:02d}",
                 tracking_number=tracking_numbers[index],
+                sscc=ssccs[index],
                 carrier_service_code=carrier_service_code,
                 shipped_at=shipped_at,
                 lines=[
-                    ParcelLine(
+                    CartonLine(
                         line_number=number,
                         item_code=by_number[number].item_code,
                         channel_line_id=by_number[number].channel_line_id,

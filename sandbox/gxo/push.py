@@ -1,7 +1,7 @@
 """Pushes each warehouse event to a webhook, signed, retrying failures in the background.
 
 The signing is written here again rather than imported from integrations.gxo.webhook, because
-the sandbox depends on domain only; the tests check both implementations agree.
+the sandbox imports nothing of consign's; the tests check both implementations agree.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import httpx
 from pydantic import BaseModel
 
-from domain.warehouse import WarehouseEvent
+from sandbox.gxo.wire import WarehouseEvent
 
 MAX_BACKOFF_SECONDS = 60.0
 

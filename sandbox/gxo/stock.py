@@ -10,16 +10,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.inventory import (
-    InventorySnapshot,
-    StockChange,
-    StockChangeKind,
-    StockChangePage,
-    StockLevel,
-)
-from domain.order import Channel
+from sandbox.gxo.wire import Movement, Snapshot, StockFeedPage, StockLevel, StockMove
 
-RESERVATIONS = (StockChangeKind.ALLOCATION, StockChangeKind.DEALLOCATION)
+RESERVATIONS = (Movement.ALLOCATION, Movement.DEALLOCATION)
+
+
+@dataclass(frozen=True)
+class OrderTag:
+    """The order a movement belongs to, echoed on the feed as it came in the 940 (a return
+    names its order by the reference alone)."""
+
+    reference: str
+    channel_order_id: str | None = None
+    channel: str | None = None
+    account: str | None = None
 
 
 @dataclass(frozen=True)
@@ -27,13 +31,11 @@ class _Recorded:
     """A change that happened but is not reported yet (it has no sequence until published)."""
 
     item_code: str
-    kind: StockChangeKind
+    kind: Movement
     quantity: int
     on_hand_after: int
     allocated_after: int
-    reference: str | None
-    channel: Channel | None
-    account: str | None
+    order: OrderTag | None
     at: datetime
 
 
@@ -44,7 +46,7 @@ class FacilityStock:
         self.facility_id = facility_id
         self.on_hand: dict[str, int] = dict(opening)
         self.allocated: dict[str, int] = {}
-        self.changes: list[StockChange] = []
+        self.changes: list[StockMove] = []
         self._pending: list[_Recorded] = []
         self._published: dict[str, tuple[int, int]] = {code: (q, 0) for code, q in opening.items()}
         self.published_at = at
@@ -54,14 +56,12 @@ class FacilityStock:
 
     def move(
         self,
-        kind: StockChangeKind,
+        kind: Movement,
         item_code: str,
         on_hand_delta: int,
         allocated_delta: int,
         at: datetime,
-        reference: str | None = None,
-        channel: Channel | None = None,
-        account: str | None = None,
+        order: OrderTag | None = None,
     ) -> None:
         """Apply a movement to the live levels and record it; a no-op movement records nothing."""
         if on_hand_delta == 0 and allocated_delta == 0:
@@ -73,17 +73,14 @@ class FacilityStock:
         self.on_hand[item_code] = on_hand
         self.allocated[item_code] = allocated
         quantity = allocated_delta if kind in RESERVATIONS else on_hand_delta
-        self._pending.append(
-            _Recorded(
-                item_code, kind, quantity, on_hand, allocated, reference, channel, account, at
-            )
-        )
+        self._pending.append(_Recorded(item_code, kind, quantity, on_hand, allocated, order, at))
 
-    def publish(self, at: datetime) -> list[StockChange]:
+    def publish(self, at: datetime) -> list[StockMove]:
         """End of a reporting cycle: number the recorded changes and make them visible."""
-        published: list[StockChange] = []
+        published: list[StockMove] = []
         for recorded in self._pending:
-            change = StockChange(
+            order = recorded.order
+            change = StockMove(
                 sequence=len(self.changes) + 1,
                 facility_id=self.facility_id,
                 item_code=recorded.item_code,
@@ -91,9 +88,10 @@ class FacilityStock:
                 quantity=recorded.quantity,
                 on_hand_after=recorded.on_hand_after,
                 allocated_after=recorded.allocated_after,
-                reference=recorded.reference,
-                channel=recorded.channel,
-                account=recorded.account,
+                reference=order.reference if order else None,
+                channel_order_id=order.channel_order_id if order else None,
+                channel=order.channel if order else None,
+                account=order.account if order else None,
                 at=recorded.at,
             )
             self.changes.append(change)
@@ -103,9 +101,9 @@ class FacilityStock:
         self.published_at = at
         return published
 
-    def snapshot(self) -> InventorySnapshot:
+    def snapshot(self) -> Snapshot:
         """The levels as last reported, with the cursor of the last change they include."""
-        return InventorySnapshot(
+        return Snapshot(
             facility_id=self.facility_id,
             as_of=self.published_at,
             cursor=len(self.changes),
@@ -120,10 +118,10 @@ class FacilityStock:
             ],
         )
 
-    def page(self, cursor: int, limit: int) -> StockChangePage:
+    def page(self, cursor: int, limit: int) -> StockFeedPage:
         """Published changes with sequence > cursor; next_cursor is the last one returned."""
         start = max(cursor, 0)
         changes = self.changes[start : start + limit]
-        return StockChangePage(
+        return StockFeedPage(
             changes=changes, next_cursor=changes[-1].sequence if changes else cursor
         )

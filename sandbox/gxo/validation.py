@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from domain.warehouse import Rejection, RejectionCode, WarehouseOrder
 from sandbox.gxo.catalogue import POSTAL_CODE_OPTIONAL, Catalogue, Facility
+from sandbox.gxo.wire import Rejection, RejectionCode, ShippingOrder
 
 
 def check_quantities(payload: Mapping[str, object]) -> Rejection | None:
@@ -28,7 +28,7 @@ def check_quantities(payload: Mapping[str, object]) -> Rejection | None:
     return None
 
 
-def _check_address(order: WarehouseOrder) -> Rejection | None:
+def _check_address(order: ShippingOrder) -> Rejection | None:
     ship_to = order.ship_to
     missing = [
         name
@@ -51,7 +51,7 @@ def _check_address(order: WarehouseOrder) -> Rejection | None:
 
 
 def _check_carrier(
-    order: WarehouseOrder, facility: Facility, catalogue: Catalogue
+    order: ShippingOrder, facility: Facility, catalogue: Catalogue
 ) -> Rejection | None:
     code = order.carrier_service_code
     service = catalogue.carrier_services.get(code)
@@ -69,13 +69,13 @@ def _check_carrier(
     return None
 
 
-def is_international(order: WarehouseOrder, facility: Facility) -> bool:
+def is_international(order: ShippingOrder, facility: Facility) -> bool:
     """Customs data is needed when consign says so or the destination is outside the zone."""
     country = order.ship_to.country_code.upper()
     return order.is_international or country not in facility.customs_free_countries
 
 
-def _check_lines(order: WarehouseOrder, facility: Facility) -> Rejection | None:
+def _check_lines(order: ShippingOrder, facility: Facility) -> Rejection | None:
     international = is_international(order, facility)
     for line in order.lines:
         if line.item_code not in facility.stock:
@@ -93,7 +93,7 @@ def _check_lines(order: WarehouseOrder, facility: Facility) -> Rejection | None:
     return None
 
 
-def validate(order: WarehouseOrder, catalogue: Catalogue) -> Rejection | None:
+def validate(order: ShippingOrder, catalogue: Catalogue) -> Rejection | None:
     """The first problem found, in the order GXO's gateway checks them."""
     facility = catalogue.facilities.get(order.facility_id)
     if facility is None:
@@ -107,7 +107,7 @@ def validate(order: WarehouseOrder, catalogue: Catalogue) -> Rejection | None:
     )
 
 
-def duplicate_line_numbers(order: WarehouseOrder) -> list[int]:
+def duplicate_line_numbers(order: ShippingOrder) -> list[int]:
     """LX numbers must be unique: dispatches refer back to lines by them."""
     seen: set[int] = set()
     duplicates: list[int] = []

@@ -9,20 +9,8 @@ import random
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
-from domain.inventory import InventorySnapshot, StockChangeKind, StockChangePage
-from domain.warehouse import (
-    CancelOutcome,
-    EventPage,
-    InjectionResult,
-    Parcel,
-    Rejection,
-    RejectionCode,
-    WarehouseEvent,
-    WarehouseEventKind,
-    WarehouseOrder,
-    WarehouseOrderState,
-    WarehouseOrderStatus,
-)
+from pydantic import ValidationError
+
 from sandbox.gxo import packing, validation
 from sandbox.gxo.catalogue import UNDELIVERABLE_POSTAL_CODES, Catalogue, default_catalogue
 from sandbox.gxo.models import (
@@ -32,9 +20,25 @@ from sandbox.gxo.models import (
     ProcessingSettings,
     SandboxOrder,
     Scenario,
-    StockLevel,
 )
-from sandbox.gxo.stock import FacilityStock
+from sandbox.gxo.stock import FacilityStock, OrderTag
+from sandbox.gxo.wire import (
+    Accepted,
+    CancelOutcome,
+    Carton,
+    EventFeedPage,
+    EventKind,
+    Movement,
+    OrderStatus,
+    OrderView,
+    Rejection,
+    RejectionCode,
+    ShippingOrder,
+    Snapshot,
+    StockFeedPage,
+    StockLevel,
+    WarehouseEvent,
+)
 
 Clock = Callable[[], datetime]
 Listener = Callable[[WarehouseEvent], None]
@@ -77,6 +81,7 @@ class GxoWarehouse:
         self.listeners: list[Listener] = []
         self.cycles_run = 0
         self._tracking_counters: dict[str, int] = {}
+        self._cartons = 0  # SSCC serials handed out
         self.configure(settings or ProcessingSettings())
 
     @property
@@ -90,29 +95,33 @@ class GxoWarehouse:
 
     # ---- inject -------------------------------------------------------------------------
 
-    def inject(self, payload: Mapping[str, object]) -> InjectionResult | Rejection:
+    def inject(self, payload: Mapping[str, object]) -> Accepted | Rejection:
         """Accept a 940 body idempotently on (facility, reference). Raises BadRequest."""
         reference = payload.get("reference")
         if not isinstance(reference, str) or not reference:
-            raise BadRequest("reference (the channel order id) is required")
+            raise BadRequest("reference (the depositor order number) is required")
         count = self.injections.setdefault(reference, InjectionCount())
         count.calls += 1
+        channel_order_id = payload.get("channel_order_id")
+        if isinstance(channel_order_id, str):
+            count.channel_order_id = channel_order_id
         rejection = validation.check_quantities(payload)
         if rejection is not None:
             count.rejected += 1
             return rejection
         try:
-            order = WarehouseOrder.model_validate(payload)
-        except ValueError as exc:
-            raise BadRequest(f"body is not a valid order: {exc.__class__.__name__}") from exc
+            order = ShippingOrder.model_validate(payload)
+        except ValidationError as exc:
+            fields = sorted({".".join(str(p) for p in e["loc"]) for e in exc.errors()})
+            raise BadRequest(f"body is not a valid order: {', '.join(fields)}") from exc
         duplicates = validation.duplicate_line_numbers(order)
         if duplicates:
             raise BadRequest(f"duplicate line numbers {duplicates}")
         existing = self.live.get((order.facility_id, order.reference))
         # A rejected order is dead: re-sending its reference (after a fix) creates a new one.
-        if existing is not None and existing.status is not WarehouseOrderStatus.REJECTED:
+        if existing is not None and existing.status is not OrderStatus.REJECTED:
             count.duplicates += 1
-            return InjectionResult(
+            return Accepted(
                 warehouse_order_id=existing.warehouse_order_id,
                 status=existing.status,
                 duplicate=True,
@@ -123,15 +132,23 @@ class GxoWarehouse:
             return rejection
         count.created += 1
         created = self._create(order)
-        return InjectionResult(warehouse_order_id=created.warehouse_order_id, status=created.status)
+        return Accepted(warehouse_order_id=created.warehouse_order_id, status=created.status)
 
-    def _create(self, order: WarehouseOrder) -> SandboxOrder:
-        scenario = self.scenarios.get(order.reference, Scenario())
+    def scenario(self, reference: str, channel_order_id: str | None) -> Scenario:
+        """Scripted by reference, or by the channel order id (what a test or demo knows)."""
+        found = self.scenarios.get(reference)
+        if found is None and channel_order_id is not None:
+            found = self.scenarios.get(channel_order_id)
+        return found or Scenario()
+
+    def _create(self, order: ShippingOrder) -> SandboxOrder:
+        scenario = self.scenario(order.reference, order.channel_order_id)
         record = SandboxOrder(
             warehouse_order_id=f"WO{len(self.orders) + 1:08d}",
             facility_id=order.facility_id,
             reference=order.reference,
-            status=WarehouseOrderStatus.RECEIVED,
+            channel_order_id=order.channel_order_id,
+            status=OrderStatus.RECEIVED,
             received_at=self.clock(),
             order=order,
             lines=[
@@ -157,44 +174,49 @@ class GxoWarehouse:
         """Cancel before any pick; idempotent for an already cancelled order."""
         self._facility(facility_id)
         record = self.live.get((facility_id, reference))
-        if record is None or record.status is WarehouseOrderStatus.REJECTED:
+        if record is None or record.status is OrderStatus.REJECTED:
             outcome = CancelOutcome.NOT_FOUND
-        elif record.status is WarehouseOrderStatus.CANCELLED:
+        elif record.status is OrderStatus.CANCELLED:
             outcome = CancelOutcome.CANCELLED
         elif record.picked:
             outcome = CancelOutcome.TOO_LATE
         else:
             outcome = CancelOutcome.CANCELLED
-            record.status = WarehouseOrderStatus.CANCELLED
+            record.status = OrderStatus.CANCELLED
             self._reserve(record, {line.line_number: 0 for line in record.lines}, self.clock())
-            self._emit(record, WarehouseEventKind.CANCELLED)
+            self._emit(record, EventKind.CANCELLED)
         self.cancels.append(
             CancelRecord(
-                facility_id=facility_id, reference=reference, outcome=outcome, at=self.clock()
+                facility_id=facility_id,
+                reference=reference,
+                channel_order_id=record.channel_order_id if record else None,
+                outcome=outcome,
+                at=self.clock(),
             )
         )
         return outcome, record
 
-    def state(self, facility_id: str, reference: str) -> WarehouseOrderState | None:
+    def state(self, facility_id: str, reference: str) -> OrderView | None:
         self._facility(facility_id)
         record = self.live.get((facility_id, reference))
         if record is None:
             return None
-        return WarehouseOrderState(
+        return OrderView(
             warehouse_order_id=record.warehouse_order_id,
             reference=record.reference,
+            channel_order_id=record.channel_order_id,
             facility_id=record.facility_id,
             status=record.status,
             parcels=record.parcels,
             rejection=record.rejection,
         )
 
-    def events_since(self, facility_id: str, cursor: int, limit: int) -> EventPage:
+    def events_since(self, facility_id: str, cursor: int, limit: int) -> EventFeedPage:
         """Events with sequence > cursor; next_cursor is the last sequence returned."""
         self._facility(facility_id)
         feed = self.events[facility_id]
         page = feed[max(cursor, 0) : max(cursor, 0) + limit]
-        return EventPage(events=page, next_cursor=page[-1].sequence if page else cursor)
+        return EventFeedPage(events=page, next_cursor=page[-1].sequence if page else cursor)
 
     def _facility(self, facility_id: str) -> None:
         if facility_id not in self.catalogue.facilities:
@@ -213,12 +235,12 @@ class GxoWarehouse:
         ledger = self._ledger(level.facility_id, level.item_code)
         delta = level.on_hand - ledger.on_hand.get(level.item_code, 0)
         ledger.on_hand.setdefault(level.item_code, 0)
-        ledger.move(StockChangeKind.ADJUSTMENT, level.item_code, delta, 0, self.clock())
+        ledger.move(Movement.ADJUSTMENT, level.item_code, delta, 0, self.clock())
 
     def restock(self, facility_id: str, item_code: str, quantity: int) -> int:
         """Goods received into stock (944 RECEIPT); returns the new on-hand level."""
         ledger = self._ledger(facility_id, item_code)
-        ledger.move(StockChangeKind.RECEIPT, item_code, quantity, 0, self.clock())
+        ledger.move(Movement.RECEIPT, item_code, quantity, 0, self.clock())
         return ledger.on_hand[item_code]
 
     def adjust(self, facility_id: str, item_code: str, quantity: int) -> int:
@@ -227,7 +249,7 @@ class GxoWarehouse:
         ledger = self._ledger(facility_id, item_code)
         delta = max(quantity, -ledger.on_hand.get(item_code, 0))
         ledger.on_hand.setdefault(item_code, 0)
-        ledger.move(StockChangeKind.ADJUSTMENT, item_code, delta, 0, self.clock())
+        ledger.move(Movement.ADJUSTMENT, item_code, delta, 0, self.clock())
         return ledger.on_hand[item_code]
 
     def receive_return(
@@ -235,9 +257,8 @@ class GxoWarehouse:
     ) -> int:
         """A customer return put back to stock; `reference` is the channel order id."""
         ledger = self._ledger(facility_id, item_code)
-        ledger.move(
-            StockChangeKind.RETURN, item_code, quantity, 0, self.clock(), reference=reference
-        )
+        returned = OrderTag(reference=reference)
+        ledger.move(Movement.RETURN, item_code, quantity, 0, self.clock(), returned)
         return ledger.on_hand[item_code]
 
     def stock_levels(self) -> list[StockLevel]:
@@ -253,11 +274,11 @@ class GxoWarehouse:
             for code, on_hand in sorted(ledger.on_hand.items())
         ]
 
-    def inventory(self, facility_id: str) -> InventorySnapshot:
+    def inventory(self, facility_id: str) -> Snapshot:
         self._facility(facility_id)
         return self.ledgers[facility_id].snapshot()
 
-    def stock_changes(self, facility_id: str, cursor: int, limit: int) -> StockChangePage:
+    def stock_changes(self, facility_id: str, cursor: int, limit: int) -> StockFeedPage:
         self._facility(facility_id)
         return self.ledgers[facility_id].page(cursor, limit)
 
@@ -270,9 +291,8 @@ class GxoWarehouse:
             line.allocated = target
         ledger = self.ledgers[record.facility_id]
         for code, delta in deltas.items():
-            kind = StockChangeKind.ALLOCATION if delta > 0 else StockChangeKind.DEALLOCATION
-            order = record.order
-            ledger.move(kind, code, 0, delta, at, record.reference, order.channel, order.account)
+            kind = Movement.ALLOCATION if delta > 0 else Movement.DEALLOCATION
+            ledger.move(kind, code, 0, delta, at, _tag(record))
 
     def _hold(self, record: SandboxOrder, at: datetime) -> None:
         """An order waiting for its pick wave reserves what stock it can meanwhile."""
@@ -294,16 +314,7 @@ class GxoWarehouse:
             line.allocated -= picked.get(line.line_number, 0)
         ledger = self.ledgers[record.facility_id]
         for code, n in units.items():
-            ledger.move(
-                StockChangeKind.SHIPMENT,
-                code,
-                -n,
-                -n,
-                at,
-                record.reference,
-                record.order.channel,
-                record.order.account,
-            )
+            ledger.move(Movement.SHIPMENT, code, -n, -n, at, _tag(record))
 
     def _free_for(self, record: SandboxOrder) -> dict[str, int]:
         """Units this order may pick per item: on hand less what other orders hold."""
@@ -333,14 +344,14 @@ class GxoWarehouse:
         return emitted
 
     def _process(self, record: SandboxOrder, now: datetime) -> WarehouseEvent | None:
-        scenario = self.scenarios.get(record.reference, Scenario())
-        if record.status is WarehouseOrderStatus.RECEIVED:
+        scenario = self.scenario(record.reference, record.channel_order_id)
+        if record.status is OrderStatus.RECEIVED:
             rejection = self._carrier_check(record, scenario)
             if rejection is not None:
-                record.status = WarehouseOrderStatus.REJECTED
+                record.status = OrderStatus.REJECTED
                 record.rejection = rejection
-                return self._emit(record, WarehouseEventKind.REJECTED, at=now)
-            record.status = WarehouseOrderStatus.RELEASED
+                return self._emit(record, EventKind.REJECTED, at=now)
+            record.status = OrderStatus.RELEASED
         cycle = self.cycles_run
         if cycle < record.backorder_until_cycle:
             return None
@@ -371,10 +382,8 @@ class GxoWarehouse:
             line.shipped += picked.get(line.line_number, 0)
         record.parcels.extend(parcels)
         done = all(line.remaining == 0 for line in record.lines)
-        record.status = (
-            WarehouseOrderStatus.SHIPPED if done else WarehouseOrderStatus.PARTIALLY_SHIPPED
-        )
-        return self._emit(record, WarehouseEventKind.DISPATCH, parcels, at=now)
+        record.status = OrderStatus.SHIPPED if done else OrderStatus.PARTIALLY_SHIPPED
+        return self._emit(record, EventKind.DISPATCH, parcels, at=now)
 
     def _carrier_check(self, record: SandboxOrder, scenario: Scenario) -> Rejection | None:
         """What only shows at release: a scripted rejection or a carrier refusing the address."""
@@ -390,7 +399,7 @@ class GxoWarehouse:
 
     def _pack(
         self, record: SandboxOrder, picked: dict[int, int], scenario: Scenario, now: datetime
-    ) -> list[Parcel]:
+    ) -> list[Carton]:
         max_units = 1 if scenario.split else self.settings.max_units_per_parcel
         code = record.order.carrier_service_code
         count = packing.parcel_count(picked, max_units)
@@ -402,8 +411,13 @@ class GxoWarehouse:
             id_prefix=record.warehouse_order_id,
             carrier_service_code=code,
             tracking_numbers=[self._tracking_number(code) for _ in range(count)],
+            ssccs=[self._sscc() for _ in range(count)],
             shipped_at=now,
         )
+
+    def _sscc(self) -> str:
+        self._cartons += 1
+        return packing.sscc(self._cartons)
 
     def _tracking_number(self, carrier_service_code: str) -> str:
         n = self._tracking_counters.get(carrier_service_code, 0) + 1
@@ -414,27 +428,42 @@ class GxoWarehouse:
     def _emit(
         self,
         record: SandboxOrder,
-        kind: WarehouseEventKind,
-        parcels: list[Parcel] | None = None,
+        kind: EventKind,
+        parcels: list[Carton] | None = None,
         at: datetime | None = None,
     ) -> WarehouseEvent:
         feed = self.events[record.facility_id]
         sequence = len(feed) + 1
+        shipment_id = None
+        if kind is EventKind.DISPATCH:
+            record.shipments += 1
+            shipment_id = f"{record.warehouse_order_id}-S{record.shipments:02d}"
         event = WarehouseEvent(
             event_id=f"EV-{record.facility_id}-{sequence:08d}",
             sequence=sequence,
             kind=kind,
             facility_id=record.facility_id,
             reference=record.reference,
+            channel_order_id=record.channel_order_id,
             channel=record.order.channel,
             account=record.order.account,
             warehouse_order_id=record.warehouse_order_id,
+            shipment_id=shipment_id,
             order_status=record.status,
             occurred_at=at or self.clock(),
             parcels=parcels or [],
-            rejection=record.rejection if kind is WarehouseEventKind.REJECTED else None,
+            rejection=record.rejection if kind is EventKind.REJECTED else None,
         )
         feed.append(event)
         for listener in self.listeners:
             listener(event)
         return event
+
+
+def _tag(record: SandboxOrder) -> OrderTag:
+    return OrderTag(
+        reference=record.reference,
+        channel_order_id=record.channel_order_id,
+        channel=record.order.channel,
+        account=record.order.account,
+    )

@@ -12,9 +12,15 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import ActivityEnvironment
 
 from activities.delivery import DeliveryActivities
-from activities.models import ChangeSet, EventDelivery
+from activities.models import ChangeSet, EventDelivery, SetAsideEvent
 from domain.order import Channel, ChannelOrderStatus, FulfilledBy, OrderChange, OrderRef
-from domain.warehouse import WarehouseEvent, WarehouseEventKind, WarehouseOrderStatus
+from domain.warehouse import (
+    EventMismatch,
+    WarehouseEvent,
+    WarehouseEventKind,
+    WarehouseOrderStatus,
+    warehouse_reference,
+)
 from store.unmatched import list_unmatched
 from tests.activities.temporal_server import (
     FINISH_SIGNAL,
@@ -53,13 +59,17 @@ def event(
     reference: str,
     sequence: int = 1,
     kind: WarehouseEventKind = WarehouseEventKind.CANCELLED,
+    channel_order_id: str | None = None,
 ) -> WarehouseEvent:
+    """`channel_order_id` None: an order injected before references were per account, whose
+    reference is the channel order id itself."""
     return WarehouseEvent(
         event_id=f"EV-{FACILITY}-{account}-{sequence:08d}",
         sequence=sequence,
         kind=kind,
         facility_id=FACILITY,
         reference=reference,
+        channel_order_id=channel_order_id,
         channel=Channel.AMAZON,
         account=account,
         warehouse_order_id="WO00000001",
@@ -214,3 +224,63 @@ async def test_a_dispatch_for_a_finished_order_is_kept_unmatched_a_cancel_is_ign
 
     assert (report.delivered, report.unmatched, report.ignored) == (0, 1, 1)
     assert [e.event_id for e in list_unmatched(engine)] == [dispatched.event_id]
+
+
+async def test_old_and_new_style_references_both_reach_their_order(
+    delivery: DeliveryActivities, dev_server: DevServer, engine: Engine, account: str
+) -> None:
+    """An order injected before the upgrade is named by its reference; a new one by the
+    channel order id GXO echoes beside its per-account reference."""
+    await ActivityEnvironment().run(
+        delivery.start_order_workflows,
+        ChangeSet(changes=[change(account, "A-OLD"), change(account, "A-NEW")]),
+    )
+    new_reference = warehouse_reference(
+        OrderRef(channel=Channel.AMAZON, account=account, order_id="A-NEW")
+    )
+    old = event(account, "A-OLD", 1)
+    new = event(account, new_reference, 2, channel_order_id="A-NEW")
+
+    report = await ActivityEnvironment().run(
+        delivery.deliver_warehouse_events, EventDelivery(events=[old, new])
+    )
+
+    assert (report.delivered, report.unmatched) == (2, 0)
+    for order_id, sent in (("A-OLD", old), ("A-NEW", new)):
+        workflow_id = f"order:amazon:{account}:{order_id}"
+        assert await received(dev_server, workflow_id, "events", 1) == [sent.event_id]
+    assert list_unmatched(engine) == []
+    assert not await dev_server.exists(f"order:amazon:{account}:{new_reference}")
+
+
+async def test_an_unmatched_event_says_why_it_was_kept(
+    delivery: DeliveryActivities, engine: Engine, account: str
+) -> None:
+    stray = event(account, "CQ3Z-404", channel_order_id="404")
+
+    await ActivityEnvironment().run(
+        delivery.deliver_warehouse_events, EventDelivery(events=[stray])
+    )
+
+    [kept] = list_unmatched(engine)
+    assert kept.reason == f"NO_ORDER: no order workflow order:amazon:{account}:404"
+    assert kept.reference == "CQ3Z-404"
+
+
+async def test_an_event_the_order_refused_is_kept_with_its_reason(
+    delivery: DeliveryActivities, engine: Engine, account: str
+) -> None:
+    foreign = event(account, "A-1", kind=WarehouseEventKind.DISPATCH)
+    request = SetAsideEvent(
+        event=foreign, reason=EventMismatch.FACILITY, detail="the order is A-1 at GXO-DE-KOB"
+    )
+
+    await ActivityEnvironment().run(delivery.set_aside_warehouse_event, request)
+    await ActivityEnvironment().run(delivery.set_aside_warehouse_event, request)  # a retry
+
+    [kept] = list_unmatched(engine)
+    assert (kept.event_id, kept.reason) == (
+        foreign.event_id,
+        "FACILITY: the order is A-1 at GXO-DE-KOB",
+    )
+    assert WarehouseEvent.model_validate_json(kept.raw_json) == foreign

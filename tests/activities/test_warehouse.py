@@ -29,6 +29,7 @@ from domain.warehouse import (
     WarehouseOrder,
     WarehouseOrderLine,
     WarehouseOrderStatus,
+    warehouse_reference,
 )
 from integrations.gxo.rest import RestWarehouse
 from sandbox.gxo.catalogue import RM_TRACKED_48, UK_DAVENTRY
@@ -38,6 +39,7 @@ from store.tables import AuditOutcome
 from tests.activities.conftest import SELLER, SKU_ITEMS
 
 ORDER_ID = "203-2000001-0000001"
+REFERENCE = warehouse_reference(OrderRef(channel=Channel.AMAZON, account=SELLER, order_id=ORDER_ID))
 
 
 def channel_order(order_id: str = ORDER_ID, skus: dict[str, int] | None = None) -> ChannelOrder:
@@ -77,9 +79,11 @@ async def expect_failure(call: Any, *args: Any) -> ApplicationError:
     return caught.value
 
 
-def lookup_request(reference: str = ORDER_ID, facility: str = UK_DAVENTRY) -> WarehouseOrderRequest:
+def lookup_request(
+    reference: str = REFERENCE, facility: str = UK_DAVENTRY
+) -> WarehouseOrderRequest:
     return WarehouseOrderRequest(
-        ref=OrderRef(channel=Channel.AMAZON, account=SELLER, order_id=reference),
+        ref=OrderRef(channel=Channel.AMAZON, account=SELLER, order_id=ORDER_ID),
         facility_id=facility,
         reference=reference,
     )
@@ -100,7 +104,7 @@ async def test_plan_maps_skus_facility_and_carrier_from_the_store(
     order = await plan(warehouse, channel_order())
 
     assert order.facility_id == UK_DAVENTRY
-    assert order.reference == ORDER_ID
+    assert (order.reference, order.channel_order_id) == (REFERENCE, ORDER_ID)
     assert (order.channel, order.account) == (Channel.AMAZON, SELLER)
     assert order.carrier_service_code == RM_TRACKED_48
     assert not order.is_international
@@ -180,15 +184,16 @@ async def test_inject_twice_creates_one_order_and_audits_accepted_then_duplicate
     assert second.duplicate
     assert second.warehouse_order_id == first.warehouse_order_id
     assert first.status is WarehouseOrderStatus.RECEIVED
-    counts = (await admin_get(gxo_admin, "/_sandbox/injections"))[ORDER_ID]
+    counts = (await admin_get(gxo_admin, "/_sandbox/injections"))[REFERENCE]
     assert (counts["calls"], counts["created"], counts["duplicates"]) == (2, 1, 1)
+    assert counts["channel_order_id"] == ORDER_ID
     newest_first = list_audit(engine, order_id=ORDER_ID, system="gxo")
     assert [e.outcome for e in reversed(newest_first)] == [
         AuditOutcome.ACCEPTED,
         AuditOutcome.DUPLICATE,
     ]
     assert {e.operation for e in newest_first} == {"inject"}
-    assert {e.idempotency_key for e in newest_first} == {f"{UK_DAVENTRY}:{ORDER_ID}"}
+    assert {e.idempotency_key for e in newest_first} == {f"{UK_DAVENTRY}:{REFERENCE}"}
 
 
 async def test_inject_of_an_unknown_item_code_is_warehouse_rejected(
@@ -210,7 +215,7 @@ async def test_inject_of_an_unknown_item_code_is_warehouse_rejected(
     assert error.type == "WAREHOUSE_REJECTED"
     assert error.non_retryable
     assert "UNKNOWN_ITEM" in str(error)
-    assert (await admin_get(gxo_admin, "/_sandbox/injections"))[ORDER_ID]["created"] == 0
+    assert (await admin_get(gxo_admin, "/_sandbox/injections"))[REFERENCE]["created"] == 0
     [entry] = list_audit(engine, order_id=ORDER_ID)
     assert (entry.operation, entry.outcome) == ("inject", AuditOutcome.REJECTED)
 
@@ -253,7 +258,8 @@ async def test_cancel_before_pick_cancels_at_gxo(
 
     assert outcome is CancelOutcome.CANCELLED
     [cancel] = await admin_get(gxo_admin, "/_sandbox/cancels")
-    assert (cancel["reference"], cancel["outcome"]) == (ORDER_ID, "CANCELLED")
+    assert (cancel["reference"], cancel["outcome"]) == (REFERENCE, "CANCELLED")
+    assert cancel["channel_order_id"] == ORDER_ID
     lookup = await ActivityEnvironment().run(warehouse.get_order, lookup_request())
     assert lookup.state is not None
     assert lookup.state.status is WarehouseOrderStatus.CANCELLED
@@ -287,13 +293,13 @@ async def test_get_order_returns_the_warehouse_state(warehouse: WarehouseActivit
 
     assert lookup.state is not None
     assert lookup.state.warehouse_order_id == injected.warehouse_order_id
-    assert (lookup.state.reference, lookup.state.facility_id) == (ORDER_ID, UK_DAVENTRY)
+    assert (lookup.state.reference, lookup.state.facility_id) == (REFERENCE, UK_DAVENTRY)
     assert lookup.state.status is WarehouseOrderStatus.RECEIVED
 
 
 async def test_get_order_of_an_unknown_reference_is_none(warehouse: WarehouseActivities) -> None:
     lookup = await ActivityEnvironment().run(
-        warehouse.get_order, lookup_request("203-0000000-0000000")
+        warehouse.get_order, lookup_request("AXXX-20300000000000000")
     )
 
     assert lookup.state is None
@@ -329,7 +335,8 @@ async def test_pull_events_after_a_cycle_returns_the_dispatch(
     assert (before.events, before.next_cursor) == ([], 0)
     [event] = page.events
     assert event.kind is WarehouseEventKind.DISPATCH
-    assert (event.reference, event.channel, event.account) == (ORDER_ID, Channel.AMAZON, SELLER)
+    assert (event.reference, event.channel_order_id) == (REFERENCE, ORDER_ID)
+    assert event.order_ref == OrderRef(channel=Channel.AMAZON, account=SELLER, order_id=ORDER_ID)
     assert event.warehouse_order_id == injected.warehouse_order_id
     assert event.order_status is WarehouseOrderStatus.SHIPPED
     shipped: dict[str, int] = {}

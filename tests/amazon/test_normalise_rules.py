@@ -17,6 +17,7 @@ from integrations.amazon.normalise import (
     order_from_v0,
     order_from_v2026,
     service_level_category,
+    v2026_personal_data_withheld,
 )
 from tests.support.spapi_models import ORDERS_V0, ORDERS_V2026, load_model
 
@@ -160,3 +161,43 @@ def test_v0_unknown_fulfilment_channel_is_refused(v0_order, v0_items):
     v0_order["FulfillmentChannel"] = "XYZ"
     with pytest.raises(AmazonBadResponse, match="FulfillmentChannel"):
         order_from_v0(v0_order, v0_items, None, ACCOUNT)
+
+
+def test_v2026_ship_plus_and_transparency_programs_reach_the_order(v2026_order) -> None:
+    """The model's names: Order.programs FBM_SHIP_PLUS, OrderItem.programs TRANSPARENCY."""
+    plain = order_from_v2026(v2026_order, ACCOUNT)
+    assert not plain.channel_label_required
+    assert not any(line.transparency_codes_required for line in plain.lines)
+    v2026_order["programs"] = ["PRIME", "FBM_SHIP_PLUS"]
+    v2026_order["orderItems"][0]["programs"] = ["TRANSPARENCY"]
+    flagged = order_from_v2026(v2026_order, ACCOUNT)
+    assert flagged.channel_label_required
+    assert flagged.lines[0].transparency_codes_required and flagged.is_prime
+
+
+def test_v0_ship_plus_and_transparency_come_from_the_items(v0_order, v0_items) -> None:
+    """v0 keeps both on the items: AmazonPrograms.Programs FBM_SHIP_PLUS and IsTransparency."""
+    plain = order_from_v0(v0_order, v0_items, None, ACCOUNT)
+    assert not plain.channel_label_required
+    v0_items[0]["IsTransparency"] = True
+    v0_items[0]["AmazonPrograms"] = {"Programs": ["SUBSCRIBE_AND_SAVE", "FBM_SHIP_PLUS"]}
+    flagged = order_from_v0(v0_order, v0_items, None, ACCOUNT)
+    assert flagged.channel_label_required and flagged.lines[0].transparency_codes_required
+
+
+def test_the_program_values_consign_reads_are_the_models_own() -> None:
+    v0 = load_model(ORDERS_V0)["definitions"]
+    v2026 = load_model(ORDERS_V2026)["definitions"]
+    assert "FBM_SHIP_PLUS" in v0["AmazonPrograms"]["properties"]["Programs"]["description"]
+    assert v0["OrderItem"]["properties"]["IsTransparency"]["type"] == "boolean"
+    assert "FBM_SHIP_PLUS" in v2026["Order"]["properties"]["programs"]["description"]
+    assert "TRANSPARENCY" in v2026["OrderItem"]["properties"]["programs"]["description"]
+
+
+def test_a_v2026_address_without_its_personal_fields_is_recognised(v2026_order) -> None:
+    assert not v2026_personal_data_withheld(v2026_order)
+    address = v2026_order["recipient"]["deliveryAddress"]
+    for key in ("name", "addressLine1", "addressLine2", "addressLine3", "postalCode", "phone"):
+        address.pop(key, None)
+    assert v2026_personal_data_withheld(v2026_order)
+    assert order_from_v2026(v2026_order, ACCOUNT).ship_to is None

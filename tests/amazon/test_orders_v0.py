@@ -1,5 +1,6 @@
 """Orders v0 fallback reader: model-valid requests, the two-minute LastUpdatedBefore rule
-enforced client-side, items paged to the end, the address fetched only when Amazon has one."""
+enforced client-side, items paged to the end, the address fetched only when Amazon has one, and
+then with a Restricted Data Token."""
 
 from __future__ import annotations
 
@@ -11,16 +12,17 @@ import pytest
 from domain.order import ChannelOrderStatus
 from integrations.amazon.errors import AmazonRequestRejected
 from integrations.amazon.orders_v0 import OrdersV0Api, V0OrdersReader
-from tests.amazon.fakes import MARKETPLACE, NOW, json_response
+from tests.amazon.fakes import ACCESS_TOKEN_PREFIX, MARKETPLACE, NOW, json_response
 
 ORDERS = "/orders/v0/orders"
+RDT_PATH = "/tokens/2021-03-01/restrictedDataToken"
 ORDER_ID = "902-1845936-5435065"
 SINCE = NOW - timedelta(hours=1)
 
 
 @pytest.fixture
 def api(amazon_v0, clock) -> OrdersV0Api:
-    return OrdersV0Api(amazon_v0.api, clock=clock.wall)
+    return OrdersV0Api(amazon_v0.api, amazon_v0.rdt, clock=clock.wall)
 
 
 async def test_reader_is_chosen_by_settings(amazon_v0):
@@ -103,7 +105,23 @@ async def test_get_order_reads_order_all_item_pages_and_address(fake, amazon_v0,
         f"{ORDERS}/{ORDER_ID}/address",
         json_response(200, example("ordersV0/getOrderAddress_200_static_1.json")),
     )
+    rdt = example("tokens_2021-03-01/createRestrictedDataToken_200_static_1.json")
+    fake.on("POST", RDT_PATH, json_response(200, rdt))
     order = await amazon_v0.reader.get_order(ORDER_ID)
+    by_path = {seen.path: seen for seen in fake.seen}
+    # Only the restricted operation goes with the RDT; the RDT is asked for with the LWA token
+    # and for the generic path, so it serves every order.
+    assert by_path[RDT_PATH].headers["x-amz-access-token"].startswith(ACCESS_TOKEN_PREFIX)
+    assert by_path[RDT_PATH].body == {
+        "restrictedResources": [{"method": "GET", "path": "/orders/v0/orders/{orderId}/address"}]
+    }
+    address_call = by_path[f"{ORDERS}/{ORDER_ID}/address"]
+    assert address_call.headers["x-amz-access-token"] == rdt["restrictedDataToken"]
+    assert (
+        by_path[f"{ORDERS}/{ORDER_ID}"]
+        .headers["x-amz-access-token"]
+        .startswith(ACCESS_TOKEN_PREFIX)
+    )
     assert [line.line_id for line in order.lines] == ["05015851154158", "05015851154159"]
     assert [s.query.get("NextToken") for s in fake.seen if s.path.endswith("orderItems")] == [
         None,

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.order import ChannelOrderStatus
-from integrations.amazon.errors import AmazonBadResponse, AmazonRequestRejected
+from integrations.amazon.errors import AmazonAccessDenied, AmazonBadResponse, AmazonRequestRejected
 from integrations.amazon.factory import build_amazon_client
 from integrations.amazon.orders_v2026 import OrdersV2026Api, V2026OrdersReader
 from tests.amazon.fakes import MARKETPLACE, NOW, SELLER, json_response, settings
@@ -124,6 +124,28 @@ async def test_a_foreign_page_token_is_refused(fake, amazon):
     assert fake.seen == []
 
 
+async def test_a_token_amazon_no_longer_knows_restarts_the_scan_from_its_cursor(
+    fake, amazon, make_order
+) -> None:
+    """A 400 for the token (it expires after 24 hours): the scan starts again from the cursor,
+    which has not moved, so nothing is skipped."""
+    since = NOW - timedelta(hours=1)
+    first_page = {"orders": [make_order("202-0000001-0000001")], "pagination": {"nextToken": "T2"}}
+    expired = {"errors": [{"code": "InvalidInput", "message": "Invalid paginationToken"}]}
+    fake.on(
+        "GET",
+        SEARCH,
+        json_response(200, first_page),
+        json_response(400, expired),
+        json_response(200, {"orders": [make_order("202-0000001-0000001")]}),
+    )
+    first = await amazon.reader.search_changes(since, None)
+    again = await amazon.reader.search_changes(since, first.next_page_token)
+    assert [s.query.get("paginationToken") for s in fake.seen] == [None, "T2", None]
+    assert [c.ref.order_id for c in again.changes] == ["202-0000001-0000001"]
+    assert again.next_page_token is None and again.cursor > since
+
+
 async def test_amazons_own_search_examples_flow_through_the_reader(fake, amazon, example):
     fake.on(
         "GET",
@@ -198,3 +220,22 @@ async def test_a_short_settle_is_raised_to_amazons_minimum(fake, clock, make_ord
         client = build_amazon_client(short, http=http, clock=clock.wall, monotonic=clock.monotonic)
         await client.reader.search_changes(SINCE, None)
     assert fake.seen[0].query["lastUpdatedBefore"] == "2026-03-01T11:57:50Z"
+
+
+@pytest.mark.parametrize(
+    ("status", "refused"),
+    [("UNSHIPPED", True), ("PARTIALLY_SHIPPED", True), ("SHIPPED", False), ("CANCELLED", False)],
+)
+async def test_withheld_personal_fields_refuse_only_an_order_still_to_ship(
+    fake, amazon, make_order, status, refused
+):
+    """Without the Direct-to-Consumer Shipping role Amazon leaves the recipient's name and
+    address lines out (no RDT exists in v2026): an order GXO must still ship cannot proceed."""
+    order = make_order("202-0000004-0000004", status)
+    order["recipient"]["deliveryAddress"] = {"city": "LONDON", "countryCode": "GB"}
+    fake.on("GET", f"{SEARCH}/202-0000004-0000004", json_response(200, {"order": order}))
+    if refused:
+        with pytest.raises(AmazonAccessDenied, match="Direct-to-Consumer Shipping"):
+            await amazon.reader.get_order("202-0000004-0000004")
+    else:
+        assert (await amazon.reader.get_order("202-0000004-0000004")).ship_to is None

@@ -4,15 +4,11 @@ Items and Feeds models, so a push that works here is one Amazon understands."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
-from config import AmazonSettings
 from domain.inventory import ListingQuantity
 from domain.order import Channel
 from integrations.amazon.errors import AmazonFeedFailed, AmazonRequestRejected, AmazonThrottled
@@ -22,69 +18,10 @@ from integrations.amazon.stock import AmazonStock, build_amazon_stock
 from integrations.channel import StockPort
 from sandbox.amazon.app import create_app
 from sandbox.amazon.catalogue import SKUS, UK
-from sandbox.amazon.lwa import (
-    DEFAULT_CLIENT_ID,
-    DEFAULT_CLIENT_SECRET,
-    DEFAULT_REFRESH_TOKEN,
-    DEFAULT_SELLER_ID,
-)
+from sandbox.amazon.listings import Problem
+from sandbox.amazon.lwa import DEFAULT_SELLER_ID
 from sandbox.amazon.state import AmazonSandbox
-from tests.support.spapi_models import load_model, validate_request, validate_response
-
-LISTINGS = "listings-items-api-model/listingsItems_2021-08-01.json"
-FEEDS = "feeds-api-model/feeds_2021-06-30.json"
-BASE = "http://sandbox.test"
-START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
-
-
-class ManualClock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
-class CheckedTransport(httpx.AsyncBaseTransport):
-    """The sandbox app behind a transport that validates SP-API traffic against the models."""
-
-    def __init__(self, app: object) -> None:
-        self.inner = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
-        self.checked = 0
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        path = request.url.path
-        relative = LISTINGS if path.startswith("/listings/") else FEEDS
-        spapi = path.startswith(("/listings/", "/feeds/"))
-        if spapi:
-            query = dict(request.url.params.multi_items())
-            body = json.loads(request.content) if request.content else None
-            validate_request(load_model(relative), request.method, path, query, body, strict=True)
-        response = await self.inner.handle_async_request(request)
-        if spapi:
-            await response.aread()
-            payload = response.json() if response.content else None
-            model = load_model(relative)
-            validate_response(model, request.method, path, response.status_code, payload, True)
-            self.checked += 1
-        return response
-
-
-def sandbox_settings() -> AmazonSettings:
-    return AmazonSettings(
-        seller_id=DEFAULT_SELLER_ID,
-        endpoint=BASE,
-        lwa_endpoint=f"{BASE}/auth/o2/token",
-        client_id=DEFAULT_CLIENT_ID,
-        client_secret=SecretStr(DEFAULT_CLIENT_SECRET),
-        refresh_token=SecretStr(DEFAULT_REFRESH_TOKEN),
-        marketplace_ids=[UK.marketplace_id],
-        orders_reader="v2026",
-        rate_scale=1.0,
-    )
+from tests.amazon.sandboxed import CheckedTransport, ManualClock, sandbox_settings
 
 
 @pytest.fixture
@@ -141,12 +78,40 @@ async def test_small_batch_patches_each_sku_and_keeps_lead_time(
         (SKUS[0], 5, True, "patch"),
         (SKUS[1], 0, True, "patch"),
     ]
-    assert spapi_calls(sandbox) == {"patchListingsItem": 2}
+    # Each listing's product type is read once, then cached for the next pushes.
+    assert spapi_calls(sandbox) == {"getListingsItem": 2, "patchListingsItem": 2}
+    await stock.push(wanted)
+    assert spapi_calls(sandbox) == {"getListingsItem": 2, "patchListingsItem": 4}
     assert sandbox.listings.quantity(SKUS[0], UK.marketplace_id) == 5
     merged = sandbox.listings.attributes(SKUS[0], UK.marketplace_id)
     assert merged is not None
     assert merged["fulfillment_availability"][0]["lead_time_to_ship_max_days"] == 2
-    assert transport.checked == 2
+    assert transport.checked == 6
+
+
+async def test_patches_name_the_listings_product_type_and_a_changed_one_is_read_again(
+    stock: AmazonStock, sandbox: AmazonSandbox
+) -> None:
+    """The sandbox refuses a patch under another product type, as Amazon's validation does."""
+    sku = SKUS[0]
+    assert all(o.accepted for o in await stock.push([ListingQuantity(sku=sku, quantity=3)]))
+    listing = sandbox.listings.listing(sku, UK.marketplace_id)
+    assert listing is not None and listing.product_type == "SHIRT"
+    listing.product_type = "APPAREL"  # the seller reclassified it in Seller Central
+    [stale] = await stock.push([ListingQuantity(sku=sku, quantity=4)])
+    assert not stale.accepted and "does not match" in (stale.message or "")
+    [fresh] = await stock.push([ListingQuantity(sku=sku, quantity=4)])
+    assert fresh.accepted
+    assert sandbox.listings.quantity(sku, UK.marketplace_id) == 4
+    assert spapi_calls(sandbox) == {"getListingsItem": 2, "patchListingsItem": 3}
+
+
+async def test_the_reconcile_warms_the_product_type_cache(
+    stock: AmazonStock, sandbox: AmazonSandbox
+) -> None:
+    await stock.read([SKUS[0], SKUS[1]])
+    await stock.push([ListingQuantity(sku=SKUS[0], quantity=1)])
+    assert spapi_calls(sandbox) == {"getListingsItem": 2, "patchListingsItem": 1}
 
 
 async def test_unknown_sku_patch_comes_back_rejected_with_amazons_message(
@@ -168,18 +133,32 @@ async def test_large_batch_goes_as_one_feed_and_maps_issues_back_to_skus(
     outcomes = await stock.push(wanted)
     calls = spapi_calls(sandbox)
     assert calls["createFeedDocument"] == calls["createFeed"] == calls["getFeedDocument"] == 1
+    assert calls["getListingsItem"] == 6  # each SKU's product type, once
     assert "patchListingsItem" not in calls
-    feed_ids = {o.submission for o in outcomes}
-    assert len(feed_ids) == 1 and feed_ids != {"patch"}
     by_sku = {o.sku: o for o in outcomes}
-    assert not by_sku["GHOST-SKU"].accepted
-    assert "GHOST-SKU" in (by_sku["GHOST-SKU"].message or "")
+    # A SKU Amazon has no listing for never reaches the feed: it has no product type.
+    ghost = by_sku.pop("GHOST-SKU")
+    assert (ghost.accepted, ghost.submission) == (False, "getListingsItem")
+    assert "GHOST-SKU" in (ghost.message or "")
+    feed_ids = {o.submission for o in by_sku.values()}
+    assert len(feed_ids) == 1 and feed_ids != {"patch"}
     assert all(by_sku[sku].accepted for sku in SKUS[:5])
     assert {sku: sandbox.listings.quantity(sku, UK.marketplace_id) for sku in SKUS[:5]} == {
         sku: 10 + i for i, sku in enumerate(SKUS[:5])
     }
     feed = sandbox.feeds.feeds[feed_ids.pop()]
-    assert (feed.status, feed.messages) == ("DONE", 6)
+    assert (feed.status, feed.messages) == ("DONE", 5)
+
+
+async def test_a_feed_level_issue_rejects_every_sku_of_the_feed(
+    stock: AmazonStock, sandbox: AmazonSandbox
+) -> None:
+    sandbox.feeds.feed_level_error = Problem("4000001", "The feed could not be processed.")
+    wanted = [ListingQuantity(sku=sku, quantity=9) for sku in SKUS[:4]]
+    outcomes = await stock.push(wanted)
+    assert [(o.sku, o.accepted) for o in outcomes] == [(sku, False) for sku in SKUS[:4]]
+    assert all("4000001" in (o.message or "") for o in outcomes)
+    assert {sandbox.listings.quantity(sku, UK.marketplace_id) for sku in SKUS[:4]} == {7}
 
 
 async def test_read_returns_what_the_sandbox_shows_and_omits_unknown_skus(

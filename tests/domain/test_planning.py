@@ -17,7 +17,7 @@ from domain.planning import (
     carrier_for_confirm,
     plan_warehouse_order,
 )
-from domain.warehouse import CustomsInfo
+from domain.warehouse import CustomsInfo, warehouse_reference
 from tests.domain.builders import line, mappings, order, sku
 
 UK = FacilityRule(facility_id="GXO-UK1", domestic_countries="GB")
@@ -84,7 +84,9 @@ def test_header_carries_reference_ship_by_account_and_address() -> None:
     ship_by = datetime(2024, 5, 6, 23, 59, 59, tzinfo=UTC)
     o = order(ship_by=ship_by)
     plan = plan_warehouse_order(o, mappings())
-    assert plan.reference == o.ref.order_id
+    assert plan.reference == warehouse_reference(o.ref)
+    assert plan.channel_order_id == o.ref.order_id
+    assert plan.order_ref == o.ref
     assert plan.ship_by == ship_by
     assert plan.channel is Channel.AMAZON
     assert plan.account == o.ref.account
@@ -438,3 +440,28 @@ def test_the_per_line_limit_is_configurable_and_counts_open_units() -> None:
     with pytest.raises(ConsignError) as excinfo:
         plan_warehouse_order(o, mappings(), PlanningLimits(max_units_per_line=44))
     assert _kind(excinfo) is ExceptionKind.QUANTITY_OUT_OF_RANGE
+
+
+# --- orders the channel will not let consign confirm ------------------------------------------
+
+
+def test_an_order_shipped_only_on_the_channels_label_never_reaches_the_warehouse() -> None:
+    with pytest.raises(ConsignError) as excinfo:
+        plan_warehouse_order(order(channel_label_required=True), mappings())
+    assert _kind(excinfo) is ExceptionKind.CHANNEL_LABEL_REQUIRED
+    assert "Ship+" in excinfo.value.message
+
+
+def test_open_transparency_lines_are_refused_naming_their_skus() -> None:
+    coded = line("L2", "SKU-B").model_copy(update={"transparency_codes_required": True})
+    shipped = line("L3", "SKU-C", quantity=1, shipped=1).model_copy(
+        update={"transparency_codes_required": True}
+    )
+    with pytest.raises(ConsignError) as excinfo:
+        plan_warehouse_order(order([line("L1", "SKU-A"), coded, shipped]), mappings())
+    assert _kind(excinfo) is ExceptionKind.TRANSPARENCY_CODES_REQUIRED
+    assert "SKU-B" in excinfo.value.message and "SKU-C" not in excinfo.value.message
+    # Once the coded line is no longer open (shipped by hand), the rest plans normally.
+    done = coded.model_copy(update={"quantity_shipped": 1})
+    plan = plan_warehouse_order(order([line("L1", "SKU-A"), done]), mappings())
+    assert [w.channel_line_id for w in plan.lines] == ["L1"]

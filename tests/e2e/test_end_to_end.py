@@ -1,7 +1,7 @@
 """End to end: Temporal dev server, the Amazon, Centra and GXO sandboxes and the real worker
-process, over the demo's order mix (60 generated Amazon orders plus one due to ship in seconds,
-and 17 scripted Centra orders). Outcomes are asserted exactly from what the sandboxes recorded,
-not from what consign says about itself."""
+process, over the demo's order mix (60 generated Amazon orders plus one due to ship in seconds
+and two Amazon would not let consign confirm, and 17 scripted Centra orders). Outcomes are
+asserted exactly from what the sandboxes recorded, not from what consign says about itself."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def test_amazon_mfn_orders_injected_once_and_afn_never(
     outcome: Outcome, amazon: AmazonPart
 ) -> None:
     created = outcome.gxo.created()
-    assert len(amazon.order_ids) + len(amazon.afn) == ORDERS + 1
+    assert len(amazon.order_ids) + len(amazon.afn) == ORDERS + 1 + len(amazon.refused_programs)
     assert not created & set(amazon.afn)
     for ref in created:
         assert outcome.gxo.injections[ref]["created"] == 1, ref
@@ -91,6 +91,20 @@ def test_amazon_confirmed_quantities_and_parcels_match_gxo_per_line(
         assert amazon.confirmed_units(order_id) == outcome.gxo.shipped_units(order_id), order_id
         trackings = sorted(p["tracking_number"] for p in packages.values())
         assert trackings == sorted(p["tracking_number"] for p in parcels), order_id
+
+
+def test_ship_plus_and_transparency_orders_park_before_gxo(
+    outcome: Outcome, amazon: AmazonPart
+) -> None:
+    assert sorted(amazon.refused_programs.values()) == [
+        "CHANNEL_LABEL_REQUIRED",
+        "TRANSPARENCY_CODES_REQUIRED",
+    ]
+    for order_id, kind in amazon.refused_programs.items():
+        status = outcome.statuses[Channel.AMAZON][order_id]
+        assert outcome_of(status) == (OrderStage.EXCEPTION, kind), order_id
+        assert status.injections == 0 and order_id not in outcome.gxo.created(), order_id
+        assert not amazon.orders[order_id].get("packages"), order_id
 
 
 def test_short_picks_and_splits_ship_in_several_parcels(

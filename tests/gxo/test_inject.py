@@ -5,11 +5,16 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from domain.order import ShipTo
 from domain.warehouse import RejectionCode, WarehouseOrder, WarehouseOrderLine
-from integrations.gxo.errors import WarehouseRejected
+from integrations.gxo import mapping
+from integrations.gxo.errors import WarehouseRejected, WarehouseRequestError
 from integrations.gxo.rest import RestWarehouse
+from sandbox.gxo.app import DEFAULT_API_KEY
 from sandbox.gxo.catalogue import DE_KOBLENZ, DHL_PAKET, RM_TRACKED_24, UPS_STANDARD
-from tests.gxo.builders import order
+from tests.gxo.builders import order, ship_to
+
+AUTH = {"Authorization": f"Bearer {DEFAULT_API_KEY}"}
 
 
 async def test_reinject_returns_same_order_once(
@@ -20,7 +25,13 @@ async def test_reinject_returns_same_order_once(
     assert second.duplicate is True and first.duplicate is False
     assert second.warehouse_order_id == first.warehouse_order_id
     injections = (await http.get("/_sandbox/injections")).json()
-    assert injections["A-200"] == {"calls": 2, "created": 1, "duplicates": 1, "rejected": 0}
+    assert injections["A-200"] == {
+        "channel_order_id": None,
+        "calls": 2,
+        "created": 1,
+        "duplicates": 1,
+        "rejected": 0,
+    }
     orders = (await http.get("/_sandbox/orders")).json()
     assert [o["reference"] for o in orders] == ["A-200"]
 
@@ -32,13 +43,6 @@ async def test_same_reference_at_two_facilities_is_two_orders(gxo: RestWarehouse
     )
     assert uk.warehouse_order_id != de.warehouse_order_id
     assert not de.duplicate
-
-
-def _with_zero_quantity(reference: str) -> WarehouseOrder:
-    line = WarehouseOrderLine.model_construct(
-        line_number=1, item_code="GXO-100001", quantity=0, channel_line_id="x", customs=None
-    )
-    return order(reference).model_copy(update={"lines": [line]})
 
 
 SYNC_REJECTIONS = [
@@ -57,7 +61,6 @@ SYNC_REJECTIONS = [
         RejectionCode.MISSING_CUSTOMS_DATA,
         1,
     ),
-    (_with_zero_quantity("R-8"), RejectionCode.INVALID_QUANTITY, 1),
     (order("R-9", [("GXO-100007", 1)]), RejectionCode.UNKNOWN_ITEM, 1),
 ]
 
@@ -102,4 +105,40 @@ async def test_reinject_after_sync_rejection_creates_the_order(
     result = await gxo.inject(order("A-204"))
     assert result.duplicate is False
     injections = (await http.get("/_sandbox/injections")).json()
-    assert injections["A-204"] == {"calls": 2, "created": 1, "duplicates": 0, "rejected": 1}
+    assert injections["A-204"] == {
+        "channel_order_id": None,
+        "calls": 2,
+        "created": 1,
+        "duplicates": 0,
+        "rejected": 1,
+    }
+
+
+@pytest.mark.parametrize("quantity", [0, -1, 1.5, "2", None])
+async def test_a_quantity_that_is_not_whole_units_is_a_business_rejection(
+    http: httpx.AsyncClient, quantity: object
+) -> None:
+    """GXO's gateway checks quantities before the schema: 422 INVALID_QUANTITY, not 400."""
+    body = mapping.order_request(order("R-8")).model_dump(mode="json")
+    body["lines"][0]["quantity"] = quantity
+    response = await http.post("/v1/orders", json=body, headers=AUTH)
+    assert response.status_code == 422
+    rejection = response.json()["error"]["rejection"]
+    assert (rejection["code"], rejection["line_number"]) == ("INVALID_QUANTITY", 1)
+
+
+async def test_the_client_refuses_to_send_what_breaks_the_contract(gxo: RestWarehouse) -> None:
+    """A plan the wire cannot carry never leaves consign; the error names the field only."""
+    line = WarehouseOrderLine.model_construct(
+        line_number=1, item_code="GXO-100001", quantity=0, channel_line_id="x", customs=None
+    )
+    address = ShipTo.model_construct(
+        **(ship_to().model_dump() | {"name": "Ada Buyer", "country_code": "GBR"})
+    )
+    bad = order("R-10").model_copy(update={"lines": [line], "ship_to": address})
+    with pytest.raises(WarehouseRequestError) as caught:
+        await gxo.inject(bad)
+    message = str(caught.value)
+    assert caught.value.transient is False
+    assert "lines.0.quantity" in message and "ship_to.country_code" in message
+    assert "Ada" not in message and "GBR" not in message

@@ -174,7 +174,7 @@ def test_short_pick_rate_is_deterministic_for_a_seed() -> None:
         for _ in range(6):
             for event in sim.run_cycle():
                 shipped.append(sum(pl.quantity for p in event.parcels for pl in p.lines))
-        assert all(r.status is WarehouseOrderStatus.SHIPPED for r in sim.orders)
+        assert all(r.status == WarehouseOrderStatus.SHIPPED for r in sim.orders)
         return shipped
 
     assert run(11) == run(11)

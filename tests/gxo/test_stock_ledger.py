@@ -5,10 +5,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.inventory import StockChangeKind
 from sandbox.gxo.catalogue import UK_DAVENTRY
-from sandbox.gxo.models import ProcessingSettings, Scenario, StockLevel
+from sandbox.gxo.models import ProcessingSettings, Scenario
 from sandbox.gxo.warehouse import GxoWarehouse
+from sandbox.gxo.wire import Movement, StockLevel
 from tests.gxo.builders import order
 
 ITEMS = ["GXO-100003", "GXO-100004", "GXO-100005"]
@@ -55,11 +55,11 @@ def test_feed_folds_to_snapshot_and_live_levels(ops: list[tuple], short_rate: fl
     levels = dict(opening)
     for change in changes:
         on_hand, allocated = levels[change.item_code]
-        if change.kind in (StockChangeKind.ALLOCATION, StockChangeKind.DEALLOCATION):
+        if change.kind in (Movement.ALLOCATION, Movement.DEALLOCATION):
             allocated += change.quantity
         else:
             on_hand += change.quantity
-            allocated += change.quantity if change.kind is StockChangeKind.SHIPMENT else 0
+            allocated += change.quantity if change.kind is Movement.SHIPMENT else 0
         assert (on_hand, allocated) == (change.on_hand_after, change.allocated_after)
         levels[change.item_code] = (on_hand, allocated)
     snapshot = sim.inventory(UK_DAVENTRY)

@@ -240,3 +240,32 @@ def test_only_open_mfn_orders_can_be_confirmed(seller: Seller, sandbox: AmazonSa
     missing = confirm(seller, "202-0000000-0000000", package(pending))
     assert missing.status_code == 404
     assert sandbox.confirmations == []
+
+
+def test_ship_plus_orders_show_the_program_and_refuse_confirm_shipment(
+    seller: Seller, sandbox: AmazonSandbox
+) -> None:
+    """Amazon's guide: Ship+ orders do not support confirmShipment and result in a 400."""
+    [ship_plus] = sandbox.create([OrderSpec(lines=[{"sku": "CAP-KHK-OS"}], ship_plus=True)])
+    v2026 = seller.ok(f"/orders/2026-01-01/orders/{ship_plus.order_id}")["order"]
+    assert "FBM_SHIP_PLUS" in v2026["programs"]
+    items = seller.ok(f"/orders/v0/orders/{ship_plus.order_id}/orderItems")["payload"]
+    assert items["OrderItems"][0]["AmazonPrograms"] == {"Programs": ["FBM_SHIP_PLUS"]}
+    assert "Ship+" in rejected(seller, ship_plus.order_id, package(ship_plus))
+    assert ship_plus.packages == {}
+
+
+def test_transparency_lines_show_the_program_and_need_a_code_per_unit(
+    seller: Seller, sandbox: AmazonSandbox
+) -> None:
+    spec = OrderSpec(lines=[{"sku": "BOTTLE-STL-750", "quantity": 2, "transparency": True}])
+    [order] = sandbox.create([spec])
+    line = order.items[0].order_item_id
+    v2026 = seller.ok(f"/orders/2026-01-01/orders/{order.order_id}")["order"]
+    assert v2026["orderItems"][0]["programs"] == ["TRANSPARENCY"]
+    v0 = seller.ok(f"/orders/v0/orders/{order.order_id}/orderItems")["payload"]
+    assert v0["OrderItems"][0]["IsTransparency"] is True
+    uncoded = [{"orderItemId": line, "quantity": 2}]
+    assert "transparency" in rejected(seller, order.order_id, package(order, items=uncoded))
+    coded = [{"orderItemId": line, "quantity": 2, "transparencyCodes": ["AZ1", "AZ2"]}]
+    assert confirm(seller, order.order_id, package(order, items=coded)).status_code == 204

@@ -13,19 +13,18 @@ from fastapi.testclient import TestClient
 from jsonschema import Draft7Validator
 
 from sandbox.amazon.app import create_app
-from sandbox.amazon.catalogue import SKUS, UK
+from sandbox.amazon.catalogue import BY_SKU, SKUS, UK, product_type
 from sandbox.amazon.lwa import DEFAULT_SELLER_ID
 from sandbox.amazon.state import AmazonSandbox
 from tests.sandbox.test_amazon_sandbox import ManualClock, lwa_form
 from tests.support.spapi_models import (
     REFERENCE_DIR,
-    load_model,
+    model_for_path,
     validate_request,
     validate_response,
+    validate_response_headers,
 )
 
-LISTINGS = "listings-items-api-model/listingsItems_2021-08-01.json"
-FEEDS = "feeds-api-model/feeds_2021-06-30.json"
 ITEM = f"/listings/2021-08-01/items/{DEFAULT_SELLER_ID}"
 MARKET = {"marketplaceIds": UK.marketplace_id}
 JSON_CT = "application/json; charset=UTF-8"
@@ -47,7 +46,7 @@ class Caller:
         body: Any = None,
         check: bool = True,
     ) -> Any:
-        model = load_model(LISTINGS if path.startswith("/listings/") else FEEDS)
+        model = model_for_path(path)
         if check:
             validate_request(model, method, path, params or {}, body, strict=True)
         response = self.client.request(
@@ -55,6 +54,7 @@ class Caller:
         )
         payload = response.json() if response.content else None
         validate_response(model, method, path, response.status_code, payload, strict=True)
+        validate_response_headers(model, method, path, response.status_code, response.headers)
         return response
 
 
@@ -74,9 +74,10 @@ def caller(sandbox: AmazonSandbox) -> Iterator[Caller]:
         yield Caller(client)
 
 
-def patch_body(op: str, value: list[dict[str, Any]]) -> dict[str, Any]:
+def patch_body(op: str, value: list[dict[str, Any]], kind: str = "SHIRT") -> dict[str, Any]:
+    """A patch of fulfillment_availability; `kind` is the product type (SKUS[:6] are SHIRTs)."""
     return {
-        "productType": "PRODUCT",
+        "productType": kind,
         "patches": [{"op": op, "path": "/attributes/fulfillment_availability", "value": value}],
     }
 
@@ -137,8 +138,29 @@ def test_unknown_sku_and_negative_quantity_are_invalid_and_change_nothing(
     assert caller.call("GET", f"{ITEM}/NOPE", MARKET).status_code == 404
 
 
+def test_listings_show_their_product_type_and_a_patch_under_another_is_invalid(
+    caller: Caller, sandbox: AmazonSandbox
+) -> None:
+    hoodie = next(sku for sku in SKUS if sku.startswith("HOODIE"))
+    item = caller.call("GET", f"{ITEM}/{hoodie}", MARKET)  # includedData defaults to summaries
+    [summary] = item.json()["summaries"]
+    assert (summary["marketplaceId"], summary["productType"]) == (UK.marketplace_id, "SWEATSHIRT")
+    assert summary["asin"] == BY_SKU[hoodie].asin
+    value = [{"fulfillment_channel_code": "DEFAULT", "quantity": 8}]
+    wrong = caller.call("PATCH", f"{ITEM}/{hoodie}", MARKET, patch_body("merge", value, "SHIRT"))
+    assert wrong.json()["status"] == "INVALID"
+    [issue] = wrong.json()["issues"]
+    assert issue["severity"] == "ERROR" and "SWEATSHIRT" in issue["message"]
+    assert sandbox.listings.quantity(hoodie, UK.marketplace_id) == 3
+    right = caller.call(
+        "PATCH", f"{ITEM}/{hoodie}", MARKET, patch_body("merge", value, "SWEATSHIRT")
+    )
+    assert right.json()["status"] == "ACCEPTED"
+    assert sandbox.listings.quantity(hoodie, UK.marketplace_id) == 8
+
+
 def test_malformed_patch_body_is_400(caller: Caller) -> None:
-    body = {"productType": "PRODUCT", "patches": [{"op": "move", "path": "/attributes/x"}]}
+    body = {"productType": "SHIRT", "patches": [{"op": "move", "path": "/attributes/x"}]}
     response = caller.call("PATCH", f"{ITEM}/{SKUS[0]}", MARKET, body, check=False)
     assert response.status_code == 400
 
@@ -176,13 +198,14 @@ def feed_document(messages: list[dict[str, Any]]) -> bytes:
     ).encode()
 
 
-def message(number: int, sku: str, quantity: Any) -> dict[str, Any]:
+def message(number: int, sku: str, quantity: Any, kind: str | None = None) -> dict[str, Any]:
+    kind = kind or (product_type(sku) if sku in BY_SKU else "SHIRT")
+    value = [{"fulfillment_channel_code": "DEFAULT", "quantity": quantity}]
     return {
         "messageId": number,
         "sku": sku,
         "operationType": "PATCH",
-        "productType": "PRODUCT",
-        **patch_body("merge", [{"fulfillment_channel_code": "DEFAULT", "quantity": quantity}]),
+        **patch_body("merge", value, kind),
     }
 
 
@@ -193,10 +216,17 @@ def test_feed_lifecycle_and_per_message_errors_in_the_report(
         **message(4, SKUS[2], 1),
         "patches": [{"op": "merge", "path": "/nowhere", "value": [{}]}],
     }
+    wrong_type = message(5, SKUS[3], 6, kind="HAT")
     feed_id = submit(
         caller,
         feed_document(
-            [message(1, SKUS[0], 12), message(2, "GHOST", 1), message(3, SKUS[1], -5), bad_patch]
+            [
+                message(1, SKUS[0], 12),
+                message(2, "GHOST", 1),
+                message(3, SKUS[1], -5),
+                bad_patch,
+                wrong_type,
+            ]
         ),
     )
     path = f"/feeds/2021-06-30/feeds/{feed_id}"
@@ -212,11 +242,39 @@ def test_feed_lifecycle_and_per_message_errors_in_the_report(
     report = caller.client.get(document["url"]).json()
     Draft7Validator(json.loads(REPORT_SCHEMA.read_text())).validate(report)
     assert report["summary"]["messagesAccepted"] == 1
-    assert sorted(issue["messageId"] for issue in report["issues"]) == [2, 3, 4]
+    assert sorted(issue["messageId"] for issue in report["issues"]) == [2, 3, 4, 5]
     assert sandbox.listings.quantity(SKUS[0], UK.marketplace_id) == 12
     assert sandbox.listings.quantity(SKUS[1], UK.marketplace_id) == 3
+    assert sandbox.listings.quantity(SKUS[3], UK.marketplace_id) == 3
     listed = caller.client.get("/_sandbox/feeds").json()["feeds"]
-    assert [(f["feedId"], f["messages"]) for f in listed] == [(feed_id, 4)]
+    assert [(f["feedId"], f["messages"]) for f in listed] == [(feed_id, 5)]
+
+
+def report_of(caller: Caller, feed_id: str) -> dict[str, Any]:
+    feed = caller.call("GET", f"/feeds/2021-06-30/feeds/{feed_id}").json()
+    document = caller.call(
+        "GET", f"/feeds/2021-06-30/documents/{feed['resultFeedDocumentId']}"
+    ).json()
+    report: dict[str, Any] = caller.client.get(document["url"]).json()
+    return report
+
+
+def test_a_feed_level_error_names_no_message_and_applies_nothing(
+    caller: Caller, sandbox: AmazonSandbox
+) -> None:
+    armed = caller.client.post("/_sandbox/feeds/feed-level-error", json={"code": "4000001"})
+    assert armed.status_code == 200
+    feed_id = submit(caller, feed_document([message(1, SKUS[0], 12), message(2, SKUS[1], 4)]))
+    caller.client.post("/_sandbox/feeds/process")
+    report = report_of(caller, feed_id)
+    Draft7Validator(json.loads(REPORT_SCHEMA.read_text())).validate(report)
+    [issue] = report["issues"]
+    assert "messageId" not in issue and "sku" not in issue and issue["severity"] == "ERROR"
+    assert (report["summary"]["messagesAccepted"], report["summary"]["messagesInvalid"]) == (0, 2)
+    assert {sandbox.listings.quantity(s, UK.marketplace_id) for s in SKUS[:2]} == {3}
+    again = submit(caller, feed_document([message(1, SKUS[0], 12)]))  # the knob fires once
+    caller.client.post("/_sandbox/feeds/process")
+    assert report_of(caller, again)["issues"] == []
 
 
 def test_invalid_json_or_envelope_is_fatal_and_admin_processes_now(caller: Caller) -> None:

@@ -47,3 +47,12 @@ def test_resolved_events_stay_in_the_store(engine):
     # A redelivery of a resolved event does not reopen it.
     assert record_unmatched_event(engine, "F", "R1", {"event_id": "a"}) is False
     assert [e.event_id for e in list_unmatched(engine)] == ["b"]
+
+
+def test_the_reason_is_kept_with_the_event(engine):
+    record_unmatched_event(engine, "F", "R", {"event_id": "r1"}, reason="FACILITY: at GXO-DE")
+    record_unmatched_event(engine, "F", "R", {"event_id": "r2"})
+    assert [(e.event_id, e.reason) for e in list_unmatched(engine)] == [
+        ("r1", "FACILITY: at GXO-DE"),
+        ("r2", None),
+    ]

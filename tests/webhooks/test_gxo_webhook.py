@@ -1,5 +1,6 @@
-"""The GXO webhook receiver: signature checks, body validation, and the hand-off to the
-facility's WarehouseIntake workflow (a stand-in that records `events_pushed`)."""
+"""The GXO webhook receiver: signature checks, body validation, the hand-off to the facility's
+WarehouseIntake workflow (a stand-in that records `events_pushed`), and events for facilities
+consign does not serve, kept in the store instead of starting an intake."""
 
 from __future__ import annotations
 
@@ -7,43 +8,48 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import Engine
 
-from domain.order import Channel
-from domain.warehouse import WarehouseEvent, WarehouseEventKind, WarehouseOrderStatus
+from integrations.gxo import wire
 from integrations.gxo.webhook import SIGNATURE_HEADER, sign
+from sandbox.gxo import wire as sandbox_wire
 from sandbox.gxo.app import DEFAULT_API_KEY
 from sandbox.gxo.app import create_app as create_gxo_app
 from sandbox.gxo.catalogue import RM_TRACKED_48, UK_DAVENTRY
 from sandbox.gxo.models import ProcessingSettings
 from sandbox.gxo.warehouse import GxoWarehouse
 from sandbox.server import ServerThread
-from starter.webhooks import GXO_PATH
+from starter.webhooks import GXO_PATH, create_webhook_app
+from store.db import open_store
+from store.unmatched import list_unmatched
 from tests.activities.temporal_server import RECEIVED_QUERY, DevServer, eventually
 from tests.webhooks.conftest import SECRET
 from workflows.warehouse_intake import workflow_id_for
 
 
-def event(facility: str, sequence: int = 1) -> WarehouseEvent:
-    return WarehouseEvent(
+def event(facility: str, sequence: int = 1) -> wire.Event:
+    return wire.Event(
         event_id=f"EV-{facility}-{sequence:08d}",
         sequence=sequence,
-        kind=WarehouseEventKind.CANCELLED,
+        kind="CANCELLED",
         facility_id=facility,
-        reference=f"204-0000000-{sequence:07d}",
-        channel=Channel.AMAZON,
+        reference=f"AK7M-2040000000{sequence:07d}",
+        channel_order_id=f"204-0000000-{sequence:07d}",
+        channel="amazon",
         account="A1SANDBOXSELLER",
         warehouse_order_id=f"WO{sequence:08d}",
-        order_status=WarehouseOrderStatus.CANCELLED,
+        order_status="CANCELLED",
         occurred_at=datetime.now(UTC).replace(microsecond=0),
     )
 
 
-def body_of(pushed: WarehouseEvent) -> bytes:
+def body_of(pushed: wire.Event) -> bytes:
     return pushed.model_dump_json().encode()
 
 
@@ -70,6 +76,25 @@ async def pushed_to(server: DevServer, facility: str, count: int) -> list[str]:
 def facility(unique: Callable[[str], str]) -> str:
     """A facility id of this test's own, so its WarehouseIntake id is unique too."""
     return unique("GXO-T-")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Engine]:
+    engine = open_store(f"sqlite:///{tmp_path}/consign.db")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def webhook_app(dev_server: DevServer, facility: str, store: Engine) -> FastAPI:
+    """The receiver serving this test's facility and the sandbox's UK one."""
+    return create_webhook_app(
+        dev_server.client,
+        SECRET,
+        dev_server.task_queue,
+        facilities={facility, UK_DAVENTRY},
+        engine=store,
+    )
 
 
 async def test_a_signed_event_starts_the_facility_intake_with_it(
@@ -265,10 +290,48 @@ async def test_a_push_signed_with_another_secret_is_retried_not_accepted(
         async with httpx.AsyncClient(base_url=gxo.url) as sandbox:
             target = {"url": receiver_url + GXO_PATH, "secret": "rotated-away"}
             (await sandbox.put("/_sandbox/webhook", json=target)).raise_for_status()
-            pushed = event(facility)
+            pushed = sandbox_wire.WarehouseEvent.model_validate_json(body_of(event(facility)))
             warehouse.listeners[0](pushed)  # the pusher's enqueue, as the warehouse calls it
             status = (await sandbox.post("/_sandbox/webhook/flush")).json()
 
     assert (status["pending"], status["delivered"]) == (1, 0)
     assert status["failed_attempts"] >= 1
     assert not await dev_server.exists(workflow_id_for(facility))
+
+
+async def test_an_event_for_an_unserved_facility_is_kept_and_starts_no_intake(
+    receiver: httpx.AsyncClient, dev_server: DevServer, store: Engine, unique: Callable[[str], str]
+) -> None:
+    """A signed, well-formed event naming a facility consign does not serve: kept verbatim
+    with the reason, acknowledged (GXO need not push it again), and no poller is born."""
+    elsewhere = unique("GXO-XX-")
+    pushed = event(elsewhere)
+    body = body_of(pushed)
+
+    response = await post(receiver, body, signed(body))
+
+    assert response.status_code == 202
+    assert response.json() == {"accepted": pushed.event_id, "unmatched": "UNSERVED_FACILITY"}
+    [kept] = list_unmatched(store)
+    assert (kept.event_id, kept.facility_id, kept.reference) == (
+        pushed.event_id,
+        elsewhere,
+        pushed.reference,
+    )
+    assert kept.raw_json == body.decode()
+    assert kept.reason is not None and kept.reason.startswith("UNSERVED_FACILITY")
+    assert not await dev_server.exists(workflow_id_for(elsewhere))
+
+
+async def test_without_a_store_an_unserved_facility_is_refused_for_a_later_push(
+    dev_server: DevServer, unique: Callable[[str], str]
+) -> None:
+    app = create_webhook_app(dev_server.client, SECRET, dev_server.task_queue)
+    elsewhere = unique("GXO-XX-")
+    body = body_of(event(elsewhere))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://consign.test") as client:
+        response = await post(client, body, signed(body))
+
+    assert response.status_code == 503
+    assert not await dev_server.exists(workflow_id_for(elsewhere))

@@ -14,6 +14,7 @@ from temporalio.exceptions import ApplicationError
 from activities.models import (
     ConfirmResult,
     ParcelConfirmRequest,
+    SetAsideEvent,
     WarehouseLookup,
     WarehouseOrderRequest,
 )
@@ -39,6 +40,7 @@ from domain.warehouse import (
     WarehouseOrder,
     WarehouseOrderState,
     WarehouseOrderStatus,
+    warehouse_reference,
 )
 
 ACCOUNT = "A1TESTSELLER"
@@ -115,17 +117,24 @@ def parcel(parcel_id: str, *lines: tuple[str, int], tracking: str | None = None)
 
 
 def dispatch(
-    order: ChannelOrder, seq: int, *parcels: Parcel, status: WarehouseOrderStatus | None = None
+    order: ChannelOrder,
+    seq: int,
+    *parcels: Parcel,
+    status: WarehouseOrderStatus | None = None,
+    facility_id: str = "GXO-UK-DAV",
 ) -> WarehouseEvent:
+    """What GXO reports for the order as the fakes planned and injected it."""
+    reference = warehouse_reference(order.ref)
     return WarehouseEvent(
         event_id=f"evt-{order.ref.order_id}-{seq}",
         sequence=seq,
         kind=WarehouseEventKind.DISPATCH,
-        facility_id="GXO-UK-DAV",
-        reference=order.ref.order_id,
+        facility_id=facility_id,
+        reference=reference,
+        channel_order_id=order.ref.order_id,
         channel=order.ref.channel,
         account=order.ref.account,
-        warehouse_order_id=f"WO-{order.ref.order_id}",
+        warehouse_order_id=f"WO-{reference}",
         order_status=status or WarehouseOrderStatus.PARTIALLY_SHIPPED,
         occurred_at=datetime.now(UTC),
         parcels=list(parcels),
@@ -140,6 +149,8 @@ class FakeWorld:
         self.mappings = MappingSet()
         self.injections: list[WarehouseOrder] = []
         self.confirms: list[ParcelConfirmRequest] = []
+        self.set_aside: list[SetAsideEvent] = []
+        self.plan_reference: Callable[[WarehouseOrder], str] | None = None  # a planner's rule
         self.cancels: list[WarehouseOrderRequest] = []
         self.cancel_outcome = CancelOutcome.CANCELLED
         self.warehouse_parcels: dict[str, list[Parcel]] = {}
@@ -180,11 +191,14 @@ class FakeWorld:
         @activity.defn(name="plan_fulfilment")
         async def plan_fulfilment(order: ChannelOrder) -> WarehouseOrder:
             try:
-                return plan_warehouse_order(order, self.mappings)
+                plan = plan_warehouse_order(order, self.mappings)
             except ConsignError as err:
                 raise ApplicationError(
                     err.message, type=err.kind.value, non_retryable=True
                 ) from err
+            if self.plan_reference is None:
+                return plan
+            return plan.model_copy(update={"reference": self.plan_reference(plan)})
 
         @activity.defn(name="inject_warehouse_order")
         async def inject_warehouse_order(order: WarehouseOrder) -> InjectionResult:
@@ -210,7 +224,7 @@ class FakeWorld:
             self.lookups += 1
             if self.lookup_failures:
                 raise self.lookup_failures.pop(0)
-            parcels = self.warehouse_parcels.get(request.reference, [])
+            parcels = self.warehouse_parcels.get(request.ref.order_id, [])
             return WarehouseLookup(
                 state=WarehouseOrderState(
                     warehouse_order_id=f"WO-{request.reference}",
@@ -234,6 +248,10 @@ class FakeWorld:
                 package_reference=request.package_reference, carrier_code="Royal Mail"
             )
 
+        @activity.defn(name="set_aside_warehouse_event")
+        async def set_aside_warehouse_event(request: SetAsideEvent) -> None:
+            self.set_aside.append(request)
+
         return [
             fetch_channel_order,
             plan_fulfilment,
@@ -241,4 +259,5 @@ class FakeWorld:
             cancel_warehouse_order,
             get_warehouse_order,
             confirm_parcel,
+            set_aside_warehouse_event,
         ]

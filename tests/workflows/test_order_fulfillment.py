@@ -10,9 +10,18 @@ from temporalio.exceptions import ApplicationError
 from domain.exceptions import ExceptionKind
 from domain.lifecycle import OperatorRequest, OrderStage
 from domain.order import ChannelOrderStatus, FulfilledBy
-from domain.warehouse import CancelOutcome, WarehouseOrderStatus
+from domain.warehouse import (
+    CancelOutcome,
+    EventMismatch,
+    Rejection,
+    RejectionCode,
+    WarehouseEvent,
+    WarehouseEventKind,
+    WarehouseOrderStatus,
+    warehouse_reference,
+)
 from tests.workflows.fakes import dispatch, make_order, parcel
-from tests.workflows.order_harness import Harness, at, notice, rejected, until
+from tests.workflows.order_harness import Harness, at, eventually, notice, rejected, until
 from workflows.order_fulfillment import OrderFulfillment
 
 
@@ -38,7 +47,9 @@ async def test_ships_in_full_with_one_confirm_per_parcel(harness: Harness) -> No
     ]
     assert len(harness.world.injections) == 1
     injected = harness.world.injections[0]
-    assert injected.reference == order.ref.order_id
+    assert injected.reference == warehouse_reference(order.ref)
+    assert injected.channel_order_id == order.ref.order_id
+    assert result.warehouse_reference == injected.reference
     assert [(line.item_code, line.quantity) for line in injected.lines] == [
         ("GXO-TSHIRT-BLK-M", 2),
         ("GXO-CAP-RED", 1),
@@ -101,7 +112,7 @@ async def test_buyer_cancel_after_injection_cancels_at_gxo(harness: Harness) -> 
     )
     result = await handle.result()
     assert result.stage is OrderStage.CANCELLED
-    assert [c.reference for c in harness.world.cancels] == [order.ref.order_id]
+    assert [c.reference for c in harness.world.cancels] == [warehouse_reference(order.ref)]
     assert harness.world.confirms == []
 
 
@@ -201,7 +212,7 @@ async def test_reinject_resends_the_same_reference(harness: Harness) -> None:
     await until(handle, at(OrderStage.INJECTED))
     await handle.signal(OrderFulfillment.reinject, OperatorRequest(reason="GXO lost it"))
     status = await until(handle, lambda s: s.injections == 2)
-    assert [o.reference for o in harness.world.injections] == [order.ref.order_id] * 2
+    assert [o.reference for o in harness.world.injections] == [warehouse_reference(order.ref)] * 2
     assert status.stage is OrderStage.INJECTED
 
 
@@ -357,3 +368,93 @@ async def test_a_failed_chase_is_noted_and_does_not_park_the_order(harness: Harn
         OrderFulfillment.warehouse_event, dispatch(order, 1, parcel("P1", ("10000", 1)))
     )
     assert (await handle.result()).stage is OrderStage.SHIPPED
+
+
+@pytest.mark.parametrize(
+    ("foreign", "reason"),
+    [
+        ({"facility_id": "GXO-DE-KOB"}, EventMismatch.FACILITY),
+        ({"reference": "CQ3Z-1042"}, EventMismatch.REFERENCE),
+        ({"warehouse_order_id": "WO-SOMEONE-ELSE"}, EventMismatch.WAREHOUSE_ORDER),
+    ],
+)
+async def test_a_dispatch_about_another_warehouse_order_is_set_aside_not_confirmed(
+    harness: Harness, foreign: dict[str, str], reason: EventMismatch
+) -> None:
+    """Routed to this order by its channel order id, but reported by another facility, under
+    another reference or for another GXO order: kept for a person, never confirmed."""
+    order = make_order()
+    handle = await harness.start(order)
+    order = harness.world.orders[order.ref.order_id]  # as re-based on the server clock
+    await until(handle, at(OrderStage.INJECTED))
+    stray = dispatch(order, 1, parcel("P-STRAY", ("10000", 1))).model_copy(update=foreign)
+    await handle.signal(OrderFulfillment.warehouse_event, stray)
+    await until(handle, lambda s: any("set aside" in note for note in s.history))
+    await eventually(lambda: bool(harness.world.set_aside))  # noted before it is stored
+
+    assert harness.world.confirms == []
+    [kept] = harness.world.set_aside
+    assert (kept.event.event_id, kept.reason) == (stray.event_id, reason)
+    assert warehouse_reference(order.ref) in kept.detail
+    await handle.signal(
+        OrderFulfillment.warehouse_event, dispatch(order, 2, parcel("P1", ("10000", 1)))
+    )
+    result = await handle.result()
+    assert result.stage is OrderStage.SHIPPED
+    assert [c.parcel.parcel_id for c in harness.world.confirms] == ["P1"]
+
+
+async def test_a_retry_after_an_upgrade_keeps_the_reference_gxo_may_already_hold(
+    harness: Harness,
+) -> None:
+    """Planned by a worker that sent the channel order id as the reference; the inject then
+    failed for good (GXO may have accepted it and the answer was lost). The retry runs on a
+    worker that makes per-account references: it must re-send the old reference, or GXO
+    would create a second warehouse order."""
+    order = make_order()
+    harness.world.plan_reference = lambda plan: plan.order_ref.order_id  # the old planner
+    harness.world.inject_failures.append(
+        ApplicationError("GXO inject: HTTP 401", type="WAREHOUSE_REJECTED", non_retryable=True)
+    )
+    handle = await harness.start(order)
+    await until(handle, at(OrderStage.EXCEPTION))
+    harness.world.plan_reference = None  # the upgraded planner
+    await handle.signal(OrderFulfillment.retry, OperatorRequest(reason="key fixed"))
+    await until(handle, at(OrderStage.INJECTED))
+
+    [injected] = harness.world.injections
+    assert injected.reference == order.ref.order_id
+    assert injected.channel_order_id == order.ref.order_id
+
+
+async def test_a_replan_after_gxo_rejected_an_order_planned_before_the_upgrade_keeps_its_reference(
+    harness: Harness,
+) -> None:
+    """Injected under the old reference (the channel order id); GXO rejects it after the
+    upgrade; the re-plan must not move the order to a new reference."""
+    order = make_order()
+    harness.world.plan_reference = lambda plan: plan.order_ref.order_id  # the old planner
+    handle = await harness.start(order)
+    order = harness.world.orders[order.ref.order_id]  # as re-based on the server clock
+    await until(handle, at(OrderStage.INJECTED))
+    harness.world.plan_reference = None  # the upgraded planner
+    old_id = order.ref.order_id
+    rejected = WarehouseEvent(
+        **dispatch(order, 1).model_dump(
+            exclude={"kind", "rejection", "order_status", "reference", "channel_order_id"}
+            | {"warehouse_order_id"}
+        ),
+        reference=old_id,
+        warehouse_order_id=f"WO-{old_id}",
+        kind=WarehouseEventKind.REJECTED,
+        order_status=WarehouseOrderStatus.REJECTED,
+        rejection=Rejection(code=RejectionCode.INVALID_ADDRESS, message="postcode not found"),
+    )
+    await handle.signal(OrderFulfillment.warehouse_event, rejected)
+    await until(handle, at(OrderStage.EXCEPTION))
+    await handle.signal(OrderFulfillment.retry, OperatorRequest(reason="address fixed"))
+    status = await until(handle, lambda s: s.injections == 2 and s.stage is OrderStage.INJECTED)
+
+    assert [o.reference for o in harness.world.injections] == [old_id, old_id]
+    assert status.warehouse_reference == old_id
+    assert harness.world.set_aside == []

@@ -1,10 +1,11 @@
-"""Every one of Amazon's own sandbox example responses must normalise into domain models."""
+"""consign's normaliser against Amazon's own sandbox examples (Orders v0 and v2026-01-01): every
+successful example response must normalise into the domain order, field by field."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,24 +16,30 @@ from integrations.amazon.normalise import (
     order_from_v0,
     order_from_v2026,
 )
+from tests.support.spapi_models import EXAMPLES_DIR, load_example
 
 ACCOUNT = "A1SELLER"
 
 
-def _names(examples_dir: Path, api: str, prefix: str) -> list[str]:
-    return sorted(p.name for p in (examples_dir / api).glob(f"{prefix}_200_static_*.json"))
+def example(relative: str) -> Any:
+    """The `response` of one of Amazon's examples, e.g. "ordersV0/getOrder_200_static_1.json"."""
+    return load_example(relative)["response"]
 
 
-def test_every_successful_orders_example_is_covered(examples_dir):
+def _names(api: str, prefix: str) -> list[str]:
+    return sorted(p.name for p in (EXAMPLES_DIR / api).glob(f"{prefix}_200_static_*.json"))
+
+
+def test_every_successful_orders_example_is_covered():
     # Guards the parametrised lists below against Amazon adding examples we never parse.
-    assert len(_names(examples_dir, "ordersV0", "getOrders")) == 3
-    assert len(_names(examples_dir, "ordersV0", "getOrder")) == 2
-    assert len(_names(examples_dir, "orders_2026-01-01", "searchOrders")) == 3
-    assert len(_names(examples_dir, "orders_2026-01-01", "getOrder")) == 3
+    assert len(_names("ordersV0", "getOrders")) == 3
+    assert len(_names("ordersV0", "getOrder")) == 2
+    assert len(_names("orders_2026-01-01", "searchOrders")) == 3
+    assert len(_names("orders_2026-01-01", "getOrder")) == 3
 
 
 @pytest.mark.parametrize("number", [1, 2, 3])
-def test_v0_get_orders_examples_parse(example, number):
+def test_v0_get_orders_examples_parse(number):
     payload = example(f"ordersV0/getOrders_200_static_{number}.json")["payload"]
     changes = [change_from_v0(order, ACCOUNT) for order in payload["Orders"]]
     assert changes
@@ -42,7 +49,7 @@ def test_v0_get_orders_examples_parse(example, number):
 
 
 @pytest.mark.parametrize("number", [1, 2])
-def test_v0_get_order_examples_parse_with_items_and_address(example, number):
+def test_v0_get_order_examples_parse_with_items_and_address(number):
     order = example(f"ordersV0/getOrder_200_static_{number}.json")["payload"]
     items = example("ordersV0/getOrderItems_200_static_1.json")["payload"]["OrderItems"]
     address = example("ordersV0/getOrderAddress_200_static_1.json")["payload"]
@@ -52,7 +59,7 @@ def test_v0_get_order_examples_parse_with_items_and_address(example, number):
     assert [line.line_id for line in result.lines] == ["05015851154158"]
 
 
-def test_v0_unshipped_mfn_order_maps_every_field(example):
+def test_v0_unshipped_mfn_order_maps_every_field():
     order = example("ordersV0/getOrder_200_static_1.json")["payload"]
     items = example("ordersV0/getOrderItems_200_static_1.json")["payload"]["OrderItems"]
     address = example("ordersV0/getOrderAddress_200_static_1.json")["payload"]
@@ -73,7 +80,7 @@ def test_v0_unshipped_mfn_order_maps_every_field(example):
     assert (result.ship_to.city, result.ship_to.postal_code) == ("SEATTLE", "98121-2778")
 
 
-def test_v0_afn_business_order(example):
+def test_v0_afn_business_order():
     order = example("ordersV0/getOrder_200_static_2.json")["payload"]
     result = order_from_v0(order, [], None, ACCOUNT)
     assert result.fulfilled_by is FulfilledBy.CHANNEL
@@ -83,7 +90,7 @@ def test_v0_afn_business_order(example):
     assert result.created_at == datetime(2019, 5, 7, 15, 42, 57, 58000, tzinfo=UTC)
 
 
-def test_v0_pending_order_from_get_orders(example):
+def test_v0_pending_order_from_get_orders():
     order = example("ordersV0/getOrders_200_static_2.json")["payload"]["Orders"][0]
     change = change_from_v0(order, ACCOUNT)
     assert change.status is ChannelOrderStatus.PENDING
@@ -91,7 +98,7 @@ def test_v0_pending_order_from_get_orders(example):
 
 
 @pytest.mark.parametrize("number", [1, 2, 3])
-def test_v2026_search_orders_examples_parse(example, number):
+def test_v2026_search_orders_examples_parse(number):
     orders = example(f"orders_2026-01-01/searchOrders_200_static_{number}.json")["orders"]
     assert orders
     for order in orders:
@@ -103,7 +110,7 @@ def test_v2026_search_orders_examples_parse(example, number):
 
 
 @pytest.mark.parametrize("number", [1, 2, 3])
-def test_v2026_get_order_examples_parse(example, number):
+def test_v2026_get_order_examples_parse(number):
     order = example(f"orders_2026-01-01/getOrder_200_static_{number}.json")["order"]
     result = order_from_v2026(order, ACCOUNT)
     assert result.ref.order_id == order["orderId"]
@@ -112,7 +119,7 @@ def test_v2026_get_order_examples_parse(example, number):
     assert len(result.lines) == len(order["orderItems"])
 
 
-def test_v2026_unshipped_prime_order_maps_every_field(example):
+def test_v2026_unshipped_prime_order_maps_every_field():
     order = example("orders_2026-01-01/getOrder_200_static_1.json")["order"]
     result = order_from_v2026(order, ACCOUNT)
     assert result.status is ChannelOrderStatus.READY
@@ -131,7 +138,7 @@ def test_v2026_unshipped_prime_order_maps_every_field(example):
     assert line.unit_price is not None and line.unit_price.amount == Decimal("299.90")
 
 
-def test_v2026_shipped_and_business_orders(example):
+def test_v2026_shipped_and_business_orders():
     shipped = order_from_v2026(
         example("orders_2026-01-01/getOrder_200_static_2.json")["order"], ACCOUNT
     )
@@ -141,6 +148,6 @@ def test_v2026_shipped_and_business_orders(example):
     assert order_from_v2026(business, ACCOUNT).is_business is True
 
 
-def test_v2026_amazon_fulfilled_order_is_channel_fulfilled(example):
+def test_v2026_amazon_fulfilled_order_is_channel_fulfilled():
     order = example("orders_2026-01-01/searchOrders_200_static_1.json")["orders"][0]
     assert change_from_v2026(order, ACCOUNT).fulfilled_by is FulfilledBy.CHANNEL

@@ -1,0 +1,217 @@
+"""The simulator's side of the GXO REST/JSON contract: what it accepts and what it emits.
+
+Written from docs/gxo-interface.md, independently of consign's client models: the sandbox plays
+the warehouse, so sharing classes with the client would hide drift. tests/contracts/gxo checks
+what this side emits and accepts against the committed schema (docs/gxo-wire-schema.json).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class OrderStatus(StrEnum):
+    RECEIVED = "RECEIVED"
+    RELEASED = "RELEASED"
+    PARTIALLY_SHIPPED = "PARTIALLY_SHIPPED"
+    SHIPPED = "SHIPPED"
+    CANCELLED = "CANCELLED"
+    REJECTED = "REJECTED"
+
+
+class RejectionCode(StrEnum):
+    UNKNOWN_ITEM = "UNKNOWN_ITEM"
+    UNKNOWN_FACILITY = "UNKNOWN_FACILITY"
+    INVALID_ADDRESS = "INVALID_ADDRESS"
+    UNKNOWN_CARRIER_SERVICE = "UNKNOWN_CARRIER_SERVICE"
+    MISSING_CUSTOMS_DATA = "MISSING_CUSTOMS_DATA"
+    INVALID_QUANTITY = "INVALID_QUANTITY"
+
+
+class CancelOutcome(StrEnum):
+    CANCELLED = "CANCELLED"
+    TOO_LATE = "TOO_LATE"
+    NOT_FOUND = "NOT_FOUND"
+
+
+class EventKind(StrEnum):
+    DISPATCH = "DISPATCH"
+    REJECTED = "REJECTED"
+    CANCELLED = "CANCELLED"
+
+
+class Movement(StrEnum):
+    """Why a stock level moved (the stock-change feed's `kind`)."""
+
+    RECEIPT = "RECEIPT"
+    ADJUSTMENT = "ADJUSTMENT"
+    ALLOCATION = "ALLOCATION"
+    DEALLOCATION = "DEALLOCATION"
+    SHIPMENT = "SHIPMENT"
+    RETURN = "RETURN"
+
+
+class _Inbound(BaseModel):
+    """A 940 the gateway reads: a field the contract does not define is a 400."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ShipTo(_Inbound):
+    name: str
+    company: str | None = None
+    line1: str
+    line2: str | None = None
+    line3: str | None = None
+    city: str
+    state_or_region: str | None = None
+    postal_code: str | None = None
+    country_code: str = Field(min_length=2, max_length=2)
+    phone: str | None = None
+
+
+class CustomsDeclaration(_Inbound):
+    hs_code: str = Field(min_length=1)
+    country_of_origin: str = Field(min_length=2, max_length=2)
+    description: str = Field(min_length=1)
+    unit_value: Decimal
+    currency: str = Field(min_length=3, max_length=3)
+
+
+class ShippingOrderLine(_Inbound):
+    line_number: int = Field(ge=1)
+    item_code: str = Field(min_length=1)
+    quantity: int = Field(ge=1)
+    unit_of_measure: str = Field(default="EA", pattern="^EA$")
+    channel_line_id: str = Field(min_length=1)
+    lot: str | None = None
+    customs: CustomsDeclaration | None = None
+
+
+class ShippingOrder(_Inbound):
+    """POST /v1/orders. `reference` (W05-02) is the depositor's key, unique per facility."""
+
+    facility_id: str = Field(min_length=1)
+    reference: str = Field(min_length=1, max_length=22)
+    channel_order_id: str | None = Field(default=None, min_length=1, max_length=22)
+    channel: str = Field(min_length=1)
+    account: str = Field(min_length=1)
+    carrier_service_code: str = Field(min_length=1)
+    ship_to: ShipTo
+    ship_by: datetime | None = None
+    is_international: bool = False
+    lines: list[ShippingOrderLine] = Field(min_length=1)
+
+
+# ---- what the warehouse answers and reports --------------------------------------------------
+
+
+class Rejection(BaseModel):
+    code: RejectionCode
+    message: str
+    line_number: int | None = None
+
+
+class Accepted(BaseModel):
+    warehouse_order_id: str
+    status: OrderStatus
+    duplicate: bool = False
+
+
+class CancelAnswer(BaseModel):
+    outcome: CancelOutcome
+    warehouse_order_id: str | None
+    status: OrderStatus | None
+
+
+class CartonLine(BaseModel):
+    line_number: int
+    item_code: str
+    channel_line_id: str
+    quantity: int
+    unit_of_measure: str = "EA"
+    lot: str | None = None
+
+
+class Carton(BaseModel):
+    """One parcel of a dispatch."""
+
+    parcel_id: str
+    tracking_number: str
+    carrier_service_code: str
+    shipped_at: datetime
+    lines: list[CartonLine]
+    sscc: str | None = None
+    weight_kg: Decimal | None = None
+
+
+class OrderView(BaseModel):
+    warehouse_order_id: str
+    reference: str
+    channel_order_id: str | None
+    facility_id: str
+    status: OrderStatus
+    parcels: list[Carton]
+    rejection: Rejection | None
+
+
+class WarehouseEvent(BaseModel):
+    event_id: str
+    sequence: int
+    kind: EventKind
+    facility_id: str
+    reference: str
+    channel_order_id: str | None
+    channel: str
+    account: str
+    warehouse_order_id: str
+    shipment_id: str | None = None
+    order_status: OrderStatus
+    occurred_at: datetime
+    parcels: list[Carton] = Field(default_factory=list)
+    rejection: Rejection | None = None
+
+
+class EventFeedPage(BaseModel):
+    events: list[WarehouseEvent]
+    next_cursor: int
+
+
+class StockLevel(BaseModel):
+    """One item's levels: in the 846 snapshot, and the admin view of live stock."""
+
+    facility_id: str
+    item_code: str
+    on_hand: int = Field(ge=0)
+    allocated: int = Field(default=0, ge=0)
+
+
+class Snapshot(BaseModel):
+    facility_id: str
+    as_of: datetime
+    cursor: int
+    levels: list[StockLevel]
+
+
+class StockMove(BaseModel):
+    sequence: int
+    facility_id: str
+    item_code: str
+    kind: Movement
+    quantity: int
+    on_hand_after: int
+    allocated_after: int
+    reference: str | None = None
+    channel_order_id: str | None = None
+    channel: str | None = None
+    account: str | None = None
+    at: datetime
+
+
+class StockFeedPage(BaseModel):
+    changes: list[StockMove]
+    next_cursor: int
