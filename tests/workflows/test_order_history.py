@@ -5,6 +5,7 @@ that say nothing new. These run on a time-skipping server of their own: they ski
 from __future__ import annotations
 
 import asyncio
+import gzip
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
@@ -137,13 +138,10 @@ async def test_a_held_order_continued_as_new_is_released_and_ships(harness: Harn
             await harness.env.client.get_workflow_handle(handle.id, run_id=run_id).fetch_history()
             for run_id in (first_run, (await handle.describe()).run_id)
         ]
-        save_histories(
-            {
-                "bounded_order_held_until_continued": first.to_json(),
-                "bounded_order_continued_then_shipped": resumed.to_json(),
-            },
-            Path(target),
-        )
+        stored = Path(target)
+        save_histories({"bounded_order_continued_then_shipped": resumed.to_json()}, stored)
+        long_run = stored / "bounded_order_held_until_continued.json.gz"
+        long_run.write_bytes(gzip.compress(first.to_json().encode()))
 
 
 async def skipped_until_continued(harness: Harness, handle: OrderHandle, first_run: str) -> bool:
