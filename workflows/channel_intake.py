@@ -3,6 +3,7 @@ to its OrderFulfillment by signal-with-start (duplicates are harmless), then con
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
@@ -20,15 +21,17 @@ POLL_NOW_SIGNAL = "poll_now"
 ORDERS_NOTIFIED_SIGNAL = "orders_notified"
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5))
 COALESCE_NOTICES = "coalesce-notices"  # workflow.patched id, 2026-11-29
-RECENT_NOTICES_KEPT = 1000
+RECENT_NOTICES_KEPT = 5000  # 16 characters each: ~95 KB in the continue-as-new input
 
 
 def notice_key(change: OrderChange) -> str:
-    """What makes a notice news to its order: its order, update time, status and cancel ask."""
-    return (
+    """What makes a notice news to its order (its order, update time, status and cancel ask),
+    as a short digest so thousands fit in the intake's state (a sweep of every open order)."""
+    text = (
         f"{change.ref.order_id}|{change.last_updated_at.isoformat()}|"
         f"{change.status.value}|{int(change.buyer_cancel_requested)}"
     )
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 def intake_id(channel: Channel, account: str) -> str:
