@@ -493,9 +493,10 @@ class OrderFulfillment:
         except ActivityError as err:
             if is_cancelled_exception(err):
                 raise
-            self._stop_retrying(name)
-            raise _as_parked(err) from err
-        self._stop_retrying(name)
+            parked = _as_parked(err)
+            self._stop_retrying(name, f"parked as {parked.kind.value}")
+            raise parked from err
+        self._stop_retrying(name, "succeeded")
         return result
 
     async def _fetch_order(self) -> ChannelOrder:
@@ -767,11 +768,11 @@ class OrderFulfillment:
             self._note(f"{activity} still failing after {attempts} attempts: {failure}")
         self._publish()
 
-    def _stop_retrying(self, activity: str) -> None:
+    def _stop_retrying(self, activity: str, outcome: str) -> None:
         current = self._status.retrying
         if current is not None and current.activity == activity:
             self._status.retrying = None
-            self._note(f"{activity} succeeded after {current.attempts}+ attempts")
+            self._note(f"{activity} {outcome} after {current.attempts}+ attempts")
             self._publish()
 
     def _visible_kind(self) -> ExceptionKind | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from temporalio.exceptions import ApplicationError
+
 from domain.exceptions import ExceptionKind
 from domain.lifecycle import OrderStage
 from domain.order import ChannelOrderStatus
@@ -49,3 +51,21 @@ async def test_a_short_outage_is_retried_without_a_flag(harness: Harness) -> Non
     assert status.retrying is None
     assert not any("still failing" in note for note in status.history)
     assert harness.world.fetches == 4
+
+
+async def test_a_call_that_fails_for_good_after_retrying_parks_and_stops_showing_retrying(
+    harness: Harness,
+) -> None:
+    harness.world.outages["fetch_channel_order"] = FIRST_ROUND.maximum_attempts
+    harness.world.fetch_failures.append(
+        ApplicationError("order gone", type=ExceptionKind.ORDER_NOT_FOUND.value, non_retryable=True)
+    )
+    handle = await harness.start(make_order())
+    await harness.env.sleep(timedelta(minutes=20))  # the first round, the pause, one attempt
+    status = await until(handle, at(OrderStage.EXCEPTION))
+    assert status.exception is not None
+    assert status.exception.kind is ExceptionKind.ORDER_NOT_FOUND
+    assert status.retrying is None
+    assert any("parked as ORDER_NOT_FOUND after 10+ attempts" in n for n in status.history)
+    attributes = (await handle.describe()).typed_search_attributes
+    assert attributes.get(sa.EXCEPTION_KIND) == ExceptionKind.ORDER_NOT_FOUND.value
