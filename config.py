@@ -105,6 +105,7 @@ def get_settings() -> Settings:
             capture_mode=CaptureMode(_env("CENTRA_CAPTURE_MODE", "capture")),
             dispatch_sla_hours=float(_env("CENTRA_DISPATCH_SLA_HOURS", "48")),
             warehouse_id=int(wid) if (wid := _env("CENTRA_WAREHOUSE_ID", "1")) else None,
+            rate_scale=float(_env("CENTRA_RATE_SCALE", "1.0")),
         ),
         centra_sweep_every_polls=int(_env("CENTRA_SWEEP_EVERY_POLLS", "10")),
         gxo=GxoSettings(

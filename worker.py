@@ -1,7 +1,8 @@
 """The consign worker service: every task queue, configured from the environment.
 
 One process runs the main queue (workflows and the warehouse/store activities) plus one queue
-per rate-limited Amazon operation, whose server-side rate limit holds across all workers.
+per rate-limited Amazon operation and Centra's three budget queues, whose server-side rate limits
+hold across all workers.
 SIGTERM or SIGINT stops polling and lets in-flight activities finish before exit.
 """
 
@@ -37,6 +38,7 @@ from integrations.amazon.port import AmazonChannel
 from integrations.amazon.stock import build_amazon_stock
 from integrations.amazon.usage_plans import Operation, task_queue_rate
 from integrations.centra.factory import build_centra_channel, build_centra_stock
+from integrations.centra.quota import CentraQueue, queue_rates
 from integrations.channel import ChannelPort, StockPort
 from integrations.gxo.factory import build_warehouse
 from starter.webhooks import CentraHook, create_webhook_app
@@ -220,6 +222,33 @@ def amazon_workers(
     ]
 
 
+def centra_workers(
+    client: Client, settings: Settings, channel: ChannelActivities, stock: InventoryActivities
+) -> list[Worker]:
+    """Centra's request and mutation budgets, paced across all workers (quota.py)."""
+    rates = queue_rates(scale=settings.centra.rate_scale)
+    activities: dict[CentraQueue, list[Callable[..., object]]] = {
+        CentraQueue.READS: [
+            channel.fetch_order,
+            channel.poll_changes,
+            stock.read_back,
+            channel.settle_capture,
+        ],
+        CentraQueue.SHIPMENTS: [channel.confirm_parcel],
+        CentraQueue.WRITES: [channel.ack_changes, stock.push, channel.settle_capture],
+    }
+    return [
+        Worker(
+            client,
+            task_queue=queue.value,
+            activities=listed,
+            max_task_queue_activities_per_second=rates[queue],
+            graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+        )
+        for queue, listed in activities.items()
+    ]
+
+
 @contextlib.asynccontextmanager
 async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Worker]]:
     """Every worker of this process, running until the context exits."""
@@ -252,7 +281,7 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
                     InventorySync,
                 ],
                 activities=[
-                    # Channels without a rate-limited queue of their own (Centra) run here.
+                    # Channels without rate-limited queues of their own run here.
                     channel.fetch_order,
                     channel.poll_changes,
                     channel.ack_changes,
@@ -279,6 +308,8 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
         amazon = ports.orders.get(Channel.AMAZON)
         if isinstance(amazon, AmazonChannel):
             running += amazon_workers(client, settings, amazon, channel)
+        if Channel.CENTRA in ports.orders:
+            running += centra_workers(client, settings, channel, stock_sync)
         for worker in running:
             await stack.enter_async_context(worker)
         yield running

@@ -14,16 +14,18 @@ from activities.audit import audit
 from activities.errors import classified, classify
 from activities.models import (
     AckRequest,
+    CaptureRequest,
     ChangeBatch,
     ConfirmResult,
     ParcelConfirmRequest,
     PollRequest,
 )
+from domain.capture import PaymentCapture
 from domain.exceptions import ConsignError, ExceptionKind
 from domain.order import Channel, ChannelOrder, OrderRef
 from domain.planning import carrier_for_confirm
 from domain.shipment import ConfirmItem, ShipConfirmation, parcel_quantities
-from integrations.channel import ChangeQuery, ChannelPort
+from integrations.channel import CapturePort, ChangeQuery, ChannelPort
 from integrations.errors import IntegrationError
 from store.inventory import confirm_shipped
 from store.mappings import list_carrier_codes
@@ -122,8 +124,9 @@ class ChannelActivities:
                         ConfirmItem(line_id=line_id, quantity=quantity)
                         for line_id, quantity in parcel_quantities(parcel).items()
                     ],
+                    other_captures=request.other_captures,
                 )
-                await port.confirm_parcel(confirmation)
+                capture = await port.confirm_parcel(confirmation)
         except ApplicationError as failure:
             if failure.non_retryable:
                 await self._audit(request, AuditOutcome.REJECTED, failure.message)
@@ -134,8 +137,25 @@ class ChannelActivities:
         if self.on_confirmed is not None:
             await self.on_confirmed(sorted({item for item, _ in units}))
         return ConfirmResult(
-            package_reference=request.package_reference, carrier_code=carrier.carrier_code
+            package_reference=request.package_reference,
+            carrier_code=carrier.carrier_code,
+            capture=capture,
         )
+
+    @activity.defn(name="settle_capture")
+    async def settle_capture(self, request: CaptureRequest) -> PaymentCapture:
+        """Where a parcel's payment capture stands (the order workflow polls it on a durable
+        timer while the provider settles); `again` captures a failed one once more."""
+        port = self._port(request.ref.channel)
+        if not isinstance(port, CapturePort):
+            raise classify(
+                ConsignError(
+                    ExceptionKind.CHANNEL_REJECTED,
+                    f"channel {request.ref.channel.value} does not capture payments",
+                )
+            )
+        with classified(ExceptionKind.INVALID_CHANNEL_DATA):
+            return await port.settle_capture(request.capture, request.again)
 
     async def _audit(
         self, request: ParcelConfirmRequest, outcome: AuditOutcome, detail: str

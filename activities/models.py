@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from domain.capture import PaymentCapture
 from domain.inventory import ListingQuantity, PushOutcome
 from domain.order import Channel, OrderChange, OrderRef
 from domain.warehouse import EventMismatch, Parcel, WarehouseEvent, WarehouseOrderState
@@ -54,6 +55,7 @@ class ParcelConfirmRequest(BaseModel):
     marketplace_id: str | None = None
     package_reference: str
     parcel: Parcel
+    other_captures: list[str] = Field(default_factory=list)  # the order's pending captures
 
 
 class WarehouseOrderRequest(BaseModel):
@@ -95,6 +97,15 @@ class WarehouseLookup(BaseModel):
 class ConfirmResult(BaseModel):
     package_reference: str
     carrier_code: str
+    capture: PaymentCapture | None = None  # a channel that captures payment per parcel
+
+
+class CaptureRequest(BaseModel):
+    """Check a parcel's payment capture; `again`: capture once more if it failed (retry)."""
+
+    ref: OrderRef
+    capture: PaymentCapture
+    again: bool = False
 
 
 class FacilityRequest(BaseModel):

@@ -26,6 +26,7 @@ class ExceptionKind(StrEnum):
     CHANNEL_LABEL_REQUIRED = "CHANNEL_LABEL_REQUIRED"
     INVENTORY_PUSH_REJECTED = "INVENTORY_PUSH_REJECTED"
     INVENTORY_SYNC_STALLED = "INVENTORY_SYNC_STALLED"
+    CAPTURE_FAILED = "CAPTURE_FAILED"  # the channel could not capture a shipped parcel's payment
     INVALID_CHANNEL_DATA = "INVALID_CHANNEL_DATA"  # the channel sent what consign cannot read
     INVALID_WAREHOUSE_DATA = "INVALID_WAREHOUSE_DATA"  # GXO sent what consign cannot read
     ACTIVITY_RETRYING = "ACTIVITY_RETRYING"  # flag: a call keeps failing for a passing reason

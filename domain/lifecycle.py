@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from domain.capture import PaymentCapture
 from domain.deadlines import DeadlinePolicy
 from domain.exceptions import ExceptionKind
 from domain.order import ChannelOrder, OrderChange, OrderRef
@@ -83,6 +84,7 @@ class OrderStatus(BaseModel):
     ship_by: datetime | None = None
     lines: list[LineProgress] = Field(default_factory=list)
     parcels: list[ParcelRecord] = Field(default_factory=list)
+    captures: list[PaymentCapture] = Field(default_factory=list)  # not yet captured: waited for
     exception: ExceptionInfo | None = None
     retrying: RetryingActivity | None = None
     late: bool = False

@@ -94,3 +94,5 @@ class ShipConfirmation(BaseModel):
     shipped_at: datetime
     marketplace_id: str | None = None
     items: list[ConfirmItem] = Field(min_length=1)
+    # Capture requests of the order's other parcels still pending: never this parcel's.
+    other_captures: list[str] = Field(default_factory=list)

@@ -8,10 +8,11 @@ client's typed errors; activities/errors.py classifies them.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
+from domain.capture import PaymentCapture
 from domain.inventory import ListingQuantity, PushOutcome
 from domain.order import Channel, ChannelOrder, OrderChange
 from domain.shipment import ShipConfirmation
@@ -50,9 +51,20 @@ class ChannelPort(Protocol):
 
     async def acknowledge(self, ack: list[str]) -> None: ...
 
-    async def confirm_parcel(self, confirmation: ShipConfirmation) -> None:
+    async def confirm_parcel(self, confirmation: ShipConfirmation) -> PaymentCapture | None:
         """Tell the channel one parcel shipped. Must be idempotent per `parcel_id`: a retry
-        after a lost response never records a second shipment."""
+        after a lost response never records a second shipment (nor a second capture). A
+        channel that captures payment per parcel returns the capture's state."""
+        ...
+
+
+@runtime_checkable
+class CapturePort(Protocol):
+    """A channel whose parcels' payment captures may settle later or fail (Centra)."""
+
+    async def settle_capture(self, capture: PaymentCapture, again: bool) -> PaymentCapture:
+        """Where the capture stands now; `again` captures a failed one once more. Never asks
+        for a second capture while one is pending."""
         ...
 
 

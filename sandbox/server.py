@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import socket
 import threading
 import time
@@ -10,12 +11,22 @@ from types import TracebackType
 import uvicorn
 from fastapi import FastAPI
 
+# Below Linux's ephemeral range (32768-60999): a port the OS hands out with bind(0) is also
+# handed to outgoing connections, which can take it before the child process binds it.
+_LISTEN_PORTS = range(20000, 32000)
+_PICK = random.Random()  # its own generator: tests that seed `random` must not share ports
+
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A loopback port that is free now, outside the range outgoing connections draw from."""
+    for port in _PICK.sample(_LISTEN_PORTS, 200):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise OSError("no free loopback port in 20000-31999")
 
 
 class ServerThread:

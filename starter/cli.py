@@ -3,14 +3,14 @@ mappings, inventory sync and cluster setup. Run `consign --help` for the list.""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from temporalio.client import Client
 
 from config import get_settings
-from starter.client import connect_to, expected_errors
+from starter.client import expected_errors, run_with_client
 from starter.devstack import PROJECT_ROOT, DevStack
 from starter.inventory_cli import inventory_app
 from starter.mappings_cli import mappings_app
@@ -104,15 +104,12 @@ def temporal_setup(
     ] = None,
 ) -> None:
     """Register consign's search attributes on the namespace (safe to run again)."""
-    settings = get_settings().temporal
-    target = address or settings.address
-    space = namespace or settings.namespace
+    space = namespace or get_settings().temporal.namespace
 
-    async def main() -> list[str]:
-        client = await connect_to(target, space)
+    async def work(client: Client) -> list[str]:
         return await ensure_search_attributes(client, space)
 
-    added = asyncio.run(main())
+    added = run_with_client(work, address, space)
     known = ", ".join(key.name for key in CONSIGN_KEYS)
     if added:
         console.print(f"registered on {space}: {', '.join(added)}", highlight=False)

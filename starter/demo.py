@@ -33,7 +33,7 @@ from sandbox.faults import FaultConfig
 from sandbox.server import free_port
 from starter.client import connect
 from starter.demo_amazon import RATE_SCALE, AmazonPart
-from starter.demo_centra import CentraPart
+from starter.demo_centra import CENTRA_RATE_SCALE, CentraPart
 from starter.demo_parts import ChannelPart, GxoRecords, get_json, part_settled, records
 from starter.devstack import DevStack
 from store.db import open_store
@@ -69,6 +69,7 @@ def _env_for_stack(database_url: str, webhook_port: int) -> dict[str, str]:
         "AMAZON_RATE_SCALE": str(RATE_SCALE),
         "AMAZON_SEARCH_SETTLE_SECONDS": "0",
         "CENTRA_ACCOUNT": CentraPart.account,
+        "CENTRA_RATE_SCALE": str(CENTRA_RATE_SCALE),
         "CENTRA_SWEEP_EVERY_POLLS": "5",
         "CONSIGN_POLL_INTERVAL_SECONDS": "1",
         "CONSIGN_WEBHOOK_PORT": str(webhook_port),
@@ -97,7 +98,12 @@ def build_stack(var: Path, ports: dict[str, int] | None = None, ui: bool = True)
         log_dir=var / "logs",
         amazon_args=["--rate-scale", str(RATE_SCALE)],
         gxo_args=["--cycle-seconds", "1", "--webhook-url", f"{hooks}/gxo"],
-        centra_args=["--webhook-url", f"{hooks}/centra"],
+        centra_args=[
+            "--webhook-url",
+            f"{hooks}/centra",
+            "--rate-scale",
+            str(CENTRA_RATE_SCALE),
+        ],
     )
 
 

@@ -39,6 +39,7 @@ from starter.devstack import DevStack
 from store.mappings import upsert_carrier_codes, upsert_carrier_services, upsert_sku_mappings
 
 ACCOUNT = "sandbox-brand"
+CENTRA_RATE_SCALE = 200  # Centra's published quotas, scaled in both the sandbox and the worker
 STD, EXP = catalogue.STANDARD_EU.name, catalogue.EXPRESS_EU.name
 UK, WORLD = catalogue.STANDARD_UK.name, catalogue.EXPRESS_WORLD.name
 COLLECT = catalogue.CLICK_AND_COLLECT.name

@@ -4,7 +4,6 @@ ledger), to ask for a push or a reconcile now, and to maintain the safety buffer
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,8 +18,8 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from config import get_settings
 from domain.order import Channel
-from starter.client import CliError, connect_to, expected_errors
-from starter.mappings_cli import DatabaseOption, export_kind, import_kind
+from starter.client import CliError, TemporalUnreachable, expected_errors, run_with_client
+from starter.mappings_cli import DatabaseOption, ForceOption, export_kind, import_kind
 from starter.mappings_cli import _engine as open_engine
 from starter.orders_cli import AddressOption, NamespaceOption, parse_enum
 from workflows.inventory_sync import (
@@ -86,11 +85,6 @@ def resolve_targets(channel: str | None, account: str | None) -> list[Target]:
     return [Target(c, account or defaults[c]) for c in channels]
 
 
-async def _client(address: str | None, namespace: str | None) -> Client:
-    settings = get_settings().temporal
-    return await connect_to(address or settings.address, namespace or settings.namespace)
-
-
 def _fmt_time(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "-"
 
@@ -123,16 +117,19 @@ async def fetch_status(client: Client, workflow_id: str) -> InventorySyncStatus 
         return f"InventorySync {workflow_id}: status query failed: {err}"
 
 
-async def fetch_statuses(
+def fetch_statuses(
     targets: list[Target], address: str | None, namespace: str | None
 ) -> dict[Target, InventorySyncStatus | str]:
     """Every target's status; an unreachable Temporal is one line per target, not a failure
     (the ledger is still worth printing)."""
+
+    async def work(client: Client) -> dict[Target, InventorySyncStatus | str]:
+        return {target: await fetch_status(client, target.workflow_id) for target in targets}
+
     try:
-        client = await _client(address, namespace)
-    except CliError as err:
+        return run_with_client(work, address, namespace)
+    except TemporalUnreachable as err:
         return {target: f"{target.workflow_id}: {err}" for target in targets}
-    return {target: await fetch_status(client, target.workflow_id) for target in targets}
 
 
 def print_sync_status(status: InventorySyncStatus) -> None:
@@ -224,7 +221,7 @@ def status(
 
     targets = resolve_targets(channel, account)
     engine = _engine(database_url)
-    statuses = asyncio.run(fetch_statuses(targets, address, namespace))
+    statuses = fetch_statuses(targets, address, namespace)
     for target in targets:
         console.print(f"[bold]{escape(target.workflow_id)}[/bold]")
         found = statuses[target]
@@ -275,8 +272,7 @@ def sync_now(
     targets = resolve_targets(channel, account)
     request = SyncRequest(full=full, reconcile=reconcile)
 
-    async def main() -> None:
-        client = await _client(address, namespace)
+    async def work(client: Client) -> None:
         for target in targets:
             await send_sync_now(client, target.workflow_id, request)
             console.print(
@@ -285,7 +281,7 @@ def sync_now(
                 highlight=False,
             )
 
-    asyncio.run(main())
+    run_with_client(work, address, namespace)
 
 
 # -- consign inventory buffers import | export ----------------------------------------------
@@ -293,16 +289,17 @@ def sync_now(
 
 @buffers_app.command(
     "import",
-    help="Replace every buffer rule with the rules in FILE (swapped as a whole set).\n\n"
-    + COLUMNS_HELP,
+    help="Replace every buffer rule with the rules in FILE (swapped as a whole set; a file "
+    "with no rows is refused unless --force).\n\n" + COLUMNS_HELP,
 )
 @expected_errors
 def import_buffers(
     file: Annotated[Path, typer.Argument(help="CSV file to import ('-' for stdin).")],
     database_url: DatabaseOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Import the buffer rules of a CSV file (help text: COLUMNS_HELP)."""
-    import_kind(BUFFERS, file, database_url)
+    import_kind(BUFFERS, file, database_url, force)
 
 
 @buffers_app.command("export")

@@ -3,6 +3,7 @@ CSV files (a spreadsheet round-trip), and the store is the single copy every flo
 
 from __future__ import annotations
 
+import io
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -36,6 +37,13 @@ KindArgument = Annotated[
 DatabaseOption = Annotated[
     str | None, typer.Option("--database-url", help="Store URL (default: DATABASE_URL).")
 ]
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Import a file with no rows even where that deletes every rule (facilities, buffers).",
+    ),
+]
 
 
 def _engine(database_url: str | None) -> Engine:
@@ -53,22 +61,31 @@ def _engine(database_url: str | None) -> Engine:
         raise CliError(f"cannot open the store at {shown}") from err
 
 
-def import_kind(kind: str, file: Path, database_url: str | None) -> None:
-    """Import a CSV of one kind; shared by `mappings import` and `inventory buffers import`."""
-    from store.csv_io import CsvImportError, ImportReport, import_csv
+def import_kind(kind: str, file: Path, database_url: str | None, force: bool = False) -> None:
+    """Import a CSV of one kind; shared by `mappings import` and `inventory buffers import`.
+    Every problem with the file is an error naming it, never a traceback."""
+    from store.csv_io import (
+        CsvImportError,
+        ImportRefused,
+        UnreadableCsv,
+        import_csv,
+        read_csv_bytes,
+        read_csv_file,
+    )
 
-    if str(file) != "-" and not file.is_file():
-        raise CliError(f"no such file: {file}")
-    engine = _engine(database_url)
-    report: ImportReport
+    stdin = str(file) == "-"
+    name = "stdin" if stdin else str(file)
     try:
-        if str(file) == "-":
-            report = import_csv(engine, kind, sys.stdin)
-        else:
-            with file.open(newline="", encoding="utf-8-sig") as stream:
-                report = import_csv(engine, kind, stream)
+        text = read_csv_bytes(sys.stdin.buffer) if stdin else read_csv_file(file)
+    except UnreadableCsv as err:
+        raise CliError(f"{name}: {err}") from err
+    engine = _engine(database_url)
+    try:
+        report = import_csv(engine, kind, io.StringIO(text, newline=""), force=force)
     except CsvImportError as err:
-        raise CliError(str(err)) from err
+        raise CliError(f"{name}: {err}") from err
+    except ImportRefused as err:
+        raise CliError(f"{name}: {err}; to delete them, import it again with --force") from err
     console.print(
         f"{kind}: {report.rows} row(s) imported ({report.created} created, "
         f"{report.updated} updated, {report.removed} removed)",
@@ -84,8 +101,11 @@ def export_kind(kind: str, file: Path | None, database_url: str | None) -> None:
     if file is None or str(file) == "-":
         export_csv(engine, kind, sys.stdout)
         return
-    with file.open("w", newline="", encoding="utf-8") as stream:
-        rows = export_csv(engine, kind, stream)
+    try:
+        with file.open("w", newline="", encoding="utf-8") as stream:
+            rows = export_csv(engine, kind, stream)
+    except OSError as err:
+        raise CliError(f"{file}: cannot write it: {err.strerror or err}") from err
     console.print(f"{rows} {kind} row(s) written to {file}", highlight=False)
 
 
@@ -95,9 +115,11 @@ def import_mappings(
     kind: KindArgument,
     file: Annotated[Path, typer.Argument(help="CSV file to import ('-' for stdin).")],
     database_url: DatabaseOption = None,
+    force: ForceOption = False,
 ) -> None:
-    """Insert or update the mappings in FILE (rows are upserted by their key)."""
-    import_kind(kind.value, file, database_url)
+    """Import FILE: skus and carrier kinds are upserted by their key; facilities replace the
+    whole rule set (a file with no rows is refused unless --force)."""
+    import_kind(kind.value, file, database_url, force)
 
 
 @mappings_app.command("export")

@@ -3,7 +3,6 @@ reinject`: what operations use to see a stuck order and push it on, without the 
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
@@ -33,7 +32,7 @@ from domain.lifecycle import (
     OrderStatus,
 )
 from domain.order import Channel, OrderRef
-from starter.client import CliError, connect_to, expected_errors
+from starter.client import CliError, expected_errors, run_with_client
 from workflows.search_attributes import (
     CHANNEL,
     CHANNEL_ACCOUNT,
@@ -133,11 +132,6 @@ def resolve_workflow_id(order: str, channel: str | None, account: str | None) ->
     return OrderRef(channel=chosen, account=account, order_id=order).workflow_id
 
 
-async def _client(address: str | None, namespace: str | None) -> Client:
-    settings = get_settings().temporal
-    return await connect_to(address or settings.address, namespace or settings.namespace)
-
-
 def _fmt_time(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
 
@@ -219,11 +213,10 @@ def list_orders(
     """List order workflows by stage, exception kind and channel (from search attributes)."""
     query = build_query(stage, exception, channel, account)
 
-    async def main() -> list[OrderRow]:
-        client = await _client(address, namespace)
+    async def work(client: Client) -> list[OrderRow]:
         return await find_orders(client, query, limit)
 
-    rows = asyncio.run(main())
+    rows = run_with_client(work, address, namespace)
     console.print(orders_table(rows, query))
 
 
@@ -309,11 +302,10 @@ def show(
     """Show an order's full state (the workflow's `status` query)."""
     workflow_id = resolve_workflow_id(order, channel, account)
 
-    async def main() -> OrderStatus:
-        client = await _client(address, namespace)
+    async def work(client: Client) -> OrderStatus:
         return await query_status(client.get_workflow_handle(workflow_id))
 
-    status = asyncio.run(main())
+    status = run_with_client(work, address, namespace)
     if json_output:
         typer.echo(status.model_dump_json(indent=2))
     else:
@@ -356,11 +348,10 @@ def _add_signal_command(name: str, signal: str, help_text: str) -> None:
         workflow_id = resolve_workflow_id(order, channel, account)
         request = OperatorRequest(reason=reason, requested_by=by)
 
-        async def main() -> None:
-            client = await _client(address, namespace)
+        async def work(client: Client) -> None:
             await send_operator_signal(client, workflow_id, signal, request)
 
-        asyncio.run(main())
+        run_with_client(work, address, namespace)
         console.print(f"sent {signal} to {workflow_id}")
 
 

@@ -149,6 +149,7 @@ class ChannelIntake:
                     await workflow.execute_activity(
                         "ack_channel_changes",
                         AckRequest(channel=params.channel, account=params.account, ack=batch.ack),
+                        task_queue=queues.centra_write_queue(params.channel, main),
                         start_to_close_timeout=timedelta(minutes=1),
                         retry_policy=RETRY,
                     )

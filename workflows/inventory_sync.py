@@ -14,6 +14,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    from activities import queues
     from activities.models import (
         DriftLine,
         DriftReport,
@@ -176,6 +177,7 @@ class InventorySync:
                 channel=params.channel, account=params.account, quantities=plan.quantities
             ),
             result_type=StockPushReport,
+            task_queue=queues.centra_write_queue(params.channel, workflow.info().task_queue),
             start_to_close_timeout=PUSH_TIMEOUT,
             schedule_to_close_timeout=PUSH_GIVE_UP,
             retry_policy=RETRY,
@@ -194,6 +196,7 @@ class InventorySync:
             "read_channel_stock",
             StockReadRequest(channel=params.channel, account=params.account),
             result_type=DriftReport,
+            task_queue=queues.stock_read_queue(params.channel, workflow.info().task_queue),
             start_to_close_timeout=TIMEOUT,
             retry_policy=RETRY,
         )

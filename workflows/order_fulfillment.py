@@ -24,12 +24,14 @@ from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_
 with workflow.unsafe.imports_passed_through():
     from activities import queues
     from activities.models import (
+        CaptureRequest,
         ConfirmResult,
         ParcelConfirmRequest,
         SetAsideEvent,
         WarehouseLookup,
         WarehouseOrderRequest,
     )
+    from domain.capture import CaptureState, PaymentCapture
     from domain.deadlines import deadlines_for
     from domain.exceptions import ConsignError, ExceptionKind, describe_error
     from domain.lifecycle import (
@@ -74,9 +76,13 @@ HISTORY_EVENTS_LIMIT = 2_000
 # workflow.patched ids (DEVELOPERS.md lists them)
 RETRY_THROUGH_GATE = "retry-through-gate"  # 2026-11-25
 MATCH_WAREHOUSE_EVENTS = "match-warehouse-events"  # 2026-11-29
+SETTLE_CAPTURES = "settle-captures"  # 2026-11-29
 BOUNDED_HISTORY = "bounded-history"  # 2026-11-29
 LATE_FROM_THE_START = "late-from-the-start"  # 2026-11-29
 DUPLICATE_TRACKING = "duplicate-tracking"  # 2026-11-29
+CAPTURE_FIRST_CHECK = timedelta(minutes=5)  # then doubling, up to CAPTURE_MAX_CHECK
+CAPTURE_MAX_CHECK = timedelta(hours=2)
+CAPTURE_PATIENCE = timedelta(days=14)  # a capture pending this long is raised for a person
 DEADLINE_KINDS = (ExceptionKind.SHIP_BY_AT_RISK, ExceptionKind.SHIP_BY_MISSED)
 WAITING_STAGES = (
     OrderStage.INJECTED,
@@ -207,20 +213,23 @@ class OrderFulfillment:
         if params.carried is None:
             self._set_stage(OrderStage.RECEIVED)
         try:
-            await self._guarded()
+            await self._guarded(self._lifecycle)
         finally:
             if self._watcher is not None:
                 self._watcher.cancel()
+        if self._status.captures and workflow.patched(SETTLE_CAPTURES):
+            await self._guarded(lambda _: self._settle_captures())
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._status
 
-    async def _guarded(self) -> None:
-        """Run the lifecycle; an exception nobody expected parks the order (a failing workflow
-        task would retry forever, unseen), and the operator's signal resumes it."""
+    async def _guarded(self, part: Callable[[bool], Awaitable[None]]) -> None:
+        """Run a part of the order's life; an exception nobody expected parks the order (a
+        failing workflow task would retry forever, unseen), and the operator's signal resumes
+        the part from the order's state (`part(resumed=True)`)."""
         resumed = False
         while True:
             try:
-                await self._lifecycle(resumed)
+                await part(resumed)
                 return
             except Exception as err:
                 if _is_temporal_control(err):
@@ -585,14 +594,18 @@ class OrderFulfillment:
             marketplace_id=self._order.marketplace_id if self._order else None,
             package_reference=record.package_reference,
             parcel=parcel,
+            other_captures=[r for c in self._status.captures for r in c.requests],
         )
         queue = queues.confirm_queue(self._ref.channel, workflow.info().task_queue)
         stage = self._status.stage
-        await self._step(
+        result = await self._step(
             stage, lambda: self._activity("confirm_parcel", request, ConfirmResult, queue)
         )
         record.confirmed = True
         self._note(f"parcel {record.package_reference} confirmed to {self._ref.channel.value}")
+        if result.capture is not None and not result.capture.settled:
+            self._status.captures.append(result.capture)
+            self._note(f"parcel {record.package_reference}: capture {result.capture.state.value}")
         if self._status.stage in (OrderStage.INJECTED, OrderStage.EXCEPTION):
             self._set_stage(OrderStage.PARTIALLY_SHIPPED)
 
@@ -626,6 +639,54 @@ class OrderFulfillment:
     def _set_aside_parcel(self, parcel: Parcel) -> None:
         self._set_aside.add(parcel.parcel_id)
         self._note(f"parcel {parcel.parcel_id} set aside after the operator's decision")
+
+    async def _settle_captures(self) -> None:
+        """The parcels are confirmed but some payment captures are not done: an asynchronous
+        one (Adyen, Klarna) settles when the provider answers, which can take days. Poll each
+        on a durable timer, backing off; a failed one parks the order as CAPTURE_FAILED until
+        `retry` captures it again. One pending for CAPTURE_PATIENCE is raised the same way; a
+        retry then re-checks it and never captures while it is still pending."""
+        stage = self._status.stage
+        delay, waited = CAPTURE_FIRST_CHECK, timedelta(0)
+        self._note(f"waiting for {len(self._status.captures)} payment capture(s) to settle")
+        while self._status.captures:
+            failed = next(
+                (c for c in self._status.captures if c.state is CaptureState.FAILED), None
+            )
+            if failed is not None:
+                message = failed.message or f"the capture of parcel {failed.parcel_id} failed"
+                await self._park(_Parked(ExceptionKind.CAPTURE_FAILED, message), stage, False)
+                await self._check_capture(failed, again=True)
+                delay, waited = CAPTURE_FIRST_CHECK, timedelta(0)
+                continue
+            if waited >= CAPTURE_PATIENCE:
+                stale = f"still pending after {CAPTURE_PATIENCE.days} days"
+                self._status.captures = [
+                    c.model_copy(update={"state": CaptureState.FAILED, "message": stale})
+                    for c in self._status.captures
+                ]
+                continue
+            await workflow.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, CAPTURE_MAX_CHECK)
+            for capture in list(self._status.captures):
+                await self._check_capture(capture, again=False)
+        self._note("every payment capture settled")
+
+    async def _check_capture(self, capture: PaymentCapture, again: bool) -> None:
+        request = CaptureRequest(ref=self._ref, capture=capture, again=again)
+        queue = queues.capture_queue(self._ref.channel, workflow.info().task_queue, again)
+        checked = await self._step(
+            self._status.stage,
+            lambda: self._activity("settle_capture", request, PaymentCapture, queue),
+            cancellable=False,
+        )
+        captures = [c for c in self._status.captures if c.parcel_id != capture.parcel_id]
+        if checked.settled:
+            self._note(f"payment of parcel {capture.parcel_id} captured")
+            self._status.captures = captures
+        else:
+            self._status.captures = [*captures, checked]
 
     async def _recover_from_warehouse(self, park: bool = True) -> None:
         """Queue every parcel GXO reports for this order; confirmed ones are skipped. The

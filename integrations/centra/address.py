@@ -95,7 +95,9 @@ def missing_fields(wire: Wire, address: Json) -> list[str]:
 
 
 def ship_to(wire: Wire, address: Json | None) -> ShipTo:
-    """Raises CentraMissingAddress naming every missing field at once, so one fix suffices."""
+    """Raises CentraMissingAddress naming every missing field at once, so one fix suffices.
+    Centra keeps `phoneNumber` and `cellPhoneNumber` apart; the carrier gets whichever is set
+    (the landline first, as the field Centra calls the phone number)."""
     if not address:
         raise CentraMissingAddress(wire.operation, f"{wire.context}: shippingAddress is missing")
     missing = missing_fields(wire, address)
@@ -116,5 +118,5 @@ def ship_to(wire: Wire, address: Json | None) -> ShipTo:
         postal_code=wire.text(address, "zipCode"),
         state_or_region=wire.text(address, "stateOrProvince"),
         country_code=wire.required_text(wire.obj(address, "country"), "code"),
-        phone=wire.text(address, "phoneNumber"),
+        phone=wire.text(address, "phoneNumber") or wire.text(address, "cellPhoneNumber"),
     )

@@ -3,8 +3,13 @@ failure (HTTP status, GraphQL errors[], mutation userErrors) into the errors of 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any
 
@@ -24,19 +29,46 @@ from integrations.centra.errors import (
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
-# "You need Order:read permission to ..." -> "Order:read"
-_PERMISSION = re.compile(r"\b([A-Z][A-Za-z]*:[a-z]+)\b")
+# "You need Order:read permission to ..." -> "Order:read"; nested permissions are named after
+# the field: "Order.shippingAddress:read", "ProductSize.stock:read".
+_PERMISSION = re.compile(r"\b([A-Z][A-Za-z]*(?:\.[A-Za-z]+)*:[a-z]+)\b")
 
 Json = dict[str, Any]
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    raw = response.headers.get("Retry-After")
-    try:
-        value = float(raw) if raw is not None else None
-    except ValueError:
+# A Retry-After number this large is a unix timestamp, not a number of seconds to wait.
+TIMESTAMP_THRESHOLD = 100_000_000
+# A patient call (one step of a long paged read or push) waits out a 429 this long, this often,
+# instead of failing the whole activity and starting over.
+PATIENCE_SECONDS = 30.0
+PATIENT_TRIES = 5
+
+
+def retry_after_seconds(raw: str | None, now: float) -> float | None:
+    """Seconds to wait from a 429's Retry-After. Centra documents it as a timestamp; its format
+    is not documented, so unix seconds, an HTTP date and ISO 8601 are all read, and a small
+    number is taken as seconds (RFC 9110's other form). A moment already past means at once."""
+    if raw is None or not raw.strip():
         return None
-    return value if value is not None and value >= 0 else None
+    text = raw.strip()
+    try:
+        number = float(text)
+    except ValueError:
+        number = None
+    if number is not None:
+        if number != number or number < 0:  # NaN or negative: unusable
+            return None
+        return max(0.0, number - now) if number >= TIMESTAMP_THRESHOLD else number
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+    if moment.tzinfo is None:
+        return None
+    return max(0.0, moment.timestamp() - now)
 
 
 def _classify_errors(operation: str, errors: list[Any]) -> Exception:
@@ -73,14 +105,38 @@ class CentraClient:
     """Posts one GraphQL document and returns its `data`, or raises a typed CentraError."""
 
     def __init__(
-        self, base_url: str, token: SecretStr, http: httpx.AsyncClient | None = None
+        self,
+        base_url: str,
+        token: SecretStr,
+        http: httpx.AsyncClient | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.base_url = base_url
         self._token = token
+        self._clock = clock
+        self._sleep = sleep
         self._owned = http is None
         self._http = http if http is not None else httpx.AsyncClient(timeout=DEFAULT_TIMEOUT)
 
-    async def execute(self, document: str, variables: Json, operation: str) -> Json:
+    async def execute(
+        self, document: str, variables: Json, operation: str, *, patient: bool = False
+    ) -> Json:
+        """`patient`: a 429 whose Retry-After is near is waited out here (a throttled request
+        was not executed, so sending it again is safe); otherwise it raises CentraThrottled."""
+        attempt = 1
+        while True:
+            try:
+                return await self._post(document, variables, operation)
+            except CentraThrottled as err:
+                wait = err.retry_after
+                near = wait is not None and wait <= PATIENCE_SECONDS
+                if not (patient and near and attempt < PATIENT_TRIES):
+                    raise
+            attempt += 1
+            await self._sleep(wait or 0.0)
+
+    async def _post(self, document: str, variables: Json, operation: str) -> Json:
         headers = {
             "Authorization": f"Bearer {self._token.get_secret_value()}",
             "Accept": "application/json",
@@ -93,16 +149,18 @@ class CentraClient:
             raise CentraUnavailable(operation, f"{kind} ({type(error).__name__})") from None
         return self._result(operation, response)
 
-    async def mutate(self, document: str, variables: Json, operation: str, field: str) -> Json:
+    async def mutate(
+        self, document: str, variables: Json, operation: str, field: str, *, patient: bool = False
+    ) -> Json:
         """Execute a mutation and return its checked payload (`data[field]`)."""
-        data = await self.execute(document, variables, operation)
+        data = await self.execute(document, variables, operation, patient=patient)
         return check_payload(operation, data.get(field))
 
-    @staticmethod
-    def _result(operation: str, response: httpx.Response) -> Json:
+    def _result(self, operation: str, response: httpx.Response) -> Json:
         status = response.status_code
         if status == 429:
-            raise CentraThrottled(operation, retry_after=_retry_after(response))
+            wait = retry_after_seconds(response.headers.get("Retry-After"), self._clock())
+            raise CentraThrottled(operation, retry_after=wait)
         if status >= 500:
             raise CentraUnavailable(
                 operation, f"Centra is unavailable (HTTP {status})", status=status

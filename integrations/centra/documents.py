@@ -1,18 +1,39 @@
-"""Every GraphQL document consign sends to Centra, in one place so the contract test validates
-them all against sandbox/centra/schema.graphql (Centra's documented names)."""
+"""Every GraphQL document consign sends to Centra, in one place so the contract test
+(tests/contracts/centra) validates them all against Centra's documented schema
+(reference/centra/schema-documented.graphql).
+
+Orders on hold or waiting for payment are not returned by `orders` unless the filter asks for
+them, so a read by number asks four times, aliased: as is, held, waiting for payment, both. The
+alias an order comes back under says which flags it carries (`isWaitingForPayment` is only a
+filter, not a field)."""
 
 from __future__ import annotations
 
-ORDER_FIELDS = """
-fragment OrderFields on Order {
+# (alias, extra filter): together they return an order whatever its hold/payment flags.
+VISIBILITY = (
+    ("visible", ""),
+    ("held", ", isOnHold: true"),
+    ("unpaid", ", isWaitingForPayment: true"),
+    ("heldUnpaid", ", isOnHold: true, isWaitingForPayment: true"),
+)
+UNPAID_ALIASES = frozenset({"unpaid", "heldUnpaid"})
+
+ORDER_SUMMARY = """
+fragment OrderSummary on Order {
   id
   number
   status
   isOnHold
-  isWaitingForPayment
-  createdAt
   updatedAt
-  currency
+  ... on DirectToConsumerOrder { orderHoldReason }
+}
+"""
+
+ORDER_FIELDS = """
+fragment OrderFields on Order {
+  ...OrderSummary
+  createdAt
+  grandTotal { currency { code } }
   shippingAddress {
     firstName
     lastName
@@ -24,72 +45,114 @@ fragment OrderFields on Order {
     stateOrProvince
     country { code }
     phoneNumber
+    cellPhoneNumber
   }
   shippingPriceGroup { shippingOption { id name } }
-  lines {
+  lines(includeFullyCancelled: true) {
     id
     quantity
     cancelledQuantity
-    shippedQuantity
     productName
-    productSize { SKU GTIN }
-    unitPrice { value currency }
+    productSize { SKU EAN }
+    unitPrice { value currency { code } }
   }
 }
+"""
+
+PAYMENT_FIELDS = """
+fragment PaymentFields on PaymentHistoryEntry {
+  id
+  createdAt
+  status
+  entryType
+  externalReference
+  value { value }
+}
+"""
+
+# Capture entries: a synchronous capture (CAPTURE), an asynchronous request (CAPTURE_REQUEST,
+# PENDING until the provider settles it) and a declined one (CAPTURE_FAILED).
+CAPTURE_ENTRIES = "paymentHistory(where: {entryType: [CAPTURE, CAPTURE_REQUEST, CAPTURE_FAILED]})"
+
+ORDER_PAYMENTS = f"""
+fragment OrderPayments on Order {{
+  ...OrderSummary
+  {CAPTURE_ENTRIES} {{ ...PaymentFields }}
+}}
 """
 
 SHIPMENT_FIELDS = """
 fragment ShipmentFields on Shipment {
   id
   number
+  createdAt
   isGoodToGo
   isPaid
+  isCaptured
   isShipped
   shippedAt
-  shipmentInfo { carrier service packagesNumber trackingNumber }
+  trackingNumber
+  numberOfPackages
+  carrierInformation { carrierName serviceName }
   lines { id quantity orderLine { id } }
 }
 """
 
 USER_ERRORS = "userErrors { message path } userWarnings { message path }"
 
-ORDERS_BY_NUMBER = (
-    """
-query OrdersByNumber($numbers: [Int!]!, $limit: Int!) {
-  orders(where: {number: $numbers}, limit: $limit) { ...OrderFields }
-}
-"""
-    + ORDER_FIELDS
+
+def _by_number(name: str, fragment: str, fragments: str) -> str:
+    aliases = "\n".join(
+        f"  {alias}: orders(where: {{number: $numbers{extra}}}, limit: $limit) {{ ...{fragment} }}"
+        for alias, extra in VISIBILITY
+    )
+    return f"query {name}($numbers: [Int!]!, $limit: Int!) {{\n{aliases}\n}}\n{fragments}"
+
+
+ORDERS_BY_NUMBER = _by_number("OrdersByNumber", "OrderFields", ORDER_FIELDS + ORDER_SUMMARY)
+ORDER_SUMMARIES = _by_number("OrderSummaries", "OrderSummary", ORDER_SUMMARY)
+ORDER_PAYMENT_HISTORY = _by_number(
+    "OrderPaymentHistory", "OrderPayments", ORDER_PAYMENTS + ORDER_SUMMARY + PAYMENT_FIELDS
 )
 
 OPEN_ORDERS = (
     """
-query OpenOrders($limit: Int!, $page: Int!, $cancelledSince: DateTime!) {
+query OpenOrders($limit: Int!, $page: Int!, $changedSince: DateTimeTz!) {
   open: orders(where: {status: [CONFIRMED, PROCESSING]}, limit: $limit, page: $page) {
-    ...OrderFields
+    ...OrderSummary
   }
   cancelled: orders(
-    where: {status: [CANCELLED], createdAt: {from: $cancelledSince}}
+    where: {status: [CANCELLED], updatedAt: {from: $changedSince}}
     limit: $limit
     page: $page
   ) {
-    ...OrderFields
+    ...OrderSummary
   }
 }
 """
-    + ORDER_FIELDS
+    + ORDER_SUMMARY
 )
 
 ORDER_SHIPMENTS = (
     """
-query OrderShipments($number: Int!) {
-  orders(where: {number: [$number]}, limit: 1) {
-    number
-    shipments { ...ShipmentFields }
-  }
+query OrderShipments($orderIds: [String!]!, $limit: Int!, $page: Int!) {
+  shipments(where: {orderId: $orderIds}, limit: $limit, page: $page) { ...ShipmentFields }
 }
 """
     + SHIPMENT_FIELDS
+)
+
+SHIPMENT_PAYMENTS = (
+    f"""
+query ShipmentPayments($id: Int!) {{
+  shipments(where: {{id: [$id]}}, limit: 1) {{
+    ...ShipmentFields
+    order {{ number {CAPTURE_ENTRIES} {{ ...PaymentFields }} }}
+  }}
+}}
+"""
+    + SHIPMENT_FIELDS
+    + PAYMENT_FIELDS
 )
 
 ORDER_EVENTS = """
@@ -125,20 +188,32 @@ mutation ConfirmEvents($ids: [Int!]!) {{
 
 CREATE_SHIPMENT = (
     f"""
-mutation CreateShipment($input: CreateShipmentInput!) {{
-  createShipment(input: $input) {{ shipment {{ ...ShipmentFields }} {USER_ERRORS} }}
+mutation CreateShipment($input: ShipmentCreateInput!) {{
+  createShipment(input: $input) {{
+    shipment {{
+      ...ShipmentFields
+      order {{ {CAPTURE_ENTRIES} {{ ...PaymentFields }} }}
+    }}
+    {USER_ERRORS}
+  }}
 }}
 """
     + SHIPMENT_FIELDS
+    + PAYMENT_FIELDS
 )
 
 CAPTURE_SHIPMENT = (
     f"""
 mutation CaptureShipment($id: Int!) {{
-  captureShipment(id: $id) {{ shipment {{ ...ShipmentFields }} {USER_ERRORS} }}
+  captureShipment(id: $id) {{
+    shipment {{ ...ShipmentFields }}
+    paymentHistoryEntry {{ ...PaymentFields }}
+    {USER_ERRORS}
+  }}
 }}
 """
     + SHIPMENT_FIELDS
+    + PAYMENT_FIELDS
 )
 
 MARK_SHIPMENT_PAID = (
@@ -155,40 +230,48 @@ mutation MarkShipmentPaid($id: Int!) {{
 
 COMPLETE_SHIPMENT = (
     f"""
-mutation CompleteShipment($id: Int!, $input: CompleteShipmentInput!) {{
+mutation CompleteShipment($id: Int!, $input: ShipmentCompleteInput!) {{
   completeShipment(id: $id, input: $input) {{ shipment {{ ...ShipmentFields }} {USER_ERRORS} }}
 }}
 """
     + SHIPMENT_FIELDS
 )
 
+PRODUCT_SIZES = """
+query ProductSizes($limit: Int!, $page: Int!) {
+  productSizes(limit: $limit, page: $page) { id SKU }
+}
+"""
+
+STOCK_LEVELS = """
+query StockLevels($ids: [Int!]!, $limit: Int!, $warehouse: Int!) {
+  productSizes(where: {id: $ids}, limit: $limit) {
+    id
+    SKU
+    stock(where: {warehouseId: [$warehouse]}) { physicalQuantity freeToAllocateQuantity }
+  }
+}
+"""
+
 SET_STOCK = f"""
-mutation SetStock($input: SetStockInput!) {{
+mutation SetStock($input: StockSetInput!) {{
   setStock(input: $input) {{ {USER_ERRORS} }}
 }}
 """
 
 CHANGE_STOCK = f"""
-mutation ChangeStock($input: ChangeStockInput!) {{
+mutation ChangeStock($input: StockChangeInput!) {{
   changeStock(input: $input) {{ {USER_ERRORS} }}
 }}
 """
 
-STOCK_LEVELS = """
-query StockLevels($warehouse: Int!, $skus: [String!]) {
-  stock(warehouse: {id: $warehouse}, SKUs: $skus) {
-    SKU
-    GTIN
-    physicalQuantity
-    freeToAllocateQuantity
-  }
-}
-"""
-
 ALL_DOCUMENTS: dict[str, str] = {
     "OrdersByNumber": ORDERS_BY_NUMBER,
+    "OrderSummaries": ORDER_SUMMARIES,
+    "OrderPaymentHistory": ORDER_PAYMENT_HISTORY,
     "OpenOrders": OPEN_ORDERS,
     "OrderShipments": ORDER_SHIPMENTS,
+    "ShipmentPayments": SHIPMENT_PAYMENTS,
     "OrderEvents": ORDER_EVENTS,
     "SetOrderListeners": SET_ORDER_LISTENERS,
     "ConfirmEvents": CONFIRM_EVENTS,
@@ -196,7 +279,8 @@ ALL_DOCUMENTS: dict[str, str] = {
     "CaptureShipment": CAPTURE_SHIPMENT,
     "MarkShipmentPaid": MARK_SHIPMENT_PAID,
     "CompleteShipment": COMPLETE_SHIPMENT,
+    "ProductSizes": PRODUCT_SIZES,
+    "StockLevels": STOCK_LEVELS,
     "SetStock": SET_STOCK,
     "ChangeStock": CHANGE_STOCK,
-    "StockLevels": STOCK_LEVELS,
 }

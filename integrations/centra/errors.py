@@ -75,6 +75,21 @@ class CentraBadResponse(CentraError):
     """Centra answered but the body cannot be understood (not JSON, missing or odd fields)."""
 
 
+class CentraUnknownStatus(CentraBadResponse):
+    """An order whose status consign does not know (Centra's OrderStatus page is unverified:
+    e.g. ARCHIVED may be spelled otherwise). Never guessed at, never dropped silently: the
+    order's workflow parks with this message, and intake leaves its event queued."""
+
+    def __init__(self, operation: str, number: int | None, status: str) -> None:
+        super().__init__(
+            operation,
+            f"order {number if number is not None else '?'} has status {status!r}, "
+            "which consign does not know",
+        )
+        self.number = number
+        self.order_status = status
+
+
 class CentraOrderNotFound(CentraError):
     """No order has this number (deleted, or never in this store)."""
 

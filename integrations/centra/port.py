@@ -1,5 +1,5 @@
-"""Centra as a channel port: orders by number, the events queue with a sweep behind it, and
-the dispatch back as Centra shipments."""
+"""Centra as a channel port: orders by number, the events queue with a sweep behind it, the
+dispatch back as Centra shipments, and the captures of their payments."""
 
 from __future__ import annotations
 
@@ -7,21 +7,23 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
+from domain.capture import PaymentCapture
 from domain.order import Channel, ChannelOrder, OrderChange
 from domain.shipment import ShipConfirmation
 from integrations.centra.client import CentraClient
 from integrations.centra.dispatch import Dispatcher
-from integrations.centra.errors import CentraBadResponse, CentraOrderNotFound
+from integrations.centra.errors import CentraBadResponse, CentraOrderNotFound, CentraUnknownStatus
 from integrations.centra.normalise import change_from_centra, order_from_centra
-from integrations.centra.orders import OrdersApi
+from integrations.centra.orders import FoundOrder, OrdersApi, event_reference, shipped_units
 from integrations.centra.settings import CaptureMode
-from integrations.centra.wire import Json
+from integrations.centra.wire import Wire
 from integrations.channel import ChangePage, ChangeQuery
 
 log = logging.getLogger(__name__)
 
 SWEEP_TOKEN_PREFIX = "sweep:"
 CANCELLED_SWEEP_WINDOW = timedelta(days=14)  # how far back a sweep looks for cancellations
+TO_PROCESS = frozenset({"CONFIRMED", "PROCESSING"})  # the statuses whose shipments matter
 
 
 def utc_now() -> datetime:
@@ -66,18 +68,33 @@ class CentraChannel:
         self.dispatcher = Dispatcher(client, self.orders, capture_mode, clock)
 
     async def get_order(self, order_id: str) -> ChannelOrder:
+        """The order, held or not; for an order still to ship, the units already in its
+        shipments count as shipped (Centra's lines carry no shipped quantity)."""
         number = _number(order_id)
         found = await self.orders.by_numbers([number]) if number is not None else {}
         if number is None or number not in found:
             raise CentraOrderNotFound("OrdersByNumber", f"no Centra order number {order_id}")
-        return order_from_centra(found[number], self.account, self.dispatch_sla)
+        order = found[number].order
+        shipped: dict[int, int] = {}
+        if order.get("status") in TO_PROCESS:
+            wire = Wire("OrderShipments", f"order {number}")
+            shipments = await self.orders.shipments(wire.required_text(order, "id"))
+            shipped = shipped_units(wire, shipments)
+        return order_from_centra(
+            order,
+            self.account,
+            self.dispatch_sla,
+            shipped=shipped,
+            waiting_for_payment=found[number].waiting_for_payment,
+            operation="OrdersByNumber",
+        )
 
     async def changes(self, query: ChangeQuery) -> ChangePage:
         """Named orders, else a sweep (started, or continued by its page token), else the
         events queue. The queue has no cursor, so `cursor` stays at `since` throughout."""
         if query.order_ids:
             numbers = [n for n in map(_number, query.order_ids) if n is not None]
-            found = await self.orders.by_numbers(numbers)
+            found = await self.orders.by_numbers(numbers, "OrderSummaries")
             changes, _ = self._changes(found)
             return ChangePage(changes=changes, cursor=query.since)
         page = sweep_page(query.page_token)
@@ -86,9 +103,9 @@ class CentraChannel:
         return await self._events(query.since)
 
     async def _sweep(self, since: datetime, page: int) -> ChangePage:
-        cancelled_since = self._clock() - CANCELLED_SWEEP_WINDOW
-        orders, more = await self.orders.open_page(page, self.page_size, cancelled_since)
-        changes, _ = self._changes({i: order for i, order in enumerate(orders)})
+        changed_since = self._clock() - CANCELLED_SWEEP_WINDOW
+        orders, more = await self.orders.open_page(page, self.page_size, changed_since)
+        changes, _ = self._changes({i: FoundOrder(order) for i, order in enumerate(orders)})
         return ChangePage(
             changes=changes,
             next_page_token=f"{SWEEP_TOKEN_PREFIX}{page + 1}" if more else None,
@@ -97,18 +114,18 @@ class CentraChannel:
 
     async def _events(self, since: datetime) -> ChangePage:
         """Every event is acked, even one whose order is gone (deleted) or unreadable: left
-        unconfirmed it would come back forever and block nothing but the queue's head."""
+        unconfirmed it would come back forever, at the head of the queue. Event.objectReference
+        holds the order NUMBER for Order events."""
         events = await self.orders.events(self.event_limit)
         references: dict[int, int | None] = {}
         for event in events:
             event_id = event.get("id")
-            if not isinstance(event_id, int):
+            if isinstance(event_id, bool) or not isinstance(event_id, int):
                 log.warning("centra event without an integer id skipped")
                 continue
-            reference = event.get("objectReference")
-            references[event_id] = _number(reference) if isinstance(reference, str) else None
+            references[event_id] = event_reference(event.get("objectReference"))
         numbers = [n for n in references.values() if n is not None]
-        found = await self.orders.by_numbers(numbers)
+        found = await self.orders.by_numbers(numbers, "OrderSummaries")
         for event_id, number in references.items():
             if number not in found:
                 log.info("centra event %s names no readable order (%s): acked", event_id, number)
@@ -119,14 +136,20 @@ class CentraChannel:
             ack=[str(e) for e, number in references.items() if number not in unreadable],
         )
 
-    def _changes(self, orders: Mapping[int, Json]) -> tuple[list[OrderChange], set[int]]:
+    def _changes(self, orders: Mapping[int, FoundOrder]) -> tuple[list[OrderChange], set[int]]:
         """The changes of the orders that read cleanly, and the keys of those that did not: one
-        malformed order must not block the others (its event stays queued and is read again)."""
+        malformed order must not block the others (its event stays queued and is read again).
+        An order in a status consign does not know is logged as such (CentraUnknownStatus)."""
         changes: list[OrderChange] = []
         unreadable: set[int] = set()
-        for key, order in orders.items():
+        for key, found in orders.items():
             try:
-                changes.append(change_from_centra(order, self.account))
+                changes.append(
+                    change_from_centra(found.order, self.account, found.waiting_for_payment)
+                )
+            except CentraUnknownStatus as err:
+                log.error("centra order %s left queued: %s: %s", key, type(err).__name__, err)
+                unreadable.add(key)
             except CentraBadResponse as err:
                 log.warning("centra order %s unreadable, left queued: %s", key, err)
                 unreadable.add(key)
@@ -135,5 +158,8 @@ class CentraChannel:
     async def acknowledge(self, ack: list[str]) -> None:
         await self.orders.confirm_events([int(event_id) for event_id in ack])
 
-    async def confirm_parcel(self, confirmation: ShipConfirmation) -> None:
-        await self.dispatcher.confirm(confirmation)
+    async def confirm_parcel(self, confirmation: ShipConfirmation) -> PaymentCapture | None:
+        return await self.dispatcher.confirm(confirmation)
+
+    async def settle_capture(self, capture: PaymentCapture, again: bool) -> PaymentCapture:
+        return await self.dispatcher.settle(capture, again)

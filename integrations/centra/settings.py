@@ -24,3 +24,6 @@ class CentraSettings(BaseModel):
     capture_mode: CaptureMode = CaptureMode.CAPTURE  # CENTRA_CAPTURE_MODE
     dispatch_sla_hours: float = Field(default=48, gt=0)  # CENTRA_DISPATCH_SLA_HOURS: ship_by
     warehouse_id: int | None = None  # CENTRA_WAREHOUSE_ID: the GXO warehouse in Centra (stock)
+    # CENTRA_RATE_SCALE: the instance's quotas over the published ones (quota.py); 1.0 unless
+    # Centra gave the instance others (the local demo raises it with its sandbox's).
+    rate_scale: float = Field(default=1.0, gt=0)

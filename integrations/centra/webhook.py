@@ -1,6 +1,8 @@
-"""Centra's webhook plugin: a form-encoded `payload=<json>` naming changed objects, signed with
-the shared `t=<unix>,v1=<hex>` scheme in X-Centra-Signature. Only order events matter here:
-intake reads the named orders (and the sweep covers pushes Centra dropped)."""
+"""Centra's webhook plugin (Integration API flavour): a form-encoded `payload=<urlencoded JSON>`
+holding a batch of events, {"events": [{type, action, date, id}, ...]}, signed with the shared
+`t=<unix>,v1=<hex>` scheme in X-Centra-Signature (Centra's documented test vector is checked in
+tests/centra/test_webhook.py). Only order events matter here: intake reads the named orders
+(and the events queue and the sweep cover pushes Centra dropped)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """/_sandbox endpoints: how tests and the demo drive the simulated Centra (create orders, hold,
-clear payment, cancel, make captures fail, tune rate limits, add tokens, point webhooks) and
-inspect what consign did. Never faulted."""
+clear payment, cancel, make captures fail, settle asynchronous captures, tune rate limits, add
+tokens, point webhooks) and inspect what consign did. Never faulted."""
 
 from __future__ import annotations
 
@@ -44,6 +44,10 @@ class CaptureFailsBody(BaseModel):
     fails: bool = True
 
 
+class SettleBody(BaseModel):
+    success: bool | None = None  # None: as the order's scenario says (declined if capture_fails)
+
+
 class RateLimitsBody(BaseModel):
     quotas: list[Quota]
 
@@ -69,11 +73,14 @@ def router(sandbox: CentraSandbox) -> APIRouter:
 
     def run(action: Any, *args: Any) -> dict[str, Any]:
         try:
-            return dump(action(*args))
+            changed = action(*args)
         except KeyError as exc:
             raise HTTPException(404, f"no order {exc.args[0]}") from exc
         except ValueError as exc:
             raise HTTPException(409, str(exc)) from exc
+        sandbox.deliver_webhooks()
+        with sandbox.lock:
+            return dump(changed)
 
     @api.post("/orders", status_code=201)
     def create_orders(body: CreateOrders) -> dict[str, Any]:
@@ -111,10 +118,15 @@ def router(sandbox: CentraSandbox) -> APIRouter:
     def capture_fails(number: int, body: CaptureFailsBody) -> dict[str, Any]:
         return run(sandbox.set_capture_fails, number, body.fails)
 
+    @api.post("/orders/{number}/settle-captures")
+    def settle_captures(number: int, body: SettleBody) -> dict[str, Any]:
+        """The payment provider's webhook for the order's pending (asynchronous) captures."""
+        return run(sandbox.settle_captures, number, body.success)
+
     @api.get("/shipments")
     def shipments() -> dict[str, Any]:
         with sandbox.lock:
-            found = [asdict(s) for o in sandbox.orders.values() for s in o.shipments]
+            found = [asdict(s) for _, s in sandbox.all_shipments()]
             return {"shipments": jsonable_encoder(found)}
 
     @api.get("/stock")
@@ -128,7 +140,7 @@ def router(sandbox: CentraSandbox) -> APIRouter:
             queue = sandbox.events
             return jsonable_encoder(
                 {
-                    "listeners": {k: sorted(v or []) for k, v in queue.listeners.items()},
+                    "listeners": {k: sorted(v.change_types) for k, v in queue.listeners.items()},
                     "queued": [asdict(e) for e in queue.queue],
                 }
             )

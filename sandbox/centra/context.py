@@ -4,11 +4,14 @@ permissions the response used (Centra reports them in extensions.permissionsUsed
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from graphql import GraphQLError, GraphQLResolveInfo
 
-from sandbox.centra.state import CentraSandbox
 from sandbox.faults import FaultInjector
+
+if TYPE_CHECKING:  # state.py renders through modules that import this one
+    from sandbox.centra.state import CentraSandbox
 
 
 @dataclass
@@ -20,14 +23,17 @@ class Context:
     used: set[str] = field(default_factory=set)
     user_errors: int = 0
 
-    def require(self, permission: str, action: str) -> None:
-        """Fail this field (not the request) when the token lacks `permission`."""
-        if permission not in self.permissions:
-            raise GraphQLError(
-                f"You need {permission} permission to {action}",
-                extensions={"category": "authorization"},
-            )
-        self.used.add(permission)
+    def require(self, permission: str, action: str, *alternatives: str) -> None:
+        """Fail this field (not the request) when the token lacks `permission` (or one of the
+        older names it had, `alternatives`)."""
+        for name in (permission, *alternatives):
+            if name in self.permissions:
+                self.used.add(name)
+                return
+        raise GraphQLError(
+            f"You need {permission} permission to {action}",
+            extensions={"category": "authorization"},
+        )
 
 
 def context_of(info: GraphQLResolveInfo) -> Context:

@@ -1,7 +1,11 @@
 """Centra's HTTP-level error bodies ({"errors": [{"message": ...}]}), shared by the GraphQL
-endpoint and the fault injector."""
+endpoint and the fault injector. A 429's Retry-After holds a timestamp (unix seconds): when the
+request would fit, not a number of seconds to wait."""
 
 from __future__ import annotations
+
+import math
+import time
 
 from fastapi import Response
 
@@ -15,9 +19,13 @@ MESSAGES = {
 }
 
 
-def error_response(status: int, retry_after: int | None = None) -> Response:
+INJECTED_THROTTLE_SECONDS = 10
+
+
+def error_response(status: int, retry_at: float | None = None) -> Response:
     headers = None
     if status == 429:
-        headers = {"Retry-After": str(retry_after if retry_after is not None else 10)}
+        moment = retry_at if retry_at is not None else time.time() + INJECTED_THROTTLE_SECONDS
+        headers = {"Retry-After": str(math.ceil(moment))}
     message = MESSAGES.get(status, "Error")
     return json_error(status, {"errors": [{"message": message}]}, headers)

@@ -22,10 +22,12 @@ from sandbox.centra.catalogue import (
 class LineSpec(BaseModel):
     SKU: str
     quantity: int = Field(default=1, ge=1)
+    id: int | None = None  # the order line id (default: the next free one)
 
 
 class OrderSpec(BaseModel):
     number: int | None = None
+    id: str | None = None  # the order's hash id (default: derived from the number)
     lines: list[LineSpec] = Field(min_length=1)
     shipping_option: str | None = None  # a name from catalogue.SHIPPING_OPTIONS
     country: str = "SE"
@@ -33,6 +35,10 @@ class OrderSpec(BaseModel):
     waiting_for_payment: bool = False
     status: Literal["PENDING", "CONFIRMED"] = "CONFIRMED"
     capture_fails: bool = False
+    # Adyen and Klarna capture asynchronously (CAPTURE_REQUEST PENDING until settled).
+    payment: Literal["synchronous", "asynchronous"] = "synchronous"
+    phone: Literal["phoneNumber", "cellPhoneNumber"] = "phoneNumber"  # which field holds it
+    store_type: Literal["DIRECT_TO_CONSUMER", "WHOLESALE"] = "DIRECT_TO_CONSUMER"
     created_at: datetime | None = None
 
 

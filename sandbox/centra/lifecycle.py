@@ -1,5 +1,5 @@
-"""Centra's shipment rules: what createShipment, captureShipment, updateShipment and
-completeShipment accept, and the order status that follows. Violations are `UserError`s,
+"""Centra's order and shipment rules: what createShipment, updateShipment and completeShipment
+accept, line cancellation, and the order status that follows. Violations are `UserError`s,
 which the API reports in the payload's userErrors with HTTP 200, as Centra does."""
 
 from __future__ import annotations
@@ -37,11 +37,12 @@ def in_shipments(order: Order, line: OrderLine) -> int:
 
 
 def unshipped(order: Order, line: OrderLine) -> int:
-    return line.quantity - line.cancelled_quantity - in_shipments(order, line)
+    return line.quantity - in_shipments(order, line)
 
 
 def check_shipment(order: Order, requested: list[tuple[int, int]]) -> None:
-    """Raise the first rule `requested` (order line id, quantity) breaks."""
+    """Raise the first rule `requested` (order line id, quantity) breaks. Only confirmed orders
+    get shipments; a held order gets none."""
     if order.status not in SHIPPABLE:
         raise UserError(
             f"Order {order.number} has status {order.status.value} and cannot be shipped",
@@ -71,15 +72,18 @@ def check_shipment(order: Order, requested: list[tuple[int, int]]) -> None:
             )
 
 
-def capture(order: Order, shipment: Shipment) -> None:
-    if shipment.captured:
-        raise UserError(f"Shipment {shipment.number} is already captured", ["id"])
-    if order.capture_fails:
+def cancel_line(order: Order, line_id: int, quantity: int, index: int) -> OrderLine:
+    """updateDirectToConsumerOrder(cancelLines): units not yet in a shipment only."""
+    path = ["input", "cancelLines", str(index)]
+    line = order.line(line_id)
+    if line is None:
+        raise UserError(f"Order line {line_id} does not exist", [*path, "line", "id"])
+    if quantity < 1 or quantity > unshipped(order, line):
         raise UserError(
-            f"Capture failed for shipment {shipment.number}: the payment was declined", ["id"]
+            f"Cannot cancel {quantity} units of order line {line_id}", [*path, "quantity"]
         )
-    shipment.captured = True
-    shipment.is_paid = True
+    line.cancelled_quantity += quantity
+    return line
 
 
 def complete(
@@ -89,14 +93,15 @@ def complete(
     now: datetime,
     info: dict[str, object] | None,
 ) -> None:
-    """Mark shipped and count the lines as shipped (Centra counts completed shipments only)."""
+    """Mark shipped and count the lines as shipped (the sandbox counts completed shipments)."""
     if shipment.is_shipped:
         raise UserError(f"Shipment {shipment.number} is already completed", ["id"])
     if shipped_at > now:
         raise UserError("shippedAt cannot be in the future", ["input", "shippedAt"])
     shipment.is_shipped = True
     shipment.shipped_at = shipped_at
-    shipment.shipment_info = info
+    if info is not None:
+        shipment.shipment_info = info
     for shipment_line in shipment.lines:
         line = order.line(shipment_line.order_line_id)
         if line is not None:
@@ -105,8 +110,14 @@ def complete(
 
 def derive_status(order: Order) -> OrderStatus:
     """PROCESSING once a shipment exists and something is left; SHIPPED when every unit is
-    shipped in a completed shipment or cancelled."""
-    if order.status in (OrderStatus.CANCELLED, OrderStatus.ARCHIVED) or not order.shipments:
+    shipped in a completed shipment or cancelled and every shipment is paid; CANCELLED when
+    every unit is cancelled."""
+    if order.status in (OrderStatus.CANCELLED, OrderStatus.ARCHIVED, OrderStatus.PENDING):
         return order.status
-    done = all(ln.shipped_quantity + ln.cancelled_quantity >= ln.quantity for ln in order.lines)
-    return OrderStatus.SHIPPED if done else OrderStatus.PROCESSING
+    if all(line.quantity == 0 for line in order.lines):
+        return OrderStatus.CANCELLED
+    if not order.shipments:
+        return order.status
+    done = all(line.shipped_quantity >= line.quantity for line in order.lines)
+    paid = all(s.is_paid for s in order.shipments)
+    return OrderStatus.SHIPPED if done and paid else OrderStatus.PROCESSING

@@ -1,45 +1,51 @@
-"""Attach the query and mutation resolvers to the executable schema."""
+"""The documented schema with the sandbox's resolvers attached to Query and Mutation."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
+from typing import Any
 
-from graphql import GraphQLObjectType, GraphQLSchema
+from graphql import GraphQLSchema
 
 from sandbox.centra import mutations, queries
 from sandbox.centra.schema import executable_schema
 
-QUERY = {
+QUERY: dict[str, Callable[..., Any]] = {
     "orders": queries.orders,
-    "events": queries.events,
-    "rateLimits": queries.rate_limits,
+    "shipments": queries.shipments,
+    "returns": queries.returns,
+    "products": queries.products,
+    "product": queries.product,
+    "productVariant": queries.product_variant,
+    "productSizes": queries.product_sizes,
     "warehouses": queries.warehouses,
-    "stock": queries.stock,
+    "currencies": queries.currencies,
+    "events": queries.events,
+    "eventListeners": queries.event_listeners,
+    "orderPaymentHistory": queries.order_payment_history,
+    "rateLimits": queries.rate_limits,
+    "counters": queries.counters,
 }
-MUTATION = {
-    "setEventListeners": mutations.set_event_listeners,
-    "confirmEvents": mutations.confirm_events,
+MUTATION: dict[str, Callable[..., Any]] = {
     "createShipment": mutations.create_shipment,
-    "captureShipment": mutations.capture_shipment,
     "updateShipment": mutations.update_shipment,
     "completeShipment": mutations.complete_shipment,
+    "captureShipment": mutations.capture_shipment,
+    "confirmOrder": mutations.confirm_order,
+    "updateDirectToConsumerOrder": mutations.update_order,
+    "createReturn": mutations.create_return,
+    "completeReturn": mutations.complete_return,
+    "uncompleteReturn": mutations.uncomplete_return,
+    "deleteReturn": mutations.delete_return,
     "setStock": mutations.set_stock,
     "changeStock": mutations.change_stock,
+    "setEventListeners": mutations.set_event_listeners,
+    "unsetEventListeners": mutations.unset_event_listeners,
+    "confirmEvents": mutations.confirm_events,
 }
-
-
-def _type(schema: GraphQLSchema, name: str) -> GraphQLObjectType:
-    found = schema.type_map[name]
-    assert isinstance(found, GraphQLObjectType)
-    return found
 
 
 @cache
 def schema_with_resolvers() -> GraphQLSchema:
-    schema = executable_schema()
-    for type_name, resolvers in (("Query", QUERY), ("Mutation", MUTATION)):
-        fields = _type(schema, type_name).fields
-        for name, resolver in resolvers.items():
-            fields[name].resolve = resolver
-    _type(schema, "Order").fields["shipments"].resolve = queries.order_shipments
-    return schema
+    return executable_schema(QUERY, MUTATION)

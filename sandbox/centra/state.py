@@ -1,6 +1,7 @@
-"""The simulated Centra store: orders, shipments, stock, tokens, rate limits, the events queue
-and webhook pushes, behind one lock (uvicorn serves from its own thread while tests inspect).
-Every change goes through `_changed`, which bumps updatedAt and emits events and pushes."""
+"""The simulated Centra store: catalogue, orders, shipments, payments, returns, stock, tokens,
+rate limits, the events queue and webhook pushes, behind one lock (uvicorn serves from its own
+thread while tests inspect). Every order change goes through `_changed`, which bumps updatedAt,
+derives the status and emits events and pushes."""
 
 from __future__ import annotations
 
@@ -10,19 +11,21 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 
-from sandbox.centra import lifecycle
+from sandbox.centra import filters, lifecycle, payments, render
 from sandbox.centra.catalogue import (
-    EUR_RATES,
+    CURRENCIES,
     SHIPPING_OPTIONS,
-    SIZES_BY_SKU,
-    WAREHOUSES,
+    Catalogue,
     currency_for,
     default_shipping_option,
 )
+from sandbox.centra.dates import webhook_date
 from sandbox.centra.events import EventQueue
 from sandbox.centra.generator import GenerateRequest, OrderSpec, generate
 from sandbox.centra.lifecycle import UserError, UserErrors
@@ -33,6 +36,10 @@ from sandbox.centra.records import (
     Order,
     OrderLine,
     OrderStatus,
+    PaymentEntry,
+    PaymentFlow,
+    Return,
+    ReturnLine,
     Shipment,
     ShipmentLine,
     system_clock,
@@ -47,9 +54,29 @@ WEBHOOK_ACTIONS = {"CREATED": "create", "UPDATED": "update", "COMPLETED": "compl
 WEBHOOK_ACTIONS["DELETED"] = "delete"
 
 
+@dataclass
+class Ids:
+    """The next id of each kind; a test sets one to reproduce an id from Centra's examples."""
+
+    line: int = 1
+    shipment: int = 1
+    shipment_line: int = 1
+    payment: int = 1
+    return_: int = 1
+    return_line: int = 1
+    stock_change: int = 1
+
+    def take(self, kind: str) -> int:
+        value: int = getattr(self, kind)
+        setattr(self, kind, value + 1)
+        return value
+
+
 class CentraSandbox:
     """Everything the simulated Centra instance knows. `clock` drives timestamps, rate-limit
-    windows and the shippedAt check, so tests move time instead of sleeping."""
+    windows and the shippedAt check, so tests move time instead of sleeping.
+    `async_capture_after`: asynchronous captures settle by themselves after this long (the
+    provider's webhook); None leaves them pending until `/_sandbox` settles them."""
 
     def __init__(
         self,
@@ -63,13 +90,16 @@ class CentraSandbox:
         webhook_retry_delay_seconds: float = 1.0,
         webhook_sleep: Callable[[float], None] = time.sleep,
         first_order_number: int = FIRST_ORDER_NUMBER,
+        async_capture_after: timedelta | None = None,
         seed_orders: int = 0,
         seed: int = 1,
     ) -> None:
         self.clock = clock
         self.lock = threading.RLock()
+        self.catalogue = Catalogue.default()
         self.orders: dict[int, Order] = {}
-        self.stock = StockLedger()
+        self.returns: dict[int, Return] = {}
+        self.stock = StockLedger(self.catalogue)
         self.tokens = TokenRegistry(tokens)
         self.limits = RateLimiter(clock, quotas)
         self.events = EventQueue()
@@ -80,11 +110,10 @@ class CentraSandbox:
             transport=webhook_transport,
             sleep=webhook_sleep,
         )
+        self.ids = Ids()
+        self.async_capture_after = async_capture_after
         self.stats_counter: Counter[str] = Counter()
         self._next_number = first_order_number
-        self._next_line_id = 1
-        self._next_shipment_id = 1
-        self._next_shipment_line_id = 1
         if seed_orders:
             self.generate(GenerateRequest(count=seed_orders, seed=seed))
 
@@ -103,11 +132,12 @@ class CentraSandbox:
         if taken or len(numbers) != len(set(numbers)):
             raise ValueError(f"order numbers already exist or repeat: {taken or numbers}")
         needed: Counter[str] = Counter()
+        skus = self.catalogue.by_sku
         for spec in specs:
             if spec.shipping_option is not None and spec.shipping_option not in SHIPPING_OPTIONS:
                 raise ValueError(f"unknown shipping option {spec.shipping_option!r}")
             for line in spec.lines:
-                if line.SKU not in SIZES_BY_SKU:
+                if line.SKU not in skus:
                     raise ValueError(f"unknown SKU {line.SKU}")
                 needed[line.SKU] += line.quantity
         free = self.stock.free()
@@ -119,22 +149,31 @@ class CentraSandbox:
         number = spec.number if spec.number is not None else self._next_number
         self._next_number = max(self._next_number, number + 1)
         currency = currency_for(spec.country)
+        rate = CURRENCIES[currency].rate_to_eur
+        sizes = self.catalogue.by_sku
         lines = []
         for line in spec.lines:
-            size = SIZES_BY_SKU[line.SKU]
+            size = sizes[line.SKU]
+            variant = self.catalogue.variants.get(size.variant_id)
+            if line.id is not None:
+                self.ids.line = max(self.ids.line, line.id + 1)
             lines.append(
                 OrderLine(
-                    id=self._next_line_id,
+                    id=line.id if line.id is not None else self.ids.take("line"),
+                    size_id=size.id,
                     sku=size.sku,
                     gtin=size.gtin,
                     product_name=size.product_name,
                     product_number=size.product_number,
                     size_number=size.size_number,
-                    quantity=line.quantity,
-                    unit_price=round(size.price_eur * EUR_RATES.get(currency, 1.0), 2),
+                    ordered=line.quantity,
+                    unit_price=round(size.price_eur * rate, 2),
+                    product_id=size.product_id,
+                    variant_id=size.variant_id,
+                    variant_name=variant.name if variant else size.product_name,
+                    size_name=size.description,
                 )
             )
-            self._next_line_id += 1
             self.stock.allocate(size.sku, line.quantity)
         now = self.clock()
         created = spec.created_at or now
@@ -143,22 +182,32 @@ class CentraSandbox:
             if spec.shipping_option
             else default_shipping_option(spec.country)
         )
+        buyer = address(rng, spec.country)
+        if spec.phone == "cellPhoneNumber":
+            buyer.cell_phone_number, buyer.phone_number = buyer.phone_number, None
+        asynchronous = spec.payment == "asynchronous"
         order = Order(
-            id=hashlib.md5(f"centra-order-{number}".encode()).hexdigest(),
+            id=spec.id or hashlib.md5(f"centra-order-{number}".encode()).hexdigest(),
             number=number,
             status=OrderStatus(spec.status),
             created_at=created,
             updated_at=created,
             currency=currency,
-            address=address(rng, spec.country),
+            address=buyer,
             shipping_option=option,
             lines=lines,
             is_on_hold=spec.on_hold,
             is_waiting_for_payment=spec.waiting_for_payment,
+            payment_flow=PaymentFlow.ASYNCHRONOUS if asynchronous else PaymentFlow.SYNCHRONOUS,
+            payment_method="klarna-checkout-v3" if asynchronous else "card",
             capture_fails=spec.capture_fails,
+            store_type=spec.store_type,
+        )
+        payments.entry(
+            order, self.ids.take("payment"), created, "AUTH", "SUCCESS", payments.order_value(order)
         )
         self.orders[number] = order
-        self._emit("Order", "CREATED", str(number), now)
+        self._emit("Order", "CREATED", number, now)
         return order
 
     def generate(self, request: GenerateRequest) -> list[Order]:
@@ -170,6 +219,19 @@ class CentraSandbox:
         if order is None:
             raise KeyError(number)
         return order
+
+    def order_by(self, reference: dict[str, Any], path: list[str]) -> Order:
+        """An OrderInput: exactly one of id (hash), number, externalId."""
+        given = {k: v for k, v in reference.items() if v is not None}
+        if len(given) != 1:
+            raise UserError("Give exactly one of id, number and externalId", path)
+        if "number" in given and given["number"] in self.orders:
+            return self.orders[given["number"]]
+        if "id" in given:
+            for order in self.orders.values():
+                if order.id == given["id"]:
+                    return order
+        raise UserError(f"Order {next(iter(given.values()))} does not exist", path)
 
     def set_hold(self, number: int, on_hold: bool) -> Order:
         with self.lock:
@@ -191,8 +253,16 @@ class CentraSandbox:
             order.capture_fails = fails
             return order
 
+    def confirm(self, order: Order) -> Order:
+        if order.status is not OrderStatus.PENDING:
+            raise UserError(f"Order {order.number} is {order.status.value}", ["input", "order"])
+        order.status = OrderStatus.CONFIRMED
+        self._changed(order)
+        return order
+
     def cancel(self, number: int) -> Order:
-        """Cancel every unit and release its allocation; only before any shipment exists."""
+        """Cancel the whole order before any shipment exists: the status turns CANCELLED and the
+        allocation is released; line quantities stay as they were (as Centra documents)."""
         with self.lock:
             order = self.order(number)
             if order.shipments or order.status not in (
@@ -201,154 +271,287 @@ class CentraSandbox:
             ):
                 raise ValueError(f"order {number} has shipments or is {order.status.value}")
             for line in order.lines:
-                self.stock.release(line.sku, line.quantity - line.cancelled_quantity)
-                line.cancelled_quantity = line.quantity
+                self.stock.release(line.sku, line.quantity)
             order.status = OrderStatus.CANCELLED
             self._changed(order)
             return order
 
-    def query_orders(
-        self,
-        numbers: list[int] | None,
-        statuses: list[str] | None,
-        created_from: datetime | None,
-        created_to: datetime | None,
-        limit: int,
-        page: int,
-    ) -> list[Order]:
-        with self.lock:
-            found = [
-                o
-                for o in sorted(self.orders.values(), key=lambda o: o.number)
-                if (numbers is None or o.number in numbers)
-                and (statuses is None or o.status.value in statuses)
-                and (created_from is None or o.created_at >= created_from)
-                and (created_to is None or o.created_at <= created_to)
-            ]
-            start = (max(page, 1) - 1) * max(limit, 0)
-            return found[start : start + max(limit, 0)]
+    def update_order(self, order: Order, changes: dict[str, Any]) -> Order:
+        """updateDirectToConsumerOrder: cancelLines and isOnHold."""
+        for index, cancel in enumerate(changes.get("cancelLines") or []):
+            line = lifecycle.cancel_line(order, cancel["line"]["id"], cancel["quantity"], index)
+            self.stock.release(line.sku, cancel["quantity"])
+        if changes.get("isOnHold") is not None:
+            order.is_on_hold = bool(changes["isOnHold"])
+        self._changed(order)
+        return order
+
+    def query_orders(self, where: filters.Where) -> list[Order]:
+        """Held and waiting-for-payment orders are hidden unless the filter names the flag: an
+        absent isOnHold / isWaitingForPayment reads as false."""
+
+        def hidden(order: Order) -> bool:
+            return (order.is_on_hold and where.get("isOnHold") is None) or (
+                order.is_waiting_for_payment and where.get("isWaitingForPayment") is None
+            )
+
+        return [
+            o
+            for o in sorted(self.orders.values(), key=lambda o: o.number)
+            if not hidden(o)
+            and filters.one_of(where, "id", o.id)
+            and filters.one_of(where, "number", o.number)
+            and filters.one_of(where, "status", o.status.value)
+            and filters.one_of(where, "storeId", 1)
+            and filters.one_of(where, "orderHoldReason", o.hold_reason)
+            and filters.flag(where, "isOnHold", o.is_on_hold)
+            and filters.flag(where, "isWaitingForPayment", o.is_waiting_for_payment)
+            and filters.within(where, "createdAt", o.created_at)
+            and filters.within(where, "orderDate", o.created_at)
+            and filters.within(where, "updatedAt", o.updated_at)
+            and (where.get("storeType") in (None, o.store_type))
+        ]
 
     # --- shipments ----------------------------------------------------------------------
 
     def shipment(self, shipment_id: int) -> tuple[Order, Shipment]:
         for order in self.orders.values():
-            for shipment in order.shipments:
-                if shipment.id == shipment_id:
-                    return order, shipment
+            found = order.shipment(shipment_id)
+            if found is not None:
+                return order, found
         raise UserError(f"Shipment {shipment_id} does not exist", ["id"])
 
+    def all_shipments(self) -> list[tuple[Order, Shipment]]:
+        return sorted(
+            ((o, s) for o in self.orders.values() for s in o.shipments), key=lambda p: p[1].id
+        )
+
     def create_shipment(
-        self,
-        number: int,
-        lines: list[tuple[int, int]],
-        *,
-        is_good_to_go: bool,
-        is_paid: bool,
-        capture: bool,
-        send_email: bool,
-    ) -> tuple[Order, Shipment]:
-        with self.lock:
-            order = self.orders.get(number)
-            if order is None:
-                raise UserError(f"Order {number} does not exist", ["input", "order", "number"])
-            lifecycle.check_shipment(order, lines)
-            if capture and order.capture_fails:
-                raise UserError(
-                    f"Capture failed for order {number}: the payment was declined",
-                    ["input", "capture"],
+        self, order: Order, lines: list[tuple[int, int]], options: dict[str, Any]
+    ) -> tuple[Shipment, list[dict[str, object]]]:
+        """createShipment. With `capture` a failed capture does not fail the mutation: the
+        shipment exists, unpaid, and the failure is a userWarning."""
+        lifecycle.check_shipment(order, lines)
+        now = self.clock()
+        shipment = Shipment(
+            id=self.ids.take("shipment"),
+            number=f"{order.number}-{len(order.shipments) + 1}",
+            order_number=order.number,
+            created_at=options.get("createdAt") or now,
+            updated_at=now,
+            lines=[
+                ShipmentLine(self.ids.take("shipment_line"), line_id, quantity)
+                for line_id, quantity in lines
+            ],
+            is_good_to_go=bool(options.get("isGoodToGo")),
+            additional_message=options.get("additionalMessage"),
+            send_email=bool(options.get("sendEmail")),
+            shipment_info=options.get("shipmentInfo"),
+        )
+        order.shipments.append(shipment)
+        warnings: list[dict[str, object]] = []
+        if options.get("capture"):
+            entry = payments.capture(order, shipment, self.ids.take("payment"), now)
+            if entry.status == "FAILED":
+                warnings.append(
+                    {"message": f"Capture failed: {entry.params_json}", "path": ["capture"]}
                 )
-            shipment = Shipment(
-                id=self._next_shipment_id,
-                number=f"{number}-{len(order.shipments) + 1}",
-                order_number=number,
-                created_at=self.clock(),
-                lines=[],
-                is_good_to_go=is_good_to_go,
-                is_paid=is_paid or capture,
-                captured=capture,
-                send_email=send_email,
-            )
-            self._next_shipment_id += 1
-            for line_id, quantity in lines:
-                shipment.lines.append(ShipmentLine(self._next_shipment_line_id, line_id, quantity))
-                self._next_shipment_line_id += 1
-            order.shipments.append(shipment)
-            self._emit("Shipment", "CREATED", str(shipment.id), self.clock())
-            self._changed(order)
-            return order, shipment
+        elif options.get("isPaid"):
+            shipment.is_paid, shipment.paid_at = True, now
+        self._emit("Shipment", "CREATED", shipment.id, now)
+        if options.get("shippedAt") is not None:
+            self._complete(order, shipment, options["shippedAt"], options.get("shipmentInfo"))
+        self._changed(order)
+        return shipment, warnings
 
-    def capture_shipment(self, shipment_id: int) -> tuple[Order, Shipment]:
-        with self.lock:
-            order, shipment = self.shipment(shipment_id)
-            lifecycle.capture(order, shipment)
-            self._emit("Shipment", "UPDATED", str(shipment.id), self.clock())
+    def capture_shipment(self, shipment_id: int) -> tuple[Order, Shipment, PaymentEntry]:
+        """captureShipment: a failed capture fails the mutation (userErrors)."""
+        order, shipment = self.shipment(shipment_id)
+        if shipment.captured:
+            raise UserError(f"Shipment {shipment.number} is already captured", ["id"])
+        entry = payments.capture(order, shipment, self.ids.take("payment"), self.clock())
+        if entry.status == "FAILED":
             self._changed(order)
-            return order, shipment
+            raise UserError(f"Capture failed for shipment {shipment.number}: declined", ["id"])
+        self._emit("Shipment", "UPDATED", shipment.id, self.clock())
+        self._changed(order)
+        return order, shipment, entry
 
-    def update_shipment(self, shipment_id: int, is_paid: bool | None) -> tuple[Order, Shipment]:
-        with self.lock:
-            order, shipment = self.shipment(shipment_id)
-            if is_paid is not None:
-                shipment.is_paid = is_paid
-            self._emit("Shipment", "UPDATED", str(shipment.id), self.clock())
-            self._changed(order)
-            return order, shipment
+    def update_shipment(self, shipment_id: int, changes: dict[str, Any]) -> tuple[Order, Shipment]:
+        order, shipment = self.shipment(shipment_id)
+        if changes.get("shipmentInfo") is not None:
+            if shipment.is_shipped:
+                raise UserError(
+                    "shipmentInfo cannot change once shipped: use completeShipment",
+                    ["input", "shipmentInfo"],
+                )
+            shipment.shipment_info = changes["shipmentInfo"]
+        if changes.get("isPaid") is not None:
+            shipment.is_paid = bool(changes["isPaid"])
+            shipment.paid_at = self.clock() if shipment.is_paid else None
+        if changes.get("isGoodToGo") is not None:
+            shipment.is_good_to_go = bool(changes["isGoodToGo"])
+        if changes.get("additionalMessage") is not None:
+            shipment.additional_message = changes["additionalMessage"]
+        shipment.updated_at = self.clock()
+        self._emit("Shipment", "UPDATED", shipment.id, self.clock())
+        self._changed(order)
+        return order, shipment
 
     def complete_shipment(
+        self, shipment_id: int, changes: dict[str, Any]
+    ) -> tuple[Order, Shipment]:
+        order, shipment = self.shipment(shipment_id)
+        if changes.get("additionalMessage") is not None:
+            shipment.additional_message = changes["additionalMessage"]
+        self._complete(order, shipment, changes.get("shippedAt"), changes.get("shipmentInfo"))
+        self._changed(order)
+        return order, shipment
+
+    def _complete(
         self,
-        shipment_id: int,
+        order: Order,
+        shipment: Shipment,
         shipped_at: datetime | None,
         info: dict[str, object] | None,
-    ) -> tuple[Order, Shipment]:
+    ) -> None:
+        now = self.clock()
+        lifecycle.complete(order, shipment, shipped_at or now, now, info)
+        shipment.updated_at = now
+        for shipment_line in shipment.lines:
+            line = order.line(shipment_line.order_line_id)
+            if line is not None:
+                self.stock.ship(line.sku, shipment_line.quantity)
+        self._emit("Shipment", "COMPLETED", shipment.id, now)
+
+    # --- payments -----------------------------------------------------------------------
+
+    def settle_captures(self, number: int, success: bool | None = None) -> Order:
+        """The provider's webhook for every pending capture request of the order; `success`
+        None means "as the order's scenario says" (declined when capture_fails)."""
         with self.lock:
-            order, shipment = self.shipment(shipment_id)
+            order = self.order(number)
             now = self.clock()
-            lifecycle.complete(order, shipment, shipped_at or now, now, info)
-            for shipment_line in shipment.lines:
-                line = order.line(shipment_line.order_line_id)
-                if line is not None:
-                    self.stock.ship(line.sku, shipment_line.quantity)
-            self._emit("Shipment", "COMPLETED", str(shipment.id), now)
+            for entry in list(order.payments):
+                if entry.entry_type == "CAPTURE_REQUEST" and entry.status == "PENDING":
+                    ok = (not order.capture_fails) if success is None else success
+                    payments.settle(order, entry, ok, self.ids.take("payment"), now)
+                    if entry.shipment_id is not None:
+                        self._emit("Shipment", "UPDATED", entry.shipment_id, now)
             self._changed(order)
-            return order, shipment
+            return order
+
+    def settle_due_captures(self) -> None:
+        """Asynchronous captures older than `async_capture_after` settle by themselves."""
+        if self.async_capture_after is None:
+            return
+        cutoff = self.clock() - self.async_capture_after
+        due = {
+            order.number
+            for order in self.orders.values()
+            for e in order.payments
+            if e.entry_type == "CAPTURE_REQUEST"
+            and e.status == "PENDING"
+            and e.created_at <= cutoff
+        }
+        for number in sorted(due):
+            self.settle_captures(number)
+
+    # --- returns ------------------------------------------------------------------------
+
+    def returns_of(self, number: int) -> list[Return]:
+        return [r for r in self.returns.values() if r.order_number == number]
+
+    def create_return(self, changes: dict[str, Any]) -> tuple[Order, Return]:
+        order, shipment = self.shipment(changes["shipment"]["id"])
+        if not shipment.is_shipped:
+            raise UserError(f"Shipment {shipment.number} is not shipped", ["input", "shipment"])
+        lines: list[ReturnLine] = []
+        known = {sl.id: sl for sl in shipment.lines}
+        for index, wanted in enumerate(changes["lines"]):
+            path = ["input", "lines", str(index)]
+            shipment_line = known.get(wanted["shipmentLine"]["id"])
+            if shipment_line is None:
+                raise UserError(
+                    "The shipment line is not in this shipment", [*path, "shipmentLine"]
+                )
+            already = sum(
+                rl.quantity
+                for r in self.returns_of(order.number)
+                for rl in r.lines
+                if rl.shipment_line_id == shipment_line.id
+            )
+            if wanted["quantity"] < 1 or wanted["quantity"] + already > shipment_line.quantity:
+                raise UserError("More units than were shipped", [*path, "quantity"])
+            lines.append(
+                ReturnLine(self.ids.take("return_line"), shipment_line.id, wanted["quantity"])
+            )
+        policy = changes["returnStockActionPolicy"]
+        record = Return(
+            id=self.ids.take("return_"),
+            order_number=order.number,
+            shipment_id=shipment.id,
+            created_at=changes.get("createdAt") or self.clock(),
+            lines=lines,
+            comment=changes.get("comment"),
+            returned_to_stock=bool(policy.get("releaseItemsBackToWarehouse")),
+        )
+        self.returns[record.id] = record
+        self._emit("Return", "CREATED", record.id, self.clock())
+        return order, record
+
+    def complete_return(self, return_id: int, complete: bool) -> tuple[Order, Return]:
+        record = self.returns.get(return_id)
+        if record is None:
+            raise UserError(f"Return {return_id} does not exist", ["id"])
+        if record.completed == complete:
+            state = "completed" if complete else "not completed"
+            raise UserError(f"Return {return_id} is already {state}", ["id"])
+        record.completed = complete
+        self._emit("Return", "COMPLETED" if complete else "UPDATED", record.id, self.clock())
+        return self.order(record.order_number), record
+
+    def delete_return(self, return_id: int) -> tuple[Order, Return]:
+        record = self.returns.pop(return_id, None)
+        if record is None:
+            raise UserError(f"Return {return_id} does not exist", ["id"])
+        self._emit("Return", "DELETED", record.id, self.clock())
+        return self.order(record.order_number), record
 
     # --- stock --------------------------------------------------------------------------
 
-    def set_stock(self, warehouse_id: int, levels: list[tuple[str, int]]) -> None:
-        """All or nothing: one bad size rejects the batch, each named by its input index."""
-        with self.lock:
-            self._check_stock(warehouse_id, "sizeStockLevels", "quantity", levels)
-            for sku, quantity in levels:
-                self.stock.get(sku, warehouse_id).physical = quantity
-                self._emit("ProductVariant", "UPDATED", sku, self.clock())
+    def set_stock(
+        self, warehouse_id: int, levels: list[tuple[str, int]], free_to_allocate: bool
+    ) -> list[int]:
+        """Absolute levels; FREE_TO_ALLOCATE sets physical to the level plus what is
+        allocated. Returns one stock change id per size."""
+        changes = []
+        for sku, quantity in levels:
+            level = self.stock.get(sku, warehouse_id)
+            level.physical = quantity + (level.allocated if free_to_allocate else 0)
+            changes.append(self.ids.take("stock_change"))
+            self._emit("ProductSize", "UPDATED", self.catalogue.by_sku[sku].id, self.clock())
+        return changes
 
-    def change_stock(self, warehouse_id: int, changes: list[tuple[str, int]]) -> None:
-        """`changes` are signed deltas (outFromWarehouse negated); each delivered quantity must
-        be positive and physical stock cannot go below zero."""
-        with self.lock:
-            self._check_stock(warehouse_id, "sizeChanges", "deliveredQuantity", changes)
-            for sku, delta in changes:
-                self.stock.get(sku, warehouse_id).physical += delta
-                self._emit("ProductVariant", "UPDATED", sku, self.clock())
-
-    def _check_stock(
-        self, warehouse_id: int, field: str, quantity_field: str, sizes: list[tuple[str, int]]
-    ) -> None:
-        if warehouse_id not in WAREHOUSES:
-            raise UserError(f"Warehouse {warehouse_id} does not exist", ["input", "warehouse"])
-        errors: list[UserError] = []
-        for index, (sku, quantity) in enumerate(sizes):
-            path = ["input", field, str(index)]
-            if sku not in SIZES_BY_SKU:
-                errors.append(UserError(f"Unknown SKU {sku}", [*path, "SKU"]))
-            elif field == "sizeStockLevels" and quantity < 0:
-                errors.append(UserError(f"Negative quantity for {sku}", [*path, quantity_field]))
-            elif (
-                field == "sizeChanges" and self.stock.get(sku, warehouse_id).physical + quantity < 0
-            ):
-                errors.append(UserError(f"Not enough stock of {sku}", [*path, quantity_field]))
+    def change_stock(
+        self, into: int | None, out: int | None, moves: list[tuple[str, int, list[str]]]
+    ) -> int:
+        """Deltas: into only adds, out only removes, both transfer; physical never below 0.
+        Each move names its input path, for the userError of a size that cannot go out."""
+        errors = [
+            UserError(f"Not enough stock of {sku} to remove", path)
+            for sku, quantity, path in moves
+            if out is not None and self.stock.get(sku, out).physical - quantity < 0
+        ]
         if errors:
             raise UserErrors(errors)
+        for sku, quantity, _ in moves:
+            if out is not None:
+                self.stock.get(sku, out).physical -= quantity
+            if into is not None:
+                self.stock.get(sku, into).physical += quantity
+            self._emit("ProductSize", "UPDATED", self.catalogue.by_sku[sku].id, self.clock())
+        return self.ids.take("stock_change")
 
     # --- change notification ------------------------------------------------------------
 
@@ -358,23 +561,41 @@ class CentraSandbox:
         order.updated_at = now
         before = order.status
         order.status = lifecycle.derive_status(order)
-        self._emit("Order", "UPDATED", str(order.number), now)
+        self._emit("Order", "UPDATED", order.number, now)
         if order.status is OrderStatus.SHIPPED and before is not OrderStatus.SHIPPED:
-            self._emit("Order", "COMPLETED", str(order.number), now)
+            self._emit("Order", "COMPLETED", order.number, now)
 
-    def _emit(self, object_type: str, change_type: str, reference: str, now: datetime) -> None:
+    def _emit(self, object_type: str, change_type: str, reference: int, now: datetime) -> None:
         self.events.record(object_type, change_type, reference, now)
         self.webhooks.enqueue(
             {
                 "type": object_type.lower(),
                 "action": WEBHOOK_ACTIONS.get(change_type, change_type.lower()),
-                "date": now.isoformat(),
-                "id": int(reference) if reference.isdigit() else reference,
+                "date": webhook_date(now),
+                "id": reference,
             }
         )
 
+    def event_target(self, object_type: str, reference: int) -> dict[str, Any] | None:
+        """Event.object: the object's current state."""
+        if object_type == "Order" and reference in self.orders:
+            return render.order(self.orders[reference])
+        if object_type == "Shipment":
+            try:
+                order, shipment = self.shipment(reference)
+            except UserError:
+                return None
+            return render.shipment(order, shipment)
+        if object_type == "Return" and reference in self.returns:
+            record = self.returns[reference]
+            return render.return_(self.order(record.order_number), record)
+        size = self.catalogue.sizes.get(reference)
+        if object_type == "ProductSize" and size is not None:
+            return {"__typename": "ProductSize", **render.size(size)}
+        return None
+
     def deliver_webhooks(self) -> None:
-        """Send what is pending now; the HTTP work happens outside the lock."""
+        """Send what is pending now, as one batch; the HTTP work happens outside the lock."""
         with self.lock:
             pushes = self.webhooks.take()
         if pushes:

@@ -1,12 +1,12 @@
 """Stock per warehouse and size. Physical = free-to-allocate + allocated: Centra allocates for
 its own orders at creation, releases on cancellation, and a completed shipment leaves the
-building (physical and allocated both drop)."""
+building (physical and allocated both drop). Allocation happens in the default warehouse."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sandbox.centra.catalogue import CATALOGUE, WAREHOUSE
+from sandbox.centra.catalogue import WAREHOUSE, Catalogue
 
 
 @dataclass
@@ -20,9 +20,9 @@ class SizeStock:
 
 
 class StockLedger:
-    def __init__(self) -> None:
+    def __init__(self, catalogue: Catalogue) -> None:
         self.levels: dict[tuple[int, str], SizeStock] = {
-            (WAREHOUSE.id, s.sku): SizeStock(s.initial_stock) for s in CATALOGUE
+            (WAREHOUSE.id, s.sku): SizeStock(s.initial_stock) for s in catalogue.sizes.values()
         }
 
     def get(self, sku: str, warehouse_id: int = WAREHOUSE.id) -> SizeStock:
@@ -46,6 +46,10 @@ class StockLedger:
         level = self.get(sku)
         level.physical -= quantity
         level.allocated = max(0, level.allocated - quantity)
+
+    def rows(self, sku: str) -> list[tuple[int, SizeStock]]:
+        """The size's stock per warehouse, by warehouse id."""
+        return sorted((wid, level) for (wid, s), level in self.levels.items() if s == sku)
 
     def dump(self) -> list[dict[str, object]]:
         return [

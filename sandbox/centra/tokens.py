@@ -1,5 +1,6 @@
-"""Integration API tokens and the permissions each carries. Centra tokens are scoped: a call
-touching a field the token lacks permission for fails that field, not the request."""
+"""Integration API tokens and the permissions each carries, named as Centra documents them
+(nested permissions are named after the field). A call touching a field the token lacks
+permission for fails that field, not the request."""
 
 from __future__ import annotations
 
@@ -9,15 +10,57 @@ DEFAULT_TOKEN_ENV = "CENTRA_API_TOKEN"
 DEFAULT_TOKEN = "sandbox-centra-token"
 
 ORDER_READ = "Order:read"
+ORDER_WRITE = "Order:write"
+ORDER_SHIPPING_ADDRESS_READ = "Order.shippingAddress:read"
+ORDER_BILLING_ADDRESS_READ = "Order.billingAddress:read"
+CUSTOMER_READ = "Customer:read"
+PURCHASER_READ = "Purchaser:read"  # the 2022-23 examples' name for the customer
 SHIPMENT_READ = "Shipment:read"
 SHIPMENT_WRITE = "Shipment:write"
-STOCK_READ = "Stock:read"
-STOCK_WRITE = "Stock:write"
+SHIPMENT_SHIPPING_ADDRESS_READ = "Shipment.shippingAddress:read"
+STORE_PLUGIN_READ = "StorePlugin:read"
+ADMIN_USER_READ = "AdminUser:read"
+PAYMENT_HISTORY_READ = "PaymentHistory:read"
+RETURN_READ = "Return:read"
+RETURN_WRITE = "Return:write"
 EVENT_READ = "Event:read"
 EVENT_WRITE = "Event:write"
+STOCK_CHANGE_WRITE = "StockChange:write"
+STOCK_CHANGE_READ = "StockChange:read"
+PRODUCT_SIZE_STOCK_READ = "ProductSize.stock:read"
+PRODUCT_SIZE_STOCK_TOTALS_READ = "ProductSize.stockTotals:read"
+WAREHOUSE_READ = "Warehouse:read"
+WAREHOUSE_STOCK_READ = "Warehouse.stock:read"
+PRODUCT_READ = "Product:read"
+PRODUCT_COUNTRY_OF_ORIGIN_READ = "Product.countryOfOrigin:read"
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(
-    {ORDER_READ, SHIPMENT_READ, SHIPMENT_WRITE, STOCK_READ, STOCK_WRITE, EVENT_READ, EVENT_WRITE}
+    {
+        ORDER_READ,
+        ORDER_WRITE,
+        ORDER_SHIPPING_ADDRESS_READ,
+        ORDER_BILLING_ADDRESS_READ,
+        CUSTOMER_READ,
+        PURCHASER_READ,
+        SHIPMENT_READ,
+        SHIPMENT_WRITE,
+        SHIPMENT_SHIPPING_ADDRESS_READ,
+        STORE_PLUGIN_READ,
+        ADMIN_USER_READ,
+        PAYMENT_HISTORY_READ,
+        RETURN_READ,
+        RETURN_WRITE,
+        EVENT_READ,
+        EVENT_WRITE,
+        STOCK_CHANGE_WRITE,
+        STOCK_CHANGE_READ,
+        PRODUCT_SIZE_STOCK_READ,
+        PRODUCT_SIZE_STOCK_TOTALS_READ,
+        WAREHOUSE_READ,
+        WAREHOUSE_STOCK_READ,
+        PRODUCT_READ,
+        PRODUCT_COUNTRY_OF_ORIGIN_READ,
+    }
 )
 
 
@@ -26,7 +69,7 @@ def default_token() -> str:
 
 
 class TokenRegistry:
-    """Bearer token -> permissions."""
+    """Bearer token (or the `graphql-access` cookie) -> permissions."""
 
     def __init__(self, tokens: dict[str, frozenset[str]] | None = None) -> None:
         self.tokens: dict[str, frozenset[str]] = (
@@ -36,9 +79,12 @@ class TokenRegistry:
     def add(self, token: str, permissions: frozenset[str]) -> None:
         self.tokens[token] = permissions
 
-    def permissions(self, authorization: str | None) -> tuple[str, frozenset[str]] | None:
-        """The token and its permissions for an Authorization header, or None (401)."""
+    def permissions(
+        self, authorization: str | None, cookie: str | None = None
+    ) -> tuple[str, frozenset[str]] | None:
+        """The token and its permissions, or None (401)."""
         scheme, _, token = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or token.strip() not in self.tokens:
+        candidate = token.strip() if scheme.lower() == "bearer" else (cookie or "").strip()
+        if candidate not in self.tokens:
             return None
-        return token.strip(), self.tokens[token.strip()]
+        return candidate, self.tokens[candidate]

@@ -1,4 +1,6 @@
-"""Centra's webhook plugin: every change is POSTed form-encoded as `payload=<json>` with an
+"""Centra's webhook plugin (Integration API flavour): the changes of one moment are POSTed as
+one form-encoded batch, `payload=<urlencoded JSON>` holding {"events": [{type, action, date,
+id}, ...]}, for orders, shipments, customers, accounts and returns, with an
 `X-Centra-Signature: t=<unix>,v1=<hex>` header (HMAC-SHA256 over "{t}.{raw body}"). A push gets
 a 5-second timeout and at most 3 retries, then is dropped for good, which is why the receiver
 needs a periodic sweep. Signed here, not via integrations/, which the sandbox may not import."""
@@ -21,6 +23,7 @@ DEFAULT_SECRET = "sandbox-centra-webhook-secret"
 SIGNATURE_HEADER = "X-Centra-Signature"
 TIMEOUT_SECONDS = 5.0
 MAX_RETRIES = 3
+WEBHOOK_TYPES = frozenset({"order", "shipment", "customer", "account", "return"})
 
 
 def default_secret() -> str:
@@ -55,17 +58,18 @@ class WebhookPusher:
     retry_delay_seconds: float = 1.0
     transport: httpx.BaseTransport | None = None
     sleep: Callable[[float], None] = time.sleep
-    pending: list[Push] = field(default_factory=list)
+    pending: list[dict[str, object]] = field(default_factory=list)  # the next batch
     delivered: list[Push] = field(default_factory=list)
     dropped: list[Push] = field(default_factory=list)
 
     def enqueue(self, event: dict[str, object]) -> None:
-        if self.url:
-            self.pending.append(Push([event]))
+        if self.url and event.get("type") in WEBHOOK_TYPES:
+            self.pending.append(event)
 
     def take(self) -> list[Push]:
-        pushes, self.pending = self.pending, []
-        return pushes
+        """Everything that changed since the last delivery, as one batch."""
+        events, self.pending = self.pending, []
+        return [Push(events)] if events else []
 
     def deliver(self, pushes: list[Push], now: Callable[[], float]) -> None:
         """Send each push, retrying up to MAX_RETRIES times; runs outside the sandbox lock."""

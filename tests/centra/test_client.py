@@ -1,4 +1,5 @@
-"""Every Centra failure becomes the right typed error, and none of them leaks the token."""
+"""Every Centra failure becomes the right typed error, and none of them leaks the token. A 429's
+Retry-After is a timestamp; long paged calls wait it out instead of starting over."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pydantic import SecretStr
 
 from domain.exceptions import ExceptionKind
 from integrations.centra import documents
-from integrations.centra.client import CentraClient
+from integrations.centra.client import PATIENT_TRIES, CentraClient, retry_after_seconds
 from integrations.centra.errors import (
     CentraBadResponse,
     CentraError,
@@ -22,12 +23,22 @@ from integrations.centra.errors import (
     CentraUnavailable,
     CentraUserErrors,
 )
-from tests.centra.fakes import TOKEN, URL
+from tests.centra.support import TOKEN, URL
+
+NOW = 1_772_445_600.0  # 2026-03-02T10:00:00Z
 
 
-def client_for(respond: Any) -> CentraClient:
+def client_for(respond: Any, sleeps: list[float] | None = None) -> CentraClient:
+    async def sleep(seconds: float) -> None:
+        assert sleeps is not None, "this call was not meant to wait"
+        sleeps.append(seconds)
+
     return CentraClient(
-        URL, SecretStr(TOKEN), httpx.AsyncClient(transport=httpx.MockTransport(respond))
+        URL,
+        SecretStr(TOKEN),
+        httpx.AsyncClient(transport=httpx.MockTransport(respond)),
+        clock=lambda: NOW,
+        sleep=sleep,
     )
 
 
@@ -65,15 +76,56 @@ async def test_401_is_an_expired_or_invalid_token() -> None:
     assert "expired" in str(error)
 
 
-async def test_429_is_transient_with_retry_after() -> None:
-    error = await fails_with(lambda r: httpx.Response(429, headers={"Retry-After": "7"}))
+async def test_429_is_transient_and_its_retry_after_timestamp_becomes_a_wait() -> None:
+    retry_at = str(int(NOW) + 7)
+    error = await fails_with(lambda r: httpx.Response(429, headers={"Retry-After": retry_at}))
     assert isinstance(error, CentraThrottled)
     assert error.transient and error.retry_after == 7.0 and error.exception_kind is None
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        (str(int(NOW) + 42), 42.0),  # unix seconds: Centra's documented timestamp
+        ("Mon, 02 Mar 2026 10:00:30 GMT", 30.0),  # an HTTP date
+        ("2026-03-02T11:00:05+01:00", 5.0),  # ISO 8601
+        (str(int(NOW) - 5), 0.0),  # already past: at once
+        ("12", 12.0),  # a small number is seconds (RFC 9110's other form)
+        ("soon", None),
+        ("2026-03-02T10:00:05", None),  # a moment without a zone is unusable
+        ("", None),
+        ("nan", None),
+    ],
+)
+def test_retry_after_forms(header: str, seconds: float | None) -> None:
+    assert retry_after_seconds(header, NOW) == seconds
 
 
 async def test_429_without_a_usable_retry_after() -> None:
     error = await fails_with(lambda r: httpx.Response(429, headers={"Retry-After": "soon"}))
     assert isinstance(error, CentraThrottled) and error.retry_after is None
+
+
+async def test_a_patient_call_waits_out_a_near_429_and_is_sent_again() -> None:
+    answers = [httpx.Response(429, headers={"Retry-After": str(int(NOW) + 3)})] * 2
+    answers.append(httpx.Response(200, json={"data": {"events": []}}))
+    sleeps: list[float] = []
+    client = client_for(lambda r: answers.pop(0), sleeps)
+    data = await client.execute(documents.ORDER_EVENTS, {}, "OrderEvents", patient=True)
+    assert data == {"events": []} and sleeps == [3.0, 3.0]
+
+
+async def test_a_patient_call_gives_up_on_a_far_429_and_after_its_tries() -> None:
+    far = httpx.Response(429, headers={"Retry-After": str(int(NOW) + 3600)})
+    with pytest.raises(CentraThrottled):
+        await client_for(lambda r: far, []).execute(documents.ORDER_EVENTS, {}, "E", patient=True)
+    near = httpx.Response(429, headers={"Retry-After": str(int(NOW) + 1)})
+    sleeps: list[float] = []
+    with pytest.raises(CentraThrottled):
+        await client_for(lambda r: near, sleeps).execute(
+            documents.ORDER_EVENTS, {}, "E", patient=True
+        )
+    assert len(sleeps) == PATIENT_TRIES - 1
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])

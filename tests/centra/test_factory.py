@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import httpx
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from integrations.centra.factory import build_centra_channel
+from integrations.centra.factory import build_centra_channel, build_centra_stock
 from integrations.centra.settings import CaptureMode, CentraSettings
-from tests.centra.fakes import TOKEN, URL, FakeCentra, order_json
+from integrations.centra.stock import CentraStock
+from tests.centra.support import TOKEN, URL, Harness
 
 
 def settings(**changes: object) -> CentraSettings:
@@ -27,13 +29,21 @@ def settings(**changes: object) -> CentraSettings:
 
 
 async def test_builds_a_channel_from_settings() -> None:
-    fake = FakeCentra()
-    fake.add(order_json(1001))
-    channel = build_centra_channel(settings(), http=fake.http())
+    harness = Harness()
+    harness.order(1001)
+    http = httpx.AsyncClient(transport=harness.transport)
+    channel = build_centra_channel(settings(), http=http)
     assert channel.account == "brand-eu"
     assert channel.dispatcher.capture_mode is CaptureMode.IS_PAID
     order = await channel.get_order("1001")
     assert order.ship_by == order.created_at + timedelta(hours=24)
+    stock = build_centra_stock(settings(), channel.client)
+    assert isinstance(stock, CentraStock) and stock.warehouse_id == 3
+
+
+def test_the_rate_scale_is_a_positive_setting() -> None:
+    assert settings().rate_scale == 1.0
+    assert settings(rate_scale=20).rate_scale == 20.0
 
 
 def test_secrets_stay_secret() -> None:
@@ -43,7 +53,9 @@ def test_secrets_stay_secret() -> None:
 
 
 @pytest.mark.parametrize(
-    "changes", [{"capture_mode": "sometimes"}, {"dispatch_sla_hours": 0}], ids=["mode", "sla"]
+    "changes",
+    [{"capture_mode": "sometimes"}, {"dispatch_sla_hours": 0}, {"rate_scale": 0}],
+    ids=["mode", "sla", "scale"],
 )
 def test_invalid_settings_are_refused(changes: dict[str, object]) -> None:
     with pytest.raises(ValidationError):

@@ -1,4 +1,6 @@
-"""Centra order JSON -> ChannelOrder: statuses and flags, lines, SLA ship-by, addresses."""
+"""Centra order JSON (the documented shape) -> ChannelOrder: statuses and hold flags, unknown
+statuses, quantities (Centra's exclude cancelled units; shipped ones come from shipments),
+money objects, SLA ship-by, addresses and their two phone fields."""
 
 from __future__ import annotations
 
@@ -10,9 +12,13 @@ import pytest
 
 from domain.exceptions import ExceptionKind
 from domain.order import Channel, ChannelOrderStatus, FulfilledBy
-from integrations.centra.errors import CentraBadResponse, CentraMissingAddress
+from integrations.centra.errors import (
+    CentraBadResponse,
+    CentraMissingAddress,
+    CentraUnknownStatus,
+)
 from integrations.centra.normalise import change_from_centra, order_from_centra
-from tests.centra.fakes import order_json
+from tests.centra.support import documented_order as order_json
 
 SLA = timedelta(hours=48)
 
@@ -22,29 +28,40 @@ def normalise(**changes: Any):
 
 
 @pytest.mark.parametrize(
-    ("status", "on_hold", "waiting", "expected"),
+    ("status", "on_hold", "reason", "waiting", "expected"),
     [
-        ("CONFIRMED", False, False, ChannelOrderStatus.READY),
-        ("CONFIRMED", True, False, ChannelOrderStatus.PENDING),
-        ("CONFIRMED", False, True, ChannelOrderStatus.PENDING),
-        ("PENDING", False, False, ChannelOrderStatus.PENDING),
-        ("PROCESSING", False, False, ChannelOrderStatus.PARTIALLY_SHIPPED),
-        ("SHIPPED", False, False, ChannelOrderStatus.SHIPPED),
-        ("ARCHIVED", False, False, ChannelOrderStatus.SHIPPED),
-        ("CANCELLED", False, False, ChannelOrderStatus.CANCELLED),
+        ("CONFIRMED", False, None, False, ChannelOrderStatus.READY),
+        ("CONFIRMED", True, None, False, ChannelOrderStatus.PENDING),
+        ("CONFIRMED", False, None, True, ChannelOrderStatus.PENDING),
+        ("CONFIRMED", False, "WAITING_FOR_FRAUD_CHECK", False, ChannelOrderStatus.PENDING),
+        ("PENDING", False, None, False, ChannelOrderStatus.PENDING),
+        ("PROCESSING", False, None, False, ChannelOrderStatus.PARTIALLY_SHIPPED),
+        ("PROCESSING", True, None, False, ChannelOrderStatus.PENDING),
+        ("SHIPPED", False, None, False, ChannelOrderStatus.SHIPPED),
+        ("ARCHIVED", False, None, False, ChannelOrderStatus.SHIPPED),
+        ("CANCELLED", False, None, False, ChannelOrderStatus.CANCELLED),
     ],
 )
-def test_status_and_flags(
-    status: str, on_hold: bool, waiting: bool, expected: ChannelOrderStatus
+def test_status_and_hold_flags(
+    status: str, on_hold: bool, reason: str | None, waiting: bool, expected: ChannelOrderStatus
 ) -> None:
-    fields: dict[str, Any] = {"status": status, "isOnHold": on_hold, "isWaitingForPayment": waiting}
-    assert normalise(**fields).status is expected
-    assert change_from_centra(order_json(**fields), "brand-eu").status is expected
+    """Waiting for payment is known from the filter that found the order (no such field)."""
+    fields: dict[str, Any] = {"status": status, "isOnHold": on_hold, "orderHoldReason": reason}
+    raw = order_json(**fields)
+    assert order_from_centra(raw, "a", SLA, waiting_for_payment=waiting).status is expected
+    assert change_from_centra(raw, "brand-eu", waiting).status is expected
 
 
-def test_unknown_status_is_a_bad_response() -> None:
-    with pytest.raises(CentraBadResponse, match="status"):
-        normalise(status="LOST")
+def test_an_unknown_status_raises_its_own_named_error() -> None:
+    with pytest.raises(CentraUnknownStatus) as caught:
+        normalise(status="ARCHIVE")
+    error = caught.value
+    assert isinstance(error, CentraBadResponse) and not error.transient
+    assert error.order_status == "ARCHIVE" and error.number == 1001
+    assert error.exception_kind is ExceptionKind.CHANNEL_REJECTED
+    assert "order 1001 has status 'ARCHIVE', which consign does not know" in str(error)
+    with pytest.raises(CentraUnknownStatus):
+        change_from_centra(order_json(status="ON_HOLD"), "brand-eu")
 
 
 def test_identity_and_order_fields() -> None:
@@ -53,7 +70,7 @@ def test_identity_and_order_fields() -> None:
     assert order.ref.account == "brand-eu" and order.ref.order_id == "1001"
     assert order.fulfilled_by is FulfilledBy.MERCHANT
     assert order.ship_service_level == "Express"
-    assert order.currency == "SEK"
+    assert order.currency == "SEK"  # grandTotal.currency.code: Order has no currency field
     assert order.created_at == datetime(2025, 3, 10, 8, tzinfo=UTC)
     assert order.last_updated_at == datetime(2025, 3, 10, 9, 30, tzinfo=UTC)
 
@@ -64,19 +81,34 @@ def test_ship_by_is_created_at_plus_the_dispatch_sla() -> None:
     assert other.ship_by == datetime(2025, 3, 11, 8, tzinfo=UTC)
 
 
-def test_lines_carry_the_centra_sku_not_the_gtin() -> None:
+def test_lines_carry_the_centra_sku_its_ean_and_money_objects() -> None:
     first, second = normalise().lines
-    assert (first.line_id, first.sku, first.quantity) == ("11", "Prod123Var123789S", 2)
+    assert (first.line_id, first.sku, first.gtin, first.quantity) == (
+        "11",
+        "Prod123Var123789S",
+        "7350000000011",
+        2,
+    )
     assert first.unit_price is not None
     assert first.unit_price.amount == Decimal("249.5") and first.unit_price.currency == "SEK"
     assert first.title == "Tee"
-    assert (second.sku, second.quantity_cancelled, second.unit_price) == ("Prod200Var1OS", 1, None)
+    assert second.gtin is None
 
 
-def test_shipped_quantity_is_read() -> None:
+def test_ordered_units_are_centra_quantity_plus_cancelled_units() -> None:
+    """Centra's quantity excludes cancelled units (10 ordered, 1 cancelled reads 9); the
+    domain counts what was ordered, so open = ordered - cancelled - shipped is right."""
+    raw = order_json()
+    raw["lines"][0].update(quantity=9, cancelledQuantity=1)
+    first, second = order_from_centra(raw, "a", SLA).lines
+    assert (first.quantity, first.quantity_cancelled) == (10, 1)
+    assert (second.quantity, second.quantity_cancelled) == (1, 1)  # fully cancelled
+
+
+def test_shipped_units_come_from_the_shipments() -> None:
     raw = order_json(status="PROCESSING")
-    raw["lines"][0]["shippedQuantity"] = 1
-    assert order_from_centra(raw, "a", SLA).lines[0].quantity_shipped == 1
+    lines = order_from_centra(raw, "a", SLA, shipped={11: 1}).lines
+    assert [line.quantity_shipped for line in lines] == [1, 0]
 
 
 def test_a_line_without_sku_is_a_bad_response() -> None:
@@ -84,6 +116,14 @@ def test_a_line_without_sku_is_a_bad_response() -> None:
     raw["lines"][0]["productSize"] = None
     with pytest.raises(CentraBadResponse, match=r"line 11 has no productSize.SKU"):
         order_from_centra(raw, "a", SLA)
+
+
+def test_the_cell_phone_is_used_when_the_phone_number_is_empty() -> None:
+    raw = with_address(phoneNumber="", cellPhoneNumber="+46701111111")
+    ship_to = order_from_centra(raw, "a", SLA).ship_to
+    assert ship_to is not None and ship_to.phone == "+46701111111"
+    neither = order_from_centra(with_address(phoneNumber=None), "a", SLA).ship_to
+    assert neither is not None and neither.phone is None
 
 
 def test_ship_to_maps_every_field_but_email() -> None:

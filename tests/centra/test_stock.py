@@ -1,9 +1,8 @@
-"""CentraStock: what it sends (one setStock per chunk, changeStock by direction), how it reads
-Centra's answers back per SKU, and the round trip against the sandbox that executes the schema."""
+"""CentraStock against the sandbox: SKUs resolved to product sizes once (cached), setStock with
+StockSetInput addressing sizes by id, stock read back per size for the GXO warehouse, changeStock
+by direction, refusals split per size, and the documented permissions."""
 
 from __future__ import annotations
-
-from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -14,19 +13,23 @@ from domain.inventory import ListingQuantity
 from domain.order import Channel
 from integrations.centra import stock as stock_module
 from integrations.centra.client import CentraClient
-from integrations.centra.errors import CentraBadResponse, CentraPermissionDenied
+from integrations.centra.errors import CentraPermissionDenied
 from integrations.centra.factory import build_centra_stock
 from integrations.centra.settings import CentraSettings
-from integrations.centra.stock import CentraStock
+from integrations.centra.sizes import SizeDirectory
+from integrations.centra.stock import UNKNOWN_SKU, CentraStock
 from integrations.channel import StockPort
-from sandbox.centra.app import create_app
-from sandbox.centra.catalogue import WAREHOUSE
-from sandbox.centra.generator import LineSpec, OrderSpec
-from sandbox.centra.state import CentraSandbox
-from sandbox.centra.tokens import ALL_PERMISSIONS, ORDER_READ, STOCK_READ
-from tests.centra.fakes import TOKEN, URL, FakeCentra
+from sandbox.centra.catalogue import SIZES_BY_SKU
+from sandbox.centra.tokens import ORDER_READ, PRODUCT_READ, PRODUCT_SIZE_STOCK_READ
+from tests.centra.support import TOKEN, URL, Harness
 
-NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+def q(sku: str, quantity: int) -> ListingQuantity:
+    return ListingQuantity(sku=sku, quantity=quantity)
+
+
+def physical(harness: Harness, sku: str, warehouse: int = 1) -> int:
+    return harness.sandbox.stock.get(sku, warehouse).physical
 
 
 def settings(warehouse_id: int | None = 1) -> CentraSettings:
@@ -39,16 +42,8 @@ def settings(warehouse_id: int | None = 1) -> CentraSettings:
     )
 
 
-def port(fake: FakeCentra) -> CentraStock:
-    return build_centra_stock(settings(), fake.client())
-
-
-def q(sku: str, quantity: int) -> ListingQuantity:
-    return ListingQuantity(sku=sku, quantity=quantity)
-
-
 def test_it_is_a_stock_port_that_pushes_physical_stock() -> None:
-    stock: StockPort = port(FakeCentra())
+    stock: StockPort = Harness().stock
     assert stock.channel is Channel.CENTRA
     assert stock.account == "brand-eu"
     assert stock.subtracts_own_orders is True
@@ -56,209 +51,181 @@ def test_it_is_a_stock_port_that_pushes_physical_stock() -> None:
 
 @pytest.mark.parametrize("warehouse_id", [None, 0])
 def test_a_missing_warehouse_id_is_a_clear_permanent_error(warehouse_id: int | None) -> None:
-    with pytest.raises(ConsignError, match="CENTRA_WAREHOUSE_ID") as raised:
-        build_centra_stock(settings(warehouse_id), FakeCentra().client())
-    assert raised.value.kind.value == "CHANNEL_REJECTED"
+    with pytest.raises(ConsignError, match="CENTRA_WAREHOUSE_ID"):
+        build_centra_stock(settings(warehouse_id), Harness().client)
 
 
-async def test_push_sends_one_set_stock_with_every_sku() -> None:
-    fake = FakeCentra()
-    outcomes = await port(fake).push([q("A", 5), q("B", 0), q("C", 12)])
-    assert fake.operations() == ["SetStock"]
-    [(_, variables)] = fake.calls
-    assert variables["input"] == {
-        "warehouse": {"id": 1},
-        "stockQuantityType": "PHYSICAL",
-        "sizeStockLevels": [
-            {"SKU": "A", "quantity": 5},
-            {"SKU": "B", "quantity": 0},
-            {"SKU": "C", "quantity": 12},
-        ],
-    }
+async def test_push_sets_physical_stock_by_size_id_in_one_mutation() -> None:
+    harness = Harness()
+    outcomes = await harness.stock.push(
+        [q("JKT100BLKM", 7), q("CAP600BLKOS", 0), q("JKT100BLKM", 6)]
+    )
     assert [(o.sku, o.quantity, o.accepted, o.submission) for o in outcomes] == [
-        ("A", 5, True, "setStock"),
-        ("B", 0, True, "setStock"),
-        ("C", 12, True, "setStock"),
+        ("JKT100BLKM", 6, True, "setStock"),  # a repeated SKU is sent once, its last figure
+        ("CAP600BLKOS", 0, True, "setStock"),
     ]
-    assert fake.stock == {"A": 5, "B": 0, "C": 12}
+    assert (physical(harness, "JKT100BLKM"), physical(harness, "CAP600BLKOS")) == (6, 0)
+    assert harness.transport.operations == ["ProductSizes", "SetStock"]
 
 
-async def test_a_repeated_sku_is_sent_once_with_its_last_quantity() -> None:
-    fake = FakeCentra()
-    outcomes = await port(fake).push([q("A", 5), q("B", 1), q("A", 7)])
-    assert [(o.sku, o.quantity) for o in outcomes] == [("A", 7), ("B", 1)]
-    assert fake.stock == {"A": 7, "B": 1}
+async def test_an_order_lowers_free_to_allocate_but_not_the_physical_figure_read_back() -> None:
+    harness = Harness()
+    await harness.stock.push([q("JKT100BLKM", 7)])
+    harness.order(501, ("JKT100BLKM", 2))
+    assert await harness.stock.read(["JKT100BLKM"]) == [q("JKT100BLKM", 7)]
+    level = harness.sandbox.stock.get("JKT100BLKM")
+    assert (level.physical, level.free_to_allocate) == (7, 5)
+
+
+async def test_skus_are_resolved_once_and_cached() -> None:
+    harness = Harness()
+    await harness.stock.push([q("JKT100BLKM", 1)])
+    await harness.stock.push([q("CAP600BLKOS", 2)])
+    await harness.stock.read(["JKT100BLKM", "CAP600BLKOS"])
+    assert harness.transport.calls["ProductSizes"] == 1
+
+
+async def test_an_unknown_sku_is_rejected_before_anything_is_sent() -> None:
+    harness = Harness()
+    outcomes = await harness.stock.push([q("JKT100BLKM", 3), q("NOPE", 1)])
+    assert [(o.sku, o.accepted, o.message) for o in outcomes] == [
+        ("JKT100BLKM", True, None),
+        ("NOPE", False, UNKNOWN_SKU),
+    ]
+    assert physical(harness, "JKT100BLKM") == 3
+    only_unknown = await harness.stock.push([q("NOPE", 1)])
+    assert not only_unknown[0].accepted and harness.transport.calls["SetStock"] == 1
+
+
+async def test_the_directory_looks_again_for_new_skus_only_after_a_while() -> None:
+    harness = Harness()
+    now = [0.0]
+    sizes = SizeDirectory(harness.client, refresh_after=600, clock=lambda: now[0])
+    assert await sizes.resolve(["NEW1"]) == {}
+    assert await sizes.resolve(["NEW1"]) == {}
+    assert harness.transport.calls["ProductSizes"] == 1
+    now[0] = 601
+    await sizes.resolve(["NEW1"])
+    assert harness.transport.calls["ProductSizes"] == 2
+
+
+async def test_the_directory_pages_through_every_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("integrations.centra.sizes.PAGE", 4)
+    harness = Harness()
+    found = await SizeDirectory(harness.client).resolve(list(SIZES_BY_SKU))
+    assert found == {sku: size.id for sku, size in SIZES_BY_SKU.items()}
+    assert harness.transport.calls["ProductSizes"] == 4  # 15 sizes, 4 a page
 
 
 async def test_a_large_push_is_chunked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(stock_module, "CHUNK", 2)
-    fake = FakeCentra()
-    outcomes = await port(fake).push([q(f"S{i}", i) for i in range(5)])
-    sizes = [len(v["input"]["sizeStockLevels"]) for _, v in fake.calls]
-    assert sizes == [2, 2, 1]
-    assert len(outcomes) == 5 and all(o.accepted for o in outcomes)
+    harness = Harness()
+    skus = list(SIZES_BY_SKU)[:5]
+    outcomes = await harness.stock.push([q(sku, 4) for sku in skus])
+    assert all(o.accepted for o in outcomes) and harness.transport.calls["SetStock"] == 3
 
 
-async def test_user_errors_naming_a_size_reject_that_sku_and_the_rest_is_set() -> None:
-    fake = FakeCentra(refuse_skus={"B": "Unknown SKU B"})
-    outcomes = await port(fake).push([q("A", 5), q("B", 3), q("C", 1)])
-    by_sku = {o.sku: o for o in outcomes}
-    assert [o.sku for o in outcomes] == ["A", "B", "C"]
-    assert not by_sku["B"].accepted and by_sku["B"].message == "Unknown SKU B"
-    assert by_sku["A"].accepted and by_sku["C"].accepted
-    resent = [level["SKU"] for level in fake.calls[1][1]["input"]["sizeStockLevels"]]
-    assert fake.operations() == ["SetStock", "SetStock"] and resent == ["A", "C"]
-    assert fake.stock == {"A": 5, "C": 1}
+async def test_a_size_centra_names_is_rejected_and_the_rest_resent() -> None:
+    harness = Harness()
+    await harness.stock.sizes.resolve(["JKT100BLKM", "CAP600BLKOS"])
+    del harness.sandbox.catalogue.sizes[SIZES_BY_SKU["CAP600BLKOS"].id]  # gone since cached
+    outcomes = await harness.stock.push([q("CAP600BLKOS", 1), q("JKT100BLKM", 9)])
+    assert [(o.sku, o.accepted) for o in outcomes] == [("CAP600BLKOS", False), ("JKT100BLKM", True)]
+    assert "Unknown product size" in (outcomes[0].message or "")
+    assert physical(harness, "JKT100BLKM") == 9 and harness.transport.calls["SetStock"] == 2
 
 
-def test_a_path_naming_the_sku_itself_is_mapped_too() -> None:
-    assert stock_module._named_index(["input", "B", "quantity"], "sizeStockLevels", ["A", "B"]) == 1
-    assert stock_module._named_index(["input", "warehouse"], "sizeStockLevels", ["A"]) is None
-    assert (
-        stock_module._named_index(["input", "sizeStockLevels", "9"], "sizeStockLevels", ["A"])
-        is None
+async def test_user_errors_naming_no_size_reject_the_whole_chunk() -> None:
+    harness = Harness()
+    stock = CentraStock(harness.client, "brand-eu", 7)  # no such warehouse
+    outcomes = await stock.push([q("JKT100BLKM", 1), q("CAP600BLKOS", 2)])
+    assert [o.accepted for o in outcomes] == [False, False]
+    assert all("Warehouse 7" in (o.message or "") for o in outcomes)
+
+
+async def test_a_batch_refused_every_pass_is_reported_not_set() -> None:
+    """Should Centra name a different size on every pass, the rest is given up after
+    MAX_PASSES (the sandbox names every bad size at once, so this is scripted)."""
+    sizes = {"productSizes": [{"id": i, "SKU": f"S{i}"} for i in range(5)]}
+    refusals = iter(range(5))
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        if b"ProductSizes" in request.content:
+            return httpx.Response(200, json={"data": sizes})
+        error = {"message": "no", "path": ["input", "productSizes", "0", "quantity"]}
+        next(refusals)
+        payload = {"userErrors": [error], "userWarnings": []}
+        return httpx.Response(200, json={"data": {"setStock": payload}})
+
+    client = CentraClient(
+        URL, SecretStr(TOKEN), httpx.AsyncClient(transport=httpx.MockTransport(respond))
     )
+    outcomes = await CentraStock(client, "b", 1).push([q(f"S{i}", 1) for i in range(5)])
+    assert [o.accepted for o in outcomes] == [False] * 5
+    assert [o.message for o in outcomes[3:]] == ["Centra refused the batch 3 times; not set"] * 2
 
 
-async def test_user_errors_not_naming_a_size_reject_the_whole_chunk() -> None:
-    fake = FakeCentra(
-        user_errors={
-            "SetStock": [{"message": "Warehouse is locked", "path": ["input", "warehouse"]}]
-        }
-    )
-    outcomes = await port(fake).push([q("A", 5), q("B", 3)])
-    assert fake.operations() == ["SetStock"]
-    assert [(o.sku, o.accepted, o.message) for o in outcomes] == [
-        ("A", False, "Warehouse is locked"),
-        ("B", False, "Warehouse is locked"),
-    ]
+async def test_read_is_per_size_for_the_gxo_warehouse_only() -> None:
+    harness = Harness()
+    await harness.stock.push([q("JKT100BLKM", 5)])
+    harness.sandbox.stock.get("JKT100BLKM", 3).physical = 50  # another warehouse
+    read = await harness.stock.read(["JKT100BLKM", "NOPE", "JKT100BLKM"])
+    assert read == [q("JKT100BLKM", 5)]
+    assert harness.transport.operations[-1] == "StockLevels"
 
 
-async def test_a_batch_refused_every_pass_is_reported_not_set(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(stock_module, "MAX_PASSES", 1)
-    fake = FakeCentra(refuse_skus={"A": "Unknown SKU A"})
-    outcomes = await port(fake).push([q("A", 5), q("B", 3)])
-    assert fake.operations() == ["SetStock"]
-    assert [(o.sku, o.accepted) for o in outcomes] == [("A", False), ("B", False)]
-    assert outcomes[0].message == "Unknown SKU A"
-    assert "not set" in (outcomes[1].message or "")
+async def test_a_negative_physical_level_reads_zero() -> None:
+    harness = Harness()
+    harness.sandbox.stock.get("CAP600BLKOS").physical = -2
+    assert await harness.stock.read(["CAP600BLKOS"]) == [q("CAP600BLKOS", 0)]
 
 
-async def test_read_returns_physical_quantities_and_omits_unknown_skus() -> None:
-    fake = FakeCentra(stock={"A": 4, "B": 0, "Z": 9})
-    read = await port(fake).read(["A", "B", "MISSING"])
-    assert read == [q("A", 4), q("B", 0)]
-    assert fake.calls == [("StockLevels", {"warehouse": 1, "skus": ["A", "B", "MISSING"]})]
-
-
-async def test_reading_no_skus_sends_nothing() -> None:
-    fake = FakeCentra(stock={"A": 4})
-    assert await port(fake).read([]) == []
-    assert fake.calls == []
-
-
-async def test_an_unreadable_stock_answer_is_a_bad_response() -> None:
-    def handle(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json={"data": {"stock": [{"SKU": "A"}]}})
-
-    http = httpx.AsyncClient(transport=httpx.MockTransport(handle))
-    stock = CentraStock(CentraClient(URL, SecretStr(TOKEN), http), "brand-eu", 1)
-    with pytest.raises(CentraBadResponse):
-        await stock.read(["A"])
+async def test_reading_no_skus_sends_nothing_but_the_directory() -> None:
+    harness = Harness()
+    assert await harness.stock.read([]) == []
+    assert "StockLevels" not in harness.transport.calls
 
 
 async def test_change_sends_receipts_into_and_losses_out_of_the_warehouse() -> None:
-    fake = FakeCentra(stock={"A": 10, "B": 10})
-    outcomes = await port(fake).change([("A", 4), ("B", -3), ("C", 0)], "GXO 944/947")
-    assert fake.operations() == ["ChangeStock", "ChangeStock"]
-    into, out = (v["input"] for _, v in fake.calls)
-    assert into == {
-        "intoWarehouse": {"id": 1},
-        "description": "GXO 944/947",
-        "sizeChanges": [{"SKU": "A", "deliveredQuantity": 4}],
-    }
-    assert out == {
-        "outFromWarehouse": {"id": 1},
-        "description": "GXO 944/947",
-        "sizeChanges": [{"SKU": "B", "deliveredQuantity": 3}],
-    }
+    harness = Harness()
+    await harness.stock.push([q("JKT100BLKM", 5), q("CAP600BLKOS", 5)])
+    outcomes = await harness.stock.change(
+        [("JKT100BLKM", 3), ("CAP600BLKOS", -2), ("TEE200WHTM", 0), ("NOPE", 1)], "receipt 944"
+    )
     assert [(o.sku, o.quantity, o.accepted, o.submission) for o in outcomes] == [
-        ("A", 4, True, "changeStock intoWarehouse"),
-        ("B", 3, True, "changeStock outFromWarehouse"),
+        ("NOPE", 1, False, "changeStock intoWarehouse"),
+        ("JKT100BLKM", 3, True, "changeStock intoWarehouse"),
+        ("CAP600BLKOS", 2, True, "changeStock outFromWarehouse"),
     ]
-    assert fake.stock == {"A": 14, "B": 7}
+    assert (physical(harness, "JKT100BLKM"), physical(harness, "CAP600BLKOS")) == (8, 3)
 
 
 async def test_a_refused_change_is_never_resent() -> None:
-    fake = FakeCentra(stock={"A": 1, "B": 1}, refuse_skus={"B": "Unknown SKU B"})
-    outcomes = await port(fake).change([("A", 2), ("B", 2)], "receipt")
-    assert fake.operations() == ["ChangeStock"]
-    assert [(o.sku, o.accepted) for o in outcomes] == [("A", False), ("B", False)]
-    assert outcomes[1].message == "Unknown SKU B"
-    assert "other sizes" in (outcomes[0].message or "")
-    assert fake.stock == {"A": 1, "B": 1}
+    harness = Harness()
+    await harness.stock.push([q("JKT100BLKM", 1), q("CAP600BLKOS", 5)])
+    outcomes = await harness.stock.change([("JKT100BLKM", -2), ("CAP600BLKOS", -1)], "damage")
+    assert [o.accepted for o in outcomes] == [False, False]
+    assert "Not enough stock" in (outcomes[0].message or "")
+    assert "other sizes" in (outcomes[1].message or "")
+    assert harness.transport.calls["ChangeStock"] == 1
+    assert (physical(harness, "JKT100BLKM"), physical(harness, "CAP600BLKOS")) == (1, 5)
 
 
-# --- against the sandbox ------------------------------------------------------------------
-
-
-def sandbox_stock(token: str = "stock-token") -> tuple[CentraSandbox, CentraStock]:
-    sandbox = CentraSandbox(
-        clock=lambda: NOW,
-        tokens={"stock-token": ALL_PERMISSIONS, "orders-only": frozenset({ORDER_READ})},
-    )
-    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(sandbox)))
-    client = CentraClient("http://centra.test/graphql", SecretStr(token), http)
-    return sandbox, CentraStock(client, "brand-eu", WAREHOUSE.id)
-
-
-async def test_sandbox_push_then_read_returns_the_pushed_values() -> None:
-    _, stock = sandbox_stock()
-    pushed = [q("JKT100BLKM", 7), q("CAP600BLKOS", 0)]
-    outcomes = await stock.push(pushed)
-    assert all(o.accepted for o in outcomes)
-    read = await stock.read(["JKT100BLKM", "CAP600BLKOS"])
-    assert sorted(read, key=lambda x: x.sku) == sorted(pushed, key=lambda x: x.sku)
-
-
-async def test_sandbox_order_lowers_free_to_allocate_but_not_physical() -> None:
-    sandbox, stock = sandbox_stock()
-    await stock.push([q("JKT100BLKM", 7)])
-    order = OrderSpec(
-        number=501,
-        lines=[LineSpec(SKU="JKT100BLKM", quantity=2)],
-        shipping_option="Express EU",
-        created_at=NOW - timedelta(hours=1),
-    )
-    sandbox.create([order])
-    assert await stock.read(["JKT100BLKM"]) == [q("JKT100BLKM", 7)]
-    level = sandbox.stock.get("JKT100BLKM")
-    assert (level.physical, level.free_to_allocate) == (7, 5)
-
-
-async def test_sandbox_unknown_sku_is_rejected_and_the_rest_set() -> None:
-    sandbox, stock = sandbox_stock()
-    outcomes = await stock.push([q("JKT100BLKM", 3), q("NOPE", 1)])
-    assert [(o.sku, o.accepted) for o in outcomes] == [("JKT100BLKM", True), ("NOPE", False)]
-    assert "Unknown SKU NOPE" in (outcomes[1].message or "")
-    assert sandbox.stock.get("JKT100BLKM").physical == 3
-
-
-async def test_sandbox_change_moves_physical_stock() -> None:
-    _, stock = sandbox_stock()
-    await stock.push([q("JKT100BLKM", 5), q("CAP600BLKOS", 5)])
-    outcomes = await stock.change([("JKT100BLKM", 3), ("CAP600BLKOS", -2)], "receipt 944")
-    assert all(o.accepted for o in outcomes)
-    assert sorted((x.sku, x.quantity) for x in await stock.read(["JKT100BLKM", "CAP600BLKOS"])) == [
-        ("CAP600BLKOS", 3),
-        ("JKT100BLKM", 8),
-    ]
-
-
-async def test_sandbox_token_without_stock_permission_is_denied() -> None:
-    _, stock = sandbox_stock(token="orders-only")
+@pytest.mark.parametrize(
+    ("permissions", "missing", "action"),
+    [
+        ({PRODUCT_READ}, PRODUCT_SIZE_STOCK_READ, "read"),
+        ({PRODUCT_READ, ORDER_READ}, "StockChange:write", "push"),
+        ({ORDER_READ}, PRODUCT_READ, "push"),
+    ],
+)
+async def test_a_token_without_a_stock_permission_is_denied(
+    permissions: set[str], missing: str, action: str
+) -> None:
+    harness = Harness(token="limited", permissions=frozenset(permissions))
     with pytest.raises(CentraPermissionDenied) as raised:
-        await stock.read(["JKT100BLKM"])
-    assert raised.value.permission == STOCK_READ
+        if action == "read":
+            await harness.stock.read(["JKT100BLKM"])
+        else:
+            await harness.stock.push([q("JKT100BLKM", 1)])
+    assert raised.value.permission == missing

@@ -1,4 +1,5 @@
-"""Centra's webhook body: form-encoded payload=<json>; only order events name orders."""
+"""Centra's webhook plugin: a form-encoded payload=<json> holding a batch of events; only order
+events name orders. The signature scheme is checked against Centra's documented test vector."""
 
 from __future__ import annotations
 
@@ -14,10 +15,30 @@ from integrations.centra.webhook import (
     sign,
     verify,
 )
+from sandbox.reference import VENDORED
 
 
 def body(payload: object) -> bytes:
     return urlencode({"payload": json.dumps(payload)}).encode()
+
+
+DOCUMENTED = json.loads((VENDORED / "centra" / "examples" / "webhook-signature.json").read_text())
+
+
+def test_the_documented_signature_test_vector_verifies() -> None:
+    vector = DOCUMENTED["signatureTestVector"]
+    name, _, header = vector["header"].partition(": ")
+    assert name == SIGNATURE_HEADER
+    raw = vector["rawBody"].encode()
+    assert header == sign(vector["endpointSecret"], raw, int(vector["t"]))
+    verify(vector["endpointSecret"], header, raw, now=float(vector["t"]))
+    with pytest.raises(InvalidSignature):
+        verify(vector["endpointSecret"], header, raw + b"x", now=float(vector["t"]))
+
+
+def test_the_documented_batch_names_its_order() -> None:
+    """The documented Integration API push: one order event among shipment events."""
+    assert parse_webhook(body(DOCUMENTED["integrationApiWebhookPayload"])) == ["2735"]
 
 
 def test_order_events_name_order_numbers() -> None:

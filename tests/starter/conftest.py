@@ -26,10 +26,13 @@ from starter import orders_cli
 from starter.cli import app
 from starter.devstack import find_temporal_binary
 from starter.temporal_setup import CONSIGN_KEYS
+from tests.starter.fake_inventory import FakeInventorySync
 from tests.starter.fake_order import FakeOrderFulfillment
 from workflows import search_attributes as sa
+from workflows.inventory_sync import InventorySyncStatus, inventory_sync_id
 
 TASK_QUEUE = "starter-tests"
+INVENTORY_TASK_QUEUE = "starter-inventory-tests"
 
 
 @dataclass
@@ -86,6 +89,28 @@ async def order_server() -> AsyncIterator[OrderServer]:
         ),
     ):
         yield OrderServer(env.client, env.client.service_client.config.target_host)
+
+
+@pytest.fixture(scope="module")
+async def inventory_server(order_server: OrderServer) -> AsyncIterator[OrderServer]:
+    """The shared dev server, plus a worker running the stand-in InventorySync."""
+    async with Worker(
+        order_server.client,
+        task_queue=INVENTORY_TASK_QUEUE,
+        workflows=[FakeInventorySync],
+        workflow_runner=UnsandboxedWorkflowRunner(),
+    ):
+        yield order_server
+
+
+async def start_sync(server: OrderServer, status: InventorySyncStatus) -> WorkflowHandle[Any, Any]:
+    """Start the stand-in InventorySync for the status' channel account."""
+    return await server.client.start_workflow(
+        FakeInventorySync.run,
+        status,
+        id=inventory_sync_id(status.channel, status.account),
+        task_queue=INVENTORY_TASK_QUEUE,
+    )
 
 
 def unique_account() -> str:

@@ -4,14 +4,10 @@ InventorySync) and a temporary SQLite store."""
 from __future__ import annotations
 
 import csv
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-from temporalio.client import WorkflowHandle
-from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.models import DriftLine
 from config import get_settings
@@ -22,26 +18,13 @@ from starter.client import CliError
 from starter.inventory_cli import Target, resolve_targets
 from store.db import open_store
 from store.inventory import record_push, record_read_back
-from tests.starter.conftest import Invoke, OrderServer, unique_account
-from tests.starter.fake_inventory import REQUESTS_QUERY, FakeInventorySync
+from tests.starter.conftest import Invoke, OrderServer, start_sync, unique_account
+from tests.starter.fake_inventory import REQUESTS_QUERY
 from workflows.inventory_sync import InventorySyncStatus, SyncRequest, inventory_sync_id
 
-TASK_QUEUE = "starter-inventory-tests"
 PUSHED = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 CHECKED = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 BUFFERS = "channel,sku,units,percent\n,,2,0\namazon,,0,10\ncentra,TEE-BLK-M,5,25\n"
-
-
-@pytest.fixture(scope="module")
-async def inventory_server(order_server: OrderServer) -> AsyncIterator[OrderServer]:
-    """The shared dev server, plus a worker running the stand-in InventorySync."""
-    async with Worker(
-        order_server.client,
-        task_queue=TASK_QUEUE,
-        workflows=[FakeInventorySync],
-        workflow_runner=UnsandboxedWorkflowRunner(),
-    ):
-        yield order_server
 
 
 @pytest.fixture
@@ -78,15 +61,6 @@ def make_status(account: str) -> InventorySyncStatus:
         unknown_to_gxo=["GXO-404"],
         unmapped_items=["GXO-777"],
         last_error="push_stock: throttled",
-    )
-
-
-async def start_sync(server: OrderServer, status: InventorySyncStatus) -> WorkflowHandle[Any, Any]:
-    return await server.client.start_workflow(
-        FakeInventorySync.run,
-        status,
-        id=inventory_sync_id(status.channel, status.account),
-        task_queue=TASK_QUEUE,
     )
 
 
@@ -317,14 +291,14 @@ async def test_buffers_bad_csv_and_missing_file_are_one_line(
         "inventory", "buffers", "import", str(source), "--database-url", database_url
     )
     assert result.exit_code == 1
-    assert result.output.startswith("error: buffers CSV rejected, nothing imported")
+    assert result.output.startswith(f"error: {source}: buffers CSV rejected, nothing imported")
     assert "Traceback" not in result.output
 
     result = await cli(
         "inventory", "buffers", "import", str(tmp_path / "nope.csv"), "--database-url", database_url
     )
     assert result.exit_code == 1
-    assert result.output.strip() == f"error: no such file: {tmp_path / 'nope.csv'}"
+    assert result.output.strip() == f"error: {tmp_path / 'nope.csv'}: no such file"
 
 
 async def test_buffers_help_explains_the_columns(cli: Invoke) -> None:

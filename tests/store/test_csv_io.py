@@ -1,15 +1,35 @@
 from __future__ import annotations
 
+import csv
 import io
+import re
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from domain.inventory import BufferRule
 from domain.mapping import CarrierCodeMapping, CarrierServiceMapping, FacilityRule, SkuMapping
 from domain.order import Channel
-from store.csv_io import MAPPING_KINDS, CsvImportError, export_csv, import_csv, parse_csv
+from store import csv_io
+from store.csv_io import (
+    FORMULA_PREFIXES,
+    MAPPING_KINDS,
+    CsvImportError,
+    ImportRefused,
+    UnreadableCsv,
+    escape_formula,
+    export_csv,
+    import_csv,
+    parse_csv,
+    read_csv_bytes,
+    read_csv_file,
+    unescape_formula,
+)
+from store.inventory import list_buffer_rules, replace_buffer_rules
 from store.mappings import (
     list_carrier_codes,
     list_carrier_services,
@@ -21,8 +41,13 @@ from store.mappings import (
 from tests.store.conftest import wipe
 
 # Any text a spreadsheet might hold: commas, quotes, line breaks, unicode (not NUL: no
-# database stores it in text).
-TEXT = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1, max_size=20)
+# database stores it in text), and often what a spreadsheet would run as a formula, or a value
+# that only looks escaped.
+ANY_TEXT = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=20)
+TRICKY_STARTS = st.sampled_from([*FORMULA_PREFIXES, "'", "''", "'=", "' ", "=HYPERLINK("])
+TEXT = st.one_of(
+    ANY_TEXT.filter(bool), st.builds(lambda start, rest: start + rest, TRICKY_STARTS, ANY_TEXT)
+)
 OPTIONAL_TEXT = st.none() | TEXT
 CODE2 = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), min_size=2, max_size=2)
 CODE3 = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), min_size=3, max_size=3)
@@ -60,7 +85,17 @@ FACILITY_RULES = st.lists(
         destination_country=OPTIONAL_TEXT,
         sku=OPTIONAL_TEXT,
         priority=st.integers(-(2**31), 2**31 - 1),
-        domestic_countries=st.text(max_size=12).filter(lambda s: "\x00" not in s),
+        domestic_countries=st.text(max_size=12).filter(lambda s: "\x00" not in s) | TEXT,
+    ),
+    max_size=6,
+)
+BUFFER_RULES = st.lists(
+    st.builds(
+        BufferRule,
+        channel=st.none() | CHANNELS,
+        sku=OPTIONAL_TEXT,
+        units=st.integers(0, 10**6),
+        percent=st.decimals(0, 100, places=2),
     ),
     max_size=6,
 )
@@ -72,8 +107,18 @@ def _export(engine, kind: str) -> str:
     return stream.getvalue()
 
 
-def _import(engine, kind: str, text: str):
-    return import_csv(engine, kind, io.StringIO(text, newline=""))
+def _import(engine, kind: str, text: str, force: bool = False):
+    return import_csv(engine, kind, io.StringIO(text, newline=""), force=force)
+
+
+def assert_no_formula(kind: str, text: str) -> None:
+    """No cell of an exported file starts the way a spreadsheet formula does, except a
+    negative number in a numeric column."""
+    numeric = csv_io._spec(kind).model.model_fields.keys() - csv_io._spec(kind).text_columns
+    for row in csv.DictReader(io.StringIO(text, newline="")):
+        for column, cell in row.items():
+            if column not in numeric:
+                assert not cell.startswith(FORMULA_PREFIXES), (column, cell)
 
 
 @PROPERTY
@@ -83,6 +128,7 @@ def test_sku_csv_round_trip_is_lossless(engine, mappings):
     upsert_sku_mappings(engine, mappings)
     before = list_sku_mappings(engine)
     text = _export(engine, "skus")
+    assert_no_formula("skus", text)
     wipe(engine)
     report = _import(engine, "skus", text)
     assert report.rows == report.created == len(mappings)
@@ -94,16 +140,59 @@ def test_sku_csv_round_trip_is_lossless(engine, mappings):
     assert _export(engine, "skus") == text
 
 
+WHOLE_SETS: dict[str, tuple[Any, Any, Any]] = {  # strategy, write, read
+    "facilities": (FACILITY_RULES, replace_facility_rules, list_facility_rules),
+    "buffers": (BUFFER_RULES, replace_buffer_rules, list_buffer_rules),
+}
+
+
 @PROPERTY
-@given(rules=FACILITY_RULES)
-def test_facility_csv_round_trip_is_lossless(engine, rules):
+@pytest.mark.parametrize("kind", list(WHOLE_SETS))
+@given(data=st.data())
+def test_rule_set_csv_round_trip_is_lossless(engine, kind, data):
+    strategy, replace, read = WHOLE_SETS[kind]
+    rules = data.draw(strategy)
     wipe(engine)
-    replace_facility_rules(engine, rules)
-    text = _export(engine, "facilities")
+    replace(engine, rules)
+    text = _export(engine, kind)
+    assert_no_formula(kind, text)
     wipe(engine)
-    report = _import(engine, "facilities", text)
+    report = _import(engine, kind, text)
     assert (report.created, report.removed) == (len(rules), 0)
-    assert list_facility_rules(engine) == rules
+    assert read(engine) == rules
+
+
+@given(value=TEXT | ANY_TEXT)
+def test_escaping_is_exact_and_defuses_every_formula(value):
+    escaped = escape_formula(value)
+    assert unescape_formula(escaped) == value
+    assert not escaped.startswith(FORMULA_PREFIXES)
+    assert escaped == value or escaped == "'" + value
+
+
+def test_an_exported_formula_is_quoted_and_imported_back_as_it_was(engine):
+    link = '=HYPERLINK("http://evil.example","click")'
+    mapping = SkuMapping(
+        channel=Channel.AMAZON, sku="@SUM(A1)", item_code=link, customs_description="-2+3"
+    )
+    upsert_sku_mappings(engine, [mapping])
+    replace_facility_rules(engine, [FacilityRule(facility_id="+GXO", priority=-5)])
+    skus, facilities = _export(engine, "skus"), _export(engine, "facilities")
+    assert skus.splitlines()[1] == (
+        'amazon,\'@SUM(A1),"\'=HYPERLINK(""http://evil.example"",""click"")",,,,\'-2+3,,'
+    )
+    assert facilities.splitlines()[1] == "'+GXO,,,,,-5,"  # a number stays a number
+    wipe(engine)
+    _import(engine, "skus", skus)
+    _import(engine, "facilities", facilities)
+    assert list_sku_mappings(engine) == [mapping]
+    assert list_facility_rules(engine) == [FacilityRule(facility_id="+GXO", priority=-5)]
+
+
+def test_only_the_quote_export_adds_is_removed(engine):
+    text = "channel,sku,item_code\r\namazon,'A,'=B\r\namazon,'',''C\r\n"
+    _import(engine, "skus", text)
+    assert [(m.sku, m.item_code) for m in list_sku_mappings(engine)] == [("'", "'C"), ("'A", "=B")]
 
 
 def test_carrier_csv_round_trip(engine):
@@ -167,8 +256,16 @@ GOOD_SKUS = "channel,sku,item_code,customs_value\r\namazon,A,I-1,1.00\r\n"
             'channel,sku,item_code\r\namazon,"multi\r\nline",I-1\r\namazon,C,I-2,x\r\n',
             "line 4: expected 3 cells",
         ),
-        ("skus", "channel,sku\r\namazon,A\r\n", "line 1, column 'item_code': required column"),
-        ("skus", "channel,sku,item_code,colour\r\n", "line 1, column 'colour': unknown column"),
+        (
+            "skus",
+            "channel,sku\r\namazon,A\r\n",
+            "line 1: not a SKU mapping header: missing column(s) 'item_code'",
+        ),
+        (
+            "skus",
+            "channel,sku,item_code,colour\r\n",
+            "line 1: not a SKU mapping header: unknown column(s) 'colour'",
+        ),
         ("skus", "", "line 1: empty file"),
         ("facilities", "facility_id,priority\r\nA,1\r\nB,high\r\n", "line 3, column 'priority'"),
         (
@@ -232,3 +329,87 @@ def test_export_writes_plain_decimals(engine):
     assert (
         _export(engine, "skus").splitlines()[1] == "amazon,A,I,,,,,100,"
     )  # item_code, gtin, hs_code, origin, description
+
+
+# -- a file with no rows, for the kinds it would empty ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "seed", "header", "named"),
+    [
+        (
+            "facilities",
+            lambda engine: replace_facility_rules(
+                engine,
+                [
+                    FacilityRule(facility_id="GXO-UK-DAV", channel=Channel.AMAZON),
+                    FacilityRule(facility_id="GXO-DE-KOB", priority=50),
+                ],
+            ),
+            "facility_id,channel,marketplace_id,destination_country,sku,priority,domestic_countries\r\n",
+            "2 facility routing rule(s) (facility_id=GXO-UK-DAV channel=amazon; "
+            "facility_id=GXO-DE-KOB priority=50)",
+        ),
+        (
+            "buffers",
+            lambda engine: replace_buffer_rules(engine, [BufferRule(units=2)]),
+            "channel,sku,units,percent\r\n",
+            "1 buffer rule(s) (units=2)",
+        ),
+    ],
+)
+def test_an_empty_file_does_not_delete_a_whole_set_unless_forced(engine, kind, seed, header, named):
+    seed(engine)
+    before = _export(engine, kind)
+    with pytest.raises(ImportRefused) as caught:
+        _import(engine, kind, header)
+    assert f"the {kind} file has no rows: importing it would delete all {named}" in str(
+        caught.value
+    )
+    assert "nothing was changed" in str(caught.value)
+    assert _export(engine, kind) == before
+
+    report = _import(engine, kind, header, force=True)
+    assert (report.rows, report.removed) == (0, len(caught.value.current))
+    assert _export(engine, kind) == header
+    assert _import(engine, kind, header).removed == 0  # nothing left to delete: no refusal
+
+
+def test_an_empty_file_of_an_upserted_kind_changes_nothing(engine):
+    _import(engine, "skus", GOOD_SKUS)
+    assert _import(engine, "skus", "channel,sku,item_code\r\n").rows == 0
+    assert len(list_sku_mappings(engine)) == 1
+
+
+# -- inputs that are not CSV text ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary data, not CSV text"),
+        (b"PK\x03\x04\x14\x00\x06\x00", "binary data (an Excel workbook?), not CSV text"),
+        ("channel,sku\n".encode("utf-16"), "UTF-16 text: save it as CSV UTF-8"),
+        ("channel,sku,item_code\namazon,CAFÉ,I\n".encode("latin-1"), "not UTF-8 text (byte 0xc9"),
+    ],
+    ids=["png", "xlsx", "utf-16", "latin-1"],
+)
+def test_bytes_that_are_not_utf8_csv_are_named(data, problem):
+    with pytest.raises(UnreadableCsv, match=re.escape(problem)):
+        read_csv_bytes(io.BytesIO(data))
+
+
+def test_a_bom_is_dropped_and_size_is_bounded(monkeypatch):
+    assert read_csv_bytes(io.BytesIO(b"\xef\xbb\xbfa,b\r\n")) == "a,b\r\n"
+    monkeypatch.setattr(csv_io, "MAX_CSV_BYTES", 8)
+    with pytest.raises(UnreadableCsv, match="larger than"):
+        read_csv_bytes(io.BytesIO(b"a,b\r\n1,2\r\n"))
+
+
+def test_paths_that_are_not_files_are_named(tmp_path: Path):
+    with pytest.raises(UnreadableCsv, match=r"^no such file$"):
+        read_csv_file(tmp_path / "missing.csv")
+    with pytest.raises(UnreadableCsv, match=r"^is a directory, not a CSV file$"):
+        read_csv_file(tmp_path)
+    with pytest.raises(UnreadableCsv, match=r"^not a regular file$"):
+        read_csv_file(Path("/dev/null"))

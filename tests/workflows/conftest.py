@@ -56,5 +56,5 @@ async def order_env(time_env: WorkflowEnvironment) -> WorkflowEnvironment:
 
 @pytest_asyncio.fixture
 async def harness(order_env: WorkflowEnvironment) -> AsyncIterator[Harness]:
-    async for running in running_harness(order_env):
+    async with running_harness(order_env) as running:
         yield running

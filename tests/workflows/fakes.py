@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -12,12 +13,14 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.models import (
+    CaptureRequest,
     ConfirmResult,
     ParcelConfirmRequest,
     SetAsideEvent,
     WarehouseLookup,
     WarehouseOrderRequest,
 )
+from domain.capture import CaptureState, PaymentCapture
 from domain.exceptions import ConsignError
 from domain.mapping import CarrierServiceMapping, FacilityRule, MappingSet, SkuMapping
 from domain.order import (
@@ -261,3 +264,47 @@ class FakeWorld:
             confirm_parcel,
             set_aside_warehouse_event,
         ]
+
+
+@dataclass
+class CaptureWorld(FakeWorld):
+    """FakeWorld whose channel captures payment: confirm_parcel answers `at_confirm`, and each
+    settle_capture check answers the next of `checks` (the last one repeats)."""
+
+    at_confirm: CaptureState = CaptureState.PENDING
+    checks: list[CaptureState] = field(default_factory=lambda: [CaptureState.CAPTURED])
+    settles: list[CaptureRequest] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__()
+
+    def activities(self) -> list[Callable[..., object]]:
+        @activity.defn(name="confirm_parcel")
+        async def confirm_parcel(request: ParcelConfirmRequest) -> ConfirmResult:
+            self.confirms.append(request)
+            number = len(self.confirms)
+            capture = PaymentCapture(
+                parcel_id=request.parcel.parcel_id,
+                shipment_id=str(100 + number),
+                state=self.at_confirm,
+                requests=[str(500 + number)] if self.at_confirm is CaptureState.PENDING else [],
+                message="declined" if self.at_confirm is CaptureState.FAILED else None,
+            )
+            return ConfirmResult(
+                package_reference=request.package_reference, carrier_code="DHL", capture=capture
+            )
+
+        @activity.defn(name="settle_capture")
+        async def settle_capture(request: CaptureRequest) -> PaymentCapture:
+            self.settles.append(request)
+            state = self.checks.pop(0) if len(self.checks) > 1 else self.checks[0]
+            return request.capture.model_copy(
+                update={
+                    "state": state,
+                    "requests": request.capture.requests if state is CaptureState.PENDING else [],
+                    "message": "settled FAILED" if state is CaptureState.FAILED else None,
+                }
+            )
+
+        others = [a for a in super().activities() if getattr(a, "__name__", "") != "confirm_parcel"]
+        return [*others, confirm_parcel, settle_capture]

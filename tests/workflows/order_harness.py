@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -88,10 +89,13 @@ class Harness:
                 await handle.terminate("test finished")
 
 
-async def running_harness(env: WorkflowEnvironment) -> AsyncIterator[Harness]:
-    """A worker for the order workflow and the fakes; every Amazon operation's queue is served
-    by the same worker."""
-    world = FakeWorld()
+@asynccontextmanager
+async def running_harness(
+    env: WorkflowEnvironment, world: FakeWorld | None = None
+) -> AsyncIterator[Harness]:
+    """A worker for the order workflow and the fakes (`world`, FakeWorld by default); every
+    Amazon operation's queue is served by the same worker."""
+    world = world or FakeWorld()
     queue = f"test-{uuid.uuid4()}"
     workers = [
         Worker(

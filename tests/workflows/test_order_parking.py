@@ -10,14 +10,16 @@ from datetime import timedelta
 
 import pytest
 from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
 
 from domain import shipment
+from domain.capture import CaptureState
 from domain.exceptions import ExceptionKind
 from domain.lifecycle import OperatorRequest, OrderStage, OrderStatus
 from domain.order import ChannelOrderStatus
 from domain.shipment import LineProgress
 from domain.warehouse import CancelOutcome, Parcel
-from tests.workflows.fakes import dispatch, make_order, parcel
+from tests.workflows.fakes import CaptureWorld, FakeWorld, dispatch, make_order, parcel
 from tests.workflows.order_harness import (
     Harness,
     OrderHandle,
@@ -26,6 +28,7 @@ from tests.workflows.order_harness import (
     finished,
     notice,
     rejected,
+    running_harness,
     task_failures,
     until,
 )
@@ -139,6 +142,7 @@ class ParkingPath:
     after_retry: Step
     fix: Step = nothing
     after_injection: bool = True  # also reachable once GXO refused a cancellation
+    world: Callable[[], FakeWorld] = FakeWorld
 
 
 def failing_fetch(failure: ApplicationError) -> Callable[[Case], Awaitable[OrderHandle]]:
@@ -238,6 +242,15 @@ async def reach_defect(case: Case) -> OrderHandle:
     return handle
 
 
+async def reach_failed_capture(case: Case) -> OrderHandle:
+    """The channel could not capture the payment of the last parcel (Centra: declined)."""
+    assert isinstance(case.harness.world, CaptureWorld)
+    case.harness.world.at_confirm = CaptureState.FAILED
+    handle = await injected(case.harness, case.refused_first, units=1)
+    await case.harness.ship(handle, 1, parcel("P1", ("10000", 1)))
+    return handle
+
+
 async def injects(case: Case, handle: OrderHandle) -> None:
     await until(handle, at(OrderStage.INJECTED))
 
@@ -325,6 +338,9 @@ PATHS = {
         ExceptionKind.WAREHOUSE_REJECTED, reach_refused_cancel_call, cancels, after_injection=False
     ),
     "defect in the workflow": ParkingPath(ExceptionKind.UNEXPECTED_ERROR, reach_defect, ships),
+    "capture failed": ParkingPath(
+        ExceptionKind.CAPTURE_FAILED, reach_failed_capture, ships, world=CaptureWorld
+    ),
 }
 CASES = [(name, False) for name in PATHS] + [
     (name, True) for name, path in PATHS.items() if path.after_injection
@@ -337,10 +353,17 @@ CASES = [(name, False) for name in PATHS] + [
     ids=[f"{name}{', cancel refused first' if first else ''}" for name, first in CASES],
 )
 async def test_every_parking_path_parks_visibly_and_resumes(
-    harness: Harness, monkeypatch: pytest.MonkeyPatch, name: str, refused_first: bool
+    order_env: WorkflowEnvironment,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    refused_first: bool,
 ) -> None:
     path = PATHS[name]
-    case = Case(harness, refused_first, monkeypatch)
+    async with running_harness(order_env, path.world()) as harness:
+        await park_and_resume(path, Case(harness, refused_first, monkeypatch))
+
+
+async def park_and_resume(path: ParkingPath, case: Case) -> None:
     handle = await path.reach(case)
     status = await until(handle, parked(path.kind))  # type: ignore[arg-type]
     assert status.exception is not None and status.exception.message
