@@ -7,10 +7,10 @@ import os
 from functools import lru_cache
 
 from dotenv import load_dotenv
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, Field, SecretStr
 
+from domain.limits import IntakeLimits
 from domain.order import Channel
-from domain.planning import DEFAULT_MAX_UNITS_PER_LINE
 from integrations.centra.settings import CaptureMode, CentraSettings
 
 
@@ -22,8 +22,15 @@ def _flag(name: str, default: str) -> bool:
     return _env(name, default).strip().lower() in ("1", "true", "yes")
 
 
+def _int(name: str, default: int) -> int:
+    return int(_env(name, str(default)))
+
+
 def _csv(name: str, default: str) -> list[str]:
     return [part.strip() for part in _env(name, default).split(",") if part.strip()]
+
+
+LIMITS = IntakeLimits()  # the defaults
 
 
 class TemporalSettings(BaseModel):
@@ -68,7 +75,7 @@ class Settings(BaseModel):
     stock_stall_minutes: float  # a change pending longer raises INVENTORY_SYNC_STALLED
     webhook_port: int | None  # serve GXO's pushed events on this loopback/ingress port
     metrics_address: str | None  # Prometheus scrape endpoint, e.g. 0.0.0.0:9464
-    max_units_per_line: int = DEFAULT_MAX_UNITS_PER_LINE  # planning refuses a larger line
+    limits: IntakeLimits = Field(default_factory=IntakeLimits)  # bounds on inbound sizes
 
 
 @lru_cache(maxsize=1)
@@ -122,5 +129,14 @@ def get_settings() -> Settings:
         stock_stall_minutes=float(_env("CONSIGN_STOCK_STALL_MINUTES", "30")),
         webhook_port=int(port) if (port := _env("CONSIGN_WEBHOOK_PORT", "")) else None,
         metrics_address=_env("CONSIGN_METRICS_ADDRESS", "") or None,
-        max_units_per_line=int(_env("CONSIGN_MAX_UNITS_PER_LINE", str(DEFAULT_MAX_UNITS_PER_LINE))),
+        limits=IntakeLimits(
+            webhook_max_bytes=_int("CONSIGN_WEBHOOK_MAX_BYTES", LIMITS.webhook_max_bytes),
+            webhook_max_orders=_int("CONSIGN_WEBHOOK_MAX_ORDERS", LIMITS.webhook_max_orders),
+            max_parcels_per_dispatch=_int(
+                "GXO_MAX_PARCELS_PER_DISPATCH", LIMITS.max_parcels_per_dispatch
+            ),
+            max_lines_per_order=_int("CONSIGN_MAX_LINES_PER_ORDER", LIMITS.max_lines_per_order),
+            payload_budget_bytes=_int("CONSIGN_PAYLOAD_BUDGET_BYTES", LIMITS.payload_budget_bytes),
+            max_units_per_line=_int("CONSIGN_MAX_UNITS_PER_LINE", LIMITS.max_units_per_line),
+        ),
     )

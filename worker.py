@@ -27,12 +27,12 @@ from temporalio.worker import Worker
 from activities import queues
 from activities.channel import ChannelActivities
 from activities.delivery import DeliveryActivities, signal_stock_changed
+from activities.heartbeat import HEARTBEAT_THROTTLE
 from activities.inventory import InventoryActivities
 from activities.warehouse import WarehouseActivities
 from config import Settings, get_settings
 from domain.deadlines import DeadlinePolicy
 from domain.order import Channel
-from domain.planning import PlanningLimits
 from integrations.amazon.factory import build_amazon_client
 from integrations.amazon.port import AmazonChannel
 from integrations.amazon.stock import build_amazon_stock
@@ -129,7 +129,9 @@ async def ensure_intakes(client: Client, settings: Settings) -> None:
         await client.start_workflow(
             WarehouseIntake.run,
             WarehouseIntakeInput(
-                facility_id=facility, poll_interval_seconds=settings.poll_interval_seconds
+                facility_id=facility,
+                poll_interval_seconds=settings.poll_interval_seconds,
+                payload_budget_bytes=settings.limits.payload_budget_bytes,
             ),
             id=workflow_id_for(facility),
             task_queue=queue,
@@ -217,6 +219,7 @@ def amazon_workers(
             activities=[activity],
             max_task_queue_activities_per_second=task_queue_rate(operation, scale),
             graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+            max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
         )
         for queue, operation, activity in limited
     ]
@@ -244,6 +247,7 @@ def centra_workers(
             activities=listed,
             max_task_queue_activities_per_second=rates[queue],
             graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+            max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
         )
         for queue, listed in activities.items()
     ]
@@ -253,7 +257,7 @@ def centra_workers(
 async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Worker]]:
     """Every worker of this process, running until the context exits."""
     engine = open_store(settings.database_url)
-    warehouse = build_warehouse(settings.gxo)
+    warehouse = build_warehouse(settings.gxo, settings.limits)
     deadlines = DeadlinePolicy(chase_lead=timedelta(hours=settings.chase_lead_hours))
     async with contextlib.AsyncExitStack() as stack:
         ports = await channel_ports(settings, stack)
@@ -264,10 +268,11 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
             if settings.inventory_sync:
                 await signal_stock_changed(client, syncs, items)
 
-        channel = ChannelActivities(ports.orders, engine, stock_moved)
+        channel = ChannelActivities(ports.orders, engine, stock_moved, limits=settings.limits)
         stock_sync = InventoryActivities(engine, warehouse, ports.stock)
-        limits = PlanningLimits(max_units_per_line=settings.max_units_per_line)
-        stock = WarehouseActivities(warehouse, engine, stock_moved, limits)
+        stock = WarehouseActivities(
+            warehouse, engine, stock_moved, client=client, limits=settings.limits
+        )
         delivery = DeliveryActivities(client, engine, settings.temporal.task_queue, deadlines)
         running = [
             Worker(
@@ -303,6 +308,7 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
                     stock_sync.stalled,
                 ],
                 graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+                max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
             )
         ]
         amazon = ports.orders.get(Channel.AMAZON)
@@ -331,6 +337,7 @@ async def serve_webhooks(client: Client, settings: Settings, port: int) -> None:
         hook,
         facilities=settings.gxo.facilities,
         engine=open_store(settings.database_url),
+        limits=settings.limits,
     )
     config = uvicorn.Config(app, host="0.0.0.0", port=port, log_level="warning")
     await uvicorn.Server(config).serve()

@@ -12,6 +12,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.audit import audit
 from activities.errors import classified, classify
+from activities.heartbeat import heartbeating
 from activities.models import (
     AckRequest,
     CaptureRequest,
@@ -22,13 +23,16 @@ from activities.models import (
 )
 from domain.capture import PaymentCapture
 from domain.exceptions import ConsignError, ExceptionKind
+from domain.limits import IntakeLimits
 from domain.order import Channel, ChannelOrder, OrderRef
 from domain.planning import carrier_for_confirm
+from domain.setaside import SetAsideFeed
 from domain.shipment import ConfirmItem, ShipConfirmation, parcel_quantities
 from integrations.channel import CapturePort, ChangeQuery, ChannelPort
 from integrations.errors import IntegrationError
 from store.inventory import confirm_shipped
 from store.mappings import list_carrier_codes
+from store.set_aside import keep_set_aside, resolve_superseded
 from store.tables import AuditOutcome
 
 CONFIRM_OPERATIONS = {
@@ -46,12 +50,16 @@ class ChannelActivities:
         ports: Mapping[Channel, ChannelPort],
         engine: Engine,
         on_confirmed: Callable[[list[str]], Awaitable[None]] | None = None,
+        *,
+        limits: IntakeLimits | None = None,
     ) -> None:
         """`on_confirmed` hears which items a confirmed parcel held: a channel that takes
-        physical stock (Centra) has just removed them itself, so its figure changes."""
+        physical stock (Centra) has just removed them itself, so its figure changes. An order
+        with more lines than `limits` allows parks as ORDER_TOO_LARGE when it is read."""
         self.ports = dict(ports)
         self.engine = engine
         self.on_confirmed = on_confirmed
+        self.limits = limits or IntakeLimits()
 
     def _port(self, channel: Channel) -> ChannelPort:
         port = self.ports.get(channel)
@@ -70,10 +78,22 @@ class ChannelActivities:
         missing field) is INVALID_CHANNEL_DATA at once: the same answer fails every retry."""
         port = self._port(ref.channel)
         with classified(ExceptionKind.INVALID_CHANNEL_DATA):
-            return await port.get_order(ref.order_id)
+            order = await port.get_order(ref.order_id)
+        if len(order.lines) > self.limits.max_lines_per_order:
+            raise classify(
+                ConsignError(
+                    ExceptionKind.ORDER_TOO_LARGE,
+                    f"the order has {len(order.lines)} lines, more than the limit of "
+                    f"{self.limits.max_lines_per_order} (CONSIGN_MAX_LINES_PER_ORDER)",
+                )
+            )
+        return order
 
     @activity.defn(name="poll_channel_changes")
     async def poll_changes(self, request: PollRequest) -> ChangeBatch:
+        """One page of changes. Orders the channel's reader could not understand are stored
+        as set aside here (their content never enters a workflow's history) and the others
+        handed on; a set-aside order whose later version reads cleanly is resolved."""
         port = self._port(request.channel)
         query = ChangeQuery(
             since=request.since,
@@ -81,25 +101,37 @@ class ChannelActivities:
             sweep=request.sweep,
             order_ids=request.order_ids,
         )
-        try:
-            page = await port.changes(query)
-        except IntegrationError as err:
-            raise classify(err) from err
+        async with heartbeating():
+            try:
+                page = await port.changes(query)
+            except IntegrationError as err:
+                raise classify(err) from err
+            await asyncio.to_thread(keep_set_aside, self.engine, page.set_aside)
+            await asyncio.to_thread(
+                resolve_superseded,
+                self.engine,
+                request.channel.value,
+                SetAsideFeed.ORDERS,
+                request.account,
+                [change.ref.order_id for change in page.changes],
+            )
         return ChangeBatch(
             changes=page.changes,
             next_page_token=page.next_page_token,
             cursor=page.cursor,
             ack=page.ack,
+            set_aside=[record.notice() for record in page.set_aside],
         )
 
     @activity.defn(name="ack_channel_changes")
     async def ack_changes(self, request: AckRequest) -> None:
         """Confirm feed entries only after their changes were handed to Temporal."""
         port = self._port(request.channel)
-        try:
-            await port.acknowledge(request.ack)
-        except IntegrationError as err:
-            raise classify(err) from err
+        async with heartbeating():
+            try:
+                await port.acknowledge(request.ack)
+            except IntegrationError as err:
+                raise classify(err) from err
 
     @activity.defn(name="confirm_parcel")
     async def confirm_parcel(self, request: ParcelConfirmRequest) -> ConfirmResult:

@@ -15,6 +15,7 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.heartbeat import heartbeating
 from activities.models import (
     ChangeSet,
     DeliveryReport,
@@ -55,26 +56,29 @@ class DeliveryActivities:
         """Signal-with-start one OrderFulfillment per change; duplicates only signal again.
         AFN orders are dropped here, and the workflow checks again (defence in depth)."""
         report = StartReport()
-        for change in batch.changes:
-            if not is_merchant_fulfilled(change.fulfilled_by):
-                report.skipped_afn += 1
-                continue
-            try:
-                await self.client.start_workflow(
-                    WORKFLOW_NAME,
-                    OrderFulfillmentInput(ref=change.ref, change=change, deadlines=self.deadlines),
-                    id=change.ref.workflow_id,
-                    task_queue=self.order_task_queue,
-                    start_signal=ORDER_CHANGED_SIGNAL,
-                    start_signal_args=[change],
-                    # A finished order is not restarted by a late notice; a failed or
-                    # terminated one may be, so an operator can re-run it.
-                    id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-                )
-            except WorkflowAlreadyStartedError:
-                report.already_closed += 1
-                continue
-            report.signalled += 1
+        async with heartbeating():
+            for change in batch.changes:
+                if not is_merchant_fulfilled(change.fulfilled_by):
+                    report.skipped_afn += 1
+                    continue
+                try:
+                    await self.client.start_workflow(
+                        WORKFLOW_NAME,
+                        OrderFulfillmentInput(
+                            ref=change.ref, change=change, deadlines=self.deadlines
+                        ),
+                        id=change.ref.workflow_id,
+                        task_queue=self.order_task_queue,
+                        start_signal=ORDER_CHANGED_SIGNAL,
+                        start_signal_args=[change],
+                        # A finished order is not restarted by a late notice; a failed or
+                        # terminated one may be, so an operator can re-run it.
+                        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+                    )
+                except WorkflowAlreadyStartedError:
+                    report.already_closed += 1
+                    continue
+                report.signalled += 1
         return report
 
     @activity.defn(name="deliver_warehouse_events")
@@ -86,25 +90,29 @@ class DeliveryActivities:
         left (it changes nothing). The order itself checks facility, reference and warehouse
         order id, and sets aside an event that is not about its warehouse order."""
         report = DeliveryReport()
-        for event in delivery.events:
-            ref = event.order_ref
-            if event.kind is WarehouseEventKind.REJECTED:
-                await asyncio.to_thread(close_demand, self.engine, ref)
-            try:
-                await self.client.get_workflow_handle(ref.workflow_id).signal(
-                    WAREHOUSE_EVENT_SIGNAL, event
-                )
-                report.delivered += 1
-            except RPCError as err:
-                if err.status is not RPCStatusCode.NOT_FOUND:
-                    raise
-                if event.kind is not WarehouseEventKind.DISPATCH and await self._exists(ref):
-                    report.ignored += 1
-                    continue
-                detail = f"no order workflow {ref.workflow_id}"
-                await self._keep(event, EventMismatch.NO_ORDER, detail)
-                report.unmatched += 1
+        async with heartbeating():
+            for event in delivery.events:
+                await self._deliver(event, report)
         return report
+
+    async def _deliver(self, event: WarehouseEvent, report: DeliveryReport) -> None:
+        ref = event.order_ref
+        if event.kind is WarehouseEventKind.REJECTED:
+            await asyncio.to_thread(close_demand, self.engine, ref)
+        try:
+            await self.client.get_workflow_handle(ref.workflow_id).signal(
+                WAREHOUSE_EVENT_SIGNAL, event
+            )
+            report.delivered += 1
+        except RPCError as err:
+            if err.status is not RPCStatusCode.NOT_FOUND:
+                raise
+            if event.kind is not WarehouseEventKind.DISPATCH and await self._exists(ref):
+                report.ignored += 1
+                return
+            detail = f"no order workflow {ref.workflow_id}"
+            await self._keep(event, EventMismatch.NO_ORDER, detail)
+            report.unmatched += 1
 
     @activity.defn(name="set_aside_warehouse_event")
     async def set_aside_warehouse_event(self, request: SetAsideEvent) -> None:
@@ -134,7 +142,8 @@ class DeliveryActivities:
 
     @activity.defn(name="notify_stock_changed")
     async def notify_stock_changed(self, notice: StockNotice) -> None:
-        await signal_stock_changed(self.client, notice.targets, notice.items)
+        async with heartbeating():
+            await signal_stock_changed(self.client, notice.targets, notice.items)
 
 
 async def signal_stock_changed(client: Client, targets: list[str], items: list[str]) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from temporalio import activity
 
 from activities.errors import classify
+from activities.heartbeat import heartbeating
 from activities.models import (
     DriftLine,
     DriftReport,
@@ -34,6 +35,7 @@ from integrations.errors import IntegrationError
 from integrations.gxo.port import WarehousePort
 from store import inventory
 from store.mappings import list_facility_rules, list_sku_mappings
+from store.set_aside import keep_set_aside
 
 
 class InventoryActivities:
@@ -57,36 +59,48 @@ class InventoryActivities:
 
     @activity.defn(name="load_stock_snapshot")
     async def load_snapshot(self, request: FacilityRequest) -> SnapshotLoaded:
-        """The facility's full inventory replaces what the store holds (a fresh start)."""
-        try:
-            snapshot = await self.warehouse.inventory(request.facility_id)
-        except IntegrationError as err:
-            raise classify(err) from err
-        await asyncio.to_thread(
-            inventory.replace_facility_stock,
-            self.engine,
-            snapshot.facility_id,
-            snapshot.levels,
-            snapshot.cursor,
-        )
+        """The facility's full inventory replaces what the store holds (a fresh start). A level
+        consign cannot read is set aside: its item has no level until a change reports one."""
+        async with heartbeating():
+            try:
+                snapshot = await self.warehouse.inventory(request.facility_id)
+            except IntegrationError as err:
+                raise classify(err) from err
+            await asyncio.to_thread(keep_set_aside, self.engine, snapshot.set_aside)
+            await asyncio.to_thread(
+                inventory.replace_facility_stock,
+                self.engine,
+                snapshot.facility_id,
+                snapshot.levels,
+                snapshot.cursor,
+            )
         return SnapshotLoaded(
-            cursor=snapshot.cursor, items=sorted(level.item_code for level in snapshot.levels)
+            cursor=snapshot.cursor,
+            items=sorted(level.item_code for level in snapshot.levels),
+            set_aside=[record.notice() for record in snapshot.set_aside],
         )
 
     @activity.defn(name="pull_stock_changes")
     async def pull_changes(self, request: PullRequest) -> StockPulled:
-        """Stock changes since the cursor, applied to the store (repeats are harmless)."""
-        try:
-            page = await self.warehouse.stock_changes(
-                request.facility_id, request.cursor, request.limit
+        """Stock changes since the cursor, applied to the store (repeats are harmless). A
+        change consign cannot read is set aside and the others applied: the item keeps its
+        level until a later change of it is read."""
+        async with heartbeating():
+            try:
+                page = await self.warehouse.stock_changes(
+                    request.facility_id, request.cursor, request.limit
+                )
+            except IntegrationError as err:
+                raise classify(err) from err
+            await asyncio.to_thread(keep_set_aside, self.engine, page.set_aside)
+            changed = await asyncio.to_thread(
+                inventory.apply_stock_changes, self.engine, page.changes
             )
-        except IntegrationError as err:
-            raise classify(err) from err
-        changed = await asyncio.to_thread(inventory.apply_stock_changes, self.engine, page.changes)
         return StockPulled(
             next_cursor=max(request.cursor, page.next_cursor),
             items=sorted(changed),
-            count=len(page.changes),
+            count=len(page.changes) + len(page.set_aside),
+            set_aside=[record.notice() for record in page.set_aside],
         )
 
     def _targets(

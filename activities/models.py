@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from domain.capture import PaymentCapture
 from domain.inventory import ListingQuantity, PushOutcome
 from domain.order import Channel, OrderChange, OrderRef
+from domain.setaside import SetAsideNotice
 from domain.warehouse import EventMismatch, Parcel, WarehouseEvent, WarehouseOrderState
 
 
@@ -29,6 +30,7 @@ class ChangeBatch(BaseModel):
     next_page_token: str | None = None
     cursor: datetime
     ack: list[str] = Field(default_factory=list)
+    set_aside: list[SetAsideNotice] = Field(default_factory=list)  # stored, not handed on
 
 
 class AckRequest(BaseModel):
@@ -70,8 +72,25 @@ class PullRequest(BaseModel):
     limit: int = 200
 
 
+EVENTS_PUSHED_SIGNAL = "events_pushed"  # WarehouseIntake's signal for pushed events
+
+
 class EventDelivery(BaseModel):
+    """Events for the order workflows; a push may instead carry the notice of a pushed record
+    that was set aside (stored by the webhook), for the intake's count."""
+
+    events: list[WarehouseEvent] = Field(default_factory=list)
+    set_aside: list[SetAsideNotice] = Field(default_factory=list)
+
+
+class EventsPulled(BaseModel):
+    """One pull: the events to deliver, the cursor, and what was set aside. A dispatch too
+    large for this payload is not here: it was split and its parts pushed to the intake."""
+
     events: list[WarehouseEvent]
+    next_cursor: int
+    set_aside: list[SetAsideNotice] = Field(default_factory=list)
+    more: bool = False  # the page was full or cut short: pull again at once
 
 
 class SetAsideEvent(BaseModel):
@@ -115,12 +134,14 @@ class FacilityRequest(BaseModel):
 class SnapshotLoaded(BaseModel):
     cursor: int
     items: list[str]
+    set_aside: list[SetAsideNotice] = Field(default_factory=list)  # levels not understood
 
 
 class StockPulled(BaseModel):
     next_cursor: int
     items: list[str]  # item codes whose levels changed
     count: int  # stock changes read (repeats included)
+    set_aside: list[SetAsideNotice] = Field(default_factory=list)  # changes not understood
 
 
 class StockPlanRequest(BaseModel):

@@ -7,19 +7,37 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy import Engine
 from temporalio import activity
+from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 
 from activities.audit import audit
 from activities.errors import classified, classify
-from activities.models import PullRequest, WarehouseLookup, WarehouseOrderRequest
+from activities.heartbeat import heartbeating
+from activities.models import (
+    EVENTS_PUSHED_SIGNAL,
+    EventDelivery,
+    EventsPulled,
+    PullRequest,
+    WarehouseLookup,
+    WarehouseOrderRequest,
+)
 from domain.exceptions import ExceptionKind
+from domain.limits import IntakeLimits
 from domain.order import ChannelOrder, OrderRef
-from domain.planning import PlanningLimits, plan_warehouse_order
-from domain.warehouse import CancelOutcome, EventPage, InjectionResult, WarehouseOrder
+from domain.payloads import payload_size, split_dispatch
+from domain.planning import plan_warehouse_order
+from domain.warehouse import (
+    CancelOutcome,
+    EventPage,
+    InjectionResult,
+    WarehouseEvent,
+    WarehouseOrder,
+)
 from integrations.errors import IntegrationError
 from integrations.gxo.port import WarehousePort
 from store.inventory import close_demand, record_demand
 from store.mappings import load_mapping_set
+from store.set_aside import keep_set_aside
 from store.tables import AuditOutcome
 
 
@@ -29,15 +47,18 @@ class WarehouseActivities:
         warehouse: WarehousePort,
         engine: Engine,
         on_demand: Callable[[list[str]], Awaitable[None]] | None = None,
-        limits: PlanningLimits | None = None,
+        *,
+        client: Client | None = None,
+        limits: IntakeLimits | None = None,
     ) -> None:
         """`on_demand` hears which items a newly planned order holds back, so inventory sync
-        lowers what the channels show at once rather than at GXO's next cycle. `limits` are
-        what planning refuses (CONSIGN_MAX_UNITS_PER_LINE)."""
+        lowers what the channels show at once rather than at GXO's next cycle. `client`
+        pushes the parts of a dispatch too large for one payload to the facility's intake."""
         self.warehouse = warehouse
         self.engine = engine
         self.on_demand = on_demand
-        self.limits = limits or PlanningLimits()
+        self.client = client
+        self.limits = limits or IntakeLimits()
 
     @activity.defn(name="plan_fulfilment")
     async def plan(self, order: ChannelOrder) -> WarehouseOrder:
@@ -97,13 +118,55 @@ class WarehouseActivities:
         return WarehouseLookup(state=state)
 
     @activity.defn(name="pull_warehouse_events")
-    async def pull_events(self, request: PullRequest) -> EventPage:
-        try:
-            return await self.warehouse.events_since(
-                request.facility_id, request.cursor, request.limit
+    async def pull_events(self, request: PullRequest) -> EventsPulled:
+        """Events since the cursor. Those GXO sent that consign cannot read are stored as set
+        aside here, so their content never enters a workflow's history; the intake only counts
+        them. The page handed back stays within the payload budget (below)."""
+        async with heartbeating():
+            try:
+                page = await self.warehouse.events_since(
+                    request.facility_id, request.cursor, request.limit
+                )
+            except IntegrationError as err:
+                raise classify(err) from err
+            await asyncio.to_thread(keep_set_aside, self.engine, page.set_aside)
+            return await self._within_budget(request, page)
+
+    async def _within_budget(self, request: PullRequest, page: EventPage) -> EventsPulled:
+        """A dispatch larger than one payload is split and its parts pushed to the intake as
+        signals of their own (the webhook does the same); the other events come back in
+        sequence order until the budget is spent, the cursor at the last one handled."""
+        budget = self.limits.payload_budget_bytes
+        events: list[WarehouseEvent] = []
+        used, handled = 0, request.cursor
+        more = len(page.events) + len(page.set_aside) >= request.limit
+        next_cursor = page.next_cursor
+        for event in sorted(page.events, key=lambda e: e.sequence):
+            parts = split_dispatch(event, budget)
+            if len(parts) > 1:
+                await self._push_to_intake(parts)
+            else:
+                size = payload_size(event)
+                if events and used + size > budget:
+                    next_cursor, more = handled, True
+                    break
+                events.append(event)
+                used += size
+            handled = max(handled, event.sequence)
+        notices = [record.notice() for record in page.set_aside]
+        return EventsPulled(events=events, next_cursor=next_cursor, set_aside=notices, more=more)
+
+    async def _push_to_intake(self, parts: list[WarehouseEvent]) -> None:
+        intake_id = activity.info().workflow_id
+        if self.client is None or intake_id is None:
+            raise ApplicationError(
+                "a dispatch too large for one payload needs a Temporal client and the intake "
+                "workflow to push its parts to",
+                non_retryable=True,
             )
-        except IntegrationError as err:
-            raise classify(err) from err
+        intake = self.client.get_workflow_handle(intake_id)
+        for part in parts:
+            await intake.signal(EVENTS_PUSHED_SIGNAL, EventDelivery(events=[part]))
 
     async def _audit(
         self,

@@ -16,6 +16,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from domain.order import Channel
+from domain.setaside import SetAsideRecord
 
 
 class StockLevel(BaseModel):
@@ -39,6 +40,7 @@ class InventorySnapshot(BaseModel):
     as_of: datetime
     cursor: int = Field(ge=0)
     levels: list[StockLevel]
+    set_aside: list[SetAsideRecord] = Field(default_factory=list)  # levels that could not be read
 
 
 class StockChangeKind(StrEnum):
@@ -78,6 +80,7 @@ class StockChange(BaseModel):
 class StockChangePage(BaseModel):
     changes: list[StockChange]
     next_cursor: int = Field(ge=0)
+    set_aside: list[SetAsideRecord] = Field(default_factory=list)  # changes that could not be read
 
 
 class BufferRule(BaseModel):

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from pydantic import BaseModel, Field
-
 from domain.exceptions import ConsignError, ExceptionKind
+from domain.limits import IntakeLimits
 from domain.mapping import CarrierCodeMapping, MappingSet, SkuMapping
 from domain.order import Channel, ChannelOrder, OrderLine
 from domain.routing import is_international, route_facility
@@ -17,17 +16,8 @@ from domain.warehouse import (
     warehouse_reference,
 )
 
-DEFAULT_MAX_UNITS_PER_LINE = 1000
 
-
-class PlanningLimits(BaseModel):
-    """What planning refuses to send GXO without a person's look (CONSIGN_MAX_UNITS_PER_LINE):
-    an order line far beyond anything a shop sells is a data error, not a pick list."""
-
-    max_units_per_line: int = Field(default=DEFAULT_MAX_UNITS_PER_LINE, ge=1)
-
-
-def _check_lines(order: ChannelOrder, limits: PlanningLimits) -> None:
+def _check_lines(order: ChannelOrder, limits: IntakeLimits) -> None:
     """One channel line id twice would be injected and shipped twice; a line beyond the
     limit would be picked without a question."""
     counts = Counter(line.line_id for line in order.lines)
@@ -110,12 +100,12 @@ def _confirmable(order: ChannelOrder, open_lines: list[OrderLine]) -> None:
 
 
 def plan_warehouse_order(
-    order: ChannelOrder, mappings: MappingSet, limits: PlanningLimits | None = None
+    order: ChannelOrder, mappings: MappingSet, limits: IntakeLimits | None = None
 ) -> WarehouseOrder:
     """Check the lines, map SKUs, route the facility, pick the carrier service; raise
     ConsignError with the ExceptionKind a person must fix when anything is wrong or missing,
     or when the channel would refuse the ship confirmation whatever the warehouse does."""
-    _check_lines(order, limits or PlanningLimits())
+    _check_lines(order, limits or IntakeLimits())
     if order.ship_to is None:
         raise ConsignError(ExceptionKind.MISSING_ADDRESS, "the order has no shipping address")
     channel = order.ref.channel

@@ -15,6 +15,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from domain.order import Channel, OrderRef, ShipTo
+from domain.setaside import SetAsideRecord
 
 REFERENCE_MAX_LENGTH = 22  # X12 W05-02 / W06-02: AN 1/22
 ACCOUNT_TAG_LENGTH = 3
@@ -181,6 +182,7 @@ class WarehouseOrderState(BaseModel):
 class EventPage(BaseModel):
     events: list[WarehouseEvent]
     next_cursor: int
+    set_aside: list[SetAsideRecord] = Field(default_factory=list)  # events that could not be read
 
 
 class EventMismatch(StrEnum):

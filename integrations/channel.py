@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from domain.capture import PaymentCapture
 from domain.inventory import ListingQuantity, PushOutcome
 from domain.order import Channel, ChannelOrder, OrderChange
+from domain.setaside import SetAsideRecord
 from domain.shipment import ShipConfirmation
 
 
@@ -39,6 +40,9 @@ class ChangePage(BaseModel):
     next_page_token: str | None = None
     cursor: datetime
     ack: list[str] = Field(default_factory=list)
+    # Orders the reader could not understand (an unknown status, a malformed entry): kept with
+    # the raw record, never dropped; a feed entry naming one is still acknowledged.
+    set_aside: list[SetAsideRecord] = Field(default_factory=list)
 
 
 class ChannelPort(Protocol):

@@ -1,10 +1,14 @@
 """Webhook endpoints. Each verifies the sender's signature, then hands the notice to the intake
-workflow that owns it by signal-with-start: a 2xx means Temporal holds it durably; anything else
-means the sender must push again (and the pull feed or the sweep finds it regardless).
+workflow that owns it by signal-with-start: a 2xx means Temporal (or, for a record set aside,
+the store) holds it durably; anything else means the sender must push again (and the pull feed
+or the sweep finds it regardless). A body over CONSIGN_WEBHOOK_MAX_BYTES is refused with 413
+before it is read; Temporal out of reach is a 503, never a 500.
 
-- GXO pushes warehouse events -> the facility's WarehouseIntake; an event naming a facility
-  consign does not serve is kept in the store's unmatched list instead (it never starts an
-  intake that would poll a facility GXO does not run for us).
+- GXO pushes warehouse events -> the facility's WarehouseIntake. A dispatch too large for one
+  signal goes as several (its parts); a verified body consign cannot read, or a dispatch with
+  more parcels than GXO_MAX_PARCELS_PER_DISPATCH, is set aside in the store and counted by the
+  facility's intake; an event naming a facility consign does not serve is kept in the store's
+  unmatched list (it never starts an intake that would poll a facility GXO does not run for us).
 - Centra's webhook plugin names changed orders -> the Centra account's ChannelIntake, which reads
   them at once (the same signal-with-start path as its events queue and its sweep)."""
 
@@ -19,18 +23,17 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import Engine
 from temporalio.client import Client
+from temporalio.service import RPCError
 
 from activities.models import EventDelivery
-from domain.warehouse import EventMismatch
+from domain.limits import IntakeLimits
+from domain.payloads import split_dispatch
+from domain.setaside import SetAsideRecord
+from domain.warehouse import EventMismatch, WarehouseEvent
 from integrations.centra.webhook import SIGNATURE_HEADER as CENTRA_SIGNATURE_HEADER
 from integrations.centra.webhook import parse_webhook
-from integrations.gxo.webhook import (
-    SIGNATURE_HEADER,
-    InvalidSignature,
-    MalformedEvent,
-    parse_event,
-    verify,
-)
+from integrations.gxo.webhook import SIGNATURE_HEADER, InvalidSignature, read_push, verify
+from store.set_aside import keep_set_aside
 from store.unmatched import record_unmatched_event
 from workflows.channel_intake import (
     ORDERS_NOTIFIED_SIGNAL,
@@ -64,60 +67,119 @@ def create_webhook_app(
     *,
     facilities: Collection[str] = (),
     engine: Engine | None = None,
+    limits: IntakeLimits | None = None,
 ) -> FastAPI:
     """`facilities` are the GXO facilities consign serves (GXO_FACILITIES); an event for any
-    other is kept in `engine`'s unmatched list (without a store it is refused with 503, so
-    GXO pushes it again)."""
+    other is kept in `engine`'s unmatched list, and a body that is not an event consign can
+    act on in its set-aside records (without a store the first is refused with 503, so GXO
+    pushes it again, and the second with 400)."""
     served = frozenset(facilities)
+    bounds = limits or IntakeLimits()
     app = FastAPI(title="consign webhooks", docs_url=None, redoc_url=None)
     if centra is not None:
-        _add_centra_route(app, client, centra, task_queue)
+        _add_centra_route(app, client, centra, task_queue, bounds)
+
+    async def push(facility_id: str, delivery: EventDelivery) -> None:
+        await client.start_workflow(
+            WarehouseIntake.run,
+            WarehouseIntakeInput(
+                facility_id=facility_id,
+                poll_interval_seconds=poll_interval_seconds,
+                payload_budget_bytes=bounds.payload_budget_bytes,
+            ),
+            id=workflow_id_for(facility_id),
+            task_queue=task_queue,
+            start_signal=EVENTS_PUSHED_SIGNAL,
+            start_signal_args=[delivery],
+        )
+
+    async def set_aside(record: SetAsideRecord) -> JSONResponse:
+        if engine is None:
+            return JSONResponse({"error": f"malformed event: {record.detail}"}, status_code=400)
+        await asyncio.to_thread(keep_set_aside, engine, [record])
+        if record.scope in served:
+            await push(record.scope, EventDelivery(set_aside=[record.notice()]))
+        answer = {"set_aside": record.reason.value, "record_id": record.record_id}
+        return JSONResponse({**answer, "detail": record.detail}, status_code=202)
+
+    async def unserved(event: WarehouseEvent, body: bytes) -> JSONResponse:
+        if engine is None:
+            message = "unserved facility and no store to keep the event"
+            return JSONResponse({"error": message}, status_code=503)
+        reason = f"{EventMismatch.UNSERVED_FACILITY.value}: not in GXO_FACILITIES"
+        await asyncio.to_thread(
+            record_unmatched_event,
+            engine,
+            event.facility_id,
+            event.reference,
+            body.decode("utf-8", errors="replace"),
+            reason,
+        )
+        body_out = {"accepted": event.event_id, "unmatched": "UNSERVED_FACILITY"}
+        return JSONResponse(body_out, status_code=202)
 
     @app.post(GXO_PATH, status_code=202)
     async def gxo_event(request: Request) -> JSONResponse:
-        body = await request.body()
+        body = await bounded_body(request, bounds.webhook_max_bytes)
+        if body is None:
+            return too_large(bounds.webhook_max_bytes)
         try:
             verify(secret, request.headers.get(SIGNATURE_HEADER, ""), body, now=time.time())
         except InvalidSignature as err:
             return JSONResponse({"error": f"invalid signature: {err}"}, status_code=401)
+        read = read_push(body, bounds.max_parcels_per_dispatch)
         try:
-            event = parse_event(body)
-        except MalformedEvent as err:
-            return JSONResponse({"error": f"malformed event: {err}"}, status_code=400)
-        if event.facility_id not in served:
-            if engine is None:
-                message = "unserved facility and no store to keep the event"
-                return JSONResponse({"error": message}, status_code=503)
-            reason = f"{EventMismatch.UNSERVED_FACILITY.value}: not in GXO_FACILITIES"
-            await asyncio.to_thread(
-                record_unmatched_event,
-                engine,
-                event.facility_id,
-                event.reference,
-                body.decode("utf-8", errors="replace"),
-                reason,
-            )
-            body_out = {"accepted": event.event_id, "unmatched": "UNSERVED_FACILITY"}
-            return JSONResponse(body_out, status_code=202)
-        await client.start_workflow(
-            WarehouseIntake.run,
-            WarehouseIntakeInput(
-                facility_id=event.facility_id, poll_interval_seconds=poll_interval_seconds
-            ),
-            id=workflow_id_for(event.facility_id),
-            task_queue=task_queue,
-            start_signal=EVENTS_PUSHED_SIGNAL,
-            start_signal_args=[EventDelivery(events=[event])],
-        )
-        return JSONResponse({"accepted": event.event_id}, status_code=202)
+            if isinstance(read, SetAsideRecord):
+                return await set_aside(read)
+            if read.facility_id not in served:
+                return await unserved(read, body)
+            parts = split_dispatch(read, bounds.payload_budget_bytes)
+            for part in parts:
+                await push(read.facility_id, EventDelivery(events=[part]))
+        except RPCError as err:
+            return temporal_unavailable(err)
+        answer: dict[str, object] = {"accepted": read.event_id}
+        if len(parts) > 1:
+            answer["parts"] = len(parts)
+        return JSONResponse(answer, status_code=202)
 
     return app
 
 
-def _add_centra_route(app: FastAPI, client: Client, hook: CentraHook, task_queue: str) -> None:
+async def bounded_body(request: Request, limit: int) -> bytes | None:
+    """The body, or None as soon as it is known to exceed `limit` bytes (the declared length
+    first, then what actually arrives: a sender may not declare it)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def too_large(limit: int) -> JSONResponse:
+    message = f"body larger than {limit} bytes (CONSIGN_WEBHOOK_MAX_BYTES): not read"
+    return JSONResponse({"error": message}, status_code=413)
+
+
+def temporal_unavailable(err: RPCError) -> JSONResponse:
+    message = f"Temporal did not take the notice ({err.status.name}): push it again"
+    return JSONResponse({"error": message}, status_code=503)
+
+
+def _add_centra_route(
+    app: FastAPI, client: Client, hook: CentraHook, task_queue: str, limits: IntakeLimits
+) -> None:
     @app.post(CENTRA_PATH, status_code=202)
     async def centra_event(request: Request) -> JSONResponse:
-        body = await request.body()
+        body = await bounded_body(request, limits.webhook_max_bytes)
+        if body is None:
+            return too_large(limits.webhook_max_bytes)
         header = request.headers.get(CENTRA_SIGNATURE_HEADER, "")
         try:
             verify(hook.secret, header, body, now=time.time())
@@ -127,13 +189,22 @@ def _add_centra_route(app: FastAPI, client: Client, hook: CentraHook, task_queue
             order_ids = parse_webhook(body)
         except ValueError as err:
             return JSONResponse({"error": f"malformed webhook: {err}"}, status_code=400)
-        if order_ids:
-            await client.start_workflow(
-                ChannelIntake.run,
-                hook.intake,
-                id=intake_id(hook.intake.channel, hook.intake.account),
-                task_queue=task_queue,
-                start_signal=ORDERS_NOTIFIED_SIGNAL,
-                start_signal_args=[OrdersNotified(order_ids=order_ids)],
+        if len(order_ids) > limits.webhook_max_orders:
+            message = (
+                f"{len(order_ids)} orders named in one push, more than "
+                f"{limits.webhook_max_orders} (CONSIGN_WEBHOOK_MAX_ORDERS): the sweep reads them"
             )
+            return JSONResponse({"error": message}, status_code=413)
+        if order_ids:
+            try:
+                await client.start_workflow(
+                    ChannelIntake.run,
+                    hook.intake,
+                    id=intake_id(hook.intake.channel, hook.intake.account),
+                    task_queue=task_queue,
+                    start_signal=ORDERS_NOTIFIED_SIGNAL,
+                    start_signal_args=[OrdersNotified(order_ids=order_ids)],
+                )
+            except RPCError as err:
+                return temporal_unavailable(err)
         return JSONResponse({"accepted": order_ids}, status_code=202)

@@ -112,6 +112,32 @@ class UnmatchedEvent(SQLModel, table=True):
     reason: str | None = None  # EventMismatch and detail; None in rows kept before reasons
 
 
+class SetAsideRow(SQLModel, table=True):
+    """A record an intake could not understand (domain/setaside.py), kept as received with the
+    reason until a person resolves it. `raw` may hold personal data: it never leaves the store
+    except through `consign set-aside show`."""
+
+    __tablename__ = "set_aside_record"
+    __table_args__ = (
+        UniqueConstraint("system", "feed", "scope", "record_id", name="uq_set_aside_record"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    system: str
+    feed: str
+    scope: str
+    record_id: str
+    reason: str = Field(index=True)
+    detail: str = Field(sa_column=Column(Text, nullable=False))
+    raw: str = Field(sa_column=Column(Text, nullable=False))
+    first_seen_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+    last_seen_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+    times_seen: int = 1
+    resolved: bool = Field(default=False, index=True)
+    resolved_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    resolution: str | None = None  # who resolved it and how, or that a later version was read
+
+
 class BufferRuleRow(SQLModel, table=True):
     """Safety buffers: no natural key, replaced as a set like facility rules."""
 
@@ -185,6 +211,7 @@ STORE_TABLES: list[Table] = [
         "carrier_code_mapping",
         "audit_entry",
         "unmatched_event",
+        "set_aside_record",
         "buffer_rule",
         "stock_level",
         "order_demand",

@@ -8,18 +8,24 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities import queues
     from activities.models import AckRequest, ChangeBatch, ChangeSet, PollRequest, StartReport
     from domain.order import Channel, OrderChange
+    from workflows.intakes import (
+        HAND_OVER_TIMEOUT,
+        READ_TIMEOUT,
+        count_set_aside,
+        run_activity,
+    )
     from workflows.waits import failure_text, pause_after_failure, wait_until
 
 POLL_NOW_SIGNAL = "poll_now"
 ORDERS_NOTIFIED_SIGNAL = "orders_notified"
-RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5))
+NAMED_PER_POLL = 100  # orders one named read asks for; more wait for the next poll
+BOUNDED_NAMED_READS = "bounded-named-reads"  # workflow.patched id, 2026-12-02
 COALESCE_NOTICES = "coalesce-notices"  # workflow.patched id, 2026-11-29
 RECENT_NOTICES_KEPT = 5000  # 16 characters each: ~95 KB in the continue-as-new input
 
@@ -47,6 +53,8 @@ class ChannelIntakeInput(BaseModel):
     polls_per_run: int = 500  # continue-as-new after this many polls to keep history short
     sweep_every_polls: int = 0  # >0: every Nth poll re-reads all open orders (change feeds)
     notified_order_ids: list[str] = Field(default_factory=list)  # carried across continue-as-new
+    set_aside: int = 0  # carried across continue-as-new, like the last one's summary
+    last_set_aside: str | None = None
     recent_notices: list[str] = Field(default_factory=list)  # notice_key of the last ones sent
 
 
@@ -63,6 +71,8 @@ class IntakeProgress(BaseModel):
     skipped_afn: int = 0
     already_closed: int = 0
     last_error: str | None = None  # why the last poll failed for good, until one succeeds
+    set_aside: int = 0  # orders stored as set aside (consign set-aside list)
+    last_set_aside: str | None = None  # reason, order and detail of the latest
 
 
 @workflow.defn(name="ChannelIntake")
@@ -95,12 +105,11 @@ class ChannelIntake:
             changes = [c for c in changes if notice_key(c) not in sent]
             if not changes:
                 return
-        report = await workflow.execute_activity(
+        report = await run_activity(
             "start_order_workflows",
             ChangeSet(changes=changes),
-            result_type=StartReport,
-            start_to_close_timeout=timedelta(minutes=2),
-            retry_policy=RETRY,
+            StartReport,
+            HAND_OVER_TIMEOUT,
         )
         self._progress.signalled += report.signalled
         self._progress.skipped_afn += report.skipped_afn
@@ -116,11 +125,13 @@ class ChannelIntake:
         coalesce = workflow.patched(COALESCE_NOTICES)
         self._sent = list(params.recent_notices)
         self._progress.cursor = cursor
+        self._progress.set_aside = params.set_aside
+        self._progress.last_set_aside = params.last_set_aside
         page_token: str | None = None
         main = workflow.info().task_queue
         for _ in range(params.polls_per_run):
             self._poll_now = False  # a poke asks for the poll that starts now
-            named, self._notified = self._notified, []
+            named, self._notified = self._take_named()
             sweep = (
                 params.sweep_every_polls > 0
                 and page_token is None
@@ -128,7 +139,7 @@ class ChannelIntake:
                 and self._progress.polls % params.sweep_every_polls == 0
             )
             try:
-                batch = await workflow.execute_activity(
+                batch = await run_activity(
                     "poll_channel_changes",
                     PollRequest(
                         channel=params.channel,
@@ -138,20 +149,20 @@ class ChannelIntake:
                         sweep=sweep,
                         order_ids=named,
                     ),
-                    result_type=ChangeBatch,
+                    ChangeBatch,
+                    READ_TIMEOUT,
                     task_queue=queues.poll_queue(params.channel, main),
-                    start_to_close_timeout=timedelta(minutes=2),
-                    retry_policy=RETRY,
                 )
+                count_set_aside(self._progress, batch.set_aside)
                 if batch.changes:
                     await self._hand_over(batch, coalesce)
                 if batch.ack:
-                    await workflow.execute_activity(
+                    await run_activity(
                         "ack_channel_changes",
                         AckRequest(channel=params.channel, account=params.account, ack=batch.ack),
+                        type(None),
+                        READ_TIMEOUT,
                         task_queue=queues.centra_write_queue(params.channel, main),
-                        start_to_close_timeout=timedelta(minutes=1),
-                        retry_policy=RETRY,
                     )
             except ActivityError as err:
                 self._notified = [*named, *self._notified]  # read them on the next attempt
@@ -182,6 +193,16 @@ class ChannelIntake:
                     "cursor": cursor,
                     "notified_order_ids": self._notified,
                     "recent_notices": self._sent,
+                    "set_aside": self._progress.set_aside,
+                    "last_set_aside": self._progress.last_set_aside,
                 }
             )
         )
+
+    def _take_named(self) -> tuple[list[str], list[str]]:
+        """The orders to read now and those left for the next poll: at most NAMED_PER_POLL
+        per read since BOUNDED_NAMED_READS (runs before it read them all at once)."""
+        notified = self._notified
+        if len(notified) > NAMED_PER_POLL and workflow.patched(BOUNDED_NAMED_READS):
+            return notified[:NAMED_PER_POLL], notified[NAMED_PER_POLL:]
+        return notified, []

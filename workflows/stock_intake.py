@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from pydantic import BaseModel, Field
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
@@ -18,10 +17,13 @@ with workflow.unsafe.imports_passed_through():
         StockNotice,
         StockPulled,
     )
+    from workflows.intakes import (
+        HAND_OVER_TIMEOUT,
+        READ_TIMEOUT,
+        count_set_aside,
+        run_activity,
+    )
     from workflows.waits import failure_text, pause_after_failure, wait_until
-
-RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5))
-TIMEOUT = timedelta(minutes=2)
 
 
 def stock_intake_id(facility_id: str) -> str:
@@ -34,6 +36,8 @@ class StockIntakeInput(BaseModel):
     poll_interval_seconds: float = 30
     polls_per_run: int = 500
     inventory_syncs: list[str] = Field(default_factory=list)  # workflow ids to notify
+    set_aside: int = 0  # carried across continue-as-new, like the last one's summary
+    last_set_aside: str | None = None
 
 
 class StockIntakeProgress(BaseModel):
@@ -41,6 +45,8 @@ class StockIntakeProgress(BaseModel):
     polls: int = 0
     changes: int = 0
     last_error: str | None = None
+    set_aside: int = 0  # stock changes and snapshot levels stored as set aside
+    last_set_aside: str | None = None  # reason, record and detail of the latest
 
 
 @workflow.defn(name="StockIntake")
@@ -59,35 +65,37 @@ class StockIntake:
 
     @workflow.run
     async def run(self, params: StockIntakeInput) -> None:
+        self._progress.set_aside = params.set_aside
+        self._progress.last_set_aside = params.last_set_aside
         cursor = params.cursor
         for _ in range(params.polls_per_run):
             self._poll_now = False
             try:
                 if cursor is None:
-                    snapshot = await workflow.execute_activity(
+                    snapshot = await run_activity(
                         "load_stock_snapshot",
                         FacilityRequest(facility_id=params.facility_id),
-                        result_type=SnapshotLoaded,
-                        start_to_close_timeout=TIMEOUT,
-                        retry_policy=RETRY,
+                        SnapshotLoaded,
+                        HAND_OVER_TIMEOUT,
                     )
+                    count_set_aside(self._progress, snapshot.set_aside)
                     cursor, moved = snapshot.cursor, snapshot.items
                 else:
-                    pulled = await workflow.execute_activity(
+                    pulled = await run_activity(
                         "pull_stock_changes",
                         PullRequest(facility_id=params.facility_id, cursor=cursor),
-                        result_type=StockPulled,
-                        start_to_close_timeout=TIMEOUT,
-                        retry_policy=RETRY,
+                        StockPulled,
+                        READ_TIMEOUT,
                     )
+                    count_set_aside(self._progress, pulled.set_aside)
                     cursor, moved = pulled.next_cursor, pulled.items
                     self._progress.changes += pulled.count
                 if moved and params.inventory_syncs:
-                    await workflow.execute_activity(
+                    await run_activity(
                         "notify_stock_changed",
                         StockNotice(items=moved, targets=params.inventory_syncs),
-                        start_to_close_timeout=TIMEOUT,
-                        retry_policy=RETRY,
+                        type(None),
+                        HAND_OVER_TIMEOUT,
                     )
             except ActivityError as err:
                 self._progress.last_error = failure_text(err)
@@ -102,4 +110,12 @@ class StockIntake:
                 lambda: self._poll_now, timedelta(seconds=params.poll_interval_seconds)
             )
         await workflow.wait_condition(workflow.all_handlers_finished)
-        workflow.continue_as_new(params.model_copy(update={"cursor": cursor}))
+        workflow.continue_as_new(
+            params.model_copy(
+                update={
+                    "cursor": cursor,
+                    "set_aside": self._progress.set_aside,
+                    "last_set_aside": self._progress.last_set_aside,
+                }
+            )
+        )

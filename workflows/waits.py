@@ -32,6 +32,7 @@ async def pause_after_failure(err: ActivityError, wake: Callable[[], bool]) -> N
     says why in the Web UI, and tries again after a pause or when poked, instead of failing."""
     text = failure_text(err)
     workflow.logger.error("intake paused: %s", text)
+    before = workflow.get_current_details()
     workflow.set_current_details(f"paused after a failure: {text}")
     await wait_until(wake, FAILURE_PAUSE)
-    workflow.set_current_details("")
+    workflow.set_current_details(before)  # what it showed before (e.g. records set aside)

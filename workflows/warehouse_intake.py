@@ -1,5 +1,7 @@
 """WarehouseIntake: one per GXO facility. Pulls events by cursor and accepts pushed ones (the
-webhook signals them here), drops repeats, and signals each to the order it belongs to."""
+webhook signals them here), drops repeats, and signals each to the order it belongs to. An event
+consign cannot read is set aside by whoever read it (the pull activity or the webhook) and only
+counted here; the events around it flow on."""
 
 from __future__ import annotations
 
@@ -7,18 +9,32 @@ from datetime import timedelta
 
 from pydantic import BaseModel, Field
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.models import DeliveryReport, EventDelivery, PullRequest
-    from domain.warehouse import EventPage, WarehouseEvent
+    from activities.models import (
+        EVENTS_PUSHED_SIGNAL,
+        DeliveryReport,
+        EventDelivery,
+        EventsPulled,
+        PullRequest,
+    )
+    from domain.limits import IntakeLimits
+    from domain.payloads import batches
+    from domain.setaside import SetAsideNotice
+    from domain.warehouse import WarehouseEvent
+    from workflows.intakes import (
+        HAND_OVER_TIMEOUT,
+        READ_TIMEOUT,
+        count_set_aside,
+        run_activity,
+    )
     from workflows.waits import failure_text, pause_after_failure, wait_until
 
-EVENTS_PUSHED_SIGNAL = "events_pushed"
+__all__ = ["EVENTS_PUSHED_SIGNAL", "POLL_NOW_SIGNAL", "WarehouseIntake", "workflow_id_for"]
+
 POLL_NOW_SIGNAL = "poll_now"
 RECENT_IDS_KEPT = 2000
-RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5))
 
 
 def workflow_id_for(facility_id: str) -> str:
@@ -31,6 +47,10 @@ class WarehouseIntakeInput(BaseModel):
     poll_interval_seconds: float = 30
     polls_per_run: int = 500
     recent_event_ids: list[str] = Field(default_factory=list)  # carried across continue-as-new
+    # The most one delivery activity's input carries (CONSIGN_PAYLOAD_BUDGET_BYTES).
+    payload_budget_bytes: int = IntakeLimits().payload_budget_bytes
+    set_aside: int = 0  # carried across continue-as-new, like the last one's summary
+    last_set_aside: str | None = None
 
 
 class WarehouseIntakeProgress(BaseModel):
@@ -41,6 +61,8 @@ class WarehouseIntakeProgress(BaseModel):
     duplicates_dropped: int = 0
     ignored: int = 0  # cancel/reject notices for orders whose workflow already finished
     last_error: str | None = None  # why the last pull failed for good, until one succeeds
+    set_aside: int = 0  # events stored as set aside (consign set-aside list)
+    last_set_aside: str | None = None  # reason, event and detail of the latest
 
 
 @workflow.defn(name="WarehouseIntake")
@@ -49,6 +71,7 @@ class WarehouseIntake:
         self._pushed: list[WarehouseEvent] = []
         self._poll_now = False
         self._recent: list[str] = []
+        self._budget = IntakeLimits().payload_budget_bytes
         self._progress = WarehouseIntakeProgress()
 
     @workflow.query(name="progress")
@@ -58,6 +81,7 @@ class WarehouseIntake:
     @workflow.signal(name=EVENTS_PUSHED_SIGNAL)
     def events_pushed(self, delivery: EventDelivery) -> None:
         self._pushed.extend(delivery.events)
+        self._count_set_aside(delivery.set_aside)
 
     @workflow.signal(name=POLL_NOW_SIGNAL)
     def poll_now(self) -> None:
@@ -65,17 +89,19 @@ class WarehouseIntake:
 
     @workflow.run
     async def run(self, params: WarehouseIntakeInput) -> None:
-        self._recent = list(params.recent_event_ids)
+        self._recent = [*params.recent_event_ids, *self._recent]
+        self._budget = params.payload_budget_bytes
+        self._progress.set_aside += params.set_aside
+        self._progress.last_set_aside = self._progress.last_set_aside or params.last_set_aside
         cursor = params.cursor
         for _ in range(params.polls_per_run):
             self._poll_now = False  # a poke asks for the poll that starts now
             try:
-                page = await workflow.execute_activity(
+                page = await run_activity(
                     "pull_warehouse_events",
                     PullRequest(facility_id=params.facility_id, cursor=cursor),
-                    result_type=EventPage,
-                    start_to_close_timeout=timedelta(minutes=1),
-                    retry_policy=RETRY,
+                    EventsPulled,
+                    READ_TIMEOUT,
                 )
             except ActivityError as err:
                 self._progress.last_error = failure_text(err)
@@ -84,10 +110,11 @@ class WarehouseIntake:
                 continue
             self._progress.polls += 1
             self._progress.last_error = None
+            self._count_set_aside(page.set_aside)
             await self._deliver([*page.events, *self._take_pushed()])
             cursor = max(cursor, page.next_cursor)
             self._progress.cursor = cursor
-            if len(page.events) >= PullRequest.model_fields["limit"].default:
+            if page.more or len(page.events) >= PullRequest.model_fields["limit"].default:
                 continue  # more waiting: pull again at once
             if workflow.info().is_continue_as_new_suggested():
                 break
@@ -100,7 +127,12 @@ class WarehouseIntake:
         await self._deliver(self._take_pushed())
         workflow.continue_as_new(
             params.model_copy(
-                update={"cursor": cursor, "recent_event_ids": self._recent[-RECENT_IDS_KEPT:]}
+                update={
+                    "cursor": cursor,
+                    "recent_event_ids": self._recent[-RECENT_IDS_KEPT:],
+                    "set_aside": self._progress.set_aside,
+                    "last_set_aside": self._progress.last_set_aside,
+                }
             )
         )
 
@@ -108,8 +140,16 @@ class WarehouseIntake:
         pushed, self._pushed = self._pushed, []
         return pushed
 
+    def _count_set_aside(self, notices: list[SetAsideNotice]) -> None:
+        """An event both pulled and pushed is stored once, and counted once."""
+        seen = set(self._recent)
+        fresh = [n for n in notices if n.record_id not in seen]
+        self._recent = [*self._recent, *(n.record_id for n in fresh)][-RECENT_IDS_KEPT:]
+        count_set_aside(self._progress, fresh)
+
     async def _deliver(self, events: list[WarehouseEvent]) -> None:
-        """Order workflows dedupe too; dropping repeats here saves their history."""
+        """Order workflows dedupe too; dropping repeats here saves their history. Each delivery
+        carries at most the payload budget (a batch of parts of a large dispatch)."""
         seen = set(self._recent)
         fresh: list[WarehouseEvent] = []
         for event in sorted(events, key=lambda e: e.sequence):
@@ -118,16 +158,14 @@ class WarehouseIntake:
                 continue
             seen.add(event.event_id)
             fresh.append(event)
-        if not fresh:
-            return
-        report = await workflow.execute_activity(
-            "deliver_warehouse_events",
-            EventDelivery(events=fresh),
-            result_type=DeliveryReport,
-            start_to_close_timeout=timedelta(minutes=2),
-            retry_policy=RETRY,
-        )
-        self._recent = [*self._recent, *(e.event_id for e in fresh)][-RECENT_IDS_KEPT:]
-        self._progress.delivered += report.delivered
-        self._progress.unmatched += report.unmatched
-        self._progress.ignored += report.ignored
+        for batch in batches(fresh, self._budget):
+            report = await run_activity(
+                "deliver_warehouse_events",
+                EventDelivery(events=batch),
+                DeliveryReport,
+                HAND_OVER_TIMEOUT,
+            )
+            self._recent = [*self._recent, *(e.event_id for e in batch)][-RECENT_IDS_KEPT:]
+            self._progress.delivered += report.delivered
+            self._progress.unmatched += report.unmatched
+            self._progress.ignored += report.ignored

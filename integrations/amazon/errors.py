@@ -89,6 +89,15 @@ class AmazonBadResponse(AmazonError):
     order cannot be processed safely without a person looking at it."""
 
 
+class AmazonUnknownValue(AmazonBadResponse):
+    """A field holds a value consign does not know (an order status Amazon added, a new
+    fulfilment channel): never guessed at. In a search page the order is set aside."""
+
+    def __init__(self, operation: str, message: str, *, field: str) -> None:
+        super().__init__(operation, message)
+        self.field = field
+
+
 class AmazonFeedFailed(AmazonError):
     """A feed ended FATAL or CANCELLED: Amazon applied some, none or all of it and says no more,
     so a person must look at the feed (its id is in the message) before anything is resent."""

@@ -32,6 +32,7 @@ from domain.order import (
     OrderRef,
     ShipTo,
 )
+from integrations.amazon.errors import AmazonUnknownValue
 from integrations.amazon.wire import Json, WireReader
 
 _T = TypeVar("_T")
@@ -81,7 +82,8 @@ def _lookup(wire: WireReader, table: dict[str, _T], value: str | None, field: st
     if value is None:
         raise wire.fail(f"{field} is missing")
     if value not in table:
-        raise wire.fail(f"{field} {value!r} is not a known value")
+        message = f"{wire.context}: {field} {value[:40]!r} is not a known value"
+        raise AmazonUnknownValue(wire.operation, message, field=field)
     return table[value]
 
 

@@ -131,8 +131,10 @@ class V0OrdersReader(WindowedReader[OrdersV0Api]):
 
     search_operation = Operation.V0_GET_ORDERS
     get_order_operation = Operation.V0_GET_ORDER
+    order_id_key = "AmazonOrderId"
+    status_fields = frozenset({"OrderStatus"})
 
-    async def _fetch(self, window: ScanWindow) -> tuple[list[OrderChange], str | None]:
+    async def _fetch(self, window: ScanWindow) -> tuple[list[Any], str | None]:
         payload = await self.api.get_orders(
             marketplace_ids=self.marketplace_ids,
             last_updated_after=window.since,
@@ -140,8 +142,10 @@ class V0OrdersReader(WindowedReader[OrdersV0Api]):
             max_results_per_page=self.page_size,
             next_token=window.amazon_token,
         )
-        changes = [change_from_v0(order, self.account) for order in payload["Orders"]]
-        return changes, _next_token(payload)
+        return payload["Orders"], _next_token(payload)
+
+    def _read(self, order: Json) -> OrderChange:
+        return change_from_v0(order, self.account)
 
     async def get_order(self, order_id: str) -> ChannelOrder:
         """getOrder, then every item page, then the address once Amazon will release it."""

@@ -99,8 +99,10 @@ class V2026OrdersReader(WindowedReader[OrdersV2026Api]):
 
     search_operation = Operation.SEARCH_ORDERS
     get_order_operation = Operation.GET_ORDER
+    order_id_key = "orderId"
+    status_fields = frozenset({"fulfillmentStatus"})
 
-    async def _fetch(self, window: ScanWindow) -> tuple[list[OrderChange], str | None]:
+    async def _fetch(self, window: ScanWindow) -> tuple[list[Any], str | None]:
         body = await self.api.search_orders(
             marketplace_ids=self.marketplace_ids,
             last_updated_after=window.since,
@@ -108,10 +110,12 @@ class V2026OrdersReader(WindowedReader[OrdersV2026Api]):
             max_results_per_page=self.page_size,
             pagination_token=window.amazon_token,
         )
-        changes = [change_from_v2026(order, self.account) for order in body["orders"]]
         pagination = body.get("pagination")
         token = pagination.get("nextToken") if isinstance(pagination, dict) else None
-        return changes, token if isinstance(token, str) and token else None
+        return body["orders"], token if isinstance(token, str) and token else None
+
+    def _read(self, order: Json) -> OrderChange:
+        return change_from_v2026(order, self.account)
 
     async def get_order(self, order_id: str) -> ChannelOrder:
         wire = await self.api.get_order(order_id)

@@ -7,6 +7,9 @@ them. Every page of one scan asks Amazon the same question: the window's upper b
 Amazon's two-minute settling rule) is fixed on the first page and travels inside our opaque page
 token together with Amazon's.
 
+An order in a page that cannot be read (a status consign does not know, a malformed entry) is
+set aside with its raw JSON (domain/setaside.py); the others are handed on and the cursor moves.
+
 A page token is sent again as it is when a page must be retried (the intake retries the same
 activity input after a failure), and Amazon answers the same page: nothing is skipped and the
 scan does not restart. Only when Amazon refuses the token (400: it expires after 24 hours, e.g.
@@ -16,15 +19,22 @@ scan began, so re-reading is harmless and nothing is lost.
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from domain.order import ChannelOrder, OrderChange
-from integrations.amazon.errors import AmazonRequestRejected
+from domain.setaside import SetAsideFeed, SetAsideReason, SetAsideRecord, record_id
+from integrations.amazon.errors import (
+    AmazonBadResponse,
+    AmazonRequestRejected,
+    AmazonUnknownValue,
+)
 from integrations.amazon.usage_plans import Operation
+from integrations.amazon.wire import Json
 from integrations.amazon.wire_time import (
     MIN_BEFORE_AGE,
     clamp_before,
@@ -36,6 +46,7 @@ from integrations.amazon.wire_time import (
 from integrations.channel import ChangePage
 
 Clock = Callable[[], datetime]
+SYSTEM = "amazon"
 DEFAULT_OVERLAP = timedelta(minutes=1)
 MAX_PAGE_SIZE = 100  # both versions allow 1-100 orders per page
 _SEPARATOR = "|"
@@ -64,13 +75,19 @@ class ScanWindow:
         return self.before if self.bounded else None
 
     def page(
-        self, changes: list[OrderChange], amazon_next: str | None, overlap: timedelta
+        self,
+        changes: list[OrderChange],
+        set_aside: list[SetAsideRecord],
+        amazon_next: str | None,
+        overlap: timedelta,
     ) -> ChangePage:
         if amazon_next:
             token = format_utc(self.before) + _SEPARATOR + amazon_next
-            return ChangePage(changes=changes, next_page_token=token, cursor=self.since)
+            return ChangePage(
+                changes=changes, next_page_token=token, cursor=self.since, set_aside=set_aside
+            )
         cursor = max(self.since, self.before - overlap)
-        return ChangePage(changes=changes, next_page_token=None, cursor=cursor)
+        return ChangePage(changes=changes, cursor=cursor, set_aside=set_aside)
 
 
 def open_window(
@@ -126,6 +143,8 @@ class WindowedReader(ABC, Generic[Api]):
     Subclasses say how one page is fetched from `api` and normalised."""
 
     search_operation: Operation
+    order_id_key: str  # the order's id in a search entry
+    status_fields: frozenset[str]  # an unknown value here is UNKNOWN_STATUS
 
     def __init__(
         self,
@@ -151,13 +170,49 @@ class WindowedReader(ABC, Generic[Api]):
         if window is None:
             return ChangePage(cursor=to_utc(since))
         try:
-            changes, amazon_next = await self._fetch(window)
+            orders, amazon_next = await self._fetch(window)
         except AmazonRequestRejected as rejected:
             if window.amazon_token is None or rejected.status != 400:
                 raise
             return await self.search_changes(since, None)  # the token expired: rescan
-        return window.page(changes, amazon_next, self._overlap)
+        changes: list[OrderChange] = []
+        set_aside: list[SetAsideRecord] = []
+        for order in orders:
+            try:
+                changes.append(self._change(order))
+            except AmazonBadResponse as err:
+                set_aside.append(self._set_aside(order, err))
+        return window.page(changes, set_aside, amazon_next, self._overlap)
+
+    def _set_aside(self, order: Any, err: AmazonBadResponse) -> SetAsideRecord:
+        """One order of a page that cannot be read: kept as received, so the orders around it
+        are handed on and this one is not lost (an unknown status, a malformed entry)."""
+        raw = json.dumps(order, ensure_ascii=False, separators=(",", ":"))
+        if isinstance(err, AmazonUnknownValue):
+            known = err.field in self.status_fields
+            reason = SetAsideReason.UNKNOWN_STATUS if known else SetAsideReason.INVALID_VALUE
+        else:
+            reason = SetAsideReason.MALFORMED
+        own_id = order.get(self.order_id_key) if isinstance(order, dict) else None
+        return SetAsideRecord(
+            system=SYSTEM,
+            feed=SetAsideFeed.ORDERS,
+            scope=self.account,
+            record_id=record_id(own_id, raw),
+            reason=reason,
+            detail=err.message,
+            raw=raw,
+        )
+
+    def _change(self, order: Any) -> OrderChange:
+        if not isinstance(order, dict):
+            raise AmazonBadResponse(self.search_operation, "an orders entry is not an object")
+        return self._read(order)
 
     @abstractmethod
-    async def _fetch(self, window: ScanWindow) -> tuple[list[OrderChange], str | None]:
-        """One page of changes in the window, and Amazon's token for the next page."""
+    async def _fetch(self, window: ScanWindow) -> tuple[list[Any], str | None]:
+        """One page of orders in the window, as Amazon sent them, and its next page token."""
+
+    @abstractmethod
+    def _read(self, order: Json) -> OrderChange:
+        """One search entry as a change; AmazonBadResponse when it cannot be read."""

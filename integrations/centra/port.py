@@ -3,12 +3,14 @@ dispatch back as Centra shipments, and the captures of their payments."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from domain.capture import PaymentCapture
 from domain.order import Channel, ChannelOrder, OrderChange
+from domain.setaside import SetAsideFeed, SetAsideReason, SetAsideRecord, record_id
 from domain.shipment import ShipConfirmation
 from integrations.centra.client import CentraClient
 from integrations.centra.dispatch import Dispatcher
@@ -16,7 +18,7 @@ from integrations.centra.errors import CentraBadResponse, CentraOrderNotFound, C
 from integrations.centra.normalise import change_from_centra, order_from_centra
 from integrations.centra.orders import FoundOrder, OrdersApi, event_reference, shipped_units
 from integrations.centra.settings import CaptureMode
-from integrations.centra.wire import Wire
+from integrations.centra.wire import Json, Wire
 from integrations.channel import ChangePage, ChangeQuery
 
 log = logging.getLogger(__name__)
@@ -95,8 +97,8 @@ class CentraChannel:
         if query.order_ids:
             numbers = [n for n in map(_number, query.order_ids) if n is not None]
             found = await self.orders.by_numbers(numbers, "OrderSummaries")
-            changes, _ = self._changes(found)
-            return ChangePage(changes=changes, cursor=query.since)
+            changes, set_aside = self._changes(found)
+            return ChangePage(changes=changes, cursor=query.since, set_aside=set_aside)
         page = sweep_page(query.page_token)
         if query.sweep or page is not None:
             return await self._sweep(query.since, page or 1)
@@ -105,17 +107,18 @@ class CentraChannel:
     async def _sweep(self, since: datetime, page: int) -> ChangePage:
         changed_since = self._clock() - CANCELLED_SWEEP_WINDOW
         orders, more = await self.orders.open_page(page, self.page_size, changed_since)
-        changes, _ = self._changes({i: FoundOrder(order) for i, order in enumerate(orders)})
+        changes, set_aside = self._changes({i: FoundOrder(order) for i, order in enumerate(orders)})
         return ChangePage(
             changes=changes,
             next_page_token=f"{SWEEP_TOKEN_PREFIX}{page + 1}" if more else None,
             cursor=since,
+            set_aside=set_aside,
         )
 
     async def _events(self, since: datetime) -> ChangePage:
-        """Every event is acked, even one whose order is gone (deleted) or unreadable: left
-        unconfirmed it would come back forever, at the head of the queue. Event.objectReference
-        holds the order NUMBER for Order events."""
+        """Every event is acked, even one whose order is gone (deleted) or unreadable (that
+        order is set aside, kept in the store): left unconfirmed it would come back forever, at
+        the head of the queue. Event.objectReference holds the order NUMBER for Order events."""
         events = await self.orders.events(self.event_limit)
         references: dict[int, int | None] = {}
         for event in events:
@@ -129,31 +132,43 @@ class CentraChannel:
         for event_id, number in references.items():
             if number not in found:
                 log.info("centra event %s names no readable order (%s): acked", event_id, number)
-        changes, unreadable = self._changes(found)
+        changes, set_aside = self._changes(found)
         return ChangePage(
             changes=changes,
             cursor=since,
-            ack=[str(e) for e, number in references.items() if number not in unreadable],
+            ack=[str(event_id) for event_id in references],
+            set_aside=set_aside,
         )
 
-    def _changes(self, orders: Mapping[int, FoundOrder]) -> tuple[list[OrderChange], set[int]]:
-        """The changes of the orders that read cleanly, and the keys of those that did not: one
-        malformed order must not block the others (its event stays queued and is read again).
-        An order in a status consign does not know is logged as such (CentraUnknownStatus)."""
+    def _changes(
+        self, orders: Mapping[int, FoundOrder]
+    ) -> tuple[list[OrderChange], list[SetAsideRecord]]:
+        """The changes of the orders that read cleanly. One that does not (a status consign
+        does not know: CentraUnknownStatus; a malformed order) is set aside with its JSON as
+        Centra sent it, never guessed at and never lost, and blocks nothing."""
         changes: list[OrderChange] = []
-        unreadable: set[int] = set()
-        for key, found in orders.items():
+        set_aside: list[SetAsideRecord] = []
+        for found in orders.values():
             try:
                 changes.append(
                     change_from_centra(found.order, self.account, found.waiting_for_payment)
                 )
-            except CentraUnknownStatus as err:
-                log.error("centra order %s left queued: %s: %s", key, type(err).__name__, err)
-                unreadable.add(key)
             except CentraBadResponse as err:
-                log.warning("centra order %s unreadable, left queued: %s", key, err)
-                unreadable.add(key)
-        return changes, unreadable
+                set_aside.append(self._set_aside(found.order, err))
+        return changes, set_aside
+
+    def _set_aside(self, order: Json, err: CentraBadResponse) -> SetAsideRecord:
+        raw = json.dumps(order, ensure_ascii=False, separators=(",", ":"))
+        unknown = isinstance(err, CentraUnknownStatus)
+        return SetAsideRecord(
+            system=Channel.CENTRA.value,
+            feed=SetAsideFeed.ORDERS,
+            scope=self.account,
+            record_id=record_id(order.get("number"), raw),
+            reason=SetAsideReason.UNKNOWN_STATUS if unknown else SetAsideReason.MALFORMED,
+            detail=err.message,
+            raw=raw,
+        )
 
     async def acknowledge(self, ack: list[str]) -> None:
         await self.orders.confirm_events([int(event_id) for event_id in ack])

@@ -5,13 +5,15 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 from config import GxoSettings
+from domain.limits import IntakeLimits
 from integrations.gxo.port import WarehousePort
 from integrations.gxo.rest import RestWarehouse
 
 
-def build_warehouse(settings: GxoSettings) -> WarehousePort:
+def build_warehouse(settings: GxoSettings, limits: IntakeLimits | None = None) -> WarehousePort:
     """An http(s) base URL selects the REST/JSON transport, the only one implemented so far."""
     scheme = urlparse(settings.base_url).scheme
     if scheme not in ("http", "https"):
         raise ValueError(f"unsupported GXO transport scheme {scheme!r} (expected http or https)")
-    return RestWarehouse(settings.base_url, settings.api_key)
+    max_parcels = (limits or IntakeLimits()).max_parcels_per_dispatch
+    return RestWarehouse(settings.base_url, settings.api_key, max_parcels_per_dispatch=max_parcels)

@@ -3,23 +3,17 @@
 What consign sends is built from the domain plan; what GXO sends back is read into the domain
 models the workflows use. Fields the domain does not use (SSCC, weights, lots, the shipment id)
 stay on the wire; a value the domain cannot represent (a channel consign does not know) is a
-ContractError, which the transport reports as a permanent request error.
+ContractError. Pages are read record by record in integrations/gxo/records.py, which sets such
+a record aside instead of refusing its page.
 """
 
 from __future__ import annotations
 
-from domain.inventory import (
-    InventorySnapshot,
-    StockChange,
-    StockChangeKind,
-    StockChangePage,
-    StockLevel,
-)
+from domain.inventory import StockChange, StockChangeKind, StockLevel
 from domain.order import Channel, ShipTo
 from domain.warehouse import (
     CancelOutcome,
     CustomsInfo,
-    EventPage,
     InjectionResult,
     Parcel,
     ParcelLine,
@@ -178,24 +172,12 @@ def event(body: wire.Event) -> WarehouseEvent:
     )
 
 
-def event_page(body: wire.EventPage) -> EventPage:
-    return EventPage(events=[event(e) for e in body.events], next_cursor=body.next_cursor)
-
-
-def inventory_snapshot(body: wire.InventorySnapshot) -> InventorySnapshot:
-    return InventorySnapshot(
+def stock_level(body: wire.StockLevel) -> StockLevel:
+    return StockLevel(
         facility_id=body.facility_id,
-        as_of=body.as_of,
-        cursor=body.cursor,
-        levels=[
-            StockLevel(
-                facility_id=level.facility_id,
-                item_code=level.item_code,
-                on_hand=level.on_hand,
-                allocated=level.allocated,
-            )
-            for level in body.levels
-        ],
+        item_code=body.item_code,
+        on_hand=body.on_hand,
+        allocated=body.allocated,
     )
 
 
@@ -214,10 +196,4 @@ def stock_change(body: wire.StockChange) -> StockChange:
         channel=_channel(body.channel) if body.channel is not None else None,
         account=body.account,
         at=body.at,
-    )
-
-
-def stock_change_page(body: wire.StockChangePage) -> StockChangePage:
-    return StockChangePage(
-        changes=[stock_change(c) for c in body.changes], next_cursor=body.next_cursor
     )

@@ -12,6 +12,7 @@ import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from domain.inventory import InventorySnapshot, StockChangePage
+from domain.limits import IntakeLimits
 from domain.warehouse import (
     CancelOutcome,
     EventPage,
@@ -20,7 +21,7 @@ from domain.warehouse import (
     WarehouseOrder,
     WarehouseOrderState,
 )
-from integrations.gxo import mapping, wire
+from integrations.gxo import mapping, records, wire
 from integrations.gxo.errors import (
     WarehouseRejected,
     WarehouseRequestError,
@@ -77,12 +78,14 @@ class RestWarehouse:
         api_key: str | SecretStr,
         http: httpx.AsyncClient | None = None,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        max_parcels_per_dispatch: int = IntakeLimits().max_parcels_per_dispatch,
     ) -> None:
         self._base_url = base_url.rstrip("/")
         key = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
         self._headers = {"Authorization": f"Bearer {key}", "Accept": "application/json"}
         self._owns_http = http is None
         self._http = http or httpx.AsyncClient(timeout=timeout)
+        self._max_parcels = max_parcels_per_dispatch
 
     async def aclose(self) -> None:
         if self._owns_http:
@@ -125,16 +128,21 @@ class RestWarehouse:
         return response
 
     @staticmethod
-    def _parse(
-        model: type[W], to_domain: Callable[[W], M], response: httpx.Response, operation: str
-    ) -> M:
-        """The wire body read into its domain model; anything else is contract drift."""
+    def _read(read: Callable[[Any], M], response: httpx.Response, operation: str) -> M:
+        """The JSON body read into its domain model; anything else is contract drift."""
         try:
-            return to_domain(model.model_validate(response.json()))
+            return read(response.json())
         except (ValueError, ValidationError) as exc:
             raise WarehouseRequestError(
                 f"GXO {operation}: response does not match the contract", response.status_code
             ) from exc
+
+    @classmethod
+    def _parse(
+        cls, model: type[W], to_domain: Callable[[W], M], response: httpx.Response, operation: str
+    ) -> M:
+        """The wire body validated as a whole, then read into its domain model."""
+        return cls._read(lambda body: to_domain(model.model_validate(body)), response, operation)
 
     async def inject(self, order: WarehouseOrder) -> InjectionResult:
         try:
@@ -174,35 +182,41 @@ class RestWarehouse:
         raise WarehouseRequestError(_describe(response, "get_order"), response.status_code)
 
     async def events_since(self, facility_id: str, cursor: int, limit: int) -> EventPage:
+        """Events by cursor; an event that does not fit the contract, or a dispatch with more
+        parcels than the limit, comes back in `set_aside` instead of stopping the page."""
         params = {"cursor": cursor, "limit": limit}
-        return await self._facility_get(
-            facility_id, "events", wire.EventPage, mapping.event_page, params
-        )
+        max_parcels = self._max_parcels
+
+        def read(body: Any) -> EventPage:
+            return records.event_page(body, facility_id, max_parcels)
+
+        return await self._facility_get(facility_id, "events", read, params)
 
     async def inventory(self, facility_id: str) -> InventorySnapshot:
-        return await self._facility_get(
-            facility_id, "inventory", wire.InventorySnapshot, mapping.inventory_snapshot
-        )
+        def read(body: Any) -> InventorySnapshot:
+            return records.inventory_snapshot(body, facility_id)
+
+        return await self._facility_get(facility_id, "inventory", read)
 
     async def stock_changes(self, facility_id: str, cursor: int, limit: int) -> StockChangePage:
+        def read(body: Any) -> StockChangePage:
+            return records.stock_change_page(body, facility_id)
+
         params = {"cursor": cursor, "limit": limit}
-        return await self._facility_get(
-            facility_id, "stock-changes", wire.StockChangePage, mapping.stock_change_page, params
-        )
+        return await self._facility_get(facility_id, "stock-changes", read, params)
 
     async def _facility_get(
         self,
         facility_id: str,
         resource: str,
-        model: type[W],
-        to_domain: Callable[[W], M],
+        read: Callable[[Any], M],
         params: dict[str, int] | None = None,
     ) -> M:
-        """GET /v1/facilities/{f}/{resource}: the model on 200, a permanent error otherwise
+        """GET /v1/facilities/{f}/{resource}: the page on 200, a permanent error otherwise
         (transient failures are raised by _send)."""
         operation = resource.replace("-", "_")
         path = f"/v1/facilities/{quote(facility_id, safe='')}/{resource}"
         response = await self._send("GET", path, operation, params=params)
         if response.status_code == 200:
-            return self._parse(model, to_domain, response, operation)
+            return self._read(read, response, operation)
         raise WarehouseRequestError(_describe(response, operation), response.status_code)

@@ -1,12 +1,15 @@
 """GXO's pushed events: signed in the shared `t=<unix>,v1=<hex>` scheme, bodies in the wire
-format (integrations/gxo/wire.py Event), read into the domain's WarehouseEvent."""
+format (integrations/gxo/wire.py Event), read into the domain's WarehouseEvent. A verified body
+consign cannot act on is set aside (integrations/gxo/records.py), never refused into the void."""
 
 from __future__ import annotations
 
-from pydantic import ValidationError
+import json
+from typing import Any
 
+from domain.setaside import SetAsideFeed, SetAsideReason, SetAsideRecord
 from domain.warehouse import WarehouseEvent
-from integrations.gxo import mapping, wire
+from integrations.gxo import records
 from integrations.signatures import (
     DEFAULT_TOLERANCE_SECONDS,
     InvalidSignature,
@@ -16,31 +19,38 @@ from integrations.signatures import (
 )
 
 SIGNATURE_HEADER = "X-GXO-Signature"
+UNKNOWN_FACILITY = "unknown"  # the scope of a pushed record that names no facility
 
 
-class MalformedEvent(ValueError):
-    """A verified body that is not an event of the contract; the message names fields only."""
+def pushed_facility(item: Any) -> str | None:
+    facility = item.get("facility_id") if isinstance(item, dict) else None
+    return facility if isinstance(facility, str) and facility.strip() else None
 
 
-def parse_event(body: bytes) -> WarehouseEvent:
+def read_push(body: bytes, max_parcels: int) -> WarehouseEvent | SetAsideRecord:
+    """The pushed event, or the record to set aside when the (verified) body is not an event
+    consign can act on: not JSON, not the contract, or a dispatch beyond `max_parcels`."""
+    raw = body.decode("utf-8", errors="replace")
     try:
-        return mapping.event(wire.Event.model_validate_json(body))
-    except ValidationError as err:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()[:5]
+        item = json.loads(body)
+    except ValueError:
+        problem = records.Unreadable(SetAsideReason.MALFORMED, "the body is not JSON")
+        return records.set_aside(
+            SetAsideFeed.WAREHOUSE_EVENTS, UNKNOWN_FACILITY, None, raw, problem
         )
-        raise MalformedEvent(problems) from err
-    except mapping.ContractError as err:
-        raise MalformedEvent(str(err)) from err
+    try:
+        return records.read_event(item, max_parcels)
+    except records.Unreadable as problem:
+        scope = pushed_facility(item) or UNKNOWN_FACILITY
+        return records.event_set_aside(item, raw, scope, problem)
 
 
 __all__ = [
     "DEFAULT_TOLERANCE_SECONDS",
     "SIGNATURE_HEADER",
     "InvalidSignature",
-    "MalformedEvent",
     "SignatureProblem",
-    "parse_event",
+    "read_push",
     "sign",
     "verify",
 ]

@@ -36,6 +36,8 @@ from workflows.search_attributes import ALL
 from workflows.warehouse_intake import EVENTS_PUSHED_SIGNAL, WarehouseIntakeInput
 
 RECEIVED_QUERY = "received"
+PARCELS_QUERY = "parcels"
+SET_ASIDE_QUERY = "set_aside"
 FINISH_SIGNAL = "finish"
 T = TypeVar("T")
 # ALL mixes key types (Keyword, Datetime); the narrowing keeps start_local's signature happy.
@@ -77,6 +79,11 @@ class StandInOrderFulfillment:
             "events": [e.event_id for e in self.events],
         }
 
+    @workflow.query(name=PARCELS_QUERY)
+    def parcels(self) -> list[str]:
+        """Every parcel id signalled, repeats included (a split dispatch must add none)."""
+        return [p.parcel_id for e in self.events for p in e.parcels]
+
 
 @workflow.defn(name="WarehouseIntake")
 class StandInWarehouseIntake:
@@ -84,6 +91,7 @@ class StandInWarehouseIntake:
 
     def __init__(self) -> None:
         self.events: list[WarehouseEvent] = []
+        self.set_aside: list[str] = []
 
     @workflow.run
     async def run(self, params: WarehouseIntakeInput) -> None:
@@ -92,10 +100,19 @@ class StandInWarehouseIntake:
     @workflow.signal(name=EVENTS_PUSHED_SIGNAL)
     def events_pushed(self, delivery: EventDelivery) -> None:
         self.events.extend(delivery.events)
+        self.set_aside.extend(f"{n.reason.value}:{n.record_id}" for n in delivery.set_aside)
 
     @workflow.query(name=RECEIVED_QUERY)
     def received(self) -> list[str]:
         return [e.event_id for e in self.events]
+
+    @workflow.query(name=PARCELS_QUERY)
+    def parcels(self) -> list[str]:
+        return [p.parcel_id for e in self.events for p in e.parcels]
+
+    @workflow.query(name=SET_ASIDE_QUERY)
+    def set_aside_notices(self) -> list[str]:
+        return self.set_aside
 
 
 def temporal_binary() -> str:

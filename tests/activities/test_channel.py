@@ -13,9 +13,10 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.channel import ChannelActivities
 from activities.models import ParcelConfirmRequest, PollRequest
+from domain.limits import IntakeLimits
 from domain.order import Channel, ChannelOrder, ChannelOrderStatus, FulfilledBy, OrderRef
 from domain.warehouse import Parcel, ParcelLine
-from integrations.amazon.factory import build_amazon_client
+from integrations.amazon.factory import AmazonClient, build_amazon_client
 from integrations.amazon.port import AmazonChannel
 from sandbox.amazon.generator import GenerateRequest
 from sandbox.amazon.state import AmazonSandbox
@@ -106,6 +107,23 @@ async def test_fetch_unknown_order_is_order_not_found(channel: ChannelActivities
 
     assert error.type == "ORDER_NOT_FOUND"
     assert error.non_retryable
+
+
+async def test_an_order_with_more_lines_than_the_limit_parks_as_order_too_large(
+    amazon_client: AmazonClient, engine: Engine
+) -> None:
+    """MFN_ORDER has two lines; with a limit of one it is a named, non-retryable exception
+    (the order parks in RECEIVED) rather than a payload that grows every history it enters."""
+    limited = ChannelActivities(
+        {Channel.AMAZON: AmazonChannel(amazon_client)},
+        engine,
+        limits=IntakeLimits(max_lines_per_order=1),
+    )
+    error = await expect_failure(limited.fetch_order, ref())
+    assert error.type == "ORDER_TOO_LARGE" and error.non_retryable
+    assert "2 lines" in error.message and "CONSIGN_MAX_LINES_PER_ORDER" in error.message
+    unlimited = ChannelActivities({Channel.AMAZON: AmazonChannel(amazon_client)}, engine)
+    assert len((await fetch(unlimited)).lines) == 2  # within the default limit, as before
 
 
 async def test_fetch_with_bad_lwa_credentials_is_auth_failed(

@@ -13,6 +13,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.models import PullRequest, WarehouseOrderRequest
 from activities.warehouse import WarehouseActivities
+from domain.limits import IntakeLimits
 from domain.order import (
     Channel,
     ChannelOrder,
@@ -22,7 +23,6 @@ from domain.order import (
     OrderRef,
     ShipTo,
 )
-from domain.planning import PlanningLimits
 from domain.warehouse import (
     CancelOutcome,
     WarehouseEventKind,
@@ -131,7 +131,7 @@ async def test_plan_refuses_a_line_above_the_configured_limit(
     warehouse: WarehouseActivities, engine: Engine
 ) -> None:
     limited = WarehouseActivities(
-        warehouse.warehouse, engine, limits=PlanningLimits(max_units_per_line=5)
+        warehouse.warehouse, engine, limits=IntakeLimits(max_units_per_line=5)
     )
     order = channel_order(skus={"TSHIRT-BLK-M": 6})
 

@@ -81,6 +81,19 @@ def json_response(status: int, body: Any = None, headers: dict[str, str] | None 
     return respond
 
 
+def beyond_model(status: int, body: Any) -> Handler:
+    """An answer outside Amazon's current model on purpose (a status Amazon may add one day, an
+    entry missing a required field), so FakeAmazon does not check it against the model."""
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        content = json.dumps(body).encode()
+        return httpx.Response(
+            status, content=content, headers={"content-type": "application/json; charset=utf-8"}
+        )
+
+    return respond
+
+
 @dataclass
 class FakeAmazon:
     """Routes are queues of handlers per (method, path): each request consumes one."""

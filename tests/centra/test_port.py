@@ -5,6 +5,7 @@ updatedAt), and what it does with an order whose status it does not know."""
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import timedelta
 from decimal import Decimal
@@ -16,6 +17,7 @@ from pydantic import SecretStr
 
 from domain.exceptions import ExceptionKind
 from domain.order import ChannelOrderStatus
+from domain.setaside import SetAsideFeed, SetAsideReason
 from integrations.centra.client import CentraClient
 from integrations.centra.errors import (
     CentraOrderNotFound,
@@ -197,28 +199,57 @@ def by_number(*orders: dict[str, Any]) -> dict[str, Any]:
     return {"data": {"visible": list(orders), "held": [], "unpaid": [], "heldUnpaid": []}}
 
 
-async def test_an_unknown_status_is_a_named_error_and_its_event_stays_queued(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
+async def test_an_order_in_an_unknown_status_is_set_aside_and_its_event_acked() -> None:
+    """Before: the event stayed queued and the order was only logged, so it never got a
+    workflow and nothing recorded it. Now the order is set aside with its JSON as Centra sent
+    it (stored by the poll activity), and the events around it flow on."""
     events = {
         "data": {
-            "events": [{"id": 1, "objectReference": 1001}, {"id": 2, "objectReference": "1002"}]
+            "events": [
+                {"id": 1, "objectReference": 1001},
+                {"id": 2, "objectReference": "1002"},
+                {"id": 3, "objectReference": 1003},
+            ]
         }
     }
     listened: dict[str, Any] = {
         "data": {"setEventListeners": {"userErrors": [], "userWarnings": []}}
     }
-    summaries = by_number(
-        documented_order(number=1001), documented_order(number=1002, status="ARCHIVE")
-    )
+    archived = documented_order(number=1002, status="ARCHIVE")
+    broken = {k: v for k, v in documented_order(number=1003).items() if k != "updatedAt"}
+    summaries = by_number(documented_order(number=1001), archived, broken)
     channel = scripted(listened, events, summaries)
-    with caplog.at_level(logging.ERROR, logger="integrations.centra.port"):
-        page = await channel.changes(ChangeQuery(since=SINCE))
+
+    page = await channel.changes(ChangeQuery(since=SINCE))
+
     assert [c.ref.order_id for c in page.changes] == ["1001"]
-    assert page.ack == ["1"]  # event 2 stays queued until consign knows the status
-    assert "CentraUnknownStatus" in caplog.text and "'ARCHIVE'" in caplog.text
+    assert sorted(page.ack) == ["1", "2", "3"]  # kept in the store: nothing left queued
+    unknown, malformed = sorted(page.set_aside, key=lambda r: r.record_id)
+    assert (unknown.record_id, unknown.reason) == ("1002", SetAsideReason.UNKNOWN_STATUS)
+    assert "order 1002 has status 'ARCHIVE'" in unknown.detail
+    assert (unknown.system, unknown.feed, unknown.scope) == (
+        "centra",
+        SetAsideFeed.ORDERS,
+        "brand-eu",
+    )
+    assert json.loads(unknown.raw) == archived
+    assert (malformed.record_id, malformed.reason) == ("1003", SetAsideReason.MALFORMED)
     with pytest.raises(CentraUnknownStatus, match="order 1002 has status 'ARCHIVE'"):
         await scripted(by_number(documented_order(number=1002, status="ARCHIVE"))).get_order("1002")
+
+
+async def test_the_sweep_and_named_reads_set_aside_an_order_in_an_unknown_status() -> None:
+    archived = documented_order(number=1002, status="ARCHIVE")
+    sweep = {"data": {"open": [documented_order(number=1001), archived], "cancelled": []}}
+    page = await scripted(sweep).changes(ChangeQuery(since=SINCE, sweep=True))
+    assert [c.ref.order_id for c in page.changes] == ["1001"]
+    assert [(r.record_id, r.reason) for r in page.set_aside] == [
+        ("1002", SetAsideReason.UNKNOWN_STATUS)
+    ]
+    named = scripted(by_number(documented_order(number=1001), archived))
+    page = await named.changes(ChangeQuery(since=SINCE, order_ids=["1001", "1002"]))
+    assert [c.ref.order_id for c in page.changes] == ["1001"]
+    assert [r.record_id for r in page.set_aside] == ["1002"]
 
 
 async def test_sweep_pages_through_open_orders_only() -> None:

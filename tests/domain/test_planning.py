@@ -9,11 +9,10 @@ from typing import Any
 import pytest
 
 from domain.exceptions import ConsignError, ExceptionKind
+from domain.limits import IntakeLimits
 from domain.mapping import CarrierCodeMapping, CarrierServiceMapping, FacilityRule
 from domain.order import Channel
 from domain.planning import (
-    DEFAULT_MAX_UNITS_PER_LINE,
-    PlanningLimits,
     carrier_for_confirm,
     plan_warehouse_order,
 )
@@ -431,14 +430,14 @@ def test_a_line_of_a_million_units_is_refused_by_default() -> None:
         plan_warehouse_order(o, mappings())
     assert _kind(excinfo) is ExceptionKind.QUANTITY_OUT_OF_RANGE
     assert "L1: 1000000" in excinfo.value.message
-    assert str(DEFAULT_MAX_UNITS_PER_LINE) in excinfo.value.message
+    assert f"limit of {IntakeLimits().max_units_per_line} per line" in excinfo.value.message
 
 
 def test_the_per_line_limit_is_configurable_and_counts_open_units() -> None:
     o = order([line("L1", "SKU-A", quantity=60, shipped=15)])  # 45 open
-    assert plan_warehouse_order(o, mappings(), PlanningLimits(max_units_per_line=45)).lines
+    assert plan_warehouse_order(o, mappings(), IntakeLimits(max_units_per_line=45)).lines
     with pytest.raises(ConsignError) as excinfo:
-        plan_warehouse_order(o, mappings(), PlanningLimits(max_units_per_line=44))
+        plan_warehouse_order(o, mappings(), IntakeLimits(max_units_per_line=44))
     assert _kind(excinfo) is ExceptionKind.QUANTITY_OUT_OF_RANGE
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import Engine
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
 
+from domain.limits import IntakeLimits
+from domain.setaside import SetAsideReason
 from integrations.gxo import wire
 from integrations.gxo.webhook import SIGNATURE_HEADER, sign
 from sandbox.gxo import wire as sandbox_wire
@@ -27,8 +31,15 @@ from sandbox.gxo.warehouse import GxoWarehouse
 from sandbox.server import ServerThread
 from starter.webhooks import GXO_PATH, create_webhook_app
 from store.db import open_store
+from store.set_aside import list_set_aside
 from store.unmatched import list_unmatched
-from tests.activities.temporal_server import RECEIVED_QUERY, DevServer, eventually
+from tests.activities.temporal_server import (
+    PARCELS_QUERY,
+    RECEIVED_QUERY,
+    SET_ASIDE_QUERY,
+    DevServer,
+    eventually,
+)
 from tests.webhooks.conftest import SECRET
 from workflows.warehouse_intake import workflow_id_for
 
@@ -60,6 +71,16 @@ def signed(body: bytes, secret: str = SECRET, age_seconds: int = 0) -> dict[str,
 
 async def post(receiver: httpx.AsyncClient, body: bytes, headers: dict[str, str]) -> httpx.Response:
     return await receiver.post(GXO_PATH, content=body, headers=headers)
+
+
+async def set_aside_at(server: DevServer, facility: str, count: int) -> list[str]:
+    handle = server.client.get_workflow_handle(workflow_id_for(facility))
+
+    async def probe() -> list[str]:
+        found: list[str] = await handle.query(SET_ASIDE_QUERY, result_type=list)
+        return found
+
+    return await eventually(probe, lambda found: len(found) >= count)
 
 
 async def pushed_to(server: DevServer, facility: str, count: int) -> list[str]:
@@ -211,17 +232,23 @@ async def test_a_replayed_old_push_is_refused_and_not_signalled(
     assert await pushed_to(dev_server, facility, 2) == [first.event_id, last.event_id]
 
 
-def invalid_bodies(facility: str) -> Iterator[tuple[str, bytes, list[str]]]:
+def invalid_bodies(facility: str) -> Iterator[tuple[str, bytes, SetAsideReason, list[str], bool]]:
+    """name, body, the reason it is set aside for, words its detail holds, and whether the
+    body names the facility (so its intake can count it)."""
     valid: dict[str, Any] = json.loads(body_of(event(facility)))
-    yield "not json", b'{"event_id": "EV-1", ', ["json"]
-    yield "json array", b"[]", ["object"]
+    malformed = SetAsideReason.MALFORMED
+    yield "not json", b'{"event_id": "EV-1", ', malformed, ["json"], False
+    yield "json array", b"[]", malformed, ["dictionary"], False
     no_sequence = {k: v for k, v in valid.items() if k != "sequence"}
-    yield "missing field", json.dumps(no_sequence).encode(), ["sequence"]
-    yield "bad enum", json.dumps({**valid, "kind": "TELEPORTED"}).encode(), ["kind"]
+    yield "missing field", json.dumps(no_sequence).encode(), malformed, ["sequence"], True
+    returned = json.dumps({**valid, "kind": "RETURNED"}).encode()
+    yield "unknown kind", returned, SetAsideReason.UNKNOWN_KIND, ["kind", "returned"], True
     yield (
         "two problems",
         json.dumps({**no_sequence, "occurred_at": "yesterday"}).encode(),
+        malformed,
         ["sequence", "occurred_at"],
+        True,
     )
 
 
@@ -229,18 +256,165 @@ INVALID = [case[0] for case in invalid_bodies("X")]
 
 
 @pytest.mark.parametrize("case", INVALID)
-async def test_a_signed_body_that_is_not_an_event_is_a_400_naming_the_field(
-    receiver: httpx.AsyncClient, dev_server: DevServer, facility: str, case: str
+async def test_a_signed_body_that_is_not_an_event_is_set_aside_and_counted(
+    receiver: httpx.AsyncClient, dev_server: DevServer, facility: str, store: Engine, case: str
 ) -> None:
-    _, body, named = next(c for c in invalid_bodies(facility) if c[0] == case)
+    """Signed, so GXO sent it: kept as received with the reason (202: GXO need not send it
+    again), and the facility's intake, when the body names one, counts it."""
+    _, body, reason, named, names_facility = next(
+        c for c in invalid_bodies(facility) if c[0] == case
+    )
 
     response = await post(receiver, body, signed(body))
 
+    assert response.status_code == 202
+    answer = response.json()
+    assert answer["set_aside"] == reason.value
+    for word in named:
+        assert word in answer["detail"].lower()
+    [kept] = list_set_aside(store)
+    assert (kept.raw, kept.reason, kept.record_id) == (body.decode(), reason, answer["record_id"])
+    assert kept.scope == (facility if names_facility else "unknown")
+    if names_facility:
+        assert await set_aside_at(dev_server, facility, 1) == [f"{reason.value}:{kept.record_id}"]
+    else:
+        assert not await dev_server.exists(workflow_id_for(facility))
+
+
+async def test_pushes_around_one_that_cannot_be_read_flow_on(
+    receiver: httpx.AsyncClient, dev_server: DevServer, facility: str, store: Engine
+) -> None:
+    """Before: the RETURNED push was refused (400) and nothing kept it."""
+    first, last = event(facility, 1), event(facility, 3)
+    returned = json.dumps({**json.loads(body_of(event(facility, 2))), "kind": "RETURNED"})
+    for body in (body_of(first), returned.encode(), body_of(last)):
+        assert (await post(receiver, body, signed(body))).status_code == 202
+
+    assert await pushed_to(dev_server, facility, 2) == [first.event_id, last.event_id]
+    [kept] = list_set_aside(store)
+    assert (kept.record_id, kept.reason) == (f"EV-{facility}-00000002", SetAsideReason.UNKNOWN_KIND)
+    assert kept.raw == returned
+
+
+async def test_without_a_store_a_body_that_is_not_an_event_is_a_400(
+    dev_server: DevServer, facility: str
+) -> None:
+    app = create_webhook_app(
+        dev_server.client, SECRET, dev_server.task_queue, facilities={facility}
+    )
+    body = json.dumps({**json.loads(body_of(event(facility))), "kind": "RETURNED"}).encode()
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://consign.test") as client:
+        response = await post(client, body, signed(body))
+
     assert response.status_code == 400
-    message = response.json()["error"]
-    assert message.startswith("malformed event: ")
-    for field in named:
-        assert field in message.lower()
+    assert response.json()["error"].startswith("malformed event: kind 'RETURNED'")
+    assert not await dev_server.exists(workflow_id_for(facility))
+
+
+def dispatch(facility: str, parcels: int) -> wire.Event:
+    """A signed dispatch of `parcels` parcels, one line each."""
+    shipped = datetime.now(UTC).replace(microsecond=0)
+    return event(facility).model_copy(
+        update={
+            "kind": "DISPATCH",
+            "order_status": "SHIPPED",
+            "parcels": [
+                wire.Parcel(
+                    parcel_id=f"WO1-P{n:05d}",
+                    tracking_number=f"RU{n:09d}GB",
+                    carrier_service_code=RM_TRACKED_48,
+                    shipped_at=shipped,
+                    lines=[
+                        wire.ParcelLine(
+                            line_number=1, item_code="GXO-1", channel_line_id="L1", quantity=1
+                        )
+                    ],
+                )
+                for n in range(parcels)
+            ],
+        }
+    )
+
+
+async def test_a_dispatch_of_12000_parcels_is_set_aside_by_default_not_a_500(
+    receiver: httpx.AsyncClient, dev_server: DevServer, facility: str, store: Engine
+) -> None:
+    """Before: HTTP 500 (the signal was over Temporal's payload limit). Now the dispatch is
+    beyond GXO_MAX_PARCELS_PER_DISPATCH: kept whole with the reason, and the intake says so."""
+    big = dispatch(facility, 12_000)
+    body = body_of(big)
+
+    response = await post(receiver, body, signed(body))
+
+    assert response.status_code == 202
+    assert response.json()["set_aside"] == "TOO_LARGE"
+    assert "12000 parcels" in response.json()["detail"]
+    [kept] = list_set_aside(store)
+    assert kept.record_id == big.event_id and len(json.loads(kept.raw)["parcels"]) == 12_000
+    assert await set_aside_at(dev_server, facility, 1) == [f"TOO_LARGE:{big.event_id}"]
+    after = event(facility, 2)  # the feed goes on
+    assert (await post(receiver, body_of(after), signed(body_of(after)))).status_code == 202
+    assert await pushed_to(dev_server, facility, 1) == [after.event_id]
+
+
+async def test_a_dispatch_too_large_for_one_signal_goes_as_parts_with_every_parcel_once(
+    dev_server: DevServer, facility: str, store: Engine
+) -> None:
+    """With the parcel limit raised, 12,000 parcels (about 4 MB) reach the intake in parts
+    under the payload budget: every parcel exactly once."""
+    limits = IntakeLimits(max_parcels_per_dispatch=20_000)
+    app = create_webhook_app(
+        dev_server.client,
+        SECRET,
+        dev_server.task_queue,
+        facilities={facility},
+        engine=store,
+        limits=limits,
+    )
+    big = dispatch(facility, 12_000)
+    body = body_of(big)
+    assert len(body) > 2 * 1024 * 1024  # more than one Temporal payload may carry
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://consign.test") as client:
+        response = await post(client, body, signed(body))
+
+    assert response.status_code == 202
+    parts = response.json()["parts"]
+    assert parts > 1
+    events = await pushed_to(dev_server, facility, parts)
+    assert events == [f"{big.event_id}#{k}/{parts}" for k in range(1, parts + 1)]
+    handle = dev_server.client.get_workflow_handle(workflow_id_for(facility))
+    parcels: list[str] = await handle.query(PARCELS_QUERY, result_type=list)
+    assert sorted(parcels) == sorted(p.parcel_id for p in big.parcels)
+    assert list_set_aside(store) == []
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["declared", "streamed"])
+async def test_a_body_over_the_limit_is_a_413_and_not_read(
+    dev_server: DevServer, facility: str, declared: bool
+) -> None:
+    app = create_webhook_app(
+        dev_server.client,
+        SECRET,
+        dev_server.task_queue,
+        facilities={facility},
+        limits=IntakeLimits(webhook_max_bytes=1024),
+    )
+    body = body_of(dispatch(facility, 20))
+    assert len(body) > 1024
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for start in range(0, len(body), 256):
+            yield body[start : start + 256]
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://consign.test") as client:
+        content: bytes | AsyncIterator[bytes] = body if declared else chunks()
+        response = await client.post(GXO_PATH, content=content, headers=signed(body))
+
+    assert response.status_code == 413
+    assert "1024 bytes" in response.json()["error"]
     assert not await dev_server.exists(workflow_id_for(facility))
 
 
@@ -335,3 +509,23 @@ async def test_without_a_store_an_unserved_facility_is_refused_for_a_later_push(
 
     assert response.status_code == 503
     assert not await dev_server.exists(workflow_id_for(elsewhere))
+
+
+async def test_a_notice_temporal_does_not_take_is_a_503_not_a_500(
+    dev_server: DevServer, facility: str
+) -> None:
+    """Temporal refusing the signal (here: a namespace it does not have) asks GXO to push
+    again; before, the exception escaped as HTTP 500."""
+    elsewhere = await Client.connect(
+        dev_server.client.service_client.config.target_host,
+        namespace="no-such-namespace",
+        data_converter=pydantic_data_converter,
+    )
+    app = create_webhook_app(elsewhere, SECRET, dev_server.task_queue, facilities={facility})
+    body = body_of(event(facility))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://consign.test") as client:
+        response = await post(client, body, signed(body))
+
+    assert response.status_code == 503
+    assert response.json()["error"].startswith("Temporal did not take the notice (NOT_FOUND)")

@@ -17,6 +17,7 @@ from domain.exceptions import ExceptionKind
 from domain.lifecycle import OperatorRequest, OrderStage, OrderStatus
 from tests.workflows.fakes import CaptureWorld, dispatch, make_order, parcel
 from tests.workflows.order_harness import Harness, running_harness, until
+from tests.workflows.time_skipping import skip
 from workflows.order_fulfillment import CAPTURE_PATIENCE, OrderFulfillment
 
 
@@ -100,7 +101,7 @@ async def test_a_capture_pending_too_long_is_raised_and_never_captured_twice(
 ) -> None:
     world_of(harness).checks = [CaptureState.PENDING]
     handle = await ship(harness, "P1")
-    await harness.env.sleep(CAPTURE_PATIENCE + timedelta(days=1))
+    await skip(harness.env, CAPTURE_PATIENCE + timedelta(days=1), step=timedelta(days=1))
     status = await until(handle, parked)
     assert (
         status.exception is not None and "still pending after 14 days" in status.exception.message

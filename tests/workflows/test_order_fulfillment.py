@@ -8,8 +8,12 @@ import pytest
 from temporalio.exceptions import ApplicationError
 
 from domain.exceptions import ExceptionKind
-from domain.lifecycle import OperatorRequest, OrderStage
+from domain.lifecycle import (
+    OperatorRequest,
+    OrderStage,
+)
 from domain.order import ChannelOrderStatus, FulfilledBy
+from domain.payloads import payload_size, split_dispatch
 from domain.warehouse import (
     CancelOutcome,
     EventMismatch,
@@ -458,3 +462,29 @@ async def test_a_replan_after_gxo_rejected_an_order_planned_before_the_upgrade_k
     assert [o.reference for o in harness.world.injections] == [old_id, old_id]
     assert status.warehouse_reference == old_id
     assert harness.world.set_aside == []
+
+
+async def test_a_dispatch_split_into_parts_confirms_every_parcel_exactly_once(
+    harness: Harness,
+) -> None:
+    """The intakes split a dispatch too large for one signal into parts (domain/payloads.py).
+    The parts, a repeated part and parts of the same dispatch split differently (a re-pull
+    with another budget) confirm each parcel once, and the order ships."""
+    order = make_order(lines=[("TSHIRT-BLK-M", 30)])
+    handle = await harness.start(order)
+    order = harness.world.orders[order.ref.order_id]
+    await until(handle, at(OrderStage.INJECTED))
+    parcels = [parcel(f"P{n:02d}", ("10000", 1)) for n in range(30)]
+    whole = dispatch(order, 1, *parcels, status=WarehouseOrderStatus.SHIPPED)
+    parts = split_dispatch(whole, payload_size(whole) // 4)
+    other = split_dispatch(whole, payload_size(whole) // 8)
+    assert len(parts) >= 4 and {e.event_id for e in parts}.isdisjoint(e.event_id for e in other)
+
+    for event in [parts[0], parts[0], other[0], *parts[1:-1], other[1], parts[-1]]:
+        await handle.signal(OrderFulfillment.warehouse_event, event)
+    result = await handle.result()
+
+    assert result.stage is OrderStage.SHIPPED
+    confirmed = [c.parcel.parcel_id for c in harness.world.confirms]
+    assert sorted(confirmed) == [p.parcel_id for p in parcels]  # each once
+    assert sorted(int(c.package_reference) for c in harness.world.confirms) == list(range(1, 31))

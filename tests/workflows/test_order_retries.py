@@ -12,6 +12,7 @@ from domain.lifecycle import OrderStage
 from domain.order import ChannelOrderStatus
 from tests.workflows.fakes import dispatch, make_order, parcel
 from tests.workflows.order_harness import Harness, at, finished, until
+from tests.workflows.time_skipping import skip
 from workflows import search_attributes as sa
 from workflows.activity_rounds import FIRST_ROUND, LATER_ROUND
 from workflows.order_fulfillment import OrderFulfillment
@@ -26,7 +27,7 @@ async def test_a_confirm_that_keeps_failing_shows_on_the_order_until_it_succeeds
     await until(handle, at(OrderStage.INJECTED))
     event = dispatch(harness.order(handle), 1, parcel("P1", ("10000", 1)))
     await handle.signal(OrderFulfillment.warehouse_event, event)
-    await harness.env.sleep(timedelta(minutes=10))  # the first round's backoff, ~8.5 min
+    await skip(harness.env, timedelta(minutes=10), step=timedelta(minutes=1))  # ~8.5 min backoff
     status = await until(handle, lambda s: s.retrying is not None)
     assert status.retrying is not None
     assert status.retrying.activity == "confirm_parcel"
@@ -61,7 +62,7 @@ async def test_a_call_that_fails_for_good_after_retrying_parks_and_stops_showing
         ApplicationError("order gone", type=ExceptionKind.ORDER_NOT_FOUND.value, non_retryable=True)
     )
     handle = await harness.start(make_order())
-    await harness.env.sleep(timedelta(minutes=20))  # the first round, the pause, one attempt
+    await skip(harness.env, timedelta(minutes=20), step=timedelta(minutes=1))  # round, pause, try
     status = await until(handle, at(OrderStage.EXCEPTION))
     assert status.exception is not None
     assert status.exception.kind is ExceptionKind.ORDER_NOT_FOUND
