@@ -137,5 +137,6 @@ def get_settings() -> Settings:
             ),
             max_lines_per_order=_int("CONSIGN_MAX_LINES_PER_ORDER", LIMITS.max_lines_per_order),
             payload_budget_bytes=_int("CONSIGN_PAYLOAD_BUDGET_BYTES", LIMITS.payload_budget_bytes),
+            max_units_per_line=_int("CONSIGN_MAX_UNITS_PER_LINE", LIMITS.max_units_per_line),
         ),
     )
