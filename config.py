@@ -112,6 +112,7 @@ LIMIT_VARIABLES = {
     "max_parcels_per_dispatch": "GXO_MAX_PARCELS_PER_DISPATCH",
     "max_lines_per_order": "CONSIGN_MAX_LINES_PER_ORDER",
     "payload_budget_bytes": "CONSIGN_PAYLOAD_BUDGET_BYTES",
+    "max_units_per_line": "CONSIGN_MAX_UNITS_PER_LINE",
 }
 CENTRA_VARIABLES = {
     "dispatch_sla_hours": "CENTRA_DISPATCH_SLA_HOURS",

@@ -8,9 +8,10 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from sqlalchemy import Engine
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities.audit import audit
-from activities.errors import classify
+from activities.errors import classified, classify
 from activities.heartbeat import heartbeating
 from activities.models import (
     AckRequest,
@@ -73,11 +74,11 @@ class ChannelActivities:
 
     @activity.defn(name="fetch_channel_order")
     async def fetch_order(self, ref: OrderRef) -> ChannelOrder:
+        """An order the channel sends that consign cannot read (a malformed currency code, a
+        missing field) is INVALID_CHANNEL_DATA at once: the same answer fails every retry."""
         port = self._port(ref.channel)
-        try:
+        with classified(ExceptionKind.INVALID_CHANNEL_DATA):
             order = await port.get_order(ref.order_id)
-        except IntegrationError as err:
-            raise classify(err) from err
         if len(order.lines) > self.limits.max_lines_per_order:
             raise classify(
                 ConsignError(
@@ -138,30 +139,30 @@ class ChannelActivities:
         ref, parcel = request.ref, request.parcel
         port = self._port(ref.channel)
         try:
-            codes = await asyncio.to_thread(list_carrier_codes, self.engine, ref.channel)
-            carrier = carrier_for_confirm(ref.channel, parcel.carrier_service_code, codes)
-            confirmation = ShipConfirmation(
-                ref=ref,
-                parcel_id=parcel.parcel_id,
-                package_reference=request.package_reference,
-                carrier_code=carrier.carrier_code,
-                carrier_name=carrier.carrier_name,
-                shipping_method=carrier.shipping_method,
-                tracking_number=parcel.tracking_number,
-                shipped_at=parcel.shipped_at,
-                marketplace_id=request.marketplace_id,
-                items=[
-                    ConfirmItem(line_id=line_id, quantity=quantity)
-                    for line_id, quantity in parcel_quantities(parcel).items()
-                ],
-                other_captures=request.other_captures,
-            )
-            capture = await port.confirm_parcel(confirmation)
-        except (IntegrationError, ConsignError) as err:
-            failure = classify(err)
+            with classified(ExceptionKind.INVALID_CHANNEL_DATA):
+                codes = await asyncio.to_thread(list_carrier_codes, self.engine, ref.channel)
+                carrier = carrier_for_confirm(ref.channel, parcel.carrier_service_code, codes)
+                confirmation = ShipConfirmation(
+                    ref=ref,
+                    parcel_id=parcel.parcel_id,
+                    package_reference=request.package_reference,
+                    carrier_code=carrier.carrier_code,
+                    carrier_name=carrier.carrier_name,
+                    shipping_method=carrier.shipping_method,
+                    tracking_number=parcel.tracking_number,
+                    shipped_at=parcel.shipped_at,
+                    marketplace_id=request.marketplace_id,
+                    items=[
+                        ConfirmItem(line_id=line_id, quantity=quantity)
+                        for line_id, quantity in parcel_quantities(parcel).items()
+                    ],
+                    other_captures=request.other_captures,
+                )
+                capture = await port.confirm_parcel(confirmation)
+        except ApplicationError as failure:
             if failure.non_retryable:
-                await self._audit(request, AuditOutcome.REJECTED, str(err))
-            raise failure from err
+                await self._audit(request, AuditOutcome.REJECTED, failure.message)
+            raise
         await self._audit(request, AuditOutcome.ACCEPTED, f"{len(confirmation.items)} line(s)")
         units = [(line.item_code, line.quantity) for line in parcel.lines]
         await asyncio.to_thread(confirm_shipped, self.engine, ref, units)
@@ -185,10 +186,8 @@ class ChannelActivities:
                     f"channel {request.ref.channel.value} does not capture payments",
                 )
             )
-        try:
+        with classified(ExceptionKind.INVALID_CHANNEL_DATA):
             return await port.settle_capture(request.capture, request.again)
-        except IntegrationError as err:
-            raise classify(err) from err
 
     async def _audit(
         self, request: ParcelConfirmRequest, outcome: AuditOutcome, detail: str

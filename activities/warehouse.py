@@ -11,7 +11,7 @@ from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 
 from activities.audit import audit
-from activities.errors import classify
+from activities.errors import classified, classify
 from activities.heartbeat import heartbeating
 from activities.models import (
     EVENTS_PUSHED_SIGNAL,
@@ -21,7 +21,7 @@ from activities.models import (
     WarehouseLookup,
     WarehouseOrderRequest,
 )
-from domain.exceptions import ConsignError
+from domain.exceptions import ExceptionKind
 from domain.limits import IntakeLimits
 from domain.order import ChannelOrder, OrderRef
 from domain.payloads import payload_size, split_dispatch
@@ -68,10 +68,8 @@ class WarehouseActivities:
         mappings = await asyncio.to_thread(
             load_mapping_set, self.engine, order.ref.channel, skus, gtins
         )
-        try:
-            plan = plan_warehouse_order(order, mappings)
-        except ConsignError as err:
-            raise classify(err) from err
+        with classified(ExceptionKind.INVALID_CHANNEL_DATA):
+            plan = plan_warehouse_order(order, mappings, self.limits)
         # Sold but not yet allocated at GXO: inventory sync holds these units back.
         skus_by_line = {line.line_id: line.sku for line in order.lines}
         demand = [(skus_by_line[w.channel_line_id], w.item_code, w.quantity) for w in plan.lines]
@@ -85,13 +83,13 @@ class WarehouseActivities:
         """Idempotent at GXO on (facility, reference): a retry returns the same order."""
         ref = order.order_ref
         try:
-            result = await self.warehouse.inject(order)
-        except IntegrationError as err:
-            failure = classify(err)
+            with classified(ExceptionKind.INVALID_WAREHOUSE_DATA):
+                result = await self.warehouse.inject(order)
+        except ApplicationError as failure:
             if failure.non_retryable:
-                await self._audit(ref, order, "inject", str(err))
+                await self._audit(ref, order, "inject", failure.message)
                 await asyncio.to_thread(close_demand, self.engine, ref)
-            raise failure from err
+            raise
         outcome = AuditOutcome.DUPLICATE if result.duplicate else AuditOutcome.ACCEPTED
         detail = f"{len(order.lines)} line(s) as {result.warehouse_order_id}"
         await self._audit(ref, order, "inject", detail, outcome)
@@ -99,10 +97,8 @@ class WarehouseActivities:
 
     @activity.defn(name="cancel_warehouse_order")
     async def cancel(self, request: WarehouseOrderRequest) -> CancelOutcome:
-        try:
+        with classified(ExceptionKind.INVALID_WAREHOUSE_DATA):
             outcome = await self.warehouse.cancel(request.facility_id, request.reference)
-        except IntegrationError as err:
-            raise classify(err) from err
         accepted = outcome is not CancelOutcome.TOO_LATE
         if accepted:
             await asyncio.to_thread(close_demand, self.engine, request.ref)
@@ -117,10 +113,8 @@ class WarehouseActivities:
 
     @activity.defn(name="get_warehouse_order")
     async def get_order(self, request: WarehouseOrderRequest) -> WarehouseLookup:
-        try:
+        with classified(ExceptionKind.INVALID_WAREHOUSE_DATA):
             state = await self.warehouse.get_order(request.facility_id, request.reference)
-        except IntegrationError as err:
-            raise classify(err) from err
         return WarehouseLookup(state=state)
 
     @activity.defn(name="pull_warehouse_events")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from pydantic import ValidationError
+
 
 class ExceptionKind(StrEnum):
     UNMAPPED_SKU = "UNMAPPED_SKU"
@@ -26,6 +28,13 @@ class ExceptionKind(StrEnum):
     INVENTORY_PUSH_REJECTED = "INVENTORY_PUSH_REJECTED"
     INVENTORY_SYNC_STALLED = "INVENTORY_SYNC_STALLED"
     CAPTURE_FAILED = "CAPTURE_FAILED"  # the channel could not capture a shipped parcel's payment
+    INVALID_CHANNEL_DATA = "INVALID_CHANNEL_DATA"  # the channel sent what consign cannot read
+    INVALID_WAREHOUSE_DATA = "INVALID_WAREHOUSE_DATA"  # GXO sent what consign cannot read
+    ACTIVITY_RETRYING = "ACTIVITY_RETRYING"  # flag: a call keeps failing for a passing reason
+    UNEXPECTED_ERROR = "UNEXPECTED_ERROR"  # a defect in consign: parked, never a stuck task
+    DUPLICATE_TRACKING = "DUPLICATE_TRACKING"  # a new parcel id with a known tracking number
+    QUANTITY_OUT_OF_RANGE = "QUANTITY_OUT_OF_RANGE"  # a line above the configured maximum
+    DUPLICATE_ORDER_LINE = "DUPLICATE_ORDER_LINE"  # one channel line id twice in an order
 
 
 class ConsignError(Exception):
@@ -36,3 +45,18 @@ class ConsignError(Exception):
         super().__init__(message)
         self.kind = kind
         self.message = message
+
+
+def describe_error(err: BaseException, limit: int = 300) -> str:
+    """A one-line account of an unexpected error that is safe to log and to show: a pydantic
+    validation error names the fields and what is wrong with them, never the values (which may
+    be a buyer's name or address)."""
+    if isinstance(err, ValidationError):
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in problem['loc']) or 'value'}: {problem['msg']}"
+            for problem in err.errors(include_url=False, include_input=False, include_context=False)
+        )
+        text = f"{err.title} does not validate: {problems}"
+    else:
+        text = f"{type(err).__name__}: {err}"
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -11,8 +11,9 @@ from pydantic import BaseModel, Field
 from domain.capture import PaymentCapture
 from domain.deadlines import DeadlinePolicy
 from domain.exceptions import ExceptionKind
-from domain.order import OrderChange, OrderRef
+from domain.order import ChannelOrder, OrderChange, OrderRef
 from domain.shipment import LineProgress
+from domain.warehouse import Parcel, WarehouseEvent, WarehouseOrder
 
 WORKFLOW_NAME = "OrderFulfillment"
 STATUS_QUERY = "status"
@@ -41,12 +42,6 @@ class OrderStage(StrEnum):
         return self in (OrderStage.SHIPPED, OrderStage.CANCELLED, OrderStage.SKIPPED_AFN)
 
 
-class OrderFulfillmentInput(BaseModel):
-    ref: OrderRef
-    change: OrderChange | None = None  # what intake saw; the workflow still reads the order
-    deadlines: DeadlinePolicy = Field(default_factory=DeadlinePolicy)
-
-
 class OperatorRequest(BaseModel):
     """Body of the `retry` and `reinject` signals: who asked, and why (for the audit trail)."""
 
@@ -68,6 +63,16 @@ class ParcelRecord(BaseModel):
     confirmed: bool = False
 
 
+class RetryingActivity(BaseModel):
+    """A call that keeps failing for a reason a retry may cure (an outage, throttling): Temporal
+    keeps retrying it, and the order says so instead of waiting silently."""
+
+    activity: str
+    attempts: int  # attempts so far, all rounds together
+    last_failure: str
+    since: datetime  # when the first round of attempts ran out
+
+
 class OrderStatus(BaseModel):
     """What `consign order show` and the `status` query return: the full state."""
 
@@ -81,6 +86,43 @@ class OrderStatus(BaseModel):
     parcels: list[ParcelRecord] = Field(default_factory=list)
     captures: list[PaymentCapture] = Field(default_factory=list)  # not yet captured: waited for
     exception: ExceptionInfo | None = None
+    retrying: RetryingActivity | None = None
     late: bool = False
     injections: int = 0
     history: list[str] = Field(default_factory=list)  # short, PII-free notes of what happened
+
+
+class PendingSignal(BaseModel):
+    """An operator's `retry` or `reinject` the workflow had not acted on yet."""
+
+    action: str
+    request: OperatorRequest
+
+
+class CarriedState(BaseModel):
+    """Everything an order's workflow knows, handed to its next run when it continues as new
+    (a long-lived order keeps its history short). Only ever built at a point where the run
+    waits, so nothing in flight is lost."""
+
+    status: OrderStatus
+    order: ChannelOrder | None = None
+    plan: WarehouseOrder | None = None
+    sent_reference: str | None = None  # the reference GXO may hold for this order
+    latest_change: OrderChange | None = None
+    last_seen: datetime | None = None
+    changed: bool = False
+    events: list[WarehouseEvent] = Field(default_factory=list)  # received, not handled yet
+    recovered: list[Parcel] = Field(default_factory=list)
+    seen_event_ids: list[str] = Field(default_factory=list)
+    operator: PendingSignal | None = None
+    cancel_refused: bool = False
+    set_aside: list[str] = Field(default_factory=list)
+    chased: bool = False  # the deadline watcher has chased GXO before the ship-by
+    ship_by_passed: bool = False  # ... and has looked at the order at the ship-by
+
+
+class OrderFulfillmentInput(BaseModel):
+    ref: OrderRef
+    change: OrderChange | None = None  # what intake saw; the workflow still reads the order
+    deadlines: DeadlinePolicy = Field(default_factory=DeadlinePolicy)
+    carried: CarriedState | None = None  # set when a run continues as new

@@ -22,5 +22,8 @@ class IntakeLimits(BaseModel):
     # with its own activity, and its history must stay far below 51,200 events.
     max_parcels_per_dispatch: int = Field(default=1000, ge=1)
     max_lines_per_order: int = Field(default=500, ge=1)  # more: the order parks ORDER_TOO_LARGE
+    # An order line with more open units is refused at planning (QUANTITY_OUT_OF_RANGE): far
+    # beyond anything a shop sells, it is a data error, not a pick list.
+    max_units_per_line: int = Field(default=1000, ge=1)
     # The most one signal or activity payload carries: a dispatch above it is split into parts.
     payload_budget_bytes: int = Field(default=256 * KIB, ge=4 * KIB, le=2 * MIB)

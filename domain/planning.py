@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from domain.exceptions import ConsignError, ExceptionKind
+from domain.limits import IntakeLimits
 from domain.mapping import CarrierCodeMapping, MappingSet, SkuMapping
 from domain.order import Channel, ChannelOrder, OrderLine
 from domain.routing import is_international, route_facility
@@ -12,6 +15,26 @@ from domain.warehouse import (
     WarehouseOrderLine,
     warehouse_reference,
 )
+
+
+def _check_lines(order: ChannelOrder, limits: IntakeLimits) -> None:
+    """One channel line id twice would be injected and shipped twice; a line beyond the
+    limit would be picked without a question."""
+    counts = Counter(line.line_id for line in order.lines)
+    repeated = sorted(line_id for line_id, n in counts.items() if n > 1)
+    if repeated:
+        raise ConsignError(
+            ExceptionKind.DUPLICATE_ORDER_LINE,
+            f"the order carries line id(s) {', '.join(repeated)} more than once",
+        )
+    outsized = [line for line in order.lines if _open_quantity(line) > limits.max_units_per_line]
+    if outsized:
+        detail = ", ".join(f"line {line.line_id}: {_open_quantity(line)}" for line in outsized)
+        raise ConsignError(
+            ExceptionKind.QUANTITY_OUT_OF_RANGE,
+            f"units above the limit of {limits.max_units_per_line} per line "
+            f"(CONSIGN_MAX_UNITS_PER_LINE): {detail}",
+        )
 
 
 def _open_quantity(line: OrderLine) -> int:
@@ -76,10 +99,13 @@ def _confirmable(order: ChannelOrder, open_lines: list[OrderLine]) -> None:
         )
 
 
-def plan_warehouse_order(order: ChannelOrder, mappings: MappingSet) -> WarehouseOrder:
-    """Map SKUs, route the facility, pick the carrier service; raise ConsignError with the
-    ExceptionKind a person must fix when any mapping is missing, or when the channel would
-    refuse the ship confirmation whatever the warehouse does."""
+def plan_warehouse_order(
+    order: ChannelOrder, mappings: MappingSet, limits: IntakeLimits | None = None
+) -> WarehouseOrder:
+    """Check the lines, map SKUs, route the facility, pick the carrier service; raise
+    ConsignError with the ExceptionKind a person must fix when anything is wrong or missing,
+    or when the channel would refuse the ship confirmation whatever the warehouse does."""
+    _check_lines(order, limits or IntakeLimits())
     if order.ship_to is None:
         raise ConsignError(ExceptionKind.MISSING_ADDRESS, "the order has no shipping address")
     channel = order.ref.channel

@@ -252,6 +252,12 @@ def print_status(status: OrderStatus) -> None:
             f"  [red]exception        {exc.kind.value} at {exc.stage.value}, "
             f"{_fmt_time(exc.raised_at)}: {exc.message}[/red]"
         )
+    if status.retrying is not None:
+        retrying = status.retrying
+        console.print(
+            f"  [yellow]retrying         {retrying.activity}: {retrying.attempts} attempts "
+            f"since {_fmt_time(retrying.since)}, last: {retrying.last_failure}[/yellow]"
+        )
     lines = Table(title="lines")
     for column in ("line", "sku", "ordered", "shipped", "cancelled", "remaining"):
         lines.add_column(column, justify="right" if column not in ("line", "sku") else "left")

@@ -3,6 +3,7 @@ to its OrderFulfillment by signal-with-start (duplicates are harmless), then con
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
@@ -12,7 +13,7 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from activities import queues
     from activities.models import AckRequest, ChangeBatch, ChangeSet, PollRequest, StartReport
-    from domain.order import Channel
+    from domain.order import Channel, OrderChange
     from workflows.intakes import (
         HAND_OVER_TIMEOUT,
         READ_TIMEOUT,
@@ -25,6 +26,18 @@ POLL_NOW_SIGNAL = "poll_now"
 ORDERS_NOTIFIED_SIGNAL = "orders_notified"
 NAMED_PER_POLL = 100  # orders one named read asks for; more wait for the next poll
 BOUNDED_NAMED_READS = "bounded-named-reads"  # workflow.patched id, 2026-12-02
+COALESCE_NOTICES = "coalesce-notices"  # workflow.patched id, 2026-11-29
+RECENT_NOTICES_KEPT = 5000  # 16 characters each: ~95 KB in the continue-as-new input
+
+
+def notice_key(change: OrderChange) -> str:
+    """What makes a notice news to its order (its order, update time, status and cancel ask),
+    as a short digest so thousands fit in the intake's state (a sweep of every open order)."""
+    text = (
+        f"{change.ref.order_id}|{change.last_updated_at.isoformat()}|"
+        f"{change.status.value}|{int(change.buyer_cancel_requested)}"
+    )
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 def intake_id(channel: Channel, account: str) -> str:
@@ -42,6 +55,7 @@ class ChannelIntakeInput(BaseModel):
     notified_order_ids: list[str] = Field(default_factory=list)  # carried across continue-as-new
     set_aside: int = 0  # carried across continue-as-new, like the last one's summary
     last_set_aside: str | None = None
+    recent_notices: list[str] = Field(default_factory=list)  # notice_key of the last ones sent
 
 
 class OrdersNotified(BaseModel):
@@ -67,6 +81,7 @@ class ChannelIntake:
         self._progress = IntakeProgress()
         self._poll_now = False
         self._notified: list[str] = []
+        self._sent: list[str] = []  # notice keys handed over lately, oldest first
 
     @workflow.query(name="progress")
     def progress(self) -> IntakeProgress:
@@ -80,22 +95,35 @@ class ChannelIntake:
     def orders_notified(self, notice: OrdersNotified) -> None:
         self._notified.extend(i for i in notice.order_ids if i not in self._notified)
 
-    async def _hand_over(self, batch: ChangeBatch) -> None:
-        """The cursor moves only after Temporal accepted every order's signal."""
+    async def _hand_over(self, batch: ChangeBatch, coalesce: bool) -> None:
+        """The cursor moves only after Temporal accepted every order's signal. With `coalesce`
+        a notice already handed over is not sent again: polls re-read overlapping windows (and
+        sweeps every open order), and each repeat would grow the order's history."""
+        changes = batch.changes
+        if coalesce:
+            sent = set(self._sent)
+            changes = [c for c in changes if notice_key(c) not in sent]
+            if not changes:
+                return
         report = await run_activity(
             "start_order_workflows",
-            ChangeSet(changes=batch.changes),
+            ChangeSet(changes=changes),
             StartReport,
             HAND_OVER_TIMEOUT,
         )
         self._progress.signalled += report.signalled
         self._progress.skipped_afn += report.skipped_afn
         self._progress.already_closed += report.already_closed
+        if coalesce:
+            keys = [notice_key(c) for c in changes]
+            self._sent = [*self._sent, *keys][-RECENT_NOTICES_KEPT:]
 
     @workflow.run
     async def run(self, params: ChannelIntakeInput) -> None:
         cursor = params.cursor or workflow.now() - timedelta(hours=params.lookback_hours)
         self._notified = [*params.notified_order_ids, *self._notified]
+        coalesce = workflow.patched(COALESCE_NOTICES)
+        self._sent = list(params.recent_notices)
         self._progress.cursor = cursor
         self._progress.set_aside = params.set_aside
         self._progress.last_set_aside = params.last_set_aside
@@ -127,7 +155,7 @@ class ChannelIntake:
                 )
                 count_set_aside(self._progress, batch.set_aside)
                 if batch.changes:
-                    await self._hand_over(batch)
+                    await self._hand_over(batch, coalesce)
                 if batch.ack:
                     await run_activity(
                         "ack_channel_changes",
@@ -164,6 +192,7 @@ class ChannelIntake:
                 update={
                     "cursor": cursor,
                     "notified_order_ids": self._notified,
+                    "recent_notices": self._sent,
                     "set_aside": self._progress.set_aside,
                     "last_set_aside": self._progress.last_set_aside,
                 }

@@ -4,6 +4,10 @@ Gate until the channel clears the order, plan and inject it into GXO, then confi
 GXO dispatches. A deadline watcher chases GXO before the ship-by date and marks the order late
 after it. A buyer cancellation before dispatch cancels at GXO. Anything a person must fix parks
 the order in EXCEPTION until a `retry` or `reinject` signal.
+
+Nothing but Temporal's own control flow (cancellation, continue-as-new) leaves `run`: an
+unexpected error parks the order as UNEXPECTED_ERROR, and the signal that clears it resumes the
+order from its state. A long-lived order continues as new from the points where it waits.
 """
 
 from __future__ import annotations
@@ -11,11 +15,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.common import SearchAttributeUpdate
+from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
     from activities import queues
@@ -29,7 +33,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.capture import CaptureState, PaymentCapture
     from domain.deadlines import deadlines_for
-    from domain.exceptions import ConsignError, ExceptionKind
+    from domain.exceptions import ConsignError, ExceptionKind, describe_error
     from domain.lifecycle import (
         ORDER_CHANGED_SIGNAL,
         REINJECT_SIGNAL,
@@ -37,12 +41,15 @@ with workflow.unsafe.imports_passed_through():
         STATUS_QUERY,
         WAREHOUSE_EVENT_SIGNAL,
         WORKFLOW_NAME,
+        CarriedState,
         ExceptionInfo,
         OperatorRequest,
         OrderFulfillmentInput,
         OrderStage,
         OrderStatus,
         ParcelRecord,
+        PendingSignal,
+        RetryingActivity,
     )
     from domain.order import ChannelOrder, ChannelOrderStatus, OrderChange, is_merchant_fulfilled
     from domain.shipment import all_shipped, any_shipped, apply_parcel, progress_from_lines
@@ -56,21 +63,23 @@ with workflow.unsafe.imports_passed_through():
         mismatch,
     )
     from workflows import search_attributes as sa
-    from workflows.waits import wait_until
+    from workflows.activity_rounds import execute_in_rounds
+    from workflows.waits import failure_text, wait_until
 
 T = TypeVar("T")
 
-ACTIVITY_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(minutes=5),
-)
 ACTIVITY_TIMEOUT = timedelta(seconds=60)
 PENDING_RECHECK = timedelta(hours=1)
 HISTORY_LIMIT = 50
-RETRY_THROUGH_GATE = "retry-through-gate"  # workflow.patched id, 2026-11-25
-MATCH_WAREHOUSE_EVENTS = "match-warehouse-events"  # workflow.patched id, 2026-11-29
-SETTLE_CAPTURES = "settle-captures"  # workflow.patched id, 2026-11-29
+# Continue as new when Temporal suggests it or, whichever comes first, after this many events.
+HISTORY_EVENTS_LIMIT = 2_000
+# workflow.patched ids (DEVELOPERS.md lists them)
+RETRY_THROUGH_GATE = "retry-through-gate"  # 2026-11-25
+MATCH_WAREHOUSE_EVENTS = "match-warehouse-events"  # 2026-11-29
+SETTLE_CAPTURES = "settle-captures"  # 2026-11-29
+BOUNDED_HISTORY = "bounded-history"  # 2026-11-29
+LATE_FROM_THE_START = "late-from-the-start"  # 2026-11-29
+DUPLICATE_TRACKING = "duplicate-tracking"  # 2026-11-29
 CAPTURE_FIRST_CHECK = timedelta(minutes=5)  # then doubling, up to CAPTURE_MAX_CHECK
 CAPTURE_MAX_CHECK = timedelta(hours=2)
 CAPTURE_PATIENCE = timedelta(days=14)  # a capture pending this long is raised for a person
@@ -101,13 +110,21 @@ class _Closed(Exception):
     elsewhere): the gate has already set the final stage."""
 
 
-def _as_parked(err: ActivityError) -> _Parked | None:
-    """A non-retryable ApplicationError whose type names an ExceptionKind parks the order."""
+def _as_parked(err: ActivityError) -> _Parked:
+    """A failure retrying cannot cure parks the order: under its ExceptionKind when its type
+    names one, else as UNEXPECTED_ERROR (it would otherwise fail the workflow)."""
     cause = err.cause
     kind = cause.type if isinstance(cause, ApplicationError) else None
     if kind is not None and kind in ExceptionKind.__members__:
         return _Parked(ExceptionKind(kind), cause.message)  # type: ignore[union-attr]
-    return None
+    return _Parked(ExceptionKind.UNEXPECTED_ERROR, failure_text(err))
+
+
+def _is_temporal_control(err: Exception) -> bool:
+    """Temporal's own signals to the workflow, which must never be turned into a park."""
+    return is_cancelled_exception(err) or isinstance(
+        err, (workflow.NondeterminismError, workflow.ReadOnlyContextError)
+    )
 
 
 def _wants_cancel(change: OrderChange | None) -> bool:
@@ -121,20 +138,33 @@ class OrderFulfillment:
     @workflow.init
     def __init__(self, params: OrderFulfillmentInput) -> None:
         self._ref = params.ref
-        self._status = OrderStatus(ref=params.ref, stage=OrderStage.RECEIVED)
-        self._order: ChannelOrder | None = None
-        self._plan: WarehouseOrder | None = None
-        self._sent_reference: str | None = None  # the reference GXO may hold for this order
-        self._latest_change: OrderChange | None = params.change
-        self._last_seen = params.change.last_updated_at if params.change else None
-        self._changed = False
-        self._events: list[WarehouseEvent] = []
-        self._recovered: list[Parcel] = []
-        self._seen_events: set[str] = set()
-        self._operator: tuple[str, OperatorRequest] | None = None
-        self._cancel_refused = False
-        self._set_aside: set[str] = set()  # parcels an operator chose not to confirm
         self._policy = params.deadlines
+        self._bounded = workflow.patched(BOUNDED_HISTORY)
+        self._published = sa.Published(only_changes=self._bounded)
+        self._watcher: asyncio.Task[None] | None = None
+        self._read: OrderChange | None = None  # the order as last read, as a notice
+        state = params.carried or CarriedState(
+            status=OrderStatus(ref=params.ref, stage=OrderStage.RECEIVED),
+            latest_change=params.change,
+            last_seen=params.change.last_updated_at if params.change else None,
+        )
+        self._status = state.status
+        self._order: ChannelOrder | None = state.order
+        self._plan: WarehouseOrder | None = state.plan
+        self._sent_reference = state.sent_reference  # the reference GXO may hold for this order
+        self._latest_change: OrderChange | None = state.latest_change
+        self._last_seen = state.last_seen
+        self._changed = state.changed
+        self._events: list[WarehouseEvent] = list(state.events)
+        self._recovered: list[Parcel] = list(state.recovered)
+        self._seen_events: set[str] = set(state.seen_event_ids)
+        self._operator: tuple[str, OperatorRequest] | None = (
+            (state.operator.action, state.operator.request) if state.operator else None
+        )
+        self._cancel_refused = state.cancel_refused
+        self._set_aside: set[str] = set(state.set_aside)  # parcels an operator chose not to confirm
+        self._chased = state.chased
+        self._ship_by_passed = state.ship_by_passed
 
     # --- handlers -----------------------------------------------------------------------------
 
@@ -144,11 +174,15 @@ class OrderFulfillment:
 
     @workflow.signal(name=ORDER_CHANGED_SIGNAL)
     def order_changed(self, change: OrderChange) -> None:
-        """Intake saw the order change; a notice older than the one we hold is ignored."""
-        if self._last_seen is None or change.last_updated_at >= self._last_seen:
-            self._last_seen = change.last_updated_at
-            self._latest_change = change
-            self._changed = True
+        """Intake saw the order change; a notice older than the one we hold is ignored, and so
+        is one that says nothing new (intakes re-read overlapping windows)."""
+        if self._last_seen is not None and change.last_updated_at < self._last_seen:
+            return
+        if self._bounded and change in (self._latest_change, self._read):
+            return
+        self._last_seen = change.last_updated_at
+        self._latest_change = change
+        self._changed = True
 
     @workflow.signal(name=WAREHOUSE_EVENT_SIGNAL)
     def warehouse_event(self, event: WarehouseEvent) -> None:
@@ -169,33 +203,72 @@ class OrderFulfillment:
 
     @workflow.run
     async def run(self, params: OrderFulfillmentInput) -> OrderStatus:
-        workflow.upsert_search_attributes(
+        self._upsert(
             [
                 sa.CHANNEL.value_set(self._ref.channel.value),
                 sa.CHANNEL_ACCOUNT.value_set(self._ref.account),
                 sa.CHANNEL_ORDER_ID.value_set(self._ref.order_id),
             ]
         )
-        self._set_stage(OrderStage.RECEIVED)
-        watcher: asyncio.Task[None] | None = None
+        if params.carried is None:
+            self._set_stage(OrderStage.RECEIVED)
         try:
-            order = await self._gate()
-            if order is not None:
-                if order.ship_by is not None:
-                    watcher = asyncio.create_task(self._watch_deadlines())
-                await self._inject(order)
-                await self._fulfil()
-        except _ChannelCancelled:
-            await self._cancel_at_warehouse()
-        except _Closed:
-            pass
+            await self._guarded(self._lifecycle)
         finally:
-            if watcher is not None:
-                watcher.cancel()
+            if self._watcher is not None:
+                self._watcher.cancel()
         if self._status.captures and workflow.patched(SETTLE_CAPTURES):
-            await self._settle_captures()
+            await self._guarded(lambda _: self._settle_captures())
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._status
+
+    async def _guarded(self, part: Callable[[bool], Awaitable[None]]) -> None:
+        """Run a part of the order's life; an exception nobody expected parks the order (a
+        failing workflow task would retry forever, unseen), and the operator's signal resumes
+        the part from the order's state (`part(resumed=True)`)."""
+        resumed = False
+        while True:
+            try:
+                await part(resumed)
+                return
+            except Exception as err:
+                if _is_temporal_control(err):
+                    raise
+                stage = self._status.stage
+                if stage is OrderStage.EXCEPTION and self._status.exception is not None:
+                    stage = self._status.exception.stage
+                workflow.logger.error(
+                    "order %s: unexpected %s", self._ref.workflow_id, type(err).__name__
+                )
+                unexpected = _Parked(ExceptionKind.UNEXPECTED_ERROR, describe_error(err))
+                await self._park(unexpected, stage, cancellable=False)
+                resumed = True
+
+    async def _lifecycle(self, resumed: bool = False) -> None:
+        """From wherever the order is: a new order, a continued run, or `resumed` after an
+        unexpected error, which may have dropped a cancellation or a dispatch in hand: those
+        are looked at again (the channel's wish, GXO's parcels)."""
+        while not self._status.stage.is_final:
+            try:
+                if self._plan is None:
+                    order = await self._gate()
+                    if order is None:
+                        return
+                    self._watch_deadlines()
+                    await self._inject(order)
+                else:
+                    self._watch_deadlines()
+                    if resumed:
+                        resumed = False
+                        if self._cancel_wanted():
+                            raise _ChannelCancelled
+                        await self._recover_from_warehouse()
+                await self._fulfil()
+                return
+            except _ChannelCancelled:
+                await self._cancel_at_warehouse()
+            except _Closed:
+                return
 
     async def _gate(self) -> ChannelOrder | None:
         """Wait until the channel clears the order. None when it never reaches the warehouse."""
@@ -203,11 +276,12 @@ class OrderFulfillment:
             self._changed = False
             order = await self._step(OrderStage.RECEIVED, self._fetch_order)
             self._order = order
+            self._read = order.change()
             if self._last_seen is None or order.last_updated_at > self._last_seen:
                 self._last_seen = order.last_updated_at
             if order.ship_by is not None and self._status.ship_by != order.ship_by:
                 self._status.ship_by = order.ship_by
-                workflow.upsert_search_attributes([sa.SHIP_BY.value_set(order.ship_by)])
+                self._upsert([sa.SHIP_BY.value_set(order.ship_by)])
             if not is_merchant_fulfilled(order.fulfilled_by):
                 self._note("fulfilled by the channel (AFN): never sent to the warehouse")
                 self._set_stage(OrderStage.SKIPPED_AFN)
@@ -224,7 +298,9 @@ class OrderFulfillment:
                 return order
             self._set_stage(OrderStage.AWAITING_PAYMENT)
             if not await wait_until(lambda: self._changed, PENDING_RECHECK):
-                self._note("still pending on the channel: re-reading it")
+                self._note("still pending on the channel: re-reading it", repeat=False)
+            if self._plan is None:  # not a re-plan after a GXO rejection
+                await self._continue_as_new_if_due()
 
     async def _inject(self, order: ChannelOrder) -> None:
         """Plan and inject as one step, so the retry after a person fixed a mapping, the
@@ -282,7 +358,7 @@ class OrderFulfillment:
         assert self._order is not None
         self._plan = plan
         self._status.facility_id = plan.facility_id
-        workflow.upsert_search_attributes([sa.FACILITY_ID.value_set(plan.facility_id)])
+        self._upsert([sa.FACILITY_ID.value_set(plan.facility_id)])
         if not self._status.lines:
             self._status.lines = progress_from_lines(self._order.lines)
         self._status.warehouse_order_id = result.warehouse_order_id
@@ -291,12 +367,16 @@ class OrderFulfillment:
         known = " (GXO already had it)" if result.duplicate else ""
         self._note(f"injected into {plan.facility_id} as {result.warehouse_order_id}{known}")
         if self._status.stage in (OrderStage.PLANNING, OrderStage.EXCEPTION):
+            if self._status.late and workflow.patched(LATE_FROM_THE_START):
+                self._set_stage(OrderStage.LATE)
+                return
             shipped = any_shipped(self._status.lines)
             self._set_stage(OrderStage.PARTIALLY_SHIPPED if shipped else OrderStage.INJECTED)
 
     async def _fulfil(self) -> None:
         """Confirm parcels as GXO dispatches them until every line is shipped or cancelled."""
         while not all_shipped(self._status.lines):
+            await self._continue_as_new_if_due()
             await workflow.wait_condition(
                 lambda: (
                     bool(self._events or self._recovered)
@@ -306,7 +386,7 @@ class OrderFulfillment:
             )
             if self._changed:
                 self._changed = False
-                if _wants_cancel(self._latest_change) and not self._cancel_refused:
+                if self._cancel_wanted():
                     raise _ChannelCancelled
             if self._operator is not None:
                 await self._handle_operator()
@@ -327,6 +407,11 @@ class OrderFulfillment:
             if event.kind is WarehouseEventKind.DISPATCH:
                 for parcel in event.parcels:
                     await self._confirm(parcel)
+            elif event.kind is WarehouseEventKind.REJECTED and self._cancel_refused:
+                self._note("GXO rejected the order the channel had cancelled: nothing to ship")
+                self._status.exception = None
+                self._set_stage(OrderStage.CANCELLED)
+                return
             elif event.kind is WarehouseEventKind.REJECTED and event.rejection is not None:
                 rejection = event.rejection
                 await self._park(
@@ -376,16 +461,14 @@ class OrderFulfillment:
 
     async def _park(self, parked: _Parked, stage: OrderStage, cancellable: bool = True) -> str:
         """EXCEPTION until an operator signals; a channel cancellation also ends the wait
-        (unless the order is already being cancelled)."""
+        (unless the order is already being cancelled, or GXO refused to cancel it)."""
         workflow.logger.warning("order %s parked: %s", self._ref.workflow_id, parked.kind.value)
         self._raise_exception(parked.kind, parked.message, stage)
         self._note(f"exception {parked.kind.value}: {parked.message}")
         self._set_stage(OrderStage.EXCEPTION)
         self._operator = None
         await workflow.wait_condition(
-            lambda: (
-                self._operator is not None or (cancellable and _wants_cancel(self._latest_change))
-            )
+            lambda: self._operator is not None or (cancellable and self._cancel_wanted())
         )
         if self._operator is None:
             raise _ChannelCancelled
@@ -396,23 +479,34 @@ class OrderFulfillment:
         self._set_stage(stage)
         return action
 
+    def _cancel_wanted(self) -> bool:
+        """The channel wants the order cancelled and GXO has not already refused to."""
+        return _wants_cancel(self._latest_change) and not self._cancel_refused
+
     async def _activity(
         self, name: str, arg: object, result_type: type[T], task_queue: str | None = None
     ) -> T:
+        """One activity, retried in rounds: while rounds run out the order shows it as
+        ACTIVITY_RETRYING; a failure retrying cannot cure parks it."""
         try:
-            return await workflow.execute_activity(
+            result = await execute_in_rounds(
                 name,
                 arg,
-                result_type=result_type,
+                result_type,
                 task_queue=task_queue or workflow.info().task_queue,
                 start_to_close_timeout=ACTIVITY_TIMEOUT,
-                retry_policy=ACTIVITY_RETRY,
+                round_failed=lambda attempts, failure: self._still_retrying(
+                    name, attempts, failure
+                ),
             )
         except ActivityError as err:
-            parked = _as_parked(err)
-            if parked is None:
+            if is_cancelled_exception(err):
                 raise
+            parked = _as_parked(err)
+            self._stop_retrying(name, f"parked as {parked.kind.value}")
             raise parked from err
+        self._stop_retrying(name, "succeeded")
+        return result
 
     async def _fetch_order(self) -> ChannelOrder:
         queue = queues.fetch_queue(self._ref.channel, workflow.info().task_queue)
@@ -443,6 +537,8 @@ class OrderFulfillment:
             await self._recover_from_warehouse()
 
     async def _cancel_at_warehouse(self) -> None:
+        """Cancel at GXO. When GXO has already picked, the order carries on (the lifecycle
+        follows its dispatches) with CANCEL_TOO_LATE raised."""
         if self._plan is None:
             self._note("cancelled on the channel before injection")
             self._status.exception = None
@@ -463,7 +559,6 @@ class OrderFulfillment:
             )
             self._note("cancel refused by GXO: already picked; still following its dispatches")
             self._set_stage(self._status.stage)
-            await self._fulfil()
             return
         self._note(f"cancelled at GXO ({outcome.value})")
         self._status.exception = None
@@ -475,12 +570,13 @@ class OrderFulfillment:
         if (record is not None and record.confirmed) or parcel.parcel_id in self._set_aside:
             return
         if record is None:
+            if not await self._distinct_tracking(parcel):
+                return
             try:
                 lines = apply_parcel(self._status.lines, parcel)
             except ConsignError as err:
                 await self._park(_Parked(err.kind, err.message), self._status.stage)
-                self._set_aside.add(parcel.parcel_id)
-                self._note(f"parcel {parcel.parcel_id} set aside after the operator's decision")
+                self._set_aside_parcel(parcel)
                 return
             self._status.lines = lines
             record = ParcelRecord(
@@ -489,6 +585,10 @@ class OrderFulfillment:
                 tracking_number=parcel.tracking_number,
             )
             self._status.parcels.append(record)
+            ship_by = self._status.ship_by
+            if ship_by is not None and parcel.shipped_at > ship_by and not self._status.late:
+                self._status.late = True
+                self._note(f"parcel {parcel.parcel_id} left GXO after the ship-by date")
         request = ParcelConfirmRequest(
             ref=self._ref,
             marketplace_id=self._order.marketplace_id if self._order else None,
@@ -508,6 +608,37 @@ class OrderFulfillment:
             self._note(f"parcel {record.package_reference}: capture {result.capture.state.value}")
         if self._status.stage in (OrderStage.INJECTED, OrderStage.EXCEPTION):
             self._set_stage(OrderStage.PARTIALLY_SHIPPED)
+
+    async def _distinct_tracking(self, parcel: Parcel) -> bool:
+        """A new parcel id with the tracking number of a parcel already recorded is GXO
+        re-sending a dispatch under another id, or a multi-piece shipment: a person decides.
+        `retry` sets it aside; `reinject` confirms it as a parcel of its own."""
+        twin = next(
+            (
+                p.parcel_id
+                for p in self._status.parcels
+                if parcel.tracking_number and p.tracking_number == parcel.tracking_number
+            ),
+            None,
+        )
+        if twin is None or not workflow.patched(DUPLICATE_TRACKING):
+            return True
+        message = (
+            f"parcel {parcel.parcel_id} carries tracking number {parcel.tracking_number}, "
+            f"already sent for parcel {twin}"
+        )
+        action = await self._park(
+            _Parked(ExceptionKind.DUPLICATE_TRACKING, message), self._status.stage
+        )
+        if action == REINJECT_SIGNAL:
+            self._note(f"parcel {parcel.parcel_id} confirmed as a parcel of its own")
+            return True
+        self._set_aside_parcel(parcel)
+        return False
+
+    def _set_aside_parcel(self, parcel: Parcel) -> None:
+        self._set_aside.add(parcel.parcel_id)
+        self._note(f"parcel {parcel.parcel_id} set aside after the operator's decision")
 
     async def _settle_captures(self) -> None:
         """The parcels are confirmed but some payment captures are not done: an asynchronous
@@ -578,26 +709,56 @@ class OrderFulfillment:
         if lookup.state is not None:
             self._recovered.extend(lookup.state.parcels)
 
-    async def _watch_deadlines(self) -> None:
-        """Before ship-by, chase GXO and flag the order at risk; after it, mark it late."""
+    # --- deadlines ----------------------------------------------------------------------------
+
+    def _watch_deadlines(self) -> None:
+        """Start the deadline watcher once per run, for an order with a ship-by date."""
+        if self._watcher is None and self._status.ship_by is not None:
+            self._watcher = asyncio.create_task(self._deadlines())
+
+    async def _deadlines(self) -> None:
+        """Before ship-by, chase GXO and flag the order at risk; after it, mark it late. The
+        watcher runs beside the lifecycle, so it cannot park: anything unexpected is flagged."""
+        try:
+            await self._watch()
+        except Exception as err:
+            if _is_temporal_control(err):
+                raise
+            message = f"the deadline watcher stopped: {describe_error(err)}"
+            self._note(message)
+            if self._status.exception is None:
+                self._raise_exception(ExceptionKind.UNEXPECTED_ERROR, message, self._status.stage)
+                self._publish()
+
+    async def _watch(self) -> None:
         assert self._status.ship_by is not None
-        deadlines = deadlines_for(self._status.ship_by, self._policy, workflow.now())
-        await workflow.sleep(max(deadlines.chase_at - workflow.now(), timedelta(0)))
-        if self._open():
-            await self._recover_from_warehouse(park=False)
-            self._flag_deadline(
-                ExceptionKind.SHIP_BY_AT_RISK,
-                "ship-by is near and GXO has not dispatched every line",
-                OrderStage.AT_RISK,
-            )
-        await workflow.sleep(max(deadlines.ship_by - workflow.now(), timedelta(0)))
-        if self._open():
-            self._status.late = True
-            self._flag_deadline(
-                ExceptionKind.SHIP_BY_MISSED,
-                "the ship-by deadline passed with lines still open",
-                OrderStage.LATE,
-            )
+        now = workflow.now()
+        deadlines = deadlines_for(self._status.ship_by, self._policy, now)
+        already_late = deadlines.ship_by <= now and not self._ship_by_passed
+        if already_late and workflow.patched(LATE_FROM_THE_START):
+            self._chased = self._ship_by_passed = True
+            if self._open():
+                self._mark_late("the ship-by date passed before the order reached GXO")
+            return
+        if not self._chased:
+            await workflow.sleep(max(deadlines.chase_at - workflow.now(), timedelta(0)))
+            if self._open():
+                await self._recover_from_warehouse(park=False)
+                self._flag_deadline(
+                    ExceptionKind.SHIP_BY_AT_RISK,
+                    "ship-by is near and GXO has not dispatched every line",
+                    OrderStage.AT_RISK,
+                )
+            self._chased = True
+        if not self._ship_by_passed:
+            await workflow.sleep(max(deadlines.ship_by - workflow.now(), timedelta(0)))
+            if self._open():
+                self._mark_late("the ship-by deadline passed with lines still open")
+            self._ship_by_passed = True
+
+    def _mark_late(self, message: str) -> None:
+        self._status.late = True
+        self._flag_deadline(ExceptionKind.SHIP_BY_MISSED, message, OrderStage.LATE)
 
     def _open(self) -> bool:
         return not self._status.stage.is_final and not (
@@ -612,6 +773,42 @@ class OrderFulfillment:
             self._raise_exception(kind, message, self._status.stage)
         self._set_stage(stage if self._status.stage in WAITING_STAGES else self._status.stage)
 
+    # --- bounded history ----------------------------------------------------------------------
+
+    async def _continue_as_new_if_due(self) -> None:
+        """At a point where the run waits, hand the whole state to a fresh run once Temporal
+        suggests it or the history reaches HISTORY_EVENTS_LIMIT events."""
+        info = workflow.info()
+        due = info.is_continue_as_new_suggested() or (
+            info.get_current_history_length() >= HISTORY_EVENTS_LIMIT
+        )
+        if not (self._bounded and due):
+            return
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        workflow.continue_as_new(
+            OrderFulfillmentInput(ref=self._ref, deadlines=self._policy, carried=self._carry())
+        )
+
+    def _carry(self) -> CarriedState:
+        operator = self._operator
+        return CarriedState(
+            status=self._status,
+            order=self._order,
+            plan=self._plan,
+            sent_reference=self._sent_reference,
+            latest_change=self._latest_change,
+            last_seen=self._last_seen,
+            changed=self._changed,
+            events=self._events,
+            recovered=self._recovered,
+            seen_event_ids=sorted(self._seen_events),
+            operator=PendingSignal(action=operator[0], request=operator[1]) if operator else None,
+            cancel_refused=self._cancel_refused,
+            set_aside=sorted(self._set_aside),
+            chased=self._chased,
+            ship_by_passed=self._ship_by_passed,
+        )
+
     # --- visibility ---------------------------------------------------------------------------
 
     def _raise_exception(self, kind: ExceptionKind, message: str, stage: OrderStage) -> None:
@@ -619,18 +816,63 @@ class OrderFulfillment:
             kind=kind, message=message, raised_at=workflow.now(), stage=stage
         )
 
+    def _still_retrying(self, activity: str, attempts: int, failure: str) -> None:
+        current = self._status.retrying
+        first = current is None or current.activity != activity
+        self._status.retrying = RetryingActivity(
+            activity=activity,
+            attempts=attempts,
+            last_failure=failure,
+            since=workflow.now() if first or current is None else current.since,
+        )
+        if first:
+            self._note(f"{activity} still failing after {attempts} attempts: {failure}")
+        self._publish()
+
+    def _stop_retrying(self, activity: str, outcome: str) -> None:
+        current = self._status.retrying
+        if current is not None and current.activity == activity:
+            self._status.retrying = None
+            self._note(f"{activity} {outcome} after {current.attempts}+ attempts")
+            self._publish()
+
+    def _visible_kind(self) -> ExceptionKind | None:
+        """What the ExceptionKind search attribute shows: an exception that parks the order,
+        else a call that keeps failing, else a flag (at risk, late, cancel refused)."""
+        exception = self._status.exception
+        if self._status.stage is OrderStage.EXCEPTION and exception is not None:
+            return exception.kind
+        if self._status.retrying is not None:
+            return ExceptionKind.ACTIVITY_RETRYING
+        return exception.kind if exception is not None else None
+
     def _set_stage(self, stage: OrderStage) -> None:
         self._status.stage = stage
-        kind = self._status.exception.kind.value if self._status.exception else None
-        workflow.upsert_search_attributes(
+        self._publish()
+
+    def _publish(self) -> None:
+        kind = self._visible_kind()
+        stage = self._status.stage.value
+        self._upsert(
             [
-                sa.ORDER_STAGE.value_set(stage.value),
-                sa.EXCEPTION_KIND.value_set(kind) if kind else sa.EXCEPTION_KIND.value_unset(),
+                sa.ORDER_STAGE.value_set(stage),
+                sa.EXCEPTION_KIND.value_set(kind.value)
+                if kind
+                else sa.EXCEPTION_KIND.value_unset(),
             ]
         )
-        details = f"stage {stage.value}" + (f", exception {kind}" if kind else "")
+        details = f"stage {stage}" + (f", exception {kind.value}" if kind else "")
         workflow.set_current_details(details)
 
-    def _note(self, text: str) -> None:
+    def _upsert(self, updates: list[SearchAttributeUpdate[Any]]) -> None:
+        """Since BOUNDED_HISTORY only values that changed: an hourly re-read adds no upsert."""
+        self._published.upsert(updates)
+
+    def _note(self, text: str, repeat: bool = True) -> None:
+        """A short, PII-free line in the status; `repeat=False` skips it when the last note
+        already says the same (an hourly re-read must not push every other note out)."""
+        history = self._status.history
+        if not repeat and history and history[-1].endswith(f"Z {text}"):
+            return
         stamp = workflow.now().strftime("%Y-%m-%dT%H:%M:%SZ")
         self._status.history = [*self._status.history, f"{stamp} {text}"][-HISTORY_LIMIT:]

@@ -152,6 +152,24 @@ async def test_a_revoked_cached_token_is_refreshed_once(
     assert amazon_sandbox.tokens.grant_count == 2
 
 
+@READERS
+async def test_an_order_amazon_sends_malformed_is_invalid_channel_data_not_retried(
+    channel: ChannelActivities, amazon_sandbox: AmazonSandbox
+) -> None:
+    """Retrying cannot cure an answer that fails a model check: it must not retry forever."""
+    seeded = amazon_sandbox.orders[MFN_ORDER]
+    for item in seeded.items:
+        item.currency = "GBPX"
+
+    error = await expect_failure(channel.fetch_order, ref())
+
+    assert error.type == "INVALID_CHANNEL_DATA"
+    assert error.non_retryable
+    assert "currency" in error.message and "at most 3 characters" in error.message
+    assert "GBPX" not in str(error)  # field names, never values (they may be personal data)
+    assert seeded.address.postal_code not in str(error)
+
+
 async def test_fetch_during_an_amazon_outage_is_retryable(
     channel: ChannelActivities, amazon_admin: httpx.AsyncClient
 ) -> None:

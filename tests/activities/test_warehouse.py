@@ -13,6 +13,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.models import PullRequest, WarehouseOrderRequest
 from activities.warehouse import WarehouseActivities
+from domain.limits import IntakeLimits
 from domain.order import (
     Channel,
     ChannelOrder,
@@ -124,6 +125,37 @@ async def test_plan_with_an_unmapped_sku_is_unmapped_sku(warehouse: WarehouseAct
     assert error.type == "UNMAPPED_SKU"
     assert error.non_retryable
     assert "SCARF-LTD-RED" in str(error)
+
+
+async def test_plan_refuses_a_line_above_the_configured_limit(
+    warehouse: WarehouseActivities, engine: Engine
+) -> None:
+    limited = WarehouseActivities(
+        warehouse.warehouse, engine, limits=IntakeLimits(max_units_per_line=5)
+    )
+    order = channel_order(skus={"TSHIRT-BLK-M": 6})
+
+    error = await expect_failure(limited.plan, order)
+
+    assert error.type == "QUANTITY_OUT_OF_RANGE"
+    assert error.non_retryable
+    assert "L1: 6" in error.message
+
+
+async def test_a_warehouse_answer_consign_cannot_read_is_not_retried(engine: Engine) -> None:
+    """A port that trips over GXO's answer (here: an unexpected value) fails the same way on
+    every retry: INVALID_WAREHOUSE_DATA, named at once."""
+
+    class Garbled:
+        async def get_order(self, facility_id: str, reference: str) -> None:
+            raise ValueError("unexpected status 'LOST_IN_SPACE'")
+
+    activities = WarehouseActivities(Garbled(), engine)  # type: ignore[arg-type]
+    error = await expect_failure(activities.get_order, lookup_request())
+
+    assert error.type == "INVALID_WAREHOUSE_DATA"
+    assert error.non_retryable
+    assert "LOST_IN_SPACE" in error.message
 
 
 async def test_plan_with_an_unmapped_service_level_is_unmapped_carrier(

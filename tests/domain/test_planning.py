@@ -9,9 +9,13 @@ from typing import Any
 import pytest
 
 from domain.exceptions import ConsignError, ExceptionKind
+from domain.limits import IntakeLimits
 from domain.mapping import CarrierCodeMapping, CarrierServiceMapping, FacilityRule
 from domain.order import Channel
-from domain.planning import carrier_for_confirm, plan_warehouse_order
+from domain.planning import (
+    carrier_for_confirm,
+    plan_warehouse_order,
+)
 from domain.warehouse import CustomsInfo, warehouse_reference
 from tests.domain.builders import line, mappings, order, sku
 
@@ -407,6 +411,34 @@ def test_an_unknown_gtin_is_still_unmapped() -> None:
     with pytest.raises(ConsignError) as err:
         plan_warehouse_order(order([stray]), mappings())
     assert err.value.kind is ExceptionKind.UNMAPPED_SKU
+
+
+# --- refused at planning: repeated line ids, outsized lines ------------------------------------
+
+
+def test_one_channel_line_id_twice_is_refused() -> None:
+    o = order([line("L1", "SKU-A", 1), line("L2", "SKU-B", 1), line("L1", "SKU-A", 1)])
+    with pytest.raises(ConsignError) as excinfo:
+        plan_warehouse_order(o, mappings())
+    assert _kind(excinfo) is ExceptionKind.DUPLICATE_ORDER_LINE
+    assert "L1" in excinfo.value.message and "L2" not in excinfo.value.message
+
+
+def test_a_line_of_a_million_units_is_refused_by_default() -> None:
+    o = order([line("L1", "SKU-A", 1_000_000)])
+    with pytest.raises(ConsignError) as excinfo:
+        plan_warehouse_order(o, mappings())
+    assert _kind(excinfo) is ExceptionKind.QUANTITY_OUT_OF_RANGE
+    assert "L1: 1000000" in excinfo.value.message
+    assert f"limit of {IntakeLimits().max_units_per_line} per line" in excinfo.value.message
+
+
+def test_the_per_line_limit_is_configurable_and_counts_open_units() -> None:
+    o = order([line("L1", "SKU-A", quantity=60, shipped=15)])  # 45 open
+    assert plan_warehouse_order(o, mappings(), IntakeLimits(max_units_per_line=45)).lines
+    with pytest.raises(ConsignError) as excinfo:
+        plan_warehouse_order(o, mappings(), IntakeLimits(max_units_per_line=44))
+    assert _kind(excinfo) is ExceptionKind.QUANTITY_OUT_OF_RANGE
 
 
 # --- orders the channel will not let consign confirm ------------------------------------------

@@ -138,7 +138,10 @@ def test_an_amazon_order_dispatched_after_its_ship_by_is_flagged_late(
     [late] = amazon.late
     status = outcome.statuses[Channel.AMAZON][late]
     assert status.stage is OrderStage.SHIPPED and status.late
-    assert any("near" in note for note in status.history)
+    # Chased at GXO as the ship-by neared, or, when the worker first saw it after its ship-by
+    # (4 s after creation: it depends on the machine's load), flagged late at once.
+    flagged = ("ship-by is near", "the ship-by date passed before the order reached GXO")
+    assert any(text in note for note in status.history for text in flagged)
 
 
 def test_centra_holds_and_payments_gate_the_warehouse(outcome: Outcome, centra: CentraPart) -> None:

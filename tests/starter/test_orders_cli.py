@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -15,6 +15,7 @@ from domain.lifecycle import (
     OperatorRequest,
     OrderStage,
     OrderStatus,
+    RetryingActivity,
 )
 from domain.order import Channel
 from starter import orders_cli
@@ -121,6 +122,24 @@ async def test_order_show_prints_the_status_query(order_server: OrderServer, cli
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert OrderStatus.model_validate_json(result.output) == status
+
+
+async def test_order_show_names_a_call_that_keeps_failing(
+    order_server: OrderServer, cli: Invoke
+) -> None:
+    failing = RetryingActivity(
+        activity="confirm_parcel",
+        attempts=16,
+        last_failure="AMAZON_TRANSIENT: confirmShipment: HTTP 503",
+        since=datetime(2026, 3, 2, 9, 45, tzinfo=UTC),
+    )
+    status = make_status(unique_account(), "666-F").model_copy(update={"retrying": failing})
+    await order_server.start_order(status)
+
+    result = await cli("order", "show", status.ref.workflow_id, "--address", order_server.address)
+    assert result.exit_code == 0, result.output
+    assert "retrying" in result.output and "confirm_parcel: 16 attempts" in result.output
+    assert "HTTP 503" in result.output
 
 
 async def test_order_show_unknown_workflow_is_one_line(

@@ -13,6 +13,7 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from tests.workflows.order_harness import Harness, running_harness
 from workflows.search_attributes import ALL
 
 
@@ -45,3 +46,15 @@ async def time_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await start_time_skipping()
     yield env
     await env.shutdown()
+
+
+@pytest_asyncio.fixture
+async def order_env(time_env: WorkflowEnvironment) -> WorkflowEnvironment:
+    """The server the order tests run on; a module that skips months overrides it."""
+    return time_env
+
+
+@pytest_asyncio.fixture
+async def harness(order_env: WorkflowEnvironment) -> AsyncIterator[Harness]:
+    async with running_harness(order_env) as running:
+        yield running

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -12,12 +13,14 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.models import (
+    CaptureRequest,
     ConfirmResult,
     ParcelConfirmRequest,
     SetAsideEvent,
     WarehouseLookup,
     WarehouseOrderRequest,
 )
+from domain.capture import CaptureState, PaymentCapture
 from domain.exceptions import ConsignError
 from domain.mapping import CarrierServiceMapping, FacilityRule, MappingSet, SkuMapping
 from domain.order import (
@@ -101,10 +104,12 @@ def mappings(skus: list[str]) -> MappingSet:
     )
 
 
-def parcel(parcel_id: str, *lines: tuple[str, int]) -> Parcel:
+def parcel(parcel_id: str, *lines: tuple[str, int], tracking: str | None = None) -> Parcel:
+    """A GXO parcel shipping (channel line id, units) pairs; tracking TRK<parcel id> unless
+    given."""
     return Parcel(
         parcel_id=parcel_id,
-        tracking_number=f"TRK{parcel_id}",
+        tracking_number=tracking or f"TRK{parcel_id}",
         carrier_service_code="RM-TRACKED-48",
         shipped_at=datetime.now(UTC),
         lines=[
@@ -156,6 +161,10 @@ class FakeWorld:
         self.confirm_failures: dict[str, ApplicationError] = {}
         self.inject_failures: list[ApplicationError] = []
         self.lookup_failures: list[ApplicationError] = []
+        self.fetch_failures: list[Exception] = []
+        self.outages: dict[str, int] = {}  # activity name -> attempts that fail transiently
+        self.cancel_failures: list[ApplicationError] = []
+        self.fetches = 0
 
     def add(self, order: ChannelOrder) -> ChannelOrder:
         self.orders[order.ref.order_id] = order
@@ -167,9 +176,19 @@ class FakeWorld:
             self.mappings.carrier_services = base.carrier_services
         return order
 
+    def _outage(self, activity_name: str) -> None:
+        """Fail the call for a reason retrying cures, while the activity's outage lasts."""
+        if self.outages.get(activity_name, 0) > 0:
+            self.outages[activity_name] -= 1
+            raise ApplicationError(f"{activity_name}: HTTP 503", type="AMAZON_TRANSIENT")
+
     def activities(self) -> list[Callable[..., object]]:
         @activity.defn(name="fetch_channel_order")
         async def fetch_channel_order(ref: OrderRef) -> ChannelOrder:
+            self.fetches += 1
+            self._outage("fetch_channel_order")
+            if self.fetch_failures:
+                raise self.fetch_failures.pop(0)
             return self.orders[ref.order_id]
 
         @activity.defn(name="plan_fulfilment")
@@ -198,6 +217,8 @@ class FakeWorld:
 
         @activity.defn(name="cancel_warehouse_order")
         async def cancel_warehouse_order(request: WarehouseOrderRequest) -> CancelOutcome:
+            if self.cancel_failures:
+                raise self.cancel_failures.pop(0)
             self.cancels.append(request)
             return self.cancel_outcome
 
@@ -221,6 +242,7 @@ class FakeWorld:
 
         @activity.defn(name="confirm_parcel")
         async def confirm_parcel(request: ParcelConfirmRequest) -> ConfirmResult:
+            self._outage("confirm_parcel")
             failure = self.confirm_failures.pop(request.parcel.parcel_id, None)
             if failure is not None:
                 raise failure
@@ -242,3 +264,47 @@ class FakeWorld:
             confirm_parcel,
             set_aside_warehouse_event,
         ]
+
+
+@dataclass
+class CaptureWorld(FakeWorld):
+    """FakeWorld whose channel captures payment: confirm_parcel answers `at_confirm`, and each
+    settle_capture check answers the next of `checks` (the last one repeats)."""
+
+    at_confirm: CaptureState = CaptureState.PENDING
+    checks: list[CaptureState] = field(default_factory=lambda: [CaptureState.CAPTURED])
+    settles: list[CaptureRequest] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__()
+
+    def activities(self) -> list[Callable[..., object]]:
+        @activity.defn(name="confirm_parcel")
+        async def confirm_parcel(request: ParcelConfirmRequest) -> ConfirmResult:
+            self.confirms.append(request)
+            number = len(self.confirms)
+            capture = PaymentCapture(
+                parcel_id=request.parcel.parcel_id,
+                shipment_id=str(100 + number),
+                state=self.at_confirm,
+                requests=[str(500 + number)] if self.at_confirm is CaptureState.PENDING else [],
+                message="declined" if self.at_confirm is CaptureState.FAILED else None,
+            )
+            return ConfirmResult(
+                package_reference=request.package_reference, carrier_code="DHL", capture=capture
+            )
+
+        @activity.defn(name="settle_capture")
+        async def settle_capture(request: CaptureRequest) -> PaymentCapture:
+            self.settles.append(request)
+            state = self.checks.pop(0) if len(self.checks) > 1 else self.checks[0]
+            return request.capture.model_copy(
+                update={
+                    "state": state,
+                    "requests": request.capture.requests if state is CaptureState.PENDING else [],
+                    "message": "settled FAILED" if state is CaptureState.FAILED else None,
+                }
+            )
+
+        others = [a for a in super().activities() if getattr(a, "__name__", "") != "confirm_parcel"]
+        return [*others, confirm_parcel, settle_capture]

@@ -5,87 +5,26 @@ again; one pending too long is raised to a person without being captured twice."
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest_asyncio
-from temporalio import activity
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
-from activities.models import CaptureRequest, ConfirmResult, ParcelConfirmRequest
-from domain.capture import CaptureState, PaymentCapture
+from domain.capture import CaptureState
 from domain.exceptions import ExceptionKind
 from domain.lifecycle import OperatorRequest, OrderStage, OrderStatus
-from tests.workflows.fakes import FakeWorld, dispatch, make_order, parcel
-from tests.workflows.test_order_fulfillment import Harness, until
+from tests.workflows.fakes import CaptureWorld, dispatch, make_order, parcel
+from tests.workflows.order_harness import Harness, running_harness, until
+from tests.workflows.time_skipping import skip
 from workflows.order_fulfillment import CAPTURE_PATIENCE, OrderFulfillment
-
-
-@dataclass
-class CaptureWorld(FakeWorld):
-    """FakeWorld whose channel captures payment: confirm_parcel answers `at_confirm`, and each
-    settle_capture check answers the next of `checks` (the last one repeats)."""
-
-    at_confirm: CaptureState = CaptureState.PENDING
-    checks: list[CaptureState] = field(default_factory=lambda: [CaptureState.CAPTURED])
-    settles: list[CaptureRequest] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        super().__init__()
-
-    def activities(self) -> list[Callable[..., object]]:
-        @activity.defn(name="confirm_parcel")
-        async def confirm_parcel(request: ParcelConfirmRequest) -> ConfirmResult:
-            self.confirms.append(request)
-            number = len(self.confirms)
-            capture = PaymentCapture(
-                parcel_id=request.parcel.parcel_id,
-                shipment_id=str(100 + number),
-                state=self.at_confirm,
-                requests=[str(500 + number)] if self.at_confirm is CaptureState.PENDING else [],
-                message="declined" if self.at_confirm is CaptureState.FAILED else None,
-            )
-            return ConfirmResult(
-                package_reference=request.package_reference, carrier_code="DHL", capture=capture
-            )
-
-        @activity.defn(name="settle_capture")
-        async def settle_capture(request: CaptureRequest) -> PaymentCapture:
-            self.settles.append(request)
-            state = self.checks.pop(0) if len(self.checks) > 1 else self.checks[0]
-            return request.capture.model_copy(
-                update={
-                    "state": state,
-                    "requests": request.capture.requests if state is CaptureState.PENDING else [],
-                    "message": "settled FAILED" if state is CaptureState.FAILED else None,
-                }
-            )
-
-        others = [a for a in super().activities() if getattr(a, "__name__", "") != "confirm_parcel"]
-        return [*others, confirm_parcel, settle_capture]
 
 
 @pytest_asyncio.fixture
 async def harness(time_env: WorkflowEnvironment) -> AsyncIterator[Harness]:
-    world = CaptureWorld()
-    queue = f"test-{uuid.uuid4()}"
-    workers = [
-        Worker(
-            time_env.client,
-            task_queue=q,
-            workflows=[OrderFulfillment],
-            activities=world.activities(),
-        )
-        for q in (queue, "amazon-getOrder", "amazon-confirmShipment")
-    ]
-    async with workers[0], workers[1], workers[2]:
-        built = Harness(time_env, world, queue)
-        yield built
-        await built.terminate_open()
+    async with running_harness(time_env, CaptureWorld()) as running:
+        yield running
 
 
 def world_of(harness: Harness) -> CaptureWorld:
@@ -162,7 +101,7 @@ async def test_a_capture_pending_too_long_is_raised_and_never_captured_twice(
 ) -> None:
     world_of(harness).checks = [CaptureState.PENDING]
     handle = await ship(harness, "P1")
-    await harness.env.sleep(CAPTURE_PATIENCE + timedelta(days=1))
+    await skip(harness.env, CAPTURE_PATIENCE + timedelta(days=1), step=timedelta(days=1))
     status = await until(handle, parked)
     assert (
         status.exception is not None and "still pending after 14 days" in status.exception.message

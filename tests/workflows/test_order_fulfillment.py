@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-import uuid
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
-import pytest_asyncio
-from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.exceptions import ApplicationError
-from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from domain.exceptions import ExceptionKind
 from domain.lifecycle import (
     OperatorRequest,
-    OrderFulfillmentInput,
     OrderStage,
-    OrderStatus,
 )
-from domain.order import ChannelOrder, ChannelOrderStatus, FulfilledBy, OrderChange
+from domain.order import ChannelOrderStatus, FulfilledBy
 from domain.payloads import payload_size, split_dispatch
 from domain.warehouse import (
     CancelOutcome,
@@ -34,103 +24,9 @@ from domain.warehouse import (
     WarehouseOrderStatus,
     warehouse_reference,
 )
-from tests.workflows.fakes import FakeWorld, dispatch, make_order, parcel
+from tests.workflows.fakes import dispatch, make_order, parcel
+from tests.workflows.order_harness import Harness, at, eventually, notice, rejected, until
 from workflows.order_fulfillment import OrderFulfillment
-
-
-@dataclass
-class Harness:
-    env: WorkflowEnvironment
-    world: FakeWorld
-    task_queue: str
-    started: list[WorkflowHandle[OrderFulfillment, OrderStatus]] = field(default_factory=list)
-
-    async def start(
-        self, order: ChannelOrder, *, add: bool = True
-    ) -> WorkflowHandle[OrderFulfillment, OrderStatus]:
-        """Start the workflow, re-basing the order's dates on the server's (skipped) clock."""
-        now = await self.env.get_current_time()
-        shift = now - order.created_at
-        order = order.model_copy(
-            update={
-                "created_at": now,
-                "last_updated_at": order.last_updated_at + shift,
-                "ship_by": order.ship_by + shift if order.ship_by else None,
-            }
-        )
-        if add:
-            self.world.add(order)
-        else:
-            self.world.orders[order.ref.order_id] = order
-        handle = await self.env.client.start_workflow(
-            OrderFulfillment.run,
-            OrderFulfillmentInput(ref=order.ref),
-            id=order.ref.workflow_id,
-            task_queue=self.task_queue,
-        )
-        self.started.append(handle)
-        return handle
-
-    async def terminate_open(self) -> None:
-        """Open workflows left by a test would hold the shared server's clock still."""
-        for handle in self.started:
-            description = await handle.describe()
-            if description.status == WorkflowExecutionStatus.RUNNING:
-                await handle.terminate("test finished")
-
-
-@pytest_asyncio.fixture
-async def harness(time_env: WorkflowEnvironment) -> AsyncIterator[Harness]:
-    world = FakeWorld()
-    queue = f"test-{uuid.uuid4()}"
-    # Every Amazon operation's queue is served by this one test worker.
-    workers = [
-        Worker(
-            time_env.client,
-            task_queue=q,
-            workflows=[OrderFulfillment],
-            activities=world.activities(),
-        )
-        for q in (queue, "amazon-getOrder", "amazon-confirmShipment")
-    ]
-    async with workers[0], workers[1], workers[2]:
-        harness = Harness(time_env, world, queue)
-        yield harness
-        await harness.terminate_open()
-
-
-async def until(
-    handle: WorkflowHandle[OrderFulfillment, OrderStatus],
-    predicate: Callable[[OrderStatus], bool],
-) -> OrderStatus:
-    """Query until the workflow reaches a state (no wall-clock assertions, just a bound)."""
-    for _ in range(2400):  # a bound (60 s), not a timing assertion
-        status = await handle.query(OrderFulfillment.status)
-        if predicate(status):
-            return status
-        await asyncio.sleep(0.025)
-    raise AssertionError(f"workflow never reached the expected state; last: {status!r}")
-
-
-def notice(
-    order: ChannelOrder,
-    after: timedelta,
-    status: ChannelOrderStatus,
-    buyer_cancel_requested: bool = False,
-) -> OrderChange:
-    """What intake would signal when the channel changes the order `after` its last update."""
-    changed = order.model_copy(
-        update={
-            "status": status,
-            "last_updated_at": order.last_updated_at + after,
-            "buyer_cancel_requested": buyer_cancel_requested,
-        }
-    )
-    return changed.change()
-
-
-def at(stage: OrderStage) -> Callable[[OrderStatus], bool]:
-    return lambda status: status.stage is stage
 
 
 async def test_ships_in_full_with_one_confirm_per_parcel(harness: Harness) -> None:
@@ -329,13 +225,7 @@ async def test_warehouse_rejection_parks_and_reinject_sends_again(harness: Harne
     handle = await harness.start(order)
     order = harness.world.orders[order.ref.order_id]  # as re-based on the server clock
     await until(handle, at(OrderStage.INJECTED))
-    rejected = WarehouseEvent(
-        **dispatch(order, 1).model_dump(exclude={"kind", "rejection", "order_status"}),
-        kind=WarehouseEventKind.REJECTED,
-        order_status=WarehouseOrderStatus.REJECTED,
-        rejection=Rejection(code=RejectionCode.INVALID_ADDRESS, message="postcode not found"),
-    )
-    await handle.signal(OrderFulfillment.warehouse_event, rejected)
+    await handle.signal(OrderFulfillment.warehouse_event, rejected(order, 1))
     status = await until(handle, at(OrderStage.EXCEPTION))
     assert status.exception is not None
     assert status.exception.kind is ExceptionKind.WAREHOUSE_REJECTED
@@ -504,6 +394,7 @@ async def test_a_dispatch_about_another_warehouse_order_is_set_aside_not_confirm
     stray = dispatch(order, 1, parcel("P-STRAY", ("10000", 1))).model_copy(update=foreign)
     await handle.signal(OrderFulfillment.warehouse_event, stray)
     await until(handle, lambda s: any("set aside" in note for note in s.history))
+    await eventually(lambda: bool(harness.world.set_aside))  # noted before it is stored
 
     assert harness.world.confirms == []
     [kept] = harness.world.set_aside

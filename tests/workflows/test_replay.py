@@ -1,10 +1,13 @@
 """Replays stored histories against today's workflow code: a change that would break running
 workflows fails here (use `workflow.patched` for it), not in production.
 
-The histories in tests/histories come from the end-to-end run (see tests/e2e/histories.py)."""
+The histories in tests/histories come from the end-to-end run (see tests/e2e/histories.py) and
+from workflow tests that reach paths the demo does not (a history of thousands of events is
+stored gzipped: <name>.json.gz)."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -19,9 +22,12 @@ from workflows.order_fulfillment import OrderFulfillment
 from workflows.stock_intake import StockIntake
 from workflows.warehouse_intake import WarehouseIntake
 
+STORED = Path(__file__).parent.parent / "histories"
 HISTORIES = {
-    path.stem: path.read_text()
-    for path in sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
+    path.name.removesuffix(".gz").removesuffix(".json"): (
+        gzip.decompress(path.read_bytes()).decode() if path.suffix == ".gz" else path.read_text()
+    )
+    for path in sorted([*STORED.glob("*.json"), *STORED.glob("*.json.gz")])
 }
 
 

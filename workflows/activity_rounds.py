@@ -1,0 +1,70 @@
+"""Activities retried in rounds, so a workflow sees a call that keeps failing instead of waiting
+on Temporal's retries unseen.
+
+Each round is a bounded retry policy: the first backs off from 1 s to ~4 min (10 attempts,
+~8.5 min in all), later ones try every 5 minutes (6 attempts), with a 5 minute pause between
+rounds: the cadence of the unbounded policy they replace. When a round runs out the caller hears
+the attempts so far and the last failure, and the next round starts. A non-retryable failure
+(or a cancellation) ends the rounds at once as the ActivityError Temporal raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TypeVar
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, RetryState
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.waits import failure_text
+
+T = TypeVar("T")
+
+FIRST_ROUND = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=5),
+    maximum_attempts=10,
+)
+LATER_ROUND = RetryPolicy(
+    initial_interval=timedelta(minutes=5),
+    backoff_coefficient=1.0,
+    maximum_interval=timedelta(minutes=5),
+    maximum_attempts=6,
+)
+BETWEEN_ROUNDS = timedelta(minutes=5)
+ROUND_OVER = (RetryState.MAXIMUM_ATTEMPTS_REACHED, RetryState.TIMEOUT)
+
+
+async def execute_in_rounds(
+    name: str,
+    arg: object,
+    result_type: type[T],
+    *,
+    task_queue: str,
+    start_to_close_timeout: timedelta,
+    round_failed: Callable[[int, str], None],
+) -> T:
+    """Run the activity until it succeeds; `round_failed(attempts, last_failure)` after every
+    round that runs out. Raises the ActivityError of a failure retrying cannot cure."""
+    attempts = 0
+    while True:
+        policy = LATER_ROUND if attempts else FIRST_ROUND
+        try:
+            return await workflow.execute_activity(
+                name,
+                arg,
+                result_type=result_type,
+                task_queue=task_queue,
+                start_to_close_timeout=start_to_close_timeout,
+                retry_policy=policy,
+            )
+        except ActivityError as err:
+            if err.retry_state not in ROUND_OVER:
+                raise
+            attempts += policy.maximum_attempts
+            round_failed(attempts, failure_text(err))
+        await workflow.sleep(BETWEEN_ROUNDS)
