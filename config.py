@@ -5,6 +5,7 @@ which the CLI prints as one line and the worker logs before it stops."""
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Mapping
 from enum import StrEnum
@@ -19,6 +20,7 @@ from domain.order import Channel
 from integrations.centra.settings import CaptureMode, CentraSettings
 
 T = TypeVar("T")
+N = TypeVar("N", int, float)
 M = TypeVar("M", bound=BaseModel)
 E = TypeVar("E", bound=StrEnum)
 TRUE, FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
@@ -58,17 +60,48 @@ def _flag(name: str, default: str) -> bool:
     return _parsed(name, default, parse, "a yes/no value (1, true, yes / 0, false, no)")
 
 
-def _int(name: str, default: int) -> int:
-    return _parsed(name, str(default), int, "a whole number")
+def _within(
+    name: str,
+    value: N,
+    *,
+    at_least: float | None = None,
+    above: float | None = None,
+    at_most: float | None = None,
+) -> N:
+    bound = (
+        f"at least {at_least:g}"
+        if at_least is not None and value < at_least
+        else f"greater than {above:g}"
+        if above is not None and value <= above
+        else f"at most {at_most:g}"
+        if at_most is not None and value > at_most
+        else None
+    )
+    if bound is not None:
+        raise SettingsError(f"{name}={value!r}: must be {bound}")
+    return value
 
 
-def _optional_int(name: str, default: str) -> int | None:
+def _int(name: str, default: int, **bounds: float) -> int:
+    return _within(name, _parsed(name, str(default), int, "a whole number"), **bounds)
+
+
+def _optional_int(name: str, default: str, **bounds: float) -> int | None:
     """A whole number, or None when the variable is empty."""
-    return _parsed(name, default, lambda text: int(text) if text else None, "a whole number")
+    value = _parsed(name, default, lambda text: int(text) if text else None, "a whole number")
+    return None if value is None else _within(name, value, **bounds)
 
 
-def _float(name: str, default: str) -> float:
-    return _parsed(name, default, float, "a number")
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
+
+
+def _float(name: str, default: str, **bounds: float) -> float:
+    """A finite number (not nan, not inf) within `bounds`."""
+    return _within(name, _parsed(name, default, _finite, "a finite number"), **bounds)
 
 
 def _choice(name: str, default: str, choices: type[E]) -> E:
@@ -186,8 +219,8 @@ def get_settings() -> Settings:
             refresh_token=SecretStr(_env("AMAZON_REFRESH_TOKEN", "Atzr|sandbox-refresh-token")),
             marketplace_ids=_csv("AMAZON_MARKETPLACE_IDS", "A1F83G8C2ARO7P"),
             orders_reader=_choice("AMAZON_ORDERS_READER", "v2026", OrdersReader).value,
-            rate_scale=_float("AMAZON_RATE_SCALE", "1.0"),
-            search_settle_seconds=_float("AMAZON_SEARCH_SETTLE_SECONDS", "130"),
+            rate_scale=_float("AMAZON_RATE_SCALE", "1.0", above=0),
+            search_settle_seconds=_float("AMAZON_SEARCH_SETTLE_SECONDS", "130", at_least=0),
         ),
         centra=_validated(
             CentraSettings,
@@ -201,23 +234,23 @@ def get_settings() -> Settings:
             ),
             capture_mode=_choice("CENTRA_CAPTURE_MODE", "capture", CaptureMode),
             dispatch_sla_hours=_float("CENTRA_DISPATCH_SLA_HOURS", "48"),
-            warehouse_id=_optional_int("CENTRA_WAREHOUSE_ID", "1"),
+            warehouse_id=_optional_int("CENTRA_WAREHOUSE_ID", "1", at_least=1),
             rate_scale=_float("CENTRA_RATE_SCALE", "1.0"),
         ),
-        centra_sweep_every_polls=_int("CENTRA_SWEEP_EVERY_POLLS", 10),
+        centra_sweep_every_polls=_int("CENTRA_SWEEP_EVERY_POLLS", 10, at_least=0),
         gxo=GxoSettings(
             base_url=_required("GXO_BASE_URL", "http://127.0.0.1:8702"),
             api_key=SecretStr(_env("GXO_API_KEY", "sandbox-gxo-key")),
             webhook_secret=SecretStr(_required("GXO_WEBHOOK_SECRET", "sandbox-webhook-secret")),
             facilities=_csv("GXO_FACILITIES", "GXO-UK-DAV,GXO-DE-KOB"),
         ),
-        poll_interval_seconds=_float("CONSIGN_POLL_INTERVAL_SECONDS", "60"),
-        chase_lead_hours=_float("CONSIGN_CHASE_LEAD_HOURS", "6"),
+        poll_interval_seconds=_float("CONSIGN_POLL_INTERVAL_SECONDS", "60", above=0),
+        chase_lead_hours=_float("CONSIGN_CHASE_LEAD_HOURS", "6", at_least=0),
         start_intakes=_flag("CONSIGN_START_INTAKES", "true"),
         inventory_sync=_flag("CONSIGN_INVENTORY_SYNC", "true"),
-        reconcile_hours=_float("CONSIGN_RECONCILE_HOURS", "24"),
-        stock_stall_minutes=_float("CONSIGN_STOCK_STALL_MINUTES", "30"),
-        webhook_port=_optional_int("CONSIGN_WEBHOOK_PORT", ""),
+        reconcile_hours=_float("CONSIGN_RECONCILE_HOURS", "24", above=0),
+        stock_stall_minutes=_float("CONSIGN_STOCK_STALL_MINUTES", "30", above=0),
+        webhook_port=_optional_int("CONSIGN_WEBHOOK_PORT", "", at_least=1, at_most=65535),
         metrics_address=_env("CONSIGN_METRICS_ADDRESS", "") or None,
         limits=_validated(
             IntakeLimits,

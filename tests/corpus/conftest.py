@@ -39,7 +39,7 @@ def _status(report: pytest.TestReport) -> str:
     if hasattr(report, "wasxfail"):
         return "gap (xfail)"
     if report.failed and "XPASS(strict)" in str(report.longrepr):
-        return "gap closed: remove it"
+        return "gap closed"
     return "ok" if report.passed else "FAILED"
 
 

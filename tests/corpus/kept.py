@@ -17,7 +17,7 @@ def same_record(stored: str, sent: str) -> bool:
     are stored re-serialised)."""
     try:
         return bool(json.loads(stored) == json.loads(sent))
-    except ValueError:
+    except (ValueError, RecursionError):
         return stored == sent
 
 

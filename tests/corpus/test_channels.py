@@ -181,27 +181,59 @@ async def test_an_amazon_order_in_a_page_that_cannot_be_read(
     corpus.check(case, observed)
 
 
-PAGE_NOT_JSON = Case(
-    "amazon-page-not-json",
-    PAGE,
-    "a 200 answer that is not JSON",
-    Outcome(parks("CHANNEL_REJECTED"), "searchOrders"),
+NESTED = b"[" * 10_000  # valid JSON's start, nested past what Python's parser can follow
+
+UNREADABLE_PAGES = [
+    (
+        Case(
+            "amazon-page-not-json",
+            PAGE,
+            "a 200 answer that is an HTML page",
+            Outcome(parks("CHANNEL_REJECTED"), "searchOrders: HTTP 200 body is not JSON"),
+        ),
+        httpx.Response(200, content=b"<html>busy</html>"),
+    ),
+    (
+        Case(
+            "amazon-page-deeply-nested",
+            PAGE,
+            "a 200 answer of 10,000 nested brackets",
+            Outcome(parks("CHANNEL_REJECTED"), "searchOrders: HTTP 200 body is not JSON"),
+        ),
+        httpx.Response(200, content=NESTED),
+    ),
+    (
+        Case(
+            "amazon-page-retry-after-infinite",
+            PAGE,
+            "429 with Retry-After: inf",
+            Outcome("retried AMAZON_TRANSIENT", "HTTP 429"),
+        ),
+        httpx.Response(429, headers={"Retry-After": "inf"}, json={"errors": []}),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "answer"),
+    [pytest.param(c, a, id=c.kind, marks=c.param().marks) for c, a in UNREADABLE_PAGES],
 )
-
-
-@pytest.mark.parametrize("case", [PAGE_NOT_JSON.param()])
-async def test_an_amazon_page_that_is_not_json(
-    case: Case, fake: FakeAmazon, amazon_channel: ChannelActivities, engine: Engine, corpus: Corpus
+async def test_an_amazon_answer_with_no_orders_to_read(
+    case: Case,
+    answer: httpx.Response,
+    fake: FakeAmazon,
+    amazon_channel: ChannelActivities,
+    engine: Engine,
+    corpus: Corpus,
 ) -> None:
     """Nothing in it can be read, so nothing is handed on and the intake's cursor stays where
     it was: the next poll reads the same changes again (the intake shows the failure)."""
-    html = httpx.Response(200, content=b"<html>busy</html>", headers={"content-type": "text/html"})
-    fake.on("GET", SEARCH, lambda request: html)
+    fake.on("GET", SEARCH, lambda request: answer)
     request = PollRequest(channel=Channel.AMAZON, account=SELLER, since=NOW - timedelta(hours=1))
 
     observed = await attempt(amazon_channel.poll_changes, request)
 
-    assert isinstance(observed, Observed), "a page that is not JSON was read"
+    assert isinstance(observed, Observed), "an answer without orders was read"
     observed.lost += kept.nothing_stored(engine)
     corpus.check(case, observed)
 
@@ -225,8 +257,6 @@ AMAZON_DETAIL: list[tuple[Case, Callable[[Order], Callable[[FakeAmazon], object]
             DETAIL,
             "currencyCode GBPX on every price",
             Outcome(parks("INVALID_CHANNEL_DATA"), "currency"),
-            gap="a model check fails inside fetch_channel_order and is retried forever "
-            "(until the order-workflow branch lands INVALID_CHANNEL_DATA)",
         ),
         lambda template: order_answer(template, every_price("GBPX")),
     ),
@@ -440,4 +470,31 @@ async def test_a_centra_order_that_cannot_be_read_in_full(
         observed = Observed("read", f"{len(observed.lines)} line(s)")
     leaked = [word for word in PERSONAL if word in observed.message]
     observed.lost += [f"personal data in the message: {leaked}"] if leaked else []
+    corpus.check(case, observed)
+
+
+CENTRA_NESTED = Case(
+    "centra-answer-deeply-nested",
+    CENTRA_EVENTS,
+    "an answer of 10,000 nested brackets",
+    Outcome(parks("CHANNEL_REJECTED"), "body has no data object"),
+)
+
+
+@pytest.mark.parametrize("case", [CENTRA_NESTED.param()])
+async def test_a_centra_answer_that_cannot_be_read_at_all(
+    case: Case, engine: Engine, corpus: Corpus
+) -> None:
+    def nested(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=NESTED)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(nested)) as http:
+        client = CentraClient(CENTRA_URL, SecretStr(CENTRA_TOKEN), http)
+        port = CentraChannel(client, "brand-c", dispatch_sla=timedelta(hours=48))
+        channel = ChannelActivities({Channel.CENTRA: port}, engine)
+        request = PollRequest(channel=Channel.CENTRA, account="brand-c", since=NOW)
+        observed = await attempt(channel.poll_changes, request)
+
+    assert isinstance(observed, Observed), "an answer that is not JSON was read"
+    observed.lost += kept.nothing_stored(engine)
     corpus.check(case, observed)

@@ -67,6 +67,30 @@ ROWS = [
         "ture",
         "CONSIGN_START_INTAKES='ture' is not a yes/no value",
     ),
+    bad(
+        "setting-not-finite",
+        "CONSIGN_POLL_INTERVAL_SECONDS",
+        "nan",
+        "CONSIGN_POLL_INTERVAL_SECONDS='nan' is not a finite number",
+    ),
+    bad(
+        "setting-negative-interval",
+        "CONSIGN_POLL_INTERVAL_SECONDS",
+        "-5",
+        "CONSIGN_POLL_INTERVAL_SECONDS=-5.0: must be greater than 0",
+    ),
+    bad(
+        "setting-negative-count",
+        "CENTRA_SWEEP_EVERY_POLLS",
+        "-1",
+        "CENTRA_SWEEP_EVERY_POLLS=-1: must be at least 0",
+    ),
+    bad(
+        "setting-port-out-of-range",
+        "CONSIGN_WEBHOOK_PORT",
+        "70000",
+        "CONSIGN_WEBHOOK_PORT=70000: must be at most 65535",
+    ),
     bad("setting-port-not-a-number", "CONSIGN_WEBHOOK_PORT", "80a", "CONSIGN_WEBHOOK_PORT='80a'"),
     bad(
         "setting-blank-required",
@@ -119,7 +143,9 @@ WORKER = Case(
     "setting-at-worker-start",
     "settings (env): worker",
     "CONSIGN_POLL_INTERVAL_SECONDS='soon'",
-    Outcome("exit 1", "consign worker: CONSIGN_POLL_INTERVAL_SECONDS='soon' is not a number"),
+    Outcome(
+        "exit 1", "consign worker: CONSIGN_POLL_INTERVAL_SECONDS='soon' is not a finite number"
+    ),
 )
 
 

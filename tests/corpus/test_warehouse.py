@@ -169,29 +169,52 @@ async def test_a_gxo_event_in_the_feed_that_cannot_be_read(
     corpus.check(case, observed)
 
 
-PAGE_NOT_JSON = Case(
-    "gxo-pull-page-not-json",
-    PULL,
-    "a feed page that is not JSON",
-    Outcome(parks("WAREHOUSE_REJECTED"), "response does not match the contract"),
+UNREADABLE_PAGES = [
+    (
+        Case(
+            "gxo-pull-page-not-json",
+            PULL,
+            "a feed page that is an HTML page",
+            Outcome(parks("WAREHOUSE_REJECTED"), "response does not match the contract"),
+        ),
+        httpx.Response(200, content=b"<html>maintenance</html>"),
+    ),
+    (
+        Case(
+            "gxo-pull-page-deeply-nested",
+            PULL,
+            "a feed page of 10,000 nested brackets",
+            Outcome(parks("WAREHOUSE_REJECTED"), "response does not match the contract"),
+        ),
+        httpx.Response(200, content=b"[" * 10_000),
+    ),
+    (
+        Case(
+            "gxo-pull-retry-after-infinite",
+            PULL,
+            "429 with Retry-After: inf",
+            Outcome("retried GXO_TRANSIENT", "HTTP 429"),
+        ),
+        httpx.Response(429, headers={"Retry-After": "inf"}, json={"error": {"code": "BUSY"}}),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "answer"),
+    [pytest.param(c, a, id=c.kind, marks=c.param().marks) for c, a in UNREADABLE_PAGES],
 )
-
-
-@pytest.mark.parametrize("case", [PAGE_NOT_JSON.param()])
-async def test_a_gxo_feed_page_that_is_not_json(
-    case: Case, facility: str, engine: Engine, corpus: Corpus
+async def test_a_gxo_feed_answer_with_no_events_to_read(
+    case: Case, answer: httpx.Response, facility: str, engine: Engine, corpus: Corpus
 ) -> None:
-    """Nothing in it can be read: the pull fails for good (the intake shows it and pulls again
-    after a pause) and the cursor stays, so the events are read once GXO answers properly."""
-
-    def garbled(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, content=b"<html>maintenance</html>")
-
-    async with httpx.AsyncClient(transport=httpx.MockTransport(garbled)) as http:
+    """Nothing in it can be read: the pull fails (for good, or to be retried) and the cursor
+    stays, so the events are read once GXO answers properly; the intake shows the failure."""
+    transport = httpx.MockTransport(lambda request: answer)
+    async with httpx.AsyncClient(transport=transport) as http:
         warehouse = WarehouseActivities(RestWarehouse("http://gxo.test", "key", http=http), engine)
         observed = await attempt(warehouse.pull_events, PullRequest(facility_id=facility, cursor=7))
 
-    assert isinstance(observed, Observed), "a page that is not JSON was read"
+    assert isinstance(observed, Observed), "an answer without events was read"
     observed.lost += kept.nothing_stored(engine)
     corpus.check(case, observed)
 
@@ -209,6 +232,15 @@ STOCK_CHANGES = [
             Outcome("set aside INVALID_VALUE", "on_hand_after"),
         ),
         lambda f: stock_change(f, 2, "I-2", -4),
+    ),
+    (
+        Case(
+            "stock-figure-out-of-range",
+            STOCK,
+            "on_hand_after 10**20",
+            Outcome("set aside INVALID_VALUE", "on_hand_after"),
+        ),
+        lambda f: {**stock_change(f, 2, "I-2", 10**20), "quantity": 10**20},
     ),
     (
         Case(

@@ -39,6 +39,8 @@ Push = tuple[bytes, dict[str, str]]
 
 def outcome(response: httpx.Response) -> Observed:
     """The receiver's answer as a named outcome."""
+    if not response.headers.get("content-type", "").startswith("application/json"):
+        return Observed(f"HTTP {response.status_code}", response.text[:100])
     body: dict[str, Any] = response.json()
     name = f"HTTP {response.status_code}"
     if "set_aside" in body:
@@ -137,6 +139,12 @@ GXO_PUSHES = [
         lambda f: (b"<event>not json</event>", signed(b"<event>not json</event>")),
     ),
     bad_push(
+        "gxo-push-deeply-nested",
+        "a signed body of 10,000 nested brackets",
+        set_aside(SetAsideReason.MALFORMED, "the body is not JSON"),
+        lambda f: (b"[" * 10_000, signed(b"[" * 10_000)),
+    ),
+    bad_push(
         "gxo-push-json-array",
         "a JSON list, not an event",
         set_aside(SetAsideReason.MALFORMED, "Input should be a valid dictionary"),
@@ -194,7 +202,8 @@ GXO_PUSHES = [
 
 
 def in_process(app: FastAPI) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=app)
+    """The receiver on this test's event loop; an exception in it answers 500, as uvicorn's."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     return httpx.AsyncClient(transport=transport, base_url="http://consign.test")
 
 
@@ -291,6 +300,12 @@ CENTRA_PUSHES = [
         "payload=not json",
         Outcome("HTTP 400", "malformed webhook: payload is not JSON"),
         lambda: centra_body("{not json"),
+    ),
+    centra_push(
+        "centra-hook-deeply-nested",
+        "payload of 10,000 nested brackets",
+        Outcome("HTTP 400", "malformed webhook: payload is not JSON"),
+        lambda: centra_body("[" * 10_000),
     ),
     centra_push(
         "centra-hook-no-events",
