@@ -8,10 +8,11 @@ sent with the bad one flowed, and a bad one that was kept can be found where it 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
-from _pytest.mark import ParameterSet
 
 
 @dataclass(frozen=True)
@@ -54,9 +55,8 @@ class Case:
     # so it fails the suite the day the gap is closed and the mark is not removed.
     gap: str | None = None
 
-    def param(self) -> ParameterSet:
-        marks = [pytest.mark.xfail(strict=True, reason=self.gap)] if self.gap else []
-        return pytest.param(self, id=self.kind, marks=marks)
+    def marks(self) -> list[pytest.MarkDecorator]:
+        return [pytest.mark.xfail(strict=True, reason=self.gap)] if self.gap else []
 
 
 OBSERVED = pytest.StashKey[Observed]()
@@ -75,10 +75,18 @@ class Corpus:
         assert not observed.lost, f"lost: {observed.lost}"
 
 
-def params(cases: list[Case]) -> list[ParameterSet]:
-    kinds = [case.kind for case in cases]
+def rows(argument: str, table: Sequence[tuple[Case, Any]]) -> pytest.MarkDecorator:
+    """Run the test once per (case, input) row of `table`, `argument` naming the input; each
+    run is named by its kind and marked xfail(strict) when its case names a gap."""
+    kinds = [case.kind for case, _ in table]
     assert len(kinds) == len(set(kinds)), "corpus kinds must be unique"
-    return [case.param() for case in cases]
+    runs = [pytest.param(case, given, id=case.kind, marks=case.marks()) for case, given in table]
+    return pytest.mark.parametrize(("case", argument), runs)
+
+
+def one(case: Case) -> pytest.MarkDecorator:
+    """Run the test for one case."""
+    return pytest.mark.parametrize("case", [pytest.param(case, id=case.kind, marks=case.marks())])
 
 
 def missing(what: str, expected: object, found: object) -> list[str]:

@@ -33,7 +33,7 @@ from tests.centra.support import URL as CENTRA_URL
 from tests.centra.support import documented_order
 from tests.corpus import kept
 from tests.corpus.activity import attempt, parks, set_aside
-from tests.corpus.cases import Case, Corpus, Observed, Outcome, missing
+from tests.corpus.cases import Case, Corpus, Observed, Outcome, missing, one, rows
 
 SEARCH = "/orders/2026-01-01/orders"
 GOOD_1, BAD, GOOD_2 = "202-0000001-0000001", "202-0000002-0000002", "202-0000003-0000003"
@@ -152,10 +152,7 @@ AMAZON_PAGE = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("case", "change"),
-    [pytest.param(c, f, id=c.kind, marks=c.param().marks) for c, f in AMAZON_PAGE],
-)
+@rows("change", AMAZON_PAGE)
 async def test_an_amazon_order_in_a_page_that_cannot_be_read(
     case: Case,
     change: Callable[[Order], Any],
@@ -214,10 +211,7 @@ UNREADABLE_PAGES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("case", "answer"),
-    [pytest.param(c, a, id=c.kind, marks=c.param().marks) for c, a in UNREADABLE_PAGES],
-)
+@rows("answer", UNREADABLE_PAGES)
 async def test_an_amazon_answer_with_no_orders_to_read(
     case: Case,
     answer: httpx.Response,
@@ -320,10 +314,7 @@ AMAZON_DETAIL: list[tuple[Case, Callable[[Order], Callable[[FakeAmazon], object]
 ]
 
 
-@pytest.mark.parametrize(
-    ("case", "script"),
-    [pytest.param(c, s, id=c.kind, marks=c.param().marks) for c, s in AMAZON_DETAIL],
-)
+@rows("script", AMAZON_DETAIL)
 async def test_an_amazon_order_that_cannot_be_read_in_full(
     case: Case,
     script: Callable[[Order], Callable[[FakeAmazon], object]],
@@ -392,9 +383,7 @@ CENTRA_QUEUE = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("case", "bad"), [pytest.param(c, b, id=c.kind, marks=c.param().marks) for c, b in CENTRA_QUEUE]
-)
+@rows("bad", CENTRA_QUEUE)
 async def test_a_centra_order_in_the_events_queue_that_cannot_be_read(
     case: Case,
     bad: Order,
@@ -449,10 +438,7 @@ CENTRA_ORDER = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("case", "orders"),
-    [pytest.param(c, o, id=c.kind, marks=c.param().marks) for c, o in CENTRA_ORDER],
-)
+@rows("orders", CENTRA_ORDER)
 async def test_a_centra_order_that_cannot_be_read_in_full(
     case: Case,
     orders: list[Order],
@@ -481,7 +467,7 @@ CENTRA_NESTED = Case(
 )
 
 
-@pytest.mark.parametrize("case", [CENTRA_NESTED.param()])
+@one(CENTRA_NESTED)
 async def test_a_centra_answer_that_cannot_be_read_at_all(
     case: Case, engine: Engine, corpus: Corpus
 ) -> None:

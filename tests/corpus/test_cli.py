@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from sqlalchemy import Engine
 
 from domain.setaside import SetAsideFeed, SetAsideReason, SetAsideRecord
 from store.set_aside import keep_set_aside
 from tests.corpus import cli
-from tests.corpus.cases import Case, Corpus, Outcome, missing
+from tests.corpus.cases import Case, Corpus, Outcome, missing, rows
 
 SURFACE = "CLI arguments"
 STORE = "{store}"  # replaced by the case's store URL
@@ -104,9 +103,7 @@ ROWS = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("case", "args"), [pytest.param(c, a, id=c.kind, marks=c.param().marks) for c, a in ROWS]
-)
+@rows("args", ROWS)
 def test_arguments_consign_cannot_act_on_are_refused_cleanly(
     case: Case, args: list[str], engine: Engine, store_url: str, tmp_path: Path, corpus: Corpus
 ) -> None:

@@ -15,7 +15,7 @@ from domain.inventory import BufferRule
 from store.inventory import replace_buffer_rules
 from store.mappings import list_sku_mappings
 from tests.corpus import cli
-from tests.corpus.cases import Case, Corpus, Observed, Outcome, missing, params
+from tests.corpus.cases import Case, Corpus, Observed, Outcome, missing, one, rows
 
 SKU_HEADER = (
     "channel,sku,item_code,gtin,hs_code,country_of_origin,customs_description,customs_value,"
@@ -154,9 +154,7 @@ def store(engine: Engine, store_url: str) -> tuple[Engine, str]:
     return engine, store_url
 
 
-@pytest.mark.parametrize(
-    ("case", "content"), [pytest.param(c, b, id=c.kind, marks=c.param().marks) for c, b in ROWS]
-)
+@rows("content", ROWS)
 def test_a_bad_csv_is_refused_and_changes_nothing(
     case: Case,
     content: bytes | str,
@@ -192,7 +190,7 @@ FORMULA_CASE = Case(
 )
 
 
-@pytest.mark.parametrize("case", params([FORMULA_CASE]))
+@one(FORMULA_CASE)
 def test_a_formula_cell_is_kept_as_text_and_exported_escaped(
     case: Case, store: tuple[Engine, str], tmp_path: Path, corpus: Corpus
 ) -> None:

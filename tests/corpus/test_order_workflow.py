@@ -12,7 +12,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from domain.lifecycle import OperatorRequest, OrderStage, OrderStatus
-from tests.corpus.cases import Case, Corpus, Observed, Outcome, missing
+from tests.corpus.cases import Case, Corpus, Observed, Outcome, missing, rows
 from tests.workflows.fakes import dispatch, make_order, parcel
 from tests.workflows.order_harness import Harness, OrderHandle, at, finished, running_harness, until
 from tests.workflows.test_order_parking import refused_cancel
@@ -188,10 +188,7 @@ WORKFLOW_CASES: list[tuple[Case, Script]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("case", "script"),
-    [pytest.param(c, s, id=c.kind, marks=c.param().marks) for c, s in WORKFLOW_CASES],
-)
+@rows("script", WORKFLOW_CASES)
 async def test_a_dispatch_the_order_must_not_act_on_as_sent(
     case: Case, script: Script, harness: Harness, corpus: Corpus
 ) -> None:

@@ -34,7 +34,7 @@ from tests.activities.test_channel import parcel
 from tests.activities.test_warehouse import channel_order
 from tests.amazon.fakes import NOW, FakeAmazon, settings
 from tests.corpus.activity import attempt, parks
-from tests.corpus.cases import Case, Corpus, Observed, Outcome, missing
+from tests.corpus.cases import Case, Corpus, Observed, Outcome, missing, one, rows
 
 PLANNING = "order planning"
 
@@ -158,9 +158,7 @@ PLANS: list[tuple[Case, Callable[[ChannelOrder], ChannelOrder]]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("case", "change"), [pytest.param(c, f, id=c.kind, marks=c.param().marks) for c, f in PLANS]
-)
+@rows("change", PLANS)
 async def test_an_order_planning_refuses(
     case: Case,
     change: Callable[[ChannelOrder], ChannelOrder],
@@ -197,7 +195,7 @@ def gxo_server() -> Iterator[ServerThread]:
         yield server
 
 
-@pytest.mark.parametrize("case", [INJECT.param()])
+@one(INJECT)
 async def test_an_order_gxo_refuses(
     case: Case, gxo_server: ServerThread, engine: Engine, corpus: Corpus
 ) -> None:
@@ -228,7 +226,7 @@ CONFIRM = Case(
 )
 
 
-@pytest.mark.parametrize("case", [CONFIRM.param()])
+@one(CONFIRM)
 async def test_a_parcel_consign_cannot_confirm(case: Case, engine: Engine, corpus: Corpus) -> None:
     fake = FakeAmazon()  # any call to Amazon would fail the case: none is scripted
     order = channel_order()

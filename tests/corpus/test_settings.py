@@ -14,14 +14,14 @@ from sqlalchemy import Engine
 from config import get_settings
 from tests.conftest import PROJECT_ROOT
 from tests.corpus import cli
-from tests.corpus.cases import Case, Corpus, Observed, Outcome, missing, params
+from tests.corpus.cases import Case, Corpus, Observed, Outcome, missing, one, rows
 
 SURFACE = "settings (env): CLI"
 
 
-def bad(kind: str, variable: str, value: str, says: str) -> tuple[Case, str, str]:
+def bad(kind: str, variable: str, value: str, says: str) -> tuple[Case, tuple[str, str]]:
     case = Case(kind, SURFACE, f"{variable}={value!r}", Outcome("exit 1", says))
-    return case, variable, value
+    return case, (variable, value)
 
 
 ROWS = [
@@ -115,20 +115,17 @@ def fresh_settings() -> Iterator[None]:
     get_settings.cache_clear()
 
 
-@pytest.mark.parametrize(
-    ("case", "variable", "value"),
-    [pytest.param(c, v, x, id=c.kind, marks=c.param().marks) for c, v, x in ROWS],
-)
+@rows("setting", ROWS)
 def test_a_setting_consign_cannot_use_is_one_line_naming_it(
     case: Case,
-    variable: str,
-    value: str,
+    setting: tuple[str, str],
     engine: Engine,
     store_url: str,
     fresh_settings: None,
     corpus: Corpus,
 ) -> None:
     url = store_url
+    variable, value = setting
     command = ["mappings", "export", "skus"]  # reads DATABASE_URL from the settings
     observed = cli.run(command, env={"DATABASE_URL": url, variable: value})
     # Nothing lost: nothing ran on the bad setting, and with it fixed the command works.
@@ -149,7 +146,7 @@ WORKER = Case(
 )
 
 
-@pytest.mark.parametrize("case", params([WORKER]))
+@one(WORKER)
 def test_the_worker_stops_at_start_with_one_line(case: Case, corpus: Corpus) -> None:
     """The worker process itself (`python -m worker`, the image's command), before it connects
     to anything: so a bad setting can have started nothing, lost nothing."""

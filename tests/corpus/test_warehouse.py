@@ -39,7 +39,7 @@ from tests.activities.test_intake_set_aside import (
 )
 from tests.corpus import kept
 from tests.corpus.activity import attempt, parks, set_aside
-from tests.corpus.cases import Case, Corpus, Observed, Outcome, missing
+from tests.corpus.cases import Case, Corpus, Observed, Outcome, missing, one, rows
 from workflows.warehouse_intake import (
     EVENTS_PUSHED_SIGNAL,
     WarehouseIntakeProgress,
@@ -143,9 +143,7 @@ GXO_PULL = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("case", "change"), [pytest.param(c, f, id=c.kind, marks=c.param().marks) for c, f in GXO_PULL]
-)
+@rows("change", GXO_PULL)
 async def test_a_gxo_event_in_the_feed_that_cannot_be_read(
     case: Case,
     change: Callable[[str], Any],
@@ -200,10 +198,7 @@ UNREADABLE_PAGES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("case", "answer"),
-    [pytest.param(c, a, id=c.kind, marks=c.param().marks) for c, a in UNREADABLE_PAGES],
-)
+@rows("answer", UNREADABLE_PAGES)
 async def test_a_gxo_feed_answer_with_no_events_to_read(
     case: Case, answer: httpx.Response, facility: str, engine: Engine, corpus: Corpus
 ) -> None:
@@ -272,10 +267,7 @@ STOCK_CHANGES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("case", "change"),
-    [pytest.param(c, f, id=c.kind, marks=c.param().marks) for c, f in STOCK_CHANGES],
-)
+@rows("change", STOCK_CHANGES)
 async def test_a_gxo_stock_change_that_cannot_be_read(
     case: Case,
     change: Callable[[str], Record],
@@ -319,7 +311,7 @@ SNAPSHOT = Case(
 )
 
 
-@pytest.mark.parametrize("case", [SNAPSHOT.param()])
+@one(SNAPSHOT)
 async def test_a_gxo_snapshot_level_that_cannot_be_read(
     case: Case,
     facility: str,
@@ -356,7 +348,7 @@ UNKNOWN_ORDER = Case(
 )
 
 
-@pytest.mark.parametrize("case", [UNKNOWN_ORDER.param()])
+@one(UNKNOWN_ORDER)
 async def test_a_gxo_event_for_an_order_consign_does_not_have(
     case: Case, facility: str, dev_server: DevServer, engine: Engine, corpus: Corpus
 ) -> None:
@@ -390,7 +382,7 @@ REPEATS = Case(
 )
 
 
-@pytest.mark.parametrize("case", [REPEATS.param()])
+@one(REPEATS)
 async def test_repeated_and_reordered_events_reach_their_orders_once_in_order(
     case: Case,
     facility: str,

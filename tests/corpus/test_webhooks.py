@@ -25,7 +25,7 @@ from starter.webhooks import CENTRA_PATH, GXO_PATH, CentraHook, create_webhook_a
 from tests.activities.temporal_server import DevServer
 from tests.activities.test_intake_set_aside import wire_event
 from tests.corpus import kept
-from tests.corpus.cases import Case, Corpus, Observed, Outcome
+from tests.corpus.cases import Case, Corpus, Observed, Outcome, rows
 from tests.webhooks.centra_standin import centra_intake_worker
 from tests.webhooks.conftest import SECRET
 from tests.webhooks.test_centra_webhook import CENTRA_SECRET, form, notices_of, order_event
@@ -207,9 +207,7 @@ def in_process(app: FastAPI) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=transport, base_url="http://consign.test")
 
 
-@pytest.mark.parametrize(
-    ("case", "make"), [pytest.param(c, m, id=c.kind, marks=c.param().marks) for c, m in GXO_PUSHES]
-)
+@rows("make", GXO_PUSHES)
 async def test_a_gxo_push_consign_cannot_act_on(
     case: Case,
     make: Callable[[str], Push],
@@ -340,10 +338,7 @@ async def centra_queue(dev_server: DevServer) -> AsyncIterator[str]:
         yield queue
 
 
-@pytest.mark.parametrize(
-    ("case", "make"),
-    [pytest.param(c, m, id=c.kind, marks=c.param().marks) for c, m in CENTRA_PUSHES],
-)
+@rows("make", CENTRA_PUSHES)
 async def test_a_centra_push_consign_cannot_act_on(
     case: Case,
     make: Callable[[], Push],
