@@ -14,12 +14,17 @@ from typing import Any
 
 import pytest
 
+# Valid JSON's start, nested past what Python's parser can follow (RecursionError, not a
+# ValueError): bad input any JSON reader meets.
+NESTED_JSON = b"[" * 10_000
+
 
 @dataclass(frozen=True)
 class Outcome:
     """A named outcome: `name` is what a person or a sender acts on ("set aside UNKNOWN_KIND",
-    "parks UNMAPPED_SKU", "HTTP 401", "exit 1", "settings error"); `says` are words its message
-    must carry."""
+    "non-retryable UNMAPPED_SKU" (the kind an activity fails with and the order parks with),
+    "parks OVER_SHIPMENT", "HTTP 401", "exit 1"); `says` are words its message must carry (the
+    variable, the field, the limit)."""
 
     name: str
     says: str = ""

@@ -33,7 +33,7 @@ from tests.centra.support import URL as CENTRA_URL
 from tests.centra.support import documented_order
 from tests.corpus import kept
 from tests.corpus.activity import attempt, parks, set_aside
-from tests.corpus.cases import Case, Corpus, Observed, Outcome, missing, one, rows
+from tests.corpus.cases import NESTED_JSON, Case, Corpus, Observed, Outcome, missing, one, rows
 
 SEARCH = "/orders/2026-01-01/orders"
 GOOD_1, BAD, GOOD_2 = "202-0000001-0000001", "202-0000002-0000002", "202-0000003-0000003"
@@ -178,8 +178,6 @@ async def test_an_amazon_order_in_a_page_that_cannot_be_read(
     corpus.check(case, observed)
 
 
-NESTED = b"[" * 10_000  # valid JSON's start, nested past what Python's parser can follow
-
 UNREADABLE_PAGES = [
     (
         Case(
@@ -197,7 +195,7 @@ UNREADABLE_PAGES = [
             "a 200 answer of 10,000 nested brackets",
             Outcome(parks("CHANNEL_REJECTED"), "searchOrders: HTTP 200 body is not JSON"),
         ),
-        httpx.Response(200, content=NESTED),
+        httpx.Response(200, content=NESTED_JSON),
     ),
     (
         Case(
@@ -472,7 +470,7 @@ async def test_a_centra_answer_that_cannot_be_read_at_all(
     case: Case, engine: Engine, corpus: Corpus
 ) -> None:
     def nested(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, content=NESTED)
+        return httpx.Response(200, content=NESTED_JSON)
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(nested)) as http:
         client = CentraClient(CENTRA_URL, SecretStr(CENTRA_TOKEN), http)

@@ -39,7 +39,7 @@ from tests.activities.test_intake_set_aside import (
 )
 from tests.corpus import kept
 from tests.corpus.activity import attempt, parks, set_aside
-from tests.corpus.cases import Case, Corpus, Observed, Outcome, missing, one, rows
+from tests.corpus.cases import NESTED_JSON, Case, Corpus, Observed, Outcome, missing, one, rows
 from workflows.warehouse_intake import (
     EVENTS_PUSHED_SIGNAL,
     WarehouseIntakeProgress,
@@ -184,7 +184,7 @@ UNREADABLE_PAGES = [
             "a feed page of 10,000 nested brackets",
             Outcome(parks("WAREHOUSE_REJECTED"), "response does not match the contract"),
         ),
-        httpx.Response(200, content=b"[" * 10_000),
+        httpx.Response(200, content=NESTED_JSON),
     ),
     (
         Case(

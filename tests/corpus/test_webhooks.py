@@ -25,7 +25,7 @@ from starter.webhooks import CENTRA_PATH, GXO_PATH, CentraHook, create_webhook_a
 from tests.activities.temporal_server import DevServer
 from tests.activities.test_intake_set_aside import wire_event
 from tests.corpus import kept
-from tests.corpus.cases import Case, Corpus, Observed, Outcome, rows
+from tests.corpus.cases import NESTED_JSON, Case, Corpus, Observed, Outcome, rows
 from tests.webhooks.centra_standin import centra_intake_worker
 from tests.webhooks.conftest import SECRET
 from tests.webhooks.test_centra_webhook import CENTRA_SECRET, form, notices_of, order_event
@@ -142,7 +142,7 @@ GXO_PUSHES = [
         "gxo-push-deeply-nested",
         "a signed body of 10,000 nested brackets",
         set_aside(SetAsideReason.MALFORMED, "the body is not JSON"),
-        lambda f: (b"[" * 10_000, signed(b"[" * 10_000)),
+        lambda f: (NESTED_JSON, signed(NESTED_JSON)),
     ),
     bad_push(
         "gxo-push-json-array",
@@ -303,7 +303,7 @@ CENTRA_PUSHES = [
         "centra-hook-deeply-nested",
         "payload of 10,000 nested brackets",
         Outcome("HTTP 400", "malformed webhook: payload is not JSON"),
-        lambda: centra_body("[" * 10_000),
+        lambda: centra_body(NESTED_JSON.decode()),
     ),
     centra_push(
         "centra-hook-no-events",
