@@ -18,7 +18,6 @@ from tests.activities.conftest import dev_server as dev_server  # the shared dev
 from tests.activities.conftest import seeded_store
 from tests.activities.conftest import unique as unique
 from tests.corpus.cases import OBSERVED, Case, Corpus, Observed
-from tests.workflows.conftest import time_env as time_env  # the time-skipping server
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """What GXO reports about an order that the order must not act on as sent, through the real
-OrderFulfillment on the time-skipping server (the fakes of tests/workflows stand in for the
-channel and GXO). Each ends in a named outcome on the order (parked with an ExceptionKind, or
+OrderFulfillment on the shared dev server (no case waits on a timer, so no time needs skipping,
+and the suite starts no second Java test server); the fakes of tests/workflows stand in for the
+channel and GXO. Each ends in a named outcome on the order (parked with an ExceptionKind, or
 the event set aside), and nothing is lost: nothing is confirmed on a bad dispatch's word, and
 once a person acts (retry, reinject) the order ships the parcels GXO really sent."""
 
@@ -9,12 +10,20 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
-from temporalio.testing import WorkflowEnvironment
 
 from domain.lifecycle import OperatorRequest, OrderStage, OrderStatus
+from tests.activities.temporal_server import DevServer
 from tests.corpus.cases import Case, Corpus, Observed, Outcome, missing, rows
 from tests.workflows.fakes import dispatch, make_order, parcel
-from tests.workflows.order_harness import Harness, OrderHandle, at, finished, running_harness, until
+from tests.workflows.order_harness import (
+    Harness,
+    OrderHandle,
+    at,
+    eventually,
+    finished,
+    running_harness,
+    until,
+)
 from tests.workflows.test_order_parking import refused_cancel
 from workflows.order_fulfillment import OrderFulfillment
 
@@ -25,8 +34,8 @@ Script = Callable[[Harness], Awaitable[Observed]]
 
 
 @pytest.fixture
-async def harness(time_env: WorkflowEnvironment) -> AsyncIterator[Harness]:
-    async with running_harness(time_env) as running:
+async def harness(dev_server: DevServer) -> AsyncIterator[Harness]:
+    async with running_harness(dev_server.env) as running:
         yield running
 
 
@@ -106,6 +115,7 @@ async def foreign_facility(harness: Harness) -> Observed:
     )
     await handle.signal(OrderFulfillment.warehouse_event, stray)
     await until(handle, lambda s: any("set aside" in note for note in s.history))
+    await eventually(lambda: bool(harness.world.set_aside))  # the note comes first
     kept = [(s.event.event_id, s.reason.value, s.detail) for s in harness.world.set_aside]
     observed = (
         Observed(f"set aside {kept[0][1]}", kept[0][2])
