@@ -1,36 +1,156 @@
 """Settings from the environment (and .env via python-dotenv). Secrets are SecretStr: they
-print as '**********' and never reach a log line."""
+print as '**********' and never reach a log line. A value consign cannot use (not a number, an
+unknown name, out of range, blank where one is needed) is a SettingsError naming the variable,
+which the CLI prints as one line and the worker logs before it stops."""
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Callable, Mapping
+from enum import StrEnum
 from functools import lru_cache
+from typing import Any, TypeVar
 
 from dotenv import load_dotenv
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, ValidationError
 
 from domain.limits import IntakeLimits
 from domain.order import Channel
 from integrations.centra.settings import CaptureMode, CentraSettings
+
+T = TypeVar("T")
+N = TypeVar("N", int, float)
+M = TypeVar("M", bound=BaseModel)
+E = TypeVar("E", bound=StrEnum)
+TRUE, FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+
+
+class SettingsError(ValueError):
+    """A setting consign cannot use; the message names the variable (never a secret's value)."""
 
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
+def _required(name: str, default: str) -> str:
+    value = _env(name, default)
+    if not value.strip():
+        raise SettingsError(
+            f"{name} is set but empty: give it a value, or unset it for the default"
+        )
+    return value
+
+
+def _parsed(name: str, default: str, parse: Callable[[str], T], expected: str) -> T:
+    raw = _env(name, default)
+    try:
+        return parse(raw.strip())
+    except ValueError:
+        raise SettingsError(f"{name}={raw[:40]!r} is not {expected}") from None
+
+
 def _flag(name: str, default: str) -> bool:
-    return _env(name, default).strip().lower() in ("1", "true", "yes")
+    def parse(value: str) -> bool:
+        if value.lower() not in TRUE + FALSE:
+            raise ValueError(value)
+        return value.lower() in TRUE
+
+    return _parsed(name, default, parse, "a yes/no value (1, true, yes / 0, false, no)")
 
 
-def _int(name: str, default: int) -> int:
-    return int(_env(name, str(default)))
+def _within(
+    name: str,
+    value: N,
+    *,
+    at_least: float | None = None,
+    above: float | None = None,
+    at_most: float | None = None,
+) -> N:
+    bound = (
+        f"at least {at_least:g}"
+        if at_least is not None and value < at_least
+        else f"greater than {above:g}"
+        if above is not None and value <= above
+        else f"at most {at_most:g}"
+        if at_most is not None and value > at_most
+        else None
+    )
+    if bound is not None:
+        raise SettingsError(f"{name}={value!r}: must be {bound}")
+    return value
+
+
+def _int(name: str, default: int, **bounds: float) -> int:
+    return _within(name, _parsed(name, str(default), int, "a whole number"), **bounds)
+
+
+def _optional_int(name: str, default: str, **bounds: float) -> int | None:
+    """A whole number, or None when the variable is empty."""
+    value = _parsed(name, default, lambda text: int(text) if text else None, "a whole number")
+    return None if value is None else _within(name, value, **bounds)
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
+
+
+def _float(name: str, default: str, **bounds: float) -> float:
+    """A finite number (not nan, not inf) within `bounds`."""
+    return _within(name, _parsed(name, default, _finite, "a finite number"), **bounds)
+
+
+def _choice(name: str, default: str, choices: type[E]) -> E:
+    names = ", ".join(choices)
+    return _parsed(name, default, lambda value: choices(value.lower()), f"one of {names}")
 
 
 def _csv(name: str, default: str) -> list[str]:
     return [part.strip() for part in _env(name, default).split(",") if part.strip()]
 
 
+def _channels(name: str, default: str) -> list[Channel]:
+    known = ", ".join(Channel)
+    unknown = [part for part in _csv(name, default) if part not in set(Channel)]
+    if unknown:
+        raise SettingsError(f"{name} names {unknown[0][:40]!r}, not one of {known}")
+    return [Channel(part) for part in _csv(name, default)]
+
+
+def _validated(model: type[M], variables: Mapping[str, str], **values: Any) -> M:
+    """The model, or a SettingsError naming the variable of the first field it refuses."""
+    try:
+        return model(**values)
+    except ValidationError as err:
+        error = err.errors(include_url=False)[0]
+        field = str(error["loc"][0]) if error["loc"] else ""
+        value = error.get("input")
+        shown = f"={value!r}" if isinstance(value, int | float) else ""  # never a secret
+        raise SettingsError(f"{variables.get(field, field)}{shown}: {error['msg']}") from None
+
+
+class OrdersReader(StrEnum):
+    V2026 = "v2026"
+    V0 = "v0"
+
+
 LIMITS = IntakeLimits()  # the defaults
+LIMIT_VARIABLES = {
+    "webhook_max_bytes": "CONSIGN_WEBHOOK_MAX_BYTES",
+    "webhook_max_orders": "CONSIGN_WEBHOOK_MAX_ORDERS",
+    "max_parcels_per_dispatch": "GXO_MAX_PARCELS_PER_DISPATCH",
+    "max_lines_per_order": "CONSIGN_MAX_LINES_PER_ORDER",
+    "payload_budget_bytes": "CONSIGN_PAYLOAD_BUDGET_BYTES",
+    "max_units_per_line": "CONSIGN_MAX_UNITS_PER_LINE",
+}
+CENTRA_VARIABLES = {
+    "dispatch_sla_hours": "CENTRA_DISPATCH_SLA_HOURS",
+    "rate_scale": "CENTRA_RATE_SCALE",
+}
 
 
 class TemporalSettings(BaseModel):
@@ -84,59 +204,59 @@ def get_settings() -> Settings:
     load_dotenv()
     return Settings(
         temporal=TemporalSettings(
-            address=_env("TEMPORAL_ADDRESS", "localhost:7233"),
-            namespace=_env("TEMPORAL_NAMESPACE", "default"),
-            task_queue=_env("TEMPORAL_TASK_QUEUE", "consign"),
+            address=_required("TEMPORAL_ADDRESS", "localhost:7233"),
+            namespace=_required("TEMPORAL_NAMESPACE", "default"),
+            task_queue=_required("TEMPORAL_TASK_QUEUE", "consign"),
         ),
-        database_url=_env("DATABASE_URL", "sqlite:///var/consign.db"),
-        channels=[Channel(c) for c in _csv("CONSIGN_CHANNELS", "amazon,centra")],
+        database_url=_required("DATABASE_URL", "sqlite:///var/consign.db"),
+        channels=_channels("CONSIGN_CHANNELS", "amazon,centra"),
         amazon=AmazonSettings(
-            seller_id=_env("AMAZON_SELLER_ID", "A1SANDBOXSELLER"),
-            endpoint=_env("AMAZON_SPAPI_ENDPOINT", "http://127.0.0.1:8701"),
-            lwa_endpoint=_env("AMAZON_LWA_ENDPOINT", "http://127.0.0.1:8701/auth/o2/token"),
+            seller_id=_required("AMAZON_SELLER_ID", "A1SANDBOXSELLER"),
+            endpoint=_required("AMAZON_SPAPI_ENDPOINT", "http://127.0.0.1:8701"),
+            lwa_endpoint=_required("AMAZON_LWA_ENDPOINT", "http://127.0.0.1:8701/auth/o2/token"),
             client_id=_env("AMAZON_LWA_CLIENT_ID", "amzn1.application-oa2-client.sandbox"),
             client_secret=SecretStr(_env("AMAZON_LWA_CLIENT_SECRET", "sandbox-secret")),
             refresh_token=SecretStr(_env("AMAZON_REFRESH_TOKEN", "Atzr|sandbox-refresh-token")),
             marketplace_ids=_csv("AMAZON_MARKETPLACE_IDS", "A1F83G8C2ARO7P"),
-            orders_reader=_env("AMAZON_ORDERS_READER", "v2026"),
-            rate_scale=float(_env("AMAZON_RATE_SCALE", "1.0")),
-            search_settle_seconds=float(_env("AMAZON_SEARCH_SETTLE_SECONDS", "130")),
+            orders_reader=_choice("AMAZON_ORDERS_READER", "v2026", OrdersReader).value,
+            rate_scale=_float("AMAZON_RATE_SCALE", "1.0", above=0),
+            search_settle_seconds=_float("AMAZON_SEARCH_SETTLE_SECONDS", "130", at_least=0),
         ),
-        centra=CentraSettings(
-            base_url=_env("CENTRA_API_URL", "http://127.0.0.1:8703/graphql"),
+        centra=_validated(
+            CentraSettings,
+            CENTRA_VARIABLES,
+            base_url=_required("CENTRA_API_URL", "http://127.0.0.1:8703/graphql"),
             token=SecretStr(_env("CENTRA_API_TOKEN", "sandbox-centra-token")),
-            account=_env("CENTRA_ACCOUNT", "sandbox-brand"),
+            account=_required("CENTRA_ACCOUNT", "sandbox-brand"),
+            # A blank webhook secret would accept any push signed with the empty key.
             webhook_secret=SecretStr(
-                _env("CENTRA_WEBHOOK_SECRET", "sandbox-centra-webhook-secret")
+                _required("CENTRA_WEBHOOK_SECRET", "sandbox-centra-webhook-secret")
             ),
-            capture_mode=CaptureMode(_env("CENTRA_CAPTURE_MODE", "capture")),
-            dispatch_sla_hours=float(_env("CENTRA_DISPATCH_SLA_HOURS", "48")),
-            warehouse_id=int(wid) if (wid := _env("CENTRA_WAREHOUSE_ID", "1")) else None,
-            rate_scale=float(_env("CENTRA_RATE_SCALE", "1.0")),
+            capture_mode=_choice("CENTRA_CAPTURE_MODE", "capture", CaptureMode),
+            dispatch_sla_hours=_float("CENTRA_DISPATCH_SLA_HOURS", "48"),
+            warehouse_id=_optional_int("CENTRA_WAREHOUSE_ID", "1", at_least=1),
+            rate_scale=_float("CENTRA_RATE_SCALE", "1.0"),
         ),
-        centra_sweep_every_polls=int(_env("CENTRA_SWEEP_EVERY_POLLS", "10")),
+        centra_sweep_every_polls=_int("CENTRA_SWEEP_EVERY_POLLS", 10, at_least=0),
         gxo=GxoSettings(
-            base_url=_env("GXO_BASE_URL", "http://127.0.0.1:8702"),
+            base_url=_required("GXO_BASE_URL", "http://127.0.0.1:8702"),
             api_key=SecretStr(_env("GXO_API_KEY", "sandbox-gxo-key")),
-            webhook_secret=SecretStr(_env("GXO_WEBHOOK_SECRET", "sandbox-webhook-secret")),
+            webhook_secret=SecretStr(_required("GXO_WEBHOOK_SECRET", "sandbox-webhook-secret")),
             facilities=_csv("GXO_FACILITIES", "GXO-UK-DAV,GXO-DE-KOB"),
         ),
-        poll_interval_seconds=float(_env("CONSIGN_POLL_INTERVAL_SECONDS", "60")),
-        chase_lead_hours=float(_env("CONSIGN_CHASE_LEAD_HOURS", "6")),
+        poll_interval_seconds=_float("CONSIGN_POLL_INTERVAL_SECONDS", "60", above=0),
+        chase_lead_hours=_float("CONSIGN_CHASE_LEAD_HOURS", "6", at_least=0),
         start_intakes=_flag("CONSIGN_START_INTAKES", "true"),
         inventory_sync=_flag("CONSIGN_INVENTORY_SYNC", "true"),
-        reconcile_hours=float(_env("CONSIGN_RECONCILE_HOURS", "24")),
-        stock_stall_minutes=float(_env("CONSIGN_STOCK_STALL_MINUTES", "30")),
-        webhook_port=int(port) if (port := _env("CONSIGN_WEBHOOK_PORT", "")) else None,
+        reconcile_hours=_float("CONSIGN_RECONCILE_HOURS", "24", above=0),
+        stock_stall_minutes=_float("CONSIGN_STOCK_STALL_MINUTES", "30", above=0),
+        webhook_port=_optional_int("CONSIGN_WEBHOOK_PORT", "", at_least=1, at_most=65535),
         metrics_address=_env("CONSIGN_METRICS_ADDRESS", "") or None,
-        limits=IntakeLimits(
-            webhook_max_bytes=_int("CONSIGN_WEBHOOK_MAX_BYTES", LIMITS.webhook_max_bytes),
-            webhook_max_orders=_int("CONSIGN_WEBHOOK_MAX_ORDERS", LIMITS.webhook_max_orders),
-            max_parcels_per_dispatch=_int(
-                "GXO_MAX_PARCELS_PER_DISPATCH", LIMITS.max_parcels_per_dispatch
-            ),
-            max_lines_per_order=_int("CONSIGN_MAX_LINES_PER_ORDER", LIMITS.max_lines_per_order),
-            payload_budget_bytes=_int("CONSIGN_PAYLOAD_BUDGET_BYTES", LIMITS.payload_budget_bytes),
-            max_units_per_line=_int("CONSIGN_MAX_UNITS_PER_LINE", LIMITS.max_units_per_line),
+        limits=_validated(
+            IntakeLimits,
+            LIMIT_VARIABLES,
+            **{
+                field: _int(name, getattr(LIMITS, field)) for field, name in LIMIT_VARIABLES.items()
+            },
         ),
     )

@@ -30,7 +30,7 @@ from activities.delivery import DeliveryActivities, signal_stock_changed
 from activities.heartbeat import HEARTBEAT_THROTTLE
 from activities.inventory import InventoryActivities
 from activities.warehouse import WarehouseActivities
-from config import Settings, get_settings
+from config import Settings, SettingsError, get_settings
 from domain.deadlines import DeadlinePolicy
 from domain.order import Channel
 from integrations.amazon.factory import build_amazon_client
@@ -368,4 +368,7 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except SettingsError as err:  # one line naming the variable, not a traceback
+        raise SystemExit(f"consign worker: {err}") from None

@@ -20,7 +20,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import Runtime, TelemetryConfig
 
-from config import Settings, TemporalSettings, get_settings
+from config import Settings, SettingsError, TemporalSettings, get_settings
 
 
 class CliError(Exception):
@@ -33,14 +33,14 @@ _stderr = Console(stderr=True)
 
 
 def expected_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Wrap a CLI command so a CliError prints `error: ...` on one line and exits 1; anything
-    else is a bug and keeps its traceback."""
+    """Wrap a CLI command so a CliError or a setting consign cannot use prints `error: ...` on
+    one line and exits 1; anything else is a bug and keeps its traceback."""
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
-        except CliError as err:
+        except (CliError, SettingsError) as err:
             _stderr.print(f"[red]error:[/red] {escape(str(err))}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from err
 

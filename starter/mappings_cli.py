@@ -47,17 +47,25 @@ ForceOption = Annotated[
 
 
 def _engine(database_url: str | None) -> Engine:
-    """The store, imported lazily so the rest of the CLI starts fast and works without it."""
+    """The store, imported lazily so the rest of the CLI starts fast and works without it.
+    A URL that is not one, a driver that is not installed, a database or a folder that cannot
+    be reached: one line each (the password never shown)."""
     from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import ArgumentError, OperationalError
 
     from store.db import normalise_url, open_store
 
     url = database_url or get_settings().database_url
     try:
+        parsed = make_url(normalise_url(url))
+    except ArgumentError:
+        raise CliError("the store URL (DATABASE_URL or --database-url) is not a URL") from None
+    shown = parsed.render_as_string(hide_password=True)
+    try:
         return open_store(url)
-    except OperationalError as err:
-        shown = make_url(normalise_url(url)).render_as_string(hide_password=True)
+    except ImportError as err:
+        raise CliError(f"no database driver for {parsed.drivername} ({shown})") from err
+    except (OperationalError, OSError) as err:
         raise CliError(f"cannot open the store at {shown}") from err
 
 

@@ -3,6 +3,7 @@ LWA token exchange so both classify 429, 5xx and transport failures the same way
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import httpx
@@ -18,7 +19,7 @@ def _float_header(response: httpx.Response, name: str) -> float | None:
         value = float(raw)
     except ValueError:
         return None
-    return value if value >= 0 else None
+    return value if math.isfinite(value) and value >= 0 else None
 
 
 def throttled(operation: str, response: httpx.Response) -> AmazonThrottled:
@@ -46,7 +47,7 @@ def json_body(response: httpx.Response) -> Any:
         return None
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
         return None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -56,7 +57,7 @@ def retry_after_seconds(raw: str | None, now: float) -> float | None:
     except ValueError:
         number = None
     if number is not None:
-        if number != number or number < 0:  # NaN or negative: unusable
+        if not math.isfinite(number) or number < 0:  # NaN, infinite or negative: unusable
             return None
         return max(0.0, number - now) if number >= TIMESTAMP_THRESHOLD else number
     try:
@@ -171,7 +172,7 @@ class CentraClient:
             )
         try:
             body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than parsed
             body = None
         if isinstance(body, dict) and body.get("errors"):
             errors = body["errors"]

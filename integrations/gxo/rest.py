@@ -3,6 +3,7 @@ models of integrations/gxo/wire.py; integrations/gxo/mapping.py turns them into 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TypeVar
@@ -32,18 +33,20 @@ DEFAULT_TIMEOUT_SECONDS = 15.0
 
 
 def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds GXO asked for, when they are a usable delay (not NaN, infinite or negative)."""
     value = response.headers.get("Retry-After")
     try:
-        return float(value) if value is not None else None
+        seconds = float(value) if value is not None else None
     except ValueError:
         return None
+    return seconds if seconds is not None and math.isfinite(seconds) and seconds >= 0 else None
 
 
 def _error(response: httpx.Response) -> dict[str, Any]:
     """The `error` object of a GXO error body, or {} when the body is not one (proxy pages)."""
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     error = body.get("error") if isinstance(body, dict) else None
     return error if isinstance(error, dict) else {}
@@ -132,7 +135,7 @@ class RestWarehouse:
         """The JSON body read into its domain model; anything else is contract drift."""
         try:
             return read(response.json())
-        except (ValueError, ValidationError) as exc:
+        except (ValueError, ValidationError, RecursionError) as exc:
             raise WarehouseRequestError(
                 f"GXO {operation}: response does not match the contract", response.status_code
             ) from exc

@@ -33,7 +33,7 @@ def read_push(body: bytes, max_parcels: int) -> WarehouseEvent | SetAsideRecord:
     raw = body.decode("utf-8", errors="replace")
     try:
         item = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
         problem = records.Unreadable(SetAsideReason.MALFORMED, "the body is not JSON")
         return records.set_aside(
             SetAsideFeed.WAREHOUSE_EVENTS, UNKNOWN_FACILITY, None, raw, problem

@@ -33,6 +33,9 @@ StockChangeKind = Literal[
     "RECEIPT", "ADJUSTMENT", "ALLOCATION", "DEALLOCATION", "SHIPMENT", "RETURN"
 ]
 UnitOfMeasure = Literal["EA"]  # whole units; X12 W01-02 / W12-05
+# The largest count consign stores (PostgreSQL INTEGER): a figure GXO sends above it is outside
+# the contract and its record is set aside, never a store write that fails on every retry.
+MAX_UNITS = 2**31 - 1
 
 
 class Sent(BaseModel):
@@ -142,7 +145,7 @@ class ParcelLine(Received):
     line_number: int = Field(ge=1)
     item_code: str = Field(min_length=1)
     channel_line_id: str = Field(min_length=1)
-    quantity: int = Field(ge=1)
+    quantity: int = Field(ge=1, le=MAX_UNITS)
     unit_of_measure: UnitOfMeasure = "EA"
     lot: str | None = None  # the warehouse lot the units came from (945 W12-09)
 
@@ -202,8 +205,8 @@ class EventPage(Received):
 class StockLevel(Received):
     facility_id: str = Field(min_length=1)
     item_code: str = Field(min_length=1)
-    on_hand: int = Field(ge=0)
-    allocated: int = Field(default=0, ge=0)
+    on_hand: int = Field(ge=0, le=MAX_UNITS)
+    allocated: int = Field(default=0, ge=0, le=MAX_UNITS)
 
 
 class InventorySnapshot(Received):
@@ -218,9 +221,9 @@ class StockChange(Received):
     facility_id: str = Field(min_length=1)
     item_code: str = Field(min_length=1)
     kind: StockChangeKind
-    quantity: int
-    on_hand_after: int = Field(ge=0)
-    allocated_after: int = Field(ge=0)
+    quantity: int = Field(ge=-MAX_UNITS, le=MAX_UNITS)
+    on_hand_after: int = Field(ge=0, le=MAX_UNITS)
+    allocated_after: int = Field(ge=0, le=MAX_UNITS)
     reference: str | None = None  # the order's reference, for allocations and shipments
     channel_order_id: str | None = None
     channel: str | None = None

@@ -136,9 +136,10 @@ async def amazon_client(
         yield client
 
 
-@pytest.fixture
-def engine(tmp_path) -> Iterator[Engine]:
-    engine = open_store(f"sqlite:///{tmp_path}/s.db")
+def seeded_store(url: str, facility_rules: list[FacilityRule]) -> Engine:
+    """A store with the sandbox's two mapped SKUs, `facility_rules`, and Amazon's STANDARD
+    service on Royal Mail Tracked 48 both ways (planning and ship confirmation)."""
+    engine = open_store(url)
     upsert_sku_mappings(
         engine,
         [
@@ -146,7 +147,7 @@ def engine(tmp_path) -> Iterator[Engine]:
             for sku, code in SKU_ITEMS.items()
         ],
     )
-    replace_facility_rules(engine, [FacilityRule(facility_id=UK_DAVENTRY, domestic_countries="GB")])
+    replace_facility_rules(engine, facility_rules)
     upsert_carrier_services(
         engine,
         [
@@ -167,6 +168,15 @@ def engine(tmp_path) -> Iterator[Engine]:
                 shipping_method="Tracked 48",
             )
         ],
+    )
+    return engine
+
+
+@pytest.fixture
+def engine(tmp_path) -> Iterator[Engine]:
+    engine = seeded_store(
+        f"sqlite:///{tmp_path}/s.db",
+        [FacilityRule(facility_id=UK_DAVENTRY, domestic_countries="GB")],
     )
     yield engine
     engine.dispose()

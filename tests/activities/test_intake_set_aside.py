@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -94,6 +95,12 @@ class FakeGxo:
         self.changes: list[dict[str, Any]] = []
         self.levels: list[dict[str, Any]] = []
 
+    @staticmethod
+    def sequence(item: Any, cursor: int) -> int:
+        """A record without a sequence of its own (not even an object) is served every time."""
+        number = item.get("sequence") if isinstance(item, dict) else None
+        return number if isinstance(number, int) else cursor + 1
+
     def __call__(self, request: httpx.Request) -> httpx.Response:
         cursor = int(request.url.params.get("cursor", 0))
         facility, resource = request.url.path.rsplit("/", 2)[-2:]
@@ -101,8 +108,8 @@ class FakeGxo:
             snapshot = {"facility_id": facility, "as_of": AT.isoformat(), "cursor": 0}
             return httpx.Response(200, json={**snapshot, "levels": self.levels})
         feed = self.events if resource == "events" else self.changes
-        items = [item for item in feed if item["sequence"] > cursor]
-        top = max((item["sequence"] for item in items), default=cursor)
+        items = [item for item in feed if self.sequence(item, cursor) > cursor]
+        top = max((self.sequence(item, cursor) for item in items), default=cursor)
         return httpx.Response(
             200, json={resource if resource == "events" else "changes": items, "next_cursor": top}
         )
@@ -113,10 +120,19 @@ def gxo_feed() -> FakeGxo:
     return FakeGxo()
 
 
+@asynccontextmanager
+async def rest_over(feed: FakeGxo, max_parcels: int) -> AsyncIterator[RestWarehouse]:
+    """consign's GXO transport reading `feed`, refusing dispatches beyond `max_parcels`."""
+    async with httpx.AsyncClient(transport=httpx.MockTransport(feed)) as http:
+        yield RestWarehouse(
+            "http://gxo.test", "key", http=http, max_parcels_per_dispatch=max_parcels
+        )
+
+
 @pytest.fixture
 async def rest(gxo_feed: FakeGxo) -> AsyncIterator[RestWarehouse]:
-    async with httpx.AsyncClient(transport=httpx.MockTransport(gxo_feed)) as http:
-        yield RestWarehouse("http://gxo.test", "key", http=http, max_parcels_per_dispatch=20_000)
+    async with rest_over(gxo_feed, 20_000) as rest:
+        yield rest
 
 
 @pytest.fixture
@@ -184,6 +200,34 @@ async def received_events(server: DevServer, ref: OrderRef, count: int) -> list[
     return await until(probe, lambda found: len(found) >= count)
 
 
+@asynccontextmanager
+async def warehouse_intake(
+    server: DevServer,
+    facility: str,
+    warehouse: WarehouseActivities,
+    delivery: DeliveryActivities,
+    **start: Any,
+) -> AsyncIterator[WorkflowHandle[Any, Any]]:
+    """The real WarehouseIntake of `facility` with its activities on a queue of its own,
+    terminated on the way out; `start` passes on (a start signal, for one)."""
+    queue = f"wh-{uuid.uuid4()}"
+    async with Worker(
+        server.client,
+        task_queue=queue,
+        workflows=[WarehouseIntake],
+        activities=[warehouse.pull_events, delivery.deliver_warehouse_events],
+    ):
+        handle = await server.client.start_workflow(
+            WarehouseIntake.run,
+            WarehouseIntakeInput(facility_id=facility, poll_interval_seconds=QUIET),
+            id=workflow_id_for(facility),
+            task_queue=queue,
+            **start,
+        )
+        yield handle
+        await handle.terminate("test done")
+
+
 async def test_warehouse_intake_delivers_around_an_event_of_an_unknown_kind(
     dev_server: DevServer,
     engine: Engine,
@@ -203,26 +247,13 @@ async def test_warehouse_intake_delivers_around_an_event_of_an_unknown_kind(
         wire_event(facility, 3, second),
     ]
     warehouse = WarehouseActivities(rest, engine, client=dev_server.client)
-    queue = f"wh-{uuid.uuid4()}"
-    async with Worker(
-        dev_server.client,
-        task_queue=queue,
-        workflows=[WarehouseIntake],
-        activities=[warehouse.pull_events, delivery.deliver_warehouse_events],
-    ):
-        handle = await dev_server.client.start_workflow(
-            WarehouseIntake.run,
-            WarehouseIntakeInput(facility_id=facility, poll_interval_seconds=QUIET),
-            id=workflow_id_for(facility),
-            task_queue=queue,
-        )
+    async with warehouse_intake(dev_server, facility, warehouse, delivery) as handle:
         assert await received_events(dev_server, first, 1) == [f"EV-{facility}-1"]
         assert await received_events(dev_server, second, 1) == [f"EV-{facility}-3"]
         progress = await until(
             lambda: progress_of(handle, WarehouseIntakeProgress), lambda p: p.cursor == 3
         )
         details = await details_of(handle)
-        await handle.terminate("test done")
 
     assert (progress.delivered, progress.set_aside, progress.last_error) == (2, 1, None)
     assert progress.last_set_aside is not None
@@ -258,19 +289,7 @@ async def test_a_pulled_dispatch_too_large_for_one_payload_reaches_its_order_in_
     ]
     limits = IntakeLimits(max_parcels_per_dispatch=20_000)
     warehouse = WarehouseActivities(rest, engine, client=dev_server.client, limits=limits)
-    queue = f"wh-{uuid.uuid4()}"
-    async with Worker(
-        dev_server.client,
-        task_queue=queue,
-        workflows=[WarehouseIntake],
-        activities=[warehouse.pull_events, delivery.deliver_warehouse_events],
-    ):
-        handle = await dev_server.client.start_workflow(
-            WarehouseIntake.run,
-            WarehouseIntakeInput(facility_id=facility, poll_interval_seconds=QUIET),
-            id=workflow_id_for(facility),
-            task_queue=queue,
-        )
+    async with warehouse_intake(dev_server, facility, warehouse, delivery) as handle:
         order_handle = dev_server.client.get_workflow_handle(order.workflow_id)
 
         async def parcels() -> list[str]:
@@ -282,7 +301,6 @@ async def test_a_pulled_dispatch_too_large_for_one_payload_reaches_its_order_in_
         progress = await until(
             lambda: progress_of(handle, WarehouseIntakeProgress), lambda p: p.cursor == 2
         )
-        await handle.terminate("test done")
 
     assert sorted(seen) == [f"WO1-P{n:05d}" for n in range(12_000)]  # each once
     events = await received_events(dev_server, order, 1)
