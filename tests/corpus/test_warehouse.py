@@ -167,13 +167,16 @@ async def test_a_gxo_event_in_the_feed_that_cannot_be_read(
     corpus.check(case, observed)
 
 
+# A page that breaks the contract as a whole: never retried, nothing read from it.
+BROKEN_PAGE = Outcome(parks("INVALID_WAREHOUSE_DATA"), "response does not match the contract")
+
 UNREADABLE_PAGES = [
     (
         Case(
             "gxo-pull-page-not-json",
             PULL,
             "a feed page that is an HTML page",
-            Outcome(parks("INVALID_WAREHOUSE_DATA"), "response does not match the contract"),
+            BROKEN_PAGE,
         ),
         httpx.Response(200, content=b"<html>maintenance</html>"),
     ),
@@ -182,7 +185,7 @@ UNREADABLE_PAGES = [
             "gxo-pull-page-deeply-nested",
             PULL,
             "a feed page of 10,000 nested brackets",
-            Outcome(parks("INVALID_WAREHOUSE_DATA"), "response does not match the contract"),
+            BROKEN_PAGE,
         ),
         httpx.Response(200, content=NESTED_JSON),
     ),
@@ -191,7 +194,7 @@ UNREADABLE_PAGES = [
             "gxo-pull-envelope-events-not-a-list",
             PULL,
             "a feed page whose events are an object, not a list",
-            Outcome(parks("INVALID_WAREHOUSE_DATA"), "response does not match the contract"),
+            BROKEN_PAGE,
         ),
         httpx.Response(200, json={"events": {"sequence": 8}, "next_cursor": 8}),
     ),
@@ -200,7 +203,7 @@ UNREADABLE_PAGES = [
             "gxo-pull-envelope-no-cursor",
             PULL,
             "a feed page without next_cursor",
-            Outcome(parks("INVALID_WAREHOUSE_DATA"), "response does not match the contract"),
+            BROKEN_PAGE,
         ),
         httpx.Response(200, json={"events": []}),
     ),
@@ -373,7 +376,7 @@ UNREADABLE_STOCK_PAGES = [
             "stock-page-envelope-changes-not-a-list",
             STOCK_PAGE,
             "a stock-changes page whose changes are a string",
-            Outcome(parks("INVALID_WAREHOUSE_DATA"), "response does not match the contract"),
+            BROKEN_PAGE,
         ),
         (pull_stock, httpx.Response(200, json={"changes": "none", "next_cursor": 9})),
     ),
@@ -382,7 +385,7 @@ UNREADABLE_STOCK_PAGES = [
             "stock-page-not-json",
             STOCK_PAGE,
             "a stock-changes page that is an HTML page",
-            Outcome(parks("INVALID_WAREHOUSE_DATA"), "response does not match the contract"),
+            BROKEN_PAGE,
         ),
         (pull_stock, httpx.Response(200, content=b"<html>maintenance</html>")),
     ),
@@ -391,7 +394,7 @@ UNREADABLE_STOCK_PAGES = [
             "stock-snapshot-envelope-no-levels",
             STOCK_PAGE,
             "an inventory snapshot without its levels list",
-            Outcome(parks("INVALID_WAREHOUSE_DATA"), "response does not match the contract"),
+            BROKEN_PAGE,
         ),
         (load_stock, httpx.Response(200, json={"facility_id": "F", "cursor": 3})),
     ),
