@@ -29,7 +29,6 @@ from domain.planning import carrier_for_confirm
 from domain.setaside import SetAsideFeed
 from domain.shipment import ConfirmItem, ShipConfirmation, parcel_quantities
 from integrations.channel import CapturePort, ChangeQuery, ChannelPort
-from integrations.errors import IntegrationError
 from store.inventory import confirm_shipped
 from store.mappings import list_carrier_codes
 from store.set_aside import keep_set_aside, resolve_superseded
@@ -93,7 +92,8 @@ class ChannelActivities:
     async def poll_changes(self, request: PollRequest) -> ChangeBatch:
         """One page of changes. Orders the channel's reader could not understand are stored
         as set aside here (their content never enters a workflow's history) and the others
-        handed on; a set-aside order whose later version reads cleanly is resolved."""
+        handed on; a set-aside order whose later version reads cleanly is resolved. A page
+        that cannot be read as a whole is INVALID_CHANNEL_DATA, never retried."""
         port = self._port(request.channel)
         query = ChangeQuery(
             since=request.since,
@@ -102,10 +102,8 @@ class ChannelActivities:
             order_ids=request.order_ids,
         )
         async with heartbeating():
-            try:
+            with classified(ExceptionKind.INVALID_CHANNEL_DATA):
                 page = await port.changes(query)
-            except IntegrationError as err:
-                raise classify(err) from err
             await asyncio.to_thread(keep_set_aside, self.engine, page.set_aside)
             await asyncio.to_thread(
                 resolve_superseded,
@@ -128,10 +126,8 @@ class ChannelActivities:
         """Confirm feed entries only after their changes were handed to Temporal."""
         port = self._port(request.channel)
         async with heartbeating():
-            try:
+            with classified(ExceptionKind.INVALID_CHANNEL_DATA):
                 await port.acknowledge(request.ack)
-            except IntegrationError as err:
-                raise classify(err) from err
 
     @activity.defn(name="confirm_parcel")
     async def confirm_parcel(self, request: ParcelConfirmRequest) -> ConfirmResult:

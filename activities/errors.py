@@ -19,7 +19,7 @@ from temporalio.exceptions import ApplicationError
 
 from domain.exceptions import ConsignError, ExceptionKind, describe_error
 from integrations.errors import IntegrationError
-from integrations.gxo.errors import WarehouseRejected
+from integrations.gxo.errors import WarehouseBadResponse, WarehouseRejected
 
 # Errors of reading and checking data, not of reaching a system: retrying cannot cure them.
 UNREADABLE = (ValueError, TypeError, KeyError, IndexError, AttributeError, AssertionError)
@@ -34,8 +34,10 @@ def classify(err: ConsignError | IntegrationError) -> ApplicationError:
         return ApplicationError(str(err), type=f"{err.system}_TRANSIENT", next_retry_delay=delay)
     kind = err.exception_kind
     assert kind is not None
-    message = f"GXO rejected the order: {err}" if isinstance(err, WarehouseRejected) else str(err)
-    if err.system == "GXO" and not isinstance(err, WarehouseRejected):
+    message = str(err)
+    if isinstance(err, WarehouseRejected):
+        message = f"GXO rejected the order: {err}"
+    elif err.system == "GXO" and not isinstance(err, WarehouseBadResponse):
         message = f"GXO refused the request: {err}"
     return ApplicationError(message, type=kind.value, non_retryable=True)
 

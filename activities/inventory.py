@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 from temporalio import activity
 
-from activities.errors import classify
+from activities.errors import classified, classify
 from activities.heartbeat import heartbeating
 from activities.models import (
     DriftLine,
@@ -60,12 +60,11 @@ class InventoryActivities:
     @activity.defn(name="load_stock_snapshot")
     async def load_snapshot(self, request: FacilityRequest) -> SnapshotLoaded:
         """The facility's full inventory replaces what the store holds (a fresh start). A level
-        consign cannot read is set aside: its item has no level until a change reports one."""
+        consign cannot read is set aside: its item has no level until a change reports one; a
+        snapshot that cannot be read as a whole is INVALID_WAREHOUSE_DATA, never retried."""
         async with heartbeating():
-            try:
+            with classified(ExceptionKind.INVALID_WAREHOUSE_DATA):
                 snapshot = await self.warehouse.inventory(request.facility_id)
-            except IntegrationError as err:
-                raise classify(err) from err
             await asyncio.to_thread(keep_set_aside, self.engine, snapshot.set_aside)
             await asyncio.to_thread(
                 inventory.replace_facility_stock,
@@ -84,14 +83,13 @@ class InventoryActivities:
     async def pull_changes(self, request: PullRequest) -> StockPulled:
         """Stock changes since the cursor, applied to the store (repeats are harmless). A
         change consign cannot read is set aside and the others applied: the item keeps its
-        level until a later change of it is read."""
+        level until a later change of it is read. A page that cannot be read as a whole is
+        INVALID_WAREHOUSE_DATA, never retried."""
         async with heartbeating():
-            try:
+            with classified(ExceptionKind.INVALID_WAREHOUSE_DATA):
                 page = await self.warehouse.stock_changes(
                     request.facility_id, request.cursor, request.limit
                 )
-            except IntegrationError as err:
-                raise classify(err) from err
             await asyncio.to_thread(keep_set_aside, self.engine, page.set_aside)
             changed = await asyncio.to_thread(
                 inventory.apply_stock_changes, self.engine, page.changes

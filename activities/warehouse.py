@@ -11,7 +11,7 @@ from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 
 from activities.audit import audit
-from activities.errors import classified, classify
+from activities.errors import classified
 from activities.heartbeat import heartbeating
 from activities.models import (
     EVENTS_PUSHED_SIGNAL,
@@ -33,7 +33,6 @@ from domain.warehouse import (
     WarehouseEvent,
     WarehouseOrder,
 )
-from integrations.errors import IntegrationError
 from integrations.gxo.port import WarehousePort
 from store.inventory import close_demand, record_demand
 from store.mappings import load_mapping_set
@@ -121,14 +120,13 @@ class WarehouseActivities:
     async def pull_events(self, request: PullRequest) -> EventsPulled:
         """Events since the cursor. Those GXO sent that consign cannot read are stored as set
         aside here, so their content never enters a workflow's history; the intake only counts
-        them. The page handed back stays within the payload budget (below)."""
+        them. A page that cannot be read as a whole is INVALID_WAREHOUSE_DATA, never retried.
+        The page handed back stays within the payload budget (below)."""
         async with heartbeating():
-            try:
+            with classified(ExceptionKind.INVALID_WAREHOUSE_DATA):
                 page = await self.warehouse.events_since(
                     request.facility_id, request.cursor, request.limit
                 )
-            except IntegrationError as err:
-                raise classify(err) from err
             await asyncio.to_thread(keep_set_aside, self.engine, page.set_aside)
             return await self._within_budget(request, page)
 

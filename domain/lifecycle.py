@@ -73,6 +73,20 @@ class RetryingActivity(BaseModel):
     since: datetime  # when the first round of attempts ran out
 
 
+def still_retrying(
+    current: RetryingActivity | None, activity: str, attempts: int, failure: str, now: datetime
+) -> RetryingActivity:
+    """The entry after another round of `activity` ran out: it keeps `since` while the same
+    call is still the one retrying."""
+    same = current is not None and current.activity == activity
+    return RetryingActivity(
+        activity=activity,
+        attempts=attempts,
+        last_failure=failure,
+        since=current.since if current is not None and same else now,
+    )
+
+
 class OrderStatus(BaseModel):
     """What `consign order show` and the `status` query return: the full state."""
 

@@ -17,10 +17,11 @@ with workflow.unsafe.imports_passed_through():
     from workflows.intakes import (
         HAND_OVER_TIMEOUT,
         READ_TIMEOUT,
+        IntakeCalls,
+        IntakeHealth,
         count_set_aside,
-        run_activity,
     )
-    from workflows.waits import failure_text, pause_after_failure, wait_until
+    from workflows.waits import pause_after_failure, wait_until
 
 POLL_NOW_SIGNAL = "poll_now"
 ORDERS_NOTIFIED_SIGNAL = "orders_notified"
@@ -64,21 +65,19 @@ class OrdersNotified(BaseModel):
     order_ids: list[str]
 
 
-class IntakeProgress(BaseModel):
+class IntakeProgress(IntakeHealth):
     cursor: datetime | None = None
     polls: int = 0
     signalled: int = 0
     skipped_afn: int = 0
     already_closed: int = 0
-    last_error: str | None = None  # why the last poll failed for good, until one succeeds
-    set_aside: int = 0  # orders stored as set aside (consign set-aside list)
-    last_set_aside: str | None = None  # reason, order and detail of the latest
 
 
 @workflow.defn(name="ChannelIntake")
 class ChannelIntake:
     def __init__(self) -> None:
         self._progress = IntakeProgress()
+        self._calls = IntakeCalls(self._progress)
         self._poll_now = False
         self._notified: list[str] = []
         self._sent: list[str] = []  # notice keys handed over lately, oldest first
@@ -105,7 +104,7 @@ class ChannelIntake:
             changes = [c for c in changes if notice_key(c) not in sent]
             if not changes:
                 return
-        report = await run_activity(
+        report = await self._calls.run(
             "start_order_workflows",
             ChangeSet(changes=changes),
             StartReport,
@@ -139,7 +138,7 @@ class ChannelIntake:
                 and self._progress.polls % params.sweep_every_polls == 0
             )
             try:
-                batch = await run_activity(
+                batch = await self._calls.run(
                     "poll_channel_changes",
                     PollRequest(
                         channel=params.channel,
@@ -157,7 +156,7 @@ class ChannelIntake:
                 if batch.changes:
                     await self._hand_over(batch, coalesce)
                 if batch.ack:
-                    await run_activity(
+                    await self._calls.run(
                         "ack_channel_changes",
                         AckRequest(channel=params.channel, account=params.account, ack=batch.ack),
                         type(None),
@@ -166,11 +165,11 @@ class ChannelIntake:
                     )
             except ActivityError as err:
                 self._notified = [*named, *self._notified]  # read them on the next attempt
-                self._progress.last_error = failure_text(err)
+                self._calls.failed(err)
                 await pause_after_failure(err, lambda: self._poll_now)
                 continue
             self._progress.polls += 1
-            self._progress.last_error = None
+            self._calls.succeeded()
             if batch.next_page_token:
                 page_token = batch.next_page_token
                 continue

@@ -1,57 +1,147 @@
-"""What the intake workflows share: how their activities run, and how they show the records
-they set aside.
+"""What the intake workflows share: how their activities run, how they show a call that keeps
+failing, and how they show the records they set aside.
 
 Every intake activity heartbeats (activities/heartbeat.py), so one lost with a killed worker is
 retried on another after HEARTBEAT plus the first retry interval (1 s), not after its
 start-to-close timeout; the start-to-close timeouts only bound a live worker stuck in a call.
+
+Since INTAKE_ROUNDS the activities are retried in bounded rounds (workflows/activity_rounds.py),
+so nothing retries forever unseen: once a round runs out the intake's progress shows
+`retrying` (which call, attempts, last failure) and its ExceptionKind search attribute
+ACTIVITY_RETRYING, until the call succeeds. A failure retrying cannot cure shows as
+`last_error` and its own kind (INVALID_CHANNEL_DATA, CHANNEL_AUTH_FAILED, ...) until a poll
+succeeds; the intake pauses meanwhile (workflows/waits.py). Runs started before the patch keep
+Temporal's unbounded retries and upsert nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    from domain.exceptions import ExceptionKind
+    from domain.lifecycle import RetryingActivity, still_retrying
     from domain.setaside import SetAsideNotice
+    from workflows import search_attributes as sa
+    from workflows.activity_rounds import execute_in_rounds
+    from workflows.waits import failure_kind, failure_text
 
 HEARTBEAT = timedelta(seconds=10)
 READ_TIMEOUT = timedelta(minutes=1)  # one poll or pull: a few HTTP calls, each with its timeout
 HAND_OVER_TIMEOUT = timedelta(minutes=5)  # signals to many workflows, or a whole snapshot
-RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5))
+RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5))  # runs started before INTAKE_ROUNDS
+INTAKE_ROUNDS = "intake-rounds"  # workflow.patched id, 2026-12-03
 
 T = TypeVar("T")
 
 
-async def run_activity(
-    name: str,
-    arg: Any,
-    result_type: type[T],
-    start_to_close: timedelta,
-    task_queue: str | None = None,
-) -> T:
-    """One intake activity: heartbeats checked every HEARTBEAT, retried until it succeeds or
-    fails for good (the intake then pauses: workflows/waits.py)."""
-    return await workflow.execute_activity(
-        name,
-        arg,
-        result_type=result_type,
-        task_queue=task_queue or workflow.info().task_queue,
-        start_to_close_timeout=start_to_close,
-        heartbeat_timeout=HEARTBEAT,
-        retry_policy=RETRY,
-    )
+class IntakeHealth(BaseModel):
+    """What every intake's progress query says about its calls and the records it set aside."""
+
+    last_error: str | None = None  # why the last poll failed for good, until one succeeds
+    last_error_kind: ExceptionKind | None = None  # that failure's kind (the search attribute)
+    retrying: RetryingActivity | None = None  # a call still failing after a round of retries
+    set_aside: int = 0  # records stored as set aside (consign set-aside list)
+    last_set_aside: str | None = None  # reason, record and detail of the latest
 
 
-class CountsSetAside(Protocol):
-    set_aside: int
-    last_set_aside: str | None
+class IntakeCalls:
+    """Runs one intake's activities and shows how they fare in its progress and in its
+    ExceptionKind search attribute: a failure for good under its own kind, else
+    ACTIVITY_RETRYING while a call keeps failing, else nothing. Decided once per run whether
+    the run uses rounds (INTAKE_ROUNDS): a run started before keeps the commands it issued."""
+
+    def __init__(self, health: IntakeHealth) -> None:
+        self.health = health
+        self.rounds = workflow.patched(INTAKE_ROUNDS)
+        self._published = sa.Published(only_changes=True)
+        self._publish()  # a kind inherited across continue-as-new that no longer holds
+
+    async def run(
+        self,
+        name: str,
+        arg: Any,
+        result_type: type[T],
+        start_to_close: timedelta,
+        task_queue: str | None = None,
+    ) -> T:
+        """One activity, heartbeats checked every HEARTBEAT, retried until it succeeds; raises
+        the ActivityError of a failure retrying cannot cure (the intake then pauses)."""
+        queue = task_queue or workflow.info().task_queue
+        if not self.rounds:
+            return await workflow.execute_activity(
+                name,
+                arg,
+                result_type=result_type,
+                task_queue=queue,
+                start_to_close_timeout=start_to_close,
+                heartbeat_timeout=HEARTBEAT,
+                retry_policy=RETRY,
+            )
+        try:
+            result = await execute_in_rounds(
+                name,
+                arg,
+                result_type,
+                task_queue=queue,
+                start_to_close_timeout=start_to_close,
+                heartbeat_timeout=HEARTBEAT,
+                round_failed=lambda attempts, failure: self._still_retrying(
+                    name, attempts, failure
+                ),
+            )
+        except ActivityError:
+            self._stop_retrying(name)
+            raise
+        self._stop_retrying(name)
+        return result
+
+    def failed(self, err: ActivityError) -> None:
+        """A call failed for good: shown until `succeeded`."""
+        self.health.last_error = failure_text(err)
+        self.health.last_error_kind = failure_kind(err)
+        self._publish()
+
+    def succeeded(self) -> None:
+        """A whole poll went through: the last failure no longer holds."""
+        self.health.last_error = None
+        self.health.last_error_kind = None
+        self._publish()
+
+    def _still_retrying(self, activity: str, attempts: int, failure: str) -> None:
+        current = self.health.retrying
+        if current is None or current.activity != activity:
+            workflow.logger.warning(
+                "%s still failing after %d attempts: %s", activity, attempts, failure
+            )
+        self.health.retrying = still_retrying(current, activity, attempts, failure, workflow.now())
+        self._publish()
+
+    def _stop_retrying(self, activity: str) -> None:
+        current = self.health.retrying
+        if current is not None and current.activity == activity:
+            self.health.retrying = None
+            self._publish()
+
+    def _publish(self) -> None:
+        if not self.rounds:
+            return
+        kind = self.health.last_error_kind or (
+            ExceptionKind.ACTIVITY_RETRYING if self.health.retrying is not None else None
+        )
+        self._published.upsert(
+            [sa.EXCEPTION_KIND.value_set(kind.value) if kind else sa.EXCEPTION_KIND.value_unset()]
+        )
 
 
-def count_set_aside(progress: CountsSetAside, notices: Sequence[SetAsideNotice]) -> None:
+def count_set_aside(progress: IntakeHealth, notices: Sequence[SetAsideNotice]) -> None:
     """Count records the activities stored as set aside, and say so in the Web UI."""
     if not notices:
         return
@@ -62,7 +152,7 @@ def count_set_aside(progress: CountsSetAside, notices: Sequence[SetAsideNotice])
     show_set_aside(progress)
 
 
-def show_set_aside(progress: CountsSetAside) -> None:
+def show_set_aside(progress: IntakeHealth) -> None:
     """The workflow's current details (Web UI) name the last record set aside."""
     if progress.set_aside:
         workflow.set_current_details(

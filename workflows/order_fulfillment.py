@@ -49,7 +49,7 @@ with workflow.unsafe.imports_passed_through():
         OrderStatus,
         ParcelRecord,
         PendingSignal,
-        RetryingActivity,
+        still_retrying,
     )
     from domain.order import ChannelOrder, ChannelOrderStatus, OrderChange, is_merchant_fulfilled
     from domain.shipment import all_shipped, any_shipped, apply_parcel, progress_from_lines
@@ -64,7 +64,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows import search_attributes as sa
     from workflows.activity_rounds import execute_in_rounds
-    from workflows.waits import failure_text, wait_until
+    from workflows.waits import failure_kind, failure_text, wait_until
 
 T = TypeVar("T")
 
@@ -113,11 +113,10 @@ class _Closed(Exception):
 def _as_parked(err: ActivityError) -> _Parked:
     """A failure retrying cannot cure parks the order: under its ExceptionKind when its type
     names one, else as UNEXPECTED_ERROR (it would otherwise fail the workflow)."""
-    cause = err.cause
-    kind = cause.type if isinstance(cause, ApplicationError) else None
-    if kind is not None and kind in ExceptionKind.__members__:
-        return _Parked(ExceptionKind(kind), cause.message)  # type: ignore[union-attr]
-    return _Parked(ExceptionKind.UNEXPECTED_ERROR, failure_text(err))
+    kind, cause = failure_kind(err), err.cause
+    if isinstance(cause, ApplicationError) and cause.type == kind.value:
+        return _Parked(kind, cause.message)
+    return _Parked(kind, failure_text(err))
 
 
 def _is_temporal_control(err: Exception) -> bool:
@@ -819,12 +818,7 @@ class OrderFulfillment:
     def _still_retrying(self, activity: str, attempts: int, failure: str) -> None:
         current = self._status.retrying
         first = current is None or current.activity != activity
-        self._status.retrying = RetryingActivity(
-            activity=activity,
-            attempts=attempts,
-            last_failure=failure,
-            since=workflow.now() if first or current is None else current.since,
-        )
+        self._status.retrying = still_retrying(current, activity, attempts, failure, workflow.now())
         if first:
             self._note(f"{activity} still failing after {attempts} attempts: {failure}")
         self._publish()

@@ -20,10 +20,11 @@ with workflow.unsafe.imports_passed_through():
     from workflows.intakes import (
         HAND_OVER_TIMEOUT,
         READ_TIMEOUT,
+        IntakeCalls,
+        IntakeHealth,
         count_set_aside,
-        run_activity,
     )
-    from workflows.waits import failure_text, pause_after_failure, wait_until
+    from workflows.waits import pause_after_failure, wait_until
 
 
 def stock_intake_id(facility_id: str) -> str:
@@ -40,19 +41,17 @@ class StockIntakeInput(BaseModel):
     last_set_aside: str | None = None
 
 
-class StockIntakeProgress(BaseModel):
+class StockIntakeProgress(IntakeHealth):
     cursor: int | None = None
     polls: int = 0
     changes: int = 0
-    last_error: str | None = None
-    set_aside: int = 0  # stock changes and snapshot levels stored as set aside
-    last_set_aside: str | None = None  # reason, record and detail of the latest
 
 
 @workflow.defn(name="StockIntake")
 class StockIntake:
     def __init__(self) -> None:
         self._progress = StockIntakeProgress()
+        self._calls = IntakeCalls(self._progress)
         self._poll_now = False
 
     @workflow.query(name="progress")
@@ -72,7 +71,7 @@ class StockIntake:
             self._poll_now = False
             try:
                 if cursor is None:
-                    snapshot = await run_activity(
+                    snapshot = await self._calls.run(
                         "load_stock_snapshot",
                         FacilityRequest(facility_id=params.facility_id),
                         SnapshotLoaded,
@@ -81,7 +80,7 @@ class StockIntake:
                     count_set_aside(self._progress, snapshot.set_aside)
                     cursor, moved = snapshot.cursor, snapshot.items
                 else:
-                    pulled = await run_activity(
+                    pulled = await self._calls.run(
                         "pull_stock_changes",
                         PullRequest(facility_id=params.facility_id, cursor=cursor),
                         StockPulled,
@@ -91,19 +90,19 @@ class StockIntake:
                     cursor, moved = pulled.next_cursor, pulled.items
                     self._progress.changes += pulled.count
                 if moved and params.inventory_syncs:
-                    await run_activity(
+                    await self._calls.run(
                         "notify_stock_changed",
                         StockNotice(items=moved, targets=params.inventory_syncs),
                         type(None),
                         HAND_OVER_TIMEOUT,
                     )
             except ActivityError as err:
-                self._progress.last_error = failure_text(err)
+                self._calls.failed(err)
                 await pause_after_failure(err, lambda: self._poll_now)
                 continue
             self._progress.polls += 1
             self._progress.cursor = cursor
-            self._progress.last_error = None
+            self._calls.succeeded()
             if workflow.info().is_continue_as_new_suggested():
                 break
             await wait_until(

@@ -8,6 +8,9 @@ from datetime import timedelta
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
+with workflow.unsafe.imports_passed_through():
+    from domain.exceptions import ExceptionKind
+
 
 async def wait_until(condition: Callable[[], bool], limit: timedelta) -> bool:
     try:
@@ -25,6 +28,16 @@ def failure_text(err: ActivityError) -> str:
     if isinstance(cause, ApplicationError):
         return f"{cause.type}: {cause.message}"
     return str(cause or err)
+
+
+def failure_kind(err: ActivityError) -> ExceptionKind:
+    """The ExceptionKind a failure's type names; UNEXPECTED_ERROR when it names none (a
+    defect, or an error nobody classified)."""
+    cause = err.cause
+    kind = cause.type if isinstance(cause, ApplicationError) else None
+    if kind is not None and kind in ExceptionKind.__members__:
+        return ExceptionKind(kind)
+    return ExceptionKind.UNEXPECTED_ERROR
 
 
 async def pause_after_failure(err: ActivityError, wake: Callable[[], bool]) -> None:

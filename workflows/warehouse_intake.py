@@ -26,10 +26,11 @@ with workflow.unsafe.imports_passed_through():
     from workflows.intakes import (
         HAND_OVER_TIMEOUT,
         READ_TIMEOUT,
+        IntakeCalls,
+        IntakeHealth,
         count_set_aside,
-        run_activity,
     )
-    from workflows.waits import failure_text, pause_after_failure, wait_until
+    from workflows.waits import pause_after_failure, wait_until
 
 __all__ = ["EVENTS_PUSHED_SIGNAL", "POLL_NOW_SIGNAL", "WarehouseIntake", "workflow_id_for"]
 
@@ -53,16 +54,13 @@ class WarehouseIntakeInput(BaseModel):
     last_set_aside: str | None = None
 
 
-class WarehouseIntakeProgress(BaseModel):
+class WarehouseIntakeProgress(IntakeHealth):
     cursor: int = 0
     polls: int = 0
     delivered: int = 0
     unmatched: int = 0
     duplicates_dropped: int = 0
     ignored: int = 0  # cancel/reject notices for orders whose workflow already finished
-    last_error: str | None = None  # why the last pull failed for good, until one succeeds
-    set_aside: int = 0  # events stored as set aside (consign set-aside list)
-    last_set_aside: str | None = None  # reason, event and detail of the latest
 
 
 @workflow.defn(name="WarehouseIntake")
@@ -73,6 +71,7 @@ class WarehouseIntake:
         self._recent: list[str] = []
         self._budget = IntakeLimits().payload_budget_bytes
         self._progress = WarehouseIntakeProgress()
+        self._calls = IntakeCalls(self._progress)
 
     @workflow.query(name="progress")
     def progress(self) -> WarehouseIntakeProgress:
@@ -97,19 +96,19 @@ class WarehouseIntake:
         for _ in range(params.polls_per_run):
             self._poll_now = False  # a poke asks for the poll that starts now
             try:
-                page = await run_activity(
+                page = await self._calls.run(
                     "pull_warehouse_events",
                     PullRequest(facility_id=params.facility_id, cursor=cursor),
                     EventsPulled,
                     READ_TIMEOUT,
                 )
             except ActivityError as err:
-                self._progress.last_error = failure_text(err)
+                self._calls.failed(err)
                 await pause_after_failure(err, lambda: self._poll_now or bool(self._pushed))
                 await self._deliver(self._take_pushed())
                 continue
             self._progress.polls += 1
-            self._progress.last_error = None
+            self._calls.succeeded()
             self._count_set_aside(page.set_aside)
             await self._deliver([*page.events, *self._take_pushed()])
             cursor = max(cursor, page.next_cursor)
@@ -159,7 +158,7 @@ class WarehouseIntake:
             seen.add(event.event_id)
             fresh.append(event)
         for batch in batches(fresh, self._budget):
-            report = await run_activity(
+            report = await self._calls.run(
                 "deliver_warehouse_events",
                 EventDelivery(events=batch),
                 DeliveryReport,

@@ -86,7 +86,9 @@ class AmazonAuthError(AmazonError):
 
 class AmazonBadResponse(AmazonError):
     """Amazon answered 2xx but the body cannot be understood (missing or unknown fields): the
-    order cannot be processed safely without a person looking at it."""
+    same answer fails every retry, and nothing is processed without a person looking at it."""
+
+    permanent_kind = ExceptionKind.INVALID_CHANNEL_DATA
 
 
 class AmazonUnknownValue(AmazonBadResponse):

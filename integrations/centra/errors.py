@@ -72,7 +72,10 @@ class CentraUserErrors(CentraError):
 
 
 class CentraBadResponse(CentraError):
-    """Centra answered but the body cannot be understood (not JSON, missing or odd fields)."""
+    """Centra answered but the body cannot be understood (not JSON, missing or odd fields): the
+    same answer fails every retry."""
+
+    permanent_kind = ExceptionKind.INVALID_CHANNEL_DATA
 
 
 class CentraUnknownStatus(CentraBadResponse):

@@ -9,7 +9,7 @@ from integrations.errors import IntegrationError
 
 class WarehouseError(IntegrationError):
     """Base of every warehouse transport error; a permanent one parks the order as
-    WAREHOUSE_REJECTED."""
+    WAREHOUSE_REJECTED (an answer that breaks the contract: INVALID_WAREHOUSE_DATA)."""
 
     system = "GXO"
 
@@ -41,10 +41,18 @@ class WarehouseUnavailable(WarehouseError):
 
 
 class WarehouseRequestError(WarehouseError):
-    """A 4xx other than 422/429 (bad credentials, malformed request, contract drift): permanent."""
+    """A 4xx other than 422/429 (bad credentials, malformed request): permanent."""
 
     transient = False
 
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+
+
+class WarehouseBadResponse(WarehouseRequestError):
+    """GXO answered but the body does not match the contract (not JSON, a page without its
+    list or cursor): the same answer fails every retry, and it is GXO's data that is wrong,
+    not the request."""
+
+    permanent_kind = ExceptionKind.INVALID_WAREHOUSE_DATA

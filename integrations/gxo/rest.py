@@ -24,6 +24,7 @@ from domain.warehouse import (
 )
 from integrations.gxo import mapping, records, wire
 from integrations.gxo.errors import (
+    WarehouseBadResponse,
     WarehouseRejected,
     WarehouseRequestError,
     WarehouseUnavailable,
@@ -136,7 +137,7 @@ class RestWarehouse:
         try:
             return read(response.json())
         except (ValueError, ValidationError, RecursionError) as exc:
-            raise WarehouseRequestError(
+            raise WarehouseBadResponse(
                 f"GXO {operation}: response does not match the contract", response.status_code
             ) from exc
 

@@ -124,5 +124,6 @@ async def test_an_unknown_status_is_a_permanent_explained_failure(engine: Engine
     activities = ChannelActivities({Channel.CENTRA: port}, engine)
     with pytest.raises(ApplicationError) as caught:
         await ActivityEnvironment().run(activities.fetch_order, ref())
-    assert caught.value.non_retryable and caught.value.type == ExceptionKind.CHANNEL_REJECTED.value
+    assert caught.value.non_retryable
+    assert caught.value.type == ExceptionKind.INVALID_CHANNEL_DATA.value
     assert "order 1001 has status 'ARCHIVE', which consign does not know" in caught.value.message

@@ -58,7 +58,7 @@ def test_an_unknown_status_raises_its_own_named_error() -> None:
     error = caught.value
     assert isinstance(error, CentraBadResponse) and not error.transient
     assert error.order_status == "ARCHIVE" and error.number == 1001
-    assert error.exception_kind is ExceptionKind.CHANNEL_REJECTED
+    assert error.exception_kind is ExceptionKind.INVALID_CHANNEL_DATA
     assert "order 1001 has status 'ARCHIVE', which consign does not know" in str(error)
     with pytest.raises(CentraUnknownStatus):
         change_from_centra(order_json(status="ON_HOLD"), "brand-eu")

@@ -8,7 +8,7 @@ sequence order, through the real WarehouseIntake."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -167,13 +167,16 @@ async def test_a_gxo_event_in_the_feed_that_cannot_be_read(
     corpus.check(case, observed)
 
 
+# A page that breaks the contract as a whole: never retried, nothing read from it.
+BROKEN_PAGE = Outcome(parks("INVALID_WAREHOUSE_DATA"), "response does not match the contract")
+
 UNREADABLE_PAGES = [
     (
         Case(
             "gxo-pull-page-not-json",
             PULL,
             "a feed page that is an HTML page",
-            Outcome(parks("WAREHOUSE_REJECTED"), "response does not match the contract"),
+            BROKEN_PAGE,
         ),
         httpx.Response(200, content=b"<html>maintenance</html>"),
     ),
@@ -182,9 +185,27 @@ UNREADABLE_PAGES = [
             "gxo-pull-page-deeply-nested",
             PULL,
             "a feed page of 10,000 nested brackets",
-            Outcome(parks("WAREHOUSE_REJECTED"), "response does not match the contract"),
+            BROKEN_PAGE,
         ),
         httpx.Response(200, content=NESTED_JSON),
+    ),
+    (
+        Case(
+            "gxo-pull-envelope-events-not-a-list",
+            PULL,
+            "a feed page whose events are an object, not a list",
+            BROKEN_PAGE,
+        ),
+        httpx.Response(200, json={"events": {"sequence": 8}, "next_cursor": 8}),
+    ),
+    (
+        Case(
+            "gxo-pull-envelope-no-cursor",
+            PULL,
+            "a feed page without next_cursor",
+            BROKEN_PAGE,
+        ),
+        httpx.Response(200, json={"events": []}),
     ),
     (
         Case(
@@ -335,6 +356,71 @@ async def test_a_gxo_snapshot_level_that_cannot_be_read(
     observed = set_aside(loaded.set_aside, engine, bad)
     levels = available_by_item(engine, [facility])
     observed.lost += missing("the other levels", {"I-1": 10, "I-3": 3}, levels)
+    corpus.check(case, observed)
+
+
+STOCK_PAGE = "GXO stock page"
+
+
+def pull_stock(stock: InventoryActivities, facility: str) -> Awaitable[object]:
+    return attempt(stock.pull_changes, PullRequest(facility_id=facility, cursor=7))
+
+
+def load_stock(stock: InventoryActivities, facility: str) -> Awaitable[object]:
+    return attempt(stock.load_snapshot, FacilityRequest(facility_id=facility))
+
+
+UNREADABLE_STOCK_PAGES = [
+    (
+        Case(
+            "stock-page-envelope-changes-not-a-list",
+            STOCK_PAGE,
+            "a stock-changes page whose changes are a string",
+            BROKEN_PAGE,
+        ),
+        (pull_stock, httpx.Response(200, json={"changes": "none", "next_cursor": 9})),
+    ),
+    (
+        Case(
+            "stock-page-not-json",
+            STOCK_PAGE,
+            "a stock-changes page that is an HTML page",
+            BROKEN_PAGE,
+        ),
+        (pull_stock, httpx.Response(200, content=b"<html>maintenance</html>")),
+    ),
+    (
+        Case(
+            "stock-snapshot-envelope-no-levels",
+            STOCK_PAGE,
+            "an inventory snapshot without its levels list",
+            BROKEN_PAGE,
+        ),
+        (load_stock, httpx.Response(200, json={"facility_id": "F", "cursor": 3})),
+    ),
+]
+
+
+@rows("read", UNREADABLE_STOCK_PAGES)
+async def test_a_gxo_stock_answer_with_nothing_to_read(
+    case: Case,
+    read: tuple[Callable[[InventoryActivities, str], Awaitable[object]], httpx.Response],
+    facility: str,
+    engine: Engine,
+    corpus: Corpus,
+) -> None:
+    """A stock page or snapshot that breaks the contract as a whole is a named failure, not
+    retried: nothing is applied and the cursor stays, so the intake reads it again once GXO
+    answers properly (the intake shows the kind meanwhile)."""
+    call, answer = read
+    transport = httpx.MockTransport(lambda request: answer)
+    async with httpx.AsyncClient(transport=transport) as http:
+        stock = InventoryActivities(engine, RestWarehouse("http://gxo.test", "key", http=http), {})
+        observed = await call(stock, facility)
+
+    assert isinstance(observed, Observed), "an answer without stock figures was read"
+    observed.lost += kept.nothing_stored(engine)
+    observed.lost += missing("stock levels", {}, available_by_item(engine, [facility]))
     corpus.check(case, observed)
 
 
