@@ -103,14 +103,14 @@ class WarehouseIntake:
                     READ_TIMEOUT,
                 )
             except ActivityError as err:
-                self._calls.failed(err)
-                await pause_after_failure(err, lambda: self._poll_now or bool(self._pushed))
+                await self._pause(err)
                 await self._deliver(self._take_pushed())
                 continue
             self._progress.polls += 1
             self._calls.succeeded()
             self._count_set_aside(page.set_aside)
-            await self._deliver([*page.events, *self._take_pushed()])
+            if not await self._deliver([*page.events, *self._take_pushed()]):
+                continue  # the cursor stays: the page is pulled and delivered again
             cursor = max(cursor, page.next_cursor)
             self._progress.cursor = cursor
             if page.more or len(page.events) >= PullRequest.model_fields["limit"].default:
@@ -146,9 +146,17 @@ class WarehouseIntake:
         self._recent = [*self._recent, *(n.record_id for n in fresh)][-RECENT_IDS_KEPT:]
         count_set_aside(self._progress, fresh)
 
-    async def _deliver(self, events: list[WarehouseEvent]) -> None:
+    async def _pause(self, err: ActivityError) -> None:
+        self._calls.failed(err)
+        await pause_after_failure(err, lambda: self._poll_now or bool(self._pushed))
+
+    async def _deliver(self, events: list[WarehouseEvent]) -> bool:
         """Order workflows dedupe too; dropping repeats here saves their history. Each delivery
-        carries at most the payload budget (a batch of parts of a large dispatch)."""
+        carries at most the payload budget (a batch of parts of a large dispatch).
+
+        A delivery that fails for good pauses the intake instead of failing it, and answers
+        False: what was not delivered is still in GXO's feed past the cursor (a pushed event is
+        a copy of a feed entry), so the next pull brings it again."""
         seen = set(self._recent)
         fresh: list[WarehouseEvent] = []
         for event in sorted(events, key=lambda e: e.sequence):
@@ -158,13 +166,18 @@ class WarehouseIntake:
             seen.add(event.event_id)
             fresh.append(event)
         for batch in batches(fresh, self._budget):
-            report = await self._calls.run(
-                "deliver_warehouse_events",
-                EventDelivery(events=batch),
-                DeliveryReport,
-                HAND_OVER_TIMEOUT,
-            )
+            try:
+                report = await self._calls.run(
+                    "deliver_warehouse_events",
+                    EventDelivery(events=batch),
+                    DeliveryReport,
+                    HAND_OVER_TIMEOUT,
+                )
+            except ActivityError as err:
+                await self._pause(err)
+                return False
             self._recent = [*self._recent, *(e.event_id for e in batch)][-RECENT_IDS_KEPT:]
             self._progress.delivered += report.delivered
             self._progress.unmatched += report.unmatched
             self._progress.ignored += report.ignored
+        return True

@@ -161,3 +161,51 @@ async def test_warehouse_intake_merges_pull_and_push_and_drops_repeats(
         assert progress.duplicates_dropped == 2
         assert progress.cursor == 1 and pulls[0] == 0
         await handle.terminate("test done")
+
+
+async def test_a_delivery_that_fails_for_good_pauses_the_intake_and_loses_nothing(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """Before, the failure left WarehouseIntake.run and closed the intake: no facility events
+    flowed until someone started it again."""
+    order = make_order()
+    first = dispatch(order, 1, parcel("P1", ("10000", 1)))
+    delivered: list[str] = []
+    pulls: list[int] = []
+    refuse = [True]
+
+    @activity.defn(name="pull_warehouse_events")
+    async def pull(request: PullRequest) -> EventPage:
+        pulls.append(request.cursor)
+        events = [first] if request.cursor == 0 else []
+        return EventPage(events=events, next_cursor=1)
+
+    @activity.defn(name="deliver_warehouse_events")
+    async def deliver(batch: EventDelivery) -> DeliveryReport:
+        if refuse[0]:
+            raise ApplicationError("store refused", type="UNEXPECTED_ERROR", non_retryable=True)
+        delivered.extend(e.event_id for e in batch.events)
+        return DeliveryReport(delivered=len(batch.events))
+
+    queue = f"wh-{uuid.uuid4()}"
+    async with Worker(
+        time_env.client, task_queue=queue, workflows=[WarehouseIntake], activities=[pull, deliver]
+    ):
+        handle = await time_env.client.start_workflow(
+            WarehouseIntake.run,
+            WarehouseIntakeInput(facility_id="GXO-UK-DAV", poll_interval_seconds=24 * 3600),
+            id=f"wh-{uuid.uuid4()}",
+            task_queue=queue,
+        )
+        paused = await poll_until(
+            handle, "progress", WarehouseIntakeProgress, lambda p: p.last_error is not None
+        )
+        assert paused.cursor == 0 and paused.delivered == 0  # the page was not passed over
+        refuse[0] = False
+        await handle.signal(WarehouseIntake.poll_now)
+        progress = await poll_until(
+            handle, "progress", WarehouseIntakeProgress, lambda p: p.delivered == 1
+        )
+        assert delivered == [first.event_id]
+        assert progress.cursor == 1 and pulls[:2] == [0, 0]  # the same page, pulled again
+        await handle.terminate("test done")
