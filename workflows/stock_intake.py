@@ -69,6 +69,7 @@ class StockIntake:
         cursor = params.cursor
         for _ in range(params.polls_per_run):
             self._poll_now = False
+            read_from = cursor
             try:
                 if cursor is None:
                     snapshot = await self._calls.run(
@@ -97,6 +98,9 @@ class StockIntake:
                         HAND_OVER_TIMEOUT,
                     )
             except ActivityError as err:
+                # Read again from where this turn began: changes the syncs never heard of are
+                # read and announced again (applying them twice is harmless).
+                cursor = read_from
                 self._calls.failed(err)
                 await pause_after_failure(err, lambda: self._poll_now)
                 continue

@@ -22,11 +22,14 @@ from activities.models import (
     PollRequest,
     PullRequest,
     StartReport,
+    StockNotice,
+    StockPulled,
 )
 from domain.order import Channel, ChannelOrderStatus, FulfilledBy, OrderChange, OrderRef
 from domain.warehouse import EventPage, WarehouseEvent
 from tests.workflows.fakes import dispatch, make_order, parcel
 from workflows.channel_intake import ChannelIntake, ChannelIntakeInput, IntakeProgress
+from workflows.stock_intake import StockIntake, StockIntakeInput, StockIntakeProgress
 from workflows.warehouse_intake import (
     WarehouseIntake,
     WarehouseIntakeInput,
@@ -208,4 +211,53 @@ async def test_a_delivery_that_fails_for_good_pauses_the_intake_and_loses_nothin
         )
         assert delivered == [first.event_id]
         assert progress.cursor == 1 and pulls[:2] == [0, 0]  # the same page, pulled again
+        await handle.terminate("test done")
+
+
+async def test_stock_changes_the_syncs_never_heard_of_are_read_and_announced_again(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """Before, the cursor moved past changes whose notice failed for good: the channels showed
+    the old figure until the next daily reconcile."""
+    notified: list[list[str]] = []
+    pulls: list[int] = []
+    refuse = [True]
+
+    @activity.defn(name="pull_stock_changes")
+    async def pull(request: PullRequest) -> StockPulled:
+        pulls.append(request.cursor)
+        items = ["I-1"] if request.cursor == 0 else []
+        return StockPulled(next_cursor=1, items=items, count=len(items))
+
+    @activity.defn(name="notify_stock_changed")
+    async def notify(notice: StockNotice) -> None:
+        if refuse[0]:
+            raise ApplicationError("no such sync", type="UNEXPECTED_ERROR", non_retryable=True)
+        notified.append(notice.items)
+
+    queue = f"stock-{uuid.uuid4()}"
+    async with Worker(
+        time_env.client, task_queue=queue, workflows=[StockIntake], activities=[pull, notify]
+    ):
+        handle = await time_env.client.start_workflow(
+            StockIntake.run,
+            StockIntakeInput(
+                facility_id="GXO-UK-DAV",
+                cursor=0,
+                poll_interval_seconds=24 * 3600,
+                inventory_syncs=["inventory:amazon:A1"],
+            ),
+            id=f"stock-{uuid.uuid4()}",
+            task_queue=queue,
+        )
+        await poll_until(
+            handle, "progress", StockIntakeProgress, lambda p: p.last_error is not None
+        )
+        refuse[0] = False
+        await handle.signal(StockIntake.poll_now)
+        progress = await poll_until(
+            handle, "progress", StockIntakeProgress, lambda p: p.last_error is None
+        )
+        assert notified == [["I-1"]] and pulls[:2] == [0, 0]
+        assert progress.cursor == 1
         await handle.terminate("test done")
