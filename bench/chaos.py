@@ -50,9 +50,14 @@ from store.mappings import (
     upsert_carrier_services,
     upsert_sku_mappings,
 )
+from workflows.channel_intake import intake_id
+from workflows.inventory_sync import inventory_sync_id
+from workflows.stock_intake import stock_intake_id
+from workflows.warehouse_intake import workflow_id_for
 
 SAMPLE_SECONDS = 0.5  # how often every intake and sync is asked for its progress
 QUERY_TIMEOUT = 2.0
+BASELINE_TIMEOUT = 0.5
 WAVE_SECONDS = 2.0  # orders arrive in a wave every this many seconds
 RELEASE_AFTER = 4.0  # a pending payment clears, a hold lifts, this long after the order
 AMAZON_SHARE = 0.6
@@ -69,36 +74,25 @@ class Watched:
     """One intake or sync, and the counter in its query that moves when it makes progress."""
 
     label: str
-    kind: str  # rows are grouped by kind
     workflow_id: str
     query: str
     counter: str
 
 
 WATCHED = (
-    Watched(
-        "Amazon order intake", "channel intake", f"intake:AMAZON:{SELLER}", "progress", "polls"
-    ),
-    Watched("Centra intake", "channel intake", f"intake:CENTRA:{ACCOUNT}", "progress", "polls"),
+    Watched("Amazon order intake", intake_id(Channel.AMAZON, SELLER), "progress", "polls"),
+    Watched("Centra intake", intake_id(Channel.CENTRA, ACCOUNT), "progress", "polls"),
     *(
-        Watched(
-            f"GXO warehouse intake {f}",
-            "warehouse intake",
-            f"warehouse-events:{f}",
-            "progress",
-            "polls",
-        )
+        Watched(f"GXO warehouse intake {f}", workflow_id_for(f), "progress", "polls")
         for f in FACILITIES
     ),
     *(
-        Watched(f"GXO stock intake {f}", "stock intake", f"stock:{f}", "progress", "polls")
+        Watched(f"GXO stock intake {f}", stock_intake_id(f), "progress", "polls")
         for f in FACILITIES
     ),
+    Watched("Amazon inventory sync", inventory_sync_id(Channel.AMAZON, SELLER), "status", "pushes"),
     Watched(
-        "Amazon inventory sync", "inventory sync", f"inventory:AMAZON:{SELLER}", "status", "pushes"
-    ),
-    Watched(
-        "Centra inventory sync", "inventory sync", f"inventory:CENTRA:{ACCOUNT}", "status", "pushes"
+        "Centra inventory sync", inventory_sync_id(Channel.CENTRA, ACCOUNT), "status", "pushes"
     ),
 )
 
@@ -111,6 +105,7 @@ class Disruption:
     at: float
     baseline: dict[str, int]
     recovered: dict[str, float | None] = field(default_factory=dict)  # None: never, in the run
+    answered: float | None = None  # seconds until a worker answered a query again
 
 
 def recovery(at: float, baseline: int, samples: list[tuple[float, int]]) -> float | None:
@@ -128,16 +123,16 @@ class Monitor:
         self.client = client
         self.samples: dict[str, list[tuple[float, int]]] = {w.label: [] for w in WATCHED}
 
-    async def _one(self, watched: Watched) -> int | None:
+    async def _one(self, watched: Watched, limit: float) -> int | None:
         handle = self.client.get_workflow_handle(watched.workflow_id)
         try:
-            answer = await asyncio.wait_for(handle.query(watched.query), QUERY_TIMEOUT)
+            answer = await asyncio.wait_for(handle.query(watched.query), limit)
         except Exception:  # no worker yet, server restarting: no sample this time
             return None
         return int(answer[watched.counter])
 
-    async def sample(self) -> dict[str, int | None]:
-        values = await asyncio.gather(*(self._one(w) for w in WATCHED))
+    async def sample(self, limit: float = QUERY_TIMEOUT) -> dict[str, int | None]:
+        values = await asyncio.gather(*(self._one(w, limit) for w in WATCHED))
         now = time.monotonic()
         for watched, value in zip(WATCHED, values, strict=True):
             if value is not None:
@@ -154,14 +149,17 @@ class Monitor:
             await asyncio.sleep(SAMPLE_SECONDS)
 
     async def baseline(self) -> dict[str, int]:
-        """Each counter now (or as last seen, when its query goes unanswered)."""
-        now = await self.sample()
+        """Each counter now (or as last seen, when its query goes unanswered): asked with a
+        short timeout, so a disruption is not put off by a worker that does not answer."""
+        now = await self.sample(BASELINE_TIMEOUT)
         return {
             label: value if value is not None else self.last(label) for label, value in now.items()
         }
 
     def settle(self, disruptions: list[Disruption]) -> None:
         for disruption in disruptions:
+            answered = [t for found in self.samples.values() for t, _ in found if t > disruption.at]
+            disruption.answered = min(answered) - disruption.at if answered else None
             disruption.recovered = {
                 label: recovery(disruption.at, base, self.samples[label])
                 for label, base in disruption.baseline.items()
@@ -263,7 +261,9 @@ class Feeder:
             order_id = str(order["number"])
             self.orders.centra.append(order_id)
             self.orders.multi_line += len(order["lines"]) > 1
-            self.orders.international += order["address"]["country"] not in demo_world.EU_COUNTRIES
+            self.orders.international += (
+                order["address"]["country_code"] not in demo_world.EU_COUNTRIES
+            )
             admin = f"{self.stack.centra_url}/_sandbox/orders/{order_id}"
             if order["is_on_hold"] or order["is_waiting_for_payment"]:
                 self.orders.held_or_pending += 1
@@ -271,7 +271,7 @@ class Feeder:
                 self.releases.append((due, f"{admin}/hold", {"on_hold": False}))
             if order["is_waiting_for_payment"]:
                 self.releases.append((due, f"{admin}/payment", {"waiting_for_payment": False}))
-            self._script(order_id, [line["quantity"] for line in order["lines"]], scenarios)
+            self._script(order_id, [line["ordered"] for line in order["lines"]], scenarios)
         return len(created)
 
     async def _release_due(self) -> None:
@@ -349,7 +349,7 @@ class Chaos:
                 await self._disrupt(
                     "worker kill", lambda: self.stack.restart("worker", kill=True, wait_ready=False)
                 )
-                next_kill = time.monotonic() + self.every
+                next_kill = max(next_kill + self.every, time.monotonic() + 1)
             elif not self.stack.child("worker").running:
                 self.unplanned_exits += 1
                 await asyncio.to_thread(self.stack.restart, "worker", wait_ready=False)
@@ -531,19 +531,27 @@ def recovery_table(disruptions: list[Disruption], bound: float) -> Table:
         table.add_column(
             column, justify="left" if column in ("intake / sync", "after") else "right"
         )
+
+    def row(label: str, what: str, times: list[float | None], limit: float | None) -> None:
+        seen = [t for t in times if t is not None]
+        table.add_row(
+            label,
+            what,
+            str(len(times)),
+            f"{statistics.median(seen):.1f}" if seen else "-",
+            f"{max(seen):.1f}" if seen else "-",
+            "-" if limit is None else str(sum(1 for t in seen if t > limit)),
+            str(len(times) - len(seen)),
+        )
+
+    kinds = sorted({d.what for d in disruptions})
+    for what in kinds:
+        answered = [d.answered for d in disruptions if d.what == what]
+        row("a worker answers queries again", what, answered, None)
     for watched in WATCHED:
-        for what in sorted({d.what for d in disruptions}):
+        for what in kinds:
             times = [d.recovered.get(watched.label) for d in disruptions if d.what == what]
-            seen = [t for t in times if t is not None]
-            table.add_row(
-                watched.label,
-                what,
-                str(len(times)),
-                f"{statistics.median(seen):.1f}" if seen else "-",
-                f"{max(seen):.1f}" if seen else "-",
-                str(sum(1 for t in seen if t > bound)),
-                str(len(times) - len(seen)),
-            )
+            row(watched.label, what, times, bound)
     return table
 
 
