@@ -27,11 +27,12 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 from rich.console import Console
 from rich.table import Table
+from temporalio.api.enums.v1 import PendingActivityState
 from temporalio.client import Client, WorkflowExecutionStatus
 
 from domain.order import Channel, OrderRef
@@ -108,12 +109,17 @@ class Disruption:
     answered: float | None = None  # seconds until a worker answered a query again
 
 
-def recovery(at: float, baseline: int, samples: list[tuple[float, int]]) -> float | None:
-    """Seconds from `at` until a sample shows the counter past `baseline` (None: never)."""
-    for seen, value in samples:
-        if seen > at and value > baseline:
-            return seen - at
-    return None
+class Sample(NamedTuple):
+    asked: float  # when the query went out
+    answered: float  # when its answer came back
+    value: int
+
+
+def recovery(at: float, baseline: int, samples: list[Sample]) -> float | None:
+    """Seconds from `at` until the answer to a query asked after `at` shows the counter past
+    `baseline` (None: never). An answer to a query asked before `at` may predate it."""
+    found = [s.answered for s in samples if s.asked > at and s.value > baseline]
+    return min(found) - at if found else None
 
 
 class Monitor:
@@ -121,27 +127,26 @@ class Monitor:
 
     def __init__(self, client: Client) -> None:
         self.client = client
-        self.samples: dict[str, list[tuple[float, int]]] = {w.label: [] for w in WATCHED}
+        self.samples: dict[str, list[Sample]] = {w.label: [] for w in WATCHED}
 
     async def _one(self, watched: Watched, limit: float) -> int | None:
         handle = self.client.get_workflow_handle(watched.workflow_id)
+        asked = time.monotonic()
         try:
             answer = await asyncio.wait_for(handle.query(watched.query), limit)
         except Exception:  # no worker yet, server restarting: no sample this time
             return None
-        return int(answer[watched.counter])
+        value = int(answer[watched.counter])
+        self.samples[watched.label].append(Sample(asked, time.monotonic(), value))
+        return value
 
     async def sample(self, limit: float = QUERY_TIMEOUT) -> dict[str, int | None]:
         values = await asyncio.gather(*(self._one(w, limit) for w in WATCHED))
-        now = time.monotonic()
-        for watched, value in zip(WATCHED, values, strict=True):
-            if value is not None:
-                self.samples[watched.label].append((now, value))
         return {w.label: v for w, v in zip(WATCHED, values, strict=True)}
 
     def last(self, label: str) -> int:
         found = self.samples[label]
-        return found[-1][1] if found else 0
+        return max(found, key=lambda s: s.answered).value if found else 0
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -158,10 +163,11 @@ class Monitor:
 
     def settle(self, disruptions: list[Disruption]) -> None:
         for disruption in disruptions:
-            answered = [t for found in self.samples.values() for t, _ in found if t > disruption.at]
-            disruption.answered = min(answered) - disruption.at if answered else None
+            at = disruption.at
+            answered = [s.answered for f in self.samples.values() for s in f if s.asked > at]
+            disruption.answered = min(answered) - at if answered else None
             disruption.recovered = {
-                label: recovery(disruption.at, base, self.samples[label])
+                label: recovery(at, base, self.samples[label])
                 for label, base in disruption.baseline.items()
             }
 
@@ -407,6 +413,7 @@ class Records:
     gxo: GxoRecords
     workflows: dict[str, tuple[str, str]]  # channel order id -> (execution status, OrderStage)
     problems: list[str]  # workflow ids with TemporalReportedProblems
+    pending: dict[str, list[str]]  # watched label -> its pending activities at the end
 
     def resent(self) -> int:
         """confirmShipment calls that re-sent a package Amazon already had (idempotent
@@ -433,6 +440,7 @@ async def collect(
             status = execution.status.name if execution.status else "?"
             workflows[expected[execution.id]] = (status, str(stage[0]))
     problems = [e.id async for e in client.list_workflows("TemporalReportedProblems IS NOT NULL")]
+    pending = {w.label: await pending_activities(client, w.workflow_id) for w in WATCHED}
     return Records(
         amazon={o["order_id"]: o for o in amazon},
         confirmations=records(confirmations, "confirmations"),
@@ -440,7 +448,22 @@ async def collect(
         gxo=gxo,
         workflows=workflows,
         problems=problems,
+        pending={label: found for label, found in pending.items() if found},
     )
+
+
+async def pending_activities(client: Client, workflow_id: str) -> list[str]:
+    """What an intake or sync still waits for: each pending activity, its state and attempt,
+    and how long ago it started (the evidence for a stall)."""
+    description = await client.get_workflow_handle(workflow_id).describe()
+    now = time.time()
+    found = []
+    for activity in description.raw_description.pending_activities:
+        started = activity.last_started_time.seconds
+        since = f", started {now - started:.0f} s ago" if started else ""
+        state = PendingActivityState.Name(activity.state).removeprefix("PENDING_ACTIVITY_STATE_")
+        found.append(f"{activity.activity_type.name} {state} attempt {activity.attempt}{since}")
+    return found
 
 
 def exact_checks(
@@ -681,6 +704,8 @@ def render(console: Console, result: Result, machine: str) -> None:
         mark = "[green]ok[/]" if check.ok else f"[red]FAIL x{len(check.failures)}[/]"
         checks.add_row(check.name, mark, "; ".join(check.failures[:5]))
     console.print(checks)
+    for label, activities in result.found.pending.items():
+        console.print(f"{label} still waits for: {'; '.join(activities)}")
 
 
 def machine() -> str:
