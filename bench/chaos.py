@@ -68,6 +68,7 @@ SCENARIO_SHARE = 0.08  # of orders with 2+ units: GXO short-picks (and as many i
 # (allowance 10 s on a loaded 2-core machine), one poll interval (1 s), and the sampling here.
 BOUND_SECONDS = 10 + 1 + 10 + 1 + SAMPLE_SECONDS
 FACILITIES = ("GXO-UK-DAV", "GXO-DE-KOB")
+STALLS = "no intake or sync stalled"  # the one check on wall-clock time (tests leave it out)
 
 
 @dataclass(frozen=True)
@@ -541,7 +542,7 @@ def exact_checks(
             [s["number"] for s in shipments if not (s["is_shipped"] and s["captured"])],
         ),
         Check("TemporalReportedProblems IS NOT NULL finds nothing", found.problems),
-        Check(f"no intake or sync stalled longer than {bound:.1f} s after a disruption", stalls),
+        Check(f"{STALLS} longer than {bound:.1f} s after a disruption", stalls),
     ]
 
 
