@@ -655,7 +655,7 @@ async def run_chaos(
             seconds = time.monotonic() - started
             stop.set()
             await asyncio.gather(*background)
-            say("orders settled, chaos stopped; waiting for every intake and sync to move again")
+            say("drain over, chaos stopped; waiting for every intake and sync to move again")
             await last_samples(monitor, chaos.disruptions, bound)
         finally:
             stop.set()
