@@ -77,9 +77,15 @@ def _env_for_stack(database_url: str, webhook_port: int) -> dict[str, str]:
     }
 
 
-def build_stack(var: Path, ports: dict[str, int] | None = None, ui: bool = True) -> DevStack:
-    """The local stack configured for the demo: in-memory Temporal, fresh store, fast cycles;
-    its store and logs live under `var`."""
+def build_stack(
+    var: Path,
+    ports: dict[str, int] | None = None,
+    ui: bool = True,
+    temporal_db: Path | None = None,
+) -> DevStack:
+    """The local stack configured for the demo: in-memory Temporal (or kept in `temporal_db`,
+    so the server can be restarted), fresh store, fast cycles; its store and logs live under
+    `var`."""
     ports = ports or {}
     var.mkdir(parents=True, exist_ok=True)
     database = var / "consign.db"
@@ -88,7 +94,7 @@ def build_stack(var: Path, ports: dict[str, int] | None = None, ui: bool = True)
     webhook = ports.get("webhook") or free_port()
     hooks = f"http://127.0.0.1:{webhook}/webhooks"
     return DevStack(
-        db_file=None,
+        db_file=temporal_db,
         temporal_port=ports.get("temporal", 7233),
         ui_port=ports.get("ui", 8233) if ui else None,
         amazon_port=ports.get("amazon", 8701),
@@ -222,7 +228,7 @@ async def run_scenario(
         if faults is not None:
             await set_faults(stack, http, faults)
         started = time.monotonic()
-        client = await connect(_settings_for(stack))
+        client = await connect(settings_for(stack))
         acts = asyncio.gather(*(part.act(stack, http) for part in parts))
         found = await _watch(client, parts, limit_seconds, console, "orders")
         await acts
@@ -283,7 +289,7 @@ def render(console: Console, outcome: Outcome, web_ui: str | None) -> None:
         )
 
 
-def _settings_for(stack: DevStack) -> Any:
+def settings_for(stack: DevStack) -> Any:
     from config import get_settings
 
     os.environ.update(stack.environment())

@@ -174,12 +174,7 @@ class AmazonPart:
         self.orders = {o["order_id"]: o for o in records(body)}
 
     def confirmed_units(self, order_id: str) -> Counter[str]:
-        """Units per order item across the packages Amazon holds (a re-send edits one)."""
-        units: Counter[str] = Counter()
-        for package in self.orders[order_id].get("packages", {}).values():
-            for order_item_id, quantity in package["items"].items():
-                units[order_item_id] += quantity
-        return units
+        return confirmed_units(self.orders[order_id])
 
     def checks(self, statuses: dict[str, OrderStatus], gxo: GxoRecords) -> dict[str, bool]:
         packages = {o: self.orders[o].get("packages", {}) for o in self.order_ids}
@@ -213,6 +208,16 @@ class AmazonPart:
             **common_rows(self, statuses),
             "fixed by operations, then retried": self.retried,
         }
+
+
+def confirmed_units(order: dict[str, Any]) -> Counter[str]:
+    """Units per order item across the packages Amazon holds for one order (its
+    `/_sandbox/orders` record; a re-send edits a package)."""
+    units: Counter[str] = Counter()
+    for package in order.get("packages", {}).values():
+        for order_item_id, quantity in package["items"].items():
+            units[order_item_id] += quantity
+    return units
 
 
 # Orders planning refuses before GXO, because Amazon would refuse their confirmation.

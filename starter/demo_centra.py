@@ -164,18 +164,9 @@ class CentraPart:
         return found
 
     def shipped_units(self, order_id: str) -> Counter[str]:
-        units = Counter(
-            {str(line["id"]): line["shipped_quantity"] for line in self.orders[order_id]["lines"]}
-        )
-        return +units
+        return shipped_units(self.orders[order_id])
 
     def checks(self, statuses: dict[str, OrderStatus], gxo: GxoRecords) -> dict[str, bool]:
-        def tracked(order_id: str) -> list[str]:
-            return sorted(
-                (s.get("shipment_info") or {}).get("trackingNumber", "")
-                for s in self.shipments(order_id)
-            )
-
         shipments = [s for o in self.order_ids for s in self.shipments(o)]
         return {
             "every order that cleared planning was injected exactly once": injected_exactly_once(
@@ -185,7 +176,8 @@ class CentraPart:
                 set(self.of("held_later")) & gxo.created()
             ),
             "one completed Centra shipment per GXO parcel, same tracking number": all(
-                tracked(o) == sorted(p["tracking_number"] for p in gxo.parcels(o))
+                tracking_numbers(self.orders[o])
+                == sorted(p["tracking_number"] for p in gxo.parcels(o))
                 for o in self.order_ids
             ),
             "shipped quantities per line equal GXO's": all(
@@ -207,3 +199,16 @@ class CentraPart:
             **common_rows(self, statuses),
             "fixed by operations, then retried": self.retried,
         }
+
+
+def shipped_units(order: dict[str, Any]) -> Counter[str]:
+    """Units shipped per order line of one order (its `/_sandbox/orders` record)."""
+    units = Counter({str(line["id"]): line["shipped_quantity"] for line in order["lines"]})
+    return +units
+
+
+def tracking_numbers(order: dict[str, Any]) -> list[str]:
+    """The tracking numbers of one order's shipments, sorted (a duplicate shows twice)."""
+    return sorted(
+        (s.get("shipment_info") or {}).get("trackingNumber", "") for s in order.get("shipments", [])
+    )

@@ -95,9 +95,10 @@ class Child:
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def start(self, cwd: Path, env: Mapping[str, str]) -> None:
+    def start(self, cwd: Path, env: Mapping[str, str], append: bool = False) -> None:
+        """Start the process; `append` keeps the log of an earlier run (a restart)."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self.log_file = self.log_path.open("wb")
+        self.log_file = self.log_path.open("ab" if append else "wb")
         self.process = subprocess.Popen(
             self.argv,
             cwd=cwd,
@@ -120,10 +121,24 @@ class Child:
             except subprocess.TimeoutExpired:
                 self._signal(signal.SIGKILL)
                 process.wait(timeout=10)
+        self._close_log()
+        return process.returncode
+
+    def kill(self) -> int | None:
+        """SIGKILL at once, as a crash or `kill -9` would; returns the exit code."""
+        process = self.process
+        if process is None:
+            return None
+        if process.poll() is None:
+            self._signal(signal.SIGKILL)
+            process.wait(timeout=10)
+        self._close_log()
+        return process.returncode
+
+    def _close_log(self) -> None:
         if self.log_file is not None:
             self.log_file.close()
             self.log_file = None
-        return process.returncode
 
     def _signal(self, signum: signal.Signals) -> None:
         """Signal the child's own process group (it is a session leader we started)."""
@@ -201,6 +216,7 @@ class DevStack:
         }
         self.ready_timeout = ready_timeout
         self.children: list[Child] = []
+        self._child_env: dict[str, str] = {}
 
     # -- addresses -------------------------------------------------------------------------
 
@@ -300,6 +316,7 @@ class DevStack:
                 f"port(s) {', '.join(busy)} already in use (is another stack running?)"
             )
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.environment()}
+        self._child_env = env
         try:
             for child, _ in planned:
                 child.start(self.root, env)
@@ -314,6 +331,27 @@ class DevStack:
         """Stop the children in reverse order; safe to call twice."""
         while self.children:
             self.children.pop().stop()
+
+    def child(self, name: str) -> Child:
+        """The running stack's child called `name` (temporal, amazon, gxo, centra, worker)."""
+        for child in self.children:
+            if child.name == name:
+                return child
+        raise DevStackError(f"no {name} in this stack")
+
+    def restart(self, name: str, *, kill: bool = False, wait_ready: bool = True) -> None:
+        """Stop one child (SIGTERM and wait, or SIGKILL with `kill`) and start it again with
+        the same command line, ports and environment, as a service manager would; its log
+        goes on in the same file. With `wait_ready` it returns once the child answers (a
+        restarted worker is not waited for: the dead one's pollers stay listed a while)."""
+        child = self.child(name)
+        if kill:
+            child.kill()
+        else:
+            child.stop()
+        child.start(self.root, self._child_env, append=True)
+        if wait_ready:
+            self._wait_ready(child)
 
     def failed(self) -> Child | None:
         """The first child that has exited, if any."""

@@ -125,3 +125,39 @@ def test_sandboxes_start_ready_and_stop(tmp_path: Path) -> None:
     assert all(p is not None and p.returncode is not None for p in processes)
     ports = (stack.amazon_port, stack.gxo_port, stack.centra_port)
     assert all(port_is_free(port) for port in ports)
+
+
+def test_restart_keeps_temporal_state_and_appends_to_the_log(tmp_path: Path) -> None:
+    """A restarted child runs the same command line (a server kept in a file keeps its
+    workflows) and logs on in the same file; `kill=True` ends the old one with SIGKILL."""
+    stack = DevStack(
+        sandboxes=False,
+        worker=False,
+        temporal_port=free_port(),
+        ui_port=None,
+        db_file=tmp_path / "temporal.db",
+        log_dir=tmp_path / "logs",
+    )
+
+    async def start_one() -> None:
+        client = await connect_to(stack.temporal_address, "default")
+        await client.start_workflow("Nothing", id="kept", task_queue="nobody-polls")
+
+    async def still_there() -> str:
+        client = await connect_to(stack.temporal_address, "default")
+        return (await client.get_workflow_handle("kept").describe()).workflow_type
+
+    with stack:
+        run_async(start_one)
+        first = stack.child("temporal").process
+        stack.restart("temporal", kill=True)
+        second = stack.child("temporal").process
+        assert first is not None and second is not None and second.pid != first.pid
+        assert first.returncode == -9
+        assert run_async(still_there) == "Nothing"
+        stack.restart("temporal")
+        assert run_async(still_there) == "Nothing"
+    log = (tmp_path / "logs" / "temporal.log").read_text()
+    assert log.count("Temporal Server") >= 2  # the first run's lines are kept
+    with pytest.raises(DevStackError, match="no worker"):
+        stack.child("worker")
