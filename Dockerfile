@@ -10,6 +10,7 @@ WORKDIR /app
 
 # Only what the package needs: no .venv, var/ or tests in the image.
 COPY pyproject.toml README.md config.py worker.py ./
+COPY codec ./codec
 COPY domain ./domain
 COPY workflows ./workflows
 COPY activities ./activities

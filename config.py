@@ -179,6 +179,25 @@ class GxoSettings(BaseModel):
     facilities: list[str]
 
 
+class Deployment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class CodecSettings(BaseModel):
+    """Where the payload encryption keys come from (codec/keys.py reads them) and who may use
+    the codec server. `keys` is the text of CONSIGN_CODEC_KEYS (`id:base64,id:base64`, the
+    first encrypts); `keys_file` a file of the same form (a mounted secret); neither: a
+    development key under var/, refused in production."""
+
+    keys: SecretStr = SecretStr("")
+    keys_file: str | None = None
+    dev_keys_file: str = "var/codec-dev.keys"
+    deployment: Deployment = Deployment.DEVELOPMENT
+    server_token: SecretStr = SecretStr("")  # the codec server's bearer token; empty: refuse all
+    ui_origins: list[str] = Field(default_factory=lambda: ["http://localhost:8233"])
+
+
 class Settings(BaseModel):
     temporal: TemporalSettings
     database_url: str
@@ -196,6 +215,7 @@ class Settings(BaseModel):
     webhook_port: int | None  # serve GXO's pushed events on this loopback/ingress port
     metrics_address: str | None  # Prometheus scrape endpoint, e.g. 0.0.0.0:9464
     limits: IntakeLimits = Field(default_factory=IntakeLimits)  # bounds on inbound sizes
+    codec: CodecSettings = Field(default_factory=CodecSettings)  # payload encryption
 
 
 @lru_cache(maxsize=1)
@@ -252,6 +272,13 @@ def get_settings() -> Settings:
         stock_stall_minutes=_float("CONSIGN_STOCK_STALL_MINUTES", "30", above=0),
         webhook_port=_optional_int("CONSIGN_WEBHOOK_PORT", "", at_least=1, at_most=65535),
         metrics_address=_env("CONSIGN_METRICS_ADDRESS", "") or None,
+        codec=CodecSettings(
+            keys=SecretStr(_env("CONSIGN_CODEC_KEYS", "")),
+            keys_file=_env("CONSIGN_CODEC_KEYS_FILE", "") or None,
+            deployment=_choice("CONSIGN_ENV", "development", Deployment),
+            server_token=SecretStr(_env("CONSIGN_CODEC_SERVER_TOKEN", "")),
+            ui_origins=_csv("CONSIGN_CODEC_UI_ORIGINS", "http://localhost:8233"),
+        ),
         limits=_validated(
             IntakeLimits,
             LIMIT_VARIABLES,

@@ -20,7 +20,6 @@ from datetime import timedelta
 import uvicorn
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 
@@ -30,6 +29,7 @@ from activities.delivery import DeliveryActivities, signal_stock_changed
 from activities.heartbeat import HEARTBEAT_THROTTLE
 from activities.inventory import InventoryActivities
 from activities.warehouse import WarehouseActivities
+from codec.converter import configured_converter, configured_key_ring
 from config import Settings, SettingsError, get_settings
 from domain.deadlines import DeadlinePolicy
 from domain.order import Channel
@@ -83,7 +83,7 @@ async def connect(settings: Settings) -> Client:
     return await Client.connect(
         settings.temporal.address,
         namespace=settings.temporal.namespace,
-        data_converter=pydantic_data_converter,
+        data_converter=configured_converter(),
         runtime=runtime,
     )
 
@@ -346,6 +346,8 @@ async def serve_webhooks(client: Client, settings: Settings, port: int) -> None:
 async def main() -> None:
     configure_logging()
     settings = get_settings()
+    ring = configured_key_ring()
+    log.info("payloads encrypted with key id %s; %d key(s) decode", ring.current, len(ring.keys))
     client = await connect(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

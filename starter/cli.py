@@ -10,7 +10,7 @@ from rich.console import Console
 from temporalio.client import Client
 
 from config import get_settings
-from starter.client import expected_errors, run_with_client
+from starter.client import CliError, expected_errors, run_with_client
 from starter.devstack import PROJECT_ROOT, DevStack
 from starter.inventory_cli import inventory_app
 from starter.mappings_cli import mappings_app
@@ -93,6 +93,39 @@ def demo(
     from starter.demo import run_demo  # imported here: the other commands start faster
 
     run_demo(orders=orders)
+
+
+@app.command("codec-server")
+@expected_errors
+def codec_server(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8234,
+) -> None:
+    """Serve Temporal's remote codec endpoints, so that holders of CONSIGN_CODEC_SERVER_TOKEN
+    see decoded payloads in the Web UI and the temporal CLI (docs/security.md)."""
+    import uvicorn
+
+    from codec.aesgcm import EncryptionCodec
+    from codec.converter import configured_key_ring
+    from codec.server import create_codec_app
+
+    settings = get_settings().codec
+    if not settings.server_token.get_secret_value().strip():
+        raise CliError("CONSIGN_CODEC_SERVER_TOKEN is not set: without it nobody could decode")
+    app = create_codec_app(EncryptionCodec(configured_key_ring()), settings)
+    console.print(f"codec server on http://{host}:{port} for {', '.join(settings.ui_origins)}")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@app.command("codec-key")
+@expected_errors
+def codec_key(
+    key_id: Annotated[str, typer.Argument(help="The new key's id, e.g. 2027-01.")],
+) -> None:
+    """Print a new AES-256 key as an `id:base64` entry for CONSIGN_CODEC_KEYS (a secret)."""
+    from codec.keys import new_key_entry
+
+    typer.echo(new_key_entry(key_id))
 
 
 @temporal_app.command("setup")

@@ -1,7 +1,7 @@
 """How the CLI, the demo and the tests reach Temporal, and the CLI's expected errors.
 
-The pydantic data converter is required: workflow inputs, query results and signal bodies are
-pydantic models.
+Every connection uses codec.converter's data converter: workflow inputs, query results and
+signal bodies are pydantic models, stored encrypted.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import Runtime, TelemetryConfig
 
+from codec.converter import configured_converter
 from config import Settings, SettingsError, TemporalSettings, get_settings
 
 
@@ -56,7 +56,7 @@ async def connect_to(address: str, namespace: str, runtime: Runtime | None = Non
     default); a failure becomes TemporalUnreachable."""
     try:
         return await Client.connect(
-            address, namespace=namespace, data_converter=pydantic_data_converter, runtime=runtime
+            address, namespace=namespace, data_converter=configured_converter(), runtime=runtime
         )
     except RuntimeError as err:
         raise TemporalUnreachable(f"cannot reach Temporal at {address}") from err

@@ -10,11 +10,11 @@ import sys
 from pathlib import Path
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 from activities.channel import ChannelActivities
 from activities.heartbeat import HEARTBEAT_THROTTLE
+from codec.converter import configured_converter
 from domain.order import Channel, ChannelOrder
 from domain.shipment import ShipConfirmation
 from integrations.channel import ChangePage, ChangeQuery
@@ -47,7 +47,7 @@ class StuckPort:
 
 async def main(address: str, namespace: str, queue: str, marker: str, database_url: str) -> None:
     client = await Client.connect(
-        address, namespace=namespace, data_converter=pydantic_data_converter
+        address, namespace=namespace, data_converter=configured_converter()
     )
     port = StuckPort("any", Path(marker))
     channel = ChannelActivities({Channel.CENTRA: port}, open_store(database_url))

@@ -18,12 +18,12 @@ from typing import Any, TypeVar
 from temporalio import workflow
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.models import EventDelivery
+from codec.converter import configured_converter
 from domain.lifecycle import (
     ORDER_CHANGED_SIGNAL,
     WAREHOUSE_EVENT_SIGNAL,
@@ -152,7 +152,7 @@ async def acquire() -> DevServer:
         if _server is None:
             env = await WorkflowEnvironment.start_local(
                 dev_server_existing_path=temporal_binary(),
-                data_converter=pydantic_data_converter,
+                data_converter=configured_converter(),
                 search_attributes=SEARCH_ATTRIBUTES,
             )
             queue = f"activity-tests-{uuid.uuid4().hex[:8]}"

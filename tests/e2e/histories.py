@@ -1,10 +1,17 @@
 """Saves the event histories of representative workflows from an end-to-end run, for the replay
-test (tests/workflows/test_replay.py): `CONSIGN_CAPTURE_HISTORIES=tests/histories make test`."""
+test (tests/workflows/test_replay.py): `CONSIGN_CAPTURE_HISTORIES=tests/histories make test`.
+They are stored decoded (plaintext JSON of sandbox data): an encrypted one would replay only
+where its key is, and the codec passes plaintext through on replay."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from google.protobuf.message import Message
+from temporalio.api.common.v1 import Payload
+from temporalio.client import WorkflowHistory
+
+from codec.converter import configured_converter
 from domain.lifecycle import OrderStage
 from domain.order import Channel, OrderRef
 from starter.client import connect_to
@@ -62,8 +69,38 @@ async def fetch_histories(stack: DevStack, outcome: Outcome) -> dict[str, str]:
     histories = {}
     for name, workflow_id in _representatives(outcome).items():
         history = await client.get_workflow_handle(workflow_id).fetch_history()
-        histories[name] = history.to_json()
+        histories[name] = await decoded_json(history)
     return histories
+
+
+async def decoded_json(history: WorkflowHistory) -> str:
+    """The history's JSON with every payload decoded by the configured codec."""
+    for event in history.events:
+        await _decode_within(event)
+    return history.to_json()
+
+
+async def _decode_within(message: Message) -> None:
+    """Decode, in place, every Payload anywhere inside `message` (fields, lists, maps)."""
+    codec = configured_converter().payload_codec
+    assert codec is not None
+    for field, value in message.ListFields():
+        kind = field.message_type
+        if kind is None:
+            continue
+        if kind.GetOptions().map_entry:
+            kind = kind.fields_by_name["value"].message_type
+            if kind is None:
+                continue
+            value = list(value.values())
+        elif not field.is_repeated:
+            value = [value]
+        if kind.full_name == Payload.DESCRIPTOR.full_name:
+            for payload, plain in zip(value, await codec.decode(value), strict=True):
+                payload.CopyFrom(plain)
+        else:
+            for item in value:
+                await _decode_within(item)
 
 
 def save_histories(histories: dict[str, str], target: Path) -> None:

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from typer.testing import CliRunner, Result
 
+from codec.converter import configured_converter
 from domain.exceptions import ExceptionKind
 from domain.lifecycle import ExceptionInfo, OrderStage, OrderStatus, ParcelRecord
 from domain.order import Channel, OrderRef
@@ -77,7 +77,7 @@ async def order_server() -> AsyncIterator[OrderServer]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(find_temporal_binary()),
         search_attributes=CONSIGN_KEYS,
-        data_converter=pydantic_data_converter,
+        data_converter=configured_converter(),
     )
     async with (
         env,

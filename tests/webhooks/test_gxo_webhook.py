@@ -16,8 +16,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import Engine
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
+from codec.converter import configured_converter
 from domain.limits import IntakeLimits
 from domain.setaside import SetAsideReason
 from integrations.gxo import wire
@@ -519,7 +519,7 @@ async def test_a_notice_temporal_does_not_take_is_a_503_not_a_500(
     elsewhere = await Client.connect(
         dev_server.client.service_client.config.target_host,
         namespace="no-such-namespace",
-        data_converter=pydantic_data_converter,
+        data_converter=configured_converter(),
     )
     app = create_webhook_app(elsewhere, SECRET, dev_server.task_queue, facilities={facility})
     body = body_of(event(facility))

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest_asyncio
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from codec.converter import configured_converter
 from tests.workflows.order_harness import Harness, running_harness
 from workflows.search_attributes import ALL
 
@@ -28,7 +28,7 @@ async def start_time_skipping() -> WorkflowEnvironment:
     """A fresh time-skipping server with the search attributes registered."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=_binary("temporal-test-server"),
-        data_converter=pydantic_data_converter,
+        data_converter=configured_converter(),
     )
     await env.client.operator_service.add_search_attributes(
         AddSearchAttributesRequest(

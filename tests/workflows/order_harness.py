@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -38,6 +38,7 @@ class Harness:
     env: WorkflowEnvironment
     world: FakeWorld
     task_queue: str
+    client: Client  # env.client, or one with another data converter on the same server
     started: list[OrderHandle] = field(default_factory=list)
 
     async def start(self, order: ChannelOrder, *, add: bool = True) -> OrderHandle:
@@ -57,7 +58,7 @@ class Harness:
             self.world.orders[order.ref.order_id] = order
         # Signals and queries through this handle go to the latest run (it follows the order
         # when it continues as new); its result follows the runs from the first.
-        handle = await self.env.client.start_workflow(
+        handle = await self.client.start_workflow(
             OrderFulfillment.run,
             OrderFulfillmentInput(ref=order.ref),
             id=order.ref.workflow_id,
@@ -91,20 +92,20 @@ class Harness:
 
 @asynccontextmanager
 async def running_harness(
-    env: WorkflowEnvironment, world: FakeWorld | None = None
+    env: WorkflowEnvironment, world: FakeWorld | None = None, client: Client | None = None
 ) -> AsyncIterator[Harness]:
     """A worker for the order workflow and the fakes (`world`, FakeWorld by default); every
-    Amazon operation's queue is served by the same worker."""
+    Amazon operation's queue is served by the same worker, connected through `client`
+    (env.client by default)."""
     world = world or FakeWorld()
+    client = client or env.client
     queue = f"test-{uuid.uuid4()}"
     workers = [
-        Worker(
-            env.client, task_queue=q, workflows=[OrderFulfillment], activities=world.activities()
-        )
+        Worker(client, task_queue=q, workflows=[OrderFulfillment], activities=world.activities())
         for q in (queue, "amazon-getOrder", "amazon-confirmShipment")
     ]
     async with workers[0], workers[1], workers[2]:
-        harness = Harness(env, world, queue)
+        harness = Harness(env, world, queue, client)
         yield harness
         await harness.terminate_open()
 

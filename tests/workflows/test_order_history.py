@@ -18,7 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.lifecycle import OperatorRequest, OrderStage
 from domain.order import ChannelOrderStatus
-from tests.e2e.histories import save_histories
+from tests.e2e.histories import decoded_json, save_histories
 from tests.workflows.conftest import start_time_skipping
 from tests.workflows.fakes import dispatch, make_order, parcel
 from tests.workflows.order_harness import (
@@ -140,9 +140,11 @@ async def test_a_held_order_continued_as_new_is_released_and_ships(harness: Harn
             for run_id in (first_run, (await handle.describe()).run_id)
         ]
         stored = Path(target)
-        save_histories({"bounded_order_continued_then_shipped": resumed.to_json()}, stored)
+        save_histories(
+            {"bounded_order_continued_then_shipped": await decoded_json(resumed)}, stored
+        )
         long_run = stored / "bounded_order_held_until_continued.json.gz"
-        long_run.write_bytes(gzip.compress(first.to_json().encode()))
+        long_run.write_bytes(gzip.compress((await decoded_json(first)).encode()))
 
 
 async def skipped_until_continued(harness: Harness, handle: OrderHandle, first_run: str) -> bool:

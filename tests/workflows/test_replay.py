@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from codec.converter import configured_converter
 from workflows.channel_intake import ChannelIntake
 from workflows.inventory_sync import InventorySync
 from workflows.order_fulfillment import OrderFulfillment
@@ -43,7 +43,7 @@ async def test_history_replays_without_nondeterminism(name: str) -> None:
     history = WorkflowHistory.from_json(workflow_id, text)
     replayer = Replayer(
         workflows=[OrderFulfillment, ChannelIntake, WarehouseIntake, StockIntake, InventorySync],
-        data_converter=pydantic_data_converter,
+        data_converter=configured_converter(),
     )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, f"{name}: {result.replay_failure}"
