@@ -46,6 +46,7 @@ async def execute_in_rounds(
     *,
     task_queue: str,
     start_to_close_timeout: timedelta,
+    heartbeat_timeout: timedelta | None = None,
     round_failed: Callable[[int, str], None],
 ) -> T:
     """Run the activity until it succeeds; `round_failed(attempts, last_failure)` after every
@@ -60,6 +61,7 @@ async def execute_in_rounds(
                 result_type=result_type,
                 task_queue=task_queue,
                 start_to_close_timeout=start_to_close_timeout,
+                heartbeat_timeout=heartbeat_timeout,
                 retry_policy=policy,
             )
         except ActivityError as err:
