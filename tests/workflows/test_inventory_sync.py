@@ -120,10 +120,15 @@ async def kind_becomes(handle: WorkflowHandle, expected: str | None) -> None:
     raise AssertionError(f"ExceptionKind never became {expected}: {await exception_kind(handle)}")
 
 
-@pytest_asyncio.fixture(scope="module")
+@pytest_asyncio.fixture
 async def time_env() -> AsyncIterator[WorkflowEnvironment]:
-    """Its own server: these tests skip days of time with timers every few minutes, which must
-    not share a clock with the order workflow tests."""
+    """A server per test (0.1 s to start). A test ends by terminating its workflow, which may
+    have a workflow or activity task in flight then; the test server keeps time skipping
+    locked for such a task until its timeout has passed in real time (measured: a workflow
+    terminated during a 1 s activity, or during a workflow task, made the next
+    `env.sleep(6 min)` on that server fail after its 30 s RPC deadline). On a shared server
+    that stalled the next test's time skip: the intermittent failures of this file. Its own
+    clock also keeps these tests' days of timers away from the order workflow tests."""
     env = await start_time_skipping()
     yield env
     await env.shutdown()
