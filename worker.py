@@ -304,6 +304,7 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
                     stock_sync.pull_changes,
                     stock_sync.plan_push,
                     stock_sync.push,
+                    stock_sync.check_submission,
                     stock_sync.read_back,
                     stock_sync.stalled,
                 ],

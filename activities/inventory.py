@@ -1,5 +1,7 @@
 """Inventory activities: read GXO's stock into the store, work out what each channel should
-show, push what changed, read channels back. Each wraps one external call or store step."""
+show, push what changed, ask about pushes a channel processes later, read channels back. Each
+wraps one external call or store step, and heartbeats while it runs (a worker killed mid-call
+costs the heartbeat timeout, not the start-to-close timeout: workflows/inventory_sync.py)."""
 
 from __future__ import annotations
 
@@ -26,11 +28,13 @@ from activities.models import (
     StockPushReport,
     StockPushRequest,
     StockReadRequest,
+    SubmissionCheck,
+    SubmissionChecked,
 )
 from domain.exceptions import ConsignError, ExceptionKind
-from domain.inventory import ListingQuantity, listing_target
+from domain.inventory import ListingQuantity, PushOutcome, StockSubmission, listing_target
 from domain.order import Channel
-from integrations.channel import StockPort
+from integrations.channel import SettlingStockPort, StockPort
 from integrations.errors import IntegrationError
 from integrations.gxo.port import WarehousePort
 from store import inventory
@@ -53,6 +57,17 @@ class InventoryActivities:
                 ConsignError(
                     ExceptionKind.CHANNEL_REJECTED,
                     f"stock sync for {channel.value} is not configured on this worker",
+                )
+            )
+        return port
+
+    def _settling_port(self, channel: Channel) -> SettlingStockPort:
+        port = self._port(channel)
+        if not isinstance(port, SettlingStockPort):
+            raise classify(
+                ConsignError(
+                    ExceptionKind.CHANNEL_REJECTED,
+                    f"{channel.value} answers stock pushes at once: nothing to settle",
                 )
             )
         return port
@@ -102,10 +117,11 @@ class InventoryActivities:
         )
 
     def _targets(
-        self, channel: Channel, items: set[str] | None
+        self, channel: Channel, items: set[str] | None, skus: frozenset[str] = frozenset()
     ) -> tuple[dict[str, int], list[str], list[str]]:
-        """SKU -> quantity to show, for the SKUs mapped to `items` (all when None); also the
-        mapped SKUs GXO has no stock record of, and the GXO items no SKU of this channel maps."""
+        """SKU -> quantity to show, for the SKUs mapped to `items` (all when None) and `skus`;
+        also the mapped SKUs GXO has no stock record of, and the GXO items no SKU of this
+        channel maps."""
         port = self._port(channel)
         facilities = {rule.facility_id for rule in list_facility_rules(self.engine, channel)}
         available = inventory.available_by_item(self.engine, facilities)
@@ -115,7 +131,7 @@ class InventoryActivities:
         targets: dict[str, int] = {}
         unknown_to_gxo: list[str] = []
         for mapping in mappings:
-            if items is not None and mapping.item_code not in items:
+            if items is not None and mapping.item_code not in items and mapping.sku not in skus:
                 continue
             if mapping.item_code not in available:
                 unknown_to_gxo.append(mapping.sku)
@@ -138,7 +154,13 @@ class InventoryActivities:
         """What differs from what the channel last accepted (plus the SKUs asked for again),
         marked pending in the ledger so a push that never lands is noticed."""
         items = set(request.items) if request.items is not None else None
-        targets, unknown, unmapped = await asyncio.to_thread(self._targets, request.channel, items)
+        async with heartbeating():
+            return await self._plan(request, items)
+
+    async def _plan(self, request: StockPlanRequest, items: set[str] | None) -> StockPlan:
+        targets, unknown, unmapped = await asyncio.to_thread(
+            self._targets, request.channel, items, frozenset(request.skus)
+        )
         accepted = await asyncio.to_thread(
             inventory.ledger, self.engine, request.channel, request.account
         )
@@ -171,27 +193,88 @@ class InventoryActivities:
 
     @activity.defn(name="push_stock")
     async def push(self, request: StockPushRequest) -> StockPushReport:
+        """Push and return at once: what the channel answers now goes to the ledger; what it
+        processes later comes back as pending submissions, each recorded as soon as the
+        channel has it, so a retry of this activity (a lost response, a killed worker) finds
+        them and does not submit those SKUs a second time."""
         port = self._port(request.channel)
-        try:
-            outcomes = await port.push(request.quantities)
-        except IntegrationError as err:
-            raise classify(err) from err
-        await asyncio.to_thread(
-            inventory.record_push,
-            self.engine,
-            request.channel,
-            request.account,
-            outcomes,
-            datetime.now(UTC),
+        info = activity.info()
+        sent_by = f"{info.workflow_id}/{info.workflow_run_id}/{info.activity_id}"
+        channel, account = request.channel, request.account
+        pending = await asyncio.to_thread(
+            inventory.submissions_sent_by, self.engine, channel, account, sent_by
         )
+        carried = {sku for submission in pending for sku in submission.skus()}
+
+        async def submitted(submission: StockSubmission) -> None:
+            await asyncio.to_thread(
+                inventory.record_submission, self.engine, channel, account, sent_by, submission
+            )
+            pending.append(submission)
+
+        async with heartbeating():
+            try:
+                outcomes = await port.push(
+                    [q for q in request.quantities if q.sku not in carried], submitted
+                )
+            except IntegrationError as err:
+                raise classify(err) from err
+            await self._record(channel, account, outcomes)
         return StockPushReport(
             accepted=sum(1 for o in outcomes if o.accepted),
             rejected=[o for o in outcomes if not o.accepted],
+            pending=pending,
+        )
+
+    @activity.defn(name="check_stock_submission")
+    async def check_submission(self, request: SubmissionCheck) -> SubmissionChecked:
+        """Ask the channel once about a submission it processes later; record its outcomes
+        when it is done. Amazon's answer that retrying cannot change (a FATAL feed, a report
+        consign cannot read) and the last check of one still processing settle it too, every
+        SKU not accepted with the reason, so nothing waits for it forever."""
+        port = self._settling_port(request.channel)
+        submission = request.submission
+        async with heartbeating():
+            try:
+                outcomes = await port.settle(submission)
+            except IntegrationError as err:
+                if err.transient:
+                    raise classify(err) from err
+                outcomes = submission.refused(str(err))
+            if outcomes is None:
+                if request.waited_hours is None:
+                    return SubmissionChecked(settled=False)
+                outcomes = submission.refused(
+                    f"{submission.submission} still processing after "
+                    f"{request.waited_hours:g} h: not counted as accepted"
+                )
+            await self._record(request.channel, request.account, outcomes)
+            await asyncio.to_thread(
+                inventory.forget_submission,
+                self.engine,
+                request.channel,
+                request.account,
+                submission.submission,
+            )
+        return SubmissionChecked(
+            settled=True,
+            accepted=[o.sku for o in outcomes if o.accepted],
+            rejected=[o for o in outcomes if not o.accepted],
+        )
+
+    async def _record(self, channel: Channel, account: str, outcomes: list[PushOutcome]) -> None:
+        await asyncio.to_thread(
+            inventory.record_push, self.engine, channel, account, outcomes, datetime.now(UTC)
         )
 
     @activity.defn(name="read_channel_stock")
     async def read_back(self, request: StockReadRequest) -> DriftReport:
-        """What the channel shows against what it should show: the daily reconcile."""
+        """What the channel shows against what it should show: the daily reconcile (Amazon: a
+        getListingsItem per SKU at 5 per second, minutes for thousands of SKUs)."""
+        async with heartbeating():
+            return await self._read_back(request)
+
+    async def _read_back(self, request: StockReadRequest) -> DriftReport:
         port = self._port(request.channel)
         targets, _, _ = await asyncio.to_thread(self._targets, request.channel, None)
         try:
@@ -217,9 +300,10 @@ class InventoryActivities:
     @activity.defn(name="stalled_stock_skus")
     async def stalled(self, request: StalledRequest) -> StalledSkus:
         """SKUs with a change pending longer than the threshold and no accepted push since."""
-        entries = await asyncio.to_thread(
-            inventory.ledger, self.engine, request.channel, request.account
-        )
+        async with heartbeating():
+            entries = await asyncio.to_thread(
+                inventory.ledger, self.engine, request.channel, request.account
+            )
         cutoff = datetime.now(UTC) - timedelta(seconds=request.older_than_seconds)
         return StalledSkus(
             skus=sorted(

@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from domain.capture import PaymentCapture
-from domain.inventory import ListingQuantity, PushOutcome
+from domain.inventory import ListingQuantity, PushOutcome, StockSubmission
 from domain.order import Channel, OrderChange, OrderRef
 from domain.setaside import SetAsideNotice
 from domain.warehouse import EventMismatch, Parcel, WarehouseEvent, WarehouseOrderState
@@ -149,6 +149,7 @@ class StockPlanRequest(BaseModel):
     account: str
     items: list[str] | None = None  # GXO item codes that moved; None: every mapped SKU
     force_skus: list[str] = Field(default_factory=list)  # push these even if unchanged
+    skus: list[str] = Field(default_factory=list)  # plan these SKUs too (their submission settled)
 
 
 class StockPlan(BaseModel):
@@ -165,6 +166,21 @@ class StockPushRequest(BaseModel):
 
 class StockPushReport(BaseModel):
     accepted: int
+    rejected: list[PushOutcome] = Field(default_factory=list)
+    # Submitted for the channel to process later (Amazon feeds): settled by check_stock_submission.
+    pending: list[StockSubmission] = Field(default_factory=list)
+
+
+class SubmissionCheck(BaseModel):
+    channel: Channel
+    account: str
+    submission: StockSubmission
+    waited_hours: float | None = None  # the last check: still processing counts as not accepted
+
+
+class SubmissionChecked(BaseModel):
+    settled: bool  # False: the channel is still processing it
+    accepted: list[str] = Field(default_factory=list)  # SKUs
     rejected: list[PushOutcome] = Field(default_factory=list)
 
 

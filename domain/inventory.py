@@ -133,6 +133,31 @@ class PushOutcome(BaseModel):
     message: str | None = None  # why it was rejected (no personal data)
 
 
+class StockSubmission(BaseModel):
+    """A push the channel took to process later (an Amazon JSON_LISTINGS_FEED: minutes to
+    hours): what to ask the channel about, and the quantities it carries in the order sent (a
+    channel that numbers its messages, as Amazon's messageId, numbers them from 1)."""
+
+    submission: str  # the channel's id for it (the feed id)
+    quantities: list[ListingQuantity]
+
+    def skus(self) -> list[str]:
+        return [item.sku for item in self.quantities]
+
+    def refused(self, message: str) -> list[PushOutcome]:
+        """Every SKU of it not accepted, for `message`'s reason."""
+        return [
+            PushOutcome(
+                sku=item.sku,
+                quantity=item.quantity,
+                accepted=False,
+                submission=self.submission,
+                message=message,
+            )
+            for item in self.quantities
+        ]
+
+
 def listing_target(
     channel: Channel,
     subtracts_own_orders: bool,

@@ -7,13 +7,14 @@ client's typed errors; activities/errors.py classifies them.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
 from domain.capture import PaymentCapture
-from domain.inventory import ListingQuantity, PushOutcome
+from domain.inventory import ListingQuantity, PushOutcome, StockSubmission
 from domain.order import Channel, ChannelOrder, OrderChange
 from domain.setaside import SetAsideRecord
 from domain.shipment import ShipConfirmation
@@ -72,6 +73,9 @@ class CapturePort(Protocol):
         ...
 
 
+SubmissionSink = Callable[[StockSubmission], Awaitable[None]]
+
+
 class StockPort(Protocol):
     """A channel's stock, as inventory sync pushes and reads it back.
 
@@ -83,10 +87,27 @@ class StockPort(Protocol):
     account: str
     subtracts_own_orders: bool
 
-    async def push(self, quantities: list[ListingQuantity]) -> list[PushOutcome]:
-        """Set each SKU's quantity; one outcome per SKU. Never sends a negative quantity."""
+    async def push(
+        self, quantities: list[ListingQuantity], submitted: SubmissionSink
+    ) -> list[PushOutcome]:
+        """Set each SKU's quantity. Never sends a negative quantity. Returns an outcome for
+        every SKU the channel answered at once; a channel that processes a batch later (a
+        SettlingStockPort) hands each such submission to `submitted` as soon as the channel
+        has it, so it is recorded before anything else can fail, and gives its SKUs no
+        outcome here."""
         ...
 
     async def read(self, skus: list[str]) -> list[ListingQuantity]:
         """What the channel shows now, for the daily reconcile (unknown SKUs are omitted)."""
+        ...
+
+
+@runtime_checkable
+class SettlingStockPort(Protocol):
+    """A channel whose large pushes are processed later (Amazon's feeds: minutes to hours),
+    asked about by inventory sync on durable timers instead of waited for in one call."""
+
+    async def settle(self, submission: StockSubmission) -> list[PushOutcome] | None:
+        """One outcome per SKU of the submission once the channel has processed it; None while
+        it is still processing. Asks once: never waits, never submits anything again."""
         ...

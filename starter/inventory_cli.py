@@ -148,6 +148,19 @@ def print_sync_status(status: InventorySyncStatus) -> None:
     summary.add_row("stalled SKUs", f"[red]{escape(stalled)}[/red]" if stalled else "-")
     error = status.last_error
     summary.add_row("last error", f"[red]{escape(error)}[/red]" if error else "-")
+    retrying = status.retrying
+    summary.add_row(
+        "retrying",
+        escape(f"{retrying.activity}: {retrying.attempts} attempts, last {retrying.last_failure}")
+        if retrying
+        else "-",
+    )
+    awaiting = [
+        f"{a.submission} ({a.skus} SKUs, since {_fmt_time(a.since)}, {a.checks} checks)"
+        for a in status.awaiting
+    ]
+    summary.add_row("awaiting", escape("; ".join(awaiting)) if awaiting else "-")
+    summary.add_row("held SKUs", ", ".join(status.held) or "-")
     console.print(summary)
     if status.rejected:
         rejected = Table(title="rejected SKUs", title_style="red")

@@ -11,11 +11,25 @@ from datetime import datetime
 from sqlalchemy import Engine, delete, text
 from sqlmodel import Session, col, select
 
-from domain.inventory import BufferRule, ListingQuantity, PushOutcome, StockChange, StockLevel
+from domain.inventory import (
+    BufferRule,
+    ListingQuantity,
+    PushOutcome,
+    StockChange,
+    StockLevel,
+    StockSubmission,
+)
 from domain.inventory import StockChangeKind as Kind
 from domain.order import Channel, OrderRef
 from store.db import read_session, write_session
-from store.tables import BufferRuleRow, OrderDemandRow, StockLedgerRow, StockLevelRow, utc_now
+from store.tables import (
+    BufferRuleRow,
+    OrderDemandRow,
+    StockLedgerRow,
+    StockLevelRow,
+    StockSubmissionRow,
+    utc_now,
+)
 from store.upsert import WriteCounts
 
 # --- buffers ------------------------------------------------------------------------------
@@ -312,3 +326,50 @@ def record_read_back(
         for item in shown:
             row = _ledger_row(session, channel, account, item.sku)
             row.shown, row.checked_at = item.quantity, at
+
+
+# --- submissions a channel processes later ------------------------------------------------
+
+
+def record_submission(
+    engine: Engine, channel: Channel, account: str, sent_by: str, submission: StockSubmission
+) -> None:
+    with write_session(engine) as session:
+        session.merge(
+            StockSubmissionRow(
+                channel=channel.value,
+                account=account,
+                submission=submission.submission,
+                sent_by=sent_by,
+                body=submission.model_dump_json(),
+            )
+        )
+
+
+def submissions_sent_by(
+    engine: Engine, channel: Channel, account: str, sent_by: str
+) -> list[StockSubmission]:
+    """What an earlier attempt of the same push activity already submitted, oldest first."""
+    with read_session(engine) as session:
+        rows = session.scalars(
+            select(StockSubmissionRow)
+            .where(
+                col(StockSubmissionRow.channel) == channel.value,
+                col(StockSubmissionRow.account) == account,
+                col(StockSubmissionRow.sent_by) == sent_by,
+            )
+            .order_by(col(StockSubmissionRow.created_at))
+        )
+        return [StockSubmission.model_validate_json(row.body) for row in rows]
+
+
+def forget_submission(engine: Engine, channel: Channel, account: str, submission: str) -> None:
+    """Settled: its outcomes are in the ledger."""
+    with write_session(engine) as session:
+        session.execute(
+            delete(StockSubmissionRow).where(
+                col(StockSubmissionRow.channel) == channel.value,
+                col(StockSubmissionRow.account) == account,
+                col(StockSubmissionRow.submission) == submission,
+            )
+        )

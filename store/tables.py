@@ -202,6 +202,22 @@ class StockLedgerRow(SQLModel, table=True):
     checked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
+class StockSubmissionRow(SQLModel, table=True):
+    """A push a channel processes later (an Amazon feed), kept from the moment the channel has
+    it until inventory sync settles it, under the push activity that sent it (`sent_by`: its
+    workflow run and activity id, the same for every retry): a retry after a lost response
+    finds it and does not submit the same SKUs again."""
+
+    __tablename__ = "stock_submission"
+
+    channel: str = Field(primary_key=True)
+    account: str = Field(primary_key=True)
+    submission: str = Field(primary_key=True)
+    sent_by: str = Field(index=True)
+    body: str = Field(sa_column=Column(Text, nullable=False))  # the StockSubmission as JSON
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+
+
 STORE_TABLES: list[Table] = [
     SQLModel.metadata.tables[name]
     for name in (
@@ -216,5 +232,6 @@ STORE_TABLES: list[Table] = [
         "stock_level",
         "order_demand",
         "stock_ledger",
+        "stock_submission",
     )
 ]

@@ -46,8 +46,8 @@ async def execute_in_rounds(
     *,
     task_queue: str,
     start_to_close_timeout: timedelta,
-    round_failed: Callable[[int, str], None],
     heartbeat_timeout: timedelta | None = None,
+    round_failed: Callable[[int, str], None],
 ) -> T:
     """Run the activity until it succeeds; `round_failed(attempts, last_failure)` after every
     round that runs out. Raises the ActivityError of a failure retrying cannot cure."""

@@ -1,12 +1,22 @@
 """InventorySync: one per channel account. Pushes only what changed since the channel's last
 accepted push (delta-first), as soon as GXO's stock moves; reconciles everything against what
 the channel shows on a schedule; and raises INVENTORY_SYNC_STALLED when a change waits too
-long and INVENTORY_PUSH_REJECTED when the channel refuses a SKU."""
+long, ACTIVITY_RETRYING while a call keeps failing and INVENTORY_PUSH_REJECTED when the
+channel refuses a SKU.
+
+A push a channel processes later (an Amazon JSON_LISTINGS_FEED: minutes to hours) is submitted
+once and then asked about on durable timers (check_stock_submission: 30 s after it, doubling to
+every 5 minutes) until it settles or FEED_WAIT_LIMIT passes; no activity waits for it. Meanwhile
+SKUs it does not carry are pushed as usual, and a newer figure of a SKU it carries is held and
+planned again the moment it settles (as are its accepted SKUs: a figure that moved back
+meanwhile). Every activity heartbeats (HEARTBEAT): one lost with a killed worker is retried
+within HEARTBEAT plus one second."""
 
 from __future__ import annotations
 
 import contextlib
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from pydantic import BaseModel, Field
 from temporalio import workflow
@@ -26,24 +36,57 @@ with workflow.unsafe.imports_passed_through():
         StockPushReport,
         StockPushRequest,
         StockReadRequest,
+        SubmissionCheck,
+        SubmissionChecked,
     )
     from domain.exceptions import ExceptionKind
-    from domain.inventory import PushOutcome
-    from domain.lifecycle import STOCK_CHANGED_SIGNAL
+    from domain.inventory import PushOutcome, StockSubmission
+    from domain.lifecycle import STOCK_CHANGED_SIGNAL, RetryingActivity
     from domain.order import Channel
     from workflows import search_attributes as sa
+    from workflows.activity_rounds import execute_in_rounds
+    from workflows.intakes import HEARTBEAT
     from workflows.waits import failure_text, pause_after_failure, wait_until
 
+T = TypeVar("T")
+
+# Feeds waited for on timers, activities in rounds with heartbeats (DEVELOPERS.md).
+FEED_WAIT_PATCH = "inventory-feed-wait"
+TIMEOUT = timedelta(minutes=5)  # a plan, a stall check, one question about a submission
+# A push or a read-back may call the channel once per SKU (Amazon: 5 per second, so minutes for
+# thousands of SKUs); heartbeats, not this, bound what a killed worker costs.
+CHANNEL_TIMEOUT = timedelta(minutes=65)
+FEED_FIRST_CHECK = timedelta(seconds=30)  # then doubling, up to FEED_CHECK_EVERY
+FEED_CHECK_EVERY = timedelta(minutes=5)
+FEED_WAIT_LIMIT = timedelta(hours=8)  # Amazon's own bound for processing a feed
+# Runs started before FEED_WAIT_PATCH: unbounded retries, the push given up after 2 h.
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5))
-TIMEOUT = timedelta(minutes=5)
-PUSH_TIMEOUT = timedelta(minutes=65)  # an Amazon feed may take up to an hour to process
-PUSH_GIVE_UP = timedelta(hours=2)  # then the sync pauses, reports it and looks for stalls
+PUSH_GIVE_UP = timedelta(hours=2)
 SYNC_NOW_SIGNAL = "sync_now"
 STATUS_QUERY = "status"
 
 
 def inventory_sync_id(channel: Channel, account: str) -> str:
     return f"inventory:{channel.value}:{account}"
+
+
+class AwaitedSubmission(BaseModel):
+    """A submission the channel is still processing, and when to ask about it next."""
+
+    submission: StockSubmission
+    since: datetime
+    next_check: datetime
+    checks: int = 0
+
+
+class SubmissionShown(BaseModel):
+    """A pending submission as the status shows it (without its quantities)."""
+
+    submission: str
+    skus: int
+    since: datetime
+    next_check: datetime
+    checks: int
 
 
 class InventorySyncInput(BaseModel):
@@ -54,6 +97,8 @@ class InventorySyncInput(BaseModel):
     check_every_seconds: float = 300  # how often stalls are looked for with nothing moving
     cycles_per_run: int = 500
     next_reconcile_at: datetime | None = None  # carried across continue-as-new
+    awaited: list[AwaitedSubmission] = Field(default_factory=list)  # likewise
+    held: list[str] = Field(default_factory=list)  # likewise
 
 
 class SyncRequest(BaseModel):
@@ -75,6 +120,9 @@ class InventorySyncStatus(BaseModel):
     unknown_to_gxo: list[str] = Field(default_factory=list)
     unmapped_items: list[str] = Field(default_factory=list)
     last_error: str | None = None
+    retrying: RetryingActivity | None = None  # a call that keeps failing for a passing reason
+    awaiting: list[SubmissionShown] = Field(default_factory=list)  # e.g. Amazon feeds
+    held: list[str] = Field(default_factory=list)  # SKUs waiting for their submission to settle
 
 
 @workflow.defn(name="InventorySync")
@@ -87,10 +135,24 @@ class InventorySync:
         self._kind: ExceptionKind | None = None
         self._force: set[str] = set()  # drifted SKUs to push again, kept until a push lands
         self._poked = False  # an operator asked for a sync: ends a pause after a failure
+        self._awaited = list(params.awaited)
+        self._held = set(params.held)  # newer figures of SKUs a pending submission carries
+        self._replan: set[str] = set()  # SKUs to plan again: their submission settled
 
     @workflow.query(name=STATUS_QUERY)
     def status(self) -> InventorySyncStatus:
         self._status.pending_items = sorted(self._items)
+        self._status.held = sorted(self._held)
+        self._status.awaiting = [
+            SubmissionShown(
+                submission=a.submission.submission,
+                skus=len(a.submission.quantities),
+                since=a.since,
+                next_check=a.next_check,
+                checks=a.checks,
+            )
+            for a in self._awaited
+        ]
         return self._status
 
     @workflow.signal(name=STOCK_CHANGED_SIGNAL)
@@ -116,17 +178,20 @@ class InventorySync:
             due = workflow.now() >= next_reconcile
             request, self._request = self._request or SyncRequest(reconcile=due), None
             items, self._items = self._items, set()
+            replan, self._replan = self._replan, set()
             try:
                 if request.reconcile:
                     self._force.update(await self._reconcile(params))
                     next_reconcile = workflow.now() + every
                 full = request.full or request.reconcile
-                await self._push(params, None if full else items, sorted(self._force))
+                await self._push(params, None if full else items, sorted(self._force), replan)
                 self._force.clear()
+                await self._check_submissions(params)
                 await self._check_stalled(params)
             except ActivityError as err:
                 # Nothing is lost: the items, a full pass and forced SKUs are tried again.
                 self._items |= items
+                self._replan |= replan
                 if request.full or request.reconcile:
                     self._request = self._request or SyncRequest(full=True)
                 self._poked = False
@@ -139,91 +204,208 @@ class InventorySync:
             if workflow.info().is_continue_as_new_suggested():
                 break
             wait = min(
-                next_reconcile - workflow.now(), timedelta(seconds=params.check_every_seconds)
+                next_reconcile - workflow.now(),
+                timedelta(seconds=params.check_every_seconds),
+                *(a.next_check - workflow.now() for a in self._awaited),
             )
             await wait_until(
-                lambda: bool(self._items) or self._request is not None,
+                lambda: bool(self._items or self._replan) or self._request is not None,
                 max(wait, timedelta(seconds=1)),
             )
         await workflow.wait_condition(workflow.all_handlers_finished)
-        self._items.clear()  # the next run begins with a full pass anyway
-        workflow.continue_as_new(params.model_copy(update={"next_reconcile_at": next_reconcile}))
+        self._items.clear()  # the next run begins with a full pass anyway (replanned SKUs too)
+        workflow.continue_as_new(
+            params.model_copy(
+                update={
+                    "next_reconcile_at": next_reconcile,
+                    "awaited": self._awaited,
+                    "held": sorted(self._held),
+                }
+            )
+        )
+
+    async def _call(
+        self,
+        name: str,
+        arg: object,
+        result_type: type[T],
+        start_to_close: timedelta,
+        task_queue: str | None = None,
+        give_up: timedelta | None = None,
+    ) -> T:
+        """One activity, heartbeating. Retried in rounds: while a round has run out the status
+        shows the call (attempts, last failure) and ExceptionKind ACTIVITY_RETRYING. A run
+        started before FEED_WAIT_PATCH keeps its unbounded retries (a push given up after
+        `give_up`), so its history replays."""
+        queue = task_queue or workflow.info().task_queue
+        if not workflow.patched(FEED_WAIT_PATCH):
+            return await workflow.execute_activity(
+                name,
+                arg,
+                result_type=result_type,
+                task_queue=queue,
+                start_to_close_timeout=start_to_close,
+                schedule_to_close_timeout=give_up,
+                heartbeat_timeout=HEARTBEAT,
+                retry_policy=RETRY,
+            )
+        try:
+            return await execute_in_rounds(
+                name,
+                arg,
+                result_type,
+                task_queue=queue,
+                start_to_close_timeout=start_to_close,
+                heartbeat_timeout=HEARTBEAT,
+                round_failed=lambda attempts, failure: self._still_retrying(
+                    name, attempts, failure
+                ),
+            )
+        finally:
+            self._stop_retrying(name)
 
     async def _push(
-        self, params: InventorySyncInput, items: set[str] | None, force: list[str]
+        self,
+        params: InventorySyncInput,
+        items: set[str] | None,
+        force: list[str],
+        replan: set[str],
     ) -> None:
-        if items is not None and not items and not force:
+        if items is not None and not items and not force and not replan:
             return
-        plan = await workflow.execute_activity(
+        plan = await self._call(
             "plan_stock_push",
             StockPlanRequest(
                 channel=params.channel,
                 account=params.account,
                 items=sorted(items) if items is not None else None,
                 force_skus=force,
+                skus=sorted(replan),
             ),
-            result_type=StockPlan,
-            start_to_close_timeout=TIMEOUT,
-            retry_policy=RETRY,
+            StockPlan,
+            TIMEOUT,
         )
         if items is None:
             self._status.unknown_to_gxo = plan.unknown_to_gxo
             self._status.unmapped_items = plan.unmapped_items
-        if not plan.quantities:
+        # A SKU a pending submission carries waits for it: a second figure in flight could
+        # land before the first and be overwritten by it.
+        in_flight = self._in_flight()
+        self._held |= {q.sku for q in plan.quantities if q.sku in in_flight}
+        quantities = [q for q in plan.quantities if q.sku not in in_flight]
+        if not quantities:
             return
-        report = await workflow.execute_activity(
+        report = await self._call(
             "push_stock",
-            StockPushRequest(
-                channel=params.channel, account=params.account, quantities=plan.quantities
-            ),
-            result_type=StockPushReport,
+            StockPushRequest(channel=params.channel, account=params.account, quantities=quantities),
+            StockPushReport,
+            CHANNEL_TIMEOUT,
             task_queue=queues.centra_write_queue(params.channel, workflow.info().task_queue),
-            start_to_close_timeout=PUSH_TIMEOUT,
-            schedule_to_close_timeout=PUSH_GIVE_UP,
-            retry_policy=RETRY,
+            give_up=PUSH_GIVE_UP,
         )
+        now = workflow.now()
         self._status.pushes += 1
-        self._status.skus_pushed += len(plan.quantities)
-        self._status.last_push_at = workflow.now()
-        pushed = {q.sku for q in plan.quantities}
-        kept = [r for r in self._status.rejected if r.sku not in pushed]
-        self._status.rejected = kept + report.rejected
+        self._status.skus_pushed += len(quantities)
+        self._status.last_push_at = now
+        submitted: set[str] = set()
+        for submission in report.pending:
+            submitted.update(submission.skus())
+            self._awaited.append(
+                AwaitedSubmission(
+                    submission=submission, since=now, next_check=now + FEED_FIRST_CHECK
+                )
+            )
+        self._answered({q.sku for q in quantities} - submitted, report.rejected)
+
+    async def _check_submissions(self, params: InventorySyncInput) -> None:
+        """Ask once about each pending submission whose time has come; the last time after
+        FEED_WAIT_LIMIT, when one still processing counts as not accepted."""
+        for awaited in [a for a in self._awaited if a.next_check <= workflow.now()]:
+            waited = workflow.now() - awaited.since
+            checked = await self._call(
+                "check_stock_submission",
+                SubmissionCheck(
+                    channel=params.channel,
+                    account=params.account,
+                    submission=awaited.submission,
+                    waited_hours=waited / timedelta(hours=1) if waited >= FEED_WAIT_LIMIT else None,
+                ),
+                SubmissionChecked,
+                TIMEOUT,
+            )
+            awaited.checks += 1
+            if not checked.settled:
+                pause = FEED_FIRST_CHECK * 2 ** min(awaited.checks, 4)
+                awaited.next_check = min(
+                    workflow.now() + min(pause, FEED_CHECK_EVERY), awaited.since + FEED_WAIT_LIMIT
+                )
+                continue
+            self._awaited.remove(awaited)
+            skus = set(awaited.submission.skus())
+            self._replan |= set(checked.accepted) | (self._held & skus)
+            self._held -= skus
+            self._answered(skus, checked.rejected)
+
+    def _in_flight(self) -> set[str]:
+        return {sku for a in self._awaited for sku in a.submission.skus()}
+
+    def _answered(self, skus: set[str], rejected: list[PushOutcome]) -> None:
+        """The channel answered for these SKUs: their earlier rejections give way to these."""
+        kept = [r for r in self._status.rejected if r.sku not in skus]
+        self._status.rejected = kept + rejected
         self._flag()
 
     async def _reconcile(self, params: InventorySyncInput) -> list[str]:
         """Read every SKU back; what the channel shows wrongly is pushed again."""
-        report = await workflow.execute_activity(
+        report = await self._call(
             "read_channel_stock",
             StockReadRequest(channel=params.channel, account=params.account),
-            result_type=DriftReport,
+            DriftReport,
+            CHANNEL_TIMEOUT,
             task_queue=queues.stock_read_queue(params.channel, workflow.info().task_queue),
-            start_to_close_timeout=TIMEOUT,
-            retry_policy=RETRY,
         )
         self._status.last_reconcile_at = workflow.now()
         self._status.drift = report.drift
         return [line.sku for line in report.drift]
 
     async def _check_stalled(self, params: InventorySyncInput) -> None:
-        stalled = await workflow.execute_activity(
+        stalled = await self._call(
             "stalled_stock_skus",
             StalledRequest(
                 channel=params.channel,
                 account=params.account,
                 older_than_seconds=params.stall_after_minutes * 60,
             ),
-            result_type=StalledSkus,
-            start_to_close_timeout=TIMEOUT,
-            retry_policy=RETRY,
+            StalledSkus,
+            TIMEOUT,
         )
-        self._status.stalled = stalled.skus
+        in_flight = self._in_flight()  # awaited within FEED_WAIT_LIMIT, not stalled
+        self._status.stalled = [sku for sku in stalled.skus if sku not in in_flight]
         self._flag()
 
+    def _still_retrying(self, activity: str, attempts: int, failure: str) -> None:
+        current = self._status.retrying
+        since = current.since if current and current.activity == activity else workflow.now()
+        self._status.retrying = RetryingActivity(
+            activity=activity, attempts=attempts, last_failure=failure, since=since
+        )
+        workflow.logger.warning("%s still failing after %d attempts", activity, attempts)
+        self._flag()
+
+    def _stop_retrying(self, activity: str) -> None:
+        current = self._status.retrying
+        if current is not None and current.activity == activity:
+            self._status.retrying = None
+            self._flag()
+
     def _flag(self) -> None:
-        """ExceptionKind shows a stalled sync first, then rejected SKUs, in the Web UI."""
+        """ExceptionKind shows a stalled sync first, then a call that keeps failing, then
+        rejected SKUs, in the Web UI."""
         kind = (
             ExceptionKind.INVENTORY_SYNC_STALLED
             if self._status.stalled
+            else ExceptionKind.ACTIVITY_RETRYING
+            if self._status.retrying
             else ExceptionKind.INVENTORY_PUSH_REJECTED
             if self._status.rejected
             else None

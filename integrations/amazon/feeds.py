@@ -1,20 +1,22 @@
 """Feeds API 2021-06-30 and the JSON_LISTINGS_FEED: many quantity updates in one submission.
 
 Amazon allows 5 JSON_LISTINGS_FEED submissions per 5 minutes and 25,000 messages per feed, so
-large pushes go as feeds and small ones as single patches (stock.py decides). The flow is
-createFeedDocument -> PUT the document to Amazon's pre-signed URL -> createFeed -> poll getFeed ->
-getFeedDocument -> download the processing report, whose issues name messages, not SKUs: the
-builder keeps the messageId -> SKU map that turns them back into per-SKU outcomes. An issue that
+large pushes go as feeds and small ones as single patches (stock.py decides). A feed goes in
+two phases, since Amazon may take minutes to hours to process one: `submit_listings_feed`
+(createFeedDocument -> PUT the document to Amazon's pre-signed URL -> createFeed) returns the feed
+id at once; `feed_result` (getFeed, and once it is DONE getFeedDocument -> download the
+processing report) is asked later, as often as the caller likes, and never submits again. The
+report's issues name messages, not SKUs: the builder keeps the messageId -> SKU map that turns
+them back into per-SKU outcomes. An issue that
 names no message is about the whole feed (the processing-report schema: messageId is "not
 provided if the error is not related to a message"), so it counts against every SKU in it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import json
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -28,7 +30,6 @@ from integrations.amazon.errors import (
     AmazonBadResponse,
     AmazonFeedFailed,
     AmazonRequestRejected,
-    AmazonUnavailable,
 )
 from integrations.amazon.http_errors import server_error, throttled, transport_failure
 from integrations.amazon.listings import quantity_patch
@@ -42,8 +43,6 @@ MAX_MESSAGES = 25_000
 TERMINAL = ("DONE", "FATAL", "CANCELLED")
 UPLOAD = "feeds.uploadDocument"
 DOWNLOAD = "feeds.downloadDocument"
-
-Sleep = Callable[[float], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -173,22 +172,11 @@ def _dict(operation: str, answer: Any, *keys: str) -> dict[str, Any]:
 
 class FeedsApi:
     """Feeds API calls plus the pre-signed document transfers, which go to S3 without the
-    access token. `sleep` and the poll settings let tests run the polling loop instantly."""
+    access token."""
 
-    def __init__(
-        self,
-        api: SpApiClient,
-        http: httpx.AsyncClient,
-        *,
-        poll_interval: float = 30.0,
-        max_polls: int = 120,
-        sleep: Sleep = asyncio.sleep,
-    ) -> None:
+    def __init__(self, api: SpApiClient, http: httpx.AsyncClient) -> None:
         self.api = api
         self.http = http
-        self.poll_interval = poll_interval
-        self.max_polls = max_polls
-        self.sleep = sleep
 
     async def create_feed_document(self, content_type: str = CONTENT_TYPE) -> tuple[str, str]:
         operation = Operation.CREATE_FEED_DOCUMENT.value
@@ -225,17 +213,6 @@ class FeedsApi:
         answer = await self.api.request(operation, "GET", path)
         return _dict(operation, answer, "feedId", "processingStatus")
 
-    async def wait(self, feed_id: str) -> dict[str, Any]:
-        """Poll until the feed is terminal. Still running after `max_polls` is transient:
-        pushing absolute quantities again is harmless, so a retry may resubmit."""
-        for attempt in range(self.max_polls):
-            feed = await self.get_feed(feed_id)
-            if feed["processingStatus"] in TERMINAL:
-                return feed
-            if attempt + 1 < self.max_polls:
-                await self.sleep(self.poll_interval)
-        raise AmazonUnavailable(Operation.GET_FEED.value, f"feed {feed_id} is still processing")
-
     async def get_feed_document(self, document_id: str) -> tuple[str, str | None]:
         """The download URL and its compression (GZIP or None)."""
         operation = Operation.GET_FEED_DOCUMENT.value
@@ -252,17 +229,22 @@ class FeedsApi:
             return gzip.decompress(response.content)
         return response.content
 
-    async def submit_listings_feed(
-        self, feed: ListingsFeed, marketplace_ids: list[str]
-    ) -> FeedResult:
-        """The whole flow for one feed. FATAL or CANCELLED raises AmazonFeedFailed naming the
-        feed, since Amazon may have applied part of it."""
+    async def submit_listings_feed(self, feed: ListingsFeed, marketplace_ids: list[str]) -> str:
+        """Create, upload and submit one feed; its id. Only createFeed submits: a failure before
+        it leaves nothing at Amazon but an unused document."""
         document_id, url = await self.create_feed_document()
         await self.upload(url, feed.content())
-        feed_id = await self.create_feed(FEED_TYPE, marketplace_ids, document_id)
-        final = await self.wait(feed_id)
-        status = final["processingStatus"]
-        result_id = final.get("resultFeedDocumentId")
+        return await self.create_feed(FEED_TYPE, marketplace_ids, document_id)
+
+    async def feed_result(self, feed_id: str) -> FeedResult | None:
+        """One getFeed: None while Amazon is still processing; the processing report once it is
+        DONE. FATAL or CANCELLED raises AmazonFeedFailed naming the feed, since Amazon may have
+        applied part of it."""
+        feed = await self.get_feed(feed_id)
+        status = feed["processingStatus"]
+        if status not in TERMINAL:
+            return None
+        result_id = feed.get("resultFeedDocumentId")
         if status != "DONE" or not isinstance(result_id, str):
             raise AmazonFeedFailed(Operation.GET_FEED.value, feed_id, status)
         report_url, compression = await self.get_feed_document(result_id)

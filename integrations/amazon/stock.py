@@ -2,19 +2,21 @@
 
 A handful of SKUs go as single patchListingsItem calls (5 per second, answered at once); more
 go as JSON_LISTINGS_FEEDs, because a feed carries up to 25,000 SKUs yet counts as one of only
-five submissions allowed per five minutes. Amazon subtracts nothing itself for MFN listings, so
-the figure pushed is what may be sold.
+five submissions allowed per five minutes. A feed is submitted once and asked about later
+(`settle`), since Amazon takes minutes to hours to process one. Amazon subtracts nothing itself
+for MFN listings, so the figure pushed is what may be sold.
 """
 
 from __future__ import annotations
 
-from domain.inventory import ListingQuantity, PushOutcome
+from domain.inventory import ListingQuantity, PushOutcome, StockSubmission
 from domain.order import Channel
 from integrations.amazon.errors import AmazonRequestRejected
 from integrations.amazon.factory import AmazonClient
 from integrations.amazon.feeds import FeedIssue, FeedsApi, build_listings_feeds
 from integrations.amazon.listings import ListingIssue, ListingsApi, checked_quantity, not_listed
 from integrations.amazon.usage_plans import Operation
+from integrations.channel import SubmissionSink
 
 DEFAULT_PATCH_THRESHOLD = 20
 PATCH = "patch"
@@ -26,7 +28,8 @@ def _describe(issues: list[ListingIssue] | list[FeedIssue]) -> str:
 
 
 class AmazonStock:
-    """integrations.channel.StockPort for one seller account and marketplace."""
+    """integrations.channel.StockPort and SettlingStockPort for one seller account and
+    marketplace."""
 
     channel = Channel.AMAZON
     subtracts_own_orders = False
@@ -48,9 +51,12 @@ class AmazonStock:
         self.patch_threshold = patch_threshold
         self.issue_locale = issue_locale
 
-    async def push(self, quantities: list[ListingQuantity]) -> list[PushOutcome]:
-        """One outcome per distinct SKU (a repeated SKU keeps its last quantity). Every
-        quantity is checked before the first call, so a bad one sends nothing at all."""
+    async def push(
+        self, quantities: list[ListingQuantity], submitted: SubmissionSink
+    ) -> list[PushOutcome]:
+        """An outcome or a submitted feed per distinct SKU (a repeated SKU keeps its last
+        quantity). Every quantity is checked before the first call, so a bad one sends nothing
+        at all."""
         latest = {item.sku: item for item in quantities}
         for item in latest.values():
             checked_quantity(Operation.PATCH_LISTINGS_ITEM.value, item.sku, item.quantity)
@@ -59,7 +65,7 @@ class AmazonStock:
             return []
         if len(items) <= self.patch_threshold:
             return [await self._patch(item) for item in items]
-        return await self._feed(items)
+        return await self._feed(items, submitted)
 
     async def _patch(self, item: ListingQuantity) -> PushOutcome:
         result = await self.listings.set_quantity(item.sku, item.quantity, self.marketplace_id)
@@ -99,29 +105,46 @@ class AmazonStock:
                 found[item.sku] = product_type
         return found, unlisted
 
-    async def _feed(self, items: list[ListingQuantity]) -> list[PushOutcome]:
+    async def _feed(
+        self, items: list[ListingQuantity], submitted: SubmissionSink
+    ) -> list[PushOutcome]:
+        """Feeds submitted, not waited for: each goes to `submitted` as soon as Amazon has it.
+        Returns the rejections of SKUs Amazon has no listing for."""
         product_types, outcomes = await self._product_types(items)
         items = [item for item in items if item.sku in product_types]
-        wanted = {item.sku: item.quantity for item in items}
         feeds = build_listings_feeds(
             self.account, items, product_types, issue_locale=self.issue_locale
         )
+        wanted = {item.sku: item for item in items}
         for feed in feeds:
-            result = await self.feeds.submit_listings_feed(feed, [self.marketplace_id])
-            by_sku = result.report.issues_by_sku(feed.skus)
-            for sku in feed.skus.values():
-                errors = [i for i in by_sku.get(sku, []) if i.severity == "ERROR"]
-                if errors:
-                    self.listings.forget_product_type(sku, self.marketplace_id)
-                outcomes.append(
-                    PushOutcome(
-                        sku=sku,
-                        quantity=wanted[sku],
-                        accepted=not errors,
-                        submission=result.feed_id,
-                        message=_describe(errors) if errors else None,
-                    )
+            feed_id = await self.feeds.submit_listings_feed(feed, [self.marketplace_id])
+            # Message n carries the n-th quantity: the messageId -> SKU map, in order.
+            carried = [wanted[feed.skus[number]] for number in sorted(feed.skus)]
+            await submitted(StockSubmission(submission=feed_id, quantities=carried))
+        return outcomes
+
+    async def settle(self, submission: StockSubmission) -> list[PushOutcome] | None:
+        """One getFeed; when the feed is DONE, its processing report per SKU (an issue without
+        a messageId rejects every SKU of the feed). FATAL or CANCELLED raises AmazonFeedFailed."""
+        result = await self.feeds.feed_result(submission.submission)
+        if result is None:
+            return None
+        skus = dict(enumerate(submission.skus(), start=1))
+        by_sku = result.report.issues_by_sku(skus)
+        outcomes: list[PushOutcome] = []
+        for item in submission.quantities:
+            errors = [i for i in by_sku.get(item.sku, []) if i.severity == "ERROR"]
+            if errors:
+                self.listings.forget_product_type(item.sku, self.marketplace_id)
+            outcomes.append(
+                PushOutcome(
+                    sku=item.sku,
+                    quantity=item.quantity,
+                    accepted=not errors,
+                    submission=result.feed_id,
+                    message=_describe(errors) if errors else None,
                 )
+            )
         return outcomes
 
     async def read(self, skus: list[str]) -> list[ListingQuantity]:

@@ -23,6 +23,7 @@ from integrations.centra.documents import CHANGE_STOCK, SET_STOCK, STOCK_LEVELS
 from integrations.centra.errors import CentraUserErrors
 from integrations.centra.sizes import SizeDirectory
 from integrations.centra.wire import Wire
+from integrations.channel import SubmissionSink
 
 SET_STOCK_SUBMISSION = "setStock"
 INTO_SUBMISSION = "changeStock intoWarehouse"
@@ -95,9 +96,12 @@ class CentraStock:
         self.warehouse_id = warehouse_id
         self.sizes = sizes or SizeDirectory(client)
 
-    async def push(self, quantities: list[ListingQuantity]) -> list[PushOutcome]:
-        """One setStock(PHYSICAL) per chunk of sizes. setStock is absolute, so resending the rest
-        of a refused batch (or the whole push after a lost response) cannot double count."""
+    async def push(
+        self, quantities: list[ListingQuantity], submitted: SubmissionSink
+    ) -> list[PushOutcome]:
+        """One setStock(PHYSICAL) per chunk of sizes, answered at once (nothing goes to
+        `submitted`). setStock is absolute, so resending the rest of a refused batch (or the
+        whole push after a lost response) cannot double count."""
         latest = {item.sku: item.quantity for item in quantities}  # a repeated SKU: last wins
         ids = await self.sizes.resolve(list(latest))
         outcomes = {

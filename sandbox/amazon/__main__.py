@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 import uvicorn
 
@@ -23,12 +24,20 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="release Pending orders this long after purchase",
     )
+    parser.add_argument(
+        "--feed-processing-seconds",
+        type=float,
+        default=float(os.environ.get("AMAZON_SANDBOX_FEED_PROCESSING_SECONDS", "2")),
+        help="how long a feed takes to process (Amazon: minutes to hours; "
+        "env AMAZON_SANDBOX_FEED_PROCESSING_SECONDS; PUT /_sandbox/feeds/processing)",
+    )
     args = parser.parse_args(argv)
     state = AmazonSandbox(
         rate_scale=args.rate_scale,
         auto_release_seconds=args.auto_release_seconds,
         seed_orders=args.seed_orders,
         seed=args.seed,
+        feed_processing_seconds=args.feed_processing_seconds,
     )
     uvicorn.run(create_app(state), host=args.host, port=args.port, log_level="info")
 

@@ -69,6 +69,12 @@ class FeedErrorBody(BaseModel):
     )
 
 
+class FeedProcessingBody(BaseModel):
+    """How long a feed takes from createFeed to DONE: Amazon says minutes to hours."""
+
+    seconds: float = Field(ge=0)
+
+
 class AutoReleaseBody(BaseModel):
     seconds: float | None = Field(default=None, ge=0)
 
@@ -218,6 +224,17 @@ def router(sandbox: AmazonSandbox) -> APIRouter:
         """Finish every queued feed now instead of after the processing delay."""
         processed = sandbox.process_feeds()
         return {"processed": [feed.feed_id for feed in processed]}
+
+    @api.get("/feeds/processing")
+    async def get_feed_processing() -> FeedProcessingBody:
+        return FeedProcessingBody(seconds=sandbox.feeds.processing_seconds)
+
+    @api.put("/feeds/processing")
+    async def put_feed_processing(body: FeedProcessingBody) -> FeedProcessingBody:
+        """Feeds created from now on finish this long after submission (the sandbox's clock)."""
+        with sandbox.lock:
+            sandbox.feeds.processing_seconds = body.seconds
+        return body
 
     @api.post("/feeds/feed-level-error")
     async def feed_level_error(body: FeedErrorBody) -> FeedErrorBody:

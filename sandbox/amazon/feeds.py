@@ -62,6 +62,7 @@ class Feed:
     marketplace_ids: list[str]
     input_document_id: str
     created: datetime
+    processing_seconds: float  # from createFeed to DONE (the desk's setting at creation)
     status: str = "IN_QUEUE"
     started: datetime | None = None
     ended: datetime | None = None
@@ -138,7 +139,15 @@ class FeedDesk:
             raise SpApiError(400, f"Feed document {document_id!r} does not exist")
         if self.recent(seller_id, now, window) >= FEED_LIMIT:
             raise SpApiError(429)
-        feed = Feed(str(self._next_feed), seller_id, feed_type, list(markets), document_id, now)
+        feed = Feed(
+            str(self._next_feed),
+            seller_id,
+            feed_type,
+            list(markets),
+            document_id,
+            now,
+            self.processing_seconds,
+        )
         self._next_feed += 1
         self.feeds[feed.feed_id] = feed
         return feed
@@ -149,9 +158,9 @@ class FeedDesk:
             if feed.status not in ("IN_QUEUE", "IN_PROGRESS"):
                 continue
             age = (now - feed.created).total_seconds()
-            if age >= self.processing_seconds:
+            if age >= feed.processing_seconds:
                 self.process(feed, now, listings)
-            elif age >= self.processing_seconds / 2 and feed.status == "IN_QUEUE":
+            elif age >= feed.processing_seconds / 2 and feed.status == "IN_QUEUE":
                 feed.status, feed.started = "IN_PROGRESS", now
 
     def process_all(self, now: datetime, listings: ListingsBook) -> list[Feed]:

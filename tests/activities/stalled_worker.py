@@ -1,12 +1,14 @@
-"""A worker process whose channel poll starts and never returns, for the heartbeat test to
-SIGKILL mid-call, as a crashed worker vanishes: `python -m tests.activities.stalled_worker
-ADDRESS NAMESPACE TASK_QUEUE MARKER_FILE DATABASE_URL`. It writes MARKER_FILE when the poll has
-started; the real poll activity heartbeats meanwhile, as in production."""
+"""A worker process whose channel poll (or stock push) starts and never returns, for the
+heartbeat test to SIGKILL mid-call, as a crashed worker vanishes: `python -m
+tests.activities.stalled_worker ADDRESS NAMESPACE TASK_QUEUE MARKER_FILE DATABASE_URL
+[poll|push]`. It writes MARKER_FILE when the call has started; the real activity heartbeats
+meanwhile, as in production."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from temporalio.client import Client
@@ -14,10 +16,12 @@ from temporalio.worker import Worker
 
 from activities.channel import ChannelActivities
 from activities.heartbeat import HEARTBEAT_THROTTLE
+from activities.inventory import InventoryActivities
 from codec.converter import configured_converter
+from domain.inventory import ListingQuantity, PushOutcome
 from domain.order import Channel, ChannelOrder
 from domain.shipment import ShipConfirmation
-from integrations.channel import ChangePage, ChangeQuery
+from integrations.channel import ChangePage, ChangeQuery, SubmissionSink
 from store.db import open_store
 
 
@@ -45,20 +49,51 @@ class StuckPort:
         raise NotImplementedError
 
 
-async def main(address: str, namespace: str, queue: str, marker: str, database_url: str) -> None:
+class StuckStock:
+    """A channel whose stock push hangs once sent."""
+
+    channel = Channel.CENTRA
+    subtracts_own_orders = True
+
+    def __init__(self, account: str, marker: Path) -> None:
+        self.account = account
+        self.marker = marker
+
+    async def push(
+        self, quantities: list[ListingQuantity], submitted: SubmissionSink
+    ) -> list[PushOutcome]:
+        self.marker.write_text("started")
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    async def read(self, skus: list[str]) -> list[ListingQuantity]:
+        raise NotImplementedError
+
+
+async def main(
+    address: str, namespace: str, queue: str, marker: str, database_url: str, kind: str = "poll"
+) -> None:
     client = await Client.connect(
         address, namespace=namespace, data_converter=configured_converter()
     )
-    port = StuckPort("any", Path(marker))
-    channel = ChannelActivities({Channel.CENTRA: port}, open_store(database_url))
+    engine = open_store(database_url)
+    activities: list[Callable[..., object]]
+    if kind == "push":
+        stuck = StuckStock("any", Path(marker))
+        # A push reads no warehouse.
+        stock = InventoryActivities(engine, None, {Channel.CENTRA: stuck})  # type: ignore[arg-type]
+        activities = [stock.push]
+    else:
+        channel = ChannelActivities({Channel.CENTRA: StuckPort("any", Path(marker))}, engine)
+        activities = [channel.poll_changes]
     worker = Worker(
         client,
         task_queue=queue,
-        activities=[channel.poll_changes],
+        activities=activities,
         max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
     )
     await worker.run()
 
 
 if __name__ == "__main__":
-    asyncio.run(main(*sys.argv[1:6]))
+    asyncio.run(main(*sys.argv[1:7]))

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import Engine
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.inventory import InventoryActivities
@@ -22,11 +23,15 @@ from activities.models import (
     StockPlanRequest,
     StockPushRequest,
     StockReadRequest,
+    SubmissionCheck,
 )
 from activities.warehouse import WarehouseActivities
-from domain.inventory import BufferRule, ListingQuantity, PushOutcome
+from domain.inventory import BufferRule, ListingQuantity, PushOutcome, StockSubmission
 from domain.mapping import SkuMapping
 from domain.order import Channel, OrderRef
+from integrations.amazon.errors import AmazonFeedFailed, AmazonUnavailable
+from integrations.channel import StockPort, SubmissionSink
+from integrations.errors import IntegrationError
 from sandbox.gxo.catalogue import UK_DAVENTRY
 from store import inventory
 from store.mappings import upsert_sku_mappings
@@ -58,7 +63,9 @@ class RecordingPort:
         self.pushes: list[list[ListingQuantity]] = []
         self.reads: list[list[str]] = []
 
-    async def push(self, quantities: list[ListingQuantity]) -> list[PushOutcome]:
+    async def push(
+        self, quantities: list[ListingQuantity], submitted: SubmissionSink
+    ) -> list[PushOutcome]:
         self.pushes.append(list(quantities))
         return [
             PushOutcome(
@@ -76,12 +83,44 @@ class RecordingPort:
         return [ListingQuantity(sku=s, quantity=self.shown[s]) for s in skus if s in self.shown]
 
 
+class FeedPort(RecordingPort):
+    """A channel that takes a push as one submission it processes later (as Amazon's feeds),
+    and whose connection can drop right after it has taken one (the response lost)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.submitted: list[StockSubmission] = []
+        self.drop_after_submit = 0  # this many pushes fail once they have submitted
+        self.answers: list[list[PushOutcome] | IntegrationError | None] = []
+
+    async def push(
+        self, quantities: list[ListingQuantity], submitted: SubmissionSink
+    ) -> list[PushOutcome]:
+        self.pushes.append(list(quantities))
+        if quantities:
+            submission = StockSubmission(
+                submission=f"feed-{len(self.submitted) + 1}", quantities=quantities
+            )
+            self.submitted.append(submission)
+            await submitted(submission)
+        if self.drop_after_submit:
+            self.drop_after_submit -= 1
+            raise AmazonUnavailable("createFeed", "connection reset before the response")
+        return []
+
+    async def settle(self, submission: StockSubmission) -> list[PushOutcome] | None:
+        answer = self.answers.pop(0)
+        if isinstance(answer, IntegrationError):
+            raise answer
+        return answer
+
+
 async def run(call: Any, *args: Any) -> Any:
     return await ActivityEnvironment().run(call, *args)
 
 
 def activities(
-    warehouse: WarehouseActivities, engine: Engine, port: RecordingPort
+    warehouse: WarehouseActivities, engine: Engine, port: StockPort
 ) -> InventoryActivities:
     return InventoryActivities(engine, warehouse.warehouse, {Channel.AMAZON: port})
 
@@ -331,3 +370,96 @@ async def test_stalled_stock_skus_are_those_pending_longer_than_the_threshold(
 
     await push(acts, plan)  # TSHIRT accepted, CAP rejected: still pending
     assert (await run(acts.stalled, request(0))).skus == [CAP]
+
+
+# --- submissions the channel processes later ---------------------------------------------------
+
+
+async def test_a_push_retried_after_its_response_was_lost_does_not_submit_again(
+    warehouse: WarehouseActivities, engine: Engine
+) -> None:
+    port = FeedPort()
+    port.drop_after_submit = 1
+    acts = activities(warehouse, engine, port)
+    await load(acts)
+    plan = await run(acts.plan_push, plan_request())
+    with pytest.raises(ApplicationError):  # transient: Temporal retries the same activity
+        await push(acts, plan)
+
+    report = await push(acts, plan)  # the retry: same workflow run and activity id
+
+    assert [s.submission for s in port.submitted] == ["feed-1"]
+    assert port.pushes[1] == []  # nothing left to send
+    assert report.pending == port.submitted and report.rejected == []
+    ledger = inventory.ledger(engine, Channel.AMAZON, SELLER)
+    assert ledger[TSHIRT].pending_since is not None  # not accepted until the feed settles
+
+
+def check(submission: StockSubmission, waited_hours: float | None = None) -> SubmissionCheck:
+    return SubmissionCheck(
+        channel=Channel.AMAZON, account=SELLER, submission=submission, waited_hours=waited_hours
+    )
+
+
+async def test_a_submission_is_checked_until_it_settles_and_its_outcomes_go_to_the_ledger(
+    warehouse: WarehouseActivities, engine: Engine
+) -> None:
+    port = FeedPort()
+    acts = activities(warehouse, engine, port)
+    await load(acts)
+    report = await push(acts, await run(acts.plan_push, plan_request()))
+    [submission] = report.pending
+    cap = next(q for q in submission.quantities if q.sku == CAP)
+    port.answers = [
+        None,
+        [
+            PushOutcome(sku=TSHIRT, quantity=50, accepted=True, submission="feed-1"),
+            PushOutcome(
+                sku=CAP, quantity=cap.quantity, accepted=False, submission="feed-1", message="bad"
+            ),
+        ],
+    ]
+
+    sent_by = "test/test-run/test"  # ActivityEnvironment's default workflow and activity ids
+    assert inventory.submissions_sent_by(engine, Channel.AMAZON, SELLER, sent_by) == [submission]
+    assert (await run(acts.check_submission, check(submission))).settled is False
+    settled = await run(acts.check_submission, check(submission))
+
+    assert (settled.settled, settled.accepted) == (True, [TSHIRT])
+    assert [r.sku for r in settled.rejected] == [CAP]
+    ledger = inventory.ledger(engine, Channel.AMAZON, SELLER)
+    assert (ledger[TSHIRT].quantity, ledger[TSHIRT].submission) == (50, "feed-1")
+    assert ledger[CAP].outcome == "rejected"
+    assert inventory.submissions_sent_by(engine, Channel.AMAZON, SELLER, sent_by) == []
+
+
+async def test_a_failed_or_endless_submission_settles_with_every_sku_not_accepted(
+    warehouse: WarehouseActivities, engine: Engine
+) -> None:
+    port = FeedPort()
+    acts = activities(warehouse, engine, port)
+    await load(acts)
+    report = await push(acts, await run(acts.plan_push, plan_request()))
+    [submission] = report.pending
+    port.answers = [AmazonFeedFailed("getFeed", "feed-1", "FATAL"), None]
+
+    fatal = await run(acts.check_submission, check(submission))
+    endless = await run(acts.check_submission, check(submission, waited_hours=8))
+
+    assert fatal.accepted == endless.accepted == []
+    assert {r.message for r in fatal.rejected} == {"getFeed: feed feed-1 ended FATAL"}
+    assert {r.message for r in endless.rejected} == {
+        "feed-1 still processing after 8 h: not counted as accepted"
+    }
+    ledger = inventory.ledger(engine, Channel.AMAZON, SELLER)
+    assert {ledger[sku].outcome for sku in (TSHIRT, CAP)} == {"rejected"}
+    assert ledger[TSHIRT].pending_since is not None  # still owed: the stall check sees it
+
+
+async def test_a_channel_that_answers_at_once_has_nothing_to_settle(
+    acts: InventoryActivities,
+) -> None:
+    submission = StockSubmission(submission="x", quantities=[])
+    with pytest.raises(ApplicationError) as caught:
+        await run(acts.check_submission, check(submission))
+    assert caught.value.type == "CHANNEL_REJECTED" and caught.value.non_retryable

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
+from domain.inventory import StockSubmission
 from integrations.centra.client import CentraClient
 from integrations.centra.port import CentraChannel
 from integrations.centra.settings import CaptureMode
@@ -153,3 +154,8 @@ def documented_order(**changes: Any) -> Json:
     }
     order.update(changes)
     return order
+
+
+async def answered_at_once(submission: StockSubmission) -> None:
+    """Centra answers every SKU of a push at once: it never hands a submission over."""
+    raise AssertionError(f"Centra submitted {submission.submission} for later")

@@ -14,7 +14,7 @@ from integrations.centra.quota import COSTS, HEADROOM, CentraQueue, Quota, queue
 from integrations.centra.settings import CaptureMode
 from integrations.channel import ChangeQuery
 from sandbox.centra.catalogue import SIZES_BY_SKU
-from tests.centra.support import NOW, Harness
+from tests.centra.support import NOW, Harness, answered_at_once
 
 
 def spend(rates: dict[CentraQueue, float], attribute: str) -> float:
@@ -113,7 +113,9 @@ async def test_the_writes_and_reads_stay_within_their_queue_costs() -> None:
     assert spent(harness, before) <= (writes.requests, writes.mutations)
     await harness.stock.sizes.resolve(["JKT100BLKM"])  # the directory: once per process
     before = len(harness.transport.operations)
-    await harness.stock.push([ListingQuantity(sku=sku, quantity=1) for sku in SIZES_BY_SKU])
+    await harness.stock.push(
+        [ListingQuantity(sku=sku, quantity=1) for sku in SIZES_BY_SKU], answered_at_once
+    )
     assert spent(harness, before) == (1, 1)  # push_stock: one setStock per 500 sizes
     before = len(harness.transport.operations)
     page = await harness.channel.changes(ChangeQuery(since=NOW))  # the first poll registers

@@ -21,7 +21,7 @@ from integrations.centra.stock import UNKNOWN_SKU, CentraStock
 from integrations.channel import StockPort
 from sandbox.centra.catalogue import SIZES_BY_SKU
 from sandbox.centra.tokens import ORDER_READ, PRODUCT_READ, PRODUCT_SIZE_STOCK_READ
-from tests.centra.support import TOKEN, URL, Harness
+from tests.centra.support import TOKEN, URL, Harness, answered_at_once
 
 
 def q(sku: str, quantity: int) -> ListingQuantity:
@@ -58,7 +58,7 @@ def test_a_missing_warehouse_id_is_a_clear_permanent_error(warehouse_id: int | N
 async def test_push_sets_physical_stock_by_size_id_in_one_mutation() -> None:
     harness = Harness()
     outcomes = await harness.stock.push(
-        [q("JKT100BLKM", 7), q("CAP600BLKOS", 0), q("JKT100BLKM", 6)]
+        [q("JKT100BLKM", 7), q("CAP600BLKOS", 0), q("JKT100BLKM", 6)], answered_at_once
     )
     assert [(o.sku, o.quantity, o.accepted, o.submission) for o in outcomes] == [
         ("JKT100BLKM", 6, True, "setStock"),  # a repeated SKU is sent once, its last figure
@@ -70,7 +70,7 @@ async def test_push_sets_physical_stock_by_size_id_in_one_mutation() -> None:
 
 async def test_an_order_lowers_free_to_allocate_but_not_the_physical_figure_read_back() -> None:
     harness = Harness()
-    await harness.stock.push([q("JKT100BLKM", 7)])
+    await harness.stock.push([q("JKT100BLKM", 7)], answered_at_once)
     harness.order(501, ("JKT100BLKM", 2))
     assert await harness.stock.read(["JKT100BLKM"]) == [q("JKT100BLKM", 7)]
     level = harness.sandbox.stock.get("JKT100BLKM")
@@ -79,21 +79,21 @@ async def test_an_order_lowers_free_to_allocate_but_not_the_physical_figure_read
 
 async def test_skus_are_resolved_once_and_cached() -> None:
     harness = Harness()
-    await harness.stock.push([q("JKT100BLKM", 1)])
-    await harness.stock.push([q("CAP600BLKOS", 2)])
+    await harness.stock.push([q("JKT100BLKM", 1)], answered_at_once)
+    await harness.stock.push([q("CAP600BLKOS", 2)], answered_at_once)
     await harness.stock.read(["JKT100BLKM", "CAP600BLKOS"])
     assert harness.transport.calls["ProductSizes"] == 1
 
 
 async def test_an_unknown_sku_is_rejected_before_anything_is_sent() -> None:
     harness = Harness()
-    outcomes = await harness.stock.push([q("JKT100BLKM", 3), q("NOPE", 1)])
+    outcomes = await harness.stock.push([q("JKT100BLKM", 3), q("NOPE", 1)], answered_at_once)
     assert [(o.sku, o.accepted, o.message) for o in outcomes] == [
         ("JKT100BLKM", True, None),
         ("NOPE", False, UNKNOWN_SKU),
     ]
     assert physical(harness, "JKT100BLKM") == 3
-    only_unknown = await harness.stock.push([q("NOPE", 1)])
+    only_unknown = await harness.stock.push([q("NOPE", 1)], answered_at_once)
     assert not only_unknown[0].accepted and harness.transport.calls["SetStock"] == 1
 
 
@@ -121,7 +121,7 @@ async def test_a_large_push_is_chunked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(stock_module, "CHUNK", 2)
     harness = Harness()
     skus = list(SIZES_BY_SKU)[:5]
-    outcomes = await harness.stock.push([q(sku, 4) for sku in skus])
+    outcomes = await harness.stock.push([q(sku, 4) for sku in skus], answered_at_once)
     assert all(o.accepted for o in outcomes) and harness.transport.calls["SetStock"] == 3
 
 
@@ -129,7 +129,7 @@ async def test_a_size_centra_names_is_rejected_and_the_rest_resent() -> None:
     harness = Harness()
     await harness.stock.sizes.resolve(["JKT100BLKM", "CAP600BLKOS"])
     del harness.sandbox.catalogue.sizes[SIZES_BY_SKU["CAP600BLKOS"].id]  # gone since cached
-    outcomes = await harness.stock.push([q("CAP600BLKOS", 1), q("JKT100BLKM", 9)])
+    outcomes = await harness.stock.push([q("CAP600BLKOS", 1), q("JKT100BLKM", 9)], answered_at_once)
     assert [(o.sku, o.accepted) for o in outcomes] == [("CAP600BLKOS", False), ("JKT100BLKM", True)]
     assert "Unknown product size" in (outcomes[0].message or "")
     assert physical(harness, "JKT100BLKM") == 9 and harness.transport.calls["SetStock"] == 2
@@ -138,7 +138,7 @@ async def test_a_size_centra_names_is_rejected_and_the_rest_resent() -> None:
 async def test_user_errors_naming_no_size_reject_the_whole_chunk() -> None:
     harness = Harness()
     stock = CentraStock(harness.client, "brand-eu", 7)  # no such warehouse
-    outcomes = await stock.push([q("JKT100BLKM", 1), q("CAP600BLKOS", 2)])
+    outcomes = await stock.push([q("JKT100BLKM", 1), q("CAP600BLKOS", 2)], answered_at_once)
     assert [o.accepted for o in outcomes] == [False, False]
     assert all("Warehouse 7" in (o.message or "") for o in outcomes)
 
@@ -160,14 +160,16 @@ async def test_a_batch_refused_every_pass_is_reported_not_set() -> None:
     client = CentraClient(
         URL, SecretStr(TOKEN), httpx.AsyncClient(transport=httpx.MockTransport(respond))
     )
-    outcomes = await CentraStock(client, "b", 1).push([q(f"S{i}", 1) for i in range(5)])
+    outcomes = await CentraStock(client, "b", 1).push(
+        [q(f"S{i}", 1) for i in range(5)], answered_at_once
+    )
     assert [o.accepted for o in outcomes] == [False] * 5
     assert [o.message for o in outcomes[3:]] == ["Centra refused the batch 3 times; not set"] * 2
 
 
 async def test_read_is_per_size_for_the_gxo_warehouse_only() -> None:
     harness = Harness()
-    await harness.stock.push([q("JKT100BLKM", 5)])
+    await harness.stock.push([q("JKT100BLKM", 5)], answered_at_once)
     harness.sandbox.stock.get("JKT100BLKM", 3).physical = 50  # another warehouse
     read = await harness.stock.read(["JKT100BLKM", "NOPE", "JKT100BLKM"])
     assert read == [q("JKT100BLKM", 5)]
@@ -188,7 +190,7 @@ async def test_reading_no_skus_sends_nothing_but_the_directory() -> None:
 
 async def test_change_sends_receipts_into_and_losses_out_of_the_warehouse() -> None:
     harness = Harness()
-    await harness.stock.push([q("JKT100BLKM", 5), q("CAP600BLKOS", 5)])
+    await harness.stock.push([q("JKT100BLKM", 5), q("CAP600BLKOS", 5)], answered_at_once)
     outcomes = await harness.stock.change(
         [("JKT100BLKM", 3), ("CAP600BLKOS", -2), ("TEE200WHTM", 0), ("NOPE", 1)], "receipt 944"
     )
@@ -202,7 +204,7 @@ async def test_change_sends_receipts_into_and_losses_out_of_the_warehouse() -> N
 
 async def test_a_refused_change_is_never_resent() -> None:
     harness = Harness()
-    await harness.stock.push([q("JKT100BLKM", 1), q("CAP600BLKOS", 5)])
+    await harness.stock.push([q("JKT100BLKM", 1), q("CAP600BLKOS", 5)], answered_at_once)
     outcomes = await harness.stock.change([("JKT100BLKM", -2), ("CAP600BLKOS", -1)], "damage")
     assert [o.accepted for o in outcomes] == [False, False]
     assert "Not enough stock" in (outcomes[0].message or "")
@@ -227,5 +229,5 @@ async def test_a_token_without_a_stock_permission_is_denied(
         if action == "read":
             await harness.stock.read(["JKT100BLKM"])
         else:
-            await harness.stock.push([q("JKT100BLKM", 1)])
+            await harness.stock.push([q("JKT100BLKM", 1)], answered_at_once)
     assert raised.value.permission == missing

@@ -250,6 +250,28 @@ def test_feed_lifecycle_and_per_message_errors_in_the_report(
     assert [(f["feedId"], f["messages"]) for f in listed] == [(feed_id, 5)]
 
 
+def test_feeds_can_be_made_slow_through_the_admin_api(caller: Caller, clock: ManualClock) -> None:
+    """Amazon says a feed takes minutes to hours: a feed created after the change takes the new
+    time, one already queued keeps its own."""
+    quick = submit(caller, feed_document([message(1, SKUS[0], 4)]))
+    slow_setting = caller.client.put("/_sandbox/feeds/processing", json={"seconds": 1800})
+    assert slow_setting.json() == {"seconds": 1800}
+    assert caller.client.get("/_sandbox/feeds/processing").json() == {"seconds": 1800}
+    slow = submit(caller, feed_document([message(1, SKUS[1], 5)]))
+
+    def status(feed_id: str) -> str:
+        answer = caller.call("GET", f"/feeds/2021-06-30/feeds/{feed_id}").json()
+        return str(answer["processingStatus"])
+
+    clock.advance(seconds=10)
+    assert (status(quick), status(slow)) == ("DONE", "IN_QUEUE")
+    clock.advance(seconds=1800 - 11)  # within the access token's hour
+    assert status(slow) == "IN_PROGRESS"
+    clock.advance(seconds=1)
+    assert status(slow) == "DONE"
+    assert caller.client.put("/_sandbox/feeds/processing", json={"seconds": -1}).status_code == 422
+
+
 def report_of(caller: Caller, feed_id: str) -> dict[str, Any]:
     feed = caller.call("GET", f"/feeds/2021-06-30/feeds/{feed_id}").json()
     document = caller.call(

@@ -31,15 +31,19 @@ from activities.models import (
     StockPushReport,
     StockPushRequest,
     StockReadRequest,
+    SubmissionCheck,
+    SubmissionChecked,
 )
 from domain.exceptions import ExceptionKind
-from domain.inventory import ListingQuantity, PushOutcome
+from domain.inventory import ListingQuantity, PushOutcome, StockSubmission
 from domain.lifecycle import STOCK_CHANGED_SIGNAL
 from domain.order import Channel
 from tests.workflows.conftest import start_time_skipping
 from tests.workflows.test_intakes import poll_until
+from tests.workflows.time_skipping import skip
 from workflows import search_attributes as sa
 from workflows.inventory_sync import (
+    FEED_WAIT_LIMIT,
     STATUS_QUERY,
     InventorySync,
     InventorySyncInput,
@@ -62,6 +66,10 @@ class Channelside:
         self.stalled: list[str] = []
         self.drift: list[DriftLine] = []
         self.fail_plans = 0  # this many plans fail for good
+        self.feed_skus: set[str] = set()  # pushed as a feed the channel processes later
+        self.feed_done = False  # the channel has processed the feed
+        self.checks: list[SubmissionCheck] = []
+        self.flaky_stall_checks = 0  # this many stall checks fail for a passing reason
 
     def activities(self) -> list[Callable[..., object]]:
         @activity.defn(name="plan_stock_push")
@@ -77,14 +85,29 @@ class Channelside:
         @activity.defn(name="push_stock")
         async def push(request: StockPushRequest) -> StockPushReport:
             self.pushes.append(request)
+            fed = [q for q in request.quantities if q.sku in self.feed_skus]
+            pending = [StockSubmission(submission="feed-1", quantities=fed)] if fed else []
             rejected = [
                 PushOutcome(sku=q.sku, quantity=q.quantity, accepted=False, submission="f1")
                 for q in request.quantities
-                if q.sku in self.reject
+                if q.sku in self.reject and q not in fed
             ]
             return StockPushReport(
-                accepted=len(request.quantities) - len(rejected), rejected=rejected
+                accepted=len(request.quantities) - len(rejected) - len(fed),
+                rejected=rejected,
+                pending=pending,
             )
+
+        @activity.defn(name="check_stock_submission")
+        async def check(request: SubmissionCheck) -> SubmissionChecked:
+            self.checks.append(request)
+            if self.feed_done:
+                return SubmissionChecked(settled=True, accepted=request.submission.skus())
+            if request.waited_hours is not None:
+                return SubmissionChecked(
+                    settled=True, rejected=request.submission.refused("still processing")
+                )
+            return SubmissionChecked(settled=False)
 
         @activity.defn(name="read_channel_stock")
         async def read(request: StockReadRequest) -> DriftReport:
@@ -93,10 +116,13 @@ class Channelside:
 
         @activity.defn(name="stalled_stock_skus")
         async def stalled(request: StalledRequest) -> StalledSkus:
+            if self.flaky_stall_checks:
+                self.flaky_stall_checks -= 1
+                raise RuntimeError("store unreachable")
             self.stall_checks += 1
             return StalledSkus(skus=self.stalled)
 
-        return [plan, push, read, stalled]
+        return [plan, push, check, read, stalled]
 
 
 async def until(predicate: Callable[[], bool]) -> None:
@@ -120,10 +146,15 @@ async def kind_becomes(handle: WorkflowHandle, expected: str | None) -> None:
     raise AssertionError(f"ExceptionKind never became {expected}: {await exception_kind(handle)}")
 
 
-@pytest_asyncio.fixture(scope="module")
+@pytest_asyncio.fixture
 async def time_env() -> AsyncIterator[WorkflowEnvironment]:
-    """Its own server: these tests skip days of time with timers every few minutes, which must
-    not share a clock with the order workflow tests."""
+    """A server per test (0.1 s to start). A test ends by terminating its workflow, which may
+    have a workflow or activity task in flight then; the test server keeps time skipping
+    locked for such a task until its timeout has passed in real time (measured: a workflow
+    terminated during a 1 s activity, or during a workflow task, made the next
+    `env.sleep(6 min)` on that server fail after its 30 s RPC deadline). On a shared server
+    that stalled the next test's time skip: the intermittent failures of this file. Its own
+    clock also keeps these tests' days of timers away from the order workflow tests."""
     env = await start_time_skipping()
     yield env
     await env.shutdown()
@@ -162,7 +193,9 @@ async def test_a_full_push_on_start_then_exactly_the_items_that_moved(
         assert [(p.items, p.force_skus) for p in side.plans] == [(None, [])]
         assert side.pushes[0].quantities == side.quantities
 
-        await time_env.sleep(timedelta(minutes=20))  # stall checks only: nothing moved
+        # Stall checks only: nothing moved. Landing between the 5-minute timers, not on one:
+        # see time_skipping.py on a signal that races a timer due just after a skip.
+        await time_env.sleep(timedelta(minutes=22))
         assert side.stall_checks > 1
         assert len(side.plans) == 1
 
@@ -295,6 +328,99 @@ async def test_a_failed_full_pass_on_start_is_tried_again(time_env: WorkflowEnvi
         await until(lambda: side.stall_checks >= 1)
         assert [p.items for p in side.plans] == [None, None]
         assert len(side.pushes) == 1
+
+
+async def test_a_feed_is_waited_for_on_timers_and_a_newer_figure_of_its_skus_waits_for_it(
+    time_env: WorkflowEnvironment,
+) -> None:
+    side = Channelside()
+    side.quantities = [
+        ListingQuantity(sku="SKU-A", quantity=5),
+        ListingQuantity(sku="SKU-B", quantity=3),
+    ]
+    side.feed_skus = {"SKU-A"}
+    async with running_sync(time_env, side) as handle:
+        waiting = await poll_until(
+            handle, STATUS_QUERY, InventorySyncStatus, lambda s: bool(s.awaiting)
+        )
+        assert [(a.submission, a.skus) for a in waiting.awaiting] == [("feed-1", 1)]
+        await until(lambda: side.stall_checks == 1)
+
+        # A newer figure of both SKUs: SKU-B goes at once, SKU-A waits for its feed.
+        side.quantities = [
+            ListingQuantity(sku="SKU-A", quantity=4),
+            ListingQuantity(sku="SKU-B", quantity=2),
+        ]
+        await handle.signal(STOCK_CHANGED_SIGNAL, StockNotice(items=["GXO-1"]))
+        held = await poll_until(handle, STATUS_QUERY, InventorySyncStatus, lambda s: s.pushes == 2)
+        assert [q.sku for q in side.pushes[1].quantities] == ["SKU-B"]
+        assert held.held == ["SKU-A"]
+
+        await time_env.sleep(timedelta(minutes=30))  # the feed is still processing
+        assert len(side.checks) >= 4 and len(side.pushes) == 2
+        side.feed_done = True
+        side.feed_skus = set()  # the next push is answered at once
+        await time_env.sleep(timedelta(minutes=5))
+
+        done = await poll_until(handle, STATUS_QUERY, InventorySyncStatus, lambda s: s.pushes == 3)
+        assert done.awaiting == [] and done.held == []
+        # Planned again the moment the feed settled: its accepted and held SKUs.
+        assert side.plans[-1].skus == ["SKU-A"]
+        assert [q.sku for q in side.pushes[2].quantities] == ["SKU-A", "SKU-B"]
+        assert all(check.waited_hours is None for check in side.checks)
+
+
+async def test_a_feed_still_processing_after_the_wait_limit_counts_as_not_accepted(
+    time_env: WorkflowEnvironment,
+) -> None:
+    side = Channelside()
+    side.feed_skus = {"SKU-A"}
+    async with running_sync(time_env, side) as handle:
+        await poll_until(handle, STATUS_QUERY, InventorySyncStatus, lambda s: bool(s.awaiting))
+        side.stalled = ["SKU-A"]  # pending in the ledger all along: not shown while awaited
+        await time_env.sleep(timedelta(hours=1))
+        assert (await status(handle)).stalled == []
+
+        await skip(time_env, FEED_WAIT_LIMIT)
+
+        gave_up = await poll_until(
+            handle, STATUS_QUERY, InventorySyncStatus, lambda s: not s.awaiting
+        )
+        last = side.checks[-1]
+        assert last.waited_hours is not None and last.waited_hours >= 8
+        assert [(r.sku, r.message) for r in gave_up.rejected] == [("SKU-A", "still processing")]
+        assert len(side.checks) < 120  # asked every 5 minutes at most, not in a tight loop
+        current = await poll_until(
+            handle, STATUS_QUERY, InventorySyncStatus, lambda s: s.stalled == ["SKU-A"]
+        )
+        assert current.stalled == ["SKU-A"]
+        await kind_becomes(handle, ExceptionKind.INVENTORY_SYNC_STALLED.value)
+
+
+async def test_a_call_that_keeps_failing_shows_as_retrying_until_it_succeeds(
+    time_env: WorkflowEnvironment,
+) -> None:
+    side = Channelside()
+    side.flaky_stall_checks = 10  # the first round (10 attempts) runs out, the next succeeds
+    async with running_sync(time_env, side) as handle:
+        await until(lambda: len(side.pushes) == 1)
+        await skip(time_env, timedelta(minutes=9), step=timedelta(minutes=1))  # ~8.5 min round
+        retrying = await poll_until(
+            handle, STATUS_QUERY, InventorySyncStatus, lambda s: s.retrying is not None
+        )
+        assert retrying.retrying is not None
+        assert (retrying.retrying.activity, retrying.retrying.attempts) == (
+            "stalled_stock_skus",
+            10,
+        )
+        assert "store unreachable" in retrying.retrying.last_failure
+        await kind_becomes(handle, ExceptionKind.ACTIVITY_RETRYING.value)
+
+        await skip(time_env, timedelta(minutes=6), step=timedelta(minutes=1))  # 5 min between
+
+        await poll_until(handle, STATUS_QUERY, InventorySyncStatus, lambda s: s.retrying is None)
+        await kind_becomes(handle, None)
+        assert side.stall_checks == 1 and side.flaky_stall_checks == 0
 
 
 async def test_stock_intake_loads_the_snapshot_then_pulls_from_its_cursor(

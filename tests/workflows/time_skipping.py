@@ -5,6 +5,15 @@ time has been played out: every timer and activity in it run for real. That RPC 
 deadline (measured: a 400-day sleep over an hourly loop failed with "Timeout expired" after
 30.0 s), so one long sleep over busy workflows fails on a loaded machine. Skipping in steps keeps
 each RPC short, whatever the load.
+
+Skip to an instant between the workflow's timers, never onto one: a timer starts a few
+milliseconds after the instant its workflow task ran, so a workflow that waits 5 minutes at a
+time, skipped 20 minutes, has its next timer due milliseconds after the skip ends, when the
+server's clock runs at real pace again. A signal sent then wakes the workflow, whose task cancels
+that timer; if the timer fired while the task was with the worker, the test server refuses the
+completion ("invalid history builder state for action", temporalio/sdk-java#3088) and strands
+the run: it never sends the task again, and the test waits in vain (seen once in 20 runs of
+test_inventory_sync.py).
 """
 
 from __future__ import annotations
