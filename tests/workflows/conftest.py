@@ -1,4 +1,4 @@
-"""A time-skipping Temporal test server shared by the workflow tests."""
+"""A time-skipping Temporal test server per workflow test."""
 
 from __future__ import annotations
 
@@ -41,8 +41,15 @@ async def start_time_skipping() -> WorkflowEnvironment:
     return env
 
 
-@pytest_asyncio.fixture(scope="session")
+@pytest_asyncio.fixture
 async def time_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A server per test (0.1 s to start). A test ends by terminating its workflows, which may
+    have a workflow or activity task in flight then; the test server keeps time skipping
+    locked for such a task until its timeout has passed in real time (measured: a workflow
+    terminated during a 1 s activity, or during a workflow task, made the next
+    `env.sleep(6 min)` on that server fail after its 30 s RPC deadline). On a shared server
+    that stalled the next test's time skip: the intermittent "Timeout expired" failures of the
+    inventory, order and intake tests on a loaded machine."""
     env = await start_time_skipping()
     yield env
     await env.shutdown()

@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-import pytest_asyncio
 from temporalio import activity
 from temporalio.client import WorkflowHandle
 from temporalio.exceptions import ApplicationError
@@ -38,7 +37,6 @@ from domain.exceptions import ExceptionKind
 from domain.inventory import ListingQuantity, PushOutcome, StockSubmission
 from domain.lifecycle import STOCK_CHANGED_SIGNAL
 from domain.order import Channel
-from tests.workflows.conftest import start_time_skipping
 from tests.workflows.test_intakes import poll_until
 from tests.workflows.time_skipping import skip
 from workflows import search_attributes as sa
@@ -144,20 +142,6 @@ async def kind_becomes(handle: WorkflowHandle, expected: str | None) -> None:
             return
         await asyncio.sleep(0.025)
     raise AssertionError(f"ExceptionKind never became {expected}: {await exception_kind(handle)}")
-
-
-@pytest_asyncio.fixture
-async def time_env() -> AsyncIterator[WorkflowEnvironment]:
-    """A server per test (0.1 s to start). A test ends by terminating its workflow, which may
-    have a workflow or activity task in flight then; the test server keeps time skipping
-    locked for such a task until its timeout has passed in real time (measured: a workflow
-    terminated during a 1 s activity, or during a workflow task, made the next
-    `env.sleep(6 min)` on that server fail after its 30 s RPC deadline). On a shared server
-    that stalled the next test's time skip: the intermittent failures of this file. Its own
-    clock also keeps these tests' days of timers away from the order workflow tests."""
-    env = await start_time_skipping()
-    yield env
-    await env.shutdown()
 
 
 async def status(handle: WorkflowHandle) -> InventorySyncStatus:
