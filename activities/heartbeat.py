@@ -21,7 +21,7 @@ from temporalio import activity
 
 # Workers send a recorded heartbeat to the server at most this often (Worker
 # max_heartbeat_throttle_interval). The SDK's own default, 0.8 x the heartbeat timeout, leaves
-# 2 s of slack on a 10 s timeout; a busy worker would then lose live activities to it.
+# 1 s of slack on the intakes' 5 s timeout; a busy worker would then lose live activities to it.
 HEARTBEAT_THROTTLE = timedelta(seconds=2)
 
 R = TypeVar("R", bound=BaseModel | None)
