@@ -1,7 +1,10 @@
 """Hand changes and warehouse events to the order workflows, durably.
 
 Intake confirms a change (advances its cursor) only after these activities return, i.e. after
-Temporal has accepted every signal: nothing is lost between a poll and a workflow.
+Temporal has accepted every signal: nothing is lost between a poll and a workflow. A retried
+attempt resumes after the last item its predecessor recorded (activities/heartbeat.py hand_over);
+an item handed over twice is harmless (orders dedupe notices), and the report carried in the
+heartbeat counts each item once.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.heartbeat import heartbeating
+from activities.heartbeat import hand_over
 from activities.models import (
     ChangeSet,
     DeliveryReport,
@@ -32,7 +35,7 @@ from domain.lifecycle import (
     WORKFLOW_NAME,
     OrderFulfillmentInput,
 )
-from domain.order import OrderRef, is_merchant_fulfilled
+from domain.order import OrderChange, OrderRef, is_merchant_fulfilled
 from domain.warehouse import EventMismatch, WarehouseEvent, WarehouseEventKind
 from store.inventory import close_demand
 from store.unmatched import record_unmatched_event
@@ -55,31 +58,28 @@ class DeliveryActivities:
     async def start_order_workflows(self, batch: ChangeSet) -> StartReport:
         """Signal-with-start one OrderFulfillment per change; duplicates only signal again.
         AFN orders are dropped here, and the workflow checks again (defence in depth)."""
-        report = StartReport()
-        async with heartbeating():
-            for change in batch.changes:
-                if not is_merchant_fulfilled(change.fulfilled_by):
-                    report.skipped_afn += 1
-                    continue
-                try:
-                    await self.client.start_workflow(
-                        WORKFLOW_NAME,
-                        OrderFulfillmentInput(
-                            ref=change.ref, change=change, deadlines=self.deadlines
-                        ),
-                        id=change.ref.workflow_id,
-                        task_queue=self.order_task_queue,
-                        start_signal=ORDER_CHANGED_SIGNAL,
-                        start_signal_args=[change],
-                        # A finished order is not restarted by a late notice; a failed or
-                        # terminated one may be, so an operator can re-run it.
-                        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-                    )
-                except WorkflowAlreadyStartedError:
-                    report.already_closed += 1
-                    continue
-                report.signalled += 1
-        return report
+        return await hand_over(batch.changes, StartReport(), self._start)
+
+    async def _start(self, change: OrderChange, report: StartReport) -> None:
+        if not is_merchant_fulfilled(change.fulfilled_by):
+            report.skipped_afn += 1
+            return
+        try:
+            await self.client.start_workflow(
+                WORKFLOW_NAME,
+                OrderFulfillmentInput(ref=change.ref, change=change, deadlines=self.deadlines),
+                id=change.ref.workflow_id,
+                task_queue=self.order_task_queue,
+                start_signal=ORDER_CHANGED_SIGNAL,
+                start_signal_args=[change],
+                # A finished order is not restarted by a late notice; a failed or terminated
+                # one may be, so an operator can re-run it.
+                id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+            )
+        except WorkflowAlreadyStartedError:
+            report.already_closed += 1
+            return
+        report.signalled += 1
 
     @activity.defn(name="deliver_warehouse_events")
     async def deliver_warehouse_events(self, delivery: EventDelivery) -> DeliveryReport:
@@ -89,11 +89,7 @@ class DeliveryActivities:
         cancel or reject notice for an order whose workflow already finished is counted and
         left (it changes nothing). The order itself checks facility, reference and warehouse
         order id, and sets aside an event that is not about its warehouse order."""
-        report = DeliveryReport()
-        async with heartbeating():
-            for event in delivery.events:
-                await self._deliver(event, report)
-        return report
+        return await hand_over(delivery.events, DeliveryReport(), self._deliver)
 
     async def _deliver(self, event: WarehouseEvent, report: DeliveryReport) -> None:
         ref = event.order_ref
@@ -142,18 +138,26 @@ class DeliveryActivities:
 
     @activity.defn(name="notify_stock_changed")
     async def notify_stock_changed(self, notice: StockNotice) -> None:
-        async with heartbeating():
-            await signal_stock_changed(self.client, notice.targets, notice.items)
+        """Signal each inventory sync in turn; a retry skips those already told."""
+
+        async def signal(workflow_id: str, _: None) -> None:
+            await _signal_stock_changed(self.client, workflow_id, notice.items)
+
+        await hand_over(notice.targets, None, signal)
 
 
 async def signal_stock_changed(client: Client, targets: list[str], items: list[str]) -> None:
-    """Tell each inventory sync which items moved; one that is not running catches up at its
-    next full pass, so a missing target is not an error."""
+    """Tell each inventory sync which items moved."""
     for workflow_id in targets:
-        try:
-            await client.get_workflow_handle(workflow_id).signal(
-                STOCK_CHANGED_SIGNAL, StockNotice(items=items)
-            )
-        except RPCError as err:
-            if err.status is not RPCStatusCode.NOT_FOUND:
-                raise
+        await _signal_stock_changed(client, workflow_id, items)
+
+
+async def _signal_stock_changed(client: Client, workflow_id: str, items: list[str]) -> None:
+    """A sync that is not running catches up at its next full pass: a missing one is no error."""
+    try:
+        await client.get_workflow_handle(workflow_id).signal(
+            STOCK_CHANGED_SIGNAL, StockNotice(items=items)
+        )
+    except RPCError as err:
+        if err.status is not RPCStatusCode.NOT_FOUND:
+            raise

@@ -3,7 +3,8 @@ on Temporal's retries unseen.
 
 Each round is a bounded retry policy: the first backs off from 1 s to ~4 min (10 attempts,
 ~8.5 min in all), later ones try every 5 minutes (6 attempts), with a 5 minute pause between
-rounds: the cadence of the unbounded policy they replace. When a round runs out the caller hears
+rounds: the cadence of the unbounded policy they replace (a caller may pass its own first round:
+the intakes retry faster, workflows/intakes.py). When a round runs out the caller hears
 the attempts so far and the last failure, and the next round starts. A non-retryable failure
 (or a cancellation) ends the rounds at once as the ActivityError Temporal raised.
 """
@@ -48,12 +49,13 @@ async def execute_in_rounds(
     start_to_close_timeout: timedelta,
     heartbeat_timeout: timedelta | None = None,
     round_failed: Callable[[int, str], None],
+    first_round: RetryPolicy = FIRST_ROUND,
 ) -> T:
     """Run the activity until it succeeds; `round_failed(attempts, last_failure)` after every
     round that runs out. Raises the ActivityError of a failure retrying cannot cure."""
     attempts = 0
     while True:
-        policy = LATER_ROUND if attempts else FIRST_ROUND
+        policy = LATER_ROUND if attempts else first_round
         try:
             return await workflow.execute_activity(
                 name,

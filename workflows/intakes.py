@@ -2,8 +2,9 @@
 failing, and how they show the records they set aside.
 
 Every intake activity heartbeats (activities/heartbeat.py), so one lost with a killed worker is
-retried on another after HEARTBEAT plus the first retry interval (1 s), not after its
-start-to-close timeout; the start-to-close timeouts only bound a live worker stuck in a call.
+retried on another after HEARTBEAT plus the retry interval (QUICK_FIRST_ROUND: at most 5 s),
+not after its start-to-close timeout; the start-to-close timeouts only bound a live worker stuck
+in a call.
 
 Since INTAKE_ROUNDS the activities are retried in bounded rounds (workflows/activity_rounds.py),
 so nothing retries forever unseen: once a round runs out the intake's progress shows
@@ -33,7 +34,22 @@ with workflow.unsafe.imports_passed_through():
     from workflows.activity_rounds import execute_in_rounds
     from workflows.waits import failure_kind, failure_text
 
-HEARTBEAT = timedelta(seconds=10)
+# Well under a worker's life between kills (bench.chaos kills every 10 s): with 10 s, work lost
+# with one worker was retried just as the next kill came. A beat every third of it, sent at least
+# every HEARTBEAT_THROTTLE (2 s), leaves a busy worker ~3 s of slack.
+HEARTBEAT = timedelta(seconds=5)
+# Intake activities heartbeat, are idempotent and hand-overs resume where they stopped, and reads
+# wait for their rate-limited queue anyway (Amazon's searchOrders: one per 3 min): a retry every
+# few seconds costs nothing, where one 4 minutes later stalls the intake (bench.chaos found one
+# livelocked). As many attempts as span ~8 min, like the default first round, so a short outage
+# is over before the intake shows ACTIVITY_RETRYING and waits for the later rounds.
+RETRY_AT_MOST = timedelta(seconds=5)
+QUICK_FIRST_ROUND = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=RETRY_AT_MOST,
+    maximum_attempts=100,
+)
 READ_TIMEOUT = timedelta(minutes=1)  # one poll or pull: a few HTTP calls, each with its timeout
 HAND_OVER_TIMEOUT = timedelta(minutes=5)  # signals to many workflows, or a whole snapshot
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5))  # runs started before INTAKE_ROUNDS
@@ -93,6 +109,7 @@ class IntakeCalls:
                 task_queue=queue,
                 start_to_close_timeout=start_to_close,
                 heartbeat_timeout=HEARTBEAT,
+                first_round=QUICK_FIRST_ROUND,
                 round_failed=lambda attempts, failure: self._still_retrying(
                     name, attempts, failure
                 ),

@@ -9,8 +9,9 @@ once and then asked about on durable timers (check_stock_submission: 30 s after 
 every 5 minutes) until it settles or FEED_WAIT_LIMIT passes; no activity waits for it. Meanwhile
 SKUs it does not carry are pushed as usual, and a newer figure of a SKU it carries is held and
 planned again the moment it settles (as are its accepted SKUs: a figure that moved back
-meanwhile). Every activity heartbeats (HEARTBEAT): one lost with a killed worker is retried
-within HEARTBEAT plus one second."""
+meanwhile). Every activity heartbeats (HEARTBEAT) and is retried within seconds
+(QUICK_FIRST_ROUND), like the intakes': one lost with a killed worker is retried within HEARTBEAT
+plus at most 5 s."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.order import Channel
     from workflows import search_attributes as sa
     from workflows.activity_rounds import execute_in_rounds
-    from workflows.intakes import HEARTBEAT
+    from workflows.intakes import HEARTBEAT, QUICK_FIRST_ROUND
     from workflows.waits import failure_text, pause_after_failure, wait_until
 
 T = TypeVar("T")
@@ -260,6 +261,7 @@ class InventorySync:
                 round_failed=lambda attempts, failure: self._still_retrying(
                     name, attempts, failure
                 ),
+                first_round=QUICK_FIRST_ROUND,  # heartbeating, idempotent, paced by its queue
             )
         finally:
             self._stop_retrying(name)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 import pytest
 from sqlalchemy import Engine
-from temporalio.client import WorkflowExecutionStatus
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import ActivityEnvironment
 
 from activities.delivery import DeliveryActivities
@@ -284,3 +289,68 @@ async def test_an_event_the_order_refused_is_kept_with_its_reason(
         "FACILITY: the order is A-1 at GXO-DE-KOB",
     )
     assert WarehouseEvent.model_validate_json(kept.raw_json) == foreign
+
+
+class KilledAt:
+    """The dev server's client, but the call that would make the `at`-th start never returns:
+    the worker running the hand-over is killed there."""
+
+    def __init__(self, client: Client, at: int) -> None:
+        self.client = client
+        self.at = at
+        self.starts = 0
+        self.stuck = asyncio.Event()
+
+    async def start_workflow(self, *args: Any, **kwargs: Any) -> object:
+        self.starts += 1
+        if self.starts == self.at:
+            self.stuck.set()
+            await asyncio.Event().wait()
+        return await self.client.start_workflow(*args, **kwargs)
+
+
+async def test_a_retried_hand_over_resumes_after_the_last_item_its_heartbeat_recorded(
+    delivery: DeliveryActivities, dev_server: DevServer, engine: Engine, account: str
+) -> None:
+    """Before: every attempt began again at the first change, so a batch longer than a worker
+    lives between kills was never handed over (bench.chaos: 329 Amazon orders never started)."""
+    changes = [
+        change(account, "A-1"),
+        change(account, "A-FBA", FulfilledBy.CHANNEL),
+        change(account, "A-2"),
+        change(account, "A-3"),
+    ]
+    beats: list[Sequence[Any]] = []
+    first = ActivityEnvironment()
+    first.info = replace(first.info, heartbeat_timeout=timedelta(milliseconds=30))
+    first.on_heartbeat = lambda *details: beats.append(details)
+    killed = KilledAt(dev_server.client, at=3)  # A-1 and A-2 started, A-FBA skipped
+    dying = DeliveryActivities(cast(Client, killed), engine, dev_server.task_queue)
+    attempt = asyncio.create_task(
+        first.run(dying.start_order_workflows, ChangeSet(changes=changes))
+    )
+    await killed.stuck.wait()
+    recorded = len(beats)
+
+    async def beaten() -> int:
+        return len(beats)
+
+    await eventually(beaten, lambda n: n > recorded)  # a beat since: A-2 is recorded as done
+    attempt.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await attempt
+
+    # Temporal gives the retry the last details recorded, as the worker decodes them.
+    details = await pydantic_data_converter.decode(
+        await pydantic_data_converter.encode(list(beats[-1]))
+    )
+    retry = ActivityEnvironment()
+    retry.info = replace(retry.info, attempt=2, heartbeat_details=details)
+    report = await retry.run(delivery.start_order_workflows, ChangeSet(changes=changes))
+
+    assert (report.signalled, report.skipped_afn, report.already_closed) == (3, 1, 0)
+    # A-3 was started last: had the retry signalled A-1 or A-2 again, they would show it.
+    assert await received(dev_server, f"order:amazon:{account}:A-3", "changes", 1) == ["A-3"]
+    for order_id in ("A-1", "A-2"):
+        workflow_id = f"order:amazon:{account}:{order_id}"
+        assert await received(dev_server, workflow_id, "changes", 1) == [order_id]

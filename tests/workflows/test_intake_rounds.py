@@ -44,9 +44,8 @@ from tests.workflows.fakes import dispatch, make_order, parcel
 from tests.workflows.test_intakes import change
 from tests.workflows.time_skipping import skip
 from workflows import search_attributes as sa
-from workflows.activity_rounds import FIRST_ROUND
 from workflows.channel_intake import ChannelIntake, ChannelIntakeInput, IntakeProgress
-from workflows.intakes import IntakeHealth
+from workflows.intakes import QUICK_FIRST_ROUND, IntakeHealth
 from workflows.stock_intake import StockIntake, StockIntakeInput, StockIntakeProgress
 from workflows.warehouse_intake import (
     WarehouseIntake,
@@ -56,7 +55,7 @@ from workflows.warehouse_intake import (
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 QUIET = 24 * 3600.0  # poll interval: after a poll the intake waits for the test
-FIRST = FIRST_ROUND.maximum_attempts
+FIRST = QUICK_FIRST_ROUND.maximum_attempts
 
 
 def outage(attempts: int) -> list[Exception]:
@@ -229,7 +228,7 @@ async def test_a_read_that_keeps_failing_shows_until_it_recovers_and_nothing_is_
 ) -> None:
     read = Read(failures=outage(FIRST + 2))  # the first round runs out; the second recovers
     async with running(time_env, intake, read) as handle:
-        await skip(time_env, timedelta(minutes=10), step=timedelta(minutes=1))  # ~8.5 min
+        await skip(time_env, timedelta(minutes=10), step=timedelta(minutes=1))  # ~8 min
         progress = await progress_until(handle, intake.progress, lambda p: p.retrying is not None)
         assert progress.retrying.activity == intake.read_name
         assert progress.retrying.attempts == FIRST

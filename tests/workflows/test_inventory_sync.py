@@ -40,6 +40,7 @@ from domain.order import Channel
 from tests.workflows.test_intakes import poll_until
 from tests.workflows.time_skipping import skip
 from workflows import search_attributes as sa
+from workflows.intakes import QUICK_FIRST_ROUND
 from workflows.inventory_sync import (
     FEED_WAIT_LIMIT,
     STATUS_QUERY,
@@ -385,7 +386,8 @@ async def test_a_call_that_keeps_failing_shows_as_retrying_until_it_succeeds(
     time_env: WorkflowEnvironment,
 ) -> None:
     side = Channelside()
-    side.flaky_stall_checks = 10  # the first round (10 attempts) runs out, the next succeeds
+    first = QUICK_FIRST_ROUND.maximum_attempts
+    side.flaky_stall_checks = first  # the first round runs out, the next call succeeds
     async with running_sync(time_env, side) as handle:
         await until(lambda: len(side.pushes) == 1)
         await skip(time_env, timedelta(minutes=9), step=timedelta(minutes=1))  # ~8.5 min round
@@ -395,7 +397,7 @@ async def test_a_call_that_keeps_failing_shows_as_retrying_until_it_succeeds(
         assert retrying.retrying is not None
         assert (retrying.retrying.activity, retrying.retrying.attempts) == (
             "stalled_stock_skus",
-            10,
+            first,
         )
         assert "store unreachable" in retrying.retrying.last_failure
         await kind_becomes(handle, ExceptionKind.ACTIVITY_RETRYING.value)
