@@ -44,6 +44,7 @@ from integrations.gxo.factory import build_warehouse
 from starter.webhooks import CentraHook, create_webhook_app
 from store.db import open_store
 from workflows.channel_intake import ChannelIntake, ChannelIntakeInput, intake_id
+from workflows.intakes import TASK_TIMEOUT
 from workflows.inventory_sync import InventorySync, InventorySyncInput, inventory_sync_id
 from workflows.order_fulfillment import OrderFulfillment
 from workflows.stock_intake import StockIntake, StockIntakeInput, stock_intake_id
@@ -51,6 +52,11 @@ from workflows.warehouse_intake import WarehouseIntake, WarehouseIntakeInput, wo
 
 log = logging.getLogger("consign.worker")
 GRACEFUL_SHUTDOWN = timedelta(seconds=25)
+# A workflow task for a workflow cached on a dead worker waits this long on that worker's sticky
+# queue before any worker may take it (the SDK default is 10 s: bench.chaos saw it after most
+# kills, on top of the heartbeat timeout). A live worker takes its sticky tasks at once; one too
+# busy to within 3 s costs a replay elsewhere, not correctness.
+STICKY_TIMEOUT = timedelta(seconds=3)
 
 
 class JsonFormatter(logging.Formatter):
@@ -122,6 +128,7 @@ async def ensure_intakes(client: Client, settings: Settings) -> None:
             id=intake_id(intake.channel, intake.account),
             task_queue=queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            task_timeout=TASK_TIMEOUT,
         )
     if settings.inventory_sync:
         await ensure_inventory_sync(client, settings)
@@ -136,6 +143,7 @@ async def ensure_intakes(client: Client, settings: Settings) -> None:
             id=workflow_id_for(facility),
             task_queue=queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            task_timeout=TASK_TIMEOUT,
         )
 
 
@@ -164,6 +172,7 @@ async def ensure_inventory_sync(client: Client, settings: Settings) -> None:
             id=inventory_sync_id(sync.channel, sync.account),
             task_queue=queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            task_timeout=TASK_TIMEOUT,
         )
     targets = [inventory_sync_id(s.channel, s.account) for s in syncs]
     for facility in settings.gxo.facilities:
@@ -177,6 +186,7 @@ async def ensure_inventory_sync(client: Client, settings: Settings) -> None:
             id=stock_intake_id(facility),
             task_queue=queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            task_timeout=TASK_TIMEOUT,
         )
 
 
@@ -310,6 +320,7 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
                 ],
                 graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
                 max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
+                sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,
             )
         ]
         amazon = ports.orders.get(Channel.AMAZON)

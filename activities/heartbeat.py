@@ -63,6 +63,9 @@ async def hand_over(items: Sequence[T], report: R, each: Callable[[T, R], Awaita
         for item in items[progress.done :]:
             await each(item, progress.report)
             progress.done += 1
+            # Recorded at once, not at the next beat: the SDK sends the latest at most every
+            # HEARTBEAT_THROTTLE, so a worker killed a few seconds in still passes its progress on.
+            activity.heartbeat(*progress.details())
     return progress.report
 
 

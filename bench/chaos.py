@@ -26,6 +26,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -51,6 +52,7 @@ from store.mappings import (
     upsert_carrier_services,
     upsert_sku_mappings,
 )
+from worker import STICKY_TIMEOUT
 from workflows.channel_intake import intake_id
 from workflows.intakes import HEARTBEAT, RETRY_AT_MOST
 from workflows.inventory_sync import inventory_sync_id
@@ -65,10 +67,14 @@ RELEASE_AFTER = 4.0  # a pending payment clears, a hold lifts, this long after t
 AMAZON_SHARE = 0.6
 SCENARIO_SHARE = 0.08  # of orders with 2+ units: GXO short-picks (and as many it splits)
 # The stated bound (docs/operations.md, "When a worker dies"): the heartbeat timeout (5 s) and
-# the longest retry interval of an intake's first round (5 s) for work lost with the killed
-# worker, the replacement worker's start-up (allowance 10 s on a loaded 2-core machine), one poll
-# interval (1 s), and the sampling here.
-BOUND_SECONDS = HEARTBEAT.total_seconds() + RETRY_AT_MOST.total_seconds() + 10 + 1 + SAMPLE_SECONDS
+# the longest retry interval of an intake's first round (2 s) for work lost with the killed
+# worker, the wait of its next workflow task on the dead worker's sticky queue (3 s), the
+# replacement worker's start-up (allowance 10 s on a loaded 2-core machine), one poll interval
+# (1 s), and the sampling here. A workflow task in flight at the kill (TASK_TIMEOUT, 5 s) is
+# retried within the first two terms.
+BOUND_SECONDS = (
+    HEARTBEAT + RETRY_AT_MOST + STICKY_TIMEOUT + timedelta(seconds=10 + 1 + SAMPLE_SECONDS)
+).total_seconds()
 FACILITIES = ("GXO-UK-DAV", "GXO-DE-KOB")
 STALLS = "no intake or sync stalled"  # the one check on wall-clock time (tests leave it out)
 

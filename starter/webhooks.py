@@ -42,6 +42,7 @@ from workflows.channel_intake import (
     OrdersNotified,
     intake_id,
 )
+from workflows.intakes import TASK_TIMEOUT
 from workflows.warehouse_intake import (
     EVENTS_PUSHED_SIGNAL,
     WarehouseIntake,
@@ -89,6 +90,7 @@ def create_webhook_app(
             ),
             id=workflow_id_for(facility_id),
             task_queue=task_queue,
+            task_timeout=TASK_TIMEOUT,
             start_signal=EVENTS_PUSHED_SIGNAL,
             start_signal_args=[delivery],
         )
@@ -202,6 +204,7 @@ def _add_centra_route(
                     hook.intake,
                     id=intake_id(hook.intake.channel, hook.intake.account),
                     task_queue=task_queue,
+                    task_timeout=TASK_TIMEOUT,
                     start_signal=ORDERS_NOTIFIED_SIGNAL,
                     start_signal_args=[OrdersNotified(order_ids=order_ids)],
                 )

@@ -2,7 +2,7 @@
 failing, and how they show the records they set aside.
 
 Every intake activity heartbeats (activities/heartbeat.py), so one lost with a killed worker is
-retried on another after HEARTBEAT plus the retry interval (QUICK_FIRST_ROUND: at most 5 s),
+retried on another after HEARTBEAT plus the retry interval (QUICK_FIRST_ROUND: at most 2 s),
 not after its start-to-close timeout; the start-to-close timeouts only bound a live worker stuck
 in a call.
 
@@ -41,15 +41,22 @@ HEARTBEAT = timedelta(seconds=5)
 # Intake activities heartbeat, are idempotent and hand-overs resume where they stopped, and reads
 # wait for their rate-limited queue anyway (Amazon's searchOrders: one per 3 min): a retry every
 # few seconds costs nothing, where one 4 minutes later stalls the intake (bench.chaos found one
-# livelocked). As many attempts as span ~8 min, like the default first round, so a short outage
-# is over before the intake shows ACTIVITY_RETRYING and waits for the later rounds.
-RETRY_AT_MOST = timedelta(seconds=5)
+# livelocked). HEARTBEAT + RETRY_AT_MOST must stay well under a worker's life between kills:
+# with 5 + 5 s and a kill every 10 s, a lost hand-over was retried ~1 s before the next kill,
+# every time (phase-locked: 13 attempts, 134 s, for 41 orders), before it could record progress.
+# 100 attempts span ~3 min, so a short outage is over before the intake shows ACTIVITY_RETRYING.
+RETRY_AT_MOST = timedelta(seconds=2)
 QUICK_FIRST_ROUND = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,
     maximum_interval=RETRY_AT_MOST,
     maximum_attempts=100,
 )
+# Workflow task timeout the intakes and syncs are started with (continue-as-new keeps it): a
+# task in flight on a killed worker is retried after this, not after Temporal's default 10 s.
+# Their tasks are small (a replay of one run's history included); the deadlock detector
+# already fails an activation that takes 2 s.
+TASK_TIMEOUT = timedelta(seconds=5)
 READ_TIMEOUT = timedelta(minutes=1)  # one poll or pull: a few HTTP calls, each with its timeout
 HAND_OVER_TIMEOUT = timedelta(minutes=5)  # signals to many workflows, or a whole snapshot
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5))  # runs started before INTAKE_ROUNDS

@@ -11,7 +11,7 @@ SKUs it does not carry are pushed as usual, and a newer figure of a SKU it carri
 planned again the moment it settles (as are its accepted SKUs: a figure that moved back
 meanwhile). Every activity heartbeats (HEARTBEAT) and is retried within seconds
 (QUICK_FIRST_ROUND), like the intakes': one lost with a killed worker is retried within HEARTBEAT
-plus at most 5 s."""
+plus at most 2 s."""
 
 from __future__ import annotations
 

@@ -354,3 +354,30 @@ async def test_a_retried_hand_over_resumes_after_the_last_item_its_heartbeat_rec
     for order_id in ("A-1", "A-2"):
         workflow_id = f"order:amazon:{account}:{order_id}"
         assert await received(dev_server, workflow_id, "changes", 1) == [order_id]
+
+
+async def test_a_hand_over_records_each_item_as_soon_as_it_is_done(
+    dev_server: DevServer, engine: Engine, account: str
+) -> None:
+    """Before: progress went out only with the background beat (every third of the heartbeat
+    timeout), so an attempt killed before its second beat passed nothing on; with retries
+    landing just before each kill, bench.chaos saw 41 orders take 13 attempts (134 s)."""
+    changes = [
+        change(account, "A-1"),
+        change(account, "A-FBA", FulfilledBy.CHANNEL),
+        change(account, "A-2"),
+    ]
+    beats: list[Sequence[Any]] = []
+    env = ActivityEnvironment()
+    env.info = replace(env.info, heartbeat_timeout=timedelta(hours=1))  # one background beat
+    env.on_heartbeat = lambda *details: beats.append(details)
+    killed = KilledAt(dev_server.client, at=2)  # A-1 started, A-FBA skipped, dies on A-2
+    dying = DeliveryActivities(cast(Client, killed), engine, dev_server.task_queue)
+    attempt = asyncio.create_task(env.run(dying.start_order_workflows, ChangeSet(changes=changes)))
+    await killed.stuck.wait()
+    attempt.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await attempt
+
+    done, report = beats[-1]
+    assert (done, report.signalled, report.skipped_afn) == (2, 1, 1)

@@ -24,6 +24,7 @@ from tests.activities.temporal_server import DevServer, eventually
 from tests.webhooks.centra_standin import NOTICES_QUERY, STARTED_AS_QUERY, centra_intake_worker
 from tests.webhooks.conftest import SECRET as GXO_SECRET
 from workflows.channel_intake import ChannelIntakeInput, intake_id
+from workflows.intakes import TASK_TIMEOUT
 
 CENTRA_SECRET = "test-centra-webhook-secret"
 FORM = "application/x-www-form-urlencoded"
@@ -98,7 +99,11 @@ async def test_a_signed_push_naming_two_orders_starts_the_intake_with_one_notice
     assert response.json() == {"accepted": ["1902", "1903"]}
     assert await notices_of(dev_server, account, 1) == [["1902", "1903"]]
     handle = dev_server.client.get_workflow_handle(workflow_id(account))
-    assert (await handle.describe()).workflow_type == "ChannelIntake"
+    description = await handle.describe()
+    assert description.workflow_type == "ChannelIntake"
+    # A workflow task lost with a killed worker is retried after 5 s, not Temporal's 10 s.
+    config = description.raw_description.execution_config
+    assert config.default_workflow_task_timeout.ToTimedelta() == TASK_TIMEOUT
     started_as = await handle.query(STARTED_AS_QUERY, result_type=dict)
     assert started_as == {"channel": "centra", "account": account}
 

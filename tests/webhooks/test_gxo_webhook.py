@@ -41,6 +41,7 @@ from tests.activities.temporal_server import (
     eventually,
 )
 from tests.webhooks.conftest import SECRET
+from workflows.intakes import TASK_TIMEOUT
 from workflows.warehouse_intake import workflow_id_for
 
 
@@ -131,6 +132,8 @@ async def test_a_signed_event_starts_the_facility_intake_with_it(
     assert await pushed_to(dev_server, facility, 1) == [pushed.event_id]
     description = await dev_server.client.get_workflow_handle(workflow_id_for(facility)).describe()
     assert description.workflow_type == "WarehouseIntake"
+    config = description.raw_description.execution_config
+    assert config.default_workflow_task_timeout.ToTimedelta() == TASK_TIMEOUT
 
 
 async def test_further_events_signal_the_running_intake(

@@ -42,7 +42,7 @@ from domain.exceptions import ExceptionKind
 from domain.order import Channel
 from tests.workflows.fakes import dispatch, make_order, parcel
 from tests.workflows.test_intakes import change
-from tests.workflows.time_skipping import skip
+from tests.workflows.time_skipping import round_span, skip
 from workflows import search_attributes as sa
 from workflows.channel_intake import ChannelIntake, ChannelIntakeInput, IntakeProgress
 from workflows.intakes import QUICK_FIRST_ROUND, IntakeHealth
@@ -228,7 +228,12 @@ async def test_a_read_that_keeps_failing_shows_until_it_recovers_and_nothing_is_
 ) -> None:
     read = Read(failures=outage(FIRST + 2))  # the first round runs out; the second recovers
     async with running(time_env, intake, read) as handle:
-        await skip(time_env, timedelta(minutes=10), step=timedelta(minutes=1))  # ~8 min
+        # Past the first round (~3.3 min), before the next round's second attempt.
+        await skip(
+            time_env,
+            round_span(QUICK_FIRST_ROUND) + timedelta(minutes=1),
+            step=timedelta(minutes=1),
+        )
         progress = await progress_until(handle, intake.progress, lambda p: p.retrying is not None)
         assert progress.retrying.activity == intake.read_name
         assert progress.retrying.attempts == FIRST

@@ -38,7 +38,7 @@ from domain.inventory import ListingQuantity, PushOutcome, StockSubmission
 from domain.lifecycle import STOCK_CHANGED_SIGNAL
 from domain.order import Channel
 from tests.workflows.test_intakes import poll_until
-from tests.workflows.time_skipping import skip
+from tests.workflows.time_skipping import round_span, skip
 from workflows import search_attributes as sa
 from workflows.intakes import QUICK_FIRST_ROUND
 from workflows.inventory_sync import (
@@ -390,7 +390,12 @@ async def test_a_call_that_keeps_failing_shows_as_retrying_until_it_succeeds(
     side.flaky_stall_checks = first  # the first round runs out, the next call succeeds
     async with running_sync(time_env, side) as handle:
         await until(lambda: len(side.pushes) == 1)
-        await skip(time_env, timedelta(minutes=9), step=timedelta(minutes=1))  # ~8.5 min round
+        # Past the first round (~3.3 min), before the next begins (5 min later).
+        await skip(
+            time_env,
+            round_span(QUICK_FIRST_ROUND) + timedelta(minutes=1),
+            step=timedelta(minutes=1),
+        )
         retrying = await poll_until(
             handle, STATUS_QUERY, InventorySyncStatus, lambda s: s.retrying is not None
         )

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from temporalio.common import RetryPolicy
 from temporalio.testing import WorkflowEnvironment
 
 
@@ -32,3 +33,14 @@ async def skip(
         chunk = min(step, left)
         await env.sleep(chunk)
         left -= chunk
+
+
+def round_span(policy: RetryPolicy) -> timedelta:
+    """How long one round of `policy`'s retries waits in all: skipped past it, the round has run
+    out; the next round begins BETWEEN_ROUNDS (workflows/activity_rounds.py) later."""
+    assert policy.maximum_interval is not None and policy.maximum_attempts > 0
+    total, wait = timedelta(), policy.initial_interval
+    for _ in range(policy.maximum_attempts - 1):
+        total += wait
+        wait = min(wait * policy.backoff_coefficient, policy.maximum_interval)
+    return total
