@@ -42,7 +42,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.exceptions import ExceptionKind
     from domain.inventory import PushOutcome, StockSubmission
-    from domain.lifecycle import STOCK_CHANGED_SIGNAL, RetryingActivity
+    from domain.lifecycle import STOCK_CHANGED_SIGNAL, RetryingActivity, still_retrying
     from domain.order import Channel
     from workflows import search_attributes as sa
     from workflows.activity_rounds import execute_in_rounds
@@ -386,10 +386,8 @@ class InventorySync:
         self._flag()
 
     def _still_retrying(self, activity: str, attempts: int, failure: str) -> None:
-        current = self._status.retrying
-        since = current.since if current and current.activity == activity else workflow.now()
-        self._status.retrying = RetryingActivity(
-            activity=activity, attempts=attempts, last_failure=failure, since=since
+        self._status.retrying = still_retrying(
+            self._status.retrying, activity, attempts, failure, workflow.now()
         )
         workflow.logger.warning("%s still failing after %d attempts", activity, attempts)
         self._flag()
