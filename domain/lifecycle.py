@@ -87,6 +87,13 @@ def still_retrying(
     )
 
 
+def retrying_after_success(
+    current: RetryingActivity | None, activity: str
+) -> RetryingActivity | None:
+    """The entry once `activity` succeeded: cleared if it was the one retrying."""
+    return None if current is not None and current.activity == activity else current
+
+
 class OrderStatus(BaseModel):
     """What `consign order show` and the `status` query return: the full state."""
 

@@ -28,7 +28,7 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from domain.exceptions import ExceptionKind
-    from domain.lifecycle import RetryingActivity, still_retrying
+    from domain.lifecycle import RetryingActivity, retrying_after_success, still_retrying
     from domain.setaside import SetAsideNotice
     from workflows import search_attributes as sa
     from workflows.activity_rounds import execute_in_rounds
@@ -150,8 +150,8 @@ class IntakeCalls:
 
     def _stop_retrying(self, activity: str) -> None:
         current = self.health.retrying
-        if current is not None and current.activity == activity:
-            self.health.retrying = None
+        self.health.retrying = retrying_after_success(current, activity)
+        if self.health.retrying is not current:
             self._publish()
 
     def _publish(self) -> None:

@@ -42,7 +42,12 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.exceptions import ExceptionKind
     from domain.inventory import PushOutcome, StockSubmission
-    from domain.lifecycle import STOCK_CHANGED_SIGNAL, RetryingActivity, still_retrying
+    from domain.lifecycle import (
+        STOCK_CHANGED_SIGNAL,
+        RetryingActivity,
+        retrying_after_success,
+        still_retrying,
+    )
     from domain.order import Channel
     from workflows import search_attributes as sa
     from workflows.activity_rounds import execute_in_rounds
@@ -394,8 +399,8 @@ class InventorySync:
 
     def _stop_retrying(self, activity: str) -> None:
         current = self._status.retrying
-        if current is not None and current.activity == activity:
-            self._status.retrying = None
+        self._status.retrying = retrying_after_success(current, activity)
+        if self._status.retrying is not current:
             self._flag()
 
     def _flag(self) -> None:
