@@ -7,17 +7,14 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from enum import StrEnum
-from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from dotenv import load_dotenv
 from pydantic import BaseModel, Field, SecretStr, ValidationError
 
 from domain.limits import IntakeLimits
-from domain.order import Channel
-from integrations.centra.settings import CaptureMode, CentraSettings
 
 T = TypeVar("T")
 N = TypeVar("N", int, float)
@@ -30,12 +27,12 @@ class SettingsError(ValueError):
     """A setting consign cannot use; the message names the variable (never a secret's value)."""
 
 
-def _env(name: str, default: str) -> str:
+def env(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
-def _required(name: str, default: str) -> str:
-    value = _env(name, default)
+def required(name: str, default: str) -> str:
+    value = env(name, default)
     if not value.strip():
         raise SettingsError(
             f"{name} is set but empty: give it a value, or unset it for the default"
@@ -43,24 +40,24 @@ def _required(name: str, default: str) -> str:
     return value
 
 
-def _parsed(name: str, default: str, parse: Callable[[str], T], expected: str) -> T:
-    raw = _env(name, default)
+def parsed(name: str, default: str, parse: Callable[[str], T], expected: str) -> T:
+    raw = env(name, default)
     try:
         return parse(raw.strip())
     except ValueError:
         raise SettingsError(f"{name}={raw[:40]!r} is not {expected}") from None
 
 
-def _flag(name: str, default: str) -> bool:
+def flag(name: str, default: str) -> bool:
     def parse(value: str) -> bool:
         if value.lower() not in TRUE + FALSE:
             raise ValueError(value)
         return value.lower() in TRUE
 
-    return _parsed(name, default, parse, "a yes/no value (1, true, yes / 0, false, no)")
+    return parsed(name, default, parse, "a yes/no value (1, true, yes / 0, false, no)")
 
 
-def _within(
+def within(
     name: str,
     value: N,
     *,
@@ -82,46 +79,47 @@ def _within(
     return value
 
 
-def _int(name: str, default: int, **bounds: float) -> int:
-    return _within(name, _parsed(name, str(default), int, "a whole number"), **bounds)
+def whole(name: str, default: int, **bounds: float) -> int:
+    return within(name, parsed(name, str(default), int, "a whole number"), **bounds)
 
 
-def _optional_int(name: str, default: str, **bounds: float) -> int | None:
+def optional_whole(name: str, default: str, **bounds: float) -> int | None:
     """A whole number, or None when the variable is empty."""
-    value = _parsed(name, default, lambda text: int(text) if text else None, "a whole number")
-    return None if value is None else _within(name, value, **bounds)
+    value = parsed(name, default, lambda text: int(text) if text else None, "a whole number")
+    return None if value is None else within(name, value, **bounds)
 
 
-def _finite(text: str) -> float:
+def finite(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
         raise ValueError(text)
     return value
 
 
-def _float(name: str, default: str, **bounds: float) -> float:
+def number(name: str, default: str, **bounds: float) -> float:
     """A finite number (not nan, not inf) within `bounds`."""
-    return _within(name, _parsed(name, default, _finite, "a finite number"), **bounds)
+    return within(name, parsed(name, default, finite, "a finite number"), **bounds)
 
 
-def _choice(name: str, default: str, choices: type[E]) -> E:
+def choice(name: str, default: str, choices: type[E]) -> E:
     names = ", ".join(choices)
-    return _parsed(name, default, lambda value: choices(value.lower()), f"one of {names}")
+    return parsed(name, default, lambda value: choices(value.lower()), f"one of {names}")
 
 
-def _csv(name: str, default: str) -> list[str]:
-    return [part.strip() for part in _env(name, default).split(",") if part.strip()]
+def csv_list(name: str, default: str) -> list[str]:
+    return [part.strip() for part in env(name, default).split(",") if part.strip()]
 
 
-def _channels(name: str, default: str) -> list[Channel]:
-    known = ", ".join(Channel)
-    unknown = [part for part in _csv(name, default) if part not in set(Channel)]
+def names(name: str, default: str, known: Collection[str]) -> list[str]:
+    """A comma-separated list of names, each one of `known`."""
+    listed = csv_list(name, default)
+    unknown = [part for part in listed if part not in known]
     if unknown:
-        raise SettingsError(f"{name} names {unknown[0][:40]!r}, not one of {known}")
-    return [Channel(part) for part in _csv(name, default)]
+        raise SettingsError(f"{name} names {unknown[0][:40]!r}, not one of {', '.join(known)}")
+    return listed
 
 
-def _validated(model: type[M], variables: Mapping[str, str], **values: Any) -> M:
+def validated(model: type[M], variables: Mapping[str, str], **values: Any) -> M:
     """The model, or a SettingsError naming the variable of the first field it refuses."""
     try:
         return model(**values)
@@ -133,11 +131,6 @@ def _validated(model: type[M], variables: Mapping[str, str], **values: Any) -> M
         raise SettingsError(f"{variables.get(field, field)}{shown}: {error['msg']}") from None
 
 
-class OrdersReader(StrEnum):
-    V2026 = "v2026"
-    V0 = "v0"
-
-
 LIMITS = IntakeLimits()  # the defaults
 LIMIT_VARIABLES = {
     "webhook_max_bytes": "CONSIGN_WEBHOOK_MAX_BYTES",
@@ -147,36 +140,12 @@ LIMIT_VARIABLES = {
     "payload_budget_bytes": "CONSIGN_PAYLOAD_BUDGET_BYTES",
     "max_units_per_line": "CONSIGN_MAX_UNITS_PER_LINE",
 }
-CENTRA_VARIABLES = {
-    "dispatch_sla_hours": "CENTRA_DISPATCH_SLA_HOURS",
-    "rate_scale": "CENTRA_RATE_SCALE",
-}
 
 
 class TemporalSettings(BaseModel):
     address: str
     namespace: str
     task_queue: str
-
-
-class AmazonSettings(BaseModel):
-    seller_id: str  # the channel account
-    endpoint: str
-    lwa_endpoint: str
-    client_id: str
-    client_secret: SecretStr
-    refresh_token: SecretStr
-    marketplace_ids: list[str]
-    orders_reader: str  # "v2026" (default) or "v0" (fallback)
-    rate_scale: float  # multiplies Amazon's usage-plan rates; 1.0 in production
-    search_settle_seconds: float = 130.0  # how old a change must be before intake reads it
-
-
-class GxoSettings(BaseModel):
-    base_url: str
-    api_key: SecretStr
-    webhook_secret: SecretStr
-    facilities: list[str]
 
 
 class Deployment(StrEnum):
@@ -201,11 +170,10 @@ class CodecSettings(BaseModel):
 class Settings(BaseModel):
     temporal: TemporalSettings
     database_url: str
-    channels: list[Channel]  # the channels this deployment runs
-    amazon: AmazonSettings
-    centra: CentraSettings
-    centra_sweep_every_polls: int  # every Nth Centra poll re-reads all open orders
-    gxo: GxoSettings
+    channels: list[str]  # the channel modules this deployment runs (integrations/registry.py)
+    # Each channel's and the warehouse's own settings, by module name: `module.settings_of`
+    # reads one back typed. config.py reads only what every deployment shares.
+    modules: dict[str, BaseModel] = Field(default_factory=dict)
     poll_interval_seconds: float
     chase_lead_hours: float
     start_intakes: bool  # the worker makes sure every intake workflow runs
@@ -218,72 +186,59 @@ class Settings(BaseModel):
     codec: CodecSettings = Field(default_factory=CodecSettings)  # payload encryption
 
 
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """Read once per process; tests build Settings directly instead."""
+def read_codec_settings() -> CodecSettings:
+    """The codec's settings alone: the data converter needs no more (codec/converter.py)."""
     load_dotenv()
+    return CodecSettings(
+        keys=SecretStr(env("CONSIGN_CODEC_KEYS", "")),
+        keys_file=env("CONSIGN_CODEC_KEYS_FILE", "") or None,
+        deployment=choice("CONSIGN_ENV", "development", Deployment),
+        server_token=SecretStr(env("CONSIGN_CODEC_SERVER_TOKEN", "")),
+        ui_origins=csv_list("CONSIGN_CODEC_UI_ORIGINS", "http://localhost:8233"),
+    )
+
+
+class ModuleSettings(Protocol):
+    """A channel or warehouse module as config.py sees it: a name and its settings' reader."""
+
+    @property
+    def name(self) -> str: ...
+
+    def read_settings(self) -> BaseModel: ...
+
+
+def read_settings(
+    channels: Sequence[ModuleSettings], others: Sequence[ModuleSettings] = ()
+) -> Settings:
+    """Every setting, read now: the shared ones and each module's own block. The registry
+    (integrations/registry.py `get_settings`) passes the modules, so config names none."""
+    load_dotenv()
+    modules = {module.name: module.read_settings() for module in (*channels, *others)}
+    every = ",".join(module.name for module in channels)
     return Settings(
         temporal=TemporalSettings(
-            address=_required("TEMPORAL_ADDRESS", "localhost:7233"),
-            namespace=_required("TEMPORAL_NAMESPACE", "default"),
-            task_queue=_required("TEMPORAL_TASK_QUEUE", "consign"),
+            address=required("TEMPORAL_ADDRESS", "localhost:7233"),
+            namespace=required("TEMPORAL_NAMESPACE", "default"),
+            task_queue=required("TEMPORAL_TASK_QUEUE", "consign"),
         ),
-        database_url=_required("DATABASE_URL", "sqlite:///var/consign.db"),
-        channels=_channels("CONSIGN_CHANNELS", "amazon,centra"),
-        amazon=AmazonSettings(
-            seller_id=_required("AMAZON_SELLER_ID", "A1SANDBOXSELLER"),
-            endpoint=_required("AMAZON_SPAPI_ENDPOINT", "http://127.0.0.1:8701"),
-            lwa_endpoint=_required("AMAZON_LWA_ENDPOINT", "http://127.0.0.1:8701/auth/o2/token"),
-            client_id=_env("AMAZON_LWA_CLIENT_ID", "amzn1.application-oa2-client.sandbox"),
-            client_secret=SecretStr(_env("AMAZON_LWA_CLIENT_SECRET", "sandbox-secret")),
-            refresh_token=SecretStr(_env("AMAZON_REFRESH_TOKEN", "Atzr|sandbox-refresh-token")),
-            marketplace_ids=_csv("AMAZON_MARKETPLACE_IDS", "A1F83G8C2ARO7P"),
-            orders_reader=_choice("AMAZON_ORDERS_READER", "v2026", OrdersReader).value,
-            rate_scale=_float("AMAZON_RATE_SCALE", "1.0", above=0),
-            search_settle_seconds=_float("AMAZON_SEARCH_SETTLE_SECONDS", "130", at_least=0),
-        ),
-        centra=_validated(
-            CentraSettings,
-            CENTRA_VARIABLES,
-            base_url=_required("CENTRA_API_URL", "http://127.0.0.1:8703/graphql"),
-            token=SecretStr(_env("CENTRA_API_TOKEN", "sandbox-centra-token")),
-            account=_required("CENTRA_ACCOUNT", "sandbox-brand"),
-            # A blank webhook secret would accept any push signed with the empty key.
-            webhook_secret=SecretStr(
-                _required("CENTRA_WEBHOOK_SECRET", "sandbox-centra-webhook-secret")
-            ),
-            capture_mode=_choice("CENTRA_CAPTURE_MODE", "capture", CaptureMode),
-            dispatch_sla_hours=_float("CENTRA_DISPATCH_SLA_HOURS", "48"),
-            warehouse_id=_optional_int("CENTRA_WAREHOUSE_ID", "1", at_least=1),
-            rate_scale=_float("CENTRA_RATE_SCALE", "1.0"),
-        ),
-        centra_sweep_every_polls=_int("CENTRA_SWEEP_EVERY_POLLS", 10, at_least=0),
-        gxo=GxoSettings(
-            base_url=_required("GXO_BASE_URL", "http://127.0.0.1:8702"),
-            api_key=SecretStr(_env("GXO_API_KEY", "sandbox-gxo-key")),
-            webhook_secret=SecretStr(_required("GXO_WEBHOOK_SECRET", "sandbox-webhook-secret")),
-            facilities=_csv("GXO_FACILITIES", "GXO-UK-DAV,GXO-DE-KOB"),
-        ),
-        poll_interval_seconds=_float("CONSIGN_POLL_INTERVAL_SECONDS", "60", above=0),
-        chase_lead_hours=_float("CONSIGN_CHASE_LEAD_HOURS", "6", at_least=0),
-        start_intakes=_flag("CONSIGN_START_INTAKES", "true"),
-        inventory_sync=_flag("CONSIGN_INVENTORY_SYNC", "true"),
-        reconcile_hours=_float("CONSIGN_RECONCILE_HOURS", "24", above=0),
-        stock_stall_minutes=_float("CONSIGN_STOCK_STALL_MINUTES", "30", above=0),
-        webhook_port=_optional_int("CONSIGN_WEBHOOK_PORT", "", at_least=1, at_most=65535),
-        metrics_address=_env("CONSIGN_METRICS_ADDRESS", "") or None,
-        codec=CodecSettings(
-            keys=SecretStr(_env("CONSIGN_CODEC_KEYS", "")),
-            keys_file=_env("CONSIGN_CODEC_KEYS_FILE", "") or None,
-            deployment=_choice("CONSIGN_ENV", "development", Deployment),
-            server_token=SecretStr(_env("CONSIGN_CODEC_SERVER_TOKEN", "")),
-            ui_origins=_csv("CONSIGN_CODEC_UI_ORIGINS", "http://localhost:8233"),
-        ),
-        limits=_validated(
+        database_url=required("DATABASE_URL", "sqlite:///var/consign.db"),
+        channels=names("CONSIGN_CHANNELS", every, [module.name for module in channels]),
+        modules=modules,
+        poll_interval_seconds=number("CONSIGN_POLL_INTERVAL_SECONDS", "60", above=0),
+        chase_lead_hours=number("CONSIGN_CHASE_LEAD_HOURS", "6", at_least=0),
+        start_intakes=flag("CONSIGN_START_INTAKES", "true"),
+        inventory_sync=flag("CONSIGN_INVENTORY_SYNC", "true"),
+        reconcile_hours=number("CONSIGN_RECONCILE_HOURS", "24", above=0),
+        stock_stall_minutes=number("CONSIGN_STOCK_STALL_MINUTES", "30", above=0),
+        webhook_port=optional_whole("CONSIGN_WEBHOOK_PORT", "", at_least=1, at_most=65535),
+        metrics_address=env("CONSIGN_METRICS_ADDRESS", "") or None,
+        codec=read_codec_settings(),
+        limits=validated(
             IntakeLimits,
             LIMIT_VARIABLES,
             **{
-                field: _int(name, getattr(LIMITS, field)) for field, name in LIMIT_VARIABLES.items()
+                field: whole(name, getattr(LIMITS, field))
+                for field, name in LIMIT_VARIABLES.items()
             },
         ),
     )

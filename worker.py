@@ -1,8 +1,8 @@
 """The consign worker service: every task queue, configured from the environment.
 
-One process runs the main queue (workflows and the warehouse/store activities) plus one queue
-per rate-limited Amazon operation and Centra's three budget queues, whose server-side rate limits
-hold across all workers.
+One process runs the main queue (workflows and the warehouse/store activities) plus the
+rate-limited queues each channel module lists (integrations/registry.py), whose server-side rate
+limits hold across all workers.
 SIGTERM or SIGINT stops polling and lets in-flight activities finish before exit.
 """
 
@@ -13,9 +13,10 @@ import contextlib
 import json
 import logging
 import signal
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 import uvicorn
 from temporalio.client import Client
@@ -23,26 +24,19 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 
-from activities import queues
 from activities.channel import ChannelActivities
 from activities.delivery import DeliveryActivities, signal_stock_changed
 from activities.heartbeat import HEARTBEAT_THROTTLE
 from activities.inventory import InventoryActivities
 from activities.warehouse import WarehouseActivities
 from codec.converter import configured_converter, configured_key_ring
-from config import Settings, SettingsError, get_settings
+from config import Settings, SettingsError
 from domain.deadlines import DeadlinePolicy
-from domain.order import Channel
-from integrations.amazon.factory import build_amazon_client
-from integrations.amazon.port import AmazonChannel
-from integrations.amazon.stock import build_amazon_stock
-from integrations.amazon.usage_plans import Operation, task_queue_rate
-from integrations.centra.factory import build_centra_channel, build_centra_stock
-from integrations.centra.quota import CentraQueue, queue_rates
 from integrations.channel import ChannelPort, StockPort
-from integrations.gxo.factory import build_warehouse
-from starter.webhooks import CentraHook, create_webhook_app
+from integrations.module import ChannelModule, Operation
+from integrations.registry import WAREHOUSE, enabled, get_settings
 from store.db import open_store
+from webhooks import ChannelHook, create_webhook_app
 from workflows.channel_intake import ChannelIntake, ChannelIntakeInput, intake_id
 from workflows.intakes import TASK_TIMEOUT
 from workflows.inventory_sync import InventorySync, InventorySyncInput, inventory_sync_id
@@ -96,26 +90,20 @@ async def connect(settings: Settings) -> Client:
 
 def intake_inputs(settings: Settings) -> list[ChannelIntakeInput]:
     """One ChannelIntake per configured channel account."""
-    poll = settings.poll_interval_seconds
-    inputs = []
-    if Channel.AMAZON in settings.channels:
-        inputs.append(
-            ChannelIntakeInput(
-                channel=Channel.AMAZON,
-                account=settings.amazon.seller_id,
-                poll_interval_seconds=poll,
-            )
+    return [
+        ChannelIntakeInput(
+            channel=module.name,
+            account=module.account(module.settings_of(settings)),
+            poll_interval_seconds=settings.poll_interval_seconds,
+            sweep_every_polls=module.sweep_every_polls(module.settings_of(settings)),
         )
-    if Channel.CENTRA in settings.channels:
-        inputs.append(
-            ChannelIntakeInput(
-                channel=Channel.CENTRA,
-                account=settings.centra.account,
-                poll_interval_seconds=poll,
-                sweep_every_polls=settings.centra_sweep_every_polls,
-            )
-        )
-    return inputs
+        for module in enabled(settings)
+    ]
+
+
+def facilities(settings: Settings) -> list[str]:
+    """The warehouse facilities consign serves (GXO_FACILITIES)."""
+    return WAREHOUSE.facilities(WAREHOUSE.settings_of(settings))
 
 
 async def ensure_intakes(client: Client, settings: Settings) -> None:
@@ -132,7 +120,7 @@ async def ensure_intakes(client: Client, settings: Settings) -> None:
         )
     if settings.inventory_sync:
         await ensure_inventory_sync(client, settings)
-    for facility in settings.gxo.facilities:
+    for facility in facilities(settings):
         await client.start_workflow(
             WarehouseIntake.run,
             WarehouseIntakeInput(
@@ -149,16 +137,15 @@ async def ensure_intakes(client: Client, settings: Settings) -> None:
 
 def inventory_inputs(settings: Settings) -> list[InventorySyncInput]:
     """One InventorySync per channel account whose stock consign sets."""
-    accounts = {Channel.AMAZON: settings.amazon.seller_id, Channel.CENTRA: settings.centra.account}
     return [
         InventorySyncInput(
-            channel=channel,
-            account=accounts[channel],
+            channel=module.name,
+            account=module.account(module.settings_of(settings)),
             reconcile_every_hours=settings.reconcile_hours,
             stall_after_minutes=settings.stock_stall_minutes,
         )
-        for channel in settings.channels
-        if channel is not Channel.CENTRA or settings.centra.warehouse_id is not None
+        for module in enabled(settings)
+        if module.syncs_stock(module.settings_of(settings))
     ]
 
 
@@ -175,7 +162,7 @@ async def ensure_inventory_sync(client: Client, settings: Settings) -> None:
             task_timeout=TASK_TIMEOUT,
         )
     targets = [inventory_sync_id(s.channel, s.account) for s in syncs]
-    for facility in settings.gxo.facilities:
+    for facility in facilities(settings):
         await client.start_workflow(
             StockIntake.run,
             StockIntakeInput(
@@ -192,82 +179,100 @@ async def ensure_inventory_sync(client: Client, settings: Settings) -> None:
 
 @dataclass
 class Ports:
-    orders: dict[Channel, ChannelPort] = field(default_factory=dict)
-    stock: dict[Channel, StockPort] = field(default_factory=dict)
+    orders: dict[str, ChannelPort] = field(default_factory=dict)
+    stock: dict[str, StockPort] = field(default_factory=dict)
 
 
 async def channel_ports(settings: Settings, stack: contextlib.AsyncExitStack) -> Ports:
     """The order and stock ports of every configured channel, closed with the stack."""
     ports = Ports()
-    if Channel.AMAZON in settings.channels:
-        amazon = await stack.enter_async_context(build_amazon_client(settings.amazon))
-        ports.orders[Channel.AMAZON] = AmazonChannel(amazon)
-        ports.stock[Channel.AMAZON] = build_amazon_stock(amazon)
-    if Channel.CENTRA in settings.channels:
-        centra = build_centra_channel(settings.centra)
-        stack.push_async_callback(centra.client.aclose)
-        ports.orders[Channel.CENTRA] = centra
-        if settings.centra.warehouse_id is not None:
-            ports.stock[Channel.CENTRA] = build_centra_stock(settings.centra, centra.client)
+    for module in enabled(settings):
+        opened = await module.open_ports(module.settings_of(settings), stack)
+        ports.orders[module.name] = opened.orders
+        if opened.stock is not None:
+            ports.stock[module.name] = opened.stock
     return ports
 
 
-def amazon_workers(
-    client: Client, settings: Settings, port: AmazonChannel, channel: ChannelActivities
+def limited_workers(
+    client: Client,
+    settings: Settings,
+    module: ChannelModule[Any],
+    port: ChannelPort,
+    by_operation: Mapping[Operation, Callable[..., object]],
 ) -> list[Worker]:
-    """One queue per rate-limited SP-API operation, limited server-side across all workers."""
-    reader, scale = port.client.reader, settings.amazon.rate_scale
-    limited: list[tuple[str, Operation, Callable[..., object]]] = [
-        (queues.AMAZON_GET_ORDER, reader.get_order_operation, channel.fetch_order),
-        (queues.AMAZON_SEARCH_ORDERS, reader.search_operation, channel.poll_changes),
-        (queues.AMAZON_CONFIRM_SHIPMENT, Operation.CONFIRM_SHIPMENT, channel.confirm_parcel),
-    ]
-    return [
-        Worker(
-            client,
-            task_queue=queue,
-            activities=[activity],
-            max_task_queue_activities_per_second=task_queue_rate(operation, scale),
-            graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
-            max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
+    """The module's rate-limited queues, each limited server-side across all workers."""
+    rates = module.rates(module.settings_of(settings), port)
+    running = []
+    for queue in module.limited_queues:
+        listed = list(dict.fromkeys(by_operation[op] for op in sorted(queue.operations)))
+        running.append(
+            Worker(
+                client,
+                task_queue=queue.name,
+                activities=listed,
+                max_task_queue_activities_per_second=rates[queue.name],
+                graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+                max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
+            )
         )
-        for queue, operation, activity in limited
+    return running
+
+
+def main_activities(
+    channel: ChannelActivities,
+    stock: WarehouseActivities,
+    stock_sync: InventoryActivities,
+    delivery: DeliveryActivities,
+) -> list[Callable[..., object]]:
+    """Every activity the main queue runs (tests/modules/test_activity_refs.py checks each
+    workflow's activity reference against them)."""
+    return [
+        # Channels without rate-limited queues of their own run here.
+        channel.fetch_order,
+        channel.poll_changes,
+        channel.ack_changes,
+        channel.confirm_parcel,
+        stock.plan,
+        stock.inject,
+        stock.cancel,
+        stock.get_order,
+        stock.pull_events,
+        delivery.start_order_workflows,
+        delivery.deliver_warehouse_events,
+        delivery.set_aside_warehouse_event,
+        delivery.notify_stock_changed,
+        stock_sync.load_snapshot,
+        stock_sync.pull_changes,
+        stock_sync.plan_push,
+        stock_sync.push,
+        stock_sync.check_submission,
+        stock_sync.read_back,
+        stock_sync.stalled,
     ]
 
 
-def centra_workers(
-    client: Client, settings: Settings, channel: ChannelActivities, stock: InventoryActivities
-) -> list[Worker]:
-    """Centra's request and mutation budgets, paced across all workers (quota.py)."""
-    rates = queue_rates(scale=settings.centra.rate_scale)
-    activities: dict[CentraQueue, list[Callable[..., object]]] = {
-        CentraQueue.READS: [
-            channel.fetch_order,
-            channel.poll_changes,
-            stock.read_back,
-            channel.settle_capture,
-        ],
-        CentraQueue.SHIPMENTS: [channel.confirm_parcel],
-        CentraQueue.WRITES: [channel.ack_changes, stock.push, channel.settle_capture],
+def operation_activities(
+    channel: ChannelActivities, stock_sync: InventoryActivities
+) -> dict[Operation, Callable[..., object]]:
+    """The activity of each operation a channel module may send to a limited queue."""
+    return {
+        Operation.FETCH: channel.fetch_order,
+        Operation.POLL: channel.poll_changes,
+        Operation.ACK: channel.ack_changes,
+        Operation.CONFIRM: channel.confirm_parcel,
+        Operation.CHECK_CAPTURE: channel.settle_capture,
+        Operation.CAPTURE_AGAIN: channel.settle_capture,
+        Operation.STOCK_READ: stock_sync.read_back,
+        Operation.STOCK_PUSH: stock_sync.push,
     }
-    return [
-        Worker(
-            client,
-            task_queue=queue.value,
-            activities=listed,
-            max_task_queue_activities_per_second=rates[queue],
-            graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
-            max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
-        )
-        for queue, listed in activities.items()
-    ]
 
 
 @contextlib.asynccontextmanager
 async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Worker]]:
     """Every worker of this process, running until the context exits."""
     engine = open_store(settings.database_url)
-    warehouse = build_warehouse(settings.gxo, settings.limits)
+    warehouse = WAREHOUSE.build(WAREHOUSE.settings_of(settings), settings.limits)
     deadlines = DeadlinePolicy(chase_lead=timedelta(hours=settings.chase_lead_hours))
     async with contextlib.AsyncExitStack() as stack:
         ports = await channel_ports(settings, stack)
@@ -295,59 +300,42 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
                     StockIntake,
                     InventorySync,
                 ],
-                activities=[
-                    # Channels without rate-limited queues of their own run here.
-                    channel.fetch_order,
-                    channel.poll_changes,
-                    channel.ack_changes,
-                    channel.confirm_parcel,
-                    stock.plan,
-                    stock.inject,
-                    stock.cancel,
-                    stock.get_order,
-                    stock.pull_events,
-                    delivery.start_order_workflows,
-                    delivery.deliver_warehouse_events,
-                    delivery.set_aside_warehouse_event,
-                    delivery.notify_stock_changed,
-                    stock_sync.load_snapshot,
-                    stock_sync.pull_changes,
-                    stock_sync.plan_push,
-                    stock_sync.push,
-                    stock_sync.check_submission,
-                    stock_sync.read_back,
-                    stock_sync.stalled,
-                ],
+                activities=main_activities(channel, stock, stock_sync, delivery),
                 graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
                 max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
                 sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,
             )
         ]
-        amazon = ports.orders.get(Channel.AMAZON)
-        if isinstance(amazon, AmazonChannel):
-            running += amazon_workers(client, settings, amazon, channel)
-        if Channel.CENTRA in ports.orders:
-            running += centra_workers(client, settings, channel, stock_sync)
+        by_operation = operation_activities(channel, stock_sync)
+        for module in enabled(settings):
+            port = ports.orders[module.name]
+            running += limited_workers(client, settings, module, port, by_operation)
         for worker in running:
             await stack.enter_async_context(worker)
         yield running
 
 
 async def serve_webhooks(client: Client, settings: Settings, port: int) -> None:
-    secret = settings.gxo.webhook_secret.get_secret_value()
-    centra = next((i for i in intake_inputs(settings) if i.channel is Channel.CENTRA), None)
-    hook = (
-        CentraHook(secret=settings.centra.webhook_secret.get_secret_value(), intake=centra)
-        if centra
-        else None
-    )
+    intakes = {intake.channel: intake for intake in intake_inputs(settings)}
+    hooks = [
+        ChannelHook(
+            path=module.webhook.path,
+            signature_header=module.webhook.signature_header,
+            secret=module.webhook.secret(module.settings_of(settings)).get_secret_value(),
+            intake=intakes[module.name],
+            parse=module.webhook.parse,
+        )
+        for module in enabled(settings)
+        if module.webhook is not None
+    ]
+    warehouse = WAREHOUSE.settings_of(settings)
     app = create_webhook_app(
         client,
-        secret,
+        WAREHOUSE.webhook.secret(warehouse).get_secret_value(),
         settings.temporal.task_queue,
         settings.poll_interval_seconds,
-        hook,
-        facilities=settings.gxo.facilities,
+        hooks,
+        facilities=WAREHOUSE.facilities(warehouse),
         engine=open_store(settings.database_url),
         limits=settings.limits,
     )

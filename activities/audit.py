@@ -26,7 +26,7 @@ async def audit(
     record = AuditRecord(
         system=system,
         operation=operation,
-        channel=channel.value,
+        channel=channel,
         account=account,
         order_id=order_id,
         idempotency_key=key,

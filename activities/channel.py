@@ -29,15 +29,17 @@ from domain.planning import carrier_for_confirm
 from domain.setaside import SetAsideFeed
 from domain.shipment import ConfirmItem, ShipConfirmation, parcel_quantities
 from integrations.channel import CapturePort, ChangeQuery, ChannelPort
+from integrations.registry import channel_module
 from store.inventory import confirm_shipped
 from store.mappings import list_carrier_codes
 from store.set_aside import keep_set_aside, resolve_superseded
 from store.tables import AuditOutcome
 
-CONFIRM_OPERATIONS = {
-    Channel.AMAZON: "confirmShipment",
-    Channel.CENTRA: "createShipment/completeShipment",
-}
+
+def confirm_operation(channel: str) -> str:
+    """The channel call a parcel's confirmation is audited as (its module's to say)."""
+    module = channel_module(channel)
+    return module.confirm_operation if module else "confirm"
 
 
 class ChannelActivities:
@@ -53,7 +55,7 @@ class ChannelActivities:
         limits: IntakeLimits | None = None,
     ) -> None:
         """`on_confirmed` hears which items a confirmed parcel held: a channel that takes
-        physical stock (Centra) has just removed them itself, so its figure changes. An order
+        physical stock itself has just removed them, so its figure changes. An order
         with more lines than `limits` allows parks as ORDER_TOO_LARGE when it is read."""
         self.ports = dict(ports)
         self.engine = engine
@@ -66,7 +68,7 @@ class ChannelActivities:
             raise classify(
                 ConsignError(
                     ExceptionKind.CHANNEL_REJECTED,
-                    f"channel {channel.value} is not configured on this worker",
+                    f"channel {channel} is not configured on this worker",
                 )
             )
         return port
@@ -108,7 +110,7 @@ class ChannelActivities:
             await asyncio.to_thread(
                 resolve_superseded,
                 self.engine,
-                request.channel.value,
+                request.channel,
                 SetAsideFeed.ORDERS,
                 request.account,
                 [change.ref.order_id for change in page.changes],
@@ -179,7 +181,7 @@ class ChannelActivities:
             raise classify(
                 ConsignError(
                     ExceptionKind.CHANNEL_REJECTED,
-                    f"channel {request.ref.channel.value} does not capture payments",
+                    f"channel {request.ref.channel} does not capture payments",
                 )
             )
         with classified(ExceptionKind.INVALID_CHANNEL_DATA):
@@ -190,8 +192,8 @@ class ChannelActivities:
     ) -> None:
         await audit(
             self.engine,
-            system=request.ref.channel.value,
-            operation=CONFIRM_OPERATIONS[request.ref.channel],
+            system=request.ref.channel,
+            operation=confirm_operation(request.ref.channel),
             channel=request.ref.channel,
             account=request.ref.account,
             order_id=request.ref.order_id,

@@ -56,7 +56,7 @@ class InventoryActivities:
             raise classify(
                 ConsignError(
                     ExceptionKind.CHANNEL_REJECTED,
-                    f"stock sync for {channel.value} is not configured on this worker",
+                    f"stock sync for {channel} is not configured on this worker",
                 )
             )
         return port
@@ -67,7 +67,7 @@ class InventoryActivities:
             raise classify(
                 ConsignError(
                     ExceptionKind.CHANNEL_REJECTED,
-                    f"{channel.value} answers stock pushes at once: nothing to settle",
+                    f"{channel} answers stock pushes at once: nothing to settle",
                 )
             )
         return port
@@ -229,7 +229,7 @@ class InventoryActivities:
     @activity.defn(name="check_stock_submission")
     async def check_submission(self, request: SubmissionCheck) -> SubmissionChecked:
         """Ask the channel once about a submission it processes later; record its outcomes
-        when it is done. Amazon's answer that retrying cannot change (a FATAL feed, a report
+        when it is done. The channel's answer that retrying cannot change (a FATAL feed, a report
         consign cannot read) and the last check of one still processing settle it too, every
         SKU not accepted with the reason, so nothing waits for it forever."""
         port = self._settling_port(request.channel)
@@ -269,7 +269,7 @@ class InventoryActivities:
 
     @activity.defn(name="read_channel_stock")
     async def read_back(self, request: StockReadRequest) -> DriftReport:
-        """What the channel shows against what it should show: the daily reconcile (Amazon: a
+        """What the channel shows against what it should show: the daily reconcile (e.g. a
         getListingsItem per SKU at 5 per second, minutes for thousands of SKUs)."""
         async with heartbeating():
             return await self._read_back(request)

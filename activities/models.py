@@ -167,7 +167,7 @@ class StockPushRequest(BaseModel):
 class StockPushReport(BaseModel):
     accepted: int
     rejected: list[PushOutcome] = Field(default_factory=list)
-    # Submitted for the channel to process later (Amazon feeds): settled by check_stock_submission.
+    # Submitted for the channel to process later (feeds): settled by check_stock_submission.
     pending: list[StockSubmission] = Field(default_factory=list)
 
 

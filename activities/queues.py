@@ -1,44 +1,41 @@
 """Task queues. Each rate-limited external operation has its own queue, whose server-side
-activity rate limit (`max_task_queue_activities_per_second`) holds across every worker. Amazon
-meters each operation; Centra meters requests and mutations per instance, so its activities
-share three queues (integrations/centra/quota.py)."""
+activity rate limit (`max_task_queue_activities_per_second`) holds across every worker. Which
+queue each operation of a channel uses is the channel module's to say (integrations/module.py
+`limited_queues`); an operation it does not list runs on the workflow's own queue. Workflows
+call these (pure and static, so deterministic)."""
 
 from __future__ import annotations
 
-from domain.order import Channel
-from integrations.centra.quota import CentraQueue
+from integrations.module import Operation
+from integrations.registry import queue_for
 
 MAIN = "consign"
-AMAZON_SEARCH_ORDERS = "amazon-searchOrders"
-AMAZON_GET_ORDER = "amazon-getOrder"
-AMAZON_CONFIRM_SHIPMENT = "amazon-confirmShipment"
 
 
-def fetch_queue(channel: Channel, main: str) -> str:
-    return {Channel.AMAZON: AMAZON_GET_ORDER, Channel.CENTRA: CentraQueue.READS}.get(channel, main)
+def fetch_queue(channel: str, main: str) -> str:
+    return queue_for(channel, Operation.FETCH, main)
 
 
-def confirm_queue(channel: Channel, main: str) -> str:
-    return {Channel.AMAZON: AMAZON_CONFIRM_SHIPMENT, Channel.CENTRA: CentraQueue.SHIPMENTS}.get(
-        channel, main
-    )
+def confirm_queue(channel: str, main: str) -> str:
+    return queue_for(channel, Operation.CONFIRM, main)
 
 
-def poll_queue(channel: Channel, main: str) -> str:
-    return {Channel.AMAZON: AMAZON_SEARCH_ORDERS, Channel.CENTRA: CentraQueue.READS}.get(
-        channel, main
-    )
+def poll_queue(channel: str, main: str) -> str:
+    return queue_for(channel, Operation.POLL, main)
 
 
-def centra_write_queue(channel: Channel, main: str) -> str:
-    """Acknowledging changes, pushing stock, capturing again: one Centra mutation each."""
-    return CentraQueue.WRITES if channel is Channel.CENTRA else main
+def ack_queue(channel: str, main: str) -> str:
+    return queue_for(channel, Operation.ACK, main)
 
 
-def capture_queue(channel: Channel, main: str, again: bool) -> str:
+def stock_push_queue(channel: str, main: str) -> str:
+    return queue_for(channel, Operation.STOCK_PUSH, main)
+
+
+def capture_queue(channel: str, main: str, again: bool) -> str:
     """Checking a capture only reads; capturing again (an operator's retry) writes."""
-    return centra_write_queue(channel, main) if again else stock_read_queue(channel, main)
+    return queue_for(channel, Operation.CAPTURE_AGAIN if again else Operation.CHECK_CAPTURE, main)
 
 
-def stock_read_queue(channel: Channel, main: str) -> str:
-    return CentraQueue.READS if channel is Channel.CENTRA else main
+def stock_read_queue(channel: str, main: str) -> str:
+    return queue_for(channel, Operation.STOCK_READ, main)

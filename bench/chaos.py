@@ -36,7 +36,8 @@ from rich.table import Table
 from temporalio.api.enums.v1 import PendingActivityState
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from domain.order import Channel, OrderRef
+from domain.order import OrderRef
+from integrations.registry import Channel
 from sandbox.server import free_port
 from starter import demo_world
 from starter.client import connect

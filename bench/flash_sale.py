@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from domain.inventory import BufferRule, listing_target
-from domain.order import Channel
+from integrations.registry import Channel
 
 CHANNELS = (Channel.AMAZON, Channel.CENTRA)
 SUBTRACTS_OWN_ORDERS = {Channel.AMAZON: False, Channel.CENTRA: True}  # as the stock ports say

@@ -13,7 +13,7 @@ from temporalio.converter import DataConverter, DefaultFailureConverterWithEncod
 
 from codec.aesgcm import EncryptionCodec
 from codec.keys import KeyRing, load_key_ring
-from config import get_settings
+from config import read_codec_settings
 
 
 def data_converter(ring: KeyRing) -> DataConverter:
@@ -28,7 +28,7 @@ def data_converter(ring: KeyRing) -> DataConverter:
 @lru_cache(maxsize=1)
 def configured_key_ring() -> KeyRing:
     """The keys the settings name (read once per process)."""
-    return load_key_ring(get_settings().codec)
+    return load_key_ring(read_codec_settings())
 
 
 @lru_cache(maxsize=1)

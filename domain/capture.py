@@ -1,10 +1,9 @@
 """Payment captures of shipped parcels, channel-neutral.
 
-A channel that takes the buyer's money when a parcel ships (Centra) reports one capture per
-confirmed parcel. Some payment providers settle a capture later (Centra: Adyen and Klarna write
-a CAPTURE_REQUEST that stays PENDING until the provider answers, which can take days and can
-fail), so the order's workflow waits for it durably and never asks for a second capture while
-one is pending."""
+A channel that takes the buyer's money when a parcel ships (a CapturePort) reports one capture
+per confirmed parcel. Some payment providers settle a capture later (a capture request stays
+pending until the provider answers, which can take days and can fail), so the order's workflow
+waits for it durably and never asks for a second capture while one is pending."""
 
 from __future__ import annotations
 
@@ -21,7 +20,7 @@ class CaptureState(StrEnum):
 
 class PaymentCapture(BaseModel):
     """The capture of one confirmed parcel. `requests` are the channel's ids of the capture
-    requests it waits for (Centra paymentHistory entry ids); `message` says why it failed,
+    requests it waits for (e.g. payment-history entry ids); `message` says why it failed,
     without personal data."""
 
     parcel_id: str

@@ -129,14 +129,14 @@ class PushOutcome(BaseModel):
     sku: str
     quantity: int = Field(ge=0)
     accepted: bool
-    submission: str  # e.g. "patch" or the Amazon feed id / Centra mutation, for the ledger
+    submission: str  # e.g. "patch", a feed id or a mutation name, for the ledger
     message: str | None = None  # why it was rejected (no personal data)
 
 
 class StockSubmission(BaseModel):
-    """A push the channel took to process later (an Amazon JSON_LISTINGS_FEED: minutes to
+    """A push the channel took to process later (a listings feed: minutes to
     hours): what to ask the channel about, and the quantities it carries in the order sent (a
-    channel that numbers its messages, as Amazon's messageId, numbers them from 1)."""
+    channel that numbers its messages, as a feed's messageId, numbers them from 1)."""
 
     submission: str  # the channel's id for it (the feed id)
     quantities: list[ListingQuantity]
@@ -171,7 +171,8 @@ def listing_target(
 
     Most channels show what we push as sellable: GXO available less the buffer less every
     channel's demand GXO has not allocated. A channel that takes physical stock and subtracts
-    its own unshipped orders itself (Centra) must not see its own demand subtracted twice: it
+    its own unshipped orders itself (StockPort.subtracts_own_orders) must not see its own
+    demand subtracted twice: it
     gets GXO available less the buffer less the other channels' open demand, plus `held_own`:
     its own units GXO has allocated or shipped that it has not yet been told shipped (GXO's
     available no longer counts them, while the channel still holds them in its own stock and

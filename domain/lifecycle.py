@@ -26,7 +26,7 @@ STOCK_CHANGED_SIGNAL = "stock_changed"  # InventorySync: GXO items whose levels 
 
 class OrderStage(StrEnum):
     RECEIVED = "RECEIVED"
-    AWAITING_PAYMENT = "AWAITING_PAYMENT"  # channel has not cleared it (Amazon Pending)
+    AWAITING_PAYMENT = "AWAITING_PAYMENT"  # channel has not cleared it (payment pending)
     PLANNING = "PLANNING"
     INJECTED = "INJECTED"
     PARTIALLY_SHIPPED = "PARTIALLY_SHIPPED"

@@ -17,7 +17,7 @@ MIB = 1024 * KIB
 
 class IntakeLimits(BaseModel):
     webhook_max_bytes: int = Field(default=16 * MIB, ge=1)  # a larger push body: HTTP 413
-    webhook_max_orders: int = Field(default=1000, ge=1)  # orders one Centra push may name: 413
+    webhook_max_orders: int = Field(default=1000, ge=1)  # orders one channel push may name: 413
     # A dispatch with more parcels is set aside (TOO_LARGE): one order confirms each parcel
     # with its own activity, and its history must stay far below 51,200 events.
     max_parcels_per_dispatch: int = Field(default=1000, ge=1)

@@ -45,9 +45,9 @@ Destination = Literal["any", "domestic", "international"]
 class CarrierServiceMapping(BaseModel):
     """Channel shipping service -> GXO carrier service code.
 
-    Amazon's key is the service-level category (STANDARD, EXPEDITED, NEXT_DAY...), the one field
-    both Orders API versions carry; `destination` lets one category map to a domestic and an
-    international service. A domestic/international row beats an "any" row."""
+    A channel's key may be a service-level category (STANDARD, EXPEDITED, NEXT_DAY...), the
+    one field every version of its orders API carries; `destination` lets one category map to
+    a domestic and an international service. A domestic/international row beats an "any" row."""
 
     channel: Channel
     ship_service_level: str
@@ -60,8 +60,8 @@ class CarrierCodeMapping(BaseModel):
 
     channel: Channel
     carrier_service_code: str
-    carrier_code: str  # Amazon carrierCode (from Amazon's list) or "Other"
-    carrier_name: str | None = None  # required by Amazon when carrier_code is "Other"
+    carrier_code: str  # the channel's carrier code (from its list) or "Other"
+    carrier_name: str | None = None  # required by some channels when carrier_code is "Other"
     shipping_method: str | None = None
 
 

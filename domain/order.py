@@ -9,27 +9,47 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+
+KNOWN_CHANNELS = "channels"  # validation context key: the channel names an input may use
 
 
-class Channel(StrEnum):
-    AMAZON = "amazon"
-    CENTRA = "centra"
+def _known(value: str, info: ValidationInfo) -> str:
+    """Validated with `context={KNOWN_CHANNELS: names}` (an operator's file), a name must be
+    one of `names`; payloads and rows consign wrote itself are taken as they are."""
+    known = (info.context or {}).get(KNOWN_CHANNELS)
+    if known is not None and value not in known:
+        raise ValueError(f"not a channel consign runs (one of {', '.join(known)})")
+    return value
+
+
+# A sales channel's name: the channel module's, stored as is in histories
+# and the store. integrations/registry.py knows the channels; domain rules never branch on
+# one (what differs is data the order or the module carries, e.g. `fulfilled_by`).
+Channel = Annotated[str, StringConstraints(min_length=1, max_length=32), AfterValidator(_known)]
 
 
 class FulfilledBy(StrEnum):
     """Who ships the order. Only MERCHANT orders ever reach the warehouse."""
 
     MERCHANT = "MERCHANT"
-    CHANNEL = "CHANNEL"  # Amazon AFN / FBA
+    CHANNEL = "CHANNEL"  # the channel ships it itself (e.g. from its own fulfilment centres)
 
 
 class ChannelOrderStatus(StrEnum):
     """Channel status, normalised.
 
-    PENDING: not yet eligible (Amazon Pending, Centra PENDING / on hold / awaiting payment).
-    READY: eligible for the warehouse (Amazon Unshipped, Centra CONFIRMED and clear).
+    PENDING: not yet eligible (payment or fraud checks not cleared, on hold).
+    READY: eligible for the warehouse (paid and clear: each reader says what that is).
     """
 
     PENDING = "PENDING"
@@ -73,22 +93,22 @@ class OrderRef(BaseModel):
 
     @property
     def workflow_id(self) -> str:
-        return f"order:{self.channel.value}:{self.account}:{self.order_id}"
+        return f"order:{self.channel}:{self.account}:{self.order_id}"
 
     def __str__(self) -> str:
         return self.workflow_id
 
 
 class OrderLine(BaseModel):
-    line_id: str  # Amazon orderItemId, Centra line id: echoed back on ship-confirms
-    sku: str  # the channel's SKU (Amazon SellerSKU, Centra productNumber+variant+size)
-    gtin: str | None = None  # EAN/GTIN where the channel knows it (Centra sizes)
+    line_id: str  # the channel's own line id: echoed back on ship-confirms
+    sku: str  # the channel's SKU (as the seller lists it)
+    gtin: str | None = None  # EAN/GTIN where the channel knows it
     quantity: int = Field(ge=0)
     quantity_shipped: int = Field(default=0, ge=0)
     quantity_cancelled: int = Field(default=0, ge=0)
     unit_price: Money | None = None
     title: str | None = None
-    # Each unit's own code must go on the ship confirmation (Amazon Transparency), and the
+    # Each unit's own code must go on the ship confirmation (anti-counterfeit unit codes), and the
     # warehouse reports none: consign cannot confirm this line.
     transparency_codes_required: bool = False
 
@@ -98,19 +118,19 @@ class ChannelOrder(BaseModel):
     status: ChannelOrderStatus
     fulfilled_by: FulfilledBy
     marketplace_id: str | None = None
-    ship_service_level: str | None = None  # Amazon category (STANDARD...), Centra option
+    ship_service_level: str | None = None  # the channel's service category or option
     is_prime: bool = False
     is_business: bool = False
     buyer_cancel_requested: bool = False
     created_at: datetime
     last_updated_at: datetime
-    ship_by: datetime | None = None  # Amazon LatestShipDate / shipByWindow.latestDateTime
+    ship_by: datetime | None = None  # the channel's latest ship date
     deliver_by: datetime | None = None
     ship_to: ShipTo | None = None
     currency: str | None = None
     lines: list[OrderLine] = Field(default_factory=list)
     # The channel accepts the shipment only on a label bought from it, which confirms the order
-    # itself, and refuses the seller's confirmation (Amazon FBM Ship+).
+    # itself, and refuses the seller's confirmation.
     channel_label_required: bool = False
 
     @property

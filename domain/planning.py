@@ -87,8 +87,8 @@ def _confirmable(order: ChannelOrder, open_lines: list[OrderLine]) -> None:
     if order.channel_label_required:
         raise ConsignError(
             ExceptionKind.CHANNEL_LABEL_REQUIRED,
-            f"{order.ref.channel.value} accepts this order only on a shipping label bought from "
-            "it (Amazon FBM Ship+: Buy Shipping), and refuses a seller's ship confirmation",
+            f"{order.ref.channel} accepts this order only on a shipping label bought from "
+            "it, and refuses a seller's ship confirmation",
         )
     coded = sorted({line.sku for line in open_lines if line.transparency_codes_required})
     if coded:
@@ -128,8 +128,7 @@ def plan_warehouse_order(
     if service is None:
         raise ConsignError(
             ExceptionKind.UNMAPPED_CARRIER,
-            f"no GXO carrier service for {channel.value} shipping service "
-            f"{order.ship_service_level!r}",
+            f"no GXO carrier service for {channel} shipping service {order.ship_service_level!r}",
         )
     lines = [
         WarehouseOrderLine(
@@ -166,5 +165,5 @@ def carrier_for_confirm(
             return mapping
     raise ConsignError(
         ExceptionKind.UNMAPPED_CARRIER,
-        f"GXO carrier service {carrier_service_code!r} has no {channel.value} carrier code",
+        f"GXO carrier service {carrier_service_code!r} has no {channel} carrier code",
     )

@@ -27,7 +27,7 @@ class SetAsideReason(StrEnum):
 class SetAsideFeed(StrEnum):
     """Which intake read the record."""
 
-    ORDERS = "orders"  # a channel's order changes (Amazon search pages, Centra events, sweeps)
+    ORDERS = "orders"  # a channel's order changes (search pages, event queues, sweeps)
     WAREHOUSE_EVENTS = "warehouse-events"  # GXO events, pulled or pushed
     STOCK_CHANGES = "stock-changes"  # GXO stock changes and inventory snapshot levels
 
@@ -35,7 +35,7 @@ class SetAsideFeed(StrEnum):
 class SetAsideNotice(BaseModel):
     """What a workflow and a log line may carry about a set-aside record: no record content."""
 
-    system: str  # who sent it: "amazon", "centra", "gxo"
+    system: str  # who sent it: the channel or warehouse module's name
     feed: SetAsideFeed
     scope: str  # the channel account or the GXO facility
     record_id: str  # the order id, event id or sequence; a content hash when it has none

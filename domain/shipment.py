@@ -86,7 +86,7 @@ class ShipConfirmation(BaseModel):
 
     ref: OrderRef
     parcel_id: str
-    package_reference: str  # a string of a positive number, as Amazon requires
+    package_reference: str  # a string of a positive number, as some channels require
     carrier_code: str
     carrier_name: str | None = None
     shipping_method: str | None = None

@@ -29,7 +29,7 @@ def account_tag(channel: Channel, account: str) -> str:
     """The channel's initial and three base32 characters of a hash of (channel, account): the
     same account always gets the same tag; two accounts of one channel share one with a
     chance of 1 in 32,768 (docs/gxo-interface.md, "Order identity")."""
-    return channel.value[0].upper() + _base32(f"{channel.value}:{account}")[:ACCOUNT_TAG_LENGTH]
+    return channel[0].upper() + _base32(f"{channel}:{account}")[:ACCOUNT_TAG_LENGTH]
 
 
 def warehouse_reference(ref: OrderRef) -> str:
@@ -59,7 +59,7 @@ class WarehouseOrderLine(BaseModel):
     line_number: int = Field(ge=1)  # 940 LX assigned number
     item_code: str  # 940 W01-05 (vendor's item number at the warehouse)
     quantity: int = Field(ge=1)  # 940 W01-01, integer units
-    channel_line_id: str  # 940 N9 reference back to the channel line (Amazon orderItemId)
+    channel_line_id: str  # 940 N9 reference back to the channel line (the channel's line id)
     customs: CustomsInfo | None = None
 
 

@@ -47,7 +47,9 @@ class ChangePage(BaseModel):
 
 
 class ChannelPort(Protocol):
-    channel: Channel
+    @property
+    def channel(self) -> Channel: ...  # its module's name
+
     account: str
 
     async def get_order(self, order_id: str) -> ChannelOrder: ...
@@ -83,7 +85,9 @@ class StockPort(Protocol):
     its own unshipped orders itself (Centra); otherwise the figure is what may be sold (Amazon).
     """
 
-    channel: Channel
+    @property
+    def channel(self) -> Channel: ...
+
     account: str
     subtracts_own_orders: bool
 

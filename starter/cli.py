@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from temporalio.client import Client
 
-from config import get_settings
+from integrations.registry import get_settings
 from starter.client import CliError, expected_errors, run_with_client
 from starter.devstack import PROJECT_ROOT, DevStack
 from starter.inventory_cli import inventory_app

@@ -20,7 +20,8 @@ from temporalio.client import Client
 from temporalio.runtime import Runtime, TelemetryConfig
 
 from codec.converter import configured_converter
-from config import Settings, SettingsError, TemporalSettings, get_settings
+from config import Settings, SettingsError, TemporalSettings
+from integrations.registry import get_settings
 
 
 class CliError(Exception):

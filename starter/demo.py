@@ -266,7 +266,7 @@ def render(console: Console, outcome: Outcome, web_ui: str | None) -> None:
         table.add_row(label, *(str(rows[part.label][label]) for part in outcome.parts))
     console.print(table)
     kinds = Counter(
-        f"{channel.value} {s.exception.kind.value}"
+        f"{channel} {s.exception.kind.value}"
         for channel, by_order in outcome.statuses.items()
         for s in by_order.values()
         if s.stage is OrderStage.EXCEPTION and s.exception
@@ -290,7 +290,7 @@ def render(console: Console, outcome: Outcome, web_ui: str | None) -> None:
 
 
 def settings_for(stack: DevStack) -> Any:
-    from config import get_settings
+    from integrations.registry import get_settings
 
     os.environ.update(stack.environment())
     get_settings.cache_clear()

@@ -20,7 +20,7 @@ from temporalio.client import Client
 
 from domain.exceptions import ExceptionKind
 from domain.lifecycle import OrderStage, OrderStatus
-from domain.order import Channel
+from integrations.registry import Channel
 from sandbox.amazon.catalogue import UNMAPPED_SKUS
 from starter import demo_world
 from starter.demo_parts import (

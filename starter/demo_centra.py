@@ -21,7 +21,7 @@ from temporalio.client import Client
 from domain.exceptions import ExceptionKind
 from domain.lifecycle import OrderStage, OrderStatus
 from domain.mapping import CarrierServiceMapping
-from domain.order import Channel
+from integrations.registry import Channel
 from sandbox.centra import catalogue
 from starter import demo_world
 from starter.demo_parts import (

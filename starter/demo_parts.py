@@ -19,7 +19,8 @@ from temporalio.client import Client
 from domain.exceptions import ExceptionKind
 from domain.lifecycle import RETRY_SIGNAL, OperatorRequest, OrderStage, OrderStatus
 from domain.mapping import FacilityRule
-from domain.order import Channel, OrderRef
+from domain.order import OrderRef
+from integrations.registry import Channel
 from starter.devstack import DevStack
 
 Expected = tuple[OrderStage, str | None]

@@ -17,7 +17,7 @@ from domain.mapping import (
     FacilityRule,
     SkuMapping,
 )
-from domain.order import Channel
+from integrations.registry import Channel
 from sandbox.amazon.catalogue import CATALOGUE, UNMAPPED_SKUS
 from sandbox.centra import catalogue as centra_catalogue
 from sandbox.gxo.catalogue import (

@@ -16,8 +16,7 @@ from rich.table import Table
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from config import get_settings
-from domain.order import Channel
+from integrations.registry import Channel, default_account, get_settings
 from starter.client import CliError, TemporalUnreachable, expected_errors, run_with_client
 from starter.mappings_cli import DatabaseOption, ForceOption, export_kind, import_kind
 from starter.mappings_cli import _engine as open_engine
@@ -78,11 +77,10 @@ class Target:
 def resolve_targets(channel: str | None, account: str | None) -> list[Target]:
     """The channel accounts to act on: one channel if given, else every configured one."""
     settings = get_settings()
-    defaults = {Channel.AMAZON: settings.amazon.seller_id, Channel.CENTRA: settings.centra.account}
     channels = [parse_enum(Channel, channel, "channel")] if channel else settings.channels
     if account and len(channels) > 1:
         raise CliError("--account needs --channel (accounts differ per channel)")
-    return [Target(c, account or defaults[c]) for c in channels]
+    return [Target(Channel(c), account or default_account(settings, c)) for c in channels]
 
 
 def _fmt_time(value: datetime | None) -> str:

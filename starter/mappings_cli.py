@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from config import get_settings
+from integrations.registry import CHANNEL_NAMES, get_settings
 from starter.client import CliError, expected_errors
 
 if TYPE_CHECKING:
@@ -89,7 +89,9 @@ def import_kind(kind: str, file: Path, database_url: str | None, force: bool = F
         raise CliError(f"{name}: {err}") from err
     engine = _engine(database_url)
     try:
-        report = import_csv(engine, kind, io.StringIO(text, newline=""), force=force)
+        report = import_csv(
+            engine, kind, io.StringIO(text, newline=""), channels=CHANNEL_NAMES, force=force
+        )
     except CsvImportError as err:
         raise CliError(f"{name}: {err}") from err
     except ImportRefused as err:

@@ -20,7 +20,6 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
-from config import get_settings
 from domain.exceptions import ExceptionKind
 from domain.lifecycle import (
     REINJECT_SIGNAL,
@@ -31,7 +30,8 @@ from domain.lifecycle import (
     OrderStage,
     OrderStatus,
 )
-from domain.order import Channel, OrderRef
+from domain.order import OrderRef
+from integrations.registry import Channel, default_account, get_settings
 from starter.client import CliError, expected_errors, run_with_client
 from workflows.search_attributes import (
     CHANNEL,
@@ -123,12 +123,7 @@ def resolve_workflow_id(order: str, channel: str | None, account: str | None) ->
         )
     chosen = parse_enum(Channel, channel, "channel")
     if account is None:
-        settings = get_settings()
-        defaults = {
-            Channel.AMAZON: settings.amazon.seller_id,
-            Channel.CENTRA: settings.centra.account,
-        }
-        account = defaults[chosen]
+        account = default_account(get_settings(), chosen)
     return OrderRef(channel=chosen, account=account, order_id=order).workflow_id
 
 

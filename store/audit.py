@@ -1,5 +1,6 @@
 """The audit trail: an append-only record of every call consign made to an external system,
-so operations can answer "what did we send to GXO / Amazon for this order, and what came back"."""
+so operations can answer "what did we send to the warehouse or the channel for this order,
+and what came back"."""
 
 from __future__ import annotations
 

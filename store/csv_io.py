@@ -14,7 +14,7 @@ value. Numeric columns are typed and left alone: their only such start is a minu
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 
 from domain.inventory import BufferRule
 from domain.mapping import CarrierCodeMapping, CarrierServiceMapping, FacilityRule, SkuMapping
+from domain.order import KNOWN_CHANNELS
 from store import inventory, mappings
 from store.upsert import WriteCounts
 
@@ -268,7 +269,7 @@ def _check_header(spec: _KindSpec, header: list[str]) -> CsvRowError | None:
 
 
 def _validate_row(
-    spec: _KindSpec, header: list[str], cells: list[str], line: int
+    spec: _KindSpec, header: list[str], cells: list[str], line: int, channels: Collection[str]
 ) -> BaseModel | list[CsvRowError]:
     if len(cells) != len(header):
         return [CsvRowError(line, None, f"expected {len(header)} cells, found {len(cells)}")]
@@ -280,7 +281,7 @@ def _validate_row(
         if cell != ""
     }
     try:
-        return spec.model.model_validate(data)
+        return spec.model.model_validate(data, context={KNOWN_CHANNELS: sorted(channels)})
     except ValidationError as exc:
         return [
             CsvRowError(
@@ -308,8 +309,9 @@ def _duplicate(
     return None
 
 
-def parse_csv(kind: str, stream: TextIO) -> list[BaseModel]:
-    """Validate a whole file into domain models; raises CsvImportError listing every problem."""
+def parse_csv(kind: str, stream: TextIO, channels: Collection[str]) -> list[BaseModel]:
+    """Validate a whole file into domain models, each channel one of `channels` (the
+    registry's); raises CsvImportError listing every problem."""
     spec = _spec(kind)
     reader = csv.reader(stream)
     try:
@@ -330,7 +332,7 @@ def parse_csv(kind: str, stream: TextIO) -> list[BaseModel]:
             line, last_line = last_line + 1, reader.line_num
             if not cells:
                 continue  # a blank line
-            result = _validate_row(spec, header, cells, line)
+            result = _validate_row(spec, header, cells, line, channels)
             if isinstance(result, list):
                 errors += result
                 continue
@@ -346,12 +348,19 @@ def parse_csv(kind: str, stream: TextIO) -> list[BaseModel]:
     return models
 
 
-def import_csv(engine: Engine, kind: str, stream: TextIO, *, force: bool = False) -> ImportReport:
+def import_csv(
+    engine: Engine,
+    kind: str,
+    stream: TextIO,
+    *,
+    channels: Collection[str],
+    force: bool = False,
+) -> ImportReport:
     """Validate the whole file, then write it in one transaction: all rows or none. A file
     with no rows for a kind replaced as a whole set is refused (ImportRefused) while rows
     exist, unless `force`: an empty export or a truncated file must not wipe the routing."""
     spec = _spec(kind)
-    models = parse_csv(kind, stream)
+    models = parse_csv(kind, stream, channels)
     if not models and spec.replaces_set and not force:
         current = spec.read(engine)
         if current:

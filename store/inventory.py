@@ -43,7 +43,7 @@ def replace_buffer_rules(engine: Engine, rules: Sequence[BufferRule]) -> WriteCo
         removed = session.connection().execute(delete(BufferRuleRow)).rowcount
         session.add_all(
             BufferRuleRow(
-                channel=rule.channel.value if rule.channel else None,
+                channel=rule.channel if rule.channel else None,
                 sku=rule.sku,
                 units=rule.units,
                 percent=rule.percent,
@@ -58,7 +58,7 @@ def list_buffer_rules(engine: Engine) -> list[BufferRule]:
         rows = session.scalars(select(BufferRuleRow).order_by(col(BufferRuleRow.id)))
         return [
             BufferRule(
-                channel=Channel(row.channel) if row.channel else None,
+                channel=row.channel or None,
                 sku=row.sku,
                 units=row.units,
                 percent=row.percent,
@@ -149,7 +149,7 @@ def confirm_shipped(engine: Engine, ref: OrderRef, units: Sequence[tuple[str, in
     dips below zero until the SHIPMENT arrives and brings it back."""
     with write_session(engine) as session:
         for item_code, count in units:
-            key = (ref.channel.value, ref.account, ref.order_id, item_code)
+            key = (ref.channel, ref.account, ref.order_id, item_code)
             row = session.get(OrderDemandRow, key)
             if row is None:
                 continue
@@ -179,11 +179,11 @@ def record_demand(engine: Engine, ref: OrderRef, lines: Sequence[tuple[str, str,
     Recording again (a retried plan) never resets units GXO already allocated."""
     with write_session(engine) as session:
         for sku, item_code, units in lines:
-            key = (ref.channel.value, ref.account, ref.order_id, item_code)
+            key = (ref.channel, ref.account, ref.order_id, item_code)
             if session.get(OrderDemandRow, key) is None:
                 session.add(
                     OrderDemandRow(
-                        channel=ref.channel.value,
+                        channel=ref.channel,
                         account=ref.account,
                         order_id=ref.order_id,
                         item_code=item_code,
@@ -198,7 +198,7 @@ def close_demand(engine: Engine, ref: OrderRef) -> None:
     with write_session(engine) as session:
         session.connection().execute(
             delete(OrderDemandRow).where(
-                col(OrderDemandRow.channel) == ref.channel.value,
+                col(OrderDemandRow.channel) == ref.channel,
                 col(OrderDemandRow.account) == ref.account,
                 col(OrderDemandRow.order_id) == ref.order_id,
             )
@@ -219,7 +219,7 @@ def demand_by_item(engine: Engine) -> Demand:
     demand = Demand()
     with read_session(engine) as session:
         for row in session.scalars(select(OrderDemandRow)):
-            channel = Channel(row.channel)
+            channel = row.channel
             buckets = (
                 (demand.open, row.open),
                 (demand.allocated, row.allocated),
@@ -253,7 +253,7 @@ def ledger(engine: Engine, channel: Channel, account: str) -> dict[str, LedgerEn
     with read_session(engine) as session:
         rows = session.scalars(
             select(StockLedgerRow).where(
-                col(StockLedgerRow.channel) == channel.value,
+                col(StockLedgerRow.channel) == channel,
                 col(StockLedgerRow.account) == account,
             )
         )
@@ -274,9 +274,9 @@ def ledger(engine: Engine, channel: Channel, account: str) -> dict[str, LedgerEn
 
 
 def _ledger_row(session: Session, channel: Channel, account: str, sku: str) -> StockLedgerRow:
-    row = session.get(StockLedgerRow, (channel.value, account, sku))
+    row = session.get(StockLedgerRow, (channel, account, sku))
     if row is None:
-        row = StockLedgerRow(channel=channel.value, account=account, sku=sku)
+        row = StockLedgerRow(channel=channel, account=account, sku=sku)
         session.add(row)
     return row
 
@@ -301,7 +301,7 @@ def clear_pending(engine: Engine, channel: Channel, account: str, skus: Sequence
     """The channel already shows what these SKUs should show: nothing is pending any more."""
     with write_session(engine) as session:
         for sku in skus:
-            row = session.get(StockLedgerRow, (channel.value, account, sku))
+            row = session.get(StockLedgerRow, (channel, account, sku))
             if row is not None:
                 row.pending_since = None
 
@@ -337,7 +337,7 @@ def record_submission(
     with write_session(engine) as session:
         session.merge(
             StockSubmissionRow(
-                channel=channel.value,
+                channel=channel,
                 account=account,
                 submission=submission.submission,
                 sent_by=sent_by,
@@ -354,7 +354,7 @@ def submissions_sent_by(
         rows = session.scalars(
             select(StockSubmissionRow)
             .where(
-                col(StockSubmissionRow.channel) == channel.value,
+                col(StockSubmissionRow.channel) == channel,
                 col(StockSubmissionRow.account) == account,
                 col(StockSubmissionRow.sent_by) == sent_by,
             )
@@ -368,7 +368,7 @@ def forget_submission(engine: Engine, channel: Channel, account: str, submission
     with write_session(engine) as session:
         session.execute(
             delete(StockSubmissionRow).where(
-                col(StockSubmissionRow.channel) == channel.value,
+                col(StockSubmissionRow.channel) == channel,
                 col(StockSubmissionRow.account) == account,
                 col(StockSubmissionRow.submission) == submission,
             )

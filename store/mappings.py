@@ -36,12 +36,10 @@ def _table(model: type[SQLModel]) -> Table:
 
 
 def _row_values(model: BaseModel) -> dict[str, Any]:
-    """Domain model -> column values: enums as text, blank optional text as NULL."""
+    """Domain model -> column values: blank optional text as NULL."""
     values: dict[str, Any] = {}
     for name, field in type(model).model_fields.items():
         value = getattr(model, name)
-        if isinstance(value, Channel):
-            value = value.value
         if value == "" and not field.is_required() and field.default is None:
             value = None
         values[name] = value
@@ -88,9 +86,7 @@ def replace_facility_rules(engine: Engine, rules: Sequence[FacilityRule]) -> Wri
 
 
 def _rule_applies_to(channel: Channel) -> ColumnElement[bool]:
-    return or_(
-        col(FacilityRuleRow.channel) == channel.value, col(FacilityRuleRow.channel).is_(None)
-    )
+    return or_(col(FacilityRuleRow.channel) == channel, col(FacilityRuleRow.channel).is_(None))
 
 
 def _list_keyed(
@@ -104,7 +100,7 @@ def _list_keyed(
     table = _table(row_model)
     query = select(row_model).order_by(*(table.c[name] for name in key))
     if channel is not None:
-        query = query.where(table.c.channel == channel.value)
+        query = query.where(table.c.channel == channel)
     with read_session(engine) as session:
         return _to_domain(domain_model, session.scalars(query))
 
@@ -152,7 +148,7 @@ def load_mapping_set(
     wanted_gtins = sorted(set(gtins))
     sku_query = (
         select(SkuMappingRow)
-        .where(col(SkuMappingRow.channel) == channel.value)
+        .where(col(SkuMappingRow.channel) == channel)
         .order_by(col(SkuMappingRow.sku))
     )
     rule_query = (

@@ -77,7 +77,7 @@ class AuditRecord(SQLModel):
     `detail` is short and never holds personal data (no names, addresses, emails, phones)."""
 
     at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime, index=True)
-    system: str = Field(min_length=1, max_length=32, index=True)  # "amazon", "centra", "gxo"
+    system: str = Field(min_length=1, max_length=32, index=True)  # a channel/warehouse module
     operation: str = Field(min_length=1, max_length=64)  # "inject", "confirmShipment", "cancel"
     channel: str = Field(max_length=16)
     account: str = Field(max_length=128)
@@ -166,7 +166,7 @@ class OrderDemandRow(SQLModel, table=True):
     """Units of an order line the channel sold: `open` until GXO allocates them, `allocated`
     until GXO ships them, `shipped` until consign confirms the parcel to the channel. Inventory
     sync subtracts the open units from what a channel may sell (GXO's available stock does not
-    know them yet); a channel that decrements its own stock on ship-confirm (Centra) needs the
+    know them yet); a channel that decrements its own stock on ship-confirm needs the
     shipped-but-unconfirmed ones too."""
 
     __tablename__ = "order_demand"
@@ -203,7 +203,7 @@ class StockLedgerRow(SQLModel, table=True):
 
 
 class StockSubmissionRow(SQLModel, table=True):
-    """A push a channel processes later (an Amazon feed), kept from the moment the channel has
+    """A push a channel processes later (a listings feed), kept from the moment the channel has
     it until inventory sync settles it, under the push activity that sent it (`sent_by`: its
     workflow run and activity id, the same for every retry): a retry after a lost response
     finds it and does not submit the same SKUs again."""

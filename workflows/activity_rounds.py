@@ -20,8 +20,10 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, RetryState
 
 with workflow.unsafe.imports_passed_through():
+    from activities.refs import ActivityRef
     from workflows.waits import failure_text
 
+A = TypeVar("A")
 T = TypeVar("T")
 
 FIRST_ROUND = RetryPolicy(
@@ -41,9 +43,8 @@ ROUND_OVER = (RetryState.MAXIMUM_ATTEMPTS_REACHED, RetryState.TIMEOUT)
 
 
 async def execute_in_rounds(
-    name: str,
-    arg: object,
-    result_type: type[T],
+    activity: ActivityRef[A, T],
+    arg: A,
     *,
     task_queue: str,
     start_to_close_timeout: timedelta,
@@ -58,9 +59,9 @@ async def execute_in_rounds(
         policy = LATER_ROUND if attempts else first_round
         try:
             return await workflow.execute_activity(
-                name,
+                activity.name,
                 arg,
-                result_type=result_type,
+                result_type=activity.result,
                 task_queue=task_queue,
                 start_to_close_timeout=start_to_close_timeout,
                 heartbeat_timeout=heartbeat_timeout,

@@ -11,8 +11,8 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities import queues
-    from activities.models import AckRequest, ChangeBatch, ChangeSet, PollRequest, StartReport
+    from activities import queues, refs
+    from activities.models import AckRequest, ChangeBatch, ChangeSet, PollRequest
     from domain.order import Channel, OrderChange
     from workflows.intakes import (
         HAND_OVER_TIMEOUT,
@@ -42,7 +42,7 @@ def notice_key(change: OrderChange) -> str:
 
 
 def intake_id(channel: Channel, account: str) -> str:
-    return f"intake:{channel.value}:{account}"
+    return f"intake:{channel}:{account}"
 
 
 class ChannelIntakeInput(BaseModel):
@@ -105,9 +105,8 @@ class ChannelIntake:
             if not changes:
                 return
         report = await self._calls.run(
-            "start_order_workflows",
+            refs.START_ORDER_WORKFLOWS,
             ChangeSet(changes=changes),
-            StartReport,
             HAND_OVER_TIMEOUT,
         )
         self._progress.signalled += report.signalled
@@ -139,7 +138,7 @@ class ChannelIntake:
             )
             try:
                 batch = await self._calls.run(
-                    "poll_channel_changes",
+                    refs.POLL_CHANNEL_CHANGES,
                     PollRequest(
                         channel=params.channel,
                         account=params.account,
@@ -148,7 +147,6 @@ class ChannelIntake:
                         sweep=sweep,
                         order_ids=named,
                     ),
-                    ChangeBatch,
                     READ_TIMEOUT,
                     task_queue=queues.poll_queue(params.channel, main),
                 )
@@ -157,11 +155,10 @@ class ChannelIntake:
                     await self._hand_over(batch, coalesce)
                 if batch.ack:
                     await self._calls.run(
-                        "ack_channel_changes",
+                        refs.ACK_CHANNEL_CHANGES,
                         AckRequest(channel=params.channel, account=params.account, ack=batch.ack),
-                        type(None),
                         READ_TIMEOUT,
-                        task_queue=queues.centra_write_queue(params.channel, main),
+                        task_queue=queues.ack_queue(params.channel, main),
                     )
             except ActivityError as err:
                 self._notified = [*named, *self._notified]  # read them on the next attempt

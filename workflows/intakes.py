@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel
 from temporalio import workflow
@@ -27,6 +27,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.refs import ActivityRef
     from domain.exceptions import ExceptionKind
     from domain.lifecycle import RetryingActivity, retrying_after_success, still_retrying
     from domain.setaside import SetAsideNotice
@@ -39,7 +40,7 @@ with workflow.unsafe.imports_passed_through():
 # every HEARTBEAT_THROTTLE (2 s), leaves a busy worker ~3 s of slack.
 HEARTBEAT = timedelta(seconds=5)
 # Intake activities heartbeat, are idempotent and hand-overs resume where they stopped, and reads
-# wait for their rate-limited queue anyway (Amazon's searchOrders: one per 3 min): a retry every
+# wait for their rate-limited queue anyway (an order search metered at one per 3 min): a retry every
 # few seconds costs nothing, where one 4 minutes later stalls the intake (bench.chaos found one
 # livelocked). HEARTBEAT + RETRY_AT_MOST must stay well under a worker's life between kills:
 # with 5 + 5 s and a kill every 10 s, a lost hand-over was retried ~1 s before the next kill,
@@ -62,6 +63,7 @@ HAND_OVER_TIMEOUT = timedelta(minutes=5)  # signals to many workflows, or a whol
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5))  # runs started before INTAKE_ROUNDS
 INTAKE_ROUNDS = "intake-rounds"  # workflow.patched id, 2026-12-03
 
+A = TypeVar("A")
 T = TypeVar("T")
 
 
@@ -89,20 +91,20 @@ class IntakeCalls:
 
     async def run(
         self,
-        name: str,
-        arg: Any,
-        result_type: type[T],
+        activity: ActivityRef[A, T],
+        arg: A,
         start_to_close: timedelta,
         task_queue: str | None = None,
     ) -> T:
         """One activity, heartbeats checked every HEARTBEAT, retried until it succeeds; raises
         the ActivityError of a failure retrying cannot cure (the intake then pauses)."""
         queue = task_queue or workflow.info().task_queue
+        name = activity.name
         if not self.rounds:
             return await workflow.execute_activity(
                 name,
                 arg,
-                result_type=result_type,
+                result_type=activity.result,
                 task_queue=queue,
                 start_to_close_timeout=start_to_close,
                 heartbeat_timeout=HEARTBEAT,
@@ -110,9 +112,8 @@ class IntakeCalls:
             )
         try:
             result = await execute_in_rounds(
-                name,
+                activity,
                 arg,
-                result_type,
                 task_queue=queue,
                 start_to_close_timeout=start_to_close,
                 heartbeat_timeout=HEARTBEAT,

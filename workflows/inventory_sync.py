@@ -4,7 +4,7 @@ the channel shows on a schedule; and raises INVENTORY_SYNC_STALLED when a change
 long, ACTIVITY_RETRYING while a call keeps failing and INVENTORY_PUSH_REJECTED when the
 channel refuses a SKU.
 
-A push a channel processes later (an Amazon JSON_LISTINGS_FEED: minutes to hours) is submitted
+A push a channel processes later (a listings feed: minutes to hours) is submitted
 once and then asked about on durable timers (check_stock_submission: 30 s after it, doubling to
 every 5 minutes) until it settles or FEED_WAIT_LIMIT passes; no activity waits for it. Meanwhile
 SKUs it does not carry are pushed as usual, and a newer figure of a SKU it carries is held and
@@ -25,21 +25,17 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities import queues
+    from activities import queues, refs
     from activities.models import (
         DriftLine,
-        DriftReport,
         StalledRequest,
-        StalledSkus,
         StockNotice,
-        StockPlan,
         StockPlanRequest,
-        StockPushReport,
         StockPushRequest,
         StockReadRequest,
         SubmissionCheck,
-        SubmissionChecked,
     )
+    from activities.refs import ActivityRef
     from domain.exceptions import ExceptionKind
     from domain.inventory import PushOutcome, StockSubmission
     from domain.lifecycle import (
@@ -54,17 +50,18 @@ with workflow.unsafe.imports_passed_through():
     from workflows.intakes import HEARTBEAT, QUICK_FIRST_ROUND
     from workflows.waits import failure_text, pause_after_failure, wait_until
 
+A = TypeVar("A")
 T = TypeVar("T")
 
 # Feeds waited for on timers, activities in rounds with heartbeats (DEVELOPERS.md).
 FEED_WAIT_PATCH = "inventory-feed-wait"
 TIMEOUT = timedelta(minutes=5)  # a plan, a stall check, one question about a submission
-# A push or a read-back may call the channel once per SKU (Amazon: 5 per second, so minutes for
+# A push or a read-back may call the channel once per SKU (at 5 per second, minutes for
 # thousands of SKUs); heartbeats, not this, bound what a killed worker costs.
 CHANNEL_TIMEOUT = timedelta(minutes=65)
 FEED_FIRST_CHECK = timedelta(seconds=30)  # then doubling, up to FEED_CHECK_EVERY
 FEED_CHECK_EVERY = timedelta(minutes=5)
-FEED_WAIT_LIMIT = timedelta(hours=8)  # Amazon's own bound for processing a feed
+FEED_WAIT_LIMIT = timedelta(hours=8)  # the longest a channel documents for processing a feed
 # Runs started before FEED_WAIT_PATCH: unbounded retries, the push given up after 2 h.
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5))
 PUSH_GIVE_UP = timedelta(hours=2)
@@ -73,7 +70,7 @@ STATUS_QUERY = "status"
 
 
 def inventory_sync_id(channel: Channel, account: str) -> str:
-    return f"inventory:{channel.value}:{account}"
+    return f"inventory:{channel}:{account}"
 
 
 class AwaitedSubmission(BaseModel):
@@ -127,7 +124,7 @@ class InventorySyncStatus(BaseModel):
     unmapped_items: list[str] = Field(default_factory=list)
     last_error: str | None = None
     retrying: RetryingActivity | None = None  # a call that keeps failing for a passing reason
-    awaiting: list[SubmissionShown] = Field(default_factory=list)  # e.g. Amazon feeds
+    awaiting: list[SubmissionShown] = Field(default_factory=list)  # e.g. listings feeds
     held: list[str] = Field(default_factory=list)  # SKUs waiting for their submission to settle
 
 
@@ -174,7 +171,7 @@ class InventorySync:
     async def run(self, params: InventorySyncInput) -> None:
         workflow.upsert_search_attributes(
             [
-                sa.CHANNEL.value_set(params.channel.value),
+                sa.CHANNEL.value_set(params.channel),
                 sa.CHANNEL_ACCOUNT.value_set(params.account),
             ]
         )
@@ -232,9 +229,8 @@ class InventorySync:
 
     async def _call(
         self,
-        name: str,
-        arg: object,
-        result_type: type[T],
+        activity: ActivityRef[A, T],
+        arg: A,
         start_to_close: timedelta,
         task_queue: str | None = None,
         give_up: timedelta | None = None,
@@ -244,11 +240,12 @@ class InventorySync:
         started before FEED_WAIT_PATCH keeps its unbounded retries (a push given up after
         `give_up`), so its history replays."""
         queue = task_queue or workflow.info().task_queue
+        name = activity.name
         if not workflow.patched(FEED_WAIT_PATCH):
             return await workflow.execute_activity(
                 name,
                 arg,
-                result_type=result_type,
+                result_type=activity.result,
                 task_queue=queue,
                 start_to_close_timeout=start_to_close,
                 schedule_to_close_timeout=give_up,
@@ -257,9 +254,8 @@ class InventorySync:
             )
         try:
             return await execute_in_rounds(
-                name,
+                activity,
                 arg,
-                result_type,
                 task_queue=queue,
                 start_to_close_timeout=start_to_close,
                 heartbeat_timeout=HEARTBEAT,
@@ -281,7 +277,7 @@ class InventorySync:
         if items is not None and not items and not force and not replan:
             return
         plan = await self._call(
-            "plan_stock_push",
+            refs.PLAN_STOCK_PUSH,
             StockPlanRequest(
                 channel=params.channel,
                 account=params.account,
@@ -289,7 +285,6 @@ class InventorySync:
                 force_skus=force,
                 skus=sorted(replan),
             ),
-            StockPlan,
             TIMEOUT,
         )
         if items is None:
@@ -303,11 +298,10 @@ class InventorySync:
         if not quantities:
             return
         report = await self._call(
-            "push_stock",
+            refs.PUSH_STOCK,
             StockPushRequest(channel=params.channel, account=params.account, quantities=quantities),
-            StockPushReport,
             CHANNEL_TIMEOUT,
-            task_queue=queues.centra_write_queue(params.channel, workflow.info().task_queue),
+            task_queue=queues.stock_push_queue(params.channel, workflow.info().task_queue),
             give_up=PUSH_GIVE_UP,
         )
         now = workflow.now()
@@ -330,14 +324,13 @@ class InventorySync:
         for awaited in [a for a in self._awaited if a.next_check <= workflow.now()]:
             waited = workflow.now() - awaited.since
             checked = await self._call(
-                "check_stock_submission",
+                refs.CHECK_STOCK_SUBMISSION,
                 SubmissionCheck(
                     channel=params.channel,
                     account=params.account,
                     submission=awaited.submission,
                     waited_hours=waited / timedelta(hours=1) if waited >= FEED_WAIT_LIMIT else None,
                 ),
-                SubmissionChecked,
                 TIMEOUT,
             )
             awaited.checks += 1
@@ -365,9 +358,8 @@ class InventorySync:
     async def _reconcile(self, params: InventorySyncInput) -> list[str]:
         """Read every SKU back; what the channel shows wrongly is pushed again."""
         report = await self._call(
-            "read_channel_stock",
+            refs.READ_CHANNEL_STOCK,
             StockReadRequest(channel=params.channel, account=params.account),
-            DriftReport,
             CHANNEL_TIMEOUT,
             task_queue=queues.stock_read_queue(params.channel, workflow.info().task_queue),
         )
@@ -377,13 +369,12 @@ class InventorySync:
 
     async def _check_stalled(self, params: InventorySyncInput) -> None:
         stalled = await self._call(
-            "stalled_stock_skus",
+            refs.STALLED_STOCK_SKUS,
             StalledRequest(
                 channel=params.channel,
                 account=params.account,
                 older_than_seconds=params.stall_after_minutes * 60,
             ),
-            StalledSkus,
             TIMEOUT,
         )
         in_flight = self._in_flight()  # awaited within FEED_WAIT_LIMIT, not stalled

@@ -22,15 +22,15 @@ from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
-    from activities import queues
+    from activities import queues, refs
     from activities.models import (
         CaptureRequest,
-        ConfirmResult,
         ParcelConfirmRequest,
         SetAsideEvent,
         WarehouseLookup,
         WarehouseOrderRequest,
     )
+    from activities.refs import ActivityRef
     from domain.capture import CaptureState, PaymentCapture
     from domain.deadlines import deadlines_for
     from domain.exceptions import ConsignError, ExceptionKind, describe_error
@@ -66,6 +66,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.activity_rounds import execute_in_rounds
     from workflows.waits import failure_kind, failure_text, wait_until
 
+A = TypeVar("A")
 T = TypeVar("T")
 
 ACTIVITY_TIMEOUT = timedelta(seconds=60)
@@ -204,7 +205,7 @@ class OrderFulfillment:
     async def run(self, params: OrderFulfillmentInput) -> OrderStatus:
         self._upsert(
             [
-                sa.CHANNEL.value_set(self._ref.channel.value),
+                sa.CHANNEL.value_set(self._ref.channel),
                 sa.CHANNEL_ACCOUNT.value_set(self._ref.account),
                 sa.CHANNEL_ORDER_ID.value_set(self._ref.order_id),
             ]
@@ -443,7 +444,7 @@ class OrderFulfillment:
             f"the order is {expected}"
         )
         request = SetAsideEvent(event=event, reason=reason, detail=f"the order is {expected}")
-        await self._activity("set_aside_warehouse_event", request, type(None))
+        await self._activity(refs.SET_ASIDE_WAREHOUSE_EVENT, request)
         return True
 
     # --- steps --------------------------------------------------------------------------------
@@ -483,15 +484,15 @@ class OrderFulfillment:
         return _wants_cancel(self._latest_change) and not self._cancel_refused
 
     async def _activity(
-        self, name: str, arg: object, result_type: type[T], task_queue: str | None = None
+        self, activity: ActivityRef[A, T], arg: A, task_queue: str | None = None
     ) -> T:
         """One activity, retried in rounds: while rounds run out the order shows it as
         ACTIVITY_RETRYING; a failure retrying cannot cure parks it."""
+        name = activity.name
         try:
             result = await execute_in_rounds(
-                name,
+                activity,
                 arg,
-                result_type,
                 task_queue=task_queue or workflow.info().task_queue,
                 start_to_close_timeout=ACTIVITY_TIMEOUT,
                 round_failed=lambda attempts, failure: self._still_retrying(
@@ -509,13 +510,13 @@ class OrderFulfillment:
 
     async def _fetch_order(self) -> ChannelOrder:
         queue = queues.fetch_queue(self._ref.channel, workflow.info().task_queue)
-        return await self._activity("fetch_channel_order", self._ref, ChannelOrder, queue)
+        return await self._activity(refs.FETCH_CHANNEL_ORDER, self._ref, queue)
 
     async def _plan_order(self, order: ChannelOrder) -> WarehouseOrder:
-        return await self._activity("plan_fulfilment", order, WarehouseOrder)
+        return await self._activity(refs.PLAN_FULFILMENT, order)
 
     async def _inject_order(self, plan: WarehouseOrder) -> InjectionResult:
-        return await self._activity("inject_warehouse_order", plan, InjectionResult)
+        return await self._activity(refs.INJECT_WAREHOUSE_ORDER, plan)
 
     def _warehouse_request(self) -> WarehouseOrderRequest:
         assert self._plan is not None
@@ -546,7 +547,7 @@ class OrderFulfillment:
         request = self._warehouse_request()
         outcome = await self._step(
             self._status.stage,
-            lambda: self._activity("cancel_warehouse_order", request, CancelOutcome),
+            lambda: self._activity(refs.CANCEL_WAREHOUSE_ORDER, request),
             cancellable=False,
         )
         if outcome is CancelOutcome.TOO_LATE:
@@ -598,10 +599,10 @@ class OrderFulfillment:
         queue = queues.confirm_queue(self._ref.channel, workflow.info().task_queue)
         stage = self._status.stage
         result = await self._step(
-            stage, lambda: self._activity("confirm_parcel", request, ConfirmResult, queue)
+            stage, lambda: self._activity(refs.CONFIRM_PARCEL, request, queue)
         )
         record.confirmed = True
-        self._note(f"parcel {record.package_reference} confirmed to {self._ref.channel.value}")
+        self._note(f"parcel {record.package_reference} confirmed to {self._ref.channel}")
         if result.capture is not None and not result.capture.settled:
             self._status.captures.append(result.capture)
             self._note(f"parcel {record.package_reference}: capture {result.capture.state.value}")
@@ -677,7 +678,7 @@ class OrderFulfillment:
         queue = queues.capture_queue(self._ref.channel, workflow.info().task_queue, again)
         checked = await self._step(
             self._status.stage,
-            lambda: self._activity("settle_capture", request, PaymentCapture, queue),
+            lambda: self._activity(refs.SETTLE_CAPTURE, request, queue),
             cancellable=False,
         )
         captures = [c for c in self._status.captures if c.parcel_id != capture.parcel_id]
@@ -695,7 +696,7 @@ class OrderFulfillment:
         request = self._warehouse_request()
 
         async def lookup_order() -> WarehouseLookup:
-            return await self._activity("get_warehouse_order", request, WarehouseLookup)
+            return await self._activity(refs.GET_WAREHOUSE_ORDER, request)
 
         if park:
             lookup = await self._step(self._status.stage, lookup_order)

@@ -10,12 +10,11 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    from activities import refs
     from activities.models import (
         FacilityRequest,
         PullRequest,
-        SnapshotLoaded,
         StockNotice,
-        StockPulled,
     )
     from workflows.intakes import (
         HAND_OVER_TIMEOUT,
@@ -73,18 +72,16 @@ class StockIntake:
             try:
                 if cursor is None:
                     snapshot = await self._calls.run(
-                        "load_stock_snapshot",
+                        refs.LOAD_STOCK_SNAPSHOT,
                         FacilityRequest(facility_id=params.facility_id),
-                        SnapshotLoaded,
                         HAND_OVER_TIMEOUT,
                     )
                     count_set_aside(self._progress, snapshot.set_aside)
                     cursor, moved = snapshot.cursor, snapshot.items
                 else:
                     pulled = await self._calls.run(
-                        "pull_stock_changes",
+                        refs.PULL_STOCK_CHANGES,
                         PullRequest(facility_id=params.facility_id, cursor=cursor),
-                        StockPulled,
                         READ_TIMEOUT,
                     )
                     count_set_aside(self._progress, pulled.set_aside)
@@ -92,9 +89,8 @@ class StockIntake:
                     self._progress.changes += pulled.count
                 if moved and params.inventory_syncs:
                     await self._calls.run(
-                        "notify_stock_changed",
+                        refs.NOTIFY_STOCK_CHANGED,
                         StockNotice(items=moved, targets=params.inventory_syncs),
-                        type(None),
                         HAND_OVER_TIMEOUT,
                     )
             except ActivityError as err:

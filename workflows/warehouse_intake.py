@@ -12,11 +12,10 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    from activities import refs
     from activities.models import (
         EVENTS_PUSHED_SIGNAL,
-        DeliveryReport,
         EventDelivery,
-        EventsPulled,
         PullRequest,
     )
     from domain.limits import IntakeLimits
@@ -97,9 +96,8 @@ class WarehouseIntake:
             self._poll_now = False  # a poke asks for the poll that starts now
             try:
                 page = await self._calls.run(
-                    "pull_warehouse_events",
+                    refs.PULL_WAREHOUSE_EVENTS,
                     PullRequest(facility_id=params.facility_id, cursor=cursor),
-                    EventsPulled,
                     READ_TIMEOUT,
                 )
             except ActivityError as err:
@@ -168,9 +166,8 @@ class WarehouseIntake:
         for batch in batches(fresh, self._budget):
             try:
                 report = await self._calls.run(
-                    "deliver_warehouse_events",
+                    refs.DELIVER_WAREHOUSE_EVENTS,
                     EventDelivery(events=batch),
-                    DeliveryReport,
                     HAND_OVER_TIMEOUT,
                 )
             except ActivityError as err:

@@ -12,7 +12,6 @@ from types import TracebackType
 
 import httpx
 
-from config import AmazonSettings
 from integrations.amazon.client import DEFAULT_TIMEOUT, SpApiClient
 from integrations.amazon.feeds import FeedsApi
 from integrations.amazon.listings import ListingsApi
@@ -21,6 +20,7 @@ from integrations.amazon.orders_v0 import OrdersV0Api, V0OrdersReader
 from integrations.amazon.orders_v2026 import OrdersV2026Api, V2026OrdersReader
 from integrations.amazon.rdt import RestrictedDataTokens
 from integrations.amazon.reader import Clock, OrdersReader
+from integrations.amazon.settings import AmazonSettings
 from integrations.amazon.shipments import ShipmentsApi
 from integrations.amazon.wire_time import utc_now
 

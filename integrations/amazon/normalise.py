@@ -22,7 +22,6 @@ from decimal import Decimal
 from typing import TypeVar
 
 from domain.order import (
-    Channel,
     ChannelOrder,
     ChannelOrderStatus,
     FulfilledBy,
@@ -33,6 +32,7 @@ from domain.order import (
     ShipTo,
 )
 from integrations.amazon.errors import AmazonUnknownValue
+from integrations.amazon.settings import CHANNEL
 from integrations.amazon.wire import Json, WireReader
 
 _T = TypeVar("_T")
@@ -75,7 +75,7 @@ def service_level_category(value: str | None) -> str | None:
 
 
 def _ref(order_id: str, account: str) -> OrderRef:
-    return OrderRef(channel=Channel.AMAZON, account=account, order_id=order_id)
+    return OrderRef(channel=CHANNEL, account=account, order_id=order_id)
 
 
 def _lookup(wire: WireReader, table: dict[str, _T], value: str | None, field: str) -> _T:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from domain.order import Channel, ChannelOrder
+from domain.order import ChannelOrder
 from domain.shipment import ShipConfirmation
 from integrations.amazon.factory import AmazonClient
+from integrations.amazon.settings import CHANNEL
 from integrations.channel import ChangePage, ChangeQuery
 
 
 class AmazonChannel:
-    channel = Channel.AMAZON
+    channel = CHANNEL
 
     def __init__(self, client: AmazonClient) -> None:
         self.client = client

@@ -10,11 +10,11 @@ for MFN listings, so the figure pushed is what may be sold.
 from __future__ import annotations
 
 from domain.inventory import ListingQuantity, PushOutcome, StockSubmission
-from domain.order import Channel
 from integrations.amazon.errors import AmazonRequestRejected
 from integrations.amazon.factory import AmazonClient
 from integrations.amazon.feeds import FeedIssue, FeedsApi, build_listings_feeds
 from integrations.amazon.listings import ListingIssue, ListingsApi, checked_quantity, not_listed
+from integrations.amazon.settings import CHANNEL
 from integrations.amazon.usage_plans import Operation
 from integrations.channel import SubmissionSink
 
@@ -31,7 +31,7 @@ class AmazonStock:
     """integrations.channel.StockPort and SettlingStockPort for one seller account and
     marketplace."""
 
-    channel = Channel.AMAZON
+    channel = CHANNEL
     subtracts_own_orders = False
 
     def __init__(

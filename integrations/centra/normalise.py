@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from domain.order import (
-    Channel,
     ChannelOrder,
     ChannelOrderStatus,
     FulfilledBy,
@@ -27,6 +26,7 @@ from domain.order import (
 )
 from integrations.centra.address import ship_to
 from integrations.centra.errors import CentraUnknownStatus
+from integrations.centra.settings import CHANNEL
 from integrations.centra.wire import Json, Wire
 
 _PLAIN_STATUS = {
@@ -82,9 +82,7 @@ def order_status(wire: Wire, order: Json, waiting_for_payment: bool = False) -> 
 
 
 def _ref(wire: Wire, order: Json, account: str) -> OrderRef:
-    return OrderRef(
-        channel=Channel.CENTRA, account=account, order_id=str(wire.integer(order, "number"))
-    )
+    return OrderRef(channel=CHANNEL, account=account, order_id=str(wire.integer(order, "number")))
 
 
 def change_from_centra(

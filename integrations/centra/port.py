@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from domain.capture import PaymentCapture
-from domain.order import Channel, ChannelOrder, OrderChange
+from domain.order import ChannelOrder, OrderChange
 from domain.setaside import SetAsideFeed, SetAsideReason, SetAsideRecord, record_id
 from domain.shipment import ShipConfirmation
 from integrations.centra.client import CentraClient
@@ -17,7 +17,7 @@ from integrations.centra.dispatch import Dispatcher
 from integrations.centra.errors import CentraBadResponse, CentraOrderNotFound, CentraUnknownStatus
 from integrations.centra.normalise import change_from_centra, order_from_centra
 from integrations.centra.orders import FoundOrder, OrdersApi, event_reference, shipped_units
-from integrations.centra.settings import CaptureMode
+from integrations.centra.settings import CHANNEL, CaptureMode
 from integrations.centra.wire import Json, Wire
 from integrations.channel import ChangePage, ChangeQuery
 
@@ -47,7 +47,7 @@ def _number(order_id: str) -> int | None:
 
 
 class CentraChannel:
-    channel = Channel.CENTRA
+    channel = CHANNEL
 
     def __init__(
         self,
@@ -161,7 +161,7 @@ class CentraChannel:
         raw = json.dumps(order, ensure_ascii=False, separators=(",", ":"))
         unknown = isinstance(err, CentraUnknownStatus)
         return SetAsideRecord(
-            system=Channel.CENTRA.value,
+            system=CHANNEL,
             feed=SetAsideFeed.ORDERS,
             scope=self.account,
             record_id=record_id(order.get("number"), raw),

@@ -1,10 +1,19 @@
-"""Centra settings: what config.py reads from CENTRA_* environment variables."""
+"""Centra settings: one Centra store, read from CENTRA_* environment variables."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
 from pydantic import BaseModel, Field, SecretStr
+
+from config import choice, env, number, optional_whole, required, validated, whole
+
+CHANNEL = "centra"  # Channel and OrderRef.channel of every Centra order (in stored histories)
+VARIABLES = {
+    "dispatch_sla_hours": "CENTRA_DISPATCH_SLA_HOURS",
+    "rate_scale": "CENTRA_RATE_SCALE",
+    "sweep_every_polls": "CENTRA_SWEEP_EVERY_POLLS",
+}
 
 
 class CaptureMode(StrEnum):
@@ -27,3 +36,23 @@ class CentraSettings(BaseModel):
     # CENTRA_RATE_SCALE: the instance's quotas over the published ones (quota.py); 1.0 unless
     # Centra gave the instance others (the local demo raises it with its sandbox's).
     rate_scale: float = Field(default=1.0, gt=0)
+    sweep_every_polls: int = Field(default=10, ge=0)  # CENTRA_SWEEP_EVERY_POLLS: 0 never
+
+
+def read_centra_settings() -> CentraSettings:
+    return validated(
+        CentraSettings,
+        VARIABLES,
+        base_url=required("CENTRA_API_URL", "http://127.0.0.1:8703/graphql"),
+        token=SecretStr(env("CENTRA_API_TOKEN", "sandbox-centra-token")),
+        account=required("CENTRA_ACCOUNT", "sandbox-brand"),
+        # A blank webhook secret would accept any push signed with the empty key.
+        webhook_secret=SecretStr(
+            required("CENTRA_WEBHOOK_SECRET", "sandbox-centra-webhook-secret")
+        ),
+        capture_mode=choice("CENTRA_CAPTURE_MODE", "capture", CaptureMode),
+        dispatch_sla_hours=number("CENTRA_DISPATCH_SLA_HOURS", "48"),
+        warehouse_id=optional_whole("CENTRA_WAREHOUSE_ID", "1", at_least=1),
+        rate_scale=number("CENTRA_RATE_SCALE", "1.0"),
+        sweep_every_polls=whole("CENTRA_SWEEP_EVERY_POLLS", 10, at_least=0),
+    )

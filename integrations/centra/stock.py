@@ -17,10 +17,10 @@ from typing import TypeVar
 
 from domain.exceptions import ConsignError, ExceptionKind
 from domain.inventory import ListingQuantity, PushOutcome
-from domain.order import Channel
 from integrations.centra.client import CentraClient, Json
 from integrations.centra.documents import CHANGE_STOCK, SET_STOCK, STOCK_LEVELS
 from integrations.centra.errors import CentraUserErrors
+from integrations.centra.settings import CHANNEL
 from integrations.centra.sizes import SizeDirectory
 from integrations.centra.wire import Wire
 from integrations.channel import SubmissionSink
@@ -75,7 +75,7 @@ class CentraStock:
     """StockPort for Centra: one store (`account`), one warehouse (the GXO one, created in Centra
     with stockMasterPolicy EXTERNAL)."""
 
-    channel = Channel.CENTRA
+    channel = CHANNEL
     subtracts_own_orders = True
 
     def __init__(

@@ -17,6 +17,7 @@ from integrations.signatures import (
     verify,
 )
 
+PATH = "/webhooks/centra"  # where the webhook app serves it
 SIGNATURE_HEADER = "X-Centra-Signature"
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from config import GxoSettings
 from domain.limits import IntakeLimits
 from integrations.gxo.port import WarehousePort
 from integrations.gxo.rest import RestWarehouse
+from integrations.gxo.settings import GxoSettings
 
 
 def build_warehouse(settings: GxoSettings, limits: IntakeLimits | None = None) -> WarehousePort:

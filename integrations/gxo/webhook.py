@@ -18,6 +18,7 @@ from integrations.signatures import (
     verify,
 )
 
+PATH = "/webhooks/gxo"  # where the webhook app serves it
 SIGNATURE_HEADER = "X-GXO-Signature"
 UNKNOWN_FACILITY = "unknown"  # the scope of a pushed record that names no facility
 

@@ -13,12 +13,12 @@ from sqlalchemy import Engine
 
 from activities.channel import ChannelActivities
 from activities.warehouse import WarehouseActivities
-from config import AmazonSettings
 from domain.mapping import CarrierCodeMapping, CarrierServiceMapping, FacilityRule, SkuMapping
-from domain.order import Channel
 from integrations.amazon.factory import AmazonClient, build_amazon_client
 from integrations.amazon.port import AmazonChannel
+from integrations.amazon.settings import AmazonSettings
 from integrations.gxo.rest import RestWarehouse
+from integrations.registry import Channel
 from sandbox.amazon.app import create_app as create_amazon_app
 from sandbox.amazon.catalogue import UK
 from sandbox.amazon.generator import LineSpec, OrderSpec

@@ -19,9 +19,10 @@ from activities.heartbeat import HEARTBEAT_THROTTLE
 from activities.inventory import InventoryActivities
 from codec.converter import configured_converter
 from domain.inventory import ListingQuantity, PushOutcome
-from domain.order import Channel, ChannelOrder
+from domain.order import ChannelOrder
 from domain.shipment import ShipConfirmation
 from integrations.channel import ChangePage, ChangeQuery, SubmissionSink
+from integrations.registry import Channel
 from store.db import open_store
 
 

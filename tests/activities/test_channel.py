@@ -14,10 +14,11 @@ from temporalio.testing import ActivityEnvironment
 from activities.channel import ChannelActivities
 from activities.models import ParcelConfirmRequest, PollRequest
 from domain.limits import IntakeLimits
-from domain.order import Channel, ChannelOrder, ChannelOrderStatus, FulfilledBy, OrderRef
+from domain.order import ChannelOrder, ChannelOrderStatus, FulfilledBy, OrderRef
 from domain.warehouse import Parcel, ParcelLine
 from integrations.amazon.factory import AmazonClient, build_amazon_client
 from integrations.amazon.port import AmazonChannel
+from integrations.registry import Channel
 from sandbox.amazon.generator import GenerateRequest
 from sandbox.amazon.state import AmazonSandbox
 from sandbox.gxo.catalogue import DPD_NEXT_DAY, RM_TRACKED_48

@@ -19,11 +19,12 @@ from activities.models import CaptureRequest, ConfirmResult, ParcelConfirmReques
 from domain.capture import CaptureState, PaymentCapture
 from domain.exceptions import ExceptionKind
 from domain.mapping import CarrierCodeMapping
-from domain.order import Channel, OrderRef
+from domain.order import OrderRef
 from domain.warehouse import Parcel, ParcelLine
 from integrations.amazon.port import AmazonChannel
 from integrations.centra.client import CentraClient
 from integrations.centra.port import CentraChannel
+from integrations.registry import Channel
 from store.mappings import upsert_carrier_codes
 from tests.centra.support import TOKEN, URL, Harness
 

@@ -18,7 +18,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.delivery import DeliveryActivities
 from activities.models import ChangeSet, EventDelivery, SetAsideEvent
-from domain.order import Channel, ChannelOrderStatus, FulfilledBy, OrderChange, OrderRef
+from domain.order import ChannelOrderStatus, FulfilledBy, OrderChange, OrderRef
 from domain.warehouse import (
     EventMismatch,
     WarehouseEvent,
@@ -26,6 +26,7 @@ from domain.warehouse import (
     WarehouseOrderStatus,
     warehouse_reference,
 )
+from integrations.registry import Channel
 from store.unmatched import list_unmatched
 from tests.activities.temporal_server import (
     FINISH_SIGNAL,

@@ -31,9 +31,10 @@ from activities.heartbeat import HEARTBEAT_THROTTLE
 from activities.inventory import InventoryActivities
 from activities.models import StalledRequest, StalledSkus, StockPlan, StockPlanRequest
 from domain.inventory import ListingQuantity, PushOutcome
-from domain.order import Channel, ChannelOrder
+from domain.order import ChannelOrder
 from domain.shipment import ShipConfirmation
 from integrations.channel import ChangePage, ChangeQuery, SubmissionSink
+from integrations.registry import Channel
 from tests.activities.temporal_server import DevServer
 from workflows.channel_intake import ChannelIntake, ChannelIntakeInput, IntakeProgress
 from workflows.intakes import HEARTBEAT
@@ -210,7 +211,7 @@ async def test_a_stock_push_lost_with_a_killed_worker_is_retried_after_the_heart
     lost with its worker kept the channel's old figure (and a sync_now waiting) for an hour."""
     client = dev_server.client
     queue = f"heartbeat-{uuid.uuid4()}"
-    pushes = queues.centra_write_queue(Channel.CENTRA, queue)  # where the sync sends its pushes
+    pushes = queues.stock_push_queue(Channel.CENTRA, queue)  # where the sync sends its pushes
     marker = tmp_path / "push-started"
     stalled = await stalled_worker(
         dev_server, pushes, marker, f"sqlite:///{tmp_path / 'stalled.db'}", "push"

@@ -15,7 +15,8 @@ from sqlalchemy import Engine
 from activities.delivery import DeliveryActivities
 from activities.warehouse import WarehouseActivities
 from domain.exceptions import ExceptionKind
-from domain.order import Channel, OrderRef
+from domain.order import OrderRef
+from integrations.registry import Channel
 from tests.activities.temporal_server import DevServer
 from tests.activities.test_intake_set_aside import (
     FakeGxo,

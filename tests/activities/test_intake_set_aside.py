@@ -27,22 +27,23 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import ActivityEnvironment
 from temporalio.worker import Worker
 
-from activities import queues
 from activities.channel import ChannelActivities
 from activities.delivery import DeliveryActivities
 from activities.inventory import InventoryActivities
 from activities.models import ChangeSet
 from activities.warehouse import WarehouseActivities
 from domain.limits import IntakeLimits
-from domain.order import Channel, ChannelOrderStatus, FulfilledBy, OrderChange, OrderRef
+from domain.order import ChannelOrderStatus, FulfilledBy, OrderChange, OrderRef
 from domain.setaside import SetAsideFeed, SetAsideReason
 from integrations.amazon.factory import build_amazon_client
+from integrations.amazon.module import SEARCH_ORDERS
 from integrations.amazon.port import AmazonChannel
 from integrations.centra.client import CentraClient
 from integrations.centra.port import CentraChannel
 from integrations.centra.quota import CentraQueue
 from integrations.gxo import wire
 from integrations.gxo.rest import RestWarehouse
+from integrations.registry import Channel
 from store.inventory import available_by_item
 from store.set_aside import list_set_aside
 from tests.activities.temporal_server import PARCELS_QUERY, RECEIVED_QUERY, DevServer
@@ -164,7 +165,7 @@ def wire_event(
         facility_id=facility,
         reference=f"AK7M-{ref.order_id}",
         channel_order_id=ref.order_id,
-        channel=ref.channel.value,
+        channel=ref.channel,
         account=ref.account,
         warehouse_order_id=f"WO{sequence}",
         order_status="CANCELLED",
@@ -405,7 +406,7 @@ async def test_amazon_intake_starts_the_orders_around_one_in_an_unknown_status(
             ),
             Worker(
                 dev_server.client,
-                task_queue=queues.AMAZON_SEARCH_ORDERS,
+                task_queue=SEARCH_ORDERS,
                 activities=[channel.poll_changes],
             ),
         ):

@@ -28,10 +28,11 @@ from activities.models import (
 from activities.warehouse import WarehouseActivities
 from domain.inventory import BufferRule, ListingQuantity, PushOutcome, StockSubmission
 from domain.mapping import SkuMapping
-from domain.order import Channel, OrderRef
+from domain.order import OrderRef
 from integrations.amazon.errors import AmazonFeedFailed, AmazonUnavailable
 from integrations.channel import StockPort, SubmissionSink
 from integrations.errors import IntegrationError
+from integrations.registry import Channel
 from sandbox.gxo.catalogue import UK_DAVENTRY
 from store import inventory
 from store.mappings import upsert_sku_mappings

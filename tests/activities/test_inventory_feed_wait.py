@@ -27,9 +27,9 @@ from temporalio.worker import (
 from activities.inventory import InventoryActivities
 from activities.models import FacilityRequest
 from activities.warehouse import WarehouseActivities
-from domain.order import Channel
 from integrations.amazon.factory import build_amazon_client
 from integrations.amazon.stock import build_amazon_stock
+from integrations.registry import Channel
 from sandbox.amazon.app import create_app
 from sandbox.amazon.catalogue import UK
 from sandbox.amazon.state import AmazonSandbox

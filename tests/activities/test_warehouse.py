@@ -14,15 +14,7 @@ from temporalio.testing import ActivityEnvironment
 from activities.models import PullRequest, WarehouseOrderRequest
 from activities.warehouse import WarehouseActivities
 from domain.limits import IntakeLimits
-from domain.order import (
-    Channel,
-    ChannelOrder,
-    ChannelOrderStatus,
-    FulfilledBy,
-    OrderLine,
-    OrderRef,
-    ShipTo,
-)
+from domain.order import ChannelOrder, ChannelOrderStatus, FulfilledBy, OrderLine, OrderRef, ShipTo
 from domain.warehouse import (
     CancelOutcome,
     WarehouseEventKind,
@@ -32,6 +24,7 @@ from domain.warehouse import (
     warehouse_reference,
 )
 from integrations.gxo.rest import RestWarehouse
+from integrations.registry import Channel
 from sandbox.gxo.catalogue import RM_TRACKED_48, UK_DAVENTRY
 from sandbox.server import ServerThread
 from store.audit import list_audit

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 import httpx
 from pydantic import SecretStr
 
-from config import AmazonSettings
+from integrations.amazon.settings import AmazonSettings
 from tests.support.spapi_models import model_for_path, validate_request, validate_response
 
 TOKEN_URL = "https://api.amazon.com/auth/o2/token"

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from pydantic import SecretStr
 
-from config import AmazonSettings
+from integrations.amazon.settings import AmazonSettings
 from sandbox.amazon.catalogue import UK
 from sandbox.amazon.lwa import (
     DEFAULT_CLIENT_ID,

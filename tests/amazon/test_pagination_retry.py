@@ -15,9 +15,10 @@ from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
 from activities.models import ChangeBatch, ChangeSet, PollRequest, StartReport
-from domain.order import Channel, ChannelOrderStatus, FulfilledBy, OrderChange, OrderRef
+from domain.order import ChannelOrderStatus, FulfilledBy, OrderChange, OrderRef
 from integrations.amazon.errors import AmazonUnavailable
 from integrations.amazon.factory import build_amazon_client
+from integrations.registry import Channel
 from sandbox.amazon.app import create_app
 from sandbox.amazon.generator import GenerateRequest
 from sandbox.amazon.state import AmazonSandbox

@@ -7,9 +7,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from domain.order import Channel, OrderRef
+from domain.order import OrderRef
 from domain.shipment import ConfirmItem, ShipConfirmation
 from integrations.amazon.errors import AmazonRequestRejected, AmazonThrottled
+from integrations.registry import Channel
 from tests.amazon.fakes import MARKETPLACE, SELLER, json_response
 
 ORDER_ID = "902-1106328-1059050"

@@ -12,12 +12,12 @@ import httpx
 import pytest
 
 from domain.inventory import ListingQuantity, PushOutcome, StockSubmission
-from domain.order import Channel
 from integrations.amazon.errors import AmazonFeedFailed, AmazonRequestRejected, AmazonThrottled
 from integrations.amazon.factory import AmazonClient, build_amazon_client
 from integrations.amazon.feeds import ListingsFeed
 from integrations.amazon.stock import AmazonStock, build_amazon_stock
 from integrations.channel import SettlingStockPort, StockPort
+from integrations.registry import Channel
 from sandbox.amazon.app import create_app
 from sandbox.amazon.catalogue import SKUS, UK
 from sandbox.amazon.listings import Problem

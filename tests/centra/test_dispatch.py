@@ -12,7 +12,7 @@ import pytest
 
 from domain.capture import CaptureState, PaymentCapture
 from domain.exceptions import ConsignError, ExceptionKind
-from domain.order import Channel, OrderRef
+from domain.order import OrderRef
 from domain.shipment import ConfirmItem, ShipConfirmation
 from integrations.centra.errors import (
     CentraBadResponse,
@@ -21,6 +21,7 @@ from integrations.centra.errors import (
     CentraUserErrors,
 )
 from integrations.centra.settings import CaptureMode
+from integrations.registry import Channel
 from sandbox.centra.records import Shipment
 from tests.centra.support import NOW, Harness
 

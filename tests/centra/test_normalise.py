@@ -11,13 +11,14 @@ from typing import Any
 import pytest
 
 from domain.exceptions import ExceptionKind
-from domain.order import Channel, ChannelOrderStatus, FulfilledBy
+from domain.order import ChannelOrderStatus, FulfilledBy
 from integrations.centra.errors import (
     CentraBadResponse,
     CentraMissingAddress,
     CentraUnknownStatus,
 )
 from integrations.centra.normalise import change_from_centra, order_from_centra
+from integrations.registry import Channel
 from tests.centra.support import documented_order as order_json
 
 SLA = timedelta(hours=48)

@@ -37,7 +37,7 @@ SINCE = NOW - timedelta(days=1)
 def test_implements_the_channel_and_capture_ports() -> None:
     harness = Harness()
     port: ChannelPort = harness.channel
-    assert port.channel.value == "centra" and port.account == "brand-eu"
+    assert port.channel == "centra" and port.account == "brand-eu"
     assert isinstance(harness.channel, CapturePort)
 
 

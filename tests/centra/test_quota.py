@@ -7,12 +7,13 @@ from __future__ import annotations
 import pytest
 
 from domain.inventory import ListingQuantity
-from domain.order import Channel, OrderRef
+from domain.order import OrderRef
 from domain.shipment import ConfirmItem, ShipConfirmation
 from integrations.centra.errors import CentraUnavailable
 from integrations.centra.quota import COSTS, HEADROOM, CentraQueue, Quota, queue_rates
 from integrations.centra.settings import CaptureMode
 from integrations.channel import ChangeQuery
+from integrations.registry import Channel
 from sandbox.centra.catalogue import SIZES_BY_SKU
 from tests.centra.support import NOW, Harness, answered_at_once
 

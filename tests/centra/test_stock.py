@@ -10,7 +10,6 @@ from pydantic import SecretStr
 
 from domain.exceptions import ConsignError
 from domain.inventory import ListingQuantity
-from domain.order import Channel
 from integrations.centra import stock as stock_module
 from integrations.centra.client import CentraClient
 from integrations.centra.errors import CentraPermissionDenied
@@ -19,6 +18,7 @@ from integrations.centra.settings import CentraSettings
 from integrations.centra.sizes import SizeDirectory
 from integrations.centra.stock import UNKNOWN_SKU, CentraStock
 from integrations.channel import StockPort
+from integrations.registry import Channel
 from sandbox.centra.catalogue import SIZES_BY_SKU
 from sandbox.centra.tokens import ORDER_READ, PRODUCT_READ, PRODUCT_SIZE_STOCK_READ
 from tests.centra.support import TOKEN, URL, Harness, answered_at_once

@@ -21,11 +21,12 @@ from sqlalchemy import Engine
 from activities.channel import ChannelActivities
 from activities.models import PollRequest
 from domain.limits import IntakeLimits
-from domain.order import Channel, OrderRef
+from domain.order import OrderRef
 from integrations.amazon.factory import build_amazon_client
 from integrations.amazon.port import AmazonChannel
 from integrations.centra.client import CentraClient
 from integrations.centra.port import CentraChannel
+from integrations.registry import Channel
 from tests.activities.test_intake_set_aside import ScriptedCentra
 from tests.amazon.fakes import NOW, SELLER, FakeAmazon, beyond_model, json_response, settings
 from tests.centra.support import TOKEN as CENTRA_TOKEN

@@ -16,11 +16,12 @@ from activities.channel import ChannelActivities
 from activities.models import ParcelConfirmRequest
 from activities.warehouse import WarehouseActivities
 from domain.mapping import SkuMapping
-from domain.order import Channel, ChannelOrder, OrderLine, ShipTo
+from domain.order import ChannelOrder, OrderLine, ShipTo
 from domain.warehouse import WarehouseOrder
 from integrations.amazon.factory import build_amazon_client
 from integrations.amazon.port import AmazonChannel
 from integrations.gxo.rest import RestWarehouse
+from integrations.registry import Channel
 from sandbox.gxo.app import DEFAULT_API_KEY
 from sandbox.gxo.app import create_app as create_gxo_app
 from sandbox.gxo.models import ProcessingSettings

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine
 
-from config import get_settings
+from integrations.registry import get_settings
 from tests.conftest import PROJECT_ROOT
 from tests.corpus import cli
 from tests.corpus.cases import Case, Corpus, Observed, Outcome, missing, one, rows

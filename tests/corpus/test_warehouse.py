@@ -19,10 +19,11 @@ from activities.delivery import DeliveryActivities
 from activities.inventory import InventoryActivities
 from activities.models import EventDelivery, FacilityRequest, PullRequest
 from activities.warehouse import WarehouseActivities
-from domain.order import Channel, OrderRef
+from domain.order import OrderRef
 from integrations.gxo import wire
 from integrations.gxo.mapping import event as read_wire_event
 from integrations.gxo.rest import RestWarehouse
+from integrations.registry import Channel
 from store.inventory import available_by_item
 from store.unmatched import list_unmatched
 from tests.activities.temporal_server import DevServer

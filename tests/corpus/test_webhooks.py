@@ -18,10 +18,13 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from domain.limits import IntakeLimits
-from domain.order import Channel, OrderRef
+from domain.order import OrderRef
 from domain.setaside import SetAsideReason
+from integrations.centra.module import CENTRA as CENTRA_MODULE
+from integrations.centra.webhook import PATH as CENTRA_PATH
+from integrations.gxo.webhook import PATH as GXO_PATH
 from integrations.gxo.webhook import SIGNATURE_HEADER
-from starter.webhooks import CENTRA_PATH, GXO_PATH, CentraHook, create_webhook_app
+from integrations.registry import Channel
 from tests.activities.temporal_server import DevServer
 from tests.activities.test_intake_set_aside import wire_event
 from tests.corpus import kept
@@ -31,6 +34,7 @@ from tests.webhooks.conftest import SECRET
 from tests.webhooks.test_centra_webhook import CENTRA_SECRET, form, notices_of, order_event
 from tests.webhooks.test_centra_webhook import signed as centra_signed
 from tests.webhooks.test_gxo_webhook import pushed_to, signed
+from webhooks import ChannelHook, create_webhook_app
 from workflows.channel_intake import ChannelIntakeInput
 
 LIMITS = IntakeLimits(webhook_max_bytes=64 * 1024, webhook_max_orders=3, max_parcels_per_dispatch=5)
@@ -349,10 +353,12 @@ async def test_a_centra_push_consign_cannot_act_on(
     corpus: Corpus,
 ) -> None:
     account = unique("centra-c-")
-    hook = CentraHook(
-        secret=CENTRA_SECRET, intake=ChannelIntakeInput(channel=Channel.CENTRA, account=account)
+    hook = ChannelHook.of(
+        CENTRA_MODULE, CENTRA_SECRET, ChannelIntakeInput(channel=Channel.CENTRA, account=account)
     )
-    app = create_webhook_app(dev_server.client, SECRET, centra_queue, centra=hook, limits=LIMITS)
+    app = create_webhook_app(
+        dev_server.client, SECRET, centra_queue, channels=[hook], limits=LIMITS
+    )
     first, last = form([order_event(1001)]), form([order_event(1003)])
     body, headers = make()
     async with in_process(app) as receiver:

@@ -7,16 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 from domain.mapping import CarrierServiceMapping, FacilityRule, MappingSet, SkuMapping
-from domain.order import (
-    Channel,
-    ChannelOrder,
-    ChannelOrderStatus,
-    FulfilledBy,
-    OrderLine,
-    OrderRef,
-    ShipTo,
-)
+from domain.order import ChannelOrder, ChannelOrderStatus, FulfilledBy, OrderLine, OrderRef, ShipTo
 from domain.warehouse import Parcel, ParcelLine
+from integrations.registry import Channel
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -18,7 +18,7 @@ from domain.inventory import (
     available_to_sell,
     buffer_units,
 )
-from domain.order import Channel
+from integrations.registry import Channel
 
 AT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 

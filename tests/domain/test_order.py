@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from domain.order import Channel, FulfilledBy, OrderLine, OrderRef, is_merchant_fulfilled
+from domain.order import FulfilledBy, OrderLine, OrderRef, is_merchant_fulfilled
+from integrations.registry import Channel
 from tests.domain.builders import order
 
 

@@ -11,12 +11,12 @@ import pytest
 from domain.exceptions import ConsignError, ExceptionKind
 from domain.limits import IntakeLimits
 from domain.mapping import CarrierCodeMapping, CarrierServiceMapping, FacilityRule
-from domain.order import Channel
 from domain.planning import (
     carrier_for_confirm,
     plan_warehouse_order,
 )
 from domain.warehouse import CustomsInfo, warehouse_reference
+from integrations.registry import Channel
 from tests.domain.builders import line, mappings, order, sku
 
 UK = FacilityRule(facility_id="GXO-UK1", domestic_countries="GB")

@@ -6,8 +6,8 @@ import pytest
 
 from domain.exceptions import ConsignError, ExceptionKind
 from domain.mapping import FacilityRule
-from domain.order import Channel
 from domain.routing import is_international, route_facility
+from integrations.registry import Channel
 from tests.domain.builders import line, order
 
 UK_MKT = "A1F83G8C2ARO7P"

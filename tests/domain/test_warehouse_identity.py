@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from domain.order import Channel, OrderRef
+from domain.order import OrderRef
 from domain.warehouse import (
     REFERENCE_MAX_LENGTH,
     EventMismatch,
@@ -18,6 +18,7 @@ from domain.warehouse import (
     mismatch,
     warehouse_reference,
 )
+from integrations.registry import Channel
 from tests.domain.builders import ship_to
 
 

@@ -13,7 +13,8 @@ from temporalio.client import WorkflowHistory
 
 from codec.converter import configured_converter
 from domain.lifecycle import OrderStage
-from domain.order import Channel, OrderRef
+from domain.order import OrderRef
+from integrations.registry import Channel
 from starter.client import connect_to
 from starter.demo import Outcome
 from starter.demo_amazon import AmazonPart

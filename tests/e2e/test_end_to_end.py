@@ -16,7 +16,7 @@ import pytest
 
 from domain.inventory import BufferRule
 from domain.lifecycle import OrderStage
-from domain.order import Channel
+from integrations.registry import Channel
 from sandbox.amazon import catalogue as amazon_catalogue
 from starter import demo_world
 from starter.demo import Outcome, run_scenario

@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from domain.order import Channel
+from integrations.registry import Channel
 from sandbox.faults import FaultConfig
 from starter.demo import Outcome, run_scenario
 from starter.demo_parts import outcome_of

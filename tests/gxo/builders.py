@@ -6,8 +6,9 @@ from decimal import Decimal
 
 import httpx
 
-from domain.order import Channel, ShipTo
+from domain.order import ShipTo
 from domain.warehouse import CustomsInfo, WarehouseOrder, WarehouseOrderLine
+from integrations.registry import Channel
 from sandbox.gxo.catalogue import RM_TRACKED_48, UK_DAVENTRY
 
 CUSTOMS = CustomsInfo(

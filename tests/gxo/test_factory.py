@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from pydantic import SecretStr
 
-from config import GxoSettings
 from integrations.gxo.factory import build_warehouse
 from integrations.gxo.rest import RestWarehouse
+from integrations.gxo.settings import GxoSettings
 
 
 def _settings(base_url: str) -> GxoSettings:

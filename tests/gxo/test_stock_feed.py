@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 
 from domain.inventory import InventorySnapshot, StockChange, StockChangeKind
-from domain.order import Channel
 from integrations.gxo.rest import RestWarehouse
+from integrations.registry import Channel
 from sandbox.gxo.catalogue import DE_KOBLENZ, UK_DAVENTRY
 from tests.gxo.builders import cycle, order
 

@@ -20,8 +20,9 @@ from typer.testing import CliRunner, Result
 from codec.converter import configured_converter
 from domain.exceptions import ExceptionKind
 from domain.lifecycle import ExceptionInfo, OrderStage, OrderStatus, ParcelRecord
-from domain.order import Channel, OrderRef
+from domain.order import OrderRef
 from domain.shipment import LineProgress
+from integrations.registry import Channel
 from starter import orders_cli
 from starter.cli import app
 from starter.devstack import find_temporal_binary
@@ -43,7 +44,7 @@ class OrderServer:
     async def start_order(self, status: OrderStatus) -> WorkflowHandle[Any, Any]:
         """Start the fake with the search attributes the real workflow would upsert."""
         pairs: list[SearchAttributePair[Any]] = [
-            SearchAttributePair(sa.CHANNEL, status.ref.channel.value),
+            SearchAttributePair(sa.CHANNEL, status.ref.channel),
             SearchAttributePair(sa.CHANNEL_ACCOUNT, status.ref.account),
             SearchAttributePair(sa.CHANNEL_ORDER_ID, status.ref.order_id),
             SearchAttributePair(sa.ORDER_STAGE, status.stage.value),

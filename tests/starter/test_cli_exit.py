@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from domain.order import Channel
+from integrations.registry import Channel
 from tests.conftest import PROJECT_ROOT
 from tests.starter.conftest import OrderServer, make_status, start_sync, unique_account
 from workflows.inventory_sync import InventorySyncStatus

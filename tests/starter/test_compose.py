@@ -16,8 +16,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def config_variables() -> set[str]:
-    """Every environment variable config.py reads: its string literals named LIKE_THIS."""
-    source = (ROOT / "config.py").read_text()
+    """Every environment variable config.py and the modules' settings read: their string
+    literals named LIKE_THIS."""
+    files = [ROOT / "config.py", *sorted(ROOT.glob("integrations/*/settings.py"))]
+    source = "\n".join(path.read_text() for path in files)
     names = set(re.findall(r"\"([A-Z][A-Z0-9]*_[A-Z0-9_]+)\"", source))
     assert names, "config.py reads no variables?"
     return names

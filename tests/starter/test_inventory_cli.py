@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from activities.models import DriftLine
-from config import get_settings
 from domain.inventory import ListingQuantity, PushOutcome
-from domain.order import Channel
+from integrations.amazon.module import AMAZON
+from integrations.centra.module import CENTRA
+from integrations.registry import Channel, get_settings
 from starter import inventory_cli
 from starter.client import CliError
 from starter.inventory_cli import Target, resolve_targets
@@ -94,12 +95,12 @@ def test_targets_default_to_every_configured_channel(monkeypatch: pytest.MonkeyP
     settings = get_settings().model_copy(update={"channels": [Channel.AMAZON, Channel.CENTRA]})
     monkeypatch.setattr(inventory_cli, "get_settings", lambda: settings)
     assert resolve_targets(None, None) == [
-        Target(Channel.AMAZON, settings.amazon.seller_id),
-        Target(Channel.CENTRA, settings.centra.account),
+        Target(Channel.AMAZON, AMAZON.settings_of(settings).seller_id),
+        Target(Channel.CENTRA, CENTRA.settings_of(settings).account),
     ]
     assert resolve_targets("Centra", "shop2") == [Target(Channel.CENTRA, "shop2")]
     assert resolve_targets("centra", None)[0].workflow_id == (
-        f"inventory:centra:{settings.centra.account}"
+        f"inventory:centra:{CENTRA.settings_of(settings).account}"
     )
     with pytest.raises(CliError, match="--account needs --channel"):
         resolve_targets(None, "shop2")

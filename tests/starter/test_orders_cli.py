@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from config import get_settings
 from domain.exceptions import ExceptionKind
 from domain.lifecycle import (
     REINJECT_SIGNAL,
@@ -17,7 +16,8 @@ from domain.lifecycle import (
     OrderStatus,
     RetryingActivity,
 )
-from domain.order import Channel
+from integrations.centra.module import CENTRA
+from integrations.registry import Channel, get_settings
 from starter import orders_cli
 from starter.client import CliError
 from starter.orders_cli import build_query, quote, resolve_workflow_id
@@ -47,7 +47,7 @@ def test_resolve_workflow_id_forms() -> None:
         resolve_workflow_id("123", None, None)
     get_settings.cache_clear()
     assert resolve_workflow_id("10001", "centra", None) == (
-        f"order:centra:{get_settings().centra.account}:10001"
+        f"order:centra:{CENTRA.settings_of(get_settings()).account}:10001"
     )
     with pytest.raises(CliError, match="not a workflow id"):
         resolve_workflow_id("order:amazon", None, None)

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 from domain.mapping import FacilityRule, SkuMapping
-from domain.order import Channel
+from integrations.registry import Channel
 from store.audit import list_audit, record_audit
 from store.db import create_engine_from_url, init_db
 from store.mappings import (

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from domain.inventory import BufferRule
 from domain.mapping import CarrierCodeMapping, CarrierServiceMapping, FacilityRule, SkuMapping
-from domain.order import Channel
+from integrations.registry import CHANNEL_NAMES, Channel
 from store import csv_io
 from store.csv_io import (
     FORMULA_PREFIXES,
@@ -108,7 +108,9 @@ def _export(engine, kind: str) -> str:
 
 
 def _import(engine, kind: str, text: str, force: bool = False):
-    return import_csv(engine, kind, io.StringIO(text, newline=""), force=force)
+    return import_csv(
+        engine, kind, io.StringIO(text, newline=""), channels=CHANNEL_NAMES, force=force
+    )
 
 
 def assert_no_formula(kind: str, text: str) -> None:
@@ -295,7 +297,9 @@ def test_a_rejected_facility_file_keeps_the_current_rules(engine):
 def test_every_error_is_reported_not_just_the_first():
     rows = "".join(f"amazon,S{i},,1\r\n" for i in range(30))
     with pytest.raises(CsvImportError) as caught:
-        parse_csv("skus", io.StringIO("channel,sku,item_code,customs_value\r\n" + rows))
+        parse_csv(
+            "skus", io.StringIO("channel,sku,item_code,customs_value\r\n" + rows), CHANNEL_NAMES
+        )
     assert len(caught.value.errors) == 30
     assert [e.line for e in caught.value.errors[:2]] == [2, 3]
     assert "... and 10 more" in str(caught.value)

@@ -19,7 +19,8 @@ from domain.inventory import (
     StockChangeKind,
     StockLevel,
 )
-from domain.order import Channel, OrderRef
+from domain.order import OrderRef
+from integrations.registry import Channel
 from store.db import read_session
 from store.inventory import (
     apply_stock_changes,
@@ -96,7 +97,7 @@ def demand_rows(engine: Engine) -> dict[tuple[str, str, str, str], tuple[int, in
 
 
 def key(ref: OrderRef, item: str = "GXO-1001") -> tuple[str, str, str, str]:
-    return (ref.channel.value, ref.account, ref.order_id, item)
+    return (ref.channel, ref.account, ref.order_id, item)
 
 
 # --- buffer rules ------------------------------------------------------------------------

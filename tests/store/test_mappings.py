@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from domain.mapping import CarrierCodeMapping, CarrierServiceMapping, FacilityRule, SkuMapping
-from domain.order import Channel
+from integrations.registry import Channel
 from store.mappings import (
     list_carrier_codes,
     list_carrier_services,

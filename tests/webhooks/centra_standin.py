@@ -43,7 +43,7 @@ class StandInChannelIntake:
     def started_as(self) -> dict[str, str]:
         if self.params is None:
             return {}
-        return {"channel": self.params.channel.value, "account": self.params.account}
+        return {"channel": self.params.channel, "account": self.params.account}
 
 
 @asynccontextmanager

@@ -12,9 +12,9 @@ import uvicorn
 from fastapi import FastAPI
 
 from sandbox.server import free_port
-from starter.webhooks import create_webhook_app
 from tests.activities import temporal_server
 from tests.activities.temporal_server import DevServer
+from webhooks import create_webhook_app
 
 SECRET = "test-webhook-secret"
 

@@ -13,16 +13,18 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from domain.order import Channel
+from integrations.centra.module import CENTRA
+from integrations.centra.webhook import PATH as CENTRA_PATH
 from integrations.centra.webhook import SIGNATURE_HEADER, sign
+from integrations.registry import Channel
 from sandbox.centra.app import create_app as create_centra_app
 from sandbox.centra.catalogue import SKUS
 from sandbox.centra.state import CentraSandbox
 from sandbox.server import ServerThread
-from starter.webhooks import CENTRA_PATH, CentraHook, create_webhook_app
 from tests.activities.temporal_server import DevServer, eventually
 from tests.webhooks.centra_standin import NOTICES_QUERY, STARTED_AS_QUERY, centra_intake_worker
 from tests.webhooks.conftest import SECRET as GXO_SECRET
+from webhooks import ChannelHook, create_webhook_app
 from workflows.channel_intake import ChannelIntakeInput, intake_id
 from workflows.intakes import TASK_TIMEOUT
 
@@ -67,11 +69,10 @@ def account(unique: Callable[[str], str]) -> str:
 @pytest.fixture
 def webhook_app(dev_server: DevServer, centra_queue: str, account: str) -> FastAPI:
     """Overrides conftest's: the receiver with the Centra route, on the stand-in's queue."""
-    hook = CentraHook(
-        secret=CENTRA_SECRET,
-        intake=ChannelIntakeInput(channel=Channel.CENTRA, account=account),
+    hook = ChannelHook.of(
+        CENTRA, CENTRA_SECRET, ChannelIntakeInput(channel=Channel.CENTRA, account=account)
     )
-    return create_webhook_app(dev_server.client, GXO_SECRET, centra_queue, centra=hook)
+    return create_webhook_app(dev_server.client, GXO_SECRET, centra_queue, channels=[hook])
 
 
 def workflow_id(account: str) -> str:

@@ -21,6 +21,7 @@ from codec.converter import configured_converter
 from domain.limits import IntakeLimits
 from domain.setaside import SetAsideReason
 from integrations.gxo import wire
+from integrations.gxo.webhook import PATH as GXO_PATH
 from integrations.gxo.webhook import SIGNATURE_HEADER, sign
 from sandbox.gxo import wire as sandbox_wire
 from sandbox.gxo.app import DEFAULT_API_KEY
@@ -29,7 +30,6 @@ from sandbox.gxo.catalogue import RM_TRACKED_48, UK_DAVENTRY
 from sandbox.gxo.models import ProcessingSettings
 from sandbox.gxo.warehouse import GxoWarehouse
 from sandbox.server import ServerThread
-from starter.webhooks import GXO_PATH, create_webhook_app
 from store.db import open_store
 from store.set_aside import list_set_aside
 from store.unmatched import list_unmatched
@@ -41,6 +41,7 @@ from tests.activities.temporal_server import (
     eventually,
 )
 from tests.webhooks.conftest import SECRET
+from webhooks import create_webhook_app
 from workflows.intakes import TASK_TIMEOUT
 from workflows.warehouse_intake import workflow_id_for
 

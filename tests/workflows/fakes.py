@@ -23,15 +23,7 @@ from activities.models import (
 from domain.capture import CaptureState, PaymentCapture
 from domain.exceptions import ConsignError
 from domain.mapping import CarrierServiceMapping, FacilityRule, MappingSet, SkuMapping
-from domain.order import (
-    Channel,
-    ChannelOrder,
-    ChannelOrderStatus,
-    FulfilledBy,
-    OrderLine,
-    OrderRef,
-    ShipTo,
-)
+from domain.order import ChannelOrder, ChannelOrderStatus, FulfilledBy, OrderLine, OrderRef, ShipTo
 from domain.planning import plan_warehouse_order
 from domain.warehouse import (
     CancelOutcome,
@@ -45,6 +37,7 @@ from domain.warehouse import (
     WarehouseOrderStatus,
     warehouse_reference,
 )
+from integrations.registry import Channel
 
 ACCOUNT = "A1TESTSELLER"
 _ids = itertools.count(1)

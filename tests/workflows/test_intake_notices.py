@@ -12,7 +12,8 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.models import ChangeBatch, ChangeSet, PollRequest, StartReport
-from domain.order import Channel, ChannelOrderStatus, FulfilledBy, OrderChange, OrderRef
+from domain.order import ChannelOrderStatus, FulfilledBy, OrderChange, OrderRef
+from integrations.registry import Channel
 from workflows.channel_intake import ChannelIntake, ChannelIntakeInput, IntakeProgress
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)

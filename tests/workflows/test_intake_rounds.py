@@ -25,7 +25,6 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities import queues
 from activities.models import (
     ChangeBatch,
     ChangeSet,
@@ -39,7 +38,8 @@ from activities.models import (
     StockPulled,
 )
 from domain.exceptions import ExceptionKind
-from domain.order import Channel
+from integrations.amazon.module import SEARCH_ORDERS
+from integrations.registry import Channel
 from tests.workflows.fakes import dispatch, make_order, parcel
 from tests.workflows.test_intakes import change
 from tests.workflows.time_skipping import round_span, skip
@@ -110,7 +110,7 @@ def channel_activities(read: Read) -> dict[str, list[Callable[..., Any]]]:
         read.handed.extend(c.ref.order_id for c in batch.changes)
         return StartReport(signalled=len(batch.changes))
 
-    return {"": [start], queues.AMAZON_SEARCH_ORDERS: [poll]}
+    return {"": [start], SEARCH_ORDERS: [poll]}
 
 
 EVENT = dispatch(make_order(), 1, parcel("P1", ("10000", 1)))

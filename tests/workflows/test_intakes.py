@@ -25,8 +25,9 @@ from activities.models import (
     StockNotice,
     StockPulled,
 )
-from domain.order import Channel, ChannelOrderStatus, FulfilledBy, OrderChange, OrderRef
+from domain.order import ChannelOrderStatus, FulfilledBy, OrderChange, OrderRef
 from domain.warehouse import EventPage, WarehouseEvent
+from integrations.registry import Channel
 from tests.workflows.fakes import dispatch, make_order, parcel
 from workflows.channel_intake import ChannelIntake, ChannelIntakeInput, IntakeProgress
 from workflows.stock_intake import StockIntake, StockIntakeInput, StockIntakeProgress

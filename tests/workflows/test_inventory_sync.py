@@ -36,7 +36,7 @@ from activities.models import (
 from domain.exceptions import ExceptionKind
 from domain.inventory import ListingQuantity, PushOutcome, StockSubmission
 from domain.lifecycle import STOCK_CHANGED_SIGNAL
-from domain.order import Channel
+from integrations.registry import Channel
 from tests.workflows.test_intakes import poll_until
 from tests.workflows.time_skipping import round_span, skip
 from workflows import search_attributes as sa

@@ -13,10 +13,11 @@ from typing import Any
 import httpx
 import pytest
 
-from domain.order import Channel, OrderRef
+from domain.order import OrderRef
 from domain.warehouse import WarehouseOrder, warehouse_reference
 from integrations.gxo.errors import WarehouseRejected, WarehouseRequestError
 from integrations.gxo.rest import RestWarehouse
+from integrations.registry import Channel
 from sandbox.gxo.app import DEFAULT_API_KEY, create_app
 from sandbox.gxo.catalogue import UK_DAVENTRY
 from sandbox.gxo.models import ProcessingSettings

@@ -1,26 +1,31 @@
-"""Webhook endpoints. Each verifies the sender's signature, then hands the notice to the intake
-workflow that owns it by signal-with-start: a 2xx means Temporal (or, for a record set aside,
-the store) holds it durably; anything else means the sender must push again (and the pull feed
-or the sweep finds it regardless). A body over CONSIGN_WEBHOOK_MAX_BYTES is refused with 413
-before it is read; Temporal out of reach is a 503, never a 500.
+"""The webhook service: the routes the channel and warehouse modules contribute (a module's
+`webhook`, integrations/module.py), served by the worker on CONSIGN_WEBHOOK_PORT. Each verifies
+the sender's signature, then hands the notice to the intake workflow that owns it by
+signal-with-start: a 2xx means Temporal (or, for a record set aside, the store) holds it
+durably; anything else means the sender must push again (and the pull feed or the sweep finds
+it regardless). A body over CONSIGN_WEBHOOK_MAX_BYTES is refused with 413 before it is read;
+Temporal out of reach is a 503, never a 500.
 
-- GXO pushes warehouse events -> the facility's WarehouseIntake. A dispatch too large for one
-  signal goes as several (its parts); a verified body consign cannot read, or a dispatch with
-  more parcels than GXO_MAX_PARCELS_PER_DISPATCH, is set aside in the store and counted by the
-  facility's intake; an event naming a facility consign does not serve is kept in the store's
-  unmatched list (it never starts an intake that would poll a facility GXO does not run for us).
-- Centra's webhook plugin names changed orders -> the Centra account's ChannelIntake, which reads
-  them at once (the same signal-with-start path as its events queue and its sweep)."""
+- The warehouse (GXO) pushes warehouse events -> the facility's WarehouseIntake. A dispatch too
+  large for one signal goes as several (its parts); a verified body consign cannot read, or a
+  dispatch with more parcels than GXO_MAX_PARCELS_PER_DISPATCH, is set aside in the store and
+  counted by the facility's intake; an event naming a facility consign does not serve is kept
+  in the store's unmatched list (it never starts an intake that would poll a facility GXO does
+  not run for us).
+- A channel's push names changed orders (e.g. a store's webhook plugin) -> the account's
+  ChannelIntake, which reads them at once (the same signal-with-start path as its events queue
+  and its sweep)."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 from sqlalchemy import Engine
 from temporalio.client import Client
 from temporalio.service import RPCError
@@ -30,9 +35,9 @@ from domain.limits import IntakeLimits
 from domain.payloads import split_dispatch
 from domain.setaside import SetAsideRecord
 from domain.warehouse import EventMismatch, WarehouseEvent
-from integrations.centra.webhook import SIGNATURE_HEADER as CENTRA_SIGNATURE_HEADER
-from integrations.centra.webhook import parse_webhook
-from integrations.gxo.webhook import SIGNATURE_HEADER, InvalidSignature, read_push, verify
+from integrations.module import ChannelModule, WarehouseWebhook
+from integrations.registry import WAREHOUSE
+from integrations.signatures import InvalidSignature, verify
 from store.set_aside import keep_set_aside
 from store.unmatched import record_unmatched_event
 from workflows.channel_intake import (
@@ -50,13 +55,24 @@ from workflows.warehouse_intake import (
     workflow_id_for,
 )
 
-GXO_PATH = "/webhooks/gxo"
-CENTRA_PATH = "/webhooks/centra"
 
+@dataclass(frozen=True)
+class ChannelHook:
+    """A channel account's route: its module's path, header and parser, the account's secret
+    and intake (started if it is not running)."""
 
-class CentraHook(BaseModel):
+    path: str
+    signature_header: str
     secret: str
-    intake: ChannelIntakeInput  # the Centra account's intake, started if it is not running
+    intake: ChannelIntakeInput
+    parse: Callable[[bytes], list[str]]
+
+    @classmethod
+    def of(cls, module: ChannelModule[Any], secret: str, intake: ChannelIntakeInput) -> ChannelHook:
+        if module.webhook is None:
+            raise ValueError(f"{module.title} has no webhook")
+        hook = module.webhook
+        return cls(hook.path, hook.signature_header, secret, intake, hook.parse)
 
 
 def create_webhook_app(
@@ -64,21 +80,23 @@ def create_webhook_app(
     secret: str,
     task_queue: str = "consign",
     poll_interval_seconds: float = 30,
-    centra: CentraHook | None = None,
+    channels: Sequence[ChannelHook] = (),
     *,
+    warehouse: WarehouseWebhook[Any] = WAREHOUSE.webhook,
     facilities: Collection[str] = (),
     engine: Engine | None = None,
     limits: IntakeLimits | None = None,
 ) -> FastAPI:
-    """`facilities` are the GXO facilities consign serves (GXO_FACILITIES); an event for any
+    """`secret` signs the warehouse's pushes; `facilities` are the facilities consign serves
+    (GXO_FACILITIES); an event for any
     other is kept in `engine`'s unmatched list, and a body that is not an event consign can
     act on in its set-aside records (without a store the first is refused with 503, so GXO
     pushes it again, and the second with 400)."""
     served = frozenset(facilities)
     bounds = limits or IntakeLimits()
     app = FastAPI(title="consign webhooks", docs_url=None, redoc_url=None)
-    if centra is not None:
-        _add_centra_route(app, client, centra, task_queue, bounds)
+    for hook in channels:
+        _add_channel_route(app, client, hook, task_queue, bounds)
 
     async def push(facility_id: str, delivery: EventDelivery) -> None:
         await client.start_workflow(
@@ -120,16 +138,17 @@ def create_webhook_app(
         body_out = {"accepted": event.event_id, "unmatched": "UNSERVED_FACILITY"}
         return JSONResponse(body_out, status_code=202)
 
-    @app.post(GXO_PATH, status_code=202)
-    async def gxo_event(request: Request) -> JSONResponse:
+    @app.post(warehouse.path, status_code=202)
+    async def warehouse_event(request: Request) -> JSONResponse:
         body = await bounded_body(request, bounds.webhook_max_bytes)
         if body is None:
             return too_large(bounds.webhook_max_bytes)
         try:
-            verify(secret, request.headers.get(SIGNATURE_HEADER, ""), body, now=time.time())
+            header = request.headers.get(warehouse.signature_header, "")
+            verify(secret, header, body, now=time.time())
         except InvalidSignature as err:
             return JSONResponse({"error": f"invalid signature: {err}"}, status_code=401)
-        read = read_push(body, bounds.max_parcels_per_dispatch)
+        read = warehouse.read(body, bounds.max_parcels_per_dispatch)
         try:
             if isinstance(read, SetAsideRecord):
                 return await set_aside(read)
@@ -174,21 +193,21 @@ def temporal_unavailable(err: RPCError) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=503)
 
 
-def _add_centra_route(
-    app: FastAPI, client: Client, hook: CentraHook, task_queue: str, limits: IntakeLimits
+def _add_channel_route(
+    app: FastAPI, client: Client, hook: ChannelHook, task_queue: str, limits: IntakeLimits
 ) -> None:
-    @app.post(CENTRA_PATH, status_code=202)
-    async def centra_event(request: Request) -> JSONResponse:
+    @app.post(hook.path, status_code=202)
+    async def channel_event(request: Request) -> JSONResponse:
         body = await bounded_body(request, limits.webhook_max_bytes)
         if body is None:
             return too_large(limits.webhook_max_bytes)
-        header = request.headers.get(CENTRA_SIGNATURE_HEADER, "")
+        header = request.headers.get(hook.signature_header, "")
         try:
             verify(hook.secret, header, body, now=time.time())
         except InvalidSignature as err:
             return JSONResponse({"error": f"invalid signature: {err}"}, status_code=401)
         try:
-            order_ids = parse_webhook(body)
+            order_ids = hook.parse(body)
         except ValueError as err:
             return JSONResponse({"error": f"malformed webhook: {err}"}, status_code=400)
         if len(order_ids) > limits.webhook_max_orders:

@@ -1,0 +1,55 @@
+"""Amazon Seller Central as a channel module: everything the worker, the activities and the
+workflows need to know about it, in one object (integrations/module.py)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+
+from integrations.amazon.factory import build_amazon_client
+from integrations.amazon.port import AmazonChannel
+from integrations.amazon.settings import CHANNEL, AmazonSettings, read_amazon_settings
+from integrations.amazon.stock import build_amazon_stock
+from integrations.amazon.usage_plans import Operation as SpApi
+from integrations.amazon.usage_plans import task_queue_rate
+from integrations.channel import ChannelPort
+from integrations.module import ChannelModule, LimitedQueue, Operation, Ports
+
+# One queue per rate-limited SP-API operation. The names are in stored histories: keep them.
+SEARCH_ORDERS = "amazon-searchOrders"
+GET_ORDER = "amazon-getOrder"
+CONFIRM_SHIPMENT = "amazon-confirmShipment"
+
+
+async def _open_ports(settings: AmazonSettings, stack: contextlib.AsyncExitStack) -> Ports:
+    client = await stack.enter_async_context(build_amazon_client(settings))
+    return Ports(orders=AmazonChannel(client), stock=build_amazon_stock(client))
+
+
+def _rates(settings: AmazonSettings, port: ChannelPort) -> Mapping[str, float]:
+    """Amazon's usage plan per operation (the configured reader's), times AMAZON_RATE_SCALE."""
+    if not isinstance(port, AmazonChannel):
+        raise TypeError(f"{type(port).__name__} is not an Amazon port")
+    reader, scale = port.client.reader, settings.rate_scale
+    return {
+        GET_ORDER: task_queue_rate(reader.get_order_operation, scale),
+        SEARCH_ORDERS: task_queue_rate(reader.search_operation, scale),
+        CONFIRM_SHIPMENT: task_queue_rate(SpApi.CONFIRM_SHIPMENT, scale),
+    }
+
+
+AMAZON = ChannelModule(
+    name=CHANNEL,
+    title="Amazon",
+    settings_model=AmazonSettings,
+    read_settings=read_amazon_settings,
+    account=lambda settings: settings.seller_id,
+    open_ports=_open_ports,
+    limited_queues=(
+        LimitedQueue(GET_ORDER, frozenset({Operation.FETCH})),
+        LimitedQueue(SEARCH_ORDERS, frozenset({Operation.POLL})),
+        LimitedQueue(CONFIRM_SHIPMENT, frozenset({Operation.CONFIRM})),
+    ),
+    rates=_rates,
+    confirm_operation="confirmShipment",
+)

@@ -1,0 +1,44 @@
+"""Amazon settings: one seller account, read from AMAZON_* environment variables."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, SecretStr
+
+from config import choice, csv_list, env, number, required
+
+CHANNEL = "amazon"  # Channel and OrderRef.channel of every Amazon order (in stored histories)
+
+
+class OrdersReader(StrEnum):
+    V2026 = "v2026"
+    V0 = "v0"
+
+
+class AmazonSettings(BaseModel):
+    seller_id: str  # the channel account
+    endpoint: str
+    lwa_endpoint: str
+    client_id: str
+    client_secret: SecretStr
+    refresh_token: SecretStr
+    marketplace_ids: list[str]
+    orders_reader: str  # "v2026" (default) or "v0" (fallback)
+    rate_scale: float  # multiplies Amazon's usage-plan rates; 1.0 in production
+    search_settle_seconds: float = 130.0  # how old a change must be before intake reads it
+
+
+def read_amazon_settings() -> AmazonSettings:
+    return AmazonSettings(
+        seller_id=required("AMAZON_SELLER_ID", "A1SANDBOXSELLER"),
+        endpoint=required("AMAZON_SPAPI_ENDPOINT", "http://127.0.0.1:8701"),
+        lwa_endpoint=required("AMAZON_LWA_ENDPOINT", "http://127.0.0.1:8701/auth/o2/token"),
+        client_id=env("AMAZON_LWA_CLIENT_ID", "amzn1.application-oa2-client.sandbox"),
+        client_secret=SecretStr(env("AMAZON_LWA_CLIENT_SECRET", "sandbox-secret")),
+        refresh_token=SecretStr(env("AMAZON_REFRESH_TOKEN", "Atzr|sandbox-refresh-token")),
+        marketplace_ids=csv_list("AMAZON_MARKETPLACE_IDS", "A1F83G8C2ARO7P"),
+        orders_reader=choice("AMAZON_ORDERS_READER", "v2026", OrdersReader).value,
+        rate_scale=number("AMAZON_RATE_SCALE", "1.0", above=0),
+        search_settle_seconds=number("AMAZON_SEARCH_SETTLE_SECONDS", "130", at_least=0),
+    )

@@ -1,0 +1,67 @@
+"""Centra as a channel module: everything the worker, the activities, the workflows and the
+webhook app need to know about it, in one object (integrations/module.py)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+
+from integrations.centra.factory import build_centra_channel, build_centra_stock
+from integrations.centra.quota import CentraQueue, queue_rates
+from integrations.centra.settings import CHANNEL, CentraSettings, read_centra_settings
+from integrations.centra.webhook import PATH, SIGNATURE_HEADER, parse_webhook
+from integrations.channel import ChannelPort
+from integrations.module import ChannelModule, ChannelWebhook, LimitedQueue, Operation, Ports
+
+
+async def _open_ports(settings: CentraSettings, stack: contextlib.AsyncExitStack) -> Ports:
+    channel = build_centra_channel(settings)
+    stack.push_async_callback(channel.client.aclose)
+    stock = None
+    if settings.warehouse_id is not None:
+        stock = build_centra_stock(settings, channel.client)
+    return Ports(orders=channel, stock=stock)
+
+
+def _rates(settings: CentraSettings, port: ChannelPort) -> Mapping[str, float]:
+    return {queue.value: rate for queue, rate in queue_rates(scale=settings.rate_scale).items()}
+
+
+CENTRA = ChannelModule(
+    name=CHANNEL,
+    title="Centra",
+    settings_model=CentraSettings,
+    read_settings=read_centra_settings,
+    account=lambda settings: settings.account,
+    open_ports=_open_ports,
+    # Centra meters requests and mutations per instance: its activities share three queues
+    # (quota.py). The names are in stored histories: keep them.
+    limited_queues=(
+        LimitedQueue(
+            CentraQueue.READS.value,
+            frozenset(
+                {
+                    Operation.FETCH,
+                    Operation.POLL,
+                    Operation.STOCK_READ,
+                    Operation.CHECK_CAPTURE,
+                }
+            ),
+        ),
+        LimitedQueue(CentraQueue.SHIPMENTS.value, frozenset({Operation.CONFIRM})),
+        LimitedQueue(
+            CentraQueue.WRITES.value,
+            frozenset({Operation.ACK, Operation.STOCK_PUSH, Operation.CAPTURE_AGAIN}),
+        ),
+    ),
+    rates=_rates,
+    confirm_operation="createShipment/completeShipment",
+    syncs_stock=lambda settings: settings.warehouse_id is not None,
+    sweep_every_polls=lambda settings: settings.sweep_every_polls,
+    webhook=ChannelWebhook(
+        path=PATH,
+        signature_header=SIGNATURE_HEADER,
+        secret=lambda settings: settings.webhook_secret,
+        parse=parse_webhook,
+    ),
+)

@@ -1,0 +1,124 @@
+"""What a channel or warehouse module tells the rest of consign, so that worker.py, config.py,
+the activities and the webhook app iterate over modules instead of naming channels.
+
+A module is a kind of channel (Amazon, Centra) or warehouse (GXO); the account it serves is
+read from its settings. Every task-queue name and activity a module lists here appears in
+stored workflow histories: keep them as they are (docs/adding-a-channel.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, SecretStr
+
+from config import Settings
+from domain.limits import IntakeLimits
+from domain.setaside import SetAsideRecord
+from domain.warehouse import WarehouseEvent
+from integrations.channel import ChannelPort, StockPort
+from integrations.gxo.port import WarehousePort
+
+S = TypeVar("S", bound=BaseModel)
+
+
+class Operation(StrEnum):
+    """The channel activities a module may send to a rate-limited queue of its own."""
+
+    FETCH = "fetch"  # fetch_channel_order
+    POLL = "poll"  # poll_channel_changes
+    ACK = "ack"  # ack_channel_changes
+    CONFIRM = "confirm"  # confirm_parcel
+    CHECK_CAPTURE = "check_capture"  # settle_capture, reading only
+    CAPTURE_AGAIN = "capture_again"  # settle_capture, an operator's retry: it writes
+    STOCK_READ = "stock_read"  # read_back_stock
+    STOCK_PUSH = "stock_push"  # push_stock
+
+
+@dataclass(frozen=True)
+class LimitedQueue:
+    """A task queue whose server-side activity rate limit holds across every worker."""
+
+    name: str
+    operations: frozenset[Operation]
+
+
+@dataclass(frozen=True)
+class Ports:
+    """A channel account's order port and, where consign sets its stock, its stock port."""
+
+    orders: ChannelPort
+    stock: StockPort | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Webhook(Generic[S]):
+    """A route the webhook app serves for a module: the path, the header carrying the shared
+    `t=<unix>,v1=<hex>` signature (integrations/signatures.py) and the secret that signs it."""
+
+    path: str
+    signature_header: str
+    secret: Callable[[S], SecretStr]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChannelWebhook(Webhook[S]):
+    """A push naming changed orders: `parse` returns their ids (ValueError: malformed); the
+    webhook app hands them to the account's ChannelIntake."""
+
+    parse: Callable[[bytes], list[str]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Module(Generic[S]):
+    name: str  # stored in histories and the store ("amazon"): never change it
+    title: str  # for people: "Amazon"
+    settings_model: type[S]
+    read_settings: Callable[[], S]  # from the environment; a SettingsError names the variable
+
+    def settings_of(self, settings: Settings) -> S:
+        """This module's block of `settings`, typed."""
+        value = settings.modules.get(self.name)
+        if not isinstance(value, self.settings_model):
+            raise LookupError(f"no {self.title} settings in these settings")
+        return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class WarehouseWebhook(Webhook[S]):
+    """Pushed warehouse events: `read(body, max_parcels)` returns the event, or the record set
+    aside when a verified body cannot be acted on."""
+
+    read: Callable[[bytes, int], WarehouseEvent | SetAsideRecord]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChannelModule(Module[S]):
+    """A sales channel. Capability flags say what the domain rules need to know about it."""
+
+    account: Callable[[S], str]  # the account the settings name: OrderRef.account
+    open_ports: Callable[[S, contextlib.AsyncExitStack], Awaitable[Ports]]  # closed with it
+    limited_queues: tuple[LimitedQueue, ...] = ()
+    # Activities per second on each limited queue, given the account's settings and port.
+    rates: Callable[[S, ChannelPort], Mapping[str, float]] = field(default=lambda s, p: {})
+    confirm_operation: str  # the channel call a parcel's confirmation is audited as
+    syncs_stock: Callable[[S], bool] = field(default=lambda settings: True)
+    sweep_every_polls: Callable[[S], int] = field(default=lambda settings: 0)
+    webhook: ChannelWebhook[S] | None = None
+
+    def queue_for(self, operation: Operation) -> str | None:
+        """The limited queue `operation` runs on; None: the worker's main queue."""
+        return next((q.name for q in self.limited_queues if operation in q.operations), None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class WarehouseModule(Module[S]):
+    """The 3PL warehouse: its facilities, its port and its pushed events' route."""
+
+    facilities: Callable[[S], list[str]]
+    build: Callable[[S, IntakeLimits], WarehousePort]
+    webhook: WarehouseWebhook[S]
