@@ -48,7 +48,7 @@ class LimitedQueue:
 
 
 @dataclass(frozen=True)
-class Ports:
+class OpenedPorts:
     """A channel account's order port and, where consign sets its stock, its stock port."""
 
     orders: ChannelPort
@@ -101,7 +101,7 @@ class ChannelModule(Module[S]):
     """A sales channel. Capability flags say what the domain rules need to know about it."""
 
     account: Callable[[S], str]  # the account the settings name: OrderRef.account
-    open_ports: Callable[[S, contextlib.AsyncExitStack], Awaitable[Ports]]  # closed with it
+    open_ports: Callable[[S, contextlib.AsyncExitStack], Awaitable[OpenedPorts]]  # closed with it
     limited_queues: tuple[LimitedQueue, ...] = ()
     # Activities per second on each limited queue, given the account's settings and port.
     rates: Callable[[S, ChannelPort], Mapping[str, float]] = field(default=lambda s, p: {})

@@ -13,7 +13,7 @@ from integrations.amazon.stock import build_amazon_stock
 from integrations.amazon.usage_plans import Operation as SpApi
 from integrations.amazon.usage_plans import task_queue_rate
 from integrations.channel import ChannelPort
-from integrations.module import ChannelModule, LimitedQueue, Operation, Ports
+from integrations.module import ChannelModule, LimitedQueue, OpenedPorts, Operation
 
 # One queue per rate-limited SP-API operation. The names are in stored histories: keep them.
 SEARCH_ORDERS = "amazon-searchOrders"
@@ -21,9 +21,9 @@ GET_ORDER = "amazon-getOrder"
 CONFIRM_SHIPMENT = "amazon-confirmShipment"
 
 
-async def _open_ports(settings: AmazonSettings, stack: contextlib.AsyncExitStack) -> Ports:
+async def _open_ports(settings: AmazonSettings, stack: contextlib.AsyncExitStack) -> OpenedPorts:
     client = await stack.enter_async_context(build_amazon_client(settings))
-    return Ports(orders=AmazonChannel(client), stock=build_amazon_stock(client))
+    return OpenedPorts(orders=AmazonChannel(client), stock=build_amazon_stock(client))
 
 
 def _rates(settings: AmazonSettings, port: ChannelPort) -> Mapping[str, float]:

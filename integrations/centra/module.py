@@ -11,16 +11,16 @@ from integrations.centra.quota import CentraQueue, queue_rates
 from integrations.centra.settings import CHANNEL, CentraSettings, read_centra_settings
 from integrations.centra.webhook import PATH, SIGNATURE_HEADER, parse_webhook
 from integrations.channel import ChannelPort
-from integrations.module import ChannelModule, ChannelWebhook, LimitedQueue, Operation, Ports
+from integrations.module import ChannelModule, ChannelWebhook, LimitedQueue, OpenedPorts, Operation
 
 
-async def _open_ports(settings: CentraSettings, stack: contextlib.AsyncExitStack) -> Ports:
+async def _open_ports(settings: CentraSettings, stack: contextlib.AsyncExitStack) -> OpenedPorts:
     channel = build_centra_channel(settings)
     stack.push_async_callback(channel.client.aclose)
     stock = None
     if settings.warehouse_id is not None:
         stock = build_centra_stock(settings, channel.client)
-    return Ports(orders=channel, stock=stock)
+    return OpenedPorts(orders=channel, stock=stock)
 
 
 def _rates(settings: CentraSettings, port: ChannelPort) -> Mapping[str, float]:
