@@ -239,7 +239,8 @@ class DevStack:
         return f"http://127.0.0.1:{self.centra_port}"
 
     def environment(self) -> dict[str, str]:
-        """What config.get_settings() must see to use this stack (children get it too)."""
+        """What the settings (integrations.registry.get_settings) must see to use this stack
+        (children get it too)."""
         env = {
             "TEMPORAL_ADDRESS": self.temporal_address,
             "TEMPORAL_NAMESPACE": self.namespace,
