@@ -36,7 +36,7 @@ from domain.payloads import split_dispatch
 from domain.setaside import SetAsideRecord
 from domain.warehouse import EventMismatch, WarehouseEvent
 from integrations.module import ChannelModule, WarehouseWebhook
-from integrations.registry import WAREHOUSE
+from integrations.registry import CHANNEL_NAMES, WAREHOUSE
 from integrations.signatures import InvalidSignature, verify
 from store.set_aside import keep_set_aside
 from store.unmatched import record_unmatched_event
@@ -148,7 +148,7 @@ def create_webhook_app(
             verify(secret, header, body, now=time.time())
         except InvalidSignature as err:
             return JSONResponse({"error": f"invalid signature: {err}"}, status_code=401)
-        read = warehouse.read(body, bounds.max_parcels_per_dispatch)
+        read = warehouse.read(body, bounds.max_parcels_per_dispatch, CHANNEL_NAMES)
         try:
             if isinstance(read, SetAsideRecord):
                 return await set_aside(read)

@@ -34,7 +34,7 @@ from config import Settings, SettingsError
 from domain.deadlines import DeadlinePolicy
 from integrations.channel import ChannelPort, StockPort
 from integrations.module import ChannelModule, Operation
-from integrations.registry import WAREHOUSE, enabled, get_settings
+from integrations.registry import CHANNEL_NAMES, WAREHOUSE, enabled, get_settings
 from store.db import open_store
 from webhooks import ChannelHook, create_webhook_app
 from workflows.channel_intake import ChannelIntake, ChannelIntakeInput, intake_id
@@ -272,7 +272,7 @@ def operation_activities(
 async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Worker]]:
     """Every worker of this process, running until the context exits."""
     engine = open_store(settings.database_url)
-    warehouse = WAREHOUSE.build(WAREHOUSE.settings_of(settings), settings.limits)
+    warehouse = WAREHOUSE.build(WAREHOUSE.settings_of(settings), settings.limits, CHANNEL_NAMES)
     deadlines = DeadlinePolicy(chase_lead=timedelta(hours=settings.chase_lead_hours))
     async with contextlib.AsyncExitStack() as stack:
         ports = await channel_ports(settings, stack)

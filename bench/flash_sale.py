@@ -107,14 +107,14 @@ class Market:
         )
 
     def show(self, channel: Channel, quantity: int) -> None:
-        if channel is Channel.AMAZON:
+        if channel == Channel.AMAZON:
             self.amazon_shown = quantity
         else:
             self.centra_physical = quantity
 
     def sell(self, channel: Channel) -> bool:
         """A buyer on `channel`: the channel sells if it shows stock, and decrements itself."""
-        if channel is Channel.AMAZON:
+        if channel == Channel.AMAZON:
             if self.amazon_shown <= 0:
                 return False
             self.amazon_shown -= 1

@@ -181,5 +181,5 @@ def listing_target(
     buffer = buffer_units(rules, channel, sku, available)
     if not subtracts_own_orders:
         return available_to_sell(available, buffer, sum(open_by_channel.values()))
-    others = sum(units for c, units in open_by_channel.items() if c is not channel)
+    others = sum(units for c, units in open_by_channel.items() if c != channel)
     return max(0, available - buffer - others + held_own)

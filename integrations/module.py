@@ -9,7 +9,7 @@ stored workflow histories: keep them as they are (docs/adding-a-channel.md).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Generic, TypeVar
@@ -90,10 +90,10 @@ class Module(Generic[S]):
 
 @dataclass(frozen=True, kw_only=True)
 class WarehouseWebhook(Webhook[S]):
-    """Pushed warehouse events: `read(body, max_parcels)` returns the event, or the record set
-    aside when a verified body cannot be acted on."""
+    """Pushed warehouse events: `read(body, max_parcels, channels)` returns the event, or the
+    record set aside when a verified body cannot be acted on (or names another channel)."""
 
-    read: Callable[[bytes, int], WarehouseEvent | SetAsideRecord]
+    read: Callable[[bytes, int, Collection[str]], WarehouseEvent | SetAsideRecord]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -120,5 +120,6 @@ class WarehouseModule(Module[S]):
     """The 3PL warehouse: its facilities, its port and its pushed events' route."""
 
     facilities: Callable[[S], list[str]]
-    build: Callable[[S, IntakeLimits], WarehousePort]
+    # (settings, limits, the channel names consign runs) -> the port
+    build: Callable[[S, IntakeLimits, Collection[str]], WarehousePort]
     webhook: WarehouseWebhook[S]

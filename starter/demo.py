@@ -48,7 +48,7 @@ class Outcome:
     seconds: float
 
     def part(self, channel: Channel) -> Any:
-        return next(p for p in self.parts if p.channel is channel)
+        return next(p for p in self.parts if p.channel == channel)
 
     def checks(self) -> dict[str, bool]:
         return {

@@ -9,6 +9,8 @@ a record aside instead of refusing its page.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from domain.inventory import StockChange, StockChangeKind, StockLevel
 from domain.order import ShipTo
 from domain.warehouse import (
@@ -33,10 +35,13 @@ class ContractError(ValueError):
     """A body that parses as the contract but holds a value consign cannot act on."""
 
 
-def _channel(value: str) -> str:
-    """A channel name as consign sends it; which channels exist is the registry's to say (an
-    event naming another finds no order of that name)."""
-    if not value.strip() or len(value) > 32:
+Channels = Collection[str] | None  # the channel names consign runs (the registry's); None: any
+
+
+def _channel(value: str, channels: Channels) -> str:
+    """A channel name consign sent: one of `channels`, which the registry passes (the GXO
+    module itself knows no channel)."""
+    if not value.strip() or len(value) > 32 or (channels is not None and value not in channels):
         raise ContractError(f"unknown channel {value[:40]!r}")
     return value
 
@@ -155,7 +160,7 @@ def order_state(body: wire.OrderState) -> WarehouseOrderState:
     )
 
 
-def event(body: wire.Event) -> WarehouseEvent:
+def event(body: wire.Event, channels: Channels = None) -> WarehouseEvent:
     return WarehouseEvent(
         event_id=body.event_id,
         sequence=body.sequence,
@@ -163,7 +168,7 @@ def event(body: wire.Event) -> WarehouseEvent:
         facility_id=body.facility_id,
         reference=body.reference,
         channel_order_id=body.channel_order_id,
-        channel=_channel(body.channel),
+        channel=_channel(body.channel, channels),
         account=body.account,
         warehouse_order_id=body.warehouse_order_id,
         order_status=WarehouseOrderStatus(body.order_status),
@@ -182,7 +187,7 @@ def stock_level(body: wire.StockLevel) -> StockLevel:
     )
 
 
-def stock_change(body: wire.StockChange) -> StockChange:
+def stock_change(body: wire.StockChange, channels: Channels = None) -> StockChange:
     """The domain keys order demand by the channel order id: an order injected under a
     per-account reference names it in channel_order_id, an older one in the reference."""
     return StockChange(
@@ -194,7 +199,7 @@ def stock_change(body: wire.StockChange) -> StockChange:
         on_hand_after=body.on_hand_after,
         allocated_after=body.allocated_after,
         reference=body.channel_order_id or body.reference,
-        channel=_channel(body.channel) if body.channel is not None else None,
+        channel=_channel(body.channel, channels) if body.channel is not None else None,
         account=body.account,
         at=body.at,
     )

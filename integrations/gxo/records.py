@@ -99,9 +99,10 @@ def _raw(item: Any) -> str:
     return json.dumps(item, ensure_ascii=False, separators=(",", ":"))
 
 
-def read_event(item: Any, max_parcels: int) -> WarehouseEvent:
-    """One event of the contract, or Unreadable (also for a dispatch beyond `max_parcels`)."""
-    event = _validated(wire.Event, item, mapping.event)
+def read_event(item: Any, max_parcels: int, channels: mapping.Channels = None) -> WarehouseEvent:
+    """One event of the contract, or Unreadable (also for a dispatch beyond `max_parcels`, or
+    naming a channel not among `channels`)."""
+    event = _validated(wire.Event, item, lambda body: mapping.event(body, channels))
     if event.kind is WarehouseEventKind.DISPATCH and len(event.parcels) > max_parcels:
         raise Unreadable(
             SetAsideReason.TOO_LARGE,
@@ -122,27 +123,32 @@ def _items(body: Any, key: str, envelope: type[BaseModel]) -> tuple[list[Any], B
     return body[key], envelope.model_validate({**body, key: []})
 
 
-def event_page(body: Any, facility_id: str, max_parcels: int) -> EventPage:
+def event_page(
+    body: Any, facility_id: str, max_parcels: int, channels: mapping.Channels = None
+) -> EventPage:
     items, page = _items(body, "events", wire.EventPage)
     assert isinstance(page, wire.EventPage)
     events: list[WarehouseEvent] = []
     kept: list[SetAsideRecord] = []
     for item in items:
         try:
-            events.append(read_event(item, max_parcels))
+            events.append(read_event(item, max_parcels, channels))
         except Unreadable as problem:
             kept.append(event_set_aside(item, _raw(item), facility_id, problem))
     return EventPage(events=events, next_cursor=page.next_cursor, set_aside=kept)
 
 
-def stock_change_page(body: Any, facility_id: str) -> StockChangePage:
+def stock_change_page(
+    body: Any, facility_id: str, channels: mapping.Channels = None
+) -> StockChangePage:
     items, page = _items(body, "changes", wire.StockChangePage)
     assert isinstance(page, wire.StockChangePage)
     changes: list[StockChange] = []
     kept: list[SetAsideRecord] = []
     for item in items:
         try:
-            changes.append(_validated(wire.StockChange, item, mapping.stock_change))
+            read = lambda body: mapping.stock_change(body, channels)  # noqa: E731
+            changes.append(_validated(wire.StockChange, item, read))
         except Unreadable as problem:
             own_id = _field(item, "sequence")
             kept.append(

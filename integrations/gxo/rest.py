@@ -4,7 +4,7 @@ models of integrations/gxo/wire.py; integrations/gxo/mapping.py turns them into 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -83,13 +83,17 @@ class RestWarehouse:
         http: httpx.AsyncClient | None = None,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
         max_parcels_per_dispatch: int = IntakeLimits().max_parcels_per_dispatch,
+        channels: Collection[str] | None = None,
     ) -> None:
+        """`channels`: the channel names consign runs; a record naming another is set aside
+        (None, in tests: any name)."""
         self._base_url = base_url.rstrip("/")
         key = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
         self._headers = {"Authorization": f"Bearer {key}", "Accept": "application/json"}
         self._owns_http = http is None
         self._http = http or httpx.AsyncClient(timeout=timeout)
         self._max_parcels = max_parcels_per_dispatch
+        self._channels = channels
 
     async def aclose(self) -> None:
         if self._owns_http:
@@ -192,7 +196,7 @@ class RestWarehouse:
         max_parcels = self._max_parcels
 
         def read(body: Any) -> EventPage:
-            return records.event_page(body, facility_id, max_parcels)
+            return records.event_page(body, facility_id, max_parcels, self._channels)
 
         return await self._facility_get(facility_id, "events", read, params)
 
@@ -204,7 +208,7 @@ class RestWarehouse:
 
     async def stock_changes(self, facility_id: str, cursor: int, limit: int) -> StockChangePage:
         def read(body: Any) -> StockChangePage:
-            return records.stock_change_page(body, facility_id)
+            return records.stock_change_page(body, facility_id, self._channels)
 
         params = {"cursor": cursor, "limit": limit}
         return await self._facility_get(facility_id, "stock-changes", read, params)

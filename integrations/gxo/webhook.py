@@ -5,6 +5,7 @@ consign cannot act on is set aside (integrations/gxo/records.py), never refused 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from typing import Any
 
 from domain.setaside import SetAsideFeed, SetAsideReason, SetAsideRecord
@@ -28,9 +29,12 @@ def pushed_facility(item: Any) -> str | None:
     return facility if isinstance(facility, str) and facility.strip() else None
 
 
-def read_push(body: bytes, max_parcels: int) -> WarehouseEvent | SetAsideRecord:
+def read_push(
+    body: bytes, max_parcels: int, channels: Collection[str] | None = None
+) -> WarehouseEvent | SetAsideRecord:
     """The pushed event, or the record to set aside when the (verified) body is not an event
-    consign can act on: not JSON, not the contract, or a dispatch beyond `max_parcels`."""
+    consign can act on: not JSON, not the contract, a dispatch beyond `max_parcels`, or a
+    channel not among `channels`."""
     raw = body.decode("utf-8", errors="replace")
     try:
         item = json.loads(body)
@@ -40,7 +44,7 @@ def read_push(body: bytes, max_parcels: int) -> WarehouseEvent | SetAsideRecord:
             SetAsideFeed.WAREHOUSE_EVENTS, UNKNOWN_FACILITY, None, raw, problem
         )
     try:
-        return records.read_event(item, max_parcels)
+        return records.read_event(item, max_parcels, channels)
     except records.Unreadable as problem:
         scope = pushed_facility(item) or UNKNOWN_FACILITY
         return records.event_set_aside(item, raw, scope, problem)

@@ -67,7 +67,7 @@ def test_an_unknown_status_raises_its_own_named_error() -> None:
 
 def test_identity_and_order_fields() -> None:
     order = normalise()
-    assert order.ref.channel is Channel.CENTRA
+    assert order.ref.channel == Channel.CENTRA
     assert order.ref.account == "brand-eu" and order.ref.order_id == "1001"
     assert order.fulfilled_by is FulfilledBy.MERCHANT
     assert order.ship_service_level == "Express"

@@ -44,7 +44,7 @@ def settings(warehouse_id: int | None = 1) -> CentraSettings:
 
 def test_it_is_a_stock_port_that_pushes_physical_stock() -> None:
     stock: StockPort = Harness().stock
-    assert stock.channel is Channel.CENTRA
+    assert stock.channel == Channel.CENTRA
     assert stock.account == "brand-eu"
     assert stock.subtracts_own_orders is True
 

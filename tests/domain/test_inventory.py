@@ -17,6 +17,7 @@ from domain.inventory import (
     StockLevel,
     available_to_sell,
     buffer_units,
+    listing_target,
 )
 from integrations.registry import Channel
 
@@ -232,3 +233,12 @@ def test_stock_change_sequence_starts_at_one() -> None:
             allocated_after=0,
             at=AT,
         )
+
+
+def test_a_channel_that_subtracts_its_own_orders_is_known_by_name_not_identity() -> None:
+    """Channel names are plain strings read from payloads and rows: equal, never the same
+    object. Only the other channels' open demand comes off; its own stays for it to subtract."""
+    own = "".join(["cen", "tra"])  # equal to "centra", built at run time
+    target = listing_target(own, True, "SKU", 10, [], {"centra": 3, "amazon": 2}, held_own=1)
+    assert target == 10 - 2 + 1
+    assert listing_target(own, False, "SKU", 10, [], {"centra": 3, "amazon": 2}, 0) == 5

@@ -17,6 +17,7 @@ from domain.setaside import SetAsideFeed, SetAsideReason
 from integrations.gxo import wire
 from integrations.gxo.errors import WarehouseRequestError
 from integrations.gxo.rest import RestWarehouse
+from integrations.registry import CHANNEL_NAMES
 
 FACILITY = "GXO-UK-DAV"
 AT = datetime(2026, 12, 1, 10, tzinfo=UTC)
@@ -75,7 +76,11 @@ async def read(body: Any, call: Callable[[RestWarehouse], Any], max_parcels: int
     transport = httpx.MockTransport(serving(body))
     async with httpx.AsyncClient(transport=transport) as http:
         gxo = RestWarehouse(
-            "http://gxo.test", "key", http=http, max_parcels_per_dispatch=max_parcels
+            "http://gxo.test",
+            "key",
+            http=http,
+            max_parcels_per_dispatch=max_parcels,
+            channels=CHANNEL_NAMES,
         )
         return await call(gxo)
 
