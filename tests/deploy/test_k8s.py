@@ -11,7 +11,6 @@ import kubernetes_validate
 import pytest
 import yaml
 
-
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
 KUBERNETES_VERSION = "1.33.0"  # oldest release the manifests must suit; checked below too
