@@ -4,8 +4,11 @@ and the store answer and every Temporal worker of the process runs."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import shutil
+import signal
 import socket
 import sys
 from collections.abc import AsyncIterator
@@ -170,3 +173,53 @@ async def test_start_health_serves_only_with_a_port(env: WorkflowEnvironment, tm
     async with readiness.server:
         assert await get(port, "/healthz") == (200, {"live": True})
         assert (await get(port, "/readyz"))[0] == 503  # no workers handed over yet
+
+
+async def test_the_worker_process_serves_readiness(tmp_path: Path) -> None:
+    """`python -m worker` with CONSIGN_HEALTH_PORT: /readyz turns 200 once its workers poll,
+    and SIGTERM still ends it cleanly (the health server takes no signal handler)."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=time_skipping_binary()
+    )
+    port = free_port()
+    settings = {
+        "TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
+        "TEMPORAL_NAMESPACE": env.client.namespace,
+        "TEMPORAL_TASK_QUEUE": "health-process-tests",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}",
+        "CONSIGN_CHANNELS": "",
+        "GXO_FACILITIES": "",
+        "CONSIGN_START_INTAKES": "false",
+        "CONSIGN_INVENTORY_SYNC": "false",
+        "CONSIGN_HEALTH_PORT": str(port),
+    }
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("TEMPORAL_", "CONSIGN_"))
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "worker",
+        cwd=tmp_path,
+        env={**environment, **settings},
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        status, body = 0, None
+        for _ in range(600):  # the process imports, connects and starts its workers
+            with contextlib.suppress(OSError):
+                status, body = await get(port, "/readyz")
+                if status == 200:
+                    break
+            assert process.returncode is None, "the worker exited"
+            await asyncio.sleep(0.1)
+        assert status == 200, body
+        process.send_signal(signal.SIGTERM)
+        _, errors = await process.communicate()
+        assert process.returncode == 0, errors.decode()[-2000:]
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        await env.shutdown()
