@@ -5,7 +5,6 @@ report and a malformed row, and a settlement made of what the sandbox shipped an
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import httpx
@@ -13,48 +12,12 @@ import pytest
 
 from domain.settlement_attribution import AmountKind, attribute
 from integrations.amazon.errors import AmazonRequestRejected
-from integrations.amazon.factory import AmazonClient, build_amazon_client
 from integrations.amazon.settlement import SettlementFileError, parse_settlement
-from sandbox.amazon.app import create_app
-from sandbox.amazon.catalogue import SKUS
 from sandbox.amazon.generator import LineSpec, OrderSpec
 from sandbox.amazon.records import FulfillmentChannel, OrderStatus
 from sandbox.amazon.settlements import CloseRequest
-from sandbox.amazon.state import AmazonSandbox
-from tests.amazon.sandboxed import BASE, CheckedTransport, ManualClock, sandbox_settings
-
-SKU = sorted(SKUS)[0]
-
-
-class World:
-    def __init__(self) -> None:
-        self.clock = ManualClock()
-        self.sandbox = AmazonSandbox(clock=self.clock)
-        self.transport = CheckedTransport(create_app(self.sandbox))
-
-    def ship(self, order_id: str, quantity: int = 2) -> None:
-        self.sandbox.create(
-            [OrderSpec(order_id=order_id, lines=[LineSpec(sku=SKU, quantity=quantity)])]
-        )
-        order = self.sandbox.orders[order_id]
-        body = {
-            "marketplaceId": order.marketplace_id,
-            "packageDetail": {
-                "packageReferenceId": "1",
-                "carrierCode": "UPS",
-                "trackingNumber": "1Z999",
-                "shipDate": self.clock.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "orderItems": [{"orderItemId": order.items[0].order_item_id, "quantity": quantity}],
-            },
-        }
-        self.sandbox.confirm_shipment(order_id, body)
-
-
-@pytest.fixture
-async def world() -> AsyncIterator[tuple[World, AmazonClient]]:
-    world = World()
-    async with httpx.AsyncClient(transport=world.transport, base_url=BASE) as http:
-        yield world, build_amazon_client(sandbox_settings(), http=http)
+from tests.amazon.sandboxed import BASE, sandbox_settings
+from tests.settlements.sandbox_world import SKU
 
 
 async def test_a_closed_settlement_is_listed_fetched_and_reconciles(world) -> None:
