@@ -108,46 +108,56 @@ def _not_shipped(order_id: str, fulfillment_id: str | None, sold: bool) -> Settl
     )
 
 
+def _per_sku(record: ShippedOrder, returned: bool) -> dict[str, int]:
+    """Units confirmed (or returned) per SKU across the record's lines."""
+    totals: dict[str, int] = {}
+    for line in record.lines:
+        units = line.returned_quantity if returned else line.confirmed_quantity
+        totals[line.sku] = totals.get(line.sku, 0) + units
+    return totals
+
+
+def _per_sku_difference(
+    kind: DifferenceKind, order_id: str, sku: str, ours: int, theirs: int, detail: str
+) -> SettlementDifference:
+    return SettlementDifference(
+        kind=kind,
+        order_id=order_id,
+        sku=sku,
+        expected=Decimal(ours),
+        settled=Decimal(theirs),
+        detail=detail,
+    )
+
+
 def _quantities(
     order_id: str, record: ShippedOrder, settled: dict[str, int], sold: bool
 ) -> list[SettlementDifference]:
     if not sold:
         return []
-    confirmed: dict[str, int] = {}
-    for line in record.lines:
-        confirmed[line.sku] = confirmed.get(line.sku, 0) + line.confirmed_quantity
-    return [
-        SettlementDifference(
-            kind=DifferenceKind.QUANTITY_DIFFERS,
-            order_id=order_id,
-            sku=sku,
-            expected=Decimal(confirmed.get(sku, 0)),
-            settled=Decimal(settled.get(sku, 0)),
-            detail=f"confirmed {confirmed.get(sku, 0)}, settled {settled.get(sku, 0)}",
-        )
-        for sku in sorted(set(confirmed) | set(settled))
-        if confirmed.get(sku, 0) != settled.get(sku, 0)
-    ]
+    confirmed = _per_sku(record, returned=False)
+    found = []
+    for sku in sorted(set(confirmed) | set(settled)):
+        ours, theirs = confirmed.get(sku, 0), settled.get(sku, 0)
+        if ours != theirs:
+            detail = f"confirmed {ours}, settled {theirs}"
+            kind = DifferenceKind.QUANTITY_DIFFERS
+            found.append(_per_sku_difference(kind, order_id, sku, ours, theirs, detail))
+    return found
 
 
 def _refunds(
     order_id: str, record: ShippedOrder, refunded: dict[str, int]
 ) -> list[SettlementDifference]:
-    returned: dict[str, int] = {}
-    for line in record.lines:
-        returned[line.sku] = returned.get(line.sku, 0) + line.returned_quantity
-    return [
-        SettlementDifference(
-            kind=DifferenceKind.REFUND_WITHOUT_RETURN,
-            order_id=order_id,
-            sku=sku,
-            expected=Decimal(returned.get(sku, 0)),
-            settled=Decimal(quantity),
-            detail=f"refunded {quantity}, returned {returned.get(sku, 0)}",
-        )
-        for sku, quantity in sorted(refunded.items())
-        if quantity > returned.get(sku, 0)
-    ]
+    returned = _per_sku(record, returned=True)
+    found = []
+    for sku, theirs in sorted(refunded.items()):
+        ours = returned.get(sku, 0)
+        if theirs > ours:
+            detail = f"refunded {theirs}, returned {ours}"
+            kind = DifferenceKind.REFUND_WITHOUT_RETURN
+            found.append(_per_sku_difference(kind, order_id, sku, ours, theirs, detail))
+    return found
 
 
 def _missing(

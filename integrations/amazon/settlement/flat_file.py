@@ -23,7 +23,8 @@ SUMMARY_COLUMNS = (
     "total-amount",
     "currency",
 )
-# Amazon's 23 documented columns (settlement.md §3), in Amazon's order.
+# Amazon's 23 documented columns (settlement.md §3), in Amazon's order. The sandbox's writer
+# lists them too (sandbox/amazon/settlement_file.py): it plays Amazon and imports nothing here.
 DOCUMENTED_COLUMNS = (
     "settlement-id",
     *SUMMARY_COLUMNS,
