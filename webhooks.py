@@ -38,6 +38,7 @@ from domain.warehouse import EventMismatch, WarehouseEvent
 from integrations.module import ChannelModule, WarehouseWebhook
 from integrations.registry import CHANNEL_NAMES, WAREHOUSE
 from integrations.signatures import InvalidSignature, verify
+from replay_guard import ReplayGuard
 from store.set_aside import keep_set_aside
 from store.unmatched import record_unmatched_event
 from workflows.channel_intake import (
@@ -94,9 +95,10 @@ def create_webhook_app(
     pushes it again, and the second with 400)."""
     served = frozenset(facilities)
     bounds = limits or IntakeLimits()
+    guard = ReplayGuard(engine)
     app = FastAPI(title="consign webhooks", docs_url=None, redoc_url=None)
     for hook in channels:
-        _add_channel_route(app, client, hook, task_queue, bounds)
+        _add_channel_route(app, client, hook, task_queue, bounds, guard)
 
     async def push(facility_id: str, delivery: EventDelivery) -> None:
         await client.start_workflow(
@@ -145,9 +147,12 @@ def create_webhook_app(
             return too_large(bounds.webhook_max_bytes)
         try:
             header = request.headers.get(warehouse.signature_header, "")
-            verify(secret, header, body, now=time.time())
+            delivery = verify(secret, header, body, now=time.time())
         except InvalidSignature as err:
             return JSONResponse({"error": f"invalid signature: {err}"}, status_code=401)
+        return await guard.once(WAREHOUSE.name, delivery, lambda: accept_event(body))
+
+    async def accept_event(body: bytes) -> JSONResponse:
         read = warehouse.read(body, bounds.max_parcels_per_dispatch, CHANNEL_NAMES)
         try:
             if isinstance(read, SetAsideRecord):
@@ -194,7 +199,12 @@ def temporal_unavailable(err: RPCError) -> JSONResponse:
 
 
 def _add_channel_route(
-    app: FastAPI, client: Client, hook: ChannelHook, task_queue: str, limits: IntakeLimits
+    app: FastAPI,
+    client: Client,
+    hook: ChannelHook,
+    task_queue: str,
+    limits: IntakeLimits,
+    guard: ReplayGuard,
 ) -> None:
     @app.post(hook.path, status_code=202)
     async def channel_event(request: Request) -> JSONResponse:
@@ -203,9 +213,12 @@ def _add_channel_route(
             return too_large(limits.webhook_max_bytes)
         header = request.headers.get(hook.signature_header, "")
         try:
-            verify(hook.secret, header, body, now=time.time())
+            delivery = verify(hook.secret, header, body, now=time.time())
         except InvalidSignature as err:
             return JSONResponse({"error": f"invalid signature: {err}"}, status_code=401)
+        return await guard.once(hook.intake.channel, delivery, lambda: accept_orders(body))
+
+    async def accept_orders(body: bytes) -> JSONResponse:
         try:
             order_ids = hook.parse(body)
         except ValueError as err:

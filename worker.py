@@ -24,14 +24,16 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 
+import temporal_client
 from activities.channel import ChannelActivities
 from activities.delivery import DeliveryActivities, signal_stock_changed
 from activities.heartbeat import HEARTBEAT_THROTTLE
 from activities.inventory import InventoryActivities
 from activities.warehouse import WarehouseActivities
-from codec.converter import configured_converter, configured_key_ring
+from codec.converter import configured_key_ring
 from config import Settings, SettingsError
 from domain.deadlines import DeadlinePolicy
+from health import start_health
 from integrations.channel import ChannelPort, StockPort
 from integrations.module import ChannelModule, Operation
 from integrations.registry import CHANNEL_NAMES, WAREHOUSE, enabled, get_settings
@@ -80,12 +82,7 @@ async def connect(settings: Settings) -> Client:
     if settings.metrics_address:
         telemetry = TelemetryConfig(metrics=PrometheusConfig(bind_address=settings.metrics_address))
         runtime = Runtime(telemetry=telemetry)
-    return await Client.connect(
-        settings.temporal.address,
-        namespace=settings.temporal.namespace,
-        data_converter=configured_converter(),
-        runtime=runtime,
-    )
+    return await temporal_client.connect(settings.temporal, runtime)
 
 
 def intake_inputs(settings: Settings) -> list[ChannelIntakeInput]:
@@ -353,7 +350,9 @@ async def main() -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    health = await start_health(client, settings)  # /healthz, /readyz on CONSIGN_HEALTH_PORT
     async with workers(client, settings) as running:
+        health.watch(running)
         if settings.start_intakes:
             await ensure_intakes(client, settings)
         webhook = (
