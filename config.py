@@ -5,11 +5,15 @@ which the CLI prints as one line and the worker logs before it stops."""
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from enum import StrEnum
 from typing import Any, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 from pydantic import BaseModel, Field, SecretBytes, SecretStr, ValidationError
@@ -132,6 +136,71 @@ def validated(model: type[M], variables: Mapping[str, str], **values: Any) -> M:
         raise SettingsError(f"{variables.get(field, field)}{shown}: {error['msg']}") from None
 
 
+class Deployment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+# What production refuses, collected while every setting is read, so that one start names
+# every variable to fix (read_settings); outside that, the first refusal raises at once.
+_refusals: ContextVar[list[str] | None] = ContextVar("consign_refusals", default=None)
+
+
+def in_production() -> bool:
+    return env("CONSIGN_ENV", "").strip().lower() == Deployment.PRODUCTION
+
+
+def host_of(value: str) -> str:
+    """The host of a URL or of a host:port address."""
+    return urlsplit(value if "://" in value else f"//{value}").hostname or ""
+
+
+def on_loopback(host: str) -> bool:
+    if host in ("localhost", "ip6-localhost") or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def refuse_in_production(name: str, problem: str) -> None:
+    refusals = _refusals.get()
+    if refusals is None:
+        raise SettingsError(f"CONSIGN_ENV=production refuses {name}: {problem}")
+    refusals.append(f"{name}: {problem}")
+
+
+@contextmanager
+def production_refusals() -> Iterator[list[str]]:
+    """Collect the refusals of the settings read inside the block."""
+    refusals: list[str] = []
+    token = _refusals.set(refusals)
+    try:
+        yield refusals
+    finally:
+        _refusals.reset(token)
+
+
+def sandbox_default(
+    name: str, default: str, *, endpoint: bool = False, blank_ok: bool = False
+) -> str:
+    """A setting whose default serves the local sandboxes (an endpoint, an account, a
+    credential): production refuses it unset, equal to the sandbox's value, or, for an
+    endpoint, on loopback. Blank is refused everywhere unless `blank_ok`."""
+    value = env(name, default) if blank_ok else required(name, default)
+    if not in_production():
+        return value
+    if not value.strip() or name not in os.environ:
+        refuse_in_production(name, "not set (its default serves the local sandbox)")
+    elif value == default:
+        refuse_in_production(name, "is the local sandbox's value")
+    elif endpoint and on_loopback(host := host_of(value)):
+        refuse_in_production(name, f"points at loopback ({host}), not a production endpoint")
+    return value
+
+
+DEFAULT_DATABASE_URL = "sqlite:///var/consign.db"
 LIMITS = IntakeLimits()  # the defaults
 LIMIT_VARIABLES = {
     "webhook_max_bytes": "CONSIGN_WEBHOOK_MAX_BYTES",
@@ -248,6 +317,8 @@ def temporal_settings() -> TemporalSettings:
     dev server), an API key and TLS as Temporal's environment configuration defines them."""
     profile = _temporal_profile()
     address = required("TEMPORAL_ADDRESS", profile.address or "localhost:7233")
+    if in_production() and on_loopback(host_of(address)):
+        refuse_in_production("TEMPORAL_ADDRESS", f"{address} is the local dev server's")
     namespace = required("TEMPORAL_NAMESPACE", profile.namespace or "default")
     api_key = profile.api_key
     return TemporalSettings(
@@ -257,11 +328,6 @@ def temporal_settings() -> TemporalSettings:
         api_key=SecretStr(api_key) if api_key is not None else None,
         tls=_temporal_tls(profile),
     )
-
-
-class Deployment(StrEnum):
-    DEVELOPMENT = "development"
-    PRODUCTION = "production"
 
 
 class CodecSettings(BaseModel):
@@ -325,12 +391,35 @@ def read_settings(
     """Every setting, read now: the shared ones and each module's own block. The registry
     (integrations/registry.py `get_settings`) passes the modules, so config names none."""
     load_dotenv()
-    modules = {module.name: module.read_settings() for module in (*channels, *others)}
+    with production_refusals() as refusals:
+        settings = _read_settings(channels, others)
+    if refusals:
+        lines = "\n  ".join(refusals)
+        raise SettingsError(
+            f"CONSIGN_ENV=production refuses {len(refusals)} setting(s):\n  {lines}"
+        )
+    return settings
+
+
+def _read_settings(
+    channels: Sequence[ModuleSettings], others: Sequence[ModuleSettings]
+) -> Settings:
     every = ",".join(module.name for module in channels)
+    running = names("CONSIGN_CHANNELS", every, [module.name for module in channels])
+    modules = {}
+    for module in (*channels, *others):
+        if module in channels and module.name not in running:
+            with production_refusals():  # a channel this deployment does not run: never used
+                modules[module.name] = module.read_settings()
+        else:
+            modules[module.name] = module.read_settings()
+    database_url = required("DATABASE_URL", DEFAULT_DATABASE_URL)
+    if in_production() and "DATABASE_URL" not in os.environ:
+        refuse_in_production("DATABASE_URL", "not set (the default is a local SQLite file)")
     return Settings(
         temporal=temporal_settings(),
-        database_url=required("DATABASE_URL", "sqlite:///var/consign.db"),
-        channels=names("CONSIGN_CHANNELS", every, [module.name for module in channels]),
+        database_url=database_url,
+        channels=running,
         modules=modules,
         poll_interval_seconds=number("CONSIGN_POLL_INTERVAL_SECONDS", "60", above=0),
         chase_lead_hours=number("CONSIGN_CHASE_LEAD_HOURS", "6", at_least=0),

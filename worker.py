@@ -33,9 +33,11 @@ from activities.warehouse import WarehouseActivities
 from codec.converter import configured_key_ring
 from config import Settings, SettingsError
 from domain.deadlines import DeadlinePolicy
+from domain.exceptions import describe_error
 from health import start_health
 from integrations.channel import ChannelPort, StockPort
-from integrations.module import ChannelModule, Operation
+from integrations.gxo.port import WarehousePort
+from integrations.module import ChannelModule, OpenedPorts, Operation
 from integrations.registry import CHANNEL_NAMES, WAREHOUSE, enabled, get_settings
 from store.db import open_store
 from webhooks import ChannelHook, create_webhook_app
@@ -47,6 +49,7 @@ from workflows.stock_intake import StockIntake, StockIntakeInput, stock_intake_i
 from workflows.warehouse_intake import WarehouseIntake, WarehouseIntakeInput, workflow_id_for
 
 log = logging.getLogger("consign.worker")
+CREDENTIAL_CHECK_TIMEOUT = 15.0  # seconds per check; a slow channel is logged, not waited for
 GRACEFUL_SHUTDOWN = timedelta(seconds=25)
 # A workflow task for a workflow cached on a dead worker waits this long on that worker's sticky
 # queue before any worker may take it (the SDK default is 10 s: bench.chaos saw it after most
@@ -191,6 +194,30 @@ async def channel_ports(settings: Settings, stack: contextlib.AsyncExitStack) ->
     return ports
 
 
+async def check_credentials(settings: Settings, ports: Ports, warehouse: WarehousePort) -> None:
+    """One cheap authenticated call per channel account and one to the warehouse, each logged:
+    a wrong or expired credential is named when the worker starts, not first by a parked
+    order. Never fatal (a channel may be down for a minute); never logs a secret."""
+    checks = {
+        module.title: module.check_credentials(
+            OpenedPorts(ports.orders[module.name], ports.stock.get(module.name))
+        )
+        for module in enabled(settings)
+    }
+    facilities = WAREHOUSE.facilities(WAREHOUSE.settings_of(settings))
+    if facilities:
+        checks[WAREHOUSE.title] = WAREHOUSE.check_credentials(warehouse, facilities[0])
+    outcomes = await asyncio.gather(
+        *(asyncio.wait_for(check, CREDENTIAL_CHECK_TIMEOUT) for check in checks.values()),
+        return_exceptions=True,
+    )
+    for title, outcome in zip(checks, outcomes, strict=True):
+        if isinstance(outcome, BaseException):
+            log.error("credentials: %s check failed: %s", title, describe_error(outcome))
+        else:
+            log.info("credentials: %s %s", title, outcome)
+
+
 def limited_workers(
     client: Client,
     settings: Settings,
@@ -309,6 +336,8 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
             running += limited_workers(client, settings, module, port, by_operation)
         for worker in running:
             await stack.enter_async_context(worker)
+        checking = asyncio.create_task(check_credentials(settings, ports, warehouse))
+        stack.callback(checking.cancel)
         yield running
 
 

@@ -106,6 +106,8 @@ class ChannelModule(Module[S]):
     # Activities per second on each limited queue, given the account's settings and port.
     rates: Callable[[S, ChannelPort], Mapping[str, float]] = field(default=lambda s, p: {})
     confirm_operation: str  # the channel call a parcel's confirmation is audited as
+    # One cheap authenticated call, at worker start: what it proved, or a typed error.
+    check_credentials: Callable[[OpenedPorts], Awaitable[str]]
     syncs_stock: Callable[[S], bool] = field(default=lambda settings: True)
     sweep_every_polls: Callable[[S], int] = field(default=lambda settings: 0)
     webhook: ChannelWebhook[S] | None = None
@@ -122,4 +124,6 @@ class WarehouseModule(Module[S]):
     facilities: Callable[[S], list[str]]
     # (settings, limits, the channel names consign runs) -> the port
     build: Callable[[S, IntakeLimits, Collection[str]], WarehousePort]
+    # One cheap authenticated call on a facility, at worker start: what it proved.
+    check_credentials: Callable[[WarehousePort, str], Awaitable[str]]
     webhook: WarehouseWebhook[S]

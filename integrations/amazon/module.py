@@ -26,6 +26,17 @@ async def _open_ports(settings: AmazonSettings, stack: contextlib.AsyncExitStack
     return OpenedPorts(orders=AmazonChannel(client), stock=build_amazon_stock(client))
 
 
+async def _check_credentials(ports: OpenedPorts) -> str:
+    """A fresh LWA token exchange proves the app's client id and secret and the seller's
+    refresh token (Amazon's own errors name which one was refused)."""
+    port = ports.orders
+    if not isinstance(port, AmazonChannel):
+        raise TypeError(f"{type(port).__name__} is not an Amazon port")
+    port.client.lwa.invalidate()
+    await port.client.lwa.access_token()
+    return "LWA token exchange accepted"
+
+
 def _rates(settings: AmazonSettings, port: ChannelPort) -> Mapping[str, float]:
     """Amazon's usage plan per operation (the configured reader's), times AMAZON_RATE_SCALE."""
     if not isinstance(port, AmazonChannel):
@@ -52,4 +63,5 @@ AMAZON = ChannelModule(
     ),
     rates=_rates,
     confirm_operation="confirmShipment",
+    check_credentials=_check_credentials,
 )

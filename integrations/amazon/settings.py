@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, SecretStr
 
-from config import choice, csv_list, env, number, required
+from config import choice, csv_list, number, sandbox_default
 
 CHANNEL = "amazon"  # Channel and OrderRef.channel of every Amazon order (in stored histories)
 
@@ -31,12 +31,20 @@ class AmazonSettings(BaseModel):
 
 def read_amazon_settings() -> AmazonSettings:
     return AmazonSettings(
-        seller_id=required("AMAZON_SELLER_ID", "A1SANDBOXSELLER"),
-        endpoint=required("AMAZON_SPAPI_ENDPOINT", "http://127.0.0.1:8701"),
-        lwa_endpoint=required("AMAZON_LWA_ENDPOINT", "http://127.0.0.1:8701/auth/o2/token"),
-        client_id=env("AMAZON_LWA_CLIENT_ID", "amzn1.application-oa2-client.sandbox"),
-        client_secret=SecretStr(env("AMAZON_LWA_CLIENT_SECRET", "sandbox-secret")),
-        refresh_token=SecretStr(env("AMAZON_REFRESH_TOKEN", "Atzr|sandbox-refresh-token")),
+        seller_id=sandbox_default("AMAZON_SELLER_ID", "A1SANDBOXSELLER"),
+        endpoint=sandbox_default("AMAZON_SPAPI_ENDPOINT", "http://127.0.0.1:8701", endpoint=True),
+        lwa_endpoint=sandbox_default(
+            "AMAZON_LWA_ENDPOINT", "http://127.0.0.1:8701/auth/o2/token", endpoint=True
+        ),
+        client_id=sandbox_default(
+            "AMAZON_LWA_CLIENT_ID", "amzn1.application-oa2-client.sandbox", blank_ok=True
+        ),
+        client_secret=SecretStr(
+            sandbox_default("AMAZON_LWA_CLIENT_SECRET", "sandbox-secret", blank_ok=True)
+        ),
+        refresh_token=SecretStr(
+            sandbox_default("AMAZON_REFRESH_TOKEN", "Atzr|sandbox-refresh-token", blank_ok=True)
+        ),
         marketplace_ids=csv_list("AMAZON_MARKETPLACE_IDS", "A1F83G8C2ARO7P"),
         orders_reader=choice("AMAZON_ORDERS_READER", "v2026", OrdersReader).value,
         rate_scale=number("AMAZON_RATE_SCALE", "1.0", above=0),

@@ -265,6 +265,13 @@ mutation ChangeStock($input: StockChangeInput!) {{
 }}
 """
 
+# The worker's credential check at start: needs no permission, but a valid token.
+RATE_LIMITS = """
+query RateLimits {
+  rateLimits { type remainingQuota }
+}
+"""
+
 ALL_DOCUMENTS: dict[str, str] = {
     "OrdersByNumber": ORDERS_BY_NUMBER,
     "OrderSummaries": ORDER_SUMMARIES,
@@ -283,4 +290,5 @@ ALL_DOCUMENTS: dict[str, str] = {
     "StockLevels": STOCK_LEVELS,
     "SetStock": SET_STOCK,
     "ChangeStock": CHANGE_STOCK,
+    "RateLimits": RATE_LIMITS,
 }

@@ -6,7 +6,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping
 
+from integrations.centra.documents import RATE_LIMITS
 from integrations.centra.factory import build_centra_channel, build_centra_stock
+from integrations.centra.port import CentraChannel
 from integrations.centra.quota import CentraQueue, queue_rates
 from integrations.centra.settings import CHANNEL, CentraSettings, read_centra_settings
 from integrations.centra.webhook import PATH, SIGNATURE_HEADER, parse_webhook
@@ -21,6 +23,15 @@ async def _open_ports(settings: CentraSettings, stack: contextlib.AsyncExitStack
     if settings.warehouse_id is not None:
         stock = build_centra_stock(settings, channel.client)
     return OpenedPorts(orders=channel, stock=stock)
+
+
+async def _check_credentials(ports: OpenedPorts) -> str:
+    """The rateLimits query needs no permission but a valid token (an expired one is 401)."""
+    port = ports.orders
+    if not isinstance(port, CentraChannel):
+        raise TypeError(f"{type(port).__name__} is not a Centra port")
+    await port.client.execute(RATE_LIMITS, {}, "rateLimits")
+    return "API token accepted (rateLimits)"
 
 
 def _rates(settings: CentraSettings, port: ChannelPort) -> Mapping[str, float]:
@@ -56,6 +67,7 @@ CENTRA = ChannelModule(
     ),
     rates=_rates,
     confirm_operation="createShipment/completeShipment",
+    check_credentials=_check_credentials,
     syncs_stock=lambda settings: settings.warehouse_id is not None,
     sweep_every_polls=lambda settings: settings.sweep_every_polls,
     webhook=ChannelWebhook(

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 
 from pydantic import BaseModel, Field, SecretStr
 
-from config import choice, env, number, optional_whole, required, validated, whole
+from config import (
+    choice,
+    in_production,
+    number,
+    optional_whole,
+    refuse_in_production,
+    sandbox_default,
+    validated,
+    whole,
+)
 
 CHANNEL = "centra"  # Channel and OrderRef.channel of every Centra order (in stored histories)
 VARIABLES = {
@@ -39,20 +49,30 @@ class CentraSettings(BaseModel):
     sweep_every_polls: int = Field(default=10, ge=0)  # CENTRA_SWEEP_EVERY_POLLS: 0 never
 
 
+def _warehouse_id() -> int | None:
+    """Centra's id of the GXO warehouse; 1 is the sandbox's, so production must say (empty:
+    no stock sync)."""
+    if in_production() and "CENTRA_WAREHOUSE_ID" not in os.environ:
+        refuse_in_production(
+            "CENTRA_WAREHOUSE_ID", "not set (the sandbox's is 1; empty: no Centra stock sync)"
+        )
+    return optional_whole("CENTRA_WAREHOUSE_ID", "1", at_least=1)
+
+
 def read_centra_settings() -> CentraSettings:
     return validated(
         CentraSettings,
         VARIABLES,
-        base_url=required("CENTRA_API_URL", "http://127.0.0.1:8703/graphql"),
-        token=SecretStr(env("CENTRA_API_TOKEN", "sandbox-centra-token")),
-        account=required("CENTRA_ACCOUNT", "sandbox-brand"),
+        base_url=sandbox_default("CENTRA_API_URL", "http://127.0.0.1:8703/graphql", endpoint=True),
+        token=SecretStr(sandbox_default("CENTRA_API_TOKEN", "sandbox-centra-token", blank_ok=True)),
+        account=sandbox_default("CENTRA_ACCOUNT", "sandbox-brand"),
         # A blank webhook secret would accept any push signed with the empty key.
         webhook_secret=SecretStr(
-            required("CENTRA_WEBHOOK_SECRET", "sandbox-centra-webhook-secret")
+            sandbox_default("CENTRA_WEBHOOK_SECRET", "sandbox-centra-webhook-secret")
         ),
         capture_mode=choice("CENTRA_CAPTURE_MODE", "capture", CaptureMode),
         dispatch_sla_hours=number("CENTRA_DISPATCH_SLA_HOURS", "48"),
-        warehouse_id=optional_whole("CENTRA_WAREHOUSE_ID", "1", at_least=1),
+        warehouse_id=_warehouse_id(),
         rate_scale=number("CENTRA_RATE_SCALE", "1.0"),
         sweep_every_polls=whole("CENTRA_SWEEP_EVERY_POLLS", 10, at_least=0),
     )

@@ -289,6 +289,12 @@ def test_worker_logs_carry_no_personal_data_and_sigterm_stops_it_cleanly(
     assert worker.stop() == 0
     log = worker.log_path.read_text()
     assert '"message": "worker stopped"' in log
+    for accepted in (  # the credential checks at start, one per account and the warehouse
+        "credentials: Amazon LWA token exchange accepted",
+        "credentials: Centra API token accepted",
+        "credentials: GXO API key accepted",
+    ):
+        assert accepted in log, accepted
     personal: set[str | None] = set()
     for order in amazon.orders.values():
         personal.add(order.get("buyer_email"))
