@@ -14,6 +14,7 @@ with workflow.unsafe.imports_passed_through():
     from activities import queues, refs
     from activities.models import AckRequest, ChangeBatch, ChangeSet, PollRequest
     from domain.order import Channel, OrderChange
+    from workflows.contracts import WorkflowContract
     from workflows.intakes import (
         HAND_OVER_TIMEOUT,
         READ_TIMEOUT,
@@ -25,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
 
 POLL_NOW_SIGNAL = "poll_now"
 ORDERS_NOTIFIED_SIGNAL = "orders_notified"
+PROGRESS_QUERY = "progress"
 NAMED_PER_POLL = 100  # orders one named read asks for; more wait for the next poll
 BOUNDED_NAMED_READS = "bounded-named-reads"  # workflow.patched id, 2026-12-02
 COALESCE_NOTICES = "coalesce-notices"  # workflow.patched id, 2026-11-29
@@ -82,7 +84,7 @@ class ChannelIntake:
         self._notified: list[str] = []
         self._sent: list[str] = []  # notice keys handed over lately, oldest first
 
-    @workflow.query(name="progress")
+    @workflow.query(name=PROGRESS_QUERY)
     def progress(self) -> IntakeProgress:
         return self._progress
 
@@ -202,3 +204,13 @@ class ChannelIntake:
         if len(notified) > NAMED_PER_POLL and workflow.patched(BOUNDED_NAMED_READS):
             return notified[:NAMED_PER_POLL], notified[NAMED_PER_POLL:]
         return notified, []
+
+
+CONTRACT = WorkflowContract.of(
+    ChannelIntake,
+    "ChannelIntake",
+    ChannelIntakeInput,
+    intake_id,
+    signals=(POLL_NOW_SIGNAL, ORDERS_NOTIFIED_SIGNAL),
+    queries=(PROGRESS_QUERY,),
+)

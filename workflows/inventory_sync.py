@@ -47,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.order import Channel
     from workflows import search_attributes as sa
     from workflows.activity_rounds import execute_in_rounds
+    from workflows.contracts import WorkflowContract
     from workflows.intakes import HEARTBEAT, QUICK_FIRST_ROUND
     from workflows.waits import failure_text, pause_after_failure, wait_until
 
@@ -412,3 +413,13 @@ class InventorySync:
                 sa.EXCEPTION_KIND.value_set(kind.value) if kind else sa.EXCEPTION_KIND.value_unset()
             )
             workflow.upsert_search_attributes([update])
+
+
+CONTRACT = WorkflowContract.of(
+    InventorySync,
+    "InventorySync",
+    InventorySyncInput,
+    inventory_sync_id,
+    signals=(STOCK_CHANGED_SIGNAL, SYNC_NOW_SIGNAL),
+    queries=(STATUS_QUERY,),
+)

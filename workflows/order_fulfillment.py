@@ -51,7 +51,13 @@ with workflow.unsafe.imports_passed_through():
         PendingSignal,
         still_retrying,
     )
-    from domain.order import ChannelOrder, ChannelOrderStatus, OrderChange, is_merchant_fulfilled
+    from domain.order import (
+        ChannelOrder,
+        ChannelOrderStatus,
+        OrderChange,
+        OrderRef,
+        is_merchant_fulfilled,
+    )
     from domain.shipment import all_shipped, any_shipped, apply_parcel, progress_from_lines
     from domain.warehouse import (
         CancelOutcome,
@@ -64,6 +70,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows import search_attributes as sa
     from workflows.activity_rounds import execute_in_rounds
+    from workflows.contracts import WorkflowContract
     from workflows.waits import failure_kind, failure_text, wait_until
 
 A = TypeVar("A")
@@ -871,3 +878,17 @@ class OrderFulfillment:
             return
         stamp = workflow.now().strftime("%Y-%m-%dT%H:%M:%SZ")
         self._status.history = [*self._status.history, f"{stamp} {text}"][-HISTORY_LIMIT:]
+
+
+def order_workflow_id(ref: OrderRef) -> str:
+    return ref.workflow_id
+
+
+CONTRACT = WorkflowContract.of(
+    OrderFulfillment,
+    WORKFLOW_NAME,
+    OrderFulfillmentInput,
+    order_workflow_id,
+    signals=(ORDER_CHANGED_SIGNAL, WAREHOUSE_EVENT_SIGNAL, RETRY_SIGNAL, REINJECT_SIGNAL),
+    queries=(STATUS_QUERY,),
+)

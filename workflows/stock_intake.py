@@ -16,6 +16,7 @@ with workflow.unsafe.imports_passed_through():
         PullRequest,
         StockNotice,
     )
+    from workflows.contracts import WorkflowContract
     from workflows.intakes import (
         HAND_OVER_TIMEOUT,
         READ_TIMEOUT,
@@ -24,6 +25,10 @@ with workflow.unsafe.imports_passed_through():
         count_set_aside,
     )
     from workflows.waits import pause_after_failure, wait_until
+
+
+POLL_NOW_SIGNAL = "poll_now"
+PROGRESS_QUERY = "progress"
 
 
 def stock_intake_id(facility_id: str) -> str:
@@ -53,11 +58,11 @@ class StockIntake:
         self._calls = IntakeCalls(self._progress)
         self._poll_now = False
 
-    @workflow.query(name="progress")
+    @workflow.query(name=PROGRESS_QUERY)
     def progress(self) -> StockIntakeProgress:
         return self._progress
 
-    @workflow.signal(name="poll_now")
+    @workflow.signal(name=POLL_NOW_SIGNAL)
     def poll_now(self) -> None:
         self._poll_now = True
 
@@ -118,3 +123,13 @@ class StockIntake:
                 }
             )
         )
+
+
+CONTRACT = WorkflowContract.of(
+    StockIntake,
+    "StockIntake",
+    StockIntakeInput,
+    stock_intake_id,
+    signals=(POLL_NOW_SIGNAL,),
+    queries=(PROGRESS_QUERY,),
+)

@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.payloads import batches
     from domain.setaside import SetAsideNotice
     from domain.warehouse import WarehouseEvent
+    from workflows.contracts import WorkflowContract
     from workflows.intakes import (
         HAND_OVER_TIMEOUT,
         READ_TIMEOUT,
@@ -34,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
 __all__ = ["EVENTS_PUSHED_SIGNAL", "POLL_NOW_SIGNAL", "WarehouseIntake", "workflow_id_for"]
 
 POLL_NOW_SIGNAL = "poll_now"
+PROGRESS_QUERY = "progress"
 RECENT_IDS_KEPT = 2000
 
 
@@ -72,7 +74,7 @@ class WarehouseIntake:
         self._progress = WarehouseIntakeProgress()
         self._calls = IntakeCalls(self._progress)
 
-    @workflow.query(name="progress")
+    @workflow.query(name=PROGRESS_QUERY)
     def progress(self) -> WarehouseIntakeProgress:
         return self._progress
 
@@ -178,3 +180,13 @@ class WarehouseIntake:
             self._progress.unmatched += report.unmatched
             self._progress.ignored += report.ignored
         return True
+
+
+CONTRACT = WorkflowContract.of(
+    WarehouseIntake,
+    "WarehouseIntake",
+    WarehouseIntakeInput,
+    workflow_id_for,
+    signals=(EVENTS_PUSHED_SIGNAL, POLL_NOW_SIGNAL),
+    queries=(PROGRESS_QUERY,),
+)

@@ -1,0 +1,45 @@
+"""Each workflow's declared contract (workflows/contracts.py) is what Temporal reads from its
+definition: the type name, the run method's input, every signal and query. The ids are the
+ones running workflows hold."""
+
+from __future__ import annotations
+
+import pytest
+from temporalio import workflow
+
+from domain.order import OrderRef
+from integrations.registry import Channel
+from workflows import (
+    channel_intake,
+    inventory_sync,
+    order_fulfillment,
+    stock_intake,
+    warehouse_intake,
+)
+from workflows.contracts import WorkflowContract
+
+CONTRACTS = [
+    channel_intake.CONTRACT,
+    warehouse_intake.CONTRACT,
+    stock_intake.CONTRACT,
+    inventory_sync.CONTRACT,
+    order_fulfillment.CONTRACT,
+]
+
+
+@pytest.mark.parametrize("contract", CONTRACTS, ids=lambda c: c.name)
+def test_the_contract_is_the_definition(contract: WorkflowContract) -> None:
+    definition = workflow._Definition.must_from_class(contract.workflow)
+    assert definition.name == contract.name
+    assert definition.arg_types == [contract.input]
+    assert set(definition.signals) == contract.signals
+    assert set(definition.queries) == contract.queries
+
+
+def test_the_ids_running_workflows_hold() -> None:
+    ref = OrderRef(channel=Channel.AMAZON, account="A1", order_id="123")
+    assert order_fulfillment.CONTRACT.workflow_id(ref) == "order:amazon:A1:123"
+    assert channel_intake.CONTRACT.workflow_id(Channel.CENTRA, "brand") == "intake:centra:brand"
+    assert inventory_sync.CONTRACT.workflow_id("centra", "brand") == "inventory:centra:brand"
+    assert warehouse_intake.CONTRACT.workflow_id("GXO-UK") == "warehouse-events:GXO-UK"
+    assert stock_intake.CONTRACT.workflow_id("GXO-UK") == "stock:GXO-UK"
