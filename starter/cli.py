@@ -15,6 +15,7 @@ from starter.devstack import PROJECT_ROOT, DevStack
 from starter.inventory_cli import inventory_app
 from starter.mappings_cli import mappings_app
 from starter.orders_cli import list_orders, order_app
+from starter.report_cli import report_app
 from starter.setaside_cli import setaside_app
 from starter.settlements_cli import settlements_app
 from starter.temporal_setup import CONSIGN_KEYS, ensure_search_attributes
@@ -35,6 +36,7 @@ app.add_typer(inventory_app, name="inventory")
 app.add_typer(setaside_app, name="set-aside")
 app.add_typer(settlements_app, name="settlements")
 app.add_typer(temporal_app, name="temporal")
+app.add_typer(report_app, name="report")
 
 
 @app.command()
