@@ -155,7 +155,8 @@ def parse_overrides(
             f"line 1: expected the columns {', '.join(OVERRIDE_COLUMNS)} (kind required), "
             f"found {', '.join(header) or 'none'}"
         )
-    for number, row in enumerate(reader, start=2):
+    for row in reader:
+        number = reader.line_num  # physical line: blank lines are skipped, not counted
         cells = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
         if not any(cells.values()):
             continue

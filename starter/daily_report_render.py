@@ -274,6 +274,7 @@ def trend_svg(title: str, days: Sequence[DayCount], colour: str) -> str:
         style=Style(background="white", plot_background="white", colors=(colour,)),
         title=title,
         print_values=True,
+        explicit_size=True,  # width and height attributes: an inline-block figure has no width
     )
     chart.x_labels = [d.day.strftime("%d %b") for d in days]
     chart.add(title, [d.count for d in days])

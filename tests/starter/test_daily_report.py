@@ -261,3 +261,42 @@ def test_cli_with_temporal_unreachable_is_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.output.strip() == "error: cannot reach Temporal at 127.0.0.1:1"
     assert not list(tmp_path.glob("daily-*"))
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium: apt-get install chromium")
+async def test_html_opens_in_chromium_with_sections_and_charts(
+    report: DailyReport, tmp_path: Path
+) -> None:
+    """The page as a browser shows it: every section, both charts drawn (SVG bars), no console
+    error, and nothing requested but the file itself."""
+    playwright = pytest.importorskip("playwright.async_api")
+    page_file = tmp_path / "daily.html"
+    page_file.write_text(render_html(report), encoding="utf-8")
+    requests: list[str] = []
+    errors: list[str] = []
+    async with playwright.async_playwright() as driver:
+        browser = await driver.chromium.launch(executable_path=str(CHROMIUM))
+        page = await browser.new_page()
+        page.on("request", lambda request: requests.append(request.url))
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        page.on("pageerror", lambda err: errors.append(str(err)))
+        await page.goto(page_file.as_uri())
+        for key, title in SECTIONS:
+            heading = page.locator(f"section#{key} > h2")
+            assert await heading.inner_text() == title
+        charts = page.locator("section#trends figure.chart svg")
+        assert await charts.count() == 2
+        for index in range(2):
+            chart = charts.nth(index)
+            assert await chart.is_visible()
+            box = await chart.bounding_box()
+            assert box is not None and box["width"] > 100 and box["height"] > 100
+            assert await chart.locator("rect.rect").count() == 7  # one bar per day
+        text = await page.inner_text("body")
+        await browser.close()
+    assert "order:amazon:A1REPORT:111-OLD" in text
+    assert errors == []
+    assert requests == [page_file.as_uri()]
