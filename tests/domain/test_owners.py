@@ -71,7 +71,7 @@ def test_the_file_comes_from_the_environment(
     monkeypatch.setenv("CONSIGN_OWNERS_FILE", str(overrides))
     assert load_owner_table()[ExceptionKind.ORDER_NOT_FOUND].role is OwnerRole.OPERATIONS
     monkeypatch.setenv("CONSIGN_OWNERS_FILE", str(tmp_path / "missing.csv"))
-    with pytest.raises(CliError, match="missing.csv"):
+    with pytest.raises(CliError, match=r"missing\.csv"):
         load_owner_table()
 
 
