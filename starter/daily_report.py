@@ -21,6 +21,7 @@ from domain.lifecycle import STATUS_QUERY, WORKFLOW_NAME, OrderStage, OrderStatu
 from domain.order import Channel
 from domain.owners import Owner
 from starter.client import CliError
+from starter.orders_cli import row_from_execution
 from workflows import search_attributes as sa
 from workflows.inventory_sync import InventorySyncStatus
 
@@ -201,19 +202,16 @@ async def gather_exceptions(
     reader = _StatusReader(client)
     rows = []
     for execution in await _list(client, query, limit):
-        attrs = execution.typed_search_attributes
+        order = row_from_execution(execution)
         try:
-            kind = ExceptionKind(attrs.get(sa.EXCEPTION_KIND) or "")
+            kind = ExceptionKind(order.exception_kind)
         except ValueError:
             kind = ExceptionKind.UNEXPECTED_ERROR  # a kind this consign does not know
         status = await reader.read(execution.id)
         exception = status.exception if status else None
         rows.append(
             ExceptionRow(
-                workflow_id=execution.id,
-                channel=attrs.get(sa.CHANNEL) or "",
-                order_id=attrs.get(sa.CHANNEL_ORDER_ID) or "",
-                stage=attrs.get(sa.ORDER_STAGE) or "",
+                **order.model_dump(include={"workflow_id", "channel", "order_id", "stage"}),
                 kind=kind,
                 owner=owners[kind],
                 raised_at=exception.raised_at if exception else None,
@@ -239,18 +237,14 @@ async def gather_at_risk(
     total = await _count(client, query)
     rows = []
     for execution in await _list(client, query, limit):
-        attrs = execution.typed_search_attributes
-        ship_by = attrs.get(sa.SHIP_BY)
-        if ship_by is None:
+        order = row_from_execution(execution)
+        if order.ship_by is None:
             continue
         rows.append(
             AtRiskRow(
-                workflow_id=execution.id,
-                channel=attrs.get(sa.CHANNEL) or "",
-                order_id=attrs.get(sa.CHANNEL_ORDER_ID) or "",
-                stage=attrs.get(sa.ORDER_STAGE) or "",
-                ship_by=ship_by,
-                exception_kind=attrs.get(sa.EXCEPTION_KIND) or "",
+                **order.model_dump(include={"workflow_id", "channel", "order_id", "stage"}),
+                ship_by=order.ship_by,
+                exception_kind=order.exception_kind,
             )
         )
     rows.sort(key=lambda row: (row.ship_by, row.workflow_id))
