@@ -6,6 +6,8 @@ brought to the baseline schema and stamped, then upgraded like any other."""
 
 from __future__ import annotations
 
+import importlib.util
+from argparse import Namespace
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -51,7 +53,7 @@ def include_name(name: str | None, type_: str, _parents: object) -> bool:
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """Alembic's configuration, built in code: no alembic.ini to ship or to find at run time."""
-    config = Config()
+    config = Config(cmd_opts=Namespace(quiet=True))  # consign reports what it did itself
     config.set_main_option("script_location", SCRIPT_LOCATION)
     config.attributes["connection"] = connection
     return config
@@ -136,8 +138,16 @@ def new_revision(message: str, *, autogenerate: bool = True) -> Path:
     try:
         upgrade_store(engine)
         with locked(engine) as connection:
+            config = alembic_config(connection)
+            if importlib.util.find_spec("ruff"):  # a dev install: written as ruff would
+                config.set_section_option("post_write_hooks", "hooks", "ruff")
+                config.set_section_option("post_write_hooks", "ruff.type", "module")
+                config.set_section_option("post_write_hooks", "ruff.module", "ruff")
+                config.set_section_option(
+                    "post_write_hooks", "ruff.options", "format REVISION_SCRIPT_FILENAME"
+                )
             script = command.revision(
-                alembic_config(connection),
+                config,
                 message=message,
                 autogenerate=autogenerate,
                 rev_id=f"{len(revisions()) + 1:04d}",
