@@ -9,7 +9,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 
 # Only what the package needs: no .venv, var/ or tests in the image.
-COPY pyproject.toml README.md config.py worker.py ./
+COPY pyproject.toml README.md config.py worker.py temporal_client.py ./
 COPY codec ./codec
 COPY domain ./domain
 COPY workflows ./workflows

@@ -13,7 +13,8 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 from dotenv import load_dotenv
-from pydantic import BaseModel, Field, SecretStr, ValidationError
+from pydantic import BaseModel, Field, SecretBytes, SecretStr, ValidationError
+from temporalio.envconfig import ClientConfigProfile, DataSource
 
 from domain.limits import IntakeLimits
 from domain.order import Channel
@@ -153,10 +154,120 @@ CENTRA_VARIABLES = {
 }
 
 
+class TemporalTls(BaseModel):
+    """TLS towards Temporal: all None is the system's trust store (Temporal Cloud with an API
+    key); a CA for a self-hosted cluster's own certificates; a client certificate and key for
+    mTLS (Temporal Cloud's certificate auth, or a cluster that requires it)."""
+
+    server_name: str | None = None
+    server_ca_cert: bytes | None = None
+    client_cert: bytes | None = None
+    client_key: SecretBytes | None = None
+
+
 class TemporalSettings(BaseModel):
     address: str
     namespace: str
     task_queue: str
+    api_key: SecretStr | None = None  # sent as "Authorization: Bearer ..." (Temporal Cloud)
+    tls: TemporalTls | None = None  # None: plaintext (a local or in-cluster server)
+
+
+# Temporal's own client environment configuration: the same variables (and TOML profiles) as
+# the `temporal` CLI and every SDK; the TOML names are used when a profile file sets them.
+TLS_VARIABLES = {
+    "server_root_ca_cert": "TEMPORAL_TLS_SERVER_CA_CERT_PATH",
+    "client_cert": "TEMPORAL_TLS_CLIENT_CERT_PATH",
+    "client_private_key": "TEMPORAL_TLS_CLIENT_KEY_PATH",
+}
+
+
+# Read by temporalio's envconfig, not by name here: an empty one counts as unset, as in
+# .env.example (the SDK would read an empty path as a file name).
+TEMPORAL_OPTIONAL = (
+    "TEMPORAL_API_KEY",
+    "TEMPORAL_TLS",
+    "TEMPORAL_TLS_SERVER_NAME",
+    "TEMPORAL_TLS_SERVER_CA_CERT_PATH",
+    "TEMPORAL_TLS_CLIENT_CERT_PATH",
+    "TEMPORAL_TLS_CLIENT_KEY_PATH",
+    "TEMPORAL_CONFIG_FILE",
+    "TEMPORAL_PROFILE",
+)
+
+
+def _temporal_environ() -> dict[str, str]:
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if value.strip() or name not in TEMPORAL_OPTIONAL
+    }
+
+
+def _temporal_profile() -> ClientConfigProfile:
+    """TEMPORAL_* variables over the TOML profile; the file is read only when
+    TEMPORAL_CONFIG_FILE or TEMPORAL_PROFILE asks for it, so a developer's personal
+    ~/.config/temporalio/temporal.toml never redirects consign."""
+    wants_file = bool(_env("TEMPORAL_CONFIG_FILE", "") or _env("TEMPORAL_PROFILE", ""))
+    try:
+        return ClientConfigProfile.load(
+            profile=_env("TEMPORAL_PROFILE", "") or None,
+            disable_file=not wants_file,
+            config_file_strict=wants_file,
+            override_env_vars=_temporal_environ(),  # .env's values included (load_dotenv)
+        )
+    except Exception as err:  # the SDK's ConfigError, a TOML or file error
+        raise SettingsError(f"TEMPORAL_CONFIG_FILE / TEMPORAL_PROFILE: {err}") from None
+
+
+def _tls_file(source: DataSource | None, variable: str) -> bytes | None:
+    if source is None or isinstance(source, bytes):
+        return source
+    if isinstance(source, str):  # PEM given inline (TEMPORAL_TLS_*_DATA)
+        return source.encode()
+    try:
+        return source.read_bytes()
+    except OSError as err:
+        raise SettingsError(f"{variable}={str(source)!r}: {err.strerror}") from None
+
+
+def _temporal_tls(profile: ClientConfigProfile) -> TemporalTls | None:
+    enabled = _flag("TEMPORAL_TLS", "") if _env("TEMPORAL_TLS", "").strip() else None
+    tls = profile.tls
+    if enabled is False or (tls is not None and tls.disabled):
+        return None
+    wanted = enabled or profile.api_key is not None
+    if tls is None:
+        return TemporalTls() if wanted else None
+    files = {
+        field: _tls_file(getattr(tls, field), variable) for field, variable in TLS_VARIABLES.items()
+    }
+    cert, key = files["client_cert"], files["client_private_key"]
+    if (cert is None) != (key is None):
+        missing = TLS_VARIABLES["client_private_key" if key is None else "client_cert"]
+        raise SettingsError(f"{missing} is not set: mTLS needs both the certificate and its key")
+    return TemporalTls(
+        server_name=tls.server_name,
+        server_ca_cert=files["server_root_ca_cert"],
+        client_cert=cert,
+        client_key=SecretBytes(key) if key is not None else None,
+    )
+
+
+def temporal_settings() -> TemporalSettings:
+    """Where Temporal is and how to authenticate: address and namespace (defaults: the local
+    dev server), an API key and TLS as Temporal's environment configuration defines them."""
+    profile = _temporal_profile()
+    address = _required("TEMPORAL_ADDRESS", profile.address or "localhost:7233")
+    namespace = _required("TEMPORAL_NAMESPACE", profile.namespace or "default")
+    api_key = profile.api_key
+    return TemporalSettings(
+        address=address,
+        namespace=namespace,
+        task_queue=_required("TEMPORAL_TASK_QUEUE", "consign"),
+        api_key=SecretStr(api_key) if api_key is not None else None,
+        tls=_temporal_tls(profile),
+    )
 
 
 class AmazonSettings(BaseModel):
@@ -232,11 +343,7 @@ def get_settings() -> Settings:
     """Read once per process; tests build Settings directly instead."""
     load_dotenv()
     return Settings(
-        temporal=TemporalSettings(
-            address=_required("TEMPORAL_ADDRESS", "localhost:7233"),
-            namespace=_required("TEMPORAL_NAMESPACE", "default"),
-            task_queue=_required("TEMPORAL_TASK_QUEUE", "consign"),
-        ),
+        temporal=temporal_settings(),
         database_url=_required("DATABASE_URL", "sqlite:///var/consign.db"),
         db_migrate=_choice("CONSIGN_DB_MIGRATE", "auto", DbMigrate),
         channels=_channels("CONSIGN_CHANNELS", "amazon,centra"),

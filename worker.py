@@ -23,13 +23,14 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 
+import temporal_client
 from activities import queues
 from activities.channel import ChannelActivities
 from activities.delivery import DeliveryActivities, signal_stock_changed
 from activities.heartbeat import HEARTBEAT_THROTTLE
 from activities.inventory import InventoryActivities
 from activities.warehouse import WarehouseActivities
-from codec.converter import configured_converter, configured_key_ring
+from codec.converter import configured_key_ring
 from config import DbMigrate, Settings, SettingsError, get_settings
 from domain.deadlines import DeadlinePolicy
 from domain.order import Channel
@@ -87,12 +88,7 @@ async def connect(settings: Settings) -> Client:
     if settings.metrics_address:
         telemetry = TelemetryConfig(metrics=PrometheusConfig(bind_address=settings.metrics_address))
         runtime = Runtime(telemetry=telemetry)
-    return await Client.connect(
-        settings.temporal.address,
-        namespace=settings.temporal.namespace,
-        data_converter=configured_converter(),
-        runtime=runtime,
-    )
+    return await temporal_client.connect(settings.temporal, runtime)
 
 
 def intake_inputs(settings: Settings) -> list[ChannelIntakeInput]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from dataclasses import dataclass
 from enum import StrEnum
 
 DEFAULT_TOLERANCE_SECONDS = 300
@@ -61,13 +62,22 @@ def _parse(header: str) -> tuple[int, list[str]]:
     return timestamp, signatures
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """A verified push: `delivery_id` names this signed request (a resend signed at another
+    time is another delivery), `timestamp` is when the sender signed it."""
+
+    delivery_id: str
+    timestamp: int
+
+
 def verify(
     secret: str,
     header: str | None,
     body: bytes,
     now: float,
     tolerance: int = DEFAULT_TOLERANCE_SECONDS,
-) -> None:
+) -> Delivery:
     """Accept the push or raise InvalidSignature (missing, malformed, stale, mismatch)."""
     if not header or not header.strip():
         raise InvalidSignature(SignatureProblem.MISSING, "no signature header")
@@ -81,3 +91,4 @@ def verify(
         hmac.compare_digest(expected.encode(), candidate.encode()) for candidate in signatures
     ):
         raise InvalidSignature(SignatureProblem.MISMATCH, "no signature matches the body")
+    return Delivery(delivery_id=expected, timestamp=timestamp)

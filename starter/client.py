@@ -19,7 +19,7 @@ from rich.markup import escape
 from temporalio.client import Client
 from temporalio.runtime import Runtime, TelemetryConfig
 
-from codec.converter import configured_converter
+import temporal_client
 from config import Settings, SettingsError, TemporalSettings, get_settings
 
 
@@ -51,21 +51,23 @@ class TemporalUnreachable(CliError):
     """Temporal did not answer at the configured address."""
 
 
-async def connect_to(address: str, namespace: str, runtime: Runtime | None = None) -> Client:
-    """Connect with the project's data converter (on `runtime`, else the SDK's process-wide
-    default); a failure becomes TemporalUnreachable."""
+async def connect_with(temporal: TemporalSettings, runtime: Runtime | None = None) -> Client:
+    """Connect as configured (temporal_client.connect); a failure becomes TemporalUnreachable."""
     try:
-        return await Client.connect(
-            address, namespace=namespace, data_converter=configured_converter(), runtime=runtime
-        )
+        return await temporal_client.connect(temporal, runtime)
     except RuntimeError as err:
-        raise TemporalUnreachable(f"cannot reach Temporal at {address}") from err
+        raise TemporalUnreachable(f"cannot reach Temporal at {temporal.address}: {err}") from err
+
+
+async def connect_to(address: str, namespace: str, runtime: Runtime | None = None) -> Client:
+    """A plaintext connection to a local server (the dev stack's, a test's)."""
+    local = TemporalSettings(address=address, namespace=namespace, task_queue="")
+    return await connect_with(local, runtime)
 
 
 async def connect(settings: Settings | TemporalSettings) -> Client:
-    """Connect using the configured address and namespace."""
-    temporal = settings.temporal if isinstance(settings, Settings) else settings
-    return await connect_to(temporal.address, temporal.namespace)
+    """Connect with the configured address, namespace, TLS and API key."""
+    return await connect_with(settings.temporal if isinstance(settings, Settings) else settings)
 
 
 def run_with_client(
@@ -87,9 +89,9 @@ def run_with_client(
     runtime = Runtime(telemetry=TelemetryConfig())
 
     async def session(runtime: Runtime) -> R:
-        client = await connect_to(
-            address or settings.address, namespace or settings.namespace, runtime
-        )
+        chosen = {"address": address, "namespace": namespace}
+        temporal = settings.model_copy(update={k: v for k, v in chosen.items() if v})
+        client = await connect_with(temporal, runtime)
         return await work(client)
 
     try:

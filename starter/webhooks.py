@@ -33,6 +33,7 @@ from domain.warehouse import EventMismatch, WarehouseEvent
 from integrations.centra.webhook import SIGNATURE_HEADER as CENTRA_SIGNATURE_HEADER
 from integrations.centra.webhook import parse_webhook
 from integrations.gxo.webhook import SIGNATURE_HEADER, InvalidSignature, read_push, verify
+from starter.replay_guard import ReplayGuard
 from store.set_aside import keep_set_aside
 from store.unmatched import record_unmatched_event
 from workflows.channel_intake import (
@@ -76,9 +77,10 @@ def create_webhook_app(
     pushes it again, and the second with 400)."""
     served = frozenset(facilities)
     bounds = limits or IntakeLimits()
+    guard = ReplayGuard(engine)
     app = FastAPI(title="consign webhooks", docs_url=None, redoc_url=None)
     if centra is not None:
-        _add_centra_route(app, client, centra, task_queue, bounds)
+        _add_centra_route(app, client, centra, task_queue, bounds, guard)
 
     async def push(facility_id: str, delivery: EventDelivery) -> None:
         await client.start_workflow(
@@ -126,9 +128,14 @@ def create_webhook_app(
         if body is None:
             return too_large(bounds.webhook_max_bytes)
         try:
-            verify(secret, request.headers.get(SIGNATURE_HEADER, ""), body, now=time.time())
+            delivery = verify(
+                secret, request.headers.get(SIGNATURE_HEADER, ""), body, now=time.time()
+            )
         except InvalidSignature as err:
             return JSONResponse({"error": f"invalid signature: {err}"}, status_code=401)
+        return await guard.once("gxo", delivery, lambda: accept_event(body))
+
+    async def accept_event(body: bytes) -> JSONResponse:
         read = read_push(body, bounds.max_parcels_per_dispatch)
         try:
             if isinstance(read, SetAsideRecord):
@@ -175,7 +182,12 @@ def temporal_unavailable(err: RPCError) -> JSONResponse:
 
 
 def _add_centra_route(
-    app: FastAPI, client: Client, hook: CentraHook, task_queue: str, limits: IntakeLimits
+    app: FastAPI,
+    client: Client,
+    hook: CentraHook,
+    task_queue: str,
+    limits: IntakeLimits,
+    guard: ReplayGuard,
 ) -> None:
     @app.post(CENTRA_PATH, status_code=202)
     async def centra_event(request: Request) -> JSONResponse:
@@ -184,9 +196,12 @@ def _add_centra_route(
             return too_large(limits.webhook_max_bytes)
         header = request.headers.get(CENTRA_SIGNATURE_HEADER, "")
         try:
-            verify(hook.secret, header, body, now=time.time())
+            delivery = verify(hook.secret, header, body, now=time.time())
         except InvalidSignature as err:
             return JSONResponse({"error": f"invalid signature: {err}"}, status_code=401)
+        return await guard.once("centra", delivery, lambda: accept_orders(body))
+
+    async def accept_orders(body: bytes) -> JSONResponse:
         try:
             order_ids = parse_webhook(body)
         except ValueError as err:

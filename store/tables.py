@@ -112,6 +112,18 @@ class UnmatchedEvent(SQLModel, table=True):
     reason: str | None = None  # EventMismatch and detail; None in rows kept before reasons
 
 
+class WebhookDeliveryRow(SQLModel, table=True):
+    """A signed push accepted inside its timestamp window: the same signed request again is a
+    replay (kept until the window has passed, when the timestamp check refuses it anyway)."""
+
+    __tablename__ = "webhook_delivery"
+
+    delivery_id: str = Field(primary_key=True)  # the request's HMAC: no secret, no content
+    source: str  # which webhook: gxo, centra
+    accepted_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+    expires_at: datetime = Field(sa_type=UtcDateTime, index=True)
+
+
 class SetAsideRow(SQLModel, table=True):
     """A record an intake could not understand (domain/setaside.py), kept as received with the
     reason until a person resolves it. `raw` may hold personal data: it never leaves the store
@@ -233,5 +245,6 @@ STORE_TABLES: list[Table] = [
         "order_demand",
         "stock_ledger",
         "stock_submission",
+        "webhook_delivery",
     )
 ]

@@ -50,6 +50,13 @@ class WarehouseRequestError(WarehouseError):
         self.status = status
 
 
+class WarehouseAuthFailed(WarehouseRequestError):
+    """401 or 403: GXO refused consign's API key (wrong, expired or revoked). Nothing is wrong
+    with the order: once GXO_API_KEY is fixed, a retry goes through."""
+
+    permanent_kind = ExceptionKind.WAREHOUSE_AUTH_FAILED
+
+
 class WarehouseBadResponse(WarehouseRequestError):
     """GXO answered but the body does not match the contract (not JSON, a page without its
     list or cursor): the same answer fails every retry, and it is GXO's data that is wrong,

@@ -24,6 +24,7 @@ from domain.warehouse import (
 )
 from integrations.gxo import mapping, records, wire
 from integrations.gxo.errors import (
+    WarehouseAuthFailed,
     WarehouseBadResponse,
     WarehouseRejected,
     WarehouseRequestError,
@@ -128,6 +129,11 @@ class RestWarehouse:
         if response.status_code == 429 or response.status_code >= 500:
             raise WarehouseUnavailable(
                 _describe(response, operation), response.status_code, _retry_after(response)
+            )
+        if response.status_code in (401, 403):
+            raise WarehouseAuthFailed(
+                f"{_describe(response, operation)}: GXO refused the API key (GXO_API_KEY)",
+                response.status_code,
             )
         return response
 

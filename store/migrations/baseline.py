@@ -41,7 +41,7 @@ def _at(name: str, *, nullable: bool = False, index: bool = False) -> Column[obj
 
 
 def baseline_schema() -> MetaData:
-    """A fresh MetaData holding the twelve tables as revision 0001 creates them."""
+    """A fresh MetaData holding the thirteen tables as revision 0001 creates them."""
     metadata = MetaData()
     Table(
         "sku_mapping",
@@ -111,6 +111,14 @@ def baseline_schema() -> MetaData:
         Column("resolved", Boolean(), nullable=False, index=True),
         _text("reason", nullable=True),
         UniqueConstraint("event_id", name="uq_unmatched_event_event_id"),
+    )
+    Table(
+        "webhook_delivery",
+        metadata,
+        _key("delivery_id"),
+        _text("source"),
+        _at("accepted_at"),
+        _at("expires_at", index=True),
     )
     Table(
         "set_aside_record",

@@ -233,14 +233,14 @@ async def test_inject_during_a_gxo_outage_is_retryable(
     assert list_audit(engine, order_id=ORDER_ID) == []
 
 
-async def test_inject_with_a_wrong_api_key_is_not_retried(
+async def test_inject_with_a_wrong_api_key_is_an_auth_failure_not_retried(
     warehouse: WarehouseActivities, gxo_server: ServerThread, engine: Engine
 ) -> None:
     order = await plan(warehouse, channel_order())
     async with RestWarehouse(gxo_server.url, "not-the-key") as rest:
         error = await expect_failure(WarehouseActivities(rest, engine).inject, order)
 
-    assert error.type == "WAREHOUSE_REJECTED"
+    assert error.type == "WAREHOUSE_AUTH_FAILED"
     assert error.non_retryable
     assert "401" in str(error)
     assert "not-the-key" not in str(error)

@@ -105,6 +105,18 @@ ROWS = [
         "DATABASE_URL is set but empty",
     ),
     bad(
+        "setting-temporal-tls-typo",
+        "TEMPORAL_TLS",
+        "maybe",
+        "TEMPORAL_TLS='maybe' is not a yes/no value",
+    ),
+    bad(
+        "setting-temporal-cert-missing",
+        "TEMPORAL_TLS_SERVER_CA_CERT_PATH",
+        "/nonexistent/ca.pem",
+        "TEMPORAL_TLS_SERVER_CA_CERT_PATH='/nonexistent/ca.pem': No such file or directory",
+    ),
+    bad(
         "setting-blank-secret",
         "GXO_WEBHOOK_SECRET",
         " ",

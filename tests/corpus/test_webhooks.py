@@ -33,6 +33,12 @@ from tests.webhooks.test_centra_webhook import signed as centra_signed
 from tests.webhooks.test_gxo_webhook import pushed_to, signed
 from workflows.channel_intake import ChannelIntakeInput
 
+
+class Replay:
+    """The row's push is the first good push again, byte for byte: a captured request."""
+
+
+REPLAYED = Outcome("HTTP 409", "replayed delivery: this signed request was already accepted")
 LIMITS = IntakeLimits(webhook_max_bytes=64 * 1024, webhook_max_orders=3, max_parcels_per_dispatch=5)
 Push = tuple[bytes, dict[str, str]]
 
@@ -98,8 +104,8 @@ def text_plain(facility: str) -> Push:
 
 
 def bad_push(
-    kind: str, bad_input: str, expect: Outcome, make: Callable[[str], Push]
-) -> tuple[Case, Callable[[str], Push]]:
+    kind: str, bad_input: str, expect: Outcome, make: Callable[[str], Push] | Replay
+) -> tuple[Case, Callable[[str], Push] | Replay]:
     return Case(kind, GXO, bad_input, expect), make
 
 
@@ -125,6 +131,12 @@ GXO_PUSHES = [
         "signed an hour ago (a replay)",
         Outcome("HTTP 401", "invalid signature: stale"),
         lambda f: signature(f, age_seconds=3600),
+    ),
+    bad_push(
+        "gxo-push-replayed",
+        "the same signed request again, inside its 5-minute window",
+        REPLAYED,
+        Replay(),
     ),
     bad_push(
         "gxo-push-signature-malformed",
@@ -210,7 +222,7 @@ def in_process(app: FastAPI) -> httpx.AsyncClient:
 @rows("make", GXO_PUSHES)
 async def test_a_gxo_push_consign_cannot_act_on(
     case: Case,
-    make: Callable[[str], Push],
+    make: Callable[[str], Push] | Replay,
     dev_server: DevServer,
     engine: Engine,
     unique: Callable[[str], str],
@@ -226,7 +238,7 @@ async def test_a_gxo_push_consign_cannot_act_on(
         limits=LIMITS,
     )
     first, last = (signed_json(event(facility, n)) for n in (1, 3))
-    body, headers = make(facility)
+    body, headers = first if isinstance(make, Replay) else make(facility)
     async with in_process(app) as receiver:
         assert (await receiver.post(GXO_PATH, content=first[0], headers=first[1])).is_success
         response = await receiver.post(GXO_PATH, content=body, headers=headers)
@@ -266,8 +278,8 @@ def json_instead_of_form() -> Push:
 
 
 def centra_push(
-    kind: str, bad_input: str, expect: Outcome, make: Callable[[], Push]
-) -> tuple[Case, Callable[[], Push]]:
+    kind: str, bad_input: str, expect: Outcome, make: Callable[[], Push] | Replay
+) -> tuple[Case, Callable[[], Push] | Replay]:
     return Case(kind, CENTRA, bad_input, expect), make
 
 
@@ -286,6 +298,12 @@ CENTRA_PUSHES = [
             form([order_event(1002)]),
             centra_signed(form([order_event(1002)]), age_seconds=3600),
         ),
+    ),
+    centra_push(
+        "centra-hook-replayed",
+        "the same signed request again, inside its 5-minute window",
+        REPLAYED,
+        Replay(),
     ),
     centra_push(
         "centra-hook-json-not-form",
@@ -341,7 +359,7 @@ async def centra_queue(dev_server: DevServer) -> AsyncIterator[str]:
 @rows("make", CENTRA_PUSHES)
 async def test_a_centra_push_consign_cannot_act_on(
     case: Case,
-    make: Callable[[], Push],
+    make: Callable[[], Push] | Replay,
     dev_server: DevServer,
     centra_queue: str,
     engine: Engine,
@@ -354,11 +372,10 @@ async def test_a_centra_push_consign_cannot_act_on(
     )
     app = create_webhook_app(dev_server.client, SECRET, centra_queue, centra=hook, limits=LIMITS)
     first, last = form([order_event(1001)]), form([order_event(1003)])
-    body, headers = make()
+    first_headers = centra_signed(first)
+    body, headers = (first, first_headers) if isinstance(make, Replay) else make()
     async with in_process(app) as receiver:
-        assert (
-            await receiver.post(CENTRA_PATH, content=first, headers=centra_signed(first))
-        ).is_success
+        assert (await receiver.post(CENTRA_PATH, content=first, headers=first_headers)).is_success
         response = await receiver.post(CENTRA_PATH, content=body, headers=headers)
         assert (
             await receiver.post(CENTRA_PATH, content=last, headers=centra_signed(last))

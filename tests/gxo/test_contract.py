@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from domain.exceptions import ExceptionKind
 from domain.warehouse import (
     CancelOutcome,
     EventPage,
@@ -13,7 +14,7 @@ from domain.warehouse import (
     WarehouseOrderState,
     WarehouseOrderStatus,
 )
-from integrations.gxo.errors import WarehouseRequestError
+from integrations.gxo.errors import WarehouseAuthFailed, WarehouseRequestError
 from integrations.gxo.rest import RestWarehouse
 from sandbox.gxo.app import DEFAULT_API_KEY
 from sandbox.gxo.catalogue import UK_DAVENTRY
@@ -80,12 +81,14 @@ async def test_unknown_facility_on_reads_is_a_request_error(gxo: RestWarehouse) 
         await gxo.get_order("GXO-XX-NOPE", "A-1")
 
 
-async def test_wrong_api_key_is_permanent(http: httpx.AsyncClient) -> None:
+async def test_wrong_api_key_is_an_authentication_failure(http: httpx.AsyncClient) -> None:
+    """Not a warehouse rejection: the order is fine, consign's key is not."""
     client = RestWarehouse(BASE_URL, "wrong-key", http=http)
-    with pytest.raises(WarehouseRequestError) as caught:
+    with pytest.raises(WarehouseAuthFailed) as caught:
         await client.inject(order("A-103"))
-    assert caught.value.status == 401
-    assert "UNAUTHORIZED" in str(caught.value)
+    assert caught.value.status == 401 and not caught.value.transient
+    assert caught.value.exception_kind is ExceptionKind.WAREHOUSE_AUTH_FAILED
+    assert "UNAUTHORIZED" in str(caught.value) and "GXO_API_KEY" in str(caught.value)
 
 
 async def test_missing_api_key_is_401_with_error_body(http: httpx.AsyncClient) -> None:

@@ -7,8 +7,9 @@ from collections.abc import Awaitable, Callable
 import httpx
 import pytest
 
+from domain.exceptions import ExceptionKind
 from domain.inventory import InventorySnapshot, StockChange, StockChangePage
-from integrations.gxo.errors import WarehouseRequestError, WarehouseUnavailable
+from integrations.gxo.errors import WarehouseAuthFailed, WarehouseRequestError, WarehouseUnavailable
 from integrations.gxo.rest import RestWarehouse
 from sandbox.gxo.app import DEFAULT_API_KEY
 from sandbox.gxo.catalogue import UK_DAVENTRY
@@ -58,13 +59,14 @@ async def test_unknown_facility_is_a_permanent_request_error(
 
 
 @CALLS
-async def test_wrong_api_key_is_a_permanent_request_error(
+async def test_wrong_api_key_is_an_authentication_failure(
     http: httpx.AsyncClient, call: Call
 ) -> None:
     gxo = RestWarehouse(str(http.base_url), "not-the-key", http=http)
-    with pytest.raises(WarehouseRequestError) as caught:
+    with pytest.raises(WarehouseAuthFailed) as caught:
         await call(gxo, UK_DAVENTRY)
     assert caught.value.status == 401
+    assert caught.value.exception_kind is ExceptionKind.WAREHOUSE_AUTH_FAILED
 
 
 async def test_bad_page_size_is_a_request_error(gxo: RestWarehouse) -> None:

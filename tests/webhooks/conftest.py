@@ -4,15 +4,18 @@ WarehouseIntake on its task queue) and the receiver app, in-process or on a loop
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
+from sqlalchemy import Engine
 
 from sandbox.server import free_port
 from starter.webhooks import create_webhook_app
+from store.db import open_store
 from tests.activities import temporal_server
 from tests.activities.temporal_server import DevServer
 
@@ -24,6 +27,19 @@ async def dev_server() -> AsyncIterator[DevServer]:
     server = await temporal_server.acquire()
     yield server
     await temporal_server.release()
+
+
+@pytest.fixture
+def facility(unique: Callable[[str], str]) -> str:
+    """A facility id of this test's own, so its WarehouseIntake id is unique too."""
+    return unique("GXO-T-")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Engine]:
+    engine = open_store(f"sqlite:///{tmp_path}/consign.db")
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import json
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -30,7 +29,6 @@ from sandbox.gxo.models import ProcessingSettings
 from sandbox.gxo.warehouse import GxoWarehouse
 from sandbox.server import ServerThread
 from starter.webhooks import GXO_PATH, create_webhook_app
-from store.db import open_store
 from store.set_aside import list_set_aside
 from store.unmatched import list_unmatched
 from tests.activities.temporal_server import (
@@ -92,19 +90,6 @@ async def pushed_to(server: DevServer, facility: str, count: int) -> list[str]:
         return found
 
     return await eventually(probe, lambda found: len(found) >= count)
-
-
-@pytest.fixture
-def facility(unique: Callable[[str], str]) -> str:
-    """A facility id of this test's own, so its WarehouseIntake id is unique too."""
-    return unique("GXO-T-")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Engine]:
-    engine = open_store(f"sqlite:///{tmp_path}/consign.db")
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
