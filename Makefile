@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.consign-installed
 ORDERS ?= 60
 
-.PHONY: demo test lint dev clean
+.PHONY: demo test lint dev clean lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,13 @@ lint: $(STAMP)
 
 dev: $(STAMP)
 	$(BIN)/consign dev
+
+# The worker image's pinned runtime dependencies, with hashes (tests/deploy/test_image.py checks
+# the lock against pyproject.toml). Run after changing [project] dependencies.
+lock: $(STAMP)
+	$(BIN)/pip install -q uv
+	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \
+		--custom-compile-command "make lock" -o requirements.lock
 
 # Local state only (Temporal's SQLite file, the store, logs, caches); the venv stays.
 clean:

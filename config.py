@@ -334,6 +334,7 @@ class Settings(BaseModel):
     stock_stall_minutes: float  # a change pending longer raises INVENTORY_SYNC_STALLED
     webhook_port: int | None  # serve GXO's pushed events on this loopback/ingress port
     metrics_address: str | None  # Prometheus scrape endpoint, e.g. 0.0.0.0:9464
+    health_port: int | None = None  # /healthz and /readyz for probes (health.py); None: off
     limits: IntakeLimits = Field(default_factory=IntakeLimits)  # bounds on inbound sizes
     codec: CodecSettings = Field(default_factory=CodecSettings)  # payload encryption
 
@@ -389,6 +390,7 @@ def get_settings() -> Settings:
         stock_stall_minutes=_float("CONSIGN_STOCK_STALL_MINUTES", "30", above=0),
         webhook_port=_optional_int("CONSIGN_WEBHOOK_PORT", "", at_least=1, at_most=65535),
         metrics_address=_env("CONSIGN_METRICS_ADDRESS", "") or None,
+        health_port=_optional_int("CONSIGN_HEALTH_PORT", "", at_least=1, at_most=65535),
         codec=CodecSettings(
             keys=SecretStr(_env("CONSIGN_CODEC_KEYS", "")),
             keys_file=_env("CONSIGN_CODEC_KEYS_FILE", "") or None,

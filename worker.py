@@ -34,6 +34,7 @@ from codec.converter import configured_key_ring
 from config import DbMigrate, Settings, SettingsError, get_settings
 from domain.deadlines import DeadlinePolicy
 from domain.order import Channel
+from health import start_health
 from integrations.amazon.factory import build_amazon_client
 from integrations.amazon.port import AmazonChannel
 from integrations.amazon.stock import build_amazon_stock
@@ -362,7 +363,9 @@ async def main() -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    health = await start_health(client, settings)  # /healthz, /readyz on CONSIGN_HEALTH_PORT
     async with workers(client, settings) as running:
+        health.watch(running)
         if settings.start_intakes:
             await ensure_intakes(client, settings)
         webhook = (

@@ -104,3 +104,105 @@ def test_env_example_documents_every_setting() -> None:
     )
     assert config_variables() <= documented, config_variables() - documented
     assert documented <= config_variables(), documented - config_variables()
+
+
+# --- deployment (issue 12 §4): scalable, no dev-only flags, own store role, no default secrets --
+
+# Tags Temporal's own compose files pin (temporalio/samples-server compose/.env) and the
+# official postgres image: all on Docker Hub. Bump together with TEMPORAL_VERSION's default.
+EXISTING_IMAGES = {
+    "postgres:16",
+    "temporalio/server:1.31.0",
+    "temporalio/admin-tools:1.31.0",
+    "temporalio/ui:2.49.1",
+}
+
+
+def interpolated(text: str) -> str:
+    """Compose's substitution with nothing set: defaults used, required variables named."""
+    text = re.sub(r"\$\{(\w+):-([^}]*)\}", r"\2", text)
+    text = re.sub(r"\$\{(\w+):\?[^}]*\}", r"<\1>", text)
+    return text.replace("$$", "$")
+
+
+def compose_text() -> str:
+    return (ROOT / "docker-compose.temporal.yml").read_text()
+
+
+def test_images_are_pinned_tags_that_exist(services: dict[str, Any]) -> None:
+    images = {interpolated(s["image"]) for s in services.values() if "image" in s}
+    assert images == EXISTING_IMAGES
+
+
+def published_host_ports(service: dict[str, Any]) -> list[str]:
+    """The host side of each published port ("8090:8080" -> "8090")."""
+    ports = [interpolated(str(port)) for port in service.get("ports", [])]
+    return [port.rsplit(":", 1)[0].rsplit(":", 1)[-1] for port in ports if ":" in port]
+
+
+def test_workers_scale_without_port_clashes(services: dict[str, Any]) -> None:
+    """`up --scale worker=3`: a replicated service may publish no fixed host port."""
+    assert "ports" not in services["worker"]
+    webhooks = services["webhooks"]
+    assert env_of(webhooks)["CONSIGN_WEBHOOK_PORT"] == "8080"
+    assert published_host_ports(webhooks) == ["8090"]
+    assert "CONSIGN_WEBHOOK_PORT" not in env_of(services["worker"])
+    hosts = [port for s in services.values() for port in published_host_ports(s)]
+    assert len(hosts) == len(set(hosts)), hosts
+    # the same image and settings otherwise
+    assert webhooks["build"] == services["worker"]["build"]
+    assert env_of(webhooks) == {**env_of(services["worker"]), "CONSIGN_WEBHOOK_PORT": "8080"}
+
+
+def test_workers_report_readiness(services: dict[str, Any]) -> None:
+    for name in ("worker", "webhooks"):
+        service = services[name]
+        port = env_of(service)["CONSIGN_HEALTH_PORT"]
+        probe = " ".join(service["healthcheck"]["test"])
+        assert f"127.0.0.1:{port}/readyz" in probe
+
+
+def test_no_dev_only_dynamic_config(services: dict[str, Any]) -> None:
+    compose = yaml.safe_load(compose_text())
+    dynamic = yaml.safe_load(compose["configs"]["temporal-dynamic-config"]["content"])
+    assert "system.forceSearchAttributesCacheRefreshOnRead" not in dynamic
+    assert "forceSearchAttributesCacheRefreshOnRead" not in str(services["temporal"])
+
+
+def test_setup_waits_until_the_server_knows_every_attribute(services: dict[str, Any]) -> None:
+    """Without the dev-only cache flag, the job ends only when a query naming each attribute
+    is accepted: the worker (which waits for the job) never upserts an unknown one."""
+    script = "\n".join(services["temporal-setup"]["command"])
+    query = re.search(r'query="([^"]+)"', script)
+    assert query, "no probe query"
+    named = set(re.findall(r"\b([A-Z]\w+) [=>]", query[1]))
+    assert named == {key.name for key in CONSIGN_KEYS}
+    assert 'until temporal workflow count -n "$$NAMESPACE" --query "$$query"' in script
+
+
+def test_postgres_is_not_published_and_the_store_has_its_own_role(
+    services: dict[str, Any],
+) -> None:
+    postgres = services["postgresql"]
+    assert "ports" not in postgres
+    assert "POSTGRES_DB" not in env_of(postgres)  # consign's database comes from the init script
+    (init,) = postgres["configs"]
+    assert init["target"].startswith("/docker-entrypoint-initdb.d/")
+    script = yaml.safe_load(compose_text())["configs"][init["source"]]["content"]
+    assert "CREATE ROLE consign LOGIN PASSWORD :'password';" in script
+    assert "CREATE DATABASE consign OWNER consign;" in script
+    assert '-v password="$$CONSIGN_DB_PASSWORD"' in script  # never written into the file
+    url = interpolated(env_of(services["worker"])["DATABASE_URL"])
+    assert url == "postgresql+psycopg://consign:<CONSIGN_DB_PASSWORD>@postgresql:5432/consign"
+    temporal_user = interpolated(env_of(services["temporal"])["POSTGRES_USER"])
+    assert temporal_user != "consign"
+
+
+def test_no_default_passwords_or_keys(services: dict[str, Any]) -> None:
+    """Every secret is required (`${VAR:?...}`): compose refuses to start without it."""
+    defaulted = re.findall(r"\$\{(\w*(?:PASSWORD|PWD|TOKEN|KEYS|SECRET)\w*):-", compose_text())
+    assert not defaulted
+    for name, service in services.items():
+        for key, value in env_of(service).items():
+            if re.search(r"PASSWORD|PWD|TOKEN|KEYS|SECRET", key):
+                assert re.fullmatch(r"\$\{\w+:\?[^}]+\}", value), f"{name}.{key}={value}"
