@@ -17,6 +17,7 @@ from starter.inventory_cli import inventory_app
 from starter.mappings_cli import mappings_app
 from starter.orders_cli import list_orders, order_app
 from starter.setaside_cli import setaside_app
+from starter.settlements_cli import settlements_app
 from starter.temporal_setup import CONSIGN_KEYS, ensure_search_attributes
 
 console = Console()
@@ -34,6 +35,7 @@ app.add_typer(mappings_app, name="mappings")
 app.add_typer(inventory_app, name="inventory")
 app.add_typer(setaside_app, name="set-aside")
 app.add_typer(db_app, name="db")
+app.add_typer(settlements_app, name="settlements")
 app.add_typer(temporal_app, name="temporal")
 
 

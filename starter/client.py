@@ -56,7 +56,7 @@ async def connect_with(temporal: TemporalSettings, runtime: Runtime | None = Non
     try:
         return await temporal_client.connect(temporal, runtime)
     except RuntimeError as err:
-        raise TemporalUnreachable(f"cannot reach Temporal at {temporal.address}: {err}") from err
+        raise TemporalUnreachable(f"cannot reach Temporal at {temporal.address}") from err
 
 
 async def connect_to(address: str, namespace: str, runtime: Runtime | None = None) -> Client:

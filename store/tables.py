@@ -230,6 +230,90 @@ class StockSubmissionRow(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
 
 
+class SettlementRecord(SQLModel, table=True):
+    """An Amazon settlement's summary, stored once per settlement id (a report listed again, or
+    a second account's copy, changes nothing). `deposit_date` falls back to nothing: its layout
+    per marketplace is unverified, the raw text is in `raw_dates`."""
+
+    __tablename__ = "settlement"
+
+    settlement_id: str = Field(primary_key=True)
+    channel: str = Field(default="amazon")
+    account: str = Field(index=True)
+    currency: str
+    total: Decimal = Field(sa_type=ExactDecimal)  # the deposit (negative: charged)
+    period_start: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    period_end: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    deposit_date: datetime | None = Field(default=None, sa_type=UtcDateTime, index=True)
+    raw_dates: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON
+    reserve_released: Decimal = Field(default=Decimal(0), sa_type=ExactDecimal)
+    reserve_held: Decimal = Field(default=Decimal(0), sa_type=ExactDecimal)
+    report_id: str | None = Field(default=None, index=True)
+    report_document_id: str | None = None
+    row_count: int = 0
+    stored_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+
+
+class SettlementLineRow(SQLModel, table=True):
+    """One amount row of a settlement file, as Amazon wrote it, with the kind consign
+    attributed it to (`kind`, domain/settlement_attribution.py AmountKind)."""
+
+    __tablename__ = "settlement_line"
+
+    settlement_id: str = Field(primary_key=True)
+    line: int = Field(primary_key=True)
+    transaction_type: str
+    amount_type: str
+    amount_description: str
+    amount: Decimal = Field(sa_type=ExactDecimal)
+    kind: str = Field(index=True)
+    order_id: str | None = Field(default=None, index=True)
+    merchant_order_id: str | None = None
+    adjustment_id: str | None = None
+    shipment_id: str | None = None
+    marketplace_name: str | None = None
+    fulfillment_id: str | None = None
+    posted_date: str | None = None
+    posted_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    order_item_code: str | None = None
+    merchant_order_item_id: str | None = None
+    merchant_adjustment_item_id: str | None = None
+    sku: str | None = None
+    quantity: int | None = None
+    promotion_id: str | None = None
+    extra: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON
+
+
+class SettlementAttributionRow(SQLModel, table=True):
+    """Where a settlement's money went: per order and kind, or (order_id NULL) per account
+    kind. The amounts of one settlement sum to its total."""
+
+    __tablename__ = "settlement_attribution"
+
+    id: int | None = Field(default=None, primary_key=True)
+    settlement_id: str = Field(index=True)
+    order_id: str | None = Field(default=None, index=True)
+    kind: str
+    amount: Decimal = Field(sa_type=ExactDecimal)
+
+
+class SettlementDifferenceRow(SQLModel, table=True):
+    """A difference between a settlement and what consign shipped (domain/
+    settlement_differences.py DifferenceKind), replaced as a set each time it is reconciled."""
+
+    __tablename__ = "settlement_difference"
+
+    id: int | None = Field(default=None, primary_key=True)
+    settlement_id: str = Field(index=True)
+    kind: str = Field(index=True)
+    order_id: str | None = Field(default=None, index=True)
+    sku: str | None = None
+    expected: Decimal | None = Field(default=None, sa_type=ExactDecimal)
+    settled: Decimal | None = Field(default=None, sa_type=ExactDecimal)
+    detail: str = ""
+    found_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+
+
 STORE_TABLES: list[Table] = [
     SQLModel.metadata.tables[name]
     for name in (
@@ -246,5 +330,9 @@ STORE_TABLES: list[Table] = [
         "stock_ledger",
         "stock_submission",
         "webhook_delivery",
+        "settlement",
+        "settlement_line",
+        "settlement_attribution",
+        "settlement_difference",
     )
 ]

@@ -1,6 +1,6 @@
 """Builds the Amazon facade the activities layer holds: one LWA token cache, one Restricted Data
-Token cache, one HTTP connection pool, the configured orders reader, the shipments, listings and
-feeds APIs, all per worker process."""
+Token cache, one HTTP connection pool, the configured orders reader, the shipments, listings,
+feeds and reports APIs, all per worker process."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from integrations.amazon.orders_v0 import OrdersV0Api, V0OrdersReader
 from integrations.amazon.orders_v2026 import OrdersV2026Api, V2026OrdersReader
 from integrations.amazon.rdt import RestrictedDataTokens
 from integrations.amazon.reader import Clock, OrdersReader
+from integrations.amazon.reports import ReportsApi
 from integrations.amazon.shipments import ShipmentsApi
 from integrations.amazon.wire_time import utc_now
 
@@ -40,6 +41,7 @@ class AmazonClient:
     shipments: ShipmentsApi
     listings: ListingsApi
     feeds: FeedsApi
+    reports: ReportsApi
     _http: httpx.AsyncClient | None = field(default=None, repr=False)  # owned: closed by aclose
 
     async def aclose(self) -> None:
@@ -103,5 +105,6 @@ def build_amazon_client(
         shipments=ShipmentsApi(api),
         listings=ListingsApi(api, settings.seller_id),
         feeds=FeedsApi(api, http),
+        reports=ReportsApi(api, http),
         _http=owned,
     )

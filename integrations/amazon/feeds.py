@@ -31,7 +31,7 @@ from integrations.amazon.errors import (
     AmazonFeedFailed,
     AmazonRequestRejected,
 )
-from integrations.amazon.http_errors import server_error, throttled, transport_failure
+from integrations.amazon.http_errors import presigned_transfer
 from integrations.amazon.listings import quantity_patch
 from integrations.amazon.usage_plans import Operation
 
@@ -254,13 +254,4 @@ class FeedsApi:
     async def _transfer(
         self, operation: str, method: str, url: str, **kwargs: Any
     ) -> httpx.Response:
-        """Pre-signed URLs carry credentials in the query: errors never echo the URL."""
-        try:
-            response = await self.http.request(method, url, **kwargs)
-        except httpx.TransportError as error:
-            raise transport_failure(operation, error) from None
-        if response.status_code == 429 or response.status_code == 503:
-            raise throttled(operation, response)
-        if response.status_code >= 500:
-            raise server_error(operation, response)
-        return response
+        return await presigned_transfer(self.http, operation, method, url, **kwargs)

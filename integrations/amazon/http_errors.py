@@ -63,3 +63,20 @@ def first_error(body: Any) -> tuple[str | None, str]:
         code = entry.get("code")
         return (str(code) if code is not None else None), message
     return None, "no error details in the response"
+
+
+async def presigned_transfer(
+    http: httpx.AsyncClient, operation: str, method: str, url: str, **kwargs: Any
+) -> httpx.Response:
+    """A request to a pre-signed document URL (S3: no access token). Such URLs carry
+    credentials in the query, so errors never echo the URL. 429/503 (S3's SlowDown) and 5xx are
+    transient; any other status is the caller's to judge."""
+    try:
+        response = await http.request(method, url, **kwargs)
+    except httpx.TransportError as error:
+        raise transport_failure(operation, error) from None
+    if response.status_code == 429 or response.status_code == 503:
+        raise throttled(operation, response)
+    if response.status_code >= 500:
+        raise server_error(operation, response)
+    return response

@@ -38,6 +38,8 @@ class Operation(StrEnum):
     CREATE_FEED = "createFeed"
     GET_FEED = "getFeed"
     GET_FEED_DOCUMENT = "getFeedDocument"
+    GET_REPORTS = "getReports"
+    GET_REPORT_DOCUMENT = "getReportDocument"
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ USAGE_PLANS: dict[Operation, UsagePlan] = {
         UsagePlan(Operation.CREATE_FEED, 0.0083, 15),
         UsagePlan(Operation.GET_FEED, 2.0, 15),
         UsagePlan(Operation.GET_FEED_DOCUMENT, 0.0222, 10),
+        UsagePlan(Operation.GET_REPORTS, 0.0222, 10),
+        UsagePlan(Operation.GET_REPORT_DOCUMENT, 0.0167, 15),
     )
 }
 

@@ -1,5 +1,5 @@
 """The Amazon sandbox as one FastAPI app: LWA, Tokens (Restricted Data Tokens), Orders v0 and
-v2026-01-01, Listings Items, Feeds, admin and faults."""
+v2026-01-01, Listings Items, Feeds, Reports (settlements), admin and faults."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from sandbox.amazon import (
     lwa,
     orders_v0,
     orders_v2026,
+    reports_api,
+    settlements_admin,
     tokens_api,
 )
 from sandbox.amazon.errors import error_response, install_error_handler
@@ -35,5 +37,7 @@ def create_app(state: AmazonSandbox | None = None, faults: FaultConfig | None = 
     app.include_router(orders_v0.router(sandbox))
     app.include_router(listings_api.router(sandbox))
     app.include_router(feeds_api.router(sandbox))
+    app.include_router(reports_api.router(sandbox))
     app.include_router(admin.router(sandbox))
+    app.include_router(settlements_admin.router(sandbox))
     return app

@@ -32,6 +32,7 @@ from sandbox.amazon.lwa import (
 from sandbox.amazon.pagination import Pager
 from sandbox.amazon.records import Clock, Confirmation, OrderStatus, SandboxOrder, system_clock
 from sandbox.amazon.restricted import ALL_ROLES, Access, RestrictedData
+from sandbox.amazon.settlements import CloseRequest, Refund, Report, SettlementDesk
 from sandbox.amazon.shipments import apply_package, parse_package
 from sandbox.amazon.usage_plans import UsagePlans
 
@@ -86,6 +87,7 @@ class AmazonSandbox:
         self.listings = ListingsBook(types, MARKETPLACES, clock, listing_quantity)
         schema = feed_schema if feed_schema is not None else load_feed_schema()
         self.feeds = FeedDesk(FeedValidators(schema), feed_processing_seconds)
+        self.settlements = SettlementDesk()
         if seed_orders:
             self.generate(GenerateRequest(count=seed_orders, seed=seed))
 
@@ -134,6 +136,20 @@ class AmazonSandbox:
                 if order.release_at is not None and order.release_at <= now:
                     lifecycle.release(order, now)
             self.feeds.tick(now, self.listings)
+
+    # --- settlements ----------------------------------------------------------------------
+
+    def close_settlement(self, request: CloseRequest) -> Report:
+        with self.lock:
+            mine = [o for o in self.orders.values() if o.seller_id == self.seller_id]
+            return self.settlements.close(mine, self.clock(), request)
+
+    def refund(self, order_id: str, quantity: int | None = None) -> Refund:
+        with self.lock:
+            order = self.orders.get(order_id)
+            if order is None:
+                raise KeyError(order_id)
+            return self.settlements.refund(order, self.clock(), quantity)
 
     # --- listings and feeds ---------------------------------------------------------------
 

@@ -25,6 +25,10 @@ CREATE_FEED_DOCUMENT = "createFeedDocument"
 CREATE_FEED = "createFeed"
 GET_FEED = "getFeed"
 GET_FEED_DOCUMENT = "getFeedDocument"
+GET_REPORTS = "getReports"
+GET_REPORT = "getReport"
+CREATE_REPORT = "createReport"
+GET_REPORT_DOCUMENT = "getReportDocument"
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,10 @@ AMAZON_PLANS: dict[str, Plan] = {
     CREATE_FEED: Plan(0.0083, 15),
     GET_FEED: Plan(2.0, 15),
     GET_FEED_DOCUMENT: Plan(0.0222, 10),
+    GET_REPORTS: Plan(0.0222, 10),
+    GET_REPORT: Plan(2.0, 15),
+    CREATE_REPORT: Plan(0.0167, 15),
+    GET_REPORT_DOCUMENT: Plan(0.0167, 15),
 }
 
 

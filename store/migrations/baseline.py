@@ -36,12 +36,16 @@ def _count(name: str) -> Column[int]:
     return Column(name, Integer(), nullable=False)
 
 
+def _money(name: str, *, nullable: bool = False) -> Column[object]:
+    return Column(name, ExactDecimal(), nullable=nullable)
+
+
 def _at(name: str, *, nullable: bool = False, index: bool = False) -> Column[object]:
     return Column(name, UtcDateTime(), nullable=nullable, index=index)
 
 
 def baseline_schema() -> MetaData:
-    """A fresh MetaData holding the thirteen tables as revision 0001 creates them."""
+    """A fresh MetaData holding the seventeen tables as revision 0001 creates them."""
     metadata = MetaData()
     Table(
         "sku_mapping",
@@ -195,5 +199,72 @@ def baseline_schema() -> MetaData:
         _text("sent_by", index=True),
         Column("body", Text(), nullable=False),
         _at("created_at"),
+    )
+    Table(
+        "settlement",
+        metadata,
+        _key("settlement_id"),
+        _text("channel"),
+        _text("account", index=True),
+        _text("currency"),
+        _money("total"),
+        _at("period_start", nullable=True),
+        _at("period_end", nullable=True),
+        _at("deposit_date", nullable=True, index=True),
+        Column("raw_dates", Text(), nullable=False),
+        _money("reserve_released"),
+        _money("reserve_held"),
+        _text("report_id", nullable=True, index=True),
+        _text("report_document_id", nullable=True),
+        _count("row_count"),
+        _at("stored_at"),
+    )
+    Table(
+        "settlement_line",
+        metadata,
+        _key("settlement_id"),
+        Column("line", Integer(), primary_key=True, autoincrement=False),
+        _text("transaction_type"),
+        _text("amount_type"),
+        _text("amount_description"),
+        _money("amount"),
+        _text("kind", index=True),
+        _text("order_id", nullable=True, index=True),
+        _text("merchant_order_id", nullable=True),
+        _text("adjustment_id", nullable=True),
+        _text("shipment_id", nullable=True),
+        _text("marketplace_name", nullable=True),
+        _text("fulfillment_id", nullable=True),
+        _text("posted_date", nullable=True),
+        _at("posted_at", nullable=True),
+        _text("order_item_code", nullable=True),
+        _text("merchant_order_item_id", nullable=True),
+        _text("merchant_adjustment_item_id", nullable=True),
+        _text("sku", nullable=True),
+        Column("quantity", Integer(), nullable=True),
+        _text("promotion_id", nullable=True),
+        Column("extra", Text(), nullable=False),
+    )
+    Table(
+        "settlement_attribution",
+        metadata,
+        _id(),
+        _text("settlement_id", index=True),
+        _text("order_id", nullable=True, index=True),
+        _text("kind"),
+        _money("amount"),
+    )
+    Table(
+        "settlement_difference",
+        metadata,
+        _id(),
+        _text("settlement_id", index=True),
+        _text("kind", index=True),
+        _text("order_id", nullable=True, index=True),
+        _text("sku", nullable=True),
+        _money("expected", nullable=True),
+        _money("settled", nullable=True),
+        _text("detail"),
+        _at("found_at"),
     )
     return metadata

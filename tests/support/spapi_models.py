@@ -36,6 +36,7 @@ ORDERS_V2026 = "orders-api-model/orders_2026-01-01.json"
 TOKENS = "tokens-api-model/tokens_2021-03-01.json"
 LISTINGS = "listings-items-api-model/listingsItems_2021-08-01.json"
 FEEDS = "feeds-api-model/feeds_2021-06-30.json"
+REPORTS = "reports-api-model/reports_2021-06-30.json"
 # Which model an SP-API path belongs to, by prefix.
 _MODEL_PREFIXES = (
     ("/orders/v0/", ORDERS_V0),
@@ -43,6 +44,7 @@ _MODEL_PREFIXES = (
     ("/tokens/2021-03-01/", TOKENS),
     ("/listings/2021-08-01/", LISTINGS),
     ("/feeds/2021-06-30/", FEEDS),
+    ("/reports/2021-06-30/", REPORTS),
 )
 
 Model = dict[str, Any]

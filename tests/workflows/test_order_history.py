@@ -168,7 +168,11 @@ async def test_a_continued_order_carries_its_parcels_and_decisions(harness: Harn
     second = parcel("P2", ("10000", 1))
     first_run = (await handle.describe()).run_id
     sent = 0
-    while len((await handle.fetch_history()).events) < HISTORY_EVENTS_LIMIT:
+    # The first run's own history: the workflow's latest run raced with the continuation (a
+    # loaded worker could continue between two checks, and the loop went on filling the second
+    # run until `sent` passed the limit).
+    first_run_handle = harness.env.client.get_workflow_handle(handle.id, run_id=first_run)
+    while len((await first_run_handle.fetch_history()).events) < HISTORY_EVENTS_LIMIT:
         for _ in range(100):  # every notice is news (a later update) and adds events
             sent += 1
             later = notice(order, timedelta(minutes=sent), ChannelOrderStatus.READY)

@@ -1,4 +1,4 @@
-"""Baseline: the store's thirteen tables as consign created them before it had migrations.
+"""Baseline: the store's seventeen tables as consign created them before it had migrations.
 
 Revision ID: 0001
 Revises:

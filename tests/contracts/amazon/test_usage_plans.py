@@ -18,6 +18,7 @@ from tests.support.spapi_models import (
     LISTINGS,
     ORDERS_V0,
     ORDERS_V2026,
+    REPORTS,
     TOKENS,
     load_model,
 )
@@ -42,6 +43,8 @@ OPERATIONS: dict[Operation, tuple[str, str, str]] = {
     Operation.CREATE_FEED: (FEEDS, "createFeed", "createFeed"),
     Operation.GET_FEED: (FEEDS, "getFeed", "getFeed"),
     Operation.GET_FEED_DOCUMENT: (FEEDS, "getFeedDocument", "getFeedDocument"),
+    Operation.GET_REPORTS: (REPORTS, "getReports", "getReports"),
+    Operation.GET_REPORT_DOCUMENT: (REPORTS, "getReportDocument", "getReportDocument"),
 }
 _PLAN_ROW = re.compile(
     r"\|\s*Rate \(requests per second\)\s*\|\s*Burst\s*\|\s*\n\|[-\s|]+\|\s*\n"

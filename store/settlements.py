@@ -1,0 +1,231 @@
+"""Settlements in the store: each stored once by settlement id, with its rows, where its money
+went and its differences, in plain tables SQL users can query (docs/operations.md, month-end).
+Storing a settlement is idempotent: a report listed again, or the intake retried after a lost
+commit, finds it and changes nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Engine, delete, func
+from sqlmodel import col, select
+
+from domain.settlement import Settlement, SettlementRow
+from domain.settlement_attribution import SettlementAttribution, classify
+from domain.settlement_differences import DifferenceKind, SettlementDifference
+from store.db import read_session, write_session
+from store.tables import (
+    SettlementAttributionRow,
+    SettlementDifferenceRow,
+    SettlementLineRow,
+    SettlementRecord,
+)
+
+
+class StoredSettlement(BaseModel):
+    """A settlement's summary as listed: what finance sees before opening one."""
+
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+    settlement_id: str
+    account: str
+    currency: str
+    total: Decimal
+    period_start: datetime | None = None
+    period_end: datetime | None = None
+    deposit_date: datetime | None = None
+    reserve_released: Decimal = Decimal(0)
+    reserve_held: Decimal = Decimal(0)
+    report_id: str | None = None
+    row_count: int = 0
+    stored_at: datetime
+
+
+def store_settlement(
+    engine: Engine,
+    settlement: Settlement,
+    attribution: SettlementAttribution,
+    *,
+    account: str,
+    report_id: str | None = None,
+    report_document_id: str | None = None,
+) -> bool:
+    """Store the settlement, its rows and attribution in one transaction; False (nothing
+    written) when the settlement id is already stored."""
+    if attribution.settlement_id != settlement.settlement_id:
+        raise ValueError("the attribution belongs to another settlement")
+    with write_session(engine) as session:
+        if session.get(SettlementRecord, settlement.settlement_id) is not None:
+            return False
+        session.add(
+            SettlementRecord(
+                settlement_id=settlement.settlement_id,
+                account=account,
+                currency=settlement.currency,
+                total=settlement.total,
+                period_start=settlement.start,
+                period_end=settlement.end,
+                deposit_date=settlement.deposit_date,
+                raw_dates=json.dumps(settlement.raw_dates, sort_keys=True),
+                reserve_released=attribution.reserve_released,
+                reserve_held=attribution.reserve_held,
+                report_id=report_id,
+                report_document_id=report_document_id,
+                row_count=len(settlement.rows),
+            )
+        )
+        session.flush()  # the summary first: PostgreSQL checks nothing, readers see it whole
+        session.add_all(_line(settlement.settlement_id, row) for row in settlement.rows)
+        session.add_all(_attribution_rows(attribution))
+    return True
+
+
+def _line(settlement_id: str, row: SettlementRow) -> SettlementLineRow:
+    values = row.model_dump(exclude={"extra"})
+    return SettlementLineRow(
+        settlement_id=settlement_id,
+        kind=classify(row)[0].value,
+        extra=json.dumps(row.extra, sort_keys=True),
+        **values,
+    )
+
+
+def _attribution_rows(attribution: SettlementAttribution) -> list[SettlementAttributionRow]:
+    rows = [
+        SettlementAttributionRow(
+            settlement_id=attribution.settlement_id,
+            order_id=order.order_id,
+            kind=kind.value,
+            amount=amount,
+        )
+        for order in attribution.orders
+        for kind, amount in order.amounts.items()
+    ]
+    account: dict[str, Decimal] = {}
+    for line in attribution.account_lines:
+        account[line.kind.value] = account.get(line.kind.value, Decimal(0)) + line.amount
+    rows += [
+        SettlementAttributionRow(settlement_id=attribution.settlement_id, kind=kind, amount=amount)
+        for kind, amount in account.items()
+    ]
+    return rows
+
+
+def stored_report_ids(engine: Engine, account: str) -> set[str]:
+    """Report ids already stored for the account: the intake skips them."""
+    with read_session(engine) as session:
+        query = select(SettlementRecord.report_id).where(
+            SettlementRecord.account == account, col(SettlementRecord.report_id).is_not(None)
+        )
+        return {report_id for report_id in session.exec(query) if report_id}
+
+
+def list_settlements(
+    engine: Engine,
+    *,
+    account: str | None = None,
+    deposited_from: datetime | None = None,
+    deposited_before: datetime | None = None,
+) -> list[StoredSettlement]:
+    """Newest first. The period filter uses the deposit date, or the period's end when the
+    deposit date could not be read."""
+    when = func.coalesce(SettlementRecord.deposit_date, SettlementRecord.period_end)
+    query = select(SettlementRecord)
+    if account is not None:
+        query = query.where(SettlementRecord.account == account)
+    if deposited_from is not None:
+        query = query.where(when >= deposited_from)
+    if deposited_before is not None:
+        query = query.where(when < deposited_before)
+    query = query.order_by(col(SettlementRecord.period_end).desc(), SettlementRecord.settlement_id)
+    with read_session(engine) as session:
+        return [StoredSettlement.model_validate(row) for row in session.exec(query)]
+
+
+def get_settlement(engine: Engine, settlement_id: str) -> StoredSettlement | None:
+    with read_session(engine) as session:
+        row = session.get(SettlementRecord, settlement_id)
+        return StoredSettlement.model_validate(row) if row is not None else None
+
+
+def load_settlement(engine: Engine, settlement_id: str) -> Settlement | None:
+    """The settlement as parsed, rebuilt from its stored rows (for show, export, re-reconcile)."""
+    with read_session(engine) as session:
+        record = session.get(SettlementRecord, settlement_id)
+        if record is None:
+            return None
+        lines = session.exec(
+            select(SettlementLineRow)
+            .where(SettlementLineRow.settlement_id == settlement_id)
+            .order_by(col(SettlementLineRow.line))
+        ).all()
+    fields = set(SettlementRow.model_fields) - {"extra"}
+    rows = tuple(
+        SettlementRow(
+            **{name: getattr(line, name) for name in fields}, extra=json.loads(line.extra)
+        )
+        for line in lines
+    )
+    return Settlement(
+        settlement_id=record.settlement_id,
+        currency=record.currency,
+        total=record.total,
+        start=record.period_start,
+        end=record.period_end,
+        deposit_date=record.deposit_date,
+        raw_dates=json.loads(record.raw_dates),
+        rows=rows,
+    )
+
+
+def replace_differences(
+    engine: Engine, settlement_id: str, found: Sequence[SettlementDifference]
+) -> None:
+    """The settlement's differences as of this reconciliation (the last one wins)."""
+    with write_session(engine) as session:
+        session.execute(
+            delete(SettlementDifferenceRow).where(
+                col(SettlementDifferenceRow.settlement_id) == settlement_id
+            )
+        )
+        session.add_all(
+            SettlementDifferenceRow(settlement_id=settlement_id, **difference.model_dump())
+            for difference in found
+        )
+
+
+def load_differences(engine: Engine, settlement_id: str) -> list[SettlementDifference]:
+    with read_session(engine) as session:
+        rows = session.exec(
+            select(SettlementDifferenceRow)
+            .where(SettlementDifferenceRow.settlement_id == settlement_id)
+            .order_by(col(SettlementDifferenceRow.id))
+        ).all()
+    return [
+        SettlementDifference(
+            kind=DifferenceKind(row.kind),
+            order_id=row.order_id,
+            sku=row.sku,
+            expected=row.expected,
+            settled=row.settled,
+            detail=row.detail,
+        )
+        for row in rows
+    ]
+
+
+def settled_order_ids(engine: Engine, *, other_than: str | None = None) -> frozenset[str]:
+    """Orders sold in stored settlements other than `other_than`: an order paid by another
+    settlement is not missing from this one."""
+    query = select(SettlementLineRow.order_id).where(
+        func.lower(SettlementLineRow.transaction_type) == "order",
+        col(SettlementLineRow.order_id).is_not(None),
+    )
+    if other_than is not None:
+        query = query.where(SettlementLineRow.settlement_id != other_than)
+    with read_session(engine) as session:
+        return frozenset(order_id for order_id in session.exec(query) if order_id)
