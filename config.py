@@ -295,6 +295,14 @@ class Deployment(StrEnum):
     PRODUCTION = "production"
 
 
+class DbMigrate(StrEnum):
+    """CONSIGN_DB_MIGRATE: `auto` migrates the store at start (under a lock); `off` only checks
+    it is current, for deployments that run `consign db upgrade` as a job (docs/store.md)."""
+
+    AUTO = "auto"
+    OFF = "off"
+
+
 class CodecSettings(BaseModel):
     """Where the payload encryption keys come from (codec/keys.py reads them) and who may use
     the codec server. `keys` is the text of CONSIGN_CODEC_KEYS (`id:base64,id:base64`, the
@@ -312,6 +320,7 @@ class CodecSettings(BaseModel):
 class Settings(BaseModel):
     temporal: TemporalSettings
     database_url: str
+    db_migrate: DbMigrate = DbMigrate.AUTO
     channels: list[Channel]  # the channels this deployment runs
     amazon: AmazonSettings
     centra: CentraSettings
@@ -337,6 +346,7 @@ def get_settings() -> Settings:
     return Settings(
         temporal=temporal_settings(),
         database_url=_required("DATABASE_URL", "sqlite:///var/consign.db"),
+        db_migrate=_choice("CONSIGN_DB_MIGRATE", "auto", DbMigrate),
         channels=_channels("CONSIGN_CHANNELS", "amazon,centra"),
         amazon=AmazonSettings(
             seller_id=_required("AMAZON_SELLER_ID", "A1SANDBOXSELLER"),

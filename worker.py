@@ -31,7 +31,7 @@ from activities.heartbeat import HEARTBEAT_THROTTLE
 from activities.inventory import InventoryActivities
 from activities.warehouse import WarehouseActivities
 from codec.converter import configured_key_ring
-from config import Settings, SettingsError, get_settings
+from config import DbMigrate, Settings, SettingsError, get_settings
 from domain.deadlines import DeadlinePolicy
 from domain.order import Channel
 from health import start_health
@@ -45,6 +45,7 @@ from integrations.channel import ChannelPort, StockPort
 from integrations.gxo.factory import build_warehouse
 from starter.webhooks import CentraHook, create_webhook_app
 from store.db import open_store
+from store.migrations import StoreSchemaError
 from workflows.channel_intake import ChannelIntake, ChannelIntakeInput, intake_id
 from workflows.intakes import TASK_TIMEOUT
 from workflows.inventory_sync import InventorySync, InventorySyncInput, inventory_sync_id
@@ -263,7 +264,7 @@ def centra_workers(
 @contextlib.asynccontextmanager
 async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Worker]]:
     """Every worker of this process, running until the context exits."""
-    engine = open_store(settings.database_url)
+    engine = open_store(settings.database_url, migrate=settings.db_migrate is DbMigrate.AUTO)
     warehouse = build_warehouse(settings.gxo, settings.limits)
     deadlines = DeadlinePolicy(chase_lead=timedelta(hours=settings.chase_lead_hours))
     async with contextlib.AsyncExitStack() as stack:
@@ -345,7 +346,7 @@ async def serve_webhooks(client: Client, settings: Settings, port: int) -> None:
         settings.poll_interval_seconds,
         hook,
         facilities=settings.gxo.facilities,
-        engine=open_store(settings.database_url),
+        engine=open_store(settings.database_url, migrate=settings.db_migrate is DbMigrate.AUTO),
         limits=settings.limits,
     )
     config = uvicorn.Config(app, host="0.0.0.0", port=port, log_level="warning")
@@ -383,5 +384,5 @@ async def main() -> None:
 if __name__ == "__main__":
     try:
         asyncio.run(main())
-    except SettingsError as err:  # one line naming the variable, not a traceback
+    except (SettingsError, StoreSchemaError) as err:  # one line, not a traceback
         raise SystemExit(f"consign worker: {err}") from None

@@ -11,6 +11,7 @@ from temporalio.client import Client
 
 from config import get_settings
 from starter.client import CliError, expected_errors, run_with_client
+from starter.db_cli import db_app
 from starter.devstack import PROJECT_ROOT, DevStack
 from starter.intakes_cli import list_intakes
 from starter.inventory_cli import inventory_app
@@ -37,6 +38,7 @@ app.add_typer(order_app, name="order")
 app.add_typer(mappings_app, name="mappings")
 app.add_typer(inventory_app, name="inventory")
 app.add_typer(setaside_app, name="set-aside")
+app.add_typer(db_app, name="db")
 app.add_typer(settlements_app, name="settlements")
 app.add_typer(temporal_app, name="temporal")
 app.add_typer(report_app, name="report")
