@@ -330,6 +330,14 @@ def temporal_settings() -> TemporalSettings:
     )
 
 
+class DbMigrate(StrEnum):
+    """CONSIGN_DB_MIGRATE: `auto` migrates the store at start (under a lock); `off` only checks
+    it is current, for deployments that run `consign db upgrade` as a job (docs/store.md)."""
+
+    AUTO = "auto"
+    OFF = "off"
+
+
 class CodecSettings(BaseModel):
     """Where the payload encryption keys come from (codec/keys.py reads them) and who may use
     the codec server. `keys` is the text of CONSIGN_CODEC_KEYS (`id:base64,id:base64`, the
@@ -347,6 +355,7 @@ class CodecSettings(BaseModel):
 class Settings(BaseModel):
     temporal: TemporalSettings
     database_url: str
+    db_migrate: DbMigrate = DbMigrate.AUTO
     channels: list[str]  # the channel modules this deployment runs (integrations/registry.py)
     # Each channel's and the warehouse's own settings, by module name: `module.settings_of`
     # reads one back typed. config.py reads only what every deployment shares.
@@ -419,6 +428,7 @@ def _read_settings(
     return Settings(
         temporal=temporal_settings(),
         database_url=database_url,
+        db_migrate=choice("CONSIGN_DB_MIGRATE", "auto", DbMigrate),
         channels=running,
         modules=modules,
         poll_interval_seconds=number("CONSIGN_POLL_INTERVAL_SECONDS", "60", above=0),

@@ -31,7 +31,7 @@ from activities.heartbeat import HEARTBEAT_THROTTLE
 from activities.inventory import InventoryActivities
 from activities.warehouse import WarehouseActivities
 from codec.converter import configured_key_ring
-from config import Settings, SettingsError
+from config import DbMigrate, Settings, SettingsError
 from domain.deadlines import DeadlinePolicy
 from domain.exceptions import describe_error
 from health import start_health
@@ -40,6 +40,7 @@ from integrations.gxo.port import WarehousePort
 from integrations.module import ChannelModule, OpenedPorts, Operation
 from integrations.registry import CHANNEL_NAMES, WAREHOUSE, enabled, get_settings
 from store.db import open_store
+from store.migrations import StoreSchemaError
 from webhooks import ChannelHook, create_webhook_app
 from workflows.channel_intake import ChannelIntake, ChannelIntakeInput, intake_id
 from workflows.intakes import TASK_TIMEOUT
@@ -295,7 +296,7 @@ def operation_activities(
 @contextlib.asynccontextmanager
 async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Worker]]:
     """Every worker of this process, running until the context exits."""
-    engine = open_store(settings.database_url)
+    engine = open_store(settings.database_url, migrate=settings.db_migrate is DbMigrate.AUTO)
     warehouse = WAREHOUSE.build(WAREHOUSE.settings_of(settings), settings.limits, CHANNEL_NAMES)
     deadlines = DeadlinePolicy(chase_lead=timedelta(hours=settings.chase_lead_hours))
     async with contextlib.AsyncExitStack() as stack:
@@ -362,7 +363,7 @@ async def serve_webhooks(client: Client, settings: Settings, port: int) -> None:
         settings.poll_interval_seconds,
         hooks,
         facilities=WAREHOUSE.facilities(warehouse),
-        engine=open_store(settings.database_url),
+        engine=open_store(settings.database_url, migrate=settings.db_migrate is DbMigrate.AUTO),
         limits=settings.limits,
     )
     config = uvicorn.Config(app, host="0.0.0.0", port=port, log_level="warning")
@@ -400,5 +401,5 @@ async def main() -> None:
 if __name__ == "__main__":
     try:
         asyncio.run(main())
-    except SettingsError as err:  # one line naming the variable, not a traceback
+    except (SettingsError, StoreSchemaError) as err:  # one line, not a traceback
         raise SystemExit(f"consign worker: {err}") from None

@@ -11,13 +11,18 @@ from temporalio.client import Client
 
 from integrations.registry import get_settings
 from starter.client import CliError, expected_errors, run_with_client
+from starter.db_cli import db_app
 from starter.devstack import PROJECT_ROOT, DevStack
+from starter.intakes_cli import list_intakes
 from starter.inventory_cli import inventory_app
 from starter.mappings_cli import mappings_app
 from starter.orders_cli import list_orders, order_app
+from starter.owners_cli import show_owners
+from starter.report_cli import report_app
 from starter.setaside_cli import setaside_app
 from starter.settlements_cli import settlements_app
 from starter.temporal_setup import CONSIGN_KEYS, ensure_search_attributes
+from starter.unmatched_cli import unmatched_app
 
 console = Console()
 app = typer.Typer(
@@ -33,8 +38,13 @@ app.add_typer(order_app, name="order")
 app.add_typer(mappings_app, name="mappings")
 app.add_typer(inventory_app, name="inventory")
 app.add_typer(setaside_app, name="set-aside")
+app.add_typer(db_app, name="db")
 app.add_typer(settlements_app, name="settlements")
 app.add_typer(temporal_app, name="temporal")
+app.add_typer(report_app, name="report")
+app.add_typer(unmatched_app, name="unmatched")
+app.command("intakes")(list_intakes)
+app.command("owners")(show_owners)
 
 
 @app.command()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -47,26 +49,47 @@ ForceOption = Annotated[
 
 
 def _engine(database_url: str | None) -> Engine:
-    """The store, imported lazily so the rest of the CLI starts fast and works without it.
-    A URL that is not one, a driver that is not installed, a database or a folder that cannot
-    be reached: one line each (the password never shown)."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError, OperationalError
+    """The store, imported lazily so the rest of the CLI starts fast and works without it;
+    migrated first unless CONSIGN_DB_MIGRATE=off, which only checks it is current."""
+    from config import DbMigrate
+    from store.db import open_store
 
-    from store.db import normalise_url, open_store
+    url, shown = store_url(database_url)
+    with store_errors(shown):
+        return open_store(url, migrate=get_settings().db_migrate is DbMigrate.AUTO)
+
+
+def store_url(database_url: str | None) -> tuple[str, str]:
+    """The store URL (--database-url, else DATABASE_URL) and how to show it (no password)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from store.db import normalise_url
 
     url = database_url or get_settings().database_url
     try:
         parsed = make_url(normalise_url(url))
     except ArgumentError:
         raise CliError("the store URL (DATABASE_URL or --database-url) is not a URL") from None
-    shown = parsed.render_as_string(hide_password=True)
+    return url, parsed.render_as_string(hide_password=True)
+
+
+@contextmanager
+def store_errors(shown: str) -> Iterator[None]:
+    """A driver that is not installed, a database or a folder that cannot be reached, a schema
+    this consign cannot use: one line each (the password never shown)."""
+    from sqlalchemy.exc import OperationalError
+
+    from store.migrations import StoreSchemaError
+
     try:
-        return open_store(url)
+        yield
     except ImportError as err:
-        raise CliError(f"no database driver for {parsed.drivername} ({shown})") from err
+        raise CliError(f"no database driver for {shown.split(':', 1)[0]} ({shown})") from err
     except (OperationalError, OSError) as err:
         raise CliError(f"cannot open the store at {shown}") from err
+    except StoreSchemaError as err:
+        raise CliError(str(err)) from err
 
 
 def import_kind(kind: str, file: Path, database_url: str | None, force: bool = False) -> None:

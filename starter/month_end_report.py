@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import html
 import io
-import re
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -16,8 +15,8 @@ from pygal.style import Style
 
 from domain.month_end import COLUMNS, MonthEndLine, where_the_money_went
 from domain.settlement_differences import SettlementDifference
+from starter.inline_svg import static_svg
 
-_SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL)
 LABELS = {
     "opening_reserve": "Reserve released (opening)",
     "sales": "Sales (price, shipping, tax)",
@@ -107,10 +106,7 @@ def chart_svg(currency: str, totals: dict[str, Decimal]) -> str:
     )
     chart.x_labels = [LABELS[column] for column in totals]
     chart.add(currency, [float(amount) for amount in totals.values()])
-    svg: str = chart.render(is_unicode=True)
-    # pygal always writes its config as an inline script for its tooltip JS, which js=[]
-    # leaves out: without it the script does nothing, so the page carries none.
-    return _SCRIPT.sub("", svg)
+    return static_svg(chart)
 
 
 def month_end_html(

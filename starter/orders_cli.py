@@ -3,7 +3,11 @@ reinject`: what operations use to see a stuck order and push it on, without the 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import csv
+import io
+import json
+import sys
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
@@ -95,8 +99,12 @@ def build_query(
     exception: str | None = None,
     channel: str | None = None,
     account: str | None = None,
+    older_than: timedelta | None = None,
+    ship_by_within: timedelta | None = None,
+    now: datetime | None = None,
 ) -> str:
-    """The visibility query for `consign orders`; enum values are validated first."""
+    """The visibility query for `consign orders`; enum values are validated first. Ages and
+    windows count from `now` (default: the current time)."""
     clauses = [f"WorkflowType = {quote(WORKFLOW_NAME)}"]
     if stage:
         clauses.append(f"{ORDER_STAGE.name} = {quote(parse_enum(OrderStage, stage, 'stage'))}")
@@ -107,7 +115,35 @@ def build_query(
         clauses.append(f"{CHANNEL.name} = {quote(parse_enum(Channel, channel, 'channel'))}")
     if account:
         clauses.append(f"{CHANNEL_ACCOUNT.name} = {quote(account)}")
+    at = now or datetime.now(UTC)
+    if older_than is not None:
+        clauses.append(f"StartTime < {quote(_visibility_time(at - older_than))}")
+    if ship_by_within is not None:
+        clauses.append(f"{SHIP_BY.name} < {quote(_visibility_time(at + ship_by_within))}")
     return " AND ".join(clauses)
+
+
+def _visibility_time(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_duration(text: str, option: str) -> timedelta:
+    """`90m`, `6h`, `2d`, `1w` (a bare number is hours); a usage error otherwise."""
+    value = text.strip().lower()
+    unit = value[-1:] if value[-1:] in _UNITS else "h"
+    number = value[:-1] if value[-1:] in _UNITS else value
+    try:
+        amount = float(number)
+    except ValueError:
+        amount = -1
+    if amount < 0 or amount != amount:  # negative, unreadable or NaN
+        raise typer.BadParameter(
+            f"{text!r} is not a duration such as 90m, 6h, 2d or 1w", param_hint=option
+        )
+    return timedelta(seconds=amount * _UNITS[unit])
 
 
 def resolve_workflow_id(order: str, channel: str | None, account: str | None) -> str:
@@ -168,10 +204,40 @@ def row_from_execution(execution: WorkflowExecution) -> OrderRow:
 
 
 async def find_orders(client: Client, query: str, limit: int) -> list[OrderRow]:
+    """At most `limit` rows, in visibility's order."""
     try:
         return [row_from_execution(e) async for e in client.list_workflows(query, limit=limit)]
     except RPCError as err:
         raise CliError(f"visibility query failed: {err.message}") from err
+
+
+CSV_COLUMNS = list(OrderRow.model_fields)
+
+
+def orders_csv(rows: list[OrderRow]) -> str:
+    """The rows as CSV, text cells formula-escaped as `consign mappings export` does."""
+    from store.csv_io import escape_formula
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        cells = row.model_dump(mode="json")
+        writer.writerow(
+            [
+                escape_formula(cells[c]) if isinstance(cells[c], str) else _csv_cell(cells[c])
+                for c in CSV_COLUMNS
+            ]
+        )
+    return out.getvalue()
+
+
+def _csv_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def orders_table(rows: list[OrderRow], query: str) -> Table:
@@ -201,18 +267,57 @@ def list_orders(
     exception: Annotated[str | None, typer.Option(help="ExceptionKind, e.g. UNMAPPED_SKU.")] = None,
     channel: Annotated[str | None, typer.Option(help="amazon or centra.")] = None,
     account: Annotated[str | None, typer.Option(help="Channel account.")] = None,
+    older_than: Annotated[
+        str | None,
+        typer.Option(
+            "--older-than", help="Only orders whose workflow started longer ago: 90m, 6h, 2d, 1w."
+        ),
+    ] = None,
+    ship_by_within: Annotated[
+        str | None,
+        typer.Option(
+            "--ship-by-within",
+            help="Only orders whose ship-by is within this from now, or passed: 6h, 2d.",
+        ),
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, help="At most this many rows.")] = 50,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the rows as JSON.")] = False,
+    csv_output: Annotated[bool, typer.Option("--csv", help="Print the rows as CSV.")] = False,
     address: AddressOption = None,
     namespace: NamespaceOption = None,
 ) -> None:
-    """List order workflows by stage, exception kind and channel (from search attributes)."""
-    query = build_query(stage, exception, channel, account)
+    """List order workflows by stage, exception kind, channel, age and ship-by (from search
+    attributes)."""
+    if json_output and csv_output:
+        raise typer.BadParameter("choose one of --json and --csv", param_hint="--csv")
+    query = build_query(
+        stage,
+        exception,
+        channel,
+        account,
+        older_than=parse_duration(older_than, "--older-than") if older_than else None,
+        ship_by_within=(
+            parse_duration(ship_by_within, "--ship-by-within") if ship_by_within else None
+        ),
+    )
 
     async def work(client: Client) -> list[OrderRow]:
-        return await find_orders(client, query, limit)
+        return await find_orders(client, query, limit + 1)
 
-    rows = run_with_client(work, address, namespace)
-    console.print(orders_table(rows, query))
+    found = run_with_client(work, address, namespace)
+    rows, more = found[:limit], len(found) > limit
+    if json_output:
+        typer.echo(json.dumps([row.model_dump(mode="json") for row in rows], indent=2))
+    elif csv_output:
+        typer.echo(orders_csv(rows), nl=False)
+    else:
+        console.print(orders_table(rows, query))
+    if more:
+        hint = f"more orders match than the {limit} shown: raise --limit or narrow the filters"
+        if json_output or csv_output:
+            print(hint, file=sys.stderr)
+        else:
+            console.print(f"[yellow]{hint}[/yellow]", highlight=False)
 
 
 # -- consign order show ---------------------------------------------------------------------

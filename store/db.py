@@ -8,17 +8,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, inspect
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.pool import StaticPool
-from sqlmodel import Session, SQLModel, create_engine
-
-from store.tables import STORE_TABLES
+from sqlmodel import Session, create_engine
 
 DEFAULT_DATABASE_URL = "sqlite:///var/consign.db"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _SQLITE_BEGIN_OPTION = "consign_sqlite_begin"
-_INIT_LOCK_KEY = 0x636F6E7369676E  # "consign": serialises init_db across PostgreSQL workers
 
 
 def normalise_url(url: str) -> str:
@@ -76,7 +73,8 @@ def _on_sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-def _writer(engine: Engine) -> Engine:
+def writer(engine: Engine) -> Engine:
+    """The engine for writers: on SQLite each transaction takes the write lock up front."""
     if engine.dialect.name == "sqlite":
         return engine.execution_options(**{_SQLITE_BEGIN_OPTION: "IMMEDIATE"})
     return engine
@@ -92,38 +90,30 @@ def read_session(engine: Engine) -> Iterator[Session]:
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
     """One transaction: commits on success, rolls back everything on any exception."""
-    with Session(_writer(engine), expire_on_commit=False) as session, session.begin():
+    with Session(writer(engine), expire_on_commit=False) as session, session.begin():
         yield session
 
 
 def init_db(engine: Engine) -> None:
-    """Create the store's tables if missing; safe to call from every worker at start-up."""
-    with _writer(engine).begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_INIT_LOCK_KEY})")
-        SQLModel.metadata.create_all(connection, tables=STORE_TABLES)
-        _add_new_columns(connection)
+    """Bring the store's schema to the newest migration (store/migrate.py); safe to call from
+    every worker at start-up: one migrates, the others wait for it and find nothing to do."""
+    from store.migrate import upgrade_store  # store.migrate builds on this module
+
+    upgrade_store(engine)
 
 
-def _add_new_columns(connection: Connection) -> None:
-    """create_all only creates missing tables: a nullable column added to a table since a
-    database was created is added here, so an existing store keeps working after upgrade."""
-    inspector = inspect(connection)
-    for table in STORE_TABLES:
-        present = {column["name"] for column in inspector.get_columns(table.name)}
-        for column in table.columns:
-            if column.name in present:
-                continue
-            if not column.nullable:
-                raise RuntimeError(f"{table.name}.{column.name} is new and NOT NULL: migrate")
-            kind = column.type.compile(dialect=connection.dialect)
-            connection.exec_driver_sql(
-                f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'
-            )
+def open_store(url: str = DEFAULT_DATABASE_URL, *, migrate: bool = True) -> Engine:
+    """The engine, with the store migrated to the newest revision (`migrate`), or checked to be
+    there (StoreNotMigrated if not): what a worker or the CLI calls once at start-up."""
+    from store.migrate import require_current
 
-
-def open_store(url: str = DEFAULT_DATABASE_URL) -> Engine:
-    """Engine plus tables: what a worker or the CLI calls once at start-up."""
     engine = create_engine_from_url(url)
-    init_db(engine)
+    try:
+        if migrate:
+            init_db(engine)
+        else:
+            require_current(engine)
+    except BaseException:
+        engine.dispose()
+        raise
     return engine

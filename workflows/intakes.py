@@ -18,7 +18,7 @@ Temporal's unbounded retries and upsert nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from pydantic import BaseModel
@@ -75,6 +75,9 @@ class IntakeHealth(BaseModel):
     retrying: RetryingActivity | None = None  # a call still failing after a round of retries
     set_aside: int = 0  # records stored as set aside (consign set-aside list)
     last_set_aside: str | None = None  # reason, record and detail of the latest
+    # when a whole poll last went through (workflow time; none yet in this run): the daily
+    # report's "last poll". Not carried across continue-as-new: a run polls at once.
+    last_success_at: datetime | None = None
 
 
 class IntakeCalls:
@@ -138,6 +141,7 @@ class IntakeCalls:
         """A whole poll went through: the last failure no longer holds."""
         self.health.last_error = None
         self.health.last_error_kind = None
+        self.health.last_success_at = workflow.now()
         self._publish()
 
     def _still_retrying(self, activity: str, attempts: int, failure: str) -> None:

@@ -62,6 +62,12 @@ ROWS = [
         "AMAZON_ORDERS_READER='v3' is not one of v2026, v0",
     ),
     bad(
+        "setting-unknown-migrate-mode",
+        "CONSIGN_DB_MIGRATE",
+        "sometimes",
+        "CONSIGN_DB_MIGRATE='sometimes' is not one of auto, off",
+    ),
+    bad(
         "setting-flag-typo",
         "CONSIGN_START_INTAKES",
         "ture",

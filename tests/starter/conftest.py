@@ -19,7 +19,7 @@ from typer.testing import CliRunner, Result
 
 from codec.converter import configured_converter
 from domain.exceptions import ExceptionKind
-from domain.lifecycle import ExceptionInfo, OrderStage, OrderStatus, ParcelRecord
+from domain.lifecycle import WORKFLOW_NAME, ExceptionInfo, OrderStage, OrderStatus, ParcelRecord
 from domain.order import OrderRef
 from domain.shipment import LineProgress
 from integrations.registry import Channel
@@ -43,25 +43,7 @@ class OrderServer:
 
     async def start_order(self, status: OrderStatus) -> WorkflowHandle[Any, Any]:
         """Start the fake with the search attributes the real workflow would upsert."""
-        pairs: list[SearchAttributePair[Any]] = [
-            SearchAttributePair(sa.CHANNEL, status.ref.channel),
-            SearchAttributePair(sa.CHANNEL_ACCOUNT, status.ref.account),
-            SearchAttributePair(sa.CHANNEL_ORDER_ID, status.ref.order_id),
-            SearchAttributePair(sa.ORDER_STAGE, status.stage.value),
-        ]
-        if status.exception is not None:
-            pairs.append(SearchAttributePair(sa.EXCEPTION_KIND, status.exception.kind.value))
-        if status.facility_id:
-            pairs.append(SearchAttributePair(sa.FACILITY_ID, status.facility_id))
-        if status.ship_by:
-            pairs.append(SearchAttributePair(sa.SHIP_BY, status.ship_by))
-        return await self.client.start_workflow(
-            FakeOrderFulfillment.run,
-            status,
-            id=status.ref.workflow_id,
-            task_queue=TASK_QUEUE,
-            search_attributes=TypedSearchAttributes(pairs),
-        )
+        return await start_fake_order(self.client, status, TASK_QUEUE)
 
     async def wait_visible(self, query: str, count: int) -> None:
         """Visibility is eventually consistent: wait until the query sees `count` workflows."""
@@ -71,6 +53,36 @@ class OrderServer:
                 return
             await asyncio.sleep(0.05)
         raise AssertionError(f"{query!r} never matched {count} workflows")
+
+
+def order_search_attributes(status: OrderStatus) -> TypedSearchAttributes:
+    """The search attributes the real workflow would upsert for this status."""
+    pairs: list[SearchAttributePair[Any]] = [
+        SearchAttributePair(sa.CHANNEL, status.ref.channel),
+        SearchAttributePair(sa.CHANNEL_ACCOUNT, status.ref.account),
+        SearchAttributePair(sa.CHANNEL_ORDER_ID, status.ref.order_id),
+        SearchAttributePair(sa.ORDER_STAGE, status.stage.value),
+    ]
+    if status.exception is not None:
+        pairs.append(SearchAttributePair(sa.EXCEPTION_KIND, status.exception.kind.value))
+    if status.facility_id:
+        pairs.append(SearchAttributePair(sa.FACILITY_ID, status.facility_id))
+    if status.ship_by:
+        pairs.append(SearchAttributePair(sa.SHIP_BY, status.ship_by))
+    return TypedSearchAttributes(pairs)
+
+
+async def start_fake_order(
+    client: Client, status: OrderStatus, task_queue: str
+) -> WorkflowHandle[Any, Any]:
+    """Start an order stand-in (whichever OrderFulfillment the queue's worker runs)."""
+    return await client.start_workflow(
+        WORKFLOW_NAME,
+        status,
+        id=status.ref.workflow_id,
+        task_queue=task_queue,
+        search_attributes=order_search_attributes(status),
+    )
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ from sqlalchemy import inspect
 
 from store.audit import record_audit
 from store.db import create_engine_from_url, init_db, normalise_url, read_session
-from store.unmatched import list_unmatched, record_unmatched_event
 from tests.store.conftest import audit_record
 
 
@@ -68,27 +67,3 @@ def test_naive_datetimes_are_refused(engine):
     entry = audit_record(at=datetime(2026, 1, 1, 12, 0))
     with pytest.raises(Exception, match="naive datetime"):
         record_audit(engine, entry)
-
-
-def test_init_db_adds_a_nullable_column_new_since_the_store_was_created(tmp_path):
-    """A store created before unmatched events had a reason keeps its rows and gains it."""
-    engine = create_engine_from_url(f"sqlite:///{tmp_path}/old.db")
-    init_db(engine)
-    with engine.begin() as connection:
-        connection.exec_driver_sql("DROP TABLE unmatched_event")
-        connection.exec_driver_sql(
-            "CREATE TABLE unmatched_event (id INTEGER PRIMARY KEY, event_id VARCHAR NOT NULL"
-            " UNIQUE, facility_id VARCHAR NOT NULL, reference VARCHAR NOT NULL, raw_json TEXT"
-            " NOT NULL, received_at DATETIME NOT NULL, resolved BOOLEAN NOT NULL)"
-        )
-        connection.exec_driver_sql(
-            "INSERT INTO unmatched_event (event_id, facility_id, reference, raw_json,"
-            " received_at, resolved) VALUES ('old', 'F', 'R', '{}', '2026-01-01 00:00:00', 0)"
-        )
-    init_db(engine)
-    record_unmatched_event(engine, "F", "R", {"event_id": "new"}, reason="NO_ORDER")
-    assert [(e.event_id, e.reason) for e in list_unmatched(engine)] == [
-        ("old", None),
-        ("new", "NO_ORDER"),
-    ]
-    engine.dispose()

@@ -1,0 +1,61 @@
+"""`consign intakes`: the health of every intake (ChannelIntake, WarehouseIntake, StockIntake)
+in one table, from their `progress` queries: what docs/operations.md's daily check 5 asks for,
+without opening each one in the Web UI."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from temporalio.client import Client
+
+from integrations.registry import get_settings
+from starter.client import expected_errors, run_with_client
+from starter.daily_report import IntakeRow, gather_intakes
+from starter.orders_cli import AddressOption, NamespaceOption
+from starter.report_cli import expected_intakes
+
+console = Console()
+
+
+def _time(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "-"
+
+
+def intakes_table(rows: list[IntakeRow]) -> Table:
+    table = Table(title=f"{len(rows)} intake(s)")
+    for column in ("intake", "state", "polls", "last poll", "last error", "retrying", "set aside"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        state = row.state + (" (paused)" if row.paused else "")
+        table.add_row(
+            escape(row.workflow_id),
+            escape(state),
+            "-" if row.polls is None else str(row.polls),
+            _time(row.last_poll_at),
+            escape(f"{row.last_error_kind}: {row.last_error}") if row.last_error else "-",
+            escape(row.retrying or "-"),
+            "-" if row.set_aside is None else str(row.set_aside),
+            style=None if row.healthy else "red",
+        )
+    return table
+
+
+@expected_errors
+def list_intakes(address: AddressOption = None, namespace: NamespaceOption = None) -> None:
+    """Show every configured or running intake: polls, last poll, last error, paused, retrying."""
+    expected = expected_intakes(get_settings())
+
+    async def work(client: Client) -> list[IntakeRow]:
+        return await gather_intakes(client, expected)
+
+    rows = run_with_client(work, address, namespace)
+    console.print(intakes_table(rows))
+    unhealthy = sum(not row.healthy for row in rows)
+    if unhealthy:
+        console.print(
+            f"{unhealthy} intake(s) need a look: docs/operations.md, *Intakes that keep failing*",
+            highlight=False,
+        )

@@ -1,0 +1,1 @@
+"""One module per revision, oldest first by its `down_revision` chain (Alembic skips this file)."""
