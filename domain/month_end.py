@@ -34,7 +34,7 @@ COLUMNS: dict[str, tuple[AmountKind, ...]] = {
 
 class MonthEndLine(BaseModel):
     """One settlement in the month. `amounts` holds COLUMNS' sums as signed movements (the
-    reserve held is negative); `closing_reserve` is the balance Amazon keeps (positive)."""
+    reserve held is negative); `closing_reserve` is the balance the channel keeps (positive)."""
 
     model_config = ConfigDict(frozen=True)
 

@@ -67,7 +67,7 @@ DEFAULT_OWNERS: dict[ExceptionKind, Owner] = {
     K.MISSING_ADDRESS: _o(
         ECOM,
         HIGH,
-        "complete the address in the Centra admin (Amazon: check the app's roles), retry",
+        "complete the address in the channel's admin (or grant the app the role it lacks), retry",
     ),
     K.WAREHOUSE_REJECTED: _o(
         OPS, HIGH, "read GXO's rejection code; have GXO or the mapping fixed, then retry"
@@ -82,7 +82,7 @@ DEFAULT_OWNERS: dict[ExceptionKind, Owner] = {
         ENG, HIGH, "set the right GXO_API_KEY, restart workers, retry the orders"
     ),
     K.ORDER_NOT_FOUND: _o(
-        ENG, MEDIUM, "check the seller id, endpoint and marketplaces (Centra: CENTRA_API_URL)"
+        ENG, MEDIUM, "check the account's id, endpoint and marketplaces in the settings"
     ),
     K.OVER_SHIPMENT: _o(OPS, MEDIUM, "confirm with GXO what physically left, then retry"),
     K.UNKNOWN_ORDER_LINE: _o(OPS, MEDIUM, "ask GXO to correct the dispatch, then retry"),
@@ -90,10 +90,10 @@ DEFAULT_OWNERS: dict[ExceptionKind, Owner] = {
     K.SHIP_BY_AT_RISK: _o(OPS, MEDIUM, "chase GXO about the order's dispatch"),
     K.SHIP_BY_MISSED: _o(OPS, HIGH, "chase GXO; consider telling the buyer"),
     K.TRANSPARENCY_CODES_REQUIRED: _o(
-        OPS, HIGH, "ship the line by hand with its codes entered in Seller Central, then retry"
+        OPS, HIGH, "ship the line by hand with its codes entered in the channel, then retry"
     ),
     K.CHANNEL_LABEL_REQUIRED: _o(
-        OPS, HIGH, "ship it on an Amazon Buy Shipping label (Seller Central), then retry"
+        OPS, HIGH, "ship it on the channel's own label (its shipping service), then retry"
     ),
     K.ORDER_TOO_LARGE: _o(
         ECOM, MEDIUM, "split the order on the channel or ship it by hand, then retry"
@@ -105,7 +105,9 @@ DEFAULT_OWNERS: dict[ExceptionKind, Owner] = {
         ECOM, MEDIUM, "read `consign inventory status`: fix the rejection or last error, sync-now"
     ),
     K.CAPTURE_FAILED: _o(
-        FIN, HIGH, "check the order's payment in Centra, settle it with buyer or provider, retry"
+        FIN,
+        HIGH,
+        "check the order's payment in the channel, settle it with buyer or provider, retry",
     ),
     K.INVALID_CHANNEL_DATA: _o(
         ENG, HIGH, "read the worker's log for the field; fix the data or deploy a fix, then retry"

@@ -1,7 +1,7 @@
-"""An Amazon settlement as consign reads it: the summary (what was deposited, for which period)
-and one signed amount per row. Channel-neutral enough for the attribution and the store; the
-flat-file parser (integrations/amazon/settlement/) builds it. Amounts are Decimal, never float:
-the rows must sum to the deposit to the cent."""
+"""A channel's settlement (a payout) as consign reads it: the summary (what was deposited, for
+which period) and one signed amount per row. Channel-neutral enough for the attribution and the
+store; the channel's parser (its integration package) builds it. Amounts are Decimal, never
+float: the rows must sum to the deposit to the cent."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class SettlementRow(BaseModel):
-    """One amount row of the file. Texts are kept as Amazon wrote them (trimmed, empty -> None):
-    the value sets of transaction-type / amount-type / amount-description are not published, so
-    unknown values are data, not errors. `line` is the 1-based line in the file."""
+    """One amount row of the file. Texts are kept as the channel wrote them (trimmed, empty ->
+    None): the value sets of transaction-type / amount-type / amount-description are not
+    published, so unknown values are data, not errors. `line` is the 1-based line in the file."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -37,13 +37,13 @@ class SettlementRow(BaseModel):
     sku: str | None = None
     quantity: int | None = None
     promotion_id: str | None = None
-    extra: dict[str, str] = Field(default_factory=dict)  # columns Amazon does not document
+    extra: dict[str, str] = Field(default_factory=dict)  # columns the channel does not document
 
 
 class Settlement(BaseModel):
     """The summary row and the amount rows of one settlement. `total` is the deposit (negative
-    when Amazon charges the seller). Dates are None when their layout could not be read; the raw
-    texts are kept beside them."""
+    when the channel charges the seller). Dates are None when their layout could not be read;
+    the raw texts are kept beside them."""
 
     model_config = ConfigDict(frozen=True)
 

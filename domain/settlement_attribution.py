@@ -3,7 +3,7 @@ shipping, tax, promotions, commission, other fees, refunds) or to one account-le
 (advertising, subscription, service fees, reserve released and held, adjustments), so the
 attributed amounts always sum to the deposit. Pure: the rules read only the row.
 
-Amazon publishes no list of the type/description values (reference settlement.md §5): a row no
+The channel publishes no list of the type/description values (reference settlement.md §5): a row no
 rule knows still goes somewhere (OTHER for an order, ADJUSTMENT for the account) and is listed
 in `unrecognised`, so finance sees it instead of a guess hidden in a known kind."""
 
@@ -129,7 +129,7 @@ class SettlementAttribution(BaseModel):
 
     @property
     def reserve_held(self) -> Decimal:
-        """The reserve Amazon keeps after this settlement, as a positive balance."""
+        """The reserve the channel keeps after this settlement, as a positive balance."""
         return -self.by_kind()[AmountKind.RESERVE_HELD]
 
 
@@ -180,7 +180,7 @@ def _account_kind(row: SettlementRow) -> tuple[AmountKind, bool]:
         return AmountKind.ADVERTISING, True
     if "subscription" in description:
         return AmountKind.SUBSCRIPTION, True
-    if transaction in ("servicefee", "amazonfees", "fbafees"):
+    if transaction == "servicefee" or transaction.endswith("fees"):  # the channel's fee kinds
         return AmountKind.SERVICE_FEE, True
     if transaction.startswith("other-transaction") or transaction in ("other", "buyerrecharge"):
         return AmountKind.ADJUSTMENT, True

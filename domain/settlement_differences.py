@@ -101,7 +101,11 @@ def differences(
 
 
 def _not_shipped(order_id: str, fulfillment_id: str | None, sold: bool) -> SettlementDifference:
-    how = "fulfilled by Amazon (AFN)" if fulfillment_id == "AFN" else "not shipped through consign"
+    how = (
+        "fulfilled by the channel (AFN)"
+        if fulfillment_id == "AFN"
+        else "not shipped through consign"
+    )
     what = "settled" if sold else "refunded or adjusted"
     return SettlementDifference(
         kind=DifferenceKind.SETTLED_NOT_SHIPPED, order_id=order_id, detail=f"{what}; {how}"

@@ -50,6 +50,7 @@ def store_settlement(
     settlement: Settlement,
     attribution: SettlementAttribution,
     *,
+    channel: str,
     account: str,
     report_id: str | None = None,
     report_document_id: str | None = None,
@@ -64,6 +65,7 @@ def store_settlement(
         session.add(
             SettlementRecord(
                 settlement_id=settlement.settlement_id,
+                channel=channel,
                 account=account,
                 currency=settlement.currency,
                 total=settlement.total,

@@ -231,14 +231,14 @@ class StockSubmissionRow(SQLModel, table=True):
 
 
 class SettlementRecord(SQLModel, table=True):
-    """An Amazon settlement's summary, stored once per settlement id (a report listed again, or
-    a second account's copy, changes nothing). `deposit_date` falls back to nothing: its layout
-    per marketplace is unverified, the raw text is in `raw_dates`."""
+    """A channel's settlement summary (a payout), stored once per settlement id (a report
+    listed again, or a second account's copy, changes nothing). `deposit_date` falls back to
+    nothing: its layout per marketplace is unverified, the raw text is in `raw_dates`."""
 
     __tablename__ = "settlement"
 
     settlement_id: str = Field(primary_key=True)
-    channel: str = Field(default="amazon")
+    channel: str
     account: str = Field(index=True)
     currency: str
     total: Decimal = Field(sa_type=ExactDecimal)  # the deposit (negative: charged)
@@ -255,7 +255,7 @@ class SettlementRecord(SQLModel, table=True):
 
 
 class SettlementLineRow(SQLModel, table=True):
-    """One amount row of a settlement file, as Amazon wrote it, with the kind consign
+    """One amount row of a settlement file, as the channel wrote it, with the kind consign
     attributed it to (`kind`, domain/settlement_attribution.py AmountKind)."""
 
     __tablename__ = "settlement_line"

@@ -106,7 +106,7 @@ def test_a_returned_refund_and_an_afn_order() -> None:
     kinds = {d.kind for d in found}
     assert DifferenceKind.REFUND_WITHOUT_RETURN not in kinds
     not_shipped = [d for d in found if d.kind is DifferenceKind.SETTLED_NOT_SHIPPED]
-    assert [d.detail for d in not_shipped] == ["settled; fulfilled by Amazon (AFN)"]
+    assert [d.detail for d in not_shipped] == ["settled; fulfilled by the channel (AFN)"]
 
 
 def _row(transaction: str, amount_type: str, description: str, order: str | None = None):

@@ -9,7 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Engine
 
-from activities.settlements import (
+from domain.settlement_differences import DifferenceKind, ShippedLine, ShippedOrder
+from integrations.amazon.settlement import SettlementFileError
+from integrations.amazon.settlement.intake import (
     NewReportsRequest,
     ReconcileRequest,
     StoreReportRequest,
@@ -17,8 +19,6 @@ from activities.settlements import (
     list_new_settlement_reports,
     reconcile_settlement,
 )
-from domain.settlement_differences import DifferenceKind, ShippedLine, ShippedOrder
-from integrations.amazon.settlement import SettlementFileError
 from sandbox.amazon.settlements import CloseRequest
 from store.db import create_engine_from_url, init_db
 from store.settlements import list_settlements, load_differences

@@ -35,7 +35,9 @@ def database_url(tmp_path: Path) -> str:
     engine = open_store(url)
     settlement = parse_settlement(authored_text())
     attribution = attribute(settlement)
-    store_settlement(engine, settlement, attribution, account="A1SELLER", report_id="R1")
+    store_settlement(
+        engine, settlement, attribution, channel="amazon", account="A1SELLER", report_id="R1"
+    )
     found = differences(attribution, SHIPPED, settled_before=SETTLED_BEFORE)
     replace_differences(engine, settlement.settlement_id, found)
     engine.dispose()

@@ -32,8 +32,12 @@ def _sample(text: str | None = None):
 
 def test_a_settlement_is_stored_once_and_read_back_exactly(engine: Engine) -> None:
     settlement, attribution = _sample()
-    assert store_settlement(engine, settlement, attribution, account="A1", report_id="R1")
-    assert not store_settlement(engine, settlement, attribution, account="A1", report_id="R1")
+    assert store_settlement(
+        engine, settlement, attribution, channel="amazon", account="A1", report_id="R1"
+    )
+    assert not store_settlement(
+        engine, settlement, attribution, channel="amazon", account="A1", report_id="R1"
+    )
     assert load_settlement(engine, settlement.settlement_id) == settlement
     stored = get_settlement(engine, "24988110041")
     assert stored is not None
@@ -46,7 +50,7 @@ def test_a_settlement_is_stored_once_and_read_back_exactly(engine: Engine) -> No
 
 def test_sql_users_see_every_cent(engine: Engine) -> None:
     settlement, attribution = _sample()
-    store_settlement(engine, settlement, attribution, account="A1")
+    store_settlement(engine, settlement, attribution, channel="amazon", account="A1")
     with engine.connect() as connection:
         rows = connection.execute(
             text("SELECT kind, amount FROM settlement_attribution WHERE settlement_id = :id"),
@@ -61,7 +65,7 @@ def test_sql_users_see_every_cent(engine: Engine) -> None:
 
 def test_differences_are_replaced_as_a_set(engine: Engine) -> None:
     settlement, attribution = _sample()
-    store_settlement(engine, settlement, attribution, account="A1")
+    store_settlement(engine, settlement, attribution, channel="amazon", account="A1")
     found = differences(attribution, SHIPPED, settled_before=SETTLED_BEFORE)
     replace_differences(engine, settlement.settlement_id, found)
     replace_differences(engine, settlement.settlement_id, found)
@@ -73,7 +77,7 @@ def test_differences_are_replaced_as_a_set(engine: Engine) -> None:
 
 def test_listing_by_deposit_period_and_settled_orders(engine: Engine) -> None:
     settlement, attribution = _sample()
-    store_settlement(engine, settlement, attribution, account="A1")
+    store_settlement(engine, settlement, attribution, channel="amazon", account="A1")
     assert settled_order_ids(engine, other_than="24988110041") == frozenset()
     later_text = with_cell(authored_text(), 2, "settlement-id", "24988110042")
     later_text = "\n".join(
@@ -81,7 +85,7 @@ def test_listing_by_deposit_period_and_settled_orders(engine: Engine) -> None:
         for line in later_text.split("\n")
     )
     later, later_attribution = _sample(later_text)
-    store_settlement(engine, later, later_attribution, account="A1")
+    store_settlement(engine, later, later_attribution, channel="amazon", account="A1")
     july = list_settlements(
         engine,
         deposited_from=datetime(2026, 7, 1, tzinfo=UTC),

@@ -21,7 +21,8 @@ from domain.settlement_differences import (
     differences,
 )
 from integrations.amazon.reports import ReportEntry, ReportsApi
-from integrations.amazon.settlement import parse_settlement
+from integrations.amazon.settings import CHANNEL
+from integrations.amazon.settlement.flat_file import parse_settlement
 from store.settlements import (
     load_settlement,
     replace_differences,
@@ -101,6 +102,7 @@ async def fetch_and_store_settlement(
         engine,
         settlement,
         attribution,
+        channel=CHANNEL,
         account=request.account,
         report_id=entry.report_id,
         report_document_id=entry.report_document_id,
