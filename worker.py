@@ -39,7 +39,7 @@ from integrations.channel import ChannelPort, StockPort
 from integrations.gxo.port import WarehousePort
 from integrations.module import ChannelModule, OpenedPorts, Operation
 from integrations.registry import CHANNEL_NAMES, WAREHOUSE, enabled, get_settings
-from store.db import open_store
+from store.migrate import open_store
 from store.migrations import StoreSchemaError
 from webhooks import ChannelHook, create_webhook_app
 from workflows.channel_intake import ChannelIntake, ChannelIntakeInput, intake_id

@@ -46,13 +46,13 @@ from starter.demo_amazon import SELLER, confirmed_units
 from starter.demo_centra import ACCOUNT, shipped_units, tracking_numbers
 from starter.demo_parts import GxoRecords, get_json, records
 from starter.devstack import DevStack
-from store.db import open_store
 from store.mappings import (
     replace_facility_rules,
     upsert_carrier_codes,
     upsert_carrier_services,
     upsert_sku_mappings,
 )
+from store.migrate import open_store
 from worker import STICKY_TIMEOUT
 from workflows.channel_intake import intake_id
 from workflows.intakes import HEARTBEAT, RETRY_AT_MOST

@@ -30,8 +30,8 @@ from sandbox.server import free_port
 from starter import demo_world
 from starter.demo import build_stack
 from starter.devstack import DevStack
-from store.db import open_store
 from store.mappings import replace_facility_rules, upsert_sku_mappings
+from store.migrate import open_store
 
 POLL_SECONDS = 0.05
 CONVERGE_LIMIT_SECONDS = 90.0

@@ -36,8 +36,8 @@ from starter.demo_amazon import RATE_SCALE, AmazonPart
 from starter.demo_centra import CENTRA_RATE_SCALE, CentraPart
 from starter.demo_parts import ChannelPart, GxoRecords, get_json, part_settled, records
 from starter.devstack import DevStack
-from store.db import open_store
 from store.mappings import replace_facility_rules
+from store.migrate import open_store
 
 
 @dataclass

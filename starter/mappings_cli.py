@@ -52,7 +52,7 @@ def _engine(database_url: str | None) -> Engine:
     """The store, imported lazily so the rest of the CLI starts fast and works without it;
     migrated first unless CONSIGN_DB_MIGRATE=off, which only checks it is current."""
     from config import DbMigrate
-    from store.db import open_store
+    from store.migrate import open_store
 
     url, shown = store_url(database_url)
     with store_errors(shown):

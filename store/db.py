@@ -92,28 +92,3 @@ def write_session(engine: Engine) -> Iterator[Session]:
     """One transaction: commits on success, rolls back everything on any exception."""
     with Session(writer(engine), expire_on_commit=False) as session, session.begin():
         yield session
-
-
-def init_db(engine: Engine) -> None:
-    """Bring the store's schema to the newest migration (store/migrate.py); safe to call from
-    every worker at start-up: one migrates, the others wait for it and find nothing to do."""
-    from store.migrate import upgrade_store  # store.migrate builds on this module
-
-    upgrade_store(engine)
-
-
-def open_store(url: str = DEFAULT_DATABASE_URL, *, migrate: bool = True) -> Engine:
-    """The engine, with the store migrated to the newest revision (`migrate`), or checked to be
-    there (StoreNotMigrated if not): what a worker or the CLI calls once at start-up."""
-    from store.migrate import require_current
-
-    engine = create_engine_from_url(url)
-    try:
-        if migrate:
-            init_db(engine)
-        else:
-            require_current(engine)
-    except BaseException:
-        engine.dispose()
-        raise
-    return engine

@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-from store.db import create_engine_from_url, writer
+from store.db import DEFAULT_DATABASE_URL, create_engine_from_url, writer
 from store.migrations import StoreSchemaError
 from store.migrations.adopt import adopt_unversioned
 from store.tables import STORE_TABLES
@@ -156,3 +156,24 @@ def new_revision(message: str, *, autogenerate: bool = True) -> Path:
         engine.dispose()
     assert isinstance(script, Script)
     return Path(script.path)
+
+
+def init_db(engine: Engine) -> None:
+    """Bring the store's schema to the newest migration (store/migrate.py); safe to call from
+    every worker at start-up: one migrates, the others wait for it and find nothing to do."""
+    upgrade_store(engine)
+
+
+def open_store(url: str = DEFAULT_DATABASE_URL, *, migrate: bool = True) -> Engine:
+    """The engine, with the store migrated to the newest revision (`migrate`), or checked to be
+    there (StoreNotMigrated if not): what a worker or the CLI calls once at start-up."""
+    engine = create_engine_from_url(url)
+    try:
+        if migrate:
+            init_db(engine)
+        else:
+            require_current(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine

@@ -36,13 +36,13 @@ from sandbox.gxo.catalogue import RM_TRACKED_48, UK_DAVENTRY
 from sandbox.gxo.models import ProcessingSettings
 from sandbox.gxo.warehouse import GxoWarehouse
 from sandbox.server import ServerThread
-from store.db import open_store
 from store.mappings import (
     replace_facility_rules,
     upsert_carrier_codes,
     upsert_carrier_services,
     upsert_sku_mappings,
 )
+from store.migrate import open_store
 from tests.activities import temporal_server
 from tests.activities.temporal_server import DevServer
 

@@ -23,7 +23,7 @@ from domain.order import ChannelOrder
 from domain.shipment import ShipConfirmation
 from integrations.channel import ChangePage, ChangeQuery, SubmissionSink
 from integrations.registry import Channel
-from store.db import open_store
+from store.migrate import open_store
 
 
 class StuckPort:

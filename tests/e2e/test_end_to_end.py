@@ -24,8 +24,8 @@ from starter.demo_amazon import AmazonPart
 from starter.demo_centra import CentraPart
 from starter.demo_parts import outcome_of
 from starter.devstack import DevStack
-from store.db import open_store
 from store.inventory import replace_buffer_rules
+from store.migrate import open_store
 from tests.e2e.histories import fetch_histories, save_histories
 
 pytestmark = pytest.mark.e2e

@@ -20,7 +20,8 @@ from integrations.amazon.settlement.intake import (
     reconcile_settlement,
 )
 from sandbox.amazon.settlements import CloseRequest
-from store.db import create_engine_from_url, init_db
+from store.db import create_engine_from_url
+from store.migrate import init_db
 from store.settlements import list_settlements, load_differences
 from tests.settlements.sandbox_world import SKU
 

@@ -25,7 +25,7 @@ from integrations.registry import Channel
 from starter.cli import app
 from starter.daily_report import DailyReport, gather_report
 from starter.daily_report_render import SECTIONS, render_html, render_markdown
-from store.db import open_store
+from store.migrate import open_store
 from store.set_aside import keep_set_aside
 from store.unmatched import record_unmatched_event
 from tests.starter.conftest import OrderServer, make_status, start_fake_order

@@ -17,8 +17,8 @@ from integrations.registry import Channel, get_settings
 from starter import inventory_cli
 from starter.client import CliError
 from starter.inventory_cli import Target, resolve_targets
-from store.db import open_store
 from store.inventory import record_push, record_read_back
+from store.migrate import open_store
 from tests.starter.conftest import Invoke, OrderServer, start_sync, unique_account
 from tests.starter.fake_inventory import REQUESTS_QUERY
 from workflows.inventory_sync import InventorySyncStatus, SyncRequest, inventory_sync_id

@@ -19,7 +19,7 @@ from domain.lifecycle import OrderStage
 from starter import intakes_cli
 from starter.cli import app
 from starter.orders_cli import build_query, parse_duration
-from store.db import open_store
+from store.migrate import open_store
 from store.unmatched import record_unmatched_event
 from tests.starter.conftest import Invoke, OrderServer, make_status, unique_account
 from tests.starter.report_world import OPEN_QUEUE, report_world

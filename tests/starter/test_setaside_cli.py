@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from domain.setaside import SetAsideFeed, SetAsideReason, SetAsideRecord
 from starter import setaside_cli
 from starter.cli import app
-from store.db import open_store
+from store.migrate import open_store
 from store.set_aside import keep_set_aside, list_set_aside
 
 runner = CliRunner()

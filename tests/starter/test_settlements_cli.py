@@ -16,7 +16,7 @@ from domain.settlement_differences import differences
 from integrations.amazon.settlement import parse_settlement
 from starter import settlements_cli
 from starter.cli import app
-from store.db import open_store
+from store.migrate import open_store
 from store.settlements import replace_differences, store_settlement
 from tests.settlements.consign_records import SETTLED_BEFORE, SHIPPED
 from tests.settlements.samples import authored_text

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import Engine, delete
 from sqlalchemy.engine import make_url
 
-from store.db import create_engine_from_url, init_db, normalise_url, write_session
+from store.db import create_engine_from_url, normalise_url, write_session
+from store.migrate import init_db
 from store.tables import STORE_TABLES, AuditOutcome, AuditRecord
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")

@@ -8,13 +8,14 @@ from decimal import Decimal
 from domain.mapping import FacilityRule, SkuMapping
 from integrations.registry import Channel
 from store.audit import list_audit, record_audit
-from store.db import create_engine_from_url, init_db
+from store.db import create_engine_from_url
 from store.mappings import (
     list_sku_mappings,
     load_mapping_set,
     replace_facility_rules,
     upsert_sku_mappings,
 )
+from store.migrate import init_db
 from store.unmatched import list_unmatched, record_unmatched_event
 from tests.store.conftest import audit_record
 

@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import inspect
 
 from store.audit import record_audit
-from store.db import create_engine_from_url, init_db, normalise_url, read_session
+from store.db import create_engine_from_url, normalise_url, read_session
+from store.migrate import init_db
 from tests.store.conftest import audit_record
 
 

@@ -35,7 +35,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 import store.migrate
-from store.db import create_engine_from_url, normalise_url, open_store
+from store.db import create_engine_from_url, normalise_url
 from store.migrate import (
     STORE_TABLE_NAMES,
     StoreNotMigrated,
@@ -44,6 +44,7 @@ from store.migrate import (
     head_revision,
     include_name,
     locked,
+    open_store,
     revisions,
     store_revision,
     upgrade_store,

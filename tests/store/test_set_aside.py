@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 
 from domain.setaside import SetAsideFeed, SetAsideReason, SetAsideRecord, content_id, record_id
-from store.db import init_db
+from store.migrate import init_db
 from store.set_aside import (
     SUPERSEDED,
     get_set_aside,

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from sandbox.server import free_port
-from store.db import open_store
+from store.migrate import open_store
 from tests.activities import temporal_server
 from tests.activities.temporal_server import DevServer
 from webhooks import create_webhook_app
