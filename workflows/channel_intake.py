@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
         IntakeHealth,
         count_set_aside,
     )
+    from workflows.run_length import RunLength
     from workflows.waits import pause_after_failure, wait_until
 
 POLL_NOW_SIGNAL = "poll_now"
@@ -128,6 +129,7 @@ class ChannelIntake:
         self._progress.last_set_aside = params.last_set_aside
         page_token: str | None = None
         main = workflow.info().task_queue
+        run_length = RunLength()
         for _ in range(params.polls_per_run):
             self._poll_now = False  # a poke asks for the poll that starts now
             named, self._notified = self._take_named()
@@ -178,7 +180,7 @@ class ChannelIntake:
                 continue  # a named read does not move the cursor
             cursor = batch.cursor
             self._progress.cursor = cursor
-            if workflow.info().is_continue_as_new_suggested():
+            if run_length.over():
                 break
             await wait_until(
                 lambda: self._poll_now or bool(self._notified),

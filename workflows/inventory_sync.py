@@ -52,6 +52,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
     from workflows.activity_rounds import execute_in_rounds
     from workflows.intakes import HEARTBEAT, QUICK_FIRST_ROUND
+    from workflows.run_length import RunLength
     from workflows.waits import failure_text, pause_after_failure, wait_until
 
 T = TypeVar("T")
@@ -180,6 +181,7 @@ class InventorySync:
         )
         every = timedelta(hours=params.reconcile_every_hours)
         next_reconcile = params.next_reconcile_at or workflow.now() + every
+        run_length = RunLength()
         for _ in range(params.cycles_per_run):
             due = workflow.now() >= next_reconcile
             request, self._request = self._request or SyncRequest(reconcile=due), None
@@ -207,7 +209,7 @@ class InventorySync:
                 await pause_after_failure(err, lambda: self._poked)
                 continue
             self._status.last_error = None
-            if workflow.info().is_continue_as_new_suggested():
+            if run_length.over():
                 break
             wait = min(
                 next_reconcile - workflow.now(),

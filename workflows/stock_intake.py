@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         IntakeHealth,
         count_set_aside,
     )
+    from workflows.run_length import RunLength
     from workflows.waits import pause_after_failure, wait_until
 
 
@@ -66,6 +67,7 @@ class StockIntake:
     async def run(self, params: StockIntakeInput) -> None:
         self._progress.set_aside = params.set_aside
         self._progress.last_set_aside = params.last_set_aside
+        run_length = RunLength()
         cursor = params.cursor
         for _ in range(params.polls_per_run):
             self._poll_now = False
@@ -107,7 +109,7 @@ class StockIntake:
             self._progress.polls += 1
             self._progress.cursor = cursor
             self._calls.succeeded()
-            if workflow.info().is_continue_as_new_suggested():
+            if run_length.over():
                 break
             await wait_until(
                 lambda: self._poll_now, timedelta(seconds=params.poll_interval_seconds)

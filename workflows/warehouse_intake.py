@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
         IntakeHealth,
         count_set_aside,
     )
+    from workflows.run_length import RunLength
     from workflows.waits import pause_after_failure, wait_until
 
 __all__ = ["EVENTS_PUSHED_SIGNAL", "POLL_NOW_SIGNAL", "WarehouseIntake", "workflow_id_for"]
@@ -92,6 +93,7 @@ class WarehouseIntake:
         self._budget = params.payload_budget_bytes
         self._progress.set_aside += params.set_aside
         self._progress.last_set_aside = self._progress.last_set_aside or params.last_set_aside
+        run_length = RunLength()
         cursor = params.cursor
         for _ in range(params.polls_per_run):
             self._poll_now = False  # a poke asks for the poll that starts now
@@ -115,7 +117,7 @@ class WarehouseIntake:
             self._progress.cursor = cursor
             if page.more or len(page.events) >= PullRequest.model_fields["limit"].default:
                 continue  # more waiting: pull again at once
-            if workflow.info().is_continue_as_new_suggested():
+            if run_length.over():
                 break
             await wait_until(
                 lambda: self._poll_now or bool(self._pushed),
