@@ -170,8 +170,10 @@ class Stretch:
 
 
 def stretches(label: str, samples: list[Sample], disruptions: list[float]) -> list[Stretch]:
-    """The stretches between one progress of the counter and the next, by answer time."""
-    ordered = sorted(samples, key=lambda s: s.answered)
+    """The stretches between one progress of the counter and the next: samples in the order
+    they were asked (a slow answer to an earlier query may come after a later one's), each
+    stretch from the answer that showed one value to the answer that showed the next."""
+    ordered = sorted(samples, key=lambda s: s.asked)
     if not ordered:
         return []
     marks = [ordered[0]]
