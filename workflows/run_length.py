@@ -23,12 +23,13 @@ class RunLength:
     """Decided once per run (at its start): a run started before SHORT_RUNS continues as new
     only when Temporal suggests it, as it did when its history was recorded."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = RUN_EVENTS_LIMIT) -> None:
         self._bounded = workflow.patched(SHORT_RUNS)
+        self._limit = limit
 
     def over(self) -> bool:
         """Time to continue as new, at a point where the run may stop."""
         info = workflow.info()
         return info.is_continue_as_new_suggested() or (
-            self._bounded and info.get_current_history_length() >= RUN_EVENTS_LIMIT
+            self._bounded and info.get_current_history_length() >= self._limit
         )
