@@ -35,6 +35,7 @@ from rich.console import Console
 from rich.table import Table
 from temporalio.api.enums.v1 import PendingActivityState
 from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.service import RPCError
 
 from domain.order import Channel, OrderRef
 from sandbox.server import free_port
@@ -62,6 +63,7 @@ from workflows.warehouse_intake import workflow_id_for
 SAMPLE_SECONDS = 0.5  # how often every intake and sync is asked for its progress
 QUERY_TIMEOUT = 2.0
 BASELINE_TIMEOUT = 0.5
+DESCRIBE_ATTEMPTS = 5
 WAVE_SECONDS = 2.0  # orders arrive in a wave every this many seconds
 RELEASE_AFTER = 4.0  # a pending payment clears, a hold lifts, this long after the order
 AMAZON_SHARE = 0.6
@@ -521,8 +523,17 @@ async def collect(
 
 async def pending_activities(client: Client, workflow_id: str) -> list[str]:
     """What an intake or sync still waits for: each pending activity, its state and attempt,
-    and how long ago it started (the evidence for a stall)."""
-    description = await client.get_workflow_handle(workflow_id).describe()
+    and how long ago it started (the evidence for a stall). Temporal may answer "Workflow is
+    busy" for a workflow flooded with signals (a 1,000-order run ended in that traceback): asked
+    again a few times, then said so instead of losing the run's figures."""
+    for attempt in range(DESCRIBE_ATTEMPTS):
+        try:
+            description = await client.get_workflow_handle(workflow_id).describe()
+            break
+        except RPCError as err:
+            if attempt == DESCRIBE_ATTEMPTS - 1:
+                return [f"(not described: {err.message})"]
+            await asyncio.sleep(1.0)
     now = time.time()
     found = []
     for activity in description.raw_description.pending_activities:

@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from temporalio.service import RPCError, RPCStatusCode
 
+from bench import chaos
 from bench.chaos import (
     WATCHED,
     Disruption,
@@ -203,3 +205,25 @@ def test_a_stretch_longer_than_the_bound_after_its_last_disruption_fails_the_run
             f"{label} +90s: 25.0s without progress, 25.0s after the last of 0 disruptions in it",
         ]
     ]
+
+
+class BusyClient:
+    """A client whose workflow is always too busy to describe."""
+
+    def get_workflow_handle(self, workflow_id: str) -> BusyClient:
+        return self
+
+    async def describe(self) -> None:
+        raise RPCError("Workflow is busy.", RPCStatusCode.RESOURCE_EXHAUSTED, b"")
+
+
+async def test_a_workflow_too_busy_to_describe_is_named_not_a_crash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(chaos.asyncio, "sleep", fake_sleep)
+    found = await chaos.pending_activities(BusyClient(), "intake:x")  # type: ignore[arg-type]
+    assert found == ["(not described: Workflow is busy.)"]
+
+
+async def fake_sleep(seconds: float) -> None:
+    return None
