@@ -9,6 +9,8 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
+import pytest
+from pydantic import BaseModel
 from temporalio import activity
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle
@@ -73,6 +75,14 @@ async def moves_on(
     raise AssertionError(f"{query}.{counter} never moved in the continued run")
 
 
+async def hands_over_and_polls_on(client: Client, handle: WorkflowHandle) -> None:
+    """The first run ends at the limit and the next one polls."""
+    events, next_run = await first_run_events(client, handle)
+    assert RUN_EVENTS_LIMIT <= events <= RUN_EVENTS_LIMIT + SLACK
+    await moves_on(client, handle, next_run, "progress", "polls")
+    await handle.terminate("test done")
+
+
 async def test_a_channel_intake_hands_over_to_a_fresh_run_at_the_limit(
     time_env: WorkflowEnvironment,
 ) -> None:
@@ -93,56 +103,46 @@ async def test_a_channel_intake_hands_over_to_a_fresh_run_at_the_limit(
             id=f"intake-{uuid.uuid4()}",
             task_queue=queue,
         )
-        events, next_run = await first_run_events(time_env.client, handle)
-        assert RUN_EVENTS_LIMIT <= events <= RUN_EVENTS_LIMIT + SLACK
-        await moves_on(time_env.client, handle, next_run, "progress", "polls")
-        await handle.terminate("test done")
+        await hands_over_and_polls_on(time_env.client, handle)
 
 
-async def test_a_warehouse_intake_hands_over_to_a_fresh_run_at_the_limit(
-    time_env: WorkflowEnvironment,
-) -> None:
-    @activity.defn(name="pull_warehouse_events")
-    async def pull(request: PullRequest) -> EventsPulled:
-        return EventsPulled(events=[], next_cursor=request.cursor)
+@activity.defn(name="pull_warehouse_events")
+async def pull_no_events(request: PullRequest) -> EventsPulled:
+    return EventsPulled(events=[], next_cursor=request.cursor)
 
-    queue = f"run-length-{uuid.uuid4()}"
-    async with Worker(
-        time_env.client, task_queue=queue, workflows=[WarehouseIntake], activities=[pull]
-    ):
-        handle = await time_env.client.start_workflow(
-            WarehouseIntake.run,
+
+@activity.defn(name="pull_stock_changes")
+async def pull_no_changes(request: PullRequest) -> StockPulled:
+    return StockPulled(next_cursor=request.cursor + 1, items=[], count=0)
+
+
+@pytest.mark.parametrize(
+    ("intake", "params", "pull"),
+    [
+        (
+            WarehouseIntake,
             WarehouseIntakeInput(facility_id="GXO-UK-DAV", poll_interval_seconds=POLL_EVERY),
-            id=f"events-{uuid.uuid4()}",
-            task_queue=queue,
-        )
-        events, next_run = await first_run_events(time_env.client, handle)
-        assert RUN_EVENTS_LIMIT <= events <= RUN_EVENTS_LIMIT + SLACK
-        await moves_on(time_env.client, handle, next_run, "progress", "polls")
-        await handle.terminate("test done")
-
-
-async def test_a_stock_intake_hands_over_to_a_fresh_run_at_the_limit(
-    time_env: WorkflowEnvironment,
-) -> None:
-    @activity.defn(name="pull_stock_changes")
-    async def pull(request: PullRequest) -> StockPulled:
-        return StockPulled(next_cursor=request.cursor + 1, items=[], count=0)
-
-    queue = f"run-length-{uuid.uuid4()}"
-    async with Worker(
-        time_env.client, task_queue=queue, workflows=[StockIntake], activities=[pull]
-    ):
-        handle = await time_env.client.start_workflow(
-            StockIntake.run,
+            pull_no_events,
+        ),
+        (
+            StockIntake,
             StockIntakeInput(facility_id="GXO-UK-DAV", cursor=0, poll_interval_seconds=POLL_EVERY),
-            id=f"stock-{uuid.uuid4()}",
+            pull_no_changes,
+        ),
+    ],
+)
+async def test_a_warehouse_or_stock_intake_hands_over_to_a_fresh_run_at_the_limit(
+    time_env: WorkflowEnvironment, intake: type, params: BaseModel, pull: Callable[..., object]
+) -> None:
+    queue = f"run-length-{uuid.uuid4()}"
+    async with Worker(time_env.client, task_queue=queue, workflows=[intake], activities=[pull]):
+        handle = await time_env.client.start_workflow(
+            intake.run,  # type: ignore[attr-defined]
+            params,
+            id=f"intake-{uuid.uuid4()}",
             task_queue=queue,
         )
-        events, next_run = await first_run_events(time_env.client, handle)
-        assert RUN_EVENTS_LIMIT <= events <= RUN_EVENTS_LIMIT + SLACK
-        await moves_on(time_env.client, handle, next_run, "progress", "polls")
-        await handle.terminate("test done")
+        await hands_over_and_polls_on(time_env.client, handle)
 
 
 async def test_an_inventory_sync_flooded_with_stock_notices_hands_over_at_the_limit(
