@@ -35,6 +35,7 @@ from rich.console import Console
 from rich.table import Table
 from temporalio.api.enums.v1 import PendingActivityState
 from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.service import RPCError
 
 from domain.order import OrderRef
 from integrations.registry import Channel
@@ -63,6 +64,7 @@ from workflows.warehouse_intake import workflow_id_for
 SAMPLE_SECONDS = 0.5  # how often every intake and sync is asked for its progress
 QUERY_TIMEOUT = 2.0
 BASELINE_TIMEOUT = 0.5
+DESCRIBE_ATTEMPTS = 5
 WAVE_SECONDS = 2.0  # orders arrive in a wave every this many seconds
 RELEASE_AFTER = 4.0  # a pending payment clears, a hold lifts, this long after the order
 AMAZON_SHARE = 0.6
@@ -117,6 +119,13 @@ class Disruption:
     baseline: dict[str, int]
     recovered: dict[str, float | None] = field(default_factory=dict)  # None: never, in the run
     answered: float | None = None  # seconds until a worker answered a query again
+    until: float | None = None  # seconds until the next disruption (None: the last)
+
+    def interrupted(self, label: str) -> bool:
+        """The next disruption came before `label` moved again: its recovery was cut short,
+        and what it would have taken is unknown (the next one's time includes it)."""
+        seconds = self.recovered.get(label)
+        return self.until is not None and (seconds is None or seconds > self.until)
 
 
 class Sample(NamedTuple):
@@ -125,11 +134,61 @@ class Sample(NamedTuple):
     value: int
 
 
+def moved(value: int, baseline: int) -> bool:
+    """The counter shows progress since `baseline`. Intakes and syncs continue as new (every
+    few hundred events, workflows/run_length.py) and a new run counts from 0: any other value
+    than the baseline, except a fresh run's 0, is progress."""
+    return value != baseline and value != 0
+
+
 def recovery(at: float, baseline: int, samples: list[Sample]) -> float | None:
-    """Seconds from `at` until the answer to a query asked after `at` shows the counter past
-    `baseline` (None: never). An answer to a query asked before `at` may predate it."""
-    found = [s.answered for s in samples if s.asked > at and s.value > baseline]
+    """Seconds from `at` until the answer to a query asked after `at` shows the counter moved
+    past `baseline` (None: never). An answer to a query asked before `at` may predate it."""
+    found = [s.answered for s in samples if s.asked > at and moved(s.value, baseline)]
     return min(found) - at if found else None
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """A stretch without progress of one intake or sync: from the first answer showing one
+    value of its counter to the first showing the next (or the last answer of the run), with
+    the disruptions that came inside it."""
+
+    label: str
+    start: float
+    end: float
+    disruptions: tuple[float, ...]
+
+    @property
+    def seconds(self) -> float:
+        return self.end - self.start
+
+    @property
+    def after_last(self) -> float:
+        """From the last disruption inside it (its start if none) to its end: what the bound
+        limits. Everything before the last disruption may be lost to it (work in flight, a
+        recovery cut short), so a run of kills faster than a recovery is allowed its length,
+        and shows as `interrupted` recoveries and a long stretch, not as a failure."""
+        return self.end - (self.disruptions[-1] if self.disruptions else self.start)
+
+
+def stretches(label: str, samples: list[Sample], disruptions: list[float]) -> list[Stretch]:
+    """The stretches between one progress of the counter and the next: samples in the order
+    they were asked (a slow answer to an earlier query may come after a later one's), each
+    stretch from the answer that showed one value to the answer that showed the next."""
+    ordered = sorted(samples, key=lambda s: s.asked)
+    if not ordered:
+        return []
+    marks = [ordered[0]]
+    for sample in ordered[1:]:
+        if moved(sample.value, marks[-1].value):
+            marks.append(sample)
+    ends = [m.answered for m in marks[1:]] + [ordered[-1].answered]
+    return [
+        Stretch(label, m.answered, end, tuple(d for d in disruptions if m.answered < d < end))
+        for m, end in zip(marks, ends, strict=True)
+        if end > m.answered
+    ]
 
 
 class Monitor:
@@ -172,8 +231,9 @@ class Monitor:
         }
 
     def settle(self, disruptions: list[Disruption]) -> None:
-        for disruption in disruptions:
+        for disruption, following in zip(disruptions, [*disruptions[1:], None], strict=True):
             at = disruption.at
+            disruption.until = following.at - at if following else None
             answered = [s.answered for f in self.samples.values() for s in f if s.asked > at]
             disruption.answered = min(answered) - at if answered else None
             disruption.recovered = {
@@ -464,8 +524,17 @@ async def collect(
 
 async def pending_activities(client: Client, workflow_id: str) -> list[str]:
     """What an intake or sync still waits for: each pending activity, its state and attempt,
-    and how long ago it started (the evidence for a stall)."""
-    description = await client.get_workflow_handle(workflow_id).describe()
+    and how long ago it started (the evidence for a stall). Temporal may answer "Workflow is
+    busy" for a workflow flooded with signals (a 1,000-order run ended in that traceback): asked
+    again a few times, then said so instead of losing the run's figures."""
+    for attempt in range(DESCRIBE_ATTEMPTS):
+        try:
+            description = await client.get_workflow_handle(workflow_id).describe()
+            break
+        except RPCError as err:
+            if attempt == DESCRIBE_ATTEMPTS - 1:
+                return [f"(not described: {err.message})"]
+            await asyncio.sleep(1.0)
     now = time.time()
     found = []
     for activity in description.raw_description.pending_activities:
@@ -477,7 +546,7 @@ async def pending_activities(client: Client, workflow_id: str) -> list[str]:
 
 
 def exact_checks(
-    found: Records, orders: Orders, disruptions: list[Disruption], bound: float
+    found: Records, orders: Orders, stalls: list[Stretch], bound: float, origin: float = 0.0
 ) -> list[Check]:
     """What the sandboxes and Temporal recorded, order by order; each check lists what broke it."""
     amazon, centra, gxo, closed = found.amazon, found.centra, found.gxo, found.workflows
@@ -504,12 +573,11 @@ def exact_checks(
         packages.setdefault((c["order_id"], c["tracking_number"]), set()).add(
             c["package_reference_id"]
         )
-    stalls = [
-        f"{d.what} +{d.at - disruptions[0].at:.0f}s: {label} "
-        + ("never recovered" if seconds is None else f"{seconds:.1f}s")
-        for d in disruptions
-        for label, seconds in d.recovered.items()
-        if seconds is None or seconds > bound
+    over = [
+        f"{s.label} +{s.start - origin:.0f}s: {s.seconds:.1f}s without progress, "
+        f"{s.after_last:.1f}s after the last of {len(s.disruptions)} disruptions in it"
+        for s in stalls
+        if s.after_last > bound
     ]
     shipments = [s for o in orders.centra for s in centra[o].get("shipments", [])]
     return [
@@ -551,40 +619,84 @@ def exact_checks(
             [s["number"] for s in shipments if not (s["is_shipped"] and s["captured"])],
         ),
         Check("TemporalReportedProblems IS NOT NULL finds nothing", found.problems),
-        Check(f"{STALLS} longer than {bound:.1f} s after a disruption", stalls),
+        Check(f"{STALLS} longer than {bound:.1f} s after its last disruption", over),
     ]
 
 
 def recovery_table(disruptions: list[Disruption], bound: float) -> Table:
+    """Per disruption: the time until each intake and sync moved again, when that came before
+    the next disruption; `interrupted` when the next came first (its time is then part of the
+    next one's: the stretch table holds the whole)."""
     table = Table(
-        title=f"Recovery after a disruption (bound {bound:.1f} s; "
-        f"sampled every {SAMPLE_SECONDS:g} s)"
+        title=f"Recovery after each disruption, before the next (sampled every "
+        f"{SAMPLE_SECONDS:g} s)"
     )
-    for column in ("intake / sync", "after", "n", "p50 s", "max s", "over bound", "never"):
+    columns = ("intake / sync", "after", "n", "moved", "p50 s", "max s", "interrupted", "never")
+    for column in columns:
         table.add_column(
             column, justify="left" if column in ("intake / sync", "after") else "right"
         )
 
-    def row(label: str, what: str, times: list[float | None], limit: float | None) -> None:
-        seen = [t for t in times if t is not None]
+    def row(label: str, what: str, found: list[Disruption], times: list[float | None]) -> None:
+        cut = sum(1 for d in found if d.interrupted(label))
+        seen = [
+            t
+            for d, t in zip(found, times, strict=True)
+            if t is not None and not (d.interrupted(label))
+        ]
         table.add_row(
             label,
             what,
             str(len(times)),
+            str(len(seen)),
             f"{statistics.median(seen):.1f}" if seen else "-",
             f"{max(seen):.1f}" if seen else "-",
-            "-" if limit is None else str(sum(1 for t in seen if t > limit)),
-            str(len(times) - len(seen)),
+            str(cut) if label in {w.label for w in WATCHED} else "-",
+            str(sum(1 for t in times if t is None)),
         )
 
     kinds = sorted({d.what for d in disruptions})
     for what in kinds:
-        answered = [d.answered for d in disruptions if d.what == what]
-        row("a worker answers queries again", what, answered, None)
+        found = [d for d in disruptions if d.what == what]
+        row("a worker answers queries again", what, found, [d.answered for d in found])
     for watched in WATCHED:
         for what in kinds:
-            times = [d.recovered.get(watched.label) for d in disruptions if d.what == what]
-            row(watched.label, what, times, bound)
+            found = [d for d in disruptions if d.what == what]
+            row(watched.label, what, found, [d.recovered.get(watched.label) for d in found])
+    return table
+
+
+def stretch_table(found: list[Stretch], bound: float) -> Table:
+    """Per intake and sync: its longest stretch without progress, and the longest from the
+    last disruption inside a stretch to its end (what the bound limits)."""
+    table = Table(
+        title=f"Stretches without progress (bound {bound:.1f} s after the last "
+        "disruption inside one)"
+    )
+    columns = (
+        "intake / sync",
+        "stretches",
+        "longest s",
+        "disruptions in it",
+        "longest after last disruption s",
+        "over bound",
+    )
+    for column in columns:
+        table.add_column(column, justify="left" if column == "intake / sync" else "right")
+    for watched in WATCHED:
+        mine = [s for s in found if s.label == watched.label]
+        if not mine:
+            table.add_row(watched.label, "0", "-", "-", "-", "-")
+            continue
+        longest = max(mine, key=lambda s: s.seconds)
+        table.add_row(
+            watched.label,
+            str(len(mine)),
+            f"{longest.seconds:.1f}",
+            str(len(longest.disruptions)),
+            f"{max(s.after_last for s in mine):.1f}",
+            str(sum(1 for s in mine if s.after_last > bound)),
+        )
     return table
 
 
@@ -603,6 +715,15 @@ async def seed_world(stack: DevStack, http: httpx.AsyncClient) -> None:
     engine.dispose()
     opening = [*demo_world.opening_stock(), *demo_world.centra_opening_stock()]
     (await http.put(f"{stack.gxo_url}/_sandbox/stock", json=opening)).raise_for_status()
+
+
+def all_stretches(monitor: Monitor, disruptions: list[Disruption]) -> list[Stretch]:
+    times = [d.at for d in disruptions]
+    return [
+        stretch
+        for label, samples in monitor.samples.items()
+        for stretch in stretches(label, samples, times)
+    ]
 
 
 async def last_samples(monitor: Monitor, disruptions: list[Disruption], bound: float) -> None:
@@ -627,6 +748,7 @@ class Result:
     seconds: float
     settled: bool
     bound: float
+    stretches: list[Stretch]
 
 
 async def run_chaos(
@@ -672,8 +794,10 @@ async def run_chaos(
             await asyncio.gather(*background, ticker, return_exceptions=True)
             feeding.cancel()
         found = await collect(stack, http, client, feeder.orders)
-    checks = exact_checks(found, feeder.orders, chaos.disruptions, bound)
-    return Result(feeder.orders, chaos, checks, found, seconds, settled, bound)
+    found_stretches = all_stretches(monitor, chaos.disruptions)
+    origin = chaos.disruptions[0].at if chaos.disruptions else started
+    checks = exact_checks(found, feeder.orders, found_stretches, bound, origin)
+    return Result(feeder.orders, chaos, checks, found, seconds, settled, bound, found_stretches)
 
 
 def render(console: Console, result: Result, machine: str) -> None:
@@ -706,6 +830,7 @@ def render(console: Console, result: Result, machine: str) -> None:
         table.add_row(label, str(value))
     console.print(table)
     console.print(recovery_table(chaos.disruptions, result.bound))
+    console.print(stretch_table(result.stretches, result.bound))
     checks = Table(title="Exact checks (sandboxes' records and Temporal visibility)")
     checks.add_column("check")
     checks.add_column("result")

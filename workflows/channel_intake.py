@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
         IntakeHealth,
         count_set_aside,
     )
+    from workflows.run_length import RUN_EVENTS_LIMIT, RunLength
     from workflows.waits import pause_after_failure, wait_until
 
 POLL_NOW_SIGNAL = "poll_now"
@@ -54,6 +55,7 @@ class ChannelIntakeInput(BaseModel):
     lookback_hours: float = 24
     poll_interval_seconds: float = 60
     polls_per_run: int = 500  # continue-as-new after this many polls to keep history short
+    events_per_run: int = RUN_EVENTS_LIMIT  # since SHORT_RUNS (workflows/run_length.py)
     sweep_every_polls: int = 0  # >0: every Nth poll re-reads all open orders (change feeds)
     notified_order_ids: list[str] = Field(default_factory=list)  # carried across continue-as-new
     set_aside: int = 0  # carried across continue-as-new, like the last one's summary
@@ -129,6 +131,7 @@ class ChannelIntake:
         self._progress.last_set_aside = params.last_set_aside
         page_token: str | None = None
         main = workflow.info().task_queue
+        run_length = RunLength(params.events_per_run)
         for _ in range(params.polls_per_run):
             self._poll_now = False  # a poke asks for the poll that starts now
             named, self._notified = self._take_named()
@@ -177,7 +180,7 @@ class ChannelIntake:
                 continue  # a named read does not move the cursor
             cursor = batch.cursor
             self._progress.cursor = cursor
-            if workflow.info().is_continue_as_new_suggested():
+            if run_length.over():
                 break
             await wait_until(
                 lambda: self._poll_now or bool(self._notified),

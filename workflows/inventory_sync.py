@@ -49,6 +49,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.activity_rounds import execute_in_rounds
     from workflows.contracts import WorkflowContract
     from workflows.intakes import HEARTBEAT, QUICK_FIRST_ROUND
+    from workflows.run_length import RUN_EVENTS_LIMIT, RunLength
     from workflows.waits import failure_text, pause_after_failure, wait_until
 
 A = TypeVar("A")
@@ -100,6 +101,7 @@ class InventorySyncInput(BaseModel):
     stall_after_minutes: float = 30
     check_every_seconds: float = 300  # how often stalls are looked for with nothing moving
     cycles_per_run: int = 500
+    events_per_run: int = RUN_EVENTS_LIMIT  # since SHORT_RUNS (workflows/run_length.py)
     next_reconcile_at: datetime | None = None  # carried across continue-as-new
     awaited: list[AwaitedSubmission] = Field(default_factory=list)  # likewise
     held: list[str] = Field(default_factory=list)  # likewise
@@ -178,6 +180,7 @@ class InventorySync:
         )
         every = timedelta(hours=params.reconcile_every_hours)
         next_reconcile = params.next_reconcile_at or workflow.now() + every
+        run_length = RunLength(params.events_per_run)
         for _ in range(params.cycles_per_run):
             due = workflow.now() >= next_reconcile
             request, self._request = self._request or SyncRequest(reconcile=due), None
@@ -205,7 +208,7 @@ class InventorySync:
                 await pause_after_failure(err, lambda: self._poked)
                 continue
             self._status.last_error = None
-            if workflow.info().is_continue_as_new_suggested():
+            if run_length.over():
                 break
             wait = min(
                 next_reconcile - workflow.now(),

@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         IntakeHealth,
         count_set_aside,
     )
+    from workflows.run_length import RUN_EVENTS_LIMIT, RunLength
     from workflows.waits import pause_after_failure, wait_until
 
 
@@ -40,6 +41,7 @@ class StockIntakeInput(BaseModel):
     cursor: int | None = None  # None: start from a full inventory snapshot
     poll_interval_seconds: float = 30
     polls_per_run: int = 500
+    events_per_run: int = RUN_EVENTS_LIMIT  # since SHORT_RUNS (workflows/run_length.py)
     inventory_syncs: list[str] = Field(default_factory=list)  # workflow ids to notify
     set_aside: int = 0  # carried across continue-as-new, like the last one's summary
     last_set_aside: str | None = None
@@ -70,6 +72,7 @@ class StockIntake:
     async def run(self, params: StockIntakeInput) -> None:
         self._progress.set_aside = params.set_aside
         self._progress.last_set_aside = params.last_set_aside
+        run_length = RunLength(params.events_per_run)
         cursor = params.cursor
         for _ in range(params.polls_per_run):
             self._poll_now = False
@@ -108,7 +111,7 @@ class StockIntake:
             self._progress.polls += 1
             self._progress.cursor = cursor
             self._calls.succeeded()
-            if workflow.info().is_continue_as_new_suggested():
+            if run_length.over():
                 break
             await wait_until(
                 lambda: self._poll_now, timedelta(seconds=params.poll_interval_seconds)

@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
         IntakeHealth,
         count_set_aside,
     )
+    from workflows.run_length import RUN_EVENTS_LIMIT, RunLength
     from workflows.waits import pause_after_failure, wait_until
 
 __all__ = ["EVENTS_PUSHED_SIGNAL", "POLL_NOW_SIGNAL", "WarehouseIntake", "workflow_id_for"]
@@ -48,6 +49,7 @@ class WarehouseIntakeInput(BaseModel):
     cursor: int = 0
     poll_interval_seconds: float = 30
     polls_per_run: int = 500
+    events_per_run: int = RUN_EVENTS_LIMIT  # since SHORT_RUNS (workflows/run_length.py)
     recent_event_ids: list[str] = Field(default_factory=list)  # carried across continue-as-new
     # The most one delivery activity's input carries (CONSIGN_PAYLOAD_BUDGET_BYTES).
     payload_budget_bytes: int = IntakeLimits().payload_budget_bytes
@@ -93,6 +95,7 @@ class WarehouseIntake:
         self._budget = params.payload_budget_bytes
         self._progress.set_aside += params.set_aside
         self._progress.last_set_aside = self._progress.last_set_aside or params.last_set_aside
+        run_length = RunLength(params.events_per_run)
         cursor = params.cursor
         for _ in range(params.polls_per_run):
             self._poll_now = False  # a poke asks for the poll that starts now
@@ -115,7 +118,7 @@ class WarehouseIntake:
             self._progress.cursor = cursor
             if page.more or len(page.events) >= PullRequest.model_fields["limit"].default:
                 continue  # more waiting: pull again at once
-            if workflow.info().is_continue_as_new_suggested():
+            if run_length.over():
                 break
             await wait_until(
                 lambda: self._poll_now or bool(self._pushed),

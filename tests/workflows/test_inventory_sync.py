@@ -360,7 +360,10 @@ async def test_a_feed_still_processing_after_the_wait_limit_counts_as_not_accept
 ) -> None:
     side = Channelside()
     side.feed_skus = {"SKU-A"}
-    async with running_sync(time_env, side) as handle:
+    # One run for the whole 8 hours: with runs of 500 events the sync continues as new after
+    # ~1 simulated hour, and the time-skipping test server's clock then stood still at the new
+    # run's first timer through every later skip (the awaited feed itself is carried over).
+    async with running_sync(time_env, side, events_per_run=100_000) as handle:
         await poll_until(handle, STATUS_QUERY, InventorySyncStatus, lambda s: bool(s.awaiting))
         side.stalled = ["SKU-A"]  # pending in the ledger all along: not shown while awaited
         await time_env.sleep(timedelta(hours=1))
