@@ -25,9 +25,9 @@ from activities.models import (
     StockNotice,
     StockPulled,
 )
-from activities.queues import AMAZON_SEARCH_ORDERS
 from domain.lifecycle import STOCK_CHANGED_SIGNAL
-from domain.order import Channel
+from integrations.amazon.module import SEARCH_ORDERS
+from integrations.registry import Channel
 from tests.workflows.test_inventory_sync import Channelside
 from workflows.channel_intake import ChannelIntake, ChannelIntakeInput
 from workflows.inventory_sync import InventorySync, InventorySyncInput
@@ -93,7 +93,7 @@ async def test_a_channel_intake_hands_over_to_a_fresh_run_at_the_limit(
     queue = f"run-length-{uuid.uuid4()}"
     async with (
         Worker(time_env.client, task_queue=queue, workflows=[ChannelIntake]),
-        Worker(time_env.client, task_queue=AMAZON_SEARCH_ORDERS, activities=[poll]),
+        Worker(time_env.client, task_queue=SEARCH_ORDERS, activities=[poll]),
     ):
         handle = await time_env.client.start_workflow(
             ChannelIntake.run,
