@@ -425,6 +425,11 @@ def _read_settings(
     database_url = required("DATABASE_URL", DEFAULT_DATABASE_URL)
     if in_production() and "DATABASE_URL" not in os.environ:
         refuse_in_production("DATABASE_URL", "not set (the default is a local SQLite file)")
+    codec = read_codec_settings()
+    if in_production() and not (codec.keys.get_secret_value().strip() or codec.keys_file):
+        refuse_in_production(
+            "CONSIGN_CODEC_KEYS", "not set, nor CONSIGN_CODEC_KEYS_FILE (consign codec-key <id>)"
+        )
     return Settings(
         temporal=temporal_settings(),
         database_url=database_url,
@@ -440,7 +445,7 @@ def _read_settings(
         webhook_port=optional_whole("CONSIGN_WEBHOOK_PORT", "", at_least=1, at_most=65535),
         metrics_address=env("CONSIGN_METRICS_ADDRESS", "") or None,
         health_port=optional_whole("CONSIGN_HEALTH_PORT", "", at_least=1, at_most=65535),
-        codec=read_codec_settings(),
+        codec=codec,
         limits=validated(
             IntakeLimits,
             LIMIT_VARIABLES,

@@ -105,7 +105,9 @@ async def test_a_two_hour_feed_is_submitted_once_and_waited_for_on_timers(
         ):
             handle = await time_env.client.start_workflow(
                 InventorySync.run,
-                InventorySyncInput(channel=Channel.AMAZON, account=SELLER),
+                # One run for the whole wait, so its history holds every check (runs continue
+                # as new at 500 events otherwise: tests/workflows/test_intake_run_length.py).
+                InventorySyncInput(channel=Channel.AMAZON, account=SELLER, events_per_run=100_000),
                 id=f"inventory:amazon:{queue}",
                 task_queue=queue,
             )

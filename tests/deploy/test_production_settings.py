@@ -36,6 +36,7 @@ PRODUCTION = {
     "GXO_API_KEY": "gxo-secret-value",
     "GXO_WEBHOOK_SECRET": "gxo-hook-secret-value",
     "GXO_FACILITIES": "GXO-UK-NTH",
+    "CONSIGN_CODEC_KEYS": "k1:" + "A" * 43 + "=",
 }
 SECRETS = [value for name, value in PRODUCTION.items() if "secret" in value]
 
