@@ -268,7 +268,7 @@ mutation ChangeStock($input: StockChangeInput!) {{
 # The worker's credential check at start: needs no permission, but a valid token.
 RATE_LIMITS = """
 query RateLimits {
-  rateLimits { type remainingQuota }
+  rateLimits { type }
 }
 """
 

@@ -126,9 +126,15 @@ class RateLimiter:
                 {
                     "type": quota.type,
                     "intervalSeconds": quota.interval,
-                    "quota": quota.quota,
-                    "usedQuota": used,
-                    "remainingQuota": max(0, quota.quota - used),
+                    "quota": _graphql_int(quota.quota),
+                    "usedQuota": _graphql_int(used),
+                    "remainingQuota": _graphql_int(max(0, quota.quota - used)),
                 }
             )
         return out
+
+
+def _graphql_int(value: int) -> int:
+    """The schema types these fields Int, which GraphQL bounds to 32 bits: a quota scaled up for
+    a demo (millions of times Centra's) is reported at the bound, never as an invalid answer."""
+    return min(value, 2**31 - 1)

@@ -19,7 +19,7 @@ from sandbox.centra.catalogue import (
     UNMAPPED_SHIPPING_OPTIONS,
     WAREHOUSE,
 )
-from sandbox.centra.ratelimits import PUBLISHED_QUOTAS, Quota
+from sandbox.centra.ratelimits import PUBLISHED_QUOTAS, Quota, published_quotas
 from sandbox.centra.tokens import DEFAULT_TOKEN, EVENT_READ, ORDER_READ
 from tests.sandbox.test_centra_sandbox_support import START, Centra
 
@@ -367,3 +367,13 @@ def test_an_injected_throttle_also_carries_a_timestamp(centra: Centra) -> None:
     centra.client.put("/_sandbox/faults", json={"throttle_rate": 1.0})
     response = centra.post(ORDERS)
     assert response.status_code == 429 and int(response.headers["Retry-After"]) > 1_000_000_000
+
+
+def test_a_quota_scaled_past_32_bits_is_reported_at_the_int_bound() -> None:
+    """The demo scales Centra's quotas millions of times: rateLimits must still be valid GraphQL
+    (Int is 32-bit), or the worker's credential check reads an error (before: 'Int cannot
+    represent non 32-bit signed integer value: 3999999997')."""
+    centra = Centra(quotas=published_quotas(4_000_000))
+    limits = centra.data(RATE_LIMITS)["rateLimits"]
+    assert max(r["quota"] for r in limits) == 2**31 - 1
+    assert all(0 <= r["remainingQuota"] <= 2**31 - 1 for r in limits)
