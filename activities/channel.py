@@ -163,7 +163,7 @@ class ChannelActivities:
             raise
         await self._audit(request, AuditOutcome.ACCEPTED, f"{len(confirmation.items)} line(s)")
         units = [(line.item_code, line.quantity) for line in parcel.lines]
-        await asyncio.to_thread(confirm_shipped, self.engine, ref, units)
+        await asyncio.to_thread(confirm_shipped, self.engine, ref, parcel.parcel_id, units)
         if self.on_confirmed is not None:
             await self.on_confirmed(sorted({item for item, _ in units}))
         return ConfirmResult(

@@ -24,6 +24,7 @@ from domain.order import Channel, OrderRef
 from store.db import read_session, write_session
 from store.tables import (
     BufferRuleRow,
+    ConfirmedParcelRow,
     OrderDemandRow,
     StockLedgerRow,
     StockLevelRow,
@@ -143,11 +144,25 @@ def _delete_if_settled(session: Session, row: OrderDemandRow) -> None:
         session.delete(row)
 
 
-def confirm_shipped(engine: Engine, ref: OrderRef, units: Sequence[tuple[str, int]]) -> None:
+def confirm_shipped(
+    engine: Engine, ref: OrderRef, parcel_id: str, units: Sequence[tuple[str, int]]
+) -> None:
     """A parcel confirmed to the channel: its (item_code, units) no longer count as shipped
-    but unconfirmed. The confirmation may come before GXO's stock change does: `shipped` then
-    dips below zero until the SHIPMENT arrives and brings it back."""
+    but unconfirmed, once per parcel (a retried confirm changes nothing: counted twice, the
+    order's demand would stay below zero for good). The confirmation may come before GXO's
+    stock change does: `shipped` then dips below zero until the SHIPMENT brings it back."""
     with write_session(engine) as session:
+        marker = (ref.channel.value, ref.account, ref.order_id, parcel_id)
+        if session.get(ConfirmedParcelRow, marker) is not None:
+            return
+        session.add(
+            ConfirmedParcelRow(
+                channel=ref.channel.value,
+                account=ref.account,
+                order_id=ref.order_id,
+                parcel_id=parcel_id,
+            )
+        )
         for item_code, count in units:
             key = (ref.channel, ref.account, ref.order_id, item_code)
             row = session.get(OrderDemandRow, key)

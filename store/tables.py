@@ -195,6 +195,20 @@ class OrderDemandRow(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
 
 
+class ConfirmedParcelRow(SQLModel, table=True):
+    """A parcel whose units consign took out of its order's shipped demand when it confirmed
+    the parcel to the channel: a retried confirm (its signal failed, its completion was lost)
+    finds it and takes them out only once. One small row per parcel, kept like the audit."""
+
+    __tablename__ = "confirmed_parcel"
+
+    channel: str = Field(primary_key=True)
+    account: str = Field(primary_key=True)
+    order_id: str = Field(primary_key=True)
+    parcel_id: str = Field(primary_key=True)
+    confirmed_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+
+
 class StockLedgerRow(SQLModel, table=True):
     """Per channel account and SKU: what was last pushed, when, by which submission, with what
     outcome; what the channel showed at the last reconcile; since when a push is pending."""
@@ -327,6 +341,7 @@ STORE_TABLES: list[Table] = [
         "buffer_rule",
         "stock_level",
         "order_demand",
+        "confirmed_parcel",
         "stock_ledger",
         "stock_submission",
         "webhook_delivery",

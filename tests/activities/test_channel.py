@@ -13,6 +13,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.channel import ChannelActivities
 from activities.models import ParcelConfirmRequest, PollRequest
+from domain.inventory import StockChange, StockChangeKind
 from domain.limits import IntakeLimits
 from domain.order import ChannelOrder, ChannelOrderStatus, FulfilledBy, OrderRef
 from domain.warehouse import Parcel, ParcelLine
@@ -24,6 +25,7 @@ from sandbox.amazon.state import AmazonSandbox
 from sandbox.gxo.catalogue import DPD_NEXT_DAY, RM_TRACKED_48
 from sandbox.server import ServerThread
 from store.audit import list_audit
+from store.inventory import Demand, apply_stock_changes, demand_by_item, record_demand
 from store.tables import AuditOutcome
 from tests.activities.conftest import (
     AFN_ORDER,
@@ -359,3 +361,40 @@ async def test_confirm_during_an_amazon_outage_is_retryable_and_not_audited(
 
     assert not error.non_retryable
     assert list_audit(engine, order_id=MFN_ORDER) == []
+
+
+def _moved(
+    sequence: int, kind: StockChangeKind, quantity: int, on_hand: int, allocated: int
+) -> StockChange:
+    return StockChange(
+        sequence=sequence,
+        facility_id="GXO-UK-DAV",
+        item_code="GXO-1",
+        kind=kind,
+        quantity=quantity,
+        on_hand_after=on_hand,
+        allocated_after=allocated,
+        reference=MFN_ORDER,
+        channel=Channel.AMAZON,
+        account=SELLER,
+        at=datetime.now(UTC),
+    )
+
+
+async def test_a_retried_confirm_releases_the_parcels_demand_once(
+    channel: ChannelActivities, engine: Engine
+) -> None:
+    """A confirm retried after it updated the store (its signal to the syncs failed, or its
+    completion was lost) must not count the parcel twice: the demand would stay at -2 units
+    for good and a channel that subtracts its own orders would show 2 units too few."""
+    order = await fetch(channel)
+    shirt = order.lines[0].line_id
+    record_demand(engine, ref(), [("SHIRT", "GXO-1", 2)])
+    apply_stock_changes(engine, [_moved(1, StockChangeKind.ALLOCATION, 2, 10, 2)])
+    request = ParcelConfirmRequest(ref=ref(), package_reference="1", parcel=parcel({shirt: 2}))
+
+    await ActivityEnvironment().run(channel.confirm_parcel, request)
+    await ActivityEnvironment().run(channel.confirm_parcel, request)  # the retry
+    apply_stock_changes(engine, [_moved(2, StockChangeKind.SHIPMENT, -2, 8, 0)])
+
+    assert demand_by_item(engine) == Demand()

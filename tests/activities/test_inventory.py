@@ -207,7 +207,7 @@ async def test_pull_stock_changes_applies_allocation_and_shipment_and_releases_d
     assert demand.open == {} and demand.allocated == {}  # shipped: nothing held back
     # ...but shipped until consign confirms the parcels to the channel
     assert demand.shipped == {TSHIRT_ITEM: {Channel.AMAZON: 2}, CAP_ITEM: {Channel.AMAZON: 1}}
-    inventory.confirm_shipped(engine, AMAZON_REF, [(TSHIRT_ITEM, 2), (CAP_ITEM, 1)])
+    inventory.confirm_shipped(engine, AMAZON_REF, "P1", [(TSHIRT_ITEM, 2), (CAP_ITEM, 1)])
     assert inventory.demand_by_item(engine).shipped == {}
 
     again = await run(

@@ -303,7 +303,7 @@ def test_shipment_moves_allocated_to_shipped_and_the_confirm_removes_the_row(eng
     )
     assert demand_rows(engine) == {key(ORDER): (0, 0)}  # shipped, not yet confirmed
     assert demand_by_item(engine).shipped == {"GXO-1001": {ORDER.channel: 3}}
-    confirm_shipped(engine, ORDER, [("GXO-1001", 3)])
+    confirm_shipped(engine, ORDER, "P1", [("GXO-1001", 3)])
     assert demand_rows(engine) == {}
     assert levels(engine)[(UK, "GXO-1001")] == (7, 0, 3)
 
@@ -313,10 +313,25 @@ def test_a_confirm_before_the_shipment_change_settles_once_both_arrive(engine) -
     apply_stock_changes(
         engine, [change(1, 10, 2, kind=StockChangeKind.ALLOCATION, quantity=2, ref=ORDER)]
     )
-    confirm_shipped(engine, ORDER, [("GXO-1001", 2)])  # the dispatch event won the race
+    confirm_shipped(engine, ORDER, "P1", [("GXO-1001", 2)])  # the dispatch event won the race
     assert demand_by_item(engine).shipped == {"GXO-1001": {ORDER.channel: -2}}
     apply_stock_changes(
         engine, [change(2, 8, 0, kind=StockChangeKind.SHIPMENT, quantity=-2, ref=ORDER)]
+    )
+    assert demand_rows(engine) == {}
+
+
+def test_a_parcel_confirmed_twice_counts_once_and_the_next_parcel_still_counts(engine) -> None:
+    record_demand(engine, ORDER, [("MUG-1", "GXO-1001", 3)])
+    apply_stock_changes(
+        engine, [change(1, 10, 3, kind=StockChangeKind.ALLOCATION, quantity=3, ref=ORDER)]
+    )
+    confirm_shipped(engine, ORDER, "P1", [("GXO-1001", 2)])
+    confirm_shipped(engine, ORDER, "P1", [("GXO-1001", 2)])  # a retried confirm
+    assert demand_by_item(engine).shipped == {"GXO-1001": {ORDER.channel: -2}}
+    confirm_shipped(engine, ORDER, "P2", [("GXO-1001", 1)])
+    apply_stock_changes(
+        engine, [change(2, 7, 0, kind=StockChangeKind.SHIPMENT, quantity=-3, ref=ORDER)]
     )
     assert demand_rows(engine) == {}
 

@@ -281,12 +281,8 @@ def assert_every_row_kept(engine: Engine, before: dict[str, list[dict[str, Any]]
 
 @pytest.mark.parametrize("made_by", ["previous release", "first releases"])
 def test_a_store_made_before_migrations_upgrades_without_losing_a_row(empty, made_by):
-    if made_by == "previous release":  # create_all of today's models, as init_db did
-        previous = MetaData()
-        for table in STORE_TABLES:
-            table.to_metadata(previous)
-    else:
-        previous = schema_as_of_e184227()
+    # The previous release: create_all of its models (the baseline), as init_db did.
+    previous = baseline_schema() if made_by == "previous release" else schema_as_of_e184227()
     previous.create_all(empty)
     rows = fill(empty, previous)
 
