@@ -152,12 +152,12 @@ def confirm_shipped(
     order's demand would stay below zero for good). The confirmation may come before GXO's
     stock change does: `shipped` then dips below zero until the SHIPMENT brings it back."""
     with write_session(engine) as session:
-        marker = (ref.channel.value, ref.account, ref.order_id, parcel_id)
+        marker = (ref.channel, ref.account, ref.order_id, parcel_id)
         if session.get(ConfirmedParcelRow, marker) is not None:
             return
         session.add(
             ConfirmedParcelRow(
-                channel=ref.channel.value,
+                channel=ref.channel,
                 account=ref.account,
                 order_id=ref.order_id,
                 parcel_id=parcel_id,
