@@ -42,9 +42,10 @@ from integrations.registry import CHANNEL_NAMES, WAREHOUSE, enabled, get_setting
 from store.migrate import open_store
 from store.migrations import StoreSchemaError
 from webhooks import ChannelHook, create_webhook_app
-from workflows.channel_intake import ChannelIntake, ChannelIntakeInput, intake_id
+from workflows.channel_intake import ChannelIntake, intake_id
+from workflows.deployment import facilities, intake_inputs, inventory_inputs
 from workflows.intakes import TASK_TIMEOUT
-from workflows.inventory_sync import InventorySync, InventorySyncInput, inventory_sync_id
+from workflows.inventory_sync import InventorySync, inventory_sync_id
 from workflows.order_fulfillment import OrderFulfillment
 from workflows.stock_intake import StockIntake, StockIntakeInput, stock_intake_id
 from workflows.warehouse_intake import WarehouseIntake, WarehouseIntakeInput, workflow_id_for
@@ -89,24 +90,6 @@ async def connect(settings: Settings) -> Client:
     return await temporal_client.connect(settings.temporal, runtime)
 
 
-def intake_inputs(settings: Settings) -> list[ChannelIntakeInput]:
-    """One ChannelIntake per configured channel account."""
-    return [
-        ChannelIntakeInput(
-            channel=module.name,
-            account=module.account(module.settings_of(settings)),
-            poll_interval_seconds=settings.poll_interval_seconds,
-            sweep_every_polls=module.sweep_every_polls(module.settings_of(settings)),
-        )
-        for module in enabled(settings)
-    ]
-
-
-def facilities(settings: Settings) -> list[str]:
-    """The warehouse facilities consign serves (GXO_FACILITIES)."""
-    return WAREHOUSE.facilities(WAREHOUSE.settings_of(settings))
-
-
 async def ensure_intakes(client: Client, settings: Settings) -> None:
     """Start the intake workflows unless they already run (safe on every worker start)."""
     queue = settings.temporal.task_queue
@@ -134,20 +117,6 @@ async def ensure_intakes(client: Client, settings: Settings) -> None:
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             task_timeout=TASK_TIMEOUT,
         )
-
-
-def inventory_inputs(settings: Settings) -> list[InventorySyncInput]:
-    """One InventorySync per channel account whose stock consign sets."""
-    return [
-        InventorySyncInput(
-            channel=module.name,
-            account=module.account(module.settings_of(settings)),
-            reconcile_every_hours=settings.reconcile_hours,
-            stall_after_minutes=settings.stock_stall_minutes,
-        )
-        for module in enabled(settings)
-        if module.syncs_stock(module.settings_of(settings))
-    ]
 
 
 async def ensure_inventory_sync(client: Client, settings: Settings) -> None:
@@ -205,9 +174,9 @@ async def check_credentials(settings: Settings, ports: Ports, warehouse: Warehou
         )
         for module in enabled(settings)
     }
-    facilities = WAREHOUSE.facilities(WAREHOUSE.settings_of(settings))
-    if facilities:
-        checks[WAREHOUSE.title] = WAREHOUSE.check_credentials(warehouse, facilities[0])
+    served = facilities(settings)
+    if served:
+        checks[WAREHOUSE.title] = WAREHOUSE.check_credentials(warehouse, served[0])
     outcomes = await asyncio.gather(
         *(asyncio.wait_for(check, CREDENTIAL_CHECK_TIMEOUT) for check in checks.values()),
         return_exceptions=True,

@@ -12,7 +12,7 @@ from rich.console import Console
 from temporalio.client import Client
 
 from config import Settings
-from integrations.registry import WAREHOUSE, enabled, get_settings
+from integrations.registry import get_settings
 from starter.client import CliError, expected_errors, run_with_client
 from starter.daily_report import DailyReport, gather_report
 from starter.daily_report_render import render_html, render_markdown
@@ -21,6 +21,7 @@ from starter.mappings_cli import _engine as open_engine
 from starter.orders_cli import AddressOption, NamespaceOption
 from starter.owners_file import load_owner_table
 from workflows.channel_intake import intake_id
+from workflows.deployment import facilities, intake_inputs, inventory_inputs
 from workflows.inventory_sync import inventory_sync_id
 from workflows.stock_intake import stock_intake_id
 from workflows.warehouse_intake import workflow_id_for
@@ -31,11 +32,8 @@ report_app = typer.Typer(help="Reports: the daily check.", no_args_is_help=True)
 
 def expected_intakes(settings: Settings) -> dict[str, str]:
     """The intakes a worker with these settings starts: id -> workflow type."""
-    found = {
-        intake_id(module.name, module.account(module.settings_of(settings))): "ChannelIntake"
-        for module in enabled(settings)
-    }
-    for facility in WAREHOUSE.facilities(WAREHOUSE.settings_of(settings)):
+    found = {intake_id(i.channel, i.account): "ChannelIntake" for i in intake_inputs(settings)}
+    for facility in facilities(settings):
         found[workflow_id_for(facility)] = "WarehouseIntake"
         if settings.inventory_sync:
             found[stock_intake_id(facility)] = "StockIntake"
@@ -46,11 +44,7 @@ def expected_syncs(settings: Settings) -> list[str]:
     """The InventorySync workflows a worker with these settings starts."""
     if not settings.inventory_sync:
         return []
-    return [
-        inventory_sync_id(module.name, module.account(module.settings_of(settings)))
-        for module in enabled(settings)
-        if module.syncs_stock(module.settings_of(settings))
-    ]
+    return [inventory_sync_id(i.channel, i.account) for i in inventory_inputs(settings)]
 
 
 def write_report(report: DailyReport, out: Path) -> tuple[Path, Path]:

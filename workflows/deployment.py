@@ -1,0 +1,42 @@
+"""The long-lived workflows a deployment runs for its settings: one ChannelIntake per channel
+account, one InventorySync per account whose stock consign sets, and per warehouse facility a
+WarehouseIntake and a StockIntake. The worker starts them; the daily report expects them."""
+
+from __future__ import annotations
+
+from config import Settings
+from integrations.registry import WAREHOUSE, enabled
+from workflows.channel_intake import ChannelIntakeInput
+from workflows.inventory_sync import InventorySyncInput
+
+
+def intake_inputs(settings: Settings) -> list[ChannelIntakeInput]:
+    """One ChannelIntake per configured channel account."""
+    return [
+        ChannelIntakeInput(
+            channel=module.name,
+            account=module.account(module.settings_of(settings)),
+            poll_interval_seconds=settings.poll_interval_seconds,
+            sweep_every_polls=module.sweep_every_polls(module.settings_of(settings)),
+        )
+        for module in enabled(settings)
+    ]
+
+
+def inventory_inputs(settings: Settings) -> list[InventorySyncInput]:
+    """One InventorySync per channel account whose stock consign sets."""
+    return [
+        InventorySyncInput(
+            channel=module.name,
+            account=module.account(module.settings_of(settings)),
+            reconcile_every_hours=settings.reconcile_hours,
+            stall_after_minutes=settings.stock_stall_minutes,
+        )
+        for module in enabled(settings)
+        if module.syncs_stock(module.settings_of(settings))
+    ]
+
+
+def facilities(settings: Settings) -> list[str]:
+    """The warehouse facilities consign serves (GXO_FACILITIES)."""
+    return WAREHOUSE.facilities(WAREHOUSE.settings_of(settings))
