@@ -193,10 +193,11 @@ class InventoryActivities:
 
     @activity.defn(name="push_stock")
     async def push(self, request: StockPushRequest) -> StockPushReport:
-        """Push and return at once: what the channel answers now goes to the ledger; what it
-        processes later comes back as pending submissions, each recorded as soon as the
-        channel has it, so a retry of this activity (a lost response, a killed worker) finds
-        them and does not submit those SKUs a second time."""
+        """Push and return at once. Each SKU the channel answers goes to the ledger as it
+        answers, marked with this activity; what it processes later comes back as pending
+        submissions, each recorded as soon as the channel has it. A retry of this activity (a
+        throttle halfway, a lost response, a killed worker) finds both and sends neither
+        again: only the SKUs not yet answered or submitted."""
         port = self._port(request.channel)
         info = activity.info()
         sent_by = f"{info.workflow_id}/{info.workflow_run_id}/{info.activity_id}"
@@ -205,6 +206,10 @@ class InventoryActivities:
             inventory.submissions_sent_by, self.engine, channel, account, sent_by
         )
         carried = {sku for submission in pending for sku in submission.skus()}
+        earlier = await asyncio.to_thread(
+            inventory.answered_by, self.engine, channel, account, sent_by, request.quantities
+        )
+        done = carried | {outcome.sku for outcome in earlier}
 
         async def submitted(submission: StockSubmission) -> None:
             await asyncio.to_thread(
@@ -212,14 +217,25 @@ class InventoryActivities:
             )
             pending.append(submission)
 
+        async def answered(outcome: PushOutcome) -> None:
+            await asyncio.to_thread(
+                inventory.record_push,
+                self.engine,
+                channel,
+                account,
+                [outcome],
+                datetime.now(UTC),
+                sent_by,
+            )
+
         async with heartbeating():
             try:
-                outcomes = await port.push(
-                    [q for q in request.quantities if q.sku not in carried], submitted
+                answers = await port.push(
+                    [q for q in request.quantities if q.sku not in done], submitted, answered
                 )
             except IntegrationError as err:
                 raise classify(err) from err
-            await self._record(channel, account, outcomes)
+        outcomes = earlier + answers
         return StockPushReport(
             accepted=sum(1 for o in outcomes if o.accepted),
             rejected=[o for o in outcomes if not o.accepted],

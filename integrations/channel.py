@@ -76,6 +76,7 @@ class CapturePort(Protocol):
 
 
 SubmissionSink = Callable[[StockSubmission], Awaitable[None]]
+OutcomeSink = Callable[[PushOutcome], Awaitable[None]]
 
 
 class StockPort(Protocol):
@@ -92,13 +93,17 @@ class StockPort(Protocol):
     subtracts_own_orders: bool
 
     async def push(
-        self, quantities: list[ListingQuantity], submitted: SubmissionSink
+        self,
+        quantities: list[ListingQuantity],
+        submitted: SubmissionSink,
+        answered: OutcomeSink | None = None,
     ) -> list[PushOutcome]:
         """Set each SKU's quantity. Never sends a negative quantity. Returns an outcome for
-        every SKU the channel answered at once; a channel that processes a batch later (a
-        SettlingStockPort) hands each such submission to `submitted` as soon as the channel
-        has it, so it is recorded before anything else can fail, and gives its SKUs no
-        outcome here."""
+        every SKU the channel answered at once, each also handed to `answered` as soon as the
+        channel gave it (so a push that fails halfway keeps what was answered before); a
+        channel that processes a batch later (a SettlingStockPort) hands each such submission
+        to `submitted` as soon as the channel has it, so it is recorded before anything else
+        can fail, and gives its SKUs no outcome here."""
         ...
 
     async def read(self, skus: list[str]) -> list[ListingQuantity]:

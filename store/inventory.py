@@ -322,16 +322,53 @@ def clear_pending(engine: Engine, channel: Channel, account: str, skus: Sequence
 
 
 def record_push(
-    engine: Engine, channel: Channel, account: str, outcomes: Sequence[PushOutcome], at: datetime
+    engine: Engine,
+    channel: Channel,
+    account: str,
+    outcomes: Sequence[PushOutcome],
+    at: datetime,
+    pushed_by: str | None = None,
 ) -> None:
     with write_session(engine) as session:
         for outcome in outcomes:
             row = _ledger_row(session, channel, account, outcome.sku)
-            row.pushed_at, row.submission = at, outcome.submission
+            row.pushed_at, row.submission, row.pushed_by = at, outcome.submission, pushed_by
             row.outcome = "accepted" if outcome.accepted else "rejected"
             row.message = outcome.message
             if outcome.accepted:
                 row.quantity, row.pending_since = outcome.quantity, None
+
+
+def answered_by(
+    engine: Engine,
+    channel: Channel,
+    account: str,
+    pushed_by: str,
+    wanted: Sequence[ListingQuantity],
+) -> list[PushOutcome]:
+    """What the channel already answered for these quantities to this push activity (an
+    earlier attempt of it): a retry sends none of them again."""
+    skus = {item.sku: item.quantity for item in wanted}
+    with read_session(engine) as session:
+        rows = session.scalars(
+            select(StockLedgerRow).where(
+                col(StockLedgerRow.channel) == channel,
+                col(StockLedgerRow.account) == account,
+                col(StockLedgerRow.pushed_by) == pushed_by,
+                col(StockLedgerRow.sku).in_(list(skus)),
+            )
+        )
+        return [
+            PushOutcome(
+                sku=row.sku,
+                quantity=skus[row.sku],
+                accepted=row.outcome == "accepted",
+                submission=row.submission or "",
+                message=row.message,
+            )
+            for row in rows
+            if row.outcome == "rejected" or row.quantity == skus[row.sku]
+        ]
 
 
 def record_read_back(

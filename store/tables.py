@@ -210,8 +210,9 @@ class ConfirmedParcelRow(SQLModel, table=True):
 
 
 class StockLedgerRow(SQLModel, table=True):
-    """Per channel account and SKU: what was last pushed, when, by which submission, with what
-    outcome; what the channel showed at the last reconcile; since when a push is pending."""
+    """Per channel account and SKU: what was last pushed, when, by which submission and which
+    push activity, with what outcome; what the channel showed at the last reconcile; since when
+    a push is pending."""
 
     __tablename__ = "stock_ledger"
 
@@ -226,6 +227,7 @@ class StockLedgerRow(SQLModel, table=True):
     pending_since: datetime | None = Field(default=None, sa_type=UtcDateTime)
     shown: int | None = None  # what the channel showed at the last reconcile
     checked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    pushed_by: str | None = None  # the push activity (workflow/run/activity id) that answered
 
 
 class StockSubmissionRow(SQLModel, table=True):

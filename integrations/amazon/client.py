@@ -39,6 +39,10 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 QueryValue = str | int | float | bool | Sequence[str] | None
 
 
+class Pacer(Protocol):
+    async def take(self, operation: str) -> None: ...
+
+
 class TokenSource(Protocol):
     async def access_token(self) -> str: ...
 
@@ -83,11 +87,13 @@ class SpApiClient:
         tokens: TokenSource,
         http: httpx.AsyncClient,
         *,
+        pacer: Pacer | None = None,
         user_agent: str = USER_AGENT,
     ) -> None:
         self.endpoint = resolve_endpoint(endpoint)
         self._tokens = tokens
         self._http = http
+        self._pacer = pacer
         self._user_agent = user_agent
 
     async def request(
@@ -102,7 +108,8 @@ class SpApiClient:
     ) -> Any:
         """`tokens` overrides the LWA token source (a restricted operation's RDT). A 403 is
         retried once with a fresh token: a cached token Amazon has revoked looks exactly like a
-        missing role, and only a second refusal proves the latter."""
+        missing role, and only a second refusal proves the latter. Every attempt waits for its
+        usage-plan token first (pacing.py)."""
         source = tokens or self._tokens
         for attempt in (1, 2):
             response = await self._send(source, operation, method, path, params, json)
@@ -122,6 +129,8 @@ class SpApiClient:
         json: Any,
     ) -> httpx.Response:
         token = await tokens.access_token()
+        if self._pacer is not None:
+            await self._pacer.take(operation)
         headers = {
             "x-amz-access-token": token,
             "user-agent": self._user_agent,

@@ -18,6 +18,7 @@ from integrations.amazon.listings import ListingsApi
 from integrations.amazon.lwa import LwaCredentials, LwaTokenProvider
 from integrations.amazon.orders_v0 import OrdersV0Api, V0OrdersReader
 from integrations.amazon.orders_v2026 import OrdersV2026Api, V2026OrdersReader
+from integrations.amazon.pacing import UsagePacer
 from integrations.amazon.rdt import RestrictedDataTokens
 from integrations.amazon.reader import Clock, OrdersReader
 from integrations.amazon.reports import ReportsApi
@@ -81,8 +82,10 @@ def build_amazon_client(
     http: httpx.AsyncClient | None = None,
     clock: Clock = utc_now,
     monotonic: Callable[[], float] = time.monotonic,
+    pacer: UsagePacer | None = None,
 ) -> AmazonClient:
-    """`http` lets tests inject an httpx.MockTransport; when given, the caller closes it."""
+    """`http` lets tests inject an httpx.MockTransport; when given, the caller closes it.
+    `pacer` defaults to Amazon's usage plans at the settings' rate scale, on `monotonic`."""
     owned = None
     if http is None:
         http = owned = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT)
@@ -93,7 +96,8 @@ def build_amazon_client(
         refresh_token=settings.refresh_token,
     )
     lwa = LwaTokenProvider(credentials, http, clock=monotonic)
-    api = SpApiClient(settings.endpoint, lwa, http)
+    pacer = pacer or UsagePacer(settings.rate_scale, clock=monotonic)
+    api = SpApiClient(settings.endpoint, lwa, http, pacer=pacer)
     rdt = RestrictedDataTokens(api, clock=monotonic)
     return AmazonClient(
         account=settings.seller_id,

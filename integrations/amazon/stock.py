@@ -16,7 +16,7 @@ from integrations.amazon.feeds import FeedIssue, FeedsApi, build_listings_feeds
 from integrations.amazon.listings import ListingIssue, ListingsApi, checked_quantity, not_listed
 from integrations.amazon.settings import CHANNEL
 from integrations.amazon.usage_plans import Operation
-from integrations.channel import SubmissionSink
+from integrations.channel import OutcomeSink, SubmissionSink
 
 DEFAULT_PATCH_THRESHOLD = 20
 PATCH = "patch"
@@ -52,20 +52,29 @@ class AmazonStock:
         self.issue_locale = issue_locale
 
     async def push(
-        self, quantities: list[ListingQuantity], submitted: SubmissionSink
+        self,
+        quantities: list[ListingQuantity],
+        submitted: SubmissionSink,
+        answered: OutcomeSink | None = None,
     ) -> list[PushOutcome]:
         """An outcome or a submitted feed per distinct SKU (a repeated SKU keeps its last
         quantity). Every quantity is checked before the first call, so a bad one sends nothing
-        at all."""
+        at all. Calls wait for their usage-plan token (pacing.py), so a batch of patches runs
+        at Amazon's rate instead of being throttled halfway."""
         latest = {item.sku: item for item in quantities}
         for item in latest.values():
             checked_quantity(Operation.PATCH_LISTINGS_ITEM.value, item.sku, item.quantity)
         items = list(latest.values())
         if not items:
             return []
-        if len(items) <= self.patch_threshold:
-            return [await self._patch(item) for item in items]
-        return await self._feed(items, submitted)
+        if len(items) > self.patch_threshold:
+            return await self._feed(items, submitted, answered)
+        outcomes: list[PushOutcome] = []
+        for item in items:
+            outcomes.append(await self._patch(item))
+            if answered is not None:
+                await answered(outcomes[-1])
+        return outcomes
 
     async def _patch(self, item: ListingQuantity) -> PushOutcome:
         result = await self.listings.set_quantity(item.sku, item.quantity, self.marketplace_id)
@@ -82,7 +91,7 @@ class AmazonStock:
         )
 
     async def _product_types(
-        self, items: list[ListingQuantity]
+        self, items: list[ListingQuantity], answered: OutcomeSink | None
     ) -> tuple[dict[str, str], list[PushOutcome]]:
         """Each SKU's product type (cached; one getListingsItem for each SKU not yet seen), and
         a rejection for every SKU Amazon has no listing for."""
@@ -90,27 +99,32 @@ class AmazonStock:
         unlisted: list[PushOutcome] = []
         for item in items:
             product_type = await self.listings.product_type(item.sku, self.marketplace_id)
-            if product_type is None:
-                result = not_listed(item.sku, self.marketplace_id)
-                unlisted.append(
-                    PushOutcome(
-                        sku=item.sku,
-                        quantity=item.quantity,
-                        accepted=False,
-                        submission=LOOKUP,
-                        message=_describe(result.issues),
-                    )
-                )
-            else:
+            if product_type is not None:
                 found[item.sku] = product_type
+                continue
+            result = not_listed(item.sku, self.marketplace_id)
+            unlisted.append(
+                PushOutcome(
+                    sku=item.sku,
+                    quantity=item.quantity,
+                    accepted=False,
+                    submission=LOOKUP,
+                    message=_describe(result.issues),
+                )
+            )
+            if answered is not None:
+                await answered(unlisted[-1])
         return found, unlisted
 
     async def _feed(
-        self, items: list[ListingQuantity], submitted: SubmissionSink
+        self,
+        items: list[ListingQuantity],
+        submitted: SubmissionSink,
+        answered: OutcomeSink | None,
     ) -> list[PushOutcome]:
         """Feeds submitted, not waited for: each goes to `submitted` as soon as Amazon has it.
         Returns the rejections of SKUs Amazon has no listing for."""
-        product_types, outcomes = await self._product_types(items)
+        product_types, outcomes = await self._product_types(items, answered)
         items = [item for item in items if item.sku in product_types]
         feeds = build_listings_feeds(
             self.account, items, product_types, issue_locale=self.issue_locale

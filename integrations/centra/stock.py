@@ -23,7 +23,7 @@ from integrations.centra.errors import CentraUserErrors
 from integrations.centra.settings import CHANNEL
 from integrations.centra.sizes import SizeDirectory
 from integrations.centra.wire import Wire
-from integrations.channel import SubmissionSink
+from integrations.channel import OutcomeSink, SubmissionSink
 
 SET_STOCK_SUBMISSION = "setStock"
 INTO_SUBMISSION = "changeStock intoWarehouse"
@@ -97,22 +97,35 @@ class CentraStock:
         self.sizes = sizes or SizeDirectory(client)
 
     async def push(
-        self, quantities: list[ListingQuantity], submitted: SubmissionSink
+        self,
+        quantities: list[ListingQuantity],
+        submitted: SubmissionSink,
+        answered: OutcomeSink | None = None,
     ) -> list[PushOutcome]:
         """One setStock(PHYSICAL) per chunk of sizes, answered at once (nothing goes to
-        `submitted`). setStock is absolute, so resending the rest of a refused batch (or the
-        whole push after a lost response) cannot double count."""
+        `submitted`; each chunk's outcomes go to `answered` when Centra has answered it).
+        setStock is absolute, so resending the rest of a refused batch (or the whole push
+        after a lost response) cannot double count."""
         latest = {item.sku: item.quantity for item in quantities}  # a repeated SKU: last wins
         ids = await self.sizes.resolve(list(latest))
-        outcomes = {
-            sku: self._set_outcome(sku, quantity, UNKNOWN_SKU)
-            for sku, quantity in latest.items()
-            if sku not in ids
-        }
+        outcomes: dict[str, PushOutcome] = {}
+
+        async def answer(given: list[PushOutcome]) -> None:
+            for outcome in given:
+                outcomes[outcome.sku] = outcome
+                if answered is not None:
+                    await answered(outcome)
+
+        await answer(
+            [
+                self._set_outcome(sku, quantity, UNKNOWN_SKU)
+                for sku, quantity in latest.items()
+                if sku not in ids
+            ]
+        )
         known = [(sku, quantity) for sku, quantity in latest.items() if sku in ids]
         for chunk in _chunks(known, CHUNK):
-            for outcome in await self._set_chunk(list(chunk), ids):
-                outcomes[outcome.sku] = outcome
+            await answer(await self._set_chunk(list(chunk), ids))
         return [outcomes[sku] for sku in latest]
 
     async def _set_chunk(

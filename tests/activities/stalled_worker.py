@@ -21,7 +21,7 @@ from codec.converter import configured_converter
 from domain.inventory import ListingQuantity, PushOutcome
 from domain.order import ChannelOrder
 from domain.shipment import ShipConfirmation
-from integrations.channel import ChangePage, ChangeQuery, SubmissionSink
+from integrations.channel import ChangePage, ChangeQuery, OutcomeSink, SubmissionSink
 from integrations.registry import Channel
 from store.migrate import open_store
 
@@ -61,7 +61,10 @@ class StuckStock:
         self.marker = marker
 
     async def push(
-        self, quantities: list[ListingQuantity], submitted: SubmissionSink
+        self,
+        quantities: list[ListingQuantity],
+        submitted: SubmissionSink,
+        answered: OutcomeSink | None = None,
     ) -> list[PushOutcome]:
         self.marker.write_text("started")
         await asyncio.Event().wait()

@@ -33,7 +33,7 @@ from activities.models import StalledRequest, StalledSkus, StockPlan, StockPlanR
 from domain.inventory import ListingQuantity, PushOutcome
 from domain.order import ChannelOrder
 from domain.shipment import ShipConfirmation
-from integrations.channel import ChangePage, ChangeQuery, SubmissionSink
+from integrations.channel import ChangePage, ChangeQuery, OutcomeSink, SubmissionSink
 from integrations.registry import Channel
 from tests.activities.temporal_server import DevServer
 from workflows.channel_intake import ChannelIntake, ChannelIntakeInput, IntakeProgress
@@ -182,7 +182,10 @@ class QuietStock:
         self.pushed: list[ListingQuantity] = []
 
     async def push(
-        self, quantities: list[ListingQuantity], submitted: SubmissionSink
+        self,
+        quantities: list[ListingQuantity],
+        submitted: SubmissionSink,
+        answered: OutcomeSink | None = None,
     ) -> list[PushOutcome]:
         self.pushed.extend(quantities)
         return [

@@ -4,6 +4,7 @@ have their own tests)."""
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from typing import Any
 
@@ -29,8 +30,8 @@ from activities.warehouse import WarehouseActivities
 from domain.inventory import BufferRule, ListingQuantity, PushOutcome, StockSubmission
 from domain.mapping import SkuMapping
 from domain.order import OrderRef
-from integrations.amazon.errors import AmazonFeedFailed, AmazonUnavailable
-from integrations.channel import StockPort, SubmissionSink
+from integrations.amazon.errors import AmazonFeedFailed, AmazonThrottled, AmazonUnavailable
+from integrations.channel import OutcomeSink, StockPort, SubmissionSink
 from integrations.errors import IntegrationError
 from integrations.registry import Channel
 from sandbox.gxo.catalogue import UK_DAVENTRY
@@ -63,21 +64,32 @@ class RecordingPort:
         self.shown = shown or {}
         self.pushes: list[list[ListingQuantity]] = []
         self.reads: list[list[str]] = []
+        self.throttle_after: int | None = None  # the next push is throttled after this many
 
     async def push(
-        self, quantities: list[ListingQuantity], submitted: SubmissionSink
+        self,
+        quantities: list[ListingQuantity],
+        submitted: SubmissionSink,
+        answered: OutcomeSink | None = None,
     ) -> list[PushOutcome]:
         self.pushes.append(list(quantities))
-        return [
-            PushOutcome(
-                sku=q.sku,
-                quantity=q.quantity,
-                accepted=q.sku not in self.reject,
-                submission=f"patch-{len(self.pushes)}",
-                message="listing is closed" if q.sku in self.reject else None,
+        outcomes: list[PushOutcome] = []
+        for q in quantities:
+            if len(outcomes) == self.throttle_after:
+                self.throttle_after = None
+                raise AmazonThrottled("patchListingsItem")
+            outcomes.append(
+                PushOutcome(
+                    sku=q.sku,
+                    quantity=q.quantity,
+                    accepted=q.sku not in self.reject,
+                    submission=f"patch-{len(self.pushes)}",
+                    message="listing is closed" if q.sku in self.reject else None,
+                )
             )
-            for q in quantities
-        ]
+            if answered is not None:
+                await answered(outcomes[-1])
+        return outcomes
 
     async def read(self, skus: list[str]) -> list[ListingQuantity]:
         self.reads.append(list(skus))
@@ -95,7 +107,10 @@ class FeedPort(RecordingPort):
         self.answers: list[list[PushOutcome] | IntegrationError | None] = []
 
     async def push(
-        self, quantities: list[ListingQuantity], submitted: SubmissionSink
+        self,
+        quantities: list[ListingQuantity],
+        submitted: SubmissionSink,
+        answered: OutcomeSink | None = None,
     ) -> list[PushOutcome]:
         self.pushes.append(list(quantities))
         if quantities:
@@ -142,11 +157,12 @@ async def load(acts: InventoryActivities) -> None:
     await run(acts.load_snapshot, FacilityRequest(facility_id=UK_DAVENTRY))
 
 
+def push_request(plan: StockPlan) -> StockPushRequest:
+    return StockPushRequest(channel=Channel.AMAZON, account=SELLER, quantities=plan.quantities)
+
+
 async def push(acts: InventoryActivities, plan: StockPlan) -> Any:
-    return await run(
-        acts.push,
-        StockPushRequest(channel=Channel.AMAZON, account=SELLER, quantities=plan.quantities),
-    )
+    return await run(acts.push, push_request(plan))
 
 
 @pytest.fixture
@@ -329,6 +345,50 @@ async def test_push_records_accepted_and_rejected_skus_in_the_ledger(
     assert (ledger[CAP].outcome, ledger[CAP].quantity) == ("rejected", None)
     assert ledger[CAP].message == "listing is closed" and ledger[CAP].pending_since is not None
     assert quantities(await run(acts.plan_push, plan_request())) == {CAP: 30}  # tried again
+
+
+async def test_a_push_throttled_halfway_resends_none_of_the_skus_already_answered(
+    warehouse: WarehouseActivities, engine: Engine
+) -> None:
+    port = RecordingPort(reject=frozenset({CAP}))
+    port.throttle_after = 2  # the channel answers two SKUs, then throttles the third
+    acts = activities(warehouse, engine, port)
+    upsert_sku_mappings(
+        engine, [SkuMapping(channel=Channel.AMAZON, sku="BELT-90", item_code="GXO-100005")]
+    )
+    await load(acts)
+    plan = await run(acts.plan_push, plan_request())
+    first, second, third = plan.quantities
+    with pytest.raises(ApplicationError):  # transient: Temporal retries the same activity
+        await push(acts, plan)
+
+    report = await push(acts, plan)  # the retry: same workflow run and activity id
+
+    assert port.pushes == [plan.quantities, [third]]
+    answered = [first, second, third]
+    assert report.accepted == sum(1 for q in answered if q.sku != CAP)
+    assert [r.sku for r in report.rejected] == [CAP]
+    ledger = inventory.ledger(engine, Channel.AMAZON, SELLER)
+    assert {q.sku: ledger[q.sku].outcome for q in answered} == {
+        q.sku: "rejected" if q.sku == CAP else "accepted" for q in answered
+    }
+
+
+async def test_a_later_push_of_the_same_figure_is_sent_again(
+    warehouse: WarehouseActivities, engine: Engine
+) -> None:
+    """What an earlier push activity got answered does not count for a new one (a drifted SKU
+    is pushed again at the figure the ledger already holds)."""
+    port = RecordingPort()
+    acts = activities(warehouse, engine, port)
+    await load(acts)
+    plan = await run(acts.plan_push, plan_request())
+    await ActivityEnvironment().run(acts.push, push_request(plan))
+    env = ActivityEnvironment()
+    env.info = dataclasses.replace(env.info, activity_id="another")
+    report = await env.run(acts.push, push_request(plan))
+    assert port.pushes == [plan.quantities, plan.quantities]
+    assert report.accepted == len(plan.quantities)
 
 
 async def test_read_channel_stock_reports_drift(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -36,7 +36,7 @@ from sandbox.amazon.state import AmazonSandbox
 from sandbox.gxo.catalogue import UK_DAVENTRY
 from store import inventory
 from tests.activities.conftest import SELLER, SKU_ITEMS
-from tests.amazon.sandboxed import START, sandbox_settings
+from tests.amazon.sandboxed import ManualClock, sandbox_settings
 from tests.workflows.conftest import start_time_skipping
 from tests.workflows.time_skipping import skip
 from workflows.inventory_sync import (
@@ -49,18 +49,11 @@ from workflows.inventory_sync import (
 TWO_HOURS = 2 * 3600
 
 
-class ServerClock:
-    """The sandbox's clock: the Temporal server's time as of the activity running now."""
-
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 class FollowServerTime(Interceptor):
-    def __init__(self, clock: ServerClock) -> None:
+    """The sandbox's clock follows the Temporal server's time as of the activity running now
+    (and only moves forward, so waits for usage-plan tokens count too)."""
+
+    def __init__(self, clock: ManualClock) -> None:
         self.clock = clock
 
     def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
@@ -84,7 +77,7 @@ async def time_env() -> AsyncIterator[WorkflowEnvironment]:
 async def test_a_two_hour_feed_is_submitted_once_and_waited_for_on_timers(
     time_env: WorkflowEnvironment, warehouse: WarehouseActivities, engine: Engine
 ) -> None:
-    clock = ServerClock()
+    clock = ManualClock()
     sandbox = AmazonSandbox(
         clock=clock, feed_processing_seconds=TWO_HOURS, token_lifetime_seconds=24 * 3600
     )

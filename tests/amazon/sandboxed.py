@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from pydantic import SecretStr
 
+from integrations.amazon.pacing import UsagePacer
 from integrations.amazon.settings import AmazonSettings
 from sandbox.amazon.catalogue import UK
 from sandbox.amazon.lwa import (
@@ -39,6 +40,17 @@ class ManualClock:
 
     def advance(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
+
+    def seconds(self) -> float:
+        return (self.now - START).total_seconds()
+
+    async def sleep(self, seconds: float) -> None:
+        self.advance(seconds)
+
+    def pacer(self, scale: float = 1.0) -> UsagePacer:
+        """Client-side pacing on the sandbox's own clock: a wait for a token moves the time the
+        sandbox refills its buckets by, and nothing else does."""
+        return UsagePacer(scale, clock=self.seconds, sleep=self.sleep)
 
 
 class CheckedTransport(httpx.AsyncBaseTransport):

@@ -42,9 +42,9 @@ def transport(sandbox: AmazonSandbox) -> CheckedTransport:
 
 
 @pytest.fixture
-async def client(transport: CheckedTransport) -> AsyncIterator[AmazonClient]:
+async def client(transport: CheckedTransport, clock: ManualClock) -> AsyncIterator[AmazonClient]:
     async with httpx.AsyncClient(transport=transport) as http:
-        yield build_amazon_client(sandbox_settings(), http=http)
+        yield build_amazon_client(sandbox_settings(), http=http, pacer=clock.pacer())
 
 
 @pytest.fixture
