@@ -3,6 +3,7 @@ mappings, inventory sync and cluster setup. Run `consign --help` for the list.""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 import typer
@@ -12,7 +13,6 @@ from temporalio.client import Client
 from integrations.registry import get_settings
 from starter.client import CliError, expected_errors, run_with_client
 from starter.db_cli import db_app
-from starter.devstack import PROJECT_ROOT, DevStack
 from starter.intakes_cli import list_intakes
 from starter.inventory_cli import inventory_app
 from starter.mappings_cli import mappings_app
@@ -50,8 +50,13 @@ app.command("owners")(show_owners)
 @app.command()
 @expected_errors
 def dev(
-    in_memory: Annotated[
-        bool, typer.Option("--in-memory", help="Keep Temporal's state in memory (lost on exit).")
+    keep_temporal: Annotated[
+        bool,
+        typer.Option(
+            "--keep-temporal",
+            help="Keep Temporal's state in var/dev/temporal.db (the sandboxes and the store "
+            "start afresh either way).",
+        ),
     ] = False,
     temporal_port: Annotated[int, typer.Option(help="Temporal frontend (gRPC) port.")] = 7233,
     ui_port: Annotated[int, typer.Option(help="Temporal Web UI port.")] = 8233,
@@ -62,18 +67,25 @@ def dev(
         bool, typer.Option(help="Start the Amazon, GXO and Centra sandboxes.")
     ] = True,
     worker: Annotated[bool, typer.Option(help="Start the worker.")] = True,
+    orders: Annotated[
+        bool, typer.Option(help="Generate a sandbox order now and then (Amazon, Centra).")
+    ] = True,
+    order_every: Annotated[
+        float, typer.Option(min=1, help="Seconds between generated orders.")
+    ] = 20.0,
 ) -> None:
-    """Run the local stack (Temporal dev server, sandboxes, worker) until Ctrl-C."""
-    stack = DevStack(
-        temporal_port=temporal_port,
-        ui_port=ui_port,
-        amazon_port=amazon_port,
-        gxo_port=gxo_port,
-        centra_port=centra_port,
-        sandboxes=sandboxes,
-        worker=worker,
-        db_file=None if in_memory else PROJECT_ROOT / "var" / "temporal.db",
-    )
+    """Run the live dev world until Ctrl-C: Temporal dev server, sandboxes and worker at the
+    demo's speed, the demo's mappings and stock, and an order generator."""
+    from starter.dev_world import build_dev_stack, run_dev_world
+
+    ports = {
+        "temporal": temporal_port,
+        "ui": ui_port,
+        "amazon": amazon_port,
+        "gxo": gxo_port,
+        "centra": centra_port,
+    }
+    stack = build_dev_stack(ports, keep_temporal=keep_temporal, sandboxes=sandboxes, worker=worker)
     with console.status("starting Temporal, the sandboxes and the worker..."):
         stack.start()
     try:
@@ -83,9 +95,10 @@ def dev(
             console.print(f"       Amazon       {stack.amazon_url}")
             console.print(f"       GXO          {stack.gxo_url}")
             console.print(f"       Centra       {stack.centra_url}/graphql")
+        console.print(f"       store        {stack.environment()['DATABASE_URL']}")
         console.print(f"       logs         {stack.log_dir}")
         console.print("Ctrl-C stops everything.")
-        dead = stack.wait()
+        dead = asyncio.run(run_dev_world(stack, order_every if orders else None, console))
         console.print(
             f"[red]{dead.name} exited[/red] (log {dead.log_path}); stopping the rest",
             highlight=False,

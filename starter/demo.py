@@ -82,10 +82,11 @@ def build_stack(
     ports: dict[str, int] | None = None,
     ui: bool = True,
     temporal_db: Path | None = None,
+    log_dir: Path | None = None,
 ) -> DevStack:
     """The local stack configured for the demo: in-memory Temporal (or kept in `temporal_db`,
-    so the server can be restarted), fresh store, fast cycles; its store and logs live under
-    `var`."""
+    so the server can be restarted), fresh store, fast cycles; its store and logs (unless
+    `log_dir` says elsewhere) live under `var`."""
     ports = ports or {}
     var.mkdir(parents=True, exist_ok=True)
     database = var / "consign.db"
@@ -101,7 +102,7 @@ def build_stack(
         gxo_port=ports.get("gxo", 8702),
         centra_port=ports.get("centra", 8703),
         env=_env_for_stack(f"sqlite:///{database}", webhook),
-        log_dir=var / "logs",
+        log_dir=log_dir or var / "logs",
         amazon_args=["--rate-scale", str(RATE_SCALE)],
         gxo_args=["--cycle-seconds", "1", "--webhook-url", f"{hooks}/gxo"],
         centra_args=[
