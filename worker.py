@@ -42,6 +42,7 @@ from integrations.registry import CHANNEL_NAMES, WAREHOUSE, enabled, get_setting
 from store.migrate import open_store
 from store.migrations import StoreSchemaError
 from webhooks import ChannelHook, create_webhook_app
+from workflows import order_metrics
 from workflows.channel_intake import ChannelIntake, intake_id
 from workflows.deployment import facilities, intake_inputs, inventory_inputs
 from workflows.intakes import TASK_TIMEOUT
@@ -82,10 +83,25 @@ def configure_logging(level: int = logging.INFO) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its lines carry full URLs
 
 
+def prometheus(address: str) -> PrometheusConfig:
+    """The SDK's metrics and consign's own (workflows/order_metrics.py,
+    activities/stock_metrics.py), in Prometheus's conventions: seconds, counters ending _total."""
+    buckets = list(order_metrics.LATENCY_BUCKETS)
+    return PrometheusConfig(
+        bind_address=address,
+        counters_total_suffix=True,
+        durations_as_seconds=True,
+        histogram_bucket_overrides={
+            order_metrics.ELIGIBLE_TO_INJECTED: buckets,
+            order_metrics.DISPATCH_TO_CONFIRMED: buckets,
+        },
+    )
+
+
 async def connect(settings: Settings) -> Client:
     runtime = None
     if settings.metrics_address:
-        telemetry = TelemetryConfig(metrics=PrometheusConfig(bind_address=settings.metrics_address))
+        telemetry = TelemetryConfig(metrics=prometheus(settings.metrics_address))
         runtime = Runtime(telemetry=telemetry)
     return await temporal_client.connect(settings.temporal, runtime)
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 from temporalio import activity
 
+from activities import stock_metrics
 from activities.errors import classified, classify
 from activities.heartbeat import heartbeating
 from activities.models import (
@@ -235,6 +236,11 @@ class InventoryActivities:
                 )
             except IntegrationError as err:
                 raise classify(err) from err
+        stock_metrics.count_answers(
+            channel,
+            sum(1 for o in answers if o.accepted),
+            sum(1 for o in answers if not o.accepted),
+        )
         outcomes = earlier + answers
         return StockPushReport(
             accepted=sum(1 for o in outcomes if o.accepted),

@@ -16,6 +16,7 @@ from starter.db_cli import db_app
 from starter.intakes_cli import list_intakes
 from starter.inventory_cli import inventory_app
 from starter.mappings_cli import mappings_app
+from starter.metrics_cli import metrics_app
 from starter.orders_cli import list_orders, order_app
 from starter.owners_cli import show_owners
 from starter.report_cli import report_app
@@ -43,6 +44,7 @@ app.add_typer(settlements_app, name="settlements")
 app.add_typer(temporal_app, name="temporal")
 app.add_typer(report_app, name="report")
 app.add_typer(unmatched_app, name="unmatched")
+app.add_typer(metrics_app, name="metrics")
 app.command("intakes")(list_intakes)
 app.command("owners")(show_owners)
 

@@ -68,6 +68,7 @@ with workflow.unsafe.imports_passed_through():
         WarehouseOrder,
         mismatch,
     )
+    from workflows import order_metrics
     from workflows import search_attributes as sa
     from workflows.activity_rounds import execute_in_rounds
     from workflows.contracts import WorkflowContract
@@ -314,6 +315,7 @@ class OrderFulfillment:
         address or the item at GXO re-reads the order and plans again. Re-sending the same
         reference to the same facility is deduplicated by GXO."""
         self._set_stage(OrderStage.PLANNING)
+        eligible_at = workflow.now()
         attempts = 0
 
         async def plan_and_inject() -> tuple[WarehouseOrder, InjectionResult]:
@@ -325,6 +327,7 @@ class OrderFulfillment:
 
         plan, result = await self._step(OrderStage.PLANNING, plan_and_inject)
         self._record_injection(plan, result)
+        order_metrics.eligible_to_injected(self._ref.channel, workflow.now() - eligible_at)
 
     def _keep_reference(self, plan: WarehouseOrder) -> WarehouseOrder:
         """GXO deduplicates on the reference, so once one was sent every later plan of this
@@ -470,6 +473,7 @@ class OrderFulfillment:
         """EXCEPTION until an operator signals; a channel cancellation also ends the wait
         (unless the order is already being cancelled, or GXO refused to cancel it)."""
         workflow.logger.warning("order %s parked: %s", self._ref.workflow_id, parked.kind.value)
+        order_metrics.order_parked(self._ref.channel, parked.kind.value)
         self._raise_exception(parked.kind, parked.message, stage)
         self._note(f"exception {parked.kind.value}: {parked.message}")
         self._set_stage(OrderStage.EXCEPTION)
@@ -610,6 +614,7 @@ class OrderFulfillment:
         )
         record.confirmed = True
         self._note(f"parcel {record.package_reference} confirmed to {self._ref.channel}")
+        order_metrics.dispatch_to_confirmed(self._ref.channel, workflow.now() - parcel.shipped_at)
         if result.capture is not None and not result.capture.settled:
             self._status.captures.append(result.capture)
             self._note(f"parcel {record.package_reference}: capture {result.capture.state.value}")

@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
+from prometheus_client import generate_latest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
@@ -25,6 +28,7 @@ from integrations.registry import Channel
 from starter.cli import app
 from starter.daily_report import DailyReport, gather_report
 from starter.daily_report_render import SECTIONS, render_html, render_markdown
+from starter.metrics_exporter import StateReader, build_app, registry_of
 from store.migrate import open_store
 from store.set_aside import keep_set_aside
 from store.unmatched import record_unmatched_event
@@ -300,3 +304,70 @@ async def test_html_opens_in_chromium_with_sections_and_charts(
     assert "order:amazon:A1REPORT:111-OLD" in text
     assert errors == []
     assert requests == [page_file.as_uri()]
+
+
+# --- the same reading as Prometheus gauges (starter/metrics_exporter.py) ---------------------
+
+
+def gauges(report: DailyReport) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    text = generate_latest(registry_of(report)).decode()
+    return {
+        (family.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+async def test_the_metrics_show_the_reports_figures(report: DailyReport) -> None:
+    found = gauges(report)
+
+    def value(name: str, **labels: str) -> float:
+        return found[(name, frozenset(labels.items()))]
+
+    assert value("consign_orders", channel="amazon", stage="INJECTED") == 2
+    assert value("consign_orders", channel="centra", stage="EXCEPTION") == 1
+    old = report.exceptions[0]
+    assert (
+        value(
+            "consign_exceptions_open",
+            kind="UNMAPPED_SKU",
+            owner="operations",
+            severity=old.owner.severity.value,
+        )
+        == 1
+    )
+    assert value("consign_exceptions_open_all") == 2
+    assert value("consign_orders_at_risk") == 2
+    assert value("consign_intake_paused", id=PAUSED) == 1
+    assert value("consign_intake_healthy", id=PAUSED) == 0
+    assert value("consign_intake_healthy", id=NEVER_STARTED) == 0
+    assert value("consign_stock_drift_skus", id=SYNC) == 1
+    assert value("consign_stock_rejected_skus", id=SYNC) == 1
+    assert value("consign_stock_stalled_skus", id=SYNC) == 1
+    assert value("consign_unmatched_open") == 2 and value("consign_set_aside_open") == 1
+
+
+async def test_the_exporter_reads_at_most_once_per_interval(seeded: Seeded) -> None:
+    now = [0.0]
+    reader = StateReader(
+        seeded.world.client,
+        seeded.engine,
+        DEFAULT_OWNERS,
+        {NEVER_STARTED: "ChannelIntake"},
+        [SYNC],
+        every=30,
+        clock=lambda: now[0],
+    )
+    app = build_app(reader)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://metrics") as http:
+        first = await http.get("/metrics")
+        record_unmatched_event(
+            seeded.engine, "GXO-UK-DAV", "REF-3", {"event_id": "E-3"}, "NO_ORDER"
+        )
+        cached = await http.get("/metrics")
+        now[0] = 31
+        fresh = await http.get("/metrics")
+    assert first.status_code == 200 and first.headers["content-type"].startswith("text/plain")
+    assert "consign_unmatched_open 2.0" in first.text and cached.text == first.text
+    assert "consign_unmatched_open 3.0" in fresh.text
