@@ -110,13 +110,15 @@ def test_env_example_documents_every_setting() -> None:
 
 # --- deployment (issue 12 §4): scalable, no dev-only flags, own store role, no default secrets --
 
-# Tags Temporal's own compose files pin (temporalio/samples-server compose/.env) and the
-# official postgres image: all on Docker Hub. Bump together with TEMPORAL_VERSION's default.
+# Tags Temporal's own compose files pin (temporalio/samples-server compose/.env), the official
+# postgres image and the monitoring images: all on Docker Hub. Bump together with TEMPORAL_VERSION's default.
 EXISTING_IMAGES = {
     "postgres:16",
     "temporalio/server:1.31.0",
     "temporalio/admin-tools:1.31.0",
     "temporalio/ui:2.49.1",
+    "prom/prometheus:v2.54.1",  # Prometheus's and Grafana's official images
+    "grafana/grafana:11.5.2",
 }
 
 
