@@ -111,7 +111,8 @@ def test_env_example_documents_every_setting() -> None:
 # --- deployment (issue 12 §4): scalable, no dev-only flags, own store role, no default secrets --
 
 # Tags Temporal's own compose files pin (temporalio/samples-server compose/.env), the official
-# postgres image and the monitoring images: all on Docker Hub. Bump together with TEMPORAL_VERSION's default.
+# postgres image and the monitoring images: all on Docker Hub. Bump together with
+# TEMPORAL_VERSION's default.
 EXISTING_IMAGES = {
     "postgres:16",
     "temporalio/server:1.31.0",
