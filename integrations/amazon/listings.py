@@ -100,6 +100,9 @@ def not_listed(sku: str, marketplace_id: str) -> PatchResult:
     return PatchResult(sku=sku, status="INVALID", submission_id="", issues=[issue])
 
 
+SEARCH_BATCH = 20  # searchListingsItems: identifiers maxItems and pageSize maximum
+
+
 def _product_type(answer: dict[str, Any], marketplace_id: str) -> str | None:
     for summary in answer.get("summaries") or []:
         if isinstance(summary, dict) and summary.get("marketplaceId") == marketplace_id:
@@ -109,7 +112,7 @@ def _product_type(answer: dict[str, Any], marketplace_id: str) -> str | None:
 
 
 class ListingsApi:
-    """The two Listings Items operations inventory sync needs, for one seller, and the cache of
+    """The Listings Items operations inventory sync needs, for one seller, and the cache of
     each listing's product type."""
 
     def __init__(self, api: SpApiClient, seller_id: str) -> None:
@@ -180,18 +183,62 @@ class ListingsApi:
         """After a rejection: the next patch reads the listing's product type again."""
         self._product_types.pop((sku, marketplace_id), None)
 
-    async def get_quantity(self, sku: str, marketplace_id: str) -> int | None:
-        """The DEFAULT channel's quantity; None when the listing has none (e.g. FBA only).
-        An unknown SKU is Amazon's 404, raised as AmazonRequestRejected. The summary read with
-        it keeps the product-type cache warm for the next push."""
-        operation = Operation.GET_LISTINGS_ITEM.value
-        answer = await self._get(sku, marketplace_id, ["summaries", "fulfillmentAvailability"])
-        for entry in answer.get("fulfillmentAvailability") or []:
-            if isinstance(entry, dict) and entry.get("fulfillmentChannelCode") == DEFAULT_CHANNEL:
-                quantity = entry.get("quantity")
-                if quantity is None:
-                    return None
-                if isinstance(quantity, bool) or not isinstance(quantity, int):
-                    raise AmazonBadResponse(operation, f"quantity of {sku} is not an integer")
-                return quantity
-        return None
+    async def product_types(self, skus: list[str], marketplace_id: str) -> dict[str, str]:
+        """Each listed SKU's product type: the cached ones, the rest by searchListingsItems (20
+        a call). SKUs Amazon does not list are left out."""
+        missing = [sku for sku in skus if (sku, marketplace_id) not in self._product_types]
+        if missing:
+            await self.quantities(missing, marketplace_id)
+        return {
+            sku: self._product_types[(sku, marketplace_id)]
+            for sku in skus
+            if (sku, marketplace_id) in self._product_types
+        }
+
+    async def quantities(self, skus: list[str], marketplace_id: str) -> dict[str, int | None]:
+        """The DEFAULT channel's quantity of each listed SKU (None when the listing has none,
+        e.g. FBA only), by searchListingsItems: up to 20 SKUs a call (identifiersType=SKU), so
+        25,000 SKUs take 1,250 calls instead of 25,000 getListingsItem. SKUs Amazon does not
+        list are left out. The summaries read with them keep the product-type cache warm for
+        the next push."""
+        operation = Operation.SEARCH_LISTINGS_ITEMS.value
+        found: dict[str, int | None] = {}
+        unique = list(dict.fromkeys(skus))
+        for start in range(0, len(unique), SEARCH_BATCH):
+            batch = unique[start : start + SEARCH_BATCH]
+            answer = await self.api.request(
+                operation,
+                "GET",
+                f"{API_ROOT}/{quote(self.seller_id, safe='')}",
+                params={
+                    "marketplaceIds": [marketplace_id],
+                    "identifiers": batch,
+                    "identifiersType": "SKU",
+                    "includedData": ["summaries", "fulfillmentAvailability"],
+                    "pageSize": SEARCH_BATCH,
+                },
+            )
+            items = answer.get("items") if isinstance(answer, dict) else None
+            if not isinstance(items, list):
+                raise AmazonBadResponse(operation, "search results carry no items")
+            for item in items:
+                sku = item.get("sku") if isinstance(item, dict) else None
+                if sku not in batch:
+                    continue  # not asked for: never trusted
+                product_type = _product_type(item, marketplace_id)
+                if product_type is not None:
+                    self._product_types[(sku, marketplace_id)] = product_type
+                found[sku] = _default_quantity(operation, sku, item)
+        return found
+
+
+def _default_quantity(operation: str, sku: str, item: dict[str, Any]) -> int | None:
+    for entry in item.get("fulfillmentAvailability") or []:
+        if isinstance(entry, dict) and entry.get("fulfillmentChannelCode") == DEFAULT_CHANNEL:
+            quantity = entry.get("quantity")
+            if quantity is None:
+                return None
+            if isinstance(quantity, bool) or not isinstance(quantity, int):
+                raise AmazonBadResponse(operation, f"quantity of {sku} is not an integer")
+            return quantity
+    return None

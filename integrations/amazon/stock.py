@@ -10,7 +10,6 @@ for MFN listings, so the figure pushed is what may be sold.
 from __future__ import annotations
 
 from domain.inventory import ListingQuantity, PushOutcome, StockSubmission
-from integrations.amazon.errors import AmazonRequestRejected
 from integrations.amazon.factory import AmazonClient
 from integrations.amazon.feeds import FeedIssue, FeedsApi, build_listings_feeds
 from integrations.amazon.listings import ListingIssue, ListingsApi, checked_quantity, not_listed
@@ -20,7 +19,7 @@ from integrations.channel import OutcomeSink, SubmissionSink
 
 DEFAULT_PATCH_THRESHOLD = 20
 PATCH = "patch"
-LOOKUP = Operation.GET_LISTINGS_ITEM.value  # a SKU refused before any feed: no listing
+LOOKUP = Operation.SEARCH_LISTINGS_ITEMS.value  # a SKU refused before any feed: no listing
 
 
 def _describe(issues: list[ListingIssue] | list[FeedIssue]) -> str:
@@ -93,14 +92,12 @@ class AmazonStock:
     async def _product_types(
         self, items: list[ListingQuantity], answered: OutcomeSink | None
     ) -> tuple[dict[str, str], list[PushOutcome]]:
-        """Each SKU's product type (cached; one getListingsItem for each SKU not yet seen), and
-        a rejection for every SKU Amazon has no listing for."""
-        found: dict[str, str] = {}
+        """Each SKU's product type (cached; the rest looked up 20 at a time), and a rejection
+        for every SKU Amazon has no listing for."""
+        found = await self.listings.product_types([i.sku for i in items], self.marketplace_id)
         unlisted: list[PushOutcome] = []
         for item in items:
-            product_type = await self.listings.product_type(item.sku, self.marketplace_id)
-            if product_type is not None:
-                found[item.sku] = product_type
+            if item.sku in found:
                 continue
             result = not_listed(item.sku, self.marketplace_id)
             unlisted.append(
@@ -162,19 +159,14 @@ class AmazonStock:
         return outcomes
 
     async def read(self, skus: list[str]) -> list[ListingQuantity]:
-        """getListingsItem per SKU; SKUs Amazon does not know, or that have no seller-fulfilled
-        quantity, are omitted."""
-        found: list[ListingQuantity] = []
-        for sku in dict.fromkeys(skus):
-            try:
-                quantity = await self.listings.get_quantity(sku, self.marketplace_id)
-            except AmazonRequestRejected as error:
-                if error.status == 404:
-                    continue
-                raise
-            if quantity is not None:
-                found.append(ListingQuantity(sku=sku, quantity=quantity))
-        return found
+        """searchListingsItems, 20 SKUs a call; SKUs Amazon does not list, or that have no
+        seller-fulfilled quantity, are omitted."""
+        shown = await self.listings.quantities(skus, self.marketplace_id)
+        return [
+            ListingQuantity(sku=sku, quantity=quantity)
+            for sku, quantity in shown.items()
+            if quantity is not None
+        ]
 
 
 def build_amazon_stock(

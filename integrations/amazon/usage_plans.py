@@ -34,6 +34,7 @@ class Operation(StrEnum):
     CONFIRM_SHIPMENT = "confirmShipment"
     PATCH_LISTINGS_ITEM = "patchListingsItem"
     GET_LISTINGS_ITEM = "getListingsItem"
+    SEARCH_LISTINGS_ITEMS = "searchListingsItems"
     CREATE_FEED_DOCUMENT = "createFeedDocument"
     CREATE_FEED = "createFeed"
     GET_FEED = "getFeed"
@@ -67,6 +68,7 @@ USAGE_PLANS: dict[Operation, UsagePlan] = {
         UsagePlan(Operation.CONFIRM_SHIPMENT, 2.0, 10),
         UsagePlan(Operation.PATCH_LISTINGS_ITEM, 5.0, 5),
         UsagePlan(Operation.GET_LISTINGS_ITEM, 5.0, 10),
+        UsagePlan(Operation.SEARCH_LISTINGS_ITEMS, 5.0, 5),
         UsagePlan(Operation.CREATE_FEED_DOCUMENT, 0.5, 15),
         UsagePlan(Operation.CREATE_FEED, 0.0083, 15),
         UsagePlan(Operation.GET_FEED, 2.0, 15),

@@ -156,19 +156,25 @@ class ListingsBook:
         self.clock = clock
         self.items: dict[tuple[str, str], Attributes] = {}
         self.listings: dict[tuple[str, str], Listing] = {}
-        now = clock()
+        self.marketplace_ids = list(marketplace_ids)
         for sku, product_type in product_types.items():
-            for marketplace_id in marketplace_ids:
-                self.listings[(sku, marketplace_id)] = Listing(product_type, now, now)
-                self.items[(sku, marketplace_id)] = {
-                    FULFILLMENT: [
-                        {
-                            "fulfillment_channel_code": "DEFAULT",
-                            "quantity": quantity,
-                            "lead_time_to_ship_max_days": DEFAULT_LEAD_TIME,
-                        }
-                    ]
-                }
+            self.add(sku, product_type, quantity)
+
+    def add(self, sku: str, product_type: str, quantity: int = 0) -> None:
+        """List a SKU in every marketplace (the catalogue's at start; more for a large
+        catalogue)."""
+        now = self.clock()
+        for marketplace_id in self.marketplace_ids:
+            self.listings[(sku, marketplace_id)] = Listing(product_type, now, now)
+            self.items[(sku, marketplace_id)] = {
+                FULFILLMENT: [
+                    {
+                        "fulfillment_channel_code": "DEFAULT",
+                        "quantity": quantity,
+                        "lead_time_to_ship_max_days": DEFAULT_LEAD_TIME,
+                    }
+                ]
+            }
 
     def knows(self, sku: str, marketplace_ids: Iterable[str]) -> bool:
         return all((sku, m) in self.items for m in marketplace_ids)

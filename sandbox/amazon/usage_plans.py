@@ -21,6 +21,7 @@ CREATE_RESTRICTED_DATA_TOKEN = "createRestrictedDataToken"
 CONFIRM_SHIPMENT = "confirmShipment"
 PATCH_LISTINGS_ITEM = "patchListingsItem"
 GET_LISTINGS_ITEM = "getListingsItem"
+SEARCH_LISTINGS_ITEMS = "searchListingsItems"
 CREATE_FEED_DOCUMENT = "createFeedDocument"
 CREATE_FEED = "createFeed"
 GET_FEED = "getFeed"
@@ -49,6 +50,7 @@ AMAZON_PLANS: dict[str, Plan] = {
     CONFIRM_SHIPMENT: Plan(2.0, 10),
     PATCH_LISTINGS_ITEM: Plan(5.0, 5),
     GET_LISTINGS_ITEM: Plan(5.0, 10),
+    SEARCH_LISTINGS_ITEMS: Plan(5.0, 5),
     CREATE_FEED_DOCUMENT: Plan(0.5, 15),
     CREATE_FEED: Plan(0.0083, 15),
     GET_FEED: Plan(2.0, 15),

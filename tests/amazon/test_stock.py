@@ -131,7 +131,7 @@ async def test_the_reconcile_warms_the_product_type_cache(
 ) -> None:
     await stock.read([SKUS[0], SKUS[1]])
     await stock.push([ListingQuantity(sku=SKUS[0], quantity=1)], Submitted())
-    assert spapi_calls(sandbox) == {"getListingsItem": 2, "patchListingsItem": 1}
+    assert spapi_calls(sandbox) == {"searchListingsItems": 1, "patchListingsItem": 1}
 
 
 async def test_unknown_sku_patch_comes_back_rejected_with_amazons_message(
@@ -165,12 +165,13 @@ async def test_large_batch_goes_as_one_feed_and_maps_issues_back_to_skus(
     calls = spapi_calls(sandbox)
     assert calls["createFeedDocument"] == calls["createFeed"] == calls["getFeedDocument"] == 1
     assert calls["getFeed"] == 2
-    assert calls["getListingsItem"] == 6  # each SKU's product type, once
+    assert calls["searchListingsItems"] == 1  # the six SKUs' product types, in one call
+    assert "getListingsItem" not in calls
     assert "patchListingsItem" not in calls
     by_sku = {o.sku: o for o in outcomes}
     # A SKU Amazon has no listing for never reaches the feed: it has no product type.
     ghost = by_sku.pop("GHOST-SKU")
-    assert (ghost.accepted, ghost.submission) == (False, "getListingsItem")
+    assert (ghost.accepted, ghost.submission) == (False, "searchListingsItems")
     assert "GHOST-SKU" in (ghost.message or "")
     feed_ids = {o.submission for o in by_sku.values()}
     assert len(feed_ids) == 1 and feed_ids != {"patch"}
@@ -202,6 +203,23 @@ async def test_read_returns_what_the_sandbox_shows_and_omits_unknown_skus(
         ListingQuantity(sku=SKUS[0], quantity=42),
         ListingQuantity(sku=SKUS[1], quantity=7),
     ]
+
+
+async def test_a_large_catalogue_is_read_20_skus_a_call_at_amazons_rate(
+    stock: AmazonStock, sandbox: AmazonSandbox, clock: ManualClock
+) -> None:
+    extra = [f"BULK-{n:04d}" for n in range(1, 181)]
+    for n, sku in enumerate(extra):
+        sandbox.listings.add(sku, "SHIRT", quantity=n)
+    wanted = [*SKUS, *extra, "NOT-LISTED"]  # 201 SKUs: 11 calls of up to 20
+
+    found = {item.sku: item.quantity for item in await stock.read(wanted)}
+
+    assert found == {**dict.fromkeys(SKUS, 7), **{sku: n for n, sku in enumerate(extra)}}
+    stats = sandbox.stats()
+    assert stats["calls"] == {"searchListingsItems": 11}
+    assert stats["throttled"] == {}  # 5 at once, then one per 0.2 s of the sandbox's clock
+    assert clock.seconds() >= (11 - 5) / 5
 
 
 async def test_bad_quantity_sends_nothing(stock: AmazonStock, sandbox: AmazonSandbox) -> None:

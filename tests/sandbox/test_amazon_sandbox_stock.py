@@ -173,6 +173,56 @@ def test_patch_burst_is_throttled_then_refills(caller: Caller, clock: ManualCloc
     assert caller.call("PATCH", f"{ITEM}/{SKUS[0]}", MARKET, body).status_code == 200
 
 
+def test_search_by_sku_finds_listed_skus_with_quantity_and_product_type(caller: Caller) -> None:
+    params = {
+        **MARKET,
+        "identifiers": f"{SKUS[0]},NOT-LISTED,{SKUS[7]}",
+        "identifiersType": "SKU",
+        "includedData": "summaries,fulfillmentAvailability",
+        "pageSize": "20",
+    }
+    response = caller.call("GET", ITEM, params)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["numberOfResults"] == 2 and "pagination" not in body
+    assert [item["sku"] for item in body["items"]] == [SKUS[0], SKUS[7]]
+    first = body["items"][0]
+    assert first["summaries"][0]["productType"] == product_type(SKUS[0])
+    assert first["fulfillmentAvailability"] == [
+        {"fulfillmentChannelCode": "DEFAULT", "quantity": 3}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("params", "why"),
+    [
+        ({"identifiers": ",".join([*SKUS, "ONE-MORE"]), "identifiersType": "SKU"}, "at most 20"),
+        ({"identifiers": SKUS[0]}, "go together"),
+        ({"identifiers": "B0TEST", "identifiersType": "ASIN"}, "by SKU only"),
+        ({"pageSize": "21"}, "pageSize"),
+    ],
+)
+def test_search_refuses_what_the_model_does_not_allow(
+    caller: Caller, params: dict[str, str], why: str
+) -> None:
+    response = caller.call("GET", ITEM, {**MARKET, **params}, check=False)
+    assert response.status_code == 400 and why in response.text
+
+
+def test_search_without_identifiers_pages_through_every_listing_sorted(caller: Caller) -> None:
+    seen: list[str] = []
+    params = {**MARKET, "sortBy": "sku", "sortOrder": "ASC", "pageSize": "7"}
+    while True:
+        body = caller.call("GET", ITEM, params).json()
+        assert body["numberOfResults"] == len(SKUS)
+        seen += [item["sku"] for item in body["items"]]
+        token = body.get("pagination", {}).get("nextToken")
+        if token is None:
+            break
+        params = {**params, "pageToken": token}
+    assert seen == sorted(SKUS)
+
+
 def submit(caller: Caller, content: bytes, content_type: str = JSON_CT) -> str:
     created = caller.call("POST", "/feeds/2021-06-30/documents", body={"contentType": content_type})
     assert created.status_code == 201

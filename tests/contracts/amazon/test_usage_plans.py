@@ -39,6 +39,7 @@ OPERATIONS: dict[Operation, tuple[str, str, str]] = {
     Operation.CONFIRM_SHIPMENT: (ORDERS_V0, "confirmShipment", "confirmShipment"),
     Operation.PATCH_LISTINGS_ITEM: (LISTINGS, "patchListingsItem", "patchListingsItem"),
     Operation.GET_LISTINGS_ITEM: (LISTINGS, "getListingsItem", "getListingsItem"),
+    Operation.SEARCH_LISTINGS_ITEMS: (LISTINGS, "searchListingsItems", "searchListingsItems"),
     Operation.CREATE_FEED_DOCUMENT: (FEEDS, "createFeedDocument", "createFeedDocument"),
     Operation.CREATE_FEED: (FEEDS, "createFeed", "createFeed"),
     Operation.GET_FEED: (FEEDS, "getFeed", "getFeed"),
