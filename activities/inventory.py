@@ -126,9 +126,14 @@ class InventoryActivities:
         port = self._port(channel)
         facilities = {rule.facility_id for rule in list_facility_rules(self.engine, channel)}
         available = inventory.available_by_item(self.engine, facilities)
-        demand = inventory.demand_by_item(self.engine)
         rules = inventory.list_buffer_rules(self.engine)
         mappings = list_sku_mappings(self.engine, channel)
+        wanted = (
+            None
+            if items is None
+            else {m.item_code for m in mappings if m.item_code in items or m.sku in skus}
+        )
+        demand = inventory.demand_by_item(self.engine, wanted)
         targets: dict[str, int] = {}
         unknown_to_gxo: list[str] = []
         for mapping in mappings:

@@ -8,7 +8,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Engine, delete, text
+from sqlalchemy import Engine, delete, func, text
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from domain.inventory import (
@@ -230,21 +231,27 @@ class Demand:
     shipped: dict[str, dict[Channel, int]] = field(default_factory=dict)
 
 
-def demand_by_item(engine: Engine) -> Demand:
+def demand_by_item(engine: Engine, items: Iterable[str] | None = None) -> Demand:
+    """Summed in the database, per item and channel (one row each, however many orders are
+    open), for `items` only when given: planning at 10,000 open orders reads a few rows, not
+    every order's."""
+    total = (
+        func.sum(OrderDemandRow.open),
+        func.sum(OrderDemandRow.allocated),
+        func.sum(OrderDemandRow.shipped),
+    )
+    query = sa_select(col(OrderDemandRow.item_code), col(OrderDemandRow.channel), *total).group_by(
+        col(OrderDemandRow.item_code), col(OrderDemandRow.channel)
+    )
+    if items is not None:
+        query = query.where(col(OrderDemandRow.item_code).in_(sorted(set(items))))
     demand = Demand()
     with read_session(engine) as session:
-        for row in session.scalars(select(OrderDemandRow)):
-            channel = row.channel
-            buckets = (
-                (demand.open, row.open),
-                (demand.allocated, row.allocated),
-                (demand.shipped, row.shipped),
-            )
-            for bucket, units in buckets:
-                if units == 0:
-                    continue
-                per_channel = bucket.setdefault(row.item_code, {})
-                per_channel[channel] = per_channel.get(channel, 0) + units
+        for item_code, channel, *units in session.connection().execute(query):
+            buckets = zip((demand.open, demand.allocated, demand.shipped), units, strict=True)
+            for bucket, summed in buckets:
+                if summed:
+                    bucket.setdefault(item_code, {})[channel] = int(summed)
     return demand
 
 

@@ -164,13 +164,17 @@ def _searched(sandbox: AmazonSandbox, request: Request, marketplace_id: str) -> 
     kind = request.query_params.get("identifiersType")
     if (identifiers is None) != (kind is None):
         raise SpApiError(400, "identifiers and identifiersType go together")
-    listed = sandbox.listings.quantities(marketplace_id)
     if identifiers is not None:
         if kind != "SKU":
             raise SpApiError(400, f"The sandbox looks listings up by SKU only, not {kind}")
         if len(identifiers) > MAX_IDENTIFIERS:
             raise SpApiError(400, f"identifiers accepts at most {MAX_IDENTIFIERS} values")
-        return [sku for sku in dict.fromkeys(identifiers) if sku in listed]
+        return [
+            sku
+            for sku in dict.fromkeys(identifiers)
+            if sandbox.listings.attributes(sku, marketplace_id) is not None
+        ]
+    listed = sandbox.listings.quantities(marketplace_id)
     sort = request.query_params.get("sortBy", "lastUpdatedDate")
     if sort not in SORTS:
         raise SpApiError(400, f"Invalid sortBy: {sort}")
