@@ -124,7 +124,10 @@ def _move_demand(session: Session, change: StockChange) -> None:
     if change.account is not None:
         query = query.where(col(OrderDemandRow.account) == change.account)
     units = abs(change.quantity)
-    for row in session.scalars(query).all():
+    # Locked until the commit: a parcel confirmed at the same moment (confirm_shipped) waits
+    # instead of writing back a figure read before this change (PostgreSQL; SQLite has one
+    # writer at a time anyway).
+    for row in session.scalars(query.with_for_update()).all():
         row.sequence = change.sequence
         if change.kind is Kind.ALLOCATION:
             moved = min(units, row.open)
@@ -166,7 +169,7 @@ def confirm_shipped(
         )
         for item_code, count in units:
             key = (ref.channel, ref.account, ref.order_id, item_code)
-            row = session.get(OrderDemandRow, key)
+            row = session.get(OrderDemandRow, key, with_for_update=True)  # as in _move_demand
             if row is None:
                 continue
             row.shipped -= count

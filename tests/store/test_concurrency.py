@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from decimal import Decimal
 
+from domain.inventory import StockChange, StockChangeKind
 from domain.mapping import FacilityRule, SkuMapping
+from domain.order import OrderRef
 from integrations.registry import Channel
 from store.audit import list_audit, record_audit
 from store.db import create_engine_from_url
+from store.inventory import apply_stock_changes, confirm_shipped, demand_by_item, record_demand
 from store.mappings import (
     list_sku_mappings,
     load_mapping_set,
@@ -89,3 +93,51 @@ def test_concurrent_rule_replacements_never_mix_two_sets(engine):
     rules = load_mapping_set(engine, Channel.CENTRA).facility_rules
     assert len(rules) == 3
     assert len({rule.facility_id for rule in rules}) == 1
+
+
+def test_parcels_confirmed_at_once_each_take_their_units_out_of_the_demand(engine):
+    """Many parcels of one order confirmed by several workers at the same moment, while GXO's
+    shipments of the same units arrive: on PostgreSQL each read-modify-write of the order's
+    demand row waits for the row lock, so no update is lost and the row settles to nothing."""
+    parcels = 40
+    ref = OrderRef(channel=Channel.AMAZON, account="S", order_id="O-1")
+    record_demand(engine, ref, [("SKU", "ITEM", parcels)])
+    allocate = StockChange(
+        sequence=1,
+        facility_id="F",
+        item_code="ITEM",
+        kind=StockChangeKind.ALLOCATION,
+        quantity=parcels,
+        on_hand_after=parcels,
+        allocated_after=parcels,
+        reference="O-1",
+        channel=Channel.AMAZON,
+        account="S",
+        at=datetime(2026, 11, 29, tzinfo=UTC),
+    )
+    apply_stock_changes(engine, [allocate])
+
+    def confirm(n: int) -> None:
+        confirm_shipped(engine, ref, f"P{n}", [("ITEM", 1)])
+
+    def ship_one_by_one() -> None:
+        """GXO's shipments, in feed order, as the facility's one StockIntake applies them."""
+        for n in range(parcels):
+            shipment = allocate.model_copy(
+                update={
+                    "sequence": 2 + n,
+                    "kind": StockChangeKind.SHIPMENT,
+                    "quantity": -1,
+                    "on_hand_after": parcels - n - 1,
+                    "allocated_after": parcels - n - 1,
+                }
+            )
+            apply_stock_changes(engine, [shipment])
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        futures = [pool.submit(ship_one_by_one)]
+        futures += [pool.submit(confirm, n) for n in range(parcels)]
+        for future in futures:
+            future.result()
+    demand = demand_by_item(engine)
+    assert (demand.open, demand.allocated, demand.shipped) == ({}, {}, {})
