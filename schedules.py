@@ -5,6 +5,7 @@ interval and input (so a changed setting takes effect on the next start), never 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from temporalio.client import (
@@ -56,12 +57,20 @@ def settlement_schedule(
 
 
 async def ensure_settlement_schedules(client: Client, settings: Settings) -> list[str]:
-    """Create or update every settlement schedule; their ids."""
+    """Create or update the settlement schedule of every account the settings run; their ids."""
     every = timedelta(minutes=settings.settlement_interval_minutes)
+    return await ensure_schedules(
+        client, settlement_inputs(settings), every, settings.temporal.task_queue
+    )
+
+
+async def ensure_schedules(
+    client: Client, intakes: Sequence[SettlementIntakeInput], every: timedelta, task_queue: str
+) -> list[str]:
     ids = []
-    for intake in settlement_inputs(settings):
+    for intake in intakes:
         schedule_id = settlement_intake_id(intake.channel, intake.account)
-        schedule = settlement_schedule(intake, every, settings.temporal.task_queue)
+        schedule = settlement_schedule(intake, every, task_queue)
         try:
             await client.create_schedule(schedule_id, schedule, trigger_immediately=True)
         except ScheduleAlreadyRunningError:
