@@ -1,5 +1,5 @@
 """Captured payments against completed shipments, per order: for a channel that captures the
-buyer's payment per shipment (Centra), what was captured should equal what was shipped, and a
+buyer's payment per shipment, what was captured should equal what was shipped, and a
 capture the payment provider settles later (Adyen, Klarna) should not stay pending for long.
 Pure; the channel's integration reads the shipments and the payment history into these models.
 
