@@ -40,7 +40,6 @@ from integrations.channel import ChannelPort, SettlementPort, StockPort
 from integrations.gxo.port import WarehousePort
 from integrations.module import ChannelModule, OpenedPorts, Operation
 from integrations.registry import CHANNEL_NAMES, WAREHOUSE, enabled, get_settings
-from schedules import ensure_settlement_schedules
 from store.migrate import open_store
 from store.migrations import StoreSchemaError
 from webhooks import ChannelHook, create_webhook_app
@@ -49,6 +48,7 @@ from workflows.deployment import facilities, intake_inputs, inventory_inputs
 from workflows.intakes import TASK_TIMEOUT
 from workflows.inventory_sync import InventorySync, inventory_sync_id
 from workflows.order_fulfillment import OrderFulfillment
+from workflows.schedules import ensure_settlement_schedules
 from workflows.settlement_intake import SettlementIntake
 from workflows.stock_intake import StockIntake, StockIntakeInput, stock_intake_id
 from workflows.warehouse_intake import WarehouseIntake, WarehouseIntakeInput, workflow_id_for

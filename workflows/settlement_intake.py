@@ -1,5 +1,5 @@
 """SettlementIntake: one run per channel account each time its Temporal Schedule fires (the
-worker keeps the schedule, schedules.py). A run lists the settlement reports the channel filed
+worker keeps the schedule, workflows/schedules.py). A run lists the settlement reports the channel filed
 that the store does not hold yet, then reads, stores and reconciles each one in turn. A report
 that cannot be stored (its rows do not add up: SETTLEMENT_UNBALANCED; or it cannot be read) is
 named in the run's progress and result and in its ExceptionKind search attribute, and the

@@ -10,8 +10,8 @@ from datetime import timedelta
 
 from temporalio.client import ScheduleActionStartWorkflow
 
-from schedules import ensure_schedules
 from tests.activities.temporal_server import DevServer
+from workflows.schedules import ensure_schedules
 from workflows.settlement_intake import SettlementIntakeInput
 
 
