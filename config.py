@@ -366,6 +366,8 @@ class Settings(BaseModel):
     inventory_sync: bool  # run StockIntake per facility and InventorySync per channel account
     reconcile_hours: float  # full read-back and correction of every channel's stock
     stock_stall_minutes: float  # a change pending longer raises INVENTORY_SYNC_STALLED
+    settlement_interval_minutes: float = 360  # the settlement intakes' schedule
+    unsettled_after_days: float = 14  # a confirmed order not settled this long is a difference
     webhook_port: int | None  # serve GXO's pushed events on this loopback/ingress port
     metrics_address: str | None  # Prometheus scrape endpoint, e.g. 0.0.0.0:9464
     health_port: int | None = None  # /healthz and /readyz for probes (health.py); None: off
@@ -442,6 +444,8 @@ def _read_settings(
         inventory_sync=flag("CONSIGN_INVENTORY_SYNC", "true"),
         reconcile_hours=number("CONSIGN_RECONCILE_HOURS", "24", above=0),
         stock_stall_minutes=number("CONSIGN_STOCK_STALL_MINUTES", "30", above=0),
+        settlement_interval_minutes=number("CONSIGN_SETTLEMENT_INTERVAL_MINUTES", "360", above=0),
+        unsettled_after_days=number("CONSIGN_UNSETTLED_AFTER_DAYS", "14", above=0),
         webhook_port=optional_whole("CONSIGN_WEBHOOK_PORT", "", at_least=1, at_most=65535),
         metrics_address=env("CONSIGN_METRICS_ADDRESS", "") or None,
         health_port=optional_whole("CONSIGN_HEALTH_PORT", "", at_least=1, at_most=65535),

@@ -29,13 +29,14 @@ from activities.channel import ChannelActivities
 from activities.delivery import DeliveryActivities, signal_stock_changed
 from activities.heartbeat import HEARTBEAT_THROTTLE
 from activities.inventory import InventoryActivities
+from activities.settlements import SettlementActivities
 from activities.warehouse import WarehouseActivities
 from codec.converter import configured_key_ring
 from config import DbMigrate, Settings, SettingsError
 from domain.deadlines import DeadlinePolicy
 from domain.exceptions import describe_error
 from health import start_health
-from integrations.channel import ChannelPort, StockPort
+from integrations.channel import ChannelPort, SettlementPort, StockPort
 from integrations.gxo.port import WarehousePort
 from integrations.module import ChannelModule, OpenedPorts, Operation
 from integrations.registry import CHANNEL_NAMES, WAREHOUSE, enabled, get_settings
@@ -48,6 +49,8 @@ from workflows.deployment import facilities, intake_inputs, inventory_inputs
 from workflows.intakes import TASK_TIMEOUT
 from workflows.inventory_sync import InventorySync, inventory_sync_id
 from workflows.order_fulfillment import OrderFulfillment
+from workflows.schedules import ensure_settlement_schedules
+from workflows.settlement_intake import SettlementIntake
 from workflows.stock_intake import StockIntake, StockIntakeInput, stock_intake_id
 from workflows.warehouse_intake import WarehouseIntake, WarehouseIntakeInput, workflow_id_for
 
@@ -133,6 +136,7 @@ async def ensure_intakes(client: Client, settings: Settings) -> None:
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             task_timeout=TASK_TIMEOUT,
         )
+    await ensure_settlement_schedules(client, settings)
 
 
 async def ensure_inventory_sync(client: Client, settings: Settings) -> None:
@@ -167,6 +171,7 @@ async def ensure_inventory_sync(client: Client, settings: Settings) -> None:
 class Ports:
     orders: dict[str, ChannelPort] = field(default_factory=dict)
     stock: dict[str, StockPort] = field(default_factory=dict)
+    settlements: dict[str, SettlementPort] = field(default_factory=dict)
 
 
 async def channel_ports(settings: Settings, stack: contextlib.AsyncExitStack) -> Ports:
@@ -177,6 +182,8 @@ async def channel_ports(settings: Settings, stack: contextlib.AsyncExitStack) ->
         ports.orders[module.name] = opened.orders
         if opened.stock is not None:
             ports.stock[module.name] = opened.stock
+        if opened.settlements is not None:
+            ports.settlements[module.name] = opened.settlements
     return ports
 
 
@@ -234,6 +241,7 @@ def main_activities(
     stock: WarehouseActivities,
     stock_sync: InventoryActivities,
     delivery: DeliveryActivities,
+    settlements: SettlementActivities,
 ) -> list[Callable[..., object]]:
     """Every activity the main queue runs (tests/modules/test_activity_refs.py checks each
     workflow's activity reference against them)."""
@@ -259,11 +267,14 @@ def main_activities(
         stock_sync.check_submission,
         stock_sync.read_back,
         stock_sync.stalled,
+        settlements.list_reports,
+        settlements.store_report,
+        settlements.reconcile,
     ]
 
 
 def operation_activities(
-    channel: ChannelActivities, stock_sync: InventoryActivities
+    channel: ChannelActivities, stock_sync: InventoryActivities, settlements: SettlementActivities
 ) -> dict[Operation, Callable[..., object]]:
     """The activity of each operation a channel module may send to a limited queue."""
     return {
@@ -275,6 +286,8 @@ def operation_activities(
         Operation.CAPTURE_AGAIN: channel.settle_capture,
         Operation.STOCK_READ: stock_sync.read_back,
         Operation.STOCK_PUSH: stock_sync.push,
+        Operation.SETTLEMENT_LIST: settlements.list_reports,
+        Operation.SETTLEMENT_FETCH: settlements.store_report,
     }
 
 
@@ -299,6 +312,7 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
             warehouse, engine, stock_moved, client=client, limits=settings.limits
         )
         delivery = DeliveryActivities(client, engine, settings.temporal.task_queue, deadlines)
+        settlements = SettlementActivities(ports.settlements, engine)
         running = [
             Worker(
                 client,
@@ -309,14 +323,15 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
                     WarehouseIntake,
                     StockIntake,
                     InventorySync,
+                    SettlementIntake,
                 ],
-                activities=main_activities(channel, stock, stock_sync, delivery),
+                activities=main_activities(channel, stock, stock_sync, delivery, settlements),
                 graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
                 max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
                 sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,
             )
         ]
-        by_operation = operation_activities(channel, stock_sync)
+        by_operation = operation_activities(channel, stock_sync, settlements)
         for module in enabled(settings):
             port = ports.orders[module.name]
             running += limited_workers(client, settings, module, port, by_operation)

@@ -39,3 +39,11 @@ def capture_queue(channel: str, main: str, again: bool) -> str:
 
 def stock_read_queue(channel: str, main: str) -> str:
     return queue_for(channel, Operation.STOCK_READ, main)
+
+
+def settlement_list_queue(channel: str, main: str) -> str:
+    return queue_for(channel, Operation.SETTLEMENT_LIST, main)
+
+
+def settlement_fetch_queue(channel: str, main: str) -> str:
+    return queue_for(channel, Operation.SETTLEMENT_FETCH, main)

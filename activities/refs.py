@@ -40,6 +40,14 @@ from activities.models import (
     WarehouseLookup,
     WarehouseOrderRequest,
 )
+from activities.settlement_models import (
+    Reconciled,
+    ReconcileRequest,
+    SettlementFetchRequest,
+    SettlementListRequest,
+    SettlementReports,
+    StoredSettlementReport,
+)
 from domain.capture import PaymentCapture
 from domain.order import ChannelOrder, OrderRef
 from domain.warehouse import CancelOutcome, InjectionResult, WarehouseOrder
@@ -86,6 +94,15 @@ CHECK_STOCK_SUBMISSION = ActivityRef("check_stock_submission", SubmissionCheck, 
 READ_CHANNEL_STOCK = ActivityRef("read_channel_stock", StockReadRequest, DriftReport)
 STALLED_STOCK_SKUS = ActivityRef("stalled_stock_skus", StalledRequest, StalledSkus)
 
+# Settlements (activities/settlements.py): listing and reading on the channel's limited queues.
+LIST_SETTLEMENT_REPORTS = ActivityRef(
+    "list_settlement_reports", SettlementListRequest, SettlementReports
+)
+STORE_SETTLEMENT_REPORT = ActivityRef(
+    "store_settlement_report", SettlementFetchRequest, StoredSettlementReport
+)
+RECONCILE_SETTLEMENT = ActivityRef("reconcile_settlement", ReconcileRequest, Reconciled)
+
 EVERY: tuple[ActivityRef[Any, Any], ...] = (
     FETCH_CHANNEL_ORDER,
     POLL_CHANNEL_CHANGES,
@@ -108,4 +125,7 @@ EVERY: tuple[ActivityRef[Any, Any], ...] = (
     CHECK_STOCK_SUBMISSION,
     READ_CHANNEL_STOCK,
     STALLED_STOCK_SKUS,
+    LIST_SETTLEMENT_REPORTS,
+    STORE_SETTLEMENT_REPORT,
+    RECONCILE_SETTLEMENT,
 )

@@ -36,6 +36,7 @@ class ExceptionKind(StrEnum):
     DUPLICATE_TRACKING = "DUPLICATE_TRACKING"  # a new parcel id with a known tracking number
     QUANTITY_OUT_OF_RANGE = "QUANTITY_OUT_OF_RANGE"  # a line above the configured maximum
     DUPLICATE_ORDER_LINE = "DUPLICATE_ORDER_LINE"  # one channel line id twice in an order
+    SETTLEMENT_UNBALANCED = "SETTLEMENT_UNBALANCED"  # a payout file's rows miss its total
 
 
 class ConsignError(Exception):

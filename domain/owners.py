@@ -109,6 +109,9 @@ DEFAULT_OWNERS: dict[ExceptionKind, Owner] = {
         HIGH,
         "check the order's payment in the channel, settle it with buyer or provider, retry",
     ),
+    K.SETTLEMENT_UNBALANCED: _o(
+        FIN, MEDIUM, "compare the report with the channel's own copy; the next run tries it again"
+    ),
     K.INVALID_CHANNEL_DATA: _o(
         ENG, HIGH, "read the worker's log for the field; fix the data or deploy a fix, then retry"
     ),

@@ -58,3 +58,14 @@ class Settlement(BaseModel):
 
     def rows_sum(self) -> Decimal:
         return sum((row.amount for row in self.rows), Decimal(0))
+
+
+class SettlementReport(BaseModel):
+    """A settlement report the channel filed and consign may download: `report_id` is what the
+    store remembers it by (a report listed again is skipped), `document_id` what fetches it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    report_id: str
+    document_id: str
+    created_at: datetime

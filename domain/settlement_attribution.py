@@ -233,8 +233,11 @@ def _order(order_id: str, rows: list[tuple[SettlementRow, AmountKind]]) -> Order
         if is_sale and _norm(row.amount_type) in ("itemprice", "promotion"):
             charged += row.amount
         if row.sku and row.quantity is not None:
-            # Quantities repeat on every amount row of an item: count each item once.
-            item = (row.sku, row.order_item_code or row.sku)
+            # Quantities repeat on every amount row of an item: count each item once per
+            # shipment (an item shipped in two parcels is two shipments, each with its units;
+            # without a shipment-id, per posted date).
+            shipment = row.shipment_id or row.posted_date or ""
+            item = (row.sku, f"{row.order_item_code or row.sku}/{shipment}")
             if is_refund:
                 item = (row.sku, row.merchant_adjustment_item_id or item[1])
                 refunded[item] = max(refunded.get(item, 0), row.quantity)

@@ -28,7 +28,8 @@ class ShippedLine(BaseModel):
 
 class ShippedOrder(BaseModel):
     """consign's record of one order it shipped and confirmed to the channel. `order_total` is
-    what the channel said the buyer pays (None: not known, nothing compared)."""
+    what the channel said the buyer pays (None: not known, nothing compared). No `lines`: the
+    units are not known (nothing compared), never "shipped nothing"."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -137,7 +138,7 @@ def _per_sku_difference(
 def _quantities(
     order_id: str, record: ShippedOrder, settled: dict[str, int], sold: bool
 ) -> list[SettlementDifference]:
-    if not sold:
+    if not sold or not record.lines:  # no lines: confirmed before consign kept them
         return []
     confirmed = _per_sku(record, returned=False)
     found = []

@@ -17,6 +17,7 @@ from domain.capture import PaymentCapture
 from domain.inventory import ListingQuantity, PushOutcome, StockSubmission
 from domain.order import Channel, ChannelOrder, OrderChange
 from domain.setaside import SetAsideRecord
+from domain.settlement import Settlement, SettlementReport
 from domain.shipment import ShipConfirmation
 
 
@@ -119,4 +120,20 @@ class SettlingStockPort(Protocol):
     async def settle(self, submission: StockSubmission) -> list[PushOutcome] | None:
         """One outcome per SKU of the submission once the channel has processed it; None while
         it is still processing. Asks once: never waits, never submits anything again."""
+        ...
+
+
+class SettlementPort(Protocol):
+    """A channel that pays out in settlements it files as reports (Amazon's V2 flat file).
+    The settlement intake lists them and downloads each one it has not stored."""
+
+    async def settlement_reports(self, created_since: datetime | None) -> list[SettlementReport]:
+        """Every finished report since `created_since` (None: as far back as the channel
+        keeps them), oldest first."""
+        ...
+
+    async def read_settlement(self, report: SettlementReport) -> Settlement:
+        """The report's document, downloaded and parsed in one call (its link may expire
+        within minutes). A file that cannot be read or does not add up raises the client's
+        bad-response error, never a partial settlement."""
         ...

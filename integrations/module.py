@@ -20,7 +20,7 @@ from config import Settings
 from domain.limits import IntakeLimits
 from domain.setaside import SetAsideRecord
 from domain.warehouse import WarehouseEvent
-from integrations.channel import ChannelPort, StockPort
+from integrations.channel import ChannelPort, SettlementPort, StockPort
 from integrations.gxo.port import WarehousePort
 
 S = TypeVar("S", bound=BaseModel)
@@ -37,6 +37,8 @@ class Operation(StrEnum):
     CAPTURE_AGAIN = "capture_again"  # settle_capture, an operator's retry: it writes
     STOCK_READ = "stock_read"  # read_back_stock
     STOCK_PUSH = "stock_push"  # push_stock
+    SETTLEMENT_LIST = "settlement_list"  # list_settlement_reports
+    SETTLEMENT_FETCH = "settlement_fetch"  # store_settlement_report
 
 
 @dataclass(frozen=True)
@@ -49,10 +51,12 @@ class LimitedQueue:
 
 @dataclass(frozen=True)
 class OpenedPorts:
-    """A channel account's order port and, where consign sets its stock, its stock port."""
+    """A channel account's order port and, where consign sets its stock, its stock port;
+    where the channel pays out in settlement reports, its settlement port."""
 
     orders: ChannelPort
     stock: StockPort | None = None
+    settlements: SettlementPort | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -111,6 +115,9 @@ class ChannelModule(Module[S]):
     syncs_stock: Callable[[S], bool] = field(default=lambda settings: True)
     sweep_every_polls: Callable[[S], int] = field(default=lambda settings: 0)
     webhook: ChannelWebhook[S] | None = None
+    # The channel files settlement reports (OpenedPorts.settlements): a SettlementIntake runs
+    # on a Schedule per account.
+    files_settlements: bool = False
 
     def queue_for(self, operation: Operation) -> str | None:
         """The limited queue `operation` runs on; None: the worker's main queue."""

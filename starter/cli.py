@@ -11,6 +11,7 @@ from rich.console import Console
 from temporalio.client import Client
 
 from integrations.registry import get_settings
+from starter import captures_cli  # noqa: F401  (adds `settlements centra`)
 from starter.client import CliError, expected_errors, run_with_client
 from starter.db_cli import db_app
 from starter.intakes_cli import list_intakes

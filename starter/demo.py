@@ -35,6 +35,8 @@ from starter.client import connect
 from starter.demo_amazon import RATE_SCALE, AmazonPart
 from starter.demo_centra import CENTRA_RATE_SCALE, CentraPart
 from starter.demo_parts import ChannelPart, GxoRecords, get_json, part_settled, records
+from starter.demo_settlement import SettlementOutcome, settle
+from starter.demo_settlement import render as render_settlement
 from starter.devstack import DevStack
 from store.mappings import replace_facility_rules
 from store.migrate import open_store
@@ -46,16 +48,20 @@ class Outcome:
     statuses: dict[Channel, dict[str, OrderStatus]]
     gxo: GxoRecords
     seconds: float
+    settlement: SettlementOutcome | None = None
 
     def part(self, channel: Channel) -> Any:
         return next(p for p in self.parts if p.channel == channel)
 
     def checks(self) -> dict[str, bool]:
-        return {
+        found = {
             f"{part.label}: {name}": ok
             for part in self.parts
             for name, ok in part.checks(self.statuses[part.channel], self.gxo).items()
         }
+        if self.settlement is not None:
+            found |= {f"Amazon settlement: {n}": ok for n, ok in self.settlement.checks().items()}
+        return found
 
     @property
     def orders(self) -> int:
@@ -243,12 +249,19 @@ async def run_scenario(
             await set_faults(stack, http, FaultConfig())
         for part in parts:
             await part.collect(stack, http)
+        amazon = next(p for p in parts if isinstance(p, AmazonPart))
+        shipped = sorted(
+            order_id
+            for order_id, status in found[amazon.channel].items()
+            if status.stage is OrderStage.SHIPPED
+        )
+        settlement = await settle(stack, http, client, engine, amazon.account, shipped)
         gxo = GxoRecords.by_order_id(
             injections=await get_json(http, f"{stack.gxo_url}/_sandbox/injections"),
             orders=records(await get_json(http, f"{stack.gxo_url}/_sandbox/orders")),
             cancels=records(await get_json(http, f"{stack.gxo_url}/_sandbox/cancels")),
         )
-    return Outcome(parts=parts, statuses=found, gxo=gxo, seconds=seconds)
+    return Outcome(parts=parts, statuses=found, gxo=gxo, seconds=seconds, settlement=settlement)
 
 
 async def set_faults(stack: DevStack, http: httpx.AsyncClient, faults: FaultConfig) -> None:
@@ -276,6 +289,8 @@ def render(console: Console, outcome: Outcome, web_ui: str | None) -> None:
         console.print(
             "left in exception: " + ", ".join(f"{k} x{n}" for k, n in sorted(kinds.items()))
         )
+    if outcome.settlement is not None:
+        render_settlement(console, outcome.settlement)
     for label, ok in outcome.checks().items():
         console.print(f"[{'green' if ok else 'red'}]{'ok  ' if ok else 'FAIL'}[/] {label}")
     console.print(

@@ -25,8 +25,10 @@ from domain.order import Channel, OrderRef
 from store.db import read_session, write_session
 from store.tables import (
     BufferRuleRow,
+    ConfirmedParcelLineRow,
     ConfirmedParcelRow,
     OrderDemandRow,
+    SkuMappingRow,
     StockLedgerRow,
     StockLevelRow,
     StockSubmissionRow,
@@ -167,14 +169,41 @@ def confirm_shipped(
                 parcel_id=parcel_id,
             )
         )
-        for item_code, count in units:
+        for item_code, count in _per_item(units).items():
             key = (ref.channel, ref.account, ref.order_id, item_code)
             row = session.get(OrderDemandRow, key, with_for_update=True)  # as in _move_demand
+            session.add(
+                ConfirmedParcelLineRow(
+                    channel=ref.channel,
+                    account=ref.account,
+                    order_id=ref.order_id,
+                    parcel_id=parcel_id,
+                    item_code=item_code,
+                    sku=row.sku if row is not None else _sku_of(session, ref.channel, item_code),
+                    quantity=count,
+                )
+            )
             if row is None:
                 continue
             row.shipped -= count
             row.updated_at = utc_now()
             _delete_if_settled(session, row)
+
+
+def _per_item(units: Sequence[tuple[str, int]]) -> dict[str, int]:
+    totals: dict[str, int] = defaultdict(int)
+    for item_code, count in units:
+        totals[item_code] += count
+    return dict(totals)
+
+
+def _sku_of(session: Session, channel: str, item_code: str) -> str | None:
+    """The channel SKU mapped to the item, when exactly one is."""
+    query = select(SkuMappingRow.sku).where(
+        col(SkuMappingRow.channel) == channel, col(SkuMappingRow.item_code) == item_code
+    )
+    skus = list(session.scalars(query.limit(2)))
+    return skus[0] if len(skus) == 1 else None
 
 
 def available_by_item(engine: Engine, facilities: Iterable[str]) -> dict[str, int]:

@@ -11,14 +11,21 @@ from datetime import datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Engine, delete, func
+from sqlalchemy import Engine, and_, delete, false, func, or_
 from sqlmodel import col, select
 
 from domain.settlement import Settlement, SettlementRow
 from domain.settlement_attribution import SettlementAttribution, classify
-from domain.settlement_differences import DifferenceKind, SettlementDifference
+from domain.settlement_differences import (
+    DifferenceKind,
+    SettlementDifference,
+    ShippedLine,
+    ShippedOrder,
+)
 from store.db import read_session, write_session
 from store.tables import (
+    ConfirmedParcelLineRow,
+    ConfirmedParcelRow,
     SettlementAttributionRow,
     SettlementDifferenceRow,
     SettlementLineRow,
@@ -231,3 +238,64 @@ def settled_order_ids(engine: Engine, *, other_than: str | None = None) -> froze
         query = query.where(SettlementLineRow.settlement_id != other_than)
     with read_session(engine) as session:
         return frozenset(order_id for order_id in session.exec(query) if order_id)
+
+
+def shipped_orders(
+    engine: Engine,
+    channel: str,
+    account: str,
+    *,
+    confirmed_from: datetime | None,
+    confirmed_before: datetime | None,
+    order_ids: Sequence[str] = (),
+) -> list[ShippedOrder]:
+    """consign's record of the orders it confirmed to the channel: those with a parcel
+    confirmed in [confirmed_from, confirmed_before) (no window when either is None), and
+    `order_ids` whenever confirmed. Per
+    order, the units per SKU over its parcels (an item whose SKU is unknown counts under its
+    warehouse item code), `confirmed_at` its last parcel's. Parcels confirmed before the
+    store kept their lines (migration 0004) give an order without lines: unknown, not zero."""
+    parcels = select(ConfirmedParcelRow).where(
+        ConfirmedParcelRow.channel == channel, ConfirmedParcelRow.account == account
+    )
+    wanted_parcels = or_(
+        col(ConfirmedParcelRow.order_id).in_(sorted(set(order_ids))),
+        and_(
+            col(ConfirmedParcelRow.confirmed_at) >= confirmed_from,
+            col(ConfirmedParcelRow.confirmed_at) < confirmed_before,
+        )
+        if confirmed_from is not None and confirmed_before is not None
+        else false(),
+    )
+    with read_session(engine) as session:
+        wanted = session.exec(parcels.where(wanted_parcels)).all()
+        ids = sorted({parcel.order_id for parcel in wanted})
+        lines = session.exec(
+            select(ConfirmedParcelLineRow).where(
+                ConfirmedParcelLineRow.channel == channel,
+                ConfirmedParcelLineRow.account == account,
+                col(ConfirmedParcelLineRow.order_id).in_(ids),
+            )
+        ).all()
+        # every parcel of those orders, also those outside the window
+        every = session.exec(parcels.where(col(ConfirmedParcelRow.order_id).in_(ids))).all()
+    last: dict[str, datetime] = {}
+    for parcel in every:
+        last[parcel.order_id] = max(
+            parcel.confirmed_at, last.get(parcel.order_id, parcel.confirmed_at)
+        )
+    units: dict[str, dict[str, int]] = {order_id: {} for order_id in ids}
+    for line in lines:
+        sku = line.sku or line.item_code
+        units[line.order_id][sku] = units[line.order_id].get(sku, 0) + line.quantity
+    return [
+        ShippedOrder(
+            order_id=order_id,
+            confirmed_at=last[order_id],
+            lines=tuple(
+                ShippedLine(sku=sku, confirmed_quantity=count)
+                for sku, count in sorted(units[order_id].items())
+            ),
+        )
+        for order_id in ids
+    ]

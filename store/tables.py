@@ -209,6 +209,22 @@ class ConfirmedParcelRow(SQLModel, table=True):
     confirmed_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
 
 
+class ConfirmedParcelLineRow(SQLModel, table=True):
+    """The units of one confirmed parcel per warehouse item, with the channel's SKU when the
+    order's demand or the SKU mapping named it: what month-end compares settlements with.
+    Written with the parcel's confirmed_parcel row, once."""
+
+    __tablename__ = "confirmed_parcel_line"
+
+    channel: str = Field(primary_key=True)
+    account: str = Field(primary_key=True)
+    order_id: str = Field(primary_key=True)
+    parcel_id: str = Field(primary_key=True)
+    item_code: str = Field(primary_key=True)
+    sku: str | None = None
+    quantity: int
+
+
 class StockLedgerRow(SQLModel, table=True):
     """Per channel account and SKU: what was last pushed, when, by which submission and which
     push activity, with what outcome; what the channel showed at the last reconcile; since when
@@ -344,6 +360,7 @@ STORE_TABLES: list[Table] = [
         "stock_level",
         "order_demand",
         "confirmed_parcel",
+        "confirmed_parcel_line",
         "stock_ledger",
         "stock_submission",
         "webhook_delivery",

@@ -1,6 +1,7 @@
 """The long-lived workflows a deployment runs for its settings: one ChannelIntake per channel
 account, one InventorySync per account whose stock consign sets, and per warehouse facility a
-WarehouseIntake and a StockIntake. The worker starts them; the daily report expects them."""
+WarehouseIntake and a StockIntake; per account of a channel that files settlement reports, a
+SettlementIntake on a Schedule. The worker starts them; the daily report expects them."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from config import Settings
 from integrations.registry import WAREHOUSE, enabled
 from workflows.channel_intake import ChannelIntakeInput
 from workflows.inventory_sync import InventorySyncInput
+from workflows.settlement_intake import SettlementIntakeInput
 
 
 def intake_inputs(settings: Settings) -> list[ChannelIntakeInput]:
@@ -40,3 +42,16 @@ def inventory_inputs(settings: Settings) -> list[InventorySyncInput]:
 def facilities(settings: Settings) -> list[str]:
     """The warehouse facilities consign serves (GXO_FACILITIES)."""
     return WAREHOUSE.facilities(WAREHOUSE.settings_of(settings))
+
+
+def settlement_inputs(settings: Settings) -> list[SettlementIntakeInput]:
+    """One SettlementIntake schedule per account of a channel that files settlement reports."""
+    return [
+        SettlementIntakeInput(
+            channel=module.name,
+            account=module.account(module.settings_of(settings)),
+            unsettled_after_days=settings.unsettled_after_days,
+        )
+        for module in enabled(settings)
+        if module.files_settlements
+    ]

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from integrations.amazon.factory import build_amazon_client
 from integrations.amazon.port import AmazonChannel
 from integrations.amazon.settings import CHANNEL, AmazonSettings, read_amazon_settings
+from integrations.amazon.settlement.port import AmazonSettlements
 from integrations.amazon.stock import build_amazon_stock
 from integrations.amazon.usage_plans import Operation as SpApi
 from integrations.amazon.usage_plans import task_queue_rate
@@ -19,11 +20,17 @@ from integrations.module import ChannelModule, LimitedQueue, OpenedPorts, Operat
 SEARCH_ORDERS = "amazon-searchOrders"
 GET_ORDER = "amazon-getOrder"
 CONFIRM_SHIPMENT = "amazon-confirmShipment"
+GET_REPORTS = "amazon-getReports"  # settlement reports listed
+GET_REPORT_DOCUMENT = "amazon-getReportDocument"  # a settlement's link fetched and downloaded
 
 
 async def _open_ports(settings: AmazonSettings, stack: contextlib.AsyncExitStack) -> OpenedPorts:
     client = await stack.enter_async_context(build_amazon_client(settings))
-    return OpenedPorts(orders=AmazonChannel(client), stock=build_amazon_stock(client))
+    return OpenedPorts(
+        orders=AmazonChannel(client),
+        stock=build_amazon_stock(client),
+        settlements=AmazonSettlements(client.reports),
+    )
 
 
 async def _check_credentials(ports: OpenedPorts) -> str:
@@ -46,6 +53,8 @@ def _rates(settings: AmazonSettings, port: ChannelPort) -> Mapping[str, float]:
         GET_ORDER: task_queue_rate(reader.get_order_operation, scale),
         SEARCH_ORDERS: task_queue_rate(reader.search_operation, scale),
         CONFIRM_SHIPMENT: task_queue_rate(SpApi.CONFIRM_SHIPMENT, scale),
+        GET_REPORTS: task_queue_rate(SpApi.GET_REPORTS, scale),
+        GET_REPORT_DOCUMENT: task_queue_rate(SpApi.GET_REPORT_DOCUMENT, scale),
     }
 
 
@@ -60,8 +69,11 @@ AMAZON = ChannelModule(
         LimitedQueue(GET_ORDER, frozenset({Operation.FETCH})),
         LimitedQueue(SEARCH_ORDERS, frozenset({Operation.POLL})),
         LimitedQueue(CONFIRM_SHIPMENT, frozenset({Operation.CONFIRM})),
+        LimitedQueue(GET_REPORTS, frozenset({Operation.SETTLEMENT_LIST})),
+        LimitedQueue(GET_REPORT_DOCUMENT, frozenset({Operation.SETTLEMENT_FETCH})),
     ),
     rates=_rates,
     confirm_operation="confirmShipment",
     check_credentials=_check_credentials,
+    files_settlements=True,
 )

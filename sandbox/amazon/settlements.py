@@ -3,7 +3,7 @@ about every 14 days on its own), what was shipped (its confirmed packages) and r
 the last close becomes a V2 settlement report with commissions, promotions, advertising, the
 subscription and the rolling reserve, listed by getReports and downloaded through a presigned
 link that expires after 5 minutes. Faults: a gzip document, a late report (IN_PROGRESS until
-its time), a malformed row.
+its time), a malformed row, a truncated file (its rows miss the total).
 
 The fee rules are the sandbox's own (15 % referral fee, refund administration fee 20 % of it,
 a promotion on every third order): plausible, not Amazon's schedule."""
@@ -54,6 +54,7 @@ class CloseRequest(BaseModel):
     gzip: bool = False  # fault: compressionAlgorithm GZIP
     late_seconds: float = Field(default=0, ge=0)  # fault: IN_PROGRESS for this long
     malformed_row: bool = False  # fault: one amount Amazon's layout cannot have
+    truncated: bool = False  # fault: the last amount row is lost, the rest miss total-amount
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,8 @@ class SettlementDesk:
         if request.malformed_row and rows:
             good = f"\t{_amount_text(rows[0].amount, request.decimal_comma)}\t"
             text = text.replace(good, "\t12.3.4\t", 1)
+        if request.truncated and rows:
+            text = "".join(text.splitlines(keepends=True)[:-1])
         charset = request.charset or "iso-8859-1"
         content = text.encode(charset)
         if request.gzip:

@@ -27,6 +27,8 @@ STORED_QUEUES = {
     ("amazon", Operation.CAPTURE_AGAIN): MAIN,
     ("amazon", Operation.STOCK_READ): MAIN,
     ("amazon", Operation.STOCK_PUSH): MAIN,
+    ("amazon", Operation.SETTLEMENT_LIST): "amazon-getReports",
+    ("amazon", Operation.SETTLEMENT_FETCH): "amazon-getReportDocument",
     ("centra", Operation.FETCH): "centra-reads",
     ("centra", Operation.POLL): "centra-reads",
     ("centra", Operation.CONFIRM): "centra-shipments",
@@ -35,6 +37,8 @@ STORED_QUEUES = {
     ("centra", Operation.CAPTURE_AGAIN): "centra-writes",
     ("centra", Operation.STOCK_READ): "centra-reads",
     ("centra", Operation.STOCK_PUSH): "centra-writes",
+    ("centra", Operation.SETTLEMENT_LIST): MAIN,
+    ("centra", Operation.SETTLEMENT_FETCH): MAIN,
 }
 
 
@@ -49,6 +53,8 @@ def routed(channel: str, operation: Operation) -> str:
         Operation.CAPTURE_AGAIN: lambda: queues.capture_queue(channel, MAIN, again=True),
         Operation.STOCK_READ: lambda: queues.stock_read_queue(channel, MAIN),
         Operation.STOCK_PUSH: lambda: queues.stock_push_queue(channel, MAIN),
+        Operation.SETTLEMENT_LIST: lambda: queues.settlement_list_queue(channel, MAIN),
+        Operation.SETTLEMENT_FETCH: lambda: queues.settlement_fetch_queue(channel, MAIN),
     }
     return by_operation[operation]()
 

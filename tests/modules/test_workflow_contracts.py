@@ -13,6 +13,7 @@ from workflows import (
     channel_intake,
     inventory_sync,
     order_fulfillment,
+    settlement_intake,
     stock_intake,
     warehouse_intake,
 )
@@ -24,6 +25,7 @@ CONTRACTS = [
     stock_intake.CONTRACT,
     inventory_sync.CONTRACT,
     order_fulfillment.CONTRACT,
+    settlement_intake.CONTRACT,
 ]
 
 
@@ -43,3 +45,4 @@ def test_the_ids_running_workflows_hold() -> None:
     assert inventory_sync.CONTRACT.workflow_id("centra", "brand") == "inventory:centra:brand"
     assert warehouse_intake.CONTRACT.workflow_id("GXO-UK") == "warehouse-events:GXO-UK"
     assert stock_intake.CONTRACT.workflow_id("GXO-UK") == "stock:GXO-UK"
+    assert settlement_intake.CONTRACT.workflow_id("amazon", "A1") == "settlements:amazon:A1"

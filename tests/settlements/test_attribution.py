@@ -173,3 +173,31 @@ def test_reserves_are_carried_between_settlements() -> None:
     [gap] = reserve_differences(links)
     assert gap.kind is DifferenceKind.RESERVE_NOT_CARRIED
     assert (gap.expected, gap.settled) == (D("74.18"), D("80.00"))
+
+
+def test_an_item_shipped_in_two_parcels_settles_both_parcels_units() -> None:
+    """Each shipment repeats the item's quantity on its rows: counted once per shipment."""
+
+    def row(line: int, shipment: str, description: str, amount: str, units: int) -> SettlementRow:
+        return SettlementRow(
+            line=line,
+            transaction_type="Order",
+            amount_type="ItemPrice" if description == "Principal" else "ItemFees",
+            amount_description=description,
+            amount=D(amount),
+            order_id="111-0000000-0000009",
+            shipment_id=shipment,
+            order_item_code="OI-1",
+            sku="MUG-BLU-12",
+            quantity=units,
+        )
+
+    rows = (
+        row(1, "D1", "Principal", "20.00", 2),
+        row(2, "D1", "Commission", "-3.00", 2),
+        row(3, "D2", "Principal", "10.00", 1),
+        row(4, "D2", "Commission", "-1.50", 1),
+    )
+    settlement = Settlement(settlement_id="1", currency="USD", total=D("25.50"), rows=rows)
+    [order] = attribute(settlement).orders
+    assert order.settled_quantities == {"MUG-BLU-12": 3}

@@ -1,85 +1,108 @@
-"""The intake's steps against the sandbox and a SQLite store: new reports found once, each
-stored once however often it is fetched, a file that does not sum refused for good, and the
-differences against consign's shipments replaced on every reconciliation."""
+"""The settlement intake's activities against the sandbox and a SQLite store: new reports found
+once, each stored once however often it is fetched, a file that does not sum or cannot be read
+refused for good under its own kind, and the differences against the parcels the store
+recorded as confirmed replaced on every reconciliation."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import Engine
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
 
-from domain.settlement_differences import DifferenceKind, ShippedLine, ShippedOrder
-from integrations.amazon.settlement import SettlementFileError
-from integrations.amazon.settlement.intake import (
-    NewReportsRequest,
+from activities.settlement_models import (
     ReconcileRequest,
-    StoreReportRequest,
-    fetch_and_store_settlement,
-    list_new_settlement_reports,
-    reconcile_settlement,
+    SettlementFetchRequest,
+    SettlementListRequest,
 )
+from activities.settlements import SettlementActivities
+from domain.mapping import SkuMapping
+from domain.order import OrderRef
+from domain.settlement_differences import DifferenceKind
+from integrations.amazon.factory import AmazonClient
+from integrations.amazon.settlement.port import AmazonSettlements
 from sandbox.amazon.settlements import CloseRequest
 from store.db import create_engine_from_url
+from store.inventory import confirm_shipped
+from store.mappings import upsert_sku_mappings
 from store.migrate import init_db
 from store.settlements import list_settlements, load_differences
-from tests.settlements.sandbox_world import SKU
+from tests.settlements.sandbox_world import SKU, World
+
+CHANNEL = "amazon"
+ITEM = "GXO-ITEM-1"
 
 
 @pytest.fixture
 def store(tmp_path) -> Engine:
     engine = create_engine_from_url(f"sqlite:///{tmp_path}/consign.db")
     init_db(engine)
+    upsert_sku_mappings(engine, [SkuMapping(channel=CHANNEL, sku=SKU, item_code=ITEM)])
     return engine
+
+
+def activities(client: AmazonClient, store: Engine) -> SettlementActivities:
+    return SettlementActivities({CHANNEL: AmazonSettlements(client.reports)}, store)
+
+
+def confirmed(client: AmazonClient, store: Engine, order_id: str, units: int) -> None:
+    """What confirm_parcel records in the store once the channel took the parcel."""
+    ref = OrderRef(channel=CHANNEL, account=client.account, order_id=order_id)
+    confirm_shipped(store, ref, f"{order_id}-P1", [(ITEM, units)])
 
 
 async def test_reports_are_stored_once_and_reconciled(world, store) -> None:
     w, client = world
-    w.ship("111-0000000-0000001")
+    w.ship("111-0000000-0000001")  # 2 units shipped, consign recorded 1: planted
     w.ship("111-0000000-0000002", quantity=1)
+    confirmed(client, store, "111-0000000-0000001", 1)
+    confirmed(client, store, "111-0000000-0000002", 1)
     w.clock.advance(3600)
     w.sandbox.close_settlement(CloseRequest(include_afn=False))
-    request = NewReportsRequest(account=client.account)
-    [entry] = (await list_new_settlement_reports(client.reports, store, request)).reports
-    step = StoreReportRequest(account=client.account, report=entry)
-    stored = await fetch_and_store_settlement(client.reports, store, step)
+    steps, env = activities(client, store), ActivityEnvironment()
+    listing = SettlementListRequest(channel=CHANNEL, account=client.account)
+    [report] = (await env.run(steps.list_reports, listing)).reports
+    fetch = SettlementFetchRequest(channel=CHANNEL, account=client.account, report=report)
+    stored = await env.run(steps.store_report, fetch)
     assert stored.new
-    again = await fetch_and_store_settlement(client.reports, store, step)
+    again = await env.run(steps.store_report, fetch)
     assert not again.new and again.settlement_id == stored.settlement_id
-    assert (await list_new_settlement_reports(client.reports, store, request)).reports == []
+    assert (await env.run(steps.list_reports, listing)).reports == []
     [listed] = list_settlements(store)
-    assert str(listed.total) == stored.deposit
+    assert stored.deposit == f"{listed.total} {listed.currency}"
 
-    shipped = [
-        ShippedOrder(
-            order_id="111-0000000-0000001",
-            confirmed_at=w.clock.now - timedelta(hours=1),
-            lines=(ShippedLine(sku=SKU, confirmed_quantity=1),),  # settled 2
-        ),
-        ShippedOrder(
-            order_id="111-0000000-0000002",
-            confirmed_at=w.clock.now - timedelta(hours=1),
-            lines=(ShippedLine(sku=SKU, confirmed_quantity=1),),
-        ),
-    ]
-    done = await reconcile_settlement(
-        store, ReconcileRequest(settlement_id=stored.settlement_id, shipped=shipped)
+    request = ReconcileRequest(
+        channel=CHANNEL, account=client.account, settlement_id=stored.settlement_id
     )
-    assert done.differences == 1
+    done = await env.run(steps.reconcile, request)
+    assert done.differences == {DifferenceKind.QUANTITY_DIFFERS.value: 1}
     [difference] = load_differences(store, stored.settlement_id)
-    assert difference.kind is DifferenceKind.QUANTITY_DIFFERS
-    assert difference.order_id == "111-0000000-0000001"
+    assert difference.order_id == "111-0000000-0000001" and difference.sku == SKU
+    assert (difference.expected, difference.settled) == (1, 2)
+    confirmed(client, store, "111-0000000-0000001", 1)  # a retried confirm: counted once
+    assert (await env.run(steps.reconcile, request)).differences == done.differences
 
 
-async def test_a_malformed_report_is_refused_and_not_stored(world, store) -> None:
+@pytest.mark.parametrize(
+    ("fault", "kind"),
+    [
+        (CloseRequest(truncated=True), "SETTLEMENT_UNBALANCED"),
+        (CloseRequest(malformed_row=True), "INVALID_CHANNEL_DATA"),
+    ],
+    ids=["truncated", "malformed"],
+)
+async def test_a_bad_report_is_refused_for_good_and_not_stored(
+    world: tuple[World, AmazonClient], store: Engine, fault: CloseRequest, kind: str
+) -> None:
     w, client = world
     w.ship("111-0000000-0000001")
-    w.sandbox.close_settlement(CloseRequest(malformed_row=True))
-    request = NewReportsRequest(account=client.account)
-    [entry] = (await list_new_settlement_reports(client.reports, store, request)).reports
-    with pytest.raises(SettlementFileError) as caught:
-        await fetch_and_store_settlement(
-            client.reports, store, StoreReportRequest(account=client.account, report=entry)
-        )
-    assert not caught.value.transient
+    w.sandbox.close_settlement(fault)
+    steps, env = activities(client, store), ActivityEnvironment()
+    listing = SettlementListRequest(channel=CHANNEL, account=client.account)
+    [report] = (await env.run(steps.list_reports, listing)).reports
+    fetch = SettlementFetchRequest(channel=CHANNEL, account=client.account, report=report)
+    with pytest.raises(ApplicationError) as caught:
+        await env.run(steps.store_report, fetch)
+    assert caught.value.non_retryable and caught.value.type == kind
     assert list_settlements(store) == []
+    assert (await env.run(steps.list_reports, listing)).reports == [report]  # listed again

@@ -19,6 +19,7 @@ from codec.converter import configured_converter
 from workflows.channel_intake import ChannelIntake
 from workflows.inventory_sync import InventorySync
 from workflows.order_fulfillment import OrderFulfillment
+from workflows.settlement_intake import SettlementIntake
 from workflows.stock_intake import StockIntake
 from workflows.warehouse_intake import WarehouseIntake
 
@@ -42,7 +43,14 @@ async def test_history_replays_without_nondeterminism(name: str) -> None:
     workflow_id = first["workflowExecutionStartedEventAttributes"].get("workflowId", name)
     history = WorkflowHistory.from_json(workflow_id, text)
     replayer = Replayer(
-        workflows=[OrderFulfillment, ChannelIntake, WarehouseIntake, StockIntake, InventorySync],
+        workflows=[
+            OrderFulfillment,
+            ChannelIntake,
+            WarehouseIntake,
+            StockIntake,
+            InventorySync,
+            SettlementIntake,
+        ],
         data_converter=configured_converter(),
     )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from domain.exceptions import ExceptionKind
 from integrations.amazon.errors import AmazonBadResponse
 
 OPERATION = "settlement.parse"
@@ -24,7 +25,10 @@ class SettlementFileError(AmazonBadResponse):
 
 class SettlementTotalMismatch(SettlementFileError):
     """The amount rows do not sum to the summary's total-amount. Amazon's files always do
-    (checked on real files), so the file is truncated or was read wrongly: never store it."""
+    (checked on real files), so the file is truncated or was read wrongly: never store it.
+    Its own kind, so the intake names it (SETTLEMENT_UNBALANCED) apart from unreadable files."""
+
+    permanent_kind = ExceptionKind.SETTLEMENT_UNBALANCED
 
     def __init__(self, settlement_id: str, total: Decimal, rows_sum: Decimal) -> None:
         self.settlement_id = settlement_id

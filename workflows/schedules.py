@@ -1,0 +1,83 @@
+"""The Temporal Schedules a deployment runs: one per SettlementIntake (workflows/deployment.py
+`settlement_inputs`), firing every CONSIGN_SETTLEMENT_INTERVAL_MINUTES. The worker makes sure
+of them on every start: a missing schedule is created, an existing one updated to today's
+interval and input (so a changed setting takes effect on the next start), never duplicated."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleIntervalSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleSpec,
+    ScheduleUpdate,
+    ScheduleUpdateInput,
+)
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+
+from config import Settings
+from workflows import search_attributes as sa
+from workflows.deployment import settlement_inputs
+from workflows.intakes import TASK_TIMEOUT
+from workflows.settlement_intake import (
+    SettlementIntake,
+    SettlementIntakeInput,
+    settlement_intake_id,
+)
+
+
+def settlement_schedule(
+    intake: SettlementIntakeInput, every: timedelta, task_queue: str
+) -> Schedule:
+    """Fires every `every`; a firing while the last run is still busy is skipped."""
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            SettlementIntake.run,
+            intake,
+            id=settlement_intake_id(intake.channel, intake.account),
+            task_queue=task_queue,
+            task_timeout=TASK_TIMEOUT,
+            typed_search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(sa.CHANNEL, intake.channel),
+                    SearchAttributePair(sa.CHANNEL_ACCOUNT, intake.account),
+                ]
+            ),
+        ),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+
+
+async def ensure_settlement_schedules(client: Client, settings: Settings) -> list[str]:
+    """Create or update the settlement schedule of every account the settings run; their ids."""
+    every = timedelta(minutes=settings.settlement_interval_minutes)
+    return await ensure_schedules(
+        client, settlement_inputs(settings), every, settings.temporal.task_queue
+    )
+
+
+async def ensure_schedules(
+    client: Client, intakes: Sequence[SettlementIntakeInput], every: timedelta, task_queue: str
+) -> list[str]:
+    ids = []
+    for intake in intakes:
+        schedule_id = settlement_intake_id(intake.channel, intake.account)
+        schedule = settlement_schedule(intake, every, task_queue)
+        try:
+            await client.create_schedule(schedule_id, schedule, trigger_immediately=True)
+        except ScheduleAlreadyRunningError:
+
+            def updated(_: ScheduleUpdateInput, schedule: Schedule = schedule) -> ScheduleUpdate:
+                return ScheduleUpdate(schedule=schedule)
+
+            await client.get_schedule_handle(schedule_id).update(updated)
+        ids.append(schedule_id)
+    return ids
