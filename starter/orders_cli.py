@@ -1,11 +1,13 @@
 """`consign orders` (find orders by stage, exception, channel) and `consign order show|retry|
-reinject`: what operations use to see a stuck order and push it on, without the Web UI."""
+reinject|resolve`: what operations use to see a stuck order and push it on, without the Web UI.
+Retry, reinject and resolve are Temporal Updates: the command prints the workflow's answer."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import os
 import sys
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -27,15 +29,18 @@ from temporalio.service import RPCError, RPCStatusCode
 from domain.exceptions import ExceptionKind
 from domain.lifecycle import (
     REINJECT_SIGNAL,
+    RESOLVE_UPDATE,
     RETRY_SIGNAL,
     STATUS_QUERY,
     WORKFLOW_NAME,
+    OperatorAnswer,
     OperatorRequest,
     OrderStage,
     OrderStatus,
 )
 from domain.order import OrderRef
 from integrations.registry import Channel, default_account, get_settings
+from starter.answers import ask
 from starter.client import CliError, expected_errors, run_with_client
 from workflows.search_attributes import (
     CHANNEL,
@@ -49,7 +54,7 @@ from workflows.search_attributes import (
 
 console = Console()
 order_app = typer.Typer(
-    help="One order: show its state, or signal it to retry / re-inject.", no_args_is_help=True
+    help="One order: show its state, retry / re-inject it, resolve a flag.", no_args_is_help=True
 )
 
 QUERY_TIMEOUT = timedelta(seconds=10)
@@ -412,54 +417,70 @@ def show(
         print_status(status)
 
 
-# -- consign order retry | reinject ---------------------------------------------------------
+# -- consign order retry | reinject | resolve -----------------------------------------------
 
 
-async def send_operator_signal(
-    client: Client, workflow_id: str, signal: str, request: OperatorRequest
-) -> None:
-    handle = client.get_workflow_handle(workflow_id)
-    try:
-        await handle.signal(signal, request)
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            raise CliError(f"workflow {workflow_id} not found or already closed") from err
-        raise _not_found(workflow_id, err) from err
+def describe_answer(workflow_id: str, answer: OperatorAnswer) -> str:
+    """One line: where the order got to after the request, and what it still holds."""
+    where = f"{answer.action} of {workflow_id}: {answer.stage.value}"
+    if not answer.settled:
+        where += " (still at work: see `consign order show` in a while)"
+    if answer.exception is not None:
+        exc = answer.exception
+        where += f", exception {exc.kind.value}: {exc.message}"
+    if answer.retrying is not None:
+        where += f", retrying {answer.retrying.activity}: {answer.retrying.last_failure}"
+    return where
 
 
 ReasonOption = Annotated[str, typer.Option(help="Why (kept in the order's history).")]
-ByOption = Annotated[str, typer.Option("--by", help="Who asked (audit trail).")]
+ByOption = Annotated[str, typer.Option("--by", help="Who asked (audit trail; default: $USER).")]
 
 
-def _add_signal_command(name: str, signal: str, help_text: str) -> None:
-    """`order retry` and `order reinject` differ only in the signal they send."""
+def requester(by: str | None) -> str:
+    return by or os.environ.get("USER") or "operator"
+
+
+def _add_update_command(name: str, update: str, help_text: str) -> None:
+    """`order retry`, `reinject` and `resolve` differ only in the update they send."""
 
     @order_app.command(name, help=help_text)
     @expected_errors
     def command(
         order: OrderIdArgument,
         reason: ReasonOption = "",
-        by: ByOption = "operator",
+        by: ByOption = "",
         channel: ChannelOption = None,
         account: AccountOption = None,
         address: AddressOption = None,
         namespace: NamespaceOption = None,
     ) -> None:
         workflow_id = resolve_workflow_id(order, channel, account)
-        request = OperatorRequest(reason=reason, requested_by=by)
+        request = OperatorRequest(reason=reason, requested_by=requester(by))
 
-        async def work(client: Client) -> None:
-            await send_operator_signal(client, workflow_id, signal, request)
+        async def work(client: Client) -> OperatorAnswer:
+            handle = client.get_workflow_handle(workflow_id)
+            return await ask(handle, update, request, OperatorAnswer)
 
-        run_with_client(work, address, namespace)
-        console.print(f"sent {signal} to {workflow_id}")
+        answer = run_with_client(work, address, namespace)
+        console.print(describe_answer(workflow_id, answer), markup=False, highlight=False)
 
 
-_add_signal_command(
-    "retry", RETRY_SIGNAL, "Retry the step that failed (after fixing a mapping, for example)."
+_add_update_command(
+    "retry",
+    RETRY_SIGNAL,
+    "Retry the step that failed (after fixing a mapping, for example); prints the stage the "
+    "order reached. Injected orders: ask GXO for parcels consign never saw.",
 )
-_add_signal_command(
+_add_update_command(
     "reinject",
     REINJECT_SIGNAL,
-    "Send the order to the warehouse again (in EXCEPTION: re-read, re-plan, re-send).",
+    "Send the order to the warehouse again (in EXCEPTION: re-read, re-plan, re-send); prints "
+    "the stage the order reached.",
+)
+_add_update_command(
+    "resolve",
+    RESOLVE_UPDATE,
+    "Mark a flagged exception (at risk, late, refused cancel) handled without retrying; "
+    "--reason is required and kept in the order's history with who asked.",
 )
