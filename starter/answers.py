@@ -4,6 +4,7 @@ does not know, a closed workflow, no worker) is one line an operator can act on.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -42,3 +43,8 @@ async def ask(handle: WorkflowHandle[Any, Any], update: str, body: Any, answer: 
         if err.status == RPCStatusCode.NOT_FOUND:
             raise CliError(f"workflow {handle.id} not found or already closed") from err
         raise CliError(f"Temporal refused {update} for {handle.id}: {err.message}") from err
+
+
+def requester(by: str | None) -> str:
+    """Who asked, for the order's history: --by, else the login name."""
+    return by or os.environ.get("USER") or "operator"

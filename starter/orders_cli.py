@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import sys
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -40,7 +39,7 @@ from domain.lifecycle import (
 )
 from domain.order import OrderRef
 from integrations.registry import Channel, default_account, get_settings
-from starter.answers import ask
+from starter.answers import ask, requester
 from starter.client import CliError, expected_errors, run_with_client
 from workflows.search_attributes import (
     CHANNEL,
@@ -266,8 +265,16 @@ def orders_table(rows: list[OrderRow], query: str) -> Table:
     return table
 
 
+orders_app = typer.Typer(
+    help="List order workflows (the options below), or retry the parked ones in bulk (retry).",
+    invoke_without_command=True,
+)
+
+
+@orders_app.callback()
 @expected_errors
 def list_orders(
+    ctx: typer.Context,
     stage: Annotated[str | None, typer.Option(help="OrderStage, e.g. EXCEPTION, LATE.")] = None,
     exception: Annotated[str | None, typer.Option(help="ExceptionKind, e.g. UNMAPPED_SKU.")] = None,
     channel: Annotated[str | None, typer.Option(help="amazon or centra.")] = None,
@@ -293,6 +300,8 @@ def list_orders(
 ) -> None:
     """List order workflows by stage, exception kind, channel, age and ship-by (from search
     attributes)."""
+    if ctx.invoked_subcommand is not None:
+        return
     if json_output and csv_output:
         raise typer.BadParameter("choose one of --json and --csv", param_hint="--csv")
     query = build_query(
@@ -437,10 +446,6 @@ ReasonOption = Annotated[str, typer.Option(help="Why (kept in the order's histor
 ByOption = Annotated[str, typer.Option("--by", help="Who asked (audit trail; default: $USER).")]
 
 
-def requester(by: str | None) -> str:
-    return by or os.environ.get("USER") or "operator"
-
-
 def _add_update_command(name: str, update: str, help_text: str) -> None:
     """`order retry`, `reinject` and `resolve` differ only in the update they send."""
 
@@ -484,3 +489,66 @@ _add_update_command(
     "Mark a flagged exception (at risk, late, refused cancel) handled without retrying; "
     "--reason is required and kept in the order's history with who asked.",
 )
+
+
+# -- consign orders retry -------------------------------------------------------------------
+
+
+@orders_app.command("retry")
+@expected_errors
+def bulk_retry(
+    reason: Annotated[str, typer.Option(help="Why (kept in every order's history).")],
+    query: Annotated[
+        str | None,
+        typer.Option(
+            "--query",
+            help='A visibility query narrowing the parked orders, e.g. "ExceptionKind = '
+            "'UNMAPPED_SKU' AND Channel = 'centra'\".",
+        ),
+    ] = None,
+    exception: Annotated[str | None, typer.Option(help="ExceptionKind, e.g. UNMAPPED_SKU.")] = None,
+    channel: Annotated[str | None, typer.Option(help="amazon or centra.")] = None,
+    by: ByOption = "",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only count and list what would be retried.")
+    ] = False,
+    address: AddressOption = None,
+    namespace: NamespaceOption = None,
+) -> None:
+    """Retry every parked (EXCEPTION) order the filters select, with one Temporal batch
+    operation (a batch `retry` signal); prints the count and the batch's outcome."""
+    from starter.bulk_retry import BatchOutcome, parked_query, retry_batch
+
+    if not reason.strip():
+        raise typer.BadParameter("say why (kept in every order's history)", param_hint="--reason")
+    selected = parked_query(build_query(exception=exception, channel=channel), query)
+    request = OperatorRequest(reason=reason, requested_by=requester(by))
+
+    async def work(client: Client) -> tuple[int, list[OrderRow], BatchOutcome | None]:
+        try:
+            count = (await client.count_workflows(selected)).count
+        except RPCError as err:
+            raise CliError(f"visibility query failed: {err.message}") from err
+        if dry_run or count == 0:
+            return count, await find_orders(client, selected, 20), None
+        return count, [], await retry_batch(client, selected, request)
+
+    count, rows, outcome = run_with_client(work, address, namespace)
+    console.print(f"{count} parked order(s) match: {selected}", markup=False, highlight=False)
+    if outcome is None:
+        for row in rows:
+            console.print(f"  {row.workflow_id}  {row.exception_kind}", highlight=False)
+        if count > len(rows):
+            console.print(f"  ... and {count - len(rows)} more", highlight=False)
+        if dry_run and count:
+            console.print("dry run: nothing sent")
+        return
+    console.print(
+        f"batch {outcome.job_id}: {outcome.state}, {outcome.done} of {outcome.total} retried, "
+        f"{outcome.failed} failed",
+        highlight=False,
+    )
+    if outcome.state == "RUNNING":
+        console.print(f"still running: `temporal batch describe --job-id {outcome.job_id}`")
+    elif outcome.state != "COMPLETED" or outcome.failed:
+        raise CliError(f"the batch retry {outcome.job_id} did not complete for every order")
