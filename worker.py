@@ -29,6 +29,7 @@ from activities.channel import ChannelActivities
 from activities.delivery import DeliveryActivities, signal_stock_changed
 from activities.heartbeat import HEARTBEAT_THROTTLE
 from activities.inventory import InventoryActivities
+from activities.monitor import MonitorActivities
 from activities.warehouse import WarehouseActivities
 from codec.converter import configured_key_ring
 from config import DbMigrate, Settings, SettingsError
@@ -39,6 +40,7 @@ from integrations.channel import ChannelPort, StockPort
 from integrations.gxo.port import WarehousePort
 from integrations.module import ChannelModule, OpenedPorts, Operation
 from integrations.registry import CHANNEL_NAMES, WAREHOUSE, enabled, get_settings
+from monitoring import ensure_monitor, monitor_activities
 from store.migrate import open_store
 from store.migrations import StoreSchemaError
 from webhooks import ChannelHook, create_webhook_app
@@ -46,6 +48,7 @@ from workflows.channel_intake import ChannelIntake, intake_id
 from workflows.deployment import facilities, intake_inputs, inventory_inputs
 from workflows.intakes import TASK_TIMEOUT
 from workflows.inventory_sync import InventorySync, inventory_sync_id
+from workflows.monitor import Monitor
 from workflows.order_fulfillment import OrderFulfillment
 from workflows.stock_intake import StockIntake, StockIntakeInput, stock_intake_id
 from workflows.warehouse_intake import WarehouseIntake, WarehouseIntakeInput, workflow_id_for
@@ -104,6 +107,7 @@ async def ensure_intakes(client: Client, settings: Settings) -> None:
         )
     if settings.inventory_sync:
         await ensure_inventory_sync(client, settings)
+    await ensure_monitor(client, settings)
     for facility in facilities(settings):
         await client.start_workflow(
             WarehouseIntake.run,
@@ -218,6 +222,7 @@ def main_activities(
     stock: WarehouseActivities,
     stock_sync: InventoryActivities,
     delivery: DeliveryActivities,
+    monitor: MonitorActivities,
 ) -> list[Callable[..., object]]:
     """Every activity the main queue runs (tests/modules/test_activity_refs.py checks each
     workflow's activity reference against them)."""
@@ -243,6 +248,8 @@ def main_activities(
         stock_sync.check_submission,
         stock_sync.read_back,
         stock_sync.stalled,
+        monitor.check_health,
+        monitor.send_alerts,
     ]
 
 
@@ -283,6 +290,7 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
             warehouse, engine, stock_moved, client=client, limits=settings.limits
         )
         delivery = DeliveryActivities(client, engine, settings.temporal.task_queue, deadlines)
+        monitor = monitor_activities(client, engine, settings)
         running = [
             Worker(
                 client,
@@ -293,8 +301,9 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
                     WarehouseIntake,
                     StockIntake,
                     InventorySync,
+                    Monitor,
                 ],
-                activities=main_activities(channel, stock, stock_sync, delivery),
+                activities=main_activities(channel, stock, stock_sync, delivery, monitor),
                 graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
                 max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
                 sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,

@@ -41,6 +41,7 @@ from activities.models import (
     WarehouseOrderRequest,
 )
 from domain.capture import PaymentCapture
+from domain.monitor import AlertBatch, Found, Thresholds
 from domain.order import ChannelOrder, OrderRef
 from domain.warehouse import CancelOutcome, InjectionResult, WarehouseOrder
 
@@ -86,7 +87,13 @@ CHECK_STOCK_SUBMISSION = ActivityRef("check_stock_submission", SubmissionCheck, 
 READ_CHANNEL_STOCK = ActivityRef("read_channel_stock", StockReadRequest, DriftReport)
 STALLED_STOCK_SKUS = ActivityRef("stalled_stock_skus", StalledRequest, StalledSkus)
 
+# Health monitor (activities/monitor.py).
+CHECK_HEALTH = ActivityRef("check_health", Thresholds, Found)
+SEND_ALERTS = ActivityRef("send_alerts", AlertBatch, int)
+
 EVERY: tuple[ActivityRef[Any, Any], ...] = (
+    CHECK_HEALTH,
+    SEND_ALERTS,
     FETCH_CHANNEL_ORDER,
     POLL_CHANNEL_CHANGES,
     ACK_CHANNEL_CHANGES,

@@ -12,6 +12,7 @@ from integrations.registry import Channel
 from workflows import (
     channel_intake,
     inventory_sync,
+    monitor,
     order_fulfillment,
     stock_intake,
     warehouse_intake,
@@ -24,6 +25,7 @@ CONTRACTS = [
     stock_intake.CONTRACT,
     inventory_sync.CONTRACT,
     order_fulfillment.CONTRACT,
+    monitor.CONTRACT,
 ]
 
 
