@@ -74,12 +74,13 @@ class Monitor:
     async def run(self, params: MonitorInput) -> None:
         run_length = RunLength(params.events_per_run)
         self._show()
-        for _ in range(params.checks_per_run):
+        for check in range(params.checks_per_run):
+            if check:
+                await wait_until(lambda: self._poked, timedelta(minutes=params.every_minutes))
             self._poked = False
             await self._check(params)
             if run_length.over():
                 break
-            await wait_until(lambda: self._poked, timedelta(minutes=params.every_minutes))
         await workflow.wait_condition(workflow.all_handlers_finished)
         workflow.continue_as_new(
             params.model_copy(update={"open_findings": list(self._open.values())})
