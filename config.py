@@ -373,6 +373,10 @@ class Settings(BaseModel):
     health_port: int | None = None  # /healthz and /readyz for probes (health.py); None: off
     limits: IntakeLimits = Field(default_factory=IntakeLimits)  # bounds on inbound sizes
     codec: CodecSettings = Field(default_factory=CodecSettings)  # payload encryption
+    # The Monitor's alerts: Apprise URLs (Slack, Teams, mailto, json:// webhooks), space or
+    # comma separated; they hold tokens, so secret. Empty: findings show in its query only.
+    alert_urls: SecretStr = SecretStr("")
+    monitor_minutes: float = 5  # how often the Monitor checks
 
 
 def read_codec_settings() -> CodecSettings:
@@ -450,6 +454,8 @@ def _read_settings(
         metrics_address=env("CONSIGN_METRICS_ADDRESS", "") or None,
         health_port=optional_whole("CONSIGN_HEALTH_PORT", "", at_least=1, at_most=65535),
         codec=codec,
+        alert_urls=SecretStr(env("CONSIGN_ALERT_URLS", "")),
+        monitor_minutes=number("CONSIGN_MONITOR_MINUTES", "5", above=0),
         limits=validated(
             IntakeLimits,
             LIMIT_VARIABLES,

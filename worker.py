@@ -29,6 +29,7 @@ from activities.channel import ChannelActivities
 from activities.delivery import DeliveryActivities, signal_stock_changed
 from activities.heartbeat import HEARTBEAT_THROTTLE
 from activities.inventory import InventoryActivities
+from activities.monitor import MonitorActivities
 from activities.settlements import SettlementActivities
 from activities.warehouse import WarehouseActivities
 from codec.converter import configured_key_ring
@@ -40,6 +41,7 @@ from integrations.channel import ChannelPort, SettlementPort, StockPort
 from integrations.gxo.port import WarehousePort
 from integrations.module import ChannelModule, OpenedPorts, Operation
 from integrations.registry import CHANNEL_NAMES, WAREHOUSE, enabled, get_settings
+from monitoring import ensure_monitor, monitor_activities
 from store.migrate import open_store
 from store.migrations import StoreSchemaError
 from webhooks import ChannelHook, create_webhook_app
@@ -48,6 +50,7 @@ from workflows.channel_intake import ChannelIntake, intake_id
 from workflows.deployment import facilities, intake_inputs, inventory_inputs
 from workflows.intakes import TASK_TIMEOUT
 from workflows.inventory_sync import InventorySync, inventory_sync_id
+from workflows.monitor import Monitor
 from workflows.order_fulfillment import OrderFulfillment
 from workflows.schedules import ensure_settlement_schedules
 from workflows.settlement_intake import SettlementIntake
@@ -123,6 +126,7 @@ async def ensure_intakes(client: Client, settings: Settings) -> None:
         )
     if settings.inventory_sync:
         await ensure_inventory_sync(client, settings)
+    await ensure_monitor(client, settings)
     for facility in facilities(settings):
         await client.start_workflow(
             WarehouseIntake.run,
@@ -242,6 +246,7 @@ def main_activities(
     stock_sync: InventoryActivities,
     delivery: DeliveryActivities,
     settlements: SettlementActivities,
+    monitor: MonitorActivities,
 ) -> list[Callable[..., object]]:
     """Every activity the main queue runs (tests/modules/test_activity_refs.py checks each
     workflow's activity reference against them)."""
@@ -270,6 +275,8 @@ def main_activities(
         settlements.list_reports,
         settlements.store_report,
         settlements.reconcile,
+        monitor.check_health,
+        monitor.send_alerts,
     ]
 
 
@@ -313,6 +320,7 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
         )
         delivery = DeliveryActivities(client, engine, settings.temporal.task_queue, deadlines)
         settlements = SettlementActivities(ports.settlements, engine)
+        monitor = monitor_activities(client, engine, settings)
         running = [
             Worker(
                 client,
@@ -324,8 +332,11 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
                     StockIntake,
                     InventorySync,
                     SettlementIntake,
+                    Monitor,
                 ],
-                activities=main_activities(channel, stock, stock_sync, delivery, settlements),
+                activities=main_activities(
+                    channel, stock, stock_sync, delivery, settlements, monitor
+                ),
                 graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
                 max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
                 sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,

@@ -49,6 +49,7 @@ from activities.settlement_models import (
     StoredSettlementReport,
 )
 from domain.capture import PaymentCapture
+from domain.monitor import AlertBatch, Found, Thresholds
 from domain.order import ChannelOrder, OrderRef
 from domain.warehouse import CancelOutcome, InjectionResult, WarehouseOrder
 
@@ -102,8 +103,13 @@ STORE_SETTLEMENT_REPORT = ActivityRef(
     "store_settlement_report", SettlementFetchRequest, StoredSettlementReport
 )
 RECONCILE_SETTLEMENT = ActivityRef("reconcile_settlement", ReconcileRequest, Reconciled)
+# Health monitor (activities/monitor.py).
+CHECK_HEALTH = ActivityRef("check_health", Thresholds, Found)
+SEND_ALERTS = ActivityRef("send_alerts", AlertBatch, int)
 
 EVERY: tuple[ActivityRef[Any, Any], ...] = (
+    CHECK_HEALTH,
+    SEND_ALERTS,
     FETCH_CHANNEL_ORDER,
     POLL_CHANNEL_CHANGES,
     ACK_CHANNEL_CHANGES,

@@ -849,7 +849,9 @@ def machine() -> str:
 
 async def main_async(args: argparse.Namespace, console: Console) -> bool:
     var = Path(tempfile.mkdtemp(prefix="consign-chaos-"))
-    ports = {name: free_port() for name in ("temporal", "amazon", "gxo", "centra", "webhook")}
+    ports = {
+        name: free_port() for name in ("temporal", "amazon", "gxo", "centra", "alerts", "webhook")
+    }
     stack = build_stack(var, ports, ui=False, temporal_db=var / "temporal.db")
     ok = False
     try:

@@ -227,7 +227,9 @@ def render(rounds: list[Round], cycle: float) -> None:
 
 async def run(repeats: int) -> None:
     var = Path(tempfile.mkdtemp(prefix="consign-bench-"))
-    ports = {name: free_port() for name in ("temporal", "amazon", "gxo", "centra", "webhook")}
+    ports = {
+        name: free_port() for name in ("temporal", "amazon", "gxo", "centra", "alerts", "webhook")
+    }
     stack = build_stack(var, ports, ui=False)
     ok = False
     try:

@@ -21,6 +21,7 @@ ORDER_CHANGED_SIGNAL = "order_changed"
 WAREHOUSE_EVENT_SIGNAL = "warehouse_event"
 RETRY_SIGNAL = "retry"
 REINJECT_SIGNAL = "reinject"
+RESOLVE_UPDATE = "resolve"  # an update only: marks a flagged exception handled, no retry
 STOCK_CHANGED_SIGNAL = "stock_changed"  # InventorySync: GXO items whose levels moved
 
 
@@ -92,6 +93,18 @@ def retrying_after_success(
 ) -> RetryingActivity | None:
     """The entry once `activity` succeeded: cleared if it was the one retrying."""
     return None if current is not None and current.activity == activity else current
+
+
+class OperatorAnswer(BaseModel):
+    """What the `retry`, `reinject` and `resolve` updates reply once the order has acted on the
+    request: the stage it reached and the exception it holds then. `settled` is False when
+    the answer bound passed while the order was still at work (the request still goes on)."""
+
+    action: str
+    stage: OrderStage
+    settled: bool = True
+    exception: ExceptionInfo | None = None
+    retrying: RetryingActivity | None = None
 
 
 class OrderStatus(BaseModel):

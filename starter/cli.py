@@ -18,7 +18,7 @@ from starter.intakes_cli import list_intakes
 from starter.inventory_cli import inventory_app
 from starter.mappings_cli import mappings_app
 from starter.metrics_cli import metrics_app
-from starter.orders_cli import list_orders, order_app
+from starter.orders_cli import order_app, orders_app
 from starter.owners_cli import show_owners
 from starter.report_cli import report_app
 from starter.setaside_cli import setaside_app
@@ -35,7 +35,7 @@ app = typer.Typer(
 )
 temporal_app = typer.Typer(help="Prepare a Temporal cluster for consign.", no_args_is_help=True)
 
-app.command("orders")(list_orders)
+app.add_typer(orders_app, name="orders")
 app.add_typer(order_app, name="order")
 app.add_typer(mappings_app, name="mappings")
 app.add_typer(inventory_app, name="inventory")

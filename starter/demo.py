@@ -107,6 +107,7 @@ def build_stack(
         amazon_port=ports.get("amazon", 8701),
         gxo_port=ports.get("gxo", 8702),
         centra_port=ports.get("centra", 8703),
+        alerts_port=ports.get("alerts", 8704),
         env=_env_for_stack(f"sqlite:///{database}", webhook),
         log_dir=log_dir or var / "logs",
         amazon_args=["--rate-scale", str(RATE_SCALE)],

@@ -178,6 +178,7 @@ class DevStack:
         amazon_port: int = 8701,
         gxo_port: int = 8702,
         centra_port: int = 8703,
+        alerts_port: int = 8704,
         temporal_address: str | None = None,
         namespace: str = "default",
         task_queue: str | None = None,
@@ -200,6 +201,7 @@ class DevStack:
         self.amazon_port = amazon_port
         self.gxo_port = gxo_port
         self.centra_port = centra_port
+        self.alerts_port = alerts_port
         self.temporal_address = temporal_address or f"127.0.0.1:{temporal_port}"
         self.namespace = namespace
         self.task_queue = task_queue or os.environ.get("TEMPORAL_TASK_QUEUE", "consign")
@@ -212,6 +214,7 @@ class DevStack:
             "amazon": list(amazon_args),
             "gxo": list(gxo_args),
             "centra": list(centra_args),
+            "alerts": [],
             "worker": list(worker_args),
         }
         self.ready_timeout = ready_timeout
@@ -238,6 +241,11 @@ class DevStack:
     def centra_url(self) -> str:
         return f"http://127.0.0.1:{self.centra_port}"
 
+    @property
+    def alerts_url(self) -> str:
+        """The local alert receiver (sandbox/alerts): GET /alerts lists what it received."""
+        return f"http://127.0.0.1:{self.alerts_port}/alerts"
+
     def environment(self) -> dict[str, str]:
         """What the settings (integrations.registry.get_settings) must see to use this stack
         (children get it too)."""
@@ -250,6 +258,8 @@ class DevStack:
             "GXO_BASE_URL": self.gxo_url,
             "CENTRA_API_URL": f"{self.centra_url}/graphql",
         }
+        if self.run_sandboxes:
+            env["CONSIGN_ALERT_URLS"] = f"json://127.0.0.1:{self.alerts_port}/alerts"
         env.update(self.extra_env)
         return env
 
@@ -294,6 +304,7 @@ class DevStack:
                 ("amazon", self.amazon_port),
                 ("gxo", self.gxo_port),
                 ("centra", self.centra_port),
+                ("alerts", self.alerts_port),
             )
             for name, port in sandboxes:
                 argv = [self.python, "-m", f"sandbox.{name}", "--port", str(port)]
@@ -399,6 +410,7 @@ class DevStack:
             "amazon": lambda: self._http_ready(self.amazon_url),
             "centra": lambda: self._http_ready(self.centra_url),
             "gxo": lambda: self._http_ready(self.gxo_url),
+            "alerts": lambda: self._http_ready(self.alerts_url, ""),
             "worker": self._worker_ready,
         }
         check = checks[child.name]
@@ -418,9 +430,9 @@ class DevStack:
             time.sleep(0.2)
 
     @staticmethod
-    def _http_ready(base_url: str) -> bool:
+    def _http_ready(base_url: str, probe: str = "/_sandbox/faults") -> bool:
         try:
-            return httpx.get(f"{base_url}/_sandbox/faults", timeout=2.0).status_code == 200
+            return httpx.get(f"{base_url}{probe}", timeout=2.0).status_code == 200
         except httpx.HTTPError:
             return False
 

@@ -17,6 +17,7 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowQueryFail
 from temporalio.service import RPCError, RPCStatusCode
 
 from integrations.registry import Channel, default_account, get_settings
+from starter.answers import ask
 from starter.client import CliError, TemporalUnreachable, expected_errors, run_with_client
 from starter.mappings_cli import DatabaseOption, ForceOption, export_kind, import_kind
 from starter.mappings_cli import _engine as open_engine
@@ -25,6 +26,7 @@ from workflows.inventory_sync import (
     STATUS_QUERY,
     SYNC_NOW_SIGNAL,
     InventorySyncStatus,
+    SyncAnswer,
     SyncRequest,
     inventory_sync_id,
 )
@@ -253,13 +255,25 @@ def status(
 # -- consign inventory sync-now -------------------------------------------------------------
 
 
-async def send_sync_now(client: Client, workflow_id: str, request: SyncRequest) -> None:
-    try:
-        await client.get_workflow_handle(workflow_id).signal(SYNC_NOW_SIGNAL, request)
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            raise CliError(f"InventorySync {workflow_id} is not running") from err
-        raise CliError(f"Temporal refused the signal to {workflow_id}: {err.message}") from err
+async def send_sync_now(client: Client, workflow_id: str, request: SyncRequest) -> SyncAnswer:
+    """The sync_now update: the answer is the status after the cycle it asked for."""
+    return await ask(client.get_workflow_handle(workflow_id), SYNC_NOW_SIGNAL, request, SyncAnswer)
+
+
+def describe_sync(workflow_id: str, answer: SyncAnswer) -> str:
+    status = answer.status
+    done = "done" if answer.settled else "still running (see `consign inventory status`)"
+    parts = [
+        f"{SYNC_NOW_SIGNAL} of {workflow_id}: {done}",
+        f"last push {_fmt_time(status.last_push_at)}",
+        f"{status.skus_pushed} SKU(s) pushed in {status.pushes} push(es)",
+        f"{len(status.rejected)} rejected",
+        f"{len(status.stalled)} stalled",
+        f"{len(status.drift)} drifted at the last reconcile",
+    ]
+    if status.last_error:
+        parts.append(f"last error: {status.last_error}")
+    return ", ".join(parts)
 
 
 @inventory_app.command("sync-now")
@@ -279,18 +293,15 @@ def sync_now(
     address: AddressOption = None,
     namespace: NamespaceOption = None,
 ) -> None:
-    """Ask each channel account's InventorySync to push (and optionally reconcile) now."""
+    """Ask each channel account's InventorySync to push (and optionally reconcile) now, and
+    print what the cycle did (a Temporal Update: it waits for the answer)."""
     targets = resolve_targets(channel, account)
     request = SyncRequest(full=full, reconcile=reconcile)
 
     async def work(client: Client) -> None:
         for target in targets:
-            await send_sync_now(client, target.workflow_id, request)
-            console.print(
-                f"sent {SYNC_NOW_SIGNAL} (full={full}, reconcile={reconcile}) "
-                f"to {target.workflow_id}",
-                highlight=False,
-            )
+            answer = await send_sync_now(client, target.workflow_id, request)
+            console.print(describe_sync(target.workflow_id, answer), markup=False, highlight=False)
 
     run_with_client(work, address, namespace)
 

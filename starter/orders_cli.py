@@ -1,5 +1,6 @@
 """`consign orders` (find orders by stage, exception, channel) and `consign order show|retry|
-reinject`: what operations use to see a stuck order and push it on, without the Web UI."""
+reinject|resolve`: what operations use to see a stuck order and push it on, without the Web UI.
+Retry, reinject and resolve are Temporal Updates: the command prints the workflow's answer."""
 
 from __future__ import annotations
 
@@ -27,15 +28,18 @@ from temporalio.service import RPCError, RPCStatusCode
 from domain.exceptions import ExceptionKind
 from domain.lifecycle import (
     REINJECT_SIGNAL,
+    RESOLVE_UPDATE,
     RETRY_SIGNAL,
     STATUS_QUERY,
     WORKFLOW_NAME,
+    OperatorAnswer,
     OperatorRequest,
     OrderStage,
     OrderStatus,
 )
 from domain.order import OrderRef
 from integrations.registry import Channel, default_account, get_settings
+from starter.answers import ask, requester
 from starter.client import CliError, expected_errors, run_with_client
 from workflows.search_attributes import (
     CHANNEL,
@@ -49,7 +53,7 @@ from workflows.search_attributes import (
 
 console = Console()
 order_app = typer.Typer(
-    help="One order: show its state, or signal it to retry / re-inject.", no_args_is_help=True
+    help="One order: show its state, retry / re-inject it, resolve a flag.", no_args_is_help=True
 )
 
 QUERY_TIMEOUT = timedelta(seconds=10)
@@ -261,8 +265,16 @@ def orders_table(rows: list[OrderRow], query: str) -> Table:
     return table
 
 
+orders_app = typer.Typer(
+    help="List order workflows (the options below), or retry the parked ones in bulk (retry).",
+    invoke_without_command=True,
+)
+
+
+@orders_app.callback()
 @expected_errors
 def list_orders(
+    ctx: typer.Context,
     stage: Annotated[str | None, typer.Option(help="OrderStage, e.g. EXCEPTION, LATE.")] = None,
     exception: Annotated[str | None, typer.Option(help="ExceptionKind, e.g. UNMAPPED_SKU.")] = None,
     channel: Annotated[str | None, typer.Option(help="amazon or centra.")] = None,
@@ -288,6 +300,8 @@ def list_orders(
 ) -> None:
     """List order workflows by stage, exception kind, channel, age and ship-by (from search
     attributes)."""
+    if ctx.invoked_subcommand is not None:
+        return
     if json_output and csv_output:
         raise typer.BadParameter("choose one of --json and --csv", param_hint="--csv")
     query = build_query(
@@ -412,54 +426,129 @@ def show(
         print_status(status)
 
 
-# -- consign order retry | reinject ---------------------------------------------------------
+# -- consign order retry | reinject | resolve -----------------------------------------------
 
 
-async def send_operator_signal(
-    client: Client, workflow_id: str, signal: str, request: OperatorRequest
-) -> None:
-    handle = client.get_workflow_handle(workflow_id)
-    try:
-        await handle.signal(signal, request)
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            raise CliError(f"workflow {workflow_id} not found or already closed") from err
-        raise _not_found(workflow_id, err) from err
+def describe_answer(workflow_id: str, answer: OperatorAnswer) -> str:
+    """One line: where the order got to after the request, and what it still holds."""
+    where = f"{answer.action} of {workflow_id}: {answer.stage.value}"
+    if not answer.settled:
+        where += " (still at work: see `consign order show` in a while)"
+    if answer.exception is not None:
+        exc = answer.exception
+        where += f", exception {exc.kind.value}: {exc.message}"
+    if answer.retrying is not None:
+        where += f", retrying {answer.retrying.activity}: {answer.retrying.last_failure}"
+    return where
 
 
 ReasonOption = Annotated[str, typer.Option(help="Why (kept in the order's history).")]
-ByOption = Annotated[str, typer.Option("--by", help="Who asked (audit trail).")]
+ByOption = Annotated[str, typer.Option("--by", help="Who asked (audit trail; default: $USER).")]
 
 
-def _add_signal_command(name: str, signal: str, help_text: str) -> None:
-    """`order retry` and `order reinject` differ only in the signal they send."""
+def _add_update_command(name: str, update: str, help_text: str) -> None:
+    """`order retry`, `reinject` and `resolve` differ only in the update they send."""
 
     @order_app.command(name, help=help_text)
     @expected_errors
     def command(
         order: OrderIdArgument,
         reason: ReasonOption = "",
-        by: ByOption = "operator",
+        by: ByOption = "",
         channel: ChannelOption = None,
         account: AccountOption = None,
         address: AddressOption = None,
         namespace: NamespaceOption = None,
     ) -> None:
         workflow_id = resolve_workflow_id(order, channel, account)
-        request = OperatorRequest(reason=reason, requested_by=by)
+        request = OperatorRequest(reason=reason, requested_by=requester(by))
 
-        async def work(client: Client) -> None:
-            await send_operator_signal(client, workflow_id, signal, request)
+        async def work(client: Client) -> OperatorAnswer:
+            handle = client.get_workflow_handle(workflow_id)
+            return await ask(handle, update, request, OperatorAnswer)
 
-        run_with_client(work, address, namespace)
-        console.print(f"sent {signal} to {workflow_id}")
+        answer = run_with_client(work, address, namespace)
+        console.print(describe_answer(workflow_id, answer), markup=False, highlight=False)
 
 
-_add_signal_command(
-    "retry", RETRY_SIGNAL, "Retry the step that failed (after fixing a mapping, for example)."
+_add_update_command(
+    "retry",
+    RETRY_SIGNAL,
+    "Retry the step that failed (after fixing a mapping, for example); prints the stage the "
+    "order reached. Injected orders: ask GXO for parcels consign never saw.",
 )
-_add_signal_command(
+_add_update_command(
     "reinject",
     REINJECT_SIGNAL,
-    "Send the order to the warehouse again (in EXCEPTION: re-read, re-plan, re-send).",
+    "Send the order to the warehouse again (in EXCEPTION: re-read, re-plan, re-send); prints "
+    "the stage the order reached.",
 )
+_add_update_command(
+    "resolve",
+    RESOLVE_UPDATE,
+    "Mark a flagged exception (at risk, late, refused cancel) handled without retrying; "
+    "--reason is required and kept in the order's history with who asked.",
+)
+
+
+# -- consign orders retry -------------------------------------------------------------------
+
+
+@orders_app.command("retry")
+@expected_errors
+def bulk_retry(
+    reason: Annotated[str, typer.Option(help="Why (kept in every order's history).")],
+    query: Annotated[
+        str | None,
+        typer.Option(
+            "--query",
+            help='A visibility query narrowing the parked orders, e.g. "ExceptionKind = '
+            "'UNMAPPED_SKU' AND Channel = 'centra'\".",
+        ),
+    ] = None,
+    exception: Annotated[str | None, typer.Option(help="ExceptionKind, e.g. UNMAPPED_SKU.")] = None,
+    channel: Annotated[str | None, typer.Option(help="amazon or centra.")] = None,
+    by: ByOption = "",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only count and list what would be retried.")
+    ] = False,
+    address: AddressOption = None,
+    namespace: NamespaceOption = None,
+) -> None:
+    """Retry every parked (EXCEPTION) order the filters select, with one Temporal batch
+    operation (a batch `retry` signal); prints the count and the batch's outcome."""
+    from starter.bulk_retry import BatchOutcome, parked_query, retry_batch
+
+    if not reason.strip():
+        raise typer.BadParameter("say why (kept in every order's history)", param_hint="--reason")
+    selected = parked_query(build_query(exception=exception, channel=channel), query)
+    request = OperatorRequest(reason=reason, requested_by=requester(by))
+
+    async def work(client: Client) -> tuple[int, list[OrderRow], BatchOutcome | None]:
+        try:
+            count = (await client.count_workflows(selected)).count
+        except RPCError as err:
+            raise CliError(f"visibility query failed: {err.message}") from err
+        if dry_run or count == 0:
+            return count, await find_orders(client, selected, 20), None
+        return count, [], await retry_batch(client, selected, request)
+
+    count, rows, outcome = run_with_client(work, address, namespace)
+    console.print(f"{count} parked order(s) match: {selected}", markup=False, highlight=False)
+    if outcome is None:
+        for row in rows:
+            console.print(f"  {row.workflow_id}  {row.exception_kind}", highlight=False)
+        if count > len(rows):
+            console.print(f"  ... and {count - len(rows)} more", highlight=False)
+        if dry_run and count:
+            console.print("dry run: nothing sent")
+        return
+    console.print(
+        f"batch {outcome.job_id}: {outcome.state}, {outcome.done} of {outcome.total} retried, "
+        f"{outcome.failed} failed",
+        highlight=False,
+    )
+    if outcome.state == "RUNNING":
+        console.print(f"still running: `temporal batch describe --job-id {outcome.job_id}`")
+    elif outcome.state != "COMPLETED" or outcome.failed:
+        raise CliError(f"the batch retry {outcome.job_id} did not complete for every order")

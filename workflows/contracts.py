@@ -1,5 +1,5 @@
 """A workflow's contract: what code outside it relies on (its type name, input model, workflow
-id, signal and query names). Each workflow module declares its `CONTRACT` beside the class;
+id, signal, query and update names). Each workflow module declares its `CONTRACT` beside the class;
 tests/modules/test_workflow_contracts.py checks it against the definition Temporal reads.
 Running workflows and stored histories hold all of these: never rename one."""
 
@@ -19,6 +19,7 @@ class WorkflowContract:
     workflow_id: Callable[..., str]  # the id one instance runs under
     signals: frozenset[str]
     queries: frozenset[str]
+    updates: frozenset[str] = frozenset()
 
     @classmethod
     def of(
@@ -30,5 +31,14 @@ class WorkflowContract:
         *,
         signals: tuple[str, ...] = (),
         queries: tuple[str, ...] = (),
+        updates: tuple[str, ...] = (),
     ) -> WorkflowContract:
-        return cls(workflow, name, input, workflow_id, frozenset(signals), frozenset(queries))
+        return cls(
+            workflow,
+            name,
+            input,
+            workflow_id,
+            frozenset(signals),
+            frozenset(queries),
+            frozenset(updates),
+        )

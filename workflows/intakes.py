@@ -62,6 +62,8 @@ READ_TIMEOUT = timedelta(minutes=1)  # one poll or pull: a few HTTP calls, each 
 HAND_OVER_TIMEOUT = timedelta(minutes=5)  # signals to many workflows, or a whole snapshot
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5))  # runs started before INTAKE_ROUNDS
 INTAKE_ROUNDS = "intake-rounds"  # workflow.patched id, 2026-12-03
+INTAKE_STATE_PATCH = "intake-state"  # workflow.patched id: the IntakeState search attribute
+PAUSED, RETRYING = "PAUSED", "RETRYING"
 
 A = TypeVar("A")
 T = TypeVar("T")
@@ -89,6 +91,7 @@ class IntakeCalls:
     def __init__(self, health: IntakeHealth) -> None:
         self.health = health
         self.rounds = workflow.patched(INTAKE_ROUNDS)
+        self.shows_state = self.rounds and workflow.patched(INTAKE_STATE_PATCH)
         self._published = sa.Published(only_changes=True)
         self._publish()  # a kind inherited across continue-as-new that no longer holds
 
@@ -165,9 +168,15 @@ class IntakeCalls:
         kind = self.health.last_error_kind or (
             ExceptionKind.ACTIVITY_RETRYING if self.health.retrying is not None else None
         )
-        self._published.upsert(
-            [sa.EXCEPTION_KIND.value_set(kind.value) if kind else sa.EXCEPTION_KIND.value_unset()]
-        )
+        updates = [
+            sa.EXCEPTION_KIND.value_set(kind.value) if kind else sa.EXCEPTION_KIND.value_unset()
+        ]
+        if self.shows_state:
+            state = PAUSED if self.health.last_error else RETRYING if kind else None
+            updates.append(
+                sa.INTAKE_STATE.value_set(state) if state else sa.INTAKE_STATE.value_unset()
+            )
+        self._published.upsert(updates)
 
 
 def count_set_aside(progress: IntakeHealth, notices: Sequence[SetAsideNotice]) -> None:

@@ -67,8 +67,9 @@ FEED_WAIT_LIMIT = timedelta(hours=8)  # the longest a channel documents for proc
 # Runs started before FEED_WAIT_PATCH: unbounded retries, the push given up after 2 h.
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5))
 PUSH_GIVE_UP = timedelta(hours=2)
-SYNC_NOW_SIGNAL = "sync_now"
+SYNC_NOW_SIGNAL = "sync_now"  # a signal, and an update of the same name that answers
 STATUS_QUERY = "status"
+SYNC_ANSWER_WAIT = timedelta(minutes=2)  # the sync_now update answers after a cycle, or this
 
 
 def inventory_sync_id(channel: Channel, account: str) -> str:
@@ -112,6 +113,11 @@ class SyncRequest(BaseModel):
     reconcile: bool = False  # read every SKU back from the channel first
 
 
+def covers(queued: SyncRequest, asked: SyncRequest) -> bool:
+    """A queued request that already does everything `asked` wants."""
+    return (queued.full or not asked.full) and (queued.reconcile or not asked.reconcile)
+
+
 class InventorySyncStatus(BaseModel):
     channel: Channel
     account: str
@@ -131,6 +137,14 @@ class InventorySyncStatus(BaseModel):
     held: list[str] = Field(default_factory=list)  # SKUs waiting for their submission to settle
 
 
+class SyncAnswer(BaseModel):
+    """The sync_now update's reply: the status after the cycle it asked for (`settled`), or
+    as it stands when SYNC_ANSWER_WAIT passed first (the cycle still runs)."""
+
+    settled: bool
+    status: InventorySyncStatus
+
+
 @workflow.defn(name="InventorySync")
 class InventorySync:
     @workflow.init
@@ -144,8 +158,15 @@ class InventorySync:
         self._awaited = list(params.awaited)
         self._held = set(params.held)  # newer figures of SKUs a pending submission carries
         self._replan: set[str] = set()  # SKUs to plan again: their submission settled
+        self._asked = 0  # sync_now requests received ...
+        self._served = 0  # ... and how many of them a finished cycle took
+        self._ending = False  # the run is about to continue as new (with a full pass)
+        self._paused = False  # after a failure: a sync_now ends the pause
 
-    @workflow.query(name=STATUS_QUERY)
+    @workflow.query(
+        name=STATUS_QUERY,
+        description="Last push and reconcile, drift, rejected and stalled SKUs, last error.",
+    )
     def status(self) -> InventorySyncStatus:
         self._status.pending_items = sorted(self._items)
         self._status.held = sorted(self._held)
@@ -165,10 +186,45 @@ class InventorySync:
     def stock_changed(self, notice: StockNotice) -> None:
         self._items.update(notice.items)
 
-    @workflow.signal(name=SYNC_NOW_SIGNAL)
+    @workflow.signal(
+        name=SYNC_NOW_SIGNAL,
+        description="As the sync_now update, without an answer (kept for running workflows).",
+    )
     def sync_now(self, request: SyncRequest) -> None:
         self._request = request
         self._poked = True
+        self._asked += 1
+
+    @workflow.update(
+        name=SYNC_NOW_SIGNAL,
+        description=(
+            "Push now (full: every mapped SKU; reconcile: read every SKU back first); ends a "
+            "pause after a failure. Body {full, reconcile}; answers the status after the cycle."
+        ),
+    )
+    async def sync_now_update(self, request: SyncRequest) -> SyncAnswer:
+        queued = self._request
+        self._request = (
+            request
+            if queued is None
+            else SyncRequest(
+                full=queued.full or request.full, reconcile=queued.reconcile or request.reconcile
+            )
+        )
+        self._poked = True
+        self._asked += 1
+        asked = self._asked
+        await wait_until(lambda: self._served >= asked or self._ending, SYNC_ANSWER_WAIT)
+        return SyncAnswer(settled=self._served >= asked, status=self.status())
+
+    @sync_now_update.validator
+    def _check_sync_now(self, request: SyncRequest) -> None:
+        queued = self._request
+        if queued is not None and covers(queued, request) and not self._paused:
+            raise ValueError(
+                f"a sync (full={queued.full}, reconcile={queued.reconcile}) is already queued "
+                "and does this: it runs as soon as the cycle under way ends"
+            )
 
     @workflow.run
     async def run(self, params: InventorySyncInput) -> None:
@@ -184,6 +240,7 @@ class InventorySync:
         for _ in range(params.cycles_per_run):
             due = workflow.now() >= next_reconcile
             request, self._request = self._request or SyncRequest(reconcile=due), None
+            taken = self._asked
             items, self._items = self._items, set()
             replan, self._replan = self._replan, set()
             try:
@@ -205,9 +262,13 @@ class InventorySync:
                 self._status.last_error = failure_text(err)
                 with contextlib.suppress(ActivityError):  # a channel that is down stalls
                     await self._check_stalled(params)
+                self._served = taken
+                self._paused = True
                 await pause_after_failure(err, lambda: self._poked)
+                self._paused = False
                 continue
             self._status.last_error = None
+            self._served = taken
             if run_length.over():
                 break
             wait = min(
@@ -219,6 +280,7 @@ class InventorySync:
                 lambda: bool(self._items or self._replan) or self._request is not None,
                 max(wait, timedelta(seconds=1)),
             )
+        self._ending = True
         await workflow.wait_condition(workflow.all_handlers_finished)
         self._items.clear()  # the next run begins with a full pass anyway (replanned SKUs too)
         workflow.continue_as_new(
@@ -425,4 +487,5 @@ CONTRACT = WorkflowContract.of(
     inventory_sync_id,
     signals=(STOCK_CHANGED_SIGNAL, SYNC_NOW_SIGNAL),
     queries=(STATUS_QUERY,),
+    updates=(SYNC_NOW_SIGNAL,),
 )

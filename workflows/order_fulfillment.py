@@ -37,12 +37,14 @@ with workflow.unsafe.imports_passed_through():
     from domain.lifecycle import (
         ORDER_CHANGED_SIGNAL,
         REINJECT_SIGNAL,
+        RESOLVE_UPDATE,
         RETRY_SIGNAL,
         STATUS_QUERY,
         WAREHOUSE_EVENT_SIGNAL,
         WORKFLOW_NAME,
         CarriedState,
         ExceptionInfo,
+        OperatorAnswer,
         OperatorRequest,
         OrderFulfillmentInput,
         OrderStage,
@@ -80,6 +82,8 @@ T = TypeVar("T")
 ACTIVITY_TIMEOUT = timedelta(seconds=60)
 PENDING_RECHECK = timedelta(hours=1)
 HISTORY_LIMIT = 50
+# The retry/reinject updates answer once the order has acted on the request, or after this.
+ANSWER_WAIT = timedelta(seconds=30)
 # Continue as new when Temporal suggests it or, whichever comes first, after this many events.
 HISTORY_EVENTS_LIMIT = 2_000
 # workflow.patched ids (DEVELOPERS.md lists them)
@@ -173,10 +177,14 @@ class OrderFulfillment:
         self._set_aside: set[str] = set(state.set_aside)  # parcels an operator chose not to confirm
         self._chased = state.chased
         self._ship_by_passed = state.ship_by_passed
+        self._parks = 0  # times this run parked: an update's answer waits for a new one ...
+        self._quiet = False  # ... or for the lifecycle to wait on the outside world again
 
     # --- handlers -----------------------------------------------------------------------------
 
-    @workflow.query(name=STATUS_QUERY)
+    @workflow.query(
+        name=STATUS_QUERY, description="The order's full state: stage, lines, parcels, exception."
+    )
     def status(self) -> OrderStatus:
         return self._status
 
@@ -199,13 +207,118 @@ class OrderFulfillment:
             self._seen_events.add(event.event_id)
             self._events.append(event)
 
-    @workflow.signal(name=RETRY_SIGNAL)
+    @workflow.signal(
+        name=RETRY_SIGNAL,
+        description="As the retry update, without an answer (kept for running workflows).",
+    )
     def retry(self, request: OperatorRequest) -> None:
         self._operator = (RETRY_SIGNAL, request)
 
-    @workflow.signal(name=REINJECT_SIGNAL)
+    @workflow.signal(
+        name=REINJECT_SIGNAL,
+        description="As the reinject update, without an answer (kept for running workflows).",
+    )
     def reinject(self, request: OperatorRequest) -> None:
         self._operator = (REINJECT_SIGNAL, request)
+
+    @workflow.update(
+        name=RETRY_SIGNAL,
+        description=(
+            "Parked: re-run the step that failed, after its cause was fixed. Injected: ask GXO "
+            "for parcels consign never saw. Body {reason, requested_by}; answers the stage "
+            "reached."
+        ),
+    )
+    async def retry_update(self, request: OperatorRequest) -> OperatorAnswer:
+        return await self._operator_update(RETRY_SIGNAL, request)
+
+    @retry_update.validator
+    def _check_retry(self, request: OperatorRequest) -> None:
+        self._check_operator(RETRY_SIGNAL)
+
+    @workflow.update(
+        name=REINJECT_SIGNAL,
+        description=(
+            "Parked: as retry (a duplicate tracking number: confirm the parcel as its own). "
+            "Injected: re-send the plan GXO has. Body {reason, requested_by}; answers the stage "
+            "reached."
+        ),
+    )
+    async def reinject_update(self, request: OperatorRequest) -> OperatorAnswer:
+        return await self._operator_update(REINJECT_SIGNAL, request)
+
+    @reinject_update.validator
+    def _check_reinject(self, request: OperatorRequest) -> None:
+        self._check_operator(REINJECT_SIGNAL)
+
+    @workflow.update(
+        name=RESOLVE_UPDATE,
+        description=(
+            "Mark a flagged exception (at risk, late, refused cancel) handled without retrying; "
+            "who and why go into the order's history. Body {reason, requested_by}."
+        ),
+    )
+    def resolve(self, request: OperatorRequest) -> OperatorAnswer:
+        exception = self._status.exception
+        assert exception is not None  # the validator refused otherwise
+        self._note(
+            f"exception {exception.kind.value} resolved by {request.requested_by}: {request.reason}"
+        )
+        self._status.exception = None
+        self._publish()
+        return self._answer(RESOLVE_UPDATE, settled=True)
+
+    @resolve.validator
+    def _check_resolve(self, request: OperatorRequest) -> None:
+        exception = self._status.exception
+        if not request.reason.strip():
+            raise ValueError("say why the exception is resolved (a reason is required)")
+        if exception is None:
+            raise ValueError(f"the order is {self._status.stage.value} with no open exception")
+        if self._status.stage is OrderStage.EXCEPTION:
+            raise ValueError(
+                f"the order is parked ({exception.kind.value}): fix the cause, then retry or "
+                "reinject; resolve only clears a flag on an order that moves on by itself"
+            )
+
+    def _check_operator(self, action: str) -> None:
+        """The update validators: refuse, with the reason, a request the order would not act
+        on (the signal of the same name would be kept or ignored without a word)."""
+        stage = self._status.stage
+        if stage.is_final:
+            raise ValueError(f"the order is {stage.value}: nothing to {action}")
+        if self._operator is not None:
+            raise ValueError(f"a {self._operator[0]} is already waiting to be acted on")
+        if stage is OrderStage.EXCEPTION:
+            return
+        if self._plan is None or stage not in WAITING_STAGES:
+            raise ValueError(
+                f"the order is not parked: it is {stage.value} and moves on by itself; "
+                f"{action} acts on a parked order, or on one GXO holds"
+            )
+
+    async def _operator_update(self, action: str, request: OperatorRequest) -> OperatorAnswer:
+        """Hand the request to the lifecycle, as the signal does, and answer once the order
+        parked again, closed or waits on the outside world again (or after ANSWER_WAIT)."""
+        self._operator = (action, request)
+        parks = self._parks
+        settled = await wait_until(
+            lambda: (
+                self._operator is None
+                and (self._quiet or self._parks > parks or self._status.stage.is_final)
+            ),
+            ANSWER_WAIT,
+        )
+        return self._answer(action, settled)
+
+    def _answer(self, action: str, settled: bool) -> OperatorAnswer:
+        return OperatorAnswer(
+            action=action,
+            stage=self._status.stage,
+            settled=settled,
+            exception=self._status.exception,
+            retrying=self._status.retrying,
+        )
 
     # --- main flow ----------------------------------------------------------------------------
 
@@ -305,10 +418,12 @@ class OrderFulfillment:
             if order.status is not ChannelOrderStatus.PENDING:
                 return order
             self._set_stage(OrderStage.AWAITING_PAYMENT)
+            self._quiet = True
             if not await wait_until(lambda: self._changed, PENDING_RECHECK):
                 self._note("still pending on the channel: re-reading it", repeat=False)
             if self._plan is None:  # not a re-plan after a GXO rejection
                 await self._continue_as_new_if_due()
+            self._quiet = False
 
     async def _inject(self, order: ChannelOrder) -> None:
         """Plan and inject as one step, so the retry after a person fixed a mapping, the
@@ -386,6 +501,7 @@ class OrderFulfillment:
     async def _fulfil(self) -> None:
         """Confirm parcels as GXO dispatches them until every line is shipped or cancelled."""
         while not all_shipped(self._status.lines):
+            self._quiet = True
             await self._continue_as_new_if_due()
             await workflow.wait_condition(
                 lambda: (
@@ -394,6 +510,7 @@ class OrderFulfillment:
                     or self._operator is not None
                 )
             )
+            self._quiet = False
             if self._changed:
                 self._changed = False
                 if self._cancel_wanted():
@@ -478,6 +595,7 @@ class OrderFulfillment:
         self._note(f"exception {parked.kind.value}: {parked.message}")
         self._set_stage(OrderStage.EXCEPTION)
         self._operator = None
+        self._parks += 1
         await workflow.wait_condition(
             lambda: self._operator is not None or (cancellable and self._cancel_wanted())
         )
@@ -678,7 +796,9 @@ class OrderFulfillment:
                     for c in self._status.captures
                 ]
                 continue
+            self._quiet = True
             await workflow.sleep(delay)
+            self._quiet = False
             waited += delay
             delay = min(delay * 2, CAPTURE_MAX_CHECK)
             for capture in list(self._status.captures):
@@ -896,4 +1016,5 @@ CONTRACT = WorkflowContract.of(
     order_workflow_id,
     signals=(ORDER_CHANGED_SIGNAL, WAREHOUSE_EVENT_SIGNAL, RETRY_SIGNAL, REINJECT_SIGNAL),
     queries=(STATUS_QUERY,),
+    updates=(RETRY_SIGNAL, REINJECT_SIGNAL, RESOLVE_UPDATE),
 )

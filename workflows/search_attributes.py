@@ -14,6 +14,9 @@ ORDER_STAGE = SearchAttributeKey.for_keyword("OrderStage")
 EXCEPTION_KIND = SearchAttributeKey.for_keyword("ExceptionKind")
 FACILITY_ID = SearchAttributeKey.for_keyword("FacilityId")
 SHIP_BY = SearchAttributeKey.for_datetime("ShipBy")
+# The intakes: PAUSED after a failure retrying cannot cure, RETRYING while a call keeps
+# failing, unset while they poll (a column for the Web UI's workflow list).
+INTAKE_STATE = SearchAttributeKey.for_keyword("IntakeState")
 
 ALL: list[SearchAttributeKey[Any]] = [
     CHANNEL,
@@ -23,6 +26,7 @@ ALL: list[SearchAttributeKey[Any]] = [
     EXCEPTION_KIND,
     FACILITY_ID,
     SHIP_BY,
+    INTAKE_STATE,
 ]
 
 

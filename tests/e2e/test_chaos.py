@@ -22,7 +22,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def result(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Result]:
     var = tmp_path_factory.mktemp("chaos")
-    ports = {name: free_port() for name in ("temporal", "amazon", "gxo", "centra", "webhook")}
+    ports = {
+        name: free_port() for name in ("temporal", "amazon", "gxo", "centra", "alerts", "webhook")
+    }
     with build_stack(var, ports, ui=False, temporal_db=var / "temporal.db") as stack:
         yield asyncio.run(run_chaos(stack, 24, kill_every=10, seed=3, rate=4, drain_limit=600))
 

@@ -19,6 +19,7 @@ from activities import refs
 from activities.channel import ChannelActivities
 from activities.delivery import DeliveryActivities
 from activities.inventory import InventoryActivities
+from activities.monitor import MonitorActivities
 from activities.settlements import SettlementActivities
 from activities.warehouse import WarehouseActivities
 from integrations.registry import CHANNELS
@@ -34,7 +35,8 @@ def registered() -> dict[str, Callable[..., object]]:
     stock_sync = object.__new__(InventoryActivities)
     delivery = object.__new__(DeliveryActivities)
     settlements = object.__new__(SettlementActivities)
-    listed = worker.main_activities(channel, stock, stock_sync, delivery, settlements)
+    monitor = object.__new__(MonitorActivities)
+    listed = worker.main_activities(channel, stock, stock_sync, delivery, settlements, monitor)
     by_operation = worker.operation_activities(channel, stock_sync, settlements)
     for module in CHANNELS:
         for queue in module.limited_queues:

@@ -1,5 +1,5 @@
 """Each workflow's declared contract (workflows/contracts.py) is what Temporal reads from its
-definition: the type name, the run method's input, every signal and query. The ids are the
+definition: the type name, the run method's input, every signal, query and update. The ids are the
 ones running workflows hold."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from integrations.registry import Channel
 from workflows import (
     channel_intake,
     inventory_sync,
+    monitor,
     order_fulfillment,
     settlement_intake,
     stock_intake,
@@ -26,6 +27,7 @@ CONTRACTS = [
     inventory_sync.CONTRACT,
     order_fulfillment.CONTRACT,
     settlement_intake.CONTRACT,
+    monitor.CONTRACT,
 ]
 
 
@@ -36,6 +38,7 @@ def test_the_contract_is_the_definition(contract: WorkflowContract) -> None:
     assert definition.arg_types == [contract.input]
     assert set(definition.signals) == contract.signals
     assert set(definition.queries) == contract.queries
+    assert set(definition.updates) == contract.updates
 
 
 def test_the_ids_running_workflows_hold() -> None:

@@ -1,5 +1,6 @@
 """A stand-in for InventorySync: it answers `status` with whatever it was started with and
-records `sync_now` signals, so the CLI is tested without the real workflow or any sandbox."""
+records `sync_now` signals and updates (answered at once), so the CLI is tested without the
+real workflow or any sandbox."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from workflows.inventory_sync import (
     STATUS_QUERY,
     SYNC_NOW_SIGNAL,
     InventorySyncStatus,
+    SyncAnswer,
     SyncRequest,
 )
 
@@ -37,3 +39,8 @@ class FakeInventorySync:
     @workflow.signal(name=SYNC_NOW_SIGNAL)
     def sync_now(self, request: SyncRequest) -> None:
         self.received.append(request)
+
+    @workflow.update(name=SYNC_NOW_SIGNAL)
+    def sync_now_update(self, request: SyncRequest) -> SyncAnswer:
+        self.received.append(request)
+        return SyncAnswer(settled=True, status=self.status)

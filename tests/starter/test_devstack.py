@@ -113,13 +113,18 @@ def test_sandboxes_start_ready_and_stop(tmp_path: Path) -> None:
         amazon_port=free_port(),
         gxo_port=free_port(),
         centra_port=free_port(),
+        alerts_port=free_port(),
         gxo_args=["--cycle-seconds", "1"],
         log_dir=tmp_path,
     )
     with stack:
-        assert [child.name for child in stack.children] == ["amazon", "gxo", "centra"]
+        assert [child.name for child in stack.children] == ["amazon", "gxo", "centra", "alerts"]
         for url in (stack.amazon_url, stack.gxo_url, stack.centra_url):
             assert httpx.get(f"{url}/_sandbox/faults").status_code == 200
+        assert httpx.get(stack.alerts_url).json() == []
+        assert stack.environment()["CONSIGN_ALERT_URLS"] == (
+            f"json://127.0.0.1:{stack.alerts_port}/alerts"
+        )
         assert stack.children[1].argv[-2:] == ["--cycle-seconds", "1"]
         processes = [child.process for child in stack.children]
     assert all(p is not None and p.returncode is not None for p in processes)

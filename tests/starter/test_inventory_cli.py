@@ -214,7 +214,7 @@ async def test_status_with_temporal_unreachable_is_one_line_and_the_ledger(
         (("--full", "--reconcile"), SyncRequest(full=True, reconcile=True)),
     ],
 )
-async def test_sync_now_sends_the_request(
+async def test_sync_now_sends_the_request_and_prints_the_answer(
     inventory_server: OrderServer,
     cli: Invoke,
     flags: tuple[str, ...],
@@ -227,8 +227,7 @@ async def test_sync_now_sends_the_request(
         "--address", inventory_server.address,
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    sent = f"full={request_sent.full}, reconcile={request_sent.reconcile}"
-    assert f"sent sync_now ({sent}) to inventory:amazon:{account}" in result.output
+    assert f"sync_now of inventory:amazon:{account}: done, last push" in result.output
     received = await handle.query(REQUESTS_QUERY, result_type=list[SyncRequest])
     assert received == [request_sent]
 
@@ -241,7 +240,9 @@ async def test_sync_now_to_a_workflow_not_running_is_one_line(
         "--address", inventory_server.address,
     )  # fmt: skip
     assert result.exit_code == 1
-    assert result.output.strip() == "error: InventorySync inventory:centra:NOPE is not running"
+    assert result.output.strip() == (
+        "error: workflow inventory:centra:NOPE not found or already closed"
+    )
 
 
 async def test_sync_now_with_temporal_unreachable_is_one_line(cli: Invoke) -> None:

@@ -1,4 +1,5 @@
-"""`consign orders` and `consign order show|retry|reinject` against a real dev server."""
+"""`consign orders` and `consign order show|retry|reinject|resolve` against a real dev
+server."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from domain.exceptions import ExceptionKind
 from domain.lifecycle import (
     REINJECT_SIGNAL,
+    RESOLVE_UPDATE,
     RETRY_SIGNAL,
     WORKFLOW_NAME,
     OperatorRequest,
@@ -151,8 +153,11 @@ async def test_order_show_unknown_workflow_is_one_line(
     assert "Traceback" not in result.output
 
 
-@pytest.mark.parametrize("command,signal", [("retry", RETRY_SIGNAL), ("reinject", REINJECT_SIGNAL)])
-async def test_operator_signals_carry_the_request(
+@pytest.mark.parametrize(
+    "command,signal",
+    [("retry", RETRY_SIGNAL), ("reinject", REINJECT_SIGNAL), ("resolve", RESOLVE_UPDATE)],
+)
+async def test_operator_updates_carry_the_request_and_print_the_answer(
     order_server: OrderServer, cli: Invoke, command: str, signal: str
 ) -> None:
     status = make_status(
@@ -165,17 +170,41 @@ async def test_operator_signals_carry_the_request(
         "--address", order_server.address,
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert f"sent {signal}" in result.output
+    assert f"{signal} of {status.ref.workflow_id}: EXCEPTION, exception UNMAPPED_SKU" in (
+        result.output.replace("\n", "")
+    )
     received = await handle.query(SIGNALS_QUERY, result_type=list[tuple[str, OperatorRequest]])
     assert received == [(signal, OperatorRequest(reason="SKU mapped", requested_by="ops-anna"))]
 
 
-async def test_signal_to_unknown_workflow_fails_cleanly(
+async def test_update_to_unknown_workflow_fails_cleanly(
     order_server: OrderServer, cli: Invoke
 ) -> None:
     result = await cli("order", "retry", "order:amazon:NOPE:1", "--address", order_server.address)
     assert result.exit_code == 1
     assert "not found or already closed" in result.output
+
+
+async def test_a_refused_update_prints_the_reason(
+    order_server: OrderServer, cli: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("USER", "kim")
+    status = make_status(unique_account(), "777-G", OrderStage.SHIPPED)
+    handle = await order_server.start_order(status)
+    args = ("--reason", "why", "--address", order_server.address)
+    result = await cli("order", "retry", status.ref.workflow_id, *args)
+    assert result.exit_code == 1
+    assert f"retry refused by {status.ref.workflow_id}: the order is SHIPPED" in result.output
+    assert "Traceback" not in result.output
+    received = await handle.query(SIGNALS_QUERY, result_type=list[tuple[str, OperatorRequest]])
+    assert received == []
+
+    status = make_status(unique_account(), "777-H", OrderStage.LATE)
+    handle = await order_server.start_order(status)
+    result = await cli("order", "resolve", status.ref.workflow_id, *args)
+    assert result.exit_code == 0, result.output
+    received = await handle.query(SIGNALS_QUERY, result_type=list[tuple[str, OperatorRequest]])
+    assert received == [(RESOLVE_UPDATE, OperatorRequest(reason="why", requested_by="kim"))]
 
 
 async def test_unreachable_temporal_is_one_line(cli: Invoke) -> None:

@@ -30,6 +30,7 @@ def test_dev_server_args_cover_every_attribute() -> None:
         "ExceptionKind=Keyword",
         "FacilityId=Keyword",
         "ShipBy=Datetime",
+        "IntakeState=Keyword",
     ]
 
 

@@ -222,6 +222,10 @@ async def shown_kind(handle: WorkflowHandle[Any, Any]) -> str | None:
     return (await handle.describe()).typed_search_attributes.get(sa.EXCEPTION_KIND)
 
 
+async def shown_state(handle: WorkflowHandle[Any, Any]) -> str | None:
+    return (await handle.describe()).typed_search_attributes.get(sa.INTAKE_STATE)
+
+
 @pytest.mark.parametrize("intake", INTAKES, ids=[i.name for i in INTAKES])
 async def test_a_read_that_keeps_failing_shows_until_it_recovers_and_nothing_is_lost(
     time_env: WorkflowEnvironment, intake: Intake
@@ -241,6 +245,7 @@ async def test_a_read_that_keeps_failing_shows_until_it_recovers_and_nothing_is_
         assert "HTTP 503" in progress.retrying.last_failure
         assert progress.last_error is None and progress.last_error_kind is None
         assert await shown_kind(handle) == ExceptionKind.ACTIVITY_RETRYING.value
+        assert await shown_state(handle) == "RETRYING"
         assert read.handed == []
 
         await skip(time_env, timedelta(minutes=20), step=timedelta(minutes=1))  # round two
@@ -248,7 +253,7 @@ async def test_a_read_that_keeps_failing_shows_until_it_recovers_and_nothing_is_
             handle, intake.progress, lambda p: p.retrying is None and p.polls >= 1
         )
         assert recovered.last_error is None
-        assert await shown_kind(handle) is None
+        assert await shown_kind(handle) is None and await shown_state(handle) is None
         assert read.handed == intake.expected  # what it read once it recovered flowed on
         assert read.calls == FIRST + 3
 
@@ -264,12 +269,13 @@ async def test_a_page_that_breaks_the_contract_shows_its_kind_at_once_until_read
         assert f"{intake.kind.value}: response does not match the contract" == failed.last_error
         assert failed.retrying is None
         assert await shown_kind(handle) == intake.kind.value
+        assert await shown_state(handle) == "PAUSED"
         assert read.calls == 1  # not retried
         assert read.handed == []
 
         await handle.signal("poll_now")  # e.g. once GXO or the channel fixed its answer
         recovered = await progress_until(handle, intake.progress, lambda p: p.polls >= 1)
         assert recovered.last_error is None and recovered.last_error_kind is None
-        assert await shown_kind(handle) is None
+        assert await shown_kind(handle) is None and await shown_state(handle) is None
         assert read.handed == intake.expected
         assert read.calls == 2

@@ -9,8 +9,9 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
+import pytest
 from temporalio import activity
-from temporalio.client import WorkflowHandle
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -44,10 +45,13 @@ from workflows.intakes import QUICK_FIRST_ROUND
 from workflows.inventory_sync import (
     FEED_WAIT_LIMIT,
     STATUS_QUERY,
+    SYNC_NOW_SIGNAL,
     InventorySync,
     InventorySyncInput,
     InventorySyncStatus,
+    SyncAnswer,
     SyncRequest,
+    covers,
 )
 from workflows.stock_intake import StockIntake, StockIntakeInput, StockIntakeProgress
 
@@ -275,6 +279,47 @@ async def test_sync_now_full_plans_everything(time_env: WorkflowEnvironment) -> 
         await until(lambda: len(side.plans) == 3)
         assert [p.items for p in side.plans] == [None, ["GXO-1"], None]
         assert side.reads == 0  # full, not a reconcile
+
+
+async def test_the_sync_now_update_answers_after_its_cycle(time_env: WorkflowEnvironment) -> None:
+    side = Channelside()
+    side.drift = [DriftLine(sku="SKU-A", expected=5, shown=9)]
+    async with running_sync(time_env, side) as handle:
+        await until(lambda: side.stall_checks == 1)
+        answer = await handle.execute_update(
+            SYNC_NOW_SIGNAL, SyncRequest(full=True, reconcile=True), result_type=SyncAnswer
+        )
+        assert answer.settled and side.reads == 1
+        assert answer.status.pushes == 2 and answer.status.drift == side.drift
+        assert [p.items for p in side.plans] == [None, None]
+
+
+async def test_the_sync_now_update_answers_a_failed_cycle_and_refuses_bad_bodies(
+    time_env: WorkflowEnvironment,
+) -> None:
+    side = Channelside()
+    async with running_sync(time_env, side) as handle:
+        await until(lambda: side.stall_checks == 1)
+        side.fail_plans = 1
+        answer = await handle.execute_update(
+            SYNC_NOW_SIGNAL, SyncRequest(full=True), result_type=SyncAnswer
+        )
+        assert answer.settled and answer.status.last_error is not None
+        assert "CHANNEL_REJECTED" in answer.status.last_error
+        with pytest.raises(WorkflowUpdateFailedError):
+            await handle.execute_update("sync_now", {"full": "perhaps"})
+        with pytest.raises(WorkflowUpdateFailedError):
+            await handle.execute_update("sync_nwo", SyncRequest())
+        answer = await handle.execute_update(SYNC_NOW_SIGNAL, SyncRequest(), result_type=SyncAnswer)
+        assert answer.settled and answer.status.last_error is None  # the pause ended at once
+        assert len(side.plans) == 3
+
+
+def test_a_queued_request_covers_the_narrower_ones() -> None:
+    assert covers(SyncRequest(full=True, reconcile=True), SyncRequest(full=True))
+    assert covers(SyncRequest(full=True), SyncRequest())
+    assert not covers(SyncRequest(full=True), SyncRequest(reconcile=True))
+    assert not covers(SyncRequest(), SyncRequest(full=True))
 
 
 async def test_a_permanent_plan_failure_pauses_and_keeps_the_items(

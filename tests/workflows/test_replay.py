@@ -18,6 +18,7 @@ from temporalio.worker import Replayer
 from codec.converter import configured_converter
 from workflows.channel_intake import ChannelIntake
 from workflows.inventory_sync import InventorySync
+from workflows.monitor import Monitor
 from workflows.order_fulfillment import OrderFulfillment
 from workflows.settlement_intake import SettlementIntake
 from workflows.stock_intake import StockIntake
@@ -33,7 +34,9 @@ HISTORIES = {
 
 
 def test_histories_are_stored() -> None:
-    assert {"order_split", "order_cancelled", "order_late", "channel_intake"} <= set(HISTORIES)
+    assert {"order_split", "order_cancelled", "order_late", "channel_intake", "monitor"} <= set(
+        HISTORIES
+    )
 
 
 @pytest.mark.parametrize("name", list(HISTORIES))
@@ -50,6 +53,7 @@ async def test_history_replays_without_nondeterminism(name: str) -> None:
             StockIntake,
             InventorySync,
             SettlementIntake,
+            Monitor,
         ],
         data_converter=configured_converter(),
     )

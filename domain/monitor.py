@@ -1,0 +1,117 @@
+"""The health monitor's findings and how they turn into alerts: each finding is raised once,
+while it holds, and resolved once when it clears (no alert storms), and many changes at once
+go out as one digest. Pure: the Monitor workflow carries the open findings across runs.
+
+A finding's `key` names what is wrong (a kind of exception, one intake, one stock sync), not its
+size, so a count that changes between checks is the same finding and raises nothing new. Its
+text carries counts, kinds, workflow ids and SKUs only: never an exception's message (it may
+name a field of a buyer's address) or anything personal."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from domain.owners import OwnerRole, Severity
+
+DIGEST_OVER = 5  # more raised and resolved findings than this in one check go out as one alert
+
+
+class Thresholds(BaseModel):
+    """When a state becomes a finding (docs/operations.md, "Health monitor")."""
+
+    exception_minutes: float = 5  # an exception kind is raised once its oldest is this old
+    at_risk_hours: float = 12  # not dispatched with the ship-by this close (or passed)
+    awaiting_payment_hours: float = 48  # an order waiting for payment longer than this
+    intake_silent_minutes: float = 30  # an intake with no successful poll for this long
+
+
+class Finding(BaseModel):
+    key: str  # e.g. "exceptions:UNMAPPED_SKU", "intake:<workflow id>": stable while it holds
+    check: str  # which check found it: exceptions, at-risk, awaiting-payment, intake, ...
+    role: OwnerRole
+    severity: Severity
+    summary: str  # one PII-free line
+    first_step: str = ""  # what the owner does first (domain/owners.py), when one applies
+
+
+class Changes(BaseModel):
+    """What one check changed: findings newly raised, and open ones that cleared."""
+
+    raised: list[Finding]
+    resolved: list[Finding]
+
+    def __bool__(self) -> bool:
+        return bool(self.raised or self.resolved)
+
+
+def compare(open_findings: dict[str, Finding], found: list[Finding]) -> Changes:
+    """Raised: found now and not open before. Resolved: open before and not found now."""
+    now = {finding.key: finding for finding in found}
+    return Changes(
+        raised=sorted((f for k, f in now.items() if k not in open_findings), key=_urgency),
+        resolved=sorted((f for k, f in open_findings.items() if k not in now), key=_urgency),
+    )
+
+
+def _urgency(finding: Finding) -> tuple[int, str]:
+    return finding.severity.rank, finding.key
+
+
+class Alert(BaseModel):
+    """One message for the notification service."""
+
+    title: str
+    body: str
+    level: str  # "failure" (high), "warning" (medium or low), "success" (resolved)
+
+
+def alerts_for(changes: Changes, source: str) -> list[Alert]:
+    """One alert per raised or resolved finding; a digest when more than DIGEST_OVER."""
+    if len(changes.raised) + len(changes.resolved) > DIGEST_OVER:
+        return [_digest(changes, source)]
+    alerts = [
+        Alert(
+            title=f"[{f.severity.value}] {f.summary}",
+            body=_lines(f, source),
+            level="failure" if f.severity is Severity.HIGH else "warning",
+        )
+        for f in changes.raised
+    ]
+    alerts += [
+        Alert(title=f"resolved: {f.summary}", body=_lines(f, source), level="success")
+        for f in changes.resolved
+    ]
+    return alerts
+
+
+def _lines(finding: Finding, source: str) -> str:
+    lines = [f"owner: {finding.role.value}", f"check: {finding.check}", f"from: {source}"]
+    if finding.first_step:
+        lines.insert(1, f"first step: {finding.first_step}")
+    return "\n".join(lines)
+
+
+def _digest(changes: Changes, source: str) -> Alert:
+    lines = [f"raised ({len(changes.raised)}):"]
+    lines += [f"- [{f.severity.value}] {f.role.value}: {f.summary}" for f in changes.raised]
+    lines += [f"resolved ({len(changes.resolved)}):"]
+    lines += [f"- {f.role.value}: {f.summary}" for f in changes.resolved]
+    lines.append(f"from: {source}")
+    high = any(f.severity is Severity.HIGH for f in changes.raised)
+    return Alert(
+        title=f"{len(changes.raised)} raised, {len(changes.resolved)} resolved",
+        body="\n".join(lines),
+        level="failure" if high else "warning" if changes.raised else "success",
+    )
+
+
+class Found(BaseModel):
+    """What one check found (the check_health activity's result)."""
+
+    findings: list[Finding]
+
+
+class AlertBatch(BaseModel):
+    """The send_alerts activity's argument."""
+
+    alerts: list[Alert]

@@ -1,0 +1,89 @@
+"""Alerts: what a check's changes become (one per finding, a digest for many), and that
+send_alerts reaches the local receiver through Apprise's json:// URL as the dev stack sets it."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from activities.monitor import AlertNotSent, MonitorActivities
+from domain.monitor import DIGEST_OVER, Alert, Finding, alerts_for, compare
+from domain.owners import OwnerRole, Severity
+from sandbox.alerts.app import create_app
+from sandbox.server import ServerThread, free_port
+
+
+def finding(key: str, severity: Severity = Severity.HIGH) -> Finding:
+    return Finding(
+        key=key,
+        check="exceptions",
+        role=OwnerRole.OPERATIONS,
+        severity=severity,
+        summary=f"{key} holds",
+        first_step="fix it",
+    )
+
+
+def test_a_finding_is_raised_once_and_resolved_once() -> None:
+    a, b = finding("a"), finding("b", Severity.LOW)
+    first = compare({}, [b, a])
+    assert [f.key for f in first.raised] == ["a", "b"] and first.resolved == []  # urgent first
+    again = compare({"a": a, "b": b}, [a.model_copy(update={"summary": "a, more"}), b])
+    assert not again  # the same findings (a count that moved) raise nothing
+    cleared = compare({"a": a, "b": b}, [b])
+    assert cleared.raised == [] and [f.key for f in cleared.resolved] == ["a"]
+
+
+def test_few_changes_are_one_alert_each_and_many_one_digest() -> None:
+    few = alerts_for(compare({"old": finding("old")}, [finding("new")]), "prod")
+    assert [a.title for a in few] == ["[high] new holds", "resolved: old holds"]
+    assert [a.level for a in few] == ["failure", "success"]
+    assert "owner: operations" in few[0].body and "first step: fix it" in few[0].body
+
+    many = [finding(f"k{i}", Severity.MEDIUM) for i in range(DIGEST_OVER + 1)]
+    [digest] = alerts_for(compare({}, many), "prod")
+    assert digest.title == f"{DIGEST_OVER + 1} raised, 0 resolved"
+    assert digest.level == "warning" and digest.body.count("- [medium] operations:") == 6
+
+
+def activities(urls: list[str]) -> MonitorActivities:
+    return MonitorActivities(
+        client=None,  # type: ignore[arg-type]  # send_alerts needs neither client nor store
+        engine=None,  # type: ignore[arg-type]
+        owners={},
+        expected_intakes={},
+        expected_syncs=[],
+        alert_urls=urls,
+    )
+
+
+def test_alerts_reach_the_local_receiver_through_apprise() -> None:
+    with ServerThread(create_app()) as receiver:
+        url = f"json://127.0.0.1:{receiver.port}/alerts"
+        alert = Alert(
+            title="[high] 2 order(s) with UNMAPPED_SKU", body="owner: operations", level="failure"
+        )
+        sent = activities([url])._notify([alert])
+        assert sent == 1
+        [received] = httpx.get(f"{receiver.url}/alerts").json()
+        assert received["title"] == alert.title and received["message"] == alert.body
+        assert received["type"] == "failure"
+
+
+def test_an_alert_no_service_takes_is_a_failure_to_retry() -> None:
+    dead = f"json://127.0.0.1:{free_port()}/alerts"
+    with pytest.raises(AlertNotSent):
+        activities([dead])._notify([Alert(title="t", body="b", level="warning")])
+
+
+def test_an_unusable_alert_url_is_named_without_its_value() -> None:
+    with pytest.raises(ValueError, match="CONSIGN_ALERT_URLS") as failure:
+        activities(["nonsense://secret-token"])._notify([Alert(title="t", body="b", level="info")])
+    assert "secret-token" not in str(failure.value)
+
+
+def test_the_receiver_refuses_what_is_not_a_json_object() -> None:
+    with ServerThread(create_app()) as receiver:
+        assert httpx.post(f"{receiver.url}/alerts", content=b"[1]").status_code == 400
+        assert httpx.post(f"{receiver.url}/alerts", content=b"nope").status_code == 400
+        assert httpx.get(f"{receiver.url}/alerts").json() == []
