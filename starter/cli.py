@@ -98,6 +98,7 @@ def dev(
             console.print(f"       Amazon       {stack.amazon_url}")
             console.print(f"       GXO          {stack.gxo_url}")
             console.print(f"       Centra       {stack.centra_url}/graphql")
+            console.print(f"       alerts       {stack.alerts_url}")
         console.print(f"       store        {stack.environment()['DATABASE_URL']}")
         console.print(f"       logs         {stack.log_dir}")
         console.print("Ctrl-C stops everything.")

@@ -32,7 +32,7 @@ async def wait_for(http: httpx.AsyncClient, stack: DevStack, order_ids: list[str
 
 
 def test_orders_made_by_hand_and_generated_reach_gxo(tmp_path: Path) -> None:
-    ports = {name: free_port() for name in ("temporal", "ui", "amazon", "gxo", "centra")}
+    ports = {name: free_port() for name in ("temporal", "ui", "amazon", "gxo", "centra", "alerts")}
     stack = build_dev_stack(
         ports, keep_temporal=False, sandboxes=True, worker=True, var=tmp_path / "dev"
     )
