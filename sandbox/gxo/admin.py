@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from sandbox.gxo.catalogue import Catalogue
 from sandbox.gxo.errors import GxoHttpError
+from sandbox.gxo.items import ItemScenario
 from sandbox.gxo.models import (
     Adjustment,
     CancelRecord,
@@ -17,7 +18,6 @@ from sandbox.gxo.models import (
     Scenario,
 )
 from sandbox.gxo.push import PushStatus, WebhookPusher, WebhookTarget
-from sandbox.gxo.items import ItemScenario
 from sandbox.gxo.warehouse import GxoWarehouse, UnknownFacility, UnknownItem
 from sandbox.gxo.wire import ItemView, StockLevel, WarehouseEvent
 

@@ -79,10 +79,11 @@ def is_international(order: ShippingOrder, facility: Facility) -> bool:
 def _check_lines(order: ShippingOrder, facility: Facility, items: ItemMaster) -> Rejection | None:
     international = is_international(order, facility)
     for line in order.lines:
-        if not items.orderable(facility.facility_id, line.item_code):
+        fid = facility.facility_id
+        if not items.orderable(fid, line.item_code):
             return Rejection(
                 code=RejectionCode.UNKNOWN_ITEM,
-                message=f"item {line.item_code} is {items.describe(facility.facility_id, line.item_code)} at {facility.facility_id}",
+                message=f"item {line.item_code} is {items.describe(fid, line.item_code)} at {fid}",
                 line_number=line.line_number,
             )
         if international and line.customs is None:

@@ -6,9 +6,9 @@ contract, never to each other."""
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import httpx
