@@ -39,3 +39,7 @@ def capture_queue(channel: str, main: str, again: bool) -> str:
 
 def stock_read_queue(channel: str, main: str) -> str:
     return queue_for(channel, Operation.STOCK_READ, main)
+
+
+def product_read_queue(channel: str, main: str) -> str:
+    return queue_for(channel, Operation.PRODUCT_READ, main)

@@ -49,6 +49,21 @@ class ItemStatus(StrEnum):
     REJECTED = "REJECTED"
 
 
+class LedgerState(StrEnum):
+    """What consign knows of an item master record it sent (store.products)."""
+
+    SENT = "SENT"  # GXO has it, not loaded yet (PENDING) or its answer was not read yet
+    ACCEPTED = "ACCEPTED"  # GXO holds this very record (ACTIVE or INACTIVE)
+    REJECTED = "REJECTED"  # GXO refused it; `detail` says why
+
+
+class ProductSyncPolicy(BaseModel):
+    """A channel account's product sync, from its module's settings."""
+
+    interval_minutes: float = Field(default=15, gt=0)
+    item_codes_from_products: bool = False
+
+
 class ItemRecord(BaseModel):
     """What consign sends GXO for one item at one facility (X12 888 item maintenance)."""
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from domain.capture import PaymentCapture
 from domain.inventory import ListingQuantity, PushOutcome, StockSubmission
 from domain.order import Channel, ChannelOrder, OrderChange
+from domain.products import ProductPage
 from domain.setaside import SetAsideRecord
 from domain.shipment import ShipConfirmation
 
@@ -114,4 +115,13 @@ class SettlingStockPort(Protocol):
     async def settle(self, submission: StockSubmission) -> list[PushOutcome] | None:
         """One outcome per SKU of the submission once the channel has processed it; None while
         it is still processing. Asks once: never waits, never submits anything again."""
+        ...
+
+
+class ProductPort(Protocol):
+    """A channel that masters product data (Centra): its sellable SKUs, newest change first."""
+
+    async def products_changed(self, since: datetime | None, page: int) -> ProductPage:
+        """One page of the sweep: products changed at or after `since` (None: all of them);
+        `complete` once the sweep reached older ones or the last page."""
         ...

@@ -20,7 +20,7 @@ from config import Settings
 from domain.limits import IntakeLimits
 from domain.setaside import SetAsideRecord
 from domain.warehouse import WarehouseEvent
-from integrations.channel import ChannelPort, StockPort
+from integrations.channel import ChannelPort, ProductPort, StockPort
 from integrations.gxo.port import WarehousePort
 
 S = TypeVar("S", bound=BaseModel)
@@ -37,6 +37,7 @@ class Operation(StrEnum):
     CAPTURE_AGAIN = "capture_again"  # settle_capture, an operator's retry: it writes
     STOCK_READ = "stock_read"  # read_back_stock
     STOCK_PUSH = "stock_push"  # push_stock
+    PRODUCT_READ = "product_read"  # read_channel_products
 
 
 @dataclass(frozen=True)
@@ -49,10 +50,12 @@ class LimitedQueue:
 
 @dataclass(frozen=True)
 class OpenedPorts:
-    """A channel account's order port and, where consign sets its stock, its stock port."""
+    """A channel account's order port and, where consign sets its stock, its stock port; where
+    the channel masters product data, its product port."""
 
     orders: ChannelPort
     stock: StockPort | None = None
+    products: ProductPort | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from integrations.centra.documents import RATE_LIMITS
 from integrations.centra.factory import build_centra_channel, build_centra_stock
 from integrations.centra.port import CentraChannel
+from integrations.centra.products import CentraProducts
 from integrations.centra.quota import CentraQueue, queue_rates
 from integrations.centra.settings import CHANNEL, CentraSettings, read_centra_settings
 from integrations.centra.webhook import PATH, SIGNATURE_HEADER, parse_webhook
@@ -22,7 +23,8 @@ async def _open_ports(settings: CentraSettings, stack: contextlib.AsyncExitStack
     stock = None
     if settings.warehouse_id is not None:
         stock = build_centra_stock(settings, channel.client)
-    return OpenedPorts(orders=channel, stock=stock)
+    products = CentraProducts(channel.client) if settings.product_sync else None
+    return OpenedPorts(orders=channel, stock=stock, products=products)
 
 
 async def _check_credentials(ports: OpenedPorts) -> str:
@@ -56,6 +58,7 @@ CENTRA = ChannelModule(
                     Operation.POLL,
                     Operation.STOCK_READ,
                     Operation.CHECK_CAPTURE,
+                    Operation.PRODUCT_READ,
                 }
             ),
         ),

@@ -27,6 +27,7 @@ STORED_QUEUES = {
     ("amazon", Operation.CAPTURE_AGAIN): MAIN,
     ("amazon", Operation.STOCK_READ): MAIN,
     ("amazon", Operation.STOCK_PUSH): MAIN,
+    ("amazon", Operation.PRODUCT_READ): MAIN,
     ("centra", Operation.FETCH): "centra-reads",
     ("centra", Operation.POLL): "centra-reads",
     ("centra", Operation.CONFIRM): "centra-shipments",
@@ -35,6 +36,7 @@ STORED_QUEUES = {
     ("centra", Operation.CAPTURE_AGAIN): "centra-writes",
     ("centra", Operation.STOCK_READ): "centra-reads",
     ("centra", Operation.STOCK_PUSH): "centra-writes",
+    ("centra", Operation.PRODUCT_READ): "centra-reads",
 }
 
 
@@ -49,6 +51,7 @@ def routed(channel: str, operation: Operation) -> str:
         Operation.CAPTURE_AGAIN: lambda: queues.capture_queue(channel, MAIN, again=True),
         Operation.STOCK_READ: lambda: queues.stock_read_queue(channel, MAIN),
         Operation.STOCK_PUSH: lambda: queues.stock_push_queue(channel, MAIN),
+        Operation.PRODUCT_READ: lambda: queues.product_read_queue(channel, MAIN),
     }
     return by_operation[operation]()
 
