@@ -16,7 +16,7 @@ import signal
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import uvicorn
 from temporalio.client import Client
@@ -29,24 +29,26 @@ from activities.channel import ChannelActivities
 from activities.delivery import DeliveryActivities, signal_stock_changed
 from activities.heartbeat import HEARTBEAT_THROTTLE
 from activities.inventory import InventoryActivities
+from activities.products import ProductActivities
 from activities.warehouse import WarehouseActivities
 from codec.converter import configured_key_ring
 from config import DbMigrate, Settings, SettingsError
 from domain.deadlines import DeadlinePolicy
 from domain.exceptions import describe_error
 from health import start_health
-from integrations.channel import ChannelPort, StockPort
-from integrations.gxo.port import WarehousePort
+from integrations.channel import ChannelPort, ProductPort, StockPort
+from integrations.gxo.port import ItemMasterPort, WarehousePort
 from integrations.module import ChannelModule, OpenedPorts, Operation
 from integrations.registry import CHANNEL_NAMES, WAREHOUSE, enabled, get_settings
 from store.migrate import open_store
 from store.migrations import StoreSchemaError
 from webhooks import ChannelHook, create_webhook_app
 from workflows.channel_intake import ChannelIntake, intake_id
-from workflows.deployment import facilities, intake_inputs, inventory_inputs
+from workflows.deployment import facilities, intake_inputs, inventory_inputs, product_sync_inputs
 from workflows.intakes import TASK_TIMEOUT
 from workflows.inventory_sync import InventorySync, inventory_sync_id
 from workflows.order_fulfillment import OrderFulfillment
+from workflows.product_sync import ProductSync, product_sync_id
 from workflows.stock_intake import StockIntake, StockIntakeInput, stock_intake_id
 from workflows.warehouse_intake import WarehouseIntake, WarehouseIntakeInput, workflow_id_for
 
@@ -104,6 +106,15 @@ async def ensure_intakes(client: Client, settings: Settings) -> None:
         )
     if settings.inventory_sync:
         await ensure_inventory_sync(client, settings)
+    for sync in product_sync_inputs(settings):
+        await client.start_workflow(
+            ProductSync.run,
+            sync,
+            id=product_sync_id(sync.channel, sync.account),
+            task_queue=queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            task_timeout=TASK_TIMEOUT,
+        )
     for facility in facilities(settings):
         await client.start_workflow(
             WarehouseIntake.run,
@@ -151,6 +162,7 @@ async def ensure_inventory_sync(client: Client, settings: Settings) -> None:
 class Ports:
     orders: dict[str, ChannelPort] = field(default_factory=dict)
     stock: dict[str, StockPort] = field(default_factory=dict)
+    products: dict[str, ProductPort] = field(default_factory=dict)
 
 
 async def channel_ports(settings: Settings, stack: contextlib.AsyncExitStack) -> Ports:
@@ -161,6 +173,8 @@ async def channel_ports(settings: Settings, stack: contextlib.AsyncExitStack) ->
         ports.orders[module.name] = opened.orders
         if opened.stock is not None:
             ports.stock[module.name] = opened.stock
+        if opened.products is not None:
+            ports.products[module.name] = opened.products
     return ports
 
 
@@ -218,6 +232,7 @@ def main_activities(
     stock: WarehouseActivities,
     stock_sync: InventoryActivities,
     delivery: DeliveryActivities,
+    products: ProductActivities,
 ) -> list[Callable[..., object]]:
     """Every activity the main queue runs (tests/modules/test_activity_refs.py checks each
     workflow's activity reference against them)."""
@@ -243,11 +258,15 @@ def main_activities(
         stock_sync.check_submission,
         stock_sync.read_back,
         stock_sync.stalled,
+        products.read,
+        products.send,
+        products.check,
+        products.release,
     ]
 
 
 def operation_activities(
-    channel: ChannelActivities, stock_sync: InventoryActivities
+    channel: ChannelActivities, stock_sync: InventoryActivities, products: ProductActivities
 ) -> dict[Operation, Callable[..., object]]:
     """The activity of each operation a channel module may send to a limited queue."""
     return {
@@ -259,6 +278,7 @@ def operation_activities(
         Operation.CAPTURE_AGAIN: channel.settle_capture,
         Operation.STOCK_READ: stock_sync.read_back,
         Operation.STOCK_PUSH: stock_sync.push,
+        Operation.PRODUCT_READ: products.read,
     }
 
 
@@ -283,6 +303,9 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
             warehouse, engine, stock_moved, client=client, limits=settings.limits
         )
         delivery = DeliveryActivities(client, engine, settings.temporal.task_queue, deadlines)
+        # The REST transport, the only one, is also GXO's item master (integrations/gxo/port.py).
+        items = cast(ItemMasterPort, warehouse)
+        products = ProductActivities(ports.products, items, engine, facilities(settings), client)
         running = [
             Worker(
                 client,
@@ -293,14 +316,15 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
                     WarehouseIntake,
                     StockIntake,
                     InventorySync,
+                    ProductSync,
                 ],
-                activities=main_activities(channel, stock, stock_sync, delivery),
+                activities=main_activities(channel, stock, stock_sync, delivery, products),
                 graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
                 max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
                 sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,
             )
         ]
-        by_operation = operation_activities(channel, stock_sync)
+        by_operation = operation_activities(channel, stock_sync, products)
         for module in enabled(settings):
             port = ports.orders[module.name]
             running += limited_workers(client, settings, module, port, by_operation)

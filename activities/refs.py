@@ -20,9 +20,15 @@ from activities.models import (
     EventDelivery,
     EventsPulled,
     FacilityRequest,
+    ItemCheckRequest,
+    ItemsChecked,
+    ItemSendRequest,
+    ItemsSent,
     ParcelConfirmRequest,
     PollRequest,
+    ProductReadRequest,
     PullRequest,
+    ReleaseRequest,
     SetAsideEvent,
     SnapshotLoaded,
     StalledRequest,
@@ -42,6 +48,7 @@ from activities.models import (
 )
 from domain.capture import PaymentCapture
 from domain.order import ChannelOrder, OrderRef
+from domain.products import ProductPage
 from domain.warehouse import CancelOutcome, InjectionResult, WarehouseOrder
 
 A = TypeVar("A")
@@ -86,6 +93,12 @@ CHECK_STOCK_SUBMISSION = ActivityRef("check_stock_submission", SubmissionCheck, 
 READ_CHANNEL_STOCK = ActivityRef("read_channel_stock", StockReadRequest, DriftReport)
 STALLED_STOCK_SKUS = ActivityRef("stalled_stock_skus", StalledRequest, StalledSkus)
 
+# Product sync (activities/products.py): the read on the queue the channel module names.
+READ_CHANNEL_PRODUCTS = ActivityRef("read_channel_products", ProductReadRequest, ProductPage)
+SEND_ITEMS = ActivityRef("send_items", ItemSendRequest, ItemsSent)
+CHECK_ITEMS = ActivityRef("check_items", ItemCheckRequest, ItemsChecked)
+RELEASE_LAUNCHED_ORDERS = ActivityRef("release_launched_orders", ReleaseRequest, NONE)
+
 EVERY: tuple[ActivityRef[Any, Any], ...] = (
     FETCH_CHANNEL_ORDER,
     POLL_CHANNEL_CHANGES,
@@ -108,4 +121,8 @@ EVERY: tuple[ActivityRef[Any, Any], ...] = (
     CHECK_STOCK_SUBMISSION,
     READ_CHANNEL_STOCK,
     STALLED_STOCK_SKUS,
+    READ_CHANNEL_PRODUCTS,
+    SEND_ITEMS,
+    CHECK_ITEMS,
+    RELEASE_LAUNCHED_ORDERS,
 )

@@ -1,4 +1,4 @@
-"""Product master data on its way from the channel that masters it (Centra) to GXO's item
+"""Product master data on its way from the channel that masters it to GXO's item
 master, and the rules that decide what GXO is sent: the item code, the record per facility,
 and whether what GXO holds already matches (delta-first, by digest)."""
 

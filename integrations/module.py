@@ -18,6 +18,7 @@ from pydantic import BaseModel, SecretStr
 
 from config import Settings
 from domain.limits import IntakeLimits
+from domain.products import ProductSyncPolicy
 from domain.setaside import SetAsideRecord
 from domain.warehouse import WarehouseEvent
 from integrations.channel import ChannelPort, ProductPort, StockPort
@@ -113,6 +114,8 @@ class ChannelModule(Module[S]):
     check_credentials: Callable[[OpenedPorts], Awaitable[str]]
     syncs_stock: Callable[[S], bool] = field(default=lambda settings: True)
     sweep_every_polls: Callable[[S], int] = field(default=lambda settings: 0)
+    # Where the channel masters product data and the brand wants it in GXO (ProductSync).
+    product_sync: Callable[[S], ProductSyncPolicy | None] = field(default=lambda settings: None)
     webhook: ChannelWebhook[S] | None = None
 
     def queue_for(self, operation: Operation) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import Engine, delete
@@ -72,7 +73,7 @@ def record_sent(
         for record, state in sent:
             row = session.get(ItemLedgerRow, (record.facility_id, record.item_code))
             accepted = _state(state.status) is LedgerState.ACCEPTED
-            values = {
+            values: dict[str, Any] = {
                 "sku": record.sku,
                 "channel": channel,
                 "account": account,
@@ -165,7 +166,7 @@ def wait_for_launch(
 
 def waiting_orders(engine: Engine) -> list[Waiting]:
     with read_session(engine) as session:
-        rows = session.scalars(select(LaunchWaitRow).order_by(LaunchWaitRow.since))
+        rows = session.scalars(select(LaunchWaitRow).order_by(col(LaunchWaitRow.since)))
         return [Waiting.model_validate(row.model_dump()) for row in rows]
 
 

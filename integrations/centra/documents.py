@@ -277,7 +277,9 @@ query RateLimits {
 # harmonizedCommodityCode; countryOfOrigin needs Product.countryOfOrigin:read (README 10).
 PRODUCTS_CHANGED = """
 query ProductsChanged($limit: Int!, $page: Int!) {
-  products(where: {status: [ACTIVE, INACTIVE]}, sort: [updatedAt_DESC], limit: $limit, page: $page) {
+  products(
+    where: {status: [ACTIVE, INACTIVE]}, sort: [updatedAt_DESC], limit: $limit, page: $page
+  ) {
     id
     name
     status

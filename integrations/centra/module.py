@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping
 
+from domain.products import ProductSyncPolicy
 from integrations.centra.documents import RATE_LIMITS
 from integrations.centra.factory import build_centra_channel, build_centra_stock
 from integrations.centra.port import CentraChannel
@@ -73,6 +74,14 @@ CENTRA = ChannelModule(
     check_credentials=_check_credentials,
     syncs_stock=lambda settings: settings.warehouse_id is not None,
     sweep_every_polls=lambda settings: settings.sweep_every_polls,
+    product_sync=lambda settings: (
+        ProductSyncPolicy(
+            interval_minutes=settings.product_sync_minutes,
+            item_codes_from_products=settings.item_codes_from_products,
+        )
+        if settings.product_sync
+        else None
+    ),
     webhook=ChannelWebhook(
         path=PATH,
         signature_header=SIGNATURE_HEADER,

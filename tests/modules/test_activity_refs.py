@@ -19,6 +19,7 @@ from activities import refs
 from activities.channel import ChannelActivities
 from activities.delivery import DeliveryActivities
 from activities.inventory import InventoryActivities
+from activities.products import ProductActivities
 from activities.warehouse import WarehouseActivities
 from integrations.registry import CHANNELS
 
@@ -32,8 +33,9 @@ def registered() -> dict[str, Callable[..., object]]:
     stock = object.__new__(WarehouseActivities)
     stock_sync = object.__new__(InventoryActivities)
     delivery = object.__new__(DeliveryActivities)
-    listed = worker.main_activities(channel, stock, stock_sync, delivery)
-    by_operation = worker.operation_activities(channel, stock_sync)
+    products = object.__new__(ProductActivities)
+    listed = worker.main_activities(channel, stock, stock_sync, delivery, products)
+    by_operation = worker.operation_activities(channel, stock_sync, products)
     for module in CHANNELS:
         for queue in module.limited_queues:
             listed += [by_operation[operation] for operation in queue.operations]
