@@ -39,6 +39,7 @@ from integrations.errors import IntegrationError
 from integrations.gxo.port import WarehousePort
 from store import inventory
 from store.mappings import list_facility_rules, list_sku_mappings
+from store.products import not_launched_items
 from store.set_aside import keep_set_aside
 
 
@@ -128,6 +129,9 @@ class InventoryActivities:
         demand = inventory.demand_by_item(self.engine)
         rules = inventory.list_buffer_rules(self.engine)
         mappings = list_sku_mappings(self.engine, channel)
+        # Launch gate: an item the product sync sent GXO but GXO has not accepted sells nothing.
+        for code in not_launched_items(self.engine):
+            available[code] = 0
         targets: dict[str, int] = {}
         unknown_to_gxo: list[str] = []
         for mapping in mappings:

@@ -1,4 +1,4 @@
-"""ProductSync: one per channel account whose channel masters product data (a PIM-side channel). Sweeps the
+"""ProductSync: one per channel account whose channel masters product data. Sweeps the
 products changed since its cursor, sends GXO's item master (every facility) the records it
 lacks, asks GXO about records it has not loaded yet, and releases the orders parked until an
 item was accepted (ITEM_NOT_LAUNCHED). Runs every `interval_minutes`, sooner while GXO has
