@@ -10,6 +10,7 @@ from sandbox.gxo.items import ItemScenario
 from sandbox.gxo.models import (
     Adjustment,
     CancelRecord,
+    HeldItem,
     InjectionCount,
     ProcessingSettings,
     Restock,
@@ -138,6 +139,17 @@ def admin_router(warehouse: GxoWarehouse, pusher: WebhookPusher) -> APIRouter:
             for fid, code in sorted(warehouse.items.items)
             if (view := warehouse.items.view(fid, code)) is not None
         ]
+
+    @router.put("/items")
+    async def hold_items(held: list[HeldItem]) -> list[ItemView]:
+        """Items the facilities already hold (ACTIVE at once): a brand's catalogue loaded
+        into the WMS before consign, so stock can be set for it. Existing records are kept."""
+        try:
+            for item in held:
+                warehouse.hold_item(item.facility_id, item.item_code, item.description)
+        except UnknownFacility as exc:
+            raise GxoHttpError(404, f"unknown facility {exc.args[0]}") from exc
+        return await items()
 
     @router.get("/settings")
     async def get_settings() -> ProcessingSettings:

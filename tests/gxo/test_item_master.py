@@ -105,3 +105,21 @@ async def test_the_same_record_again_changes_nothing_and_a_change_applies_at_onc
     with pytest.raises(WarehouseRejected) as refused:
         await gxo.inject(order("L-2", [(NEW.item_code, 1)]))
     assert "inactive" in refused.value.rejection.message
+
+
+async def test_items_a_facility_already_holds_take_stock_at_once_and_keep_their_record(
+    gxo: RestWarehouse, http: httpx.AsyncClient
+) -> None:
+    held = {"facility_id": UK_DAVENTRY, "item_code": NEW.item_code, "description": "Held"}
+    level = [{"facility_id": UK_DAVENTRY, "item_code": NEW.item_code, "on_hand": 4}]
+    assert (await http.put("/_sandbox/stock", json=level)).status_code == 422
+    (await http.put("/_sandbox/items", json=[held])).raise_for_status()
+    (await http.put("/_sandbox/stock", json=level)).raise_for_status()
+    state = await gxo.get_item(UK_DAVENTRY, NEW.item_code)
+    assert state is not None and (state.status, state.revision) == (ItemStatus.ACTIVE, 1)
+    (await http.put("/_sandbox/items", json=[{**held, "description": "Again"}])).raise_for_status()
+    again = await gxo.get_item(UK_DAVENTRY, NEW.item_code)
+    assert again is not None and again.revision == 1
+    assert await gxo.get_item(DE_KOBLENZ, NEW.item_code) is None
+    unknown = await http.put("/_sandbox/items", json=[{**held, "facility_id": "GXO-XX"}])
+    assert unknown.status_code == 404
