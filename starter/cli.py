@@ -18,6 +18,7 @@ from starter.inventory_cli import inventory_app
 from starter.mappings_cli import mappings_app
 from starter.orders_cli import list_orders, order_app
 from starter.owners_cli import show_owners
+from starter.products_cli import products_app
 from starter.report_cli import report_app
 from starter.setaside_cli import setaside_app
 from starter.settlements_cli import settlements_app
@@ -37,6 +38,7 @@ app.command("orders")(list_orders)
 app.add_typer(order_app, name="order")
 app.add_typer(mappings_app, name="mappings")
 app.add_typer(inventory_app, name="inventory")
+app.add_typer(products_app, name="products")
 app.add_typer(setaside_app, name="set-aside")
 app.add_typer(db_app, name="db")
 app.add_typer(settlements_app, name="settlements")

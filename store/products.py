@@ -11,8 +11,10 @@ from pydantic import BaseModel
 from sqlalchemy import Engine, delete
 from sqlmodel import col, select
 
+from domain.order import Channel
 from domain.products import ItemRecord, ItemState, ItemStatus, LedgerState
 from store.db import read_session, write_session
+from store.mappings import list_sku_mappings
 from store.tables import ItemLedgerRow, LaunchWaitRow
 
 
@@ -181,3 +183,40 @@ def forget_waits(engine: Engine, workflow_ids: Sequence[str]) -> None:
         session.execute(
             delete(LaunchWaitRow).where(col(LaunchWaitRow.workflow_id).in_(sorted(workflow_ids)))
         )
+
+
+class NotAtGxo(BaseModel):
+    """A SKU on sale (mapped for its channel) whose item no GXO facility has accepted as
+    sellable, by consign's ledger: `state` is "not sent" (mapped by hand, never sent by the
+    product sync: GXO may or may not hold it), "sent" (GXO has not loaded it yet),
+    "rejected" (with GXO's `detail`) or "inactive"."""
+
+    sku: str
+    item_code: str
+    state: str
+    detail: str | None = None
+
+
+# The entry a report shows when facilities differ: a refusal first, then a pending record.
+_REPORT_ORDER = {LedgerState.REJECTED: 0, LedgerState.SENT: 1, LedgerState.ACCEPTED: 2}
+
+
+def on_sale_unknown_to_gxo(engine: Engine, channel: str) -> list[NotAtGxo]:
+    """The channel's mapped SKUs whose item GXO has not accepted (see NotAtGxo), by SKU."""
+    entries: dict[str, list[LedgerEntry]] = {}
+    for entry in item_ledger(engine):
+        entries.setdefault(entry.item_code, []).append(entry)
+    found: list[NotAtGxo] = []
+    for mapping in list_sku_mappings(engine, Channel(channel)):
+        sent = entries.get(mapping.item_code, [])
+        if any(entry.launched for entry in sent):
+            continue
+        if not sent:
+            found.append(NotAtGxo(sku=mapping.sku, item_code=mapping.item_code, state="not sent"))
+            continue
+        worst = min(sent, key=lambda e: _REPORT_ORDER[e.state])
+        state = "inactive" if worst.state is LedgerState.ACCEPTED else worst.state.value.lower()
+        found.append(
+            NotAtGxo(sku=mapping.sku, item_code=mapping.item_code, state=state, detail=worst.detail)
+        )
+    return sorted(found, key=lambda n: n.sku)
