@@ -1,15 +1,18 @@
 """ProductSync on the time-skipping server with stand-in activities: a full sweep page by page,
 then deltas from the newest change seen; GXO's pending records checked soon, parked orders
 released once accepted; a read that fails for good pauses it under its kind, keeping the
-cursor."""
+cursor. With CONSIGN_CAPTURE_HISTORIES=<dir> the launch's history is saved for the replay
+test (tests/histories/product_sync_launch.json)."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from temporalio import activity
 from temporalio.client import WorkflowHandle
@@ -28,6 +31,7 @@ from activities.models import (
 )
 from domain.exceptions import ExceptionKind
 from domain.products import ChannelProduct, ProductPage
+from tests.e2e.histories import decoded_json, save_histories
 from tests.workflows.test_intakes import poll_until
 from workflows.product_sync import (
     STATUS_QUERY,
@@ -147,6 +151,9 @@ async def test_a_full_sweep_then_deltas_and_a_launch_releases_the_waiting_order(
         )
         assert side.releases == [["order:centra:store:1001"]]
         assert released.pending == 0
+        if target := os.environ.get("CONSIGN_CAPTURE_HISTORIES"):
+            history = await decoded_json(await handle.fetch_history())
+            save_histories({"product_sync_launch": history}, Path(target))
 
 
 async def test_a_read_failing_for_good_pauses_under_its_kind_and_keeps_the_cursor(

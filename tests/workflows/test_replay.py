@@ -19,6 +19,7 @@ from codec.converter import configured_converter
 from workflows.channel_intake import ChannelIntake
 from workflows.inventory_sync import InventorySync
 from workflows.order_fulfillment import OrderFulfillment
+from workflows.product_sync import ProductSync
 from workflows.stock_intake import StockIntake
 from workflows.warehouse_intake import WarehouseIntake
 
@@ -32,7 +33,8 @@ HISTORIES = {
 
 
 def test_histories_are_stored() -> None:
-    assert {"order_split", "order_cancelled", "order_late", "channel_intake"} <= set(HISTORIES)
+    wanted = {"order_split", "order_cancelled", "order_late", "channel_intake"}
+    assert wanted | {"product_sync_launch"} <= set(HISTORIES)
 
 
 @pytest.mark.parametrize("name", list(HISTORIES))
@@ -42,7 +44,14 @@ async def test_history_replays_without_nondeterminism(name: str) -> None:
     workflow_id = first["workflowExecutionStartedEventAttributes"].get("workflowId", name)
     history = WorkflowHistory.from_json(workflow_id, text)
     replayer = Replayer(
-        workflows=[OrderFulfillment, ChannelIntake, WarehouseIntake, StockIntake, InventorySync],
+        workflows=[
+            OrderFulfillment,
+            ChannelIntake,
+            WarehouseIntake,
+            StockIntake,
+            InventorySync,
+            ProductSync,
+        ],
         data_converter=configured_converter(),
     )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
