@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from temporalio import activity
 from temporalio.client import WorkflowHandle
@@ -61,7 +62,7 @@ class Productside:
     loaded: bool = False
     fail_reads: bool = False
 
-    def activities(self) -> list[object]:
+    def activities(self) -> list[Callable[..., Any]]:
         @activity.defn(name="read_channel_products")
         async def read(request: ProductReadRequest) -> ProductPage:
             self.reads.append(request)
