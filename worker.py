@@ -16,7 +16,7 @@ import signal
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import uvicorn
 from temporalio.client import Client
@@ -30,6 +30,7 @@ from activities.delivery import DeliveryActivities, signal_stock_changed
 from activities.heartbeat import HEARTBEAT_THROTTLE
 from activities.inventory import InventoryActivities
 from activities.monitor import MonitorActivities
+from activities.products import ProductActivities
 from activities.settlements import SettlementActivities
 from activities.warehouse import WarehouseActivities
 from codec.converter import configured_key_ring
@@ -37,8 +38,8 @@ from config import DbMigrate, Settings, SettingsError
 from domain.deadlines import DeadlinePolicy
 from domain.exceptions import describe_error
 from health import start_health
-from integrations.channel import ChannelPort, SettlementPort, StockPort
-from integrations.gxo.port import WarehousePort
+from integrations.channel import ChannelPort, ProductPort, SettlementPort, StockPort
+from integrations.gxo.port import ItemMasterPort, WarehousePort
 from integrations.module import ChannelModule, OpenedPorts, Operation
 from integrations.registry import CHANNEL_NAMES, WAREHOUSE, enabled, get_settings
 from monitoring import ensure_monitor, monitor_activities
@@ -47,11 +48,12 @@ from store.migrations import StoreSchemaError
 from webhooks import ChannelHook, create_webhook_app
 from workflows import order_metrics
 from workflows.channel_intake import ChannelIntake, intake_id
-from workflows.deployment import facilities, intake_inputs, inventory_inputs
+from workflows.deployment import facilities, intake_inputs, inventory_inputs, product_sync_inputs
 from workflows.intakes import TASK_TIMEOUT
 from workflows.inventory_sync import InventorySync, inventory_sync_id
 from workflows.monitor import Monitor
 from workflows.order_fulfillment import OrderFulfillment
+from workflows.product_sync import ProductSync, product_sync_id
 from workflows.schedules import ensure_settlement_schedules
 from workflows.settlement_intake import SettlementIntake
 from workflows.stock_intake import StockIntake, StockIntakeInput, stock_intake_id
@@ -126,6 +128,15 @@ async def ensure_intakes(client: Client, settings: Settings) -> None:
         )
     if settings.inventory_sync:
         await ensure_inventory_sync(client, settings)
+    for sync in product_sync_inputs(settings):
+        await client.start_workflow(
+            ProductSync.run,
+            sync,
+            id=product_sync_id(sync.channel, sync.account),
+            task_queue=queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            task_timeout=TASK_TIMEOUT,
+        )
     await ensure_monitor(client, settings)
     for facility in facilities(settings):
         await client.start_workflow(
@@ -176,6 +187,7 @@ class Ports:
     orders: dict[str, ChannelPort] = field(default_factory=dict)
     stock: dict[str, StockPort] = field(default_factory=dict)
     settlements: dict[str, SettlementPort] = field(default_factory=dict)
+    products: dict[str, ProductPort] = field(default_factory=dict)
 
 
 async def channel_ports(settings: Settings, stack: contextlib.AsyncExitStack) -> Ports:
@@ -188,6 +200,8 @@ async def channel_ports(settings: Settings, stack: contextlib.AsyncExitStack) ->
             ports.stock[module.name] = opened.stock
         if opened.settlements is not None:
             ports.settlements[module.name] = opened.settlements
+        if opened.products is not None:
+            ports.products[module.name] = opened.products
     return ports
 
 
@@ -247,6 +261,7 @@ def main_activities(
     delivery: DeliveryActivities,
     settlements: SettlementActivities,
     monitor: MonitorActivities,
+    products: ProductActivities,
 ) -> list[Callable[..., object]]:
     """Every activity the main queue runs (tests/modules/test_activity_refs.py checks each
     workflow's activity reference against them)."""
@@ -277,11 +292,18 @@ def main_activities(
         settlements.reconcile,
         monitor.check_health,
         monitor.send_alerts,
+        products.read,
+        products.send,
+        products.check,
+        products.release,
     ]
 
 
 def operation_activities(
-    channel: ChannelActivities, stock_sync: InventoryActivities, settlements: SettlementActivities
+    channel: ChannelActivities,
+    stock_sync: InventoryActivities,
+    settlements: SettlementActivities,
+    products: ProductActivities,
 ) -> dict[Operation, Callable[..., object]]:
     """The activity of each operation a channel module may send to a limited queue."""
     return {
@@ -295,6 +317,7 @@ def operation_activities(
         Operation.STOCK_PUSH: stock_sync.push,
         Operation.SETTLEMENT_LIST: settlements.list_reports,
         Operation.SETTLEMENT_FETCH: settlements.store_report,
+        Operation.PRODUCT_READ: products.read,
     }
 
 
@@ -321,6 +344,9 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
         delivery = DeliveryActivities(client, engine, settings.temporal.task_queue, deadlines)
         settlements = SettlementActivities(ports.settlements, engine)
         monitor = monitor_activities(client, engine, settings)
+        # The REST transport, the only one, is also GXO's item master (integrations/gxo/port.py).
+        items = cast(ItemMasterPort, warehouse)
+        products = ProductActivities(ports.products, items, engine, facilities(settings), client)
         running = [
             Worker(
                 client,
@@ -333,16 +359,17 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
                     InventorySync,
                     SettlementIntake,
                     Monitor,
+                    ProductSync,
                 ],
                 activities=main_activities(
-                    channel, stock, stock_sync, delivery, settlements, monitor
+                    channel, stock, stock_sync, delivery, settlements, monitor, products
                 ),
                 graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
                 max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
                 sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,
             )
         ]
-        by_operation = operation_activities(channel, stock_sync, settlements)
+        by_operation = operation_activities(channel, stock_sync, settlements, products)
         for module in enabled(settings):
             port = ports.orders[module.name]
             running += limited_workers(client, settings, module, port, by_operation)

@@ -40,6 +40,7 @@ from integrations.errors import IntegrationError
 from integrations.gxo.port import WarehousePort
 from store import inventory
 from store.mappings import list_facility_rules, list_sku_mappings
+from store.products import not_launched_items
 from store.set_aside import keep_set_aside
 
 
@@ -134,6 +135,9 @@ class InventoryActivities:
             else {m.item_code for m in mappings if m.item_code in items or m.sku in skus}
         )
         demand = inventory.demand_by_item(self.engine, wanted)
+        # Launch gate: an item the product sync sent GXO but GXO has not accepted sells nothing.
+        for code in not_launched_items(self.engine):
+            available[code] = 0
         targets: dict[str, int] = {}
         unknown_to_gxo: list[str] = []
         for mapping in mappings:

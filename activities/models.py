@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from domain.capture import PaymentCapture
 from domain.inventory import ListingQuantity, PushOutcome, StockSubmission
 from domain.order import Channel, OrderChange, OrderRef
+from domain.products import ChannelProduct
 from domain.setaside import SetAsideNotice
 from domain.warehouse import EventMismatch, Parcel, WarehouseEvent, WarehouseOrderState
 
@@ -215,3 +216,63 @@ class StockNotice(BaseModel):
 
     items: list[str]
     targets: list[str] = Field(default_factory=list)  # inventory sync workflow ids
+
+
+# ---- product sync (activities/products.py) --------------------------------------------------
+
+
+class ProductReadRequest(BaseModel):
+    channel: Channel
+    account: str
+    since: datetime | None = None  # None: every product
+    page: int = Field(default=1, ge=1)
+
+
+class ItemSendRequest(BaseModel):
+    channel: Channel
+    account: str
+    products: list[ChannelProduct]
+    item_codes_from_products: bool = False
+
+
+class ItemsSent(BaseModel):
+    sent: int = 0  # records GXO took (new or changed)
+    unchanged: int = 0  # already what GXO holds or refused: not sent again
+    unmapped: list[str] = Field(default_factory=list)  # SKUs with no GXO item code
+    refused: list[str] = Field(default_factory=list)  # "facility item: reason", GXO's 422s
+
+
+class ItemCheckRequest(BaseModel):
+    channel: Channel
+    account: str
+
+
+class LaunchRelease(BaseModel):
+    """An order parked for an item GXO has now accepted."""
+
+    workflow_id: str
+    facility_id: str
+    item_code: str
+    sku: str
+
+
+class ItemsChecked(BaseModel):
+    accepted: list[str] = Field(default_factory=list)  # "facility item" GXO now holds
+    rejected: list[str] = Field(default_factory=list)  # "facility item: reason"
+    pending: int = 0  # still waiting for GXO's next cycle
+    releases: list[LaunchRelease] = Field(default_factory=list)
+
+
+class ReleaseRequest(BaseModel):
+    releases: list[LaunchRelease]
+
+
+ITEM_ACCEPTED_SIGNAL = "item_accepted"  # OrderFulfillment's signal from the product sync
+
+
+class ItemAccepted(BaseModel):
+    """The ITEM_ACCEPTED signal's payload: GXO holds the item now, the order may go on."""
+
+    facility_id: str
+    item_code: str
+    sku: str

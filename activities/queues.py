@@ -47,3 +47,7 @@ def settlement_list_queue(channel: str, main: str) -> str:
 
 def settlement_fetch_queue(channel: str, main: str) -> str:
     return queue_for(channel, Operation.SETTLEMENT_FETCH, main)
+
+
+def product_read_queue(channel: str, main: str) -> str:
+    return queue_for(channel, Operation.PRODUCT_READ, main)

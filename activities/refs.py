@@ -20,9 +20,15 @@ from activities.models import (
     EventDelivery,
     EventsPulled,
     FacilityRequest,
+    ItemCheckRequest,
+    ItemsChecked,
+    ItemSendRequest,
+    ItemsSent,
     ParcelConfirmRequest,
     PollRequest,
+    ProductReadRequest,
     PullRequest,
+    ReleaseRequest,
     SetAsideEvent,
     SnapshotLoaded,
     StalledRequest,
@@ -51,6 +57,7 @@ from activities.settlement_models import (
 from domain.capture import PaymentCapture
 from domain.monitor import AlertBatch, Found, Thresholds
 from domain.order import ChannelOrder, OrderRef
+from domain.products import ProductPage
 from domain.warehouse import CancelOutcome, InjectionResult, WarehouseOrder
 
 A = TypeVar("A")
@@ -106,6 +113,11 @@ RECONCILE_SETTLEMENT = ActivityRef("reconcile_settlement", ReconcileRequest, Rec
 # Health monitor (activities/monitor.py).
 CHECK_HEALTH = ActivityRef("check_health", Thresholds, Found)
 SEND_ALERTS = ActivityRef("send_alerts", AlertBatch, int)
+# Product sync (activities/products.py): the read on the queue the channel module names.
+READ_CHANNEL_PRODUCTS = ActivityRef("read_channel_products", ProductReadRequest, ProductPage)
+SEND_ITEMS = ActivityRef("send_items", ItemSendRequest, ItemsSent)
+CHECK_ITEMS = ActivityRef("check_items", ItemCheckRequest, ItemsChecked)
+RELEASE_LAUNCHED_ORDERS = ActivityRef("release_launched_orders", ReleaseRequest, NONE)
 
 EVERY: tuple[ActivityRef[Any, Any], ...] = (
     CHECK_HEALTH,
@@ -134,4 +146,8 @@ EVERY: tuple[ActivityRef[Any, Any], ...] = (
     LIST_SETTLEMENT_REPORTS,
     STORE_SETTLEMENT_REPORT,
     RECONCILE_SETTLEMENT,
+    READ_CHANNEL_PRODUCTS,
+    SEND_ITEMS,
+    CHECK_ITEMS,
+    RELEASE_LAUNCHED_ORDERS,
 )

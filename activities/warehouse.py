@@ -36,6 +36,7 @@ from domain.warehouse import (
 from integrations.gxo.port import WarehousePort
 from store.inventory import close_demand, record_demand
 from store.mappings import load_mapping_set
+from store.products import forget_waits, not_launched, wait_for_launch
 from store.set_aside import keep_set_aside
 from store.tables import AuditOutcome
 
@@ -69,6 +70,7 @@ class WarehouseActivities:
         )
         with classified(ExceptionKind.INVALID_CHANNEL_DATA):
             plan = plan_warehouse_order(order, mappings, self.limits)
+        await self._launch_gate(order, plan)
         # Sold but not yet allocated at GXO: inventory sync holds these units back.
         skus_by_line = {line.line_id: line.sku for line in order.lines}
         demand = [(skus_by_line[w.channel_line_id], w.item_code, w.quantity) for w in plan.lines]
@@ -76,6 +78,28 @@ class WarehouseActivities:
         if self.on_demand is not None:
             await self.on_demand(sorted({item for _, item, _ in demand}))
         return plan
+
+    async def _launch_gate(self, order: ChannelOrder, plan: WarehouseOrder) -> None:
+        """An item the product sync sent GXO but GXO has not accepted parks the order (never
+        injected to be refused); the product sync signals it once GXO accepts the item."""
+        skus_by_line = {line.line_id: line.sku for line in order.lines}
+        lines = {
+            (plan.facility_id, w.item_code): skus_by_line[w.channel_line_id] for w in plan.lines
+        }
+        workflow_id = activity.info().workflow_id or ""
+        blocked = await asyncio.to_thread(not_launched, self.engine, sorted(lines))
+        if not blocked:
+            await asyncio.to_thread(forget_waits, self.engine, [workflow_id])
+            return
+        waiting = [(facility, code, lines[(facility, code)]) for facility, code in blocked]
+        await asyncio.to_thread(wait_for_launch, self.engine, workflow_id, waiting)
+        named = ", ".join(f"{sku} ({code})" for _, code, sku in waiting)
+        raise ApplicationError(
+            f"GXO has not accepted {named} at {plan.facility_id} yet: the order goes on by "
+            "itself once the product sync sees it accepted",
+            type=ExceptionKind.ITEM_NOT_LAUNCHED.value,
+            non_retryable=True,
+        )
 
     @activity.defn(name="inject_warehouse_order")
     async def inject(self, order: WarehouseOrder) -> InjectionResult:

@@ -714,7 +714,7 @@ async def seed_world(stack: DevStack, http: httpx.AsyncClient) -> None:
     await asyncio.to_thread(replace_facility_rules, engine, rules)
     engine.dispose()
     opening = [*demo_world.opening_stock(), *demo_world.centra_opening_stock()]
-    (await http.put(f"{stack.gxo_url}/_sandbox/stock", json=opening)).raise_for_status()
+    await demo_world.open_warehouse(http, stack.gxo_url, opening)
 
 
 def all_stretches(monitor: Monitor, disruptions: list[Disruption]) -> list[Stretch]:

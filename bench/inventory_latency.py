@@ -154,8 +154,7 @@ async def seed(stack: DevStack, http: httpx.AsyncClient) -> list[Target]:
     await asyncio.to_thread(replace_facility_rules, engine, rules)
     engine.dispose()
     opening = [*demo_world.opening_stock(), *demo_world.centra_opening_stock()]
-    response = await http.put(f"{stack.gxo_url}/_sandbox/stock", json=opening)
-    response.raise_for_status()
+    await demo_world.open_warehouse(http, stack.gxo_url, opening)
     facility = {str(row["item_code"]): str(row["facility_id"]) for row in opening}
     return [
         Target("amazon", {m.sku: (facility[m.item_code], m.item_code) for m in amazon}),

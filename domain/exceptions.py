@@ -37,6 +37,9 @@ class ExceptionKind(StrEnum):
     QUANTITY_OUT_OF_RANGE = "QUANTITY_OUT_OF_RANGE"  # a line above the configured maximum
     DUPLICATE_ORDER_LINE = "DUPLICATE_ORDER_LINE"  # one channel line id twice in an order
     SETTLEMENT_UNBALANCED = "SETTLEMENT_UNBALANCED"  # a payout file's rows miss its total
+    # A SKU whose item GXO's item master has not accepted yet (product sync): retried by itself
+    # once GXO accepts it.
+    ITEM_NOT_LAUNCHED = "ITEM_NOT_LAUNCHED"
 
 
 class ConsignError(Exception):

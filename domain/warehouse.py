@@ -101,6 +101,7 @@ class RejectionCode(StrEnum):
     UNKNOWN_CARRIER_SERVICE = "UNKNOWN_CARRIER_SERVICE"
     MISSING_CUSTOMS_DATA = "MISSING_CUSTOMS_DATA"
     INVALID_QUANTITY = "INVALID_QUANTITY"
+    INVALID_ITEM = "INVALID_ITEM"  # an item master record GXO refuses (never on an order)
 
 
 class Rejection(BaseModel):

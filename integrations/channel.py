@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from domain.capture import PaymentCapture
 from domain.inventory import ListingQuantity, PushOutcome, StockSubmission
 from domain.order import Channel, ChannelOrder, OrderChange
+from domain.products import ProductPage
 from domain.setaside import SetAsideRecord
 from domain.settlement import Settlement, SettlementReport
 from domain.shipment import ShipConfirmation
@@ -136,4 +137,13 @@ class SettlementPort(Protocol):
         """The report's document, downloaded and parsed in one call (its link may expire
         within minutes). A file that cannot be read or does not add up raises the client's
         bad-response error, never a partial settlement."""
+        ...
+
+
+class ProductPort(Protocol):
+    """A channel that masters product data (Centra): its sellable SKUs, newest change first."""
+
+    async def products_changed(self, since: datetime | None, page: int) -> ProductPage:
+        """One page of the sweep: products changed at or after `since` (None: all of them);
+        `complete` once the sweep reached older ones or the last page."""
         ...

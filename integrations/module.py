@@ -18,9 +18,10 @@ from pydantic import BaseModel, SecretStr
 
 from config import Settings
 from domain.limits import IntakeLimits
+from domain.products import ProductSyncPolicy
 from domain.setaside import SetAsideRecord
 from domain.warehouse import WarehouseEvent
-from integrations.channel import ChannelPort, SettlementPort, StockPort
+from integrations.channel import ChannelPort, ProductPort, SettlementPort, StockPort
 from integrations.gxo.port import WarehousePort
 
 S = TypeVar("S", bound=BaseModel)
@@ -39,6 +40,7 @@ class Operation(StrEnum):
     STOCK_PUSH = "stock_push"  # push_stock
     SETTLEMENT_LIST = "settlement_list"  # list_settlement_reports
     SETTLEMENT_FETCH = "settlement_fetch"  # store_settlement_report
+    PRODUCT_READ = "product_read"  # read_channel_products
 
 
 @dataclass(frozen=True)
@@ -52,11 +54,13 @@ class LimitedQueue:
 @dataclass(frozen=True)
 class OpenedPorts:
     """A channel account's order port and, where consign sets its stock, its stock port;
-    where the channel pays out in settlement reports, its settlement port."""
+    where the channel pays out in settlement reports, its settlement port; where it masters
+    product data, its product port."""
 
     orders: ChannelPort
     stock: StockPort | None = None
     settlements: SettlementPort | None = None
+    products: ProductPort | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -114,6 +118,8 @@ class ChannelModule(Module[S]):
     check_credentials: Callable[[OpenedPorts], Awaitable[str]]
     syncs_stock: Callable[[S], bool] = field(default=lambda settings: True)
     sweep_every_polls: Callable[[S], int] = field(default=lambda settings: 0)
+    # Where the channel masters product data and the brand wants it in GXO (ProductSync).
+    product_sync: Callable[[S], ProductSyncPolicy | None] = field(default=lambda settings: None)
     webhook: ChannelWebhook[S] | None = None
     # The channel files settlement reports (OpenedPorts.settlements): a SettlementIntake runs
     # on a Schedule per account.

@@ -20,6 +20,7 @@ from starter.mappings_cli import mappings_app
 from starter.metrics_cli import metrics_app
 from starter.orders_cli import order_app, orders_app
 from starter.owners_cli import show_owners
+from starter.products_cli import products_app
 from starter.report_cli import report_app
 from starter.setaside_cli import setaside_app
 from starter.settlements_cli import settlements_app
@@ -39,6 +40,7 @@ app.add_typer(orders_app, name="orders")
 app.add_typer(order_app, name="order")
 app.add_typer(mappings_app, name="mappings")
 app.add_typer(inventory_app, name="inventory")
+app.add_typer(products_app, name="products")
 app.add_typer(setaside_app, name="set-aside")
 app.add_typer(db_app, name="db")
 app.add_typer(settlements_app, name="settlements")

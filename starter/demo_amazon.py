@@ -69,8 +69,7 @@ class AmazonPart:
         await asyncio.to_thread(upsert_sku_mappings, engine, demo_world.sku_mappings())
         await asyncio.to_thread(upsert_carrier_services, engine, demo_world.carrier_services())
         await asyncio.to_thread(upsert_carrier_codes, engine, demo_world.carrier_codes())
-        stock = await http.put(f"{stack.gxo_url}/_sandbox/stock", json=demo_world.opening_stock())
-        stock.raise_for_status()
+        await demo_world.open_warehouse(http, stack.gxo_url, demo_world.opening_stock())
         created = await http.post(
             f"{stack.amazon_url}/_sandbox/orders",
             json={"count": self.count, "seed": self.seed_value, "pending_share": 0.15},
@@ -151,10 +150,7 @@ class AmazonPart:
             return
         late = demo_world.sku_mappings(UNMAPPED_SKUS)
         await asyncio.to_thread(upsert_sku_mappings, engine, late)
-        stock = await http.put(
-            f"{stack.gxo_url}/_sandbox/stock", json=demo_world.opening_stock(late)
-        )
-        stock.raise_for_status()
+        await demo_world.open_warehouse(http, stack.gxo_url, demo_world.opening_stock(late))
         await retry_orders(client, self.channel, self.account, self.unmapped, "SKU mapped")
         self.retried = len(self.unmapped)
 

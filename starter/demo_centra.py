@@ -87,10 +87,7 @@ class CentraPart:
         services = demo_world.centra_carrier_services()
         await asyncio.to_thread(upsert_carrier_services, engine, services)
         await asyncio.to_thread(upsert_carrier_codes, engine, demo_world.centra_carrier_codes())
-        stock = await http.put(
-            f"{stack.gxo_url}/_sandbox/stock", json=demo_world.centra_opening_stock()
-        )
-        stock.raise_for_status()
+        await demo_world.open_warehouse(http, stack.gxo_url, demo_world.centra_opening_stock())
         specs = [
             {
                 "lines": [{"SKU": sku, "quantity": qty} for sku, qty in lines],

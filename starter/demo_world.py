@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import httpx
+
 from domain.mapping import (
     CarrierCodeMapping,
     CarrierServiceMapping,
@@ -33,6 +35,7 @@ from sandbox.gxo.catalogue import (
 )
 
 AMAZON = Channel.AMAZON
+CATALOGUE_SKUS = tuple(p.sku for p in CATALOGUE)
 OPENING_STOCK = 400
 HS_CODES = {"TSHIRT": "610910", "HOODIE": "611020", "JOGGER": "610342", "JACKET": "620193"}
 
@@ -126,6 +129,32 @@ def opening_stock(mappings: list[SkuMapping] | None = None) -> list[dict[str, ob
         {"facility_id": UK_DAVENTRY, "item_code": m.item_code, "on_hand": OPENING_STOCK}
         for m in (mappings if mappings is not None else sku_mappings())
     ]
+
+
+def _descriptions() -> dict[str, str]:
+    return {
+        m.item_code: m.customs_description or m.sku
+        for m in [*sku_mappings(CATALOGUE_SKUS), *centra_sku_mappings()]
+    }
+
+
+async def open_warehouse(
+    http: httpx.AsyncClient, gxo_url: str, stock: list[dict[str, object]]
+) -> None:
+    """GXO holds the stocked items in its item master (the brand's catalogue, loaded before
+    consign: PUT /_sandbox/items), then the opening stock (PUT /_sandbox/stock), which the
+    sandbox refuses for items a facility does not hold."""
+    names = _descriptions()
+    held = [
+        {
+            "facility_id": row["facility_id"],
+            "item_code": row["item_code"],
+            "description": names.get(str(row["item_code"]), str(row["item_code"])),
+        }
+        for row in stock
+    ]
+    (await http.put(f"{gxo_url}/_sandbox/items", json=held)).raise_for_status()
+    (await http.put(f"{gxo_url}/_sandbox/stock", json=stock)).raise_for_status()
 
 
 # --- Centra: the fashion brand's DTC shop, shipped from GXO Koblenz ---------------------------

@@ -77,15 +77,14 @@ def seed_store(engine: Engine) -> None:
 
 
 async def seed_world(stack: DevStack, http: httpx.AsyncClient) -> None:
-    """The store's mappings and GXO's opening stock for both channels."""
+    """The store's mappings, and GXO's item master and opening stock, for both channels."""
     engine = open_store(stack.environment()["DATABASE_URL"])
     try:
         await asyncio.to_thread(seed_store, engine)
     finally:
         engine.dispose()
     stock = [*demo_world.opening_stock(), *demo_world.centra_opening_stock()]
-    answer = await http.put(f"{stack.gxo_url}/_sandbox/stock", json=stock)
-    answer.raise_for_status()
+    await demo_world.open_warehouse(http, stack.gxo_url, stock)
 
 
 async def generate_orders(

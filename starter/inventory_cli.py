@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -51,6 +51,7 @@ buffers_app = typer.Typer(help=BUFFERS_HELP, no_args_is_help=True)
 inventory_app.add_typer(buffers_app, name="buffers")
 
 QUERY_TIMEOUT = timedelta(seconds=10)
+S = TypeVar("S")
 BUFFERS = "buffers"
 
 ChannelOption = Annotated[
@@ -98,23 +99,28 @@ def _opt(value: object) -> str:
 
 async def fetch_status(client: Client, workflow_id: str) -> InventorySyncStatus | str:
     """The workflow's status, or one line saying why there is none."""
+    return await query_status(client, workflow_id, "InventorySync", InventorySyncStatus)
+
+
+async def query_status(
+    client: Client, workflow_id: str, name: str, result_type: type[S]
+) -> S | str:
+    """A running workflow `name`'s status query, or one line saying why there is none."""
     handle = client.get_workflow_handle(workflow_id)
     try:
         described = await handle.describe(rpc_timeout=QUERY_TIMEOUT)
         if described.status != WorkflowExecutionStatus.RUNNING:
             state = described.status.name if described.status else "unknown"
-            return f"InventorySync {workflow_id} is not running ({state})"
-        return await handle.query(
-            STATUS_QUERY, result_type=InventorySyncStatus, rpc_timeout=QUERY_TIMEOUT
-        )
+            return f"{name} {workflow_id} is not running ({state})"
+        return await handle.query(STATUS_QUERY, result_type=result_type, rpc_timeout=QUERY_TIMEOUT)
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
-            return f"InventorySync {workflow_id} is not running (never started)"
+            return f"{name} {workflow_id} is not running (never started)"
         if err.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
-            return f"InventorySync {workflow_id}: no worker answered (is the worker running?)"
-        return f"InventorySync {workflow_id}: Temporal refused the query: {err.message}"
+            return f"{name} {workflow_id}: no worker answered (is the worker running?)"
+        return f"{name} {workflow_id}: Temporal refused the query: {err.message}"
     except WorkflowQueryFailedError as err:
-        return f"InventorySync {workflow_id}: status query failed: {err}"
+        return f"{name} {workflow_id}: status query failed: {err}"
 
 
 def fetch_statuses(
@@ -274,6 +280,23 @@ def describe_sync(workflow_id: str, answer: SyncAnswer) -> str:
     if status.last_error:
         parts.append(f"last error: {status.last_error}")
     return ", ".join(parts)
+
+
+async def signal_sync_now(
+    client: Client, workflow_id: str, request: SyncRequest | None, name: str
+) -> None:
+    """The workflow's sync-now signal (with `request` when it takes one), for a workflow
+    without the update (ProductSync)."""
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        if request is None:
+            await handle.signal(SYNC_NOW_SIGNAL)
+        else:
+            await handle.signal(SYNC_NOW_SIGNAL, request)
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise CliError(f"{name} {workflow_id} is not running") from err
+        raise CliError(f"Temporal refused the signal to {workflow_id}: {err.message}") from err
 
 
 @inventory_app.command("sync-now")

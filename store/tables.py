@@ -346,11 +346,46 @@ class SettlementDifferenceRow(SQLModel, table=True):
     found_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
 
 
+class ItemLedgerRow(SQLModel, table=True):
+    """Per GXO facility and item code: the item master record consign last sent (its digest),
+    for which channel SKU, and whether GXO accepted it. ProductSync sends only what differs;
+    the launch gate offers and injects only SKUs whose items GXO accepted."""
+
+    __tablename__ = "item_ledger"
+
+    facility_id: str = Field(primary_key=True)
+    item_code: str = Field(primary_key=True)
+    sku: str = Field(index=True)
+    channel: str
+    account: str
+    digest: str
+    state: str  # domain.products.LedgerState
+    active: bool = True
+    detail: str | None = None  # GXO's refusal, when it refused the record
+    sent_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+    accepted_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class LaunchWaitRow(SQLModel, table=True):
+    """An order parked because GXO had not accepted one of its items yet: ProductSync signals
+    its workflow once the item is accepted, then deletes the row."""
+
+    __tablename__ = "launch_wait"
+
+    workflow_id: str = Field(primary_key=True)
+    facility_id: str = Field(primary_key=True)
+    item_code: str = Field(primary_key=True)
+    sku: str
+    since: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+
+
 STORE_TABLES: list[Table] = [
     SQLModel.metadata.tables[name]
     for name in (
         "sku_mapping",
         "facility_rule",
+        "item_ledger",
+        "launch_wait",
         "carrier_service_mapping",
         "carrier_code_mapping",
         "audit_entry",

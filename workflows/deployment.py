@@ -9,6 +9,7 @@ from config import Settings
 from integrations.registry import WAREHOUSE, enabled
 from workflows.channel_intake import ChannelIntakeInput
 from workflows.inventory_sync import InventorySyncInput
+from workflows.product_sync import ProductSyncInput
 from workflows.settlement_intake import SettlementIntakeInput
 
 
@@ -37,6 +38,23 @@ def inventory_inputs(settings: Settings) -> list[InventorySyncInput]:
         for module in enabled(settings)
         if module.syncs_stock(module.settings_of(settings))
     ]
+
+
+def product_sync_inputs(settings: Settings) -> list[ProductSyncInput]:
+    """One ProductSync per channel account whose module masters products and is told to."""
+    found = []
+    for module in enabled(settings):
+        policy = module.product_sync(module.settings_of(settings))
+        if policy is not None:
+            found.append(
+                ProductSyncInput(
+                    channel=module.name,
+                    account=module.account(module.settings_of(settings)),
+                    interval_minutes=policy.interval_minutes,
+                    item_codes_from_products=policy.item_codes_from_products,
+                )
+            )
+    return found
 
 
 def facilities(settings: Settings) -> list[str]:

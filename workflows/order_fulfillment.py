@@ -24,7 +24,9 @@ from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_
 with workflow.unsafe.imports_passed_through():
     from activities import queues, refs
     from activities.models import (
+        ITEM_ACCEPTED_SIGNAL,
         CaptureRequest,
+        ItemAccepted,
         ParcelConfirmRequest,
         SetAsideEvent,
         WarehouseLookup,
@@ -93,6 +95,7 @@ SETTLE_CAPTURES = "settle-captures"  # 2026-11-29
 BOUNDED_HISTORY = "bounded-history"  # 2026-11-29
 LATE_FROM_THE_START = "late-from-the-start"  # 2026-11-29
 DUPLICATE_TRACKING = "duplicate-tracking"  # 2026-11-29
+LAUNCH_RELEASE = "launch-release"  # wip/products: ITEM_ACCEPTED releases an ITEM_NOT_LAUNCHED park
 CAPTURE_FIRST_CHECK = timedelta(minutes=5)  # then doubling, up to CAPTURE_MAX_CHECK
 CAPTURE_MAX_CHECK = timedelta(hours=2)
 CAPTURE_PATIENCE = timedelta(days=14)  # a capture pending this long is raised for a person
@@ -213,6 +216,19 @@ class OrderFulfillment:
     )
     def retry(self, request: OperatorRequest) -> None:
         self._operator = (RETRY_SIGNAL, request)
+
+    @workflow.signal(name=ITEM_ACCEPTED_SIGNAL)
+    def item_accepted(self, accepted: ItemAccepted) -> None:
+        """The product sync saw GXO accept an item: an order parked as ITEM_NOT_LAUNCHED plans
+        again, and its history says why. Ignored otherwise (the sync repeats it while the
+        order still waits)."""
+        exception = self._status.exception
+        if exception is None or exception.kind is not ExceptionKind.ITEM_NOT_LAUNCHED:
+            return
+        if not workflow.patched(LAUNCH_RELEASE):
+            return
+        reason = f"GXO accepted {accepted.item_code} ({accepted.sku}) at {accepted.facility_id}"
+        self._operator = (RETRY_SIGNAL, OperatorRequest(reason=reason, requested_by="product sync"))
 
     @workflow.signal(
         name=REINJECT_SIGNAL,
@@ -1014,7 +1030,13 @@ CONTRACT = WorkflowContract.of(
     WORKFLOW_NAME,
     OrderFulfillmentInput,
     order_workflow_id,
-    signals=(ORDER_CHANGED_SIGNAL, WAREHOUSE_EVENT_SIGNAL, RETRY_SIGNAL, REINJECT_SIGNAL),
+    signals=(
+        ORDER_CHANGED_SIGNAL,
+        WAREHOUSE_EVENT_SIGNAL,
+        RETRY_SIGNAL,
+        REINJECT_SIGNAL,
+        ITEM_ACCEPTED_SIGNAL,
+    ),
     queries=(STATUS_QUERY,),
     updates=(RETRY_SIGNAL, REINJECT_SIGNAL, RESOLVE_UPDATE),
 )

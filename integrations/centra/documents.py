@@ -272,6 +272,32 @@ query RateLimits {
 }
 """
 
+# Products, newest change first (ProductFilter has no updatedAt: a sweep stops at older ones).
+# SKU = productNumber + variantNumber + sizeNumber; GTIN was renamed EAN; the HS code is
+# harmonizedCommodityCode; countryOfOrigin needs Product.countryOfOrigin:read (README 10).
+PRODUCTS_CHANGED = """
+query ProductsChanged($limit: Int!, $page: Int!) {
+  products(
+    where: {status: [ACTIVE, INACTIVE]}, sort: [updatedAt_DESC], limit: $limit, page: $page
+  ) {
+    id
+    name
+    status
+    productNumber
+    updatedAt
+    harmonizedCommodityCode
+    harmonizedCommodityCodeDescription
+    countryOfOrigin { code }
+    weight { value unit }
+    variants {
+      name
+      status
+      productSizes { SKU EAN UPC description isActive weight { value unit } }
+    }
+  }
+}
+"""
+
 ALL_DOCUMENTS: dict[str, str] = {
     "OrdersByNumber": ORDERS_BY_NUMBER,
     "OrderSummaries": ORDER_SUMMARIES,
@@ -291,4 +317,5 @@ ALL_DOCUMENTS: dict[str, str] = {
     "SetStock": SET_STOCK,
     "ChangeStock": CHANGE_STOCK,
     "RateLimits": RATE_LIMITS,
+    "ProductsChanged": PRODUCTS_CHANGED,
 }

@@ -6,9 +6,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping
 
+from domain.products import ProductSyncPolicy
 from integrations.centra.documents import RATE_LIMITS
 from integrations.centra.factory import build_centra_channel, build_centra_stock
 from integrations.centra.port import CentraChannel
+from integrations.centra.products import CentraProducts
 from integrations.centra.quota import CentraQueue, queue_rates
 from integrations.centra.settings import CHANNEL, CentraSettings, read_centra_settings
 from integrations.centra.webhook import PATH, SIGNATURE_HEADER, parse_webhook
@@ -22,7 +24,8 @@ async def _open_ports(settings: CentraSettings, stack: contextlib.AsyncExitStack
     stock = None
     if settings.warehouse_id is not None:
         stock = build_centra_stock(settings, channel.client)
-    return OpenedPorts(orders=channel, stock=stock)
+    products = CentraProducts(channel.client) if settings.product_sync else None
+    return OpenedPorts(orders=channel, stock=stock, products=products)
 
 
 async def _check_credentials(ports: OpenedPorts) -> str:
@@ -56,6 +59,7 @@ CENTRA = ChannelModule(
                     Operation.POLL,
                     Operation.STOCK_READ,
                     Operation.CHECK_CAPTURE,
+                    Operation.PRODUCT_READ,
                 }
             ),
         ),
@@ -70,6 +74,14 @@ CENTRA = ChannelModule(
     check_credentials=_check_credentials,
     syncs_stock=lambda settings: settings.warehouse_id is not None,
     sweep_every_polls=lambda settings: settings.sweep_every_polls,
+    product_sync=lambda settings: (
+        ProductSyncPolicy(
+            interval_minutes=settings.product_sync_minutes,
+            item_codes_from_products=settings.item_codes_from_products,
+        )
+        if settings.product_sync
+        else None
+    ),
     webhook=ChannelWebhook(
         path=PATH,
         signature_header=SIGNATURE_HEADER,

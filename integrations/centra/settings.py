@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, SecretStr
 
 from config import (
     choice,
+    flag,
     in_production,
     number,
     optional_whole,
@@ -23,6 +24,7 @@ VARIABLES = {
     "dispatch_sla_hours": "CENTRA_DISPATCH_SLA_HOURS",
     "rate_scale": "CENTRA_RATE_SCALE",
     "sweep_every_polls": "CENTRA_SWEEP_EVERY_POLLS",
+    "product_sync_minutes": "CENTRA_PRODUCT_SYNC_MINUTES",
 }
 
 
@@ -47,6 +49,13 @@ class CentraSettings(BaseModel):
     # Centra gave the instance others (the local demo raises it with its sandbox's).
     rate_scale: float = Field(default=1.0, gt=0)
     sweep_every_polls: int = Field(default=10, ge=0)  # CENTRA_SWEEP_EVERY_POLLS: 0 never
+    # CENTRA_PRODUCT_SYNC: Centra's products are sent to GXO's item master (ProductSync), and
+    # a SKU GXO has not accepted is neither offered for sale nor injected.
+    product_sync: bool = False
+    product_sync_minutes: float = Field(default=15, gt=0)  # CENTRA_PRODUCT_SYNC_MINUTES
+    # CENTRA_ITEM_CODES_FROM_PRODUCTS: a SKU with no hand-kept mapping goes to GXO under its
+    # own SKU as item code, and every SKU's customs data comes from the product data.
+    item_codes_from_products: bool = False
 
 
 def _warehouse_id() -> int | None:
@@ -75,4 +84,7 @@ def read_centra_settings() -> CentraSettings:
         warehouse_id=_warehouse_id(),
         rate_scale=number("CENTRA_RATE_SCALE", "1.0"),
         sweep_every_polls=whole("CENTRA_SWEEP_EVERY_POLLS", 10, at_least=0),
+        product_sync=flag("CENTRA_PRODUCT_SYNC", "false"),
+        product_sync_minutes=number("CENTRA_PRODUCT_SYNC_MINUTES", "15"),
+        item_codes_from_products=flag("CENTRA_ITEM_CODES_FROM_PRODUCTS", "false"),
     )

@@ -13,6 +13,7 @@ from collections.abc import Collection
 
 from domain.inventory import StockChange, StockChangeKind, StockLevel
 from domain.order import ShipTo
+from domain.products import ItemRecord, ItemState, ItemStatus
 from domain.warehouse import (
     CancelOutcome,
     CustomsInfo,
@@ -107,6 +108,30 @@ def order_request(order: WarehouseOrder) -> wire.OrderRequest:
 
 
 # ---- GXO -> consign --------------------------------------------------------------------------
+
+
+def item_request(record: ItemRecord) -> wire.ItemRequest:
+    return wire.ItemRequest(
+        item_code=record.item_code,
+        description=record.description,
+        sku=record.sku,
+        ean=record.ean,
+        upc=record.upc,
+        hs_code=record.hs_code,
+        country_of_origin=record.country_of_origin,
+        weight_kg=record.weight_kg,
+        active=record.active,
+    )
+
+
+def item_state(body: wire.ItemState) -> ItemState:
+    return ItemState(
+        facility_id=body.facility_id,
+        item_code=body.item_code,
+        status=ItemStatus(body.status),
+        revision=body.revision,
+        rejection=body.rejection.message if body.rejection else None,
+    )
 
 
 def injection_result(body: wire.OrderAccepted) -> InjectionResult:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from domain.inventory import InventorySnapshot, StockChangePage
+from domain.products import ItemRecord, ItemState
 from domain.warehouse import (
     CancelOutcome,
     EventPage,
@@ -41,4 +42,17 @@ class WarehousePort(Protocol):
     async def stock_changes(self, facility_id: str, cursor: int, limit: int) -> StockChangePage:
         """Stock changes with sequence > cursor, at most `limit`; may repeat or reorder them,
         so consumers keep the highest sequence per item (each carries the levels after it)."""
+        ...
+
+
+class ItemMasterPort(Protocol):
+    """GXO's item master per facility (X12 888): what it may receive, store and ship."""
+
+    async def put_item(self, record: ItemRecord) -> ItemState:
+        """Create or change an item; idempotent (the same record again changes nothing). A
+        record GXO refuses raises WarehouseRejected (INVALID_ITEM)."""
+        ...
+
+    async def get_item(self, facility_id: str, item_code: str) -> ItemState | None:
+        """The item's state at the facility, or None when GXO does not know it."""
         ...

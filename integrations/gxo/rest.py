@@ -14,6 +14,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 
 from domain.inventory import InventorySnapshot, StockChangePage
 from domain.limits import IntakeLimits
+from domain.products import ItemRecord, ItemState
 from domain.warehouse import (
     CancelOutcome,
     EventPage,
@@ -194,6 +195,35 @@ class RestWarehouse:
         if response.status_code == 404 and _error(response).get("reason") == "ORDER_NOT_FOUND":
             return None
         raise WarehouseRequestError(_describe(response, "get_order"), response.status_code)
+
+    def _item_path(self, facility_id: str, item_code: str) -> str:
+        return f"/v1/facilities/{quote(facility_id, safe='')}/items/{quote(item_code, safe='')}"
+
+    async def put_item(self, record: ItemRecord) -> ItemState:
+        try:
+            body = mapping.item_request(record).model_dump(mode="json")
+        except ValidationError as exc:
+            fields = sorted({".".join(map(str, e["loc"])) for e in exc.errors()})
+            raise WarehouseRequestError(
+                f"GXO put_item: the item does not fit the contract ({', '.join(fields)})"
+            ) from exc
+        path = self._item_path(record.facility_id, record.item_code)
+        response = await self._send("PUT", path, "put_item", json=body)
+        if response.status_code in (200, 202):
+            return self._parse(wire.ItemState, mapping.item_state, response, "put_item")
+        if response.status_code == 422:
+            rejection = _rejection(response)
+            if rejection is not None:
+                raise WarehouseRejected(rejection)
+        raise WarehouseRequestError(_describe(response, "put_item"), response.status_code)
+
+    async def get_item(self, facility_id: str, item_code: str) -> ItemState | None:
+        response = await self._send("GET", self._item_path(facility_id, item_code), "get_item")
+        if response.status_code == 200:
+            return self._parse(wire.ItemState, mapping.item_state, response, "get_item")
+        if response.status_code == 404 and _error(response).get("reason") == "ITEM_NOT_FOUND":
+            return None
+        raise WarehouseRequestError(_describe(response, "get_item"), response.status_code)
 
     async def events_since(self, facility_id: str, cursor: int, limit: int) -> EventPage:
         """Events by cursor; an event that does not fit the contract, or a dispatch with more

@@ -31,6 +31,8 @@ BODIES: list[type[BaseModel]] = [
     wire.EventPage,
     wire.InventorySnapshot,
     wire.StockChangePage,
+    wire.ItemRequest,
+    wire.ItemState,
 ]
 
 _FACILITY = "/v1/facilities/{facility_id}"
@@ -57,6 +59,13 @@ OPERATIONS: dict[str, dict[str, Any]] = {
     },
     f"GET {_FACILITY}/stock-changes": {
         "responses": {"200": "StockChangePage", "default": "ErrorBody"}
+    },
+    f"PUT {_FACILITY}/items/{{item_code}}": {
+        "request": "ItemRequest",
+        "responses": {"202": "ItemState", "200": "ItemState", "default": "ErrorBody"},
+    },
+    f"GET {_FACILITY}/items/{{item_code}}": {
+        "responses": {"200": "ItemState", "default": "ErrorBody"},
     },
     "POST <webhook url>": {"request": "Event"},
 }

@@ -26,7 +26,9 @@ RejectionCode = Literal[
     "UNKNOWN_CARRIER_SERVICE",
     "MISSING_CUSTOMS_DATA",
     "INVALID_QUANTITY",
+    "INVALID_ITEM",
 ]
+ItemStatus = Literal["PENDING", "ACTIVE", "INACTIVE", "REJECTED"]
 CancelOutcome = Literal["CANCELLED", "TOO_LATE", "NOT_FOUND"]
 EventKind = Literal["DISPATCH", "REJECTED", "CANCELLED"]
 StockChangeKind = Literal[
@@ -103,6 +105,26 @@ class OrderRequest(Sent):
     lines: list[OrderLine] = Field(min_length=1)
 
 
+# ---- 888: item master ----------------------------------------------------------------------
+
+
+class ItemRequest(Sent):
+    """PUT /v1/facilities/{facility_id}/items/{item_code}: create or change an item (888)."""
+
+    item_code: str = Field(min_length=1, max_length=48)
+    description: str = Field(min_length=1, max_length=80)
+    sku: str | None = None
+    ean: str | None = None
+    upc: str | None = None
+    hs_code: str | None = None
+    country_of_origin: str | None = Field(default=None, min_length=2, max_length=2)
+    weight_kg: Decimal | None = Field(default=None, ge=0)
+    length_cm: Decimal | None = Field(default=None, ge=0)
+    width_cm: Decimal | None = Field(default=None, ge=0)
+    height_cm: Decimal | None = Field(default=None, ge=0)
+    active: bool = True
+
+
 class OrderAccepted(Received):
     """201 (new) or 200 (`duplicate`: the reference was already known at the facility)."""
 
@@ -115,6 +137,17 @@ class Rejection(Received):
     code: RejectionCode
     message: str
     line_number: int | None = None
+
+
+class ItemState(Received):
+    """An item's state at a facility: the PUT's answer (202 PENDING, 200 otherwise) and GET's."""
+
+    facility_id: str
+    item_code: str
+    status: ItemStatus
+    revision: int = Field(ge=1)
+    updated_at: datetime
+    rejection: Rejection | None = None
 
 
 class ErrorDetail(Received):

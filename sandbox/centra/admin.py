@@ -12,6 +12,7 @@ from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, Field, model_validator
 
 from sandbox.centra.generator import GenerateRequest, MixOptions, OrderSpec
+from sandbox.centra.product_admin import NewProduct, ProductChange, add_product, change_product
 from sandbox.centra.ratelimits import Quota
 from sandbox.centra.records import Order
 from sandbox.centra.state import CentraSandbox
@@ -122,6 +123,23 @@ def router(sandbox: CentraSandbox) -> APIRouter:
     def settle_captures(number: int, body: SettleBody) -> dict[str, Any]:
         """The payment provider's webhook for the order's pending (asynchronous) captures."""
         return run(sandbox.settle_captures, number, body.success)
+
+    @api.post("/products", status_code=201)
+    def create_product(body: NewProduct) -> dict[str, Any]:
+        """A new product in the PIM: its variants, sizes and opening stock."""
+        try:
+            product_id, skus = add_product(sandbox, body)
+        except ValueError as exc:
+            raise HTTPException(409, str(exc)) from exc
+        return {"id": product_id, "skus": skus}
+
+    @api.patch("/products/{product_id}")
+    def update_product(product_id: int, body: ProductChange) -> dict[str, Any]:
+        try:
+            change_product(sandbox, product_id, body)
+        except KeyError as exc:
+            raise HTTPException(404, f"no product {product_id}") from exc
+        return {"id": product_id}
 
     @api.get("/shipments")
     def shipments() -> dict[str, Any]:

@@ -9,6 +9,10 @@ can add products and warehouses with the ids Centra's own examples use (`Catalog
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+# When the built-in catalogue was last edited (updatedAt of its products, variants and sizes).
+CATALOGUE_EDITED = datetime(2024, 1, 2, 8, 0, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class Product:
     weight_kg: float | None = None
     brand: str = "Consign Demo"
     collection: str = "Core"
+    updated_at: datetime = CATALOGUE_EDITED  # a change to a variant or size bumps it too
 
 
 @dataclass(frozen=True)

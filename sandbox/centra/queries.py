@@ -54,6 +54,8 @@ def listing(
         found = list(items(ctx.sandbox, where or {}))
         if sort and sort[0] == "id_DESC":
             found.reverse()
+        elif sort and sort[0] == "updatedAt_DESC":  # newest change first, ties by id
+            found.sort(key=lambda item: getattr(item, "updated_at", None) or 0, reverse=True)
         return [draw(ctx.sandbox, item) for item in filters.page(found, limit, page)]
 
     return resolve

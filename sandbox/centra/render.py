@@ -146,6 +146,15 @@ def customer(o: Order) -> Json:
 # --- catalogue ----------------------------------------------------------------------------------
 
 
+def product_updated(product_id: int) -> Lazy:
+    """A variant's or size's updatedAt: its product's (the sandbox bumps it on any change)."""
+
+    def resolve(info: GraphQLResolveInfo, format: str | None = None, **_: Any) -> Any:
+        return dates.php_format(sandbox_of(info).catalogue.products[product_id].updated_at, format)
+
+    return resolve
+
+
 def weight(kilograms: float | None) -> Json | None:
     if kilograms is None:
         return None
@@ -153,7 +162,7 @@ def weight(kilograms: float | None) -> Json | None:
 
 
 def product(p: Product) -> Json:
-    stamp = datetime(2024, 1, 2, 9, 0, tzinfo=dates.ZONE)
+    stamp = p.updated_at
     return {
         "id": p.id,
         "name": p.name,
@@ -186,7 +195,7 @@ def variant(v: Variant) -> Json:
         "variantNumber": v.number,
         "internalName": v.name.lower(),
         "unitCost": money(v.unit_cost_eur, "EUR"),
-        "updatedAt": when(datetime(2024, 1, 2, 9, 0, tzinfo=dates.ZONE)),
+        "updatedAt": product_updated(v.product_id),
         "product": lambda info, **_: product(sandbox_of(info).catalogue.products[v.product_id]),
         "productSizes": lambda info, **_: [
             size(s) for s in sandbox_of(info).catalogue.variant_sizes(v.id)
@@ -274,7 +283,7 @@ def size(s: Size) -> Json:
         "comment": None,
         "weight": None,
         "shippingSpecifications": None,
-        "updatedAt": when(datetime(2024, 1, 2, 9, 0, tzinfo=dates.ZONE)),
+        "updatedAt": product_updated(s.product_id),
         "isActive": True,
         "size": {"id": s.id, "name": s.description, "externalId": None},
         "productVariant": lambda info, **_: variant(

@@ -589,6 +589,8 @@ class CentraSandbox:
         if object_type == "Return" and reference in self.returns:
             record = self.returns[reference]
             return render.return_(self.order(record.order_number), record)
+        if object_type == "Product" and reference in self.catalogue.products:
+            return {"__typename": "Product", **render.product(self.catalogue.products[reference])}
         size = self.catalogue.sizes.get(reference)
         if object_type == "ProductSize" and size is not None:
             return {"__typename": "ProductSize", **render.size(size)}

@@ -6,9 +6,11 @@ from fastapi import APIRouter
 
 from sandbox.gxo.catalogue import Catalogue
 from sandbox.gxo.errors import GxoHttpError
+from sandbox.gxo.items import ItemScenario
 from sandbox.gxo.models import (
     Adjustment,
     CancelRecord,
+    HeldItem,
     InjectionCount,
     ProcessingSettings,
     Restock,
@@ -17,8 +19,13 @@ from sandbox.gxo.models import (
     Scenario,
 )
 from sandbox.gxo.push import PushStatus, WebhookPusher, WebhookTarget
-from sandbox.gxo.warehouse import GxoWarehouse, UnknownFacility
-from sandbox.gxo.wire import StockLevel, WarehouseEvent
+from sandbox.gxo.warehouse import GxoWarehouse, UnknownFacility, UnknownItem
+from sandbox.gxo.wire import ItemView, StockLevel, WarehouseEvent
+
+
+def _unknown_item(exc: UnknownItem) -> GxoHttpError:
+    """The WMS receives no stock for an item its item master does not hold."""
+    return GxoHttpError(422, f"item {exc.args[0]} is not in the item master", "UNKNOWN_ITEM")
 
 
 def admin_router(warehouse: GxoWarehouse, pusher: WebhookPusher) -> APIRouter:
@@ -52,6 +59,8 @@ def admin_router(warehouse: GxoWarehouse, pusher: WebhookPusher) -> APIRouter:
                 warehouse.set_stock(level)
         except UnknownFacility as exc:
             raise GxoHttpError(404, f"unknown facility {exc.args[0]}") from exc
+        except UnknownItem as exc:
+            raise _unknown_item(exc) from exc
         return warehouse.stock_levels()
 
     def level(facility_id: str, item_code: str) -> StockLevel:
@@ -69,6 +78,8 @@ def admin_router(warehouse: GxoWarehouse, pusher: WebhookPusher) -> APIRouter:
             warehouse.restock(change.facility_id, change.item_code, change.quantity)
         except UnknownFacility as exc:
             raise GxoHttpError(404, f"unknown facility {exc.args[0]}") from exc
+        except UnknownItem as exc:
+            raise _unknown_item(exc) from exc
         return level(change.facility_id, change.item_code)
 
     @router.post("/adjust")
@@ -78,6 +89,8 @@ def admin_router(warehouse: GxoWarehouse, pusher: WebhookPusher) -> APIRouter:
             warehouse.adjust(change.facility_id, change.item_code, change.quantity)
         except UnknownFacility as exc:
             raise GxoHttpError(404, f"unknown facility {exc.args[0]}") from exc
+        except UnknownItem as exc:
+            raise _unknown_item(exc) from exc
         return level(change.facility_id, change.item_code)
 
     @router.post("/return")
@@ -89,6 +102,8 @@ def admin_router(warehouse: GxoWarehouse, pusher: WebhookPusher) -> APIRouter:
             )
         except UnknownFacility as exc:
             raise GxoHttpError(404, f"unknown facility {exc.args[0]}") from exc
+        except UnknownItem as exc:
+            raise _unknown_item(exc) from exc
         return level(change.facility_id, change.item_code)
 
     @router.post("/scenarios")
@@ -104,6 +119,37 @@ def admin_router(warehouse: GxoWarehouse, pusher: WebhookPusher) -> APIRouter:
     async def clear_scenarios() -> dict[str, Scenario]:
         warehouse.scenarios.clear()
         return warehouse.scenarios
+
+    @router.post("/item-scenarios")
+    async def add_item_scenarios(scenarios: dict[str, ItemScenario]) -> dict[str, ItemScenario]:
+        """Hold a new item PENDING for some cycles, or have the WMS refuse it, by item code."""
+        warehouse.items.scenarios.update(scenarios)
+        return warehouse.items.scenarios
+
+    @router.delete("/item-scenarios")
+    async def clear_item_scenarios() -> dict[str, ItemScenario]:
+        warehouse.items.scenarios.clear()
+        return warehouse.items.scenarios
+
+    @router.get("/items")
+    async def items() -> list[ItemView]:
+        """Every facility's item master: status and revision per item."""
+        return [
+            view
+            for fid, code in sorted(warehouse.items.items)
+            if (view := warehouse.items.view(fid, code)) is not None
+        ]
+
+    @router.put("/items")
+    async def hold_items(held: list[HeldItem]) -> list[ItemView]:
+        """Items the facilities already hold (ACTIVE at once): a brand's catalogue loaded
+        into the WMS before consign, so stock can be set for it. Existing records are kept."""
+        try:
+            for item in held:
+                warehouse.hold_item(item.facility_id, item.item_code, item.description)
+        except UnknownFacility as exc:
+            raise GxoHttpError(404, f"unknown facility {exc.args[0]}") from exc
+        return await items()
 
     @router.get("/settings")
     async def get_settings() -> ProcessingSettings:

@@ -7,6 +7,7 @@ import json
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 
 from sandbox.faults import FaultInjector
 from sandbox.gxo.errors import GxoHttpError
@@ -16,6 +17,9 @@ from sandbox.gxo.wire import (
     CancelAnswer,
     CancelOutcome,
     EventFeedPage,
+    ItemRecord,
+    ItemStatus,
+    ItemView,
     OrderView,
     Snapshot,
     StockFeedPage,
@@ -117,5 +121,35 @@ def api_router(warehouse: GxoWarehouse, faults: FaultInjector, api_key: str) -> 
         return StockFeedPage(
             changes=faults.shuffle_events(page.changes), next_cursor=page.next_cursor
         )
+
+    @router.put("/facilities/{facility_id}/items/{item_code:path}", response_model=ItemView)
+    async def put_item(facility_id: str, item_code: str, request: Request) -> Response:
+        """888 item maintenance: 202 while a new record waits for the WMS, 200 otherwise."""
+        try:
+            record = ItemRecord.model_validate_json(await request.body())
+        except ValidationError as exc:
+            fields = sorted({".".join(str(p) for p in e["loc"]) for e in exc.errors()})
+            raise GxoHttpError(400, f"body is not an item record: {', '.join(fields)}") from exc
+        if record.item_code != item_code:
+            raise GxoHttpError(400, "item_code in the body differs from the path")
+        try:
+            outcome = warehouse.put_item(facility_id, record)
+        except UnknownFacility as exc:
+            raise _unknown_facility(facility_id) from exc
+        if not isinstance(outcome, tuple):
+            raise GxoHttpError(422, outcome.message, rejection=outcome)
+        view, _ = outcome
+        status = 202 if view.status is ItemStatus.PENDING else 200
+        return JSONResponse(view.model_dump(mode="json"), status_code=status)
+
+    @router.get("/facilities/{facility_id}/items/{item_code:path}")
+    async def get_item(facility_id: str, item_code: str) -> ItemView:
+        try:
+            view = warehouse.item(facility_id, item_code)
+        except UnknownFacility as exc:
+            raise _unknown_facility(facility_id) from exc
+        if view is None:
+            raise GxoHttpError(404, "no item with this code", reason="ITEM_NOT_FOUND")
+        return view
 
     return router

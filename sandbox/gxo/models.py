@@ -99,6 +99,14 @@ class CancelRecord(BaseModel):
     at: datetime
 
 
+class HeldItem(BaseModel):
+    """An item a facility's item master already holds (loaded before consign, not by an 888)."""
+
+    facility_id: str
+    item_code: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+
+
 class Restock(BaseModel):
     facility_id: str
     item_code: str

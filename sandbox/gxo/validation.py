@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from sandbox.gxo.catalogue import POSTAL_CODE_OPTIONAL, Catalogue, Facility
+from sandbox.gxo.items import ItemMaster
 from sandbox.gxo.wire import Rejection, RejectionCode, ShippingOrder
 
 
@@ -75,13 +76,14 @@ def is_international(order: ShippingOrder, facility: Facility) -> bool:
     return order.is_international or country not in facility.customs_free_countries
 
 
-def _check_lines(order: ShippingOrder, facility: Facility) -> Rejection | None:
+def _check_lines(order: ShippingOrder, facility: Facility, items: ItemMaster) -> Rejection | None:
     international = is_international(order, facility)
     for line in order.lines:
-        if line.item_code not in facility.stock:
+        fid = facility.facility_id
+        if not items.orderable(fid, line.item_code):
             return Rejection(
                 code=RejectionCode.UNKNOWN_ITEM,
-                message=f"item {line.item_code} is unknown at {facility.facility_id}",
+                message=f"item {line.item_code} is {items.describe(fid, line.item_code)} at {fid}",
                 line_number=line.line_number,
             )
         if international and line.customs is None:
@@ -93,7 +95,7 @@ def _check_lines(order: ShippingOrder, facility: Facility) -> Rejection | None:
     return None
 
 
-def validate(order: ShippingOrder, catalogue: Catalogue) -> Rejection | None:
+def validate(order: ShippingOrder, catalogue: Catalogue, items: ItemMaster) -> Rejection | None:
     """The first problem found, in the order GXO's gateway checks them."""
     facility = catalogue.facilities.get(order.facility_id)
     if facility is None:
@@ -103,7 +105,7 @@ def validate(order: ShippingOrder, catalogue: Catalogue) -> Rejection | None:
     return (
         _check_carrier(order, facility, catalogue)
         or _check_address(order)
-        or _check_lines(order, facility)
+        or _check_lines(order, facility, items)
     )
 
 

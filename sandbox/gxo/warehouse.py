@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from sandbox.gxo import packing, validation
 from sandbox.gxo.catalogue import UNDELIVERABLE_POSTAL_CODES, Catalogue, default_catalogue
+from sandbox.gxo.items import ItemMaster
 from sandbox.gxo.models import (
     CancelRecord,
     InjectionCount,
@@ -28,6 +29,8 @@ from sandbox.gxo.wire import (
     Carton,
     EventFeedPage,
     EventKind,
+    ItemRecord,
+    ItemView,
     Movement,
     OrderStatus,
     OrderView,
@@ -52,6 +55,10 @@ class UnknownFacility(KeyError):
     """A facility id that is not in the catalogue (404 on reads)."""
 
 
+class UnknownItem(KeyError):
+    """Stock for an item the facility's item master does not hold (the WMS refuses it)."""
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -72,6 +79,11 @@ class GxoWarehouse:
             fid: FacilityStock(fid, facility.stock, opened)
             for fid, facility in self.catalogue.facilities.items()
         }
+        self.items = ItemMaster()
+        for fid, facility in self.catalogue.facilities.items():
+            for code in facility.stock:
+                known = self.catalogue.items.get(code)
+                self.items.seed(fid, code, known.description if known else code, opened)
         self.orders: list[SandboxOrder] = []
         self.live: dict[tuple[str, str], SandboxOrder] = {}
         self.events: dict[str, list[WarehouseEvent]] = {fid: [] for fid in self.ledgers}
@@ -126,7 +138,7 @@ class GxoWarehouse:
                 status=existing.status,
                 duplicate=True,
             )
-        rejection = validation.validate(order, self.catalogue)
+        rejection = validation.validate(order, self.catalogue, self.items)
         if rejection is not None:
             count.rejected += 1
             return rejection
@@ -225,10 +237,29 @@ class GxoWarehouse:
     # ---- stock --------------------------------------------------------------------------
 
     def _ledger(self, facility_id: str, item_code: str) -> FacilityStock:
-        """The facility's ledger; an item new to the facility joins its item master."""
+        """The facility's ledger, for an item its item master holds (else UnknownItem)."""
         self._facility(facility_id)
-        self.catalogue.facilities[facility_id].stock.setdefault(item_code, 0)
+        if not self.items.knows(facility_id, item_code):
+            raise UnknownItem(item_code)
         return self.ledgers[facility_id]
+
+    # ---- item master --------------------------------------------------------------------
+
+    def put_item(self, facility_id: str, record: ItemRecord) -> tuple[ItemView, bool] | Rejection:
+        """Create or change an item master record (888); see sandbox/gxo/items.py."""
+        self._facility(facility_id)
+        return self.items.put(facility_id, record, self.clock(), self.cycles_run)
+
+    def hold_item(self, facility_id: str, item_code: str, description: str) -> None:
+        """An item the facility already holds, ACTIVE at once (a catalogue loaded before
+        consign); a record the master holds already is left as it is."""
+        self._facility(facility_id)
+        if (facility_id, item_code) not in self.items.items:
+            self.items.seed(facility_id, item_code, description, self.clock())
+
+    def item(self, facility_id: str, item_code: str) -> ItemView | None:
+        self._facility(facility_id)
+        return self.items.view(facility_id, item_code)
 
     def set_stock(self, level: StockLevel) -> None:
         """A stock-take: on hand becomes `level.on_hand`, reported as an ADJUSTMENT."""
@@ -338,6 +369,7 @@ class GxoWarehouse:
             event = self._process(record, now)
             if event is not None:
                 emitted.append(event)
+        self.items.load(self.cycles_run, now)
         # The cycle's report: everything recorded since the last one becomes visible.
         for ledger in self.ledgers.values():
             ledger.publish(now)

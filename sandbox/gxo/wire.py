@@ -30,6 +30,7 @@ class RejectionCode(StrEnum):
     UNKNOWN_CARRIER_SERVICE = "UNKNOWN_CARRIER_SERVICE"
     MISSING_CUSTOMS_DATA = "MISSING_CUSTOMS_DATA"
     INVALID_QUANTITY = "INVALID_QUANTITY"
+    INVALID_ITEM = "INVALID_ITEM"  # an item master record the WMS refuses (888 / 832)
 
 
 class CancelOutcome(StrEnum):
@@ -42,6 +43,15 @@ class EventKind(StrEnum):
     DISPATCH = "DISPATCH"
     REJECTED = "REJECTED"
     CANCELLED = "CANCELLED"
+
+
+class ItemStatus(StrEnum):
+    """An item master record's state at one facility."""
+
+    PENDING = "PENDING"  # received, loaded into the WMS at the end of the next cycle
+    ACTIVE = "ACTIVE"  # orders and stock accepted
+    INACTIVE = "INACTIVE"  # known, but orders for it are refused
+    REJECTED = "REJECTED"  # the WMS refused the record when loading it
 
 
 class Movement(StrEnum):
@@ -107,6 +117,23 @@ class ShippingOrder(_Inbound):
     lines: list[ShippingOrderLine] = Field(min_length=1)
 
 
+class ItemRecord(_Inbound):
+    """PUT /v1/facilities/{facility_id}/items/{item_code}: an item master record (888)."""
+
+    item_code: str = Field(min_length=1, max_length=48)
+    description: str = Field(min_length=1, max_length=80)
+    sku: str | None = None
+    ean: str | None = None
+    upc: str | None = None
+    hs_code: str | None = None
+    country_of_origin: str | None = Field(default=None, min_length=2, max_length=2)
+    weight_kg: Decimal | None = Field(default=None, ge=0)
+    length_cm: Decimal | None = Field(default=None, ge=0)
+    width_cm: Decimal | None = Field(default=None, ge=0)
+    height_cm: Decimal | None = Field(default=None, ge=0)
+    active: bool = True
+
+
 # ---- what the warehouse answers and reports --------------------------------------------------
 
 
@@ -120,6 +147,17 @@ class Accepted(BaseModel):
     warehouse_order_id: str
     status: OrderStatus
     duplicate: bool = False
+
+
+class ItemView(BaseModel):
+    """An item master record's state at a facility: the PUT's answer and the GET's body."""
+
+    facility_id: str
+    item_code: str
+    status: ItemStatus
+    revision: int
+    updated_at: datetime
+    rejection: Rejection | None = None
 
 
 class CancelAnswer(BaseModel):

@@ -20,6 +20,7 @@ from activities.channel import ChannelActivities
 from activities.delivery import DeliveryActivities
 from activities.inventory import InventoryActivities
 from activities.monitor import MonitorActivities
+from activities.products import ProductActivities
 from activities.settlements import SettlementActivities
 from activities.warehouse import WarehouseActivities
 from integrations.registry import CHANNELS
@@ -36,8 +37,11 @@ def registered() -> dict[str, Callable[..., object]]:
     delivery = object.__new__(DeliveryActivities)
     settlements = object.__new__(SettlementActivities)
     monitor = object.__new__(MonitorActivities)
-    listed = worker.main_activities(channel, stock, stock_sync, delivery, settlements, monitor)
-    by_operation = worker.operation_activities(channel, stock_sync, settlements)
+    products = object.__new__(ProductActivities)
+    listed = worker.main_activities(
+        channel, stock, stock_sync, delivery, settlements, monitor, products
+    )
+    by_operation = worker.operation_activities(channel, stock_sync, settlements, products)
     for module in CHANNELS:
         for queue in module.limited_queues:
             listed += [by_operation[operation] for operation in queue.operations]

@@ -29,6 +29,7 @@ STORED_QUEUES = {
     ("amazon", Operation.STOCK_PUSH): MAIN,
     ("amazon", Operation.SETTLEMENT_LIST): "amazon-getReports",
     ("amazon", Operation.SETTLEMENT_FETCH): "amazon-getReportDocument",
+    ("amazon", Operation.PRODUCT_READ): MAIN,
     ("centra", Operation.FETCH): "centra-reads",
     ("centra", Operation.POLL): "centra-reads",
     ("centra", Operation.CONFIRM): "centra-shipments",
@@ -39,6 +40,7 @@ STORED_QUEUES = {
     ("centra", Operation.STOCK_PUSH): "centra-writes",
     ("centra", Operation.SETTLEMENT_LIST): MAIN,
     ("centra", Operation.SETTLEMENT_FETCH): MAIN,
+    ("centra", Operation.PRODUCT_READ): "centra-reads",
 }
 
 
@@ -55,6 +57,7 @@ def routed(channel: str, operation: Operation) -> str:
         Operation.STOCK_PUSH: lambda: queues.stock_push_queue(channel, MAIN),
         Operation.SETTLEMENT_LIST: lambda: queues.settlement_list_queue(channel, MAIN),
         Operation.SETTLEMENT_FETCH: lambda: queues.settlement_fetch_queue(channel, MAIN),
+        Operation.PRODUCT_READ: lambda: queues.product_read_queue(channel, MAIN),
     }
     return by_operation[operation]()
 

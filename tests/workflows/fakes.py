@@ -21,7 +21,7 @@ from activities.models import (
     WarehouseOrderRequest,
 )
 from domain.capture import CaptureState, PaymentCapture
-from domain.exceptions import ConsignError
+from domain.exceptions import ConsignError, ExceptionKind
 from domain.mapping import CarrierServiceMapping, FacilityRule, MappingSet, SkuMapping
 from domain.order import ChannelOrder, ChannelOrderStatus, FulfilledBy, OrderLine, OrderRef, ShipTo
 from domain.planning import plan_warehouse_order
@@ -147,6 +147,7 @@ class FakeWorld:
         self.confirms: list[ParcelConfirmRequest] = []
         self.set_aside: list[SetAsideEvent] = []
         self.plan_reference: Callable[[WarehouseOrder], str] | None = None  # a planner's rule
+        self.not_launched: set[str] = set()  # item codes GXO has not accepted (launch gate)
         self.cancels: list[WarehouseOrderRequest] = []
         self.cancel_outcome = CancelOutcome.CANCELLED
         self.warehouse_parcels: dict[str, list[Parcel]] = {}
@@ -192,6 +193,13 @@ class FakeWorld:
                 raise ApplicationError(
                     err.message, type=err.kind.value, non_retryable=True
                 ) from err
+            waiting = sorted({w.item_code for w in plan.lines} & self.not_launched)
+            if waiting:
+                raise ApplicationError(
+                    f"GXO has not accepted {', '.join(waiting)} yet",
+                    type=ExceptionKind.ITEM_NOT_LAUNCHED.value,
+                    non_retryable=True,
+                )
             if self.plan_reference is None:
                 return plan
             return plan.model_copy(update={"reference": self.plan_reference(plan)})

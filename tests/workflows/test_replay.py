@@ -20,6 +20,7 @@ from workflows.channel_intake import ChannelIntake
 from workflows.inventory_sync import InventorySync
 from workflows.monitor import Monitor
 from workflows.order_fulfillment import OrderFulfillment
+from workflows.product_sync import ProductSync
 from workflows.settlement_intake import SettlementIntake
 from workflows.stock_intake import StockIntake
 from workflows.warehouse_intake import WarehouseIntake
@@ -34,9 +35,8 @@ HISTORIES = {
 
 
 def test_histories_are_stored() -> None:
-    assert {"order_split", "order_cancelled", "order_late", "channel_intake", "monitor"} <= set(
-        HISTORIES
-    )
+    wanted = {"order_split", "order_cancelled", "order_late", "channel_intake", "monitor"}
+    assert wanted | {"product_sync_launch"} <= set(HISTORIES)
 
 
 @pytest.mark.parametrize("name", list(HISTORIES))
@@ -54,6 +54,7 @@ async def test_history_replays_without_nondeterminism(name: str) -> None:
             InventorySync,
             SettlementIntake,
             Monitor,
+            ProductSync,
         ],
         data_converter=configured_converter(),
     )

@@ -8,12 +8,14 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 
 from domain.order import OrderRef
+from domain.products import ItemRecord
 from domain.warehouse import WarehouseOrder, warehouse_reference
 from integrations.gxo.errors import WarehouseRejected, WarehouseRequestError
 from integrations.gxo.rest import RestWarehouse
@@ -99,6 +101,7 @@ async def _drive(gxo: RestWarehouse, http: httpx.AsyncClient, sim: GxoWarehouse)
         "1004": {"short_pick": {"line": 1, "ship": 1}},
     }
     (await http.post("/_sandbox/scenarios", json=scenarios)).raise_for_status()
+    await _drive_items(gxo)
     shipped = new_style("1001", lines=[("GXO-100001", 3)])
     await gxo.inject(shipped)
     await gxo.inject(shipped)  # 200, duplicate
@@ -136,6 +139,29 @@ async def _drive(gxo: RestWarehouse, http: httpx.AsyncClient, sim: GxoWarehouse)
     await gxo.stock_changes(UK_DAVENTRY, 0, 500)
     await http.get(f"/v1/facilities/{UK_DAVENTRY}/events")  # no API key: 401 error body
     assert sim.cycles_run == 4
+
+
+async def _drive_items(gxo: RestWarehouse) -> None:
+    """888 item maintenance: a new item (202), the same again and a change of a known item
+    (200), a refused record (422), an unknown item (404) and the item's state (200)."""
+    new = ItemRecord(
+        facility_id=UK_DAVENTRY,
+        item_code="JKT900BLKM",
+        description="Storm Jacket Black M",
+        sku="JKT900BLKM",
+        ean="7350000000995",
+        hs_code="620193",
+        country_of_origin="PT",
+        weight_kg=Decimal("0.9"),
+    )
+    await gxo.put_item(new)
+    await gxo.put_item(new)
+    known = new.model_copy(update={"item_code": "GXO-100001", "description": "Jacket S"})
+    await gxo.put_item(known)
+    with pytest.raises(WarehouseRejected):
+        await gxo.put_item(new.model_copy(update={"item_code": "BAD-1", "hs_code": "62.01"}))
+    assert await gxo.get_item(UK_DAVENTRY, "NEVER-SENT") is None
+    assert await gxo.get_item(UK_DAVENTRY, new.item_code) is not None
 
 
 def _problems_of(exchange: Exchange) -> list[str]:
@@ -178,6 +204,11 @@ def test_the_traffic_covered_every_operation_and_answer(traffic: Traffic) -> Non
         (f"GET {facility}/events", 401),
         (f"GET {facility}/inventory", 200),
         (f"GET {facility}/stock-changes", 200),
+        (f"PUT {facility}/items/{{item_code}}", 202),
+        (f"PUT {facility}/items/{{item_code}}", 200),
+        (f"PUT {facility}/items/{{item_code}}", 422),
+        (f"GET {facility}/items/{{item_code}}", 200),
+        (f"GET {facility}/items/{{item_code}}", 404),
     }
     events = [
         e

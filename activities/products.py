@@ -1,0 +1,183 @@
+"""Product sync activities: read the channel's product master, send GXO what its item master
+lacks, ask GXO about records it has not loaded yet, and release orders parked for an item GXO
+now holds. Each is idempotent: GXO's PUT is, the ledger is keyed, a repeated release signal
+finds the order no longer parked."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+
+from sqlalchemy import Engine
+from temporalio import activity
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from activities.errors import classified
+from activities.heartbeat import heartbeating
+from activities.models import (
+    ITEM_ACCEPTED_SIGNAL,
+    ItemAccepted,
+    ItemCheckRequest,
+    ItemsChecked,
+    ItemSendRequest,
+    ItemsSent,
+    LaunchRelease,
+    ProductReadRequest,
+    ReleaseRequest,
+)
+from domain.exceptions import ExceptionKind
+from domain.products import (
+    ChannelProduct,
+    ItemRecord,
+    LedgerState,
+    ProductPage,
+    item_code_for,
+    item_record,
+    mapping_from_product,
+)
+from integrations.channel import ProductPort
+from integrations.gxo.errors import WarehouseRejected
+from integrations.gxo.port import ItemMasterPort
+from store import products as ledger
+from store.mappings import list_sku_mappings, upsert_sku_mappings
+
+
+class ProductActivities:
+    def __init__(
+        self,
+        ports: Mapping[str, ProductPort],
+        items: ItemMasterPort,
+        engine: Engine,
+        facilities: list[str],
+        client: Client | None = None,
+    ) -> None:
+        """`facilities`: every GXO facility consign serves keeps its own item master, so each
+        gets every item. `client` signals the orders a launch releases."""
+        self.ports = ports
+        self.items = items
+        self.engine = engine
+        self.facilities = facilities
+        self.client = client
+
+    @activity.defn(name="read_channel_products")
+    async def read(self, request: ProductReadRequest) -> ProductPage:
+        port = self.ports.get(request.channel)
+        if port is None:
+            raise LookupError(f"no product port for channel {request.channel}")
+        with classified(ExceptionKind.INVALID_CHANNEL_DATA):
+            return await port.products_changed(request.since, request.page)
+
+    def _records(
+        self, request: ItemSendRequest, sent: ItemsSent
+    ) -> list[tuple[ChannelProduct, ItemRecord]]:
+        """What GXO should hold for these products, per facility; mappings written from the
+        product data when the brand wants that. SKUs with no item code are counted unmapped."""
+        skus = {p.sku for p in request.products}
+        kept = {m.sku: m for m in list_sku_mappings(self.engine, request.channel) if m.sku in skus}
+        records: list[tuple[ChannelProduct, ItemRecord]] = []
+        written = []
+        for product in request.products:
+            mapping = kept.get(product.sku)
+            code = item_code_for(product.sku, mapping, request.item_codes_from_products)
+            if code is None:
+                sent.unmapped.append(product.sku)
+                continue
+            if request.item_codes_from_products:
+                written.append(mapping_from_product(product, request.channel, code, mapping))
+            records += [(product, item_record(product, f, code)) for f in self.facilities]
+        if written:
+            upsert_sku_mappings(self.engine, written)
+        return records
+
+    @activity.defn(name="send_items")
+    async def send(self, request: ItemSendRequest) -> ItemsSent:
+        """Delta-first: a record whose digest the ledger already holds is not sent again."""
+        sent = ItemsSent()
+        async with heartbeating():
+            records = await asyncio.to_thread(self._records, request, sent)
+            skus = {product.sku for product, _ in records}
+            known = await asyncio.to_thread(ledger.item_ledger, self.engine, skus)
+            digests = {(e.facility_id, e.item_code): e.digest for e in known}
+            for _, record in records:
+                if digests.get((record.facility_id, record.item_code)) == record.digest():
+                    sent.unchanged += 1
+                    continue
+                await self._send_one(request, record, sent)
+        return sent
+
+    async def _send_one(
+        self, request: ItemSendRequest, record: ItemRecord, sent: ItemsSent
+    ) -> None:
+        with classified(ExceptionKind.INVALID_WAREHOUSE_DATA):
+            try:
+                state = await self.items.put_item(record)
+            except WarehouseRejected as refused:  # kept with its reason; sent again if changed
+                reason = refused.rejection.message
+                sent.refused.append(f"{record.facility_id} {record.item_code}: {reason}")
+                await asyncio.to_thread(
+                    ledger.record_refused,
+                    self.engine,
+                    request.channel,
+                    request.account,
+                    record,
+                    reason,
+                )
+                return
+        await asyncio.to_thread(
+            ledger.record_sent, self.engine, request.channel, request.account, [(record, state)]
+        )
+        sent.sent += 1
+
+    @activity.defn(name="check_items")
+    async def check(self, request: ItemCheckRequest) -> ItemsChecked:
+        """Ask GXO about the account's records it has not loaded yet; orders waiting for an
+        item GXO now holds come back to be released."""
+        checked = ItemsChecked()
+        async with heartbeating():
+            entries = await asyncio.to_thread(ledger.item_ledger, self.engine)
+            waiting = [
+                e
+                for e in entries
+                if e.state is LedgerState.SENT
+                and (e.channel, e.account) == (request.channel, request.account)
+            ]
+            states = []
+            for entry in waiting:
+                with classified(ExceptionKind.INVALID_WAREHOUSE_DATA):
+                    state = await self.items.get_item(entry.facility_id, entry.item_code)
+                if state is not None:
+                    states.append(state)
+            accepted = await asyncio.to_thread(ledger.record_states, self.engine, states)
+            checked.accepted = [f"{e.facility_id} {e.item_code}" for e in accepted]
+            checked.rejected = [
+                f"{s.facility_id} {s.item_code}: {s.rejection}"
+                for s in states
+                if s.rejection is not None
+            ]
+            checked.pending = len(waiting) - len(accepted) - len(checked.rejected)
+            releases = await asyncio.to_thread(ledger.released, self.engine)
+        checked.releases = [LaunchRelease.model_validate(w.model_dump()) for w in releases]
+        return checked
+
+    @activity.defn(name="release_launched_orders")
+    async def release(self, request: ReleaseRequest) -> None:
+        """Signal each parked order that its item is accepted. The wait stays until the order's
+        planning goes through (a signal that came before the park is sent again at the next
+        check); a workflow that is gone forgets its wait."""
+        assert self.client is not None, "release_launched_orders needs a Temporal client"
+        gone: set[str] = set()
+        for release in request.releases:
+            accepted = ItemAccepted(
+                facility_id=release.facility_id, item_code=release.item_code, sku=release.sku
+            )
+            try:
+                await self.client.get_workflow_handle(release.workflow_id).signal(
+                    ITEM_ACCEPTED_SIGNAL, accepted
+                )
+            except RPCError as err:
+                if err.status is not RPCStatusCode.NOT_FOUND:
+                    raise
+                gone.add(release.workflow_id)
+        if gone:
+            await asyncio.to_thread(ledger.forget_waits, self.engine, sorted(gone))

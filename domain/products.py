@@ -1,0 +1,134 @@
+"""Product master data on its way from the channel that masters it to GXO's item
+master, and the rules that decide what GXO is sent: the item code, the record per facility,
+and whether what GXO holds already matches (delta-first, by digest)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from domain.mapping import SkuMapping
+
+DESCRIPTION_MAX_LENGTH = 80  # GXO's item description (888 G53 / LIN description)
+
+
+class ChannelProduct(BaseModel):
+    """One sellable size of a product as the product master has it (a SKU)."""
+
+    sku: str = Field(min_length=1)
+    name: str
+    ean: str | None = None
+    upc: str | None = None
+    hs_code: str | None = None
+    hs_description: str | None = None
+    country_of_origin: str | None = None
+    weight_kg: Decimal | None = None
+    active: bool = True
+    updated_at: datetime
+
+
+class ProductPage(BaseModel):
+    """Products changed since a cursor; `cursor` is where the next read starts."""
+
+    products: list[ChannelProduct] = Field(default_factory=list)
+    cursor: datetime | None = None
+    complete: bool = True  # False: more pages wait (the next read continues the sweep)
+    page: int | None = None  # the sweep's next page when not complete
+
+
+class ItemStatus(StrEnum):
+    """An item master record's state at one GXO facility."""
+
+    PENDING = "PENDING"  # GXO has it, the WMS has not loaded it yet
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+    REJECTED = "REJECTED"
+
+
+class LedgerState(StrEnum):
+    """What consign knows of an item master record it sent (store.products)."""
+
+    SENT = "SENT"  # GXO has it, not loaded yet (PENDING) or its answer was not read yet
+    ACCEPTED = "ACCEPTED"  # GXO holds this very record (ACTIVE or INACTIVE)
+    REJECTED = "REJECTED"  # GXO refused it; `detail` says why
+
+
+class ProductSyncPolicy(BaseModel):
+    """A channel account's product sync, from its module's settings."""
+
+    interval_minutes: float = Field(default=15, gt=0)
+    item_codes_from_products: bool = False
+
+
+class ItemRecord(BaseModel):
+    """What consign sends GXO for one item at one facility (X12 888 item maintenance)."""
+
+    facility_id: str
+    item_code: str
+    description: str
+    sku: str
+    ean: str | None = None
+    upc: str | None = None
+    hs_code: str | None = None
+    country_of_origin: str | None = None
+    weight_kg: Decimal | None = None
+    active: bool = True
+
+    def digest(self) -> str:
+        """Stable over equal records: the ledger compares it to skip unchanged items."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:32]
+
+
+class ItemState(BaseModel):
+    """GXO's answer about one item at one facility."""
+
+    facility_id: str
+    item_code: str
+    status: ItemStatus
+    revision: int = 0
+    rejection: str | None = None  # GXO's message when it refused the record
+
+
+def item_code_for(sku: str, mapping: SkuMapping | None, from_products: bool) -> str | None:
+    """A hand-kept mapping wins; otherwise, when the brand lets product data provide the
+    mappings, GXO's item code is the SKU itself; otherwise the SKU is not sent (unmapped)."""
+    if mapping is not None:
+        return mapping.item_code
+    return sku if from_products else None
+
+
+def item_record(product: ChannelProduct, facility_id: str, item_code: str) -> ItemRecord:
+    return ItemRecord(
+        facility_id=facility_id,
+        item_code=item_code,
+        description=product.name[:DESCRIPTION_MAX_LENGTH],
+        sku=product.sku,
+        ean=product.ean,
+        upc=product.upc,
+        hs_code=product.hs_code,
+        country_of_origin=product.country_of_origin,
+        weight_kg=product.weight_kg,
+        active=product.active,
+    )
+
+
+def mapping_from_product(
+    product: ChannelProduct, channel: str, item_code: str, kept: SkuMapping | None
+) -> SkuMapping:
+    """The SKU's mapping with its customs data taken from the product master; a customs value
+    (which the product master does not hold) is kept from the existing row."""
+    return SkuMapping(
+        channel=channel,
+        sku=product.sku,
+        item_code=item_code,
+        gtin=product.ean,
+        hs_code=product.hs_code,
+        country_of_origin=product.country_of_origin,
+        customs_description=(product.hs_description or product.name)[:DESCRIPTION_MAX_LENGTH],
+        customs_value=kept.customs_value if kept else None,
+        customs_currency=kept.customs_currency if kept else None,
+    )

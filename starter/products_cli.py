@@ -1,0 +1,127 @@
+"""`consign products status|sync-now`: how each channel account's product sync is doing (the
+ProductSync workflow's status), which SKUs are on sale but unknown to GXO's item master (so
+orders for them park as ITEM_NOT_LAUNCHED and inventory sync offers 0), and a sweep now."""
+
+from __future__ import annotations
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+from temporalio.client import Client
+
+from starter.client import TemporalUnreachable, expected_errors, run_with_client
+from starter.inventory_cli import (
+    AccountOption,
+    ChannelOption,
+    Target,
+    _engine,
+    _fmt_time,
+    console,
+    query_status,
+    resolve_targets,
+    signal_sync_now,
+)
+from starter.mappings_cli import DatabaseOption
+from starter.orders_cli import AddressOption, NamespaceOption
+from store.products import NotAtGxo, on_sale_unknown_to_gxo
+from workflows.product_sync import ProductSyncStatus, product_sync_id
+
+products_app = typer.Typer(
+    help="Product sync to GXO's item master: status, SKUs GXO does not know, sweep now.",
+    no_args_is_help=True,
+)
+NAME = "ProductSync"
+
+
+def workflow_id(target: Target) -> str:
+    return product_sync_id(target.channel, target.account)
+
+
+def fetch_statuses(
+    targets: list[Target], address: str | None, namespace: str | None
+) -> dict[Target, ProductSyncStatus | str]:
+    """Every target's status; an unreachable Temporal is one line per target (the report of
+    SKUs unknown to GXO comes from the store and is still printed)."""
+
+    async def work(client: Client) -> dict[Target, ProductSyncStatus | str]:
+        return {
+            target: await query_status(client, workflow_id(target), NAME, ProductSyncStatus)
+            for target in targets
+        }
+
+    try:
+        return run_with_client(work, address, namespace)
+    except TemporalUnreachable as err:
+        return {target: f"{workflow_id(target)}: {err}" for target in targets}
+
+
+def print_sync_status(status: ProductSyncStatus) -> None:
+    summary = Table(show_header=False, box=None, padding=(0, 2))
+    summary.add_column(style="bold")
+    summary.add_column(overflow="fold")
+    summary.add_row("cursor", _fmt_time(status.cursor))
+    summary.add_row("cycles", str(status.cycles))
+    summary.add_row("SKUs read", str(status.products_read))
+    summary.add_row("records sent", str(status.sent))
+    summary.add_row("unchanged", str(status.unchanged))
+    summary.add_row("pending at GXO", str(status.pending))
+    summary.add_row("orders released", str(status.released))
+    summary.add_row("unmapped SKUs", ", ".join(status.unmapped) or "-")
+    refused = "; ".join(status.refused)
+    summary.add_row("refused by GXO", f"[red]{escape(refused)}[/red]" if refused else "-")
+    error = status.last_error
+    summary.add_row("last error", f"[red]{escape(error)}[/red]" if error else "-")
+    console.print(summary)
+
+
+def unknown_table(found: list[NotAtGxo]) -> Table:
+    table = Table(title=f"on sale but unknown to GXO: {len(found)} SKU(s)")
+    for column in ("sku", "item code", "ledger", "detail"):
+        table.add_column(column, overflow="fold")
+    for item in found:
+        style = "red" if item.state == "rejected" else "yellow"
+        table.add_row(item.sku, item.item_code, item.state, item.detail or "", style=style)
+    return table
+
+
+@products_app.command("status")
+@expected_errors
+def status(
+    channel: ChannelOption = None,
+    account: AccountOption = None,
+    database_url: DatabaseOption = None,
+    address: AddressOption = None,
+    namespace: NamespaceOption = None,
+) -> None:
+    """Show each channel account's ProductSync status and its SKUs on sale (mapped) that no
+    GXO facility has accepted, by the item ledger."""
+    targets = resolve_targets(channel, account)
+    engine = _engine(database_url)
+    statuses = fetch_statuses(targets, address, namespace)
+    for target in targets:
+        console.print(f"[bold]{escape(workflow_id(target))}[/bold]")
+        found = statuses[target]
+        if isinstance(found, str):
+            console.print(f"[yellow]{escape(found)}[/yellow]", highlight=False)
+        else:
+            print_sync_status(found)
+        console.print(unknown_table(on_sale_unknown_to_gxo(engine, target.channel)))
+
+
+@products_app.command("sync-now")
+@expected_errors
+def sync_now(
+    channel: ChannelOption = None,
+    account: AccountOption = None,
+    address: AddressOption = None,
+    namespace: NamespaceOption = None,
+) -> None:
+    """Ask each channel account's ProductSync to sweep products and check GXO now."""
+    targets = resolve_targets(channel, account)
+
+    async def work(client: Client) -> None:
+        for target in targets:
+            await signal_sync_now(client, workflow_id(target), None, NAME)
+            console.print(f"sent sync_now to {workflow_id(target)}", highlight=False)
+
+    run_with_client(work, address, namespace)

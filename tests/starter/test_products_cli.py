@@ -1,0 +1,92 @@
+"""`consign products status|sync-now` against a real dev server and a temporary SQLite store:
+the report of SKUs on sale (mapped) that GXO's item master has not accepted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from domain.mapping import SkuMapping
+from domain.products import ItemRecord, ItemState, ItemStatus
+from integrations.registry import Channel
+from starter import inventory_cli
+from store.mappings import upsert_sku_mappings
+from store.migrate import open_store
+from store.products import on_sale_unknown_to_gxo, record_refused, record_sent
+from tests.starter.conftest import Invoke, OrderServer, unique_account
+
+FACILITY, OTHER = "GXO-UK-DAV", "GXO-DE-KOB"
+
+
+@pytest.fixture
+def wide(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(inventory_cli.console, "width", 250)
+
+
+def record(sku: str, facility: str = FACILITY, active: bool = True) -> ItemRecord:
+    return ItemRecord(
+        facility_id=facility, item_code=f"I-{sku}", description=sku, sku=sku, active=active
+    )
+
+
+def state(item: ItemRecord, status: ItemStatus) -> ItemState:
+    return ItemState(facility_id=item.facility_id, item_code=item.item_code, status=status)
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """LIVE launched at one facility (pending at the other), NEW pending, BAD refused, OLD
+    inactive, HAND mapped by hand and never sent; OFF is a Centra SKU never sent."""
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    engine = open_store(url)
+    skus = ("LIVE", "NEW", "BAD", "OLD", "HAND")
+    mappings = [SkuMapping(channel=Channel.AMAZON, sku=s, item_code=f"I-{s}") for s in skus]
+    mappings.append(SkuMapping(channel=Channel.CENTRA, sku="OFF", item_code="I-OFF"))
+    upsert_sku_mappings(engine, mappings)
+    sent = [
+        (record("LIVE"), ItemStatus.ACTIVE),
+        (record("LIVE", OTHER), ItemStatus.PENDING),
+        (record("NEW"), ItemStatus.PENDING),
+        (record("OLD", active=False), ItemStatus.INACTIVE),
+    ]
+    record_sent(engine, "amazon", "A1", [(r, state(r, s)) for r, s in sent])
+    record_refused(engine, "amazon", "A1", record("BAD"), "hs_code must be 6 digits")
+    engine.dispose()
+    return url
+
+
+def test_the_report_lists_mapped_skus_no_facility_has_launched(database_url: str) -> None:
+    found = on_sale_unknown_to_gxo(open_store(database_url), "amazon")
+    assert [(n.sku, n.item_code, n.state, n.detail) for n in found] == [
+        ("BAD", "I-BAD", "rejected", "hs_code must be 6 digits"),
+        ("HAND", "I-HAND", "not sent", None),
+        ("NEW", "I-NEW", "sent", None),
+        ("OLD", "I-OLD", "inactive", None),
+    ]
+
+
+async def test_status_of_a_sync_never_started_still_prints_the_report(
+    inventory_server: OrderServer, cli: Invoke, wide: None, database_url: str
+) -> None:
+    account = unique_account()
+    result = await cli(
+        "products", "status", "--channel", "amazon", "--account", account,
+        "--database-url", database_url, "--address", inventory_server.address,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert f"ProductSync products:amazon:{account} is not running (never started)" in out
+    assert "on sale but unknown to GXO: 4 SKU(s)" in out
+    assert "hs_code must be 6 digits" in out and "│ LIVE " not in out and "OFF" not in out
+
+
+async def test_sync_now_to_a_sync_not_running_is_one_line(
+    inventory_server: OrderServer, cli: Invoke
+) -> None:
+    result = await cli(
+        "products", "sync-now", "--channel", "centra", "--account", "NOPE",
+        "--address", inventory_server.address,
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert result.output.strip() == "error: ProductSync products:centra:NOPE is not running"

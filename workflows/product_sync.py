@@ -1,0 +1,162 @@
+"""ProductSync: one per channel account whose channel masters product data. Sweeps the
+products changed since its cursor, sends GXO's item master (every facility) the records it
+lacks, asks GXO about records it has not loaded yet, and releases the orders parked until an
+item was accepted (ITEM_NOT_LAUNCHED). Runs every `interval_minutes`, sooner while GXO has
+records pending, and at once on `sync_now`; continues as new with its cursor."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, Field
+from temporalio import workflow
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities import queues, refs
+    from activities.models import (
+        ItemCheckRequest,
+        ItemSendRequest,
+        ProductReadRequest,
+        ReleaseRequest,
+    )
+    from workflows.contracts import WorkflowContract
+    from workflows.intakes import HAND_OVER_TIMEOUT, READ_TIMEOUT, IntakeCalls, IntakeHealth
+    from workflows.run_length import RUN_EVENTS_LIMIT, RunLength
+    from workflows.waits import pause_after_failure, wait_until
+
+SYNC_NOW_SIGNAL = "sync_now"
+STATUS_QUERY = "status"
+
+
+def product_sync_id(channel: str, account: str) -> str:
+    return f"products:{channel}:{account}"
+
+
+class ProductSyncInput(BaseModel):
+    channel: str
+    account: str
+    interval_minutes: float = Field(default=15, gt=0)
+    check_seconds: float = Field(default=30, gt=0)  # while GXO has records pending
+    item_codes_from_products: bool = False
+    cursor: datetime | None = None  # newest product change already sent; None: every product
+    cycles_per_run: int = 200
+    events_per_run: int = RUN_EVENTS_LIMIT
+
+
+class ProductSyncStatus(IntakeHealth):
+    cursor: datetime | None = None
+    cycles: int = 0
+    products_read: int = 0  # SKUs read this run
+    sent: int = 0  # records GXO took this run
+    unchanged: int = 0
+    pending: int = 0  # records GXO has not loaded yet (last check)
+    released: int = 0  # parked orders signalled this run
+    unmapped: list[str] = Field(default_factory=list)  # SKUs with no GXO item code (last sweep)
+    refused: list[str] = Field(default_factory=list)  # GXO's refusals (last sweep and check)
+
+
+@workflow.defn(name="ProductSync")
+class ProductSync:
+    def __init__(self) -> None:
+        self._status = ProductSyncStatus()
+        self._calls = IntakeCalls(self._status)
+        self._sync_now = False
+
+    @workflow.query(name=STATUS_QUERY)
+    def status(self) -> ProductSyncStatus:
+        return self._status
+
+    @workflow.signal(name=SYNC_NOW_SIGNAL)
+    def sync_now(self) -> None:
+        self._sync_now = True
+
+    @workflow.run
+    async def run(self, params: ProductSyncInput) -> None:
+        run_length = RunLength(params.events_per_run)
+        cursor = params.cursor
+        self._status.cursor = cursor
+        last_sweep: datetime | None = None
+        interval = timedelta(minutes=params.interval_minutes)
+        for _ in range(params.cycles_per_run):
+            self._sync_now = False
+            try:
+                due = last_sweep is None or workflow.now() - last_sweep >= interval
+                if due:
+                    cursor = await self._sweep(params, cursor)
+                    last_sweep = workflow.now()
+                await self._check(params)
+            except ActivityError as err:
+                self._calls.failed(err)
+                await pause_after_failure(err, lambda: self._sync_now)
+                continue
+            self._status.cycles += 1
+            self._calls.succeeded()
+            if run_length.over():
+                break
+            wait = timedelta(seconds=params.check_seconds) if self._status.pending else interval
+            await wait_until(lambda: self._sync_now, wait)
+            if self._sync_now:
+                last_sweep = None
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        workflow.continue_as_new(params.model_copy(update={"cursor": cursor}))
+
+    async def _sweep(self, params: ProductSyncInput, cursor: datetime | None) -> datetime | None:
+        """Every page of products changed since `cursor`, sent page by page; the new cursor
+        is the newest change seen (kept only once the whole sweep went through)."""
+        queue = queues.product_read_queue(params.channel, workflow.info().task_queue)
+        page_number: int | None = 1
+        newest = cursor
+        unmapped: list[str] = []
+        refused: list[str] = []
+        while page_number is not None:
+            request = ProductReadRequest(
+                channel=params.channel, account=params.account, since=cursor, page=page_number
+            )
+            page = await self._calls.run(refs.READ_CHANNEL_PRODUCTS, request, READ_TIMEOUT, queue)
+            self._status.products_read += len(page.products)
+            if page.products:
+                sent = await self._calls.run(
+                    refs.SEND_ITEMS,
+                    ItemSendRequest(
+                        channel=params.channel,
+                        account=params.account,
+                        products=page.products,
+                        item_codes_from_products=params.item_codes_from_products,
+                    ),
+                    HAND_OVER_TIMEOUT,
+                )
+                self._status.sent += sent.sent
+                self._status.unchanged += sent.unchanged
+                unmapped += sent.unmapped
+                refused += sent.refused
+            if page.cursor is not None and (newest is None or page.cursor > newest):
+                newest = page.cursor
+            page_number = None if page.complete else page.page
+        self._status.unmapped = sorted(set(unmapped))
+        self._status.refused = refused
+        self._status.cursor = newest
+        return newest
+
+    async def _check(self, params: ProductSyncInput) -> None:
+        request = ItemCheckRequest(channel=params.channel, account=params.account)
+        checked = await self._calls.run(refs.CHECK_ITEMS, request, HAND_OVER_TIMEOUT)
+        self._status.pending = checked.pending
+        self._status.refused += checked.rejected
+        if checked.releases:
+            await self._calls.run(
+                refs.RELEASE_LAUNCHED_ORDERS,
+                ReleaseRequest(releases=checked.releases),
+                HAND_OVER_TIMEOUT,
+            )
+            self._status.released += len(checked.releases)
+
+
+CONTRACT = WorkflowContract.of(
+    ProductSync,
+    "ProductSync",
+    ProductSyncInput,
+    product_sync_id,
+    signals=(SYNC_NOW_SIGNAL,),
+    queries=(STATUS_QUERY,),
+)
