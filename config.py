@@ -377,6 +377,7 @@ class Settings(BaseModel):
     # comma separated; they hold tokens, so secret. Empty: findings show in its query only.
     alert_urls: SecretStr = SecretStr("")
     monitor_minutes: float = 5  # how often the Monitor checks
+    monitor_exception_minutes: float = 5  # an exception kind is raised once its oldest is this old
 
 
 def read_codec_settings() -> CodecSettings:
@@ -456,6 +457,7 @@ def _read_settings(
         codec=codec,
         alert_urls=SecretStr(env("CONSIGN_ALERT_URLS", "")),
         monitor_minutes=number("CONSIGN_MONITOR_MINUTES", "5", above=0),
+        monitor_exception_minutes=number("CONSIGN_MONITOR_EXCEPTION_MINUTES", "5", at_least=0),
         limits=validated(
             IntakeLimits,
             LIMIT_VARIABLES,

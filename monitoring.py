@@ -11,6 +11,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 
 from activities.monitor import MonitorActivities
 from config import Settings
+from domain.monitor import Thresholds
 from starter.owners_file import load_owner_table
 from starter.report_cli import expected_intakes, expected_syncs
 from workflows.intakes import TASK_TIMEOUT
@@ -37,7 +38,11 @@ async def ensure_monitor(client: Client, settings: Settings) -> None:
     """Start the Monitor unless it already runs (safe on every worker start)."""
     await client.start_workflow(
         Monitor.run,
-        MonitorInput(every_minutes=settings.monitor_minutes, source=settings.temporal.namespace),
+        MonitorInput(
+            every_minutes=settings.monitor_minutes,
+            thresholds=Thresholds(exception_minutes=settings.monitor_exception_minutes),
+            source=settings.temporal.namespace,
+        ),
         id=monitor_id(),
         task_queue=settings.temporal.task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

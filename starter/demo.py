@@ -34,6 +34,13 @@ from sandbox.server import free_port
 from starter.client import connect
 from starter.demo_amazon import RATE_SCALE, AmazonPart
 from starter.demo_centra import CENTRA_RATE_SCALE, CentraPart
+from starter.demo_operations import (
+    OperationsOutcome,
+    collect_answers,
+    until_alerted,
+    write_daily_report,
+)
+from starter.demo_operations import render as render_operations
 from starter.demo_parts import ChannelPart, GxoRecords, get_json, part_settled, records
 from starter.demo_settlement import SettlementOutcome, settle
 from starter.demo_settlement import render as render_settlement
@@ -49,6 +56,7 @@ class Outcome:
     gxo: GxoRecords
     seconds: float
     settlement: SettlementOutcome | None = None
+    operations: OperationsOutcome | None = None
 
     def part(self, channel: Channel) -> Any:
         return next(p for p in self.parts if p.channel == channel)
@@ -61,6 +69,8 @@ class Outcome:
         }
         if self.settlement is not None:
             found |= {f"Amazon settlement: {n}": ok for n, ok in self.settlement.checks().items()}
+        if self.operations is not None:
+            found |= {f"Operations: {n}": ok for n, ok in self.operations.checks().items()}
         return found
 
     @property
@@ -78,6 +88,8 @@ def _env_for_stack(database_url: str, webhook_port: int) -> dict[str, str]:
         "CENTRA_RATE_SCALE": str(CENTRA_RATE_SCALE),
         "CENTRA_SWEEP_EVERY_POLLS": "5",
         "CONSIGN_POLL_INTERVAL_SECONDS": "1",
+        "CONSIGN_MONITOR_MINUTES": "0.1",  # the health monitor checks every 6 s
+        "CONSIGN_MONITOR_EXCEPTION_MINUTES": "0",  # and raises a parked order's kind at once
         "CONSIGN_WEBHOOK_PORT": str(webhook_port),
         "GXO_FACILITIES": "GXO-UK-DAV,GXO-DE-KOB",
     }
@@ -240,11 +252,17 @@ async def run_scenario(
         acts = asyncio.gather(*(part.act(stack, http) for part in parts))
         found = await _watch(client, parts, limit_seconds, console, "orders")
         await acts
+        operations = OperationsOutcome()
         if fix_exceptions:
+            await until_alerted(http, stack, client, resolved=False)  # orders are parked
             for part in parts:
                 await part.fix(stack, http, engine, client)
             await _wait_for_change(client, parts, found)
             found = await _watch(client, parts, limit_seconds, console, "after retry")
+            operations.alerts = await until_alerted(http, stack, client, resolved=True)
+            operations.answers = collect_answers(parts)
+            reports = stack.log_dir.parent / "reports"
+            operations.report = await write_daily_report(client, engine, reports)
         seconds = time.monotonic() - started
         if faults is not None:
             await set_faults(stack, http, FaultConfig())
@@ -262,7 +280,14 @@ async def run_scenario(
             orders=records(await get_json(http, f"{stack.gxo_url}/_sandbox/orders")),
             cancels=records(await get_json(http, f"{stack.gxo_url}/_sandbox/cancels")),
         )
-    return Outcome(parts=parts, statuses=found, gxo=gxo, seconds=seconds, settlement=settlement)
+    return Outcome(
+        parts=parts,
+        statuses=found,
+        gxo=gxo,
+        seconds=seconds,
+        settlement=settlement,
+        operations=operations if fix_exceptions else None,
+    )
 
 
 async def set_faults(stack: DevStack, http: httpx.AsyncClient, faults: FaultConfig) -> None:
@@ -292,6 +317,8 @@ def render(console: Console, outcome: Outcome, web_ui: str | None) -> None:
         )
     if outcome.settlement is not None:
         render_settlement(console, outcome.settlement)
+    if outcome.operations is not None:
+        render_operations(console, outcome.operations)
     for label, ok in outcome.checks().items():
         console.print(f"[{'green' if ok else 'red'}]{'ok  ' if ok else 'FAIL'}[/] {label}")
     console.print(

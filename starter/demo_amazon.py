@@ -24,6 +24,7 @@ from integrations.registry import Channel
 from sandbox.amazon.catalogue import UNMAPPED_SKUS
 from starter import demo_world
 from starter.demo_parts import (
+    Answered,
     Expected,
     GxoRecords,
     cancelled_at_gxo,
@@ -62,6 +63,7 @@ class AmazonPart:
         self.late: list[str] = []
         self.refused_programs: dict[str, str] = {}  # order id -> the ExceptionKind it parks with
         self.retried = 0
+        self.answers: list[Answered] = []
         self.orders: dict[str, dict[str, Any]] = {}
 
     async def seed(self, stack: DevStack, http: httpx.AsyncClient, engine: Engine) -> None:
@@ -151,7 +153,9 @@ class AmazonPart:
         late = demo_world.sku_mappings(UNMAPPED_SKUS)
         await asyncio.to_thread(upsert_sku_mappings, engine, late)
         await demo_world.open_warehouse(http, stack.gxo_url, demo_world.opening_stock(late))
-        await retry_orders(client, self.channel, self.account, self.unmapped, "SKU mapped")
+        self.answers = await retry_orders(
+            client, self.channel, self.account, self.unmapped, "SKU mapped"
+        )
         self.retried = len(self.unmapped)
 
     def expected(self, order_id: str) -> Expected:

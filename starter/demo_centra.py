@@ -25,6 +25,7 @@ from integrations.registry import Channel
 from sandbox.centra import catalogue
 from starter import demo_world
 from starter.demo_parts import (
+    Answered,
     Expected,
     GxoRecords,
     cancelled_at_gxo,
@@ -76,6 +77,7 @@ class CentraPart:
         self.order_ids: list[str] = []
         self.roles: dict[str, str] = {}
         self.retried = 0
+        self.answers: list[Answered] = []
         self.orders: dict[str, dict[str, Any]] = {}
         self.released_at: datetime | None = None  # when holds lifted and payments cleared
 
@@ -139,7 +141,9 @@ class CentraPart:
             channel=self.channel, ship_service_level=COLLECT, carrier_service_code="DHL-PAKET"
         )
         await asyncio.to_thread(upsert_carrier_services, engine, [collect])
-        await retry_orders(client, self.channel, self.account, unmapped, "shipping option mapped")
+        self.answers = await retry_orders(
+            client, self.channel, self.account, unmapped, "shipping option mapped"
+        )
         self.retried = len(unmapped)
 
     def expected(self, order_id: str) -> Expected:

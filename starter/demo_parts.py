@@ -7,6 +7,7 @@ against GXO's. The orchestration (starter/demo.py) is channel-neutral.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 
 from domain.exceptions import ExceptionKind
-from domain.lifecycle import RETRY_SIGNAL, OperatorRequest, OrderStage, OrderStatus
+from domain.lifecycle import RETRY_SIGNAL, OperatorAnswer, OperatorRequest, OrderStage, OrderStatus
 from domain.mapping import FacilityRule
 from domain.order import OrderRef
 from integrations.registry import Channel
@@ -83,6 +84,7 @@ class ChannelPart(Protocol):
     label: str
     order_ids: list[str]  # every order that must get a workflow
     retried: int
+    answers: list[Answered]  # what each retry was answered
 
     def facility_rules(self) -> list[FacilityRule]: ...
 
@@ -163,14 +165,28 @@ def common_rows(part: ChannelPart, statuses: dict[str, OrderStatus]) -> dict[str
     }
 
 
+@dataclass(frozen=True)
+class Answered:
+    """An operator's retry and the workflow's answer to it (the Temporal Update)."""
+
+    order_id: str
+    answer: OperatorAnswer
+
+
 async def retry_orders(
     client: Client, channel: Channel, account: str, order_ids: list[str], reason: str
-) -> None:
-    """Send `retry` as an operator would after fixing the cause."""
+) -> list[Answered]:
+    """Send `retry` as an operator would after fixing the cause, as the CLI does: the update,
+    whose answer is the stage the order reached (all at once: each waits for its order)."""
     request = OperatorRequest(reason=reason, requested_by="demo-operations")
-    for order_id in order_ids:
+
+    async def one(order_id: str) -> Answered:
         ref = OrderRef(channel=channel, account=account, order_id=order_id)
-        await client.get_workflow_handle(ref.workflow_id).signal(RETRY_SIGNAL, request)
+        handle = client.get_workflow_handle(ref.workflow_id)
+        answer = await handle.execute_update(RETRY_SIGNAL, request, result_type=OperatorAnswer)
+        return Answered(order_id, answer)
+
+    return list(await asyncio.gather(*(one(order_id) for order_id in order_ids)))
 
 
 async def get_json(http: httpx.AsyncClient, url: str) -> Any:

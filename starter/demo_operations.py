@@ -1,0 +1,125 @@
+"""The demo's operations scene: the health monitor raising an alert while orders are parked and
+resolving it once operations fixed and retried them (the local receiver shows both), each retry
+answered with the stage its order reached, and the daily report written."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from rich.console import Console
+from sqlalchemy import Engine
+from temporalio.client import Client
+
+from integrations.registry import get_settings
+from starter.daily_report import gather_report
+from starter.demo_parts import Answered, ChannelPart
+from starter.devstack import DevStack
+from starter.owners_file import load_owner_table
+from starter.report_cli import expected_intakes, expected_syncs, write_report
+from workflows.monitor import CHECK_NOW_SIGNAL, monitor_id
+
+PATIENCE = 120  # seconds for the Monitor to see a change: a bound, not a timing assertion
+
+
+@dataclass
+class OperationsOutcome:
+    alerts: list[dict[str, Any]] = field(default_factory=list)  # as the receiver got them
+    answers: dict[str, list[Answered]] = field(default_factory=dict)  # per channel label
+    report: tuple[Path, Path] | None = None
+
+    def raised(self) -> list[str]:
+        return [str(a.get("title")) for a in self.alerts if _counts(a)[0]]
+
+    def resolved(self) -> list[str]:
+        return [str(a.get("title")) for a in self.alerts if _counts(a)[1]]
+
+    def checks(self) -> dict[str, bool]:
+        answers = [a for found in self.answers.values() for a in found]
+        return {
+            "an alert raised while orders were parked, resolved after the retry": bool(
+                self.raised() and self.resolved()
+            ),
+            "every retry answered with the stage its order reached": bool(answers)
+            and all(a.answer.stage is not None for a in answers),
+            "daily report written (Markdown and HTML)": self.report is not None
+            and all(path.is_file() and path.stat().st_size for path in self.report),
+        }
+
+
+def _counts(alert: dict[str, Any]) -> tuple[int, int]:
+    """(raised, resolved) in one alert: a digest's title counts both (domain/monitor.py)."""
+    title = str(alert.get("title", ""))
+    digest = re.fullmatch(r"(\d+) raised, (\d+) resolved", title)
+    if digest:
+        return int(digest.group(1)), int(digest.group(2))
+    return (0, 1) if title.startswith("resolved:") else (1, 0)
+
+
+async def alerts(http: httpx.AsyncClient, stack: DevStack) -> list[dict[str, Any]]:
+    answer = await http.get(stack.alerts_url)
+    answer.raise_for_status()
+    found: list[dict[str, Any]] = answer.json()
+    return found
+
+
+async def until_alerted(
+    http: httpx.AsyncClient, stack: DevStack, client: Client, resolved: bool
+) -> list[dict[str, Any]]:
+    """Ask the Monitor to check now (again every few seconds) until the receiver holds an
+    alert raised (or, with `resolved`, one resolved)."""
+    monitor = client.get_workflow_handle(monitor_id())
+    for turn in range(PATIENCE * 2):
+        if turn % 6 == 0:
+            await monitor.signal(CHECK_NOW_SIGNAL)
+        found = await alerts(http, stack)
+        if any(_counts(a)[1 if resolved else 0] for a in found):
+            return found
+        await asyncio.sleep(0.5)
+    return await alerts(http, stack)
+
+
+async def write_daily_report(client: Client, engine: Engine, out: Path) -> tuple[Path, Path]:
+    settings = get_settings()
+    now = datetime.now(UTC)
+    report = await gather_report(
+        client,
+        engine,
+        day=now.date(),
+        now=now,
+        at_risk_hours=24,
+        owners=load_owner_table(),
+        expected_intakes=expected_intakes(settings),
+        expected_syncs=expected_syncs(settings),
+    )
+    return await asyncio.to_thread(write_report, report, out)
+
+
+def collect_answers(parts: list[ChannelPart]) -> dict[str, list[Answered]]:
+    return {part.label: part.answers for part in parts}
+
+
+def render(console: Console, outcome: OperationsOutcome) -> None:
+    console.print(
+        f"alerts: {len(outcome.raised())} raised, {len(outcome.resolved())} resolved "
+        "(the local receiver; CONSIGN_ALERT_URLS reaches Slack, Teams, e-mail in production)"
+    )
+    for title in [*outcome.raised()[:3], *outcome.resolved()[:3]]:
+        console.print(f"  {title}", highlight=False)
+    for label, answers in outcome.answers.items():
+        if answers:
+            first = answers[0]
+            console.print(
+                f"retry answered ({label}, {len(answers)} orders): {first.order_id} reached "
+                f"{first.answer.stage.value}"
+                + ("" if first.answer.settled else " (still at work)"),
+                highlight=False,
+            )
+    if outcome.report is not None:
+        markdown, page = outcome.report
+        console.print(f"daily report: {markdown} and {page}", highlight=False)
