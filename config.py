@@ -378,6 +378,8 @@ class Settings(BaseModel):
     alert_urls: SecretStr = SecretStr("")
     monitor_minutes: float = 5  # how often the Monitor checks
     monitor_exception_minutes: float = 5  # an exception kind is raised once its oldest is this old
+    reports_dir: str = "var/reports"  # where the Monitor writes the daily report ("": nowhere)
+    daily_report_hour: int = 7  # UTC hour of the Monitor's daily report
 
 
 def read_codec_settings() -> CodecSettings:
@@ -458,6 +460,8 @@ def _read_settings(
         alert_urls=SecretStr(env("CONSIGN_ALERT_URLS", "")),
         monitor_minutes=number("CONSIGN_MONITOR_MINUTES", "5", above=0),
         monitor_exception_minutes=number("CONSIGN_MONITOR_EXCEPTION_MINUTES", "5", at_least=0),
+        reports_dir=env("CONSIGN_REPORTS_DIR", "var/reports"),
+        daily_report_hour=int(number("CONSIGN_DAILY_REPORT_HOUR", "7", at_least=0, at_most=23)),
         limits=validated(
             IntakeLimits,
             LIMIT_VARIABLES,

@@ -4,6 +4,7 @@ settings, and the Monitor workflow started (once per namespace) beside the intak
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from sqlalchemy import Engine
 from temporalio.client import Client
@@ -31,6 +32,7 @@ def monitor_activities(client: Client, engine: Engine, settings: Settings) -> Mo
         expected_intakes=expected_intakes(settings),
         expected_syncs=expected_syncs(settings),
         alert_urls=alert_urls(settings),
+        reports_dir=Path(settings.reports_dir) if settings.reports_dir else None,
     )
 
 
@@ -41,6 +43,7 @@ async def ensure_monitor(client: Client, settings: Settings) -> None:
         MonitorInput(
             every_minutes=settings.monitor_minutes,
             thresholds=Thresholds(exception_minutes=settings.monitor_exception_minutes),
+            daily_report_hour=settings.daily_report_hour if settings.reports_dir else None,
             source=settings.temporal.namespace,
         ),
         id=monitor_id(),

@@ -292,6 +292,7 @@ def main_activities(
         settlements.reconcile,
         monitor.check_health,
         monitor.send_alerts,
+        monitor.write_daily_report,
         products.read,
         products.send,
         products.check,

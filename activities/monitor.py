@@ -9,14 +9,24 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine
 from temporalio import activity
 from temporalio.client import Client
+from temporalio.exceptions import ApplicationError
 
 from domain.exceptions import ExceptionKind
 from domain.lifecycle import OrderStage
-from domain.monitor import Alert, AlertBatch, Finding, Found, Thresholds
+from domain.monitor import (
+    Alert,
+    AlertBatch,
+    DailyReportRequest,
+    DailyReportWritten,
+    Finding,
+    Found,
+    Thresholds,
+)
 from domain.owners import Owner, OwnerRole, Severity
 from starter.daily_report import (
     ORDERS,
@@ -28,9 +38,11 @@ from starter.daily_report import (
     gather_at_risk,
     gather_exceptions,
     gather_intakes,
+    gather_report,
     gather_stock,
     visibility_time,
 )
+from starter.report_cli import write_report
 from workflows import search_attributes as sa
 
 LIST_LIMIT = 200  # orders read per check for ages and ids (counts come from count queries)
@@ -166,6 +178,7 @@ class MonitorActivities:
         expected_intakes: dict[str, str],
         expected_syncs: list[str],
         alert_urls: list[str],
+        reports_dir: Path | None = None,
     ) -> None:
         self.client = client
         self.engine = engine
@@ -173,6 +186,7 @@ class MonitorActivities:
         self.expected_intakes = expected_intakes
         self.expected_syncs = expected_syncs
         self.alert_urls = alert_urls
+        self.reports_dir = reports_dir
 
     @activity.defn(name="check_health")
     async def check_health(self, thresholds: Thresholds) -> Found:
@@ -239,6 +253,34 @@ class MonitorActivities:
                 )
             )
         return Found(findings=findings)
+
+    @activity.defn(name="write_daily_report")
+    async def write_daily_report(self, request: DailyReportRequest) -> DailyReportWritten:
+        """The daily check as `consign report daily` writes it, into the reports directory
+        (rewritten whole on a retry: idempotent)."""
+        if self.reports_dir is None:
+            raise ApplicationError(
+                "CONSIGN_REPORTS_DIR is empty: no daily report",
+                type="NOT_CONFIGURED",
+                non_retryable=True,
+            )
+        report = await gather_report(
+            self.client,
+            self.engine,
+            day=request.day,
+            now=datetime.now(UTC),
+            at_risk_hours=24,
+            owners=self.owners,
+            expected_intakes=self.expected_intakes,
+            expected_syncs=self.expected_syncs,
+        )
+        markdown, html = await asyncio.to_thread(write_report, report, self.reports_dir)
+        return DailyReportWritten(
+            markdown=str(markdown),
+            html=str(html),
+            exceptions=report.exceptions_total,
+            at_risk=report.at_risk_total,
+        )
 
     @activity.defn(name="send_alerts")
     async def send_alerts(self, batch: AlertBatch) -> int:

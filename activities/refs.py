@@ -55,7 +55,7 @@ from activities.settlement_models import (
     StoredSettlementReport,
 )
 from domain.capture import PaymentCapture
-from domain.monitor import AlertBatch, Found, Thresholds
+from domain.monitor import AlertBatch, DailyReportRequest, DailyReportWritten, Found, Thresholds
 from domain.order import ChannelOrder, OrderRef
 from domain.products import ProductPage
 from domain.warehouse import CancelOutcome, InjectionResult, WarehouseOrder
@@ -113,6 +113,7 @@ RECONCILE_SETTLEMENT = ActivityRef("reconcile_settlement", ReconcileRequest, Rec
 # Health monitor (activities/monitor.py).
 CHECK_HEALTH = ActivityRef("check_health", Thresholds, Found)
 SEND_ALERTS = ActivityRef("send_alerts", AlertBatch, int)
+WRITE_DAILY_REPORT = ActivityRef("write_daily_report", DailyReportRequest, DailyReportWritten)
 # Product sync (activities/products.py): the read on the queue the channel module names.
 READ_CHANNEL_PRODUCTS = ActivityRef("read_channel_products", ProductReadRequest, ProductPage)
 SEND_ITEMS = ActivityRef("send_items", ItemSendRequest, ItemsSent)
@@ -122,6 +123,7 @@ RELEASE_LAUNCHED_ORDERS = ActivityRef("release_launched_orders", ReleaseRequest,
 EVERY: tuple[ActivityRef[Any, Any], ...] = (
     CHECK_HEALTH,
     SEND_ALERTS,
+    WRITE_DAILY_REPORT,
     FETCH_CHANNEL_ORDER,
     POLL_CHANNEL_CHANGES,
     ACK_CHANNEL_CHANGES,

@@ -9,6 +9,8 @@ name a field of a buyer's address) or anything personal."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import BaseModel
 
 from domain.owners import OwnerRole, Severity
@@ -109,6 +111,30 @@ class Found(BaseModel):
     """What one check found (the check_health activity's result)."""
 
     findings: list[Finding]
+
+
+class DailyReportRequest(BaseModel):
+    """The write_daily_report activity's argument: the day the report is named for."""
+
+    day: date
+
+
+class DailyReportWritten(BaseModel):
+    """Where the daily report went, and the two figures its alert leads with."""
+
+    markdown: str
+    html: str
+    exceptions: int
+    at_risk: int
+
+
+def daily_report_alert(written: DailyReportWritten, day: date, source: str) -> Alert:
+    return Alert(
+        title=f"daily report {day.isoformat()}: {written.exceptions} exception(s), "
+        f"{written.at_risk} order(s) at risk",
+        body=f"{written.markdown}\n{written.html}\nfrom: {source}",
+        level="warning" if written.exceptions or written.at_risk else "success",
+    )
 
 
 class AlertBatch(BaseModel):

@@ -16,12 +16,15 @@ import pytest
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
+from temporalio.testing import ActivityEnvironment
 from typer.testing import CliRunner
 
 from activities.models import DriftLine
+from activities.monitor import MonitorActivities
 from domain.exceptions import ExceptionKind
 from domain.inventory import PushOutcome
 from domain.lifecycle import OrderStage
+from domain.monitor import DailyReportRequest
 from domain.owners import DEFAULT_OWNERS, OwnerRole
 from domain.setaside import SetAsideFeed, SetAsideReason, SetAsideRecord
 from integrations.registry import Channel
@@ -371,3 +374,28 @@ async def test_the_exporter_reads_at_most_once_per_interval(seeded: Seeded) -> N
     assert first.status_code == 200 and first.headers["content-type"].startswith("text/plain")
     assert "consign_unmatched_open 2.0" in first.text and cached.text == first.text
     assert "consign_unmatched_open 3.0" in fresh.text
+
+
+async def test_the_monitor_writes_the_same_report_each_morning(
+    seeded: Seeded, tmp_path: Path
+) -> None:
+    monitor = MonitorActivities(
+        seeded.world.client,
+        seeded.engine,
+        DEFAULT_OWNERS,
+        {NEVER_STARTED: "ChannelIntake"},
+        [SYNC],
+        alert_urls=[],
+        reports_dir=tmp_path,
+    )
+    written = await ActivityEnvironment().run(
+        monitor.write_daily_report, DailyReportRequest(day=NOW.date())
+    )
+    assert (written.exceptions, written.at_risk) == (2, 2)
+    markdown = Path(written.markdown)
+    assert markdown.parent == tmp_path and markdown.name == f"daily-{NOW.date().isoformat()}.md"
+    assert "111-OLD" in read(markdown) and read(Path(written.html)).startswith("<")
+
+
+def read(path: Path) -> str:
+    return path.read_text()

@@ -10,6 +10,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import date, timedelta
 from pathlib import Path
 
 from temporalio import activity
@@ -18,7 +19,14 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from domain.monitor import AlertBatch, Finding, Found, Thresholds
+from domain.monitor import (
+    AlertBatch,
+    DailyReportRequest,
+    DailyReportWritten,
+    Finding,
+    Found,
+    Thresholds,
+)
 from domain.owners import OwnerRole, Severity
 from tests.e2e.histories import decoded_json, save_histories
 from workflows.monitor import CHECK_NOW_SIGNAL, Monitor, MonitorInput, MonitorStatus
@@ -40,6 +48,7 @@ class Checks:
         self.fail_next = False
         self.checks = 0
         self.sent: list[AlertBatch] = []
+        self.reports: list[date] = []
 
     def activities(self) -> list[Callable[..., object]]:
         @activity.defn(name="check_health")
@@ -55,7 +64,15 @@ class Checks:
             self.sent.append(batch)
             return len(batch.alerts)
 
-        return [check, send]
+        @activity.defn(name="write_daily_report")
+        async def report(request: DailyReportRequest) -> DailyReportWritten:
+            self.reports.append(request.day)
+            name = f"reports/daily-{request.day.isoformat()}"
+            return DailyReportWritten(
+                markdown=f"{name}.md", html=f"{name}.html", exceptions=1, at_risk=0
+            )
+
+        return [check, send, report]
 
 
 async def until(predicate: Callable[[], bool]) -> None:
@@ -68,7 +85,7 @@ async def until(predicate: Callable[[], bool]) -> None:
 
 @asynccontextmanager
 async def running_monitor(
-    env: WorkflowEnvironment, checks: Checks, **params: int
+    env: WorkflowEnvironment, checks: Checks, **params: int | float
 ) -> AsyncIterator[WorkflowHandle[Monitor, None]]:
     queue = f"monitor-{uuid.uuid4()}"
     async with Worker(
@@ -139,3 +156,29 @@ async def test_open_findings_travel_across_continue_as_new(time_env: WorkflowEnv
             save_histories(
                 {"monitor": await decoded_json(await first.fetch_history())}, Path(target)
             )
+
+
+async def test_the_daily_report_is_written_once_a_day_and_alerted(
+    time_env: WorkflowEnvironment,
+) -> None:
+    checks = Checks()
+    start = await time_env.get_current_time()
+    if start.hour >= 22:  # the report hour must come later the same day: move to 01:xx
+        await time_env.sleep(timedelta(hours=25 - start.hour))
+        start = await time_env.get_current_time()
+    hour = start.hour + 1  # due an hour after the monitor starts
+    async with running_monitor(
+        time_env, checks, every_minutes=60, daily_report_hour=hour, checks_per_run=30
+    ) as handle:
+        await until(lambda: checks.checks >= 1)
+        assert checks.reports == []  # not due yet
+        await time_env.sleep(timedelta(hours=26))
+        await until(lambda: len(checks.reports) == 2)
+        status = await handle.query(Monitor.status)
+    due = [(start + timedelta(hours=1)).date(), (start + timedelta(hours=25)).date()]
+    assert checks.reports == due  # one per day, each on its day, across continue-as-new
+    titles = [a.title for batch in checks.sent for a in batch.alerts]
+    assert titles == [
+        f"daily report {day.isoformat()}: 1 exception(s), 0 order(s) at risk" for day in due
+    ]
+    assert status.last_report_day == due[-1]
