@@ -4,6 +4,7 @@ ledger), to ask for a push or a reconcile now, and to maintain the safety buffer
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -124,25 +125,35 @@ async def query_status(
 
 
 def fetch_statuses(
-    targets: list[Target], address: str | None, namespace: str | None
-) -> dict[Target, InventorySyncStatus | str]:
-    """Every target's status; an unreachable Temporal is one line per target, not a failure
-    (the ledger is still worth printing)."""
+    targets: list[Target],
+    address: str | None,
+    namespace: str | None,
+    read: Callable[[Client, Target], Awaitable[S | str]],
+    workflow_id: Callable[[Target], str],
+) -> dict[Target, S | str]:
+    """Every target's status, read by `read`; an unreachable Temporal is one line per target,
+    not a failure (what the store holds is still worth printing)."""
 
-    async def work(client: Client) -> dict[Target, InventorySyncStatus | str]:
-        return {target: await fetch_status(client, target.workflow_id) for target in targets}
+    async def work(client: Client) -> dict[Target, S | str]:
+        return {target: await read(client, target) for target in targets}
 
     try:
         return run_with_client(work, address, namespace)
     except TemporalUnreachable as err:
-        return {target: f"{target.workflow_id}: {err}" for target in targets}
+        return {target: f"{workflow_id(target)}: {err}" for target in targets}
+
+
+def status_table() -> Table:
+    """The two-column table a workflow's status prints as."""
+    summary = Table(show_header=False, box=None, padding=(0, 2))
+    summary.add_column(style="bold")
+    summary.add_column(overflow="fold")
+    return summary
 
 
 def print_sync_status(status: InventorySyncStatus) -> None:
     """The workflow's view: pushes, pending, rejected, stalled, reconcile and drift."""
-    summary = Table(show_header=False, box=None, padding=(0, 2))
-    summary.add_column(style="bold")
-    summary.add_column(overflow="fold")
+    summary = status_table()
     summary.add_row("last push", _fmt_time(status.last_push_at))
     summary.add_row("pushes", str(status.pushes))
     summary.add_row("SKUs pushed", str(status.skus_pushed))
@@ -240,7 +251,13 @@ def status(
 
     targets = resolve_targets(channel, account)
     engine = _engine(database_url)
-    statuses = fetch_statuses(targets, address, namespace)
+    statuses = fetch_statuses(
+        targets,
+        address,
+        namespace,
+        lambda client, target: fetch_status(client, target.workflow_id),
+        lambda target: target.workflow_id,
+    )
     for target in targets:
         console.print(f"[bold]{escape(target.workflow_id)}[/bold]")
         found = statuses[target]

@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 from temporalio.client import Client
 
-from starter.client import TemporalUnreachable, expected_errors, run_with_client
+from starter.client import expected_errors, run_with_client
 from starter.inventory_cli import (
     AccountOption,
     ChannelOption,
@@ -17,9 +17,11 @@ from starter.inventory_cli import (
     _engine,
     _fmt_time,
     console,
+    fetch_statuses,
     query_status,
     resolve_targets,
     signal_sync_now,
+    status_table,
 )
 from starter.mappings_cli import DatabaseOption
 from starter.orders_cli import AddressOption, NamespaceOption
@@ -37,28 +39,12 @@ def workflow_id(target: Target) -> str:
     return product_sync_id(target.channel, target.account)
 
 
-def fetch_statuses(
-    targets: list[Target], address: str | None, namespace: str | None
-) -> dict[Target, ProductSyncStatus | str]:
-    """Every target's status; an unreachable Temporal is one line per target (the report of
-    SKUs unknown to GXO comes from the store and is still printed)."""
-
-    async def work(client: Client) -> dict[Target, ProductSyncStatus | str]:
-        return {
-            target: await query_status(client, workflow_id(target), NAME, ProductSyncStatus)
-            for target in targets
-        }
-
-    try:
-        return run_with_client(work, address, namespace)
-    except TemporalUnreachable as err:
-        return {target: f"{workflow_id(target)}: {err}" for target in targets}
+async def read_status(client: Client, target: Target) -> ProductSyncStatus | str:
+    return await query_status(client, workflow_id(target), NAME, ProductSyncStatus)
 
 
 def print_sync_status(status: ProductSyncStatus) -> None:
-    summary = Table(show_header=False, box=None, padding=(0, 2))
-    summary.add_column(style="bold")
-    summary.add_column(overflow="fold")
+    summary = status_table()
     summary.add_row("cursor", _fmt_time(status.cursor))
     summary.add_row("cycles", str(status.cycles))
     summary.add_row("SKUs read", str(status.products_read))
@@ -97,7 +83,7 @@ def status(
     GXO facility has accepted, by the item ledger."""
     targets = resolve_targets(channel, account)
     engine = _engine(database_url)
-    statuses = fetch_statuses(targets, address, namespace)
+    statuses = fetch_statuses(targets, address, namespace, read_status, workflow_id)
     for target in targets:
         console.print(f"[bold]{escape(workflow_id(target))}[/bold]")
         found = statuses[target]
