@@ -109,6 +109,11 @@ DEFAULT_OWNERS: dict[ExceptionKind, Owner] = {
         HIGH,
         "check the order's payment in the channel, settle it with buyer or provider, retry",
     ),
+    K.ITEM_NOT_LAUNCHED: _o(
+        ECOM,
+        MEDIUM,
+        "see `consign products status`: fix a refused product in Centra; the order retries itself",
+    ),
     K.SETTLEMENT_UNBALANCED: _o(
         FIN, MEDIUM, "compare the report with the channel's own copy; the next run tries it again"
     ),
