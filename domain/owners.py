@@ -112,7 +112,7 @@ DEFAULT_OWNERS: dict[ExceptionKind, Owner] = {
     K.ITEM_NOT_LAUNCHED: _o(
         ECOM,
         MEDIUM,
-        "see `consign products status`: fix a refused product in Centra; the order retries itself",
+        "see `consign products status`: fix a refused product at source; the order retries itself",
     ),
     K.SETTLEMENT_UNBALANCED: _o(
         FIN, MEDIUM, "compare the report with the channel's own copy; the next run tries it again"

@@ -131,7 +131,11 @@ async def test_a_finding_is_alerted_once_raised_and_once_resolved(
         await until(lambda: len(checks.sent) == 2)
         [resolved] = checks.sent[1].alerts
         assert resolved.title == f"resolved: {PAUSED.summary}" and resolved.level == "success"
-        status = await handle.query(Monitor.status)
+        for _ in range(2400):  # the activity has returned; the workflow counts it after
+            status = await handle.query(Monitor.status)
+            if status.alerts_sent == 2:
+                break
+            await asyncio.sleep(0.025)
         assert status.open_findings == [] and status.alerts_sent == 2 and status.last_error is None
 
 
