@@ -125,37 +125,22 @@ def stock_findings(rows: list[StockRow]) -> list[Finding]:
                 Finding(key=base, check="stock", role=ENG, severity=Severity.HIGH, summary=summary)
             )
             continue
-        if row.stalled:
-            found.append(
-                Finding(
-                    key=f"{base}:stalled",
-                    check="stock",
-                    role=ECOM,
-                    severity=Severity.MEDIUM,
-                    summary=f"{row.workflow_id}: {len(row.stalled)} SKU(s) stalled",
-                )
+        counted = (
+            ("stalled", len(row.stalled), Severity.MEDIUM),
+            ("rejected", len(row.rejected), Severity.MEDIUM),
+            ("drifted", len(row.drift) + row.ledger_drift, Severity.LOW),
+        )
+        found += [
+            Finding(
+                key=f"{base}:{'drift' if what == 'drifted' else what}",
+                check="stock",
+                role=ECOM,
+                severity=severity,
+                summary=f"{row.workflow_id}: {count} SKU(s) {what}",
             )
-        if row.rejected:
-            found.append(
-                Finding(
-                    key=f"{base}:rejected",
-                    check="stock",
-                    role=ECOM,
-                    severity=Severity.MEDIUM,
-                    summary=f"{row.workflow_id}: {len(row.rejected)} SKU(s) rejected",
-                )
-            )
-        drifted = len(row.drift) + row.ledger_drift
-        if drifted:
-            found.append(
-                Finding(
-                    key=f"{base}:drift",
-                    check="stock",
-                    role=ECOM,
-                    severity=Severity.LOW,
-                    summary=f"{row.workflow_id}: {drifted} SKU(s) drifted",
-                )
-            )
+            for what, count, severity in counted
+            if count
+        ]
         if row.last_error:
             found.append(
                 Finding(
