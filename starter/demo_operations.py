@@ -16,12 +16,11 @@ from rich.console import Console
 from sqlalchemy import Engine
 from temporalio.client import Client
 
+from domain.monitor import DailyReportRequest
 from integrations.registry import get_settings
-from starter.daily_report import gather_report
+from monitoring import monitor_activities
 from starter.demo_parts import Answered, ChannelPart
 from starter.devstack import DevStack
-from starter.owners_file import load_owner_table
-from starter.report_cli import expected_intakes, expected_syncs, write_report
 from workflows.monitor import CHECK_NOW_SIGNAL, monitor_id
 
 PATIENCE = 120  # seconds for the Monitor to see a change: a bound, not a timing assertion
@@ -85,19 +84,11 @@ async def until_alerted(
 
 
 async def write_daily_report(client: Client, engine: Engine, out: Path) -> tuple[Path, Path]:
-    settings = get_settings()
-    now = datetime.now(UTC)
-    report = await gather_report(
-        client,
-        engine,
-        day=now.date(),
-        now=now,
-        at_risk_hours=24,
-        owners=load_owner_table(),
-        expected_intakes=expected_intakes(settings),
-        expected_syncs=expected_syncs(settings),
-    )
-    return await asyncio.to_thread(write_report, report, out)
+    """As the Monitor writes it each morning (its activity, called directly)."""
+    settings = get_settings().model_copy(update={"reports_dir": str(out)})
+    request = DailyReportRequest(day=datetime.now(UTC).date())
+    written = await monitor_activities(client, engine, settings).write_daily_report(request)
+    return Path(written.markdown), Path(written.html)
 
 
 def collect_answers(parts: list[ChannelPart]) -> dict[str, list[Answered]]:
