@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlmodel import Session, col, select
 
 from domain.inventory import BufferRule
 from domain.lifecycle import OrderStage
@@ -26,6 +27,7 @@ from starter.demo_parts import outcome_of
 from starter.devstack import DevStack
 from store.inventory import replace_buffer_rules
 from store.migrate import open_store
+from store.tables import OrderDemandRow
 from tests.e2e.histories import fetch_histories, save_histories
 
 pytestmark = pytest.mark.e2e
@@ -230,7 +232,18 @@ def _converge(stack: DevStack, amazon_buffer: dict[str, int]) -> None:
     want_amazon, want_centra = _expected(stack, amazon_buffer)
     wrong = {s: (amazon.get(s), q) for s, q in want_amazon.items() if amazon.get(s) != q}
     wrong |= {s: (centra.get(s), q) for s, q in want_centra.items() if centra.get(s) != q}
-    raise AssertionError(f"channels never converged (shown, expected): {wrong}")
+    raise AssertionError(
+        f"channels never converged (shown, expected): {wrong}; "
+        f"demand still held: {_demand_rows(stack, set(wrong))}"
+    )
+
+
+def _demand_rows(stack: DevStack, skus: set[str]) -> list[str]:
+    """The store's demand rows for `skus`, so a failure says which order holds stock back."""
+    engine = open_store(stack.environment()["DATABASE_URL"])
+    with Session(engine) as session:
+        rows = session.exec(select(OrderDemandRow).where(col(OrderDemandRow.sku).in_(skus)))
+        return [repr(row) for row in rows]
 
 
 def test_stock_converges_on_both_channels_after_every_order(

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import Engine, inspect
 
 from store.audit import record_audit
 from store.db import create_engine_from_url, normalise_url, read_session
@@ -39,6 +40,24 @@ def test_sqlite_creates_parent_dir_and_uses_wal(tmp_path):
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar_one() >= 1000
     engine.dispose()
+
+
+def test_processes_opening_a_fresh_sqlite_file_together_all_get_wal(tmp_path):
+    """Switching a new file to WAL fails at once while another connection holds it (busy_timeout
+    does not apply): without waiting for its turn, an opener failed in about one round of 100 with
+    "database is locked" (CI, test_workers_starting_together_migrate_once)."""
+    for round_ in range(120):
+        engines = [create_engine_from_url(f"sqlite:///{tmp_path}/{round_}.db") for _ in range(6)]
+        with ThreadPoolExecutor(6) as pool:
+            modes = list(pool.map(_journal_mode, engines))
+        assert modes == ["wal"] * 6
+        for engine in engines:
+            engine.dispose()
+
+
+def _journal_mode(engine: Engine) -> str:
+    with engine.connect() as connection:
+        return str(connection.exec_driver_sql("PRAGMA journal_mode").scalar())
 
 
 def test_in_memory_sqlite_is_shared_across_sessions():
