@@ -274,6 +274,7 @@ def main_activities(
         stock.plan,
         stock.inject,
         stock.cancel,
+        stock.close_order_demand,
         stock.get_order,
         stock.pull_events,
         delivery.start_order_workflows,
