@@ -40,16 +40,69 @@ class OrderItem(_Wire):
     )
     quantity_shipped: int | None = Field(default=None, alias="QuantityShipped")
     is_buyer_requested_cancel: bool | None = Field(default=None, alias="IsBuyerRequestedCancel")
+    item_earliest_delivery_date: str | None = Field(default=None, alias="ItemEarliestDeliveryDate")
+    item_latest_delivery_date: str | None = Field(default=None, alias="ItemLatestDeliveryDate")
+
+
+OrderStatus = Literal[
+    "Pending",
+    "Unshipped",
+    "PartiallyShipped",
+    "Shipped",
+    "Canceled",
+    "Unfulfillable",
+    "InvoiceUnconfirmed",
+    "PendingAvailability",
+]
+OrderType = Literal[
+    "StandardOrder", "LongLeadTimeOrder", "Preorder", "BackOrder", "SourcingOnDemandOrder"
+]
+OrderProgram = Literal["Business", "Prime", "Premium", "IBA", "Replacement"]
+ShippingProgram = Literal["ShipDateSet", "GlobalExpress", "ISPU", "AccessPoint", "TFM", "EasyShip"]
+EasyShipStatus = Literal[
+    "PendingSchedule",
+    "PendingPickUp",
+    "PendingDropOff",
+    "LabelCanceled",
+    "PickedUp",
+    "DroppedOff",
+    "AtOriginFC",
+    "AtDestinationFC",
+    "Delivered",
+    "RejectedByBuyer",
+    "Undeliverable",
+    "ReturningToSeller",
+    "ReturnedToSeller",
+    "Lost",
+    "OutForDelivery",
+    "Damaged",
+]
+InvoiceStatus = Literal["NotRequired", "NotFound", "Processing", "Errored", "Accepted"]
 
 
 class Summary(_Wire):
     marketplace_id: str = Field(alias="MarketplaceId")
-    order_status: str = Field(alias="OrderStatus")
-    purchase_date: str = Field(alias="PurchaseDate")
-    destination_postal_code: str = Field(alias="DestinationPostalCode")
-    fulfillment_type: str = Field(alias="FulfillmentType")
-    order_type: str = Field(alias="OrderType")
+    order_status: OrderStatus = Field(alias="OrderStatus")
+    purchase_date: str | None = Field(alias="PurchaseDate")
+    destination_postal_code: str | None = Field(alias="DestinationPostalCode")
+    fulfillment_type: Literal["AFN", "MFN"] = Field(alias="FulfillmentType")
+    order_type: OrderType = Field(alias="OrderType")
     order_items: list[OrderItem] = Field(alias="OrderItems")
+    number_of_items_shipped: int | None = Field(default=None, alias="NumberOfItemsShipped")
+    number_of_items_unshipped: int | None = Field(default=None, alias="NumberOfItemsUnshipped")
+    earliest_delivery_date: str | None = Field(default=None, alias="EarliestDeliveryDate")
+    latest_delivery_date: str | None = Field(default=None, alias="LatestDeliveryDate")
+    earliest_ship_date: str | None = Field(default=None, alias="EarliestShipDate")
+    latest_ship_date: str | None = Field(default=None, alias="LatestShipDate")
+    cancel_notify_date: str | None = Field(default=None, alias="CancelNotifyDate")
+    order_programs: list[OrderProgram] | None = Field(default=None, alias="OrderPrograms")
+    shipping_programs: list[ShippingProgram] | None = Field(default=None, alias="ShippingPrograms")
+    easy_ship_shipment_status: EasyShipStatus | None = Field(
+        default=None, alias="EasyShipShipmentStatus"
+    )
+    electronic_invoice_status: InvoiceStatus | None = Field(
+        default=None, alias="ElectronicInvoiceStatus"
+    )
 
 
 class ChangeTrigger(_Wire):
