@@ -267,20 +267,22 @@ class Publisher:
             self.step()
 
 
-def sqs_sender(endpoint: str, region: str = "us-east-1") -> Send:
+def sqs_sender(endpoint: str) -> Send:
     """Sends to an SQS-compatible endpoint (the dev stack's moto server), the queue found from
-    the ARN's account and name."""
+    the ARN's region, account and name."""
     import boto3
 
-    client = boto3.session.Session().client("sqs", region_name=region, endpoint_url=endpoint)
-    urls: dict[str, str] = {}
+    session = boto3.session.Session()
+    urls: dict[str, tuple[Any, str]] = {}
 
     def send(arn: str, body: str) -> None:
         if arn not in urls:
-            _, _, _, _, account, name = arn.split(":", 5)
+            _, _, _, region, account, name = arn.split(":", 5)
+            client = session.client("sqs", region_name=region, endpoint_url=endpoint)
             found = client.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)
-            urls[arn] = found["QueueUrl"]
-        client.send_message(QueueUrl=urls[arn], MessageBody=body)
+            urls[arn] = (client, found["QueueUrl"])
+        client, url = urls[arn]
+        client.send_message(QueueUrl=url, MessageBody=body)
 
     return send
 
