@@ -415,7 +415,7 @@ async def serve_webhooks(client: Client, settings: Settings, port: int) -> None:
 
 
 def start_listeners(client: Client, settings: Settings) -> list[asyncio.Task[None]]:
-    """Each channel's push-feed reader its settings turn on (Amazon's ORDER_CHANGE queue),
+    """Each channel's push-feed reader its settings turn on (a queue of order notifications),
     handing named orders to the account's intake as a webhook does; records it cannot read go
     to the store's set-aside list."""
     intakes = {intake.channel: intake for intake in intake_inputs(settings)}

@@ -55,11 +55,13 @@ class Sink:
     def __init__(self, fail: bool = False) -> None:
         self.fail = fail
         self.got: list[Any] = []
+        self.called = asyncio.Event()
 
     async def __call__(self, items: list[Any]) -> None:
         if self.fail:
             raise RuntimeError("Temporal unavailable")
         self.got.append(items)
+        self.called.set()
 
 
 def reader(sqs: FakeSqs, notify: Sink, set_aside: Sink) -> NotificationReader:
@@ -114,8 +116,7 @@ async def test_the_reader_outlives_failures() -> None:
     loop = NotificationReader(sqs, "http://sqs/q", SELLER, notify, Sink(), sleep=sleep)
     task = asyncio.create_task(loop.run())
     async with asyncio.timeout(30):  # a bound for a hung test, not a timing assertion
-        while not notify.got:
-            await asyncio.sleep(0.01)
+        await notify.called.wait()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
