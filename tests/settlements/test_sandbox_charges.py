@@ -25,7 +25,7 @@ ONE, TWO = sorted(SKUS)[:2]
 PROMOTED, TWO_LINES, TWO_PARCELS, REPRICED = (f"111-0000000-000000{n}" for n in range(1, 5))
 
 
-def _ship(world: World, order_id: str, parcels: list[dict[str, int]]) -> None:
+def _ship(world: World, order_id: str, parcels: list[dict[int, int]]) -> None:
     """Confirm `parcels` (order item index -> units) as the seller would."""
     order = world.sandbox.orders[order_id]
     for number, units in enumerate(parcels, start=1):
