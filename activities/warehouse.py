@@ -38,6 +38,7 @@ from store.inventory import close_demand, record_demand
 from store.mappings import load_mapping_set
 from store.products import forget_waits, not_launched, wait_for_launch
 from store.set_aside import keep_set_aside
+from store.settlements import record_order_charge
 from store.tables import AuditOutcome
 
 
@@ -62,7 +63,8 @@ class WarehouseActivities:
 
     @activity.defn(name="plan_fulfilment")
     async def plan(self, order: ChannelOrder) -> WarehouseOrder:
-        """Resolve SKUs, facility and carrier service from the mappings in the store."""
+        """Resolve SKUs, facility and carrier service from the mappings in the store; keep the
+        order's demand and what the channel says it costs (store/settlements.py)."""
         skus = [line.sku for line in order.lines]
         gtins = [line.gtin for line in order.lines if line.gtin]
         mappings = await asyncio.to_thread(
@@ -70,6 +72,8 @@ class WarehouseActivities:
         )
         with classified(ExceptionKind.INVALID_CHANNEL_DATA):
             plan = plan_warehouse_order(order, mappings, self.limits)
+        # What the channel says the order costs, for month-end's settlement comparison.
+        await asyncio.to_thread(record_order_charge, self.engine, order)
         await self._launch_gate(order, plan)
         # Sold but not yet allocated at GXO: inventory sync holds these units back.
         skus_by_line = {line.line_id: line.sku for line in order.lines}

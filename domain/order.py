@@ -128,6 +128,10 @@ class ChannelOrder(BaseModel):
     deliver_by: datetime | None = None
     ship_to: ShipTo | None = None
     currency: str | None = None
+    # What the channel says the buyer is charged for the order (items, shipping, gift wrap and
+    # tax, less promotions): what its settlement should charge once every unit is settled
+    # (docs/amazon.md, "Order totals"). None: the channel did not say (e.g. not yet priced).
+    total: Money | None = None
     lines: list[OrderLine] = Field(default_factory=list)
     # The channel accepts the shipment only on a label bought from it, which confirms the order
     # itself, and refuses the seller's confirmation.

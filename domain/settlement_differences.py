@@ -7,15 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.settlement_attribution import SettlementAttribution
+from domain.settlement_attribution import OrderAttribution, SettlementAttribution
 
 DEFAULT_UNSETTLED_AFTER = timedelta(days=14)  # about one settlement period
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
+CENT = Decimal("0.01")
 
 
 class ShippedLine(BaseModel):
@@ -28,8 +29,9 @@ class ShippedLine(BaseModel):
 
 class ShippedOrder(BaseModel):
     """consign's record of one order it shipped and confirmed to the channel. `order_total` is
-    what the channel said the buyer pays (None: not known, nothing compared). No `lines`: the
-    units are not known (nothing compared), never "shipped nothing"."""
+    what the channel said the buyer pays, in `order_currency`, for its `ordered_units` (None:
+    not known, nothing compared). No `lines`: the units are not known (nothing compared),
+    never "shipped nothing"."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -37,6 +39,8 @@ class ShippedOrder(BaseModel):
     confirmed_at: datetime
     lines: tuple[ShippedLine, ...]
     order_total: Decimal | None = None
+    order_currency: str | None = None
+    ordered_units: int | None = None
 
 
 class DifferenceKind(StrEnum):
@@ -82,16 +86,7 @@ def differences(
             continue
         found += _quantities(order.order_id, record, order.settled_quantities, order.sold)
         found += _refunds(order.order_id, record, order.refunded_quantities)
-        if order.sold and record.order_total is not None and record.order_total != order.charged:
-            found.append(
-                SettlementDifference(
-                    kind=DifferenceKind.TOTAL_DIFFERS,
-                    order_id=order.order_id,
-                    expected=record.order_total,
-                    settled=order.charged,
-                    detail=f"charged {order.charged}, order total {record.order_total}",
-                )
-            )
+        found += _total(order, record, attribution.currency)
     settled = {order.order_id for order in attribution.orders if order.sold} | settled_before
     found += _missing(attribution.end, records.values(), settled, unsettled_after)
     found += [
@@ -99,6 +94,42 @@ def differences(
         for line in attribution.unrecognised
     ]
     return found
+
+
+def _cents(amount: Decimal) -> Decimal:
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _total(
+    order: OrderAttribution, record: ShippedOrder, currency: str
+) -> list[SettlementDifference]:
+    """What the settlement charged the buyer (its Order rows' ItemPrice and Promotion amounts)
+    against the order's total, to the cent. Compared only for an order the settlement sold
+    whole: every unit the channel said was ordered settled here (an order split over two
+    settlements, part-cancelled or short-shipped has no total to meet, and its units already
+    show as QUANTITY_DIFFERS where they differ from what consign confirmed)."""
+    if not order.sold or record.order_total is None:
+        return []
+    settled_units = sum(order.settled_quantities.values())
+    if record.ordered_units is not None and settled_units != record.ordered_units:
+        return []
+    expected, charged = _cents(record.order_total), _cents(order.charged)
+    theirs = record.order_currency
+    if theirs is not None and currency and theirs.upper() != currency.upper():
+        detail = f"order total {expected} {theirs}, settled in {currency}: not comparable"
+    elif expected != charged:
+        detail = f"charged {charged}, order total {expected} ({charged - expected:+})"
+    else:
+        return []
+    return [
+        SettlementDifference(
+            kind=DifferenceKind.TOTAL_DIFFERS,
+            order_id=order.order_id,
+            expected=expected,
+            settled=charged,
+            detail=detail,
+        )
+    ]
 
 
 def _not_shipped(order_id: str, fulfillment_id: str | None, sold: bool) -> SettlementDifference:

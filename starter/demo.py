@@ -280,7 +280,8 @@ async def run_scenario(
             for order_id, status in found[amazon.channel].items()
             if status.stage is OrderStage.SHIPPED
         )
-        settlement = await settle(stack, http, client, engine, amazon.account, shipped)
+        whole = [o for o in shipped if o not in amazon.short_picks]  # shipped in full
+        settlement = await settle(stack, http, client, engine, amazon.account, shipped, whole)
         gxo = GxoRecords.by_order_id(
             injections=await get_json(http, f"{stack.gxo_url}/_sandbox/injections"),
             orders=records(await get_json(http, f"{stack.gxo_url}/_sandbox/orders")),

@@ -1,7 +1,8 @@
 """The demo's month-end: Amazon closes a settlement from what its sandbox actually shipped and
 refunded, the SettlementIntake (fired through its schedule, as the worker keeps it) stores and
 reconciles it, and the demo shows where each cent went and the differences it planted: a buyer
-refunded without a return, and the AFN orders Amazon settled that consign never shipped."""
+refunded without a return, an order Amazon settled below what its Orders API said it costs,
+and the AFN orders Amazon settled that consign never shipped."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from store.settlements import load_differences, load_settlement
 from workflows.settlement_intake import SettlementIntakeProgress, settlement_intake_id
 
 WAIT_STEPS = 400  # 20 s at most for the schedule to fire (a bound, not a timing assertion)
+PRICE_CHANGE = Decimal("-1.00")  # what Amazon charges the repriced order below its total
 
 
 @dataclass
@@ -33,6 +35,7 @@ class SettlementOutcome:
     by_kind: dict[str, Decimal] = field(default_factory=dict)
     orders: int = 0
     refunded: str | None = None  # the order the demo's buyer was refunded for
+    repriced: str | None = None  # the order Amazon settled at PRICE_CHANGE off its total
     afn: list[str] = field(default_factory=list)  # orders settled as fulfilled by Amazon
     differences: list[SettlementDifference] = field(default_factory=list)
     refused: int = 0
@@ -49,11 +52,23 @@ class SettlementOutcome:
             "the planted refund without a return is a difference": (
                 (DifferenceKind.REFUND_WITHOUT_RETURN, self.refunded) in flagged
             ),
+            "the order settled below its total is the one total difference": [
+                (d.order_id, d.settled - d.expected)
+                for d in self.differences
+                if d.kind is DifferenceKind.TOTAL_DIFFERS
+                and d.settled is not None
+                and d.expected is not None
+            ]
+            == ([(self.repriced, PRICE_CHANGE)] if self.repriced else []),
             "every AFN order settled is a difference (never shipped through consign)": all(
                 (DifferenceKind.SETTLED_NOT_SHIPPED, order_id) in flagged for order_id in self.afn
             ),
             "nothing else differs from what consign confirmed": set(self.kinds())
-            <= {DifferenceKind.REFUND_WITHOUT_RETURN, DifferenceKind.SETTLED_NOT_SHIPPED},
+            <= {
+                DifferenceKind.REFUND_WITHOUT_RETURN,
+                DifferenceKind.SETTLED_NOT_SHIPPED,
+                DifferenceKind.TOTAL_DIFFERS,
+            },
         }
 
 
@@ -64,8 +79,11 @@ async def settle(
     engine: Engine,
     account: str,
     shipped: list[str],
+    whole: list[str] | None = None,
 ) -> SettlementOutcome:
-    """Refund one shipped order, close the settlement, fire the intake, read the store."""
+    """Refund one shipped order, close the settlement charging another of `whole` (orders
+    shipped in full: only those are compared with their totals) PRICE_CHANGE off what it
+    costs, fire the intake, read the store."""
     outcome = SettlementOutcome()
     if shipped:
         refunded = await http.post(
@@ -73,7 +91,11 @@ async def settle(
         )
         refunded.raise_for_status()
         outcome.refunded = shipped[0]
-    closed = await http.post(f"{stack.amazon_url}/_sandbox/settlements/close", json={})
+    outcome.repriced = next((o for o in whole or [] if o != outcome.refunded), None)
+    changes = {outcome.repriced: str(PRICE_CHANGE)} if outcome.repriced else {}
+    closed = await http.post(
+        f"{stack.amazon_url}/_sandbox/settlements/close", json={"price_changes": changes}
+    )
     closed.raise_for_status()
     outcome.settlement_id = closed.json()["settlement_id"]
     progress = await fire(client, settlement_intake_id("amazon", account))

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine, and_, delete, false, func, or_
 from sqlmodel import col, select
 
+from domain.order import ChannelOrder
 from domain.settlement import Settlement, SettlementRow
 from domain.settlement_attribution import SettlementAttribution, classify
 from domain.settlement_differences import (
@@ -26,10 +27,12 @@ from store.db import read_session, write_session
 from store.tables import (
     ConfirmedParcelLineRow,
     ConfirmedParcelRow,
+    OrderChargeRow,
     SettlementAttributionRow,
     SettlementDifferenceRow,
     SettlementLineRow,
     SettlementRecord,
+    utc_now,
 )
 
 
@@ -240,6 +243,31 @@ def settled_order_ids(engine: Engine, *, other_than: str | None = None) -> froze
         return frozenset(order_id for order_id in session.exec(query) if order_id)
 
 
+def record_order_charge(engine: Engine, order: ChannelOrder) -> bool:
+    """Keep what the channel says the order costs the buyer (the last reading wins: a re-plan
+    re-reads the order). False, nothing written, when the channel gave no total."""
+    if order.total is None:
+        return False
+    ref = order.ref
+    units = sum(line.quantity for line in order.lines)
+    with write_session(engine) as session:
+        row = session.get(OrderChargeRow, (ref.channel, ref.account, ref.order_id))
+        if row is None:
+            row = OrderChargeRow(
+                channel=ref.channel,
+                account=ref.account,
+                order_id=ref.order_id,
+                currency=order.total.currency,
+                total=order.total.amount,
+                units=units,
+            )
+        else:
+            row.currency, row.total, row.units = order.total.currency, order.total.amount, units
+            row.recorded_at = utc_now()
+        session.add(row)
+    return True
+
+
 def shipped_orders(
     engine: Engine,
     channel: str,
@@ -254,7 +282,8 @@ def shipped_orders(
     `order_ids` whenever confirmed. Per
     order, the units per SKU over its parcels (an item whose SKU is unknown counts under its
     warehouse item code), `confirmed_at` its last parcel's. Parcels confirmed before the
-    store kept their lines (migration 0004) give an order without lines: unknown, not zero."""
+    store kept their lines (migration 0004) give an order without lines: unknown, not zero.
+    With each, what the channel said the order costs (order_charge, migration 0006), if known."""
     parcels = select(ConfirmedParcelRow).where(
         ConfirmedParcelRow.channel == channel, ConfirmedParcelRow.account == account
     )
@@ -279,6 +308,16 @@ def shipped_orders(
         ).all()
         # every parcel of those orders, also those outside the window
         every = session.exec(parcels.where(col(ConfirmedParcelRow.order_id).in_(ids))).all()
+        charges = {
+            charge.order_id: charge
+            for charge in session.exec(
+                select(OrderChargeRow).where(
+                    OrderChargeRow.channel == channel,
+                    OrderChargeRow.account == account,
+                    col(OrderChargeRow.order_id).in_(ids),
+                )
+            )
+        }
     last: dict[str, datetime] = {}
     for parcel in every:
         last[parcel.order_id] = max(
@@ -289,13 +328,21 @@ def shipped_orders(
         sku = line.sku or line.item_code
         units[line.order_id][sku] = units[line.order_id].get(sku, 0) + line.quantity
     return [
-        ShippedOrder(
-            order_id=order_id,
-            confirmed_at=last[order_id],
-            lines=tuple(
-                ShippedLine(sku=sku, confirmed_quantity=count)
-                for sku, count in sorted(units[order_id].items())
-            ),
-        )
+        _shipped(order_id, last[order_id], units[order_id], charges.get(order_id))
         for order_id in ids
     ]
+
+
+def _shipped(
+    order_id: str, confirmed_at: datetime, units: dict[str, int], charge: OrderChargeRow | None
+) -> ShippedOrder:
+    return ShippedOrder(
+        order_id=order_id,
+        confirmed_at=confirmed_at,
+        lines=tuple(
+            ShippedLine(sku=sku, confirmed_quantity=count) for sku, count in sorted(units.items())
+        ),
+        order_total=charge.total if charge else None,
+        order_currency=charge.currency if charge else None,
+        ordered_units=charge.units if charge else None,
+    )

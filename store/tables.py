@@ -225,6 +225,22 @@ class ConfirmedParcelLineRow(SQLModel, table=True):
     quantity: int
 
 
+class OrderChargeRow(SQLModel, table=True):
+    """What the channel says the buyer is charged for an order (ChannelOrder.total) and for how
+    many units, as last read when consign planned it: month-end compares it with what the
+    settlement charged. Amounts only, no buyer data."""
+
+    __tablename__ = "order_charge"
+
+    channel: str = Field(primary_key=True)
+    account: str = Field(primary_key=True)
+    order_id: str = Field(primary_key=True)
+    currency: str
+    total: Decimal = Field(sa_type=ExactDecimal)
+    units: int  # the units ordered (before any cancellation) the total is for
+    recorded_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+
+
 class StockLedgerRow(SQLModel, table=True):
     """Per channel account and SKU: what was last pushed, when, by which submission and which
     push activity, with what outcome; what the channel showed at the last reconcile; since when
@@ -396,6 +412,7 @@ STORE_TABLES: list[Table] = [
         "order_demand",
         "confirmed_parcel",
         "confirmed_parcel_line",
+        "order_charge",
         "stock_ledger",
         "stock_submission",
         "webhook_delivery",

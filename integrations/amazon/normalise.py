@@ -60,6 +60,7 @@ V0_FULFILLED_BY = {"MFN": FulfilledBy.MERCHANT, "AFN": FulfilledBy.CHANNEL}
 V2026_FULFILLED_BY = {"MERCHANT": FulfilledBy.MERCHANT, "AMAZON": FulfilledBy.CHANNEL}
 SHIP_PLUS = "FBM_SHIP_PLUS"
 TRANSPARENCY = "TRANSPARENCY"
+ORDER_LEVEL_PROCEEDS = "DELIVERY_TIP"  # the one proceeds type not attributed to an item
 # The delivery address's fields Amazon withholds from an app without the restricted role
 # (v2026 "Access Orders PII"): without a name and a first line no parcel can be addressed.
 V2026_PERSONAL_ADDRESS_FIELDS = ("name", "addressLine1")
@@ -210,6 +211,7 @@ def order_from_v0(
         deliver_by=wire.time(order, "LatestDeliveryDate"),
         ship_to=_ship_to(wire, shipping, v0=True) if shipping else None,
         currency=total.currency if total else None,
+        total=total,
         lines=[_v0_line(wire, item, cancelled) for item in items],
         channel_label_required=any(
             SHIP_PLUS in _programs(wire.obj(item, "AmazonPrograms")) for item in items
@@ -277,6 +279,23 @@ def _v2026_line(wire: WireReader, item: Json, order_cancelled: bool) -> OrderLin
     )
 
 
+def _v2026_total(wire: WireReader, order: Json) -> Money | None:
+    """What the buyer is charged for the items: `proceeds.grandTotal` (includedData PROCEEDS)
+    less its order-level DELIVERY_TIP, which the model says is "charged separately and not
+    attributed to a specific item" (where a tip lands in the settlement is unverified)."""
+    proceeds = wire.obj(order, "proceeds")
+    total = _money(wire, wire.obj(proceeds, "grandTotal"), "amount", "currencyCode")
+    if total is None:
+        return None
+    for breakdown in wire.objects(proceeds, "breakdowns"):
+        if wire.text(breakdown, "type") != ORDER_LEVEL_PROCEEDS:
+            continue
+        tip = _money(wire, wire.obj(breakdown, "subtotal"), "amount", "currencyCode")
+        if tip is not None and tip.currency == total.currency:
+            total = Money(amount=total.amount - tip.amount, currency=total.currency)
+    return total
+
+
 def _v2026_currency(wire: WireReader, order: Json, lines: list[OrderLine]) -> str | None:
     total = wire.obj(wire.obj(order, "proceeds"), "grandTotal")
     currency = wire.text(total, "currencyCode")
@@ -286,7 +305,8 @@ def _v2026_currency(wire: WireReader, order: Json, lines: list[OrderLine]) -> st
 
 
 def order_from_v2026(order: Json, account: str) -> ChannelOrder:
-    """A getOrder (or searchOrders) order with includedData RECIPIENT, FULFILLMENT, CANCELLATION."""
+    """A getOrder (or searchOrders) order with includedData RECIPIENT, FULFILLMENT, CANCELLATION
+    and PROCEEDS (the order's total; without it `total` is None)."""
     change = change_from_v2026(order, account, "getOrder")
     wire = _v2026_reader(order)
     fulfillment = wire.obj(order, "fulfillment")
@@ -311,6 +331,7 @@ def order_from_v2026(order: Json, account: str) -> ChannelOrder:
         deliver_by=wire.time(wire.obj(fulfillment, "deliverByWindow"), "latestDateTime"),
         ship_to=_ship_to(wire, address, v0=False) if address else None,
         currency=_v2026_currency(wire, order, lines),
+        total=_v2026_total(wire, order),
         lines=lines,
         channel_label_required=SHIP_PLUS in programs,
     )

@@ -34,8 +34,9 @@ from integrations.amazon.wire_time import format_utc, utc_now
 BASE = "/orders/2026-01-01/orders"
 # Changes need status, channel and buyer-cancel requests; never personal data.
 SEARCH_INCLUDED_DATA = ("FULFILLMENT", "CANCELLATION")
-# The full order adds the recipient (ship-to). Lines, SKUs and unit prices are always present.
-GET_INCLUDED_DATA = ("RECIPIENT", "FULFILLMENT", "CANCELLATION")
+# The full order adds the recipient (ship-to) and the proceeds (what the buyer is charged, for
+# the settlement's comparison). Lines, SKUs and unit prices are always present.
+GET_INCLUDED_DATA = ("RECIPIENT", "FULFILLMENT", "CANCELLATION", "PROCEEDS")
 # Statuses in which the order still goes to the warehouse, so its address is needed.
 NEEDS_ADDRESS = (ChannelOrderStatus.READY, ChannelOrderStatus.PARTIALLY_SHIPPED)
 

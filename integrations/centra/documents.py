@@ -33,7 +33,7 @@ ORDER_FIELDS = """
 fragment OrderFields on Order {
   ...OrderSummary
   createdAt
-  grandTotal { currency { code } }
+  grandTotal { value currency { code } }
   shippingAddress {
     firstName
     lastName

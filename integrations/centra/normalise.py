@@ -155,5 +155,6 @@ def order_from_centra(
         ship_by=created_at + dispatch_sla,
         ship_to=ship_to(wire, address) if status in _NEEDS_ADDRESS else None,
         currency=wire.text(wire.obj(total, "currency"), "code"),
+        total=_money(wire, total),  # grandTotal(includingTax: true), the schema's default
         lines=[_line(wire, line, shipped or {}) for line in wire.objects(order, "lines")],
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 import zlib
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -31,6 +31,12 @@ from sandbox.amazon.records import (
     SandboxOrder,
 )
 
+GENERATED_PROMOTION_PERCENT = Decimal(10)
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
 
 class LineSpec(BaseModel):
     sku: str
@@ -53,6 +59,7 @@ class OrderSpec(BaseModel):
     country_code: str | None = None  # ship-to; defaults to the marketplace's country
     purchase_date: datetime | None = None
     latest_ship_date: datetime | None = None
+    promotion_percent: Decimal = Field(default=Decimal(0), ge=0, le=100)  # off every unit
 
     @model_validator(mode="after")
     def _reachable_status(self) -> OrderSpec:
@@ -75,6 +82,7 @@ class MixOptions(BaseModel):
     include_unmapped: bool = True
     skus: list[str] | None = None  # restrict the lines to these SKUs
     spread_minutes: float = Field(default=0, ge=0)  # purchases spread over the past N minutes
+    promotion_every: int = Field(default=3, ge=0)  # a 10 % promotion on every Nth; 0: none
 
 
 class GenerateRequest(MixOptions):
@@ -127,6 +135,10 @@ class OrderFactory:
                     transparency=line.transparency,
                 )
             )
+        if spec.promotion_percent:
+            for item in items:
+                item.unit_promotion = _cents(item.unit_price * spec.promotion_percent / 100)
+                item.promotion_id = f"SANDBOX-{spec.promotion_percent}OFF {item.order_item_id}"
         return items
 
     def _service(self, spec: OrderSpec, international: bool) -> ServiceLevel:
@@ -210,6 +222,10 @@ def generate(
 ) -> list[SandboxOrder]:
     factory = OrderFactory(random.Random(request.seed), seller_id, taken)
     skus = mix_skus(request)
-    return [
-        factory.build(factory.random_spec(request, now), now, skus) for _ in range(request.count)
-    ]
+    orders = []
+    for index in range(request.count):
+        spec = factory.random_spec(request, now)
+        if request.promotion_every and index % request.promotion_every == 0:
+            spec = spec.model_copy(update={"promotion_percent": GENERATED_PROMOTION_PERCENT})
+        orders.append(factory.build(spec, now, skus))
+    return orders

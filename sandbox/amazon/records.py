@@ -66,6 +66,15 @@ class SandboxItem(BaseModel):
     unit_price: Decimal
     currency: str
     transparency: bool = False  # ASIN enrolled in Transparency: confirmShipment needs codes
+    # A seller-funded promotion: taken off each unit's price (Orders API PromotionDiscount /
+    # proceeds DISCOUNT; the settlement's Promotion row), named by `promotion_id`.
+    unit_promotion: Decimal = Decimal(0)
+    promotion_id: str | None = None
+
+    @property
+    def charge(self) -> Decimal:
+        """What the buyer pays for the item: price less promotion, every unit ordered."""
+        return (self.unit_price - self.unit_promotion) * self.quantity_ordered
 
     @property
     def remaining(self) -> int:
@@ -125,7 +134,8 @@ class SandboxOrder(BaseModel):
 
     @property
     def total(self) -> Decimal:
-        return sum((i.unit_price * i.quantity_ordered for i in self.items), Decimal("0"))
+        """OrderTotal: what the buyer pays (the sandbox charges no shipping or tax)."""
+        return sum((i.charge for i in self.items), Decimal("0"))
 
     def item(self, order_item_id: str) -> SandboxItem | None:
         return next((i for i in self.items if i.order_item_id == order_item_id), None)

@@ -119,7 +119,11 @@ def item(o: SandboxOrder, i: SandboxItem) -> JsonObject:
     if priced:
         body["ItemPrice"] = money(i.unit_price * i.quantity_ordered, i.currency)
         body["ItemTax"] = money(Decimal("0"), i.currency)
-        body["PromotionDiscount"] = money(Decimal("0"), i.currency)
+        # A positive amount taken off ItemPrice (OrderTotal = ItemPrice - PromotionDiscount
+        # here: the sandbox charges no shipping or tax; the sign is unverified, docs/amazon.md).
+        body["PromotionDiscount"] = money(i.unit_promotion * i.quantity_ordered, i.currency)
+        if i.promotion_id:
+            body["PromotionIds"] = [i.promotion_id]
     cancel = o.cancellation
     if cancel is not None and cancel.buyer_requested:
         body["BuyerRequestedCancel"] = {

@@ -82,6 +82,18 @@ def _cancellation(o: SandboxOrder) -> JsonObject | None:
     return body
 
 
+def _breakdowns(items: list[SandboxItem]) -> list[JsonObject]:
+    """ITEM (price x quantity) and, with a promotion, DISCOUNT as a negative subtotal (the
+    model gives no sign for it: unverified, docs/amazon.md)."""
+    currency = items[0].currency
+    price = sum((i.unit_price * i.quantity_ordered for i in items), Decimal(0))
+    discount = sum((i.unit_promotion * i.quantity_ordered for i in items), Decimal(0))
+    found = [{"type": "ITEM", "subtotal": money(price, currency)}]
+    if discount:
+        found.append({"type": "DISCOUNT", "subtotal": money(-discount, currency)})
+    return found
+
+
 def item(o: SandboxOrder, i: SandboxItem, data: Collection[str]) -> JsonObject:
     product: JsonObject = {
         "asin": i.asin,
@@ -99,10 +111,9 @@ def item(o: SandboxOrder, i: SandboxItem, data: Collection[str]) -> JsonObject:
     if i.transparency:
         body["programs"] = ["TRANSPARENCY"]
     if "PROCEEDS" in data and o.status is not OrderStatus.PENDING:
-        line_total = money(i.unit_price * i.quantity_ordered, i.currency)
         body["proceeds"] = {
-            "proceedsTotal": line_total,
-            "breakdowns": [{"type": "ITEM", "subtotal": line_total}],
+            "proceedsTotal": money(i.charge, i.currency),
+            "breakdowns": _breakdowns([i]),
         }
     if "CANCELLATION" in data and (cancellation := _cancellation(o)):
         body["cancellation"] = cancellation
@@ -184,7 +195,10 @@ def order(o: SandboxOrder, data: Collection[str], pii: bool = True) -> JsonObjec
     if "RECIPIENT" in data and not pending:
         body["recipient"] = {"deliveryAddress": delivery_address(o.address, pii)}
     if "PROCEEDS" in data and not pending:
-        body["proceeds"] = {"grandTotal": money(o.total, o.currency)}
+        body["proceeds"] = {
+            "grandTotal": money(o.total, o.currency),
+            "breakdowns": _breakdowns(o.items),
+        }
     if "FULFILLMENT" in data:
         body["fulfillment"] = fulfillment(o)
     body["orderItems"] = [item(o, i, data) for i in o.items]

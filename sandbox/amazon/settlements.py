@@ -5,8 +5,11 @@ subscription and the rolling reserve, listed by getReports and downloaded throug
 link that expires after 5 minutes. Faults: a gzip document, a late report (IN_PROGRESS until
 its time), a malformed row, a truncated file (its rows miss the total).
 
-The fee rules are the sandbox's own (15 % referral fee, refund administration fee 20 % of it,
-a promotion on every third order): plausible, not Amazon's schedule."""
+Each order's rows charge what the Orders API says the order costs: its items' price and the
+promotion the order carries (docs/amazon.md, "Order totals"), unless the close scripts a
+different price for an order (`price_changes`). The fee rules are the sandbox's own (15 %
+referral fee on the discounted price, refund administration fee 20 % of it): plausible, not
+Amazon's schedule."""
 
 from __future__ import annotations
 
@@ -34,7 +37,6 @@ LINK_LIFETIME = timedelta(minutes=5)
 CENT = Decimal("0.01")
 REFERRAL_RATE = Decimal("0.15")
 REFUND_FEE_RATE = Decimal("0.20")
-PROMOTION_RATE = Decimal("0.10")
 
 
 def _cents(value: Decimal) -> Decimal:
@@ -47,7 +49,9 @@ class CloseRequest(BaseModel):
     advertising: Decimal = Field(default=Decimal("12.50"), ge=0)
     subscription: Decimal = Field(default=Decimal("39.99"), ge=0)
     reserve_percent: Decimal = Field(default=Decimal(10), ge=0, le=100)
-    promotion_every: int = Field(default=3, ge=0)  # 0: no promotions
+    # order id -> amount the settlement charges above (+) or below (-) what the order says it
+    # costs, on its first Principal row: a scripted ORDER_TOTAL difference
+    price_changes: dict[str, Decimal] = Field(default_factory=dict)
     include_afn: bool = True  # AFN orders: settled, never shipped through consign
     decimal_comma: bool = False  # EU number layout
     charset: str = "utf-8"  # the download's Content-Type charset ("" for none)
@@ -183,21 +187,23 @@ class SettlementDesk:
 
     def _sales(self, orders: list[SandboxOrder], request: CloseRequest) -> list[AmountRow]:
         rows: list[AmountRow] = []
-        for index, order in enumerate(sorted(orders, key=lambda o: o.order_id)):
-            promoted = bool(request.promotion_every) and index % request.promotion_every == 0
+        for order in sorted(orders, key=lambda o: o.order_id):
+            change = request.price_changes.get(order.order_id, Decimal(0))
             if order.fulfillment_channel is FulfillmentChannel.AFN:
                 open_ = order.status not in (OrderStatus.PENDING, OrderStatus.CANCELED)
                 if request.include_afn and open_ and order.order_id not in self.settled_afn:
                     self.settled_afn.add(order.order_id)
                     items = {item.order_item_id: item.quantity_ordered for item in order.items}
-                    rows += _order_rows(order, items, order.purchase_date, "AFN", False)
+                    rows += _order_rows(order, items, order.purchase_date, "AFN", change)
+                    change = Decimal(0)
                 continue
             for package in order.packages.values():
                 key = (order.order_id, package.package_reference_id)
                 if key in self.settled_packages:
                     continue
                 self.settled_packages.add(key)
-                rows += _order_rows(order, package.items, package.created_at, "MFN", promoted)
+                rows += _order_rows(order, package.items, package.created_at, "MFN", change)
+                change = Decimal(0)  # once per order
         return rows
 
     def _refund_rows(self, now: datetime) -> list[AmountRow]:
@@ -275,14 +281,17 @@ def _order_rows(
     shipped: dict[str, int],
     posted: datetime,
     fulfillment: str,
-    promoted: bool,
+    price_change: Decimal = Decimal(0),
 ) -> list[AmountRow]:
+    """Per item shipped: Principal (price x units), the item's promotion (its discount x
+    units, negative) and the referral fee on what the buyer paid."""
     rows: list[AmountRow] = []
     for order_item_id, quantity in shipped.items():
         item = order.item(order_item_id)
         if item is None or quantity <= 0:
             continue
-        principal = _cents(item.unit_price * quantity)
+        principal = _cents(item.unit_price * quantity) + price_change
+        price_change = Decimal(0)
         fields = {
             "order-id": order.order_id,
             "merchant-order-id": order.order_id,
@@ -294,10 +303,10 @@ def _order_rows(
             "quantity-purchased": str(quantity),
         }
         rows.append(AmountRow("Order", "ItemPrice", "Principal", principal, posted, fields))
-        if promoted:
-            promotion = {**fields, "promotion-id": f"SANDBOX-10OFF {order_item_id}"}
-            discount = -_cents(principal * PROMOTION_RATE)
+        discount = -_cents(item.unit_promotion * quantity)
+        if discount:
+            promotion = {**fields, "promotion-id": item.promotion_id or ""}
             rows.append(AmountRow("Order", "Promotion", "Principal", discount, posted, promotion))
-        commission = -_cents((principal + (rows[-1].amount if promoted else 0)) * REFERRAL_RATE)
+        commission = -_cents((principal + discount) * REFERRAL_RATE)
         rows.append(AmountRow("Order", "ItemFees", "Commission", commission, posted, fields))
     return rows

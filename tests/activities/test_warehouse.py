@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import Engine
+from sqlmodel import Session, select
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.models import PullRequest, WarehouseOrderRequest
 from activities.warehouse import WarehouseActivities
 from domain.limits import IntakeLimits
-from domain.order import ChannelOrder, ChannelOrderStatus, FulfilledBy, OrderLine, OrderRef, ShipTo
+from domain.order import (
+    ChannelOrder,
+    ChannelOrderStatus,
+    FulfilledBy,
+    Money,
+    OrderLine,
+    OrderRef,
+    ShipTo,
+)
 from domain.warehouse import (
     CancelOutcome,
     WarehouseEventKind,
@@ -28,7 +38,7 @@ from integrations.registry import Channel
 from sandbox.gxo.catalogue import RM_TRACKED_48, UK_DAVENTRY
 from sandbox.server import ServerThread
 from store.audit import list_audit
-from store.tables import AuditOutcome
+from store.tables import AuditOutcome, OrderChargeRow
 from tests.activities.conftest import SELLER, SKU_ITEMS
 
 ORDER_ID = "203-2000001-0000001"
@@ -107,6 +117,25 @@ async def test_plan_maps_skus_facility_and_carrier_from_the_store(
     ] == [
         (1, SKU_ITEMS["TSHIRT-BLK-M"], 2, "L1"),
         (2, SKU_ITEMS["CAP-KHK-OS"], 1, "L2"),
+    ]
+
+
+async def test_plan_keeps_what_the_channel_says_the_order_costs(
+    warehouse: WarehouseActivities, engine: Engine
+) -> None:
+    priced = channel_order().model_copy(
+        update={"total": Money(amount=Decimal("61.49"), currency="GBP")}
+    )
+    await plan(warehouse, channel_order(order_id="203-2000001-0000009"))  # no total: nothing
+    await plan(warehouse, priced)
+    await plan(
+        warehouse,
+        priced.model_copy(update={"total": Money(amount=Decimal("58.00"), currency="GBP")}),
+    )
+    with Session(engine) as session:
+        rows = session.exec(select(OrderChargeRow)).all()
+    assert [(r.order_id, r.total, r.currency, r.units) for r in rows] == [
+        (ORDER_ID, Decimal("58.00"), "GBP", 3)  # a re-plan's reading wins
     ]
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from domain.order import ChannelOrderStatus
+from domain.order import ChannelOrderStatus, Money
 from integrations.amazon.errors import AmazonBadResponse
 from integrations.amazon.normalise import (
     V0_STATUS,
@@ -201,3 +201,39 @@ def test_a_v2026_address_without_its_personal_fields_is_recognised(v2026_order) 
         address.pop(key, None)
     assert v2026_personal_data_withheld(v2026_order)
     assert order_from_v2026(v2026_order, ACCOUNT).ship_to is None
+
+
+def test_v0_order_total_is_what_the_order_costs(v0_order, v0_items):
+    order = order_from_v0(v0_order, v0_items, None, ACCOUNT)
+    assert order.total == Money(amount=Decimal("11.01"), currency="USD")  # Amazon's example
+
+
+def test_v0_order_without_a_total_has_none(v0_order, v0_items):
+    del v0_order["OrderTotal"]  # a Pending order carries no price
+    assert order_from_v0(v0_order, v0_items, None, ACCOUNT).total is None
+
+
+def test_v2026_total_is_the_grand_total_less_an_order_level_tip(v2026_order):
+    assert order_from_v2026(v2026_order, ACCOUNT).total == Money(
+        amount=Decimal("299.90"), currency="BRL"
+    )
+    # the proceeds of the model's own example: ITEM 149.97 + TAX 0.02 + DELIVERY_TIP 5.00
+    v2026_order["proceeds"] = {
+        "grandTotal": {"amount": "154.99", "currencyCode": "USD"},
+        "breakdowns": [
+            {"type": "ITEM", "subtotal": {"amount": "149.97", "currencyCode": "USD"}},
+            {"type": "TAX", "subtotal": {"amount": "0.02", "currencyCode": "USD"}},
+            {
+                "type": "DELIVERY_TIP",
+                "status": "FINALIZED",
+                "subtotal": {"amount": "5.00", "currencyCode": "USD"},
+            },
+        ],
+    }
+    total = order_from_v2026(v2026_order, ACCOUNT).total
+    assert total == Money(amount=Decimal("149.99"), currency="USD")
+
+
+def test_v2026_order_read_without_proceeds_has_no_total(v2026_order):
+    del v2026_order["proceeds"]
+    assert order_from_v2026(v2026_order, ACCOUNT).total is None

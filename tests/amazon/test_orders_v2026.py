@@ -159,11 +159,14 @@ async def test_amazons_own_search_examples_flow_through_the_reader(fake, amazon,
     assert ids == ["202-7654321-1098765", "171-2345678-9012345"]
 
 
-async def test_get_order_asks_for_recipient_fulfillment_and_cancellation(fake, amazon, example):
+async def test_get_order_asks_for_recipient_fulfillment_cancellation_and_proceeds(
+    fake, amazon, example
+):
     body = example("orders_2026-01-01/getOrder_200_static_1.json")
     fake.on("GET", f"{SEARCH}/171-9876543-2109876", json_response(200, body))
     order = await amazon.reader.get_order("171-9876543-2109876")
-    assert fake.seen[0].query == {"includedData": "RECIPIENT,FULFILLMENT,CANCELLATION"}
+    query = {"includedData": "RECIPIENT,FULFILLMENT,CANCELLATION,PROCEEDS"}
+    assert fake.seen[0].query == query
     assert order.ref.order_id == "171-9876543-2109876"
     assert order.ship_to is not None and order.lines[0].sku == "ECHO-DOT-4-BR-PRETO"
 

@@ -117,7 +117,7 @@ def documented_order(**changes: Any) -> Json:
         "orderHoldReason": None,
         "createdAt": "2025-03-10T09:00:00+01:00",
         "updatedAt": "2025-03-10T10:30:00+01:00",
-        "grandTotal": {"currency": {"code": "SEK"}},
+        "grandTotal": {"value": 1398.5, "currency": {"code": "SEK"}},
         "shippingAddress": {
             "firstName": "Astrid",
             "lastName": "Lind",

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from domain.exceptions import ExceptionKind
-from domain.order import ChannelOrderStatus, FulfilledBy
+from domain.order import ChannelOrderStatus, FulfilledBy, Money
 from integrations.centra.errors import (
     CentraBadResponse,
     CentraMissingAddress,
@@ -72,6 +72,7 @@ def test_identity_and_order_fields() -> None:
     assert order.fulfilled_by is FulfilledBy.MERCHANT
     assert order.ship_service_level == "Express"
     assert order.currency == "SEK"  # grandTotal.currency.code: Order has no currency field
+    assert order.total == Money(amount=Decimal("1398.5"), currency="SEK")
     assert order.created_at == datetime(2025, 3, 10, 8, tzinfo=UTC)
     assert order.last_updated_at == datetime(2025, 3, 10, 9, 30, tzinfo=UTC)
 

@@ -18,10 +18,15 @@ class World:
         self.sandbox = AmazonSandbox(clock=self.clock)
         self.transport = CheckedTransport(create_app(self.sandbox))
 
-    def ship(self, order_id: str, quantity: int = 2) -> None:
-        self.sandbox.create(
-            [OrderSpec(order_id=order_id, lines=[LineSpec(sku=SKU, quantity=quantity)])]
+    def ship(self, order_id: str, quantity: int = 2, promotion_percent: int = 0) -> None:
+        """A new order for `quantity` units of SKU (at `promotion_percent` off), all shipped
+        in one parcel."""
+        spec = OrderSpec(
+            order_id=order_id,
+            lines=[LineSpec(sku=SKU, quantity=quantity)],
+            promotion_percent=promotion_percent,
         )
+        self.sandbox.create([spec])
         order = self.sandbox.orders[order_id]
         body = {
             "marketplaceId": order.marketplace_id,

@@ -5,6 +5,8 @@ recorded as confirmed replaced on every reconciliation."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import Engine
 from temporalio.exceptions import ApplicationError
@@ -26,7 +28,7 @@ from store.db import create_engine_from_url
 from store.inventory import confirm_shipped
 from store.mappings import upsert_sku_mappings
 from store.migrate import init_db
-from store.settlements import list_settlements, load_differences
+from store.settlements import list_settlements, load_differences, record_order_charge
 from tests.settlements.sandbox_world import SKU, World
 
 CHANNEL = "amazon"
@@ -106,3 +108,35 @@ async def test_a_bad_report_is_refused_for_good_and_not_stored(
     assert caught.value.non_retryable and caught.value.type == kind
     assert list_settlements(store) == []
     assert (await env.run(steps.list_reports, listing)).reports == [report]  # listed again
+
+
+async def test_an_order_settled_at_another_price_than_it_costs_is_a_total_difference(
+    world: tuple[World, AmazonClient], store: Engine
+) -> None:
+    """Each order as consign reads it (Orders v2026 with PROCEEDS, the default reader) and
+    keeps it when planning, then confirmed; the settlement charges one of them a cent less."""
+    w, client = world
+    promoted, plain, repriced = "111-0000000-0000001", "111-0000000-0000002", "111-0000000-0000003"
+    w.ship(promoted, promotion_percent=10)
+    w.ship(plain, quantity=1)
+    w.ship(repriced)
+    for order_id, units in ((promoted, 2), (plain, 1), (repriced, 2)):
+        assert record_order_charge(store, await client.reader.get_order(order_id))
+        confirmed(client, store, order_id, units)
+    w.clock.advance(3600)
+    change = {repriced: Decimal("-0.01")}
+    w.sandbox.close_settlement(CloseRequest(include_afn=False, price_changes=change))
+    steps, env = activities(client, store), ActivityEnvironment()
+    listing = SettlementListRequest(channel=CHANNEL, account=client.account)
+    [report] = (await env.run(steps.list_reports, listing)).reports
+    fetch = SettlementFetchRequest(channel=CHANNEL, account=client.account, report=report)
+    stored = await env.run(steps.store_report, fetch)
+    request = ReconcileRequest(
+        channel=CHANNEL, account=client.account, settlement_id=stored.settlement_id
+    )
+    done = await env.run(steps.reconcile, request)
+    assert done.differences == {DifferenceKind.TOTAL_DIFFERS.value: 1}
+    [difference] = load_differences(store, stored.settlement_id)
+    total = w.sandbox.orders[repriced].total
+    assert (difference.order_id, difference.expected) == (repriced, total)
+    assert difference.settled == total - Decimal("0.01")

@@ -24,7 +24,7 @@ from tests.settlements.sandbox_world import SKU
 
 async def test_a_closed_settlement_is_listed_fetched_and_reconciles(world) -> None:
     w, client = world
-    w.ship("111-0000000-0000001")
+    w.ship("111-0000000-0000001", promotion_percent=10)
     w.ship("111-0000000-0000002", quantity=1)
     w.sandbox.create(
         [
