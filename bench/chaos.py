@@ -39,10 +39,9 @@ from temporalio.service import RPCError
 
 from domain.order import OrderRef
 from integrations.registry import Channel
-from sandbox.server import free_port
 from starter import demo_world
 from starter.client import connect
-from starter.demo import build_stack, settings_for
+from starter.demo import build_stack, free_stack_ports, settings_for
 from starter.demo_amazon import SELLER, confirmed_units
 from starter.demo_centra import ACCOUNT, shipped_units, tracking_numbers
 from starter.demo_parts import GxoRecords, get_json, records
@@ -849,9 +848,7 @@ def machine() -> str:
 
 async def main_async(args: argparse.Namespace, console: Console) -> bool:
     var = Path(tempfile.mkdtemp(prefix="consign-chaos-"))
-    ports = {
-        name: free_port() for name in ("temporal", "amazon", "gxo", "centra", "alerts", "webhook")
-    }
+    ports = free_stack_ports()
     stack = build_stack(var, ports, ui=False, temporal_db=var / "temporal.db")
     ok = False
     try:

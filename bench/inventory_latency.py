@@ -26,9 +26,8 @@ from typing import Any
 
 import httpx
 
-from sandbox.server import free_port
 from starter import demo_world
-from starter.demo import build_stack
+from starter.demo import build_stack, free_stack_ports
 from starter.devstack import DevStack
 from store.mappings import replace_facility_rules, upsert_sku_mappings
 from store.migrate import open_store
@@ -226,9 +225,7 @@ def render(rounds: list[Round], cycle: float) -> None:
 
 async def run(repeats: int) -> None:
     var = Path(tempfile.mkdtemp(prefix="consign-bench-"))
-    ports = {
-        name: free_port() for name in ("temporal", "amazon", "gxo", "centra", "alerts", "webhook")
-    }
+    ports = free_stack_ports()
     stack = build_stack(var, ports, ui=False)
     ok = False
     try:

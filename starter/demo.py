@@ -95,6 +95,14 @@ def _env_for_stack(database_url: str, webhook_port: int) -> dict[str, str]:
     }
 
 
+STACK_PORTS = ("temporal", "ui", "amazon", "gxo", "centra", "alerts", "sqs", "webhook")
+
+
+def free_stack_ports() -> dict[str, int]:
+    """A free port for every component, so stacks of tests and benchmarks run side by side."""
+    return {name: free_port() for name in STACK_PORTS}
+
+
 def build_stack(
     var: Path,
     ports: dict[str, int] | None = None,

@@ -13,8 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from bench.chaos import STALLS, WATCHED, Result, run_chaos
-from sandbox.server import free_port
-from starter.demo import build_stack
+from starter.demo import build_stack, free_stack_ports
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -22,9 +21,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def result(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Result]:
     var = tmp_path_factory.mktemp("chaos")
-    ports = {
-        name: free_port() for name in ("temporal", "amazon", "gxo", "centra", "alerts", "webhook")
-    }
+    ports = free_stack_ports()
     with build_stack(var, ports, ui=False, temporal_db=var / "temporal.db") as stack:
         yield asyncio.run(run_chaos(stack, 24, kill_every=10, seed=3, rate=4, drain_limit=600))
 

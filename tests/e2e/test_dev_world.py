@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 from rich.console import Console
 
-from sandbox.server import free_port
+from starter.demo import free_stack_ports
 from starter.dev_world import build_dev_stack, new_log_dir, run_dev_world
 from starter.devstack import DevStack
 
@@ -32,7 +32,7 @@ async def wait_for(http: httpx.AsyncClient, stack: DevStack, order_ids: list[str
 
 
 def test_orders_made_by_hand_and_generated_reach_gxo(tmp_path: Path) -> None:
-    ports = {name: free_port() for name in ("temporal", "ui", "amazon", "gxo", "centra", "alerts")}
+    ports = free_stack_ports()
     stack = build_dev_stack(
         ports, keep_temporal=False, sandboxes=True, worker=True, var=tmp_path / "dev"
     )
