@@ -370,6 +370,9 @@ class Settings(BaseModel):
     unsettled_after_days: float = 14  # a confirmed order not settled this long is a difference
     webhook_port: int | None  # serve GXO's pushed events on this loopback/ingress port
     metrics_address: str | None  # Prometheus scrape endpoint, e.g. 0.0.0.0:9464
+    # Workflows the worker keeps in memory between tasks (the SDK's sticky cache; the SDK's
+    # default is 1,000): about 0.3 MB each for an order (bench/scale.py).
+    max_cached_workflows: int = 500
     health_port: int | None = None  # /healthz and /readyz for probes (health.py); None: off
     limits: IntakeLimits = Field(default_factory=IntakeLimits)  # bounds on inbound sizes
     codec: CodecSettings = Field(default_factory=CodecSettings)  # payload encryption
@@ -455,6 +458,7 @@ def _read_settings(
         unsettled_after_days=number("CONSIGN_UNSETTLED_AFTER_DAYS", "14", above=0),
         webhook_port=optional_whole("CONSIGN_WEBHOOK_PORT", "", at_least=1, at_most=65535),
         metrics_address=env("CONSIGN_METRICS_ADDRESS", "") or None,
+        max_cached_workflows=whole("CONSIGN_MAX_CACHED_WORKFLOWS", 500, at_least=0),
         health_port=optional_whole("CONSIGN_HEALTH_PORT", "", at_least=1, at_most=65535),
         codec=codec,
         alert_urls=SecretStr(env("CONSIGN_ALERT_URLS", "")),

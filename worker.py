@@ -373,6 +373,7 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
                 graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
                 max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
                 sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,
+                max_cached_workflows=settings.max_cached_workflows,
             )
         ]
         by_operation = operation_activities(channel, stock_sync, settlements, products)

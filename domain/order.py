@@ -130,7 +130,7 @@ class ChannelOrder(BaseModel):
     currency: str | None = None
     # What the channel says the buyer is charged for the order (items, shipping, gift wrap and
     # tax, less promotions): what its settlement should charge once every unit is settled
-    # (docs/amazon.md, "Order totals"). None: the channel did not say (e.g. not yet priced).
+    # (the channel's page in docs/, "Order totals"). None: the channel did not say.
     total: Money | None = None
     lines: list[OrderLine] = Field(default_factory=list)
     # The channel accepts the shipment only on a label bought from it, which confirms the order
