@@ -209,8 +209,8 @@ class ChannelIntake:
     async def _rest_of_interval(self, next_scan: datetime) -> None:
         """After reading the orders a notification named, the scan waits for its interval
         (since NAMED_READS_WAIT): before, every notification was followed by a scan at once,
-        and at Amazon's real rate (searchOrders 0.0056/s, burst 20) the 21st notification's
-        scan waited ~3 minutes for a token, holding up the notifications behind it."""
+        and with a change search of a few calls an hour (3 minutes a token past its burst)
+        each scan held up the notifications behind it."""
         left = next_scan - workflow.now()
         if left > timedelta(0) and not self._poll_now:
             await wait_until(lambda: self._poll_now or bool(self._notified), left)
