@@ -17,7 +17,7 @@ eligible = the order's creation at Amazon (created Unshipped: eligible at once),
 GXO received it (`received_at`), dispatch = the parcel's `shipped_at` at GXO, confirmed =
 Amazon accepted its confirmShipment (`at`). Ratio: notifications / polling, same run.
 
-Run: .venv/bin/python -m bench.latency [--orders 24 --every 2 --profiles production demo polling]
+Run: .venv/bin/python -m bench.latency [--orders 12 --every 2 --profiles production demo polling]
 """
 
 from __future__ import annotations
@@ -296,7 +296,7 @@ def report(results: list[Measured], console: Console) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--orders", type=int, default=24)
+    parser.add_argument("--orders", type=int, default=12)
     parser.add_argument("--every", type=float, default=2.0, help="seconds between orders")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
