@@ -31,6 +31,7 @@ PROGRESS_QUERY = "progress"
 NAMED_PER_POLL = 100  # orders one named read asks for; more wait for the next poll
 BOUNDED_NAMED_READS = "bounded-named-reads"  # workflow.patched id, 2026-12-02
 COALESCE_NOTICES = "coalesce-notices"  # workflow.patched id, 2026-11-29
+NAMED_READS_WAIT = "named-reads-wait"  # workflow.patched id, 2026-11-30
 RECENT_NOTICES_KEPT = 5000  # 16 characters each: ~95 KB in the continue-as-new input
 
 
@@ -132,9 +133,11 @@ class ChannelIntake:
         page_token: str | None = None
         main = workflow.info().task_queue
         run_length = RunLength(params.events_per_run)
+        next_scan = workflow.now()  # when the poll interval lets the next scan run
         for _ in range(params.polls_per_run):
-            self._poll_now = False  # a poke asks for the poll that starts now
             named, self._notified = self._take_named()
+            if not named:
+                self._poll_now = False  # a poke asks for the scan that starts now
             sweep = (
                 params.sweep_every_polls > 0
                 and page_token is None
@@ -176,12 +179,15 @@ class ChannelIntake:
                 page_token = batch.next_page_token
                 continue
             page_token = None
-            if named:
-                continue  # a named read does not move the cursor
+            if named:  # a named read does not move the cursor
+                if workflow.patched(NAMED_READS_WAIT):
+                    await self._rest_of_interval(next_scan)
+                continue
             cursor = batch.cursor
             self._progress.cursor = cursor
             if run_length.over():
                 break
+            next_scan = workflow.now() + timedelta(seconds=params.poll_interval_seconds)
             await wait_until(
                 lambda: self._poll_now or bool(self._notified),
                 timedelta(seconds=params.poll_interval_seconds),
@@ -199,6 +205,15 @@ class ChannelIntake:
                 }
             )
         )
+
+    async def _rest_of_interval(self, next_scan: datetime) -> None:
+        """After reading the orders a notification named, the scan waits for its interval
+        (since NAMED_READS_WAIT): before, every notification was followed by a scan at once,
+        and with a change search of a few calls an hour (3 minutes a token past its burst)
+        each scan held up the notifications behind it."""
+        left = next_scan - workflow.now()
+        if left > timedelta(0) and not self._poll_now:
+            await wait_until(lambda: self._poll_now or bool(self._notified), left)
 
     def _take_named(self) -> tuple[list[str], list[str]]:
         """The orders to read now and those left for the next poll: at most NAMED_PER_POLL

@@ -4,8 +4,9 @@ throttled on the sixth call and retried from the first.
 
 Each operation gets a mirror of Amazon's token bucket (`burst` tokens, refilled at `rate` times
 the rate scale). A call takes a token, waiting for the refill when the bucket is empty. The
-mirror is per worker process; across workers the operations that many workflows call at once
-(getOrder, searchOrders, confirmShipment) are limited by their task queues (usage_plans.py), and
+mirror is per worker process; across workers confirmShipment, which many workflows call at once,
+is limited by its task queue (usage_plans.py); getOrder and searchOrders are paced here only
+(a task-queue limit below 1/s held each order's first read for seconds: bench/latency.py), and
 the listings and feeds operations are called by one workflow per seller at a time (its
 InventorySync), one activity after another, so one process paces them at a time. A process that
 starts while Amazon's bucket is still drained by a predecessor may see a 429: the call is a

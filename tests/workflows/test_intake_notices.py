@@ -14,7 +14,12 @@ from temporalio.worker import Worker
 from activities.models import ChangeBatch, ChangeSet, PollRequest, StartReport
 from domain.order import ChannelOrderStatus, FulfilledBy, OrderChange, OrderRef
 from integrations.registry import Channel
-from workflows.channel_intake import ChannelIntake, ChannelIntakeInput, IntakeProgress
+from workflows.channel_intake import (
+    ChannelIntake,
+    ChannelIntakeInput,
+    IntakeProgress,
+    OrdersNotified,
+)
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -74,3 +79,52 @@ async def test_a_notice_re_read_by_every_poll_is_handed_over_once(
             await asyncio.sleep(0.025)
         assert handed == [pending, cleared]
         await handle.terminate("test done")
+
+
+async def test_a_named_read_leaves_the_scan_to_its_interval(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """Orders a notification named are read at once, and the next scan still waits for the
+    poll interval: at Amazon's real rate each extra searchOrders costs a 3-minute token."""
+    polls: list[PollRequest] = []
+
+    @activity.defn(name="poll_channel_changes")
+    async def poll(request: PollRequest) -> ChangeBatch:
+        polls.append(request)
+        named = [change(i, T0, ChannelOrderStatus.READY) for i in request.order_ids]
+        return ChangeBatch(changes=named, cursor=request.since)
+
+    @activity.defn(name="start_order_workflows")
+    async def start(batch: ChangeSet) -> StartReport:
+        return StartReport(signalled=len(batch.changes))
+
+    async def reads(count: int) -> None:
+        for _ in range(400):  # a bound (10 s), not a timing assertion
+            if len(polls) >= count:
+                return
+            await asyncio.sleep(0.025)
+        raise AssertionError(f"{len(polls)} reads, expected {count}")
+
+    queue = f"intake-{uuid.uuid4()}"
+    async with Worker(
+        time_env.client, task_queue=queue, workflows=[ChannelIntake], activities=[start, poll]
+    ):
+        handle = await time_env.client.start_workflow(
+            ChannelIntake.run,
+            ChannelIntakeInput(
+                channel=Channel.AMAZON, account="A1", cursor=T0, poll_interval_seconds=60
+            ),
+            id=f"intake-{uuid.uuid4()}",
+            task_queue=queue,
+        )
+        await reads(1)
+        await handle.signal(ChannelIntake.orders_notified, OrdersNotified(order_ids=["B"]))
+        await reads(2)
+        await time_env.sleep(timedelta(seconds=30))  # within the interval: no scan
+        assert [p.order_ids for p in polls] == [[], ["B"]]
+        await handle.signal(ChannelIntake.orders_notified, OrdersNotified(order_ids=["C"]))
+        await reads(3)
+        await time_env.sleep(timedelta(seconds=40))  # the interval is over: the scan runs
+        await reads(4)
+        await handle.terminate("test done")
+    assert [p.order_ids for p in polls[:4]] == [[], ["B"], ["C"], []]
