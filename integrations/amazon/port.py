@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from domain.order import ChannelOrder
+import logging
+
+from domain.order import ChannelOrder, OrderChange
 from domain.shipment import ShipConfirmation
 from integrations.amazon.factory import AmazonClient
 from integrations.amazon.settings import CHANNEL
 from integrations.channel import ChangePage, ChangeQuery
+from integrations.errors import IntegrationError
+
+log = logging.getLogger("consign.amazon")
 
 
 class AmazonChannel:
@@ -21,11 +26,30 @@ class AmazonChannel:
 
     async def changes(self, query: ChangeQuery) -> ChangePage:
         """The lastUpdatedAfter cursor already finds every change: a sweep is a no-op, and
-        named orders (no Amazon webhook names any today) are read one by one."""
+        orders a notification named are read one by one."""
         if query.order_ids:
-            orders = [await self.get_order(order_id) for order_id in query.order_ids]
-            return ChangePage(changes=[o.change() for o in orders], cursor=query.since)
+            changes = await self._read_named(query.order_ids)
+            return ChangePage(changes=changes, cursor=query.since)
         return await self.client.reader.search_changes(query.since, query.page_token)
+
+    async def _read_named(self, order_ids: list[str]) -> list[OrderChange]:
+        """Each named order on its own: one Amazon cannot answer now (a throttle, a 5xx, a
+        response consign cannot read) is left to the next change search, which finds it (a
+        named read does not move the cursor) and sets aside what it cannot read; it never
+        holds up the others. Only when none could be read for a reason a retry may cure does
+        the read fail, so the intake shows it retrying."""
+        changes: list[OrderChange] = []
+        transient: list[IntegrationError] = []
+        for order_id in order_ids:
+            try:
+                changes.append((await self.get_order(order_id)).change())
+            except IntegrationError as err:
+                log.warning("named order left to the next change search: %s", err)
+                if err.transient:
+                    transient.append(err)
+        if transient and not changes:
+            raise transient[0]
+        return changes
 
     async def acknowledge(self, ack: list[str]) -> None:
         """Amazon's cursor needs no acknowledgement."""

@@ -202,6 +202,35 @@ async def test_poll_changes_returns_the_mfn_orders_only(channel: ChannelActiviti
     assert since < batch.cursor
 
 
+async def test_a_named_order_amazon_cannot_answer_does_not_hold_up_the_others(
+    channel: ChannelActivities,
+) -> None:
+    """Orders a notification named are read one by one: one that fails is left to the next
+    change search (the cursor has not moved past it) instead of failing the whole read."""
+    since = datetime.now(UTC) - timedelta(hours=2)
+    named = [MFN_ORDER, "999-0000000-0000000", MFN_ORDER_2]
+    request = PollRequest(channel=Channel.AMAZON, account=SELLER, since=since, order_ids=named)
+
+    batch = await ActivityEnvironment().run(channel.poll_changes, request)
+
+    assert sorted(c.ref.order_id for c in batch.changes) == [MFN_ORDER, MFN_ORDER_2]
+    assert batch.cursor == since
+
+
+async def test_a_named_read_during_an_amazon_outage_is_retryable(
+    channel: ChannelActivities, amazon_admin: httpx.AsyncClient
+) -> None:
+    (await amazon_admin.put("/_sandbox/faults", json={"error_rate": 1.0})).raise_for_status()
+    since = datetime.now(UTC) - timedelta(hours=2)
+    request = PollRequest(
+        channel=Channel.AMAZON, account=SELLER, since=since, order_ids=[MFN_ORDER, MFN_ORDER_2]
+    )
+
+    error = await expect_failure(channel.poll_changes, request)
+
+    assert not error.non_retryable
+
+
 async def test_poll_changes_pages_through_a_long_scan(
     channel: ChannelActivities, amazon_sandbox: AmazonSandbox
 ) -> None:
