@@ -11,7 +11,13 @@ from domain.inventory import ListingQuantity, PushOutcome, StockSubmission
 from domain.order import Channel, OrderChange, OrderRef
 from domain.products import ChannelProduct
 from domain.setaside import SetAsideNotice
-from domain.warehouse import EventMismatch, Parcel, WarehouseEvent, WarehouseOrderState
+from domain.warehouse import (
+    EventMismatch,
+    FeedEvent,
+    Parcel,
+    WarehouseEvent,
+    WarehouseOrderState,
+)
 
 
 class PollRequest(BaseModel):
@@ -80,7 +86,7 @@ class EventDelivery(BaseModel):
     """Events for the order workflows; a push may instead carry the notice of a pushed record
     that was set aside (stored by the webhook), for the intake's count."""
 
-    events: list[WarehouseEvent] = Field(default_factory=list)
+    events: list[FeedEvent] = Field(default_factory=list)
     set_aside: list[SetAsideNotice] = Field(default_factory=list)
 
 
@@ -88,7 +94,7 @@ class EventsPulled(BaseModel):
     """One pull: the events to deliver, the cursor, and what was set aside. A dispatch too
     large for this payload is not here: it was split and its parts pushed to the intake."""
 
-    events: list[WarehouseEvent]
+    events: list[FeedEvent]
     next_cursor: int
     set_aside: list[SetAsideNotice] = Field(default_factory=list)
     more: bool = False  # the page was full or cut short: pull again at once
@@ -106,6 +112,7 @@ class DeliveryReport(BaseModel):
     delivered: int = 0
     unmatched: int = 0
     ignored: int = 0  # a cancel/reject notice for an order whose workflow already finished
+    returns: int = 0  # return receipts signalled to their ReturnFulfillment
 
 
 class WarehouseLookup(BaseModel):

@@ -20,7 +20,7 @@ from config import Settings
 from domain.limits import IntakeLimits
 from domain.products import ProductSyncPolicy
 from domain.setaside import SetAsideRecord
-from domain.warehouse import WarehouseEvent
+from domain.warehouse import FeedEvent
 from integrations.channel import ChannelPort, ProductPort, SettlementPort, StockPort
 from integrations.gxo.port import WarehousePort
 
@@ -101,7 +101,7 @@ class WarehouseWebhook(Webhook[S]):
     """Pushed warehouse events: `read(body, max_parcels, channels)` returns the event, or the
     record set aside when a verified body cannot be acted on (or names another channel)."""
 
-    read: Callable[[bytes, int, Collection[str]], WarehouseEvent | SetAsideRecord]
+    read: Callable[[bytes, int, Collection[str]], FeedEvent | SetAsideRecord]
 
 
 @dataclass(frozen=True, kw_only=True)
