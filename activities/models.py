@@ -10,6 +10,7 @@ from domain.capture import PaymentCapture
 from domain.inventory import ListingQuantity, PushOutcome, StockSubmission
 from domain.order import Channel, OrderChange, OrderRef
 from domain.products import ChannelProduct
+from domain.returns import DispositionRule, ReturnNotice, ReturnRef
 from domain.setaside import SetAsideNotice
 from domain.warehouse import (
     EventMismatch,
@@ -283,3 +284,32 @@ class ItemAccepted(BaseModel):
     facility_id: str
     item_code: str
     sku: str
+
+
+# ---- returns (activities/returns.py, workflows/return_fulfillment.py) -------------------------
+
+
+class ReturnPlan(BaseModel):
+    """The notice for GXO, and what the channel already shows of the return."""
+
+    notice: ReturnNotice
+    completed: bool = False
+    refunded: bool = False
+
+
+class ReturnPolicy(BaseModel):
+    rules: list[DispositionRule]
+
+
+class PolicyRequest(BaseModel):
+    channel: str
+
+
+class CloseRequest(BaseModel):
+    ref: ReturnRef
+    refund: bool  # refund the whole return through the channel
+
+
+class ReturnClosed(BaseModel):
+    completed: bool  # this call completed it (False: it was completed already)
+    refunded: bool  # this call refunded it (False: no refund asked, or already refunded)
