@@ -163,8 +163,7 @@ EVERY: tuple[ActivityRef[Any, Any], ...] = (
     SEND_ITEMS,
     CHECK_ITEMS,
     RELEASE_LAUNCHED_ORDERS,
-    PLAN_RETURN,
-    NOTIFY_RETURN,
-    LOAD_RETURN_POLICY,
-    CLOSE_RETURN,
 )
+# Not in EVERY yet: ReturnFulfillment's four activities (PLAN_RETURN, NOTIFY_RETURN,
+# LOAD_RETURN_POLICY, CLOSE_RETURN) have no implementation registered on the worker
+# (activities/returns.py is still to be written, wip/returns); add them here when it is.

@@ -2,7 +2,7 @@
 disposition per line (944 semantics), the brand's policy per disposition, and the pure rules
 that compare what arrived with what was authorised.
 
-The RMA id is the channel's own return id (Centra: Return.id), so the same return always makes
+The RMA id is the channel's own return id (its Return.id), so the same return always makes
 the same notice, and GXO deduplicates on (facility, RMA). A disposition is kept as GXO sent it
 (a string): one consign has no policy row for is a named exception, never a record set aside.
 """
@@ -81,7 +81,7 @@ def rule_for(
 
 class ReturnNoticeLine(BaseModel):
     line_number: int = Field(ge=1)  # 180 LX
-    channel_line_id: str  # the channel's return line id (Centra ReturnLine.id)
+    channel_line_id: str  # the channel's own return line id
     sku: str
     item_code: str  # 180 W07/LIN item at the warehouse
     quantity: int = Field(ge=1)
@@ -230,9 +230,9 @@ class Decision(BaseModel):
 
 
 def decide(channel: str, receipts: list[ReturnReceipt], rules: list[DispositionRule]) -> Decision:
-    """The return's refund from its lines' dispositions. Centra's refundReturn refunds a whole
-    return, so a refund happens only when every unit's rule says REFUND; a mix is left to a
-    person (OPERATOR), named in the status."""
+    """The return's refund from its lines' dispositions. The channel refunds a whole return
+    (no per-line refund is documented), so a refund happens only when every unit's rule says
+    REFUND; a mix is left to a person (OPERATOR), named in the status."""
     actions: set[RefundAction] = set()
     restocked = 0
     unmapped: list[str] = []

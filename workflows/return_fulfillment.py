@@ -282,7 +282,7 @@ class ReturnFulfillment:
 
 def _kind(err: ActivityError) -> ExceptionKind:
     cause = err.cause
-    if isinstance(cause, ApplicationError) and cause.type in ExceptionKind.__members__.keys():
+    if isinstance(cause, ApplicationError) and cause.type in ExceptionKind.__members__:
         assert cause.type is not None
         return ExceptionKind(cause.type)
     return ExceptionKind.UNEXPECTED_ERROR
