@@ -176,6 +176,23 @@ def create_webhook_app(
     return app
 
 
+async def notify_intake(
+    client: Client, intake: ChannelIntakeInput, task_queue: str, order_ids: list[str]
+) -> None:
+    """Hand orders named as changed to the account's ChannelIntake (started if it is not
+    running), which reads them at once. Returns once Temporal holds the signal durably; an
+    RPCError means it does not. Webhooks and the worker's notification readers share it."""
+    await client.start_workflow(
+        ChannelIntake.run,
+        intake,
+        id=intake_id(intake.channel, intake.account),
+        task_queue=task_queue,
+        task_timeout=TASK_TIMEOUT,
+        start_signal=ORDERS_NOTIFIED_SIGNAL,
+        start_signal_args=[OrdersNotified(order_ids=order_ids)],
+    )
+
+
 async def bounded_body(request: Request, limit: int) -> bytes | None:
     """The body, or None as soon as it is known to exceed `limit` bytes (the declared length
     first, then what actually arrives: a sender may not declare it)."""
@@ -235,15 +252,7 @@ def _add_channel_route(
             return JSONResponse({"error": message}, status_code=413)
         if order_ids:
             try:
-                await client.start_workflow(
-                    ChannelIntake.run,
-                    hook.intake,
-                    id=intake_id(hook.intake.channel, hook.intake.account),
-                    task_queue=task_queue,
-                    task_timeout=TASK_TIMEOUT,
-                    start_signal=ORDERS_NOTIFIED_SIGNAL,
-                    start_signal_args=[OrdersNotified(order_ids=order_ids)],
-                )
+                await notify_intake(client, hook.intake, task_queue, order_ids)
             except RPCError as err:
                 return temporal_unavailable(err)
         return JSONResponse({"accepted": order_ids}, status_code=202)

@@ -19,6 +19,7 @@ from datetime import timedelta
 from typing import Any, cast
 
 import uvicorn
+from sqlalchemy import Engine
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
@@ -37,6 +38,7 @@ from codec.converter import configured_key_ring
 from config import DbMigrate, Settings, SettingsError
 from domain.deadlines import DeadlinePolicy
 from domain.exceptions import describe_error
+from domain.setaside import SetAsideRecord
 from health import start_health
 from integrations.channel import ChannelPort, ProductPort, SettlementPort, StockPort
 from integrations.gxo.port import ItemMasterPort, WarehousePort
@@ -45,9 +47,10 @@ from integrations.registry import CHANNEL_NAMES, WAREHOUSE, enabled, get_setting
 from monitoring import ensure_monitor, monitor_activities
 from store.migrate import open_store
 from store.migrations import StoreSchemaError
-from webhooks import ChannelHook, create_webhook_app
+from store.set_aside import keep_set_aside
+from webhooks import ChannelHook, create_webhook_app, notify_intake
 from workflows import order_metrics
-from workflows.channel_intake import ChannelIntake, intake_id
+from workflows.channel_intake import ChannelIntake, ChannelIntakeInput, intake_id
 from workflows.deployment import facilities, intake_inputs, inventory_inputs, product_sync_inputs
 from workflows.intakes import TASK_TIMEOUT
 from workflows.inventory_sync import InventorySync, inventory_sync_id
@@ -240,7 +243,8 @@ def limited_workers(
     rates = module.rates(module.settings_of(settings), port)
     running = []
     for queue in module.limited_queues:
-        listed = list(dict.fromkeys(by_operation[op] for op in sorted(queue.operations)))
+        served = sorted(queue.operations | queue.drains)
+        listed = list(dict.fromkeys(by_operation[op] for op in served))
         running.append(
             Worker(
                 client,
@@ -274,6 +278,7 @@ def main_activities(
         stock.plan,
         stock.inject,
         stock.cancel,
+        stock.close_order_demand,
         stock.get_order,
         stock.pull_events,
         delivery.start_order_workflows,
@@ -409,6 +414,33 @@ async def serve_webhooks(client: Client, settings: Settings, port: int) -> None:
     await uvicorn.Server(config).serve()
 
 
+def start_listeners(client: Client, settings: Settings) -> list[asyncio.Task[None]]:
+    """Each channel's push-feed reader its settings turn on (a queue of order notifications),
+    handing named orders to the account's intake as a webhook does; records it cannot read go
+    to the store's set-aside list."""
+    intakes = {intake.channel: intake for intake in intake_inputs(settings)}
+    tasks: list[asyncio.Task[None]] = []
+    engine = None
+    for module in enabled(settings):
+        listener = module.listener(module.settings_of(settings))
+        if listener is None:
+            continue
+        if engine is None:
+            migrate = settings.db_migrate is DbMigrate.AUTO
+            engine = open_store(settings.database_url, migrate=migrate)
+        intake, store = intakes[module.name], engine
+
+        async def notify(order_ids: list[str], intake: ChannelIntakeInput = intake) -> None:
+            await notify_intake(client, intake, settings.temporal.task_queue, order_ids)
+
+        async def set_aside(records: list[SetAsideRecord], store: Engine = store) -> None:
+            await asyncio.to_thread(keep_set_aside, store, records)
+
+        tasks.append(asyncio.create_task(listener(notify, set_aside), name=f"{module.name}-push"))
+        log.info("reading %s's pushed order notifications", module.title)
+    return tasks
+
+
 async def main() -> None:
     configure_logging()
     settings = get_settings()
@@ -429,9 +461,12 @@ async def main() -> None:
             if settings.webhook_port
             else None
         )
+        listeners = start_listeners(client, settings)
         log.info("worker polling %s", ", ".join(w.task_queue for w in running))
         await stop.wait()
         log.info("shutting down: finishing in-flight activities")
+        for task in listeners:
+            task.cancel()
         if webhook is not None:
             webhook.cancel()
     log.info("worker stopped")

@@ -90,6 +90,7 @@ SETTLE_CAPTURE = ActivityRef("settle_capture", CaptureRequest, PaymentCapture)
 PLAN_FULFILMENT = ActivityRef("plan_fulfilment", ChannelOrder, WarehouseOrder)
 INJECT_WAREHOUSE_ORDER = ActivityRef("inject_warehouse_order", WarehouseOrder, InjectionResult)
 CANCEL_WAREHOUSE_ORDER = ActivityRef("cancel_warehouse_order", WarehouseOrderRequest, CancelOutcome)
+CLOSE_ORDER_DEMAND = ActivityRef("close_order_demand", OrderRef, NONE)
 GET_WAREHOUSE_ORDER = ActivityRef("get_warehouse_order", WarehouseOrderRequest, WarehouseLookup)
 PULL_WAREHOUSE_EVENTS = ActivityRef("pull_warehouse_events", PullRequest, EventsPulled)
 
@@ -143,6 +144,7 @@ EVERY: tuple[ActivityRef[Any, Any], ...] = (
     PLAN_FULFILMENT,
     INJECT_WAREHOUSE_ORDER,
     CANCEL_WAREHOUSE_ORDER,
+    CLOSE_ORDER_DEMAND,
     GET_WAREHOUSE_ORDER,
     PULL_WAREHOUSE_EVENTS,
     START_ORDER_WORKFLOWS,

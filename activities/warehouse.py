@@ -112,12 +112,22 @@ class WarehouseActivities:
         except ApplicationError as failure:
             if failure.non_retryable:
                 await self._audit(ref, order, "inject", failure.message)
-                await asyncio.to_thread(close_demand, self.engine, ref)
+                await self._close_demand(ref)
             raise
         outcome = AuditOutcome.DUPLICATE if result.duplicate else AuditOutcome.ACCEPTED
         detail = f"{len(order.lines)} line(s) as {result.warehouse_order_id}"
         await self._audit(ref, order, "inject", detail, outcome)
         return result
+
+    @activity.defn(name="close_order_demand")
+    async def close_order_demand(self, ref: OrderRef) -> None:
+        """The order has ended: whatever of it GXO never shipped stops holding stock back."""
+        await self._close_demand(ref)
+
+    async def _close_demand(self, ref: OrderRef) -> None:
+        items = await asyncio.to_thread(close_demand, self.engine, ref)
+        if items and self.on_demand is not None:
+            await self.on_demand(items)
 
     @activity.defn(name="cancel_warehouse_order")
     async def cancel(self, request: WarehouseOrderRequest) -> CancelOutcome:
@@ -125,7 +135,7 @@ class WarehouseActivities:
             outcome = await self.warehouse.cancel(request.facility_id, request.reference)
         accepted = outcome is not CancelOutcome.TOO_LATE
         if accepted:
-            await asyncio.to_thread(close_demand, self.engine, request.ref)
+            await self._close_demand(request.ref)
         await self._audit(
             request.ref,
             request,

@@ -9,10 +9,10 @@ stored workflow histories: keep them as they are (docs/adding-a-channel.md).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Coroutine, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, SecretStr
 
@@ -25,6 +25,13 @@ from integrations.channel import ChannelPort, ProductPort, SettlementPort, Stock
 from integrations.gxo.port import WarehousePort
 
 S = TypeVar("S", bound=BaseModel)
+
+# A channel's own push feed read by the worker (Amazon's ORDER_CHANGE queue): given `notify`
+# (hands named orders to the account's intake; raises when Temporal did not take them) and
+# `set_aside` (stores records consign cannot read), it reads until cancelled.
+Notify = Callable[[list[str]], Awaitable[None]]
+SetAside = Callable[[list[SetAsideRecord]], Awaitable[None]]
+Listener = Callable[[Notify, SetAside], Coroutine[Any, Any, None]]
 
 
 class Operation(StrEnum):
@@ -49,6 +56,9 @@ class LimitedQueue:
 
     name: str
     operations: frozenset[Operation]
+    # Operations no longer sent here whose activities the queue still runs: those a workflow
+    # scheduled on it before the move (a task queue is not part of replay).
+    drains: frozenset[Operation] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -118,6 +128,11 @@ class ChannelModule(Module[S]):
     check_credentials: Callable[[OpenedPorts], Awaitable[str]]
     syncs_stock: Callable[[S], bool] = field(default=lambda settings: True)
     sweep_every_polls: Callable[[S], int] = field(default=lambda settings: 0)
+    # The shortest poll interval the channel's change search allows (its usage plan): the
+    # intake's own timer keeps to it, not a rate-limited task queue.
+    min_poll_seconds: Callable[[S], float] = field(default=lambda settings: 0.0)
+    # The worker's reader of the channel's push feed, when the settings turn one on.
+    listener: Callable[[S], Listener | None] = field(default=lambda settings: None)
     # Where the channel masters product data and the brand wants it in GXO (ProductSync).
     product_sync: Callable[[S], ProductSyncPolicy | None] = field(default=lambda settings: None)
     webhook: ChannelWebhook[S] | None = None

@@ -12,6 +12,7 @@ from temporalio.client import Client
 
 from integrations.registry import get_settings
 from starter import captures_cli  # noqa: F401  (adds `settlements centra`)
+from starter.amazon_cli import amazon_app
 from starter.client import CliError, expected_errors, run_with_client
 from starter.db_cli import db_app
 from starter.intakes_cli import list_intakes
@@ -48,6 +49,7 @@ app.add_typer(temporal_app, name="temporal")
 app.add_typer(report_app, name="report")
 app.add_typer(unmatched_app, name="unmatched")
 app.add_typer(metrics_app, name="metrics")
+app.add_typer(amazon_app, name="amazon")
 app.command("intakes")(list_intakes)
 app.command("owners")(show_owners)
 

@@ -120,6 +120,8 @@ def build_stack(
         gxo_port=ports.get("gxo", 8702),
         centra_port=ports.get("centra", 8703),
         alerts_port=ports.get("alerts", 8704),
+        sqs_port=ports.get("sqs", 8705),
+        notifications=True,  # ORDER_CHANGE through the local SQS endpoint; polling stays on
         env=_env_for_stack(f"sqlite:///{database}", webhook),
         log_dir=log_dir or var / "logs",
         amazon_args=["--rate-scale", str(RATE_SCALE)],

@@ -25,6 +25,7 @@ from types import TracebackType
 from typing import IO, TypeVar
 
 import httpx
+from pydantic import SecretStr
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
@@ -40,6 +41,11 @@ STUCK_WORKFLOW_DYNAMIC_CONFIG = (
 )
 
 T = TypeVar("T")
+
+
+SQS_ACCOUNT = "123456789012"  # moto's default account
+SQS_REGION = "eu-west-1"
+NOTIFICATIONS_QUEUE = "consign-amazon-orders"
 
 
 class DevStackError(CliError):
@@ -179,6 +185,8 @@ class DevStack:
         gxo_port: int = 8702,
         centra_port: int = 8703,
         alerts_port: int = 8704,
+        sqs_port: int = 8705,
+        notifications: bool = False,
         temporal_address: str | None = None,
         namespace: str = "default",
         task_queue: str | None = None,
@@ -202,6 +210,10 @@ class DevStack:
         self.gxo_port = gxo_port
         self.centra_port = centra_port
         self.alerts_port = alerts_port
+        self.sqs_port = sqs_port
+        # A local SQS endpoint (moto's server) with the Amazon sandbox publishing ORDER_CHANGE
+        # notifications to it, and the worker reading them (polling stays on).
+        self.notifications = notifications and sandboxes
         self.temporal_address = temporal_address or f"127.0.0.1:{temporal_port}"
         self.namespace = namespace
         self.task_queue = task_queue or os.environ.get("TEMPORAL_TASK_QUEUE", "consign")
@@ -215,6 +227,7 @@ class DevStack:
             "gxo": list(gxo_args),
             "centra": list(centra_args),
             "alerts": [],
+            "sqs": [],
             "worker": list(worker_args),
         }
         self.ready_timeout = ready_timeout
@@ -246,6 +259,15 @@ class DevStack:
         """The local alert receiver (sandbox/alerts): GET /alerts lists what it received."""
         return f"http://127.0.0.1:{self.alerts_port}/alerts"
 
+    @property
+    def sqs_url(self) -> str:
+        return f"http://127.0.0.1:{self.sqs_port}"
+
+    @property
+    def queue_url(self) -> str:
+        """The notifications queue moto serves (account 123456789012 is moto's default)."""
+        return f"{self.sqs_url}/{SQS_ACCOUNT}/{NOTIFICATIONS_QUEUE}"
+
     def environment(self) -> dict[str, str]:
         """What the settings (integrations.registry.get_settings) must see to use this stack
         (children get it too)."""
@@ -260,6 +282,18 @@ class DevStack:
         }
         if self.run_sandboxes:
             env["CONSIGN_ALERT_URLS"] = f"json://127.0.0.1:{self.alerts_port}/alerts"
+        if self.notifications:
+            env.update(
+                {
+                    "AMAZON_NOTIFICATIONS_QUEUE_URL": self.queue_url,
+                    "AMAZON_SQS_ENDPOINT": self.sqs_url,
+                    "AMAZON_SQS_REGION": SQS_REGION,
+                    "AMAZON_SANDBOX_SQS_ENDPOINT": self.sqs_url,
+                    # moto accepts any credentials; boto3 must find some in the environment
+                    "AWS_ACCESS_KEY_ID": "local-sandbox",
+                    "AWS_SECRET_ACCESS_KEY": "local-sandbox",
+                }
+            )
         env.update(self.extra_env)
         return env
 
@@ -299,6 +333,9 @@ class DevStack:
                     self.temporal_port,
                 )
             )
+        if self.notifications:
+            argv = [self.python, "-m", "moto.server", "-p", str(self.sqs_port)]
+            planned.append((Child("sqs", argv, self.log_dir / "sqs.log", 5.0), self.sqs_port))
         if self.run_sandboxes:
             sandboxes = (
                 ("amazon", self.amazon_port),
@@ -411,6 +448,7 @@ class DevStack:
             "centra": lambda: self._http_ready(self.centra_url),
             "gxo": lambda: self._http_ready(self.gxo_url),
             "alerts": lambda: self._http_ready(self.alerts_url, ""),
+            "sqs": self._sqs_ready,
             "worker": self._worker_ready,
         }
         check = checks[child.name]
@@ -422,12 +460,54 @@ class DevStack:
                     f"{child.log_tail()}"
                 )
             if check():
+                if child.name == "amazon" and self.notifications:
+                    self._subscribe()
                 return
             if time.monotonic() > deadline:
                 raise DevStackError(
                     f"{child.name} not ready after {self.ready_timeout:.0f}s (log {child.log_path})"
                 )
             time.sleep(0.2)
+
+    def _sqs_ready(self) -> bool:
+        """moto answers, and the notifications queue exists (created here, idempotently)."""
+        import boto3
+
+        env = self.environment()
+        try:
+            sqs = boto3.session.Session(
+                aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+                aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+            ).client("sqs", region_name=SQS_REGION, endpoint_url=self.sqs_url)
+            sqs.create_queue(QueueName=NOTIFICATIONS_QUEUE)
+        except Exception:  # not listening yet
+            return False
+        return True
+
+    def _subscribe(self) -> None:
+        """`consign amazon notifications setup` against the sandbox, before the worker."""
+        from integrations.amazon.factory import build_amazon_client
+        from integrations.amazon.settings import AmazonSettings
+        from sandbox.amazon import lwa
+
+        settings = AmazonSettings(
+            seller_id=lwa.DEFAULT_SELLER_ID,
+            endpoint=self.amazon_url,
+            lwa_endpoint=f"{self.amazon_url}/auth/o2/token",
+            client_id=lwa.DEFAULT_CLIENT_ID,
+            client_secret=SecretStr(lwa.DEFAULT_CLIENT_SECRET),
+            refresh_token=SecretStr(lwa.DEFAULT_REFRESH_TOKEN),
+            marketplace_ids=["A1F83G8C2ARO7P"],
+            orders_reader="v2026",
+            rate_scale=1.0,
+        )
+        arn = f"arn:aws:sqs:{SQS_REGION}:{SQS_ACCOUNT}:{NOTIFICATIONS_QUEUE}"
+
+        async def setup() -> None:
+            async with build_amazon_client(settings) as client:
+                await client.notifications.setup(arn)
+
+        run_async(setup)
 
     @staticmethod
     def _http_ready(base_url: str, probe: str = "/_sandbox/faults") -> bool:

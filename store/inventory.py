@@ -140,7 +140,11 @@ def _move_demand(session: Session, change: StockChange) -> None:
             row.allocated -= moved
             row.shipped += moved
         elif change.kind is Kind.DEALLOCATION:
-            row.allocated -= min(units, row.allocated)
+            # Released, not cancelled (a cancel closes the demand): a short pick's units are
+            # still owed until they ship or the order ends (close_demand).
+            moved = min(units, row.allocated)
+            row.allocated -= moved
+            row.open += moved
         row.updated_at = utc_now()
         _delete_if_settled(session, row)
 
@@ -241,16 +245,18 @@ def record_demand(engine: Engine, ref: OrderRef, lines: Sequence[tuple[str, str,
                 )
 
 
-def close_demand(engine: Engine, ref: OrderRef) -> None:
-    """The order will not ship (cancelled, rejected): its units no longer hold stock back."""
+def close_demand(engine: Engine, ref: OrderRef) -> list[str]:
+    """The order will not ship (cancelled, rejected) or has ended (shipped, lines short-closed):
+    its units no longer hold stock back. Returns the item codes it held."""
+    rows = (
+        col(OrderDemandRow.channel) == ref.channel,
+        col(OrderDemandRow.account) == ref.account,
+        col(OrderDemandRow.order_id) == ref.order_id,
+    )
     with write_session(engine) as session:
-        session.connection().execute(
-            delete(OrderDemandRow).where(
-                col(OrderDemandRow.channel) == ref.channel,
-                col(OrderDemandRow.account) == ref.account,
-                col(OrderDemandRow.order_id) == ref.order_id,
-            )
-        )
+        items = sorted(session.scalars(select(OrderDemandRow.item_code).where(*rows)))
+        session.connection().execute(delete(OrderDemandRow).where(*rows))
+    return items
 
 
 @dataclass

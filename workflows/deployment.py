@@ -18,9 +18,9 @@ def intake_inputs(settings: Settings) -> list[ChannelIntakeInput]:
     return [
         ChannelIntakeInput(
             channel=module.name,
-            account=module.account(module.settings_of(settings)),
-            poll_interval_seconds=settings.poll_interval_seconds,
-            sweep_every_polls=module.sweep_every_polls(module.settings_of(settings)),
+            account=module.account(own := module.settings_of(settings)),
+            poll_interval_seconds=max(settings.poll_interval_seconds, module.min_poll_seconds(own)),
+            sweep_every_polls=module.sweep_every_polls(own),
         )
         for module in enabled(settings)
     ]

@@ -96,6 +96,7 @@ BOUNDED_HISTORY = "bounded-history"  # 2026-11-29
 LATE_FROM_THE_START = "late-from-the-start"  # 2026-11-29
 DUPLICATE_TRACKING = "duplicate-tracking"  # 2026-11-29
 LAUNCH_RELEASE = "launch-release"  # wip/products: ITEM_ACCEPTED releases an ITEM_NOT_LAUNCHED park
+CLOSE_DEMAND_AT_END = "close-demand-at-end"  # 2026-11-30
 CAPTURE_FIRST_CHECK = timedelta(minutes=5)  # then doubling, up to CAPTURE_MAX_CHECK
 CAPTURE_MAX_CHECK = timedelta(hours=2)
 CAPTURE_PATIENCE = timedelta(days=14)  # a capture pending this long is raised for a person
@@ -354,6 +355,12 @@ class OrderFulfillment:
         finally:
             if self._watcher is not None:
                 self._watcher.cancel()
+        if (
+            self._plan is not None
+            and self._status.stage.is_final
+            and workflow.patched(CLOSE_DEMAND_AT_END)
+        ):
+            await self._guarded(lambda _: self._activity(refs.CLOSE_ORDER_DEMAND, self._ref))
         if self._status.captures and workflow.patched(SETTLE_CAPTURES):
             await self._guarded(lambda _: self._settle_captures())
         await workflow.wait_condition(workflow.all_handlers_finished)

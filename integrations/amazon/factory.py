@@ -15,7 +15,8 @@ import httpx
 from integrations.amazon.client import DEFAULT_TIMEOUT, SpApiClient
 from integrations.amazon.feeds import FeedsApi
 from integrations.amazon.listings import ListingsApi
-from integrations.amazon.lwa import LwaCredentials, LwaTokenProvider
+from integrations.amazon.lwa import GrantlessTokenProvider, LwaCredentials, LwaTokenProvider
+from integrations.amazon.notifications import GRANTLESS_SCOPE, NotificationsApi
 from integrations.amazon.orders_v0 import OrdersV0Api, V0OrdersReader
 from integrations.amazon.orders_v2026 import OrdersV2026Api, V2026OrdersReader
 from integrations.amazon.pacing import UsagePacer
@@ -43,6 +44,7 @@ class AmazonClient:
     listings: ListingsApi
     feeds: FeedsApi
     reports: ReportsApi
+    notifications: NotificationsApi
     _http: httpx.AsyncClient | None = field(default=None, repr=False)  # owned: closed by aclose
 
     async def aclose(self) -> None:
@@ -110,5 +112,8 @@ def build_amazon_client(
         listings=ListingsApi(api, settings.seller_id),
         feeds=FeedsApi(api, http),
         reports=ReportsApi(api, http),
+        notifications=NotificationsApi(
+            api, GrantlessTokenProvider(credentials, http, GRANTLESS_SCOPE, clock=monotonic)
+        ),
         _http=owned,
     )

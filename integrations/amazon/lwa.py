@@ -74,13 +74,16 @@ class LwaTokenProvider:
         """Forget the cached token, e.g. after Amazon rejected it as expired or revoked."""
         self._cache.invalidate()
 
-    async def _exchange(self) -> IssuedToken:
-        form = {
+    def _form(self) -> dict[str, str]:
+        return {
             "grant_type": "refresh_token",
             "refresh_token": self._credentials.refresh_token.get_secret_value(),
             "client_id": self._credentials.client_id,
             "client_secret": self._credentials.client_secret.get_secret_value(),
         }
+
+    async def _exchange(self) -> IssuedToken:
+        form = self._form()
         try:
             response = await self._http.post(
                 self._credentials.token_url,
@@ -98,6 +101,30 @@ class LwaTokenProvider:
         if response.status_code >= 400:
             raise _auth_error(response.status_code, body)
         return _parse_token(body)
+
+
+class GrantlessTokenProvider(LwaTokenProvider):
+    """A token for a grantless operation (no seller's authorisation: the Notifications API's
+    destinations): LWA's client_credentials grant with the operation's scope."""
+
+    def __init__(
+        self,
+        credentials: LwaCredentials,
+        http: httpx.AsyncClient,
+        scope: str,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(credentials, http, clock=clock)
+        self._scope = scope
+
+    def _form(self) -> dict[str, str]:
+        return {
+            "grant_type": "client_credentials",
+            "scope": self._scope,
+            "client_id": self._credentials.client_id,
+            "client_secret": self._credentials.client_secret.get_secret_value(),
+        }
 
 
 def _auth_error(status: int, body: object) -> AmazonAuthError:

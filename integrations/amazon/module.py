@@ -7,14 +7,29 @@ import contextlib
 from collections.abc import Mapping
 
 from integrations.amazon.factory import build_amazon_client
+from integrations.amazon.order_notifications import NotificationReader, sqs_client
+from integrations.amazon.pacing import MARGIN
 from integrations.amazon.port import AmazonChannel
-from integrations.amazon.settings import CHANNEL, AmazonSettings, read_amazon_settings
+from integrations.amazon.settings import (
+    CHANNEL,
+    AmazonSettings,
+    OrdersReader,
+    read_amazon_settings,
+)
 from integrations.amazon.settlement.port import AmazonSettlements
 from integrations.amazon.stock import build_amazon_stock
 from integrations.amazon.usage_plans import Operation as SpApi
-from integrations.amazon.usage_plans import task_queue_rate
+from integrations.amazon.usage_plans import task_queue_rate, usage_plan
 from integrations.channel import ChannelPort
-from integrations.module import ChannelModule, LimitedQueue, OpenedPorts, Operation
+from integrations.module import (
+    ChannelModule,
+    LimitedQueue,
+    Listener,
+    Notify,
+    OpenedPorts,
+    Operation,
+    SetAside,
+)
 
 # One queue per rate-limited SP-API operation. The names are in stored histories: keep them.
 SEARCH_ORDERS = "amazon-searchOrders"
@@ -58,6 +73,35 @@ def _rates(settings: AmazonSettings, port: ChannelPort) -> Mapping[str, float]:
     }
 
 
+def _min_poll_seconds(settings: AmazonSettings) -> float:
+    """One change search per refill of its usage plan (searchOrders: 0.0056/s, about 3
+    minutes at rate scale 1): the intake's timer paces the polls, and a backlog's pages use the
+    plan's burst (the client's pacer, pacing.py) instead of waiting in a rate-limited queue."""
+    v0 = settings.orders_reader.strip().lower() == OrdersReader.V0
+    plan = usage_plan(SpApi.V0_GET_ORDERS if v0 else SpApi.SEARCH_ORDERS)
+    return 1.0 / (plan.rate * settings.rate_scale * MARGIN)
+
+
+def _listener(settings: AmazonSettings) -> Listener | None:
+    """The ORDER_CHANGE queue reader, when AMAZON_NOTIFICATIONS_QUEUE_URL names a queue."""
+    if not settings.notifications:
+        return None
+
+    async def listen(notify: Notify, set_aside: SetAside) -> None:
+        sqs = sqs_client(settings.sqs_region, settings.sqs_endpoint)
+        reader = NotificationReader(
+            sqs,
+            settings.notifications_queue_url,
+            settings.seller_id,
+            notify,
+            set_aside,
+            wait_seconds=settings.sqs_wait_seconds,
+        )
+        await reader.run()
+
+    return listen
+
+
 AMAZON = ChannelModule(
     name=CHANNEL,
     title="Amazon",
@@ -67,7 +111,10 @@ AMAZON = ChannelModule(
     open_ports=_open_ports,
     limited_queues=(
         LimitedQueue(GET_ORDER, frozenset({Operation.FETCH})),
-        LimitedQueue(SEARCH_ORDERS, frozenset({Operation.POLL})),
+        # Polls run on the main queue, paced by the intake's timer (min_poll_seconds): a
+        # sub-1/s server-side limit delayed the first search by several intervals. The queue
+        # stays for activities already scheduled on it.
+        LimitedQueue(SEARCH_ORDERS, frozenset(), drains=frozenset({Operation.POLL})),
         LimitedQueue(CONFIRM_SHIPMENT, frozenset({Operation.CONFIRM})),
         LimitedQueue(GET_REPORTS, frozenset({Operation.SETTLEMENT_LIST})),
         LimitedQueue(GET_REPORT_DOCUMENT, frozenset({Operation.SETTLEMENT_FETCH})),
@@ -76,4 +123,6 @@ AMAZON = ChannelModule(
     confirm_operation="confirmShipment",
     check_credentials=_check_credentials,
     files_settlements=True,
+    min_poll_seconds=_min_poll_seconds,
+    listener=_listener,
 )

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, SecretStr
 
-from config import choice, csv_list, number, sandbox_default
+from config import choice, csv_list, env, number, sandbox_default, whole
 
 CHANNEL = "amazon"  # Channel and OrderRef.channel of every Amazon order (in stored histories)
 
@@ -27,6 +27,15 @@ class AmazonSettings(BaseModel):
     orders_reader: str  # "v2026" (default) or "v0" (fallback)
     rate_scale: float  # multiplies Amazon's usage-plan rates; 1.0 in production
     search_settle_seconds: float = 130.0  # how old a change must be before intake reads it
+    # ORDER_CHANGE notifications (docs/amazon.md): the SQS queue the worker reads; "" = off.
+    notifications_queue_url: str = ""
+    sqs_region: str = "eu-west-1"
+    sqs_endpoint: str = ""  # "" = AWS's own endpoint for the region; the dev stack's local one
+    sqs_wait_seconds: int = 20  # SQS long poll (1-20 s)
+
+    @property
+    def notifications(self) -> bool:
+        return bool(self.notifications_queue_url.strip())
 
 
 def read_amazon_settings() -> AmazonSettings:
@@ -49,4 +58,8 @@ def read_amazon_settings() -> AmazonSettings:
         orders_reader=choice("AMAZON_ORDERS_READER", "v2026", OrdersReader).value,
         rate_scale=number("AMAZON_RATE_SCALE", "1.0", above=0),
         search_settle_seconds=number("AMAZON_SEARCH_SETTLE_SECONDS", "130", at_least=0),
+        notifications_queue_url=env("AMAZON_NOTIFICATIONS_QUEUE_URL", "").strip(),
+        sqs_region=env("AMAZON_SQS_REGION", "eu-west-1").strip() or "eu-west-1",
+        sqs_endpoint=env("AMAZON_SQS_ENDPOINT", "").strip(),
+        sqs_wait_seconds=whole("AMAZON_SQS_WAIT_SECONDS", 20, at_least=1, at_most=20),
     )

@@ -8,6 +8,7 @@ import os
 import uvicorn
 
 from sandbox.amazon.app import create_app
+from sandbox.amazon.notifications import Publisher, sqs_sender
 from sandbox.amazon.state import AmazonSandbox
 
 
@@ -31,6 +32,18 @@ def main(argv: list[str] | None = None) -> None:
         help="how long a feed takes to process (Amazon: minutes to hours; "
         "env AMAZON_SANDBOX_FEED_PROCESSING_SECONDS; PUT /_sandbox/feeds/processing)",
     )
+    parser.add_argument(
+        "--sqs-endpoint",
+        default=os.environ.get("AMAZON_SANDBOX_SQS_ENDPOINT", ""),
+        help="an SQS-compatible endpoint (the dev stack's moto server): ORDER_CHANGE "
+        "notifications are published to the subscribed destination's queue there",
+    )
+    parser.add_argument(
+        "--notification-delivery-seconds",
+        type=float,
+        default=0.5,
+        help="how long after an order changes its notification reaches the queue",
+    )
     args = parser.parse_args(argv)
     state = AmazonSandbox(
         rate_scale=args.rate_scale,
@@ -38,7 +51,10 @@ def main(argv: list[str] | None = None) -> None:
         seed_orders=args.seed_orders,
         seed=args.seed,
         feed_processing_seconds=args.feed_processing_seconds,
+        notification_delivery_seconds=args.notification_delivery_seconds,
     )
+    if args.sqs_endpoint:
+        Publisher(state, sqs_sender(args.sqs_endpoint)).start()
     uvicorn.run(create_app(state), host=args.host, port=args.port, log_level="info")
 
 

@@ -1,5 +1,5 @@
 """The Amazon sandbox as one FastAPI app: LWA, Tokens (Restricted Data Tokens), Orders v0 and
-v2026-01-01, Listings Items, Feeds, Reports (settlements), admin and faults."""
+v2026-01-01, Listings Items, Feeds, Reports (settlements), Notifications, admin and faults."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sandbox.amazon import (
     feeds_api,
     listings_api,
     lwa,
+    notifications,
     orders_v0,
     orders_v2026,
     reports_api,
@@ -38,6 +39,7 @@ def create_app(state: AmazonSandbox | None = None, faults: FaultConfig | None = 
     app.include_router(listings_api.router(sandbox))
     app.include_router(feeds_api.router(sandbox))
     app.include_router(reports_api.router(sandbox))
+    app.include_router(notifications.router(sandbox))
     app.include_router(admin.router(sandbox))
     app.include_router(settlements_admin.router(sandbox))
     return app

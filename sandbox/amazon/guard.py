@@ -16,7 +16,7 @@ from sandbox.amazon.state import AmazonSandbox
 ACCESS_TOKEN_HEADER = "x-amz-access-token"
 RATE_LIMIT_HEADER = "x-amzn-RateLimit-Limit"
 REQUEST_ID_HEADER = "x-amzn-RequestId"
-SPAPI_PREFIXES = ("/orders/", "/listings/", "/feeds/", "/tokens/", "/reports/")
+SPAPI_PREFIXES = ("/orders/", "/listings/", "/feeds/", "/tokens/", "/reports/", "/notifications/")
 
 
 def rate_limit_declared(status: int) -> bool:

@@ -17,6 +17,11 @@ DEFAULT_CLIENT_ID = "amzn1.application-oa2-client.sandbox"
 DEFAULT_CLIENT_SECRET = "sandbox-secret"
 DEFAULT_REFRESH_TOKEN = "Atzr|sandbox-refresh-token"
 DEFAULT_SELLER_ID = "A1SANDBOXSELLER"
+# Grantless operations' scopes (LWA client_credentials): the Notifications API's destinations
+# and subscriptions by id, and the Application Management API's secret rotation.
+GRANTLESS_SCOPES = frozenset(
+    {"sellingpartnerapi::notifications", "sellingpartnerapi::client_credential:rotation"}
+)
 
 
 @dataclass(frozen=True)
@@ -50,12 +55,20 @@ class TokenIssuer:
         self.refresh_tokens = refresh_tokens or {DEFAULT_REFRESH_TOKEN: DEFAULT_SELLER_ID}
         self.token_lifetime_seconds = token_lifetime_seconds
         self.grants: dict[str, Grant] = {}
+        self.grantless: dict[str, tuple[str, datetime]] = {}  # token -> (scope, expiry)
         self.grant_count = 0
 
     def grant(self, form: dict[str, str]) -> dict[str, object]:
-        """Exchange a refresh token; errors follow LWA's OAuth2 error codes."""
+        """Exchange a refresh token, or the app's own credentials for a grantless token
+        (client_credentials with a scope); errors follow LWA's OAuth2 error codes."""
+        if form.get("grant_type") == "client_credentials":
+            return self._grantless(form)
         if form.get("grant_type") != "refresh_token":
-            raise LwaError(400, "unsupported_grant_type", "grant_type must be refresh_token")
+            raise LwaError(
+                400,
+                "unsupported_grant_type",
+                "grant_type must be refresh_token or client_credentials",
+            )
         missing = [k for k in ("refresh_token", "client_id", "client_secret") if not form.get(k)]
         if missing:
             raise LwaError(400, "invalid_request", f"missing parameter: {', '.join(missing)}")
@@ -75,6 +88,28 @@ class TokenIssuer:
             "expires_in": lifetime,
         }
 
+    def _grantless(self, form: dict[str, str]) -> dict[str, object]:
+        missing = [k for k in ("scope", "client_id", "client_secret") if not form.get(k)]
+        if missing:
+            raise LwaError(400, "invalid_request", f"missing parameter: {', '.join(missing)}")
+        if form["client_id"] != self.client_id or form["client_secret"] != self.client_secret:
+            raise LwaError(401, "invalid_client", "Client authentication failed")
+        if form["scope"] not in GRANTLESS_SCOPES:
+            raise LwaError(400, "invalid_scope", "The requested scope is invalid")
+        token = "Atc|" + secrets.token_urlsafe(48)
+        lifetime = self.token_lifetime_seconds
+        expires = self.clock() + timedelta(seconds=lifetime)
+        self.grantless[token] = (form["scope"], expires)
+        self.grant_count += 1
+        return {"access_token": token, "token_type": "bearer", "expires_in": lifetime}
+
+    def grantless_scope(self, access_token: str | None) -> str | None:
+        """The scope a grantless token was issued for, or None (unknown, expired)."""
+        found = self.grantless.get(access_token or "")
+        if found is None or found[1] <= self.clock():
+            return None
+        return found[0]
+
     def seller_for(self, access_token: str | None) -> str | None:
         """The seller an access token acts for, or None if it is unknown or expired."""
         grant = self.grants.get(access_token or "")
@@ -84,6 +119,7 @@ class TokenIssuer:
 
     def revoke_all(self) -> None:
         self.grants.clear()
+        self.grantless.clear()
 
 
 def router(issuer: TokenIssuer) -> APIRouter:

@@ -29,6 +29,7 @@ from sandbox.amazon.lwa import (
     DEFAULT_SELLER_ID,
     TokenIssuer,
 )
+from sandbox.amazon.notifications import NotificationDesk
 from sandbox.amazon.pagination import Pager
 from sandbox.amazon.records import Clock, Confirmation, OrderStatus, SandboxOrder, system_clock
 from sandbox.amazon.restricted import ALL_ROLES, Access, RestrictedData
@@ -66,6 +67,7 @@ class AmazonSandbox:
         feed_processing_seconds: float = 2.0,
         feed_schema: dict[str, Any] | None = None,
         roles: frozenset[str] = ALL_ROLES,
+        notification_delivery_seconds: float = 0.5,
     ) -> None:
         self.clock = clock
         self.seller_id = seller_id
@@ -88,6 +90,7 @@ class AmazonSandbox:
         schema = feed_schema if feed_schema is not None else load_feed_schema()
         self.feeds = FeedDesk(FeedValidators(schema), feed_processing_seconds)
         self.settlements = SettlementDesk()
+        self.notifications = NotificationDesk(delivery_seconds=notification_delivery_seconds)
         if seed_orders:
             self.generate(GenerateRequest(count=seed_orders, seed=seed))
 

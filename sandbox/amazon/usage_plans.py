@@ -30,6 +30,10 @@ GET_REPORTS = "getReports"
 GET_REPORT = "getReport"
 CREATE_REPORT = "createReport"
 GET_REPORT_DOCUMENT = "getReportDocument"
+GET_DESTINATIONS = "getDestinations"
+CREATE_DESTINATION = "createDestination"
+GET_SUBSCRIPTION = "getSubscription"
+CREATE_SUBSCRIPTION = "createSubscription"
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,10 @@ AMAZON_PLANS: dict[str, Plan] = {
     GET_REPORT: Plan(2.0, 15),
     CREATE_REPORT: Plan(0.0167, 15),
     GET_REPORT_DOCUMENT: Plan(0.0167, 15),
+    GET_DESTINATIONS: Plan(1.0, 5),
+    CREATE_DESTINATION: Plan(1.0, 5),
+    GET_SUBSCRIPTION: Plan(1.0, 5),
+    CREATE_SUBSCRIPTION: Plan(1.0, 5),
 }
 
 

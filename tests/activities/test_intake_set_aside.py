@@ -36,7 +36,6 @@ from domain.limits import IntakeLimits
 from domain.order import ChannelOrderStatus, FulfilledBy, OrderChange, OrderRef
 from domain.setaside import SetAsideFeed, SetAsideReason
 from integrations.amazon.factory import build_amazon_client
-from integrations.amazon.module import SEARCH_ORDERS
 from integrations.amazon.port import AmazonChannel
 from integrations.centra.client import CentraClient
 from integrations.centra.port import CentraChannel
@@ -402,12 +401,7 @@ async def test_amazon_intake_starts_the_orders_around_one_in_an_unknown_status(
                 dev_server.client,
                 task_queue=queue,
                 workflows=[ChannelIntake],
-                activities=[delivery.start_order_workflows],
-            ),
-            Worker(
-                dev_server.client,
-                task_queue=SEARCH_ORDERS,
-                activities=[channel.poll_changes],
+                activities=[delivery.start_order_workflows, channel.poll_changes],
             ),
         ):
             handle = await dev_server.client.start_workflow(

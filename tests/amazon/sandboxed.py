@@ -28,7 +28,7 @@ from tests.support.spapi_models import (
 
 BASE = "http://sandbox.test"
 START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
-SPAPI = ("/orders/", "/listings/", "/feeds/", "/tokens/", "/reports/")
+SPAPI = ("/orders/", "/listings/", "/feeds/", "/tokens/", "/reports/", "/notifications/")
 
 
 class ManualClock:

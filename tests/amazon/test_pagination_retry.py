@@ -114,8 +114,9 @@ async def test_the_intake_sends_the_same_page_token_after_a_failed_poll() -> Non
     queue = f"intake-{uuid.uuid4()}"
     try:
         async with (
-            Worker(env.client, task_queue=queue, workflows=[ChannelIntake], activities=[start]),
-            Worker(env.client, task_queue="amazon-searchOrders", activities=[poll]),
+            Worker(
+                env.client, task_queue=queue, workflows=[ChannelIntake], activities=[start, poll]
+            ),
         ):
             handle = await env.client.start_workflow(
                 ChannelIntake.run,

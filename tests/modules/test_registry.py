@@ -20,7 +20,7 @@ MAIN = "main-queue"
 # (channel, operation) -> queue, as the code before channel modules routed them.
 STORED_QUEUES = {
     ("amazon", Operation.FETCH): "amazon-getOrder",
-    ("amazon", Operation.POLL): "amazon-searchOrders",
+    ("amazon", Operation.POLL): MAIN,  # since wip/notify: paced by the intake's timer
     ("amazon", Operation.CONFIRM): "amazon-confirmShipment",
     ("amazon", Operation.ACK): MAIN,
     ("amazon", Operation.CHECK_CAPTURE): MAIN,

@@ -12,6 +12,8 @@ import pytest
 
 from domain.settlement_attribution import AmountKind, attribute
 from integrations.amazon.errors import AmazonRequestRejected
+from integrations.amazon.factory import build_amazon_client
+from integrations.amazon.pacing import UsagePacer
 from integrations.amazon.settlement import SettlementFileError, parse_settlement
 from sandbox.amazon.generator import LineSpec, OrderSpec
 from sandbox.amazon.records import FulfillmentChannel, OrderStatus
@@ -195,9 +197,22 @@ async def test_reports_are_kept_90_days(world) -> None:
 
 
 async def test_get_reports_is_rate_limited_as_the_model_says(world) -> None:
-    w, client = world
-    for _ in range(10):  # the burst
-        await client.reports.list_settlement_reports()
-    with pytest.raises(Exception, match="429"):
-        await client.reports.list_settlement_reports()
-    assert w.sandbox.throttled["getReports"] == 1
+    """getReports: a burst of 10, then one per 45 s (0.0222/s). Unpaced, the 11th call at once
+    is throttled; consign's pacer (on the sandbox's clock) waits for the refill instead."""
+    w, _client = world
+    async with httpx.AsyncClient(transport=w.transport, base_url=BASE) as http:
+        unpaced = build_amazon_client(
+            sandbox_settings(), http=http, pacer=UsagePacer(1_000_000, clock=w.clock.seconds)
+        )
+        for _ in range(10):  # the burst
+            await unpaced.reports.list_settlement_reports()
+        with pytest.raises(Exception, match="429"):
+            await unpaced.reports.list_settlement_reports()
+        assert w.sandbox.throttled["getReports"] == 1
+        w.clock.advance(10 * 46)  # the sandbox's bucket full again (0.0222 per second)
+        paced = build_amazon_client(sandbox_settings(), http=http, pacer=w.clock.pacer())
+        started = w.clock.seconds()
+        for _ in range(11):
+            await paced.reports.list_settlement_reports()
+        assert w.sandbox.throttled["getReports"] == 1  # none more
+        assert w.clock.seconds() - started >= 45  # waited for tokens, not for 429s

@@ -358,7 +358,10 @@ def test_partial_allocation_keeps_the_row_until_open_units_go_too(engine) -> Non
     assert demand_rows(engine) == {key(ORDER): (1, 0)}
 
 
-def test_deallocation_releases_allocated_units(engine) -> None:
+def test_deallocation_returns_units_to_open_until_the_order_ends(engine) -> None:
+    """A short pick releases what GXO reserved, but the order still owes those units (GXO picks
+    them on a later wave): they hold stock back as open demand until they ship or the order
+    ends (close_demand)."""
     record_demand(engine, ORDER, [("MUG-1", "GXO-1001", 3)])
     record_demand(engine, OTHER, [("MUG-1", "GXO-1001", 2)])
     apply_stock_changes(
@@ -369,12 +372,14 @@ def test_deallocation_releases_allocated_units(engine) -> None:
             change(3, 10, 4, kind=StockChangeKind.DEALLOCATION, quantity=-1, ref=ORDER),
         ],
     )
-    assert demand_rows(engine) == {key(ORDER): (0, 2), key(OTHER): (0, 2)}
+    assert demand_rows(engine) == {key(ORDER): (1, 2), key(OTHER): (0, 2)}
     apply_stock_changes(
         engine, [change(4, 10, 2, kind=StockChangeKind.DEALLOCATION, quantity=-2, ref=ORDER)]
     )
-    assert demand_rows(engine) == {key(OTHER): (0, 2)}
+    assert demand_rows(engine) == {key(ORDER): (3, 0), key(OTHER): (0, 2)}
     assert available_by_item(engine, [UK]) == {"GXO-1001": 8}
+    assert close_demand(engine, ORDER) == ["GXO-1001"]
+    assert demand_rows(engine) == {key(OTHER): (0, 2)}
 
 
 def test_changes_without_a_reference_leave_demand_alone(engine) -> None:
@@ -401,9 +406,9 @@ def test_close_demand_deletes_only_that_orders_rows(engine) -> None:
     apply_stock_changes(
         engine, [change(1, 10, 1, kind=StockChangeKind.ALLOCATION, quantity=1, ref=ORDER)]
     )
-    close_demand(engine, ORDER)
+    assert close_demand(engine, ORDER) == ["GXO-1001", "GXO-2001"]
     assert demand_rows(engine) == {key(OTHER): (4, 0)}
-    close_demand(engine, ORDER)  # again: nothing left, no error
+    assert close_demand(engine, ORDER) == []  # again: nothing left, no error
     assert demand_rows(engine) == {key(OTHER): (4, 0)}
 
 

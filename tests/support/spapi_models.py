@@ -37,6 +37,7 @@ TOKENS = "tokens-api-model/tokens_2021-03-01.json"
 LISTINGS = "listings-items-api-model/listingsItems_2021-08-01.json"
 FEEDS = "feeds-api-model/feeds_2021-06-30.json"
 REPORTS = "reports-api-model/reports_2021-06-30.json"
+NOTIFICATIONS = "notifications-api-model/notifications.json"
 # Which model an SP-API path belongs to, by prefix.
 _MODEL_PREFIXES = (
     ("/orders/v0/", ORDERS_V0),
@@ -45,6 +46,7 @@ _MODEL_PREFIXES = (
     ("/listings/2021-08-01/", LISTINGS),
     ("/feeds/2021-06-30/", FEEDS),
     ("/reports/2021-06-30/", REPORTS),
+    ("/notifications/v1/", NOTIFICATIONS),
 )
 
 Model = dict[str, Any]

@@ -149,6 +149,7 @@ class FakeWorld:
         self.plan_reference: Callable[[WarehouseOrder], str] | None = None  # a planner's rule
         self.not_launched: set[str] = set()  # item codes GXO has not accepted (launch gate)
         self.cancels: list[WarehouseOrderRequest] = []
+        self.closed_demand: list[OrderRef] = []  # orders that ended holding stock back
         self.cancel_outcome = CancelOutcome.CANCELLED
         self.warehouse_parcels: dict[str, list[Parcel]] = {}
         self.lookups = 0
@@ -223,6 +224,10 @@ class FakeWorld:
             self.cancels.append(request)
             return self.cancel_outcome
 
+        @activity.defn(name="close_order_demand")
+        async def close_order_demand(ref: OrderRef) -> None:
+            self.closed_demand.append(ref)
+
         @activity.defn(name="get_warehouse_order")
         async def get_warehouse_order(request: WarehouseOrderRequest) -> WarehouseLookup:
             self.lookups += 1
@@ -261,6 +266,7 @@ class FakeWorld:
             plan_fulfilment,
             inject_warehouse_order,
             cancel_warehouse_order,
+            close_order_demand,
             get_warehouse_order,
             confirm_parcel,
             set_aside_warehouse_event,

@@ -49,8 +49,9 @@ async def test_a_notice_re_read_by_every_poll_is_handed_over_once(
 
     queue = f"intake-{uuid.uuid4()}"
     async with (
-        Worker(time_env.client, task_queue=queue, workflows=[ChannelIntake], activities=[start]),
-        Worker(time_env.client, task_queue="amazon-searchOrders", activities=[poll]),
+        Worker(
+            time_env.client, task_queue=queue, workflows=[ChannelIntake], activities=[start, poll]
+        ),
     ):
         handle = await time_env.client.start_workflow(
             ChannelIntake.run,

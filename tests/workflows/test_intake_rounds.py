@@ -38,7 +38,6 @@ from activities.models import (
     StockPulled,
 )
 from domain.exceptions import ExceptionKind
-from integrations.amazon.module import SEARCH_ORDERS
 from integrations.registry import Channel
 from tests.workflows.fakes import dispatch, make_order, parcel
 from tests.workflows.test_intakes import change
@@ -110,7 +109,7 @@ def channel_activities(read: Read) -> dict[str, list[Callable[..., Any]]]:
         read.handed.extend(c.ref.order_id for c in batch.changes)
         return StartReport(signalled=len(batch.changes))
 
-    return {"": [start], SEARCH_ORDERS: [poll]}
+    return {"": [start, poll]}  # polls run on the main queue since wip/notify
 
 
 EVENT = dispatch(make_order(), 1, parcel("P1", ("10000", 1)))

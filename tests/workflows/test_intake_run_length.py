@@ -26,7 +26,6 @@ from activities.models import (
     StockPulled,
 )
 from domain.lifecycle import STOCK_CHANGED_SIGNAL
-from integrations.amazon.module import SEARCH_ORDERS
 from integrations.registry import Channel
 from tests.workflows.test_inventory_sync import Channelside
 from workflows.channel_intake import ChannelIntake, ChannelIntakeInput
@@ -92,8 +91,7 @@ async def test_a_channel_intake_hands_over_to_a_fresh_run_at_the_limit(
 
     queue = f"run-length-{uuid.uuid4()}"
     async with (
-        Worker(time_env.client, task_queue=queue, workflows=[ChannelIntake]),
-        Worker(time_env.client, task_queue=SEARCH_ORDERS, activities=[poll]),
+        Worker(time_env.client, task_queue=queue, workflows=[ChannelIntake], activities=[poll]),
     ):
         handle = await time_env.client.start_workflow(
             ChannelIntake.run,

@@ -95,8 +95,9 @@ async def test_channel_intake_pages_then_moves_the_cursor_and_survives_a_failure
 
     queue = f"intake-{uuid.uuid4()}"
     async with (
-        Worker(time_env.client, task_queue=queue, workflows=[ChannelIntake], activities=[start]),
-        Worker(time_env.client, task_queue="amazon-searchOrders", activities=[poll]),
+        Worker(
+            time_env.client, task_queue=queue, workflows=[ChannelIntake], activities=[start, poll]
+        ),
     ):
         handle = await time_env.client.start_workflow(
             ChannelIntake.run,

@@ -59,6 +59,7 @@ async def test_ships_in_full_with_one_confirm_per_parcel(harness: Harness) -> No
         ("GXO-CAP-RED", 1),
     ]
     assert all(line.remaining == 0 for line in result.lines)
+    assert harness.world.closed_demand == [order.ref]  # ended: nothing it holds back any more
 
 
 async def test_short_pick_ships_two_then_one_and_ignores_duplicates(harness: Harness) -> None:
@@ -118,6 +119,7 @@ async def test_buyer_cancel_after_injection_cancels_at_gxo(harness: Harness) -> 
     assert result.stage is OrderStage.CANCELLED
     assert [c.reference for c in harness.world.cancels] == [warehouse_reference(order.ref)]
     assert harness.world.confirms == []
+    assert harness.world.closed_demand == [order.ref]
 
 
 async def test_stale_change_notice_is_ignored(harness: Harness) -> None:
@@ -273,6 +275,7 @@ async def test_orders_closed_before_injection_are_not_sent(
     result = await (await harness.start(make_order(status=status))).result()
     assert result.stage in (OrderStage.CANCELLED, OrderStage.SHIPPED)
     assert harness.world.injections == []
+    assert harness.world.closed_demand == []  # never planned: no demand recorded
 
 
 async def test_retry_after_a_gxo_rejection_plans_again_with_the_fixed_mapping(
