@@ -32,6 +32,7 @@ from activities.heartbeat import HEARTBEAT_THROTTLE
 from activities.inventory import InventoryActivities
 from activities.monitor import MonitorActivities
 from activities.products import ProductActivities
+from activities.returns import ReturnActivities
 from activities.settlements import SettlementActivities
 from activities.warehouse import WarehouseActivities
 from codec.converter import configured_key_ring
@@ -40,8 +41,8 @@ from domain.deadlines import DeadlinePolicy
 from domain.exceptions import describe_error
 from domain.setaside import SetAsideRecord
 from health import start_health
-from integrations.channel import ChannelPort, ProductPort, SettlementPort, StockPort
-from integrations.gxo.port import ItemMasterPort, WarehousePort
+from integrations.channel import ChannelPort, ProductPort, ReturnPort, SettlementPort, StockPort
+from integrations.gxo.port import ItemMasterPort, ReturnsPort, WarehousePort
 from integrations.module import ChannelModule, OpenedPorts, Operation
 from integrations.registry import CHANNEL_NAMES, WAREHOUSE, enabled, get_settings
 from monitoring import ensure_monitor, monitor_activities
@@ -51,12 +52,20 @@ from store.set_aside import keep_set_aside
 from webhooks import ChannelHook, create_webhook_app, notify_intake
 from workflows import order_metrics
 from workflows.channel_intake import ChannelIntake, ChannelIntakeInput, intake_id
-from workflows.deployment import facilities, intake_inputs, inventory_inputs, product_sync_inputs
+from workflows.deployment import (
+    facilities,
+    intake_inputs,
+    inventory_inputs,
+    product_sync_inputs,
+    return_intake_inputs,
+)
 from workflows.intakes import TASK_TIMEOUT
 from workflows.inventory_sync import InventorySync, inventory_sync_id
 from workflows.monitor import Monitor
 from workflows.order_fulfillment import OrderFulfillment
 from workflows.product_sync import ProductSync, product_sync_id
+from workflows.return_fulfillment import ReturnFulfillment
+from workflows.return_intake import ReturnIntake, return_intake_id
 from workflows.schedules import ensure_settlement_schedules
 from workflows.settlement_intake import SettlementIntake
 from workflows.stock_intake import StockIntake, StockIntakeInput, stock_intake_id
@@ -140,6 +149,15 @@ async def ensure_intakes(client: Client, settings: Settings) -> None:
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             task_timeout=TASK_TIMEOUT,
         )
+    for returns in return_intake_inputs(settings):
+        await client.start_workflow(
+            ReturnIntake.run,
+            returns,
+            id=return_intake_id(returns.channel, returns.account),
+            task_queue=queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            task_timeout=TASK_TIMEOUT,
+        )
     await ensure_monitor(client, settings)
     for facility in facilities(settings):
         await client.start_workflow(
@@ -191,6 +209,7 @@ class Ports:
     stock: dict[str, StockPort] = field(default_factory=dict)
     settlements: dict[str, SettlementPort] = field(default_factory=dict)
     products: dict[str, ProductPort] = field(default_factory=dict)
+    returns: dict[str, ReturnPort] = field(default_factory=dict)
 
 
 async def channel_ports(settings: Settings, stack: contextlib.AsyncExitStack) -> Ports:
@@ -205,6 +224,8 @@ async def channel_ports(settings: Settings, stack: contextlib.AsyncExitStack) ->
             ports.settlements[module.name] = opened.settlements
         if opened.products is not None:
             ports.products[module.name] = opened.products
+        if opened.returns is not None:
+            ports.returns[module.name] = opened.returns
     return ports
 
 
@@ -266,6 +287,7 @@ def main_activities(
     settlements: SettlementActivities,
     monitor: MonitorActivities,
     products: ProductActivities,
+    returns: ReturnActivities,
 ) -> list[Callable[..., object]]:
     """Every activity the main queue runs (tests/modules/test_activity_refs.py checks each
     workflow's activity reference against them)."""
@@ -302,6 +324,11 @@ def main_activities(
         products.send,
         products.check,
         products.release,
+        returns.plan,
+        returns.notify,
+        returns.load_policy,
+        returns.close,
+        returns.take,
     ]
 
 
@@ -353,6 +380,16 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
         # The REST transport, the only one, is also GXO's item master (integrations/gxo/port.py).
         items = cast(ItemMasterPort, warehouse)
         products = ProductActivities(ports.products, items, engine, facilities(settings), client)
+        # The REST transport is also GXO's returns desk (integrations/gxo/port.py ReturnsPort).
+        returns = ReturnActivities(
+            ports.returns,
+            ports.orders,
+            cast(ReturnsPort, warehouse),
+            engine,
+            client,
+            task_queue=settings.temporal.task_queue,
+            not_arrived_days=settings.return_not_arrived_days,
+        )
         running = [
             Worker(
                 client,
@@ -366,9 +403,11 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
                     SettlementIntake,
                     Monitor,
                     ProductSync,
+                    ReturnFulfillment,
+                    ReturnIntake,
                 ],
                 activities=main_activities(
-                    channel, stock, stock_sync, delivery, settlements, monitor, products
+                    channel, stock, stock_sync, delivery, settlements, monitor, products, returns
                 ),
                 graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
                 max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,

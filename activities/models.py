@@ -313,3 +313,19 @@ class CloseRequest(BaseModel):
 class ReturnClosed(BaseModel):
     completed: bool  # this call completed it (False: it was completed already)
     refunded: bool  # this call refunded it (False: no refund asked, or already refunded)
+
+
+class ReturnIntakeRequest(BaseModel):
+    """One round of a channel account's return events (ReturnIntake)."""
+
+    channel: str
+    account: str
+    limit: int = Field(default=100, ge=1)
+
+
+class ReturnsTaken(BaseModel):
+    events: int = 0  # return events read (and confirmed)
+    started: int = 0  # ReturnFulfillment workflows started
+    already: int = 0  # the return's workflow runs or ran already (a repeat event)
+    gone: int = 0  # the channel no longer has the return (deleted): nothing to start
+    more: bool = False  # the page was full: take again at once

@@ -32,8 +32,10 @@ from activities.models import (
     PullRequest,
     ReleaseRequest,
     ReturnClosed,
+    ReturnIntakeRequest,
     ReturnPlan,
     ReturnPolicy,
+    ReturnsTaken,
     SetAsideEvent,
     SnapshotLoaded,
     StalledRequest,
@@ -131,6 +133,7 @@ PLAN_RETURN = ActivityRef("plan_return", ReturnRef, ReturnPlan)
 NOTIFY_RETURN = ActivityRef("notify_return", ReturnNotice, NoticeResult)
 LOAD_RETURN_POLICY = ActivityRef("load_return_policy", PolicyRequest, ReturnPolicy)
 CLOSE_RETURN = ActivityRef("close_return", CloseRequest, ReturnClosed)
+TAKE_CHANNEL_RETURNS = ActivityRef("take_channel_returns", ReturnIntakeRequest, ReturnsTaken)
 
 EVERY: tuple[ActivityRef[Any, Any], ...] = (
     CHECK_HEALTH,
@@ -165,7 +168,9 @@ EVERY: tuple[ActivityRef[Any, Any], ...] = (
     SEND_ITEMS,
     CHECK_ITEMS,
     RELEASE_LAUNCHED_ORDERS,
+    PLAN_RETURN,
+    NOTIFY_RETURN,
+    LOAD_RETURN_POLICY,
+    CLOSE_RETURN,
+    TAKE_CHANNEL_RETURNS,
 )
-# Not in EVERY yet: ReturnFulfillment's four activities (PLAN_RETURN, NOTIFY_RETURN,
-# LOAD_RETURN_POLICY, CLOSE_RETURN) have no implementation registered on the worker
-# (activities/returns.py is still to be written, wip/returns); add them here when it is.

@@ -18,6 +18,7 @@ from domain.order import Channel
 
 RMA_MAX_LENGTH = 30  # X12 180 BGN-02 reference: AN 1/30
 RETURN_RECEIVED_SIGNAL = "return_received"  # ReturnFulfillment: one GXO receipt
+RETURN_WORKFLOW_NAME = "ReturnFulfillment"
 
 
 class ReturnStage(StrEnum):
@@ -95,6 +96,14 @@ class ReturnRef(BaseModel):
     @property
     def workflow_id(self) -> str:
         return f"return:{self.channel}:{self.account}:{self.rma}"
+
+
+class ReturnFulfillmentInput(BaseModel):
+    """ReturnFulfillment's input (here, not in workflows/, since the intake's activity starts
+    it by name)."""
+
+    ref: ReturnRef
+    not_arrived_days: float = Field(default=14, gt=0)  # CONSIGN_RETURN_NOT_ARRIVED_DAYS
 
 
 class ChannelReturnLine(BaseModel):

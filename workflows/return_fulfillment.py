@@ -31,8 +31,10 @@ with workflow.unsafe.imports_passed_through():
     from domain.exceptions import ExceptionKind
     from domain.returns import (
         RETURN_RECEIVED_SIGNAL,
+        RETURN_WORKFLOW_NAME,
         Decision,
         RefundDecision,
+        ReturnFulfillmentInput,
         ReturnNotice,
         ReturnReceipt,
         ReturnRef,
@@ -54,11 +56,6 @@ T = TypeVar("T")
 
 def return_workflow_id(channel: str, account: str, rma: str) -> str:
     return ReturnRef(channel=channel, account=account, rma=rma).workflow_id
-
-
-class ReturnFulfillmentInput(BaseModel):
-    ref: ReturnRef
-    not_arrived_days: float = Field(default=14, gt=0)  # CONSIGN_RETURN_NOT_ARRIVED_DAYS
 
 
 class ReturnException(BaseModel):
@@ -97,7 +94,7 @@ class RetryAnswer(BaseModel):
     stage: ReturnStage
 
 
-@workflow.defn(name="ReturnFulfillment")
+@workflow.defn(name=RETURN_WORKFLOW_NAME)
 class ReturnFulfillment:
     @workflow.init
     def __init__(self, params: ReturnFulfillmentInput) -> None:
@@ -295,7 +292,7 @@ def _message(err: ActivityError) -> str:
 
 CONTRACT = WorkflowContract.of(
     ReturnFulfillment,
-    "ReturnFulfillment",
+    RETURN_WORKFLOW_NAME,
     ReturnFulfillmentInput,
     return_workflow_id,
     signals=(RETURN_RECEIVED_SIGNAL,),

@@ -25,6 +25,7 @@ from integrations.centra.documents import (
     RETURNS_BY_ID,
     SET_RETURN_LISTENERS,
 )
+from integrations.centra.errors import CentraRefundRefused, CentraUserErrors
 from integrations.centra.settings import CHANNEL
 from integrations.centra.wire import Wire
 from integrations.wire import Json
@@ -117,5 +118,13 @@ class CentraReturns:
         )
 
     async def refund(self, rma: str) -> None:
-        """Raises CentraUserErrors when Centra (or its payment provider) refuses."""
-        await self.client.mutate(REFUND_RETURN, {"id": _rma(rma)}, "RefundReturn", "refundReturn")
+        """Raises CentraRefundRefused (a CentraUserErrors of kind REFUND_REFUSED) when Centra
+        (or its payment provider) refuses."""
+        try:
+            await self.client.mutate(
+                REFUND_RETURN, {"id": _rma(rma)}, "RefundReturn", "refundReturn"
+            )
+        except CentraUserErrors as refused:
+            raise CentraRefundRefused(
+                refused.operation, refused.messages, refused.paths
+            ) from refused
