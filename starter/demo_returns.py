@@ -11,6 +11,7 @@ after the dev stack's CONSIGN_RETURN_NOT_ARRIVED_DAYS (seconds, not days).
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,6 +65,7 @@ class ReturnsOutcome:
     centra: dict[str, ChannelReturn] = field(default_factory=dict)  # by RMA
     restocked: Counter[str] = field(default_factory=Counter)  # GXO RETURN units by RMA
     note: str | None = None  # why the scene could not run
+    waited: float = 0.0  # seconds `finish` waited after the month-end scene (the added time)
 
     def of(self, role: str) -> DemoReturn | None:
         return next((r for r in self.returns if r.role == role), None)
@@ -171,7 +173,7 @@ def _item_codes(part: CentraPart, skus: list[str]) -> list[str]:
 async def _create(returns: CentraReturns, part: CentraPart, order_id: str, role: str) -> DemoReturn:
     order = part.orders[order_id]
     shipment = order["shipments"][0]
-    skus = {line["id"]: line["SKU"] for line in order["lines"]}
+    skus = {line["id"]: line["sku"] for line in order["lines"]}
     lines = [
         {"shipmentLine": {"id": line["id"]}, "quantity": line["quantity"]}
         for line in shipment["lines"]
@@ -196,6 +198,7 @@ async def finish(
 ) -> ReturnsOutcome:
     """Wait (bounded) for each return to end where its role says, then read the records."""
     account = CENTRA.settings_of(get_settings()).account
+    began = time.monotonic()
 
     def settled(made: DemoReturn, status: ReturnStatus | None) -> bool:
         if status is None:
@@ -213,6 +216,7 @@ async def finish(
         if all(settled(m, outcome.statuses.get(m.rma)) for m in outcome.returns):
             break
         await asyncio.sleep(0.1)
+    outcome.waited = time.monotonic() - began
     returns = _centra()
     try:
         found = await returns.returns([m.rma for m in outcome.returns])
@@ -276,3 +280,4 @@ def render(console: Console, outcome: ReturnsOutcome) -> None:
             str(outcome.restocked[made.rma]),
         )
     console.print(table)
+    console.print(f"returns scene: waited {outcome.waited:.1f} s after the month-end scene")

@@ -14,7 +14,8 @@ from starter.devstack import DevStack
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
     ports = {
-        name: free_port() for name in ("temporal", "amazon", "gxo", "centra", "alerts", "webhook")
+        name: free_port()
+        for name in ("temporal", "amazon", "gxo", "centra", "alerts", "sqs", "webhook")
     }
     with build_stack(tmp_path_factory.mktemp("e2e"), ports, ui=False) as running:
         yield running
