@@ -126,52 +126,41 @@ async def connect(settings: Settings) -> Client:
     return await temporal_client.connect(settings.temporal, runtime)
 
 
+async def _keep_running(client: Client, run: Any, arg: Any, workflow_id: str, queue: str) -> None:
+    """Start a long-lived workflow unless it already runs (USE_EXISTING: safe on every start)."""
+    await client.start_workflow(
+        run,
+        arg,
+        id=workflow_id,
+        task_queue=queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        task_timeout=TASK_TIMEOUT,
+    )
+
+
 async def ensure_intakes(client: Client, settings: Settings) -> None:
     """Start the intake workflows unless they already run (safe on every worker start)."""
     queue = settings.temporal.task_queue
     for intake in intake_inputs(settings):
-        await client.start_workflow(
-            ChannelIntake.run,
-            intake,
-            id=intake_id(intake.channel, intake.account),
-            task_queue=queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            task_timeout=TASK_TIMEOUT,
+        await _keep_running(
+            client, ChannelIntake.run, intake, intake_id(intake.channel, intake.account), queue
         )
     if settings.inventory_sync:
         await ensure_inventory_sync(client, settings)
     for sync in product_sync_inputs(settings):
-        await client.start_workflow(
-            ProductSync.run,
-            sync,
-            id=product_sync_id(sync.channel, sync.account),
-            task_queue=queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            task_timeout=TASK_TIMEOUT,
-        )
+        sync_id = product_sync_id(sync.channel, sync.account)
+        await _keep_running(client, ProductSync.run, sync, sync_id, queue)
     for returns in return_intake_inputs(settings):
-        await client.start_workflow(
-            ReturnIntake.run,
-            returns,
-            id=return_intake_id(returns.channel, returns.account),
-            task_queue=queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            task_timeout=TASK_TIMEOUT,
-        )
+        returns_id = return_intake_id(returns.channel, returns.account)
+        await _keep_running(client, ReturnIntake.run, returns, returns_id, queue)
     await ensure_monitor(client, settings)
     for facility in facilities(settings):
-        await client.start_workflow(
-            WarehouseIntake.run,
-            WarehouseIntakeInput(
-                facility_id=facility,
-                poll_interval_seconds=settings.poll_interval_seconds,
-                payload_budget_bytes=settings.limits.payload_budget_bytes,
-            ),
-            id=workflow_id_for(facility),
-            task_queue=queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            task_timeout=TASK_TIMEOUT,
+        events = WarehouseIntakeInput(
+            facility_id=facility,
+            poll_interval_seconds=settings.poll_interval_seconds,
+            payload_budget_bytes=settings.limits.payload_budget_bytes,
         )
+        await _keep_running(client, WarehouseIntake.run, events, workflow_id_for(facility), queue)
     await ensure_settlement_schedules(client, settings)
 
 
@@ -179,28 +168,16 @@ async def ensure_inventory_sync(client: Client, settings: Settings) -> None:
     syncs = inventory_inputs(settings)
     queue = settings.temporal.task_queue
     for sync in syncs:
-        await client.start_workflow(
-            InventorySync.run,
-            sync,
-            id=inventory_sync_id(sync.channel, sync.account),
-            task_queue=queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            task_timeout=TASK_TIMEOUT,
-        )
+        sync_id = inventory_sync_id(sync.channel, sync.account)
+        await _keep_running(client, InventorySync.run, sync, sync_id, queue)
     targets = [inventory_sync_id(s.channel, s.account) for s in syncs]
     for facility in facilities(settings):
-        await client.start_workflow(
-            StockIntake.run,
-            StockIntakeInput(
-                facility_id=facility,
-                poll_interval_seconds=settings.poll_interval_seconds,
-                inventory_syncs=targets,
-            ),
-            id=stock_intake_id(facility),
-            task_queue=queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            task_timeout=TASK_TIMEOUT,
+        stock = StockIntakeInput(
+            facility_id=facility,
+            poll_interval_seconds=settings.poll_interval_seconds,
+            inventory_syncs=targets,
         )
+        await _keep_running(client, StockIntake.run, stock, stock_intake_id(facility), queue)
 
 
 @dataclass

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Engine, delete, select, text
+from sqlalchemy import Engine, select
 from sqlmodel import col
 
 from domain.returns import DEFAULT_POLICY, DispositionRule
 from store.db import read_session, write_session
 from store.tables import DispositionRuleRow
-from store.upsert import WriteCounts
+from store.upsert import WriteCounts, replace_set
 
 
 def stored_disposition_rules(engine: Engine) -> list[DispositionRule]:
@@ -29,11 +29,6 @@ def disposition_policy(engine: Engine) -> list[DispositionRule]:
 
 def replace_disposition_policy(engine: Engine, rules: Sequence[DispositionRule]) -> WriteCounts:
     """Swap the whole set atomically (an empty set: back to the default policy)."""
+    rows = [DispositionRuleRow.model_validate(rule.model_dump(mode="json")) for rule in rules]
     with write_session(engine) as session:
-        if session.connection().dialect.name == "postgresql":
-            session.execute(text("LOCK TABLE disposition_rule IN SHARE ROW EXCLUSIVE MODE"))
-        removed = session.connection().execute(delete(DispositionRuleRow)).rowcount
-        session.add_all(
-            DispositionRuleRow.model_validate(rule.model_dump(mode="json")) for rule in rules
-        )
-        return WriteCounts(created=len(rules), removed=removed)
+        return replace_set(session, rows, DispositionRuleRow)
