@@ -265,6 +265,12 @@ async def run_scenario(
         # The operations scene (alerts, answers, the daily report) runs without faults: under
         # them the run is about the invariants, and alerts would only add waiting.
         operations = OperationsOutcome() if fix_exceptions and faults is None else None
+        # The returns scene (fault-free, like the operations one) starts from the shipped
+        # Centra orders now, and is read after the month-end: its waiting overlaps both.
+        centra = next(p for p in parts if isinstance(p, CentraPart))
+        returns = None
+        if operations is not None:
+            returns = await start_returns(stack, http, centra, found[centra.channel])
         if fix_exceptions:
             if operations is not None:
                 await until_alerted(http, stack, client, resolved=False)  # orders are parked
@@ -280,11 +286,6 @@ async def run_scenario(
         seconds = time.monotonic() - started
         if faults is not None:
             await set_faults(stack, http, FaultConfig())
-        # The returns scene (fault-free, like the operations one) overlaps the month-end.
-        centra = next(p for p in parts if isinstance(p, CentraPart))
-        returns = None
-        if operations is not None:
-            returns = await start_returns(stack, http, centra, found[centra.channel])
         for part in parts:
             await part.collect(stack, http)
         amazon = next(p for p in parts if isinstance(p, AmazonPart))

@@ -6,7 +6,8 @@ sandboxes' records: Centra's returns completed and refunded, GXO's stock restock
 movement) for sellable units only, the return that never came parked as RETURN_NOT_ARRIVED
 after the dev stack's CONSIGN_RETURN_NOT_ARRIVED_DAYS (seconds, not days).
 
-`start` runs before the month-end scene and `finish` after it, so the waiting overlaps."""
+`start` runs once the orders have run (before operations fix the parked ones) and `finish` after
+the month-end scene, so the waiting overlaps both."""
 
 from __future__ import annotations
 
@@ -280,4 +281,4 @@ def render(console: Console, outcome: ReturnsOutcome) -> None:
             str(outcome.restocked[made.rma]),
         )
     console.print(table)
-    console.print(f"returns scene: waited {outcome.waited:.1f} s after the month-end scene")
+    console.print(f"returns scene: waited {outcome.waited:.1f} s after the other scenes")

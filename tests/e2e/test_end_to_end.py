@@ -48,7 +48,7 @@ def test_centra_returns_close_as_their_dispositions_say(outcome: Outcome) -> Non
     assert returns is not None and returns.note is None
     assert [r.role for r in returns.returns] == ["sellable", "damaged", "partial", "never arrives"]
     assert all(returns.checks().values()), returns.checks()
-    print(f"returns scene waited {returns.waited:.1f} s after the month-end scene")
+    print(f"returns scene waited {returns.waited:.1f} s after the other scenes")
 
 
 @pytest.fixture(scope="module")
