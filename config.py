@@ -368,6 +368,7 @@ class Settings(BaseModel):
     stock_stall_minutes: float  # a change pending longer raises INVENTORY_SYNC_STALLED
     settlement_interval_minutes: float = 360  # the settlement intakes' schedule
     unsettled_after_days: float = 14  # a confirmed order not settled this long is a difference
+    return_not_arrived_days: float = 14  # a return with nothing received this long: parked
     webhook_port: int | None  # serve GXO's pushed events on this loopback/ingress port
     metrics_address: str | None  # Prometheus scrape endpoint, e.g. 0.0.0.0:9464
     # Workflows the worker keeps in memory between tasks (the SDK's sticky cache; the SDK's
@@ -456,6 +457,7 @@ def _read_settings(
         stock_stall_minutes=number("CONSIGN_STOCK_STALL_MINUTES", "30", above=0),
         settlement_interval_minutes=number("CONSIGN_SETTLEMENT_INTERVAL_MINUTES", "360", above=0),
         unsettled_after_days=number("CONSIGN_UNSETTLED_AFTER_DAYS", "14", above=0),
+        return_not_arrived_days=number("CONSIGN_RETURN_NOT_ARRIVED_DAYS", "14", above=0),
         webhook_port=optional_whole("CONSIGN_WEBHOOK_PORT", "", at_least=1, at_most=65535),
         metrics_address=env("CONSIGN_METRICS_ADDRESS", "") or None,
         max_cached_workflows=whole("CONSIGN_MAX_CACHED_WORKFLOWS", 500, at_least=0),

@@ -34,7 +34,7 @@ from activities.models import EventDelivery
 from domain.limits import IntakeLimits
 from domain.payloads import split_dispatch
 from domain.setaside import SetAsideRecord
-from domain.warehouse import EventMismatch, WarehouseEvent
+from domain.warehouse import EventMismatch, FeedEvent, WarehouseEvent
 from integrations.module import ChannelModule, WarehouseWebhook
 from integrations.registry import CHANNEL_NAMES, WAREHOUSE
 from integrations.signatures import InvalidSignature, verify
@@ -124,7 +124,7 @@ def create_webhook_app(
         answer = {"set_aside": record.reason.value, "record_id": record.record_id}
         return JSONResponse({**answer, "detail": record.detail}, status_code=202)
 
-    async def unserved(event: WarehouseEvent, body: bytes) -> JSONResponse:
+    async def unserved(event: FeedEvent, body: bytes) -> JSONResponse:
         if engine is None:
             message = "unserved facility and no store to keep the event"
             return JSONResponse({"error": message}, status_code=503)
@@ -133,7 +133,7 @@ def create_webhook_app(
             record_unmatched_event,
             engine,
             event.facility_id,
-            event.reference,
+            event.reference if isinstance(event, WarehouseEvent) else event.receipt.receipt_id,
             body.decode("utf-8", errors="replace"),
             reason,
         )
@@ -159,7 +159,11 @@ def create_webhook_app(
                 return await set_aside(read)
             if read.facility_id not in served:
                 return await unserved(read, body)
-            parts = split_dispatch(read, bounds.payload_budget_bytes)
+            parts: list[FeedEvent] = (
+                list(split_dispatch(read, bounds.payload_budget_bytes))
+                if isinstance(read, WarehouseEvent)
+                else [read]
+            )
             for part in parts:
                 await push(read.facility_id, EventDelivery(events=[part]))
         except RPCError as err:

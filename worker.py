@@ -32,6 +32,7 @@ from activities.heartbeat import HEARTBEAT_THROTTLE
 from activities.inventory import InventoryActivities
 from activities.monitor import MonitorActivities
 from activities.products import ProductActivities
+from activities.returns import ReturnActivities
 from activities.settlements import SettlementActivities
 from activities.warehouse import WarehouseActivities
 from codec.converter import configured_key_ring
@@ -40,8 +41,8 @@ from domain.deadlines import DeadlinePolicy
 from domain.exceptions import describe_error
 from domain.setaside import SetAsideRecord
 from health import start_health
-from integrations.channel import ChannelPort, ProductPort, SettlementPort, StockPort
-from integrations.gxo.port import ItemMasterPort, WarehousePort
+from integrations.channel import ChannelPort, ProductPort, ReturnPort, SettlementPort, StockPort
+from integrations.gxo.port import ItemMasterPort, ReturnsPort, WarehousePort
 from integrations.module import ChannelModule, OpenedPorts, Operation
 from integrations.registry import CHANNEL_NAMES, WAREHOUSE, enabled, get_settings
 from monitoring import ensure_monitor, monitor_activities
@@ -51,12 +52,20 @@ from store.set_aside import keep_set_aside
 from webhooks import ChannelHook, create_webhook_app, notify_intake
 from workflows import order_metrics
 from workflows.channel_intake import ChannelIntake, ChannelIntakeInput, intake_id
-from workflows.deployment import facilities, intake_inputs, inventory_inputs, product_sync_inputs
+from workflows.deployment import (
+    facilities,
+    intake_inputs,
+    inventory_inputs,
+    product_sync_inputs,
+    return_intake_inputs,
+)
 from workflows.intakes import TASK_TIMEOUT
 from workflows.inventory_sync import InventorySync, inventory_sync_id
 from workflows.monitor import Monitor
 from workflows.order_fulfillment import OrderFulfillment
 from workflows.product_sync import ProductSync, product_sync_id
+from workflows.return_fulfillment import ReturnFulfillment
+from workflows.return_intake import ReturnIntake, return_intake_id
 from workflows.schedules import ensure_settlement_schedules
 from workflows.settlement_intake import SettlementIntake
 from workflows.stock_intake import StockIntake, StockIntakeInput, stock_intake_id
@@ -117,43 +126,41 @@ async def connect(settings: Settings) -> Client:
     return await temporal_client.connect(settings.temporal, runtime)
 
 
+async def _keep_running(client: Client, run: Any, arg: Any, workflow_id: str, queue: str) -> None:
+    """Start a long-lived workflow unless it already runs (USE_EXISTING: safe on every start)."""
+    await client.start_workflow(
+        run,
+        arg,
+        id=workflow_id,
+        task_queue=queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        task_timeout=TASK_TIMEOUT,
+    )
+
+
 async def ensure_intakes(client: Client, settings: Settings) -> None:
     """Start the intake workflows unless they already run (safe on every worker start)."""
     queue = settings.temporal.task_queue
     for intake in intake_inputs(settings):
-        await client.start_workflow(
-            ChannelIntake.run,
-            intake,
-            id=intake_id(intake.channel, intake.account),
-            task_queue=queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            task_timeout=TASK_TIMEOUT,
+        await _keep_running(
+            client, ChannelIntake.run, intake, intake_id(intake.channel, intake.account), queue
         )
     if settings.inventory_sync:
         await ensure_inventory_sync(client, settings)
     for sync in product_sync_inputs(settings):
-        await client.start_workflow(
-            ProductSync.run,
-            sync,
-            id=product_sync_id(sync.channel, sync.account),
-            task_queue=queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            task_timeout=TASK_TIMEOUT,
-        )
+        sync_id = product_sync_id(sync.channel, sync.account)
+        await _keep_running(client, ProductSync.run, sync, sync_id, queue)
+    for returns in return_intake_inputs(settings):
+        returns_id = return_intake_id(returns.channel, returns.account)
+        await _keep_running(client, ReturnIntake.run, returns, returns_id, queue)
     await ensure_monitor(client, settings)
     for facility in facilities(settings):
-        await client.start_workflow(
-            WarehouseIntake.run,
-            WarehouseIntakeInput(
-                facility_id=facility,
-                poll_interval_seconds=settings.poll_interval_seconds,
-                payload_budget_bytes=settings.limits.payload_budget_bytes,
-            ),
-            id=workflow_id_for(facility),
-            task_queue=queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            task_timeout=TASK_TIMEOUT,
+        events = WarehouseIntakeInput(
+            facility_id=facility,
+            poll_interval_seconds=settings.poll_interval_seconds,
+            payload_budget_bytes=settings.limits.payload_budget_bytes,
         )
+        await _keep_running(client, WarehouseIntake.run, events, workflow_id_for(facility), queue)
     await ensure_settlement_schedules(client, settings)
 
 
@@ -161,28 +168,16 @@ async def ensure_inventory_sync(client: Client, settings: Settings) -> None:
     syncs = inventory_inputs(settings)
     queue = settings.temporal.task_queue
     for sync in syncs:
-        await client.start_workflow(
-            InventorySync.run,
-            sync,
-            id=inventory_sync_id(sync.channel, sync.account),
-            task_queue=queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            task_timeout=TASK_TIMEOUT,
-        )
+        sync_id = inventory_sync_id(sync.channel, sync.account)
+        await _keep_running(client, InventorySync.run, sync, sync_id, queue)
     targets = [inventory_sync_id(s.channel, s.account) for s in syncs]
     for facility in facilities(settings):
-        await client.start_workflow(
-            StockIntake.run,
-            StockIntakeInput(
-                facility_id=facility,
-                poll_interval_seconds=settings.poll_interval_seconds,
-                inventory_syncs=targets,
-            ),
-            id=stock_intake_id(facility),
-            task_queue=queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            task_timeout=TASK_TIMEOUT,
+        stock = StockIntakeInput(
+            facility_id=facility,
+            poll_interval_seconds=settings.poll_interval_seconds,
+            inventory_syncs=targets,
         )
+        await _keep_running(client, StockIntake.run, stock, stock_intake_id(facility), queue)
 
 
 @dataclass
@@ -191,6 +186,7 @@ class Ports:
     stock: dict[str, StockPort] = field(default_factory=dict)
     settlements: dict[str, SettlementPort] = field(default_factory=dict)
     products: dict[str, ProductPort] = field(default_factory=dict)
+    returns: dict[str, ReturnPort] = field(default_factory=dict)
 
 
 async def channel_ports(settings: Settings, stack: contextlib.AsyncExitStack) -> Ports:
@@ -205,6 +201,8 @@ async def channel_ports(settings: Settings, stack: contextlib.AsyncExitStack) ->
             ports.settlements[module.name] = opened.settlements
         if opened.products is not None:
             ports.products[module.name] = opened.products
+        if opened.returns is not None:
+            ports.returns[module.name] = opened.returns
     return ports
 
 
@@ -266,6 +264,7 @@ def main_activities(
     settlements: SettlementActivities,
     monitor: MonitorActivities,
     products: ProductActivities,
+    returns: ReturnActivities,
 ) -> list[Callable[..., object]]:
     """Every activity the main queue runs (tests/modules/test_activity_refs.py checks each
     workflow's activity reference against them)."""
@@ -302,6 +301,11 @@ def main_activities(
         products.send,
         products.check,
         products.release,
+        returns.plan,
+        returns.notify,
+        returns.load_policy,
+        returns.close,
+        returns.take,
     ]
 
 
@@ -353,6 +357,16 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
         # The REST transport, the only one, is also GXO's item master (integrations/gxo/port.py).
         items = cast(ItemMasterPort, warehouse)
         products = ProductActivities(ports.products, items, engine, facilities(settings), client)
+        # The REST transport is also GXO's returns desk (integrations/gxo/port.py ReturnsPort).
+        returns = ReturnActivities(
+            ports.returns,
+            ports.orders,
+            cast(ReturnsPort, warehouse),
+            engine,
+            client,
+            task_queue=settings.temporal.task_queue,
+            not_arrived_days=settings.return_not_arrived_days,
+        )
         running = [
             Worker(
                 client,
@@ -366,9 +380,11 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
                     SettlementIntake,
                     Monitor,
                     ProductSync,
+                    ReturnFulfillment,
+                    ReturnIntake,
                 ],
                 activities=main_activities(
-                    channel, stock, stock_sync, delivery, settlements, monitor, products
+                    channel, stock, stock_sync, delivery, settlements, monitor, products, returns
                 ),
                 graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
                 max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,

@@ -36,7 +36,8 @@ from domain.lifecycle import (
     OrderFulfillmentInput,
 )
 from domain.order import OrderChange, OrderRef, is_merchant_fulfilled
-from domain.warehouse import EventMismatch, WarehouseEvent, WarehouseEventKind
+from domain.returns import RETURN_RECEIVED_SIGNAL, ReturnReceivedEvent
+from domain.warehouse import EventMismatch, FeedEvent, WarehouseEvent, WarehouseEventKind
 from store.inventory import close_demand
 from store.unmatched import record_unmatched_event
 
@@ -91,7 +92,10 @@ class DeliveryActivities:
         order id, and sets aside an event that is not about its warehouse order."""
         return await hand_over(delivery.events, DeliveryReport(), self._deliver)
 
-    async def _deliver(self, event: WarehouseEvent, report: DeliveryReport) -> None:
+    async def _deliver(self, event: FeedEvent, report: DeliveryReport) -> None:
+        if isinstance(event, ReturnReceivedEvent):
+            await self._deliver_receipt(event, report)
+            return
         ref = event.order_ref
         if event.kind is WarehouseEventKind.REJECTED:
             await asyncio.to_thread(close_demand, self.engine, ref)
@@ -109,6 +113,38 @@ class DeliveryActivities:
             detail = f"no order workflow {ref.workflow_id}"
             await self._keep(event, EventMismatch.NO_ORDER, detail)
             report.unmatched += 1
+
+    async def _deliver_receipt(self, event: ReturnReceivedEvent, report: DeliveryReport) -> None:
+        """A return receipt goes to the ReturnFulfillment of its RMA. One that names no RMA,
+        or an RMA no return workflow holds, is kept in the unmatched list, never dropped."""
+        receipt = event.receipt
+        ref = receipt.ref
+        if ref is None:
+            await self._keep_receipt(event, "NO_RMA: GXO received a parcel naming no RMA")
+            report.unmatched += 1
+            return
+        try:
+            await self.client.get_workflow_handle(ref.workflow_id).signal(
+                RETURN_RECEIVED_SIGNAL, receipt
+            )
+        except RPCError as err:
+            if err.status is not RPCStatusCode.NOT_FOUND:
+                raise
+            await self._keep_receipt(event, f"NO_RETURN: no running return {ref.workflow_id}")
+            report.unmatched += 1
+            return
+        report.returns += 1
+
+    async def _keep_receipt(self, event: ReturnReceivedEvent, reason: str) -> None:
+        """Kept under the receipt id (what GXO and a person both quote)."""
+        await asyncio.to_thread(
+            record_unmatched_event,
+            self.engine,
+            event.facility_id,
+            event.receipt.rma or event.receipt.receipt_id,
+            event.model_dump_json(),
+            reason,
+        )
 
     @activity.defn(name="set_aside_warehouse_event")
     async def set_aside_warehouse_event(self, request: SetAsideEvent) -> None:

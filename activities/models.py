@@ -10,8 +10,15 @@ from domain.capture import PaymentCapture
 from domain.inventory import ListingQuantity, PushOutcome, StockSubmission
 from domain.order import Channel, OrderChange, OrderRef
 from domain.products import ChannelProduct
+from domain.returns import DispositionRule, ReturnNotice, ReturnRef
 from domain.setaside import SetAsideNotice
-from domain.warehouse import EventMismatch, Parcel, WarehouseEvent, WarehouseOrderState
+from domain.warehouse import (
+    EventMismatch,
+    FeedEvent,
+    Parcel,
+    WarehouseEvent,
+    WarehouseOrderState,
+)
 
 
 class PollRequest(BaseModel):
@@ -80,7 +87,7 @@ class EventDelivery(BaseModel):
     """Events for the order workflows; a push may instead carry the notice of a pushed record
     that was set aside (stored by the webhook), for the intake's count."""
 
-    events: list[WarehouseEvent] = Field(default_factory=list)
+    events: list[FeedEvent] = Field(default_factory=list)
     set_aside: list[SetAsideNotice] = Field(default_factory=list)
 
 
@@ -88,7 +95,7 @@ class EventsPulled(BaseModel):
     """One pull: the events to deliver, the cursor, and what was set aside. A dispatch too
     large for this payload is not here: it was split and its parts pushed to the intake."""
 
-    events: list[WarehouseEvent]
+    events: list[FeedEvent]
     next_cursor: int
     set_aside: list[SetAsideNotice] = Field(default_factory=list)
     more: bool = False  # the page was full or cut short: pull again at once
@@ -106,6 +113,7 @@ class DeliveryReport(BaseModel):
     delivered: int = 0
     unmatched: int = 0
     ignored: int = 0  # a cancel/reject notice for an order whose workflow already finished
+    returns: int = 0  # return receipts signalled to their ReturnFulfillment
 
 
 class WarehouseLookup(BaseModel):
@@ -276,3 +284,48 @@ class ItemAccepted(BaseModel):
     facility_id: str
     item_code: str
     sku: str
+
+
+# ---- returns (activities/returns.py, workflows/return_fulfillment.py) -------------------------
+
+
+class ReturnPlan(BaseModel):
+    """The notice for GXO, and what the channel already shows of the return."""
+
+    notice: ReturnNotice
+    completed: bool = False
+    refunded: bool = False
+
+
+class ReturnPolicy(BaseModel):
+    rules: list[DispositionRule]
+
+
+class PolicyRequest(BaseModel):
+    channel: str
+
+
+class CloseRequest(BaseModel):
+    ref: ReturnRef
+    refund: bool  # refund the whole return through the channel
+
+
+class ReturnClosed(BaseModel):
+    completed: bool  # this call completed it (False: it was completed already)
+    refunded: bool  # this call refunded it (False: no refund asked, or already refunded)
+
+
+class ReturnIntakeRequest(BaseModel):
+    """One round of a channel account's return events (ReturnIntake)."""
+
+    channel: str
+    account: str
+    limit: int = Field(default=100, ge=1)
+
+
+class ReturnsTaken(BaseModel):
+    events: int = 0  # return events read (and confirmed)
+    started: int = 0  # ReturnFulfillment workflows started
+    already: int = 0  # the return's workflow runs or ran already (a repeat event)
+    gone: int = 0  # the channel no longer has the return (deleted): nothing to start
+    more: bool = False  # the page was full: take again at once

@@ -14,6 +14,7 @@ from activities.models import (
     CaptureRequest,
     ChangeBatch,
     ChangeSet,
+    CloseRequest,
     ConfirmResult,
     DeliveryReport,
     DriftReport,
@@ -25,10 +26,16 @@ from activities.models import (
     ItemSendRequest,
     ItemsSent,
     ParcelConfirmRequest,
+    PolicyRequest,
     PollRequest,
     ProductReadRequest,
     PullRequest,
     ReleaseRequest,
+    ReturnClosed,
+    ReturnIntakeRequest,
+    ReturnPlan,
+    ReturnPolicy,
+    ReturnsTaken,
     SetAsideEvent,
     SnapshotLoaded,
     StalledRequest,
@@ -58,6 +65,7 @@ from domain.capture import PaymentCapture
 from domain.monitor import AlertBatch, DailyReportRequest, DailyReportWritten, Found, Thresholds
 from domain.order import ChannelOrder, OrderRef
 from domain.products import ProductPage
+from domain.returns import NoticeResult, ReturnNotice, ReturnRef
 from domain.warehouse import CancelOutcome, InjectionResult, WarehouseOrder
 
 A = TypeVar("A")
@@ -120,6 +128,12 @@ READ_CHANNEL_PRODUCTS = ActivityRef("read_channel_products", ProductReadRequest,
 SEND_ITEMS = ActivityRef("send_items", ItemSendRequest, ItemsSent)
 CHECK_ITEMS = ActivityRef("check_items", ItemCheckRequest, ItemsChecked)
 RELEASE_LAUNCHED_ORDERS = ActivityRef("release_launched_orders", ReleaseRequest, NONE)
+# Returns (activities/returns.py).
+PLAN_RETURN = ActivityRef("plan_return", ReturnRef, ReturnPlan)
+NOTIFY_RETURN = ActivityRef("notify_return", ReturnNotice, NoticeResult)
+LOAD_RETURN_POLICY = ActivityRef("load_return_policy", PolicyRequest, ReturnPolicy)
+CLOSE_RETURN = ActivityRef("close_return", CloseRequest, ReturnClosed)
+TAKE_CHANNEL_RETURNS = ActivityRef("take_channel_returns", ReturnIntakeRequest, ReturnsTaken)
 
 EVERY: tuple[ActivityRef[Any, Any], ...] = (
     CHECK_HEALTH,
@@ -154,4 +168,9 @@ EVERY: tuple[ActivityRef[Any, Any], ...] = (
     SEND_ITEMS,
     CHECK_ITEMS,
     RELEASE_LAUNCHED_ORDERS,
+    PLAN_RETURN,
+    NOTIFY_RETURN,
+    LOAD_RETURN_POLICY,
+    CLOSE_RETURN,
+    TAKE_CHANNEL_RETURNS,
 )

@@ -29,6 +29,7 @@ from domain.planning import plan_warehouse_order
 from domain.warehouse import (
     CancelOutcome,
     EventPage,
+    FeedEvent,
     InjectionResult,
     WarehouseEvent,
     WarehouseOrder,
@@ -173,12 +174,16 @@ class WarehouseActivities:
         signals of their own (the webhook does the same); the other events come back in
         sequence order until the budget is spent, the cursor at the last one handled."""
         budget = self.limits.payload_budget_bytes
-        events: list[WarehouseEvent] = []
+        events: list[FeedEvent] = []
         used, handled = 0, request.cursor
         more = len(page.events) + len(page.set_aside) >= request.limit
         next_cursor = page.next_cursor
         for event in sorted(page.events, key=lambda e: e.sequence):
-            parts = split_dispatch(event, budget)
+            parts: list[FeedEvent] = (
+                list(split_dispatch(event, budget))
+                if isinstance(event, WarehouseEvent)
+                else [event]
+            )
             if len(parts) > 1:
                 await self._push_to_intake(parts)
             else:
@@ -192,7 +197,7 @@ class WarehouseActivities:
         notices = [record.notice() for record in page.set_aside]
         return EventsPulled(events=events, next_cursor=next_cursor, set_aside=notices, more=more)
 
-    async def _push_to_intake(self, parts: list[WarehouseEvent]) -> None:
+    async def _push_to_intake(self, parts: list[FeedEvent]) -> None:
         intake_id = activity.info().workflow_id
         if self.client is None or intake_id is None:
             raise ApplicationError(

@@ -40,6 +40,11 @@ class ExceptionKind(StrEnum):
     # A SKU whose item GXO's item master has not accepted yet (product sync): retried by itself
     # once GXO accepts it.
     ITEM_NOT_LAUNCHED = "ITEM_NOT_LAUNCHED"
+    # Returns (ReturnFulfillment).
+    RETURN_NOT_ARRIVED = "RETURN_NOT_ARRIVED"  # nothing received within the configured days
+    RETURN_MISMATCH = "RETURN_MISMATCH"  # received items or quantities differ from the RMA
+    UNMAPPED_DISPOSITION = "UNMAPPED_DISPOSITION"  # a disposition with no policy row
+    REFUND_REFUSED = "REFUND_REFUSED"  # the channel (or its payment provider) refused
 
 
 class ConsignError(Exception):

@@ -114,6 +114,18 @@ DEFAULT_OWNERS: dict[ExceptionKind, Owner] = {
         MEDIUM,
         "see `consign products status`: fix a refused product at source; the order retries itself",
     ),
+    K.RETURN_NOT_ARRIVED: _o(
+        OPS, MEDIUM, "ask GXO and the buyer about the parcel; retry waits again, accept closes"
+    ),
+    K.RETURN_MISMATCH: _o(
+        OPS, MEDIUM, "check GXO's receipt against the RMA; retry with --accept closes as received"
+    ),
+    K.UNMAPPED_DISPOSITION: _o(
+        OPS, HIGH, "add the disposition to the policy table (docs/operations.md), then retry"
+    ),
+    K.REFUND_REFUSED: _o(
+        FIN, HIGH, "read the refusal in the channel's payment history, settle it, then retry"
+    ),
     K.SETTLEMENT_UNBALANCED: _o(
         FIN, MEDIUM, "compare the report with the channel's own copy; the next run tries it again"
     ),

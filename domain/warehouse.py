@@ -15,6 +15,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from domain.order import Channel, OrderRef, ShipTo
+from domain.returns import ReturnReceivedEvent
 from domain.setaside import SetAsideRecord
 
 REFERENCE_MAX_LENGTH = 22  # X12 W05-02 / W06-02: AN 1/22
@@ -169,6 +170,16 @@ class WarehouseEvent(BaseModel):
         return OrderRef(channel=self.channel, account=self.account, order_id=order_id)
 
 
+# An entry of GXO's event feed: an order event, or a return receipt (RETURN_RECEIVED). Old
+# histories hold only order events, which still read as the first member.
+FeedEvent = WarehouseEvent | ReturnReceivedEvent
+
+
+def order_events(events: list[FeedEvent]) -> list[WarehouseEvent]:
+    """The order events of a feed page (its return receipts left out)."""
+    return [event for event in events if isinstance(event, WarehouseEvent)]
+
+
 class WarehouseOrderState(BaseModel):
     """The warehouse's view of one order: used to chase a dispatch we may have missed."""
 
@@ -181,7 +192,7 @@ class WarehouseOrderState(BaseModel):
 
 
 class EventPage(BaseModel):
-    events: list[WarehouseEvent]
+    events: list[FeedEvent]
     next_cursor: int
     set_aside: list[SetAsideRecord] = Field(default_factory=list)  # events that could not be read
 

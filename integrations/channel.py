@@ -17,6 +17,7 @@ from domain.capture import PaymentCapture
 from domain.inventory import ListingQuantity, PushOutcome, StockSubmission
 from domain.order import Channel, ChannelOrder, OrderChange
 from domain.products import ProductPage
+from domain.returns import ChannelReturn
 from domain.setaside import SetAsideRecord
 from domain.settlement import Settlement, SettlementReport
 from domain.shipment import ShipConfirmation
@@ -146,4 +147,32 @@ class ProductPort(Protocol):
     async def products_changed(self, since: datetime | None, page: int) -> ProductPage:
         """One page of the sweep: products changed at or after `since` (None: all of them);
         `complete` once the sweep reached older ones or the last page."""
+        ...
+
+
+class ReturnPort(Protocol):
+    """A channel that authorises returns (Centra): its return events, the returns themselves,
+    and the two calls that close one. Both closing calls act on the whole return."""
+
+    async def return_events(self, limit: int) -> dict[int, str]:
+        """The oldest unconfirmed return events: event id -> the return's id (the RMA)."""
+        ...
+
+    async def confirm(self, event_ids: list[int]) -> None:
+        """Drop these events from the channel's queue for good."""
+        ...
+
+    async def returns(self, rmas: list[str]) -> list[ChannelReturn]:
+        """The named returns the channel still has (a deleted one is absent)."""
+        ...
+
+    async def get_return(self, rma: str) -> ChannelReturn | None:
+        """The return, or None when the channel no longer has it."""
+        ...
+
+    async def complete(self, rma: str) -> None: ...
+
+    async def refund(self, rma: str) -> None:
+        """Raises an IntegrationError whose kind is REFUND_REFUSED when the channel (or its
+        payment provider) refuses."""
         ...

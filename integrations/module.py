@@ -20,8 +20,14 @@ from config import Settings
 from domain.limits import IntakeLimits
 from domain.products import ProductSyncPolicy
 from domain.setaside import SetAsideRecord
-from domain.warehouse import WarehouseEvent
-from integrations.channel import ChannelPort, ProductPort, SettlementPort, StockPort
+from domain.warehouse import FeedEvent
+from integrations.channel import (
+    ChannelPort,
+    ProductPort,
+    ReturnPort,
+    SettlementPort,
+    StockPort,
+)
 from integrations.gxo.port import WarehousePort
 
 S = TypeVar("S", bound=BaseModel)
@@ -65,12 +71,13 @@ class LimitedQueue:
 class OpenedPorts:
     """A channel account's order port and, where consign sets its stock, its stock port;
     where the channel pays out in settlement reports, its settlement port; where it masters
-    product data, its product port."""
+    product data, its product port; where it authorises returns, its return port."""
 
     orders: ChannelPort
     stock: StockPort | None = None
     settlements: SettlementPort | None = None
     products: ProductPort | None = None
+    returns: ReturnPort | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -111,7 +118,7 @@ class WarehouseWebhook(Webhook[S]):
     """Pushed warehouse events: `read(body, max_parcels, channels)` returns the event, or the
     record set aside when a verified body cannot be acted on (or names another channel)."""
 
-    read: Callable[[bytes, int, Collection[str]], WarehouseEvent | SetAsideRecord]
+    read: Callable[[bytes, int, Collection[str]], FeedEvent | SetAsideRecord]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -139,6 +146,8 @@ class ChannelModule(Module[S]):
     # The channel files settlement reports (OpenedPorts.settlements): a SettlementIntake runs
     # on a Schedule per account.
     files_settlements: bool = False
+    # The channel authorises returns (OpenedPorts.returns): a ReturnIntake runs per account.
+    takes_returns: bool = False
 
     def queue_for(self, operation: Operation) -> str | None:
         """The limited queue `operation` runs on; None: the worker's main queue."""

@@ -23,6 +23,7 @@ from starter.orders_cli import order_app, orders_app
 from starter.owners_cli import show_owners
 from starter.products_cli import products_app
 from starter.report_cli import report_app
+from starter.returns_cli import return_app, returns_app
 from starter.setaside_cli import setaside_app
 from starter.settlements_cli import settlements_app
 from starter.temporal_setup import CONSIGN_KEYS, ensure_search_attributes
@@ -39,6 +40,8 @@ temporal_app = typer.Typer(help="Prepare a Temporal cluster for consign.", no_ar
 
 app.add_typer(orders_app, name="orders")
 app.add_typer(order_app, name="order")
+app.add_typer(returns_app, name="returns")
+app.add_typer(return_app, name="return")
 app.add_typer(mappings_app, name="mappings")
 app.add_typer(inventory_app, name="inventory")
 app.add_typer(products_app, name="products")

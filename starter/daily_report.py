@@ -27,7 +27,7 @@ from workflows.inventory_sync import InventorySyncStatus
 
 QUERY_TIMEOUT = timedelta(seconds=5)
 TREND_DAYS = 7
-INTAKE_TYPES = ("ChannelIntake", "WarehouseIntake", "StockIntake")
+INTAKE_TYPES = ("ChannelIntake", "WarehouseIntake", "StockIntake", "ReturnIntake")
 RUNNING = "ExecutionStatus = 'Running'"
 ORDERS = f"WorkflowType = '{WORKFLOW_NAME}'"
 DISPATCHED = (OrderStage.SHIPPED, OrderStage.CANCELLED, OrderStage.SKIPPED_AFN)

@@ -42,6 +42,10 @@ from starter.demo_operations import (
 )
 from starter.demo_operations import render as render_operations
 from starter.demo_parts import ChannelPart, GxoRecords, get_json, part_settled, records
+from starter.demo_returns import NOT_ARRIVED_DAYS, ReturnsOutcome
+from starter.demo_returns import finish as finish_returns
+from starter.demo_returns import render as render_returns
+from starter.demo_returns import start as start_returns
 from starter.demo_settlement import SettlementOutcome, settle
 from starter.demo_settlement import render as render_settlement
 from starter.devstack import DevStack
@@ -57,6 +61,7 @@ class Outcome:
     seconds: float
     settlement: SettlementOutcome | None = None
     operations: OperationsOutcome | None = None
+    returns: ReturnsOutcome | None = None
 
     def part(self, channel: Channel) -> Any:
         return next(p for p in self.parts if p.channel == channel)
@@ -71,6 +76,8 @@ class Outcome:
             found |= {f"Amazon settlement: {n}": ok for n, ok in self.settlement.checks().items()}
         if self.operations is not None:
             found |= {f"Operations: {n}": ok for n, ok in self.operations.checks().items()}
+        if self.returns is not None:
+            found |= {f"Centra returns: {n}": ok for n, ok in self.returns.checks().items()}
         return found
 
     @property
@@ -91,6 +98,7 @@ def _env_for_stack(database_url: str, webhook_port: int) -> dict[str, str]:
         "CONSIGN_MONITOR_MINUTES": "0.1",  # the health monitor checks every 6 s
         "CONSIGN_MONITOR_EXCEPTION_MINUTES": "0",  # and raises a parked order's kind at once
         "CONSIGN_WEBHOOK_PORT": str(webhook_port),
+        "CONSIGN_RETURN_NOT_ARRIVED_DAYS": NOT_ARRIVED_DAYS,  # seconds: the demo's returns
         "GXO_FACILITIES": "GXO-UK-DAV,GXO-DE-KOB",
     }
 
@@ -265,6 +273,12 @@ async def run_scenario(
         # The operations scene (alerts, answers, the daily report) runs without faults: under
         # them the run is about the invariants, and alerts would only add waiting.
         operations = OperationsOutcome() if fix_exceptions and faults is None else None
+        # The returns scene (fault-free, like the operations one) starts from the shipped
+        # Centra orders now, and is read after the month-end: its waiting overlaps both.
+        centra = next(p for p in parts if isinstance(p, CentraPart))
+        returns = None
+        if operations is not None:
+            returns = await start_returns(stack, http, centra, found[centra.channel])
         if fix_exceptions:
             if operations is not None:
                 await until_alerted(http, stack, client, resolved=False)  # orders are parked
@@ -290,6 +304,8 @@ async def run_scenario(
         )
         whole = [o for o in shipped if o not in amazon.short_picks]  # shipped in full
         settlement = await settle(stack, http, client, engine, amazon.account, shipped, whole)
+        if returns is not None:
+            returns = await finish_returns(stack, http, client, returns)
         gxo = GxoRecords.by_order_id(
             injections=await get_json(http, f"{stack.gxo_url}/_sandbox/injections"),
             orders=records(await get_json(http, f"{stack.gxo_url}/_sandbox/orders")),
@@ -302,6 +318,7 @@ async def run_scenario(
         seconds=seconds,
         settlement=settlement,
         operations=operations,
+        returns=returns,
     )
 
 
@@ -334,6 +351,8 @@ def render(console: Console, outcome: Outcome, web_ui: str | None) -> None:
         render_settlement(console, outcome.settlement)
     if outcome.operations is not None:
         render_operations(console, outcome.operations)
+    if outcome.returns is not None:
+        render_returns(console, outcome.returns)
     for label, ok in outcome.checks().items():
         console.print(f"[{'green' if ok else 'red'}]{'ok  ' if ok else 'FAIL'}[/] {label}")
     console.print(

@@ -1,6 +1,6 @@
-"""`consign intakes`: the health of every intake (ChannelIntake, WarehouseIntake, StockIntake)
-in one table, from their `progress` queries: what docs/operations.md's daily check 5 asks for,
-without opening each one in the Web UI."""
+"""`consign intakes`: the health of every intake (ChannelIntake, WarehouseIntake, StockIntake,
+ReturnIntake) in one table, from their `progress` queries: what docs/operations.md's daily
+check 5 asks for, without opening each one in the Web UI."""
 
 from __future__ import annotations
 

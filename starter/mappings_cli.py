@@ -31,10 +31,14 @@ class MappingKind(StrEnum):
     FACILITIES = "facilities"
     CARRIER_SERVICES = "carrier-services"
     CARRIER_CODES = "carrier-codes"
+    DISPOSITIONS = "dispositions"
 
 
 KindArgument = Annotated[
-    MappingKind, typer.Argument(help="skus, facilities, carrier-services or carrier-codes.")
+    MappingKind,
+    typer.Argument(
+        help="skus, facilities, carrier-services, carrier-codes or dispositions (returns policy)."
+    ),
 ]
 DatabaseOption = Annotated[
     str | None, typer.Option("--database-url", help="Store URL (default: DATABASE_URL).")
@@ -150,8 +154,9 @@ def import_mappings(
     database_url: DatabaseOption = None,
     force: ForceOption = False,
 ) -> None:
-    """Import FILE: skus and carrier kinds are upserted by their key; facilities replace the
-    whole rule set (a file with no rows is refused unless --force)."""
+    """Import FILE: skus and carrier kinds are upserted by their key; facilities and
+    dispositions replace the whole set (a file with no rows is refused unless --force; no
+    disposition rows means the default returns policy)."""
     import_kind(kind.value, file, database_url, force)
 
 

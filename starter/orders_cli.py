@@ -58,6 +58,7 @@ order_app = typer.Typer(
 
 QUERY_TIMEOUT = timedelta(seconds=10)
 E = TypeVar("E", bound=StrEnum)
+M = TypeVar("M", bound=BaseModel)
 
 AddressOption = Annotated[
     str | None, typer.Option("--address", help="Temporal frontend (default: TEMPORAL_ADDRESS).")
@@ -167,11 +168,11 @@ def resolve_workflow_id(order: str, channel: str | None, account: str | None) ->
     return OrderRef(channel=chosen, account=account, order_id=order).workflow_id
 
 
-def _fmt_time(value: datetime | None) -> str:
+def fmt_time(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
 
 
-def _not_found(workflow_id: str, err: RPCError) -> CliError:
+def not_found(workflow_id: str, err: RPCError) -> CliError:
     if err.status == RPCStatusCode.NOT_FOUND:
         return CliError(f"workflow {workflow_id} not found")
     return CliError(f"Temporal refused the request for {workflow_id}: {err.message}")
@@ -259,7 +260,7 @@ def orders_table(rows: list[OrderRow], query: str) -> Table:
             stage,
             row.exception_kind,
             row.facility,
-            _fmt_time(row.ship_by),
+            fmt_time(row.ship_by),
             style=style,
         )
     return table
@@ -338,15 +339,20 @@ def list_orders(
 
 
 async def query_status(handle: WorkflowHandle[Any, Any]) -> OrderStatus:
+    return await query_model(handle, OrderStatus)
+
+
+async def query_model(handle: WorkflowHandle[Any, Any], result_type: type[M]) -> M:
+    """The workflow's `status` query (orders, returns), every failure one line."""
     try:
-        return await handle.query(STATUS_QUERY, result_type=OrderStatus, rpc_timeout=QUERY_TIMEOUT)
+        return await handle.query(STATUS_QUERY, result_type=result_type, rpc_timeout=QUERY_TIMEOUT)
     except RPCError as err:
         # the client reports its own rpc_timeout as CANCELLED ("Timeout expired")
         if err.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
             raise CliError(
                 f"no worker answered the status query for {handle.id} (is the worker running?)"
             ) from err
-        raise _not_found(handle.id, err) from err
+        raise not_found(handle.id, err) from err
     except WorkflowQueryFailedError as err:
         raise CliError(f"status query failed for {handle.id}: {err}") from err
 
@@ -358,19 +364,19 @@ def print_status(status: OrderStatus) -> None:
     console.print(f"  facility         {status.facility_id or '-'}")
     console.print(f"  warehouse order  {status.warehouse_order_id or '-'}")
     console.print(f"  GXO reference    {status.warehouse_reference or '-'}")
-    console.print(f"  ship-by          {_fmt_time(status.ship_by) or '-'}")
+    console.print(f"  ship-by          {fmt_time(status.ship_by) or '-'}")
     console.print(f"  injections       {status.injections}")
     if status.exception is not None:
         exc = status.exception
         console.print(
             f"  [red]exception        {exc.kind.value} at {exc.stage.value}, "
-            f"{_fmt_time(exc.raised_at)}: {exc.message}[/red]"
+            f"{fmt_time(exc.raised_at)}: {exc.message}[/red]"
         )
     if status.retrying is not None:
         retrying = status.retrying
         console.print(
             f"  [yellow]retrying         {retrying.activity}: {retrying.attempts} attempts "
-            f"since {_fmt_time(retrying.since)}, last: {retrying.last_failure}[/yellow]"
+            f"since {fmt_time(retrying.since)}, last: {retrying.last_failure}[/yellow]"
         )
     lines = Table(title="lines")
     for column in ("line", "sku", "ordered", "shipped", "cancelled", "remaining"):

@@ -21,8 +21,14 @@ from starter.mappings_cli import _engine as open_engine
 from starter.orders_cli import AddressOption, NamespaceOption
 from starter.owners_file import load_owner_table
 from workflows.channel_intake import intake_id
-from workflows.deployment import facilities, intake_inputs, inventory_inputs
+from workflows.deployment import (
+    facilities,
+    intake_inputs,
+    inventory_inputs,
+    return_intake_inputs,
+)
 from workflows.inventory_sync import inventory_sync_id
+from workflows.return_intake import return_intake_id
 from workflows.stock_intake import stock_intake_id
 from workflows.warehouse_intake import workflow_id_for
 
@@ -33,6 +39,8 @@ report_app = typer.Typer(help="Reports: the daily check.", no_args_is_help=True)
 def expected_intakes(settings: Settings) -> dict[str, str]:
     """The intakes a worker with these settings starts: id -> workflow type."""
     found = {intake_id(i.channel, i.account): "ChannelIntake" for i in intake_inputs(settings)}
+    for returns in return_intake_inputs(settings):
+        found[return_intake_id(returns.channel, returns.account)] = "ReturnIntake"
     for facility in facilities(settings):
         found[workflow_id_for(facility)] = "WarehouseIntake"
         if settings.inventory_sync:

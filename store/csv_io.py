@@ -27,10 +27,13 @@ from sqlalchemy import Engine
 from domain.inventory import BufferRule
 from domain.mapping import CarrierCodeMapping, CarrierServiceMapping, FacilityRule, SkuMapping
 from domain.order import KNOWN_CHANNELS
-from store import inventory, mappings
+from domain.returns import DispositionRule
+from store import inventory, mappings, returns
 from store.upsert import WriteCounts
 
-MappingKind = Literal["skus", "facilities", "carrier-services", "carrier-codes", "buffers"]
+MappingKind = Literal[
+    "skus", "facilities", "carrier-services", "carrier-codes", "buffers", "dispositions"
+]
 MAPPING_KINDS: tuple[str, ...] = get_args(MappingKind)
 MAX_REPORTED_ERRORS = 20
 MAX_CSV_BYTES = 32 * 1024 * 1024  # far beyond any mapping table; refuses a wrong file early
@@ -47,6 +50,8 @@ class _KindSpec:
     read: Callable[[Engine], Sequence[BaseModel]]
     write: Callable[[Engine, list[Any]], WriteCounts]
     noun: str  # what one row is, for messages
+    # Columns no two rows of a set may share (a set has no key, but a repeat is ambiguous).
+    unique: tuple[str, ...] = ()
 
     @property
     def replaces_set(self) -> bool:
@@ -93,6 +98,15 @@ _SPECS: dict[str, _KindSpec] = {
     ),
     "buffers": _KindSpec(
         BufferRule, (), inventory.list_buffer_rules, inventory.replace_buffer_rules, "buffer rule"
+    ),
+    # Export shows the policy in force (the default while the table is empty).
+    "dispositions": _KindSpec(
+        DispositionRule,
+        (),
+        returns.disposition_policy,
+        returns.replace_disposition_policy,
+        "disposition rule",
+        unique=("channel", "disposition"),
     ),
 }
 
@@ -299,11 +313,12 @@ def _duplicate(
     spec: _KindSpec, model: BaseModel, line: int, first_seen: dict[tuple[str, ...], int]
 ) -> CsvRowError | None:
     """Two rows for one natural key would make the result depend on row order: refuse."""
-    if not spec.key:
+    names = spec.key or spec.unique
+    if not names:
         return None
-    key = tuple(_cell(getattr(model, name)) for name in spec.key)
+    key = tuple(_cell(getattr(model, name)) for name in names)
     if key in first_seen:
-        where = "+".join(spec.key)
+        where = "+".join(names)
         return CsvRowError(line, None, f"duplicate {where} {key}, first on line {first_seen[key]}")
     first_seen[key] = line
     return None

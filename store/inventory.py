@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Engine, delete, func, text
+from sqlalchemy import Engine, delete, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -34,27 +34,24 @@ from store.tables import (
     StockSubmissionRow,
     utc_now,
 )
-from store.upsert import WriteCounts
+from store.upsert import WriteCounts, replace_set
 
 # --- buffers ------------------------------------------------------------------------------
 
 
 def replace_buffer_rules(engine: Engine, rules: Sequence[BufferRule]) -> WriteCounts:
     """Buffers, like facility rules, only make sense as a whole: swap the set atomically."""
-    with write_session(engine) as session:
-        if session.connection().dialect.name == "postgresql":
-            session.execute(text("LOCK TABLE buffer_rule IN SHARE ROW EXCLUSIVE MODE"))
-        removed = session.connection().execute(delete(BufferRuleRow)).rowcount
-        session.add_all(
-            BufferRuleRow(
-                channel=rule.channel if rule.channel else None,
-                sku=rule.sku,
-                units=rule.units,
-                percent=rule.percent,
-            )
-            for rule in rules
+    rows = [
+        BufferRuleRow(
+            channel=rule.channel if rule.channel else None,
+            sku=rule.sku,
+            units=rule.units,
+            percent=rule.percent,
         )
-        return WriteCounts(created=len(rules), removed=removed)
+        for rule in rules
+    ]
+    with write_session(engine) as session:
+        return replace_set(session, rows, BufferRuleRow)
 
 
 def list_buffer_rules(engine: Engine) -> list[BufferRule]:

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Engine, Table, delete, or_, select, text
+from sqlalchemy import ColumnElement, Engine, Table, or_, select
 from sqlmodel import SQLModel, col
 
 from domain.mapping import (
@@ -22,7 +22,7 @@ from domain.mapping import (
 from domain.order import Channel
 from store.db import read_session, write_session
 from store.tables import CarrierCodeRow, CarrierServiceRow, FacilityRuleRow, SkuMappingRow
-from store.upsert import WriteCounts, upsert_rows
+from store.upsert import WriteCounts, replace_set, upsert_rows
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -75,14 +75,9 @@ def upsert_carrier_codes(engine: Engine, mappings: Sequence[CarrierCodeMapping])
 
 def replace_facility_rules(engine: Engine, rules: Sequence[FacilityRule]) -> WriteCounts:
     """Rules have no natural key and only make sense as a whole: swap the set atomically."""
+    rows = [FacilityRuleRow.model_validate(_row_values(rule)) for rule in rules]
     with write_session(engine) as session:
-        if session.connection().dialect.name == "postgresql":
-            # Under READ COMMITTED two replacements would each keep the other's new rows; this
-            # lock (readers unaffected) serialises them. SQLite's BEGIN IMMEDIATE already does.
-            session.execute(text("LOCK TABLE facility_rule IN SHARE ROW EXCLUSIVE MODE"))
-        removed = session.connection().execute(delete(FacilityRuleRow)).rowcount
-        session.add_all(FacilityRuleRow.model_validate(_row_values(rule)) for rule in rules)
-        return WriteCounts(created=len(rules), removed=removed)
+        return replace_set(session, rows, FacilityRuleRow)
 
 
 def _rule_applies_to(channel: Channel) -> ColumnElement[bool]:

@@ -65,6 +65,19 @@ class CarrierCodeRow(SQLModel, table=True):
     shipping_method: str | None = None
 
 
+class DispositionRuleRow(SQLModel, table=True):
+    """The brand's returns policy per GXO disposition (domain/returns.py DispositionRule).
+    Replaced as a whole set like facility rules; an empty table means DEFAULT_POLICY."""
+
+    __tablename__ = "disposition_rule"
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str | None = None  # None: every channel
+    disposition: str
+    action: str
+    restock: bool
+
+
 class AuditOutcome(StrEnum):
     ACCEPTED = "accepted"
     DUPLICATE = "duplicate"  # the other side already had it: an idempotent replay
@@ -404,6 +417,7 @@ STORE_TABLES: list[Table] = [
         "launch_wait",
         "carrier_service_mapping",
         "carrier_code_mapping",
+        "disposition_rule",
         "audit_entry",
         "unmatched_event",
         "set_aside_record",

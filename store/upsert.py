@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, select, tuple_
+from sqlalchemy import Table, delete, select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 CHUNK = 500  # rows per statement: well inside SQLite's and PostgreSQL's parameter limits
 
@@ -66,3 +66,16 @@ def upsert_rows(
         )
     updated = len(existing)
     return WriteCounts(created=len(unique) - updated, updated=updated)
+
+
+def replace_set(session: Session, rows: Sequence[SQLModel], model: type[SQLModel]) -> WriteCounts:
+    """Swap a table whose rows only make sense as a whole set (facility, buffer, disposition
+    rules) in the session's transaction. On PostgreSQL under READ COMMITTED two replacements
+    would each keep the other's new rows: the lock (readers unaffected) serialises them;
+    SQLite's BEGIN IMMEDIATE already does."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    if session.connection().dialect.name == "postgresql":
+        session.execute(text(f"LOCK TABLE {table.name} IN SHARE ROW EXCLUSIVE MODE"))
+    removed = session.connection().execute(delete(table)).rowcount
+    session.add_all(rows)
+    return WriteCounts(created=len(rows), removed=removed)

@@ -1,7 +1,8 @@
 """The long-lived workflows a deployment runs for its settings: one ChannelIntake per channel
 account, one InventorySync per account whose stock consign sets, and per warehouse facility a
 WarehouseIntake and a StockIntake; per account of a channel that files settlement reports, a
-SettlementIntake on a Schedule. The worker starts them; the daily report expects them."""
+SettlementIntake on a Schedule; per account of a channel that authorises
+returns, a ReturnIntake. The worker starts them; the daily report expects them."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from integrations.registry import WAREHOUSE, enabled
 from workflows.channel_intake import ChannelIntakeInput
 from workflows.inventory_sync import InventorySyncInput
 from workflows.product_sync import ProductSyncInput
+from workflows.return_intake import ReturnIntakeInput
 from workflows.settlement_intake import SettlementIntakeInput
 
 
@@ -55,6 +57,19 @@ def product_sync_inputs(settings: Settings) -> list[ProductSyncInput]:
                 )
             )
     return found
+
+
+def return_intake_inputs(settings: Settings) -> list[ReturnIntakeInput]:
+    """One ReturnIntake per account of a channel that authorises returns."""
+    return [
+        ReturnIntakeInput(
+            channel=module.name,
+            account=module.account(own := module.settings_of(settings)),
+            poll_interval_seconds=max(settings.poll_interval_seconds, module.min_poll_seconds(own)),
+        )
+        for module in enabled(settings)
+        if module.takes_returns
+    ]
 
 
 def facilities(settings: Settings) -> list[str]:

@@ -17,6 +17,8 @@ SHIP_BY = SearchAttributeKey.for_datetime("ShipBy")
 # The intakes: PAUSED after a failure retrying cannot cure, RETRYING while a call keeps
 # failing, unset while they poll (a column for the Web UI's workflow list).
 INTAKE_STATE = SearchAttributeKey.for_keyword("IntakeState")
+# ReturnFulfillment: where a return is (domain.returns.ReturnStage).
+RETURN_STAGE = SearchAttributeKey.for_keyword("ReturnStage")
 
 ALL: list[SearchAttributeKey[Any]] = [
     CHANNEL,
@@ -27,6 +29,7 @@ ALL: list[SearchAttributeKey[Any]] = [
     FACILITY_ID,
     SHIP_BY,
     INTAKE_STATE,
+    RETURN_STAGE,
 ]
 
 

@@ -21,7 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.limits import IntakeLimits
     from domain.payloads import batches
     from domain.setaside import SetAsideNotice
-    from domain.warehouse import WarehouseEvent
+    from domain.warehouse import FeedEvent
     from workflows.contracts import WorkflowContract
     from workflows.intakes import (
         HAND_OVER_TIMEOUT,
@@ -69,7 +69,7 @@ class WarehouseIntakeProgress(IntakeHealth):
 @workflow.defn(name="WarehouseIntake")
 class WarehouseIntake:
     def __init__(self) -> None:
-        self._pushed: list[WarehouseEvent] = []
+        self._pushed: list[FeedEvent] = []
         self._poll_now = False
         self._recent: list[str] = []
         self._budget = IntakeLimits().payload_budget_bytes
@@ -138,7 +138,7 @@ class WarehouseIntake:
             )
         )
 
-    def _take_pushed(self) -> list[WarehouseEvent]:
+    def _take_pushed(self) -> list[FeedEvent]:
         pushed, self._pushed = self._pushed, []
         return pushed
 
@@ -153,7 +153,7 @@ class WarehouseIntake:
         self._calls.failed(err)
         await pause_after_failure(err, lambda: self._poll_now or bool(self._pushed))
 
-    async def _deliver(self, events: list[WarehouseEvent]) -> bool:
+    async def _deliver(self, events: list[FeedEvent]) -> bool:
         """Order workflows dedupe too; dropping repeats here saves their history. Each delivery
         carries at most the payload budget (a batch of parts of a large dispatch).
 
@@ -161,7 +161,7 @@ class WarehouseIntake:
         False: what was not delivered is still in GXO's feed past the cursor (a pushed event is
         a copy of a feed entry), so the next pull brings it again."""
         seen = set(self._recent)
-        fresh: list[WarehouseEvent] = []
+        fresh: list[FeedEvent] = []
         for event in sorted(events, key=lambda e: e.sequence):
             if event.event_id in seen:
                 self._progress.duplicates_dropped += 1

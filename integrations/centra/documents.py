@@ -298,6 +298,61 @@ query ProductsChanged($limit: Int!, $page: Int!) {
 }
 """
 
+# Returns (integrations/centra/returns.py).
+RETURN_EVENTS = """
+query ReturnEvents($limit: Int!) {
+  events(where: {objectType: Return}, limit: $limit) {
+    id
+    objectType
+    changeType
+    objectReference
+  }
+}
+"""
+
+SET_RETURN_LISTENERS = f"""
+mutation SetReturnListeners {{
+  setEventListeners(
+    input: [{{ objectType: Return, changeTypes: [CREATED, UPDATED, COMPLETED, DELETED] }}]
+  ) {{ {USER_ERRORS} }}
+}}
+"""
+
+RETURNS_BY_ID = """
+query ReturnsById($ids: [Int!]!) {
+  returns(where: {id: $ids}) {
+    id
+    returnStatus
+    createdAt
+    order { number }
+    lines {
+      id
+      quantity
+      orderLine { productSize { SKU } }
+    }
+    refundPaymentHistory { entryType status }
+  }
+}
+"""
+
+COMPLETE_RETURN = f"""
+mutation CompleteReturn($id: Int!) {{
+  completeReturn(id: $id, input: {{sendEmail: false}}) {{
+    return {{ id returnStatus }}
+    {USER_ERRORS}
+  }}
+}}
+"""
+
+REFUND_RETURN = f"""
+mutation RefundReturn($id: Int!) {{
+  refundReturn(id: $id, input: {{sendEmail: true}}) {{
+    return {{ id }}
+    {USER_ERRORS}
+  }}
+}}
+"""
+
 ALL_DOCUMENTS: dict[str, str] = {
     "OrdersByNumber": ORDERS_BY_NUMBER,
     "OrderSummaries": ORDER_SUMMARIES,
@@ -318,4 +373,9 @@ ALL_DOCUMENTS: dict[str, str] = {
     "ChangeStock": CHANGE_STOCK,
     "RateLimits": RATE_LIMITS,
     "ProductsChanged": PRODUCTS_CHANGED,
+    "ReturnEvents": RETURN_EVENTS,
+    "SetReturnListeners": SET_RETURN_LISTENERS,
+    "ReturnsById": RETURNS_BY_ID,
+    "CompleteReturn": COMPLETE_RETURN,
+    "RefundReturn": REFUND_RETURN,
 }

@@ -71,6 +71,13 @@ class CentraUserErrors(CentraError):
         self.paths = paths
 
 
+class CentraRefundRefused(CentraUserErrors):
+    """refundReturn's userErrors: Centra or the payment provider refused the refund. A person
+    decides (refund by hand, or retry once the provider allows it)."""
+
+    permanent_kind = ExceptionKind.REFUND_REFUSED
+
+
 class CentraBadResponse(CentraError):
     """Centra answered but the body cannot be understood (not JSON, missing or odd fields): the
     same answer fails every retry."""

@@ -12,6 +12,7 @@ from integrations.centra.factory import build_centra_channel, build_centra_stock
 from integrations.centra.port import CentraChannel
 from integrations.centra.products import CentraProducts
 from integrations.centra.quota import CentraQueue, queue_rates
+from integrations.centra.returns import CentraReturns
 from integrations.centra.settings import CHANNEL, CentraSettings, read_centra_settings
 from integrations.centra.webhook import PATH, SIGNATURE_HEADER, parse_webhook
 from integrations.channel import ChannelPort
@@ -25,7 +26,8 @@ async def _open_ports(settings: CentraSettings, stack: contextlib.AsyncExitStack
     if settings.warehouse_id is not None:
         stock = build_centra_stock(settings, channel.client)
     products = CentraProducts(channel.client) if settings.product_sync else None
-    return OpenedPorts(orders=channel, stock=stock, products=products)
+    returns = CentraReturns(channel.client, settings.account)
+    return OpenedPorts(orders=channel, stock=stock, products=products, returns=returns)
 
 
 async def _check_credentials(ports: OpenedPorts) -> str:
@@ -82,6 +84,7 @@ CENTRA = ChannelModule(
         if settings.product_sync
         else None
     ),
+    takes_returns=True,
     webhook=ChannelWebhook(
         path=PATH,
         signature_header=SIGNATURE_HEADER,

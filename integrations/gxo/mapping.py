@@ -14,6 +14,13 @@ from collections.abc import Collection
 from domain.inventory import StockChange, StockChangeKind, StockLevel
 from domain.order import ShipTo
 from domain.products import ItemRecord, ItemState, ItemStatus
+from domain.returns import (
+    NoticeResult,
+    ReceiptLine,
+    ReturnNotice,
+    ReturnReceipt,
+    ReturnReceivedEvent,
+)
 from domain.warehouse import (
     CancelOutcome,
     CustomsInfo,
@@ -227,4 +234,59 @@ def stock_change(body: wire.StockChange, channels: Channels = None) -> StockChan
         channel=_channel(body.channel, channels) if body.channel is not None else None,
         account=body.account,
         at=body.at,
+    )
+
+
+def return_notice_request(notice: ReturnNotice) -> wire.ReturnNoticeRequest:
+    return wire.ReturnNoticeRequest(
+        facility_id=notice.facility_id,
+        rma=notice.rma,
+        channel=notice.channel,
+        account=notice.account,
+        channel_order_id=notice.channel_order_id,
+        lines=[
+            wire.ReturnNoticeLine(
+                line_number=line.line_number,
+                channel_line_id=line.channel_line_id,
+                sku=line.sku,
+                item_code=line.item_code,
+                quantity=line.quantity,
+            )
+            for line in notice.lines
+        ],
+    )
+
+
+def notice_result(body: wire.ReturnNoticeAccepted) -> NoticeResult:
+    return NoticeResult(return_id=body.return_id, duplicate=body.duplicate)
+
+
+def return_event(body: wire.ReturnEvent, channels: Channels = None) -> ReturnReceivedEvent:
+    """A receipt naming an RMA must name the channel and account it was notified for; one
+    naming none is kept as it came (the delivery keeps it for a person)."""
+    receipt = body.receipt
+    named = receipt.rma is not None
+    if named and (receipt.channel is None or receipt.account is None):
+        raise ContractError("a receipt naming an RMA must name its channel and account")
+    return ReturnReceivedEvent(
+        event_id=body.event_id,
+        sequence=body.sequence,
+        facility_id=body.facility_id,
+        receipt=ReturnReceipt(
+            receipt_id=receipt.receipt_id,
+            facility_id=body.facility_id,
+            rma=receipt.rma,
+            channel=_channel(receipt.channel, channels) if receipt.channel else None,
+            account=receipt.account,
+            received_at=receipt.received_at,
+            lines=[
+                ReceiptLine(
+                    line_number=line.line_number,
+                    item_code=line.item_code,
+                    quantity=line.quantity,
+                    disposition=line.disposition,
+                )
+                for line in receipt.lines
+            ],
+        ),
     )

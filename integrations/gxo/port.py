@@ -6,6 +6,7 @@ from typing import Protocol
 
 from domain.inventory import InventorySnapshot, StockChangePage
 from domain.products import ItemRecord, ItemState
+from domain.returns import NoticeResult, ReturnNotice
 from domain.warehouse import (
     CancelOutcome,
     EventPage,
@@ -55,4 +56,13 @@ class ItemMasterPort(Protocol):
 
     async def get_item(self, facility_id: str, item_code: str) -> ItemState | None:
         """The item's state at the facility, or None when GXO does not know it."""
+        ...
+
+
+class ReturnsPort(Protocol):
+    """GXO's returns desk (X12 180 notice; receipts come back as RETURN_RECEIVED events)."""
+
+    async def notify_return(self, notice: ReturnNotice) -> NoticeResult:
+        """Tell GXO to expect a return; idempotent on (facility, RMA): a re-send returns
+        duplicate=True."""
         ...

@@ -17,7 +17,7 @@ from pydantic_core import ErrorDetails
 
 from domain.inventory import InventorySnapshot, StockChange, StockChangePage, StockLevel
 from domain.setaside import SetAsideFeed, SetAsideReason, SetAsideRecord, record_id
-from domain.warehouse import EventPage, WarehouseEvent, WarehouseEventKind
+from domain.warehouse import EventPage, FeedEvent, WarehouseEventKind
 from integrations.gxo import mapping, wire
 
 SYSTEM = "gxo"
@@ -99,9 +99,14 @@ def _raw(item: Any) -> str:
     return json.dumps(item, ensure_ascii=False, separators=(",", ":"))
 
 
-def read_event(item: Any, max_parcels: int, channels: mapping.Channels = None) -> WarehouseEvent:
+RETURN_RECEIVED = "RETURN_RECEIVED"
+
+
+def read_event(item: Any, max_parcels: int, channels: mapping.Channels = None) -> FeedEvent:
     """One event of the contract, or Unreadable (also for a dispatch beyond `max_parcels`, or
-    naming a channel not among `channels`)."""
+    naming a channel not among `channels`). A return receipt has its own shape."""
+    if _field(item, "kind") == RETURN_RECEIVED:
+        return _validated(wire.ReturnEvent, item, lambda body: mapping.return_event(body, channels))
     event = _validated(wire.Event, item, lambda body: mapping.event(body, channels))
     if event.kind is WarehouseEventKind.DISPATCH and len(event.parcels) > max_parcels:
         raise Unreadable(
@@ -128,7 +133,7 @@ def event_page(
 ) -> EventPage:
     items, page = _items(body, "events", wire.EventPage)
     assert isinstance(page, wire.EventPage)
-    events: list[WarehouseEvent] = []
+    events: list[FeedEvent] = []
     kept: list[SetAsideRecord] = []
     for item in items:
         try:

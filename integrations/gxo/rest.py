@@ -15,6 +15,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 from domain.inventory import InventorySnapshot, StockChangePage
 from domain.limits import IntakeLimits
 from domain.products import ItemRecord, ItemState
+from domain.returns import NoticeResult, ReturnNotice
 from domain.warehouse import (
     CancelOutcome,
     EventPage,
@@ -224,6 +225,22 @@ class RestWarehouse:
         if response.status_code == 404 and _error(response).get("reason") == "ITEM_NOT_FOUND":
             return None
         raise WarehouseRequestError(_describe(response, "get_item"), response.status_code)
+
+    async def notify_return(self, notice: ReturnNotice) -> NoticeResult:
+        """POST /v1/returns (180): 201 new, 200 duplicate; anything else is permanent."""
+        try:
+            body = mapping.return_notice_request(notice).model_dump(mode="json")
+        except ValidationError as exc:
+            fields = sorted({".".join(map(str, e["loc"])) for e in exc.errors()})
+            raise WarehouseRequestError(
+                f"GXO notify_return: the notice does not fit the contract ({', '.join(fields)})"
+            ) from exc
+        response = await self._send("POST", "/v1/returns", "notify_return", json=body)
+        if response.status_code in (200, 201):
+            return self._parse(
+                wire.ReturnNoticeAccepted, mapping.notice_result, response, "notify_return"
+            )
+        raise WarehouseRequestError(_describe(response, "notify_return"), response.status_code)
 
     async def events_since(self, facility_id: str, cursor: int, limit: int) -> EventPage:
         """Events by cursor; an event that does not fit the contract, or a dispatch with more

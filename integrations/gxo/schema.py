@@ -33,6 +33,9 @@ BODIES: list[type[BaseModel]] = [
     wire.StockChangePage,
     wire.ItemRequest,
     wire.ItemState,
+    wire.ReturnNoticeRequest,
+    wire.ReturnNoticeAccepted,
+    wire.ReturnEvent,
 ]
 
 _FACILITY = "/v1/facilities/{facility_id}"
@@ -67,7 +70,15 @@ OPERATIONS: dict[str, dict[str, Any]] = {
     f"GET {_FACILITY}/items/{{item_code}}": {
         "responses": {"200": "ItemState", "default": "ErrorBody"},
     },
-    "POST <webhook url>": {"request": "Event"},
+    "POST /v1/returns": {
+        "request": "ReturnNoticeRequest",
+        "responses": {
+            "201": "ReturnNoticeAccepted",
+            "200": "ReturnNoticeAccepted",
+            "default": "ErrorBody",
+        },
+    },
+    "POST <webhook url>": {"request": "Event | ReturnEvent"},
 }
 
 

@@ -9,7 +9,7 @@ from collections.abc import Collection
 from typing import Any
 
 from domain.setaside import SetAsideFeed, SetAsideReason, SetAsideRecord
-from domain.warehouse import WarehouseEvent
+from domain.warehouse import FeedEvent
 from integrations.gxo import records
 from integrations.signatures import (
     DEFAULT_TOLERANCE_SECONDS,
@@ -31,7 +31,7 @@ def pushed_facility(item: Any) -> str | None:
 
 def read_push(
     body: bytes, max_parcels: int, channels: Collection[str] | None = None
-) -> WarehouseEvent | SetAsideRecord:
+) -> FeedEvent | SetAsideRecord:
     """The pushed event, or the record to set aside when the (verified) body is not an event
     consign can act on: not JSON, not the contract, a dispatch beyond `max_parcels`, or a
     channel not among `channels`."""

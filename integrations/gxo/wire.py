@@ -227,8 +227,77 @@ class Event(Received):
     rejection: Rejection | None = None
 
 
+# ---- 180 / 944: returns ---------------------------------------------------------------------
+
+ReturnStatus = Literal["EXPECTED", "PARTIALLY_RECEIVED", "RECEIVED"]
+
+
+class ReturnNoticeLine(Sent):
+    """One authorised line (180 LX loop: W07 item, quantity, N9 the channel's return line)."""
+
+    line_number: int = Field(ge=1)
+    channel_line_id: str = Field(min_length=1)
+    sku: str = Field(min_length=1)
+    item_code: str = Field(min_length=1)
+    quantity: int = Field(ge=1)
+    unit_of_measure: UnitOfMeasure = "EA"
+
+
+class ReturnNoticeRequest(Sent):
+    """POST /v1/returns: a return notice (X12 180), idempotent on (facility_id, rma)."""
+
+    facility_id: str = Field(min_length=1)
+    rma: str = Field(min_length=1, max_length=30)  # 180 BGN-02: AN 1/30
+    channel: str = Field(min_length=1)
+    account: str = Field(min_length=1)
+    channel_order_id: str = Field(min_length=1)  # 180 N9 original order
+    lines: list[ReturnNoticeLine] = Field(min_length=1)
+
+
+class ReturnNoticeAccepted(Received):
+    """201 (new) or 200 (`duplicate`: the facility already holds the RMA)."""
+
+    return_id: str = Field(min_length=1)
+    status: ReturnStatus
+    duplicate: bool = False
+
+
+class ReceiptLine(Received):
+    """One inspected line (944 W07, the disposition GXO's inspection gave). The disposition is
+    text: one consign has no policy for is a named exception, not an unreadable record."""
+
+    line_number: int = Field(ge=1)
+    item_code: str = Field(min_length=1)
+    quantity: int = Field(ge=1, le=MAX_UNITS)
+    unit_of_measure: UnitOfMeasure = "EA"
+    disposition: str = Field(min_length=1, max_length=40)
+
+
+class ReturnReceipt(Received):
+    receipt_id: str = Field(min_length=1)
+    rma: str | None = None  # None: a parcel GXO could not match to a notice
+    channel: str | None = None
+    account: str | None = None
+    channel_order_id: str | None = None
+    received_at: datetime
+    lines: list[ReceiptLine] = Field(min_length=1)
+
+
+class ReturnEvent(Received):
+    """RETURN_RECEIVED in the event feed (and as a push): one receipt."""
+
+    event_id: str = Field(min_length=1)
+    sequence: int = Field(ge=1)
+    kind: Literal["RETURN_RECEIVED"]
+    facility_id: str = Field(min_length=1)
+    occurred_at: datetime
+    receipt: ReturnReceipt
+
+
 class EventPage(Received):
-    events: list[Event]
+    """GET .../events: order events and return receipts, by the facility's one cursor."""
+
+    events: list[Event | ReturnEvent]
     next_cursor: int = Field(ge=0)
 
 

@@ -119,6 +119,11 @@ def router(sandbox: CentraSandbox) -> APIRouter:
     def capture_fails(number: int, body: CaptureFailsBody) -> dict[str, Any]:
         return run(sandbox.set_capture_fails, number, body.fails)
 
+    @api.post("/orders/{number}/refund-fails")
+    def refund_fails(number: int, body: CaptureFailsBody) -> dict[str, Any]:
+        """Scenario: the payment provider refuses (or again accepts) the order's refunds."""
+        return run(sandbox.set_refund_fails, number, body.fails)
+
     @api.post("/orders/{number}/settle-captures")
     def settle_captures(number: int, body: SettleBody) -> dict[str, Any]:
         """The payment provider's webhook for the order's pending (asynchronous) captures."""

@@ -209,6 +209,7 @@ def _return_change(action: Callable[[Any], Any]) -> Callable[..., Payload]:
 complete_return = _return_change(lambda sandbox: lambda i: sandbox.complete_return(i, True))
 uncomplete_return = _return_change(lambda sandbox: lambda i: sandbox.complete_return(i, False))
 delete_return = _return_change(lambda sandbox: sandbox.delete_return)
+refund_return = _return_change(lambda sandbox: sandbox.refund_return)
 
 
 # --- stock --------------------------------------------------------------------------------------

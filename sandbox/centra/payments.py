@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sandbox.centra.records import Order, PaymentEntry, PaymentFlow, Shipment
+from sandbox.centra.records import Order, PaymentEntry, PaymentFlow, Return, Shipment
 
 DECLINED = json.dumps({"resultCode": "Refused", "refusalReason": "Declined by the issuer"})
 
@@ -24,6 +24,18 @@ def shipment_value(order: Order, shipment: Shipment) -> float:
         line = order.line(shipment_line.order_line_id)
         if line is not None:
             total += line.unit_price * shipment_line.quantity
+    return round(total, 2)
+
+
+def return_value(order: Order, record: Return) -> float:
+    """The returned units at their order lines' unit prices."""
+    total = 0.0
+    for return_line in record.lines:
+        for shipment in order.shipments:
+            for shipment_line in shipment.lines:
+                if shipment_line.id == return_line.shipment_line_id:
+                    line = order.line(shipment_line.order_line_id)
+                    total += (line.unit_price if line else 0.0) * return_line.quantity
     return round(total, 2)
 
 

@@ -119,6 +119,9 @@ class PaymentEntry:
     payment_method: str
     params_json: str | None = None
     shipment_id: int | None = None
+    return_id: int | None = (
+        None  # REFUND entries: the return refunded (Return.refundPaymentHistory)
+    )
 
 
 @dataclass
@@ -138,6 +141,7 @@ class Return:
     completed: bool = False
     comment: str | None = None
     returned_to_stock: bool = False
+    refunded: bool = False
 
 
 @dataclass
@@ -156,6 +160,7 @@ class Order:
     payment_flow: PaymentFlow = PaymentFlow.SYNCHRONOUS
     payment_method: str = "card"
     capture_fails: bool = False  # scenario: the payment provider declines every capture
+    refund_fails: bool = False  # scenario: the payment provider refuses every refund
     store_type: str = "DIRECT_TO_CONSUMER"
     shipments: list[Shipment] = field(default_factory=list)
     payments: list[PaymentEntry] = field(default_factory=list)

@@ -626,7 +626,7 @@ def return_(o: Order, r: Return) -> Json:
         "lines": [return_line(i) for i in range(len(r.lines))],
         "returnWarehouse": None,
         "store": STORE,
-        "refundPaymentHistory": [],
+        "refundPaymentHistory": [payment(o, e) for e in o.payments if e.return_id == r.id],
         "usedFallbackTax": False,
         "externalId": None,
         "order": lambda _info, **_: order(o),

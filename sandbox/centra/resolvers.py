@@ -38,6 +38,7 @@ MUTATION: dict[str, Callable[..., Any]] = {
     "completeReturn": mutations.complete_return,
     "uncompleteReturn": mutations.uncomplete_return,
     "deleteReturn": mutations.delete_return,
+    "refundReturn": mutations.refund_return,
     "setStock": mutations.set_stock,
     "changeStock": mutations.change_stock,
     "setEventListeners": mutations.set_event_listeners,

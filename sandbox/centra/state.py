@@ -511,6 +511,38 @@ class CentraSandbox:
         self._emit("Return", "COMPLETED" if complete else "UPDATED", record.id, self.clock())
         return self.order(record.order_number), record
 
+    def refund_return(self, return_id: int) -> tuple[Order, Return]:
+        """refundReturn (changelog v1.60.0): refunds the whole return's value to the buyer's
+        payment. Unverified in Centra's docs, the sandbox's choices: a return refunds once; a
+        provider that refuses writes REFUND_FAILED/FAILED and the mutation fails with a
+        userError; a refund writes REFUND/SUCCESS, linked to the return."""
+        record = self.returns.get(return_id)
+        if record is None:
+            raise UserError(f"Return {return_id} does not exist", ["id"])
+        if record.refunded:
+            raise UserError(f"Return {return_id} is already refunded", ["id"])
+        order = self.order(record.order_number)
+        value = payments.return_value(order, record)
+        if order.refund_fails:
+            failed = payments.entry(
+                order, self.ids.take("payment"), self.clock(), "REFUND_FAILED", "FAILED", value
+            )
+            failed.return_id = record.id
+            raise UserError("The payment provider refused the refund", ["id"])
+        done = payments.entry(
+            order, self.ids.take("payment"), self.clock(), "REFUND", "SUCCESS", value
+        )
+        done.return_id = record.id
+        record.refunded = True
+        self._emit("Return", "UPDATED", record.id, self.clock())
+        return order, record
+
+    def set_refund_fails(self, number: int, fails: bool) -> Order:
+        with self.lock:
+            order = self.order(number)
+            order.refund_fails = fails
+            return order
+
     def delete_return(self, return_id: int) -> tuple[Order, Return]:
         record = self.returns.pop(return_id, None)
         if record is None:

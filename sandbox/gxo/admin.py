@@ -15,12 +15,14 @@ from sandbox.gxo.models import (
     ProcessingSettings,
     Restock,
     ReturnReceipt,
+    ReturnScenario,
     SandboxOrder,
     Scenario,
+    UnlabelledReturn,
 )
 from sandbox.gxo.push import PushStatus, WebhookPusher, WebhookTarget
 from sandbox.gxo.warehouse import GxoWarehouse, UnknownFacility, UnknownItem
-from sandbox.gxo.wire import ItemView, StockLevel, WarehouseEvent
+from sandbox.gxo.wire import FeedEvent, ItemView, ReturnEvent, ReturnView, StockLevel
 
 
 def _unknown_item(exc: UnknownItem) -> GxoHttpError:
@@ -32,7 +34,7 @@ def admin_router(warehouse: GxoWarehouse, pusher: WebhookPusher) -> APIRouter:
     router = APIRouter(prefix="/_sandbox")
 
     @router.post("/cycle")
-    async def cycle() -> list[WarehouseEvent]:
+    async def cycle() -> list[FeedEvent]:
         """Run one processing cycle now; returns the events it emitted."""
         return warehouse.run_cycle()
 
@@ -105,6 +107,28 @@ def admin_router(warehouse: GxoWarehouse, pusher: WebhookPusher) -> APIRouter:
         except UnknownItem as exc:
             raise _unknown_item(exc) from exc
         return level(change.facility_id, change.item_code)
+
+    @router.post("/return-scenarios")
+    async def add_return_scenarios(
+        scenarios: dict[str, ReturnScenario],
+    ) -> dict[str, ReturnScenario]:
+        """Scripted behaviour per RMA (never arrives, several receipts, short, wrong item)."""
+        warehouse.returns.scenarios.update(scenarios)
+        return warehouse.returns.scenarios
+
+    @router.post("/returns/unlabelled")
+    async def receive_unlabelled(parcel: UnlabelledReturn) -> ReturnEvent:
+        """A returned parcel that names no RMA arrives at the dock."""
+        try:
+            return warehouse.receive_unlabelled(parcel)
+        except UnknownFacility as exc:
+            raise GxoHttpError(404, f"unknown facility {exc.args[0]}") from exc
+
+    @router.get("/returns")
+    async def returns() -> list[ReturnView]:
+        """Every return notice GXO holds, with its receipts."""
+        views = [warehouse.returns.view(f, rma) for f, rma in warehouse.returns.notices]
+        return [v for v in views if v is not None]
 
     @router.post("/scenarios")
     async def add_scenarios(scenarios: dict[str, Scenario]) -> dict[str, Scenario]:

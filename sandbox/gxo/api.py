@@ -21,6 +21,8 @@ from sandbox.gxo.wire import (
     ItemStatus,
     ItemView,
     OrderView,
+    ReturnAccepted,
+    ReturnAuthorisation,
     Snapshot,
     StockFeedPage,
 )
@@ -63,6 +65,22 @@ def api_router(warehouse: GxoWarehouse, faults: FaultInjector, api_key: str) -> 
             raise GxoHttpError(422, outcome.message, rejection=outcome)
         status = 200 if outcome.duplicate else 201
         return JSONResponse(outcome.model_dump(mode="json"), status_code=status)
+
+    @router.post("/returns", response_model=ReturnAccepted)
+    async def notify_return(request: Request) -> Response:
+        """A return notice (180): 201 new, 200 with duplicate for a known (facility, RMA)."""
+        try:
+            body = ReturnAuthorisation.model_validate_json(await request.body())
+        except ValidationError as exc:
+            fields = sorted({".".join(str(p) for p in e["loc"]) for e in exc.errors()})
+            raise GxoHttpError(400, f"body is not a return notice: {', '.join(fields)}") from exc
+        try:
+            accepted = warehouse.notify_return(body)
+        except UnknownFacility as exc:
+            raise _unknown_facility(body.facility_id) from exc
+        return JSONResponse(
+            accepted.model_dump(mode="json"), status_code=200 if accepted.duplicate else 201
+        )
 
     @router.get("/facilities/{facility_id}/orders/{reference:path}")
     async def get_order(facility_id: str, reference: str) -> OrderView:

@@ -129,3 +129,24 @@ class ReturnReceipt(BaseModel):
     item_code: str
     quantity: int = Field(ge=1)
     reference: str = Field(min_length=1)
+
+
+class ReturnScenario(BaseModel):
+    """Scripted behaviour for one RMA (POST /_sandbox/return-scenarios). By default every
+    notified unit arrives SELLABLE in one receipt, `delay_cycles` cycles after the notice."""
+
+    delay_cycles: int = Field(default=1, ge=1)
+    never_arrives: bool = False
+    dispositions: dict[str, str] = Field(default_factory=dict)  # item code -> disposition
+    several: bool = False  # one receipt per notice line, one cycle apart
+    short: int = Field(default=0, ge=0)  # units of the last line that never arrive
+    wrong_item: str | None = None  # received instead of the first line's item
+
+
+class UnlabelledReturn(BaseModel):
+    """A parcel at GXO's dock that names no RMA (POST /_sandbox/returns/unlabelled)."""
+
+    facility_id: str
+    item_code: str
+    quantity: int = Field(ge=1)
+    disposition: str = "SELLABLE"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import httpx
 from pydantic import BaseModel
 
-from sandbox.gxo.wire import WarehouseEvent
+from sandbox.gxo.wire import FeedEvent
 
 MAX_BACKOFF_SECONDS = 60.0
 
@@ -41,7 +41,7 @@ def signature_header(secret: str, body: bytes, timestamp: int) -> str:
 
 @dataclass
 class _Delivery:
-    event: WarehouseEvent
+    event: FeedEvent
     attempts: int = 0
     due: float = 0.0
 
@@ -68,7 +68,7 @@ class WebhookPusher:
     def configure(self, target: WebhookTarget | None) -> None:
         self.target = target
 
-    def enqueue(self, event: WarehouseEvent) -> None:
+    def enqueue(self, event: FeedEvent) -> None:
         """Listener for GxoWarehouse: events emitted without a target are only pullable."""
         if self.target is not None:
             self._queue.append(_Delivery(event))
@@ -98,7 +98,7 @@ class WebhookPusher:
             self.delivered += delivered
             return delivered
 
-    async def _post(self, event: WarehouseEvent) -> bool:
+    async def _post(self, event: FeedEvent) -> bool:
         target = self.target
         if target is None:
             return False

@@ -21,7 +21,9 @@ from sandbox.gxo.models import (
     ProcessingSettings,
     SandboxOrder,
     Scenario,
+    UnlabelledReturn,
 )
+from sandbox.gxo.returns import ReturnsDesk
 from sandbox.gxo.stock import FacilityStock, OrderTag
 from sandbox.gxo.wire import (
     Accepted,
@@ -36,6 +38,11 @@ from sandbox.gxo.wire import (
     OrderView,
     Rejection,
     RejectionCode,
+    ReturnAccepted,
+    ReturnAuthorisation,
+    ReturnEvent,
+    ReturnReceiptView,
+    ReturnView,
     ShippingOrder,
     Snapshot,
     StockFeedPage,
@@ -43,8 +50,9 @@ from sandbox.gxo.wire import (
     WarehouseEvent,
 )
 
+FeedEvent = WarehouseEvent | ReturnEvent
 Clock = Callable[[], datetime]
-Listener = Callable[[WarehouseEvent], None]
+Listener = Callable[[FeedEvent], None]
 
 
 class BadRequest(ValueError):
@@ -86,7 +94,8 @@ class GxoWarehouse:
                 self.items.seed(fid, code, known.description if known else code, opened)
         self.orders: list[SandboxOrder] = []
         self.live: dict[tuple[str, str], SandboxOrder] = {}
-        self.events: dict[str, list[WarehouseEvent]] = {fid: [] for fid in self.ledgers}
+        self.events: dict[str, list[FeedEvent]] = {fid: [] for fid in self.ledgers}
+        self.returns = ReturnsDesk(self._emit_return, self._restock_return)
         self.injections: dict[str, InjectionCount] = {}
         self.cancels: list[CancelRecord] = []
         self.scenarios: dict[str, Scenario] = {}
@@ -292,6 +301,41 @@ class GxoWarehouse:
         ledger.move(Movement.RETURN, item_code, quantity, 0, self.clock(), returned)
         return ledger.on_hand[item_code]
 
+    # ---- returns (180 notice, 944 receipts) ----------------------------------------------
+
+    def notify_return(self, body: ReturnAuthorisation) -> ReturnAccepted:
+        self._facility(body.facility_id)
+        return self.returns.notify(body, self.cycles_run)
+
+    def return_view(self, facility_id: str, rma: str) -> ReturnView | None:
+        self._facility(facility_id)
+        return self.returns.view(facility_id, rma)
+
+    def receive_unlabelled(self, parcel: UnlabelledReturn) -> ReturnEvent:
+        self._facility(parcel.facility_id)
+        return self.returns.receive_unlabelled(parcel, self.clock())
+
+    def _restock_return(self, facility_id: str, item_code: str, quantity: int, rma: str) -> None:
+        """Sellable units back on the shelf (a RETURN movement, reported at the cycle's end);
+        an item the facility's master does not hold cannot be stocked (it waits in quarantine)."""
+        if self.items.knows(facility_id, item_code):
+            self.receive_return(facility_id, item_code, quantity, rma)
+
+    def _emit_return(self, facility_id: str, receipt: ReturnReceiptView) -> ReturnEvent:
+        feed = self.events[facility_id]
+        sequence = len(feed) + 1
+        event = ReturnEvent(
+            event_id=f"EV-{facility_id}-{sequence:08d}",
+            sequence=sequence,
+            facility_id=facility_id,
+            occurred_at=receipt.received_at,
+            receipt=receipt,
+        )
+        feed.append(event)
+        for listener in self.listeners:
+            listener(event)
+        return event
+
     def stock_levels(self) -> list[StockLevel]:
         """Live levels (the admin view), ahead of what the feed has reported."""
         return [
@@ -360,15 +404,17 @@ class GxoWarehouse:
 
     # ---- cycles -------------------------------------------------------------------------
 
-    def run_cycle(self) -> list[WarehouseEvent]:
-        """One batch: release, allocate and pick, pack, dispatch. Returns the events emitted."""
+    def run_cycle(self) -> list[FeedEvent]:
+        """One batch: release, allocate and pick, pack, dispatch; returns received and
+        inspected. Returns the events emitted."""
         self.cycles_run += 1
         now = self.clock()  # one wave: parcels and events of a cycle share a timestamp
-        emitted: list[WarehouseEvent] = []
+        emitted: list[FeedEvent] = []
         for record in [r for r in self.orders if r.open]:
             event = self._process(record, now)
             if event is not None:
                 emitted.append(event)
+        emitted += self.returns.run_cycle(self.cycles_run, now)
         self.items.load(self.cycles_run, now)
         # The cycle's report: everything recorded since the last one becomes visible.
         for ledger in self.ledgers.values():

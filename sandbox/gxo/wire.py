@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -214,8 +215,89 @@ class WarehouseEvent(BaseModel):
     rejection: Rejection | None = None
 
 
+class ReturnLineView(BaseModel):
+    """One line of a return notice (180 LX/W07 loop), as GXO keeps it."""
+
+    line_number: int = Field(ge=1)
+    channel_line_id: str = Field(min_length=1)
+    sku: str = Field(min_length=1)
+    item_code: str = Field(min_length=1)
+    quantity: int = Field(ge=1)
+    unit_of_measure: str = "EA"
+
+
+class ReturnAuthorisation(BaseModel):
+    """POST /v1/returns: a return notice (X12 180), idempotent on (facility_id, rma)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    facility_id: str = Field(min_length=1)
+    rma: str = Field(min_length=1, max_length=30)
+    channel: str = Field(min_length=1)
+    account: str = Field(min_length=1)
+    channel_order_id: str = Field(min_length=1)
+    lines: list[ReturnLineView] = Field(min_length=1)
+
+
+class ReturnStatus(StrEnum):
+    EXPECTED = "EXPECTED"
+    PARTIALLY_RECEIVED = "PARTIALLY_RECEIVED"
+    RECEIVED = "RECEIVED"
+
+
+class ReturnAccepted(BaseModel):
+    return_id: str
+    status: ReturnStatus
+    duplicate: bool = False
+
+
+class ReceivedLine(BaseModel):
+    """One inspected line of a receipt (944 W07 with the disposition GXO's inspection gave)."""
+
+    line_number: int
+    item_code: str
+    quantity: int
+    unit_of_measure: str = "EA"
+    disposition: str
+
+
+class ReturnReceiptView(BaseModel):
+    receipt_id: str
+    rma: str | None  # None: a parcel GXO could not match to any notice
+    channel: str | None
+    account: str | None
+    channel_order_id: str | None
+    received_at: datetime
+    lines: list[ReceivedLine]
+
+
+class ReturnView(BaseModel):
+    """GET /v1/facilities/{facility_id}/returns/{rma}: the notice, its status and receipts."""
+
+    return_id: str
+    facility_id: str
+    rma: str
+    status: ReturnStatus
+    lines: list[ReturnLineView]
+    receipts: list[ReturnReceiptView]
+
+
+class ReturnEvent(BaseModel):
+    """RETURN_RECEIVED in the facility's event feed: one receipt."""
+
+    event_id: str
+    sequence: int
+    kind: Literal["RETURN_RECEIVED"] = "RETURN_RECEIVED"
+    facility_id: str
+    occurred_at: datetime
+    receipt: ReturnReceiptView
+
+
+FeedEvent = WarehouseEvent | ReturnEvent
+
+
 class EventFeedPage(BaseModel):
-    events: list[WarehouseEvent]
+    events: list[FeedEvent]
     next_cursor: int
 
 

@@ -31,7 +31,7 @@ from domain.lifecycle import (
     OrderFulfillmentInput,
 )
 from domain.order import OrderChange
-from domain.warehouse import WarehouseEvent
+from domain.warehouse import WarehouseEvent, order_events
 from workflows.search_attributes import ALL
 from workflows.warehouse_intake import EVENTS_PUSHED_SIGNAL, WarehouseIntakeInput
 
@@ -99,7 +99,7 @@ class StandInWarehouseIntake:
 
     @workflow.signal(name=EVENTS_PUSHED_SIGNAL)
     def events_pushed(self, delivery: EventDelivery) -> None:
-        self.events.extend(delivery.events)
+        self.events.extend(order_events(delivery.events))
         self.set_aside.extend(f"{n.reason.value}:{n.record_id}" for n in delivery.set_aside)
 
     @workflow.query(name=RECEIVED_QUERY)

@@ -31,6 +31,7 @@ from domain.warehouse import (
     WarehouseOrder,
     WarehouseOrderLine,
     WarehouseOrderStatus,
+    order_events,
     warehouse_reference,
 )
 from integrations.gxo.rest import RestWarehouse
@@ -355,7 +356,7 @@ async def test_pull_events_after_a_cycle_returns_the_dispatch(
     )
 
     assert (before.events, before.next_cursor) == ([], 0)
-    [event] = page.events
+    [event] = order_events(page.events)
     assert event.kind is WarehouseEventKind.DISPATCH
     assert (event.reference, event.channel_order_id) == (REFERENCE, ORDER_ID)
     assert event.order_ref == OrderRef(channel=Channel.AMAZON, account=SELLER, order_id=ORDER_ID)

@@ -42,6 +42,15 @@ def outcome(stack: DevStack) -> Outcome:
     return result
 
 
+def test_centra_returns_close_as_their_dispositions_say(outcome: Outcome) -> None:
+    """The returns scene (starter/demo_returns.py): its checks read Centra's and GXO's records."""
+    returns = outcome.returns
+    assert returns is not None and returns.note is None
+    assert [r.role for r in returns.returns] == ["sellable", "damaged", "partial", "never arrives"]
+    assert all(returns.checks().values()), returns.checks()
+    print(f"returns scene waited {returns.waited:.1f} s after the other scenes")
+
+
 @pytest.fixture(scope="module")
 def amazon(outcome: Outcome) -> AmazonPart:
     part: AmazonPart = outcome.part(Channel.AMAZON)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from domain.warehouse import WarehouseOrderStatus
+from domain.warehouse import WarehouseOrderStatus, order_events
 from integrations.gxo.rest import RestWarehouse
 from sandbox.gxo.app import DEFAULT_API_KEY, create_app
 from sandbox.gxo.catalogue import UK_DAVENTRY
@@ -27,4 +27,4 @@ async def test_background_cycles_dispatch_injected_orders() -> None:
                 await asyncio.sleep(0.025)
             page = await gxo.events_since(UK_DAVENTRY, 0, 10)
     assert state is not None and state.status is WarehouseOrderStatus.SHIPPED
-    assert [e.order_status for e in page.events] == [WarehouseOrderStatus.SHIPPED]
+    assert [e.order_status for e in order_events(page.events)] == [WarehouseOrderStatus.SHIPPED]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from domain.warehouse import WarehouseEvent
+from domain.warehouse import WarehouseEvent, order_events
 from integrations.gxo.rest import RestWarehouse
 from sandbox.gxo.catalogue import DE_KOBLENZ, DHL_PAKET, UK_DAVENTRY
 from tests.gxo.builders import cycle, order
@@ -24,7 +24,7 @@ async def _drain(gxo: RestWarehouse, facility: str, limit: int) -> list[Warehous
             assert page.next_cursor == cursor
             return seen
         assert page.next_cursor > cursor
-        seen.extend(page.events)
+        seen.extend(order_events(page.events))
         cursor = page.next_cursor
 
 
@@ -43,8 +43,8 @@ async def test_sequences_are_per_facility(gxo: RestWarehouse, http: httpx.AsyncC
     await cycle(http)
     uk_page = await gxo.events_since(UK_DAVENTRY, 0, 10)
     de_page = await gxo.events_since(DE_KOBLENZ, 0, 10)
-    assert [(e.reference, e.sequence) for e in uk_page.events] == [("E-UK", 1)]
-    assert [(e.reference, e.sequence) for e in de_page.events] == [("E-DE", 1)]
+    assert [(e.reference, e.sequence) for e in order_events(uk_page.events)] == [("E-UK", 1)]
+    assert [(e.reference, e.sequence) for e in order_events(de_page.events)] == [("E-DE", 1)]
 
 
 async def test_duplicated_and_reordered_pages_still_cover_the_feed(

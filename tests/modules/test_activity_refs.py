@@ -21,6 +21,7 @@ from activities.delivery import DeliveryActivities
 from activities.inventory import InventoryActivities
 from activities.monitor import MonitorActivities
 from activities.products import ProductActivities
+from activities.returns import ReturnActivities
 from activities.settlements import SettlementActivities
 from activities.warehouse import WarehouseActivities
 from integrations.registry import CHANNELS
@@ -38,8 +39,9 @@ def registered() -> dict[str, Callable[..., object]]:
     settlements = object.__new__(SettlementActivities)
     monitor = object.__new__(MonitorActivities)
     products = object.__new__(ProductActivities)
+    returns = object.__new__(ReturnActivities)
     listed = worker.main_activities(
-        channel, stock, stock_sync, delivery, settlements, monitor, products
+        channel, stock, stock_sync, delivery, settlements, monitor, products, returns
     )
     by_operation = worker.operation_activities(channel, stock_sync, settlements, products)
     for module in CHANNELS:

@@ -14,6 +14,8 @@ from workflows import (
     inventory_sync,
     monitor,
     order_fulfillment,
+    return_fulfillment,
+    return_intake,
     settlement_intake,
     stock_intake,
     warehouse_intake,
@@ -28,6 +30,8 @@ CONTRACTS = [
     order_fulfillment.CONTRACT,
     settlement_intake.CONTRACT,
     monitor.CONTRACT,
+    return_fulfillment.CONTRACT,
+    return_intake.CONTRACT,
 ]
 
 
@@ -49,3 +53,7 @@ def test_the_ids_running_workflows_hold() -> None:
     assert warehouse_intake.CONTRACT.workflow_id("GXO-UK") == "warehouse-events:GXO-UK"
     assert stock_intake.CONTRACT.workflow_id("GXO-UK") == "stock:GXO-UK"
     assert settlement_intake.CONTRACT.workflow_id("amazon", "A1") == "settlements:amazon:A1"
+    assert (
+        return_fulfillment.CONTRACT.workflow_id("centra", "brand", "7") == "return:centra:brand:7"
+    )
+    assert return_intake.CONTRACT.workflow_id("centra", "brand") == "return-intake:centra:brand"

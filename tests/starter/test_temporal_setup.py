@@ -31,6 +31,7 @@ def test_dev_server_args_cover_every_attribute() -> None:
         "FacilityId=Keyword",
         "ShipBy=Datetime",
         "IntakeState=Keyword",
+        "ReturnStage=Keyword",
     ]
 
 

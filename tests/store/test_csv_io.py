@@ -314,6 +314,7 @@ def test_unknown_kind_is_refused(engine):
         "carrier-services",
         "carrier-codes",
         "buffers",
+        "dispositions",
     }
 
 

@@ -21,6 +21,8 @@ from workflows.inventory_sync import InventorySync
 from workflows.monitor import Monitor
 from workflows.order_fulfillment import OrderFulfillment
 from workflows.product_sync import ProductSync
+from workflows.return_fulfillment import ReturnFulfillment
+from workflows.return_intake import ReturnIntake
 from workflows.settlement_intake import SettlementIntake
 from workflows.stock_intake import StockIntake
 from workflows.warehouse_intake import WarehouseIntake
@@ -55,6 +57,8 @@ async def test_history_replays_without_nondeterminism(name: str) -> None:
             SettlementIntake,
             Monitor,
             ProductSync,
+            ReturnFulfillment,
+            ReturnIntake,
         ],
         data_converter=configured_converter(),
     )

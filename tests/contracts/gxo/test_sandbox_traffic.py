@@ -16,6 +16,7 @@ import pytest
 
 from domain.order import OrderRef
 from domain.products import ItemRecord
+from domain.returns import ReturnNotice, ReturnNoticeLine
 from domain.warehouse import WarehouseOrder, warehouse_reference
 from integrations.gxo.errors import WarehouseRejected, WarehouseRequestError
 from integrations.gxo.rest import RestWarehouse
@@ -134,11 +135,37 @@ async def _drive(gxo: RestWarehouse, http: httpx.AsyncClient, sim: GxoWarehouse)
     ):
         (await http.post(path, json=body)).raise_for_status()
     (await http.post("/_sandbox/cycle")).raise_for_status()
+    await _drive_returns(gxo, http)
     await gxo.events_since(UK_DAVENTRY, 0, 500)
     await gxo.inventory(UK_DAVENTRY)
     await gxo.stock_changes(UK_DAVENTRY, 0, 500)
     await http.get(f"/v1/facilities/{UK_DAVENTRY}/events")  # no API key: 401 error body
-    assert sim.cycles_run == 4
+    assert sim.cycles_run == 5
+
+
+async def _drive_returns(gxo: RestWarehouse, http: httpx.AsyncClient) -> None:
+    """180 notices (201, then 200 duplicate), a receipt with a damaged line, and a parcel that
+    names no RMA: both come back as RETURN_RECEIVED."""
+    notice = ReturnNotice(
+        facility_id=UK_DAVENTRY,
+        rma="RMA-77",
+        channel=Channel.CENTRA,
+        account="store-eu",
+        channel_order_id="1001",
+        lines=[
+            ReturnNoticeLine(
+                line_number=1, channel_line_id="901", sku="S1", item_code="GXO-100001", quantity=2
+            )
+        ],
+    )
+    first = await gxo.notify_return(notice)
+    again = await gxo.notify_return(notice)
+    assert again.duplicate and again.return_id == first.return_id and not first.duplicate
+    scenario = {"RMA-77": {"dispositions": {"GXO-100001": "DAMAGED"}}}
+    (await http.post("/_sandbox/return-scenarios", json=scenario)).raise_for_status()
+    unlabelled = {"facility_id": UK_DAVENTRY, "item_code": "GXO-100002", "quantity": 1}
+    (await http.post("/_sandbox/returns/unlabelled", json=unlabelled)).raise_for_status()
+    (await http.post("/_sandbox/cycle")).raise_for_status()
 
 
 async def _drive_items(gxo: RestWarehouse) -> None:
@@ -181,8 +208,8 @@ def test_every_body_crossing_the_wire_is_in_the_committed_schema(traffic: Traffi
 
 def test_every_pushed_event_is_in_the_committed_schema(traffic: Traffic) -> None:
     kinds = {event["kind"] for event in traffic.pushed}
-    assert kinds == {"DISPATCH", "REJECTED", "CANCELLED"}
-    broken = [p for event in traffic.pushed for p in problems("Event", event)]
+    assert kinds == {"DISPATCH", "REJECTED", "CANCELLED", "RETURN_RECEIVED"}
+    broken = [p for event in traffic.pushed for p in problems("Event | ReturnEvent", event)]
     assert broken == []
 
 
@@ -209,6 +236,8 @@ def test_the_traffic_covered_every_operation_and_answer(traffic: Traffic) -> Non
         (f"PUT {facility}/items/{{item_code}}", 422),
         (f"GET {facility}/items/{{item_code}}", 200),
         (f"GET {facility}/items/{{item_code}}", 404),
+        ("POST /v1/returns", 201),
+        ("POST /v1/returns", 200),
     }
     events = [
         e
@@ -229,6 +258,12 @@ def test_the_traffic_covered_every_operation_and_answer(traffic: Traffic) -> Non
         "DEALLOCATION",
         "SHIPMENT",
         "RETURN",
+    }
+    receipts = [e["receipt"] for e in events if e["kind"] == "RETURN_RECEIVED"]
+    assert {r["rma"] for r in receipts} == {"RMA-77", None}
+    assert {line["disposition"] for r in receipts for line in r["lines"]} == {
+        "DAMAGED",
+        "SELLABLE",
     }
     dispatches = [e for e in events if e["kind"] == "DISPATCH"]
     assert any(len(e["parcels"]) > 1 for e in dispatches)  # a split

@@ -1,0 +1,97 @@
+"""`consign returns` and `consign return show|retry` against the shared dev server, with the
+real ReturnFulfillment and stand-in activities (tests/workflows/test_return_fulfillment.py):
+a return that never arrives parks as RETURN_NOT_ARRIVED within a second (a fraction of a day),
+is listed by stage and exception, shown, and closed by `retry --accept`."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from temporalio.worker import Worker
+
+from domain.returns import ReturnFulfillmentInput, ReturnRef, ReturnStage
+from integrations.centra.module import CENTRA
+from integrations.registry import get_settings
+from starter.client import CliError
+from starter.returns_cli import resolve_return_id, returns_query
+from tests.starter.conftest import Invoke, OrderServer, unique_account
+from tests.workflows.test_return_fulfillment import Returnside
+from workflows.return_fulfillment import ReturnFulfillment
+
+SECOND_IN_DAYS = 1 / 86400
+
+
+def test_the_query_validates_stage_exception_and_channel() -> None:
+    assert returns_query(stage="exception", exception="return_not_arrived", channel="CENTRA") == (
+        "WorkflowType = 'ReturnFulfillment' AND ReturnStage = 'EXCEPTION' "
+        "AND ExceptionKind = 'RETURN_NOT_ARRIVED' AND Channel = 'centra'"
+    )
+    with pytest.raises(CliError, match="unknown stage"):
+        returns_query(stage="lost")
+    with pytest.raises(CliError, match="no returns for channel 'amazon'"):
+        returns_query(channel="amazon")
+
+
+def test_a_bare_rma_is_the_one_returns_channel_and_its_account() -> None:
+    full = "return:centra:shop1:42"
+    assert resolve_return_id(full, None, None) == full
+    assert resolve_return_id("42", None, "shop1") == full
+    get_settings.cache_clear()
+    account = CENTRA.settings_of(get_settings()).account
+    assert resolve_return_id("42", None, None) == f"return:centra:{account}:42"
+    with pytest.raises(CliError, match="not a workflow id"):
+        resolve_return_id("return:centra", None, None)
+
+
+@pytest.fixture
+async def returns_worker(order_server: OrderServer) -> AsyncIterator[str]:
+    queue = f"returns-cli-{uuid.uuid4()}"
+    side = Returnside()
+    async with Worker(
+        order_server.client,
+        task_queue=queue,
+        workflows=[ReturnFulfillment],
+        activities=side.activities(),
+    ):
+        yield queue
+
+
+async def test_list_show_and_accept_a_return_that_never_arrived(
+    order_server: OrderServer, returns_worker: str, cli: Invoke
+) -> None:
+    account = unique_account()
+    ref = ReturnRef(channel="centra", account=account, rma="501")
+    handle = await order_server.client.start_workflow(
+        ReturnFulfillment.run,
+        ReturnFulfillmentInput(ref=ref, not_arrived_days=SECOND_IN_DAYS),
+        id=ref.workflow_id,
+        task_queue=returns_worker,
+    )
+    query = f"ChannelAccount = '{account}' AND ReturnStage = 'EXCEPTION'"
+    await order_server.wait_visible(query, 1)
+    where = ["--address", order_server.address]
+
+    listed = await cli("returns", *where, "--account", account, "--exception", "return_not_arrived")
+    assert listed.exit_code == 0, listed.output
+    assert "501" in listed.output and "RETURN_NOT_ARRIVED" in listed.output
+    assert "1 return(s)" in listed.output
+    other = await cli("returns", *where, "--account", account, "--stage", "done")
+    assert "0 return(s)" in other.output
+
+    shown = await cli("return", "show", "501", *where, "--account", account)
+    assert shown.exit_code == 0, shown.output
+    assert "RETURN_NOT_ARRIVED" in shown.output and "GXO-1" in shown.output
+
+    retried = await cli(
+        "return", "retry", "501", *where, "--account", account, "--accept", "--reason", "lost"
+    )
+    assert retried.exit_code == 0, retried.output
+    assert f"retry of {ref.workflow_id}" in retried.output
+    done = await handle.result()
+    assert done.stage is ReturnStage.DONE and done.completed and not done.refunded
+    assert any("(accept): lost" in note for note in done.history)
+
+    again = await cli("return", "retry", "501", *where, "--account", account)
+    assert again.exit_code != 0 and "already closed" in again.output

@@ -1,0 +1,301 @@
+"""ReturnFulfillment: one per RMA (the channel's return id), id `return:<channel>:<account>:<rma>`.
+
+Read the return from the channel and send GXO its notice (180); wait for GXO's receipts (944,
+signalled by the warehouse intake's delivery, by RMA) until every authorised unit is accounted
+for, or the configured days pass (a durable timer); then complete the return in the channel and
+refund it as the brand's disposition policy says. Anything a person must decide parks the return
+in EXCEPTION under a named kind until the `retry` update:
+
+- RETURN_NOT_ARRIVED: nothing arrived in time. retry waits another period; accept closes it.
+- RETURN_MISMATCH: items or quantities differ from the RMA (or only part arrived in time).
+  retry waits for more receipts; accept closes it with what GXO received.
+- UNMAPPED_DISPOSITION: a disposition with no policy row. retry reads the policy again.
+- REFUND_REFUSED and any activity failure retrying cannot cure: retry runs the step again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from pydantic import BaseModel, Field
+from temporalio import workflow
+from temporalio.common import SearchAttributeUpdate
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities import refs
+    from activities.models import CloseRequest, PolicyRequest, ReturnPlan
+    from activities.refs import ActivityRef
+    from domain.exceptions import ExceptionKind
+    from domain.returns import (
+        RETURN_RECEIVED_SIGNAL,
+        RETURN_WORKFLOW_NAME,
+        Decision,
+        RefundDecision,
+        ReturnFulfillmentInput,
+        ReturnNotice,
+        ReturnReceipt,
+        ReturnRef,
+        ReturnStage,
+        Tally,
+        decide,
+        tally,
+    )
+    from workflows import search_attributes as sa
+    from workflows.activity_rounds import execute_in_rounds
+    from workflows.contracts import WorkflowContract
+
+STATUS_QUERY = "status"
+RETRY_UPDATE = "retry"
+CALL_TIMEOUT = timedelta(minutes=2)
+A = TypeVar("A")
+T = TypeVar("T")
+
+
+def return_workflow_id(channel: str, account: str, rma: str) -> str:
+    return ReturnRef(channel=channel, account=account, rma=rma).workflow_id
+
+
+class ReturnException(BaseModel):
+    kind: ExceptionKind
+    message: str
+    raised_at: datetime
+
+
+class ReturnStatus(BaseModel):
+    """The `status` query: everything a person needs, no personal data."""
+
+    ref: ReturnRef
+    stage: ReturnStage = ReturnStage.NOTIFIED
+    channel_order_id: str | None = None
+    facility_id: str | None = None
+    notice: ReturnNotice | None = None
+    gxo_return_id: str | None = None
+    receipts: list[ReturnReceipt] = Field(default_factory=list)
+    received: str | None = None  # the tally against the notice, in words
+    decision: Decision | None = None
+    completed: bool = False
+    refunded: bool = False
+    exception: ReturnException | None = None
+    history: list[str] = Field(default_factory=list)  # operator requests, with their reasons
+    retrying: str | None = None  # a call that keeps failing for a passing reason
+
+
+class RetryRequest(BaseModel):
+    reason: str = ""
+    requested_by: str = "operator"
+    accept: bool = False  # NOT_ARRIVED / MISMATCH: close the return with what was received
+
+
+class RetryAnswer(BaseModel):
+    accepted: bool
+    stage: ReturnStage
+
+
+@workflow.defn(name=RETURN_WORKFLOW_NAME)
+class ReturnFulfillment:
+    @workflow.init
+    def __init__(self, params: ReturnFulfillmentInput) -> None:
+        self._status: ReturnStatus | None = ReturnStatus(ref=params.ref)
+        self._retry: RetryRequest | None = None
+        self._new_receipt = False
+
+    @property
+    def status_(self) -> ReturnStatus:
+        assert self._status is not None
+        return self._status
+
+    @workflow.query(name=STATUS_QUERY)
+    def status(self) -> ReturnStatus:
+        return self.status_
+
+    @workflow.signal(name=RETURN_RECEIVED_SIGNAL)
+    def return_received(self, receipt: ReturnReceipt) -> None:
+        """GXO's receipts may come twice (the feed is at-least-once): kept once by id."""
+        status = self.status_
+        if any(r.receipt_id == receipt.receipt_id for r in status.receipts):
+            return
+        status.receipts.append(receipt)
+        self._new_receipt = True
+
+    @workflow.update(name=RETRY_UPDATE)
+    async def retry(self, request: RetryRequest) -> RetryAnswer:
+        self._retry = request
+        self.status_.history.append(
+            f"{workflow.now().isoformat()} retry by {request.requested_by}"
+            f"{' (accept)' if request.accept else ''}: {request.reason}"
+        )
+        await workflow.wait_condition(lambda: self._retry is None)
+        return RetryAnswer(accepted=True, stage=self.status_.stage)
+
+    @retry.validator
+    def _check_retry(self, request: RetryRequest) -> None:
+        if self._status is None or self._status.stage is not ReturnStage.EXCEPTION:
+            raise ValueError("the return is not parked: nothing to retry")
+
+    @workflow.run
+    async def run(self, params: ReturnFulfillmentInput) -> ReturnStatus:
+        self._published = sa.Published(only_changes=True)
+        self._publish()
+        plan = await self._call(refs.PLAN_RETURN, params.ref)
+        self._planned(plan)
+        if not plan.completed:
+            result = await self._call(refs.NOTIFY_RETURN, plan.notice)
+            self.status_.gxo_return_id = result.return_id
+            self._set_stage(ReturnStage.AWAITING_RECEIPT)
+            await self._wait_for_receipts(plan.notice, timedelta(days=params.not_arrived_days))
+        await self._close(params.ref, plan)
+        self._set_stage(ReturnStage.DONE)
+        return self.status_
+
+    def _planned(self, plan: ReturnPlan) -> None:
+        status = self.status_
+        status.notice = plan.notice
+        status.channel_order_id = plan.notice.channel_order_id
+        status.facility_id = plan.notice.facility_id
+        status.completed = plan.completed
+        status.refunded = plan.refunded
+        self._publish()
+
+    async def _wait_for_receipts(self, notice: ReturnNotice, period: timedelta) -> None:
+        deadline = workflow.now() + period
+        while True:
+            counted = self._tally(notice)
+            if counted.complete:
+                return
+            if counted.mismatched:
+                if await self._park(ExceptionKind.RETURN_MISMATCH, counted.describe()):
+                    return
+                deadline = workflow.now() + period
+                continue
+            self._new_receipt = False
+            left = (deadline - workflow.now()).total_seconds()
+            arrived = left > 0 and await self._wait(lambda: self._new_receipt, left)
+            if arrived:
+                continue
+            if counted.anything:
+                kind = ExceptionKind.RETURN_MISMATCH
+                text = f"only part arrived: {counted.describe()}"
+            else:
+                kind = ExceptionKind.RETURN_NOT_ARRIVED
+                text = f"nothing received in {period}"
+            if await self._park(kind, text):
+                return
+            deadline = workflow.now() + period
+
+    def _tally(self, notice: ReturnNotice) -> Tally:
+        counted = tally(notice, self.status_.receipts)
+        self.status_.received = counted.describe()
+        stage = ReturnStage.PARTIALLY_RECEIVED if counted.anything else ReturnStage.AWAITING_RECEIPT
+        if self.status_.stage is not ReturnStage.EXCEPTION:
+            self._set_stage(stage)
+        return counted
+
+    async def _close(self, ref: ReturnRef, plan: ReturnPlan) -> None:
+        """Decide the refund from the dispositions, then complete (and refund) in the channel."""
+        self._set_stage(ReturnStage.COMPLETING)
+        while True:
+            policy = await self._call(refs.LOAD_RETURN_POLICY, PolicyRequest(channel=ref.channel))
+            decision = decide(ref.channel, self.status_.receipts, policy.rules)
+            self.status_.decision = decision
+            if not decision.unmapped:
+                break
+            text = f"no policy for {', '.join(decision.unmapped)}"
+            await self._park(ExceptionKind.UNMAPPED_DISPOSITION, text)
+        refund = decision.refund is RefundDecision.REFUND and not self.status_.refunded
+        if self.status_.completed and not refund:
+            return
+        closed = await self._call(refs.CLOSE_RETURN, CloseRequest(ref=ref, refund=refund))
+        self.status_.completed = True
+        self.status_.refunded = self.status_.refunded or closed.refunded
+
+    # ---- calls, parking, search attributes -------------------------------------------------
+
+    async def _call(self, activity: ActivityRef[A, T], arg: A) -> T:
+        """The activity in retry rounds; a failure retrying cannot cure parks the return under
+        its kind, and `retry` runs the call again."""
+        while True:
+            try:
+                result = await execute_in_rounds(
+                    activity,
+                    arg,
+                    task_queue=workflow.info().task_queue,
+                    start_to_close_timeout=CALL_TIMEOUT,
+                    round_failed=lambda attempts, failure: self._retrying(activity.name, failure),
+                )
+            except ActivityError as err:
+                await self._park(_kind(err), f"{activity.name}: {_message(err)}")
+                continue
+            self.status_.retrying = None
+            return result
+
+    def _retrying(self, name: str, failure: str) -> None:
+        self.status_.retrying = f"{name}: {failure}"
+
+    async def _park(self, kind: ExceptionKind, message: str) -> bool:
+        """EXCEPTION until `retry`; True when the operator asked to accept what was received."""
+        status = self.status_
+        before = status.stage
+        status.exception = ReturnException(kind=kind, message=message, raised_at=workflow.now())
+        self._set_stage(ReturnStage.EXCEPTION)
+        await workflow.wait_condition(lambda: self._retry is not None)
+        assert self._retry is not None
+        accept = self._retry.accept
+        self._retry = None
+        status.exception = None
+        self._set_stage(before)
+        return accept
+
+    async def _wait(self, condition: Callable[[], bool], seconds: float) -> bool:
+        try:
+            await workflow.wait_condition(condition, timeout=timedelta(seconds=seconds))
+        except TimeoutError:
+            return False
+        return True
+
+    def _set_stage(self, stage: ReturnStage) -> None:
+        self.status_.stage = stage
+        self._publish()
+
+    def _publish(self) -> None:
+        status = self.status_
+        updates: list[SearchAttributeUpdate[str]] = [
+            sa.CHANNEL.value_set(status.ref.channel),
+            sa.CHANNEL_ACCOUNT.value_set(status.ref.account),
+            sa.RETURN_STAGE.value_set(status.stage.value),
+        ]
+        if status.channel_order_id is not None:
+            updates.append(sa.CHANNEL_ORDER_ID.value_set(status.channel_order_id))
+        if status.facility_id is not None:
+            updates.append(sa.FACILITY_ID.value_set(status.facility_id))
+        if status.exception is not None:
+            updates.append(sa.EXCEPTION_KIND.value_set(status.exception.kind.value))
+        else:
+            updates.append(sa.EXCEPTION_KIND.value_unset())
+        self._published.upsert(updates)
+
+
+def _kind(err: ActivityError) -> ExceptionKind:
+    cause = err.cause
+    if isinstance(cause, ApplicationError) and cause.type in ExceptionKind.__members__:
+        assert cause.type is not None
+        return ExceptionKind(cause.type)
+    return ExceptionKind.UNEXPECTED_ERROR
+
+
+def _message(err: ActivityError) -> str:
+    cause = err.cause
+    return cause.message if isinstance(cause, ApplicationError) else str(err)
+
+
+CONTRACT = WorkflowContract.of(
+    ReturnFulfillment,
+    RETURN_WORKFLOW_NAME,
+    ReturnFulfillmentInput,
+    return_workflow_id,
+    signals=(RETURN_RECEIVED_SIGNAL,),
+    queries=(STATUS_QUERY,),
+    updates=(RETRY_UPDATE,),
+)
