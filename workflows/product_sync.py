@@ -15,6 +15,7 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from activities import queues, refs
     from activities.models import (
+        PRODUCT_SYNC_NOW_SIGNAL,
         ItemCheckRequest,
         ItemSendRequest,
         ProductReadRequest,
@@ -25,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.run_length import RUN_EVENTS_LIMIT, RunLength
     from workflows.waits import pause_after_failure, wait_until
 
-SYNC_NOW_SIGNAL = "sync_now"
+SYNC_NOW_SIGNAL = PRODUCT_SYNC_NOW_SIGNAL
 STATUS_QUERY = "status"
 CHECK_SECONDS = 30.0  # how often GXO is asked about records it has not loaded yet
 
