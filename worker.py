@@ -31,7 +31,7 @@ from activities.delivery import DeliveryActivities, signal_stock_changed
 from activities.heartbeat import HEARTBEAT_THROTTLE
 from activities.inventory import InventoryActivities
 from activities.monitor import MonitorActivities
-from activities.products import ProductActivities
+from activities.products import ProductActivities, signal_product_sync
 from activities.returns import ReturnActivities
 from activities.settlements import SettlementActivities
 from activities.warehouse import WarehouseActivities
@@ -346,7 +346,17 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
             if settings.inventory_sync:
                 await signal_stock_changed(client, syncs, items)
 
-        channel = ChannelActivities(ports.orders, engine, stock_moved, limits=settings.limits)
+        async def products_changed(channel_name: str, account: str) -> None:
+            """The channel's product data changed (its events said so): sweep now."""
+            await signal_product_sync(client, product_sync_id(channel_name, account))
+
+        channel = ChannelActivities(
+            ports.orders,
+            engine,
+            stock_moved,
+            limits=settings.limits,
+            on_products_changed=products_changed,
+        )
         stock_sync = InventoryActivities(engine, warehouse, ports.stock)
         stock = WarehouseActivities(
             warehouse, engine, stock_moved, client=client, limits=settings.limits

@@ -53,14 +53,18 @@ class ChannelActivities:
         on_confirmed: Callable[[list[str]], Awaitable[None]] | None = None,
         *,
         limits: IntakeLimits | None = None,
+        on_products_changed: Callable[[Channel, str], Awaitable[None]] | None = None,
     ) -> None:
         """`on_confirmed` hears which items a confirmed parcel held: a channel that takes
         physical stock itself has just removed them, so its figure changes. An order
-        with more lines than `limits` allows parks as ORDER_TOO_LARGE when it is read."""
+        with more lines than `limits` allows parks as ORDER_TOO_LARGE when it is read.
+        `on_products_changed` hears (channel, account) when a poll's feed said the channel's
+        product data changed: the account's product sync sweeps now."""
         self.ports = dict(ports)
         self.engine = engine
         self.on_confirmed = on_confirmed
         self.limits = limits or IntakeLimits()
+        self.on_products_changed = on_products_changed
 
     def _port(self, channel: Channel) -> ChannelPort:
         port = self.ports.get(channel)
@@ -115,6 +119,10 @@ class ChannelActivities:
                 request.account,
                 [change.ref.order_id for change in page.changes],
             )
+            # Before the batch goes back (and its events are acked): a failed signal fails
+            # the poll, which reads the same unconfirmed events again.
+            if page.products_changed and self.on_products_changed is not None:
+                await self.on_products_changed(request.channel, request.account)
         return ChangeBatch(
             changes=page.changes,
             next_page_token=page.next_page_token,

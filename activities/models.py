@@ -275,6 +275,7 @@ class ReleaseRequest(BaseModel):
     releases: list[LaunchRelease]
 
 
+PRODUCT_SYNC_NOW_SIGNAL = "sync_now"  # ProductSync's: sweep now (a product changed)
 ITEM_ACCEPTED_SIGNAL = "item_accepted"  # OrderFulfillment's signal from the product sync
 
 

@@ -17,6 +17,7 @@ from activities.errors import classified
 from activities.heartbeat import heartbeating
 from activities.models import (
     ITEM_ACCEPTED_SIGNAL,
+    PRODUCT_SYNC_NOW_SIGNAL,
     ItemAccepted,
     ItemCheckRequest,
     ItemsChecked,
@@ -181,3 +182,13 @@ class ProductActivities:
                 gone.add(release.workflow_id)
         if gone:
             await asyncio.to_thread(ledger.forget_waits, self.engine, sorted(gone))
+
+
+async def signal_product_sync(client: Client, workflow_id: str) -> None:
+    """Wake a product sync (`sync_now`): a sync that is not running (not configured for the
+    account, or between runs) sweeps at its next start anyway, so a missing one is no error."""
+    try:
+        await client.get_workflow_handle(workflow_id).signal(PRODUCT_SYNC_NOW_SIGNAL)
+    except RPCError as err:
+        if err.status is not RPCStatusCode.NOT_FOUND:
+            raise

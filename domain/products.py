@@ -62,6 +62,7 @@ class ProductSyncPolicy(BaseModel):
 
     interval_minutes: float = Field(default=15, gt=0)
     item_codes_from_products: bool = False
+    since: datetime | None = None  # the first sweep's cursor: older products are in GXO already
 
 
 class ItemRecord(BaseModel):

@@ -47,6 +47,9 @@ class ChangePage(BaseModel):
     # Orders the reader could not understand (an unknown status, a malformed entry): kept with
     # the raw record, never dropped; a feed entry naming one is still acknowledged.
     set_aside: list[SetAsideRecord] = Field(default_factory=list)
+    # The feed also said the channel's product data changed (Centra's Product events, acked
+    # with the rest): the account's ProductSync sweeps now rather than at its schedule.
+    products_changed: bool = False
 
 
 class ChannelPort(Protocol):

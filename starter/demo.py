@@ -34,6 +34,8 @@ from sandbox.server import free_port
 from starter.client import connect
 from starter.demo_amazon import RATE_SCALE, AmazonPart
 from starter.demo_centra import CENTRA_RATE_SCALE, CentraPart
+from starter.demo_launch import LaunchOutcome, LaunchScene
+from starter.demo_launch import render as render_launch
 from starter.demo_operations import (
     OperationsOutcome,
     collect_answers,
@@ -51,6 +53,7 @@ from starter.demo_settlement import render as render_settlement
 from starter.devstack import DevStack
 from store.mappings import replace_facility_rules
 from store.migrate import open_store
+from workflows.deployment import facilities
 
 
 @dataclass
@@ -62,6 +65,7 @@ class Outcome:
     settlement: SettlementOutcome | None = None
     operations: OperationsOutcome | None = None
     returns: ReturnsOutcome | None = None
+    launch: LaunchOutcome | None = None
 
     def part(self, channel: Channel) -> Any:
         return next(p for p in self.parts if p.channel == channel)
@@ -78,11 +82,16 @@ class Outcome:
             found |= {f"Operations: {n}": ok for n, ok in self.operations.checks().items()}
         if self.returns is not None:
             found |= {f"Centra returns: {n}": ok for n, ok in self.returns.checks().items()}
+        if self.launch is not None:
+            found |= {f"Centra launch: {n}": ok for n, ok in self.launch.checks().items()}
         return found
 
     @property
     def orders(self) -> int:
         return sum(p.rows(self.statuses[p.channel])["orders seeded"] for p in self.parts)
+
+
+LAUNCH_SINCE = "2025-01-01T00:00:00+00:00"  # after the Centra sandbox's CATALOGUE_EDITED
 
 
 def _env_for_stack(database_url: str, webhook_port: int) -> dict[str, str]:
@@ -100,6 +109,13 @@ def _env_for_stack(database_url: str, webhook_port: int) -> dict[str, str]:
         "CONSIGN_WEBHOOK_PORT": str(webhook_port),
         "CONSIGN_RETURN_NOT_ARRIVED_DAYS": NOT_ARRIVED_DAYS,  # seconds: the demo's returns
         "GXO_FACILITIES": "GXO-UK-DAV,GXO-DE-KOB",
+        # The launch scene: products created during the demo go to GXO's item master, swept
+        # every 3 s with item codes from the product data; the built-in catalogue (edited
+        # before LAUNCH_SINCE) is what GXO held before consign.
+        "CENTRA_PRODUCT_SYNC": "true",
+        "CENTRA_PRODUCT_SYNC_MINUTES": "0.05",
+        "CENTRA_ITEM_CODES_FROM_PRODUCTS": "true",
+        "CENTRA_PRODUCT_SYNC_SINCE": LAUNCH_SINCE,
     }
 
 
@@ -268,6 +284,11 @@ async def run_scenario(
         started = time.monotonic()
         client = await connect(settings_for(stack))
         acts = asyncio.gather(*(part.act(stack, http) for part in parts))
+        # The launch scene (fault-free, like the operations one) runs beside the orders.
+        launch = None
+        if faults is None:
+            scene = LaunchScene(CentraPart.account, facilities(settings_for(stack)))
+            launch = asyncio.create_task(scene.run(stack, http, client, engine))
         found = await _watch(client, parts, limit_seconds, console, "orders")
         await acts
         # The operations scene (alerts, answers, the daily report) runs without faults: under
@@ -291,6 +312,7 @@ async def run_scenario(
             operations.answers = collect_answers(parts)
             reports = stack.log_dir.parent / "reports"
             operations.report = await write_daily_report(client, engine, reports)
+        launched = await launch if launch is not None else None
         seconds = time.monotonic() - started
         if faults is not None:
             await set_faults(stack, http, FaultConfig())
@@ -319,6 +341,7 @@ async def run_scenario(
         settlement=settlement,
         operations=operations,
         returns=returns,
+        launch=launched,
     )
 
 
@@ -353,6 +376,8 @@ def render(console: Console, outcome: Outcome, web_ui: str | None) -> None:
         render_operations(console, outcome.operations)
     if outcome.returns is not None:
         render_returns(console, outcome.returns)
+    if outcome.launch is not None:
+        render_launch(console, outcome.launch)
     for label, ok in outcome.checks().items():
         console.print(f"[{'green' if ok else 'red'}]{'ok  ' if ok else 'FAIL'}[/] {label}")
     console.print(

@@ -10,7 +10,7 @@ from config import Settings
 from integrations.registry import WAREHOUSE, enabled
 from workflows.channel_intake import ChannelIntakeInput
 from workflows.inventory_sync import InventorySyncInput
-from workflows.product_sync import ProductSyncInput
+from workflows.product_sync import CHECK_SECONDS, ProductSyncInput
 from workflows.return_intake import ReturnIntakeInput
 from workflows.settlement_intake import SettlementIntakeInput
 
@@ -53,7 +53,10 @@ def product_sync_inputs(settings: Settings) -> list[ProductSyncInput]:
                     channel=module.name,
                     account=module.account(module.settings_of(settings)),
                     interval_minutes=policy.interval_minutes,
+                    # GXO is asked about pending records every 30 s, or each sweep if sooner.
+                    check_seconds=min(CHECK_SECONDS, policy.interval_minutes * 60),
                     item_codes_from_products=policy.item_codes_from_products,
+                    cursor=policy.since,
                 )
             )
     return found

@@ -15,6 +15,7 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from activities import queues, refs
     from activities.models import (
+        PRODUCT_SYNC_NOW_SIGNAL,
         ItemCheckRequest,
         ItemSendRequest,
         ProductReadRequest,
@@ -25,8 +26,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.run_length import RUN_EVENTS_LIMIT, RunLength
     from workflows.waits import pause_after_failure, wait_until
 
-SYNC_NOW_SIGNAL = "sync_now"
+SYNC_NOW_SIGNAL = PRODUCT_SYNC_NOW_SIGNAL
 STATUS_QUERY = "status"
+CHECK_SECONDS = 30.0  # how often GXO is asked about records it has not loaded yet
 
 
 def product_sync_id(channel: str, account: str) -> str:
@@ -37,7 +39,7 @@ class ProductSyncInput(BaseModel):
     channel: str
     account: str
     interval_minutes: float = Field(default=15, gt=0)
-    check_seconds: float = Field(default=30, gt=0)  # while GXO has records pending
+    check_seconds: float = Field(default=CHECK_SECONDS, gt=0)  # while GXO has records pending
     item_codes_from_products: bool = False
     cursor: datetime | None = None  # newest product change already sent; None: every product
     cycles_per_run: int = 200

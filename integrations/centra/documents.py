@@ -167,6 +167,28 @@ query OrderEvents($limit: Int!) {
 }
 """
 
+# With the product sync on, the intake's one events read takes Product events too (their
+# objectReference is the product id); they only wake the ProductSync (integrations/centra/port.py).
+ORDER_AND_PRODUCT_EVENTS = """
+query OrderAndProductEvents($limit: Int!) {
+  events(where: {objectType: [Order, Product]}, limit: $limit) {
+    id
+    objectType
+    changeType
+    objectReference
+    createdAt
+  }
+}
+"""
+
+# No changeTypes: all of them (a variant's or size's change is unverified to reach the product's
+# listener as DEPENDENT_DATA_CHANGED; the updatedAt sweep still finds it at the next schedule).
+SET_PRODUCT_LISTENERS = f"""
+mutation SetProductListeners {{
+  setEventListeners(input: [{{ objectType: Product }}]) {{ {USER_ERRORS} }}
+}}
+"""
+
 SET_ORDER_LISTENERS = f"""
 mutation SetOrderListeners {{
   setEventListeners(

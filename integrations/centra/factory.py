@@ -27,6 +27,7 @@ def build_centra_channel(
         settings.account,
         dispatch_sla=timedelta(hours=settings.dispatch_sla_hours),
         capture_mode=settings.capture_mode,
+        product_events=settings.product_sync,
     )
 
 

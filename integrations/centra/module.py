@@ -80,6 +80,7 @@ CENTRA = ChannelModule(
         ProductSyncPolicy(
             interval_minutes=settings.product_sync_minutes,
             item_codes_from_products=settings.item_codes_from_products,
+            since=settings.product_sync_since,
         )
         if settings.product_sync
         else None

@@ -46,6 +46,7 @@ class OrdersApi:
     def __init__(self, client: CentraClient) -> None:
         self.client = client
         self._listening = False
+        self._listening_products = False
         self._listen_lock = asyncio.Lock()
 
     async def by_numbers(
@@ -107,10 +108,11 @@ class OrdersApi:
         found = _list(data, "shipments", "ShipmentPayments")
         return found[0] if found else None
 
-    async def ensure_listening(self) -> None:
-        """Register the Order listener once per process: Centra only queues events for
-        registered listeners, and re-registering on every poll would waste a mutation."""
-        if self._listening:
+    async def ensure_listening(self, products: bool = False) -> None:
+        """Register the Order listener (and the Product one) once per process: Centra only
+        queues events for registered listeners, and re-registering on every poll would waste
+        a mutation."""
+        if self._listening and (self._listening_products or not products):
             return
         async with self._listen_lock:
             if not self._listening:
@@ -118,12 +120,25 @@ class OrdersApi:
                     documents.SET_ORDER_LISTENERS, {}, "SetOrderListeners", "setEventListeners"
                 )
                 self._listening = True
+            if products and not self._listening_products:
+                await self.client.mutate(
+                    documents.SET_PRODUCT_LISTENERS, {}, "SetProductListeners", "setEventListeners"
+                )
+                self._listening_products = True
 
-    async def events(self, limit: int) -> list[Json]:
-        """The oldest unconfirmed Order events (the queue has no cursor: confirming moves it)."""
-        await self.ensure_listening()
-        data = await self.client.execute(documents.ORDER_EVENTS, {"limit": limit}, "OrderEvents")
-        return _list(data, "events", "OrderEvents")
+    async def events(self, limit: int, products: bool = False) -> list[Json]:
+        """The oldest unconfirmed Order events (the queue has no cursor: confirming moves it);
+        with `products`, Product events among them."""
+        await self.ensure_listening(products)
+        if not products:
+            data = await self.client.execute(
+                documents.ORDER_EVENTS, {"limit": limit}, "OrderEvents"
+            )
+            return _list(data, "events", "OrderEvents")
+        data = await self.client.execute(
+            documents.ORDER_AND_PRODUCT_EVENTS, {"limit": limit}, "OrderAndProductEvents"
+        )
+        return _list(data, "events", "OrderAndProductEvents")
 
     async def confirm_events(self, ids: list[int]) -> None:
         if ids:

@@ -59,12 +59,16 @@ class CentraChannel:
         page_size: int = 50,
         event_limit: int = 100,
         clock: Callable[[], datetime] = utc_now,
+        product_events: bool = False,
     ) -> None:
+        """`product_events`: the events read takes Product events too (the product sync is
+        on), reported as `ChangePage.products_changed`."""
         self.client = client
         self.account = account
         self.dispatch_sla = dispatch_sla
         self.page_size = page_size
         self.event_limit = event_limit
+        self.product_events = product_events
         self.orders = OrdersApi(client)
         self._clock = clock
         self.dispatcher = Dispatcher(client, self.orders, capture_mode, clock)
@@ -118,13 +122,18 @@ class CentraChannel:
     async def _events(self, since: datetime) -> ChangePage:
         """Every event is acked, even one whose order is gone (deleted) or unreadable (that
         order is set aside, kept in the store): left unconfirmed it would come back forever, at
-        the head of the queue. Event.objectReference holds the order NUMBER for Order events."""
-        events = await self.orders.events(self.event_limit)
+        the head of the queue. Event.objectReference holds the order NUMBER for Order events;
+        a Product event (its reference is the product id) only says products changed."""
+        events = await self.orders.events(self.event_limit, self.product_events)
         references: dict[int, int | None] = {}
+        product_events: list[int] = []
         for event in events:
             event_id = event.get("id")
             if isinstance(event_id, bool) or not isinstance(event_id, int):
                 log.warning("centra event without an integer id skipped")
+                continue
+            if event.get("objectType") == "Product":
+                product_events.append(event_id)
                 continue
             references[event_id] = event_reference(event.get("objectReference"))
         numbers = [n for n in references.values() if n is not None]
@@ -136,8 +145,9 @@ class CentraChannel:
         return ChangePage(
             changes=changes,
             cursor=since,
-            ack=[str(event_id) for event_id in references],
+            ack=[str(event_id) for event_id in [*references, *product_events]],
             set_aside=set_aside,
+            products_changed=bool(product_events),
         )
 
     def _changes(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, Field, SecretStr
@@ -56,6 +57,24 @@ class CentraSettings(BaseModel):
     # CENTRA_ITEM_CODES_FROM_PRODUCTS: a SKU with no hand-kept mapping goes to GXO under its
     # own SKU as item code, and every SKU's customs data comes from the product data.
     item_codes_from_products: bool = False
+    # CENTRA_PRODUCT_SYNC_SINCE: products last changed before it are not swept at the first
+    # start (GXO's item master was loaded with them at onboarding); empty: every product.
+    product_sync_since: datetime | None = None
+
+
+def _since() -> datetime | None:
+    text = os.environ.get("CENTRA_PRODUCT_SYNC_SINCE", "").strip()
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError(
+            f"CENTRA_PRODUCT_SYNC_SINCE: not an ISO 8601 time with a UTC offset: {text!r}"
+        ) from exc
+    if moment.tzinfo is None:
+        raise ValueError(f"CENTRA_PRODUCT_SYNC_SINCE: no UTC offset: {text!r}")
+    return moment
 
 
 def _warehouse_id() -> int | None:
@@ -87,4 +106,5 @@ def read_centra_settings() -> CentraSettings:
         product_sync=flag("CENTRA_PRODUCT_SYNC", "false"),
         product_sync_minutes=number("CENTRA_PRODUCT_SYNC_MINUTES", "15"),
         item_codes_from_products=flag("CENTRA_ITEM_CODES_FROM_PRODUCTS", "false"),
+        product_sync_since=_since(),
     )

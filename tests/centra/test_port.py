@@ -28,6 +28,7 @@ from integrations.centra.errors import (
 from integrations.centra.orders import event_reference
 from integrations.centra.port import CentraChannel, sweep_page
 from integrations.channel import CapturePort, ChangeQuery, ChannelPort
+from sandbox.centra.product_admin import NewProduct, ProductChange, add_product, change_product
 from sandbox.centra.tokens import ORDER_READ
 from tests.centra.support import NOW, TOKEN, URL, Harness, documented_order
 
@@ -311,3 +312,46 @@ async def test_a_missing_permission_is_named() -> None:
 async def test_an_unknown_token_is_unauthorized() -> None:
     with pytest.raises(CentraUnauthorized):
         await Harness(token="expired-token").channel.get_order("1")
+
+
+async def test_product_events_ride_the_events_read_and_say_products_changed() -> None:
+    """With the product sync on, the one events read takes Product events too (Centra's events
+    system: `setEventListeners` for Product); they name no order, are acked with the rest and
+    set `products_changed`, so the ProductSync sweeps now rather than at its schedule."""
+    harness = Harness()
+    channel = harness.channel
+    channel.product_events = True
+    first = await channel.changes(ChangeQuery(since=SINCE))  # registers both listeners
+    assert first.ack == [] and not first.products_changed
+    body = {
+        "number": "LNC900",
+        "name": "Launch",
+        "variants": [{"number": "GRN", "name": "Launch Green", "sizes": [{"size_number": "M"}]}],
+    }
+    product_id, _ = add_product(harness.sandbox, NewProduct.model_validate(body))
+    harness.order(1001)
+    page = await channel.changes(ChangeQuery(since=SINCE))
+    assert [c.ref.order_id for c in page.changes] == ["1001"]  # the product id is no order
+    assert page.products_changed and len(page.ack) == 2
+    await channel.acknowledge(page.ack)
+    assert (await channel.changes(ChangeQuery(since=SINCE))).ack == []
+    change_product(harness.sandbox, product_id, ProductChange(name="Launch Parka"))
+    changed = await channel.changes(ChangeQuery(since=SINCE))
+    assert changed.products_changed and changed.changes == [] and len(changed.ack) == 1
+    calls = harness.transport.calls
+    assert calls["SetOrderListeners"] == 1 and calls["SetProductListeners"] == 1
+    assert calls["OrderAndProductEvents"] == 4 and calls["OrderEvents"] == 0
+
+
+async def test_without_the_product_sync_product_events_are_not_read() -> None:
+    harness = Harness()
+    await harness.channel.changes(ChangeQuery(since=SINCE))
+    body = {
+        "number": "LNC901",
+        "name": "Launch",
+        "variants": [{"number": "GRN", "name": "Launch Green", "sizes": [{"size_number": "M"}]}],
+    }
+    add_product(harness.sandbox, NewProduct.model_validate(body))
+    page = await harness.channel.changes(ChangeQuery(since=SINCE))
+    assert page.ack == [] and not page.products_changed
+    assert harness.transport.calls["SetProductListeners"] == 0

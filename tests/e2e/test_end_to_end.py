@@ -51,6 +51,16 @@ def test_centra_returns_close_as_their_dispositions_say(outcome: Outcome) -> Non
     print(f"returns scene waited {returns.waited:.1f} s after the other scenes")
 
 
+def test_a_product_launch_reaches_gxo_before_or_after_its_first_order(outcome: Outcome) -> None:
+    """The launch scene (starter/demo_launch.py): checked against GXO's item master and orders
+    and the parked order's history (also part of the invariant check below)."""
+    launch = outcome.launch
+    assert launch is not None and launch.note is None
+    assert [p.role for p in launch.launched] == ["ready", "early"]
+    assert all(launch.checks().values()), launch.checks()
+    print(f"launch scene took {launch.seconds:.1f} s beside the other orders")
+
+
 @pytest.fixture(scope="module")
 def amazon(outcome: Outcome) -> AmazonPart:
     part: AmazonPart = outcome.part(Channel.AMAZON)

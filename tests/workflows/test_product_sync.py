@@ -30,6 +30,7 @@ from activities.models import (
     ProductReadRequest,
     ReleaseRequest,
 )
+from activities.products import signal_product_sync
 from domain.exceptions import ExceptionKind
 from domain.products import ChannelProduct, ProductPage
 from tests.e2e.histories import decoded_json, save_histories
@@ -177,3 +178,20 @@ async def test_a_read_failing_for_good_pauses_under_its_kind_and_keeps_the_curso
             handle, STATUS_QUERY, ProductSyncStatus, lambda s: s.last_error is None
         )
         assert healed.cursor == T1
+
+
+async def test_a_product_event_signal_sweeps_now_and_a_missing_sync_is_no_error(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """What the Centra poll's `on_products_changed` hook sends (activities.products.
+    signal_product_sync): the sync reads the change at once, not after its 15 minutes."""
+    side = Productside()
+    async with running(time_env, side) as handle:
+        await poll_until(handle, STATUS_QUERY, ProductSyncStatus, lambda s: s.cycles >= 1)
+        reads = len(side.reads)
+        side.changed = [product("NEW-2", T1)]
+        await signal_product_sync(time_env.client, handle.id)
+        swept = await poll_until(handle, STATUS_QUERY, ProductSyncStatus, lambda s: s.cycles >= 2)
+        assert len(side.reads) == reads + 1 and side.sent[-1] == ["NEW-2"]
+        assert swept.cursor == T1
+    await signal_product_sync(time_env.client, f"products-{uuid.uuid4()}")  # not running

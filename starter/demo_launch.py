@@ -1,0 +1,316 @@
+"""The demo's product launch (Centra): two new products created in Centra's PIM while the orders
+run, sent to GXO's item master by the ProductSync (the dev stack sweeps every few seconds, with
+item codes and customs data from the product data, and only products changed after the demo
+catalogue: CENTRA_PRODUCT_SYNC_SINCE).
+
+- "ready": synced and accepted by GXO (ACTIVE at every facility, accepted in consign's ledger)
+  before its first order is placed; the order ships.
+- "early": GXO's item master is scripted to hold it PENDING (`/_sandbox/item-scenarios`), so its
+  first order arrives before GXO accepts it: the order parks as ITEM_NOT_LAUNCHED and never
+  reaches GXO; once the hold is lifted GXO loads the item, the ProductSync sees it accepted and
+  releases the order by itself (its history: "retry requested by product sync"), and it ships.
+
+The checks read GXO's item master and orders and the workflows' histories. The scene runs beside
+the other Centra orders (started with them, finished after them), so it adds only its tail."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Engine
+from temporalio.client import Client
+from temporalio.service import RPCError
+
+from domain.exceptions import ExceptionKind
+from domain.lifecycle import STATUS_QUERY, OrderStage, OrderStatus
+from domain.order import OrderRef
+from integrations.registry import Channel
+from sandbox.centra.catalogue import STANDARD_EU
+from sandbox.gxo.catalogue import DE_KOBLENZ
+from starter.demo_parts import get_json, records
+from starter.devstack import DevStack
+from store.products import item_ledger
+
+ROLES = ("ready", "early")
+HOLD_CYCLES = 1_000_000  # held until the scene lifts the scenario
+STOCK = 20
+STEP = 0.1
+PATIENCE_STEPS = 600  # 60 s per wait at most (a bound, not a timing assertion)
+RELEASED_NOTE = "requested by product sync"
+PRODUCTS = {
+    "ready": ("LNC700", "Launch Parka", "GRN", "Forest"),
+    "early": ("LNC800", "Launch Shell Jacket", "RED", "Signal Red"),
+}
+
+
+@dataclass
+class Launched:
+    role: str
+    sku: str
+    product_id: int = 0
+    order_id: str = ""
+    parked: OrderStatus | None = None  # the order's status while it waited for GXO
+    accepted_in_ledger_before_order: bool = False
+    gxo_items_before_order: dict[str, str] = field(default_factory=dict)  # facility -> status
+
+
+@dataclass
+class LaunchOutcome:
+    launched: list[Launched] = field(default_factory=list)
+    statuses: dict[str, OrderStatus] = field(default_factory=dict)  # by order id
+    gxo_items: dict[tuple[str, str], str] = field(default_factory=dict)  # (facility, code)
+    gxo_orders: dict[str, dict[str, Any]] = field(default_factory=dict)  # by channel order id
+    facilities: list[str] = field(default_factory=list)
+    note: str | None = None  # why the scene could not finish
+    seconds: float = 0.0
+
+    def of(self, role: str) -> Launched | None:
+        return next((p for p in self.launched if p.role == role), None)
+
+    def _shipped(self, launched: Launched | None) -> bool:
+        if launched is None:
+            return False
+        status = self.statuses.get(launched.order_id)
+        gxo = self.gxo_orders.get(launched.order_id, {})
+        shipped = sum(line.get("shipped", 0) for line in gxo.get("lines", []))
+        items = {line.get("item_code") for line in gxo.get("lines", [])}
+        return (
+            status is not None
+            and status.stage is OrderStage.SHIPPED
+            and gxo.get("status") == "SHIPPED"
+            and shipped >= 1
+            and items == {launched.sku}
+        )
+
+    def _accepted_everywhere(self, launched: Launched | None) -> bool:
+        return launched is not None and all(
+            self.gxo_items.get((f, launched.sku)) == "ACTIVE" for f in self.facilities
+        )
+
+    def checks(self) -> dict[str, bool]:
+        ready, early = self.of("ready"), self.of("early")
+        parked = early.parked if early else None
+        status = self.statuses.get(early.order_id) if early else None
+        history = status.history if status else []
+        released = [n for n in history if RELEASED_NOTE in n]
+        return {
+            "a new product reached GXO's item master (ACTIVE, in the ledger) before its first "
+            "order, which shipped": ready is not None
+            and ready.accepted_in_ledger_before_order
+            and set(ready.gxo_items_before_order.values()) == {"ACTIVE"}
+            and len(ready.gxo_items_before_order) == len(self.facilities)
+            and self._shipped(ready),
+            "an order that came before GXO accepted its item parked as ITEM_NOT_LAUNCHED, "
+            "never injected while parked": parked is not None
+            and parked.exception is not None
+            and parked.exception.kind is ExceptionKind.ITEM_NOT_LAUNCHED
+            and parked.injections == 0,
+            "once GXO accepted the item the order went on by itself (its history says so) and "
+            "shipped": bool(released) and self._accepted_everywhere(early) and self._shipped(early),
+        }
+
+
+class LaunchScene:
+    """Runs beside the Centra orders: `run` does the whole scene, `outcome` is its result."""
+
+    def __init__(self, account: str, facilities: list[str]) -> None:
+        self.account = account
+        self.outcome = LaunchOutcome(facilities=facilities)
+
+    async def run(
+        self, stack: DevStack, http: httpx.AsyncClient, client: Client, engine: Engine
+    ) -> LaunchOutcome:
+        began = time.monotonic()
+        try:
+            await self._run(stack, http, client, engine)
+        except TimeoutError as waited:
+            self.outcome.note = str(waited)
+        finally:
+            self.outcome.seconds = time.monotonic() - began
+            await self._collect(stack, http, client)
+        return self.outcome
+
+    async def _run(
+        self, stack: DevStack, http: httpx.AsyncClient, client: Client, engine: Engine
+    ) -> None:
+        outcome = self.outcome
+        early_sku = _sku("early")
+        hold = {early_sku: {"hold_cycles": HOLD_CYCLES}}
+        (await http.post(f"{stack.gxo_url}/_sandbox/item-scenarios", json=hold)).raise_for_status()
+        for role in ROLES:
+            launched = Launched(role=role, sku=_sku(role))
+            launched.product_id = await _create_product(stack, http, role)
+            outcome.launched.append(launched)
+        ready, early = outcome.launched
+        # The ProductSync sends both; GXO loads the ready one at its next cycle and holds the
+        # other. The first order waits until consign's ledger says GXO accepted its item.
+        await self._until(lambda: self._ledger_launched(engine, ready.sku), "ledger: ready item")
+        ready.accepted_in_ledger_before_order = True
+        ready.gxo_items_before_order = await _gxo_items(stack, http, ready.sku)
+        await _stock(stack, http, ready.sku)
+        await self._until(
+            lambda: self._gxo_has(stack, http, early.sku, "PENDING"), "GXO: early item pending"
+        )
+        ready.order_id, early.order_id = await _orders(stack, http, [ready.sku, early.sku])
+        early.parked = await self._until(
+            lambda: self._parked(client, early.order_id), "early order parked"
+        )
+        # GXO finishes loading the item (the hold lifted); its stock arrives once it is known.
+        await http.delete(f"{stack.gxo_url}/_sandbox/item-scenarios")
+        await self._until(lambda: self._gxo_has(stack, http, early.sku, "ACTIVE"), "GXO: early")
+        await _stock(stack, http, early.sku)
+        for launched in outcome.launched:
+            await self._until(
+                lambda order_id=launched.order_id: self._shipped(client, order_id),
+                f"{launched.role} order shipped",
+            )
+
+    @staticmethod
+    async def _until(probe: Any, what: str) -> Any:
+        for _ in range(PATIENCE_STEPS):
+            found = await probe()
+            if found:
+                return found
+            await asyncio.sleep(STEP)
+        raise TimeoutError(f"launch scene: {what} did not happen in time")
+
+    async def _ledger_launched(self, engine: Engine, sku: str) -> bool:
+        entries = await asyncio.to_thread(item_ledger, engine, [sku])
+        by_facility = {e.facility_id: e.launched for e in entries}
+        return set(by_facility) == set(self.outcome.facilities) and all(by_facility.values())
+
+    async def _gxo_has(
+        self, stack: DevStack, http: httpx.AsyncClient, code: str, status: str
+    ) -> bool:
+        found = await _gxo_items(stack, http, code)
+        return len(found) == len(self.outcome.facilities) and set(found.values()) == {status}
+
+    async def _status(self, client: Client, order_id: str) -> OrderStatus | None:
+        ref = OrderRef(channel=Channel.CENTRA, account=self.account, order_id=order_id)
+        try:
+            handle = client.get_workflow_handle(ref.workflow_id)
+            return await handle.query(STATUS_QUERY, result_type=OrderStatus)
+        except RPCError:
+            return None
+
+    async def _parked(self, client: Client, order_id: str) -> OrderStatus | None:
+        status = await self._status(client, order_id)
+        if status is None or status.exception is None:
+            return None
+        return status if status.exception.kind is ExceptionKind.ITEM_NOT_LAUNCHED else None
+
+    async def _shipped(self, client: Client, order_id: str) -> bool:
+        status = await self._status(client, order_id)
+        return status is not None and status.stage is OrderStage.SHIPPED
+
+    async def _collect(self, stack: DevStack, http: httpx.AsyncClient, client: Client) -> None:
+        outcome = self.outcome
+        for launched in outcome.launched:
+            if launched.order_id:
+                status = await self._status(client, launched.order_id)
+                if status is not None:
+                    outcome.statuses[launched.order_id] = status
+        views = await get_json(http, f"{stack.gxo_url}/_sandbox/items")
+        outcome.gxo_items = {(v["facility_id"], v["item_code"]): v["status"] for v in views}
+        mine = {p.order_id for p in outcome.launched}
+        orders = records(await get_json(http, f"{stack.gxo_url}/_sandbox/orders"))
+        outcome.gxo_orders = {
+            str(o.get("channel_order_id")): o for o in orders if o.get("channel_order_id") in mine
+        }
+
+
+def _sku(role: str) -> str:
+    number, _, variant, _ = PRODUCTS[role]
+    return f"{number}{variant}M"
+
+
+async def _create_product(stack: DevStack, http: httpx.AsyncClient, role: str) -> int:
+    number, name, variant, colour = PRODUCTS[role]
+    body = {
+        "number": number,
+        "name": name,
+        "hs_code": "620193",
+        "hs_description": "Anoraks, windcheaters and similar articles of synthetic fibres",
+        "country_of_origin": "PT",
+        "weight_kg": 0.9,
+        "variants": [
+            {
+                "number": variant,
+                "name": f"{name} {colour}",
+                "sizes": [{"size_number": "M", "stock": STOCK}],
+            }
+        ],
+    }
+    created = await http.post(f"{stack.centra_url}/_sandbox/products", json=body)
+    created.raise_for_status()
+    product_id: int = created.json()["id"]
+    return product_id
+
+
+async def _gxo_items(stack: DevStack, http: httpx.AsyncClient, code: str) -> dict[str, str]:
+    """The item's status at each facility that holds a record of it."""
+    views = await get_json(http, f"{stack.gxo_url}/_sandbox/items")
+    return {v["facility_id"]: v["status"] for v in views if v["item_code"] == code}
+
+
+async def _stock(stack: DevStack, http: httpx.AsyncClient, code: str) -> None:
+    """The launch's first delivery reaches Koblenz, once GXO's item master holds the item."""
+    level = [{"facility_id": DE_KOBLENZ, "item_code": code, "on_hand": STOCK}]
+    (await http.put(f"{stack.gxo_url}/_sandbox/stock", json=level)).raise_for_status()
+
+
+async def _orders(stack: DevStack, http: httpx.AsyncClient, skus: list[str]) -> list[str]:
+    specs = [
+        {
+            "lines": [{"SKU": sku, "quantity": 1}],
+            "shipping_option": STANDARD_EU.name,
+            "country": "SE",
+        }
+        for sku in skus
+    ]
+    created = await http.post(f"{stack.centra_url}/_sandbox/orders", json={"orders": specs})
+    created.raise_for_status()
+    return [str(record["number"]) for record in records(created.json())]
+
+
+def render(console: Console, outcome: LaunchOutcome) -> None:
+    if outcome.note:
+        console.print(f"[red]launch scene: {outcome.note}[/]", highlight=False)
+    table = Table(title="Centra product launch through GXO's item master")
+    for column in (
+        "product",
+        "SKU",
+        "GXO before its order",
+        "order",
+        "parked",
+        "released",
+        "stage",
+    ):
+        table.add_column(column)
+    for launched in outcome.launched:
+        status = outcome.statuses.get(launched.order_id)
+        before = ", ".join(f"{f} {s}" for f, s in sorted(launched.gxo_items_before_order.items()))
+        parked = launched.parked.exception if launched.parked else None
+        released = any(RELEASED_NOTE in n for n in (status.history if status else []))
+        table.add_row(
+            launched.role,
+            launched.sku,
+            before or "PENDING (held)",
+            launched.order_id,
+            parked.kind.value if parked else "-",
+            "by the product sync" if released else "-",
+            status.stage.value if status else "-",
+        )
+    console.print(table)
+    early = outcome.of("early")
+    status = outcome.statuses.get(early.order_id) if early else None
+    for note in status.history if status else []:
+        if "ITEM_NOT_LAUNCHED" in note or RELEASED_NOTE in note or "injected" in note:
+            console.print(f"  {early.order_id if early else ''}: {note}", highlight=False)
+    console.print(f"launch scene: {outcome.seconds:.1f} s (beside the other orders)")
