@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from temporalio import activity
 from temporalio.client import Client, WorkflowQueryFailedError, WorkflowQueryRejectedError
 from temporalio.common import WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.errors import classified
@@ -37,16 +37,18 @@ from domain.returns import (
     RETURN_WORKFLOW_NAME,
     ChannelReturn,
     NoticeResult,
+    RefundEntry,
     ReturnFulfillmentInput,
     ReturnNotice,
     ReturnRef,
     notice_for,
 )
 from domain.routing import route_facility
-from integrations.channel import ChannelPort, ReturnPort
+from integrations.channel import ChannelPort, ReturnPort, SettlingRefundPort
+from integrations.errors import IntegrationError
 from integrations.gxo.port import ReturnsPort
 from store.mappings import list_facility_rules, list_sku_mappings
-from store.returns import disposition_policy
+from store.returns import disposition_policy, forget_refund, record_refund, refund_entry
 
 
 class ReturnActivities:
@@ -158,9 +160,45 @@ class ReturnActivities:
                 await port.complete(request.ref.rma)
                 closed.completed = True
             if request.refund and not found.refunded:
-                await port.refund(request.ref.rma)
+                if isinstance(port, SettlingRefundPort):
+                    await self._refund_once(request.ref, port)
+                else:
+                    await port.refund(request.ref.rma)
                 closed.refunded = True
         return closed
+
+    async def _refund_once(self, ref: ReturnRef, port: SettlingRefundPort) -> None:
+        """A refund the channel processes later (a feed it submits), through the
+        ledger: prepared and recorded, sent and recorded, then asked about until applied (a
+        retryable failure while it processes). A retry never sends a second refund: a ledger
+        row with a sent id is only asked about; one prepared but not known to be sent (the
+        send got no answer, or the worker died mid-call) is parked for a person to check."""
+        entry = await asyncio.to_thread(refund_entry, self.engine, ref)
+        if entry is not None and entry.sent is None:
+            raise ConsignError(
+                ExceptionKind.REFUND_REFUSED,
+                f"refund {entry.prepared} was prepared and may have been submitted without an"
+                " answer: check the channel's feed history, then clear the return_refund row"
+                " (docs/operations.md)",
+            )
+        if entry is None:
+            entry = RefundEntry(prepared=await port.prepare_refund(ref.rma))
+            await asyncio.to_thread(record_refund, self.engine, ref, entry)
+            try:
+                sent = await port.send_refund(entry.prepared)
+            except IntegrationError as err:
+                status = getattr(err, "status", None)
+                if isinstance(status, int) and 400 <= status < 500:  # answered: not taken
+                    await asyncio.to_thread(forget_refund, self.engine, ref)
+                raise
+            entry = RefundEntry(prepared=entry.prepared, sent=sent)
+            await asyncio.to_thread(record_refund, self.engine, ref, entry)
+        assert entry.sent is not None
+        if not await port.refund_result(ref.rma, entry.sent):
+            raise ApplicationError(
+                f"refund {entry.sent} is still being processed by the channel",
+                type="REFUND_PROCESSING",
+            )
 
     @activity.defn(name="take_channel_returns")
     async def take(self, request: ReturnIntakeRequest) -> ReturnsTaken:

@@ -123,6 +123,14 @@ class ChannelReturn(BaseModel):
     created_at: datetime | None = None
 
 
+class RefundEntry(BaseModel):
+    """The refund ledger's row for a return (store: return_refund): the request consign
+    prepared (a document it uploaded) and, once the channel took it, the channel's id for it."""
+
+    prepared: str
+    sent: str | None = None
+
+
 class ReturnNotice(BaseModel):
     """What GXO is told to expect (180): idempotent on (facility_id, rma)."""
 

@@ -154,8 +154,13 @@ class ProductPort(Protocol):
 
 
 class ReturnPort(Protocol):
-    """A channel that authorises returns (Centra): its return events, the returns themselves,
-    and the two calls that close one. Both closing calls act on the whole return."""
+    """A channel that authorises returns (Centra, Amazon): its return events, the returns
+    themselves, and the two calls that close one. Both closing calls act on the whole return.
+
+    A channel without a return event queue (Amazon: the returns report) serves its newest
+    report's returns as events, numbered by the port; `confirm` drops them from the port's
+    own queue, and a return met again in a later report is harmless (its workflow id is the
+    RMA)."""
 
     async def return_events(self, limit: int) -> dict[int, str]:
         """The oldest unconfirmed return events: event id -> the return's id (the RMA)."""
@@ -178,4 +183,25 @@ class ReturnPort(Protocol):
     async def refund(self, rma: str) -> None:
         """Raises an IntegrationError whose kind is REFUND_REFUSED when the channel (or its
         payment provider) refuses."""
+        ...
+
+
+@runtime_checkable
+class SettlingRefundPort(Protocol):
+    """A ReturnPort whose refunds are submissions the channel processes later (Amazon's
+    order-adjustment feed). The close activity keeps a ledger (store: return_refund) around
+    the three steps, so a retry never submits a second refund for a return."""
+
+    async def prepare_refund(self, rma: str) -> str:
+        """Build and upload the refund request; its reference (a feed document id). Submits
+        nothing: a request prepared and never sent costs nothing."""
+        ...
+
+    async def send_refund(self, prepared: str) -> str:
+        """Submit the prepared request; the channel's id for it (a feed id)."""
+        ...
+
+    async def refund_result(self, rma: str, sent: str) -> bool:
+        """True once the channel applied the refund; False while it is still processing.
+        Raises an IntegrationError of kind REFUND_REFUSED when the channel refused it."""
         ...

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from sqlalchemy import Engine, select
 from sqlmodel import col
 
-from domain.returns import DEFAULT_POLICY, DispositionRule
+from domain.returns import DEFAULT_POLICY, DispositionRule, RefundEntry, ReturnRef
 from store.db import read_session, write_session
-from store.tables import DispositionRuleRow
+from store.tables import DispositionRuleRow, ReturnRefundRow
 from store.upsert import WriteCounts, replace_set
 
 
@@ -32,3 +32,30 @@ def replace_disposition_policy(engine: Engine, rules: Sequence[DispositionRule])
     rows = [DispositionRuleRow.model_validate(rule.model_dump(mode="json")) for rule in rules]
     with write_session(engine) as session:
         return replace_set(session, rows, DispositionRuleRow)
+
+
+def refund_entry(engine: Engine, ref: ReturnRef) -> RefundEntry | None:
+    """The ledger's row for the return's refund, if one was prepared."""
+    with read_session(engine) as session:
+        row = session.get(ReturnRefundRow, (ref.channel, ref.account, ref.rma))
+        return None if row is None else RefundEntry(prepared=row.prepared, sent=row.sent)
+
+
+def record_refund(engine: Engine, ref: ReturnRef, entry: RefundEntry) -> None:
+    """Insert or update the return's row (prepared first, then what the channel answered)."""
+    with write_session(engine) as session:
+        row = session.get(ReturnRefundRow, (ref.channel, ref.account, ref.rma))
+        if row is None:
+            row = ReturnRefundRow(
+                channel=ref.channel, account=ref.account, rma=ref.rma, prepared=entry.prepared
+            )
+        row.prepared, row.sent = entry.prepared, entry.sent
+        session.add(row)
+
+
+def forget_refund(engine: Engine, ref: ReturnRef) -> None:
+    """Drop a prepared refund the channel is known not to have received."""
+    with write_session(engine) as session:
+        row = session.get(ReturnRefundRow, (ref.channel, ref.account, ref.rma))
+        if row is not None and row.sent is None:
+            session.delete(row)

@@ -408,6 +408,22 @@ class LaunchWaitRow(SQLModel, table=True):
     since: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
 
 
+class ReturnRefundRow(SQLModel, table=True):
+    """A refund consign submitted for a return through a channel that processes it later
+    (an order-adjustment feed): the prepared request (`prepared`: the feed document),
+    then what the channel answered (`sent`: the feed id). The ledger that keeps a retry from
+    paying the buyer twice (activities/returns.py)."""
+
+    __tablename__ = "return_refund"
+
+    channel: str = Field(primary_key=True)
+    account: str = Field(primary_key=True)
+    rma: str = Field(primary_key=True)
+    prepared: str
+    sent: str | None = None
+    recorded_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+
+
 STORE_TABLES: list[Table] = [
     SQLModel.metadata.tables[name]
     for name in (
@@ -418,6 +434,7 @@ STORE_TABLES: list[Table] = [
         "carrier_service_mapping",
         "carrier_code_mapping",
         "disposition_rule",
+        "return_refund",
         "audit_entry",
         "unmatched_event",
         "set_aside_record",

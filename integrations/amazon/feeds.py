@@ -229,6 +229,12 @@ class FeedsApi:
             return gzip.decompress(response.content)
         return response.content
 
+    async def upload_document(self, content: bytes, content_type: str) -> str:
+        """createFeedDocument and the upload: the document id, submitted to nothing yet."""
+        document_id, url = await self.create_feed_document(content_type)
+        await self.upload(url, content, content_type)
+        return document_id
+
     async def submit_listings_feed(self, feed: ListingsFeed, marketplace_ids: list[str]) -> str:
         """Create, upload and submit one feed; its id. Only createFeed submits: a failure before
         it leaves nothing at Amazon but an unused document."""

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping
+from datetime import timedelta
 
 from integrations.amazon.factory import build_amazon_client
 from integrations.amazon.order_notifications import NotificationReader, sqs_client
 from integrations.amazon.pacing import MARGIN
 from integrations.amazon.port import AmazonChannel
+from integrations.amazon.returns import AmazonReturns
 from integrations.amazon.settings import (
     CHANNEL,
     AmazonSettings,
@@ -41,10 +43,12 @@ GET_REPORT_DOCUMENT = "amazon-getReportDocument"  # a settlement's link fetched 
 
 async def _open_ports(settings: AmazonSettings, stack: contextlib.AsyncExitStack) -> OpenedPorts:
     client = await stack.enter_async_context(build_amazon_client(settings))
+    every = timedelta(minutes=settings.returns_report_minutes)
     return OpenedPorts(
         orders=AmazonChannel(client),
         stock=build_amazon_stock(client),
         settlements=AmazonSettlements(client.reports),
+        returns=AmazonReturns(client, report_every=every),
     )
 
 
@@ -129,4 +133,6 @@ AMAZON = ChannelModule(
     files_settlements=True,
     min_poll_seconds=_min_poll_seconds,
     listener=_listener,
+    # MFN returns from the returns report, refunds by the order-adjustment feed (returns.py).
+    takes_returns=True,
 )

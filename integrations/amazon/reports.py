@@ -108,6 +108,33 @@ class ReportsApi:
         answer = await self.api.request(operation, "GET", f"{REPORTS_ROOT}/reports", params=params)
         return _page(operation, answer)
 
+    async def create_report(
+        self, report_type: str, marketplace_ids: Sequence[str], start: datetime, end: datetime
+    ) -> str:
+        """createReport (202): the new report's id. For requestable reports only (the returns
+        report); settlement reports cannot be requested."""
+        operation = Operation.CREATE_REPORT.value
+        spec = {
+            "reportType": report_type,
+            "marketplaceIds": list(marketplace_ids),
+            "dataStartTime": format_utc(start),
+            "dataEndTime": format_utc(end),
+        }
+        answer = await self.api.request(operation, "POST", f"{REPORTS_ROOT}/reports", json=spec)
+        if not isinstance(answer, dict) or not isinstance(answer.get("reportId"), str):
+            raise AmazonBadResponse(operation, "response lacks reportId")
+        report_id: str = answer["reportId"]
+        return report_id
+
+    async def get_report(self, report_id: str) -> ReportEntry:
+        operation = Operation.GET_REPORT.value
+        path = f"{REPORTS_ROOT}/reports/{quote(report_id, safe='')}"
+        answer = await self.api.request(operation, "GET", path)
+        try:
+            return ReportEntry.model_validate(answer)
+        except ValidationError:
+            raise AmazonBadResponse(operation, "unreadable report") from None
+
     async def document_link(self, document_id: str) -> tuple[str, str | None]:
         """The presigned URL (valid 5 minutes) and the compression (GZIP or None)."""
         operation = Operation.GET_REPORT_DOCUMENT.value

@@ -32,6 +32,7 @@ class AmazonSettings(BaseModel):
     sqs_region: str = "eu-west-1"
     sqs_endpoint: str = ""  # "" = AWS's own endpoint for the region; the dev stack's local one
     sqs_wait_seconds: int = 20  # SQS long poll (1-20 s)
+    returns_report_minutes: float = 30.0  # one returns report per this many minutes at most
 
     @property
     def notifications(self) -> bool:
@@ -62,4 +63,5 @@ def read_amazon_settings() -> AmazonSettings:
         sqs_region=env("AMAZON_SQS_REGION", "eu-west-1").strip() or "eu-west-1",
         sqs_endpoint=env("AMAZON_SQS_ENDPOINT", "").strip(),
         sqs_wait_seconds=whole("AMAZON_SQS_WAIT_SECONDS", 20, at_least=1, at_most=20),
+        returns_report_minutes=number("AMAZON_RETURNS_REPORT_MINUTES", "30", above=0),
     )

@@ -41,6 +41,8 @@ class Operation(StrEnum):
     GET_FEED_DOCUMENT = "getFeedDocument"
     GET_REPORTS = "getReports"
     GET_REPORT_DOCUMENT = "getReportDocument"
+    CREATE_REPORT = "createReport"
+    GET_REPORT = "getReport"
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,8 @@ USAGE_PLANS: dict[Operation, UsagePlan] = {
         UsagePlan(Operation.GET_FEED_DOCUMENT, 0.0222, 10),
         UsagePlan(Operation.GET_REPORTS, 0.0222, 10),
         UsagePlan(Operation.GET_REPORT_DOCUMENT, 0.0167, 15),
+        UsagePlan(Operation.CREATE_REPORT, 0.0167, 15),
+        UsagePlan(Operation.GET_REPORT, 2.0, 15),
     )
 }
 

@@ -14,6 +14,7 @@ from sandbox.amazon.lifecycle import TransitionError
 from sandbox.amazon.listings import Problem
 from sandbox.amazon.records import SandboxOrder
 from sandbox.amazon.restricted import ALL_ROLES
+from sandbox.amazon.returns import SandboxReturn
 from sandbox.amazon.state import AmazonSandbox
 from sandbox.amazon.timefmt import to_wire
 from sandbox.amazon.usage_plans import Plan
@@ -75,8 +76,28 @@ class FeedProcessingBody(BaseModel):
     seconds: float = Field(ge=0)
 
 
+class ReturnBody(BaseModel):
+    """A buyer's return request for shipped units: SKU -> units (one RMA for all)."""
+
+    order_id: str
+    lines: dict[str, int] = Field(min_length=1)
+    reason: str = "CR-UNWANTED_ITEM"
+    in_policy: bool = True
+
+
 class AutoReleaseBody(BaseModel):
     seconds: float | None = Field(default=None, ge=0)
+
+
+def _return(found: SandboxReturn) -> dict[str, Any]:
+    return {
+        "rma": found.rma,
+        "order_id": found.order_id,
+        "order_item_id": found.order_item_id,
+        "sku": found.sku,
+        "quantity": found.quantity,
+        "refunded": str(found.refunded),
+    }
 
 
 def _dump(order: SandboxOrder) -> dict[str, Any]:
@@ -243,6 +264,42 @@ def router(sandbox: AmazonSandbox) -> APIRouter:
         with sandbox.lock:
             sandbox.feeds.feed_level_error = Problem(body.code, body.message)
         return body
+
+    @api.post("/returns", status_code=201)
+    async def create_return(body: ReturnBody) -> dict[str, Any]:
+        """The RMA Amazon authorised; the returns report shows it from now on."""
+        try:
+            made = sandbox.create_return(body.order_id, body.lines, body.reason, body.in_policy)
+        except KeyError:
+            raise HTTPException(404, f"no order {body.order_id}") from None
+        except ValueError as exc:
+            raise HTTPException(409, str(exc)) from None
+        return {"rma": made[0].rma, "lines": [_return(r) for r in made]}
+
+    @api.get("/returns")
+    async def list_returns() -> dict[str, Any]:
+        with sandbox.lock:
+            return {"returns": [_return(r) for r in sandbox.returns.returns]}
+
+    @api.get("/adjustments")
+    async def adjustments() -> dict[str, Any]:
+        """Refunds applied from order-adjustment feeds, oldest first."""
+        sandbox.tick()
+        with sandbox.lock:
+            return {
+                "adjustments": [
+                    {
+                        "feed_id": a.feed_id,
+                        "order_id": a.order_id,
+                        "order_item_id": a.order_item_id,
+                        "merchant_adjustment_item_id": a.merchant_adjustment_item_id,
+                        "reason": a.reason,
+                        "amounts": {k: str(v) for k, v in a.amounts.items()},
+                        "currency": a.currency,
+                    }
+                    for a in sandbox.returns.adjustments
+                ]
+            }
 
     @api.put("/auto-release")
     async def put_auto_release(body: AutoReleaseBody) -> AutoReleaseBody:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,6 +25,10 @@ from sandbox.amazon.listings import ListingsBook, Problem, patch_problems, struc
 from sandbox.reference import reference_dir
 
 FEED_TYPE = "JSON_LISTINGS_FEED"
+ADJUSTMENT_FEED = "POST_PAYMENT_ADJUSTMENT_DATA"  # XML OrderAdjustment (sandbox/amazon/returns.py)
+XML_REPORT_TYPE = "text/xml; charset=UTF-8"  # the XML processing report's type: unverified
+# An order-adjustment document -> its XML processing report (None: not an envelope, FATAL).
+Adjuster = Callable[["Feed", bytes | None, datetime], bytes | None]
 FEED_LIMIT = 5  # JSON_LISTINGS_FEED submissions per seller per window
 FEED_WINDOW_SECONDS = 300.0
 _SCHEMA_FILE = Path("amazon-sp-api") / "schemas" / "feeds" / "listings-feed-schema-v2.json"
@@ -107,6 +112,7 @@ class FeedDesk:
         self.documents: dict[str, Document] = {}
         self.feeds: dict[str, Feed] = {}
         self.feed_level_error: Problem | None = None  # the next processed feed fails whole
+        self.adjuster: Adjuster | None = None  # set by AmazonSandbox (it knows the orders)
         self._next_feed = 50_001
 
     def create_document(self, content_type: str) -> Document:
@@ -127,7 +133,7 @@ class FeedDesk:
             raise SpApiError(400, "The request body must be a JSON object")
         feed_type, markets = body.get("feedType"), body.get("marketplaceIds")
         document_id = body.get("inputFeedDocumentId")
-        if feed_type != FEED_TYPE:
+        if feed_type not in (FEED_TYPE, ADJUSTMENT_FEED):
             raise SpApiError(400, f"Feed type {feed_type!r} is not supported by this sandbox")
         if (
             not isinstance(markets, list)
@@ -173,6 +179,9 @@ class FeedDesk:
         feed.started = feed.started or now
         feed.ended = now
         content = self.documents[feed.input_document_id].content
+        if feed.feed_type == ADJUSTMENT_FEED:
+            self._adjust(feed, content, now)
+            return
         try:
             document = json.loads(content) if content is not None else None
         except (UnicodeDecodeError, ValueError):
@@ -197,6 +206,17 @@ class FeedDesk:
             report = self._apply(feed, document, listings)
         result = self.create_document("application/json; charset=UTF-8")
         result.content = json.dumps(report).encode("utf-8")
+        feed.result_document_id = result.document_id
+        feed.status = "DONE"
+
+    def _adjust(self, feed: Feed, content: bytes | None, now: datetime) -> None:
+        report = self.adjuster(feed, content, now) if self.adjuster is not None else None
+        if report is None:
+            feed.status = "FATAL"
+            feed.errors.append("document rejected: not an OrderAdjustment envelope")
+            return
+        result = self.create_document(XML_REPORT_TYPE)
+        result.content = report
         feed.result_document_id = result.document_id
         feed.status = "DONE"
 

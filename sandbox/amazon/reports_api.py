@@ -1,10 +1,12 @@
-"""Reports API 2021-06-30 routes for settlement reports, and the presigned download.
+"""Reports API 2021-06-30 routes for settlement and returns reports, and the presigned download.
 
 getReports follows the model: reportTypes (1-10) or nextToken is required, and a nextToken
 call carries nothing else; createdSince defaults to 90 days ago, and reports are kept 90 days.
 createReport of a settlement type answers Amazon's documented 400 ("report type 1118 is not
-allowed"): they cannot be requested. The document URL, like S3's, takes no access token and
-expires after 5 minutes (403, as S3 answers an expired presigned URL)."""
+allowed"): they cannot be requested. createReport of GET_FLAT_FILE_RETURNS_DATA_BY_RETURN_DATE
+builds the returns report (sandbox/amazon/returns.py); other types are refused. The document
+URL, like S3's, takes no access token and expires after 5 minutes (403, as S3 answers an
+expired presigned URL)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,8 @@ from fastapi import APIRouter, Depends, Request, Response
 from sandbox.amazon.errors import SpApiError
 from sandbox.amazon.guard import operation
 from sandbox.amazon.pagination import Cursor
-from sandbox.amazon.settlements import RETENTION, SETTLEMENT_TYPES
+from sandbox.amazon.returns import RETURNS_REPORT
+from sandbox.amazon.settlements import RETENTION, SETTLEMENT_TYPES, Report
 from sandbox.amazon.state import AmazonSandbox
 from sandbox.amazon.timefmt import parse_wire, to_wire
 from sandbox.amazon.usage_plans import (
@@ -59,7 +62,7 @@ def router(sandbox: AmazonSandbox) -> APIRouter:
                 if cursor is None:
                     raise SpApiError(400, "Invalid nextToken")
             else:
-                cursor = _first_page(request, sandbox)
+                cursor = _first_page(request, sandbox, seller)
             ids, next_token = sandbox.pager.page(cursor, now)
             body: dict[str, Any] = {
                 "reports": [desk.reports[i].render(now, to_wire) for i in ids if i in desk.reports]
@@ -75,7 +78,7 @@ def router(sandbox: AmazonSandbox) -> APIRouter:
         now = sandbox.clock()
         with sandbox.lock:
             report = desk.reports.get(reportId)
-            if report is None or now - report.created > RETENTION:
+            if report is None or now - report.created > RETENTION or not _mine(report, seller):
                 raise SpApiError(404, f"Report {reportId} was not found")
             return report.render(now, to_wire)
 
@@ -91,7 +94,10 @@ def router(sandbox: AmazonSandbox) -> APIRouter:
         number = SETTLEMENT_TYPES.get(str(report_type))
         if number is not None:
             raise SpApiError(400, f"Request for report type {number} is not allowed at this time")
-        raise SpApiError(400, "The sandbox only serves settlement reports", details="")
+        if report_type != RETURNS_REPORT:
+            raise SpApiError(400, f"The sandbox does not serve {report_type!r}", details="")
+        report = sandbox.create_returns_report(seller, body)
+        return {"reportId": report.report_id}
 
     @api.get(f"{ROOT}/documents/{{reportDocumentId}}")
     async def get_report_document(
@@ -102,7 +108,12 @@ def router(sandbox: AmazonSandbox) -> APIRouter:
         now = sandbox.clock()
         with sandbox.lock:
             report = desk.report_by_document(reportDocumentId)
-            if report is None or report.status(now) != "DONE" or now - report.created > RETENTION:
+            if (
+                report is None
+                or report.status(now) != "DONE"
+                or now - report.created > RETENTION
+                or not _mine(report, seller)
+            ):
                 raise SpApiError(404, f"Report document {reportDocumentId} was not found")
             token = desk.link(reportDocumentId, now)
         encoded = request.query_params.get("enableContentEncodingUrlHeader") == "true"
@@ -132,7 +143,11 @@ def router(sandbox: AmazonSandbox) -> APIRouter:
     return api
 
 
-def _first_page(request: Request, sandbox: AmazonSandbox) -> Cursor:
+def _mine(report: Report, seller: str) -> bool:
+    return report.seller_id is None or report.seller_id == seller
+
+
+def _first_page(request: Request, sandbox: AmazonSandbox, seller: str) -> Cursor:
     types = _csv(request, "reportTypes")
     if not types or len(types) > 10:
         raise SpApiError(400, "reportTypes (1 to 10 values) or nextToken is required")
@@ -155,7 +170,8 @@ def _first_page(request: Request, sandbox: AmazonSandbox) -> Cursor:
     ids = [
         report.report_id
         for report in reports
-        if "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2" in types
+        if report.report_type in types
+        and _mine(report, seller)
         and since <= report.created <= until
         and (statuses is None or report.status(now) in statuses)
         and (not marketplaces or report.marketplace_id in marketplaces)

@@ -86,23 +86,29 @@ class Report:
     content: bytes
     compressed: bool
     content_type: str
+    report_type: str = SETTLEMENT_REPORT
+    empty: bool = False  # a requested report with no data ends CANCELLED, without a document
+    seller_id: str | None = None  # a requested report's seller (settlements: the sandbox's)
 
     def status(self, now: datetime) -> str:
-        return "DONE" if now >= self.ready_at else "IN_PROGRESS"
+        if now < self.ready_at:
+            return "IN_PROGRESS"
+        return "CANCELLED" if self.empty else "DONE"
 
     def render(self, now: datetime, to_wire: Callable[[datetime], str]) -> dict[str, object]:
         body: dict[str, object] = {
             "reportId": self.report_id,
-            "reportType": SETTLEMENT_REPORT,
+            "reportType": self.report_type,
             "marketplaceIds": [self.marketplace_id],
             "dataStartTime": to_wire(self.start),
             "dataEndTime": to_wire(self.end),
             "createdTime": to_wire(self.created),
             "processingStatus": self.status(now),
         }
-        if self.status(now) == "DONE":
+        if self.status(now) != "IN_PROGRESS":
             body["processingStartTime"] = to_wire(self.created)
             body["processingEndTime"] = to_wire(self.ready_at)
+        if self.status(now) == "DONE":
             body["reportDocumentId"] = self.document_id
         return body
 

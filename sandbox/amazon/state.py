@@ -4,9 +4,11 @@ statistics, behind one lock (uvicorn serves from its own thread while tests insp
 from __future__ import annotations
 
 import random
+import secrets
 import threading
 from collections import Counter
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from sandbox.amazon import lifecycle
@@ -33,6 +35,15 @@ from sandbox.amazon.notifications import NotificationDesk
 from sandbox.amazon.pagination import Pager
 from sandbox.amazon.records import Clock, Confirmation, OrderStatus, SandboxOrder, system_clock
 from sandbox.amazon.restricted import ALL_ROLES, Access, RestrictedData
+from sandbox.amazon.returns import (
+    REPORT_CONTENT_TYPE as RETURNS_CONTENT_TYPE,
+)
+from sandbox.amazon.returns import (
+    RETURNS_REPORT,
+    ReturnsDesk,
+    SandboxReturn,
+    load_returns_header,
+)
 from sandbox.amazon.settlements import CloseRequest, Refund, Report, SettlementDesk
 from sandbox.amazon.shipments import apply_package, parse_package
 from sandbox.amazon.usage_plans import UsagePlans
@@ -68,6 +79,7 @@ class AmazonSandbox:
         feed_schema: dict[str, Any] | None = None,
         roles: frozenset[str] = ALL_ROLES,
         notification_delivery_seconds: float = 0.5,
+        report_processing_seconds: float = 2.0,
     ) -> None:
         self.clock = clock
         self.seller_id = seller_id
@@ -90,6 +102,11 @@ class AmazonSandbox:
         schema = feed_schema if feed_schema is not None else load_feed_schema()
         self.feeds = FeedDesk(FeedValidators(schema), feed_processing_seconds)
         self.settlements = SettlementDesk()
+        self.returns = ReturnsDesk(load_returns_header())
+        self.report_processing_seconds = report_processing_seconds
+        self.feeds.adjuster = lambda feed, content, now: self.returns.process_adjustments(
+            feed.feed_id, feed.seller_id, content, self.orders, now
+        )
         self.notifications = NotificationDesk(delivery_seconds=notification_delivery_seconds)
         if seed_orders:
             self.generate(GenerateRequest(count=seed_orders, seed=seed))
@@ -153,6 +170,59 @@ class AmazonSandbox:
             if order is None:
                 raise KeyError(order_id)
             return self.settlements.refund(order, self.clock(), quantity)
+
+    # --- returns --------------------------------------------------------------------------
+
+    def create_return(
+        self, order_id: str, lines: dict[str, int], reason: str, in_policy: bool = True
+    ) -> list[SandboxReturn]:
+        """The buyer asks to return shipped units (ValueError: nothing of that shipped)."""
+        with self.lock:
+            order = self._existing(order_id)
+            return self.returns.create(order, lines, reason, self.clock(), in_policy)
+
+    def create_returns_report(self, seller_id: str, body: object) -> Report:
+        """createReport of the returns report: the rows as of now, ready (or CANCELLED when
+        there are none) `report_processing_seconds` later."""
+        if not isinstance(body, dict):
+            raise SpApiError(400, "The request body must be a JSON object")
+        markets = body.get("marketplaceIds")
+        if (
+            not isinstance(markets, list)
+            or not markets
+            or not all(isinstance(m, str) for m in markets)
+        ):
+            raise SpApiError(400, "marketplaceIds must be a non-empty array of strings")
+        with self.lock:
+            now = self.clock()
+            start, end = self.returns.report_range(body, now)
+            mine = {o.order_id for o in self.orders.values() if o.seller_id == seller_id}
+            rows = [
+                row
+                for row in self.returns.report_rows(markets, start, end)
+                if row.split("\t", 1)[0] in mine
+            ]
+            text = "\n".join(["\t".join(self.returns.header), *rows]) + "\n"
+            desk = self.settlements
+            report = Report(
+                report_id=str(50_000_000_000 + len(desk.reports) + 1),
+                document_id=f"amzn1.spdoc.1.4.na.{secrets.token_hex(8)}",
+                settlement_id="",
+                marketplace_id=markets[0],
+                start=start,
+                end=end,
+                created=now,
+                ready_at=now + timedelta(seconds=self.report_processing_seconds),
+                total=Decimal(0),
+                content=text.encode("utf-8"),
+                compressed=False,
+                content_type=RETURNS_CONTENT_TYPE,
+                report_type=RETURNS_REPORT,
+                empty=not rows,
+                seller_id=seller_id,
+            )
+            desk.reports[report.report_id] = report
+            return report
 
     # --- listings and feeds ---------------------------------------------------------------
 

@@ -46,6 +46,8 @@ OPERATIONS: dict[Operation, tuple[str, str, str]] = {
     Operation.GET_FEED_DOCUMENT: (FEEDS, "getFeedDocument", "getFeedDocument"),
     Operation.GET_REPORTS: (REPORTS, "getReports", "getReports"),
     Operation.GET_REPORT_DOCUMENT: (REPORTS, "getReportDocument", "getReportDocument"),
+    Operation.CREATE_REPORT: (REPORTS, "createReport", "createReport"),
+    Operation.GET_REPORT: (REPORTS, "getReport", "getReport"),
 }
 _PLAN_ROW = re.compile(
     r"\|\s*Rate \(requests per second\)\s*\|\s*Burst\s*\|\s*\n\|[-\s|]+\|\s*\n"
