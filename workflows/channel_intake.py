@@ -32,6 +32,7 @@ NAMED_PER_POLL = 100  # orders one named read asks for; more wait for the next p
 BOUNDED_NAMED_READS = "bounded-named-reads"  # workflow.patched id, 2026-12-02
 COALESCE_NOTICES = "coalesce-notices"  # workflow.patched id, 2026-11-29
 NAMED_READS_WAIT = "named-reads-wait"  # workflow.patched id, 2026-11-30
+SCANS_BEFORE_NAMED = "scans-before-named"  # workflow.patched id, 2026-11-30
 RECENT_NOTICES_KEPT = 5000  # 16 characters each: ~95 KB in the continue-as-new input
 
 
@@ -134,8 +135,11 @@ class ChannelIntake:
         main = workflow.info().task_queue
         run_length = RunLength(params.events_per_run)
         next_scan = workflow.now()  # when the poll interval lets the next scan run
+        scans_first = workflow.patched(SCANS_BEFORE_NAMED)
         for _ in range(params.polls_per_run):
-            named, self._notified = self._take_named()
+            named: list[str] = []
+            if not scans_first or (page_token is None and workflow.now() < next_scan):
+                named, self._notified = self._take_named()
             if not named:
                 self._poll_now = False  # a poke asks for the scan that starts now
             sweep = (
@@ -180,6 +184,8 @@ class ChannelIntake:
                 continue
             page_token = None
             if named:  # a named read does not move the cursor
+                if scans_first and run_length.over():
+                    break
                 if workflow.patched(NAMED_READS_WAIT):
                     await self._rest_of_interval(next_scan)
                 continue

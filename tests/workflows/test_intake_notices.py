@@ -128,3 +128,62 @@ async def test_a_named_read_leaves_the_scan_to_its_interval(
         await reads(4)
         await handle.terminate("test done")
     assert [p.order_ids for p in polls[:4]] == [[], ["B"], ["C"], []]
+
+
+async def test_a_scan_of_several_pages_finishes_before_named_reads(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """A notification arriving mid-scan waits for the scan's last page (since
+    SCANS_BEFORE_NAMED): a named read between pages dropped the scan's page token, so under a
+    stream of notifications a long scan restarted for ever and the cursor never moved (10,000
+    orders parked: the tail reached consign minutes late, bench/scale.py)."""
+    polls: list[PollRequest] = []
+    first_page_asked = asyncio.Event()
+    go_on = asyncio.Event()
+    pages = {None: "p2", "p2": "p3", "p3": None}
+
+    @activity.defn(name="poll_channel_changes")
+    async def poll(request: PollRequest) -> ChangeBatch:
+        polls.append(request)
+        if request.order_ids:
+            named = [change(i, T0, ChannelOrderStatus.READY) for i in request.order_ids]
+            return ChangeBatch(changes=named, cursor=request.since)
+        if request.page_token is None and not first_page_asked.is_set():
+            first_page_asked.set()
+            await go_on.wait()
+        following = pages[request.page_token]
+        cursor = request.since if following else T0 + timedelta(hours=1)
+        return ChangeBatch(changes=[], cursor=cursor, next_page_token=following)
+
+    @activity.defn(name="start_order_workflows")
+    async def start(batch: ChangeSet) -> StartReport:
+        return StartReport(signalled=len(batch.changes))
+
+    queue = f"intake-{uuid.uuid4()}"
+    async with Worker(
+        time_env.client, task_queue=queue, workflows=[ChannelIntake], activities=[start, poll]
+    ):
+        handle = await time_env.client.start_workflow(
+            ChannelIntake.run,
+            ChannelIntakeInput(
+                channel=Channel.AMAZON, account="A1", cursor=T0, poll_interval_seconds=60
+            ),
+            id=f"intake-{uuid.uuid4()}",
+            task_queue=queue,
+        )
+        await asyncio.wait_for(first_page_asked.wait(), 10)
+        await handle.signal(ChannelIntake.orders_notified, OrdersNotified(order_ids=["B"]))
+        go_on.set()
+        for _ in range(400):  # a bound (10 s), not a timing assertion
+            if len(polls) >= 4:
+                break
+            await asyncio.sleep(0.025)
+        progress = await handle.query(ChannelIntake.progress)
+        await handle.terminate("test done")
+    assert [(p.page_token, p.order_ids) for p in polls[:4]] == [
+        (None, []),
+        ("p2", []),
+        ("p3", []),
+        (None, ["B"]),
+    ]
+    assert progress.cursor == T0 + timedelta(hours=1)
