@@ -18,8 +18,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 import httpx
 from rich.console import Console
@@ -48,6 +49,7 @@ NOT_ARRIVED_DAYS = "0.000116"
 # The dev stack's AMAZON_RETURNS_REPORT_MINUTES: a returns report every 3 s (Amazon's plan
 # allows one a minute; the demo scales it), so a buyer's return reaches consign in seconds.
 RETURNS_REPORT_MINUTES = "0.05"
+P = TypeVar("P", CentraPart, AmazonPart)
 WAIT_STEPS = 300  # 30 s at most (a bound, not a timing assertion)
 ROLES = ("sellable", "damaged", "partial", "never arrives")
 REFUNDED = ("sellable", "damaged", "partial")  # the default policy refunds damaged units
@@ -105,9 +107,11 @@ class ReturnsSide(Protocol):
     def closed(self, record: ChannelRecord) -> bool: ...
 
 
-def _assign(two_lines: list[str], single: list[str]) -> dict[str, str]:
-    """Roles to orders: the partial one needs two lines (a receipt per line); none when there
-    are too few."""
+def _assign(shipped: list[str], lines: Callable[[str], int]) -> dict[str, str]:
+    """Roles to shipped orders: the partial one needs two lines (a receipt per line); none
+    when there are too few."""
+    two_lines = [o for o in shipped if lines(o) >= 2]
+    single = [o for o in shipped if o not in two_lines]
     if not two_lines or len(single) < 3:
         return {}
     picks = dict(zip(("sellable", "damaged", "never arrives"), single, strict=False))
@@ -115,19 +119,22 @@ def _assign(two_lines: list[str], single: list[str]) -> dict[str, str]:
     return picks
 
 
-class CentraSide:
+class _Side(Generic[P]):
+    """A channel's side of the scene, over that channel's part of the demo."""
+
+    def __init__(self, part: P) -> None:
+        self.part: P = part
+        self.account: str = part.account
+
+
+class CentraSide(_Side[CentraPart]):
     channel = Channel.CENTRA
     label = "Centra"
     closed_text = "completed and refunded in Centra"
 
-    def __init__(self, part: CentraPart) -> None:
-        self.part = part
-        self.account = part.account
-
     def picks(self, statuses: dict[str, OrderStatus]) -> dict[str, str]:
         shipped = [o for o in self.part.of("plain") if _shipped(statuses, o)]
-        two_lines = [o for o in shipped if len(_shipment_lines(self.part.orders[o])) >= 2]
-        return _assign(two_lines, [o for o in shipped if o not in two_lines])
+        return _assign(shipped, lambda o: len(_shipment_lines(self.part.orders[o])))
 
     async def create(
         self, stack: DevStack, http: httpx.AsyncClient, order_id: str, role: str
@@ -184,14 +191,10 @@ class CentraSide:
         return record.completed and record.refunded
 
 
-class AmazonSide:
+class AmazonSide(_Side[AmazonPart]):
     channel = Channel.AMAZON
     label = "Amazon"
     closed_text = "refunded by exactly one order-adjustment feed (one item per returned line)"
-
-    def __init__(self, part: AmazonPart) -> None:
-        self.part = part
-        self.account = part.account
 
     def picks(self, statuses: dict[str, OrderStatus]) -> dict[str, str]:
         shipped = [
@@ -199,8 +202,7 @@ class AmazonSide:
             for o in self.part.order_ids
             if _shipped(statuses, o) and o not in self.part.short_picks and self._whole(o)
         ]
-        two_lines = [o for o in shipped if len(self._lines(o)) >= 2]
-        return _assign(two_lines, [o for o in shipped if o not in two_lines])
+        return _assign(shipped, lambda o: len(self._lines(o)))
 
     def _lines(self, order_id: str) -> dict[str, int]:
         items = self.part.orders[order_id]["items"]
