@@ -33,6 +33,13 @@ def main(argv: list[str] | None = None) -> None:
         "env AMAZON_SANDBOX_FEED_PROCESSING_SECONDS; PUT /_sandbox/feeds/processing)",
     )
     parser.add_argument(
+        "--report-processing-seconds",
+        type=float,
+        default=float(os.environ.get("AMAZON_SANDBOX_REPORT_PROCESSING_SECONDS", "2")),
+        help="how long a requested returns report takes to be ready (Amazon: minutes; "
+        "env AMAZON_SANDBOX_REPORT_PROCESSING_SECONDS)",
+    )
+    parser.add_argument(
         "--sqs-endpoint",
         default=os.environ.get("AMAZON_SANDBOX_SQS_ENDPOINT", ""),
         help="an SQS-compatible endpoint (the dev stack's moto server): ORDER_CHANGE "
@@ -52,6 +59,7 @@ def main(argv: list[str] | None = None) -> None:
         seed=args.seed,
         feed_processing_seconds=args.feed_processing_seconds,
         notification_delivery_seconds=args.notification_delivery_seconds,
+        report_processing_seconds=args.report_processing_seconds,
     )
     if args.sqs_endpoint:
         Publisher(state, sqs_sender(args.sqs_endpoint)).start()

@@ -42,11 +42,14 @@ def outcome(stack: DevStack) -> Outcome:
     return result
 
 
-def test_centra_returns_close_as_their_dispositions_say(outcome: Outcome) -> None:
-    """The returns scene (starter/demo_returns.py): its checks read Centra's and GXO's records."""
+def test_returns_on_both_channels_close_as_their_dispositions_say(outcome: Outcome) -> None:
+    """The returns scene (starter/demo_returns.py): its checks read Amazon's, Centra's and
+    GXO's records."""
     returns = outcome.returns
-    assert returns is not None and returns.note is None
-    assert [r.role for r in returns.returns] == ["sellable", "damaged", "partial", "never arrives"]
+    assert returns is not None and returns.notes == []
+    roles = ["sellable", "damaged", "partial", "never arrives"]
+    made = [(str(r.channel), r.role) for r in returns.returns]
+    assert made == [(channel, role) for channel in ("amazon", "centra") for role in roles]
     assert all(returns.checks().values()), returns.checks()
     print(f"returns scene waited {returns.waited:.1f} s after the other scenes")
 
