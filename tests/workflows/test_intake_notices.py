@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from temporalio import activity
+from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -22,6 +23,22 @@ from workflows.channel_intake import (
 )
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+async def start_intake(
+    env: WorkflowEnvironment, queue: str, poll_interval_seconds: float
+) -> WorkflowHandle[ChannelIntake, None]:
+    return await env.client.start_workflow(
+        ChannelIntake.run,
+        ChannelIntakeInput(
+            channel=Channel.AMAZON,
+            account="A1",
+            cursor=T0,
+            poll_interval_seconds=poll_interval_seconds,
+        ),
+        id=f"intake-{uuid.uuid4()}",
+        task_queue=queue,
+    )
 
 
 def change(order_id: str, updated: datetime, status: ChannelOrderStatus) -> OrderChange:
@@ -58,14 +75,7 @@ async def test_a_notice_re_read_by_every_poll_is_handed_over_once(
             time_env.client, task_queue=queue, workflows=[ChannelIntake], activities=[start, poll]
         ),
     ):
-        handle = await time_env.client.start_workflow(
-            ChannelIntake.run,
-            ChannelIntakeInput(
-                channel=Channel.AMAZON, account="A1", cursor=T0, poll_interval_seconds=1
-            ),
-            id=f"intake-{uuid.uuid4()}",
-            task_queue=queue,
-        )
+        handle = await start_intake(time_env, queue, poll_interval_seconds=1)
         await time_env.sleep(timedelta(seconds=30))  # a 1 s poll: ~25 polls
         progress = await handle.query(ChannelIntake.progress)
         assert isinstance(progress, IntakeProgress)
@@ -109,14 +119,7 @@ async def test_a_named_read_leaves_the_scan_to_its_interval(
     async with Worker(
         time_env.client, task_queue=queue, workflows=[ChannelIntake], activities=[start, poll]
     ):
-        handle = await time_env.client.start_workflow(
-            ChannelIntake.run,
-            ChannelIntakeInput(
-                channel=Channel.AMAZON, account="A1", cursor=T0, poll_interval_seconds=60
-            ),
-            id=f"intake-{uuid.uuid4()}",
-            task_queue=queue,
-        )
+        handle = await start_intake(time_env, queue, poll_interval_seconds=60)
         await reads(1)
         await handle.signal(ChannelIntake.orders_notified, OrdersNotified(order_ids=["B"]))
         await reads(2)
@@ -163,14 +166,7 @@ async def test_a_scan_of_several_pages_finishes_before_named_reads(
     async with Worker(
         time_env.client, task_queue=queue, workflows=[ChannelIntake], activities=[start, poll]
     ):
-        handle = await time_env.client.start_workflow(
-            ChannelIntake.run,
-            ChannelIntakeInput(
-                channel=Channel.AMAZON, account="A1", cursor=T0, poll_interval_seconds=60
-            ),
-            id=f"intake-{uuid.uuid4()}",
-            task_queue=queue,
-        )
+        handle = await start_intake(time_env, queue, poll_interval_seconds=60)
         await asyncio.wait_for(first_page_asked.wait(), 10)
         await handle.signal(ChannelIntake.orders_notified, OrdersNotified(order_ids=["B"]))
         go_on.set()
