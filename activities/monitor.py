@@ -67,11 +67,15 @@ def _age(since: datetime | None, now: datetime) -> str:
 def exception_findings(
     rows: list[ExceptionRow], counts: dict[ExceptionKind, int], t: Thresholds, now: datetime
 ) -> list[Finding]:
-    """One finding per exception kind whose oldest order is older than the threshold."""
+    """One finding per exception kind whose oldest order is older than the threshold. The
+    count is visibility's, but never below the rows listed (the two queries are not one
+    snapshot: a count taken a moment later read "0 order(s)" for a kind just listed)."""
     found = []
     oldest: dict[ExceptionKind, ExceptionRow] = {}
+    listed: Counter[ExceptionKind] = Counter()
     for row in rows:  # oldest first
         oldest.setdefault(row.kind, row)
+        listed[row.kind] += 1
     for kind, row in oldest.items():
         since = row.since
         if since is not None and now - since < timedelta(minutes=t.exception_minutes):
@@ -83,8 +87,8 @@ def exception_findings(
                 check="exceptions",
                 role=owner.role,
                 severity=owner.severity,
-                summary=f"{counts.get(kind, 1)} order(s) with {kind.value}, oldest "
-                f"{row.workflow_id} ({_age(since, now)})",
+                summary=f"{max(counts.get(kind, 0), listed[kind])} order(s) with {kind.value}, "
+                f"oldest {row.workflow_id} ({_age(since, now)})",
                 first_step=owner.first_step,
             )
         )

@@ -3,14 +3,18 @@ send_alerts reaches the local receiver through Apprise's json:// URL as the dev 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
 import pytest
 
-from activities.monitor import AlertNotSent, MonitorActivities
-from domain.monitor import DIGEST_OVER, Alert, Finding, alerts_for, compare
-from domain.owners import OwnerRole, Severity
+from activities.monitor import AlertNotSent, MonitorActivities, exception_findings
+from domain.exceptions import ExceptionKind
+from domain.monitor import DIGEST_OVER, Alert, Finding, Thresholds, alerts_for, compare
+from domain.owners import Owner, OwnerRole, Severity
 from sandbox.alerts.app import create_app
 from sandbox.server import ServerThread, free_port
+from starter.daily_report import ExceptionRow
 
 
 def finding(key: str, severity: Severity = Severity.HIGH) -> Finding:
@@ -87,3 +91,27 @@ def test_the_receiver_refuses_what_is_not_a_json_object() -> None:
         assert httpx.post(f"{receiver.url}/alerts", content=b"[1]").status_code == 400
         assert httpx.post(f"{receiver.url}/alerts", content=b"nope").status_code == 400
         assert httpx.get(f"{receiver.url}/alerts").json() == []
+
+
+def test_an_exception_count_never_reads_below_the_orders_listed() -> None:
+    """The count and the list are two visibility queries: a count taken a moment after the
+    list could say 0 for a kind just listed ("resolved: 0 order(s) with UNMAPPED_CARRIER")."""
+    now = datetime(2026, 11, 30, 12, tzinfo=UTC)
+    owner = Owner(role=OwnerRole.OPERATIONS, severity=Severity.HIGH, first_step="fix it")
+    rows = [
+        ExceptionRow(
+            workflow_id=f"order:centra:shop:{n}",
+            channel="centra",
+            order_id=str(n),
+            stage="EXCEPTION",
+            kind=ExceptionKind.UNMAPPED_CARRIER,
+            owner=owner,
+            raised_at=now - timedelta(hours=1),
+            started_at=None,
+        )
+        for n in (1, 2)
+    ]
+    [stale] = exception_findings(rows, {}, Thresholds(), now)
+    [counted] = exception_findings(rows, {ExceptionKind.UNMAPPED_CARRIER: 7}, Thresholds(), now)
+    assert stale.summary.startswith("2 order(s) with UNMAPPED_CARRIER, oldest order:centra:shop:1")
+    assert counted.summary.startswith("7 order(s) with UNMAPPED_CARRIER")
