@@ -44,7 +44,12 @@ from domain.returns import (
     notice_for,
 )
 from domain.routing import route_facility
-from integrations.channel import ChannelPort, ReturnPort, SettlingRefundPort
+from integrations.channel import (
+    ChannelPort,
+    ImmediateRefundPort,
+    ReturnPort,
+    SettlingRefundPort,
+)
 from integrations.errors import IntegrationError
 from integrations.gxo.port import ReturnsPort
 from store.mappings import list_facility_rules, list_sku_mappings
@@ -162,8 +167,13 @@ class ReturnActivities:
             if request.refund and not found.refunded:
                 if isinstance(port, SettlingRefundPort):
                     await self._refund_once(request.ref, port)
-                else:
+                elif isinstance(port, ImmediateRefundPort):
                     await port.refund(request.ref.rma)
+                else:
+                    raise ConsignError(
+                        ExceptionKind.REFUND_REFUSED,
+                        f"channel {request.ref.channel} offers no refund call",
+                    )
                 closed.refunded = True
         return closed
 

@@ -155,7 +155,8 @@ class ProductPort(Protocol):
 
 class ReturnPort(Protocol):
     """A channel that authorises returns (Centra, Amazon): its return events, the returns
-    themselves, and the two calls that close one. Both closing calls act on the whole return.
+    themselves, and completing one. Its refund is an ImmediateRefundPort's call or a
+    SettlingRefundPort's submission; both act on the whole return.
 
     A channel without a return event queue (Amazon: the returns report) serves its newest
     report's returns as events, numbered by the port; `confirm` drops them from the port's
@@ -179,6 +180,11 @@ class ReturnPort(Protocol):
         ...
 
     async def complete(self, rma: str) -> None: ...
+
+
+@runtime_checkable
+class ImmediateRefundPort(Protocol):
+    """A ReturnPort whose refund is one call the channel answers at once (Centra)."""
 
     async def refund(self, rma: str) -> None:
         """Raises an IntegrationError whose kind is REFUND_REFUSED when the channel (or its

@@ -307,10 +307,6 @@ class AmazonReturns:
     async def complete(self, rma: str) -> None:
         """Amazon has no call that completes a return: nothing to do."""
 
-    async def refund(self, rma: str) -> None:
-        """Refunds go through the ledger (SettlingRefundPort); a direct call is a bug."""
-        raise NotImplementedError("Amazon refunds are feeds: use prepare/send/refund_result")
-
     async def prepare_refund(self, rma: str) -> str:
         """The OrderAdjustment document uploaded (createFeedDocument + PUT): its id."""
         found = await self.get_return(rma)
