@@ -1,14 +1,24 @@
 """What the worker needs for the health monitor: the Monitor's activities built from the
-settings, and the Monitor workflow started (once per namespace) beside the intakes."""
+settings, and the Schedule that runs the Monitor (once per namespace) beside the intakes."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
-from temporalio.client import Client
-from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleIntervalSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleSpec,
+    WorkflowExecutionStatus,
+)
+from temporalio.service import RPCError, RPCStatusCode
 
 from activities.monitor import MonitorActivities
 from config import Settings
@@ -17,6 +27,7 @@ from starter.owners_file import load_owner_table
 from starter.report_cli import expected_intakes, expected_syncs
 from workflows.intakes import TASK_TIMEOUT
 from workflows.monitor import Monitor, MonitorInput, monitor_id
+from workflows.schedules import ensure_schedule
 
 
 def alert_urls(settings: Settings) -> list[str]:
@@ -37,18 +48,50 @@ def monitor_activities(client: Client, engine: Engine, settings: Settings) -> Mo
 
 
 async def ensure_monitor(client: Client, settings: Settings) -> None:
-    """Start the Monitor unless it already runs (safe on every worker start)."""
-    await client.start_workflow(
-        Monitor.run,
-        MonitorInput(
-            every_minutes=settings.monitor_minutes,
-            thresholds=Thresholds(exception_minutes=settings.monitor_exception_minutes),
-            daily_report_hour=settings.daily_report_hour if settings.reports_dir else None,
-            source=settings.temporal.namespace,
-        ),
-        id=monitor_id(),
-        task_queue=settings.temporal.task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        task_timeout=TASK_TIMEOUT,
-        static_summary="Health monitor: checks, raises and resolves alerts",
+    """Create or update the `monitor` Schedule (safe on every worker start). A long-running
+    Monitor of an earlier version is ended first and its open findings seed the schedule's
+    first run, so the switch neither repeats nor forgets an alert."""
+    handover = await _end_long_running_monitor(client)
+    every = timedelta(minutes=settings.monitor_minutes)
+    params = MonitorInput(
+        every_minutes=settings.monitor_minutes,
+        thresholds=Thresholds(exception_minutes=settings.monitor_exception_minutes),
+        daily_report_hour=settings.daily_report_hour if settings.reports_dir else None,
+        source=settings.temporal.namespace,
+        open_findings=handover.open_findings if handover else [],
+        last_report_day=handover.last_report_day if handover else None,
     )
+    schedule = Schedule(
+        action=ScheduleActionStartWorkflow(
+            Monitor.run,
+            params,
+            id=monitor_id(),
+            task_queue=settings.temporal.task_queue,
+            task_timeout=TASK_TIMEOUT,
+            static_summary="Health monitor: one check; raises and resolves alerts",
+        ),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+    await ensure_schedule(client, monitor_id(), schedule)
+
+
+async def _end_long_running_monitor(client: Client) -> MonitorInput | None:
+    """Terminate the workflow `monitor` earlier versions kept running on timers; the input its
+    current run started with (what it carried across continue-as-new), or None."""
+    handle = client.get_workflow_handle(monitor_id())
+    try:
+        described = await handle.describe()
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise
+    if described.status != WorkflowExecutionStatus.RUNNING:
+        return None
+    carried = None
+    async for event in handle.fetch_history_events():
+        started = event.workflow_execution_started_event_attributes
+        [carried] = await client.data_converter.decode(started.input.payloads, [MonitorInput])
+        break
+    await handle.terminate("the health monitor runs on the Schedule 'monitor' now")
+    return carried

@@ -19,6 +19,7 @@ from starter.intakes_cli import list_intakes
 from starter.inventory_cli import inventory_app
 from starter.mappings_cli import mappings_app
 from starter.metrics_cli import metrics_app
+from starter.monitor_cli import monitor_app
 from starter.orders_cli import order_app, orders_app
 from starter.owners_cli import show_owners
 from starter.products_cli import products_app
@@ -52,6 +53,7 @@ app.add_typer(temporal_app, name="temporal")
 app.add_typer(report_app, name="report")
 app.add_typer(unmatched_app, name="unmatched")
 app.add_typer(metrics_app, name="metrics")
+app.add_typer(monitor_app, name="monitor")
 app.add_typer(amazon_app, name="amazon")
 app.command("intakes")(list_intakes)
 app.command("owners")(show_owners)

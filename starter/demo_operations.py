@@ -21,7 +21,7 @@ from integrations.registry import get_settings
 from monitoring import monitor_activities
 from starter.demo_parts import Answered, ChannelPart
 from starter.devstack import DevStack
-from workflows.monitor import CHECK_NOW_SIGNAL, monitor_id
+from workflows.monitor import monitor_id
 
 PATIENCE = 120  # seconds for the Monitor to see a change: a bound, not a timing assertion
 
@@ -70,12 +70,12 @@ async def alerts(http: httpx.AsyncClient, stack: DevStack) -> list[dict[str, Any
 async def until_alerted(
     http: httpx.AsyncClient, stack: DevStack, client: Client, resolved: bool
 ) -> list[dict[str, Any]]:
-    """Ask the Monitor to check now (again every few seconds) until the receiver holds an
-    alert raised (or, with `resolved`, one resolved)."""
-    monitor = client.get_workflow_handle(monitor_id())
+    """Trigger the Monitor's schedule (again every few seconds; a trigger while a check runs
+    is skipped) until the receiver holds an alert raised (or, with `resolved`, one resolved)."""
+    monitor = client.get_schedule_handle(monitor_id())
     for turn in range(PATIENCE * 2):
         if turn % 6 == 0:
-            await monitor.signal(CHECK_NOW_SIGNAL)
+            await monitor.trigger()
         found = await alerts(http, stack)
         if any(_counts(a)[1 if resolved else 0] for a in found):
             return found

@@ -1,15 +1,19 @@
-"""Monitor: the health monitor. Every few minutes (durable timers) it runs the daily checks
-(activities/monitor.py check_health), raises each finding once, resolves it once when it
-clears, and sends those changes as alerts (send_alerts; a digest when many change at once).
+"""Monitor: the health monitor, one short run per tick of the Temporal Schedule `monitor`
+(workflows/schedules.py, every CONSIGN_MONITOR_MINUTES). Each run checks what the daily checks
+ask (activities/monitor.py check_health), raises each new finding once, resolves each cleared
+one once, and sends those changes as alerts (send_alerts; a digest when many change at once).
 
-With `daily_report_hour` set it also writes the daily report (write_daily_report: Markdown and
-HTML, as `consign report daily` does) at the first check after that hour (UTC) each day, and
-sends an alert naming it.
+What one check must hand to the next (the open findings, the day of the last daily report)
+is the run's result: the Schedule gives every run its predecessor's result
+(`workflow.get_last_completion_result`), so nothing is raised twice or forgotten. The first
+run of a schedule takes it from its input instead (empty, or what the long-running Monitor of
+earlier versions held: monitoring.py hands it over).
 
-The open findings are the workflow's state and travel in its input across continue-as-new, so
-a new run neither raises them again nor forgets to resolve them. A check that fails (Temporal
-or the store unreachable) is shown as `last_error` and tried at the next tick: the open
-findings stay as they were, since nothing is known about them."""
+With `daily_report_hour` set a run also writes the daily report (write_daily_report: Markdown
+and HTML, as `consign report daily` does) when that hour (UTC) has come and today's is not
+written yet, and sends an alert naming it. A check that fails (Temporal or the store
+unreachable) is the result's `last_error`; the open findings stay as they were, since nothing
+is known about them, and the next tick tries again."""
 
 from __future__ import annotations
 
@@ -33,84 +37,58 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.activity_rounds import execute_in_rounds
     from workflows.contracts import WorkflowContract
-    from workflows.run_length import RUN_EVENTS_LIMIT, RunLength
-    from workflows.waits import failure_text, wait_until
+    from workflows.waits import failure_text
 
 WORKFLOW_NAME = "Monitor"
-STATUS_QUERY = "status"
-CHECK_NOW_SIGNAL = "check_now"
 CHECK_TIMEOUT = timedelta(minutes=5)
 ALERT_TIMEOUT = timedelta(minutes=1)
 REPORT_TIMEOUT = timedelta(minutes=10)
-DAILY_REPORT_PATCH = "monitor-daily-report"  # runs started before it wrote no report
 
 
 def monitor_id() -> str:
+    """The Schedule's id; each run's workflow id is this plus the time it was due."""
     return "monitor"
 
 
 class MonitorInput(BaseModel):
-    every_minutes: float = 5
+    """The Schedule's action input. `open_findings` and `last_report_day` seed the first run
+    only (later runs read their predecessor's result)."""
+
+    every_minutes: float = 5  # the Schedule's interval (monitoring.py)
     thresholds: Thresholds = Field(default_factory=Thresholds)
     source: str = "consign"  # names the deployment in every alert
-    checks_per_run: int = 200
-    events_per_run: int = RUN_EVENTS_LIMIT
-    open_findings: list[Finding] = Field(default_factory=list)  # carried across continue-as-new
     daily_report_hour: int | None = Field(default=None, ge=0, le=23)  # UTC; None: no report
-    last_report_day: date | None = None  # carried across continue-as-new
-
-
-class MonitorStatus(BaseModel):
     open_findings: list[Finding] = Field(default_factory=list)
-    checks: int = 0  # in this run
-    last_check_at: datetime | None = None
-    alerts_sent: int = 0  # in this run
-    last_error: str | None = None
     last_report_day: date | None = None
+
+
+class MonitorState(BaseModel):
+    """A run's result: what the next run starts from, and what `consign monitor status` shows."""
+
+    open_findings: list[Finding] = Field(default_factory=list)
+    last_report_day: date | None = None
+    last_check_at: datetime | None = None  # of the last check that succeeded
+    last_error: str | None = None  # of this run; None when it checked and alerted fine
+    alerts_sent: int = 0  # by this run
 
 
 @workflow.defn(name=WORKFLOW_NAME)
 class Monitor:
     @workflow.init
     def __init__(self, params: MonitorInput) -> None:
-        self._open = {finding.key: finding for finding in params.open_findings}
-        self._last_report_day = params.last_report_day
-        self._status = MonitorStatus()
-        self._poked = False
-
-    @workflow.query(
-        name=STATUS_QUERY, description="Open findings, checks and alerts sent, last error."
-    )
-    def status(self) -> MonitorStatus:
-        self._status.open_findings = list(self._open.values())
-        self._status.last_report_day = self._last_report_day
-        return self._status
-
-    @workflow.signal(name=CHECK_NOW_SIGNAL, description="Check now instead of at the next tick.")
-    def check_now(self) -> None:
-        self._poked = True
+        before = workflow.get_last_completion_result(MonitorState)
+        self._state = MonitorState(
+            open_findings=before.open_findings if before else params.open_findings,
+            last_report_day=before.last_report_day if before else params.last_report_day,
+            last_check_at=before.last_check_at if before else None,
+        )
 
     @workflow.run
-    async def run(self, params: MonitorInput) -> None:
-        run_length = RunLength(params.events_per_run)
+    async def run(self, params: MonitorInput) -> MonitorState:
+        await self._check(params)
+        await self._daily_report(params)
         self._show()
-        for check in range(params.checks_per_run):
-            if check:
-                await wait_until(lambda: self._poked, timedelta(minutes=params.every_minutes))
-            self._poked = False
-            await self._check(params)
-            await self._daily_report(params)
-            if run_length.over():
-                break
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        workflow.continue_as_new(
-            params.model_copy(
-                update={
-                    "open_findings": list(self._open.values()),
-                    "last_report_day": self._last_report_day,
-                }
-            )
-        )
+        return self._state
 
     async def _check(self, params: MonitorInput) -> None:
         try:
@@ -124,23 +102,19 @@ class Monitor:
         except ActivityError as err:
             self._failed(failure_text(err))
             return
-        self._status.checks += 1
-        self._status.last_check_at = workflow.now()
-        self._status.last_error = None
-        changes = compare(self._open, found.findings)
-        self._open = {finding.key: finding for finding in found.findings}
-        self._show()
-        if not changes:
-            return
-        await self._send(alerts_for(changes, params.source))
+        self._state.last_check_at = workflow.now()
+        self._state.last_error = None
+        before = {finding.key: finding for finding in self._state.open_findings}
+        changes = compare(before, found.findings)
+        self._state.open_findings = list(found.findings)
+        if changes.raised or changes.resolved:
+            await self._send(alerts_for(changes, params.source))
 
     async def _daily_report(self, params: MonitorInput) -> None:
         """Once a day, at the first check after `daily_report_hour`: write the report, alert."""
         now = workflow.now()
         hour = params.daily_report_hour
-        if hour is None or now.hour < hour or self._last_report_day == now.date():
-            return
-        if not workflow.patched(DAILY_REPORT_PATCH):
+        if hour is None or now.hour < hour or self._state.last_report_day == now.date():
             return
         try:
             written = await execute_in_rounds(
@@ -153,12 +127,12 @@ class Monitor:
         except ActivityError as err:
             self._failed(f"daily report not written: {failure_text(err)}")
             return
-        self._last_report_day = now.date()
+        self._state.last_report_day = now.date()
         await self._send([daily_report_alert(written, now.date(), params.source)])
 
     async def _send(self, alerts: list[Alert]) -> None:
         try:
-            self._status.alerts_sent += await execute_in_rounds(
+            self._state.alerts_sent += await execute_in_rounds(
                 refs.SEND_ALERTS,
                 AlertBatch(alerts=alerts),
                 task_queue=workflow.info().task_queue,
@@ -169,23 +143,18 @@ class Monitor:
             self._failed(f"alerts not sent: {failure_text(err)}")
 
     def _failed(self, text: str) -> None:
-        self._status.last_error = text
+        self._state.last_error = text
         workflow.logger.warning("monitor: %s", text)
         workflow.set_current_details(f"check failing: {text}")
 
     def _show(self) -> None:
         """The Web UI's current details: how many findings are open, the most urgent first."""
-        ordered = sorted(self._open.values(), key=lambda f: (f.severity.rank, f.key))
+        ordered = sorted(self._state.open_findings, key=lambda f: (f.severity.rank, f.key))
         lines = [f"{len(ordered)} open finding(s)"]
+        if self._state.last_error:
+            lines.insert(0, f"check failing: {self._state.last_error}")
         lines += [f"- [{f.severity.value}] {f.role.value}: {f.summary}" for f in ordered[:20]]
         workflow.set_current_details("\n".join(lines))
 
 
-CONTRACT = WorkflowContract.of(
-    Monitor,
-    WORKFLOW_NAME,
-    MonitorInput,
-    monitor_id,
-    signals=(CHECK_NOW_SIGNAL,),
-    queries=(STATUS_QUERY,),
-)
+CONTRACT = WorkflowContract.of(Monitor, WORKFLOW_NAME, MonitorInput, monitor_id)

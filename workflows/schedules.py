@@ -1,5 +1,6 @@
 """The Temporal Schedules a deployment runs: one per SettlementIntake (workflows/deployment.py
-`settlement_inputs`), firing every CONSIGN_SETTLEMENT_INTERVAL_MINUTES. The worker makes sure
+`settlement_inputs`), firing every CONSIGN_SETTLEMENT_INTERVAL_MINUTES, and the health monitor's
+(monitoring.py, every CONSIGN_MONITOR_MINUTES). The worker makes sure
 of them on every start: a missing schedule is created, an existing one updated to today's
 interval and input (so a changed setting takes effect on the next start), never duplicated."""
 
@@ -70,14 +71,18 @@ async def ensure_schedules(
     ids = []
     for intake in intakes:
         schedule_id = settlement_intake_id(intake.channel, intake.account)
-        schedule = settlement_schedule(intake, every, task_queue)
-        try:
-            await client.create_schedule(schedule_id, schedule, trigger_immediately=True)
-        except ScheduleAlreadyRunningError:
-
-            def updated(_: ScheduleUpdateInput, schedule: Schedule = schedule) -> ScheduleUpdate:
-                return ScheduleUpdate(schedule=schedule)
-
-            await client.get_schedule_handle(schedule_id).update(updated)
+        await ensure_schedule(client, schedule_id, settlement_schedule(intake, every, task_queue))
         ids.append(schedule_id)
     return ids
+
+
+async def ensure_schedule(client: Client, schedule_id: str, schedule: Schedule) -> None:
+    """Create the schedule (its first action at once) or update the one there in place."""
+    try:
+        await client.create_schedule(schedule_id, schedule, trigger_immediately=True)
+    except ScheduleAlreadyRunningError:
+
+        def updated(_: ScheduleUpdateInput) -> ScheduleUpdate:
+            return ScheduleUpdate(schedule=schedule)
+
+        await client.get_schedule_handle(schedule_id).update(updated)

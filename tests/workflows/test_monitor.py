@@ -1,20 +1,19 @@
-"""Monitor on the time-skipping server with stand-in activities: a finding is alerted once when
-raised and once when resolved, a failed check changes nothing, and the open findings travel
-across continue-as-new (no second alert in the next run). With CONSIGN_CAPTURE_HISTORIES=<dir>
-the first run's history is saved for the replay test."""
+"""One Monitor run (one tick of its schedule) on the time-skipping server with stand-in
+activities: a new finding is alerted once, one still open is not alerted again, a cleared one
+is alerted resolved, a failed check keeps what is open and says why, and the daily report is
+written once a day. How the schedule hands each run its predecessor's result is tested on the
+dev server (tests/activities/test_monitor_schedule.py). With CONSIGN_CAPTURE_HISTORIES=<dir>
+a run's history is saved for the replay test."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from datetime import date, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from temporalio import activity
-from temporalio.client import WorkflowHandle
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -29,7 +28,7 @@ from domain.monitor import (
 )
 from domain.owners import OwnerRole, Severity
 from tests.e2e.histories import decoded_json, save_histories
-from workflows.monitor import CHECK_NOW_SIGNAL, Monitor, MonitorInput, MonitorStatus
+from workflows.monitor import Monitor, MonitorInput, MonitorState
 
 PAUSED = Finding(
     key="intake:intake:x:A1",
@@ -43,20 +42,17 @@ PAUSED = Finding(
 class Checks:
     """Stand-ins: the findings each check returns, and every alert batch sent."""
 
-    def __init__(self) -> None:
-        self.findings: list[Finding] = []
-        self.fail_next = False
-        self.checks = 0
+    def __init__(self, findings: list[Finding], fail: bool = False) -> None:
+        self.findings = findings
+        self.fail = fail
         self.sent: list[AlertBatch] = []
         self.reports: list[date] = []
 
     def activities(self) -> list[Callable[..., object]]:
         @activity.defn(name="check_health")
         async def check(thresholds: Thresholds) -> Found:
-            if self.fail_next:
-                self.fail_next = False
+            if self.fail:
                 raise ApplicationError("store gone", type="UNEXPECTED_ERROR", non_retryable=True)
-            self.checks += 1
             return Found(findings=list(self.findings))
 
         @activity.defn(name="send_alerts")
@@ -74,115 +70,82 @@ class Checks:
 
         return [check, send, report]
 
-
-async def until(predicate: Callable[[], bool]) -> None:
-    for _ in range(2400):  # a bound (60 s), not a timing assertion
-        if predicate():
-            return
-        await asyncio.sleep(0.025)
-    raise AssertionError("never reached")
+    def titles(self) -> list[str]:
+        return [alert.title for batch in self.sent for alert in batch.alerts]
 
 
-@asynccontextmanager
-async def running_monitor(
-    env: WorkflowEnvironment, checks: Checks, **params: int | float
-) -> AsyncIterator[WorkflowHandle[Monitor, None]]:
+async def check_once(
+    env: WorkflowEnvironment, checks: Checks, capture: str = "", **params: object
+) -> MonitorState:
+    """Run one Monitor (as a schedule's first action: its state from the input) to its end."""
     queue = f"monitor-{uuid.uuid4()}"
     async with Worker(
         env.client, task_queue=queue, workflows=[Monitor], activities=checks.activities()
     ):
         handle = await env.client.start_workflow(
-            Monitor.run, MonitorInput(**params), id=f"monitor-{uuid.uuid4()}", task_queue=queue
+            Monitor.run,
+            MonitorInput.model_validate(params),
+            id=f"monitor-{uuid.uuid4()}",
+            task_queue=queue,
         )
-        try:
-            yield handle
-        finally:
-            await handle.terminate("test done")
+        state = await handle.result()
+        if capture and (target := os.environ.get("CONSIGN_CAPTURE_HISTORIES")):
+            history = await decoded_json(await handle.fetch_history())
+            save_histories({capture: history}, Path(target))
+        return state
 
 
-async def poke(handle: WorkflowHandle[Monitor, None], checks: Checks, after: int) -> None:
-    await handle.signal(CHECK_NOW_SIGNAL)
-    await until(lambda: checks.checks >= after)
+async def test_a_new_finding_is_alerted_once(time_env: WorkflowEnvironment) -> None:
+    checks = Checks([PAUSED])
+    state = await check_once(time_env, checks, capture="monitor_scheduled")
+    assert checks.titles() == [f"[high] {PAUSED.summary}"]
+    assert checks.sent[0].alerts[0].level == "failure"
+    assert state.open_findings == [PAUSED] and state.alerts_sent == 1
+    assert state.last_error is None and state.last_check_at is not None
 
 
-async def test_a_finding_is_alerted_once_raised_and_once_resolved(
+async def test_a_finding_still_open_is_not_alerted_again(time_env: WorkflowEnvironment) -> None:
+    checks = Checks([PAUSED])
+    state = await check_once(time_env, checks, open_findings=[PAUSED])
+    assert checks.sent == [] and state.open_findings == [PAUSED]
+
+
+async def test_a_cleared_finding_is_alerted_resolved(time_env: WorkflowEnvironment) -> None:
+    checks = Checks([])
+    state = await check_once(time_env, checks, open_findings=[PAUSED])
+    assert checks.titles() == [f"resolved: {PAUSED.summary}"]
+    assert checks.sent[0].alerts[0].level == "success"
+    assert state.open_findings == [] and state.alerts_sent == 1
+
+
+async def test_a_failed_check_keeps_what_is_open_and_says_why(
     time_env: WorkflowEnvironment,
 ) -> None:
-    checks = Checks()
-    checks.findings = [PAUSED]
-    async with running_monitor(time_env, checks) as handle:
-        await until(lambda: len(checks.sent) == 1)
-        [raised] = checks.sent[0].alerts
-        assert raised.title == f"[high] {PAUSED.summary}" and raised.level == "failure"
-
-        await poke(handle, checks, 2)  # still there: nothing new
-        checks.fail_next = True
-        await handle.signal(CHECK_NOW_SIGNAL)
-        for _ in range(2400):
-            status = await handle.query(Monitor.status)
-            if status.last_error:
-                break
-            await asyncio.sleep(0.025)
-        assert status.last_error is not None and "store gone" in status.last_error
-        assert [f.key for f in status.open_findings] == [PAUSED.key]  # unknown: kept
-
-        checks.findings = []
-        await poke(handle, checks, 3)
-        await until(lambda: len(checks.sent) == 2)
-        [resolved] = checks.sent[1].alerts
-        assert resolved.title == f"resolved: {PAUSED.summary}" and resolved.level == "success"
-        for _ in range(2400):  # the activity has returned; the workflow counts it after
-            status = await handle.query(Monitor.status)
-            if status.alerts_sent == 2:
-                break
-            await asyncio.sleep(0.025)
-        assert status.open_findings == [] and status.alerts_sent == 2 and status.last_error is None
+    checks = Checks([], fail=True)
+    state = await check_once(time_env, checks, open_findings=[PAUSED])
+    assert checks.sent == []
+    assert state.open_findings == [PAUSED]  # nothing is known about it: kept
+    assert state.last_error is not None and "store gone" in state.last_error
+    assert state.last_check_at is None
 
 
-async def test_open_findings_travel_across_continue_as_new(time_env: WorkflowEnvironment) -> None:
-    checks = Checks()
-    checks.findings = [PAUSED]
-    async with running_monitor(time_env, checks, checks_per_run=2) as handle:
-        first_run = (await handle.describe()).run_id
-        await until(lambda: len(checks.sent) == 1)
-        await poke(handle, checks, 2)  # the run's last check: it continues as new ...
-        await until(lambda: checks.checks == 3)  # ... and the next run checks at once
-        assert (await handle.describe()).run_id != first_run
-        status: MonitorStatus = await handle.query(Monitor.status)
-        assert [f.key for f in status.open_findings] == [PAUSED.key]
-        assert len(checks.sent) == 1  # not raised again by the new run
-        checks.findings = []
-        await poke(handle, checks, 4)
-        await until(lambda: len(checks.sent) == 2)
-        assert checks.sent[1].alerts[0].title.startswith("resolved:")
-        if target := os.environ.get("CONSIGN_CAPTURE_HISTORIES"):
-            first = time_env.client.get_workflow_handle(handle.id, run_id=first_run)
-            save_histories(
-                {"monitor": await decoded_json(await first.fetch_history())}, Path(target)
-            )
-
-
-async def test_the_daily_report_is_written_once_a_day_and_alerted(
+async def test_the_daily_report_is_written_once_its_hour_has_come(
     time_env: WorkflowEnvironment,
 ) -> None:
-    checks = Checks()
-    start = await time_env.get_current_time()
-    if start.hour >= 22:  # the report hour must come later the same day: move to 01:xx
-        await time_env.sleep(timedelta(hours=25 - start.hour))
-        start = await time_env.get_current_time()
-    hour = start.hour + 1  # due an hour after the monitor starts
-    async with running_monitor(
-        time_env, checks, every_minutes=60, daily_report_hour=hour, checks_per_run=30
-    ) as handle:
-        await until(lambda: checks.checks >= 1)
-        assert checks.reports == []  # not due yet
-        await time_env.sleep(timedelta(hours=26))
-        await until(lambda: len(checks.reports) == 2)
-        status = await handle.query(Monitor.status)
-    due = [(start + timedelta(hours=1)).date(), (start + timedelta(hours=25)).date()]
-    assert checks.reports == due  # one per day, each on its day, across continue-as-new
-    titles = [a.title for batch in checks.sent for a in batch.alerts]
-    assert titles == [
-        f"daily report {day.isoformat()}: 1 exception(s), 0 order(s) at risk" for day in due
-    ]
-    assert status.last_report_day == due[-1]
+    checks = Checks([])
+    with time_env.auto_time_skipping_disabled():  # the clock stays on the day it reads
+        now: datetime = await time_env.get_current_time()
+        if now.hour == 23 or now.minute == 59:  # the next hour must come later the same day
+            await time_env.sleep(timedelta(hours=2))
+            now = await time_env.get_current_time()
+        not_yet = await check_once(time_env, checks, daily_report_hour=now.hour + 1)
+        assert checks.reports == [] and not_yet.last_report_day is None
+
+        due = await check_once(time_env, checks, daily_report_hour=now.hour)
+        day = due.last_report_day
+        assert day == now.date() and checks.reports == [day]
+        assert checks.titles() == [
+            f"daily report {day.isoformat()}: 1 exception(s), 0 order(s) at risk"
+        ]
+        done = await check_once(time_env, checks, daily_report_hour=now.hour, last_report_day=day)
+        assert checks.reports == [day] and done.last_report_day == day  # not twice a day

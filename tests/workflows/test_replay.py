@@ -37,7 +37,7 @@ HISTORIES = {
 
 
 def test_histories_are_stored() -> None:
-    wanted = {"order_split", "order_cancelled", "order_late", "channel_intake", "monitor"}
+    wanted = {"order_split", "order_cancelled", "order_late", "channel_intake", "monitor_scheduled"}
     assert wanted | {"product_sync_launch"} <= set(HISTORIES)
 
 
