@@ -23,6 +23,7 @@ COPY activities ./activities
 COPY integrations ./integrations
 COPY store ./store
 COPY starter ./starter
+COPY reporting ./reporting
 RUN pip install --no-deps . \
     && useradd --create-home --uid 10001 consign
 

@@ -23,8 +23,8 @@ from temporalio.service import RPCError, RPCStatusCode
 from activities.monitor import MonitorActivities
 from config import Settings
 from domain.monitor import Thresholds
-from starter.owners_file import load_owner_table
-from starter.report_cli import expected_intakes, expected_syncs
+from reporting.owners_file import load_owner_table
+from workflows.deployment import expected_intakes, expected_syncs
 from workflows.intakes import TASK_TIMEOUT
 from workflows.monitor import Monitor, MonitorInput, monitor_id
 from workflows.schedules import ensure_schedule

@@ -2,7 +2,7 @@
 into findings (check_health), and send alerts through Apprise (send_alerts).
 
 The check reads Temporal visibility, the workflows' own queries and the store with the daily
-report's gatherers (starter/daily_report.py), so the report and the alerts never disagree."""
+report's gatherers (reporting/daily_report.py), so the report and the alerts never disagree."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from domain.monitor import (
     Thresholds,
 )
 from domain.owners import Owner, OwnerRole, Severity
-from starter.daily_report import (
+from reporting.daily_report import (
     ORDERS,
     RUNNING,
     ExceptionRow,
@@ -42,7 +42,7 @@ from starter.daily_report import (
     gather_stock,
     visibility_time,
 )
-from starter.report_cli import write_report
+from reporting.render import write_report
 from workflows import search_attributes as sa
 
 LIST_LIMIT = 200  # orders read per check for ages and ids (counts come from count queries)

@@ -22,6 +22,7 @@ from temporalio.runtime import Runtime, TelemetryConfig
 import temporal_client
 from config import Settings, SettingsError, TemporalSettings
 from integrations.registry import get_settings
+from reporting.errors import ReportError
 
 
 class CliError(Exception):
@@ -41,7 +42,7 @@ def expected_errors(command: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
-        except (CliError, SettingsError) as err:
+        except (CliError, ReportError, SettingsError) as err:
             _stderr.print(f"[red]error:[/red] {escape(str(err))}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from err
 

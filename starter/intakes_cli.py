@@ -12,10 +12,10 @@ from rich.table import Table
 from temporalio.client import Client
 
 from integrations.registry import get_settings
+from reporting.daily_report import IntakeRow, gather_intakes
 from starter.client import expected_errors, run_with_client
-from starter.daily_report import IntakeRow, gather_intakes
 from starter.orders_cli import AddressOption, NamespaceOption
-from starter.report_cli import expected_intakes
+from workflows.deployment import expected_intakes
 
 console = Console()
 

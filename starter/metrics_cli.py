@@ -12,13 +12,13 @@ from rich.console import Console
 from temporalio.client import Client
 
 from integrations.registry import get_settings
+from reporting.owners_file import load_owner_table
 from starter.client import expected_errors, run_with_client
 from starter.mappings_cli import DatabaseOption
 from starter.mappings_cli import _engine as open_engine
 from starter.metrics_exporter import StateReader, build_app
 from starter.orders_cli import AddressOption, NamespaceOption
-from starter.owners_file import load_owner_table
-from starter.report_cli import expected_intakes, expected_syncs
+from workflows.deployment import expected_intakes, expected_syncs
 
 console = Console()
 metrics_app = typer.Typer(help="Prometheus metrics of consign's state.", no_args_is_help=True)

@@ -25,7 +25,7 @@ from temporalio.client import Client
 
 from domain.exceptions import ExceptionKind
 from domain.owners import Owner
-from starter.daily_report import DailyReport, gather_report
+from reporting.daily_report import DailyReport, gather_report
 
 ROWS = 1000  # exceptions read per scrape; the total is exported apart
 

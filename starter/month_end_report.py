@@ -15,7 +15,7 @@ from pygal.style import Style
 
 from domain.month_end import COLUMNS, MonthEndLine, where_the_money_went
 from domain.settlement_differences import SettlementDifference
-from starter.inline_svg import static_svg
+from reporting.inline_svg import static_svg
 
 LABELS = {
     "opening_reserve": "Reserve released (opening)",

@@ -18,8 +18,6 @@ from rich.console import Console
 from rich.table import Table
 from temporalio.client import (
     Client,
-    WorkflowExecution,
-    WorkflowExecutionStatus,
     WorkflowHandle,
     WorkflowQueryFailedError,
 )
@@ -39,14 +37,13 @@ from domain.lifecycle import (
 )
 from domain.order import OrderRef
 from integrations.registry import Channel, default_account, get_settings
+from reporting.order_rows import OrderRow, row_from_execution
 from starter.answers import ask, requester
 from starter.client import CliError, expected_errors, run_with_client
 from workflows.search_attributes import (
     CHANNEL,
     CHANNEL_ACCOUNT,
-    CHANNEL_ORDER_ID,
     EXCEPTION_KIND,
-    FACILITY_ID,
     ORDER_STAGE,
     SHIP_BY,
 )
@@ -179,33 +176,6 @@ def not_found(workflow_id: str, err: RPCError) -> CliError:
 
 
 # -- consign orders -------------------------------------------------------------------------
-
-
-class OrderRow(BaseModel):
-    """One line of `consign orders`, read from search attributes only (no query round-trip)."""
-
-    workflow_id: str
-    channel: str
-    order_id: str
-    stage: str
-    exception_kind: str
-    facility: str
-    ship_by: datetime | None
-    running: bool
-
-
-def row_from_execution(execution: WorkflowExecution) -> OrderRow:
-    attrs = execution.typed_search_attributes
-    return OrderRow(
-        workflow_id=execution.id,
-        channel=attrs.get(CHANNEL) or "",
-        order_id=attrs.get(CHANNEL_ORDER_ID) or "",
-        stage=attrs.get(ORDER_STAGE) or "",
-        exception_kind=attrs.get(EXCEPTION_KIND) or "",
-        facility=attrs.get(FACILITY_ID) or "",
-        ship_by=attrs.get(SHIP_BY),
-        running=execution.status == WorkflowExecutionStatus.RUNNING,
-    )
 
 
 async def find_orders(client: Client, query: str, limit: int) -> list[OrderRow]:

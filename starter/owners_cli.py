@@ -6,8 +6,8 @@ from __future__ import annotations
 import typer
 
 from domain.owners import markdown_table
+from reporting.owners_file import load_owner_table
 from starter.client import expected_errors
-from starter.owners_file import load_owner_table
 
 
 @expected_errors

@@ -11,61 +11,18 @@ import typer
 from rich.console import Console
 from temporalio.client import Client
 
-from config import Settings
 from integrations.registry import get_settings
-from starter.client import CliError, expected_errors, run_with_client
-from starter.daily_report import DailyReport, gather_report
-from starter.daily_report_render import render_html, render_markdown
+from reporting.daily_report import DailyReport, gather_report
+from reporting.owners_file import load_owner_table
+from reporting.render import write_report
+from starter.client import expected_errors, run_with_client
 from starter.mappings_cli import DatabaseOption
 from starter.mappings_cli import _engine as open_engine
 from starter.orders_cli import AddressOption, NamespaceOption
-from starter.owners_file import load_owner_table
-from workflows.channel_intake import intake_id
-from workflows.deployment import (
-    facilities,
-    intake_inputs,
-    inventory_inputs,
-    return_intake_inputs,
-)
-from workflows.inventory_sync import inventory_sync_id
-from workflows.return_intake import return_intake_id
-from workflows.stock_intake import stock_intake_id
-from workflows.warehouse_intake import workflow_id_for
+from workflows.deployment import expected_intakes, expected_syncs
 
 console = Console()
 report_app = typer.Typer(help="Reports: the daily check.", no_args_is_help=True)
-
-
-def expected_intakes(settings: Settings) -> dict[str, str]:
-    """The intakes a worker with these settings starts: id -> workflow type."""
-    found = {intake_id(i.channel, i.account): "ChannelIntake" for i in intake_inputs(settings)}
-    for returns in return_intake_inputs(settings):
-        found[return_intake_id(returns.channel, returns.account)] = "ReturnIntake"
-    for facility in facilities(settings):
-        found[workflow_id_for(facility)] = "WarehouseIntake"
-        if settings.inventory_sync:
-            found[stock_intake_id(facility)] = "StockIntake"
-    return found
-
-
-def expected_syncs(settings: Settings) -> list[str]:
-    """The InventorySync workflows a worker with these settings starts."""
-    if not settings.inventory_sync:
-        return []
-    return [inventory_sync_id(i.channel, i.account) for i in inventory_inputs(settings)]
-
-
-def write_report(report: DailyReport, out: Path) -> tuple[Path, Path]:
-    """`daily-<date>.md` and `daily-<date>.html` in `out` (created if missing)."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        markdown = out / f"daily-{report.day.isoformat()}.md"
-        page = out / f"daily-{report.day.isoformat()}.html"
-        markdown.write_text(render_markdown(report), encoding="utf-8")
-        page.write_text(render_html(report), encoding="utf-8")
-    except OSError as err:
-        raise CliError(f"cannot write the report to {out}: {err.strerror or err}") from err
-    return markdown, page
 
 
 @report_app.command("daily")

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from config import Settings
 from integrations.registry import WAREHOUSE, enabled
-from workflows.channel_intake import ChannelIntakeInput
-from workflows.inventory_sync import InventorySyncInput
+from workflows.channel_intake import ChannelIntakeInput, intake_id
+from workflows.inventory_sync import InventorySyncInput, inventory_sync_id
 from workflows.product_sync import CHECK_SECONDS, ProductSyncInput
-from workflows.return_intake import ReturnIntakeInput
+from workflows.return_intake import ReturnIntakeInput, return_intake_id
 from workflows.settlement_intake import SettlementIntakeInput
+from workflows.stock_intake import stock_intake_id
+from workflows.warehouse_intake import workflow_id_for
 
 
 def intake_inputs(settings: Settings) -> list[ChannelIntakeInput]:
@@ -91,3 +93,22 @@ def settlement_inputs(settings: Settings) -> list[SettlementIntakeInput]:
         for module in enabled(settings)
         if module.files_settlements
     ]
+
+
+def expected_intakes(settings: Settings) -> dict[str, str]:
+    """The intakes a worker with these settings starts: id -> workflow type."""
+    found = {intake_id(i.channel, i.account): "ChannelIntake" for i in intake_inputs(settings)}
+    for returns in return_intake_inputs(settings):
+        found[return_intake_id(returns.channel, returns.account)] = "ReturnIntake"
+    for facility in facilities(settings):
+        found[workflow_id_for(facility)] = "WarehouseIntake"
+        if settings.inventory_sync:
+            found[stock_intake_id(facility)] = "StockIntake"
+    return found
+
+
+def expected_syncs(settings: Settings) -> list[str]:
+    """The InventorySync workflows a worker with these settings starts."""
+    if not settings.inventory_sync:
+        return []
+    return [inventory_sync_id(i.channel, i.account) for i in inventory_inputs(settings)]

@@ -15,7 +15,7 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from activities import stock_metrics
-from starter.daily_report import DailyReport
+from reporting.daily_report import DailyReport
 from starter.metrics_exporter import registry_of
 from workflows import order_metrics
 

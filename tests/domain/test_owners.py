@@ -15,8 +15,8 @@ from domain.owners import (
     markdown_table,
     parse_overrides,
 )
-from starter.client import CliError
-from starter.owners_file import load_owner_table
+from reporting.errors import ReportError
+from reporting.owners_file import load_owner_table
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "operations.md"
 
@@ -71,7 +71,7 @@ def test_the_file_comes_from_the_environment(
     monkeypatch.setenv("CONSIGN_OWNERS_FILE", str(overrides))
     assert load_owner_table()[ExceptionKind.ORDER_NOT_FOUND].role is OwnerRole.OPERATIONS
     monkeypatch.setenv("CONSIGN_OWNERS_FILE", str(tmp_path / "missing.csv"))
-    with pytest.raises(CliError, match=r"missing\.csv"):
+    with pytest.raises(ReportError, match=r"missing\.csv"):
         load_owner_table()
 
 

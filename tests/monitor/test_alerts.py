@@ -12,9 +12,9 @@ from activities.monitor import AlertNotSent, MonitorActivities, exception_findin
 from domain.exceptions import ExceptionKind
 from domain.monitor import DIGEST_OVER, Alert, Finding, Thresholds, alerts_for, compare
 from domain.owners import Owner, OwnerRole, Severity
+from reporting.daily_report import ExceptionRow
 from sandbox.alerts.app import create_app
 from sandbox.server import ServerThread, free_port
-from starter.daily_report import ExceptionRow
 
 
 def finding(key: str, severity: Severity = Severity.HIGH) -> Finding:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from activities.monitor import stock_findings
 from domain.owners import OwnerRole, Severity
-from starter.daily_report import DriftRow, StockRow
+from reporting.daily_report import DriftRow, StockRow
 
 
 def test_each_kind_of_stock_trouble_is_its_own_finding() -> None:

@@ -28,9 +28,9 @@ from domain.monitor import DailyReportRequest
 from domain.owners import DEFAULT_OWNERS, OwnerRole
 from domain.setaside import SetAsideFeed, SetAsideReason, SetAsideRecord
 from integrations.registry import Channel
+from reporting.daily_report import DailyReport, gather_report
+from reporting.render import SECTIONS, render_html, render_markdown
 from starter.cli import app
-from starter.daily_report import DailyReport, gather_report
-from starter.daily_report_render import SECTIONS, render_html, render_markdown
 from starter.metrics_exporter import StateReader, build_app, registry_of
 from store.migrate import open_store
 from store.set_aside import keep_set_aside

@@ -4,7 +4,7 @@ stalled SKUs, intake health, set-aside and unmatched counts, and 7-day trends.
 
 Everything about orders comes from Temporal visibility (search attributes, CloseTime) and the
 workflows' own queries; set-aside records, unmatched events and the push ledger from the store.
-Rendering is starter/daily_report_render.py's business."""
+Rendering is reporting/render.py's business."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from domain.exceptions import ExceptionKind
 from domain.lifecycle import STATUS_QUERY, WORKFLOW_NAME, OrderStage, OrderStatus
 from domain.owners import Owner
 from integrations.registry import CHANNEL_NAMES
-from starter.client import CliError
-from starter.orders_cli import row_from_execution
+from reporting.errors import ReportError
+from reporting.order_rows import row_from_execution
 from workflows import search_attributes as sa
 from workflows.inventory_sync import InventorySyncStatus
 
@@ -143,14 +143,14 @@ async def _count(client: Client, query: str) -> int:
     try:
         return (await client.count_workflows(query)).count
     except RPCError as err:
-        raise CliError(f"visibility query failed: {err.message}") from err
+        raise ReportError(f"visibility query failed: {err.message}") from err
 
 
 async def _list(client: Client, query: str, limit: int) -> list[WorkflowExecution]:
     try:
         return [e async for e in client.list_workflows(query, limit=limit)]
     except RPCError as err:
-        raise CliError(f"visibility query failed: {err.message}") from err
+        raise ReportError(f"visibility query failed: {err.message}") from err
 
 
 async def count_stages(client: Client) -> list[StageCount]:

@@ -8,14 +8,16 @@ import html
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 
 import pygal
 from pygal.style import Style
 
 from domain.lifecycle import OrderStage
 from domain.owners import Owner
-from starter.daily_report import DailyReport, DayCount
-from starter.inline_svg import static_svg
+from reporting.daily_report import DailyReport, DayCount
+from reporting.errors import ReportError
+from reporting.inline_svg import static_svg
 
 # (section id, title): the HTML page's <section id=...> and both formats' headings
 SECTIONS = (
@@ -338,3 +340,16 @@ figure.chart {{ display: inline-block; margin: 0.5em 1em 0.5em 0; }}
 {body}
 </body></html>
 """
+
+
+def write_report(report: DailyReport, out: Path) -> tuple[Path, Path]:
+    """`daily-<date>.md` and `daily-<date>.html` in `out` (created if missing)."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        markdown = out / f"daily-{report.day.isoformat()}.md"
+        page = out / f"daily-{report.day.isoformat()}.html"
+        markdown.write_text(render_markdown(report), encoding="utf-8")
+        page.write_text(render_html(report), encoding="utf-8")
+    except OSError as err:
+        raise ReportError(f"cannot write the report to {out}: {err.strerror or err}") from err
+    return markdown, page
