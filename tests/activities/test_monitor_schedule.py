@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import pytest
-from temporalio import activity
 from temporalio.client import (
     Client,
     ScheduleActionExecutionStartWorkflow,
@@ -21,52 +20,12 @@ from temporalio.worker import Worker
 from typer.testing import CliRunner
 
 from config import Settings
-from domain.monitor import (
-    AlertBatch,
-    DailyReportRequest,
-    DailyReportWritten,
-    Finding,
-    Found,
-    Thresholds,
-)
-from domain.owners import OwnerRole, Severity
 from integrations.registry import get_settings
 from monitoring import ensure_monitor
 from starter.cli import app
 from tests.activities.temporal_server import DevServer
+from tests.monitor.stand_ins import PAUSED, Checks
 from workflows.monitor import Monitor, MonitorInput, monitor_id
-
-PAUSED = Finding(
-    key="intake:intake:x:A1",
-    check="intake",
-    role=OwnerRole.ENGINEERING,
-    severity=Severity.HIGH,
-    summary="intake:x:A1 paused: CHANNEL_AUTH_FAILED",
-)
-
-
-class Checks:
-    def __init__(self) -> None:
-        self.findings: list[Finding] = []
-        self.checks = 0
-        self.sent: list[str] = []
-
-    def activities(self) -> list[Callable[..., object]]:
-        @activity.defn(name="check_health")
-        async def check(thresholds: Thresholds) -> Found:
-            self.checks += 1
-            return Found(findings=list(self.findings))
-
-        @activity.defn(name="send_alerts")
-        async def send(batch: AlertBatch) -> int:
-            self.sent += [alert.title for alert in batch.alerts]
-            return len(batch.alerts)
-
-        @activity.defn(name="write_daily_report")
-        async def report(request: DailyReportRequest) -> DailyReportWritten:
-            raise AssertionError("no report is due: reports_dir is empty")
-
-        return [check, send, report]
 
 
 def settings_on(queue: str) -> Settings:
@@ -139,18 +98,18 @@ async def test_the_schedule_carries_open_findings_from_run_to_run(
     await until_checks(checks, 1)
     await last_run_finished(client)
     assert (await legacy.describe()).status == WorkflowExecutionStatus.TERMINATED
-    assert checks.sent == []  # handed over: not raised again
+    assert checks.titles() == []  # handed over: not raised again
 
     await ensure_monitor(client, settings)  # a worker restart updates the schedule in place
     await check(client, checks)
-    assert checks.sent == []  # the predecessor's result survived the update
+    assert checks.titles() == []  # the predecessor's result survived the update
 
     checks.findings = []
     await check(client, checks)
-    assert checks.sent == [f"resolved: {PAUSED.summary}"]
+    assert checks.titles() == [f"resolved: {PAUSED.summary}"]
     checks.findings = [PAUSED]
     await check(client, checks)
-    assert checks.sent[1:] == [f"[high] {PAUSED.summary}"]
+    assert checks.titles()[1:] == [f"[high] {PAUSED.summary}"]
 
 
 async def test_the_cli_shows_the_last_check_and_checks_now(

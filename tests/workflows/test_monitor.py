@@ -9,69 +9,15 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from temporalio import activity
-from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from domain.monitor import (
-    AlertBatch,
-    DailyReportRequest,
-    DailyReportWritten,
-    Finding,
-    Found,
-    Thresholds,
-)
-from domain.owners import OwnerRole, Severity
 from tests.e2e.histories import decoded_json, save_histories
+from tests.monitor.stand_ins import PAUSED, Checks
 from workflows.monitor import Monitor, MonitorInput, MonitorState
-
-PAUSED = Finding(
-    key="intake:intake:x:A1",
-    check="intake",
-    role=OwnerRole.ENGINEERING,
-    severity=Severity.HIGH,
-    summary="intake:x:A1 paused: CHANNEL_AUTH_FAILED",
-)
-
-
-class Checks:
-    """Stand-ins: the findings each check returns, and every alert batch sent."""
-
-    def __init__(self, findings: list[Finding], fail: bool = False) -> None:
-        self.findings = findings
-        self.fail = fail
-        self.sent: list[AlertBatch] = []
-        self.reports: list[date] = []
-
-    def activities(self) -> list[Callable[..., object]]:
-        @activity.defn(name="check_health")
-        async def check(thresholds: Thresholds) -> Found:
-            if self.fail:
-                raise ApplicationError("store gone", type="UNEXPECTED_ERROR", non_retryable=True)
-            return Found(findings=list(self.findings))
-
-        @activity.defn(name="send_alerts")
-        async def send(batch: AlertBatch) -> int:
-            self.sent.append(batch)
-            return len(batch.alerts)
-
-        @activity.defn(name="write_daily_report")
-        async def report(request: DailyReportRequest) -> DailyReportWritten:
-            self.reports.append(request.day)
-            name = f"reports/daily-{request.day.isoformat()}"
-            return DailyReportWritten(
-                markdown=f"{name}.md", html=f"{name}.html", exceptions=1, at_risk=0
-            )
-
-        return [check, send, report]
-
-    def titles(self) -> list[str]:
-        return [alert.title for batch in self.sent for alert in batch.alerts]
 
 
 async def check_once(
