@@ -20,7 +20,7 @@ from starter.client import CliError
 
 R = TypeVar("R")
 
-# The workflows answer within their own bound (30 s for orders, 2 min for a stock sync); this
+# The workflows answer within their own bound (30 s for orders and returns, 2 min for a stock sync); this
 # one only covers a worker that never picks the request up.
 UPDATE_RPC_TIMEOUT = timedelta(minutes=3)
 

@@ -46,10 +46,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
     from workflows.activity_rounds import execute_in_rounds
     from workflows.contracts import WorkflowContract
+    from workflows.waits import wait_until
 
 STATUS_QUERY = "status"
 RETRY_UPDATE = "retry"
 CALL_TIMEOUT = timedelta(minutes=2)
+ANSWER_WAIT = timedelta(seconds=30)  # the retry update answers once the return settles, or this
+RETRY_ANSWER_PATCH = "return-retry-answer"  # runs before it answered the stage it resumed at
 A = TypeVar("A")
 T = TypeVar("T")
 
@@ -101,6 +104,8 @@ class ReturnFulfillment:
         self._status: ReturnStatus | None = ReturnStatus(ref=params.ref)
         self._retry: RetryRequest | None = None
         self._new_receipt = False
+        self._parks = 0
+        self._waiting = False  # for GXO's receipts (the outside world), not for a person
 
     @property
     def status_(self) -> ReturnStatus:
@@ -128,6 +133,14 @@ class ReturnFulfillment:
             f"{' (accept)' if request.accept else ''}: {request.reason}"
         )
         await workflow.wait_condition(lambda: self._retry is None)
+        if workflow.patched(RETRY_ANSWER_PATCH):
+            parks = self._parks
+            await wait_until(
+                lambda: (
+                    self._parks > parks or self._waiting or self.status_.stage is ReturnStage.DONE
+                ),
+                ANSWER_WAIT,
+            )
         return RetryAnswer(accepted=True, stage=self.status_.stage)
 
     @retry.validator
@@ -148,6 +161,7 @@ class ReturnFulfillment:
             await self._wait_for_receipts(plan.notice, timedelta(days=params.not_arrived_days))
         await self._close(params.ref, plan)
         self._set_stage(ReturnStage.DONE)
+        await workflow.wait_condition(workflow.all_handlers_finished)  # a retry's answer
         return self.status_
 
     def _planned(self, plan: ReturnPlan) -> None:
@@ -240,6 +254,7 @@ class ReturnFulfillment:
         before = status.stage
         status.exception = ReturnException(kind=kind, message=message, raised_at=workflow.now())
         self._set_stage(ReturnStage.EXCEPTION)
+        self._parks += 1
         await workflow.wait_condition(lambda: self._retry is not None)
         assert self._retry is not None
         accept = self._retry.accept
@@ -249,11 +264,11 @@ class ReturnFulfillment:
         return accept
 
     async def _wait(self, condition: Callable[[], bool], seconds: float) -> bool:
+        self._waiting = True
         try:
-            await workflow.wait_condition(condition, timeout=timedelta(seconds=seconds))
-        except TimeoutError:
-            return False
-        return True
+            return await wait_until(condition, timedelta(seconds=seconds))
+        finally:
+            self._waiting = False
 
     def _set_stage(self, stage: ReturnStage) -> None:
         self.status_.stage = stage

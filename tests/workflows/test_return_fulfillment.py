@@ -243,7 +243,8 @@ async def test_a_wrong_item_is_a_mismatch_until_accepted(time_env: WorkflowEnvir
         assert parked.exception is not None
         assert parked.exception.kind is ExceptionKind.RETURN_MISMATCH
         assert "GXO-9 not on the RMA" in parked.exception.message
-        await retry(handle, accept=True)
+        answer = await retry(handle, accept=True)
+        assert answer.stage is ReturnStage.DONE
         done: ReturnStatus = await handle.result()
         assert done.completed and not done.refunded
         assert done.decision is not None and done.decision.refund is RefundDecision.NONE
@@ -279,6 +280,7 @@ async def test_a_refused_refund_parks_and_retry_refunds(time_env: WorkflowEnviro
         assert parked.exception is not None
         assert parked.exception.kind is ExceptionKind.REFUND_REFUSED
         side.refuse_refund = False
-        await retry(handle)
+        answer = await retry(handle)
+        assert answer.stage is ReturnStage.DONE  # the stage reached, not the one resumed at
         done: ReturnStatus = await handle.result()
         assert done.refunded and done.stage is ReturnStage.DONE
