@@ -20,8 +20,8 @@ from starter.client import CliError
 
 R = TypeVar("R")
 
-# The workflows answer within their own bound (30 s for orders and returns, 2 min for a stock sync); this
-# one only covers a worker that never picks the request up.
+# The workflows answer within their own bound (30 s for orders and returns, 2 min for a stock
+# sync); this one only covers a worker that never picks the request up.
 UPDATE_RPC_TIMEOUT = timedelta(minutes=3)
 
 
