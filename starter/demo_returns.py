@@ -296,6 +296,25 @@ class ReturnsOutcome:
             and side.closed(record)
         )
 
+    def explain(self) -> list[str]:
+        """Each return's state and the channel's record, one line each: what a failed check
+        needs to be understood (no personal data: ids, stages, counts)."""
+        lines = []
+        for made in self.returns:
+            status, record = self.statuses.get(made.rma), self.records.get(made.rma)
+            state = "no status" if status is None else status.stage.value
+            if status is not None and status.exception is not None:
+                state += f" {status.exception.kind.value}: {status.exception.message}"
+            if status is not None and status.retrying:
+                state += f" (retrying {status.retrying})"
+            if status is not None:
+                state += f"; receipts {len(status.receipts)}, received {status.received}"
+                state += f"; history {status.history}"
+            lines.append(
+                f"{made.channel} {made.role} {made.rma} ({made.order_id}): {state}; {record}"
+            )
+        return lines
+
     def checks(self) -> dict[str, bool]:
         found: dict[str, bool] = {}
         for side in self.sides:

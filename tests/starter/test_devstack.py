@@ -85,6 +85,9 @@ def test_a_child_that_dies_is_reported_with_its_log(tmp_path: Path) -> None:
         worker=False,
         amazon_port=free_port(),
         gxo_port=free_port(),
+        centra_port=free_port(),  # none of the default ports: a demo may be running beside
+        alerts_port=free_port(),
+        sqs_port=free_port(),
         python=str(fake_python),
         log_dir=tmp_path / "logs",
     )
