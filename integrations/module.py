@@ -140,8 +140,11 @@ class ChannelModule(Module[S]):
     min_poll_seconds: Callable[[S], float] = field(default=lambda settings: 0.0)
     # The worker's reader of the channel's push feed, when the settings turn one on.
     listener: Callable[[S], Listener | None] = field(default=lambda settings: None)
-    # Where the channel masters product data and the brand wants it in GXO (ProductSync).
+    # Where the channel's product data goes to GXO and the brand wants it there (ProductSync).
     product_sync: Callable[[S], ProductSyncPolicy | None] = field(default=lambda settings: None)
+    # The channel masters product data (Centra, the PIM): another channel's product sync
+    # (Amazon's listings) leaves a SKU this channel has to it, whether or not it syncs.
+    masters_products: bool = False
     webhook: ChannelWebhook[S] | None = None
     # The channel files settlement reports (OpenedPorts.settlements): a SettlementIntake runs
     # on a Schedule per account.

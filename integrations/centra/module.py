@@ -86,6 +86,7 @@ CENTRA = ChannelModule(
         else None
     ),
     takes_returns=True,
+    masters_products=True,
     webhook=ChannelWebhook(
         path=PATH,
         signature_header=SIGNATURE_HEADER,
