@@ -101,6 +101,7 @@ def test_get_listings_item_serves_the_same_attributes(caller: Caller) -> None:
 def test_an_admin_listing_is_found_by_last_updated_after_inclusively(
     caller: Caller, clock: ManualClock
 ) -> None:
+    catalogue_listed = to_wire(clock())
     clock.advance(seconds=120)
     since = to_wire(clock())
     created = caller.client.post(
@@ -120,9 +121,11 @@ def test_an_admin_listing_is_found_by_last_updated_after_inclusively(
     assert item["attributes"]["item_package_weight"] == [
         {"unit": "ounces", "value": 3, "marketplace_id": UK.marketplace_id}
     ]
-    before = search(caller, lastUpdatedBefore=since, pageSize="20")
+    before = search(caller, lastUpdatedBefore=catalogue_listed, pageSize="20")
     assert "AMZ-ONLY-CAP" not in {item["sku"] for item in before["items"]}
     assert len(before["items"]) == len(SKUS)
+    at_once = search(caller, lastUpdatedBefore=since, pageSize="20")  # at or before: inclusive
+    assert "AMZ-ONLY-CAP" in {item["sku"] for item in at_once["items"]}
 
 
 def test_a_date_filter_that_is_not_iso_8601_is_400(caller: Caller) -> None:
