@@ -9,8 +9,9 @@ the unchanged ones are not sent again."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
 import pytest
@@ -46,7 +47,7 @@ CENTRA_MASTERED = "CAP-KHK-OS"  # also sold on Centra under the same SKU
 
 
 @pytest.fixture
-def engine(tmp_path) -> AsyncIterator[Engine]:
+def engine(tmp_path: Path) -> Iterator[Engine]:
     engine = open_store(f"sqlite:///{tmp_path}/s.db")
     upsert_sku_mappings(
         engine,
@@ -55,7 +56,7 @@ def engine(tmp_path) -> AsyncIterator[Engine]:
             SkuMapping(channel=Channel.CENTRA, sku=CENTRA_MASTERED, item_code="C-CAP"),
         ],
     )
-    yield engine  # type: ignore[misc]
+    yield engine
     engine.dispose()
 
 
