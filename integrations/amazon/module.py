@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import Mapping
 from datetime import timedelta
 
+from domain.products import ProductSyncPolicy
 from integrations.amazon.factory import build_amazon_client
 from integrations.amazon.order_notifications import NotificationReader, sqs_client
 from integrations.amazon.pacing import MARGIN
@@ -23,7 +24,6 @@ from integrations.amazon.settlement.port import AmazonSettlements
 from integrations.amazon.stock import build_amazon_stock
 from integrations.amazon.usage_plans import Operation as SpApi
 from integrations.amazon.usage_plans import task_queue_rate, usage_plan
-from domain.products import ProductSyncPolicy
 from integrations.channel import ChannelPort
 from integrations.module import (
     ChannelModule,

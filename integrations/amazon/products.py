@@ -46,7 +46,11 @@ KILOGRAMS_PER = {
     "pounds": Decimal("0.45359237"),
     "ounces": Decimal("0.028349523125"),
 }
-CENTIMETERS_PER = {"centimeters": Decimal(1), "millimeters": Decimal("0.1"), "inches": Decimal("2.54")}
+CENTIMETERS_PER = {
+    "centimeters": Decimal(1),
+    "millimeters": Decimal("0.1"),
+    "inches": Decimal("2.54"),
+}
 WEIGHTS = ("item_package_weight", "item_weight")
 DIMENSIONS = ("item_package_dimensions", "item_dimensions")
 SIDES = ("length", "width", "height")
@@ -88,7 +92,9 @@ class _Listing:
         mine = [e for e in entries if e.get("marketplace_id") == self.marketplace_id]
         return (mine or entries or [None])[0]
 
-    def measure(self, name: str, value: object, units: dict[str, Decimal], step: Decimal) -> Decimal:
+    def measure(
+        self, name: str, value: object, units: dict[str, Decimal], step: Decimal
+    ) -> Decimal:
         if not isinstance(value, dict):
             raise self.fail(f"{name} is not an object")
         unit, number = value.get("unit"), value.get("value")

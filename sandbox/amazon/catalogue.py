@@ -90,6 +90,8 @@ def ean(sku: str) -> str | None:
     """A catalogue SKU's EAN-13 (the sandbox's own numbers)."""
     index = next((i for i, p in enumerate(CATALOGUE) if p.sku == sku), None)
     return None if index is None else f"50600000{index + 1:05d}"
+
+
 BY_SKU: dict[str, Product] = {p.sku: p for p in CATALOGUE}
 
 

@@ -54,7 +54,9 @@ def _details(sku: str, marketplace_id: str) -> Attributes:
     found = physical(sku)
     if found is None:
         return {}
-    return physical_attributes(found.weight, found.dimensions, ean(sku), found.origin, marketplace_id)
+    return physical_attributes(
+        found.weight, found.dimensions, ean(sku), found.origin, marketplace_id
+    )
 
 
 class AmazonSandbox:

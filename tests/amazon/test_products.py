@@ -89,7 +89,12 @@ def test_millimeters_become_centimeters() -> None:
 
 def test_no_weight_and_no_dimensions_is_none_not_an_error() -> None:
     item = official_item()
-    for name in ("item_package_weight", "item_weight", "item_package_dimensions", "item_dimensions"):
+    for name in (
+        "item_package_weight",
+        "item_weight",
+        "item_package_dimensions",
+        "item_dimensions",
+    ):
         del item["attributes"][name]
     product = read_listing(item, US)
     assert product.weight_kg is None and product.length_cm is None
