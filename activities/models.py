@@ -234,7 +234,7 @@ class ProductReadRequest(BaseModel):
     account: str
     since: datetime | None = None  # None: every product
     page: int = Field(default=1, ge=1)
-    token: str | None = None  # the page's token where the channel pages by token (Amazon)
+    token: str | None = None  # the page's token where the channel pages by token
 
 
 class ItemSendRequest(BaseModel):

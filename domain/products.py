@@ -41,7 +41,7 @@ class ProductPage(BaseModel):
     cursor: datetime | None = None
     complete: bool = True  # False: more pages wait (the next read continues the sweep)
     page: int | None = None  # the sweep's next page when not complete
-    token: str | None = None  # the channel's own token for that page (Amazon's pageToken)
+    token: str | None = None  # the channel's own token for that page, where it pages by token
 
 
 class ItemStatus(StrEnum):
@@ -118,8 +118,8 @@ def item_code_for(sku: str, mapping: SkuMapping | None, from_products: bool) -> 
 def item_record(
     product: ChannelProduct, facility_id: str, item_code: str, mapping: SkuMapping | None = None
 ) -> ItemRecord:
-    """The product master's data; customs data it lacks (an HS code is no Amazon listing
-    attribute) comes from the SKU's mapping (`consign mappings`)."""
+    """The product master's data; customs data it lacks (a channel's listing may carry no HS
+    code) comes from the SKU's mapping (`consign mappings`)."""
     return ItemRecord(
         facility_id=facility_id,
         item_code=item_code,
@@ -141,8 +141,8 @@ def item_record(
 def missing_for_warehouse(product: ChannelProduct) -> list[str]:
     """What GXO's item create takes, the warehouse needs (carrier rating, slotting) and the
     product master did not give: GXO accepts the record without it (docs/gxo-interface.md),
-    so it is a finding for operations, never a refusal. Dimensions are not listed: Centra
-    holds none, so every Centra SKU would be one."""
+    so it is a finding for operations, never a refusal. Dimensions are not listed: a product
+    master may hold none at all, and every one of its SKUs would be one."""
     return ["weight"] if product.weight_kg is None else []
 
 
@@ -156,7 +156,7 @@ def held_elsewhere(
     """Whether a channel that masters product data (`masters`) already has this SKU or item
     code, by its SKU mappings or its rows in the item ledger ((channel, sku, item code)):
     then that channel's record is what GXO gets, and a channel that only fills the gaps
-    (Amazon beside Centra) leaves it alone."""
+    (a marketplace's listings beside the brand's PIM) leaves it alone."""
     return any(
         m.channel in masters and (m.sku == product.sku or m.item_code == item_code)
         for m in mappings
@@ -170,7 +170,7 @@ def mapping_from_product(
     product: ChannelProduct, channel: str, item_code: str, kept: SkuMapping | None
 ) -> SkuMapping:
     """The SKU's mapping with its customs data taken from the product master; what the master
-    does not hold (a customs value; an Amazon listing's HS code) is kept from the existing row."""
+    does not hold (a customs value; a listing's HS code) is kept from the existing row."""
     return SkuMapping(
         channel=channel,
         sku=product.sku,

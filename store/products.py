@@ -226,7 +226,8 @@ def item_master_states(engine: Engine, channel: str) -> dict[str, int]:
     """The channel's mapped SKUs counted by what GXO's item master holds of their item, by
     the ledger: "accepted" (sellable at some facility), "sent", "rejected", "inactive",
     "not sent" (no ledger row), or "sent by <channel>" when another channel's product sync
-    sent it (Centra's record of a SKU Amazon also sells: Amazon's sync leaves it alone)."""
+    sent it (the product master's record of a SKU this channel also sells, which this channel's
+    sync leaves alone)."""
     entries: dict[str, list[LedgerEntry]] = {}
     for entry in item_ledger(engine):
         entries.setdefault(entry.item_code, []).append(entry)

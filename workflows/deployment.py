@@ -46,8 +46,8 @@ def inventory_inputs(settings: Settings) -> list[InventorySyncInput]:
 
 def product_sync_inputs(settings: Settings) -> list[ProductSyncInput]:
     """One ProductSync per channel account whose product data the brand sends GXO. A channel
-    that does not master product data (Amazon) leaves the SKUs of every configured channel
-    that does (Centra) to it (`defer_to`)."""
+    that does not master product data leaves the SKUs of every configured channel that does
+    to it (`defer_to`)."""
     masters = [module.name for module in enabled(settings) if module.masters_products]
     found = []
     for module in enabled(settings):

@@ -43,7 +43,7 @@ class ProductSyncInput(BaseModel):
     item_codes_from_products: bool = False
     cursor: datetime | None = None  # newest product change already sent; None: every product
     # Channels that master product data: a SKU one of them has is left to it (a channel that
-    # only fills the gaps: Amazon's listings beside Centra).
+    # only fills the gaps, such as a marketplace's listings beside the brand's PIM).
     defer_to: list[str] = Field(default_factory=list)
     cycles_per_run: int = 200
     events_per_run: int = RUN_EVENTS_LIMIT
