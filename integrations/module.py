@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Awaitable, Callable, Collection, Coroutine, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
@@ -54,6 +55,17 @@ class Operation(StrEnum):
     SETTLEMENT_LIST = "settlement_list"  # list_settlement_reports
     SETTLEMENT_FETCH = "settlement_fetch"  # store_settlement_report
     PRODUCT_READ = "product_read"  # read_channel_products
+
+
+def product_sync_policy(
+    on: bool, minutes: float, item_codes_from_products: bool, since: datetime | None
+) -> ProductSyncPolicy | None:
+    """A module's `product_sync` from its settings: None while the brand keeps it off."""
+    if not on:
+        return None
+    return ProductSyncPolicy(
+        interval_minutes=minutes, item_codes_from_products=item_codes_from_products, since=since
+    )
 
 
 @dataclass(frozen=True)

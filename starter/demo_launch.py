@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 import httpx
 from rich.console import Console
@@ -47,6 +48,14 @@ PRODUCTS = {
     "ready": ("LNC700", "Launch Parka", "GRN", "Forest"),
     "early": ("LNC800", "Launch Shell Jacket", "RED", "Signal Red"),
 }
+
+
+class SceneOutcome(Protocol):
+    note: str | None  # why the scene could not finish
+    seconds: float
+
+
+Outcome = TypeVar("Outcome", bound=SceneOutcome)
 
 
 @dataclass
@@ -116,25 +125,38 @@ class LaunchOutcome:
         }
 
 
-class LaunchScene:
-    """Runs beside the Centra orders: `run` does the whole scene, `outcome` is its result."""
+class Scene(Generic[Outcome]):
+    """A demo scene run beside the orders of an account: `run` does the whole scene (its
+    `_run`, then `_collect` whatever happened), `outcome` is its result."""
 
-    def __init__(self, account: str, facilities: list[str]) -> None:
+    def __init__(self, account: str, outcome: Outcome) -> None:
         self.account = account
-        self.outcome = LaunchOutcome(facilities=facilities)
+        self.outcome = outcome
 
     async def run(
         self, stack: DevStack, http: httpx.AsyncClient, client: Client, engine: Engine
-    ) -> LaunchOutcome:
-        began = time.monotonic()
-        try:
-            await self._run(stack, http, client, engine)
-        except TimeoutError as waited:
-            self.outcome.note = str(waited)
-        finally:
-            self.outcome.seconds = time.monotonic() - began
-            await self._collect(stack, http, client)
+    ) -> Outcome:
+        await run_scene(
+            self.outcome,
+            lambda: self._run(stack, http, client, engine),
+            lambda: self._collect(stack, http, client),
+        )
         return self.outcome
+
+    async def _run(
+        self, stack: DevStack, http: httpx.AsyncClient, client: Client, engine: Engine
+    ) -> None:
+        raise NotImplementedError
+
+    async def _collect(self, stack: DevStack, http: httpx.AsyncClient, client: Client) -> None:
+        raise NotImplementedError
+
+
+class LaunchScene(Scene[LaunchOutcome]):
+    """Runs beside the Centra orders."""
+
+    def __init__(self, account: str, facilities: list[str]) -> None:
+        super().__init__(account, LaunchOutcome(facilities=facilities))
 
     async def _run(
         self, stack: DevStack, http: httpx.AsyncClient, client: Client, engine: Engine
@@ -212,6 +234,23 @@ class LaunchScene:
         outcome.gxo_orders = {
             str(o.get("channel_order_id")): o for o in orders if o.get("channel_order_id") in mine
         }
+
+
+async def run_scene(
+    outcome: SceneOutcome,
+    steps: Callable[[], Awaitable[None]],
+    collect: Callable[[], Awaitable[None]],
+) -> None:
+    """A scene's steps, timed; a wait that ran out becomes its note, and what the sandboxes
+    and workflows hold is collected either way (the checks say what did not happen)."""
+    began = time.monotonic()
+    try:
+        await steps()
+    except TimeoutError as waited:
+        outcome.note = str(waited)
+    finally:
+        outcome.seconds = time.monotonic() - began
+        await collect()
 
 
 async def until(probe: Any, what: str) -> Any:

@@ -9,7 +9,6 @@ launch (demo_launch.py)."""
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -25,7 +24,7 @@ from domain.order import OrderRef
 from integrations.registry import Channel
 from sandbox.amazon.catalogue import STD_UK_DOM
 from sandbox.gxo.catalogue import UK_DAVENTRY
-from starter.demo_launch import gxo_items, ledger_launched, order_status, until
+from starter.demo_launch import Scene, gxo_items, ledger_launched, order_status, until
 from starter.demo_parts import get_json, records
 from starter.devstack import DevStack
 from store.mappings import upsert_sku_mappings
@@ -88,25 +87,11 @@ class AmazonLaunchOutcome:
         }
 
 
-class AmazonLaunch:
-    """`run` does the whole scene; the wait helpers are the Centra launch's."""
+class AmazonLaunch(Scene[AmazonLaunchOutcome]):
+    """Runs beside the Amazon orders."""
 
     def __init__(self, account: str, facilities: list[str]) -> None:
-        self.account = account
-        self.outcome = AmazonLaunchOutcome(facilities=facilities)
-
-    async def run(
-        self, stack: DevStack, http: httpx.AsyncClient, client: Client, engine: Engine
-    ) -> AmazonLaunchOutcome:
-        began = time.monotonic()
-        try:
-            await self._run(stack, http, client, engine)
-        except TimeoutError as waited:
-            self.outcome.note = str(waited)
-        finally:
-            self.outcome.seconds = time.monotonic() - began
-            await self._collect(stack, http, client)
-        return self.outcome
+        super().__init__(account, AmazonLaunchOutcome(facilities=facilities))
 
     async def _run(
         self, stack: DevStack, http: httpx.AsyncClient, client: Client, engine: Engine

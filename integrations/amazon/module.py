@@ -7,7 +7,6 @@ import contextlib
 from collections.abc import Mapping
 from datetime import timedelta
 
-from domain.products import ProductSyncPolicy
 from integrations.amazon.factory import build_amazon_client
 from integrations.amazon.order_notifications import NotificationReader, sqs_client
 from integrations.amazon.pacing import MARGIN
@@ -33,6 +32,7 @@ from integrations.module import (
     OpenedPorts,
     Operation,
     SetAside,
+    product_sync_policy,
 )
 
 # One queue per rate-limited SP-API operation. The names are in stored histories: keep them.
@@ -145,13 +145,10 @@ AMAZON = ChannelModule(
     # Listings of the SKUs only Amazon sells (products.py): a SKU a channel that masters
     # product data (Centra) has is left to it. searchListingsItems runs on the main queue,
     # paced in the client (5/s, burst 5), as the inventory read-back's listings reads do.
-    product_sync=lambda settings: (
-        ProductSyncPolicy(
-            interval_minutes=settings.product_sync_minutes,
-            item_codes_from_products=settings.item_codes_from_listings,
-            since=settings.product_sync_since,
-        )
-        if settings.product_sync
-        else None
+    product_sync=lambda settings: product_sync_policy(
+        settings.product_sync,
+        settings.product_sync_minutes,
+        settings.item_codes_from_listings,
+        settings.product_sync_since,
     ),
 )
