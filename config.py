@@ -115,9 +115,9 @@ def instant(name: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise ValueError(f"{name}: not an ISO 8601 time with a UTC offset: {text!r}") from exc
+        raise SettingsError(f"{name}: not an ISO 8601 time with a UTC offset: {text!r}") from exc
     if moment.tzinfo is None:
-        raise ValueError(f"{name}: no UTC offset: {text!r}")
+        raise SettingsError(f"{name}: no UTC offset: {text!r}")
     return moment
 
 
