@@ -44,6 +44,7 @@ from integrations.gxo.errors import WarehouseRejected
 from integrations.gxo.port import ItemMasterPort
 from store import products as ledger
 from store.mappings import list_sku_mappings, upsert_sku_mappings
+from store.set_aside import keep_set_aside
 
 
 class ProductActivities:
@@ -65,11 +66,18 @@ class ProductActivities:
 
     @activity.defn(name="read_channel_products")
     async def read(self, request: ProductReadRequest) -> ProductPage:
+        """One page of the sweep; a record the reader could not read is stored set aside (it
+        may be the channel's raw record) and only its summary goes on to the workflow."""
         port = self.ports.get(request.channel)
         if port is None:
             raise LookupError(f"no product port for channel {request.channel}")
         with classified(ExceptionKind.INVALID_CHANNEL_DATA):
-            return await port.products_changed(request.since, request.page, request.token)
+            page = await port.products_changed(request.since, request.page, request.token)
+        if not page.set_aside:
+            return page
+        await asyncio.to_thread(keep_set_aside, self.engine, page.set_aside)
+        notices = [record.notice().summary() for record in page.set_aside]
+        return page.model_copy(update={"set_aside": [], "unreadable": notices})
 
     def _records(
         self, request: ItemSendRequest, sent: ItemsSent

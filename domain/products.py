@@ -12,6 +12,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from domain.mapping import SkuMapping
+from domain.setaside import SetAsideRecord
 
 DESCRIPTION_MAX_LENGTH = 80  # GXO's item description (888 G53 / LIN description)
 
@@ -42,6 +43,10 @@ class ProductPage(BaseModel):
     complete: bool = True  # False: more pages wait (the next read continues the sweep)
     page: int | None = None  # the sweep's next page when not complete
     token: str | None = None  # the channel's own token for that page, where it pages by token
+    # Records the reader could not read, as received (the read activity stores them and
+    # hands on only `unreadable`, their summaries): the records around them flow.
+    set_aside: list[SetAsideRecord] = Field(default_factory=list)
+    unreadable: list[str] = Field(default_factory=list)
 
 
 class ItemStatus(StrEnum):

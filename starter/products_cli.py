@@ -55,6 +55,8 @@ def print_sync_status(status: ProductSyncStatus) -> None:
     summary.add_row("unmapped SKUs", ", ".join(status.unmapped) or "-")
     summary.add_row("left to the product master", ", ".join(status.deferred) or "-")
     incomplete = "; ".join(status.incomplete)
+    unreadable = "; ".join(status.unreadable)
+    summary.add_row("set aside", f"[red]{escape(unreadable)}[/red]" if unreadable else "-")
     summary.add_row("sent without", f"[yellow]{escape(incomplete)}[/yellow]" if incomplete else "-")
     refused = "; ".join(status.refused)
     summary.add_row("refused by GXO", f"[red]{escape(refused)}[/red]" if refused else "-")

@@ -61,6 +61,7 @@ class ProductSyncStatus(IntakeHealth):
     refused: list[str] = Field(default_factory=list)  # GXO's refusals (last sweep and check)
     deferred: list[str] = Field(default_factory=list)  # SKUs left to a master channel (last sweep)
     incomplete: list[str] = Field(default_factory=list)  # "SKU: no weight", sent (last sweep)
+    unreadable: list[str] = Field(default_factory=list)  # records set aside (last sweep)
 
 
 @workflow.defn(name="ProductSync")
@@ -119,6 +120,7 @@ class ProductSync:
         refused: list[str] = []
         deferred: list[str] = []
         incomplete: list[str] = []
+        unreadable: list[str] = []
         while page_number is not None:
             request = ProductReadRequest(
                 channel=params.channel,
@@ -129,6 +131,7 @@ class ProductSync:
             )
             page = await self._calls.run(refs.READ_CHANNEL_PRODUCTS, request, READ_TIMEOUT, queue)
             self._status.products_read += len(page.products)
+            unreadable += page.unreadable
             if page.products:
                 sent = await self._calls.run(
                     refs.SEND_ITEMS,
@@ -155,6 +158,7 @@ class ProductSync:
         self._status.refused = refused
         self._status.deferred = sorted(set(deferred))
         self._status.incomplete = sorted(set(incomplete))
+        self._status.unreadable = unreadable
         self._status.cursor = newest
         return newest
 

@@ -9,8 +9,9 @@ ends there and the next sweep carries on from the cursor. Paced by the client to
 operation's usage plan (5/s, burst 5: the model's description).
 
 What is read, and how sure it is (reference/amazon-sp-api/models/listings-items-api-model):
-- VERIFIED by the model's own example, parsed strictly (a shape or unit consign does not know
-  is AmazonBadResponse: INVALID_CHANNEL_DATA, never a guessed figure): `item_package_weight`
+- VERIFIED by the model's own example, parsed strictly (a listing with a shape or unit consign
+  does not know is set aside, stored as received, never sent with a guessed figure; the
+  listings around it go on): `item_package_weight`
   and `item_weight` (`[{unit, value, marketplace_id}]`), `item_package_dimensions` and
   `item_dimensions` (`[{length, width, height: {unit, value}, marketplace_id}]`); the package's
   figures first (what the warehouse handles), the item's otherwise. Summaries' `itemName` and
@@ -26,15 +27,18 @@ units is not buyable, and consign sets 0 until GXO accepts the item).
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
 
 from domain.products import ChannelProduct, ProductPage
+from domain.setaside import SetAsideFeed, SetAsideReason, SetAsideRecord, record_id
 from integrations.amazon.client import SpApiClient
 from integrations.amazon.errors import AmazonBadResponse
 from integrations.amazon.listings import API_ROOT
+from integrations.amazon.reader import SYSTEM
 from integrations.amazon.usage_plans import Operation
 from integrations.amazon.wire_time import format_utc, parse_utc
 
@@ -232,7 +236,13 @@ class AmazonProducts:
         items = answer.get("items") if isinstance(answer, dict) else None
         if not isinstance(items, list):
             raise AmazonBadResponse(OPERATION, "search results carry no items")
-        products = [read_listing(item, self.marketplace_id) for item in items]
+        products: list[ChannelProduct] = []
+        set_aside: list[SetAsideRecord] = []
+        for item in items:
+            try:
+                products.append(read_listing(item, self.marketplace_id))
+            except AmazonBadResponse as err:
+                set_aside.append(self._set_aside(item, err))
         pagination = answer.get("pagination") or {}
         next_token = pagination.get("nextToken") if isinstance(pagination, dict) else None
         complete = not (isinstance(next_token, str) and next_token)
@@ -243,4 +253,31 @@ class AmazonProducts:
             complete=complete,
             page=None if complete else page + 1,
             token=None if complete else next_token,
+            set_aside=set_aside,
+        )
+
+    def _set_aside(self, item: object, err: AmazonBadResponse) -> SetAsideRecord:
+        """A listing consign cannot read (a unit or shape it does not know): kept as received,
+        never guessed at and never sent; the listings around it go on. It is read again when
+        the seller changes it (its lastUpdatedDate moves)."""
+        raw = json.dumps(item, ensure_ascii=False, separators=(",", ":"))
+        sku = item.get("sku") if isinstance(item, dict) else None
+        summaries = item.get("summaries") if isinstance(item, dict) else None
+        updated = next(
+            (
+                s.get("lastUpdatedDate")
+                for s in summaries or []
+                if isinstance(s, dict) and s.get("marketplaceId") == self.marketplace_id
+            ),
+            None,
+        )
+        own = f"{sku}@{updated}" if isinstance(sku, str) and isinstance(updated, str) else sku
+        return SetAsideRecord(
+            system=SYSTEM,
+            feed=SetAsideFeed.PRODUCTS,
+            scope=self.seller_id,
+            record_id=record_id(own, raw),
+            reason=SetAsideReason.MALFORMED,
+            detail=err.message,
+            raw=raw,
         )

@@ -4,7 +4,7 @@ the official Listings Items model) into a stand-in GXO item master: the first sw
 mapped listings Centra does not master, with the mapping's HS code and the listing's package
 converted to kilograms and centimetres; a listing Centra masters is left to Centra; one without
 a weight is sent and named; a new Amazon-only listing goes in the next (delta) sweep alone, and
-the unchanged ones are not sent again."""
+the unchanged ones are not sent again; a listing in a unit consign does not know is set aside."""
 
 from __future__ import annotations
 
@@ -113,12 +113,22 @@ async def test_amazon_listings_reach_gxo_amazon_only_and_delta_first(
                     ],
                 )
                 sandbox.listings.add("AMZ-ONLY-1", "HAT", title="Amazon-only Cap")
+                stones = [{"unit": "stones", "value": 1, "marketplace_id": UK.marketplace_id}]
+                sandbox.listings.add(
+                    "AMZ-ODD-1",
+                    "HAT",
+                    details=lambda sku, market: {"item_package_weight": stones},
+                    title="Listed in stones",
+                )
                 puts = len(items.puts)
                 await handle.signal(SYNC_NOW_SIGNAL)
                 second = await poll_until(
                     handle, STATUS_QUERY, ProductSyncStatus, lambda s: s.cycles >= 2
                 )
                 assert [r.sku for r in items.puts[puts:]] == ["AMZ-ONLY-1"]
+                # a listing in a unit consign does not know is set aside, never sent
+                assert len(second.unreadable) == 1 and "AMZ-ODD-1" in second.unreadable[0]
+                assert "item_package_weight.unit" in second.unreadable[0]
                 assert second.cursor is not None and second.cursor > first.cursor  # type: ignore[operator]
                 assert items.puts[-1].description == "Amazon-only Cap"
 
