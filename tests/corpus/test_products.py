@@ -7,7 +7,7 @@ error."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
@@ -114,15 +114,7 @@ async def test_an_amazon_listing_the_product_sync_cannot_read(
     since = clock.now
     good = {"item_package_weight": [{"unit": "grams", "value": 300}]}
     for sku, given in ((GOOD, good), (BAD, attributes)):
-        sandbox.listings.add(
-            sku,
-            "HAT",
-            details=lambda s, m, given=given: {
-                n: [{**e, "marketplace_id": m} for e in v] if isinstance(v, list) else v
-                for n, v in given.items()
-            },
-            title=sku,
-        )
+        sandbox.listings.add(sku, "HAT", details=stamped(given), title=sku)
     request = ProductReadRequest(channel="amazon", account=DEFAULT_SELLER_ID, since=since)
     page = await attempt(acts.read, request)
     if isinstance(page, Observed):
@@ -141,6 +133,21 @@ async def test_an_amazon_listing_the_product_sync_cannot_read(
     corpus.check(case, observed)
 
 
+def stamped(attributes: dict[str, Any]) -> Callable[[str, str], Any]:
+    """The listing's attributes as the admin API lists them: each entry in a list gets the
+    marketplace's id; anything else is served as given (the bad shapes)."""
+
+    def details(sku: str, marketplace_id: str) -> Any:
+        return {
+            name: [{**entry, "marketplace_id": marketplace_id} for entry in value]
+            if isinstance(value, list)
+            else value
+            for name, value in attributes.items()
+        }
+
+    return details
+
+
 def kept_as_received(engine: Engine, attributes: dict[str, Any]) -> list[str]:
     """One set-aside record of the bad listing, holding its attributes as Amazon sent them."""
     found = [
@@ -152,10 +159,5 @@ def kept_as_received(engine: Engine, attributes: dict[str, Any]) -> list[str]:
         return [f"one MALFORMED set-aside record of {BAD}, found {len(found)}"]
     raw = json.loads(found[0].raw)
     held = {name: raw.get("attributes", {}).get(name) for name in attributes}
-    sent = {
-        name: [{**e, "marketplace_id": UK.marketplace_id} for e in value]
-        if isinstance(value, list)
-        else value
-        for name, value in attributes.items()
-    }
+    sent = stamped(attributes)(BAD, UK.marketplace_id)
     return missing("the listing as received", sent, held)
