@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
@@ -104,6 +105,20 @@ def finite(text: str) -> float:
 def number(name: str, default: str, **bounds: float) -> float:
     """A finite number (not nan, not inf) within `bounds`."""
     return within(name, parsed(name, default, finite, "a finite number"), **bounds)
+
+
+def instant(name: str) -> datetime | None:
+    """An ISO 8601 time with a UTC offset, or None when unset (a sync's first cursor)."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise SettingsError(f"{name}: not an ISO 8601 time with a UTC offset: {text!r}") from exc
+    if moment.tzinfo is None:
+        raise SettingsError(f"{name}: no UTC offset: {text!r}")
+    return moment
 
 
 def choice(name: str, default: str, choices: type[E]) -> E:

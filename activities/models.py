@@ -234,6 +234,7 @@ class ProductReadRequest(BaseModel):
     account: str
     since: datetime | None = None  # None: every product
     page: int = Field(default=1, ge=1)
+    token: str | None = None  # the page's token where the channel pages by token
 
 
 class ItemSendRequest(BaseModel):
@@ -241,6 +242,8 @@ class ItemSendRequest(BaseModel):
     account: str
     products: list[ChannelProduct]
     item_codes_from_products: bool = False
+    # Channels that master product data: a SKU or item code one of them has is left to it.
+    defer_to: list[str] = Field(default_factory=list)
 
 
 class ItemsSent(BaseModel):
@@ -248,6 +251,8 @@ class ItemsSent(BaseModel):
     unchanged: int = 0  # already what GXO holds or refused: not sent again
     unmapped: list[str] = Field(default_factory=list)  # SKUs with no GXO item code
     refused: list[str] = Field(default_factory=list)  # "facility item: reason", GXO's 422s
+    deferred: list[str] = Field(default_factory=list)  # SKUs a master channel has (not sent)
+    incomplete: list[str] = Field(default_factory=list)  # "SKU: no weight", sent without it
 
 
 class ItemCheckRequest(BaseModel):

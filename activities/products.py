@@ -33,15 +33,18 @@ from domain.products import (
     ItemRecord,
     LedgerState,
     ProductPage,
+    held_elsewhere,
     item_code_for,
     item_record,
     mapping_from_product,
+    missing_for_warehouse,
 )
 from integrations.channel import ProductPort
 from integrations.gxo.errors import WarehouseRejected
 from integrations.gxo.port import ItemMasterPort
 from store import products as ledger
 from store.mappings import list_sku_mappings, upsert_sku_mappings
+from store.set_aside import keep_set_aside
 
 
 class ProductActivities:
@@ -63,30 +66,49 @@ class ProductActivities:
 
     @activity.defn(name="read_channel_products")
     async def read(self, request: ProductReadRequest) -> ProductPage:
+        """One page of the sweep; a record the reader could not read is stored set aside (it
+        may be the channel's raw record) and only its summary goes on to the workflow."""
         port = self.ports.get(request.channel)
         if port is None:
             raise LookupError(f"no product port for channel {request.channel}")
         with classified(ExceptionKind.INVALID_CHANNEL_DATA):
-            return await port.products_changed(request.since, request.page)
+            page = await port.products_changed(request.since, request.page, request.token)
+        if not page.set_aside:
+            return page
+        await asyncio.to_thread(keep_set_aside, self.engine, page.set_aside)
+        notices = [record.notice().summary() for record in page.set_aside]
+        return page.model_copy(update={"set_aside": [], "unreadable": notices})
 
     def _records(
         self, request: ItemSendRequest, sent: ItemsSent
     ) -> list[tuple[ChannelProduct, ItemRecord]]:
         """What GXO should hold for these products, per facility; mappings written from the
-        product data when the brand wants that. SKUs with no item code are counted unmapped."""
+        product data when the brand wants that. SKUs with no item code are counted unmapped;
+        SKUs a channel in `defer_to` has (its mapping or ledger row: the SKU or its item code)
+        are left to that channel (`deferred`); what GXO's record lacks is noted
+        (`incomplete`)."""
         skus = {p.sku for p in request.products}
-        kept = {m.sku: m for m in list_sku_mappings(self.engine, request.channel) if m.sku in skus}
+        everyone = list_sku_mappings(self.engine)
+        kept = {m.sku: m for m in everyone if m.channel == request.channel and m.sku in skus}
+        masters = set(request.defer_to) - {request.channel}
+        others = [m for m in everyone if m.channel in masters]
+        entries = ledger.item_ledger(self.engine) if masters else []
+        held = [(e.channel, e.sku, e.item_code) for e in entries if e.channel in masters]
         records: list[tuple[ChannelProduct, ItemRecord]] = []
         written = []
         for product in request.products:
             mapping = kept.get(product.sku)
             code = item_code_for(product.sku, mapping, request.item_codes_from_products)
+            if masters and held_elsewhere(product, code or product.sku, others, held, masters):
+                sent.deferred.append(product.sku)
+                continue
             if code is None:
                 sent.unmapped.append(product.sku)
                 continue
             if request.item_codes_from_products:
                 written.append(mapping_from_product(product, request.channel, code, mapping))
-            records += [(product, item_record(product, f, code)) for f in self.facilities]
+            sent.incomplete += [f"{product.sku}: no {m}" for m in missing_for_warehouse(product)]
+            records += [(product, item_record(product, f, code, mapping)) for f in self.facilities]
         if written:
             upsert_sku_mappings(self.engine, written)
         return records

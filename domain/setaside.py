@@ -30,6 +30,7 @@ class SetAsideFeed(StrEnum):
     ORDERS = "orders"  # a channel's order changes (search pages, event queues, sweeps)
     WAREHOUSE_EVENTS = "warehouse-events"  # GXO events, pulled or pushed
     STOCK_CHANGES = "stock-changes"  # GXO stock changes and inventory snapshot levels
+    PRODUCTS = "products"  # a channel's product records (its listings) for GXO's item master
 
 
 class SetAsideNotice(BaseModel):

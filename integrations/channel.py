@@ -145,11 +145,15 @@ class SettlementPort(Protocol):
 
 
 class ProductPort(Protocol):
-    """A channel that masters product data (Centra): its sellable SKUs, newest change first."""
+    """A channel whose product data GXO's item master takes: Centra, which masters it, or
+    Amazon's listings for the SKUs only Amazon sells."""
 
-    async def products_changed(self, since: datetime | None, page: int) -> ProductPage:
+    async def products_changed(
+        self, since: datetime | None, page: int, token: str | None = None
+    ) -> ProductPage:
         """One page of the sweep: products changed at or after `since` (None: all of them);
-        `complete` once the sweep reached older ones or the last page."""
+        `complete` once the sweep reached older ones or the last page. A channel that pages
+        by token gets back the `token` its previous page returned (None on the first)."""
         ...
 
 

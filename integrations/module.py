@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Awaitable, Callable, Collection, Coroutine, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
@@ -54,6 +55,17 @@ class Operation(StrEnum):
     SETTLEMENT_LIST = "settlement_list"  # list_settlement_reports
     SETTLEMENT_FETCH = "settlement_fetch"  # store_settlement_report
     PRODUCT_READ = "product_read"  # read_channel_products
+
+
+def product_sync_policy(
+    on: bool, minutes: float, item_codes_from_products: bool, since: datetime | None
+) -> ProductSyncPolicy | None:
+    """A module's `product_sync` from its settings: None while the brand keeps it off."""
+    if not on:
+        return None
+    return ProductSyncPolicy(
+        interval_minutes=minutes, item_codes_from_products=item_codes_from_products, since=since
+    )
 
 
 @dataclass(frozen=True)
@@ -140,8 +152,11 @@ class ChannelModule(Module[S]):
     min_poll_seconds: Callable[[S], float] = field(default=lambda settings: 0.0)
     # The worker's reader of the channel's push feed, when the settings turn one on.
     listener: Callable[[S], Listener | None] = field(default=lambda settings: None)
-    # Where the channel masters product data and the brand wants it in GXO (ProductSync).
+    # Where the channel's product data goes to GXO and the brand wants it there (ProductSync).
     product_sync: Callable[[S], ProductSyncPolicy | None] = field(default=lambda settings: None)
+    # The channel masters product data (Centra, the PIM): another channel's product sync
+    # (Amazon's listings) leaves a SKU this channel has to it, whether or not it syncs.
+    masters_products: bool = False
     webhook: ChannelWebhook[S] | None = None
     # The channel files settlement reports (OpenedPorts.settlements): a SettlementIntake runs
     # on a Schedule per account.

@@ -36,6 +36,8 @@ from starter.demo_amazon import RATE_SCALE, AmazonPart
 from starter.demo_centra import CENTRA_RATE_SCALE, CentraPart
 from starter.demo_launch import LaunchOutcome, LaunchScene
 from starter.demo_launch import render as render_launch
+from starter.demo_launch_amazon import AmazonLaunch, AmazonLaunchOutcome
+from starter.demo_launch_amazon import render as render_amazon_launch
 from starter.demo_operations import (
     OperationsOutcome,
     collect_answers,
@@ -66,6 +68,7 @@ class Outcome:
     operations: OperationsOutcome | None = None
     returns: ReturnsOutcome | None = None
     launch: LaunchOutcome | None = None
+    amazon_launch: AmazonLaunchOutcome | None = None
 
     def part(self, channel: Channel) -> Any:
         return next(p for p in self.parts if p.channel == channel)
@@ -84,6 +87,8 @@ class Outcome:
             found |= self.returns.checks()
         if self.launch is not None:
             found |= {f"Centra launch: {n}": ok for n, ok in self.launch.checks().items()}
+        if self.amazon_launch is not None:
+            found |= {f"Amazon launch: {n}": ok for n, ok in self.amazon_launch.checks().items()}
         return found
 
     @property
@@ -117,6 +122,10 @@ def _env_for_stack(database_url: str, webhook_port: int) -> dict[str, str]:
         "CENTRA_PRODUCT_SYNC_MINUTES": "0.05",
         "CENTRA_ITEM_CODES_FROM_PRODUCTS": "true",
         "CENTRA_PRODUCT_SYNC_SINCE": LAUNCH_SINCE,
+        # Amazon's listings of SKUs Centra does not sell, swept every 3 s (the Amazon-only
+        # launch); item codes stay hand-kept, so the deliberately unmapped SKUs stay unmapped.
+        "AMAZON_PRODUCT_SYNC": "true",
+        "AMAZON_PRODUCT_SYNC_MINUTES": "0.05",
     }
 
 
@@ -288,10 +297,12 @@ async def run_scenario(
         client = await connect(settings_for(stack))
         acts = asyncio.gather(*(part.act(stack, http) for part in parts))
         # The launch scene (fault-free, like the operations one) runs beside the orders.
-        launch = None
+        launch = amazon_launch = None
         if faults is None:
             scene = LaunchScene(CentraPart.account, facilities(settings_for(stack)))
             launch = asyncio.create_task(scene.run(stack, http, client, engine))
+            amazon_scene = AmazonLaunch(AmazonPart.account, facilities(settings_for(stack)))
+            amazon_launch = asyncio.create_task(amazon_scene.run(stack, http, client, engine))
         found = await _watch(client, parts, limit_seconds, console, "orders")
         await acts
         # The operations scene (alerts, answers, the daily report) runs without faults: under
@@ -315,6 +326,7 @@ async def run_scenario(
             reports = stack.log_dir.parent / "reports"
             operations.report = await write_daily_report(client, engine, reports)
         launched = await launch if launch is not None else None
+        amazon_launched = await amazon_launch if amazon_launch is not None else None
         seconds = time.monotonic() - started
         if faults is not None:
             await set_faults(stack, http, FaultConfig())
@@ -344,6 +356,7 @@ async def run_scenario(
         operations=operations,
         returns=returns,
         launch=launched,
+        amazon_launch=amazon_launched,
     )
 
 
@@ -380,6 +393,8 @@ def render(console: Console, outcome: Outcome, web_ui: str | None) -> None:
         render_returns(console, outcome.returns)
     if outcome.launch is not None:
         render_launch(console, outcome.launch)
+    if outcome.amazon_launch is not None:
+        render_amazon_launch(console, outcome.amazon_launch)
     for label, ok in outcome.checks().items():
         console.print(f"[{'green' if ok else 'red'}]{'ok  ' if ok else 'FAIL'}[/] {label}")
     console.print(

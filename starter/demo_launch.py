@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 import httpx
 from rich.console import Console
@@ -47,6 +48,14 @@ PRODUCTS = {
     "ready": ("LNC700", "Launch Parka", "GRN", "Forest"),
     "early": ("LNC800", "Launch Shell Jacket", "RED", "Signal Red"),
 }
+
+
+class SceneOutcome(Protocol):
+    note: str | None  # why the scene could not finish
+    seconds: float
+
+
+Outcome = TypeVar("Outcome", bound=SceneOutcome)
 
 
 @dataclass
@@ -116,25 +125,38 @@ class LaunchOutcome:
         }
 
 
-class LaunchScene:
-    """Runs beside the Centra orders: `run` does the whole scene, `outcome` is its result."""
+class Scene(Generic[Outcome]):
+    """A demo scene run beside the orders of an account: `run` does the whole scene (its
+    `_run`, then `_collect` whatever happened), `outcome` is its result."""
 
-    def __init__(self, account: str, facilities: list[str]) -> None:
+    def __init__(self, account: str, outcome: Outcome) -> None:
         self.account = account
-        self.outcome = LaunchOutcome(facilities=facilities)
+        self.outcome = outcome
 
     async def run(
         self, stack: DevStack, http: httpx.AsyncClient, client: Client, engine: Engine
-    ) -> LaunchOutcome:
-        began = time.monotonic()
-        try:
-            await self._run(stack, http, client, engine)
-        except TimeoutError as waited:
-            self.outcome.note = str(waited)
-        finally:
-            self.outcome.seconds = time.monotonic() - began
-            await self._collect(stack, http, client)
+    ) -> Outcome:
+        await run_scene(
+            self.outcome,
+            lambda: self._run(stack, http, client, engine),
+            lambda: self._collect(stack, http, client),
+        )
         return self.outcome
+
+    async def _run(
+        self, stack: DevStack, http: httpx.AsyncClient, client: Client, engine: Engine
+    ) -> None:
+        raise NotImplementedError
+
+    async def _collect(self, stack: DevStack, http: httpx.AsyncClient, client: Client) -> None:
+        raise NotImplementedError
+
+
+class LaunchScene(Scene[LaunchOutcome]):
+    """Runs beside the Centra orders."""
+
+    def __init__(self, account: str, facilities: list[str]) -> None:
+        super().__init__(account, LaunchOutcome(facilities=facilities))
 
     async def _run(
         self, stack: DevStack, http: httpx.AsyncClient, client: Client, engine: Engine
@@ -152,7 +174,7 @@ class LaunchScene:
         # other. The first order waits until consign's ledger says GXO accepted its item.
         await self._until(lambda: self._ledger_launched(engine, ready.sku), "ledger: ready item")
         ready.accepted_in_ledger_before_order = True
-        ready.gxo_items_before_order = await _gxo_items(stack, http, ready.sku)
+        ready.gxo_items_before_order = await gxo_items(stack, http, ready.sku)
         await _stock(stack, http, ready.sku)
         await self._until(
             lambda: self._gxo_has(stack, http, early.sku, "PENDING"), "GXO: early item pending"
@@ -173,31 +195,20 @@ class LaunchScene:
 
     @staticmethod
     async def _until(probe: Any, what: str) -> Any:
-        for _ in range(PATIENCE_STEPS):
-            found = await probe()
-            if found:
-                return found
-            await asyncio.sleep(STEP)
-        raise TimeoutError(f"launch scene: {what} did not happen in time")
+        return await until(probe, what)
 
     async def _ledger_launched(self, engine: Engine, sku: str) -> bool:
-        entries = await asyncio.to_thread(item_ledger, engine, [sku])
-        by_facility = {e.facility_id: e.launched for e in entries}
-        return set(by_facility) == set(self.outcome.facilities) and all(by_facility.values())
+        return await ledger_launched(engine, sku, self.outcome.facilities)
 
     async def _gxo_has(
         self, stack: DevStack, http: httpx.AsyncClient, code: str, status: str
     ) -> bool:
-        found = await _gxo_items(stack, http, code)
+        found = await gxo_items(stack, http, code)
         return len(found) == len(self.outcome.facilities) and set(found.values()) == {status}
 
     async def _status(self, client: Client, order_id: str) -> OrderStatus | None:
         ref = OrderRef(channel=Channel.CENTRA, account=self.account, order_id=order_id)
-        try:
-            handle = client.get_workflow_handle(ref.workflow_id)
-            return await handle.query(STATUS_QUERY, result_type=OrderStatus)
-        except RPCError:
-            return None
+        return await order_status(client, ref)
 
     async def _parked(self, client: Client, order_id: str) -> OrderStatus | None:
         status = await self._status(client, order_id)
@@ -223,6 +234,48 @@ class LaunchScene:
         outcome.gxo_orders = {
             str(o.get("channel_order_id")): o for o in orders if o.get("channel_order_id") in mine
         }
+
+
+async def run_scene(
+    outcome: SceneOutcome,
+    steps: Callable[[], Awaitable[None]],
+    collect: Callable[[], Awaitable[None]],
+) -> None:
+    """A scene's steps, timed; a wait that ran out becomes its note, and what the sandboxes
+    and workflows hold is collected either way (the checks say what did not happen)."""
+    began = time.monotonic()
+    try:
+        await steps()
+    except TimeoutError as waited:
+        outcome.note = str(waited)
+    finally:
+        outcome.seconds = time.monotonic() - began
+        await collect()
+
+
+async def until(probe: Any, what: str) -> Any:
+    """`probe`'s first truthy answer, asked every STEP; TimeoutError after PATIENCE_STEPS."""
+    for _ in range(PATIENCE_STEPS):
+        found = await probe()
+        if found:
+            return found
+        await asyncio.sleep(STEP)
+    raise TimeoutError(f"launch scene: {what} did not happen in time")
+
+
+async def ledger_launched(engine: Engine, sku: str, facilities: list[str]) -> bool:
+    """consign's item ledger holds the SKU's item as launched at every facility."""
+    entries = await asyncio.to_thread(item_ledger, engine, [sku])
+    by_facility = {e.facility_id: e.launched for e in entries}
+    return set(by_facility) == set(facilities) and all(by_facility.values())
+
+
+async def order_status(client: Client, ref: OrderRef) -> OrderStatus | None:
+    try:
+        handle = client.get_workflow_handle(ref.workflow_id)
+        return await handle.query(STATUS_QUERY, result_type=OrderStatus)
+    except RPCError:
+        return None
 
 
 def _sku(role: str) -> str:
@@ -253,7 +306,7 @@ async def _create_product(stack: DevStack, http: httpx.AsyncClient, role: str) -
     return product_id
 
 
-async def _gxo_items(stack: DevStack, http: httpx.AsyncClient, code: str) -> dict[str, str]:
+async def gxo_items(stack: DevStack, http: httpx.AsyncClient, code: str) -> dict[str, str]:
     """The item's status at each facility that holds a record of it."""
     views = await get_json(http, f"{stack.gxo_url}/_sandbox/items")
     return {v["facility_id"]: v["status"] for v in views if v["item_code"] == code}

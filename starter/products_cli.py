@@ -25,7 +25,7 @@ from starter.inventory_cli import (
 )
 from starter.mappings_cli import DatabaseOption
 from starter.orders_cli import AddressOption, NamespaceOption
-from store.products import NotAtGxo, on_sale_unknown_to_gxo
+from store.products import NotAtGxo, item_master_states, on_sale_unknown_to_gxo
 from workflows.product_sync import ProductSyncStatus, product_sync_id
 
 products_app = typer.Typer(
@@ -53,6 +53,11 @@ def print_sync_status(status: ProductSyncStatus) -> None:
     summary.add_row("pending at GXO", str(status.pending))
     summary.add_row("orders released", str(status.released))
     summary.add_row("unmapped SKUs", ", ".join(status.unmapped) or "-")
+    summary.add_row("left to the product master", ", ".join(status.deferred) or "-")
+    incomplete = "; ".join(status.incomplete)
+    unreadable = "; ".join(status.unreadable)
+    summary.add_row("set aside", f"[red]{escape(unreadable)}[/red]" if unreadable else "-")
+    summary.add_row("sent without", f"[yellow]{escape(incomplete)}[/yellow]" if incomplete else "-")
     refused = "; ".join(status.refused)
     summary.add_row("refused by GXO", f"[red]{escape(refused)}[/red]" if refused else "-")
     error = status.last_error
@@ -79,8 +84,9 @@ def status(
     address: AddressOption = None,
     namespace: NamespaceOption = None,
 ) -> None:
-    """Show each channel account's ProductSync status and its SKUs on sale (mapped) that no
-    GXO facility has accepted, by the item ledger."""
+    """Show each channel account's ProductSync status, its mapped SKUs counted by what GXO's
+    item master holds (accepted, sent, not sent, sent by another channel, ...), and its SKUs
+    on sale (mapped) that no GXO facility has accepted, by the item ledger."""
     targets = resolve_targets(channel, account)
     engine = _engine(database_url)
     statuses = fetch_statuses(targets, address, namespace, read_status, workflow_id)
@@ -91,6 +97,9 @@ def status(
             console.print(f"[yellow]{escape(found)}[/yellow]", highlight=False)
         else:
             print_sync_status(found)
+        states = item_master_states(engine, target.channel)
+        counts = ", ".join(f"{state} {count}" for state, count in states.items())
+        console.print(f"mapped SKUs by GXO's item master: {counts or 'none'}", highlight=False)
         console.print(unknown_table(on_sale_unknown_to_gxo(engine, target.channel)))
 
 

@@ -220,3 +220,29 @@ def on_sale_unknown_to_gxo(engine: Engine, channel: str) -> list[NotAtGxo]:
             NotAtGxo(sku=mapping.sku, item_code=mapping.item_code, state=state, detail=worst.detail)
         )
     return sorted(found, key=lambda n: n.sku)
+
+
+def item_master_states(engine: Engine, channel: str) -> dict[str, int]:
+    """The channel's mapped SKUs counted by what GXO's item master holds of their item, by
+    the ledger: "accepted" (sellable at some facility), "sent", "rejected", "inactive",
+    "not sent" (no ledger row), or "sent by <channel>" when another channel's product sync
+    sent it (the product master's record of a SKU this channel also sells, which this channel's
+    sync leaves alone)."""
+    entries: dict[str, list[LedgerEntry]] = {}
+    for entry in item_ledger(engine):
+        entries.setdefault(entry.item_code, []).append(entry)
+    counts: dict[str, int] = {}
+    for mapping in list_sku_mappings(engine, Channel(channel)):
+        sent = entries.get(mapping.item_code, [])
+        others = sorted({e.channel for e in sent} - {channel})
+        if others:
+            state = f"sent by {', '.join(others)}"
+        elif any(entry.launched for entry in sent):
+            state = "accepted"
+        elif not sent:
+            state = "not sent"
+        else:
+            worst = min(sent, key=lambda e: _REPORT_ORDER[e.state])
+            state = "inactive" if worst.state is LedgerState.ACCEPTED else worst.state.value.lower()
+        counts[state] = counts.get(state, 0) + 1
+    return dict(sorted(counts.items()))

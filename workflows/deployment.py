@@ -45,7 +45,10 @@ def inventory_inputs(settings: Settings) -> list[InventorySyncInput]:
 
 
 def product_sync_inputs(settings: Settings) -> list[ProductSyncInput]:
-    """One ProductSync per channel account whose module masters products and is told to."""
+    """One ProductSync per channel account whose product data the brand sends GXO. A channel
+    that does not master product data leaves the SKUs of every configured channel that does
+    to it (`defer_to`)."""
+    masters = [module.name for module in enabled(settings) if module.masters_products]
     found = []
     for module in enabled(settings):
         policy = module.product_sync(module.settings_of(settings))
@@ -59,6 +62,7 @@ def product_sync_inputs(settings: Settings) -> list[ProductSyncInput]:
                     check_seconds=min(CHECK_SECONDS, policy.interval_minutes * 60),
                     item_codes_from_products=policy.item_codes_from_products,
                     cursor=policy.since,
+                    defer_to=[] if module.masters_products else masters,
                 )
             )
     return found

@@ -42,6 +42,9 @@ class ProductSyncInput(BaseModel):
     check_seconds: float = Field(default=CHECK_SECONDS, gt=0)  # while GXO has records pending
     item_codes_from_products: bool = False
     cursor: datetime | None = None  # newest product change already sent; None: every product
+    # Channels that master product data: a SKU one of them has is left to it (a channel that
+    # only fills the gaps, such as a marketplace's listings beside the brand's PIM).
+    defer_to: list[str] = Field(default_factory=list)
     cycles_per_run: int = 200
     events_per_run: int = RUN_EVENTS_LIMIT
 
@@ -56,6 +59,9 @@ class ProductSyncStatus(IntakeHealth):
     released: int = 0  # parked orders signalled this run
     unmapped: list[str] = Field(default_factory=list)  # SKUs with no GXO item code (last sweep)
     refused: list[str] = Field(default_factory=list)  # GXO's refusals (last sweep and check)
+    deferred: list[str] = Field(default_factory=list)  # SKUs left to a master channel (last sweep)
+    incomplete: list[str] = Field(default_factory=list)  # "SKU: no weight", sent (last sweep)
+    unreadable: list[str] = Field(default_factory=list)  # records set aside (last sweep)
 
 
 @workflow.defn(name="ProductSync")
@@ -108,15 +114,24 @@ class ProductSync:
         is the newest change seen (kept only once the whole sweep went through)."""
         queue = queues.product_read_queue(params.channel, workflow.info().task_queue)
         page_number: int | None = 1
+        token: str | None = None
         newest = cursor
         unmapped: list[str] = []
         refused: list[str] = []
+        deferred: list[str] = []
+        incomplete: list[str] = []
+        unreadable: list[str] = []
         while page_number is not None:
             request = ProductReadRequest(
-                channel=params.channel, account=params.account, since=cursor, page=page_number
+                channel=params.channel,
+                account=params.account,
+                since=cursor,
+                page=page_number,
+                token=token,
             )
             page = await self._calls.run(refs.READ_CHANNEL_PRODUCTS, request, READ_TIMEOUT, queue)
             self._status.products_read += len(page.products)
+            unreadable += page.unreadable
             if page.products:
                 sent = await self._calls.run(
                     refs.SEND_ITEMS,
@@ -125,6 +140,7 @@ class ProductSync:
                         account=params.account,
                         products=page.products,
                         item_codes_from_products=params.item_codes_from_products,
+                        defer_to=params.defer_to,
                     ),
                     HAND_OVER_TIMEOUT,
                 )
@@ -132,11 +148,17 @@ class ProductSync:
                 self._status.unchanged += sent.unchanged
                 unmapped += sent.unmapped
                 refused += sent.refused
+                deferred += sent.deferred
+                incomplete += sent.incomplete
             if page.cursor is not None and (newest is None or page.cursor > newest):
                 newest = page.cursor
             page_number = None if page.complete else page.page
+            token = None if page.complete else page.token
         self._status.unmapped = sorted(set(unmapped))
         self._status.refused = refused
+        self._status.deferred = sorted(set(deferred))
+        self._status.incomplete = sorted(set(incomplete))
+        self._status.unreadable = unreadable
         self._status.cursor = newest
         return newest
 

@@ -11,6 +11,7 @@ from integrations.amazon.factory import build_amazon_client
 from integrations.amazon.order_notifications import NotificationReader, sqs_client
 from integrations.amazon.pacing import MARGIN
 from integrations.amazon.port import AmazonChannel
+from integrations.amazon.products import AmazonProducts
 from integrations.amazon.returns import AmazonReturns
 from integrations.amazon.settings import (
     CHANNEL,
@@ -31,6 +32,7 @@ from integrations.module import (
     OpenedPorts,
     Operation,
     SetAside,
+    product_sync_policy,
 )
 
 # One queue per rate-limited SP-API operation. The names are in stored histories: keep them.
@@ -44,10 +46,15 @@ GET_REPORT_DOCUMENT = "amazon-getReportDocument"  # a settlement's link fetched 
 async def _open_ports(settings: AmazonSettings, stack: contextlib.AsyncExitStack) -> OpenedPorts:
     client = await stack.enter_async_context(build_amazon_client(settings))
     every = timedelta(minutes=settings.returns_report_minutes)
+    products = None
+    if settings.product_sync:
+        marketplace = settings.marketplace_ids[0]
+        products = AmazonProducts(client.api, settings.seller_id, marketplace)
     return OpenedPorts(
         orders=AmazonChannel(client),
         stock=build_amazon_stock(client),
         settlements=AmazonSettlements(client.reports),
+        products=products,
         returns=AmazonReturns(client, report_every=every),
     )
 
@@ -135,4 +142,13 @@ AMAZON = ChannelModule(
     listener=_listener,
     # MFN returns from the returns report, refunds by the order-adjustment feed (returns.py).
     takes_returns=True,
+    # Listings of the SKUs only Amazon sells (products.py): a SKU a channel that masters
+    # product data (Centra) has is left to it. searchListingsItems runs on the main queue,
+    # paced in the client (5/s, burst 5), as the inventory read-back's listings reads do.
+    product_sync=lambda settings: product_sync_policy(
+        settings.product_sync,
+        settings.product_sync_minutes,
+        settings.item_codes_from_listings,
+        settings.product_sync_since,
+    ),
 )

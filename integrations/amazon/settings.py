@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, Field, SecretStr
 
-from config import choice, csv_list, env, number, sandbox_default, whole
+from config import choice, csv_list, env, flag, instant, number, sandbox_default, whole
 
 CHANNEL = "amazon"  # Channel and OrderRef.channel of every Amazon order (in stored histories)
 
@@ -33,6 +34,15 @@ class AmazonSettings(BaseModel):
     sqs_endpoint: str = ""  # "" = AWS's own endpoint for the region; the dev stack's local one
     sqs_wait_seconds: int = 20  # SQS long poll (1-20 s)
     returns_report_minutes: float = 30.0  # one returns report per this many minutes at most
+    # AMAZON_PRODUCT_SYNC: listings of SKUs no product-mastering channel (Centra) has are sent
+    # to GXO's item master (ProductSync, integrations/amazon/products.py).
+    product_sync: bool = False
+    product_sync_minutes: float = Field(default=15, gt=0)  # AMAZON_PRODUCT_SYNC_MINUTES
+    # AMAZON_ITEM_CODES_FROM_LISTINGS: an unmapped Amazon-only SKU goes to GXO under its own
+    # SKU and its mapping is written (EAN, origin); false: it is listed unmapped, not sent.
+    item_codes_from_listings: bool = False
+    # AMAZON_PRODUCT_SYNC_SINCE: listings last updated before it are not swept at first start.
+    product_sync_since: datetime | None = None
 
     @property
     def notifications(self) -> bool:
@@ -64,4 +74,8 @@ def read_amazon_settings() -> AmazonSettings:
         sqs_endpoint=env("AMAZON_SQS_ENDPOINT", "").strip(),
         sqs_wait_seconds=whole("AMAZON_SQS_WAIT_SECONDS", 20, at_least=1, at_most=20),
         returns_report_minutes=number("AMAZON_RETURNS_REPORT_MINUTES", "30", above=0),
+        product_sync=flag("AMAZON_PRODUCT_SYNC", "false"),
+        product_sync_minutes=number("AMAZON_PRODUCT_SYNC_MINUTES", "15", above=0),
+        item_codes_from_listings=flag("AMAZON_ITEM_CODES_FROM_LISTINGS", "false"),
+        product_sync_since=instant("AMAZON_PRODUCT_SYNC_SINCE"),
     )

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping
 
-from domain.products import ProductSyncPolicy
 from integrations.centra.documents import RATE_LIMITS
 from integrations.centra.factory import build_centra_channel, build_centra_stock
 from integrations.centra.port import CentraChannel
@@ -16,7 +15,14 @@ from integrations.centra.returns import CentraReturns
 from integrations.centra.settings import CHANNEL, CentraSettings, read_centra_settings
 from integrations.centra.webhook import PATH, SIGNATURE_HEADER, parse_webhook
 from integrations.channel import ChannelPort
-from integrations.module import ChannelModule, ChannelWebhook, LimitedQueue, OpenedPorts, Operation
+from integrations.module import (
+    ChannelModule,
+    ChannelWebhook,
+    LimitedQueue,
+    OpenedPorts,
+    Operation,
+    product_sync_policy,
+)
 
 
 async def _open_ports(settings: CentraSettings, stack: contextlib.AsyncExitStack) -> OpenedPorts:
@@ -76,16 +82,14 @@ CENTRA = ChannelModule(
     check_credentials=_check_credentials,
     syncs_stock=lambda settings: settings.warehouse_id is not None,
     sweep_every_polls=lambda settings: settings.sweep_every_polls,
-    product_sync=lambda settings: (
-        ProductSyncPolicy(
-            interval_minutes=settings.product_sync_minutes,
-            item_codes_from_products=settings.item_codes_from_products,
-            since=settings.product_sync_since,
-        )
-        if settings.product_sync
-        else None
+    product_sync=lambda settings: product_sync_policy(
+        settings.product_sync,
+        settings.product_sync_minutes,
+        settings.item_codes_from_products,
+        settings.product_sync_since,
     ),
     takes_returns=True,
+    masters_products=True,
     webhook=ChannelWebhook(
         path=PATH,
         signature_header=SIGNATURE_HEADER,

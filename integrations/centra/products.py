@@ -75,7 +75,10 @@ class CentraProducts:
         self.client = client
         self.page_size = page_size
 
-    async def products_changed(self, since: datetime | None, page: int) -> ProductPage:
+    async def products_changed(
+        self, since: datetime | None, page: int, token: str | None = None
+    ) -> ProductPage:
+        """Centra pages by number: `token` is never set."""
         data = await self.client.execute(
             PRODUCTS_CHANGED, {"limit": self.page_size, "page": page}, OPERATION
         )

@@ -12,6 +12,7 @@ from config import (
     choice,
     flag,
     in_production,
+    instant,
     number,
     optional_whole,
     refuse_in_production,
@@ -63,18 +64,7 @@ class CentraSettings(BaseModel):
 
 
 def _since() -> datetime | None:
-    text = os.environ.get("CENTRA_PRODUCT_SYNC_SINCE", "").strip()
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise ValueError(
-            f"CENTRA_PRODUCT_SYNC_SINCE: not an ISO 8601 time with a UTC offset: {text!r}"
-        ) from exc
-    if moment.tzinfo is None:
-        raise ValueError(f"CENTRA_PRODUCT_SYNC_SINCE: no UTC offset: {text!r}")
-    return moment
+    return instant("CENTRA_PRODUCT_SYNC_SINCE")
 
 
 def _warehouse_id() -> int | None:

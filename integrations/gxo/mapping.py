@@ -127,6 +127,9 @@ def item_request(record: ItemRecord) -> wire.ItemRequest:
         hs_code=record.hs_code,
         country_of_origin=record.country_of_origin,
         weight_kg=record.weight_kg,
+        length_cm=record.length_cm,
+        width_cm=record.width_cm,
+        height_cm=record.height_cm,
         active=record.active,
     )
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, model_validator
 from sandbox.amazon.catalogue import DEFAULT_MARKETPLACE_ID
 from sandbox.amazon.generator import GenerateRequest, MixOptions, OrderSpec
 from sandbox.amazon.lifecycle import TransitionError
-from sandbox.amazon.listings import Problem
+from sandbox.amazon.listings import Attributes, Problem
 from sandbox.amazon.records import SandboxOrder
 from sandbox.amazon.restricted import ALL_ROLES
 from sandbox.amazon.returns import SandboxReturn
@@ -83,6 +83,18 @@ class ReturnBody(BaseModel):
     lines: dict[str, int] = Field(min_length=1)
     reason: str = "CR-UNWANTED_ITEM"
     in_policy: bool = True
+
+
+class ListingBody(BaseModel):
+    """A listing the seller creates in Seller Central (a SKU outside the catalogue, or a
+    catalogue SKU listed again): `attributes` as Amazon renders them, each entry stamped with
+    every marketplace's id; `title` is its summaries' itemName."""
+
+    sku: str = Field(min_length=1)
+    product_type: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    quantity: int = Field(default=0, ge=0)
+    attributes: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
 
 
 class AutoReleaseBody(BaseModel):
@@ -229,6 +241,20 @@ def router(sandbox: AmazonSandbox) -> APIRouter:
         """sku -> DEFAULT quantity in one marketplace (null: no seller-fulfilled quantity)."""
         with sandbox.lock:
             return {"listings": sandbox.listings.quantities(marketplace_id)}
+
+    @api.post("/listings", status_code=201)
+    async def add_listing(body: ListingBody) -> dict[str, Any]:
+        """List a SKU in every marketplace, updated now (searchListingsItems' lastUpdatedDate)."""
+
+        def details(sku: str, marketplace_id: str) -> Attributes:
+            return {
+                name: [{**entry, "marketplace_id": marketplace_id} for entry in entries]
+                for name, entries in body.attributes.items()
+            }
+
+        with sandbox.lock:
+            sandbox.listings.add(body.sku, body.product_type, body.quantity, details, body.title)
+        return {"sku": body.sku}
 
     @api.get("/feeds")
     async def feeds() -> dict[str, Any]:

@@ -55,6 +55,43 @@ PRODUCT_TYPES: dict[str, str] = {
     "SCARF": "SCARF",
 }
 UNMAPPED_SKUS: tuple[str, ...] = ("GIFTCARD-PHYS-25", "SCARF-LTD-RED")
+
+
+class Physical(NamedTuple):
+    """A family's package as its listings' attributes give it, in the units the seller chose
+    (the listings model's example mixes pounds, kilograms, inches and centimeters)."""
+
+    weight: tuple[str, float] | None  # (unit, value): item_package_weight
+    dimensions: tuple[str, float, float, float] | None  # (unit, length, width, height)
+    origin: str | None = "PT"  # country_of_origin (a Product Type Definitions attribute)
+
+
+# Per family: the field jacket is given in pounds and inches, the tote bag has no weight.
+PHYSICAL: dict[str, Physical] = {
+    "TSHIRT": Physical(("kilograms", 0.2), ("centimeters", 30, 25, 2)),
+    "HOODIE": Physical(("grams", 650), ("centimeters", 35, 30, 6)),
+    "JOGGER": Physical(("grams", 480), ("centimeters", 35, 28, 5)),
+    "CAP": Physical(("ounces", 3.5), ("centimeters", 20, 18, 12)),
+    "BEANIE": Physical(("grams", 90), ("millimeters", 200, 150, 30)),
+    "SOCKS": Physical(("grams", 150), ("centimeters", 22, 12, 4)),
+    "TOTE": Physical(None, ("centimeters", 40, 35, 1)),
+    "BOTTLE": Physical(("kilograms", 0.38), ("centimeters", 8, 8, 27), "CN"),
+    "JACKET": Physical(("pounds", 2.4), ("inches", 16, 12, 4), "GB"),
+    "GIFTCARD": Physical(("grams", 40), ("centimeters", 12, 9, 2), None),
+    "SCARF": Physical(("grams", 180), ("centimeters", 25, 20, 3), "GB"),
+}
+
+
+def physical(sku: str) -> Physical | None:
+    return PHYSICAL.get(sku.split("-")[0])
+
+
+def ean(sku: str) -> str | None:
+    """A catalogue SKU's EAN-13 (the sandbox's own numbers)."""
+    index = next((i for i, p in enumerate(CATALOGUE) if p.sku == sku), None)
+    return None if index is None else f"50600000{index + 1:05d}"
+
+
 BY_SKU: dict[str, Product] = {p.sku: p for p in CATALOGUE}
 
 

@@ -13,7 +13,7 @@ models say only that a rejected submission is INVALID with ERROR issues.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -139,6 +139,45 @@ class Listing:
     product_type: str
     created: datetime
     updated: datetime
+    title: str | None = None  # itemName of a listing outside the catalogue
+
+
+def physical_attributes(
+    weight: tuple[str, float] | None,
+    dimensions: tuple[str, float, float, float] | None,
+    ean: str | None,
+    origin: str | None,
+    marketplace_id: str,
+) -> Attributes:
+    """A listing's package attributes shaped as the listings model's own example shapes them:
+    `item_package_weight` `[{unit, value, marketplace_id}]`, `item_package_dimensions`
+    `[{length, width, height: {unit, value}, marketplace_id}]`. The identifier and origin are
+    Product Type Definitions attributes (not in the vendored model), shaped as Amazon's
+    definitions name them: `externally_assigned_product_identifier` `[{type, value}]`,
+    `country_of_origin` `[{value}]`."""
+    found: Attributes = {}
+    if weight is not None:
+        unit, value = weight
+        found["item_package_weight"] = [
+            {"unit": unit, "value": value, "marketplace_id": marketplace_id}
+        ]
+    if dimensions is not None:
+        unit, length, width, height = dimensions
+        found["item_package_dimensions"] = [
+            {
+                "length": {"unit": unit, "value": length},
+                "width": {"unit": unit, "value": width},
+                "height": {"unit": unit, "value": height},
+                "marketplace_id": marketplace_id,
+            }
+        ]
+    if ean is not None:
+        found["externally_assigned_product_identifier"] = [
+            {"type": "ean", "value": ean, "marketplace_id": marketplace_id}
+        ]
+    if origin is not None:
+        found["country_of_origin"] = [{"value": origin, "marketplace_id": marketplace_id}]
+    return found
 
 
 class ListingsBook:
@@ -152,20 +191,31 @@ class ListingsBook:
         marketplace_ids: Iterable[str],
         clock: Clock,
         quantity: int = 0,
+        details: Callable[[str, str], Attributes] | None = None,
     ) -> None:
         self.clock = clock
         self.items: dict[tuple[str, str], Attributes] = {}
         self.listings: dict[tuple[str, str], Listing] = {}
         self.marketplace_ids = list(marketplace_ids)
         for sku, product_type in product_types.items():
-            self.add(sku, product_type, quantity)
+            self.add(sku, product_type, quantity, details)
 
-    def add(self, sku: str, product_type: str, quantity: int = 0) -> None:
+    def add(
+        self,
+        sku: str,
+        product_type: str,
+        quantity: int = 0,
+        details: Callable[[str, str], Attributes] | None = None,
+        title: str | None = None,
+    ) -> None:
         """List a SKU in every marketplace (the catalogue's at start; more for a large
-        catalogue)."""
+        catalogue, or one the admin API lists); `details(sku, marketplace_id)` gives its
+        attributes beside the quantity. Listing a listed SKU again replaces it (updated now)."""
         now = self.clock()
         for marketplace_id in self.marketplace_ids:
-            self.listings[(sku, marketplace_id)] = Listing(product_type, now, now)
+            known = self.listings.get((sku, marketplace_id))
+            created = known.created if known else now
+            self.listings[(sku, marketplace_id)] = Listing(product_type, created, now, title)
             self.items[(sku, marketplace_id)] = {
                 FULFILLMENT: [
                     {
@@ -173,7 +223,8 @@ class ListingsBook:
                         "quantity": quantity,
                         "lead_time_to_ship_max_days": DEFAULT_LEAD_TIME,
                     }
-                ]
+                ],
+                **(details(sku, marketplace_id) if details else {}),
             }
 
     def knows(self, sku: str, marketplace_ids: Iterable[str]) -> bool:

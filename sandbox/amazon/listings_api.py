@@ -4,8 +4,12 @@ searchListingsItems.
 Items render summaries (the default includedData: product type, ASIN, title, status),
 attributes, issues and fulfillmentAvailability; the other datasets are not simulated.
 searchListingsItems looks items up by up to 20 SKUs (`identifiersType=SKU`), or pages through
-the seller's listings (at most 1,000, as the model's note says) sorted by `sortBy`; other
-identifier types (ASIN, EAN, ...) are answered 400 by the sandbox, which keeps no such index."""
+the seller's listings (at most 1,000, as the model's note says) sorted by `sortBy`, filtered by
+`createdAfter`/`createdBefore`/`lastUpdatedAfter`/`lastUpdatedBefore` (inclusive, as the model
+says); other identifier types (ASIN, EAN, ...) are answered 400 by the sandbox, which keeps no
+such index. Attributes are the listing's own: the DEFAULT quantity and, for the catalogue and
+listings the admin API adds, the package's weight and dimensions, EAN and origin shaped as the
+model's example shapes them (listings.physical_attributes)."""
 
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ from sandbox.amazon.guard import operation
 from sandbox.amazon.listings import structural_patches
 from sandbox.amazon.params import csv, marketplaces
 from sandbox.amazon.state import AmazonSandbox
-from sandbox.amazon.timefmt import to_wire
+from sandbox.amazon.timefmt import parse_wire, to_wire
 from sandbox.amazon.usage_plans import (
     GET_LISTINGS_ITEM,
     PATCH_LISTINGS_ITEM,
@@ -72,6 +76,8 @@ def _summary(sandbox: AmazonSandbox, sku: str, marketplace_id: str) -> dict[str,
     if product is not None:
         summary["asin"] = product.asin
         summary["itemName"] = product.title
+    elif listing.title:
+        summary["itemName"] = listing.title
     return summary
 
 
@@ -174,7 +180,11 @@ def _searched(sandbox: AmazonSandbox, request: Request, marketplace_id: str) -> 
             for sku in dict.fromkeys(identifiers)
             if sandbox.listings.attributes(sku, marketplace_id) is not None
         ]
-    listed = sandbox.listings.quantities(marketplace_id)
+    listed = [
+        sku
+        for sku in sandbox.listings.quantities(marketplace_id)
+        if _within(sandbox, request, sku, marketplace_id)
+    ]
     sort = request.query_params.get("sortBy", "lastUpdatedDate")
     if sort not in SORTS:
         raise SpApiError(400, f"Invalid sortBy: {sort}")
@@ -190,6 +200,32 @@ def _searched(sandbox: AmazonSandbox, request: Request, marketplace_id: str) -> 
         ]
 
     return sorted(listed, key=key, reverse=order == "DESC")[:SEARCH_LIMIT]
+
+
+# The search's date filters: (parameter, the listing's date, at or after).
+DATE_FILTERS = (
+    ("createdAfter", "created", True),
+    ("createdBefore", "created", False),
+    ("lastUpdatedAfter", "updated", True),
+    ("lastUpdatedBefore", "updated", False),
+)
+
+
+def _within(sandbox: AmazonSandbox, request: Request, sku: str, marketplace_id: str) -> bool:
+    """The listing passes the date filters ("at or after", "at or before": inclusive)."""
+    listing = sandbox.listings.listing(sku, marketplace_id)
+    assert listing is not None
+    for name, field, after in DATE_FILTERS:
+        raw = request.query_params.get(name)
+        if raw is None:
+            continue
+        bound = parse_wire(raw)
+        if bound is None:
+            raise SpApiError(400, f"Invalid {name}: {raw}")
+        moment = getattr(listing, field)
+        if (moment < bound) if after else (moment > bound):
+            return False
+    return True
 
 
 def _item(

@@ -13,7 +13,7 @@ from typing import Any
 
 from sandbox.amazon import lifecycle
 from sandbox.amazon.carriers import load_carrier_codes
-from sandbox.amazon.catalogue import MARKETPLACES, SKUS, product_type
+from sandbox.amazon.catalogue import MARKETPLACES, SKUS, ean, physical, product_type
 from sandbox.amazon.errors import SpApiError
 from sandbox.amazon.feeds import (
     FEED_WINDOW_SECONDS,
@@ -23,7 +23,7 @@ from sandbox.amazon.feeds import (
     load_feed_schema,
 )
 from sandbox.amazon.generator import GenerateRequest, OrderFactory, OrderSpec, generate
-from sandbox.amazon.listings import ListingsBook, Problem
+from sandbox.amazon.listings import Attributes, ListingsBook, Problem, physical_attributes
 from sandbox.amazon.lwa import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
@@ -47,6 +47,16 @@ from sandbox.amazon.returns import (
 from sandbox.amazon.settlements import CloseRequest, Refund, Report, SettlementDesk
 from sandbox.amazon.shipments import apply_package, parse_package
 from sandbox.amazon.usage_plans import UsagePlans
+
+
+def _details(sku: str, marketplace_id: str) -> Attributes:
+    """A catalogue listing's package attributes (catalogue.PHYSICAL)."""
+    found = physical(sku)
+    if found is None:
+        return {}
+    return physical_attributes(
+        found.weight, found.dimensions, ean(sku), found.origin, marketplace_id
+    )
 
 
 class AmazonSandbox:
@@ -98,7 +108,7 @@ class AmazonSandbox:
         self.throttled: Counter[str] = Counter()
         self.unauthorized = 0
         types = {sku: product_type(sku) for sku in SKUS}
-        self.listings = ListingsBook(types, MARKETPLACES, clock, listing_quantity)
+        self.listings = ListingsBook(types, MARKETPLACES, clock, listing_quantity, _details)
         schema = feed_schema if feed_schema is not None else load_feed_schema()
         self.feeds = FeedDesk(FeedValidators(schema), feed_processing_seconds)
         self.settlements = SettlementDesk()

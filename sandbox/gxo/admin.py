@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from sandbox.gxo.catalogue import Catalogue
@@ -162,6 +164,15 @@ def admin_router(warehouse: GxoWarehouse, pusher: WebhookPusher) -> APIRouter:
             view
             for fid, code in sorted(warehouse.items.items)
             if (view := warehouse.items.view(fid, code)) is not None
+        ]
+
+    @router.get("/item-records")
+    async def item_records() -> list[dict[str, Any]]:
+        """Every facility's item records as the last PUT sent them (weight, dimensions, EAN,
+        customs): what the demo and tests check a product sync sent."""
+        return [
+            {"facility_id": fid, "item_code": code, "record": item.record.model_dump(mode="json")}
+            for (fid, code), item in sorted(warehouse.items.items.items())
         ]
 
     @router.put("/items")

@@ -117,6 +117,24 @@ ROWS = [
         "TEMPORAL_TLS_SERVER_CA_CERT_PATH='/nonexistent/ca.pem': No such file or directory",
     ),
     bad(
+        "setting-sync-since-not-a-time",
+        "AMAZON_PRODUCT_SYNC_SINCE",
+        "yesterday",
+        "AMAZON_PRODUCT_SYNC_SINCE: not an ISO 8601 time with a UTC offset: 'yesterday'",
+    ),
+    bad(
+        "setting-sync-since-no-offset",
+        "AMAZON_PRODUCT_SYNC_SINCE",
+        "2026-12-01T00:00:00",
+        "AMAZON_PRODUCT_SYNC_SINCE: no UTC offset",
+    ),
+    bad(
+        "setting-sync-minutes-zero",
+        "AMAZON_PRODUCT_SYNC_MINUTES",
+        "0",
+        "AMAZON_PRODUCT_SYNC_MINUTES=0.0: must be greater than 0",
+    ),
+    bad(
         "setting-blank-secret",
         "GXO_WEBHOOK_SECRET",
         " ",

@@ -13,7 +13,12 @@ from integrations.registry import Channel
 from starter import inventory_cli
 from store.mappings import upsert_sku_mappings
 from store.migrate import open_store
-from store.products import on_sale_unknown_to_gxo, record_refused, record_sent
+from store.products import (
+    item_master_states,
+    on_sale_unknown_to_gxo,
+    record_refused,
+    record_sent,
+)
 from tests.starter.conftest import Invoke, OrderServer, unique_account
 
 FACILITY, OTHER = "GXO-UK-DAV", "GXO-DE-KOB"
@@ -37,12 +42,14 @@ def state(item: ItemRecord, status: ItemStatus) -> ItemState:
 @pytest.fixture
 def database_url(tmp_path: Path) -> str:
     """LIVE launched at one facility (pending at the other), NEW pending, BAD refused, OLD
-    inactive, HAND mapped by hand and never sent; OFF is a Centra SKU never sent."""
+    inactive, HAND mapped by hand and never sent; OFF is a Centra SKU never sent; SHARED is
+    sold on both, its item sent by Centra's product sync (Amazon's leaves it to Centra)."""
     url = f"sqlite:///{tmp_path / 'store.db'}"
     engine = open_store(url)
-    skus = ("LIVE", "NEW", "BAD", "OLD", "HAND")
+    skus = ("LIVE", "NEW", "BAD", "OLD", "HAND", "SHARED")
     mappings = [SkuMapping(channel=Channel.AMAZON, sku=s, item_code=f"I-{s}") for s in skus]
     mappings.append(SkuMapping(channel=Channel.CENTRA, sku="OFF", item_code="I-OFF"))
+    mappings.append(SkuMapping(channel=Channel.CENTRA, sku="SHARED", item_code="I-SHARED"))
     upsert_sku_mappings(engine, mappings)
     sent = [
         (record("LIVE"), ItemStatus.ACTIVE),
@@ -52,8 +59,21 @@ def database_url(tmp_path: Path) -> str:
     ]
     record_sent(engine, "amazon", "A1", [(r, state(r, s)) for r, s in sent])
     record_refused(engine, "amazon", "A1", record("BAD"), "hs_code must be 6 digits")
+    shared = record("SHARED")
+    record_sent(engine, "centra", "brand", [(shared, state(shared, ItemStatus.ACTIVE))])
     engine.dispose()
     return url
+
+
+def test_amazon_skus_are_counted_by_what_gxo_holds_and_who_sent_it(database_url: str) -> None:
+    assert item_master_states(open_store(database_url), "amazon") == {
+        "accepted": 1,
+        "inactive": 1,
+        "not sent": 1,
+        "rejected": 1,
+        "sent": 1,
+        "sent by centra": 1,
+    }
 
 
 def test_the_report_lists_mapped_skus_no_facility_has_launched(database_url: str) -> None:
@@ -78,6 +98,7 @@ async def test_status_of_a_sync_never_started_still_prints_the_report(
     out = result.output
     assert f"ProductSync products:amazon:{account} is not running (never started)" in out
     assert "on sale but unknown to GXO: 4 SKU(s)" in out
+    assert "accepted 1, inactive 1, not sent 1, rejected 1, sent 1, sent by centra 1" in out
     assert "hs_code must be 6 digits" in out and "│ LIVE " not in out and "OFF" not in out
 
 
