@@ -105,9 +105,7 @@ def cpu_seconds(pid: int) -> float:
 
 def cpu_of(children: Iterable[Child]) -> dict[str, float]:
     return {
-        c.name: cpu_seconds(c.process.pid)
-        for c in children
-        if c.process is not None and c.running
+        c.name: cpu_seconds(c.process.pid) for c in children if c.process is not None and c.running
     }
 
 
@@ -141,6 +139,11 @@ class Phase:
     def rate(self) -> float:
         return self.orders / self.seconds if self.seconds > 0 else 0.0
 
+    def cpu_ms(self, names: tuple[str, ...] = ("worker", "bare", "temporal")) -> float:
+        """CPU ms per order of the worker and the Temporal server (the sandboxes left out)."""
+        spent = sum(seconds for name, seconds in self.cpu.items() if name in names)
+        return 1000 * spent / self.orders if self.orders else 0.0
+
 
 async def namespace_totals(client: Client) -> dict[str, tuple[int, int]]:
     """run id -> (events, bytes) of every execution; running ones described (visibility's
@@ -160,7 +163,9 @@ async def namespace_totals(client: Client) -> dict[str, tuple[int, int]]:
     return totals
 
 
-def growth(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> tuple[int, int]:
+def growth(
+    before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]
+) -> tuple[int, int]:
     events = sum(e - before.get(run, (0, 0))[0] for run, (e, _) in after.items())
     size = sum(b - before.get(run, (0, 0))[1] for run, (_, b) in after.items())
     return events, size
@@ -236,11 +241,19 @@ async def stock_up(stack: DevStack, http: httpx.AsyncClient) -> None:
     (await http.put(f"{stack.gxo_url}/_sandbox/stock", json=rows)).raise_for_status()
 
 
-async def sample_activities(client: Client, executions: list[WorkflowExecution], n: int) -> int:
+async def sample_activities(
+    client: Client, executions: list[WorkflowExecution], n: int, show: Path | None
+) -> int:
+    """The activity count of `n` histories spread over the run (with `show`: the first one's
+    events written there, one per line, for reading)."""
+    step = max(1, len(executions) // max(n, 1))
     counts = []
-    for execution in executions[:n]:
+    for execution in executions[::step][:n]:
         handle = client.get_workflow_handle(execution.id, run_id=execution.run_id)
-        counts.append(activities_scheduled(await handle.fetch_history()))
+        history = await handle.fetch_history()
+        counts.append(activities_scheduled(history))
+        if show is not None and len(counts) == 1:
+            show.write_text(history.to_json())
     return activity_count(counts)
 
 
@@ -266,7 +279,8 @@ async def consign_phase(
     histories.namespace_events, histories.namespace_bytes = growth(
         before, await namespace_totals(client)
     )
-    activities = await sample_activities(client, executions, args.sample)
+    show = Path(args.profile) / f"history-{orders}.json" if args.profile else None
+    activities = await sample_activities(client, executions, args.sample, show)
     return Phase("consign", made, seconds, histories, cpu, load, activities, made - done)
 
 
@@ -340,7 +354,9 @@ async def run_once(orders: int, args: argparse.Namespace, say: Console) -> tuple
         async with stack:
             client = await connect_to(stack.temporal_address, stack.namespace)
             consign = await consign_phase(stack, client, orders, args, say)
-            bare = await bare_phase(stack, client, consign.orders, consign.activities or 0, args, say)
+            bare = await bare_phase(
+                stack, client, consign.orders, consign.activities or 0, args, say
+            )
         failed = consign.not_done > 0 or bare.not_done > 0
         return consign, bare
     finally:
@@ -366,6 +382,8 @@ def render(console: Console, results: list[tuple[Phase, Phase]]) -> None:
         "consign KB/order (all)",
         "bare KB/order (all)",
         "activities",
+        "CPU ms/order consign / bare",
+        "CPU ratio",
         "load",
     ):
         table.add_column(column, justify="right")
@@ -384,6 +402,8 @@ def render(console: Console, results: list[tuple[Phase, Phase]]) -> None:
             f"{bare.histories.order_bytes / 1024 / max(bare.orders, 1):.1f} "
             f"({bare.histories.namespace_bytes / 1024 / max(bare.orders, 1):.1f})",
             str(consign.activities),
+            f"{consign.cpu_ms():.0f} / {bare.cpu_ms():.0f}",
+            f"{bare.cpu_ms() / consign.cpu_ms():.2f}" if consign.cpu_ms() else "-",
             f"{consign.load:.1f} / {bare.load:.1f}",
         )
     console.print(table)
