@@ -253,7 +253,7 @@ async def sample_activities(
         history = await handle.fetch_history()
         counts.append(activities_scheduled(history))
         if show is not None and len(counts) == 1:
-            show.write_text(history.to_json())
+            await asyncio.to_thread(show.write_text, history.to_json())
     return activity_count(counts)
 
 
@@ -279,7 +279,8 @@ async def consign_phase(
     histories.namespace_events, histories.namespace_bytes = growth(
         before, await namespace_totals(client)
     )
-    show = Path(args.profile) / f"history-{orders}.json" if args.profile else None
+    keep = args.save_history or args.profile
+    show = Path(keep) / f"history-{orders}.json" if keep else None
     activities = await sample_activities(client, executions, args.sample, show)
     return Phase("consign", made, seconds, histories, cpu, load, activities, made - done)
 
@@ -445,6 +446,7 @@ def main() -> None:
     parser.add_argument("--limit", type=float, default=900.0, help="s to wait for the orders")
     parser.add_argument("--keep-logs", action="store_true")
     parser.add_argument("--profile", help="py-spy each worker into this directory")
+    parser.add_argument("--save-history", help="write one order's history into this directory")
     args = parser.parse_args()
     console = Console(width=160)
     results = []
