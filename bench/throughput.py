@@ -16,9 +16,10 @@ GXO's 1 s cycle, Amazon's plans x200):
 (b) bare: consign's worker is stopped and a bare worker process (bench/bare.py) is started with
     the same worker settings (data converter, sticky timeout, cache size, slot defaults); then
     as many BareOrder workflows as (a) had orders are started at once, each running as many
-    no-op activities as a real order history from (a) scheduled (the mean of `--sample`
-    OrderFulfillment histories, rounded; printed). **Time**: from the first start request to
-    the last close.
+    no-op activities as a real order history from (a) scheduled: `--sample` OrderFulfillment
+    histories spread over the run are read and their ActivityTaskScheduled events counted, and
+    the bare orders take those counts in turn (the mix's mean, range and size are printed).
+    **Time**: from the first start request to the last close.
 
 Printed per order count: orders/s of both and their ratio (consign / bare, goal >= 0.8),
 history events and bytes per order (the OrderFulfillment or BareOrder histories alone, and
@@ -38,7 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,12 +70,16 @@ def activities_scheduled(history: WorkflowHistory) -> int:
     return sum(1 for event in history.events if event.event_type == scheduled)
 
 
-def activity_count(counts: Iterable[int]) -> int:
-    """The bare order's activity count from sampled real histories: their mean, rounded."""
-    found = list(counts)
-    if not found:
+def activity_mix(counts: Sequence[int], orders: int) -> list[int]:
+    """Each bare order's activity count: the sampled real histories' counts in turn, so the
+    bare orders run the same mix (an order of three parcels confirms three times)."""
+    if not counts:
         raise ValueError("no OrderFulfillment history to count activities in")
-    return round(statistics.fmean(found))
+    return [counts[index % len(counts)] for index in range(orders)]
+
+
+def describe_mix(counts: Sequence[int]) -> str:
+    return f"{statistics.fmean(counts):.2f} ({min(counts)}-{max(counts)}, n={len(counts)})"
 
 
 def profiler(args: argparse.Namespace, child: Child, label: str) -> subprocess.Popen[bytes] | None:
@@ -132,7 +137,7 @@ class Phase:
     histories: Histories
     cpu: dict[str, float] = field(default_factory=dict)
     load: float = 0.0
-    activities: int | None = None  # the count sampled (consign) or run (bare)
+    activities: list[int] = field(default_factory=list)  # per sampled order / per bare order
     not_done: int = 0
 
     @property
@@ -207,9 +212,9 @@ def measured(
 
 async def create_orders(
     stack: DevStack, http: httpx.AsyncClient, orders: int, centra_share: float, seed: int
-) -> int:
+) -> tuple[int, int]:
     """Centra's share first (its sandbox makes fewer when its stock runs short), Amazon the
-    rest; returns how many orders were created."""
+    rest; returns how many orders each created."""
     made = 0
     centra = round(orders * centra_share)
     if centra:
@@ -231,7 +236,8 @@ async def create_orders(
     }
     answer = await http.post(f"{stack.amazon_url}/_sandbox/orders", json=body)
     answer.raise_for_status()
-    return made + len(answer.json()["orders"])
+    amazon = len(answer.json()["orders"])
+    return made, amazon
 
 
 async def stock_up(stack: DevStack, http: httpx.AsyncClient) -> None:
@@ -243,7 +249,7 @@ async def stock_up(stack: DevStack, http: httpx.AsyncClient) -> None:
 
 async def sample_activities(
     client: Client, executions: list[WorkflowExecution], n: int, show: Path | None
-) -> int:
+) -> list[int]:
     """The activity count of `n` histories spread over the run (with `show`: the first one's
     events written there, one per line, for reading)."""
     step = max(1, len(executions) // max(n, 1))
@@ -254,7 +260,8 @@ async def sample_activities(
         counts.append(activities_scheduled(history))
         if show is not None and len(counts) == 1:
             await asyncio.to_thread(show.write_text, history.to_json())
-    return activity_count(counts)
+    activity_mix(counts, 1)  # none sampled: fails here
+    return counts
 
 
 async def consign_phase(
@@ -268,8 +275,9 @@ async def consign_phase(
         cpu_before = cpu_of(stack.children)
         spy = profiler(args, stack.child("worker"), f"worker-{orders}")
         started = datetime.now(UTC)
-        made = await create_orders(stack, http, orders, args.centra_share, args.seed)
-    say.log(f"consign: {made} orders created; waiting for them to ship")
+        centra, amazon = await create_orders(stack, http, orders, args.centra_share, args.seed)
+    made = centra + amazon
+    say.log(f"consign: {amazon} Amazon and {centra} Centra orders created; waiting for them")
     done = await until_completed(client, CONSIGN_ORDER, made, args.limit)
     stop_profiler(spy)
     cpu = cpu_delta(cpu_before, cpu_of(stack.children))
@@ -285,26 +293,26 @@ async def consign_phase(
     return Phase("consign", made, seconds, histories, cpu, load, activities, made - done)
 
 
-async def start_bare(client: Client, orders: int, activities: int, tag: str) -> None:
+async def start_bare(client: Client, activities: list[int], tag: str) -> None:
     gate = asyncio.Semaphore(START_CONCURRENCY)
 
     async def one(index: int) -> None:
         async with gate:
             await client.start_workflow(
                 BareOrder.run,
-                BareInput(activities=activities, order_id=f"{tag}-{index}"),
+                BareInput(activities=activities[index], order_id=f"{tag}-{index}"),
                 id=f"bare:{tag}:{index}",
                 task_queue=TASK_QUEUE,
             )
 
-    await asyncio.gather(*(one(i) for i in range(orders)))
+    await asyncio.gather(*(one(i) for i in range(len(activities))))
 
 
 async def bare_phase(
     stack: DevStack,
     client: Client,
     orders: int,
-    activities: int,
+    sampled: list[int],
     args: argparse.Namespace,
     say: Console,
 ) -> Phase:
@@ -333,8 +341,9 @@ async def bare_phase(
     cpu_before = cpu_of(stack.children)
     spy = profiler(args, bare, f"bare-{orders}")
     started = datetime.now(UTC)
-    await start_bare(client, orders, activities, "run")
-    say.log(f"bare: {orders} workflows of {activities} activities started")
+    activities = activity_mix(sampled, orders)
+    await start_bare(client, activities, "run")
+    say.log(f"bare: {orders} workflows started, activities {describe_mix(activities)}")
     done = await until_completed(client, BARE_ORDER, orders, args.limit)
     stop_profiler(spy)
     cpu = cpu_delta(cpu_before, cpu_of(stack.children))
@@ -355,9 +364,7 @@ async def run_once(orders: int, args: argparse.Namespace, say: Console) -> tuple
         async with stack:
             client = await connect_to(stack.temporal_address, stack.namespace)
             consign = await consign_phase(stack, client, orders, args, say)
-            bare = await bare_phase(
-                stack, client, consign.orders, consign.activities or 0, args, say
-            )
+            bare = await bare_phase(stack, client, consign.orders, consign.activities, args, say)
         failed = consign.not_done > 0 or bare.not_done > 0
         return consign, bare
     finally:
@@ -402,7 +409,7 @@ def render(console: Console, results: list[tuple[Phase, Phase]]) -> None:
             f"({consign.histories.namespace_bytes / 1024 / max(consign.orders, 1):.1f})",
             f"{bare.histories.order_bytes / 1024 / max(bare.orders, 1):.1f} "
             f"({bare.histories.namespace_bytes / 1024 / max(bare.orders, 1):.1f})",
-            str(consign.activities),
+            describe_mix(bare.activities) if bare.activities else "-",
             f"{consign.cpu_ms():.0f} / {bare.cpu_ms():.0f}",
             f"{bare.cpu_ms() / consign.cpu_ms():.2f}" if consign.cpu_ms() else "-",
             f"{consign.load:.1f} / {bare.load:.1f}",
@@ -441,7 +448,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, nargs="+", default=[500, 2000])
     parser.add_argument("--centra-share", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--sample", type=int, default=20, help="histories counted")
+    parser.add_argument("--sample", type=int, default=50, help="histories counted")
     parser.add_argument("--settle", type=float, default=5.0, help="s before each phase")
     parser.add_argument("--limit", type=float, default=900.0, help="s to wait for the orders")
     parser.add_argument("--keep-logs", action="store_true")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from temporalio.client import WorkflowHistory
 
-from bench.throughput import activities_scheduled, activity_count, growth
+from bench.throughput import activities_scheduled, activity_mix, growth
 
 HISTORIES = Path(__file__).resolve().parent.parent / "histories"
 
@@ -22,11 +22,11 @@ def test_activities_counted_from_a_stored_order_history() -> None:
     assert activities_scheduled(history) == expected == 11
 
 
-def test_the_count_is_the_rounded_mean_of_the_sample() -> None:
-    assert activity_count([7, 7, 8]) == 7
-    assert activity_count([7, 8, 8]) == 8
+def test_bare_orders_run_the_sampled_counts_in_turn() -> None:
+    assert activity_mix([6, 7, 9], 5) == [6, 7, 9, 6, 7]
+    assert sum(activity_mix([6, 7, 9], 300)) == 100 * (6 + 7 + 9)
     with pytest.raises(ValueError):
-        activity_count([])
+        activity_mix([], 10)
 
 
 def test_namespace_growth_counts_new_runs_whole_and_old_ones_by_their_new_events() -> None:
