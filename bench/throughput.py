@@ -62,6 +62,7 @@ BARE_ORDER = "BareOrder"
 GOAL = 0.8
 STOCK = 100_000  # GXO units per item: no order waits for stock
 START_CONCURRENCY = 50  # bare workflows being started at a time
+CENTRA_SHOWN = 10_000  # units of every size Centra shows before orders are made
 
 
 def activities_scheduled(history: WorkflowHistory) -> int:
@@ -150,10 +151,13 @@ class Phase:
         return 1000 * spent / self.orders if self.orders else 0.0
 
 
-async def namespace_totals(client: Client) -> dict[str, tuple[int, int]]:
+Totals = dict[str, tuple[int, int]]  # run id -> (history events, history bytes)
+
+
+async def namespace_totals(client: Client) -> Totals:
     """run id -> (events, bytes) of every execution; running ones described (visibility's
     figures for a running workflow are those of its last visibility update)."""
-    totals: dict[str, tuple[int, int]] = {}
+    totals: Totals = {}
     running: list[WorkflowExecution] = []
     async for execution in client.list_workflows(""):
         if execution.status is WorkflowExecutionStatus.RUNNING:
@@ -168,9 +172,7 @@ async def namespace_totals(client: Client) -> dict[str, tuple[int, int]]:
     return totals
 
 
-def growth(
-    before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]
-) -> tuple[int, int]:
+def growth(before: Totals, after: Totals) -> tuple[int, int]:
     events = sum(e - before.get(run, (0, 0))[0] for run, (e, _) in after.items())
     size = sum(b - before.get(run, (0, 0))[1] for run, (_, b) in after.items())
     return events, size
@@ -198,16 +200,49 @@ async def until_completed(client: Client, workflow_type: str, wanted: int, limit
     return done
 
 
-def measured(
-    name: str, started: datetime, executions: list[WorkflowExecution], wanted: int
-) -> tuple[float, Histories]:
-    last = max((e.close_time for e in executions if e.close_time), default=started)
+@dataclass
+class Start:
+    """What a phase reads when its orders start, to measure against at its end."""
+
+    at: datetime
+    totals: Totals
+    cpu: dict[str, float]
+
+
+async def start_phase(client: Client, stack: DevStack) -> Start:
+    totals = await namespace_totals(client)
+    return Start(datetime.now(UTC), totals, cpu_of(stack.children))
+
+
+async def end_phase(
+    client: Client,
+    stack: DevStack,
+    start: Start,
+    name: str,
+    workflow_type: str,
+    orders: int,
+    limit: float,
+    spy: subprocess.Popen[bytes] | None,
+) -> tuple[Phase, list[WorkflowExecution]]:
+    """Once `orders` workflows of the type completed (or `limit` s): the phase's time (to the
+    last close), histories, CPU and load."""
+    done = await until_completed(client, workflow_type, orders, limit)
+    stop_profiler(spy)
+    cpu = cpu_delta(start.cpu, cpu_of(stack.children))
+    load = os.getloadavg()[0]
+    executions = await closed(client, workflow_type)
+    last = max((e.close_time for e in executions if e.close_time), default=start.at)
     histories = Histories(
         orders=len(executions),
         order_events=sum(e.history_length for e in executions),
         order_bytes=sum(e.raw_info.history_size_bytes for e in executions),
     )
-    return (last - started).total_seconds(), histories
+    histories.namespace_events, histories.namespace_bytes = growth(
+        start.totals, await namespace_totals(client)
+    )
+    seconds = (last - start.at).total_seconds()
+    phase = Phase(name, orders, seconds, histories, cpu, load, not_done=orders - done)
+    return phase, executions
 
 
 async def create_orders(
@@ -240,11 +275,23 @@ async def create_orders(
     return made, amazon
 
 
-async def stock_up(stack: DevStack, http: httpx.AsyncClient) -> None:
+async def stock_up(stack: DevStack, http: httpx.AsyncClient, limit: float = 120.0) -> None:
+    """GXO holds STOCK units of every item, and Centra shows them: its generator makes orders
+    only from stock it shows, and the sync's first push (before the stock intake has read
+    GXO) can show none for a moment."""
     rows = [*opening_stock(), *centra_opening_stock()]
     for row in rows:
         row["on_hand"] = STOCK
     (await http.put(f"{stack.gxo_url}/_sandbox/stock", json=rows)).raise_for_status()
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        answer = await http.get(f"{stack.centra_url}/_sandbox/stock")
+        answer.raise_for_status()
+        free = [int(row["free_to_allocate"]) for row in answer.json()["stock"]]
+        if free and min(free) >= CENTRA_SHOWN:
+            return
+        await asyncio.sleep(1.0)
+    raise RuntimeError("Centra never showed GXO's stock: the inventory sync did not push it")
 
 
 async def sample_activities(
@@ -271,26 +318,18 @@ async def consign_phase(
         await seed_world(stack, http)
         await stock_up(stack, http)
         await asyncio.sleep(args.settle)  # intakes and syncs up, the first syncs pushed
-        before = await namespace_totals(client)
-        cpu_before = cpu_of(stack.children)
         spy = profiler(args, stack.child("worker"), f"worker-{orders}")
-        started = datetime.now(UTC)
+        start = await start_phase(client, stack)
         centra, amazon = await create_orders(stack, http, orders, args.centra_share, args.seed)
     made = centra + amazon
     say.log(f"consign: {amazon} Amazon and {centra} Centra orders created; waiting for them")
-    done = await until_completed(client, CONSIGN_ORDER, made, args.limit)
-    stop_profiler(spy)
-    cpu = cpu_delta(cpu_before, cpu_of(stack.children))
-    load = os.getloadavg()[0]
-    executions = await closed(client, CONSIGN_ORDER)
-    seconds, histories = measured("consign", started, executions, made)
-    histories.namespace_events, histories.namespace_bytes = growth(
-        before, await namespace_totals(client)
+    phase, executions = await end_phase(
+        client, stack, start, "consign", CONSIGN_ORDER, made, args.limit, spy
     )
     keep = args.save_history or args.profile
     show = Path(keep) / f"history-{orders}.json" if keep else None
-    activities = await sample_activities(client, executions, args.sample, show)
-    return Phase("consign", made, seconds, histories, cpu, load, activities, made - done)
+    phase.activities = await sample_activities(client, executions, args.sample, show)
+    return phase
 
 
 async def start_bare(client: Client, activities: list[int], tag: str) -> None:
@@ -337,23 +376,14 @@ async def bare_phase(
     bare.start(stack.root, {**os.environ, "PYTHONUNBUFFERED": "1", **stack.environment()})
     stack.children.append(bare)
     await asyncio.sleep(args.settle)  # the bare worker up and polling
-    before = await namespace_totals(client)
-    cpu_before = cpu_of(stack.children)
     spy = profiler(args, bare, f"bare-{orders}")
-    started = datetime.now(UTC)
+    start = await start_phase(client, stack)
     activities = activity_mix(sampled, orders)
     await start_bare(client, activities, "run")
     say.log(f"bare: {orders} workflows started, activities {describe_mix(activities)}")
-    done = await until_completed(client, BARE_ORDER, orders, args.limit)
-    stop_profiler(spy)
-    cpu = cpu_delta(cpu_before, cpu_of(stack.children))
-    load = os.getloadavg()[0]
-    executions = await closed(client, BARE_ORDER)
-    seconds, histories = measured("bare", started, executions, orders)
-    histories.namespace_events, histories.namespace_bytes = growth(
-        before, await namespace_totals(client)
-    )
-    return Phase("bare", orders, seconds, histories, cpu, load, activities, orders - done)
+    phase, _ = await end_phase(client, stack, start, "bare", BARE_ORDER, orders, args.limit, spy)
+    phase.activities = activities
+    return phase
 
 
 async def run_once(orders: int, args: argparse.Namespace, say: Console) -> tuple[Phase, Phase]:
