@@ -306,6 +306,7 @@ async def sample_activities(
         history = await handle.fetch_history()
         counts.append(activities_scheduled(history))
         if show is not None and len(counts) == 1:
+            show.parent.mkdir(parents=True, exist_ok=True)
             await asyncio.to_thread(show.write_text, history.to_json())
     activity_mix(counts, 1)  # none sampled: fails here
     return counts
