@@ -143,7 +143,8 @@ class Phase:
 
     @property
     def rate(self) -> float:
-        return self.orders / self.seconds if self.seconds > 0 else 0.0
+        """Completed orders a second (an incomplete phase: over the time waited)."""
+        return self.histories.orders / self.seconds if self.seconds > 0 else 0.0
 
     def cpu_ms(self, names: tuple[str, ...] = ("worker", "bare", "temporal")) -> float:
         """CPU ms per order of the worker and the Temporal server (the sandboxes left out)."""
@@ -240,7 +241,8 @@ async def end_phase(
     histories.namespace_events, histories.namespace_bytes = growth(
         start.totals, await namespace_totals(client)
     )
-    seconds = (last - start.at).total_seconds()
+    ended = last if done >= orders else datetime.now(UTC)  # incomplete: the time waited
+    seconds = (ended - start.at).total_seconds()
     phase = Phase(name, orders, seconds, histories, cpu, load, not_done=orders - done)
     return phase, executions
 
@@ -428,17 +430,18 @@ def render(console: Console, results: list[tuple[Phase, Phase]]) -> None:
         table.add_column(column, justify="right")
     for consign, bare in results:
         table.add_row(
-            f"{consign.orders:,}",
+            f"{consign.orders:,}"
+            + (f" ({consign.histories.orders:,} done)" if consign.not_done else ""),
             f"{consign.rate:.1f}",
             f"{bare.rate:.1f}",
             f"{consign.rate / bare.rate:.2f}" if bare.rate else "-",
-            f"{per_order(consign.histories.order_events, consign.orders)} "
+            f"{per_order(consign.histories.order_events, consign.histories.orders)} "
             f"({per_order(consign.histories.namespace_events, consign.orders)})",
-            f"{per_order(bare.histories.order_events, bare.orders)} "
+            f"{per_order(bare.histories.order_events, bare.histories.orders)} "
             f"({per_order(bare.histories.namespace_events, bare.orders)})",
-            f"{consign.histories.order_bytes / 1024 / max(consign.orders, 1):.1f} "
+            f"{consign.histories.order_bytes / 1024 / max(consign.histories.orders, 1):.1f} "
             f"({consign.histories.namespace_bytes / 1024 / max(consign.orders, 1):.1f})",
-            f"{bare.histories.order_bytes / 1024 / max(bare.orders, 1):.1f} "
+            f"{bare.histories.order_bytes / 1024 / max(bare.histories.orders, 1):.1f} "
             f"({bare.histories.namespace_bytes / 1024 / max(bare.orders, 1):.1f})",
             describe_mix(bare.activities) if bare.activities else "-",
             f"{consign.cpu_ms():.0f} / {bare.cpu_ms():.0f}",
