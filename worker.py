@@ -1,13 +1,18 @@
 """The consign worker service: every task queue, configured from the environment.
 
-One process runs the main queue (workflows and the warehouse/store activities) plus the
-rate-limited queues each channel module lists (integrations/registry.py), whose server-side rate
-limits hold across all workers.
+One process runs the intake queue (the intakes, syncs and Monitor with their activities:
+workflows/deployment.py `intake_queue`), the main queue (order and return workflows with the
+warehouse/store activities) and the rate-limited queues each channel module lists
+(integrations/registry.py), whose server-side rate limits hold across all workers. Each queue has
+a Temporal Worker of its own, so a fresh worker's replay of hundreds of orders never holds up an
+intake's next step; the intake queue's worker starts first. `python -m worker --only intakes`
+or `--only orders` runs one side, for a deployment that runs them as separate services.
 SIGTERM or SIGINT stops polling and lets in-flight activities finish before exit.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import json
@@ -20,11 +25,13 @@ from typing import Any, cast
 
 import uvicorn
 from sqlalchemy import Engine
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+from temporalio.service import RPCError
 from temporalio.worker import Worker
 
+import startup
 import temporal_client
 from activities.channel import ChannelActivities
 from activities.delivery import DeliveryActivities, signal_stock_changed
@@ -53,21 +60,22 @@ from webhooks import ChannelHook, create_webhook_app, notify_intake
 from workflows import order_metrics
 from workflows.channel_intake import ChannelIntake, ChannelIntakeInput, intake_id
 from workflows.deployment import (
+    LONG_LIVED,
     facilities,
     intake_inputs,
+    intake_queue,
     inventory_inputs,
     product_sync_inputs,
     return_intake_inputs,
 )
 from workflows.intakes import TASK_TIMEOUT
 from workflows.inventory_sync import InventorySync, inventory_sync_id
-from workflows.monitor import Monitor
 from workflows.order_fulfillment import OrderFulfillment
 from workflows.product_sync import ProductSync, product_sync_id
 from workflows.return_fulfillment import ReturnFulfillment
 from workflows.return_intake import ReturnIntake, return_intake_id
+from workflows.run_length import MOVE_SIGNAL
 from workflows.schedules import ensure_settlement_schedules
-from workflows.settlement_intake import SettlementIntake
 from workflows.stock_intake import StockIntake, StockIntakeInput, stock_intake_id
 from workflows.warehouse_intake import WarehouseIntake, WarehouseIntakeInput, workflow_id_for
 
@@ -79,6 +87,9 @@ GRACEFUL_SHUTDOWN = timedelta(seconds=25)
 # kills, on top of the heartbeat timeout). A live worker takes its sticky tasks at once; one too
 # busy to within 3 s costs a replay elsewhere, not correctness.
 STICKY_TIMEOUT = timedelta(seconds=3)
+# Which task queues a process polls: both sides (the default), or one, for a deployment that
+# runs the intakes and the orders as separate services. The rate-limited queues run in each.
+ROLES = ("all", "intakes", "orders")
 
 
 class JsonFormatter(logging.Formatter):
@@ -127,8 +138,9 @@ async def connect(settings: Settings) -> Client:
 
 
 async def _keep_running(client: Client, run: Any, arg: Any, workflow_id: str, queue: str) -> None:
-    """Start a long-lived workflow unless it already runs (USE_EXISTING: safe on every start)."""
-    await client.start_workflow(
+    """Start a long-lived workflow unless it already runs (USE_EXISTING: safe on every start),
+    and move a run found on another queue to `queue`."""
+    handle = await client.start_workflow(
         run,
         arg,
         id=workflow_id,
@@ -136,11 +148,28 @@ async def _keep_running(client: Client, run: Any, arg: Any, workflow_id: str, qu
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         task_timeout=TASK_TIMEOUT,
     )
+    await move_to_queue(client, workflow_id, handle.result_run_id, queue)
+
+
+async def move_to_queue(client: Client, workflow_id: str, run_id: str | None, queue: str) -> None:
+    """A run started before the intake queue existed runs on the main queue (whose worker still
+    serves it): ask it to continue as new on `queue` at its next stop (workflows/run_length.py
+    MOVE_SIGNAL), carrying its state as every continue-as-new does."""
+    handle = client.get_workflow_handle(workflow_id, run_id=run_id)
+    described = await handle.describe()
+    if described.status is not WorkflowExecutionStatus.RUNNING or described.task_queue == queue:
+        return
+    log.info("moving %s from task queue %s to %s", workflow_id, described.task_queue, queue)
+    try:
+        await handle.signal(MOVE_SIGNAL, queue)
+    except RPCError as err:  # it ended meanwhile: its next run starts where ensure says
+        log.warning("could not move %s: %s", workflow_id, err.message)
 
 
 async def ensure_intakes(client: Client, settings: Settings) -> None:
-    """Start the intake workflows unless they already run (safe on every worker start)."""
-    queue = settings.temporal.task_queue
+    """Start the intake workflows unless they already run (safe on every worker start), each on
+    the intake queue."""
+    queue = intake_queue(settings.temporal.task_queue)
     for intake in intake_inputs(settings):
         await _keep_running(
             client, ChannelIntake.run, intake, intake_id(intake.channel, intake.account), queue
@@ -153,7 +182,7 @@ async def ensure_intakes(client: Client, settings: Settings) -> None:
     for returns in return_intake_inputs(settings):
         returns_id = return_intake_id(returns.channel, returns.account)
         await _keep_running(client, ReturnIntake.run, returns, returns_id, queue)
-    await ensure_monitor(client, settings)
+    await ensure_monitor(client, settings, queue)
     for facility in facilities(settings):
         events = WarehouseIntakeInput(
             facility_id=facility,
@@ -161,12 +190,12 @@ async def ensure_intakes(client: Client, settings: Settings) -> None:
             payload_budget_bytes=settings.limits.payload_budget_bytes,
         )
         await _keep_running(client, WarehouseIntake.run, events, workflow_id_for(facility), queue)
-    await ensure_settlement_schedules(client, settings)
+    await ensure_settlement_schedules(client, settings, queue)
 
 
 async def ensure_inventory_sync(client: Client, settings: Settings) -> None:
     syncs = inventory_inputs(settings)
-    queue = settings.temporal.task_queue
+    queue = intake_queue(settings.temporal.task_queue)
     for sync in syncs:
         sync_id = inventory_sync_id(sync.channel, sync.account)
         await _keep_running(client, InventorySync.run, sync, sync_id, queue)
@@ -332,8 +361,10 @@ def operation_activities(
 
 
 @contextlib.asynccontextmanager
-async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Worker]]:
-    """Every worker of this process, running until the context exits."""
+async def workers(
+    client: Client, settings: Settings, role: str = "all"
+) -> AsyncIterator[list[Worker]]:
+    """Every worker of this process's `role` (ROLES), running until the context exits."""
     engine = open_store(settings.database_url, migrate=settings.db_migrate is DbMigrate.AUTO)
     warehouse = WAREHOUSE.build(WAREHOUSE.settings_of(settings), settings.limits, CHANNEL_NAMES)
     deadlines = DeadlinePolicy(chase_lead=timedelta(hours=settings.chase_lead_hours))
@@ -377,31 +408,37 @@ async def workers(client: Client, settings: Settings) -> AsyncIterator[list[Work
             task_queue=settings.temporal.task_queue,
             not_arrived_days=settings.return_not_arrived_days,
         )
-        running = [
-            Worker(
-                client,
-                task_queue=settings.temporal.task_queue,
-                workflows=[
-                    OrderFulfillment,
-                    ChannelIntake,
-                    WarehouseIntake,
-                    StockIntake,
-                    InventorySync,
-                    SettlementIntake,
-                    Monitor,
-                    ProductSync,
-                    ReturnFulfillment,
-                    ReturnIntake,
-                ],
-                activities=main_activities(
-                    channel, stock, stock_sync, delivery, settlements, monitor, products, returns
-                ),
-                graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
-                max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
-                sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,
-                max_cached_workflows=settings.max_cached_workflows,
+        activities = main_activities(
+            channel, stock, stock_sync, delivery, settlements, monitor, products, returns
+        )
+        shared: dict[str, Any] = {
+            "graceful_shutdown_timeout": GRACEFUL_SHUTDOWN,
+            "max_heartbeat_throttle_interval": HEARTBEAT_THROTTLE,
+            "sticky_queue_schedule_to_start_timeout": STICKY_TIMEOUT,
+            "max_cached_workflows": settings.max_cached_workflows,
+        }
+        running: list[Worker] = []
+        if role != "orders":  # first: an intake's next step never waits for the order side
+            queue = intake_queue(settings.temporal.task_queue)
+            workflows: list[type] = list(LONG_LIVED)
+            running.append(
+                Worker(
+                    client, task_queue=queue, workflows=workflows, activities=activities, **shared
+                )
             )
-        ]
+        if role != "intakes":
+            # The long-lived workflows too: runs started before the intake queue existed stay
+            # on this queue until they move (ensure_intakes asks them to).
+            workflows = [OrderFulfillment, ReturnFulfillment, *LONG_LIVED]
+            running.append(
+                Worker(
+                    client,
+                    task_queue=settings.temporal.task_queue,
+                    workflows=workflows,
+                    activities=activities,
+                    **shared,
+                )
+            )
         by_operation = operation_activities(channel, stock_sync, settlements, products)
         for module in enabled(settings):
             port = ports.orders[module.name]
@@ -430,7 +467,7 @@ async def serve_webhooks(client: Client, settings: Settings, port: int) -> None:
     app = create_webhook_app(
         client,
         WAREHOUSE.webhook.secret(warehouse).get_secret_value(),
-        settings.temporal.task_queue,
+        intake_queue(settings.temporal.task_queue),
         settings.poll_interval_seconds,
         hooks,
         facilities=WAREHOUSE.facilities(warehouse),
@@ -458,7 +495,8 @@ def start_listeners(client: Client, settings: Settings) -> list[asyncio.Task[Non
         intake, store = intakes[module.name], engine
 
         async def notify(order_ids: list[str], intake: ChannelIntakeInput = intake) -> None:
-            await notify_intake(client, intake, settings.temporal.task_queue, order_ids)
+            queue = intake_queue(settings.temporal.task_queue)
+            await notify_intake(client, intake, queue, order_ids)
 
         async def set_aside(records: list[SetAsideRecord], store: Engine = store) -> None:
             await asyncio.to_thread(keep_set_aside, store, records)
@@ -468,28 +506,31 @@ def start_listeners(client: Client, settings: Settings) -> list[asyncio.Task[Non
     return tasks
 
 
-async def main() -> None:
+async def main(role: str = "all") -> None:
     configure_logging()
+    startup.mark("imports")
     settings = get_settings()
     ring = configured_key_ring()
     log.info("payloads encrypted with key id %s; %d key(s) decode", ring.current, len(ring.keys))
     client = await connect(settings)
+    startup.mark("connected to Temporal")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     health = await start_health(client, settings)  # /healthz, /readyz on CONSIGN_HEALTH_PORT
-    async with workers(client, settings) as running:
+    async with workers(client, settings, role) as running:
+        startup.mark(f"polling {', '.join(w.task_queue for w in running)}")
         health.watch(running)
-        if settings.start_intakes:
+        if settings.start_intakes and role != "orders":
             await ensure_intakes(client, settings)
+            startup.mark("intakes ensured")
         webhook = (
             asyncio.create_task(serve_webhooks(client, settings, settings.webhook_port))
             if settings.webhook_port
             else None
         )
         listeners = start_listeners(client, settings)
-        log.info("worker polling %s", ", ".join(w.task_queue for w in running))
         await stop.wait()
         log.info("shutting down: finishing in-flight activities")
         for task in listeners:
@@ -499,8 +540,19 @@ async def main() -> None:
     log.info("worker stopped")
 
 
+def parse_role(argv: list[str] | None = None) -> str:
+    parser = argparse.ArgumentParser(prog="python -m worker", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--only",
+        choices=[r for r in ROLES if r != "all"],
+        help="poll only the intake queue (intakes, syncs, Monitor) or only the orders' queue; "
+        "both by default",
+    )
+    return parser.parse_args(argv).only or "all"
+
+
 if __name__ == "__main__":
     try:
-        asyncio.run(main())
+        asyncio.run(main(parse_role()))
     except (SettingsError, StoreSchemaError) as err:  # one line, not a traceback
         raise SystemExit(f"consign worker: {err}") from None
