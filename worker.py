@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, cast
 
-import uvicorn
 from sqlalchemy import Engine
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import WorkflowIDConflictPolicy
@@ -56,7 +55,6 @@ from monitoring import ensure_monitor, monitor_activities
 from store.migrate import open_store
 from store.migrations import StoreSchemaError
 from store.set_aside import keep_set_aside
-from webhooks import ChannelHook, create_webhook_app, notify_intake
 from workflows import order_metrics
 from workflows.channel_intake import ChannelIntake, ChannelIntakeInput, intake_id
 from workflows.deployment import (
@@ -451,6 +449,11 @@ async def workers(
 
 
 async def serve_webhooks(client: Client, settings: Settings, port: int) -> None:
+    # Imported here, after the workers poll: FastAPI's models take ~0.5-1 s of a start.
+    import uvicorn
+
+    from webhooks import ChannelHook, create_webhook_app
+
     intakes = {intake.channel: intake for intake in intake_inputs(settings)}
     hooks = [
         ChannelHook(
@@ -482,6 +485,8 @@ def start_listeners(client: Client, settings: Settings) -> list[asyncio.Task[Non
     """Each channel's push-feed reader its settings turn on (a queue of order notifications),
     handing named orders to the account's intake as a webhook does; records it cannot read go
     to the store's set-aside list."""
+    from webhooks import notify_intake  # after the workers poll, as in serve_webhooks
+
     intakes = {intake.channel: intake for intake in intake_inputs(settings)}
     tasks: list[asyncio.Task[None]] = []
     engine = None
