@@ -15,7 +15,7 @@ COPY requirements.lock ./
 RUN pip install --require-hashes -r requirements.lock
 
 # Only what the worker and the CLI need: no sandbox/, .venv, var/ or tests in the image.
-COPY pyproject.toml README.md config.py worker.py webhooks.py replay_guard.py health.py temporal_client.py monitoring.py ./
+COPY pyproject.toml README.md config.py worker.py worker_services.py startup.py webhooks.py replay_guard.py health.py temporal_client.py monitoring.py ./
 COPY codec ./codec
 COPY domain ./domain
 COPY workflows ./workflows

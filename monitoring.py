@@ -47,8 +47,9 @@ def monitor_activities(client: Client, engine: Engine, settings: Settings) -> Mo
     )
 
 
-async def ensure_monitor(client: Client, settings: Settings) -> None:
-    """Create or update the `monitor` Schedule (safe on every worker start). A long-running
+async def ensure_monitor(client: Client, settings: Settings, task_queue: str) -> None:
+    """Create or update the `monitor` Schedule, its runs on `task_queue` (the intake queue:
+    an update moves the next run there; safe on every worker start). A long-running
     Monitor of an earlier version is ended first and its open findings seed the schedule's
     first run, so the switch neither repeats nor forgets an alert."""
     handover = await _end_long_running_monitor(client)
@@ -66,7 +67,7 @@ async def ensure_monitor(client: Client, settings: Settings) -> None:
             Monitor.run,
             params,
             id=monitor_id(),
-            task_queue=settings.temporal.task_queue,
+            task_queue=task_queue,
             task_timeout=TASK_TIMEOUT,
             static_summary="Health monitor: one check; raises and resolves alerts",
         ),

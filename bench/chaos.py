@@ -403,6 +403,15 @@ class Chaos:
         self.temporal_restart_seconds: float | None = None
 
     @property
+    def workers(self) -> list[str]:
+        """The worker processes (two with --split-worker), all killed at each kill."""
+        return ["worker", "worker-intakes"] if self.stack.split_worker else ["worker"]
+
+    def _kill_workers(self) -> None:
+        for name in self.workers:
+            self.stack.restart(name, kill=True, wait_ready=False)
+
+    @property
     def kills(self) -> int:
         return sum(1 for d in self.disruptions if d.what == "worker kill")
 
@@ -421,13 +430,13 @@ class Chaos:
                     "Temporal restart", lambda: self.stack.restart("temporal")
                 )
             elif time.monotonic() >= next_kill:
-                await self._disrupt(
-                    "worker kill", lambda: self.stack.restart("worker", kill=True, wait_ready=False)
-                )
+                await self._disrupt("worker kill", self._kill_workers)
                 next_kill = max(next_kill + self.every, time.monotonic() + 1)
-            elif not self.stack.child("worker").running:
-                self.unplanned_exits += 1
-                await asyncio.to_thread(self.stack.restart, "worker", wait_ready=False)
+            else:
+                for name in self.workers:
+                    if not self.stack.child(name).running:
+                        self.unplanned_exits += 1
+                        await asyncio.to_thread(self.stack.restart, name, wait_ready=False)
             await asyncio.sleep(0.2)
 
 
@@ -849,7 +858,9 @@ def machine() -> str:
 async def main_async(args: argparse.Namespace, console: Console) -> bool:
     var = Path(tempfile.mkdtemp(prefix="consign-chaos-"))
     ports = free_stack_ports()
-    stack = build_stack(var, ports, ui=False, temporal_db=var / "temporal.db")
+    stack = build_stack(
+        var, ports, ui=False, temporal_db=var / "temporal.db", split_worker=args.split_worker
+    )
     ok = False
     try:
         async with stack:
@@ -883,6 +894,11 @@ def main() -> None:
         "--drain-limit", type=float, default=900.0, help="seconds to wait for the last orders"
     )
     parser.add_argument("--keep-logs", action="store_true")
+    parser.add_argument(
+        "--split-worker",
+        action="store_true",
+        help="two worker processes (--only orders, --only intakes), both killed at each kill",
+    )
     args = parser.parse_args()
     console = Console()
     if not asyncio.run(main_async(args, console)):

@@ -143,6 +143,7 @@ def build_stack(
     ui: bool = True,
     temporal_db: Path | None = None,
     log_dir: Path | None = None,
+    split_worker: bool = False,
 ) -> DevStack:
     """The local stack configured for the demo: in-memory Temporal (or kept in `temporal_db`,
     so the server can be restarted), fresh store, fast cycles; its store and logs (unless
@@ -166,6 +167,7 @@ def build_stack(
         notifications=True,  # ORDER_CHANGE through the local SQS endpoint; polling stays on
         env=_env_for_stack(f"sqlite:///{database}", webhook),
         log_dir=log_dir or var / "logs",
+        split_worker=split_worker,
         # Returns reports ready at once (the sandbox's default: 2 s; the port would then wait
         # its 5 s poll before reading one).
         amazon_args=["--rate-scale", str(RATE_SCALE), "--report-processing-seconds", "0"],

@@ -94,6 +94,7 @@ class Child:
     argv: list[str]
     log_path: Path
     stop_grace_seconds: float = 10.0
+    env: dict[str, str] = field(default_factory=dict)  # on top of the stack's environment
     process: subprocess.Popen[bytes] | None = None
     log_file: IO[bytes] | None = field(default=None, repr=False)
 
@@ -108,7 +109,7 @@ class Child:
         self.process = subprocess.Popen(
             self.argv,
             cwd=cwd,
-            env=dict(env),
+            env={**env, **self.env},
             stdin=subprocess.DEVNULL,
             stdout=self.log_file,
             stderr=subprocess.STDOUT,
@@ -200,10 +201,15 @@ class DevStack:
         centra_args: Sequence[str] = (),
         worker_args: Sequence[str] = (),
         ready_timeout: float = 60.0,
+        split_worker: bool = False,
     ) -> None:
         self.run_temporal = temporal
         self.run_sandboxes = sandboxes
         self.run_worker = worker
+        # Two worker processes, `python -m worker --only orders` ("worker", which serves the
+        # webhooks) and `--only intakes` ("worker-intakes"), as a deployment running them as
+        # separate services would (docs/deploy.md).
+        self.split_worker = split_worker
         self.temporal_port = temporal_port
         self.ui_port = ui_port
         self.amazon_port = amazon_port
@@ -349,7 +355,18 @@ class DevStack:
                 planned.append((Child(name, argv, self.log_dir / f"{name}.log", 5.0), port))
         if self.run_worker:
             argv = [self.python, "-m", "worker", *self.extra_args["worker"]]
-            planned.append((Child("worker", argv, self.log_dir / "worker.log", 30.0), None))
+            if not self.split_worker:
+                planned.append((Child("worker", argv, self.log_dir / "worker.log", 30.0), None))
+                return planned
+            orders = Child("worker", [*argv, "--only", "orders"], self.log_dir / "worker.log", 30.0)
+            intakes = Child(
+                "worker-intakes",
+                [*argv, "--only", "intakes"],
+                self.log_dir / "worker-intakes.log",
+                30.0,
+                env={"CONSIGN_WEBHOOK_PORT": ""},  # the orders' process serves them
+            )
+            planned += [(intakes, None), (orders, None)]
         return planned
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -450,6 +467,7 @@ class DevStack:
             "alerts": lambda: self._http_ready(self.alerts_url, ""),
             "sqs": self._sqs_ready,
             "worker": self._worker_ready,
+            "worker-intakes": self._intake_worker_ready,
         }
         check = checks[child.name]
         deadline = time.monotonic() + self.ready_timeout
@@ -533,15 +551,20 @@ class DevStack:
                 return False
             raise
 
-    def _worker_ready(self) -> bool:
-        """The worker polls its workflow task queue."""
+    def _intake_worker_ready(self) -> bool:
+        from workflows.deployment import intake_queue  # the worker's modules, only when split
+
+        return self._worker_ready(intake_queue(self.task_queue))
+
+    def _worker_ready(self, queue: str | None = None) -> bool:
+        """The worker polls its workflow task queue (`queue`, else the main one)."""
 
         async def probe() -> bool:
             client = await connect_to(self.temporal_address, self.namespace)
             response = await client.workflow_service.describe_task_queue(
                 DescribeTaskQueueRequest(
                     namespace=self.namespace,
-                    task_queue=TaskQueue(name=self.task_queue),
+                    task_queue=TaskQueue(name=queue or self.task_queue),
                     task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
                 )
             )

@@ -209,7 +209,8 @@ class ChannelIntake:
                     "set_aside": self._progress.set_aside,
                     "last_set_aside": self._progress.last_set_aside,
                 }
-            )
+            ),
+            task_queue=run_length.next_queue,
         )
 
     async def _rest_of_interval(self, next_scan: datetime) -> None:

@@ -2,19 +2,44 @@
 account, one InventorySync per account whose stock consign sets, and per warehouse facility a
 WarehouseIntake and a StockIntake; per account of a channel that files settlement reports, a
 SettlementIntake on a Schedule; per account of a channel that authorises
-returns, a ReturnIntake. The worker starts them; the daily report expects them."""
+returns, a ReturnIntake; and the Monitor. The worker starts them; the daily report expects them.
+
+They run on a task queue of their own (`intake_queue`), polled by a worker of their own, so their
+workflow tasks and activities never wait behind order workflows: a fresh worker after a crash
+replays hundreds of orders, and an intake queued behind them missed the bound docs/operations.md
+states ("When a worker dies"). Order and return workflows stay on the main queue."""
 
 from __future__ import annotations
 
 from config import Settings
 from integrations.registry import WAREHOUSE, enabled
-from workflows.channel_intake import ChannelIntakeInput, intake_id
-from workflows.inventory_sync import InventorySyncInput, inventory_sync_id
-from workflows.product_sync import CHECK_SECONDS, ProductSyncInput
-from workflows.return_intake import ReturnIntakeInput, return_intake_id
-from workflows.settlement_intake import SettlementIntakeInput
-from workflows.stock_intake import stock_intake_id
-from workflows.warehouse_intake import workflow_id_for
+from workflows.channel_intake import ChannelIntake, ChannelIntakeInput, intake_id
+from workflows.inventory_sync import InventorySync, InventorySyncInput, inventory_sync_id
+from workflows.monitor import Monitor
+from workflows.product_sync import CHECK_SECONDS, ProductSync, ProductSyncInput
+from workflows.return_intake import ReturnIntake, ReturnIntakeInput, return_intake_id
+from workflows.settlement_intake import SettlementIntake, SettlementIntakeInput
+from workflows.stock_intake import StockIntake, stock_intake_id
+from workflows.warehouse_intake import WarehouseIntake, workflow_id_for
+
+# Every long-lived workflow the worker keeps running: the intake queue's workflows.
+LONG_LIVED: tuple[type, ...] = (
+    ChannelIntake,
+    WarehouseIntake,
+    StockIntake,
+    InventorySync,
+    ProductSync,
+    ReturnIntake,
+    SettlementIntake,
+    Monitor,
+)
+INTAKE_QUEUE_SUFFIX = "-intakes"
+
+
+def intake_queue(main: str) -> str:
+    """The task queue of the intakes, syncs and Monitor beside the main (orders') queue
+    TEMPORAL_TASK_QUEUE: `consign` -> `consign-intakes`."""
+    return f"{main}{INTAKE_QUEUE_SUFFIX}"
 
 
 def intake_inputs(settings: Settings) -> list[ChannelIntakeInput]:

@@ -290,7 +290,8 @@ class InventorySync:
                     "awaited": self._awaited,
                     "held": sorted(self._held),
                 }
-            )
+            ),
+            task_queue=run_length.next_queue,
         )
 
     async def _call(

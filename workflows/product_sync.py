@@ -107,7 +107,9 @@ class ProductSync:
             if self._sync_now:
                 last_sweep = None
         await workflow.wait_condition(workflow.all_handlers_finished)
-        workflow.continue_as_new(params.model_copy(update={"cursor": cursor}))
+        workflow.continue_as_new(
+            params.model_copy(update={"cursor": cursor}), task_queue=run_length.next_queue
+        )
 
     async def _sweep(self, params: ProductSyncInput, cursor: datetime | None) -> datetime | None:
         """Every page of products changed since `cursor`, sent page by page; the new cursor

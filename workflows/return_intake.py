@@ -93,7 +93,10 @@ class ReturnIntake:
                 lambda: self._poll_now, timedelta(seconds=params.poll_interval_seconds)
             )
         await workflow.wait_condition(workflow.all_handlers_finished)
-        workflow.continue_as_new(params.model_copy(update={"started": progress.started}))
+        workflow.continue_as_new(
+            params.model_copy(update={"started": progress.started}),
+            task_queue=run_length.next_queue,
+        )
 
 
 CONTRACT = WorkflowContract.of(

@@ -57,12 +57,14 @@ def settlement_schedule(
     )
 
 
-async def ensure_settlement_schedules(client: Client, settings: Settings) -> list[str]:
-    """Create or update the settlement schedule of every account the settings run; their ids."""
+async def ensure_settlement_schedules(
+    client: Client, settings: Settings, task_queue: str
+) -> list[str]:
+    """Create or update the settlement schedule of every account the settings run, starting
+    its runs on `task_queue` (the intake queue: an update moves the next firing there); their
+    ids."""
     every = timedelta(minutes=settings.settlement_interval_minutes)
-    return await ensure_schedules(
-        client, settlement_inputs(settings), every, settings.temporal.task_queue
-    )
+    return await ensure_schedules(client, settlement_inputs(settings), every, task_queue)
 
 
 async def ensure_schedules(

@@ -124,7 +124,8 @@ class StockIntake:
                     "set_aside": self._progress.set_aside,
                     "last_set_aside": self._progress.last_set_aside,
                 }
-            )
+            ),
+            task_queue=run_length.next_queue,
         )
 
 

@@ -135,7 +135,8 @@ class WarehouseIntake:
                     "set_aside": self._progress.set_aside,
                     "last_set_aside": self._progress.last_set_aside,
                 }
-            )
+            ),
+            task_queue=run_length.next_queue,
         )
 
     def _take_pushed(self) -> list[FeedEvent]:

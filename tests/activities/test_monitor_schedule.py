@@ -94,13 +94,15 @@ async def test_the_schedule_carries_open_findings_from_run_to_run(
         task_queue=f"old-{uuid.uuid4().hex[:8]}",
     )
     checks.findings = [PAUSED]
-    await ensure_monitor(client, settings)  # fires at once
+    await ensure_monitor(client, settings, settings.temporal.task_queue)  # fires at once
     await until_checks(checks, 1)
     await last_run_finished(client)
     assert (await legacy.describe()).status == WorkflowExecutionStatus.TERMINATED
     assert checks.titles() == []  # handed over: not raised again
 
-    await ensure_monitor(client, settings)  # a worker restart updates the schedule in place
+    await ensure_monitor(
+        client, settings, settings.temporal.task_queue
+    )  # a worker restart updates the schedule in place
     await check(client, checks)
     assert checks.titles() == []  # the predecessor's result survived the update
 
@@ -117,7 +119,7 @@ async def test_the_cli_shows_the_last_check_and_checks_now(
 ) -> None:
     client, checks, settings = monitor_server
     checks.findings = [PAUSED]
-    await ensure_monitor(client, settings)
+    await ensure_monitor(client, settings, settings.temporal.task_queue)
     await until_checks(checks, 1)
     await last_run_finished(client)
     address = ["--address", dev_server.env.client.service_client.config.target_host]

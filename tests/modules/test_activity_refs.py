@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from temporalio.activity import _Definition
 
-import worker
+import worker_services
 from activities import refs
 from activities.channel import ChannelActivities
 from activities.delivery import DeliveryActivities
@@ -40,10 +40,10 @@ def registered() -> dict[str, Callable[..., object]]:
     monitor = object.__new__(MonitorActivities)
     products = object.__new__(ProductActivities)
     returns = object.__new__(ReturnActivities)
-    listed = worker.main_activities(
+    listed = worker_services.main_activities(
         channel, stock, stock_sync, delivery, settlements, monitor, products, returns
     )
-    by_operation = worker.operation_activities(channel, stock_sync, settlements, products)
+    by_operation = worker_services.operation_activities(channel, stock_sync, settlements, products)
     for module in CHANNELS:
         for queue in module.limited_queues:
             listed += [by_operation[operation] for operation in queue.operations]

@@ -14,7 +14,16 @@ from integrations.module import Operation
 from integrations.registry import CHANNEL_NAMES, CHANNELS, WAREHOUSE, Channel, channel_module
 
 ROOT = Path(__file__).resolve().parents[2]
-CORE = ["workflows", "activities", "domain", "store", "worker.py", "config.py", "webhooks.py"]
+CORE = [
+    "workflows",
+    "activities",
+    "domain",
+    "store",
+    "worker.py",
+    "worker_services.py",
+    "config.py",
+    "webhooks.py",
+]
 MAIN = "main-queue"
 
 # (channel, operation) -> queue, as the code before channel modules routed them.
