@@ -375,6 +375,14 @@ class Settings(BaseModel):
     # Each channel's and the warehouse's own settings, by module name: `module.settings_of`
     # reads one back typed. config.py reads only what every deployment shares.
     modules: dict[str, BaseModel] = Field(default_factory=dict)
+    # CONSIGN_ACCOUNTS_FILE ("": none) and CONSIGN_ACCOUNTS as given; integrations.registry.
+    # with_accounts reads the file into `accounts` (integrations.accounts.Account, beside each
+    # channel's default account) and checks the names into `account_filter` (the `channel:id`
+    # names this process serves; None: every account).
+    accounts_file: str = ""
+    account_names: list[str] = Field(default_factory=list)
+    accounts: list[Any] = Field(default_factory=list)
+    account_filter: list[str] | None = None
     poll_interval_seconds: float
     chase_lead_hours: float
     start_intakes: bool  # the worker makes sure every intake workflow runs
@@ -464,6 +472,8 @@ def _read_settings(
         db_migrate=choice("CONSIGN_DB_MIGRATE", "auto", DbMigrate),
         channels=running,
         modules=modules,
+        accounts_file=env("CONSIGN_ACCOUNTS_FILE", "").strip(),
+        account_names=csv_list("CONSIGN_ACCOUNTS", ""),
         poll_interval_seconds=number("CONSIGN_POLL_INTERVAL_SECONDS", "60", above=0),
         chase_lead_hours=number("CONSIGN_CHASE_LEAD_HOURS", "6", at_least=0),
         start_intakes=flag("CONSIGN_START_INTAKES", "true"),

@@ -49,6 +49,7 @@ from workflows.channel_intake import (
     intake_id,
 )
 from workflows.intakes import TASK_TIMEOUT
+from workflows.search_attributes import of_account
 from workflows.warehouse_intake import (
     EVENTS_PUSHED_SIGNAL,
     WarehouseIntake,
@@ -59,14 +60,16 @@ from workflows.warehouse_intake import (
 
 @dataclass(frozen=True)
 class ChannelHook:
-    """A channel account's route: its module's path, header and parser, the account's secret
-    and intake (started if it is not running)."""
+    """A channel account's route: its module's path (another account than the default's adds
+    its id), header and parser, the account's secret and intake (started if it is not running,
+    on the account's task queue; "": the app's)."""
 
     path: str
     signature_header: str
     secret: str
     intake: ChannelIntakeInput
     parse: Callable[[bytes], list[str]]
+    task_queue: str = ""
 
     @classmethod
     def of(cls, module: ChannelModule[Any], secret: str, intake: ChannelIntakeInput) -> ChannelHook:
@@ -98,7 +101,7 @@ def create_webhook_app(
     guard = ReplayGuard(engine)
     app = FastAPI(title="consign webhooks", docs_url=None, redoc_url=None)
     for hook in channels:
-        _add_channel_route(app, client, hook, task_queue, bounds, guard)
+        _add_channel_route(app, client, hook, hook.task_queue or task_queue, bounds, guard)
 
     async def push(facility_id: str, delivery: EventDelivery) -> None:
         await client.start_workflow(
@@ -188,6 +191,7 @@ async def notify_intake(
         id=intake_id(intake.channel, intake.account),
         task_queue=task_queue,
         task_timeout=TASK_TIMEOUT,
+        search_attributes=of_account(intake.channel, intake.account),
         start_signal=ORDERS_NOTIFIED_SIGNAL,
         start_signal_args=[OrdersNotified(order_ids=order_ids)],
     )

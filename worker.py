@@ -38,9 +38,15 @@ import temporal_client
 from activities.heartbeat import HEARTBEAT_THROTTLE
 from codec.converter import configured_key_ring
 from config import Settings, SettingsError
-from integrations.registry import get_settings
+from integrations.registry import (
+    account_queue,
+    get_settings,
+    served_accounts,
+    serves_main_queue,
+)
 from store.migrations import StoreSchemaError
 from workflows import order_metrics
+from workflows import search_attributes as sa
 from workflows.channel_intake import ChannelIntake, intake_id
 from workflows.deployment import (
     LONG_LIVED,
@@ -119,9 +125,17 @@ async def connect(settings: Settings) -> Client:
     return await temporal_client.connect(settings.temporal, runtime)
 
 
-async def _keep_running(client: Client, run: Any, arg: Any, workflow_id: str, queue: str) -> None:
+async def _keep_running(
+    client: Client,
+    run: Any,
+    arg: Any,
+    workflow_id: str,
+    queue: str,
+    account: tuple[str, str] | None = None,
+) -> None:
     """Start a long-lived workflow unless it already runs (USE_EXISTING: safe on every start),
-    and move a run found on another queue to `queue`."""
+    and move a run found on another queue to `queue`; an account's carries its Channel and
+    ChannelAccount search attributes from the start."""
     handle = await client.start_workflow(
         run,
         arg,
@@ -129,6 +143,7 @@ async def _keep_running(client: Client, run: Any, arg: Any, workflow_id: str, qu
         task_queue=queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         task_timeout=TASK_TIMEOUT,
+        search_attributes=sa.of_account(*account) if account is not None else None,
     )
     await move_to_queue(client, workflow_id, handle.result_run_id, queue)
 
@@ -150,22 +165,34 @@ async def move_to_queue(client: Client, workflow_id: str, run_id: str | None, qu
 
 async def ensure_intakes(client: Client, settings: Settings) -> None:
     """Start the intake workflows unless they already run (safe on every worker start), each on
-    the intake queue. All at once: one after the other took ~6 s of a start on a busy server."""
+    the intake queue (an account's with its suffix); the warehouse's and the Monitor only where
+    this process serves the main queue. All at once: one after the other took ~6 s of a start
+    on a busy server."""
     queue = intake_queue(settings.temporal.task_queue)
-    starts = [
-        _keep_running(
-            client, ChannelIntake.run, intake, intake_id(intake.channel, intake.account), queue
+
+    def own(channel: str, account: str) -> str:
+        return account_queue(settings, channel, account, queue)
+
+    starts = []
+    for intake in intake_inputs(settings):
+        key = (intake.channel, intake.account)
+        starts.append(
+            _keep_running(client, ChannelIntake.run, intake, intake_id(*key), own(*key), key)
         )
-        for intake in intake_inputs(settings)
-    ]
     if settings.inventory_sync:
         starts += inventory_sync_starts(client, settings)
     for sync in product_sync_inputs(settings):
-        sync_id = product_sync_id(sync.channel, sync.account)
-        starts.append(_keep_running(client, ProductSync.run, sync, sync_id, queue))
+        key = (sync.channel, sync.account)
+        sync_id = product_sync_id(*key)
+        starts.append(_keep_running(client, ProductSync.run, sync, sync_id, own(*key), key))
     for returns in return_intake_inputs(settings):
-        returns_id = return_intake_id(returns.channel, returns.account)
-        starts.append(_keep_running(client, ReturnIntake.run, returns, returns_id, queue))
+        key = (returns.channel, returns.account)
+        returns_id = return_intake_id(*key)
+        starts.append(_keep_running(client, ReturnIntake.run, returns, returns_id, own(*key), key))
+    if not serves_main_queue(settings):
+        await asyncio.gather(*starts)
+        await ensure_settlement_schedules(client, settings, queue)
+        return
     for facility in facilities(settings):
         events = WarehouseIntakeInput(
             facility_id=facility,
@@ -188,16 +215,19 @@ async def _keep_monitor(client: Client, settings: Settings, queue: str) -> None:
 
 
 def inventory_sync_starts(client: Client, settings: Settings) -> list[Coroutine[Any, Any, None]]:
-    """Starting each InventorySync and each facility's StockIntake (which notifies them)."""
-    syncs = inventory_inputs(settings)
+    """Starting each served account's InventorySync and, where this process serves the main
+    queue, each facility's StockIntake (which notifies every account's)."""
     queue = intake_queue(settings.temporal.task_queue)
-    starts = [
-        _keep_running(
-            client, InventorySync.run, sync, inventory_sync_id(sync.channel, sync.account), queue
+    starts = []
+    for sync in inventory_inputs(settings):
+        key = (sync.channel, sync.account)
+        own = account_queue(settings, *key, queue)
+        starts.append(
+            _keep_running(client, InventorySync.run, sync, inventory_sync_id(*key), own, key)
         )
-        for sync in syncs
-    ]
-    targets = [inventory_sync_id(s.channel, s.account) for s in syncs]
+    if not serves_main_queue(settings):
+        return starts
+    targets = [inventory_sync_id(s.channel, s.account) for s in inventory_inputs(settings, True)]
     for facility in facilities(settings):
         stock = StockIntakeInput(
             facility_id=facility,
@@ -208,6 +238,19 @@ def inventory_sync_starts(client: Client, settings: Settings) -> list[Coroutine[
             _keep_running(client, StockIntake.run, stock, stock_intake_id(facility), queue)
         )
     return starts
+
+
+def main_queues(settings: Settings) -> tuple[list[str], list[str]]:
+    """The intake queues and the main queues this process polls: `consign-intakes` and
+    `consign` (the default accounts' and the warehouse's workflows) unless CONSIGN_ACCOUNTS
+    leaves the default accounts out, and each other served account's own (`<queue>@<channel>:
+    <account>`)."""
+    main = settings.temporal.task_queue
+    served = [a for a in served_accounts(settings) if not a.default]
+    base = [main] if serves_main_queue(settings) else []
+    mains = base + [a.queue(main) for a in served]
+    intakes = [intake_queue(q) for q in base] + [a.queue(intake_queue(main)) for a in served]
+    return intakes, mains
 
 
 @contextlib.asynccontextmanager
@@ -225,7 +268,7 @@ async def workers(
         "sticky_queue_schedule_to_start_timeout": STICKY_TIMEOUT,
         "max_cached_workflows": settings.max_cached_workflows,
     }
-    intakes = intake_queue(settings.temporal.task_queue)
+    intakes, mains = main_queues(settings)
     running: list[Worker] = []
     async with contextlib.AsyncExitStack() as stack:
 
@@ -237,7 +280,8 @@ async def workers(
 
         long_lived: list[type] = list(LONG_LIVED)
         if role != "orders":
-            await run(Worker(client, task_queue=intakes, workflows=long_lived, **shared))
+            for queue in intakes:
+                await run(Worker(client, task_queue=queue, workflows=long_lived, **shared))
         # Imported only now: the store's tables, every channel's clients, the reports.
         import worker_services
 
@@ -248,20 +292,18 @@ async def workers(
         startup.mark("store, ports and activities ready")
         activities = services.activities
         if role != "orders":
-            await run(Worker(client, task_queue=intakes, activities=activities, **shared))
+            for queue in intakes:
+                await run(Worker(client, task_queue=queue, activities=activities, **shared))
         if role != "intakes":
             # The long-lived workflows too: runs started before the intake queue existed stay
             # on this queue until they move (ensure_intakes asks them to).
             orders = [OrderFulfillment, ReturnFulfillment, *long_lived]
-            await run(
-                Worker(
-                    client,
-                    task_queue=settings.temporal.task_queue,
-                    workflows=orders,
-                    activities=activities,
-                    **shared,
+            for queue in mains:
+                await run(
+                    Worker(
+                        client, task_queue=queue, workflows=orders, activities=activities, **shared
+                    )
                 )
-            )
         for limited in services.limited:
             await run(limited)
         checking = asyncio.create_task(

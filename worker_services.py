@@ -12,15 +12,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Engine
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.account_ports import AccountKey
 from activities.channel import ChannelActivities
 from activities.coalesce import Coalesced
 from activities.delivery import DeliveryActivities, signal_stock_changed
@@ -34,10 +35,17 @@ from config import DbMigrate, Settings
 from domain.deadlines import DeadlinePolicy
 from domain.exceptions import describe_error
 from domain.setaside import SetAsideRecord
+from integrations.accounts import Account, account_suffix
 from integrations.channel import ChannelPort, ProductPort, ReturnPort, SettlementPort, StockPort
 from integrations.gxo.port import ItemMasterPort, ReturnsPort, WarehousePort
 from integrations.module import ChannelModule, OpenedPorts, Operation
-from integrations.registry import CHANNEL_NAMES, WAREHOUSE, enabled
+from integrations.registry import (
+    CHANNEL_NAMES,
+    WAREHOUSE,
+    account_queue,
+    channel_module,
+    served_accounts,
+)
 from monitoring import monitor_activities
 from store.migrate import open_store
 from store.set_aside import keep_set_aside
@@ -46,33 +54,47 @@ from workflows.deployment import facilities, intake_inputs, intake_queue, invent
 from workflows.inventory_sync import inventory_sync_id
 from workflows.product_sync import product_sync_id
 
+if TYPE_CHECKING:
+    from webhooks import ChannelHook
+
 log = logging.getLogger("consign.worker")
 CREDENTIAL_CHECK_TIMEOUT = 15.0  # seconds per check; a slow channel is logged, not waited for
 
 
 @dataclass
 class Ports:
-    orders: dict[str, ChannelPort] = field(default_factory=dict)
-    stock: dict[str, StockPort] = field(default_factory=dict)
-    settlements: dict[str, SettlementPort] = field(default_factory=dict)
-    products: dict[str, ProductPort] = field(default_factory=dict)
-    returns: dict[str, ReturnPort] = field(default_factory=dict)
+    """Each served account's ports, by (channel, account)."""
+
+    orders: dict[AccountKey, ChannelPort] = field(default_factory=dict)
+    stock: dict[AccountKey, StockPort] = field(default_factory=dict)
+    settlements: dict[AccountKey, SettlementPort] = field(default_factory=dict)
+    products: dict[AccountKey, ProductPort] = field(default_factory=dict)
+    returns: dict[AccountKey, ReturnPort] = field(default_factory=dict)
+
+
+def module_of(account: Account) -> ChannelModule[Any]:
+    module = channel_module(account.channel)
+    if module is None:  # accounts are only made for registered channels
+        raise LookupError(f"no channel module {account.channel!r}")
+    return module
 
 
 async def channel_ports(settings: Settings, stack: contextlib.AsyncExitStack) -> Ports:
-    """The order and stock ports of every configured channel, closed with the stack."""
+    """The ports of every account this process serves (its own client, token and pacing
+    each), closed with the stack."""
     ports = Ports()
-    for module in enabled(settings):
-        opened = await module.open_ports(module.settings_of(settings), stack)
-        ports.orders[module.name] = opened.orders
+    for account in served_accounts(settings):
+        opened = await module_of(account).open_ports(account.settings, stack)
+        key = account.key
+        ports.orders[key] = opened.orders
         if opened.stock is not None:
-            ports.stock[module.name] = opened.stock
+            ports.stock[key] = opened.stock
         if opened.settlements is not None:
-            ports.settlements[module.name] = opened.settlements
+            ports.settlements[key] = opened.settlements
         if opened.products is not None:
-            ports.products[module.name] = opened.products
+            ports.products[key] = opened.products
         if opened.returns is not None:
-            ports.returns[module.name] = opened.returns
+            ports.returns[key] = opened.returns
     return ports
 
 
@@ -80,47 +102,65 @@ async def check_credentials(settings: Settings, ports: Ports, warehouse: Warehou
     """One cheap authenticated call per channel account and one to the warehouse, each logged:
     a wrong or expired credential is named when the worker starts, not first by a parked
     order. Never fatal (a channel may be down for a minute); never logs a secret."""
-    checks = {
-        module.title: module.check_credentials(
-            OpenedPorts(ports.orders[module.name], ports.stock.get(module.name))
+    # (what, whose: "" or " (account <id>)", the check)
+    checks: list[tuple[str, str, Awaitable[str]]] = [
+        (
+            module_of(account).title,
+            f" (account {account.id})",
+            module_of(account).check_credentials(
+                OpenedPorts(ports.orders[account.key], ports.stock.get(account.key))
+            ),
         )
-        for module in enabled(settings)
-    }
+        for account in served_accounts(settings)
+    ]
     served = facilities(settings)
     if served:
-        checks[WAREHOUSE.title] = WAREHOUSE.check_credentials(warehouse, served[0])
+        checks.append((WAREHOUSE.title, "", WAREHOUSE.check_credentials(warehouse, served[0])))
     outcomes = await asyncio.gather(
-        *(asyncio.wait_for(check, CREDENTIAL_CHECK_TIMEOUT) for check in checks.values()),
+        *(asyncio.wait_for(check, CREDENTIAL_CHECK_TIMEOUT) for _, _, check in checks),
         return_exceptions=True,
     )
-    for title, outcome in zip(checks, outcomes, strict=True):
+    for (title, whose, _), outcome in zip(checks, outcomes, strict=True):
         if isinstance(outcome, BaseException):
-            log.error("credentials: %s check failed: %s", title, describe_error(outcome))
+            log.error("credentials: %s check failed%s: %s", title, whose, describe_error(outcome))
         else:
-            log.info("credentials: %s %s", title, outcome)
+            log.info("credentials: %s %s%s", title, outcome, whose)
+
+
+def limited_rates(settings: Settings, account: Account, port: ChannelPort) -> dict[str, float]:
+    """Each of the account's rate-limited queues (by the name it polls) and its rate: the
+    module's for the account's own settings (its rate scale, its reader's usage plan)."""
+    module = module_of(account)
+    rates = module.rates(account.settings, port)
+    suffix = account_suffix(account.queue(settings.temporal.task_queue))
+    return {queue.name + suffix: rates[queue.name] for queue in module.limited_queues}
 
 
 def limited_workers(
     client: Client,
     settings: Settings,
-    module: ChannelModule[Any],
+    account: Account,
     port: ChannelPort,
     by_operation: Mapping[Operation, Callable[..., object]],
     options: Mapping[str, Any],
 ) -> list[Worker]:
-    """The module's rate-limited queues, each limited server-side across all workers; `options`
-    are the Worker options every worker of the process shares."""
-    rates = module.rates(module.settings_of(settings), port)
+    """The account's rate-limited queues, each limited server-side across all workers: the
+    default account's under the module's names, another's with its suffix
+    (`<queue>@<channel>:<account>`), so two sellers never share a usage plan; `options` are
+    the Worker options every worker of the process shares."""
+    module = module_of(account)
+    rates = limited_rates(settings, account, port)
     running = []
     for queue in module.limited_queues:
         served = sorted(queue.operations | queue.drains)
         listed = list(dict.fromkeys(by_operation[op] for op in served))
+        name = queue.name + account_suffix(account.queue(settings.temporal.task_queue))
         running.append(
             Worker(
                 client,
-                task_queue=queue.name,
+                task_queue=name,
                 activities=listed,
-                max_task_queue_activities_per_second=rates[queue.name],
+                max_task_queue_activities_per_second=rates[name],
                 **options,
             )
         )
@@ -224,7 +264,13 @@ async def open_services(
     warehouse = WAREHOUSE.build(WAREHOUSE.settings_of(settings), settings.limits, CHANNEL_NAMES)
     deadlines = DeadlinePolicy(chase_lead=timedelta(hours=settings.chase_lead_hours))
     ports = await channel_ports(settings, stack)
-    syncs = [inventory_sync_id(i.channel, i.account) for i in inventory_inputs(settings)]
+    # Every account's sync, served here or not: a stock change concerns them all.
+    syncs = [inventory_sync_id(i.channel, i.account) for i in inventory_inputs(settings, True)]
+
+    def queue_of(channel: str, account: str) -> str:
+        """Where an account's orders and returns run (its own queue, or the main one)."""
+        return account_queue(settings, channel, account)
+
     # Activities finishing together tell the syncs in one signal (activities/coalesce.py).
     notices = Coalesced(lambda items: signal_stock_changed(client, syncs, items))
 
@@ -244,11 +290,17 @@ async def open_services(
         limits=settings.limits,
         on_products_changed=products_changed,
     )
-    stock_sync = InventoryActivities(engine, warehouse, ports.stock)
+    shipping_from = {a.key: a.facilities for a in served_accounts(settings) if a.facilities}
+    stock_sync = InventoryActivities(engine, warehouse, ports.stock, shipping_from)
     stock = WarehouseActivities(
-        warehouse, engine, stock_moved, client=client, limits=settings.limits
+        warehouse,
+        engine,
+        stock_moved,
+        client=client,
+        limits=settings.limits,
+        facilities=shipping_from,
     )
-    delivery = DeliveryActivities(client, engine, settings.temporal.task_queue, deadlines)
+    delivery = DeliveryActivities(client, engine, queue_of, deadlines)
     settlements = SettlementActivities(ports.settlements, engine)
     monitor = monitor_activities(client, engine, settings)
     # The REST transport, the only one, is also GXO's item master (integrations/gxo/port.py).
@@ -261,7 +313,7 @@ async def open_services(
         cast(ReturnsPort, warehouse),
         engine,
         client,
-        task_queue=settings.temporal.task_queue,
+        task_queue=queue_of,
         not_arrived_days=settings.return_not_arrived_days,
     )
     activities = main_activities(
@@ -269,30 +321,50 @@ async def open_services(
     )
     by_operation = operation_activities(channel, stock_sync, settlements, products)
     limited: list[Worker] = []
-    for module in enabled(settings):
-        port = ports.orders[module.name]
-        limited += limited_workers(client, settings, module, port, by_operation, options)
+    for account in served_accounts(settings):
+        port = ports.orders[account.key]
+        limited += limited_workers(client, settings, account, port, by_operation, options)
     return Services(activities, limited, ports, warehouse)
+
+
+def _intakes(settings: Settings) -> dict[AccountKey, ChannelIntakeInput]:
+    return {(i.channel, i.account): i for i in intake_inputs(settings)}
+
+
+def intake_queue_of(settings: Settings, account: Account) -> str:
+    """The account's intake queue: `consign-intakes`, or `consign-intakes@<channel>:<id>`."""
+    return account.queue(intake_queue(settings.temporal.task_queue))
+
+
+def channel_hooks(settings: Settings) -> list[ChannelHook]:
+    """The webhook route of each served account of a channel that pushes: the default
+    account's on the module's path, another's on `<path>/<account>`, each with its own secret,
+    intake and (intake) task queue."""
+    from webhooks import ChannelHook
+
+    intakes = _intakes(settings)
+    return [
+        ChannelHook(
+            # The default account keeps the module's path; another's adds its id.
+            path=hook.path if account.default else f"{hook.path}/{account.id}",
+            signature_header=hook.signature_header,
+            secret=hook.secret(account.settings).get_secret_value(),
+            intake=intakes[account.key],
+            parse=hook.parse,
+            task_queue=intake_queue_of(settings, account),
+        )
+        for account in served_accounts(settings)
+        if (hook := module_of(account).webhook) is not None
+    ]
 
 
 async def serve_webhooks(client: Client, settings: Settings, port: int) -> None:
     # Imported here, after the workers poll: FastAPI's models take ~0.5-1 s of a start.
     import uvicorn
 
-    from webhooks import ChannelHook, create_webhook_app
+    from webhooks import create_webhook_app
 
-    intakes = {intake.channel: intake for intake in intake_inputs(settings)}
-    hooks = [
-        ChannelHook(
-            path=module.webhook.path,
-            signature_header=module.webhook.signature_header,
-            secret=module.webhook.secret(module.settings_of(settings)).get_secret_value(),
-            intake=intakes[module.name],
-            parse=module.webhook.parse,
-        )
-        for module in enabled(settings)
-        if module.webhook is not None
-    ]
+    hooks = channel_hooks(settings)
     warehouse = WAREHOUSE.settings_of(settings)
     app = create_webhook_app(
         client,
@@ -314,25 +386,28 @@ def start_listeners(client: Client, settings: Settings) -> list[asyncio.Task[Non
     to the store's set-aside list."""
     from webhooks import notify_intake  # after the workers poll, as in serve_webhooks
 
-    intakes = {intake.channel: intake for intake in intake_inputs(settings)}
+    intakes = _intakes(settings)
     tasks: list[asyncio.Task[None]] = []
     engine = None
-    for module in enabled(settings):
-        listener = module.listener(module.settings_of(settings))
+    for account in served_accounts(settings):
+        module = module_of(account)
+        listener = module.listener(account.settings)
         if listener is None:
             continue
         if engine is None:
             migrate = settings.db_migrate is DbMigrate.AUTO
             engine = open_store(settings.database_url, migrate=migrate)
-        intake, store = intakes[module.name], engine
+        intake, store = intakes[account.key], engine
+        queue = intake_queue_of(settings, account)
 
-        async def notify(order_ids: list[str], intake: ChannelIntakeInput = intake) -> None:
-            queue = intake_queue(settings.temporal.task_queue)
+        async def notify(
+            order_ids: list[str], intake: ChannelIntakeInput = intake, queue: str = queue
+        ) -> None:
             await notify_intake(client, intake, queue, order_ids)
 
         async def set_aside(records: list[SetAsideRecord], store: Engine = store) -> None:
             await asyncio.to_thread(keep_set_aside, store, records)
 
-        tasks.append(asyncio.create_task(listener(notify, set_aside), name=f"{module.name}-push"))
-        log.info("reading %s's pushed order notifications", module.title)
+        tasks.append(asyncio.create_task(listener(notify, set_aside), name=f"{account.name}-push"))
+        log.info("reading %s %s's pushed order notifications", module.title, account.id)
     return tasks

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.account_ports import AccountKey, port_of
 from activities.audit import audit
 from activities.errors import classified, classify
 from activities.heartbeat import heartbeating
@@ -43,12 +44,12 @@ def confirm_operation(channel: str) -> str:
 
 
 class ChannelActivities:
-    """Holds one port per configured channel for the worker's lifetime (pooled connections,
-    cached tokens)."""
+    """Holds one port per channel account this worker serves, for its lifetime (pooled
+    connections, cached tokens, the account's own pacing)."""
 
     def __init__(
         self,
-        ports: Mapping[Channel, ChannelPort],
+        ports: Mapping[AccountKey, ChannelPort],
         engine: Engine,
         on_confirmed: Callable[[list[str]], Awaitable[None]] | None = None,
         *,
@@ -66,22 +67,14 @@ class ChannelActivities:
         self.limits = limits or IntakeLimits()
         self.on_products_changed = on_products_changed
 
-    def _port(self, channel: Channel) -> ChannelPort:
-        port = self.ports.get(channel)
-        if port is None:
-            raise classify(
-                ConsignError(
-                    ExceptionKind.CHANNEL_REJECTED,
-                    f"channel {channel} is not configured on this worker",
-                )
-            )
-        return port
+    def _port(self, channel: Channel, account: str) -> ChannelPort:
+        return port_of(self.ports, channel, account, "channel port")
 
     @activity.defn(name="fetch_channel_order")
     async def fetch_order(self, ref: OrderRef) -> ChannelOrder:
         """An order the channel sends that consign cannot read (a malformed currency code, a
         missing field) is INVALID_CHANNEL_DATA at once: the same answer fails every retry."""
-        port = self._port(ref.channel)
+        port = self._port(ref.channel, ref.account)
         with classified(ExceptionKind.INVALID_CHANNEL_DATA):
             order = await port.get_order(ref.order_id)
         if len(order.lines) > self.limits.max_lines_per_order:
@@ -100,7 +93,7 @@ class ChannelActivities:
         as set aside here (their content never enters a workflow's history) and the others
         handed on; a set-aside order whose later version reads cleanly is resolved. A page
         that cannot be read as a whole is INVALID_CHANNEL_DATA, never retried."""
-        port = self._port(request.channel)
+        port = self._port(request.channel, request.account)
         query = ChangeQuery(
             since=request.since,
             page_token=request.page_token,
@@ -134,7 +127,7 @@ class ChannelActivities:
     @activity.defn(name="ack_channel_changes")
     async def ack_changes(self, request: AckRequest) -> None:
         """Confirm feed entries only after their changes were handed to Temporal."""
-        port = self._port(request.channel)
+        port = self._port(request.channel, request.account)
         async with heartbeating():
             with classified(ExceptionKind.INVALID_CHANNEL_DATA):
                 await port.acknowledge(request.ack)
@@ -143,7 +136,7 @@ class ChannelActivities:
     async def confirm_parcel(self, request: ParcelConfirmRequest) -> ConfirmResult:
         """Ship-confirm one parcel with the carrier the channel expects for GXO's service."""
         ref, parcel = request.ref, request.parcel
-        port = self._port(ref.channel)
+        port = self._port(ref.channel, ref.account)
         try:
             with classified(ExceptionKind.INVALID_CHANNEL_DATA):
                 codes = await asyncio.to_thread(list_carrier_codes, self.engine, ref.channel)
@@ -184,7 +177,7 @@ class ChannelActivities:
     async def settle_capture(self, request: CaptureRequest) -> PaymentCapture:
         """Where a parcel's payment capture stands (the order workflow polls it on a durable
         timer while the provider settles); `again` captures a failed one once more."""
-        port = self._port(request.ref.channel)
+        port = self._port(request.ref.channel, request.ref.account)
         if not isinstance(port, CapturePort):
             raise classify(
                 ConsignError(

@@ -18,6 +18,7 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.account_ports import QueueOf, queue_of
 from activities.heartbeat import hand_over
 from activities.models import (
     ChangeSet,
@@ -47,12 +48,14 @@ class DeliveryActivities:
         self,
         client: Client,
         engine: Engine,
-        order_task_queue: str,
+        order_task_queue: str | QueueOf,
         deadlines: DeadlinePolicy | None = None,
     ) -> None:
+        """Order workflows start on `order_task_queue`, or on the queue of the order's
+        account it maps to (integrations.registry.account_queue)."""
         self.client = client
         self.engine = engine
-        self.order_task_queue = order_task_queue
+        self.order_task_queue = queue_of(order_task_queue)
         self.deadlines = deadlines or DeadlinePolicy()
 
     @activity.defn(name="start_order_workflows")
@@ -70,7 +73,7 @@ class DeliveryActivities:
                 WORKFLOW_NAME,
                 OrderFulfillmentInput(ref=change.ref, change=change, deadlines=self.deadlines),
                 id=change.ref.workflow_id,
-                task_queue=self.order_task_queue,
+                task_queue=self.order_task_queue(change.ref.channel, change.ref.account),
                 start_signal=ORDER_CHANGED_SIGNAL,
                 start_signal_args=[change],
                 # A finished order is not restarted by a late notice; a failed or terminated

@@ -6,13 +6,14 @@ costs the heartbeat timeout, not the start-to-close timeout: workflows/inventory
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 from temporalio import activity
 
 from activities import stock_metrics
+from activities.account_ports import AccountKey, port_of
 from activities.errors import classified, classify
 from activities.heartbeat import heartbeating
 from activities.models import (
@@ -35,6 +36,7 @@ from activities.models import (
 from domain.exceptions import ConsignError, ExceptionKind
 from domain.inventory import ListingQuantity, PushOutcome, StockSubmission, listing_target
 from domain.order import Channel
+from domain.routing import within
 from integrations.channel import SettlingStockPort, StockPort
 from integrations.errors import IntegrationError
 from integrations.gxo.port import WarehousePort
@@ -46,25 +48,25 @@ from store.set_aside import keep_set_aside
 
 class InventoryActivities:
     def __init__(
-        self, engine: Engine, warehouse: WarehousePort, ports: Mapping[Channel, StockPort]
+        self,
+        engine: Engine,
+        warehouse: WarehousePort,
+        ports: Mapping[AccountKey, StockPort],
+        facilities: Mapping[AccountKey, Collection[str]] | None = None,
     ) -> None:
+        """`facilities`: where an account's orders ship from (its accounts-file entry): it
+        offers the stock there only; an account not named offers every facility its channel's
+        rules route to."""
         self.engine = engine
         self.warehouse = warehouse
         self.ports = dict(ports)
+        self.facilities = dict(facilities or {})
 
-    def _port(self, channel: Channel) -> StockPort:
-        port = self.ports.get(channel)
-        if port is None:
-            raise classify(
-                ConsignError(
-                    ExceptionKind.CHANNEL_REJECTED,
-                    f"stock sync for {channel} is not configured on this worker",
-                )
-            )
-        return port
+    def _port(self, channel: Channel, account: str) -> StockPort:
+        return port_of(self.ports, channel, account, "stock port")
 
-    def _settling_port(self, channel: Channel) -> SettlingStockPort:
-        port = self._port(channel)
+    def _settling_port(self, channel: Channel, account: str) -> SettlingStockPort:
+        port = self._port(channel, account)
         if not isinstance(port, SettlingStockPort):
             raise classify(
                 ConsignError(
@@ -119,13 +121,19 @@ class InventoryActivities:
         )
 
     def _targets(
-        self, channel: Channel, items: set[str] | None, skus: frozenset[str] = frozenset()
+        self,
+        channel: Channel,
+        account: str,
+        items: set[str] | None,
+        skus: frozenset[str] = frozenset(),
     ) -> tuple[dict[str, int], list[str], list[str]]:
         """SKU -> quantity to show, for the SKUs mapped to `items` (all when None) and `skus`;
         also the mapped SKUs GXO has no stock record of, and the GXO items no SKU of this
         channel maps."""
-        port = self._port(channel)
-        facilities = {rule.facility_id for rule in list_facility_rules(self.engine, channel)}
+        port = self._port(channel, account)
+        routes = list_facility_rules(self.engine, channel)
+        allowed = self.facilities.get((channel, account), ())
+        facilities = {rule.facility_id for rule in within(routes, allowed)}
         available = inventory.available_by_item(self.engine, facilities)
         rules = inventory.list_buffer_rules(self.engine)
         mappings = list_sku_mappings(self.engine, channel)
@@ -169,7 +177,7 @@ class InventoryActivities:
 
     async def _plan(self, request: StockPlanRequest, items: set[str] | None) -> StockPlan:
         targets, unknown, unmapped = await asyncio.to_thread(
-            self._targets, request.channel, items, frozenset(request.skus)
+            self._targets, request.channel, request.account, items, frozenset(request.skus)
         )
         accepted = await asyncio.to_thread(
             inventory.ledger, self.engine, request.channel, request.account
@@ -208,7 +216,7 @@ class InventoryActivities:
         submissions, each recorded as soon as the channel has it. A retry of this activity (a
         throttle halfway, a lost response, a killed worker) finds both and sends neither
         again: only the SKUs not yet answered or submitted."""
-        port = self._port(request.channel)
+        port = self._port(request.channel, request.account)
         info = activity.info()
         sent_by = f"{info.workflow_id}/{info.workflow_run_id}/{info.activity_id}"
         channel, account = request.channel, request.account
@@ -263,7 +271,7 @@ class InventoryActivities:
         when it is done. The channel's answer that retrying cannot change (a FATAL feed, a report
         consign cannot read) and the last check of one still processing settle it too, every
         SKU not accepted with the reason, so nothing waits for it forever."""
-        port = self._settling_port(request.channel)
+        port = self._settling_port(request.channel, request.account)
         submission = request.submission
         async with heartbeating():
             try:
@@ -306,8 +314,10 @@ class InventoryActivities:
             return await self._read_back(request)
 
     async def _read_back(self, request: StockReadRequest) -> DriftReport:
-        port = self._port(request.channel)
-        targets, _, _ = await asyncio.to_thread(self._targets, request.channel, None)
+        port = self._port(request.channel, request.account)
+        targets, _, _ = await asyncio.to_thread(
+            self._targets, request.channel, request.account, None
+        )
         try:
             shown = await port.read(sorted(targets))
         except IntegrationError as err:

@@ -13,6 +13,7 @@ from temporalio import activity
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.account_ports import AccountKey, port_of
 from activities.errors import classified
 from activities.heartbeat import heartbeating
 from activities.models import (
@@ -50,7 +51,7 @@ from store.set_aside import keep_set_aside
 class ProductActivities:
     def __init__(
         self,
-        ports: Mapping[str, ProductPort],
+        ports: Mapping[AccountKey, ProductPort],
         items: ItemMasterPort,
         engine: Engine,
         facilities: list[str],
@@ -68,9 +69,7 @@ class ProductActivities:
     async def read(self, request: ProductReadRequest) -> ProductPage:
         """One page of the sweep; a record the reader could not read is stored set aside (it
         may be the channel's raw record) and only its summary goes on to the workflow."""
-        port = self.ports.get(request.channel)
-        if port is None:
-            raise LookupError(f"no product port for channel {request.channel}")
+        port = port_of(self.ports, request.channel, request.account, "product port")
         with classified(ExceptionKind.INVALID_CHANNEL_DATA):
             page = await port.products_changed(request.since, request.page, request.token)
         if not page.set_aside:

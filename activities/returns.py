@@ -19,6 +19,7 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.account_ports import AccountKey, QueueOf, port_of, queue_of
 from activities.errors import classified
 from activities.heartbeat import heartbeating
 from activities.models import (
@@ -59,34 +60,32 @@ from store.returns import disposition_policy, forget_refund, record_refund, refu
 class ReturnActivities:
     def __init__(
         self,
-        returns: Mapping[str, ReturnPort],
-        orders: Mapping[str, ChannelPort],
+        returns: Mapping[AccountKey, ReturnPort],
+        orders: Mapping[AccountKey, ChannelPort],
         warehouse: ReturnsPort,
         engine: Engine,
         client: Client | None = None,
         *,
-        task_queue: str = "consign",
+        task_queue: str | QueueOf = "consign",
         not_arrived_days: float = 14,
     ) -> None:
         """`client` asks the order's workflow where it was injected and starts the return
-        workflows (on `task_queue`, waiting `not_arrived_days` for GXO's receipts)."""
+        workflows (on `task_queue`, or on the account's queue it maps to, waiting
+        `not_arrived_days` for GXO's receipts)."""
         self.returns = returns
         self.orders = orders
         self.warehouse = warehouse
         self.engine = engine
         self.client = client
-        self.task_queue = task_queue
+        self.task_queue = queue_of(task_queue)
         self.not_arrived_days = not_arrived_days
 
-    def _port(self, channel: str) -> ReturnPort:
-        port = self.returns.get(channel)
-        if port is None:
-            raise LookupError(f"no returns port for channel {channel}")
-        return port
+    def _port(self, channel: str, account: str) -> ReturnPort:
+        return port_of(self.returns, channel, account, "returns port")
 
     async def _read(self, ref: ReturnRef) -> ChannelReturn:
         with classified(ExceptionKind.INVALID_CHANNEL_DATA):
-            found = await self._port(ref.channel).get_return(ref.rma)
+            found = await self._port(ref.channel, ref.account).get_return(ref.rma)
             if found is None:
                 raise ConsignError(
                     ExceptionKind.ORDER_NOT_FOUND, f"the channel has no return {ref.rma} (deleted?)"
@@ -118,9 +117,7 @@ class ReturnActivities:
         injected = await self._injected_facility(ref)
         if injected is not None:
             return injected
-        port = self.orders.get(ref.channel)
-        if port is None:
-            raise LookupError(f"no order port for channel {ref.channel}")
+        port = port_of(self.orders, ref.channel, ref.account, "channel port")
         with classified(ExceptionKind.INVALID_CHANNEL_DATA):
             order = await port.get_order(ref.order_id)
             rules = await asyncio.to_thread(list_facility_rules, self.engine, ref.channel)
@@ -158,7 +155,7 @@ class ReturnActivities:
         """Complete the return, then refund it when asked; what the channel already shows is
         not done again. A refund the channel refuses is REFUND_REFUSED (non-retryable)."""
         found = await self._read(request.ref)
-        port = self._port(request.ref.channel)
+        port = self._port(request.ref.channel, request.ref.account)
         closed = ReturnClosed(completed=False, refunded=False)
         with classified(ExceptionKind.INVALID_CHANNEL_DATA):
             if not found.completed:
@@ -216,7 +213,7 @@ class ReturnActivities:
         return still in the channel, then the events confirmed (only after Temporal took every
         start: an attempt cut short reads the same events again, and a start that finds the
         return's workflow is harmless)."""
-        port = self._port(request.channel)
+        port = self._port(request.channel, request.account)
         taken = ReturnsTaken()
         async with heartbeating():
             with classified(ExceptionKind.INVALID_CHANNEL_DATA):
@@ -243,7 +240,7 @@ class ReturnActivities:
                 RETURN_WORKFLOW_NAME,
                 ReturnFulfillmentInput(ref=ref, not_arrived_days=self.not_arrived_days),
                 id=ref.workflow_id,
-                task_queue=self.task_queue,
+                task_queue=self.task_queue(ref.channel, ref.account),
                 # A closed return is not restarted by a late event; a failed or terminated one
                 # may be, so an operator can run it again.
                 id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,

@@ -13,6 +13,7 @@ from datetime import timedelta
 from sqlalchemy import Engine
 from temporalio import activity
 
+from activities.account_ports import AccountKey, port_of
 from activities.errors import classified, classify
 from activities.heartbeat import heartbeating
 from activities.settlement_models import (
@@ -38,26 +39,18 @@ from store.settlements import (
 
 
 class SettlementActivities:
-    """One settlement port per channel that files settlement reports."""
+    """One settlement port per account of a channel that files settlement reports."""
 
-    def __init__(self, ports: Mapping[str, SettlementPort], engine: Engine) -> None:
+    def __init__(self, ports: Mapping[AccountKey, SettlementPort], engine: Engine) -> None:
         self.ports = dict(ports)
         self.engine = engine
 
-    def _port(self, channel: str) -> SettlementPort:
-        port = self.ports.get(channel)
-        if port is None:
-            raise classify(
-                ConsignError(
-                    ExceptionKind.CHANNEL_REJECTED,
-                    f"channel {channel} files no settlement reports on this worker",
-                )
-            )
-        return port
+    def _port(self, channel: str, account: str) -> SettlementPort:
+        return port_of(self.ports, channel, account, "settlement port")
 
     @activity.defn(name="list_settlement_reports")
     async def list_reports(self, request: SettlementListRequest) -> SettlementReports:
-        port = self._port(request.channel)
+        port = self._port(request.channel, request.account)
         async with heartbeating():
             with classified(ExceptionKind.INVALID_CHANNEL_DATA):
                 listed = await port.settlement_reports(request.created_since)
@@ -68,7 +61,7 @@ class SettlementActivities:
     async def store_report(self, request: SettlementFetchRequest) -> StoredSettlementReport:
         """A file that does not add up fails for good as SETTLEMENT_UNBALANCED, one that
         cannot be read as INVALID_CHANNEL_DATA: nothing of it is stored."""
-        port = self._port(request.channel)
+        port = self._port(request.channel, request.account)
         report = request.report
         async with heartbeating():
             with classified(ExceptionKind.INVALID_CHANNEL_DATA):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection, Mapping
 
 from sqlalchemy import Engine
 from temporalio import activity
 from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 
+from activities.account_ports import AccountKey
 from activities.audit import audit
 from activities.errors import classified
 from activities.heartbeat import heartbeating
@@ -26,6 +27,7 @@ from domain.limits import IntakeLimits
 from domain.order import ChannelOrder, OrderRef
 from domain.payloads import payload_size, split_dispatch
 from domain.planning import plan_warehouse_order
+from domain.routing import within
 from domain.warehouse import (
     CancelOutcome,
     EventPage,
@@ -52,15 +54,19 @@ class WarehouseActivities:
         *,
         client: Client | None = None,
         limits: IntakeLimits | None = None,
+        facilities: Mapping[AccountKey, Collection[str]] | None = None,
     ) -> None:
         """`on_demand` hears which items a newly planned order holds back, so inventory sync
         lowers what the channels show at once rather than at GXO's next cycle. `client`
-        pushes the parts of a dispatch too large for one payload to the facility's intake."""
+        pushes the parts of a dispatch too large for one payload to the facility's intake.
+        `facilities`: the facilities an account's orders may ship from (its accounts-file
+        entry); an account not named routes to every facility its rules name."""
         self.warehouse = warehouse
         self.engine = engine
         self.on_demand = on_demand
         self.client = client
         self.limits = limits or IntakeLimits()
+        self.facilities = dict(facilities or {})
 
     @activity.defn(name="plan_fulfilment")
     async def plan(self, order: ChannelOrder) -> WarehouseOrder:
@@ -71,6 +77,8 @@ class WarehouseActivities:
         mappings = await asyncio.to_thread(
             load_mapping_set, self.engine, order.ref.channel, skus, gtins
         )
+        allowed = self.facilities.get((order.ref.channel, order.ref.account), ())
+        mappings.facility_rules = within(mappings.facility_rules, allowed)
         with classified(ExceptionKind.INVALID_CHANNEL_DATA):
             plan = plan_warehouse_order(order, mappings, self.limits)
         # What the channel says the order costs, for month-end's settlement comparison.

@@ -16,6 +16,9 @@ class ExceptionKind(StrEnum):
     WAREHOUSE_REJECTED = "WAREHOUSE_REJECTED"
     CHANNEL_REJECTED = "CHANNEL_REJECTED"
     CHANNEL_AUTH_FAILED = "CHANNEL_AUTH_FAILED"
+    # A channel account no worker polling this queue is configured for (the accounts file or
+    # CONSIGN_ACCOUNTS differ between workers, or the account was removed).
+    UNKNOWN_ACCOUNT = "UNKNOWN_ACCOUNT"
     WAREHOUSE_AUTH_FAILED = "WAREHOUSE_AUTH_FAILED"  # GXO refused consign's API key
     ORDER_NOT_FOUND = "ORDER_NOT_FOUND"
     OVER_SHIPMENT = "OVER_SHIPMENT"

@@ -78,6 +78,11 @@ DEFAULT_OWNERS: dict[ExceptionKind, Owner] = {
     K.CHANNEL_AUTH_FAILED: _o(
         ENG, HIGH, "renew the channel credential or permission, restart workers, retry the orders"
     ),
+    K.UNKNOWN_ACCOUNT: _o(
+        ENG,
+        HIGH,
+        "give every worker the same accounts file (the account named), restart, retry the orders",
+    ),
     K.WAREHOUSE_AUTH_FAILED: _o(
         ENG, HIGH, "set the right GXO_API_KEY, restart workers, retry the orders"
     ),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from domain.exceptions import ConsignError, ExceptionKind
 from domain.mapping import FacilityRule
 from domain.order import ChannelOrder
@@ -27,6 +29,14 @@ def _specificity(rule: FacilityRule) -> tuple[int, int, int, int]:
         rule.marketplace_id is not None,
         -rule.priority,
     )
+
+
+def within(rules: list[FacilityRule], facilities: Collection[str]) -> list[FacilityRule]:
+    """The rules that route to one of `facilities` (an account's, from the accounts file);
+    every rule when it names none."""
+    if not facilities:
+        return rules
+    return [rule for rule in rules if rule.facility_id in facilities]
 
 
 def route_facility(order: ChannelOrder, rules: list[FacilityRule]) -> FacilityRule:

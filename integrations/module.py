@@ -22,6 +22,7 @@ from domain.limits import IntakeLimits
 from domain.products import ProductSyncPolicy
 from domain.setaside import SetAsideRecord
 from domain.warehouse import FeedEvent
+from integrations.accounts import AccountFields
 from integrations.channel import (
     ChannelPort,
     ProductPort,
@@ -138,6 +139,8 @@ class ChannelModule(Module[S]):
     """A sales channel. Capability flags say what the domain rules need to know about it."""
 
     account: Callable[[S], str]  # the account the settings name: OrderRef.account
+    # How an accounts-file entry fills the settings (integrations/accounts.py).
+    account_fields: AccountFields
     open_ports: Callable[[S, contextlib.AsyncExitStack], Awaitable[OpenedPorts]]  # closed with it
     limited_queues: tuple[LimitedQueue, ...] = ()
     # Activities per second on each limited queue, given the account's settings and port.

@@ -14,9 +14,12 @@ from rich.console import Console
 
 from integrations.amazon.errors import AmazonError
 from integrations.amazon.factory import build_amazon_client
+from integrations.amazon.module import AMAZON
 from integrations.amazon.notifications import SetupResult
 from integrations.amazon.order_notifications import sqs_client
-from integrations.amazon.settings import AmazonSettings, read_amazon_settings
+from integrations.amazon.settings import AmazonSettings
+from integrations.registry import get_settings
+from starter.accounts_cli import ACCOUNT_HELP, account_for, accounts_of
 from starter.client import CliError, expected_errors
 
 console = Console()
@@ -54,9 +57,13 @@ def setup(
         str | None, typer.Option(help="the SQS queue's ARN (default: from the queue URL)")
     ] = None,
     name: Annotated[str, typer.Option(help="the destination's name at Amazon")] = "consign",
+    account: Annotated[str | None, typer.Option(help=ACCOUNT_HELP)] = None,
 ) -> None:
-    """Create (or reuse) the destination and the ORDER_CHANGE subscription."""
-    settings = read_amazon_settings()
+    """Create (or reuse) the destination and the ORDER_CHANGE subscription (of one seller)."""
+    every = get_settings()
+    seller = account_for(every, AMAZON.name, account)
+    [chosen] = accounts_of(every, AMAZON.name, seller)
+    settings: AmazonSettings = chosen.settings
     target = arn or queue_arn(settings)
     try:
         result = asyncio.run(_setup(settings, target, name))

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from starter.accounts_cli import ACCOUNT_HELP, account_for, accounts_of
 from starter.client import CliError, expected_errors
 from starter.mappings_cli import DatabaseOption
 from starter.mappings_cli import _engine as open_engine
@@ -40,9 +41,10 @@ def centra_command(
         Path | None, typer.Option("--output", "-o", help="Also write the differences as CSV.")
     ] = None,
     database_url: DatabaseOption = None,
+    account: Annotated[str | None, typer.Option(help=ACCOUNT_HELP)] = None,
 ) -> None:
-    """Per Centra order consign shipped in the month: captured but not shipped, shipped but
-    not captured, capture pending too long."""
+    """Per Centra order consign shipped in the month (of one store): captured but not shipped,
+    shipped but not captured, capture pending too long."""
     from domain.capture_differences import capture_differences
     from integrations.centra.module import CENTRA
     from integrations.registry import get_settings
@@ -52,8 +54,10 @@ def centra_command(
     settings = get_settings()
     if CENTRA.name not in settings.channels:
         raise CliError("Centra is not among CONSIGN_CHANNELS")
-    centra = CENTRA.settings_of(settings)
-    account = CENTRA.account(centra)
+    store = account_for(settings, CENTRA.name, account)
+    [chosen] = accounts_of(settings, CENTRA.name, store)
+    centra: CentraSettings = chosen.settings
+    account = chosen.id
     shipped = shipped_orders(
         open_engine(database_url), CENTRA.name, account, confirmed_from=start, confirmed_before=end
     )

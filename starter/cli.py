@@ -12,6 +12,7 @@ from temporalio.client import Client
 
 from integrations.registry import get_settings
 from starter import captures_cli  # noqa: F401  (adds `settlements centra`)
+from starter.accounts_cli import list_accounts
 from starter.amazon_cli import amazon_app
 from starter.client import CliError, expected_errors, run_with_client
 from starter.db_cli import db_app
@@ -56,6 +57,7 @@ app.add_typer(metrics_app, name="metrics")
 app.add_typer(monitor_app, name="monitor")
 app.add_typer(amazon_app, name="amazon")
 app.command("intakes")(list_intakes)
+app.command("accounts")(list_accounts)
 app.command("owners")(show_owners)
 
 

@@ -32,6 +32,16 @@ from domain.order import Channel, OrderRef
 from sandbox.faults import FaultConfig
 from sandbox.server import free_port
 from starter.client import connect
+from starter.demo_accounts import (
+    AMAZON_DE,
+    CENTRA_US,
+    by_channel,
+    first_parts,
+    second_sandboxes,
+    second_seller,
+    second_store,
+    write_accounts_file,
+)
 from starter.demo_amazon import RATE_SCALE, AmazonPart
 from starter.demo_centra import CENTRA_RATE_SCALE, CentraPart
 from starter.demo_launch import LaunchOutcome, LaunchScene
@@ -52,16 +62,18 @@ from starter.demo_returns import render as render_returns
 from starter.demo_returns import start as start_returns
 from starter.demo_settlement import SettlementOutcome, settle
 from starter.demo_settlement import render as render_settlement
-from starter.devstack import DevStack
+from starter.devstack import DevStack, ExtraSandbox
 from store.mappings import replace_facility_rules
 from store.migrate import open_store
 from workflows.deployment import facilities
+
+Key = tuple[str, str]  # (channel, account): a part's orders
 
 
 @dataclass
 class Outcome:
     parts: list[ChannelPart]
-    statuses: dict[Channel, dict[str, OrderStatus]]
+    statuses: dict[Key, dict[str, OrderStatus]]
     gxo: GxoRecords
     seconds: float
     settlement: SettlementOutcome | None = None
@@ -71,13 +83,21 @@ class Outcome:
     amazon_launch: AmazonLaunchOutcome | None = None
 
     def part(self, channel: Channel) -> Any:
+        """The channel's first part (its default account)."""
         return next(p for p in self.parts if p.channel == channel)
 
+    def statuses_of(self, channel: Channel) -> dict[str, OrderStatus]:
+        """The orders of the channel's first part (its default account)."""
+        return self.statuses[self.part(channel).key]
+
     def checks(self) -> dict[str, bool]:
+        """Each part's checks against its own account's GXO records."""
         found = {
             f"{part.label}: {name}": ok
             for part in self.parts
-            for name, ok in part.checks(self.statuses[part.channel], self.gxo).items()
+            for name, ok in part.checks(
+                self.statuses[part.key], self.gxo.of_account(part.channel, part.account)
+            ).items()
         }
         if self.settlement is not None:
             found |= {f"Amazon settlement: {n}": ok for n, ok in self.settlement.checks().items()}
@@ -93,7 +113,7 @@ class Outcome:
 
     @property
     def orders(self) -> int:
-        return sum(p.rows(self.statuses[p.channel])["orders seeded"] for p in self.parts)
+        return sum(p.rows(self.statuses[p.key])["orders seeded"] for p in self.parts)
 
 
 LAUNCH_SINCE = "2025-01-01T00:00:00+00:00"  # after the Centra sandbox's CATALOGUE_EDITED
@@ -129,7 +149,18 @@ def _env_for_stack(database_url: str, webhook_port: int) -> dict[str, str]:
     }
 
 
-STACK_PORTS = ("temporal", "ui", "amazon", "gxo", "centra", "alerts", "sqs", "webhook")
+STACK_PORTS = (
+    "temporal",
+    "ui",
+    "amazon",
+    "gxo",
+    "centra",
+    "alerts",
+    "sqs",
+    "webhook",
+    AMAZON_DE,
+    CENTRA_US,
+)
 
 
 def free_stack_ports() -> dict[str, int]:
@@ -144,10 +175,13 @@ def build_stack(
     temporal_db: Path | None = None,
     log_dir: Path | None = None,
     split_worker: bool = False,
+    second_accounts: bool = False,
 ) -> DevStack:
     """The local stack configured for the demo: in-memory Temporal (or kept in `temporal_db`,
     so the server can be restarted), fresh store, fast cycles; its store and logs (unless
-    `log_dir` says elsewhere) live under `var`."""
+    `log_dir` says elsewhere) live under `var`. With `second_accounts`, a second Amazon seller
+    and a second Centra store on sandboxes of their own, in an accounts file
+    (starter/demo_accounts.py)."""
     ports = ports or {}
     var.mkdir(parents=True, exist_ok=True)
     database = var / "consign.db"
@@ -155,6 +189,12 @@ def build_stack(
         stale.unlink()
     webhook = ports.get("webhook") or free_port()
     hooks = f"http://127.0.0.1:{webhook}/webhooks"
+    env = _env_for_stack(f"sqlite:///{database}", webhook)
+    extra: list[ExtraSandbox] = []
+    if second_accounts:
+        wanted = {name: ports.get(name) or free_port() for name in (AMAZON_DE, CENTRA_US)}
+        extra = second_sandboxes(wanted, hooks)
+        env.update(write_accounts_file(var, extra))
     return DevStack(
         db_file=temporal_db,
         temporal_port=ports.get("temporal", 7233),
@@ -165,7 +205,8 @@ def build_stack(
         alerts_port=ports.get("alerts", 8704),
         sqs_port=ports.get("sqs", 8705),
         notifications=True,  # ORDER_CHANGE through the local SQS endpoint; polling stays on
-        env=_env_for_stack(f"sqlite:///{database}", webhook),
+        env=env,
+        extra_sandboxes=extra,
         log_dir=log_dir or var / "logs",
         split_worker=split_worker,
         # Returns reports ready at once (the sandbox's default: 2 s; the port would then wait
@@ -191,16 +232,16 @@ async def _status(client: Client, workflow_id: str) -> OrderStatus | None:
 
 async def statuses(
     client: Client, parts: list[ChannelPart]
-) -> dict[Channel, dict[str, OrderStatus | None]]:
+) -> dict[Key, dict[str, OrderStatus | None]]:
     refs = [
         OrderRef(channel=p.channel, account=p.account, order_id=o)
         for p in parts
         for o in p.order_ids
     ]
     found = await asyncio.gather(*(_status(client, ref.workflow_id) for ref in refs))
-    result: dict[Channel, dict[str, OrderStatus | None]] = {p.channel: {} for p in parts}
+    result: dict[Key, dict[str, OrderStatus | None]] = {p.key: {} for p in parts}
     for ref, status in zip(refs, found, strict=True):
-        result[ref.channel][ref.order_id] = status
+        result[(ref.channel, ref.account)][ref.order_id] = status
     return result
 
 
@@ -209,7 +250,7 @@ async def wait_until_settled(
     parts: list[ChannelPart],
     limit_seconds: float,
     on_progress: Callable[[int, Counter[str]], None] = lambda done, stages: None,
-) -> dict[Channel, dict[str, OrderStatus]]:
+) -> dict[Key, dict[str, OrderStatus]]:
     """Poll the orders' `status` queries until each has finished, needs a person, or rests
     where the scenario leaves it."""
     deadline = time.monotonic() + limit_seconds
@@ -218,30 +259,30 @@ async def wait_until_settled(
         current = await statuses(client, parts)
         everything = [s for by_order in current.values() for s in by_order.values()]
         stages = Counter(s.stage.value if s else "NOT_YET_SEEN" for s in everything)
-        done = sum(1 for p in parts for o, s in current[p.channel].items() if part_settled(p, o, s))
+        done = sum(1 for p in parts for o, s in current[p.key].items() if part_settled(p, o, s))
         on_progress(done, stages)
         if done == total or time.monotonic() > deadline:
             return {
-                channel: {o: s for o, s in by_order.items() if s is not None}
-                for channel, by_order in current.items()
+                key: {o: s for o, s in by_order.items() if s is not None}
+                for key, by_order in current.items()
             }
         await asyncio.sleep(0.5)
 
 
 async def _wait_for_change(
-    client: Client, parts: list[ChannelPart], before: dict[Channel, dict[str, OrderStatus]]
+    client: Client, parts: list[ChannelPart], before: dict[Key, dict[str, OrderStatus]]
 ) -> None:
     """Until every order an operator just fixed has left EXCEPTION (bounded)."""
     awaited = [
-        (part.channel, order_id)
+        (part.key, order_id)
         for part in parts
-        for order_id, status in before[part.channel].items()
+        for order_id, status in before[part.key].items()
         if status.stage is OrderStage.EXCEPTION
         and part.expected(order_id)[0] is not OrderStage.EXCEPTION
     ]
     for _ in range(200):
         now = await statuses(client, parts)
-        left = [now[channel].get(order_id) for channel, order_id in awaited]
+        left = [now[key].get(order_id) for key, order_id in awaited]
         if all(s is not None and s.stage is not OrderStage.EXCEPTION for s in left):
             return
         await asyncio.sleep(0.1)
@@ -253,7 +294,7 @@ async def _watch(
     limit_seconds: float,
     console: Console | None,
     label: str,
-) -> dict[Channel, dict[str, OrderStatus]]:
+) -> dict[Key, dict[str, OrderStatus]]:
     if console is None:
         return await wait_until_settled(client, parts, limit_seconds)
     with Progress(
@@ -285,8 +326,12 @@ async def run_scenario(
     """Seed both channels, let the worker run every order, then (optionally) fix what
     operations would fix and retry; collect what everyone recorded. `faults` makes every
     sandbox misbehave (5xx, 429, timeouts, lost responses, repeated and reordered events) while
-    the orders run; the outcomes must not change."""
+    the orders run; the outcomes must not change. A stack built with `second_accounts` also
+    runs a second Amazon seller (Amazon.de) and a second Centra store, side by side."""
     parts: list[ChannelPart] = [AmazonPart(orders, seed_value), CentraPart()]
+    if "amazon-de" in stack.extra_sandboxes:
+        parts.insert(1, second_seller(orders, seed_value))
+        parts.append(second_store())
     engine = open_store(stack.environment()["DATABASE_URL"])
     async with httpx.AsyncClient(timeout=30) as http:
         rules = [rule for part in parts for rule in part.facility_rules()]
@@ -314,7 +359,8 @@ async def run_scenario(
         # shipped orders now, and is read after the month-end: its waiting overlaps both.
         returns = None
         if operations is not None:
-            returns = await start_returns(stack, http, parts, found)
+            firsts = first_parts(parts)
+            returns = await start_returns(stack, http, firsts, by_channel(firsts, found))
         if fix_exceptions:
             if operations is not None:
                 await until_alerted(http, stack, client, resolved=False)  # orders are parked
@@ -337,7 +383,7 @@ async def run_scenario(
         amazon = next(p for p in parts if isinstance(p, AmazonPart))
         shipped = sorted(
             order_id
-            for order_id, status in found[amazon.channel].items()
+            for order_id, status in found[amazon.key].items()
             if status.stage is OrderStage.SHIPPED
         )
         whole = [o for o in shipped if o not in amazon.short_picks]  # shipped in full
@@ -363,24 +409,25 @@ async def run_scenario(
 
 
 async def set_faults(stack: DevStack, http: httpx.AsyncClient, faults: FaultConfig) -> None:
-    for url in (stack.amazon_url, stack.gxo_url, stack.centra_url):
+    extra = [sandbox.url for sandbox in stack.extra_sandboxes.values()]
+    for url in (stack.amazon_url, stack.gxo_url, stack.centra_url, *extra):
         response = await http.put(f"{url}/_sandbox/faults", json=faults.model_dump())
         response.raise_for_status()
 
 
 def render(console: Console, outcome: Outcome, web_ui: str | None) -> None:
-    table = Table(title="consign demo: Amazon and Centra -> GXO")
+    table = Table(title="consign demo: Amazon and Centra -> GXO, per channel account")
     table.add_column("outcome")
-    rows = {part.label: part.rows(outcome.statuses[part.channel]) for part in outcome.parts}
+    rows = {part.label: part.rows(outcome.statuses[part.key]) for part in outcome.parts}
     for part in outcome.parts:
         table.add_column(part.label, justify="right")
     for label in next(iter(rows.values())):
         table.add_row(label, *(str(rows[part.label][label]) for part in outcome.parts))
     console.print(table)
     kinds = Counter(
-        f"{channel} {s.exception.kind.value}"
-        for channel, by_order in outcome.statuses.items()
-        for s in by_order.values()
+        f"{part.label} {s.exception.kind.value}"
+        for part in outcome.parts
+        for s in outcome.statuses[part.key].values()
         if s.stage is OrderStage.EXCEPTION and s.exception
     )
     if kinds:
@@ -423,8 +470,12 @@ def run_demo(orders: int = 60, seed_value: int = 2026, timeout: float = 300) -> 
     """Bring up the stack, run the scenario, print the summary; keep the stack up for the Web UI
     while a person is watching (an interactive terminal) until Ctrl-C."""
     console = Console()
-    stack = build_stack(Path(__file__).resolve().parent.parent / "var" / "demo")
-    console.print("starting Temporal dev server, Amazon, Centra and GXO sandboxes, worker ...")
+    var = Path(__file__).resolve().parent.parent / "var" / "demo"
+    stack = build_stack(var, second_accounts=True)
+    console.print(
+        "starting Temporal dev server, two Amazon sellers' and two Centra stores' sandboxes, "
+        "GXO's, one worker for all four accounts ..."
+    )
     with stack:
         console.print(f"Web UI: {stack.ui_url}")
         outcome = asyncio.run(run_scenario(stack, orders, seed_value, timeout, console))

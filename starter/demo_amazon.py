@@ -34,6 +34,7 @@ from starter.demo_parts import (
     injected_exactly_once,
     records,
     retry_orders,
+    script_troubles,
 )
 from starter.devstack import DevStack
 from store.mappings import upsert_carrier_codes, upsert_carrier_services, upsert_sku_mappings
@@ -51,8 +52,21 @@ class AmazonPart:
 
     facility_rules = staticmethod(demo_world.facility_rules)
 
-    def __init__(self, orders: int, seed: int) -> None:
+    def __init__(
+        self,
+        orders: int,
+        seed: int,
+        *,
+        account: str = SELLER,
+        label: str = "Amazon",
+        sandbox: str = "amazon",
+        marketplace_id: str | None = None,
+    ) -> None:
+        """Another seller (an accounts-file account) plays the same scenario on its own
+        sandbox (`sandbox`, the stack's child), in its own marketplace."""
         self.count, self.seed_value = orders, seed
+        self.account, self.label, self.sandbox = account, label, sandbox
+        self.market = {"marketplace_id": marketplace_id} if marketplace_id else {}
         self.order_ids: list[str] = []  # MFN orders: each gets a workflow
         self.afn: list[str] = []
         self.pending: list[str] = []
@@ -72,22 +86,21 @@ class AmazonPart:
         await asyncio.to_thread(upsert_carrier_services, engine, demo_world.carrier_services())
         await asyncio.to_thread(upsert_carrier_codes, engine, demo_world.carrier_codes())
         await demo_world.open_warehouse(http, stack.gxo_url, demo_world.opening_stock())
-        created = await http.post(
-            f"{stack.amazon_url}/_sandbox/orders",
-            json={"count": self.count, "seed": self.seed_value, "pending_share": 0.15},
-        )
+        amazon = stack.sandbox_url(self.sandbox)
+        mix = {"count": self.count, "seed": self.seed_value, "pending_share": 0.15, **self.market}
+        created = await http.post(f"{amazon}/_sandbox/orders", json=mix)
         created.raise_for_status()
         self._sort(records(created.json()))
         late = await http.post(
-            f"{stack.amazon_url}/_sandbox/orders", json={"orders": [_late_order()]}
+            f"{amazon}/_sandbox/orders", json={"orders": [{**_late_order(), **self.market}]}
         )
         late.raise_for_status()
         self.late = [o["order_id"] for o in records(late.json())]
         self.order_ids += self.late
         kinds = list(PROGRAM_ORDERS)
         programs = await http.post(
-            f"{stack.amazon_url}/_sandbox/orders",
-            json={"orders": [PROGRAM_ORDERS[kind] for kind in kinds]},
+            f"{amazon}/_sandbox/orders",
+            json={"orders": [{**PROGRAM_ORDERS[kind], **self.market} for kind in kinds]},
         )
         programs.raise_for_status()
         ids = [o["order_id"] for o in records(programs.json())]
@@ -104,8 +117,11 @@ class AmazonPart:
             troubles[order_id] = {"short_pick": {"line": 1, "ship": 1}}
         for order_id in self.late:  # GXO sits on it past its ship-by, then ships
             troubles[order_id] = {"hold_cycles": LATE_HOLD_CYCLES}
-        scripted = await http.post(f"{stack.gxo_url}/_sandbox/scenarios", json=troubles)
-        scripted.raise_for_status()
+        await script_troubles(http, stack, self.channel, self.account, troubles)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.channel, self.account)
 
     def _sort(self, created: list[dict[str, Any]]) -> None:
         """Sort the generated orders and pick disjoint ones for each trouble."""
@@ -135,13 +151,14 @@ class AmazonPart:
         await asyncio.sleep(3)
         for order_id in self.to_cancel:
             response = await http.post(
-                f"{stack.amazon_url}/_sandbox/orders/{order_id}/cancel",
+                f"{stack.sandbox_url(self.sandbox)}/_sandbox/orders/{order_id}/cancel",
                 json={"buyer_requested": True, "reason": "Changed my mind"},
             )
             response.raise_for_status()
         await asyncio.sleep(3)
         for order_id in self.pending:
-            response = await http.post(f"{stack.amazon_url}/_sandbox/orders/{order_id}/release")
+            amazon = stack.sandbox_url(self.sandbox)
+            response = await http.post(f"{amazon}/_sandbox/orders/{order_id}/release")
             response.raise_for_status()
 
     async def fix(
@@ -170,7 +187,7 @@ class AmazonPart:
         return OrderStage.SHIPPED, None
 
     async def collect(self, stack: DevStack, http: httpx.AsyncClient) -> None:
-        body = await get_json(http, f"{stack.amazon_url}/_sandbox/orders")
+        body = await get_json(http, f"{stack.sandbox_url(self.sandbox)}/_sandbox/orders")
         self.orders = {o["order_id"]: o for o in records(body)}
 
     def confirmed_units(self, order_id: str) -> Counter[str]:

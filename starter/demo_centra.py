@@ -35,11 +35,13 @@ from starter.demo_parts import (
     injected_exactly_once,
     records,
     retry_orders,
+    script_troubles,
 )
 from starter.devstack import DevStack
 from store.mappings import upsert_carrier_codes, upsert_carrier_services, upsert_sku_mappings
 
 ACCOUNT = "sandbox-brand"
+STOCK_WAITS = 60  # half-seconds the seed waits for a store to show GXO's opening stock
 CENTRA_RATE_SCALE = 200  # Centra's published quotas, scaled in both the sandbox and the worker
 STD, EXP = catalogue.STANDARD_EU.name, catalogue.EXPRESS_EU.name
 UK, WORLD = catalogue.STANDARD_UK.name, catalogue.EXPRESS_WORLD.name
@@ -73,7 +75,12 @@ class CentraPart:
     label = "Centra"
     facility_rules = staticmethod(demo_world.centra_facility_rules)
 
-    def __init__(self) -> None:
+    def __init__(
+        self, *, account: str = ACCOUNT, label: str = "Centra", sandbox: str = "centra"
+    ) -> None:
+        """Another store (an accounts-file account) plays the same scenario on its own
+        sandbox (`sandbox`, the stack's child)."""
+        self.account, self.label, self.sandbox = account, label, sandbox
         self.order_ids: list[str] = []
         self.roles: dict[str, str] = {}
         self.retried = 0
@@ -99,8 +106,7 @@ class CentraPart:
             }
             for _, lines, option, country, flags in ORDERS
         ]
-        created = await http.post(f"{stack.centra_url}/_sandbox/orders", json={"orders": specs})
-        created.raise_for_status()
+        created = await self._create(http, stack.sandbox_url(self.sandbox), specs)
         for (role, *_), record in zip(ORDERS, records(created.json()), strict=True):
             order_id = str(record["number"])
             self.order_ids.append(order_id)
@@ -110,12 +116,31 @@ class CentraPart:
             troubles[order_id] = {"short_pick": {"line": 1, "ship": 1}}
         for order_id in self.of("cancel"):  # held at GXO so the buyer's cancel can still win
             troubles[order_id] = {"hold_cycles": 30}
-        scripted = await http.post(f"{stack.gxo_url}/_sandbox/scenarios", json=troubles)
-        scripted.raise_for_status()
+        await script_troubles(http, stack, self.channel, self.account, troubles)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.channel, self.account)
+
+    @staticmethod
+    async def _create(
+        http: httpx.AsyncClient, centra: str, specs: list[dict[str, Any]]
+    ) -> httpx.Response:
+        """Create the orders once the store shows stock: the worker's inventory sync sets
+        each store's stock from GXO's, and a store whose sync ran before GXO's opening stock
+        was loaded shows none until its next push (a second or two)."""
+        for _ in range(STOCK_WAITS):
+            created = await http.post(f"{centra}/_sandbox/orders", json={"orders": specs})
+            if created.status_code != 409 or "free-to-allocate" not in created.text:
+                break
+            await asyncio.sleep(0.5)
+        if created.is_error:
+            raise RuntimeError(f"the Centra sandbox refused the orders: {created.text[:300]}")
+        return created
 
     async def act(self, stack: DevStack, http: httpx.AsyncClient) -> None:
         """Cancellations and a late hold first; then payments clear and holds are released."""
-        admin = f"{stack.centra_url}/_sandbox/orders"
+        admin = f"{stack.sandbox_url(self.sandbox)}/_sandbox/orders"
         await asyncio.sleep(3)
         for order_id in self.of("cancel"):
             (await http.post(f"{admin}/{order_id}/cancel")).raise_for_status()
@@ -157,7 +182,7 @@ class CentraPart:
         return OrderStage.SHIPPED, None
 
     async def collect(self, stack: DevStack, http: httpx.AsyncClient) -> None:
-        body = await get_json(http, f"{stack.centra_url}/_sandbox/orders")
+        body = await get_json(http, f"{stack.sandbox_url(self.sandbox)}/_sandbox/orders")
         self.orders = {str(o["number"]): o for o in records(body)}
 
     def shipments(self, order_id: str) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ from domain.exceptions import ExceptionKind
 from domain.lifecycle import RETRY_SIGNAL, OperatorAnswer, OperatorRequest, OrderStage, OrderStatus
 from domain.mapping import FacilityRule
 from domain.order import OrderRef
+from domain.warehouse import account_tag, warehouse_reference
 from integrations.registry import Channel
 from starter.devstack import DevStack
 
@@ -32,12 +33,30 @@ DEADLINE_KINDS = {ExceptionKind.SHIP_BY_AT_RISK, ExceptionKind.SHIP_BY_MISSED}
 @dataclass
 class GxoRecords:
     """The GXO sandbox's records by channel order id (the demo's order ids are unique across
-    its channels). GXO keys orders by reference; injections under several references of one
-    order are added up, so an order GXO created twice shows as created twice."""
+    its first two accounts; `of_account` reads one account's alone, since two sellers or
+    stores may use one order id). GXO keys orders by reference; injections under several
+    references of one order are added up, so an order GXO created twice shows as created
+    twice."""
 
     injections: dict[str, dict[str, Any]]
     orders: dict[str, dict[str, Any]]
     cancels: list[dict[str, Any]]
+    # What GXO answered, by reference: `of_account` filters it.
+    source: tuple[dict[str, dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]] = (
+        {},
+        [],
+        [],
+    )
+
+    def of_account(self, channel: str, account: str) -> GxoRecords:
+        """The records of one account's orders: their references carry its tag."""
+        tag = f"{account_tag(channel, account)}-"
+        injections, orders, cancels = self.source
+        return GxoRecords.by_order_id(
+            {ref: counts for ref, counts in injections.items() if ref.startswith(tag)},
+            [o for o in orders if o["reference"].startswith(tag)],
+            [c for c in cancels if c["reference"].startswith(tag)],
+        )
 
     @classmethod
     def by_order_id(
@@ -59,6 +78,7 @@ class GxoRecords:
             cancels=[
                 {**c, "reference": c.get("channel_order_id") or c["reference"]} for c in cancels
             ],
+            source=(injections, orders, cancels),
         )
 
     def shipped_units(self, order_id: str) -> Counter[str]:
@@ -81,10 +101,13 @@ class GxoRecords:
 class ChannelPart(Protocol):
     channel: Channel
     account: str
-    label: str
+    label: str  # its column in the summary: "Amazon", "Amazon DE"
     order_ids: list[str]  # every order that must get a workflow
     retried: int
     answers: list[Answered]  # what each retry was answered
+
+    @property
+    def key(self) -> tuple[str, str]: ...
 
     def facility_rules(self) -> list[FacilityRule]: ...
 
@@ -187,6 +210,23 @@ async def retry_orders(
         return Answered(order_id, answer)
 
     return list(await asyncio.gather(*(one(order_id) for order_id in order_ids)))
+
+
+async def script_troubles(
+    http: httpx.AsyncClient,
+    stack: DevStack,
+    channel: str,
+    account: str,
+    troubles: dict[str, dict[str, object]],
+) -> None:
+    """GXO's scripted troubles for the account's orders, by the reference each order reaches
+    GXO under (two accounts may share an order id; their references differ)."""
+    scenarios = {
+        warehouse_reference(OrderRef(channel=channel, account=account, order_id=order_id)): trouble
+        for order_id, trouble in troubles.items()
+    }
+    scripted = await http.post(f"{stack.gxo_url}/_sandbox/scenarios", json=scenarios)
+    scripted.raise_for_status()
 
 
 async def get_json(http: httpx.AsyncClient, url: str) -> Any:

@@ -84,6 +84,8 @@ def carrier_services() -> list[CarrierServiceMapping]:
         rule("NEXT_DAY", DPD_NEXT_DAY, "domestic"),
         rule("STANDARD", UPS_STANDARD, "international"),
         rule("EXPEDITED", DHL_EXPRESS_INTL, "international"),
+        # The second seller's Amazon.de orders ship from Daventry: next day abroad is express.
+        rule("NEXT_DAY", DHL_EXPRESS_INTL, "international"),
     ]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import shutil
 import signal
@@ -46,6 +47,21 @@ T = TypeVar("T")
 SQS_ACCOUNT = "123456789012"  # moto's default account
 SQS_REGION = "eu-west-1"
 NOTIFICATIONS_QUEUE = "consign-amazon-orders"
+
+
+@dataclass(frozen=True)
+class ExtraSandbox:
+    """Another instance of a sandbox (`sandbox.<module>`): a second seller's Amazon or a
+    second store's Centra, each an account of its own (CONSIGN_ACCOUNTS_FILE)."""
+
+    name: str  # the child's name, unique in the stack
+    module: str  # "amazon", "centra"
+    port: int
+    args: tuple[str, ...] = ()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
 
 class DevStackError(CliError):
@@ -200,6 +216,7 @@ class DevStack:
         gxo_args: Sequence[str] = (),
         centra_args: Sequence[str] = (),
         worker_args: Sequence[str] = (),
+        extra_sandboxes: Sequence[ExtraSandbox] = (),
         ready_timeout: float = 60.0,
         split_worker: bool = False,
     ) -> None:
@@ -236,6 +253,7 @@ class DevStack:
             "sqs": [],
             "worker": list(worker_args),
         }
+        self.extra_sandboxes = {extra.name: extra for extra in extra_sandboxes}
         self.ready_timeout = ready_timeout
         self.children: list[Child] = []
         self._child_env: dict[str, str] = {}
@@ -273,6 +291,13 @@ class DevStack:
     def queue_url(self) -> str:
         """The notifications queue moto serves (account 123456789012 is moto's default)."""
         return f"{self.sqs_url}/{SQS_ACCOUNT}/{NOTIFICATIONS_QUEUE}"
+
+    def sandbox_url(self, name: str) -> str:
+        """The base URL of the sandbox child `name` (an extra one's too)."""
+        extra = self.extra_sandboxes.get(name)
+        if extra is not None:
+            return extra.url
+        return {"amazon": self.amazon_url, "centra": self.centra_url, "gxo": self.gxo_url}[name]
 
     def environment(self) -> dict[str, str]:
         """What the settings (integrations.registry.get_settings) must see to use this stack
@@ -353,6 +378,11 @@ class DevStack:
                 argv = [self.python, "-m", f"sandbox.{name}", "--port", str(port)]
                 argv += self.extra_args[name]
                 planned.append((Child(name, argv, self.log_dir / f"{name}.log", 5.0), port))
+            for extra in self.extra_sandboxes.values():
+                argv = [self.python, "-m", f"sandbox.{extra.module}", "--port", str(extra.port)]
+                argv += extra.args
+                log = self.log_dir / f"{extra.name}.log"
+                planned.append((Child(extra.name, argv, log, 5.0), extra.port))
         if self.run_worker:
             argv = [self.python, "-m", "worker", *self.extra_args["worker"]]
             if not self.split_worker:
@@ -469,6 +499,9 @@ class DevStack:
             "worker": self._worker_ready,
             "worker-intakes": self._intake_worker_ready,
         }
+        extra = self.extra_sandboxes.get(child.name)
+        if extra is not None:
+            checks[child.name] = functools.partial(self._http_ready, extra.url)
         check = checks[child.name]
         deadline = time.monotonic() + self.ready_timeout
         while True:

@@ -17,7 +17,8 @@ from rich.table import Table
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from integrations.registry import Channel, default_account, get_settings
+from integrations.registry import Channel, get_settings
+from starter.accounts_cli import ACCOUNT_HELP, accounts_of
 from starter.answers import ask
 from starter.client import CliError, TemporalUnreachable, expected_errors, run_with_client
 from starter.mappings_cli import DatabaseOption, ForceOption, export_kind, import_kind
@@ -60,9 +61,7 @@ ChannelOption = Annotated[
 ]
 AccountOption = Annotated[
     str | None,
-    typer.Option(
-        "--account", help="Channel account (default: AMAZON_SELLER_ID or CENTRA_ACCOUNT)."
-    ),
+    typer.Option("--account", help=ACCOUNT_HELP),
 ]
 
 
@@ -79,12 +78,13 @@ class Target:
 
 
 def resolve_targets(channel: str | None, account: str | None) -> list[Target]:
-    """The channel accounts to act on: one channel if given, else every configured one."""
+    """The channel accounts to act on: those of one channel if given, else every configured
+    one; with `--account` that account (with `--channel`, also one no longer configured)."""
     settings = get_settings()
-    channels = [parse_enum(Channel, channel, "channel")] if channel else settings.channels
-    if account and len(channels) > 1:
-        raise CliError("--account needs --channel (accounts differ per channel)")
-    return [Target(Channel(c), account or default_account(settings, c)) for c in channels]
+    chosen = parse_enum(Channel, channel, "channel") if channel else None
+    if account is not None and chosen is not None:
+        return [Target(chosen, account)]
+    return [Target(Channel(a.channel), a.id) for a in accounts_of(settings, chosen, account)]
 
 
 def _fmt_time(value: datetime | None) -> str:

@@ -36,8 +36,9 @@ from domain.lifecycle import (
     OrderStatus,
 )
 from domain.order import OrderRef
-from integrations.registry import Channel, default_account, get_settings
+from integrations.registry import Channel, get_settings
 from reporting.order_rows import OrderRow, row_from_execution
+from starter.accounts_cli import ACCOUNT_HELP, account_for
 from starter.answers import ask, requester
 from starter.client import CliError, expected_errors, run_with_client
 from workflows.search_attributes import (
@@ -69,9 +70,7 @@ ChannelOption = Annotated[
 ]
 AccountOption = Annotated[
     str | None,
-    typer.Option(
-        "--account", help="Channel account (default: AMAZON_SELLER_ID or CENTRA_ACCOUNT)."
-    ),
+    typer.Option("--account", help=ACCOUNT_HELP),
 ]
 OrderIdArgument = Annotated[
     str,
@@ -160,8 +159,7 @@ def resolve_workflow_id(order: str, channel: str | None, account: str | None) ->
             "or --channel with the channel order id"
         )
     chosen = parse_enum(Channel, channel, "channel")
-    if account is None:
-        account = default_account(get_settings(), chosen)
+    account = account_for(get_settings(), chosen, account)
     return OrderRef(channel=chosen, account=account, order_id=order).workflow_id
 
 

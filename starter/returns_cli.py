@@ -15,7 +15,8 @@ from temporalio.service import RPCError
 
 from domain.exceptions import ExceptionKind
 from domain.returns import RETURN_WORKFLOW_NAME, ReturnRef, ReturnStage
-from integrations.registry import CHANNELS, default_account, get_settings
+from integrations.registry import CHANNELS, get_settings
+from starter.accounts_cli import account_for
 from starter.answers import ask, requester
 from starter.client import CliError, expected_errors, run_with_client
 from starter.orders_cli import (
@@ -107,8 +108,7 @@ def resolve_return_id(rma: str, channel: str | None, account: str | None) -> str
             raise CliError("give --channel or the workflow id return:CHANNEL:ACCOUNT:RMA")
         channel = names[0]
     chosen = _channel(channel)
-    if account is None:
-        account = default_account(get_settings(), chosen)
+    account = account_for(get_settings(), chosen, account)
     return ReturnRef(channel=chosen, account=account, rma=rma).workflow_id
 
 

@@ -1,18 +1,31 @@
 """The long-lived workflows a deployment runs for its settings: one ChannelIntake per channel
 account, one InventorySync per account whose stock consign sets, and per warehouse facility a
 WarehouseIntake and a StockIntake; per account of a channel that files settlement reports, a
-SettlementIntake on a Schedule; per account of a channel that authorises
-returns, a ReturnIntake; and the Monitor. The worker starts them; the daily report expects them.
+SettlementIntake on a Schedule; per account of a channel that authorises returns, a
+ReturnIntake; and the Monitor. Per account: the accounts this process serves (CONSIGN_ACCOUNTS;
+unset: all). The worker starts them; the daily report expects them.
 
 They run on a task queue of their own (`intake_queue`), polled by a worker of their own, so their
 workflow tasks and activities never wait behind order workflows: a fresh worker after a crash
 replays hundreds of orders, and an intake queued behind them missed the bound docs/operations.md
-states ("When a worker dies"). Order and return workflows stay on the main queue."""
+states ("When a worker dies"). Order and return workflows stay on the main queue. A
+non-default account's run on the same queues with its suffix (`consign-intakes@<channel>:<id>`,
+`consign@<channel>:<id>`: integrations/accounts.py)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from config import Settings
-from integrations.registry import WAREHOUSE, enabled
+from integrations.accounts import Account
+from integrations.module import ChannelModule
+from integrations.registry import (
+    WAREHOUSE,
+    accounts,
+    channel_module,
+    enabled,
+    served_accounts,
+)
 from workflows.channel_intake import ChannelIntake, ChannelIntakeInput, intake_id
 from workflows.inventory_sync import InventorySync, InventorySyncInput, inventory_sync_id
 from workflows.monitor import Monitor
@@ -42,30 +55,46 @@ def intake_queue(main: str) -> str:
     return f"{main}{INTAKE_QUEUE_SUFFIX}"
 
 
-def intake_inputs(settings: Settings) -> list[ChannelIntakeInput]:
-    """One ChannelIntake per configured channel account."""
+def _module(account: Account) -> ChannelModule[Any]:
+    module = channel_module(account.channel)
+    if module is None:  # accounts are only made for registered channels
+        raise LookupError(f"no channel module {account.channel!r}")
+    return module
+
+
+def _accounts(settings: Settings, every: bool) -> list[Account]:
+    return accounts(settings) if every else served_accounts(settings)
+
+
+def intake_inputs(settings: Settings, every: bool = False) -> list[ChannelIntakeInput]:
+    """One ChannelIntake per channel account this process serves (with `every`: per account
+    of the deployment)."""
     return [
         ChannelIntakeInput(
-            channel=module.name,
-            account=module.account(own := module.settings_of(settings)),
-            poll_interval_seconds=max(settings.poll_interval_seconds, module.min_poll_seconds(own)),
-            sweep_every_polls=module.sweep_every_polls(own),
+            channel=account.channel,
+            account=account.id,
+            poll_interval_seconds=max(
+                settings.poll_interval_seconds,
+                (module := _module(account)).min_poll_seconds(account.settings),
+            ),
+            sweep_every_polls=module.sweep_every_polls(account.settings),
         )
-        for module in enabled(settings)
+        for account in _accounts(settings, every)
     ]
 
 
-def inventory_inputs(settings: Settings) -> list[InventorySyncInput]:
-    """One InventorySync per channel account whose stock consign sets."""
+def inventory_inputs(settings: Settings, every: bool = False) -> list[InventorySyncInput]:
+    """One InventorySync per channel account whose stock consign sets (this process's, or
+    with `every` all the deployment's: stock changes signal each)."""
     return [
         InventorySyncInput(
-            channel=module.name,
-            account=module.account(module.settings_of(settings)),
+            channel=account.channel,
+            account=account.id,
             reconcile_every_hours=settings.reconcile_hours,
             stall_after_minutes=settings.stock_stall_minutes,
         )
-        for module in enabled(settings)
-        if module.syncs_stock(module.settings_of(settings))
+        for account in _accounts(settings, every)
+        if _module(account).syncs_stock(account.settings)
     ]
 
 
@@ -75,13 +104,14 @@ def product_sync_inputs(settings: Settings) -> list[ProductSyncInput]:
     to it (`defer_to`)."""
     masters = [module.name for module in enabled(settings) if module.masters_products]
     found = []
-    for module in enabled(settings):
-        policy = module.product_sync(module.settings_of(settings))
+    for account in served_accounts(settings):
+        module = _module(account)
+        policy = module.product_sync(account.settings)
         if policy is not None:
             found.append(
                 ProductSyncInput(
-                    channel=module.name,
-                    account=module.account(module.settings_of(settings)),
+                    channel=account.channel,
+                    account=account.id,
                     interval_minutes=policy.interval_minutes,
                     # GXO is asked about pending records every 30 s, or each sweep if sooner.
                     check_seconds=min(CHECK_SECONDS, policy.interval_minutes * 60),
@@ -93,16 +123,19 @@ def product_sync_inputs(settings: Settings) -> list[ProductSyncInput]:
     return found
 
 
-def return_intake_inputs(settings: Settings) -> list[ReturnIntakeInput]:
+def return_intake_inputs(settings: Settings, every: bool = False) -> list[ReturnIntakeInput]:
     """One ReturnIntake per account of a channel that authorises returns."""
     return [
         ReturnIntakeInput(
-            channel=module.name,
-            account=module.account(own := module.settings_of(settings)),
-            poll_interval_seconds=max(settings.poll_interval_seconds, module.min_poll_seconds(own)),
+            channel=account.channel,
+            account=account.id,
+            poll_interval_seconds=max(
+                settings.poll_interval_seconds,
+                module.min_poll_seconds(account.settings),
+            ),
         )
-        for module in enabled(settings)
-        if module.takes_returns
+        for account in _accounts(settings, every)
+        if (module := _module(account)).takes_returns
     ]
 
 
@@ -115,19 +148,21 @@ def settlement_inputs(settings: Settings) -> list[SettlementIntakeInput]:
     """One SettlementIntake schedule per account of a channel that files settlement reports."""
     return [
         SettlementIntakeInput(
-            channel=module.name,
-            account=module.account(module.settings_of(settings)),
+            channel=account.channel,
+            account=account.id,
             unsettled_after_days=settings.unsettled_after_days,
         )
-        for module in enabled(settings)
-        if module.files_settlements
+        for account in served_accounts(settings)
+        if _module(account).files_settlements
     ]
 
 
 def expected_intakes(settings: Settings) -> dict[str, str]:
-    """The intakes a worker with these settings starts: id -> workflow type."""
-    found = {intake_id(i.channel, i.account): "ChannelIntake" for i in intake_inputs(settings)}
-    for returns in return_intake_inputs(settings):
+    """The intakes the deployment's workers start (every account's, whichever process serves
+    it): id -> workflow type."""
+    everyone = intake_inputs(settings, every=True)
+    found = {intake_id(i.channel, i.account): "ChannelIntake" for i in everyone}
+    for returns in return_intake_inputs(settings, every=True):
         found[return_intake_id(returns.channel, returns.account)] = "ReturnIntake"
     for facility in facilities(settings):
         found[workflow_id_for(facility)] = "WarehouseIntake"
@@ -137,7 +172,7 @@ def expected_intakes(settings: Settings) -> dict[str, str]:
 
 
 def expected_syncs(settings: Settings) -> list[str]:
-    """The InventorySync workflows a worker with these settings starts."""
+    """The InventorySync workflows the deployment's workers start (every account's)."""
     if not settings.inventory_sync:
         return []
-    return [inventory_sync_id(i.channel, i.account) for i in inventory_inputs(settings)]
+    return [inventory_sync_id(i.channel, i.account) for i in inventory_inputs(settings, True)]

@@ -6,7 +6,7 @@ interval and input (so a changed setting takes effect on the next start), never 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from temporalio.client import (
@@ -21,9 +21,9 @@ from temporalio.client import (
     ScheduleUpdate,
     ScheduleUpdateInput,
 )
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
 from config import Settings
+from integrations.registry import account_queue
 from workflows import search_attributes as sa
 from workflows.deployment import settlement_inputs
 from workflows.intakes import TASK_TIMEOUT
@@ -45,12 +45,7 @@ def settlement_schedule(
             id=settlement_intake_id(intake.channel, intake.account),
             task_queue=task_queue,
             task_timeout=TASK_TIMEOUT,
-            typed_search_attributes=TypedSearchAttributes(
-                [
-                    SearchAttributePair(sa.CHANNEL, intake.channel),
-                    SearchAttributePair(sa.CHANNEL_ACCOUNT, intake.account),
-                ]
-            ),
+            typed_search_attributes=sa.of_account(intake.channel, intake.account),
         ),
         spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)]),
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
@@ -61,19 +56,29 @@ async def ensure_settlement_schedules(
     client: Client, settings: Settings, task_queue: str
 ) -> list[str]:
     """Create or update the settlement schedule of every account the settings run, starting
-    its runs on `task_queue` (the intake queue: an update moves the next firing there); their
-    ids."""
+    its runs on `task_queue` (the intake queue: an update moves the next firing there; a
+    non-default account's, with its suffix); their ids."""
     every = timedelta(minutes=settings.settlement_interval_minutes)
-    return await ensure_schedules(client, settlement_inputs(settings), every, task_queue)
+
+    def queue(channel: str, account: str) -> str:
+        return account_queue(settings, channel, account, task_queue)
+
+    return await ensure_schedules(client, settlement_inputs(settings), every, queue)
 
 
 async def ensure_schedules(
-    client: Client, intakes: Sequence[SettlementIntakeInput], every: timedelta, task_queue: str
+    client: Client,
+    intakes: Sequence[SettlementIntakeInput],
+    every: timedelta,
+    task_queue: str | Callable[[str, str], str],
 ) -> list[str]:
+    """Each intake's schedule, starting it on `task_queue` or on the queue of its account the
+    mapping gives (each account's activities run on its own queues)."""
     ids = []
     for intake in intakes:
         schedule_id = settlement_intake_id(intake.channel, intake.account)
-        await ensure_schedule(client, schedule_id, settlement_schedule(intake, every, task_queue))
+        queue = task_queue(intake.channel, intake.account) if callable(task_queue) else task_queue
+        await ensure_schedule(client, schedule_id, settlement_schedule(intake, every, queue))
         ids.append(schedule_id)
     return ids
 

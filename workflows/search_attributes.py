@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
+from temporalio.common import (
+    SearchAttributeKey,
+    SearchAttributePair,
+    SearchAttributeUpdate,
+    TypedSearchAttributes,
+)
 
 CHANNEL = SearchAttributeKey.for_keyword("Channel")
 CHANNEL_ACCOUNT = SearchAttributeKey.for_keyword("ChannelAccount")
@@ -31,6 +36,14 @@ ALL: list[SearchAttributeKey[Any]] = [
     INTAKE_STATE,
     RETURN_STAGE,
 ]
+
+
+def of_account(channel: str, account: str) -> TypedSearchAttributes:
+    """What a workflow of one channel account is started with, so that each account's intakes
+    and syncs are found by ChannelAccount (continue-as-new keeps them)."""
+    return TypedSearchAttributes(
+        [SearchAttributePair(CHANNEL, channel), SearchAttributePair(CHANNEL_ACCOUNT, account)]
+    )
 
 
 class Published:

@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import Mapping
 from datetime import timedelta
 
+from integrations.accounts import AccountFields
 from integrations.amazon.factory import build_amazon_client
 from integrations.amazon.order_notifications import NotificationReader, sqs_client
 from integrations.amazon.pacing import MARGIN
@@ -119,6 +120,14 @@ AMAZON = ChannelModule(
     settings_model=AmazonSettings,
     read_settings=read_amazon_settings,
     account=lambda settings: settings.seller_id,
+    # One LWA app serves every seller (client id and secret inherited unless named); each
+    # seller authorised it with a refresh token of its own, and reads its own notifications.
+    account_fields=AccountFields(
+        account="seller_id",
+        secrets=frozenset({"client_secret", "refresh_token"}),
+        own=frozenset({"refresh_token", "notifications_queue_url"}),
+        marketplaces="marketplace_ids",
+    ),
     open_ports=_open_ports,
     limited_queues=(
         # getOrder runs on the main queue, paced in the client (pacing.py: the plan's burst of

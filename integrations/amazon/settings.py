@@ -26,14 +26,17 @@ class AmazonSettings(BaseModel):
     refresh_token: SecretStr
     marketplace_ids: list[str]
     orders_reader: str  # "v2026" (default) or "v0" (fallback)
-    rate_scale: float  # multiplies Amazon's usage-plan rates; 1.0 in production
-    search_settle_seconds: float = 130.0  # how old a change must be before intake reads it
+    # The bounds the AMAZON_* readers check, kept by the model too: an accounts-file entry's
+    # options are validated by it alone (integrations/accounts.py).
+    rate_scale: float = Field(gt=0)  # multiplies Amazon's usage-plan rates; 1.0 in production
+    search_settle_seconds: float = Field(default=130.0, ge=0)  # how old a change must be
     # ORDER_CHANGE notifications (docs/amazon.md): the SQS queue the worker reads; "" = off.
     notifications_queue_url: str = ""
     sqs_region: str = "eu-west-1"
     sqs_endpoint: str = ""  # "" = AWS's own endpoint for the region; the dev stack's local one
-    sqs_wait_seconds: int = 20  # SQS long poll (1-20 s)
-    returns_report_minutes: float = 30.0  # one returns report per this many minutes at most
+    sqs_wait_seconds: int = Field(default=20, ge=1, le=20)  # SQS long poll (1-20 s)
+    # One returns report per this many minutes at most.
+    returns_report_minutes: float = Field(default=30.0, gt=0)
     # AMAZON_PRODUCT_SYNC: listings of SKUs no product-mastering channel (Centra) has are sent
     # to GXO's item master (ProductSync, integrations/amazon/products.py).
     product_sync: bool = False

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping
 
+from integrations.accounts import AccountFields
 from integrations.centra.documents import RATE_LIMITS
 from integrations.centra.factory import build_centra_channel, build_centra_stock
 from integrations.centra.port import CentraChannel
@@ -55,6 +56,12 @@ CENTRA = ChannelModule(
     settings_model=CentraSettings,
     read_settings=read_centra_settings,
     account=lambda settings: settings.account,
+    # A store is its own Centra instance: its own endpoint, token and webhook secret.
+    account_fields=AccountFields(
+        account="account",
+        secrets=frozenset({"token", "webhook_secret"}),
+        own=frozenset({"base_url", "token", "webhook_secret", "product_sync_since"}),
+    ),
     open_ports=_open_ports,
     # Centra meters requests and mutations per instance: its activities share three queues
     # (quota.py). The names are in stored histories: keep them.

@@ -20,6 +20,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1, help="random seed for generated orders")
     parser.add_argument("--rate-scale", type=float, default=1.0, help="multiply Amazon's rates")
     parser.add_argument(
+        "--seller-id", default=None, help="the seller this sandbox plays (another seller: its own)"
+    )
+    parser.add_argument(
+        "--refresh-token", default=None, help="the refresh token the seller authorised the app with"
+    )
+    parser.add_argument(
         "--auto-release-seconds",
         type=float,
         default=None,
@@ -52,7 +58,11 @@ def main(argv: list[str] | None = None) -> None:
         help="how long after an order changes its notification reaches the queue",
     )
     args = parser.parse_args(argv)
+    seller = {"seller_id": args.seller_id} if args.seller_id else {}
+    if args.refresh_token:
+        seller["refresh_token"] = args.refresh_token
     state = AmazonSandbox(
+        **seller,
         rate_scale=args.rate_scale,
         auto_release_seconds=args.auto_release_seconds,
         seed_orders=args.seed_orders,

@@ -83,6 +83,7 @@ class MixOptions(BaseModel):
     skus: list[str] | None = None  # restrict the lines to these SKUs
     spread_minutes: float = Field(default=0, ge=0)  # purchases spread over the past N minutes
     promotion_every: int = Field(default=3, ge=0)  # a 10 % promotion on every Nth; 0: none
+    marketplace_id: str | None = None  # every order in this marketplace (default: the UK)
 
 
 class GenerateRequest(MixOptions):
@@ -200,7 +201,9 @@ class OrderFactory:
         if afn and not pending:
             status = OrderStatus.SHIPPED
         minutes = rng.uniform(0, mix.spread_minutes) if mix.spread_minutes else 0.0
+        market = {"marketplace_id": mix.marketplace_id} if mix.marketplace_id else {}
         return OrderSpec(
+            **market,
             status=status,
             fulfillment_channel=FulfillmentChannel.AFN if afn else FulfillmentChannel.MFN,
             is_prime=rng.random() < mix.prime_share,

@@ -184,7 +184,7 @@ def engine(tmp_path) -> Iterator[Engine]:
 
 @pytest.fixture
 def channel(amazon_client: AmazonClient, engine: Engine) -> ChannelActivities:
-    return ChannelActivities({Channel.AMAZON: AmazonChannel(amazon_client)}, engine)
+    return ChannelActivities({(Channel.AMAZON, SELLER): AmazonChannel(amazon_client)}, engine)
 
 
 @pytest.fixture

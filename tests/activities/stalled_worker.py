@@ -85,10 +85,12 @@ async def main(
     if kind == "push":
         stuck = StuckStock("any", Path(marker))
         # A push reads no warehouse.
-        stock = InventoryActivities(engine, None, {Channel.CENTRA: stuck})  # type: ignore[arg-type]
+        stock = InventoryActivities(engine, None, {(Channel.CENTRA, "heartbeat-test"): stuck})  # type: ignore[arg-type]
         activities = [stock.push]
     else:
-        channel = ChannelActivities({Channel.CENTRA: StuckPort("any", Path(marker))}, engine)
+        channel = ChannelActivities(
+            {(Channel.CENTRA, "heartbeat-test"): StuckPort("any", Path(marker))}, engine
+        )
         activities = [channel.poll_changes]
     worker = Worker(
         client,

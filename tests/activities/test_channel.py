@@ -118,14 +118,14 @@ async def test_an_order_with_more_lines_than_the_limit_parks_as_order_too_large(
     """MFN_ORDER has two lines; with a limit of one it is a named, non-retryable exception
     (the order parks in RECEIVED) rather than a payload that grows every history it enters."""
     limited = ChannelActivities(
-        {Channel.AMAZON: AmazonChannel(amazon_client)},
+        {(Channel.AMAZON, SELLER): AmazonChannel(amazon_client)},
         engine,
         limits=IntakeLimits(max_lines_per_order=1),
     )
     error = await expect_failure(limited.fetch_order, ref())
     assert error.type == "ORDER_TOO_LARGE" and error.non_retryable
     assert "2 lines" in error.message and "CONSIGN_MAX_LINES_PER_ORDER" in error.message
-    unlimited = ChannelActivities({Channel.AMAZON: AmazonChannel(amazon_client)}, engine)
+    unlimited = ChannelActivities({(Channel.AMAZON, SELLER): AmazonChannel(amazon_client)}, engine)
     assert len((await fetch(unlimited)).lines) == 2  # within the default limit, as before
 
 
@@ -134,7 +134,7 @@ async def test_fetch_with_bad_lwa_credentials_is_auth_failed(
 ) -> None:
     settings = amazon_settings(amazon_server.url, client_secret="not-the-secret")
     async with build_amazon_client(settings) as client:
-        activities = ChannelActivities({Channel.AMAZON: AmazonChannel(client)}, engine)
+        activities = ChannelActivities({(Channel.AMAZON, SELLER): AmazonChannel(client)}, engine)
         error = await expect_failure(activities.fetch_order, ref())
 
     assert error.type == "CHANNEL_AUTH_FAILED"
@@ -266,8 +266,22 @@ async def test_poll_changes_of_an_unconfigured_channel_is_rejected(
 
     error = await expect_failure(channel.poll_changes, request)
 
-    assert error.type == "CHANNEL_REJECTED"
+    assert error.type == "UNKNOWN_ACCOUNT"
     assert error.non_retryable
+
+
+async def test_another_account_of_a_served_channel_never_uses_this_accounts_port(
+    channel: ChannelActivities,
+) -> None:
+    """Issue 9 §2: a port is one seller's (its token, its usage plan): an order of a seller
+    this worker does not serve fails for good, named, instead of being read as another's."""
+    ref = OrderRef(channel=Channel.AMAZON, account="A2OTHERSELLER", order_id="026-1-1")
+
+    error = await expect_failure(channel.fetch_order, ref)
+
+    assert error.type == "UNKNOWN_ACCOUNT"
+    assert error.non_retryable
+    assert "amazon:A2OTHERSELLER" in str(error)
 
 
 # --- confirm_parcel ---------------------------------------------------------------------------

@@ -74,7 +74,7 @@ def harness(engine: Engine) -> Harness:
 async def test_the_capture_comes_back_and_other_parcels_pending_captures_are_passed(
     harness: Harness, engine: Engine
 ) -> None:
-    activities = ChannelActivities({Channel.CENTRA: harness.channel}, engine)
+    activities = ChannelActivities({(Channel.CENTRA, "brand-eu"): harness.channel}, engine)
     first: ConfirmResult = await ActivityEnvironment().run(
         activities.confirm_parcel, request(harness, "P1", 0, [])
     )
@@ -102,7 +102,7 @@ async def test_the_capture_comes_back_and_other_parcels_pending_captures_are_pas
 
 async def test_settle_capture_of_a_channel_without_captures_is_refused(engine: Engine) -> None:
     amazon = AmazonChannel.__new__(AmazonChannel)  # never called: refused before any request
-    activities = ChannelActivities({Channel.AMAZON: amazon}, engine)
+    activities = ChannelActivities({(Channel.AMAZON, "A"): amazon}, engine)
     capture = PaymentCapture(parcel_id="P", shipment_id="1", state=CaptureState.PENDING)
     amazon_ref = OrderRef(channel=Channel.AMAZON, account="A", order_id="1")
     with pytest.raises(ApplicationError) as caught:
@@ -122,7 +122,7 @@ async def test_an_unknown_status_is_a_permanent_explained_failure(engine: Engine
     port = CentraChannel(
         CentraClient(URL, SecretStr(TOKEN), http), "brand-eu", dispatch_sla=timedelta(hours=48)
     )
-    activities = ChannelActivities({Channel.CENTRA: port}, engine)
+    activities = ChannelActivities({(Channel.CENTRA, "brand-eu"): port}, engine)
     with pytest.raises(ApplicationError) as caught:
         await ActivityEnvironment().run(activities.fetch_order, ref())
     assert caught.value.non_retryable

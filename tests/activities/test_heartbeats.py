@@ -141,7 +141,7 @@ async def test_a_poll_lost_with_a_killed_worker_is_retried_after_the_heartbeat_t
             await stalled.wait()
 
             quiet = QuietPort()
-            healthy = ChannelActivities({Channel.CENTRA: quiet}, engine)
+            healthy = ChannelActivities({(Channel.CENTRA, "heartbeat-test"): quiet}, engine)
             async with Worker(
                 client,
                 task_queue=polls,
@@ -246,7 +246,7 @@ async def test_a_stock_push_lost_with_a_killed_worker_is_retried_after_the_heart
             await stalled.wait()
 
             quiet = QuietStock()
-            healthy = InventoryActivities(engine, None, {Channel.CENTRA: quiet})  # type: ignore[arg-type]
+            healthy = InventoryActivities(engine, None, {(Channel.CENTRA, "heartbeat-test"): quiet})  # type: ignore[arg-type]
             async with Worker(
                 client,
                 task_queue=pushes,

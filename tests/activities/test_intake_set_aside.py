@@ -394,7 +394,7 @@ async def test_amazon_intake_starts_the_orders_around_one_in_an_unknown_status(
             http=http,
             clock=lambda: NOW,
         )
-        channel = ChannelActivities({Channel.AMAZON: AmazonChannel(amazon)}, engine)
+        channel = ChannelActivities({(Channel.AMAZON, account): AmazonChannel(amazon)}, engine)
         queue = f"intake-{uuid.uuid4()}"
         async with (
             Worker(
@@ -483,7 +483,7 @@ async def test_centra_intake_starts_the_orders_around_one_in_an_unknown_status(
             account,
             dispatch_sla=timedelta(hours=48),
         )
-        channel = ChannelActivities({Channel.CENTRA: port}, engine)
+        channel = ChannelActivities({(Channel.CENTRA, account): port}, engine)
         queue = f"intake-{uuid.uuid4()}"
         async with (
             Worker(

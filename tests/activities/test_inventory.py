@@ -138,7 +138,7 @@ async def run(call: Any, *args: Any) -> Any:
 def activities(
     warehouse: WarehouseActivities, engine: Engine, port: StockPort
 ) -> InventoryActivities:
-    return InventoryActivities(engine, warehouse.warehouse, {Channel.AMAZON: port})
+    return InventoryActivities(engine, warehouse.warehouse, {(Channel.AMAZON, SELLER): port})
 
 
 def plan_request(

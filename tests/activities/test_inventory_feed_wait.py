@@ -84,7 +84,7 @@ async def test_a_two_hour_feed_is_submitted_once_and_waited_for_on_timers(
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(sandbox))) as http:
         stock = build_amazon_stock(build_amazon_client(sandbox_settings(), http=http))
         stock.patch_threshold = 0  # every push goes as a feed
-        acts = InventoryActivities(engine, warehouse.warehouse, {Channel.AMAZON: stock})
+        acts = InventoryActivities(engine, warehouse.warehouse, {(Channel.AMAZON, SELLER): stock})
         await ActivityEnvironment().run(
             acts.load_snapshot, FacilityRequest(facility_id=UK_DAVENTRY)
         )

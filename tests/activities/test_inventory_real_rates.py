@@ -66,7 +66,7 @@ async def test_twenty_skus_moving_three_times_all_reach_amazon_at_its_real_rate(
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(sandbox))) as http:
         client = build_amazon_client(sandbox_settings(), http=http, pacer=clock.pacer(scale=1.0))
         stock = build_amazon_stock(client, patch_threshold=len(SKUS))  # patches, not a feed
-        acts = InventoryActivities(engine, warehouse.warehouse, {Channel.AMAZON: stock})
+        acts = InventoryActivities(engine, warehouse.warehouse, {(Channel.AMAZON, SELLER): stock})
         queue = f"real-rates-{uuid.uuid4()}"
         async with Worker(
             time_env.client,
@@ -92,7 +92,7 @@ async def test_twenty_skus_moving_three_times_all_reach_amazon_at_its_real_rate(
                         await handle.signal(
                             STOCK_CHANGED_SIGNAL, StockNotice(items=sorted(set(ITEM_OF.values())))
                         )
-                    wanted, _, _ = acts._targets(Channel.AMAZON, None)
+                    wanted, _, _ = acts._targets(Channel.AMAZON, SELLER, None)
 
                     async def landed(wanted: dict[str, int] = wanted) -> bool:
                         shown = sandbox.listings.quantities(UK.marketplace_id)

@@ -30,7 +30,7 @@ async def test_a_product_event_wakes_the_product_sync_before_the_ack(engine: Eng
         woken.append((channel, account))
 
     activities = ChannelActivities(
-        {"centra": harness.channel}, engine, on_products_changed=products_changed
+        {("centra", "brand-eu"): harness.channel}, engine, on_products_changed=products_changed
     )
     request = PollRequest(channel="centra", account="brand-eu", since=NOW - timedelta(days=1))
     quiet = await ActivityEnvironment().run(activities.poll_changes, request)

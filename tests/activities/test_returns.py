@@ -113,8 +113,8 @@ def returns(
     orders = CentraChannel(centra_client, ACCOUNT, dispatch_sla=timedelta(hours=48))
     upsert_sku_mappings(engine, [SkuMapping(channel="centra", sku="JKT100BLKM", item_code=JACKET)])
     return ReturnActivities(
-        {"centra": CentraReturns(centra_client, ACCOUNT)},
-        {"centra": orders},
+        {("centra", ACCOUNT): CentraReturns(centra_client, ACCOUNT)},
+        {("centra", ACCOUNT): orders},
         gxo,
         engine,
         client,  # type: ignore[arg-type]

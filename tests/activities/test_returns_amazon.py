@@ -66,8 +66,8 @@ async def amazon(engine: Engine) -> AsyncIterator[Amazon]:
         client = build_amazon_client(sandbox_settings(), http=http, pacer=clock.pacer())
         port = AmazonReturns(client, clock=clock, sleep=clock.sleep)
         activities = ReturnActivities(
-            {"amazon": port},
-            {"amazon": AmazonChannel(client)},
+            {("amazon", DEFAULT_SELLER_ID): port},
+            {("amazon", DEFAULT_SELLER_ID): AmazonChannel(client)},
             None,  # type: ignore[arg-type]  # GXO is not called here
             engine,
             StandInClient(),  # type: ignore[arg-type]

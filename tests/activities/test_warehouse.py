@@ -36,7 +36,7 @@ from domain.warehouse import (
 )
 from integrations.gxo.rest import RestWarehouse
 from integrations.registry import Channel
-from sandbox.gxo.catalogue import RM_TRACKED_48, UK_DAVENTRY
+from sandbox.gxo.catalogue import DE_KOBLENZ, RM_TRACKED_48, UK_DAVENTRY
 from sandbox.server import ServerThread
 from store.audit import list_audit
 from store.tables import AuditOutcome, OrderChargeRow
@@ -138,6 +138,25 @@ async def test_plan_keeps_what_the_channel_says_the_order_costs(
     assert [(r.order_id, r.total, r.currency, r.units) for r in rows] == [
         (ORDER_ID, Decimal("58.00"), "GBP", 3)  # a re-plan's reading wins
     ]
+
+
+async def test_an_account_ships_only_from_its_own_facilities(
+    warehouse: WarehouseActivities, engine: Engine
+) -> None:
+    """Issue 9 §2: an accounts-file entry's `facilities` bound where its orders go: the
+    store's rule routes to Daventry, which another seller's entry does not list."""
+    elsewhere = WarehouseActivities(
+        warehouse.warehouse, engine, facilities={(Channel.AMAZON, "A2SELLERDE"): [DE_KOBLENZ]}
+    )
+    other_seller = channel_order().model_copy(
+        update={"ref": OrderRef(channel=Channel.AMAZON, account="A2SELLERDE", order_id=ORDER_ID)}
+    )
+
+    error = await expect_failure(elsewhere.plan, other_seller)
+    own = await plan(elsewhere, channel_order())  # an account the entries do not bound
+
+    assert error.type == "NO_FACILITY"
+    assert own.facility_id == UK_DAVENTRY
 
 
 async def test_plan_with_an_unmapped_sku_is_unmapped_sku(warehouse: WarehouseActivities) -> None:

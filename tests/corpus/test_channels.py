@@ -106,7 +106,9 @@ async def amazon_channel(fake: FakeAmazon, engine: Engine) -> AsyncIterator[Chan
     async with fake.http() as http:
         client = build_amazon_client(settings("v2026"), http=http, clock=lambda: NOW)
         limits = IntakeLimits(max_lines_per_order=2)
-        yield ChannelActivities({Channel.AMAZON: AmazonChannel(client)}, engine, limits=limits)
+        yield ChannelActivities(
+            {(Channel.AMAZON, SELLER): AmazonChannel(client)}, engine, limits=limits
+        )
 
 
 # ---- Amazon: a page of searchOrders ----------------------------------------------------------
@@ -392,7 +394,7 @@ async def test_a_centra_order_in_the_events_queue_that_cannot_be_read(
 ) -> None:
     orders = [documented_order(number=1001), bad, documented_order(number=1003)]
     _, port = centra_http(orders)
-    channel = ChannelActivities({Channel.CENTRA: port}, engine)
+    channel = ChannelActivities({(Channel.CENTRA, "brand-c"): port}, engine)
     request = PollRequest(channel=Channel.CENTRA, account="brand-c", since=NOW)
 
     batch = await attempt(channel.poll_changes, request)
@@ -446,7 +448,7 @@ async def test_a_centra_order_that_cannot_be_read_in_full(
     corpus: Corpus,
 ) -> None:
     _, port = centra_http(orders)
-    channel = ChannelActivities({Channel.CENTRA: port}, engine)
+    channel = ChannelActivities({(Channel.CENTRA, "brand-c"): port}, engine)
     ref = OrderRef(channel=Channel.CENTRA, account="brand-c", order_id="1002")
 
     observed = await attempt(channel.fetch_order, ref)
@@ -476,7 +478,7 @@ async def test_a_centra_answer_that_cannot_be_read_at_all(
     async with httpx.AsyncClient(transport=httpx.MockTransport(nested)) as http:
         client = CentraClient(CENTRA_URL, SecretStr(CENTRA_TOKEN), http)
         port = CentraChannel(client, "brand-c", dispatch_sla=timedelta(hours=48))
-        channel = ChannelActivities({Channel.CENTRA: port}, engine)
+        channel = ChannelActivities({(Channel.CENTRA, "brand-c"): port}, engine)
         request = PollRequest(channel=Channel.CENTRA, account="brand-c", since=NOW)
         observed = await attempt(channel.poll_changes, request)
 

@@ -238,7 +238,9 @@ async def test_a_parcel_consign_cannot_confirm(case: Case, engine: Engine, corpu
     )
     async with fake.http() as http:
         client = build_amazon_client(settings("v2026"), http=http, clock=lambda: NOW)
-        channel = ChannelActivities({Channel.AMAZON: AmazonChannel(client)}, engine)
+        channel = ChannelActivities(
+            {(Channel.AMAZON, order.ref.account): AmazonChannel(client)}, engine
+        )
         observed = await attempt(channel.confirm_parcel, request)
 
     if not isinstance(observed, Observed):

@@ -98,7 +98,12 @@ async def world(tmp_path: Any) -> AsyncIterator[tuple[AmazonSandbox, ManualClock
     async with httpx.AsyncClient(transport=CheckedTransport(create_app(sandbox))) as http:
         client = build_amazon_client(sandbox_settings(), http=http, pacer=clock.pacer())
         port = AmazonProducts(client.api, DEFAULT_SELLER_ID, UK.marketplace_id)
-        yield sandbox, clock, ProductActivities({"amazon": port}, Items(), engine, []), engine
+        yield (
+            sandbox,
+            clock,
+            ProductActivities({("amazon", DEFAULT_SELLER_ID): port}, Items(), engine, []),
+            engine,
+        )
     engine.dispose()
 
 

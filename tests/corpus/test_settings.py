@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -199,4 +200,73 @@ def test_the_worker_stops_at_start_with_one_line(case: Case, corpus: Corpus) -> 
     one_line = len(lines) == 1 and "Traceback" not in done.stderr
     name = f"exit {done.returncode}" + ("" if one_line else ", not one line")
     observed = Observed(name, " | ".join(lines[-3:]))
+    corpus.check(case, observed)
+
+
+ACCOUNTS_SURFACE = "accounts file (CONSIGN_ACCOUNTS_FILE): CLI"
+SELLER = """[[accounts]]
+channel = "amazon"
+id = "A2SELLERDE"
+marketplaces = ["A1PA6795UKMFR9"]
+refresh_token_env = "AMAZON_DE_REFRESH_TOKEN"
+"""
+
+
+def bad_file(kind: str, text: str, served: str, says: str) -> tuple[Case, tuple[str, str]]:
+    shown = text.replace("\n", " ")[:60] + (f" with CONSIGN_ACCOUNTS={served}" if served else "")
+    return Case(kind, ACCOUNTS_SURFACE, shown, Outcome("exit 1", says)), (text, served)
+
+
+ACCOUNT_ROWS = [
+    bad_file(
+        "accounts-secret-variable-unset",
+        SELLER.replace("AMAZON_DE_", "AMAZON_FR_"),
+        "",
+        "refresh_token_env: AMAZON_FR_REFRESH_TOKEN is not set",
+    ),
+    bad_file("accounts-not-toml", "[[accounts]\n", "", "not TOML"),
+    bad_file(
+        "accounts-secret-in-the-file",
+        SELLER + '[accounts.options]\nrefresh_token = "Atzr|x"\n',
+        "",
+        "options.refresh_token: a secret: name its variable with refresh_token_env",
+    ),
+    bad_file("accounts-twice", SELLER + SELLER, "", "amazon:A2SELLERDE is configured twice"),
+    bad_file(
+        "accounts-unknown-served",
+        SELLER,
+        "amazon:A9NOBODY",
+        "CONSIGN_ACCOUNTS names 'amazon:A9NOBODY'",
+    ),
+]
+
+
+@rows("given", ACCOUNT_ROWS)
+def test_an_accounts_file_consign_cannot_use_is_one_line_naming_it(
+    case: Case,
+    given: tuple[str, str],
+    engine: Engine,
+    store_url: str,
+    fresh_settings: None,
+    corpus: Corpus,
+    tmp_path: Path,
+) -> None:
+    text, served = given
+    path = tmp_path / "accounts.toml"
+    path.write_text(text)
+    env = {
+        "DATABASE_URL": store_url,
+        "CONSIGN_ACCOUNTS_FILE": str(path),
+        "CONSIGN_ACCOUNTS": served,
+        "AMAZON_DE_REFRESH_TOKEN": "Atzr|de-secret-value",
+    }
+    observed = cli.run(["accounts"], env=env)
+    observed.lost += missing("the secret's value kept out", False, "de-secret" in observed.message)
+    # Nothing lost: with the file fixed the command lists the second seller.
+    path.write_text(SELLER)
+    get_settings.cache_clear()
+    wide = {**env, "CONSIGN_ACCOUNTS": "", "COLUMNS": "300"}
+    fixed = cli.runner.invoke(cli.app, ["accounts"], env=wide)
+    observed.lost += missing("the command with the file fixed", 0, fixed.exit_code)
+    observed.lost += missing("the account it lists", True, "A2SELLERDE" in fixed.stdout)
     corpus.check(case, observed)

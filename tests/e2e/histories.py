@@ -35,7 +35,7 @@ def _representatives(outcome: Outcome) -> dict[str, str]:
 
     split = next(
         o
-        for o, s in outcome.statuses[Channel.AMAZON].items()
+        for o, s in outcome.statuses_of(Channel.AMAZON).items()
         if s.stage is OrderStage.SHIPPED and len(s.parcels) > 2
     )
     chosen = {

@@ -87,7 +87,7 @@ def test_every_order_reaches_exactly_its_expected_outcome(
     outcome: Outcome, channel: Channel
 ) -> None:
     part = outcome.part(channel)
-    statuses = outcome.statuses[channel]
+    statuses = outcome.statuses_of(channel)
     assert sorted(statuses) == sorted(part.order_ids)
     for order_id, status in statuses.items():
         assert outcome_of(status) == part.expected(order_id), order_id
@@ -126,7 +126,7 @@ def test_ship_plus_and_transparency_orders_park_before_gxo(
         "TRANSPARENCY_CODES_REQUIRED",
     ]
     for order_id, kind in amazon.refused_programs.items():
-        status = outcome.statuses[Channel.AMAZON][order_id]
+        status = outcome.statuses_of(Channel.AMAZON)[order_id]
         assert outcome_of(status) == (OrderStage.EXCEPTION, kind), order_id
         assert status.injections == 0 and order_id not in outcome.gxo.created(), order_id
         assert not amazon.orders[order_id].get("packages"), order_id
@@ -139,7 +139,7 @@ def test_short_picks_and_splits_ship_in_several_parcels(
     picked += [(Channel.CENTRA, o) for o in centra.of("short")]
     assert picked
     for channel, order_id in picked:
-        status = outcome.statuses[channel][order_id]
+        status = outcome.statuses_of(channel)[order_id]
         assert status.stage is OrderStage.SHIPPED and len(status.parcels) >= 2, order_id
 
 
@@ -150,7 +150,7 @@ def test_buyer_cancellations_stop_the_warehouse(
     cancels = [(Channel.AMAZON, o) for o in amazon.to_cancel]
     cancels += [(Channel.CENTRA, o) for o in centra.of("cancel")]
     for channel, order_id in cancels:
-        status = outcome.statuses[channel][order_id]
+        status = outcome.statuses_of(channel)[order_id]
         assert status.stage is OrderStage.CANCELLED, order_id
         assert not outcome.gxo.parcels(order_id), order_id
         if status.injections:
@@ -161,7 +161,7 @@ def test_an_amazon_order_dispatched_after_its_ship_by_is_flagged_late(
     outcome: Outcome, amazon: AmazonPart
 ) -> None:
     [late] = amazon.late
-    status = outcome.statuses[Channel.AMAZON][late]
+    status = outcome.statuses_of(Channel.AMAZON)[late]
     assert status.stage is OrderStage.SHIPPED and status.late
     # Chased at GXO as the ship-by neared, or, when the worker first saw it after its ship-by
     # (4 s after creation: it depends on the machine's load), flagged late at once.
@@ -172,7 +172,7 @@ def test_an_amazon_order_dispatched_after_its_ship_by_is_flagged_late(
 def test_centra_holds_and_payments_gate_the_warehouse(outcome: Outcome, centra: CentraPart) -> None:
     """Released holds and cleared payments ship; a hold placed before payment cleared keeps
     the order out of GXO even after the payment arrives."""
-    statuses = outcome.statuses[Channel.CENTRA]
+    statuses = outcome.statuses_of(Channel.CENTRA)
     assert centra.released_at is not None
     for order_id in centra.of("held") + centra.of("waiting"):
         assert statuses[order_id].stage is OrderStage.SHIPPED, order_id
@@ -198,7 +198,7 @@ def test_centra_shipments_mirror_gxo_parcels_and_are_captured(
             shipped = {str(line["order_line_id"]): line["quantity"] for line in shipment["lines"]}
             in_parcel = {line["channel_line_id"]: line["quantity"] for line in parcel["lines"]}
             assert shipped == in_parcel, order_id
-        if outcome.statuses[Channel.CENTRA][order_id].stage is OrderStage.SHIPPED:
+        if outcome.statuses_of(Channel.CENTRA)[order_id].stage is OrderStage.SHIPPED:
             assert centra.orders[order_id]["status"] == "SHIPPED", order_id
 
 
@@ -206,7 +206,7 @@ def test_centra_unmapped_shipping_option_parked_then_shipped_after_the_fix(
     outcome: Outcome, centra: CentraPart
 ) -> None:
     [order_id] = centra.of("unmapped")
-    status = outcome.statuses[Channel.CENTRA][order_id]
+    status = outcome.statuses_of(Channel.CENTRA)[order_id]
     assert status.stage is OrderStage.SHIPPED
     assert any("UNMAPPED_CARRIER" in note for note in status.history)
     assert any("retry requested" in note for note in status.history)

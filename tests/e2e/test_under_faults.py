@@ -40,7 +40,7 @@ def test_every_invariant_holds_under_faults(outcome: Outcome) -> None:
 @pytest.mark.parametrize("channel", [Channel.AMAZON, Channel.CENTRA])
 def test_every_order_still_ends_as_expected(outcome: Outcome, channel: Channel) -> None:
     part = outcome.part(channel)
-    statuses = outcome.statuses[channel]
+    statuses = outcome.statuses_of(channel)
     assert sorted(statuses) == sorted(part.order_ids)
     wrong = {o: outcome_of(s) for o, s in statuses.items() if outcome_of(s) != part.expected(o)}
     assert wrong == {}

@@ -44,7 +44,9 @@ def store(tmp_path) -> Engine:
 
 
 def activities(client: AmazonClient, store: Engine) -> SettlementActivities:
-    return SettlementActivities({CHANNEL: AmazonSettlements(client.reports)}, store)
+    return SettlementActivities(
+        {(CHANNEL, client.account): AmazonSettlements(client.reports)}, store
+    )
 
 
 def confirmed(client: AmazonClient, store: Engine, order_id: str, units: int) -> None:

@@ -102,7 +102,10 @@ def test_targets_default_to_every_configured_channel(monkeypatch: pytest.MonkeyP
     assert resolve_targets("centra", None)[0].workflow_id == (
         f"inventory:centra:{CENTRA.settings_of(settings).account}"
     )
-    with pytest.raises(CliError, match="--account needs --channel"):
+    # --account alone: a configured account of any channel; another is named as unknown.
+    seller = AMAZON.settings_of(settings).seller_id
+    assert resolve_targets(None, seller) == [Target(Channel.AMAZON, seller)]
+    with pytest.raises(CliError, match="no account 'shop2' configured"):
         resolve_targets(None, "shop2")
     with pytest.raises(CliError, match="unknown channel 'ebay'"):
         resolve_targets("ebay", None)

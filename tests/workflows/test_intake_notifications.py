@@ -113,7 +113,7 @@ async def test_a_new_order_reaches_its_workflow_through_the_notification(
     queue_url, _ = sqs
     seller = amazon.sandbox.seller_id
     main = f"consign-{uuid.uuid4()}"
-    channel = ChannelActivities({Channel.AMAZON: amazon.channel}, engine)
+    channel = ChannelActivities({(Channel.AMAZON, seller): amazon.channel}, engine)
     delivery = DeliveryActivities(time_env.client, engine, f"orders-{uuid.uuid4()}")
     intake = ChannelIntakeInput(
         channel=Channel.AMAZON,

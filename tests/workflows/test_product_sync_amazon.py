@@ -70,7 +70,9 @@ async def test_amazon_listings_reach_gxo_amazon_only_and_delta_first(
     async with httpx.AsyncClient(transport=CheckedTransport(create_app(sandbox))) as http:
         client = build_amazon_client(sandbox_settings(), http=http, pacer=clock.pacer())
         port = AmazonProducts(client.api, DEFAULT_SELLER_ID, UK.marketplace_id)
-        acts = ProductActivities({"amazon": port}, items, engine, [UK_DAVENTRY], time_env.client)
+        acts = ProductActivities(
+            {("amazon", DEFAULT_SELLER_ID): port}, items, engine, [UK_DAVENTRY], time_env.client
+        )
         async with Worker(
             time_env.client,
             task_queue=queue,

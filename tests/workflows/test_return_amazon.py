@@ -93,8 +93,8 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     ) as http:
         client = build_amazon_client(sandbox_settings(), http=http, pacer=clock.pacer())
         activities = ReturnActivities(
-            {"amazon": AmazonReturns(client, clock=clock, sleep=clock.sleep)},
-            {"amazon": AmazonChannel(client)},
+            {("amazon", DEFAULT_SELLER_ID): AmazonReturns(client, clock=clock, sleep=clock.sleep)},
+            {("amazon", DEFAULT_SELLER_ID): AmazonChannel(client)},
             notices,  # type: ignore[arg-type]
             engine,
         )
