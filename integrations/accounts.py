@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from config import SettingsError
+from config import SettingsError, host_of, in_production, on_loopback, refuse_in_production
 from domain.warehouse import account_tag
 
 SECRET_SUFFIX = "_env"
@@ -161,6 +161,7 @@ def read_accounts_file(
         except ValueError as err:  # pydantic's ValidationError is one
             problem = _first_problem(err) if isinstance(err, ValidationError) else str(err)
             raise SettingsError(f"{where}: {problem}") from None
+        _refuse_loopback_in_production(where, entry.options)
         accounts.append(
             Account(
                 channel=entry.channel,
@@ -172,6 +173,16 @@ def read_accounts_file(
             )
         )
     return accounts
+
+
+def _refuse_loopback_in_production(where: str, options: Mapping[str, Any]) -> None:
+    """Production never talks to a local sandbox: an entry's endpoint on loopback is refused,
+    as the environment account's endpoints are (config.sandbox_default)."""
+    if not in_production():
+        return
+    for key, value in options.items():
+        if isinstance(value, str) and "://" in value and on_loopback(host_of(value)):
+            refuse_in_production(f"{where} options.{key}", f"{value} is on loopback")
 
 
 def _settings(

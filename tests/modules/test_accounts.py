@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from activities import queues
 from config import Settings, SettingsError, read_settings
 from domain.warehouse import account_tag
-from integrations.accounts import Account
+from integrations.accounts import Account, read_accounts_file
 from integrations.amazon.factory import build_amazon_client
 from integrations.amazon.port import AmazonChannel
 from integrations.registry import (
@@ -48,6 +48,8 @@ refresh_token_env = "AMAZON_DE_REFRESH_TOKEN"
 endpoint = "https://sellingpartnerapi-eu.amazon.com"
 rate_scale = 2.0
 """
+
+LOCAL = "http://127.0.0.1:8711"
 
 SECOND_STORE = """
 [[accounts]]
@@ -246,6 +248,24 @@ def test_a_file_or_filter_consign_cannot_use_is_one_line_naming_it(
     environment: pytest.MonkeyPatch, tmp_path: Path, text: str, served: str, named: str
 ) -> None:
     assert named in refusal(environment, tmp_path, text, served)
+
+
+def test_production_refuses_an_entry_endpoint_on_loopback(
+    environment: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    settings = read_settings(CHANNELS, [WAREHOUSE])
+    defaults = {module.name: module.settings_of(settings) for module in CHANNELS}
+    path = tmp_path / "accounts.toml"
+    path.write_text(SECOND_SELLER.replace("https://sellingpartnerapi-eu.amazon.com", LOCAL))
+    assert read_accounts_file(str(path), CHANNELS, defaults)  # outside production: the demo's
+
+    environment.setenv("CONSIGN_ENV", "production")
+    with pytest.raises(SettingsError) as caught:
+        read_accounts_file(str(path), CHANNELS, defaults)
+    assert "(amazon:A2SELLERDE) options.endpoint" in str(caught.value)
+    assert f"{LOCAL} is on loopback" in str(caught.value)
+    path.write_text(SECOND_SELLER)
+    assert read_accounts_file(str(path), CHANNELS, defaults)  # Amazon's own endpoint
 
 
 def test_the_file_names_itself_and_the_entry(
