@@ -3,7 +3,8 @@
 
 searchListingsItems without identifiers pages (pageToken) through the seller's listings;
 `lastUpdatedAfter` (at or after) with `sortBy=lastUpdatedDate`, `sortOrder=ASC` makes it a
-delta read oldest change first, the page's newest `lastUpdatedDate` the sweep's cursor.
+delta read oldest change first, the page's newest `lastUpdatedDate` the sweep's cursor (never
+later than CURSOR_MARGIN before now: see there).
 Amazon pages through at most 1,000 items per search (ItemSearchResults' note): a larger delta
 ends there and the next sweep carries on from the cursor. Paced by the client to the
 operation's usage plan (5/s, burst 5: the model's description).
@@ -28,7 +29,8 @@ units is not buyable, and consign sets 0 until GXO accepts the item).
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
@@ -44,6 +46,12 @@ from integrations.amazon.wire_time import format_utc, parse_utc
 
 OPERATION = Operation.SEARCH_LISTINGS_ITEMS.value
 PAGE_SIZE = 20  # pageSize's maximum
+# The search pages by position (pageToken) through listings sorted by lastUpdatedDate: a listing
+# updated while a sweep pages moves to the end, and the listings behind it move up into pages
+# already read, so one of them can be skipped. The cursor never passes "now" less this margin,
+# so the next sweep reads again what changed meanwhile (the item ledger keeps it from being
+# sent twice); it also covers a clock that differs from Amazon's.
+CURSOR_MARGIN = timedelta(minutes=2)
 KILOGRAMS_PER = {
     "kilograms": Decimal(1),
     "grams": Decimal("0.001"),
@@ -209,12 +217,18 @@ class AmazonProducts:
     listings in one marketplace, oldest change first."""
 
     def __init__(
-        self, api: SpApiClient, seller_id: str, marketplace_id: str, page_size: int = PAGE_SIZE
+        self,
+        api: SpApiClient,
+        seller_id: str,
+        marketplace_id: str,
+        page_size: int = PAGE_SIZE,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.api = api
         self.seller_id = seller_id
         self.marketplace_id = marketplace_id
         self.page_size = page_size
+        self.clock = clock
 
     async def products_changed(
         self, since: datetime | None, page: int, token: str | None = None
@@ -247,6 +261,8 @@ class AmazonProducts:
         next_token = pagination.get("nextToken") if isinstance(pagination, dict) else None
         complete = not (isinstance(next_token, str) and next_token)
         newest = max((p.updated_at for p in products), default=None)
+        if newest is not None:
+            newest = min(newest, self.clock() - CURSOR_MARGIN)
         return ProductPage(
             products=products,
             cursor=newest,

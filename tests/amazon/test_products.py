@@ -240,3 +240,35 @@ def test_the_model_example_is_unchanged_where_the_reader_relies_on_it() -> None:
         "height",
         "marketplace_id",
     }
+
+
+async def test_a_listing_passed_over_mid_sweep_is_read_by_the_next_sweep(
+    transport: CheckedTransport, sandbox: AmazonSandbox, clock: ManualClock
+) -> None:
+    """The search pages by position through listings sorted by lastUpdatedDate: listings
+    updated between two pages (stock pushes) move to the end and the next page passes some
+    over. The cursor stays CURSOR_MARGIN behind the clock, so the next sweep reads them."""
+    async with httpx.AsyncClient(transport=transport) as http:
+        client = build_amazon_client(sandbox_settings(), http=http, pacer=clock.pacer())
+        products = AmazonProducts(
+            client.api, DEFAULT_SELLER_ID, UK.marketplace_id, page_size=8, clock=lambda: clock.now
+        )
+        seen: set[str] = set()
+        cursor: datetime | None = None
+        page, token = 1, None
+        while True:
+            found = await products.products_changed(None, page, token)
+            seen |= {p.sku for p in found.products}
+            if found.cursor is not None and (cursor is None or found.cursor > cursor):
+                cursor = found.cursor  # as ProductSync keeps it: the newest of the pages
+            if found.complete:
+                break
+            clock.advance(1)
+            for product in found.products:  # this page's listings change meanwhile
+                sandbox.listings.listings[(product.sku, UK.marketplace_id)].updated = clock.now
+            page, token = found.page or page + 1, found.token
+        missed = set(SKUS) - seen
+        assert missed  # the search passed some over: what this test is about
+        clock.advance(5)
+        again = await sweep(products, cursor)
+        assert missed <= {p.sku for found in again for p in found.products}
