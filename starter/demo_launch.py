@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
@@ -125,7 +126,7 @@ class LaunchOutcome:
         }
 
 
-class Scene(Generic[Outcome]):
+class Scene(ABC, Generic[Outcome]):
     """A demo scene run beside the orders of an account: `run` does the whole scene (its
     `_run`, then `_collect` whatever happened), `outcome` is its result."""
 
@@ -143,13 +144,15 @@ class Scene(Generic[Outcome]):
         )
         return self.outcome
 
+    @abstractmethod
     async def _run(
         self, stack: DevStack, http: httpx.AsyncClient, client: Client, engine: Engine
     ) -> None:
-        raise NotImplementedError
+        """The scene itself; a TimeoutError ends it with its message as the outcome's note."""
 
+    @abstractmethod
     async def _collect(self, stack: DevStack, http: httpx.AsyncClient, client: Client) -> None:
-        raise NotImplementedError
+        """Read what happened into the outcome (also after a timeout)."""
 
 
 class LaunchScene(Scene[LaunchOutcome]):
