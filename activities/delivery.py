@@ -41,6 +41,7 @@ from domain.returns import RETURN_RECEIVED_SIGNAL, ReturnReceivedEvent
 from domain.warehouse import EventMismatch, FeedEvent, WarehouseEvent, WarehouseEventKind
 from store.inventory import close_demand
 from store.unmatched import record_unmatched_event
+from workflows.search_attributes import of_new_order
 
 
 class DeliveryActivities:
@@ -68,14 +69,16 @@ class DeliveryActivities:
         if not is_merchant_fulfilled(change.fulfilled_by):
             report.skipped_afn += 1
             return
+        ref = change.ref
         try:
             await self.client.start_workflow(
                 WORKFLOW_NAME,
-                OrderFulfillmentInput(ref=change.ref, change=change, deadlines=self.deadlines),
-                id=change.ref.workflow_id,
-                task_queue=self.order_task_queue(change.ref.channel, change.ref.account),
+                OrderFulfillmentInput(ref=ref, change=change, deadlines=self.deadlines),
+                id=ref.workflow_id,
+                task_queue=self.order_task_queue(ref.channel, ref.account),
                 start_signal=ORDER_CHANGED_SIGNAL,
                 start_signal_args=[change],
+                search_attributes=of_new_order(ref),
                 # A finished order is not restarted by a late notice; a failed or terminated
                 # one may be, so an operator can re-run it.
                 id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,

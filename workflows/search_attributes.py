@@ -12,6 +12,9 @@ from temporalio.common import (
     TypedSearchAttributes,
 )
 
+from domain.lifecycle import OrderStage
+from domain.order import OrderRef
+
 CHANNEL = SearchAttributeKey.for_keyword("Channel")
 CHANNEL_ACCOUNT = SearchAttributeKey.for_keyword("ChannelAccount")
 CHANNEL_ORDER_ID = SearchAttributeKey.for_keyword("ChannelOrderId")
@@ -43,6 +46,20 @@ def of_account(channel: str, account: str) -> TypedSearchAttributes:
     and syncs are found by ChannelAccount (continue-as-new keeps them)."""
     return TypedSearchAttributes(
         [SearchAttributePair(CHANNEL, channel), SearchAttributePair(CHANNEL_ACCOUNT, account)]
+    )
+
+
+def of_new_order(ref: OrderRef) -> TypedSearchAttributes:
+    """What an order's workflow is started with: the run shows them from its first event and
+    upserts none of them again (Published skips a value the workflow already shows), which
+    saves an order the two upserts its first workflow task made."""
+    return TypedSearchAttributes(
+        [
+            SearchAttributePair(CHANNEL, ref.channel),
+            SearchAttributePair(CHANNEL_ACCOUNT, ref.account),
+            SearchAttributePair(CHANNEL_ORDER_ID, ref.order_id),
+            SearchAttributePair(ORDER_STAGE, OrderStage.RECEIVED.value),
+        ]
     )
 
 

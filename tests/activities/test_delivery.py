@@ -114,6 +114,15 @@ async def test_start_signals_one_workflow_per_mfn_change_and_skips_afn(
         description = await dev_server.client.get_workflow_handle(workflow_id).describe()
         assert description.workflow_type == "OrderFulfillment"
         assert description.task_queue == dev_server.task_queue
+        # Started findable, so its first workflow task upserts none of them.
+        shown = {p.key.name: p.value for p in description.typed_search_attributes}
+        started = {
+            "Channel": "amazon",
+            "ChannelAccount": account,
+            "ChannelOrderId": order_id,
+            "OrderStage": "RECEIVED",
+        }
+        assert {name: shown.get(name) for name in started} == started
     assert not await dev_server.exists(f"order:amazon:{account}:A-FBA")
 
 

@@ -28,6 +28,7 @@ from domain.warehouse import (
 )
 from tests.workflows.fakes import FakeWorld, dispatch
 from workflows.order_fulfillment import OrderFulfillment
+from workflows.search_attributes import of_new_order
 
 OrderHandle = WorkflowHandle[OrderFulfillment, OrderStatus]
 QUERY_WAIT = timedelta(seconds=2)  # a query to a failing workflow task never returns
@@ -63,6 +64,7 @@ class Harness:
             OrderFulfillmentInput(ref=order.ref),
             id=order.ref.workflow_id,
             task_queue=self.task_queue,
+            search_attributes=of_new_order(order.ref),  # as the intakes start it
         )
         self.started.append(handle)
         return handle
