@@ -94,13 +94,20 @@ def replace_facility_stock(
 def apply_stock_changes(engine: Engine, changes: Sequence[StockChange]) -> set[str]:
     """Apply changes newer than what each item already reflects (repeats and reordering are
     harmless: every change carries the levels after it), move order demand from open to
-    allocated to shipped, and return the item codes whose levels changed."""
+    allocated to shipped, and return the item codes whose levels changed. A page is read in two
+    queries (its levels, its orders' demand rows) and applied in sequence order in memory."""
+    ordered = sorted(changes, key=lambda c: c.sequence)
     changed: set[str] = set()
     with write_session(engine) as session:
-        for change in sorted(changes, key=lambda c: c.sequence):
-            row = session.get(StockLevelRow, (change.facility_id, change.item_code))
+        levels = _levels_of(session, ordered)
+        demand = _demand_of(session, ordered)
+        for change in ordered:
+            key = (change.facility_id, change.item_code)
+            row = levels.get(key)
             if row is None:
-                row = StockLevelRow(facility_id=change.facility_id, item_code=change.item_code)
+                row = levels[key] = StockLevelRow(
+                    facility_id=change.facility_id, item_code=change.item_code
+                )
                 session.add(row)
             if row.sequence < change.sequence:
                 row.on_hand, row.allocated = change.on_hand_after, change.allocated_after
@@ -108,25 +115,42 @@ def apply_stock_changes(engine: Engine, changes: Sequence[StockChange]) -> set[s
                 changed.add(change.item_code)
             if change.reference and change.channel:
                 # Demand moves even when the level already reflects a later change.
-                _move_demand(session, change)
+                _move_demand(session, change, demand)
                 changed.add(change.item_code)
     return changed
 
 
-def _move_demand(session: Session, change: StockChange) -> None:
-    query = select(OrderDemandRow).where(
-        col(OrderDemandRow.channel) == change.channel,
-        col(OrderDemandRow.order_id) == change.reference,
-        col(OrderDemandRow.item_code) == change.item_code,
-        col(OrderDemandRow.sequence) < change.sequence,
+def _levels_of(
+    session: Session, changes: Sequence[StockChange]
+) -> dict[tuple[str, str], StockLevelRow]:
+    if not changes:
+        return {}
+    query = select(StockLevelRow).where(
+        col(StockLevelRow.facility_id).in_({c.facility_id for c in changes}),
+        col(StockLevelRow.item_code).in_({c.item_code for c in changes}),
     )
-    if change.account is not None:
-        query = query.where(col(OrderDemandRow.account) == change.account)
+    return {(row.facility_id, row.item_code): row for row in session.exec(query)}
+
+
+def _demand_of(session: Session, changes: Sequence[StockChange]) -> list[OrderDemandRow]:
+    """The demand rows of the orders and items the changes name (a superset: _move_demand picks
+    each change's own). Locked until the commit: a parcel confirmed at the same moment
+    (confirm_shipped) waits instead of writing back a figure read before these changes
+    (PostgreSQL; SQLite has one writer at a time anyway)."""
+    moving = [c for c in changes if c.reference and c.channel]
+    if not moving:
+        return []
+    query = select(OrderDemandRow).where(
+        col(OrderDemandRow.channel).in_({c.channel for c in moving}),
+        col(OrderDemandRow.order_id).in_({c.reference for c in moving}),
+        col(OrderDemandRow.item_code).in_({c.item_code for c in moving}),
+    )
+    return list(session.exec(query.with_for_update()).all())
+
+
+def _move_demand(session: Session, change: StockChange, demand: list[OrderDemandRow]) -> None:
     units = abs(change.quantity)
-    # Locked until the commit: a parcel confirmed at the same moment (confirm_shipped) waits
-    # instead of writing back a figure read before this change (PostgreSQL; SQLite has one
-    # writer at a time anyway).
-    for row in session.scalars(query.with_for_update()).all():
+    for row in [r for r in demand if _moved_by(r, change)]:
         row.sequence = change.sequence
         if change.kind is Kind.ALLOCATION:
             moved = min(units, row.open)
@@ -143,12 +167,26 @@ def _move_demand(session: Session, change: StockChange) -> None:
             row.allocated -= moved
             row.open += moved
         row.updated_at = utc_now()
-        _delete_if_settled(session, row)
+        if _delete_if_settled(session, row):
+            demand.remove(row)
 
 
-def _delete_if_settled(session: Session, row: OrderDemandRow) -> None:
+def _moved_by(row: OrderDemandRow, change: StockChange) -> bool:
+    """The change is about this row's order line and newer than what the row reflects."""
+    return (
+        row.channel == change.channel
+        and row.order_id == change.reference
+        and row.item_code == change.item_code
+        and (change.account is None or row.account == change.account)
+        and row.sequence < change.sequence
+    )
+
+
+def _delete_if_settled(session: Session, row: OrderDemandRow) -> bool:
     if row.open == 0 and row.allocated == 0 and row.shipped == 0:
         session.delete(row)
+        return True
+    return False
 
 
 def confirm_shipped(
