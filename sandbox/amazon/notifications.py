@@ -21,8 +21,9 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -43,6 +44,7 @@ SQS_ARN = re.compile(r"^arn:aws:sqs:\S+:\S+:\S+")
 TYPES = frozenset({"ORDER_CHANGE"})  # the types this sandbox publishes
 APPLICATION_ID = "amzn1.sp.solution.sandbox"
 Send = Callable[[str, str], None]  # (queue ARN, message body)
+Fingerprint = tuple[OrderStatus, datetime, bool]  # what an order's change is seen by
 
 
 @dataclass
@@ -58,7 +60,7 @@ class NotificationDesk:
     delivery_seconds: float = 0.5
     destinations: dict[str, dict[str, Any]] = field(default_factory=dict)
     subscriptions: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
-    seen: dict[str, tuple[str, str, bool]] = field(default_factory=dict)
+    seen: dict[str, Fingerprint] = field(default_factory=dict)
     pending: list[Outgoing] = field(default_factory=list)
     published: list[dict[str, Any]] = field(default_factory=list)  # what was sent, in order
 
@@ -111,7 +113,7 @@ class NotificationDesk:
 
     # --- publishing ----------------------------------------------------------------------------
 
-    def observe(self, orders: list[SandboxOrder], now: float) -> int:
+    def observe(self, orders: Iterable[SandboxOrder], now: float) -> int:
         """Queue an ORDER_CHANGE for every subscribed order new or changed since last seen."""
         queued = 0
         for order in orders:
@@ -138,17 +140,20 @@ class NotificationDesk:
         return due
 
 
-def _fingerprint(order: SandboxOrder) -> tuple[str, str, bool]:
+def _fingerprint(order: SandboxOrder) -> Fingerprint:
+    """What a change is seen by; compared for every order at every tick, so made of the
+    order's own objects (formatting the date made the watcher hold the sandbox's lock for 16 ms
+    of every 50 at 2,000 orders, and longer than the tick at 5,000: bench.throughput)."""
     asked = order.cancellation is not None and order.cancellation.buyer_requested
-    return (order.status.value, order.last_update_date.isoformat(), asked)
+    return (order.status, order.last_update_date, asked)
 
 
 def order_change(
     order: SandboxOrder,
     subscription: dict[str, Any],
     application_id: str,
-    before: tuple[str, str, bool] | None,
-    now: tuple[str, str, bool],
+    before: Fingerprint | None,
+    now: Fingerprint,
 ) -> dict[str, Any]:
     """An ORDER_CHANGE in the schema's shape. A buyer's cancel request is a
     BuyerRequestedChange; creation and status changes are OrderStatusChange (the reasons'
@@ -245,7 +250,7 @@ class Publisher:
         desk: NotificationDesk = self.sandbox.notifications
         with self.sandbox.lock:
             self.sandbox.tick()
-            desk.observe(list(self.sandbox.orders.values()), moment)
+            desk.observe(self.sandbox.orders.values(), moment)
             due = desk.take_due(moment)
         sent = 0
         for outgoing in due:

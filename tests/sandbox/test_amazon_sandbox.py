@@ -553,6 +553,22 @@ def test_auto_release_after_configured_delay(
     assert (order["OrderStatus"], order["LastUpdateDate"]) == ("Unshipped", "2026-03-02T10:00:30Z")
 
 
+def test_auto_release_reaches_orders_made_later_and_spares_cancelled_ones(
+    seller: Seller, sandbox: AmazonSandbox, clock: ManualClock
+) -> None:
+    """Only orders waiting for release are looked at on each call (not every order)."""
+    seller.client.put("/_sandbox/auto-release", json={"seconds": 30})
+    later = one_order(sandbox, status="Pending")
+    cancelled = one_order(sandbox, status="Pending")
+    sandbox.cancel(cancelled, buyer_requested=True)
+    clock.advance(seconds=30)
+    statuses = {
+        order_id: seller.ok(f"/orders/v0/orders/{order_id}")["payload"]["OrderStatus"]
+        for order_id in (later, cancelled)
+    }
+    assert statuses == {later: "Unshipped", cancelled: "Canceled"}
+
+
 def test_afn_orders_are_shipped_by_amazon(seller: Seller, sandbox: AmazonSandbox) -> None:
     shipped = one_order(sandbox, fulfillment_channel="AFN", status="Shipped")
     pending = one_order(sandbox, fulfillment_channel="AFN", status="Pending")
