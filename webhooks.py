@@ -32,6 +32,7 @@ from temporalio.service import RPCError
 
 from activities.models import EventDelivery
 from domain.limits import IntakeLimits
+from domain.order import OrderChange
 from domain.payloads import split_dispatch
 from domain.setaside import SetAsideRecord
 from domain.warehouse import EventMismatch, FeedEvent, WarehouseEvent
@@ -180,11 +181,16 @@ def create_webhook_app(
 
 
 async def notify_intake(
-    client: Client, intake: ChannelIntakeInput, task_queue: str, order_ids: list[str]
+    client: Client,
+    intake: ChannelIntakeInput,
+    task_queue: str,
+    order_ids: list[str],
+    changes: Sequence[OrderChange] = (),
 ) -> None:
     """Hand orders named as changed to the account's ChannelIntake (started if it is not
-    running), which reads them at once. Returns once Temporal holds the signal durably; an
-    RPCError means it does not. Webhooks and the worker's notification readers share it."""
+    running), which reads them at once, or hands on `changes` (what a feed said of how they
+    changed) without reading them. Returns once Temporal holds the signal durably; an RPCError
+    means it does not. Webhooks and the worker's notification readers share it."""
     await client.start_workflow(
         ChannelIntake.run,
         intake,
@@ -193,7 +199,7 @@ async def notify_intake(
         task_timeout=TASK_TIMEOUT,
         search_attributes=of_account(intake.channel, intake.account),
         start_signal=ORDERS_NOTIFIED_SIGNAL,
-        start_signal_args=[OrdersNotified(order_ids=order_ids)],
+        start_signal_args=[OrdersNotified(order_ids=order_ids, changes=list(changes))],
     )
 
 

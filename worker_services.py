@@ -34,6 +34,7 @@ from activities.warehouse import WarehouseActivities
 from config import DbMigrate, Settings
 from domain.deadlines import DeadlinePolicy
 from domain.exceptions import describe_error
+from domain.order import OrderChange
 from domain.setaside import SetAsideRecord
 from integrations.accounts import Account, account_suffix
 from integrations.channel import ChannelPort, ProductPort, ReturnPort, SettlementPort, StockPort
@@ -401,9 +402,12 @@ def start_listeners(client: Client, settings: Settings) -> list[asyncio.Task[Non
         queue = intake_queue_of(settings, account)
 
         async def notify(
-            order_ids: list[str], intake: ChannelIntakeInput = intake, queue: str = queue
+            order_ids: list[str],
+            changes: list[OrderChange],
+            intake: ChannelIntakeInput = intake,
+            queue: str = queue,
         ) -> None:
-            await notify_intake(client, intake, queue, order_ids)
+            await notify_intake(client, intake, queue, order_ids, changes)
 
         async def set_aside(records: list[SetAsideRecord], store: Engine = store) -> None:
             await asyncio.to_thread(keep_set_aside, store, records)

@@ -19,6 +19,7 @@ from pydantic import BaseModel, SecretStr
 
 from config import Settings
 from domain.limits import IntakeLimits
+from domain.order import OrderChange
 from domain.products import ProductSyncPolicy
 from domain.setaside import SetAsideRecord
 from domain.warehouse import FeedEvent
@@ -35,9 +36,10 @@ from integrations.gxo.port import WarehousePort
 S = TypeVar("S", bound=BaseModel)
 
 # A channel's own push feed read by the worker (Amazon's ORDER_CHANGE queue): given `notify`
-# (hands named orders to the account's intake; raises when Temporal did not take them) and
-# `set_aside` (stores records consign cannot read), it reads until cancelled.
-Notify = Callable[[list[str]], Awaitable[None]]
+# (hands named orders, and how they changed where the feed says so, to the account's intake;
+# raises when Temporal did not take them) and `set_aside` (stores records consign cannot
+# read), it reads until cancelled.
+Notify = Callable[[list[str], list[OrderChange]], Awaitable[None]]
 SetAside = Callable[[list[SetAsideRecord]], Awaitable[None]]
 Listener = Callable[[Notify, SetAside], Coroutine[Any, Any, None]]
 

@@ -12,7 +12,7 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities import queues, refs
-    from activities.models import AckRequest, ChangeBatch, ChangeSet, PollRequest
+    from activities.models import AckRequest, ChangeSet, PollRequest
     from domain.order import Channel, OrderChange
     from workflows.contracts import WorkflowContract
     from workflows.intakes import (
@@ -33,6 +33,7 @@ BOUNDED_NAMED_READS = "bounded-named-reads"  # workflow.patched id, 2026-12-02
 COALESCE_NOTICES = "coalesce-notices"  # workflow.patched id, 2026-11-29
 NAMED_READS_WAIT = "named-reads-wait"  # workflow.patched id, 2026-11-30
 SCANS_BEFORE_NAMED = "scans-before-named"  # workflow.patched id, 2026-11-30
+NOTIFIED_CHANGES = "notified-changes"  # workflow.patched id, 2026-11-30
 RECENT_NOTICES_KEPT = 5000  # 16 characters each: ~95 KB in the continue-as-new input
 
 
@@ -66,9 +67,12 @@ class ChannelIntakeInput(BaseModel):
 
 
 class OrdersNotified(BaseModel):
-    """A webhook named these orders as changed: read them now rather than at the next poll."""
+    """A webhook named these orders as changed: read them now rather than at the next poll.
+    A feed that says how they changed (a channel's own notification summary) also gives
+    `changes`: those are handed to their orders as they are, without reading them again."""
 
     order_ids: list[str]
+    changes: list[OrderChange] = Field(default_factory=list)
 
 
 class IntakeProgress(IntakeHealth):
@@ -86,6 +90,7 @@ class ChannelIntake:
         self._calls = IntakeCalls(self._progress)
         self._poll_now = False
         self._notified: list[str] = []
+        self._told: list[OrderChange] = []  # notified with the change itself: no read needed
         self._sent: list[str] = []  # notice keys handed over lately, oldest first
 
     @workflow.query(name=PROGRESS_QUERY)
@@ -98,13 +103,15 @@ class ChannelIntake:
 
     @workflow.signal(name=ORDERS_NOTIFIED_SIGNAL)
     def orders_notified(self, notice: OrdersNotified) -> None:
+        """The orders are named in `_notified` even when their change came along: one not yet
+        handed over when the run continues as new is read by name in the next."""
         self._notified.extend(i for i in notice.order_ids if i not in self._notified)
+        self._told.extend(notice.changes)
 
-    async def _hand_over(self, batch: ChangeBatch, coalesce: bool) -> None:
+    async def _hand_over(self, changes: list[OrderChange], coalesce: bool) -> None:
         """The cursor moves only after Temporal accepted every order's signal. With `coalesce`
         a notice already handed over is not sent again: polls re-read overlapping windows (and
         sweeps every open order), and each repeat would grow the order's history."""
-        changes = batch.changes
         if coalesce:
             sent = set(self._sent)
             changes = [c for c in changes if notice_key(c) not in sent]
@@ -137,6 +144,13 @@ class ChannelIntake:
         next_scan = workflow.now()  # when the poll interval lets the next scan run
         scans_first = workflow.patched(SCANS_BEFORE_NAMED)
         for _ in range(params.polls_per_run):
+            if self._told and workflow.patched(NOTIFIED_CHANGES):
+                await self._hand_over_told(coalesce)
+                if not self._notified and page_token is None and workflow.now() < next_scan:
+                    if run_length.over():
+                        break
+                    await self._rest_of_interval(next_scan)
+                    continue
             named: list[str] = []
             if not scans_first or (page_token is None and workflow.now() < next_scan):
                 named, self._notified = self._take_named()
@@ -164,7 +178,7 @@ class ChannelIntake:
                 )
                 count_set_aside(self._progress, batch.set_aside)
                 if batch.changes:
-                    await self._hand_over(batch, coalesce)
+                    await self._hand_over(batch.changes, coalesce)
                 if batch.ack:
                     await self._calls.run(
                         refs.ACK_CHANNEL_CHANGES,
@@ -212,6 +226,21 @@ class ChannelIntake:
             ),
             task_queue=run_length.next_queue,
         )
+
+    async def _hand_over_told(self, coalesce: bool) -> None:
+        """Hand the notified changes to their orders as they came (since NOTIFIED_CHANGES):
+        each order's workflow reads the order itself, so reading it here too spent a second
+        metered read an order on every notification. When the hand-over fails the orders stay
+        named, and the next poll reads them."""
+        told, self._told = self._told, []
+        named = {change.ref.order_id for change in told}
+        waiting, self._notified = self._notified, [i for i in self._notified if i not in named]
+        try:
+            await self._hand_over(told, coalesce)
+        except ActivityError as err:
+            self._notified = waiting
+            self._calls.failed(err)
+            await pause_after_failure(err, lambda: self._poll_now)
 
     async def _rest_of_interval(self, next_scan: datetime) -> None:
         """After reading the orders a notification named, the scan waits for its interval

@@ -18,6 +18,7 @@ transparency_codes_required on that line. Planning turns either into a named exc
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from decimal import Decimal
 from typing import TypeVar
 
@@ -32,6 +33,7 @@ from domain.order import (
     ShipTo,
 )
 from integrations.amazon.errors import AmazonUnknownValue
+from integrations.amazon.notifications import OrderChangeMessage
 from integrations.amazon.settings import CHANNEL
 from integrations.amazon.wire import Json, WireReader
 
@@ -150,6 +152,30 @@ def change_from_v0(order: Json, account: str) -> OrderChange:
             wire, V0_FULFILLED_BY, wire.text(order, "FulfillmentChannel"), "FulfillmentChannel"
         ),
         last_updated_at=wire.required_time(order, "LastUpdateDate"),
+    )
+
+
+def change_from_notification(message: OrderChangeMessage, account: str) -> OrderChange | None:
+    """What an ORDER_CHANGE notification says of its order, as the intake hands it on: its
+    summary's status and fulfilment type (the v0 vocabulary, which the schema's enums list),
+    a buyer's cancel request on any item, and the change's time (TimeOfOrderChange, else the
+    notification's EventTime: that either equals the order's LastUpdateDate is unverified).
+    None when that time cannot be read: the order is then read by name instead."""
+    notice = message.payload.order_change
+    summary = notice.summary
+    stamp = notice.order_change_trigger.time_of_order_change or message.event_time
+    try:
+        when = datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        return None
+    return OrderChange(
+        ref=_ref(notice.amazon_order_id, account),
+        status=V0_STATUS[summary.order_status],
+        fulfilled_by=V0_FULFILLED_BY[summary.fulfillment_type],
+        last_updated_at=when,
+        buyer_cancel_requested=any(i.is_buyer_requested_cancel for i in summary.order_items),
     )
 
 

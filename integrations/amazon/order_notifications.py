@@ -2,8 +2,10 @@
 
 Each round long-polls the queue (up to 10 messages, `wait_seconds`), validates every body
 against the ORDER_CHANGE schema (notifications.py), hands the orders named by the good ones to
-the account's ChannelIntake in one go (`notify`: the same signal-with-start a webhook uses, so
-the intake reads them at once with getOrder), and only then deletes those messages. Nothing is
+the account's ChannelIntake in one go (`notify`: the same signal-with-start a webhook uses),
+each with the change its summary states (status, fulfilment type, cancel request, time), so
+the intake hands it to the order's workflow without another getOrder (the workflow reads the
+order itself), and only then deletes those messages. Nothing is
 deleted that was not handed over: when `notify` fails, the messages become visible again after
 the queue's visibility timeout and are read again (a duplicate is harmless: the intake hands a
 notice over once).
@@ -28,12 +30,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from domain.order import OrderChange
 from domain.setaside import SetAsideFeed, SetAsideReason, SetAsideRecord, record_id
+from integrations.amazon.normalise import change_from_notification
 from integrations.amazon.notifications import UnreadableNotification, read_order_change
 
 log = logging.getLogger("consign.amazon.notifications")
 
-Notify = Callable[[list[str]], Awaitable[None]]
+Notify = Callable[[list[str], list[OrderChange]], Awaitable[None]]
 SetAside = Callable[[list[SetAsideRecord]], Awaitable[None]]
 MAX_MESSAGES = 10  # SQS's most per ReceiveMessage
 MAX_PAUSE = 30.0
@@ -107,6 +111,7 @@ class NotificationReader:
         report = ReadReport(received=len(messages))
         good: list[dict[str, Any]] = []
         orders: list[str] = []
+        changes: dict[str, OrderChange] = {}  # the latest each order's messages state
         bad: list[tuple[dict[str, Any], SetAsideRecord]] = []
         for message in messages:
             body = message.get("Body", "")
@@ -120,18 +125,28 @@ class NotificationReader:
             good.append(message)
             if change.order_id not in orders:
                 orders.append(change.order_id)
-        done = await self._hand_over(orders, good, report)
+            stated = change_from_notification(change, self._account)
+            known = changes.get(change.order_id)
+            if stated is not None and (
+                known is None or stated.last_updated_at > known.last_updated_at
+            ):
+                changes[change.order_id] = stated
+        done = await self._hand_over(orders, list(changes.values()), good, report)
         done += await self._keep(bad, report)
         report.deleted = await self._delete(done)
         return report
 
     async def _hand_over(
-        self, orders: list[str], messages: list[dict[str, Any]], report: ReadReport
+        self,
+        orders: list[str],
+        changes: list[OrderChange],
+        messages: list[dict[str, Any]],
+        report: ReadReport,
     ) -> list[dict[str, Any]]:
         if not orders:
             return messages
         try:
-            await self._notify(orders)
+            await self._notify(orders, changes)
         except Exception as err:
             report.kept += len(messages)
             log.warning(

@@ -55,7 +55,7 @@ def explain(status: OrderStatus, at_gxo: dict[str, Any] | None) -> str:
     """What a stuck order knew and what GXO holds for it (ids, stages, notes: no personal
     data), so a failure on a busy CI machine explains itself."""
     return (
-        f"{status.ref.channel_order_id} {status.stage.value} retrying={status.retrying} "
+        f"{status.ref.order_id} {status.stage.value} retrying={status.retrying} "
         f"history={status.history} gxo={_public(at_gxo)}"
     )
 

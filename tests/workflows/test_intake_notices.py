@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from temporalio import activity
@@ -183,3 +184,50 @@ async def test_a_scan_of_several_pages_finishes_before_named_reads(
         (None, ["B"]),
     ]
     assert progress.cursor == T0 + timedelta(hours=1)
+
+
+async def test_a_notified_change_reaches_its_order_without_a_read(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """A notification that says how its order changed (Amazon's ORDER_CHANGE summary) is handed
+    over as it came, without a named read (since NOTIFIED_CHANGES: each read was a getOrder the
+    order's workflow repeats) and without an early scan; one that only names its order is read
+    by name, as before."""
+    polls: list[PollRequest] = []
+    handed: list[OrderChange] = []
+
+    @activity.defn(name="poll_channel_changes")
+    async def poll(request: PollRequest) -> ChangeBatch:
+        polls.append(request)
+        named = [change(i, T0, ChannelOrderStatus.READY) for i in request.order_ids]
+        return ChangeBatch(changes=named, cursor=request.since)
+
+    @activity.defn(name="start_order_workflows")
+    async def start(batch: ChangeSet) -> StartReport:
+        handed.extend(batch.changes)
+        return StartReport(signalled=len(batch.changes))
+
+    async def until(found: Callable[[], bool]) -> None:
+        for _ in range(400):  # a bound (10 s), not a timing assertion
+            if found():
+                return
+            await asyncio.sleep(0.025)
+        raise AssertionError(f"polls {polls}, handed {handed}")
+
+    told = change("B", T0 + timedelta(minutes=1), ChannelOrderStatus.READY)
+    queue = f"intake-{uuid.uuid4()}"
+    async with Worker(
+        time_env.client, task_queue=queue, workflows=[ChannelIntake], activities=[start, poll]
+    ):
+        handle = await start_intake(time_env, queue, poll_interval_seconds=60)
+        await until(lambda: len(polls) == 1)
+        notice = OrdersNotified(order_ids=["B"], changes=[told])
+        await handle.signal(ChannelIntake.orders_notified, notice)
+        await until(lambda: handed == [told])
+        await time_env.sleep(timedelta(seconds=30))  # within the interval: no scan, no read
+        assert [p.order_ids for p in polls] == [[]]
+        await handle.signal(ChannelIntake.orders_notified, OrdersNotified(order_ids=["C"]))
+        await until(lambda: len(handed) == 2)  # read by name, then handed over
+        await handle.terminate("test done")
+    assert [p.order_ids for p in polls] == [[], ["C"]]
+    assert [c.ref.order_id for c in handed] == ["B", "C"]

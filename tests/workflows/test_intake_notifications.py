@@ -1,7 +1,8 @@
 """An order created at Amazon reaches its OrderFulfillment through the ORDER_CHANGE
 notification, not the poll: the Amazon sandbox in process publishes to an SQS queue (moto, in
 process), the worker's reader (the Amazon module's listener, as worker.py starts it) hands the
-order to ChannelIntake, which reads it with getOrder and starts its workflow. The intake polls
+order, with the change the notification's summary states, to ChannelIntake, which starts its
+workflow without reading the order. The intake polls
 every three days and has polled once before the order existed, so nothing but the notification
 can bring the order in (without the reader this test fails at its bound)."""
 
@@ -28,7 +29,7 @@ from temporalio.worker import Worker
 
 from activities.channel import ChannelActivities
 from activities.delivery import DeliveryActivities
-from domain.order import OrderRef
+from domain.order import OrderChange, OrderRef
 from domain.setaside import SetAsideRecord
 from integrations.amazon.factory import build_amazon_client
 from integrations.amazon.module import AMAZON
@@ -127,8 +128,8 @@ async def test_a_new_order_reaches_its_workflow_through_the_notification(
     listener = AMAZON.listener(settings)
     assert listener is not None
 
-    async def notify(order_ids: list[str]) -> None:
-        await notify_intake(time_env.client, intake, main, order_ids)
+    async def notify(order_ids: list[str], changes: list[OrderChange]) -> None:
+        await notify_intake(time_env.client, intake, main, order_ids, changes)
 
     async def set_aside(records: list[SetAsideRecord]) -> None:
         await asyncio.to_thread(keep_set_aside, engine, records)
@@ -149,18 +150,18 @@ async def test_a_new_order_reaches_its_workflow_through_the_notification(
             ref = OrderRef(channel=Channel.AMAZON, account=seller, order_id=order.order_id)
             fulfilment = await started(time_env, ref.workflow_id)
             progress = await poll_until(
-                handle, "progress", IntakeProgress, lambda p: p.signalled == 1 and p.polls == 2
+                handle, "progress", IntakeProgress, lambda p: p.signalled == 1
             )
         finally:
             reader.cancel()
             await asyncio.gather(reader, return_exceptions=True)
         await handle.terminate("test done")
 
-    # One scan before the order, then one named read of it (getOrder): the cursor never
-    # moved on.
-    assert progress.cursor == first.cursor
+    # One scan before the order; the notification's summary was handed over as the change, so
+    # the intake never read the order (its workflow reads it), and the cursor never moved on.
+    assert progress.cursor == first.cursor and progress.polls == 1
     calls = amazon.sandbox.calls
-    assert (calls["searchOrders"], calls["getOrder:2026-01-01"]) == (1, 1), calls
+    assert (calls["searchOrders"], calls["getOrder:2026-01-01"]) == (1, 0), calls
     history = await fulfilment.fetch_history()
     kinds = [event.event_type for event in history.events]
     assert kinds[0] == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED
