@@ -66,6 +66,18 @@ class ItemMaster:
         record = ItemRecord(item_code=item_code, description=description)
         self.items[(facility_id, item_code)] = _Item(record, ItemStatus.ACTIVE, 1, at)
 
+    def hold(self, facility_id: str, item_code: str, description: str, at: datetime) -> None:
+        """The WMS holds the item now (a catalogue loaded beside consign): a new one is seeded
+        ACTIVE, and a record consign sent that is still PENDING is loaded at once (else the
+        opening stock a test or demo sets right after was refused whenever consign's product
+        sync had sent the item first); any other record is kept as it is."""
+        item = self.items.get((facility_id, item_code))
+        if item is None:
+            self.seed(facility_id, item_code, description, at)
+        elif item.status is ItemStatus.PENDING:
+            item.status = ItemStatus.ACTIVE if item.record.active else ItemStatus.INACTIVE
+            item.updated_at = at
+
     def knows(self, facility_id: str, item_code: str) -> bool:
         item = self.items.get((facility_id, item_code))
         return item is not None and item.status in KNOWN

@@ -260,11 +260,9 @@ class GxoWarehouse:
         return self.items.put(facility_id, record, self.clock(), self.cycles_run)
 
     def hold_item(self, facility_id: str, item_code: str, description: str) -> None:
-        """An item the facility already holds, ACTIVE at once (a catalogue loaded before
-        consign); a record the master holds already is left as it is."""
+        """An item the facility already holds, ACTIVE at once (items.ItemMaster.hold)."""
         self._facility(facility_id)
-        if (facility_id, item_code) not in self.items.items:
-            self.items.seed(facility_id, item_code, description, self.clock())
+        self.items.hold(facility_id, item_code, description, self.clock())
 
     def item(self, facility_id: str, item_code: str) -> ItemView | None:
         self._facility(facility_id)

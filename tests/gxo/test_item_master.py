@@ -123,3 +123,18 @@ async def test_items_a_facility_already_holds_take_stock_at_once_and_keep_their_
     assert await gxo.get_item(DE_KOBLENZ, NEW.item_code) is None
     unknown = await http.put("/_sandbox/items", json=[{**held, "facility_id": "GXO-XX"}])
     assert unknown.status_code == 404
+
+
+async def test_a_record_consign_sent_is_held_at_once_when_the_wms_loads_the_catalogue(
+    gxo: RestWarehouse, http: httpx.AsyncClient
+) -> None:
+    """consign's product sync may send an item before the catalogue is loaded beside it (the
+    demo world, a bench): the load makes the pending record known, so stock can be set."""
+    sent = await gxo.put_item(NEW)
+    assert sent.status is ItemStatus.PENDING
+    held = {"facility_id": UK_DAVENTRY, "item_code": NEW.item_code, "description": "Held"}
+    (await http.put("/_sandbox/items", json=[held])).raise_for_status()
+    level = [{"facility_id": UK_DAVENTRY, "item_code": NEW.item_code, "on_hand": 4}]
+    (await http.put("/_sandbox/stock", json=level)).raise_for_status()
+    state = await gxo.get_item(UK_DAVENTRY, NEW.item_code)
+    assert state is not None and (state.status, state.revision) == (ItemStatus.ACTIVE, 1)
