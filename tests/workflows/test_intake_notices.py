@@ -7,6 +7,7 @@ import asyncio
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from temporalio import activity
 from temporalio.client import WorkflowHandle
@@ -49,6 +50,39 @@ def change(order_id: str, updated: datetime, status: ChannelOrderStatus) -> Orde
         fulfilled_by=FulfilledBy.MERCHANT,
         last_updated_at=updated,
     )
+
+
+class NamedReads:
+    """The intake's two activities: a named read finds each named order READY; the hand-over
+    records what it was given."""
+
+    def __init__(self) -> None:
+        self.polls: list[PollRequest] = []
+        self.handed: list[OrderChange] = []
+
+    @activity.defn(name="poll_channel_changes")
+    async def poll(self, request: PollRequest) -> ChangeBatch:
+        self.polls.append(request)
+        named = [change(i, T0, ChannelOrderStatus.READY) for i in request.order_ids]
+        return ChangeBatch(changes=named, cursor=request.since)
+
+    @activity.defn(name="start_order_workflows")
+    async def start(self, batch: ChangeSet) -> StartReport:
+        self.handed.extend(batch.changes)
+        return StartReport(signalled=len(batch.changes))
+
+    def worker(self, env: WorkflowEnvironment, queue: str) -> Worker:
+        activities: list[Callable[..., Any]] = [self.start, self.poll]
+        return Worker(
+            env.client, task_queue=queue, workflows=[ChannelIntake], activities=activities
+        )
+
+    async def until(self, found: Callable[[], bool]) -> None:
+        for _ in range(400):  # a bound (10 s), not a timing assertion
+            if found():
+                return
+            await asyncio.sleep(0.025)
+        raise AssertionError(f"polls {self.polls}, handed {self.handed}")
 
 
 async def test_a_notice_re_read_by_every_poll_is_handed_over_once(
@@ -97,29 +131,14 @@ async def test_a_named_read_leaves_the_scan_to_its_interval(
 ) -> None:
     """Orders a notification named are read at once, and the next scan still waits for the
     poll interval: at Amazon's real rate each extra searchOrders costs a 3-minute token."""
-    polls: list[PollRequest] = []
-
-    @activity.defn(name="poll_channel_changes")
-    async def poll(request: PollRequest) -> ChangeBatch:
-        polls.append(request)
-        named = [change(i, T0, ChannelOrderStatus.READY) for i in request.order_ids]
-        return ChangeBatch(changes=named, cursor=request.since)
-
-    @activity.defn(name="start_order_workflows")
-    async def start(batch: ChangeSet) -> StartReport:
-        return StartReport(signalled=len(batch.changes))
+    stand_in = NamedReads()
+    polls = stand_in.polls
 
     async def reads(count: int) -> None:
-        for _ in range(400):  # a bound (10 s), not a timing assertion
-            if len(polls) >= count:
-                return
-            await asyncio.sleep(0.025)
-        raise AssertionError(f"{len(polls)} reads, expected {count}")
+        await stand_in.until(lambda: len(polls) >= count)
 
     queue = f"intake-{uuid.uuid4()}"
-    async with Worker(
-        time_env.client, task_queue=queue, workflows=[ChannelIntake], activities=[start, poll]
-    ):
+    async with stand_in.worker(time_env, queue):
         handle = await start_intake(time_env, queue, poll_interval_seconds=60)
         await reads(1)
         await handle.signal(ChannelIntake.orders_notified, OrdersNotified(order_ids=["B"]))
@@ -193,32 +212,11 @@ async def test_a_notified_change_reaches_its_order_without_a_read(
     over as it came, without a named read (since NOTIFIED_CHANGES: each read was a getOrder the
     order's workflow repeats) and without an early scan; one that only names its order is read
     by name, as before."""
-    polls: list[PollRequest] = []
-    handed: list[OrderChange] = []
-
-    @activity.defn(name="poll_channel_changes")
-    async def poll(request: PollRequest) -> ChangeBatch:
-        polls.append(request)
-        named = [change(i, T0, ChannelOrderStatus.READY) for i in request.order_ids]
-        return ChangeBatch(changes=named, cursor=request.since)
-
-    @activity.defn(name="start_order_workflows")
-    async def start(batch: ChangeSet) -> StartReport:
-        handed.extend(batch.changes)
-        return StartReport(signalled=len(batch.changes))
-
-    async def until(found: Callable[[], bool]) -> None:
-        for _ in range(400):  # a bound (10 s), not a timing assertion
-            if found():
-                return
-            await asyncio.sleep(0.025)
-        raise AssertionError(f"polls {polls}, handed {handed}")
-
+    stand_in = NamedReads()
+    polls, handed, until = stand_in.polls, stand_in.handed, stand_in.until
     told = change("B", T0 + timedelta(minutes=1), ChannelOrderStatus.READY)
     queue = f"intake-{uuid.uuid4()}"
-    async with Worker(
-        time_env.client, task_queue=queue, workflows=[ChannelIntake], activities=[start, poll]
-    ):
+    async with stand_in.worker(time_env, queue):
         handle = await start_intake(time_env, queue, poll_interval_seconds=60)
         await until(lambda: len(polls) == 1)
         notice = OrdersNotified(order_ids=["B"], changes=[told])
