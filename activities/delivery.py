@@ -43,6 +43,11 @@ from store.inventory import close_demand
 from store.unmatched import record_unmatched_event
 from workflows.search_attributes import of_new_order
 
+# Signal-with-starts in flight at once: one at a time, a batch took as long as the sum of its
+# RPCs, and under a kill every 10 s a poll's hand-over fell behind for good (bench/README.md,
+# bench.chaos at 1,000 orders; bench.hand_over measures the window).
+START_WINDOW = 10
+
 
 class DeliveryActivities:
     def __init__(
@@ -51,19 +56,21 @@ class DeliveryActivities:
         engine: Engine,
         order_task_queue: str | QueueOf,
         deadlines: DeadlinePolicy | None = None,
+        start_window: int = START_WINDOW,
     ) -> None:
         """Order workflows start on `order_task_queue`, or on the queue of the order's
-        account it maps to (integrations.registry.account_queue)."""
+        account it maps to (integrations.registry.account_queue), `start_window` at a time."""
         self.client = client
         self.engine = engine
         self.order_task_queue = queue_of(order_task_queue)
         self.deadlines = deadlines or DeadlinePolicy()
+        self.start_window = start_window
 
     @activity.defn(name="start_order_workflows")
     async def start_order_workflows(self, batch: ChangeSet) -> StartReport:
         """Signal-with-start one OrderFulfillment per change; duplicates only signal again.
         AFN orders are dropped here, and the workflow checks again (defence in depth)."""
-        return await hand_over(batch.changes, StartReport(), self._start)
+        return await hand_over(batch.changes, StartReport(), self._start, self.start_window)
 
     async def _start(self, change: OrderChange, report: StartReport) -> None:
         if not is_merchant_fulfilled(change.fulfilled_by):

@@ -54,15 +54,25 @@ async def heartbeating(
             await task
 
 
-async def hand_over(items: Sequence[T], report: R, each: Callable[[T, R], Awaitable[None]]) -> R:
+async def hand_over(
+    items: Sequence[T],
+    report: R,
+    each: Callable[[T, R], Awaitable[None]],
+    window: int = 1,
+) -> R:
     """`each(item, report)` for every item in turn, heartbeating how far it got; an attempt
     retried after a kill resumes after the last item its predecessor recorded, with the report
-    of the items before (so each item counts once)."""
+    of the items before (so each item counts once). With `window` > 1 that many calls overlap
+    (a window of RPCs takes as long as its slowest, not their sum) and progress is recorded per
+    window: a retried attempt re-does at most the window a kill cut short, so `each` must be
+    idempotent (handing over is), and an item of that window may be counted twice."""
     progress = _Progress(report)
     async with heartbeating(progress.details):
-        for item in items[progress.done :]:
-            await each(item, progress.report)
-            progress.done += 1
+        rest = items[progress.done :]
+        for start in range(0, len(rest), window):
+            part = rest[start : start + window]
+            await asyncio.gather(*(each(item, progress.report) for item in part))
+            progress.done += len(part)
             # Recorded at once, not at the next beat: the SDK sends the latest at most every
             # HEARTBEAT_THROTTLE, so a worker killed a few seconds in still passes its progress on.
             activity.heartbeat(*progress.details())
