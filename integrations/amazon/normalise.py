@@ -18,7 +18,6 @@ transparency_codes_required on that line. Planning turns either into a named exc
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from decimal import Decimal
 from typing import TypeVar
 
@@ -36,6 +35,7 @@ from integrations.amazon.errors import AmazonUnknownValue
 from integrations.amazon.notifications import OrderChangeMessage
 from integrations.amazon.settings import CHANNEL
 from integrations.amazon.wire import Json, WireReader
+from integrations.amazon.wire_time import parse_utc
 
 _T = TypeVar("_T")
 
@@ -165,10 +165,8 @@ def change_from_notification(message: OrderChangeMessage, account: str) -> Order
     summary = notice.summary
     stamp = notice.order_change_trigger.time_of_order_change or message.event_time
     try:
-        when = datetime.fromisoformat(stamp)
+        when = parse_utc(stamp)
     except ValueError:
-        return None
-    if when.tzinfo is None:
         return None
     return OrderChange(
         ref=_ref(notice.amazon_order_id, account),

@@ -34,11 +34,10 @@ from domain.order import OrderChange
 from domain.setaside import SetAsideFeed, SetAsideReason, SetAsideRecord, record_id
 from integrations.amazon.normalise import change_from_notification
 from integrations.amazon.notifications import UnreadableNotification, read_order_change
+from integrations.module import Notify, SetAside
 
 log = logging.getLogger("consign.amazon.notifications")
 
-Notify = Callable[[list[str], list[OrderChange]], Awaitable[None]]
-SetAside = Callable[[list[SetAsideRecord]], Awaitable[None]]
 MAX_MESSAGES = 10  # SQS's most per ReceiveMessage
 MAX_PAUSE = 30.0
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
@@ -42,7 +42,7 @@ from integrations.amazon.errors import AmazonBadResponse
 from integrations.amazon.listings import API_ROOT
 from integrations.amazon.reader import SYSTEM
 from integrations.amazon.usage_plans import Operation
-from integrations.amazon.wire_time import format_utc, parse_utc
+from integrations.amazon.wire_time import format_utc, parse_utc, utc_now
 
 OPERATION = Operation.SEARCH_LISTINGS_ITEMS.value
 PAGE_SIZE = 20  # pageSize's maximum
@@ -222,7 +222,7 @@ class AmazonProducts:
         seller_id: str,
         marketplace_id: str,
         page_size: int = PAGE_SIZE,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.api = api
         self.seller_id = seller_id
