@@ -230,17 +230,20 @@ class ChannelIntake:
     async def _hand_over_told(self, coalesce: bool) -> None:
         """Hand the notified changes to their orders as they came (since NOTIFIED_CHANGES):
         each order's workflow reads the order itself, so reading it here too spent a second
-        metered read an order on every notification. When the hand-over fails the orders stay
-        named, and the next poll reads them."""
-        told, self._told = self._told, []
-        named = {change.ref.order_id for change in told}
-        waiting, self._notified = self._notified, [i for i in self._notified if i not in named]
-        try:
-            await self._hand_over(told, coalesce)
-        except ActivityError as err:
-            self._notified = waiting
-            self._calls.failed(err)
-            await pause_after_failure(err, lambda: self._poll_now)
+        metered read an order on every notification. At most NAMED_PER_POLL a call, so a
+        backlog never makes one oversized activity input. When a hand-over fails its orders
+        are named again (beside any notified meanwhile), and the next poll reads them."""
+        while self._told:
+            told, self._told = self._told[:NAMED_PER_POLL], self._told[NAMED_PER_POLL:]
+            handing = [change.ref.order_id for change in told]
+            self._notified = [i for i in self._notified if i not in handing]
+            try:
+                await self._hand_over(told, coalesce)
+            except ActivityError as err:
+                self._notified.extend(i for i in handing if i not in self._notified)
+                self._calls.failed(err)
+                await pause_after_failure(err, lambda: self._poll_now)
+                return
 
     async def _rest_of_interval(self, next_scan: datetime) -> None:
         """After reading the orders a notification named, the scan waits for its interval

@@ -18,6 +18,7 @@ from activities.models import ChangeBatch, ChangeSet, PollRequest, StartReport
 from domain.order import ChannelOrderStatus, FulfilledBy, OrderChange, OrderRef
 from integrations.registry import Channel
 from workflows.channel_intake import (
+    NAMED_PER_POLL,
     ChannelIntake,
     ChannelIntakeInput,
     IntakeProgress,
@@ -59,6 +60,7 @@ class NamedReads:
     def __init__(self) -> None:
         self.polls: list[PollRequest] = []
         self.handed: list[OrderChange] = []
+        self.batches: list[int] = []  # changes per hand-over
 
     @activity.defn(name="poll_channel_changes")
     async def poll(self, request: PollRequest) -> ChangeBatch:
@@ -69,6 +71,7 @@ class NamedReads:
     @activity.defn(name="start_order_workflows")
     async def start(self, batch: ChangeSet) -> StartReport:
         self.handed.extend(batch.changes)
+        self.batches.append(len(batch.changes))
         return StartReport(signalled=len(batch.changes))
 
     def worker(self, env: WorkflowEnvironment, queue: str) -> Worker:
@@ -229,3 +232,22 @@ async def test_a_notified_change_reaches_its_order_without_a_read(
         await handle.terminate("test done")
     assert [p.order_ids for p in polls] == [[], ["C"]]
     assert [c.ref.order_id for c in handed] == ["B", "C"]
+
+
+async def test_a_backlog_of_notified_changes_is_handed_over_in_bounded_calls(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """A backlog (changes notified while a hand-over was retried: 600 in one 200 KB input in
+    bench.chaos) goes over NAMED_PER_POLL at a time, with no read."""
+    stand_in = NamedReads()
+    told = [change(f"N-{n}", T0, ChannelOrderStatus.READY) for n in range(NAMED_PER_POLL + 50)]
+    queue = f"intake-{uuid.uuid4()}"
+    async with stand_in.worker(time_env, queue):
+        handle = await start_intake(time_env, queue, poll_interval_seconds=60)
+        await stand_in.until(lambda: len(stand_in.polls) == 1)
+        notice = OrdersNotified(order_ids=[c.ref.order_id for c in told], changes=told)
+        await handle.signal(ChannelIntake.orders_notified, notice)
+        await stand_in.until(lambda: len(stand_in.handed) == len(told))
+        await handle.terminate("test done")
+    assert stand_in.batches == [NAMED_PER_POLL, 50]
+    assert [p.order_ids for p in stand_in.polls] == [[]]
