@@ -482,6 +482,9 @@ def bulk_retry(
     ] = None,
     exception: Annotated[str | None, typer.Option(help="ExceptionKind, e.g. UNMAPPED_SKU.")] = None,
     channel: Annotated[str | None, typer.Option(help="amazon or centra.")] = None,
+    account: Annotated[
+        str | None, typer.Option(help="Only this channel account's (seller id, store name).")
+    ] = None,
     by: ByOption = "",
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Only count and list what would be retried.")
@@ -495,7 +498,9 @@ def bulk_retry(
 
     if not reason.strip():
         raise typer.BadParameter("say why (kept in every order's history)", param_hint="--reason")
-    selected = parked_query(build_query(exception=exception, channel=channel), query)
+    selected = parked_query(
+        build_query(exception=exception, channel=channel, account=account), query
+    )
     request = OperatorRequest(reason=reason, requested_by=requester(by))
 
     async def work(client: Client) -> tuple[int, list[OrderRow], BatchOutcome | None]:
