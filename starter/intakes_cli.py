@@ -15,6 +15,7 @@ from temporalio.client import Client
 
 from integrations.registry import CHANNEL_NAMES, get_settings
 from reporting.daily_report import IntakeRow, gather_intakes
+from starter.accounts_cli import CHANNEL_CHOICES
 from starter.client import CliError, expected_errors, run_with_client
 from starter.orders_cli import AddressOption, NamespaceOption
 from workflows.deployment import expected_intakes
@@ -59,7 +60,7 @@ def of_account(workflow_id: str, channel: str | None, account: str | None) -> bo
 def list_intakes(
     channel: Annotated[
         str | None,
-        typer.Option(help=f"Only this channel's ({', '.join(CHANNEL_NAMES)}); no warehouse's."),
+        typer.Option(help=f"Only this channel's ({CHANNEL_CHOICES}); no warehouse's."),
     ] = None,
     account: Annotated[
         str | None,

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from domain.setaside import SetAsideFeed, SetAsideReason
 from integrations.registry import CHANNEL_NAMES, WAREHOUSE
+from starter.accounts_cli import CHANNEL_CHOICES
 from starter.client import CliError, expected_errors
 from starter.mappings_cli import DatabaseOption
 from starter.mappings_cli import _engine as open_engine
@@ -59,7 +60,7 @@ def list_records(
     ] = None,
     channel: Annotated[
         str | None,
-        typer.Option(help=f"Only this channel's ({', '.join(CHANNEL_NAMES)}): --system's alias."),
+        typer.Option(help=f"Only this channel's ({CHANNEL_CHOICES}): --system's alias."),
     ] = None,
     account: Annotated[
         str | None,
