@@ -115,7 +115,7 @@ async def scenario(stack: DevStack) -> Run:
         refs = [
             *[
                 await amazon_order(http, stack, account, sandbox)
-                for _, account, sandbox in ACCOUNTS[:2]
+                for _, account, sandbox in reversed(ACCOUNTS[:2])  # the second seller's first
             ],
             *[
                 await centra_order(http, stack, account, sandbox)
@@ -125,8 +125,8 @@ async def scenario(stack: DevStack) -> Run:
         result = Run(refs)
         unserved = result.ref(Channel.AMAZON, SECOND_SELLER)
         first = result.ref(Channel.AMAZON, SELLER)
-        # The first seller's order under the same id has reached GXO: the first worker has
-        # polled and planned since the second seller's order was made.
+        # The first seller's order, made after the second seller's under the same id, has
+        # reached GXO: the first worker found and planned it, and would have found the other.
         await until("the first seller's order reaches GXO", lambda: injected(client, first))
         await look_at_unserved(client, http, stack, unserved, result)
         await asyncio.to_thread(
