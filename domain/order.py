@@ -163,5 +163,6 @@ class OrderChange(BaseModel):
 
 
 def is_merchant_fulfilled(fulfilled_by: FulfilledBy) -> bool:
-    """The MFN filter: an AFN (fulfilled-by-channel) order never reaches the warehouse."""
+    """Whether consign's warehouse ships the order: one fulfilled by the channel itself never
+    reaches the warehouse."""
     return fulfilled_by is FulfilledBy.MERCHANT

@@ -45,7 +45,8 @@ class ShippedOrder(BaseModel):
 
 class DifferenceKind(StrEnum):
     SHIPPED_NOT_SETTLED = "shipped_not_settled"
-    SETTLED_NOT_SHIPPED = "settled_not_shipped"  # AFN, or shipped by hand outside consign
+    # fulfilled by the channel, or shipped by hand outside consign
+    SETTLED_NOT_SHIPPED = "settled_not_shipped"
     QUANTITY_DIFFERS = "quantity_differs"
     REFUND_WITHOUT_RETURN = "refund_without_return"
     TOTAL_DIFFERS = "total_differs"
@@ -132,10 +133,15 @@ def _total(
     ]
 
 
+# The settlement's fulfillment id of an order the channel fulfilled itself: the report's own
+# value, and the detail's wording as stored differences hold it.
+FULFILLED_BY_CHANNEL = "AFN"
+
+
 def _not_shipped(order_id: str, fulfillment_id: str | None, sold: bool) -> SettlementDifference:
     how = (
-        "fulfilled by the channel (AFN)"
-        if fulfillment_id == "AFN"
+        f"fulfilled by the channel ({FULFILLED_BY_CHANNEL})"
+        if fulfillment_id == FULFILLED_BY_CHANNEL
         else "not shipped through consign"
     )
     what = "settled" if sold else "refunded or adjusted"

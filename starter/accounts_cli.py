@@ -13,11 +13,20 @@ from rich.table import Table
 
 from config import Settings
 from integrations.accounts import Account, account_suffix
-from integrations.registry import accounts, channel_module, get_settings, served_accounts
+from integrations.registry import (
+    CHANNEL_NAMES,
+    accounts,
+    channel_module,
+    get_settings,
+    served_accounts,
+)
 from starter.client import CliError, expected_errors
 
 console = Console()
 
+# The registry's channels as a `--channel` help says them ("<a> or <b>"), so a new
+# channel module shows up in every command's help (docs/adding-a-channel.md).
+CHANNEL_CHOICES = " or ".join(CHANNEL_NAMES)
 ACCOUNT_HELP = (
     "Channel account: a seller id or store name (default: the channel's only account; "
     "`consign accounts` lists them)."

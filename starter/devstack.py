@@ -435,6 +435,17 @@ class DevStack:
                 return child
         raise DevStackError(f"no {name} in this stack")
 
+    def add_worker(self, name: str, env: Mapping[str, str], queue: str) -> Child:
+        """Start one more worker process beside the stack's, with `env` on top of the stack's
+        environment (e.g. CONSIGN_ACCOUNTS naming the accounts it serves, as a deployment
+        isolating an account would); stopped with the stack. Returns once it polls `queue`."""
+        argv = [self.python, "-m", "worker", *self.extra_args["worker"]]
+        child = Child(name, argv, self.log_dir / f"{name}.log", 30.0, env=dict(env))
+        child.start(self.root, self._child_env)
+        self.children.append(child)
+        self._wait_ready(child, functools.partial(self._worker_ready, queue))
+        return child
+
     def restart(self, name: str, *, kill: bool = False, wait_ready: bool = True) -> None:
         """Stop one child (SIGTERM and wait, or SIGKILL with `kill`) and start it again with
         the same command line, ports and environment, as a service manager would; its log
@@ -488,7 +499,8 @@ class DevStack:
 
     # -- readiness -------------------------------------------------------------------------
 
-    def _wait_ready(self, child: Child) -> None:
+    def _wait_ready(self, child: Child, check: Callable[[], bool] | None = None) -> None:
+        """Until `child` answers (`check`, else its component's own probe)."""
         checks: dict[str, Callable[[], bool]] = {
             "temporal": self._temporal_ready,
             "amazon": lambda: self._http_ready(self.amazon_url),
@@ -502,7 +514,7 @@ class DevStack:
         extra = self.extra_sandboxes.get(child.name)
         if extra is not None:
             checks[child.name] = functools.partial(self._http_ready, extra.url)
-        check = checks[child.name]
+        check = check or checks[child.name]
         deadline = time.monotonic() + self.ready_timeout
         while True:
             if not child.running:

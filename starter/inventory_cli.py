@@ -18,7 +18,7 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowQueryFail
 from temporalio.service import RPCError, RPCStatusCode
 
 from integrations.registry import Channel, get_settings
-from starter.accounts_cli import ACCOUNT_HELP, accounts_of
+from starter.accounts_cli import ACCOUNT_HELP, CHANNEL_CHOICES, accounts_of
 from starter.answers import ask
 from starter.client import CliError, TemporalUnreachable, expected_errors, run_with_client
 from starter.mappings_cli import DatabaseOption, ForceOption, export_kind, import_kind
@@ -43,7 +43,7 @@ inventory_app = typer.Typer(
     help="Stock sync to the channels: status, push now, safety buffers.", no_args_is_help=True
 )
 COLUMNS_HELP = (
-    "Columns: channel (amazon or centra; empty = any channel), sku (empty = any SKU), units "
+    f"Columns: channel ({CHANNEL_CHOICES}; empty = any channel), sku (empty = any SKU), units "
     "(whole units held back), percent (0-100 of GXO available held back). The larger of units "
     "and percent-of-available applies; the most specific rule wins: sku+channel, then sku, "
     "then channel, then the default (both empty)."
@@ -57,7 +57,8 @@ S = TypeVar("S")
 BUFFERS = "buffers"
 
 ChannelOption = Annotated[
-    str | None, typer.Option("--channel", help="amazon or centra (default: every channel).")
+    str | None,
+    typer.Option("--channel", help=f"{CHANNEL_CHOICES} (default: every channel)."),
 ]
 AccountOption = Annotated[
     str | None,

@@ -38,7 +38,7 @@ from domain.lifecycle import (
 from domain.order import OrderRef
 from integrations.registry import Channel, get_settings
 from reporting.order_rows import OrderRow, row_from_execution
-from starter.accounts_cli import ACCOUNT_HELP, account_for
+from starter.accounts_cli import ACCOUNT_HELP, CHANNEL_CHOICES, account_for
 from starter.answers import ask, requester
 from starter.client import CliError, expected_errors, run_with_client
 from workflows.search_attributes import (
@@ -66,7 +66,7 @@ NamespaceOption = Annotated[
 ]
 ChannelOption = Annotated[
     str | None,
-    typer.Option("--channel", help="amazon or centra, when ID is a bare channel order id."),
+    typer.Option("--channel", help=f"{CHANNEL_CHOICES}, when ID is a bare channel order id."),
 ]
 AccountOption = Annotated[
     str | None,
@@ -246,7 +246,7 @@ def list_orders(
     ctx: typer.Context,
     stage: Annotated[str | None, typer.Option(help="OrderStage, e.g. EXCEPTION, LATE.")] = None,
     exception: Annotated[str | None, typer.Option(help="ExceptionKind, e.g. UNMAPPED_SKU.")] = None,
-    channel: Annotated[str | None, typer.Option(help="amazon or centra.")] = None,
+    channel: Annotated[str | None, typer.Option(help=f"{CHANNEL_CHOICES}.")] = None,
     account: Annotated[str | None, typer.Option(help="Channel account.")] = None,
     older_than: Annotated[
         str | None,
@@ -481,7 +481,10 @@ def bulk_retry(
         ),
     ] = None,
     exception: Annotated[str | None, typer.Option(help="ExceptionKind, e.g. UNMAPPED_SKU.")] = None,
-    channel: Annotated[str | None, typer.Option(help="amazon or centra.")] = None,
+    channel: Annotated[str | None, typer.Option(help=f"{CHANNEL_CHOICES}.")] = None,
+    account: Annotated[
+        str | None, typer.Option(help="Only this channel account's (seller id, store name).")
+    ] = None,
     by: ByOption = "",
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Only count and list what would be retried.")
@@ -495,7 +498,9 @@ def bulk_retry(
 
     if not reason.strip():
         raise typer.BadParameter("say why (kept in every order's history)", param_hint="--reason")
-    selected = parked_query(build_query(exception=exception, channel=channel), query)
+    selected = parked_query(
+        build_query(exception=exception, channel=channel, account=account), query
+    )
     request = OperatorRequest(reason=reason, requested_by=requester(by))
 
     async def work(client: Client) -> tuple[int, list[OrderRow], BatchOutcome | None]:

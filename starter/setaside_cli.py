@@ -17,6 +17,8 @@ from rich.console import Console
 from rich.table import Table
 
 from domain.setaside import SetAsideFeed, SetAsideReason
+from integrations.registry import CHANNEL_NAMES, WAREHOUSE
+from starter.accounts_cli import CHANNEL_CHOICES
 from starter.client import CliError, expected_errors
 from starter.mappings_cli import DatabaseOption
 from starter.mappings_cli import _engine as open_engine
@@ -25,11 +27,25 @@ console = Console()
 setaside_app = typer.Typer(
     help="Records the intakes set aside because they could not read them.", no_args_is_help=True
 )
+SENDERS = (*CHANNEL_NAMES, WAREHOUSE.name)
 DETAIL_SHOWN = 80  # characters of the detail in the list; `show` prints it whole
 
 
 def _stamp(value: object) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if hasattr(value, "strftime") else "-"
+
+
+def _sender(system: str | None, channel: str | None, account: str | None) -> str | None:
+    """The sender `--system` or `--channel` names (they must agree); `--account` alone is a
+    channel account's scope, so it leaves the warehouse's records out only by their scope (a
+    facility id, never a seller id or store name)."""
+    if channel is not None and channel not in CHANNEL_NAMES:
+        raise CliError(f"unknown channel {channel!r}; one of: {', '.join(CHANNEL_NAMES)}")
+    if system is not None and channel is not None and system != channel:
+        raise CliError(f"--system {system} and --channel {channel} name different senders")
+    if account is not None and system == WAREHOUSE.name:
+        raise CliError(f"--account names a channel account; {WAREHOUSE.name} has none")
+    return channel or system
 
 
 @setaside_app.command("list")
@@ -39,7 +55,16 @@ def list_records(
         bool, typer.Option("--all", help="Resolved records too (default: open ones).")
     ] = False,
     system: Annotated[
-        str | None, typer.Option(help="Only from this sender: amazon, centra or gxo.")
+        str | None,
+        typer.Option(help=f"Only from this sender: {', '.join(SENDERS)}."),
+    ] = None,
+    channel: Annotated[
+        str | None,
+        typer.Option(help=f"Only this channel's ({CHANNEL_CHOICES}): --system's alias."),
+    ] = None,
+    account: Annotated[
+        str | None,
+        typer.Option(help="Only this channel account's (seller id, store name; its scope)."),
     ] = None,
     feed: Annotated[SetAsideFeed | None, typer.Option(help="Only from this intake feed.")] = None,
     reason: Annotated[SetAsideReason | None, typer.Option(help="Only this reason.")] = None,
@@ -52,10 +77,11 @@ def list_records(
     entries = list_set_aside(
         open_engine(database_url),
         include_resolved=include_resolved,
-        system=system,
+        system=_sender(system, channel, account),
         feed=feed,
         reason=reason,
         limit=limit,
+        scope=account,
     )
     if not entries:
         console.print("no records set aside" + ("" if include_resolved else " (open)"))

@@ -91,13 +91,17 @@ def list_set_aside(
     feed: SetAsideFeed | None = None,
     reason: SetAsideReason | None = None,
     limit: int | None = None,
+    scope: str | None = None,
 ) -> list[SetAsideEntry]:
-    """Oldest first: the order in which they need attention."""
+    """Oldest first: the order in which they need attention. `scope`: one channel account's
+    (or facility's) records."""
     query = select(SetAsideRow).order_by(col(SetAsideRow.first_seen_at), col(SetAsideRow.id))
     if not include_resolved:
         query = query.where(col(SetAsideRow.resolved).is_(False))
     if system is not None:
         query = query.where(col(SetAsideRow.system) == system)
+    if scope is not None:
+        query = query.where(col(SetAsideRow.scope) == scope)
     if feed is not None:
         query = query.where(col(SetAsideRow.feed) == feed.value)
     if reason is not None:

@@ -4,6 +4,9 @@ ones running workflows hold."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 import pytest
 from temporalio import workflow
 
@@ -14,6 +17,7 @@ from workflows import (
     inventory_sync,
     monitor,
     order_fulfillment,
+    product_sync,
     return_fulfillment,
     return_intake,
     settlement_intake,
@@ -32,7 +36,21 @@ CONTRACTS = [
     monitor.CONTRACT,
     return_fulfillment.CONTRACT,
     return_intake.CONTRACT,
+    product_sync.CONTRACT,
 ]
+
+
+def test_every_workflow_modules_contract_is_checked() -> None:
+    """A workflow module that declares a CONTRACT is in CONTRACTS (ProductSync's was not)."""
+    import workflows
+
+    declared = set()
+    for info in pkgutil.iter_modules(workflows.__path__):
+        module = importlib.import_module(f"workflows.{info.name}")
+        contract = getattr(module, "CONTRACT", None)
+        if isinstance(contract, WorkflowContract):
+            declared.add(contract.name)
+    assert declared == {contract.name for contract in CONTRACTS}
 
 
 @pytest.mark.parametrize("contract", CONTRACTS, ids=lambda c: c.name)
@@ -57,3 +75,4 @@ def test_the_ids_running_workflows_hold() -> None:
         return_fulfillment.CONTRACT.workflow_id("centra", "brand", "7") == "return:centra:brand:7"
     )
     assert return_intake.CONTRACT.workflow_id("centra", "brand") == "return-intake:centra:brand"
+    assert product_sync.CONTRACT.workflow_id("centra", "brand") == "products:centra:brand"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from integrations.registry import get_settings
-from starter.accounts_cli import account_for
+from integrations.registry import CHANNEL_NAMES, get_settings
+from starter.accounts_cli import CHANNEL_CHOICES, account_for
 from starter.cli import app
 from starter.client import CliError
 from starter.orders_cli import resolve_workflow_id
@@ -64,3 +64,14 @@ def test_a_channel_with_several_accounts_needs_account(second_seller: None) -> N
         "order:amazon:A2SELLERDE:026-1-1"
     )
     assert account_for(settings, "centra", None) == "sandbox-brand"  # its only account
+
+
+def test_channel_helps_come_from_the_registry() -> None:
+    """No command lists the channels by hand in a help text: each says CHANNEL_CHOICES, the
+    registry's names, so a new channel module shows up in every `--channel` help."""
+    by_hand = " or ".join(CHANNEL_NAMES)  # what the helps said: "amazon or centra"
+    starter = Path(__file__).resolve().parents[2] / "starter"
+    assert [p.name for p in sorted(starter.glob("*_cli.py")) if by_hand in p.read_text()] == []
+    for command in (["orders"], ["orders", "retry"], ["inventory", "status"], ["intakes"]):
+        result = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "200"})
+        assert result.exit_code == 0 and CHANNEL_CHOICES in result.output, command

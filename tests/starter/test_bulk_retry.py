@@ -86,3 +86,29 @@ async def test_bulk_retry_with_a_bad_query_is_one_line(
     )  # fmt: skip
     assert result.exit_code == 1
     assert "visibility query failed" in result.output and "Traceback" not in result.output
+
+
+async def test_bulk_retry_with_account_retries_only_that_accounts_orders(
+    order_server: OrderServer, cli: Invoke
+) -> None:
+    """Two sellers' orders parked for one cause: `--account` retries one seller's alone."""
+    mine, other = unique_account(), unique_account()
+    kind = ExceptionKind.UNMAPPED_SKU
+    chosen = await order_server.start_order(
+        make_status(mine, "910", OrderStage.EXCEPTION, exception=kind)
+    )
+    left = await order_server.start_order(
+        make_status(other, "910", OrderStage.EXCEPTION, exception=kind)
+    )
+    both = f"ChannelAccount IN ('{mine}', '{other}')"
+    await order_server.wait_visible(both, 2)
+
+    result = await cli(
+        "orders", "retry", "--query", both, "--account", mine, "--reason", "SKUs mapped",
+        "--address", order_server.address,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert f"ChannelAccount = '{mine}'" in result.output
+    assert "COMPLETED, 1 of 1 retried, 0 failed" in result.output
+    assert len(await chosen.query(SIGNALS_QUERY, result_type=Received)) == 1
+    assert await left.query(SIGNALS_QUERY, result_type=Received) == []

@@ -109,3 +109,44 @@ def test_unknown_ids_and_empty_notes_are_one_line_errors(database_url: str) -> N
 def test_an_empty_store_says_so(tmp_path: Path) -> None:
     code, output = run("list", "--database-url", f"sqlite:///{tmp_path / 'empty.db'}")
     assert code == 0 and "no records set aside (open)" in output
+
+
+def test_list_filters_by_channel_and_account(database_url: str) -> None:
+    """Two sellers and a store each set one record aside: `--channel` keeps one channel's,
+    `--account` one account's (the warehouse's records are never an account's)."""
+    engine = open_store(database_url)
+    keep_set_aside(
+        engine,
+        [
+            SetAsideRecord(
+                system=system,
+                feed=SetAsideFeed.ORDERS,
+                scope=scope,
+                record_id=record_id,
+                reason=SetAsideReason.UNKNOWN_STATUS,
+                detail="a status consign does not know",
+                raw="{}",
+            )
+            for system, scope, record_id in (
+                ("amazon", "A2SELLERDE", "305-2222222-2222222"),
+                ("centra", "brand-us", "4711"),
+            )
+        ],
+    )
+    engine.dispose()
+    code, output = run("list", "--channel", "amazon", "--database-url", database_url)
+    assert code == 0, output
+    assert "204-1111111-1111111" in output and "305-2222222-2222222" in output
+    assert "4711" not in output and "EV-9" not in output
+    code, output = run("list", "--account", "A2SELLERDE", "--database-url", database_url)
+    assert "305-2222222-2222222" in output and "1 record(s)" in output
+    code, output = run(
+        "list", "--channel", "centra", "--account", "A2SELLERDE", "--database-url", database_url
+    )
+    assert code == 0 and "no records set aside" in output
+    code, output = run("list", "--channel", "gxo", "--database-url", database_url)
+    assert code == 1 and "unknown channel 'gxo'" in output
+    code, output = run(
+        "list", "--system", "gxo", "--account", "A2SELLERDE", "--database-url", database_url
+    )
+    assert code == 1 and "gxo has none" in output
