@@ -30,9 +30,10 @@ from domain.monitor import (
 from domain.owners import Owner, OwnerRole, Severity
 from reporting.daily_report import (
     ORDERS,
+    RETURN_KINDS,
     RUNNING,
-    ExceptionRow,
     IntakeRow,
+    KindCount,
     StockRow,
     _count,
     gather_at_risk,
@@ -64,30 +65,27 @@ def _age(since: datetime | None, now: datetime) -> str:
     )
 
 
-def exception_findings(
-    rows: list[ExceptionRow], counts: dict[ExceptionKind, int], t: Thresholds, now: datetime
-) -> list[Finding]:
-    """One finding per exception kind whose oldest order is older than the threshold. The
-    count is visibility's, but never below the rows listed (the two queries are not one
-    snapshot: a count taken a moment later read "0 order(s)" for a kind just listed)."""
+def exception_findings(kinds: list[KindCount], t: Thresholds, now: datetime) -> list[Finding]:
+    """One finding per exception kind whose oldest order is older than the threshold; the
+    count and the oldest are the kind's own (gather_exceptions), never cut by other kinds."""
     found = []
-    oldest: dict[ExceptionKind, ExceptionRow] = {}
-    listed: Counter[ExceptionKind] = Counter()
-    for row in rows:  # oldest first
-        oldest.setdefault(row.kind, row)
-        listed[row.kind] += 1
-    for kind, row in oldest.items():
+    for counted in kinds:
+        row = counted.oldest
+        if row is None:  # it cleared between the count and the list
+            continue
         since = row.since
         if since is not None and now - since < timedelta(minutes=t.exception_minutes):
             continue
-        owner: Owner = row.owner
+        owner: Owner = counted.owner
+        kind = counted.kind
+        what = "return" if kind in RETURN_KINDS else "order"
         found.append(
             Finding(
                 key=f"exceptions:{kind.value}",
                 check="exceptions",
                 role=owner.role,
                 severity=owner.severity,
-                summary=f"{max(counts.get(kind, 0), listed[kind])} order(s) with {kind.value}, "
+                summary=f"{counted.count} {what}(s) with {kind.value}, "
                 f"oldest {row.workflow_id} ({_age(since, now)})",
                 first_step=owner.first_step,
             )
@@ -184,15 +182,8 @@ class MonitorActivities:
 
         now = datetime.now(UTC)
         t, client = thresholds, self.client
-        rows, _ = await gather_exceptions(client, self.owners, LIST_LIMIT)
-        counts = {
-            kind: await _count(
-                client,
-                f"{ORDERS} AND {RUNNING} AND {sa.EXCEPTION_KIND.name} = '{kind.value}'",
-            )
-            for kind in {row.kind for row in rows}
-        }
-        findings = exception_findings(rows, counts, t, now)
+        exceptions = await gather_exceptions(client, self.owners, LIST_LIMIT)
+        findings = exception_findings(exceptions.kinds, t, now)
         at_risk, total = await gather_at_risk(client, now, t.at_risk_hours, LIST_LIMIT)
         if total:
             passed = sum(row.ship_by <= now for row in at_risk)
