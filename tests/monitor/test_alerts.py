@@ -122,3 +122,27 @@ def test_an_exception_kind_is_raised_with_its_own_count_once_its_oldest_is_old()
     assert carrier.summary == "7 order(s) with UNMAPPED_CARRIER, oldest order:centra:shop:1 (1h 0m)"
     assert carrier.first_step == "fix it" and carrier.role is OwnerRole.OPERATIONS
     assert found["exceptions:RETURN_MISMATCH"].summary.startswith("2 return(s) with")
+
+
+def test_a_severity_that_rises_is_alerted_again_and_one_that_falls_is_not() -> None:
+    """An intake retrying (low) that pauses (high), orders at risk whose ship-by passes: the
+    same key, so compare used to see nothing new."""
+    retrying = finding("intake:x", Severity.LOW)
+    paused = finding("intake:x", Severity.HIGH)
+    rose = compare({"intake:x": retrying}, [paused])
+    assert rose and rose.raised == [] and rose.resolved == []
+    [alert] = alerts_for(rose, "prod")
+    assert alert.title == "[high, was low] intake:x holds" and alert.level == "failure"
+    assert alert.body.startswith("severity rose from low to high\n")
+    fell = compare({"intake:x": paused}, [retrying])
+    assert not fell and alerts_for(fell, "prod") == []
+
+
+def test_a_digest_names_the_findings_whose_severity_rose() -> None:
+    before = {f"k{i}": finding(f"k{i}", Severity.MEDIUM) for i in range(DIGEST_OVER)}
+    now = [*before.values(), finding("k0", Severity.HIGH), finding("new")]
+    now = [f for f in now if not (f.key == "k0" and f.severity is Severity.MEDIUM)]
+    changes = compare(before, [*now, *(finding(f"n{i}") for i in range(DIGEST_OVER))])
+    [digest] = alerts_for(changes, "prod")
+    assert digest.title == f"{DIGEST_OVER + 1} raised, 1 more urgent, 0 resolved"
+    assert "- [high, was medium] operations: k0 holds" in digest.body
