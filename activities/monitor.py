@@ -48,6 +48,10 @@ from workflows import search_attributes as sa
 
 LIST_LIMIT = 200  # orders read per check for ages and ids (counts come from count queries)
 ENG, OPS, ECOM = OwnerRole.ENGINEERING, OwnerRole.OPERATIONS, OwnerRole.ECOMMERCE
+# Intakes whose quiet spells are longer than any silence threshold: ProductSync sweeps every
+# interval its settings give, a SettlementIntake runs on a schedule of hours. They are watched
+# for a pause, a retrying call and not running, not for silence.
+NOT_TIMED = frozenset({"ProductSync", "SettlementIntake"})
 
 
 class AlertNotSent(Exception):
@@ -97,10 +101,12 @@ def intake_findings(rows: list[IntakeRow], t: Thresholds, now: datetime) -> list
     found = []
     for row in rows:
         key, problem, severity = f"intake:{row.workflow_id}", None, Severity.HIGH
-        silent = row.last_poll_at is not None and now - row.last_poll_at > timedelta(
-            minutes=t.intake_silent_minutes
+        silent = (
+            row.workflow_type not in NOT_TIMED
+            and row.last_poll_at is not None
+            and now - row.last_poll_at > timedelta(minutes=t.intake_silent_minutes)
         )
-        if row.state != "running":
+        if not row.answering:
             problem = f"{row.workflow_type} {row.workflow_id} is {row.state}"
         elif row.paused:
             problem = f"{row.workflow_id} paused: {row.last_error_kind or 'failing for good'}"
