@@ -25,9 +25,17 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.testing import ActivityEnvironment
 
 from activities.monitor import MonitorActivities
+from domain.exceptions import ExceptionKind
 from domain.lifecycle import OrderStage
 from domain.monitor import Finding, Thresholds
-from domain.owners import DEFAULT_OWNERS, OwnerRole, Severity
+from domain.owners import (
+    DEFAULT_CHECK_OWNERS,
+    DEFAULT_OWNERS,
+    Check,
+    OwnerRole,
+    Severity,
+    parse_check_overrides,
+)
 from reporting.daily_report import gather_report
 from starter.metrics_exporter import registry_of
 from store.migrate import open_store
@@ -183,6 +191,37 @@ async def test_intakes_paused_silent_and_not_started(findings: dict[str, Finding
 async def test_unmatched_events(findings: dict[str, Finding]) -> None:
     unmatched = findings["unmatched"]
     assert unmatched.summary == "2 unmatched warehouse event(s): 1 NO_ORDER, 1 QUANTITY"
+
+
+async def test_every_finding_carries_its_owner_and_first_step(
+    findings: dict[str, Finding],
+) -> None:
+    owners = {
+        "at-risk": DEFAULT_OWNERS[ExceptionKind.SHIP_BY_MISSED],  # a ship-by has passed
+        "awaiting-payment": DEFAULT_CHECK_OWNERS[Check.AWAITING_PAYMENT],
+        "unmatched": DEFAULT_CHECK_OWNERS[Check.UNMATCHED],
+        f"intake:{PAUSED}": DEFAULT_OWNERS[ExceptionKind.CHANNEL_AUTH_FAILED],
+        f"intake:{SILENT}": DEFAULT_CHECK_OWNERS[Check.INTAKE_SILENT],
+        f"intake:{NEVER}": DEFAULT_CHECK_OWNERS[Check.INTAKE_STOPPED],
+        f"intake:{SETTLEMENTS}": DEFAULT_OWNERS[ExceptionKind.SETTLEMENT_UNBALANCED],
+    }
+    for key, owner in owners.items():
+        finding = findings[key]
+        assert (finding.role, finding.severity, finding.first_step) == (
+            owner.role,
+            owner.severity,
+            owner.first_step,
+        ), key
+
+
+async def test_the_site_table_routes_the_checks(health: Health) -> None:
+    checks = parse_check_overrides("kind,role,first_step\nunmatched,finance,ask GXO for credit\n")
+    monitor = MonitorActivities(
+        health.client, health.engine, DEFAULT_OWNERS, {}, [], alert_urls=[], check_owners=checks
+    )
+    found = await ActivityEnvironment().run(monitor.check_health, THRESHOLDS)
+    [unmatched] = [f for f in found.findings if f.key == "unmatched"]
+    assert (unmatched.role, unmatched.first_step) == (OwnerRole.FINANCE, "ask GXO for credit")
 
 
 async def test_returns_product_sync_and_settlements_are_watched(
