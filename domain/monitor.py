@@ -136,11 +136,8 @@ def _digest(changes: Changes, source: str) -> Alert:
     lines.append(f"from: {source}")
     urgent = changes.raised + [r.finding for r in changes.risen]
     high = any(f.severity is Severity.HIGH for f in urgent)
-    counts = [f"{len(changes.raised)} raised"]
-    counts += [f"{len(changes.risen)} more urgent"] if changes.risen else []
-    counts += [f"{len(changes.resolved)} resolved"]
-    return Alert(
-        title=", ".join(counts),
+    return Alert(  # a finding whose severity rose is raised again: counted with the raised
+        title=f"{len(urgent)} raised, {len(changes.resolved)} resolved",
         body="\n".join(lines),
         level="failure" if high else "warning" if urgent else "success",
     )
