@@ -405,6 +405,9 @@ class Settings(BaseModel):
     alert_urls: SecretStr = SecretStr("")
     monitor_minutes: float = 5  # how often the Monitor checks
     monitor_exception_minutes: float = 5  # an exception kind is raised once its oldest is this old
+    monitor_at_risk_hours: float = 12  # orders not dispatched with the ship-by this close
+    monitor_awaiting_payment_hours: float = 48  # orders waiting for payment longer than this
+    monitor_intake_silent_minutes: float = 30  # an intake with no successful poll this long
     reports_dir: str = "var/reports"  # where the Monitor writes the daily report ("": nowhere)
     daily_report_hour: int = 7  # UTC hour of the Monitor's daily report
 
@@ -491,6 +494,13 @@ def _read_settings(
         alert_urls=SecretStr(env("CONSIGN_ALERT_URLS", "")),
         monitor_minutes=number("CONSIGN_MONITOR_MINUTES", "5", above=0),
         monitor_exception_minutes=number("CONSIGN_MONITOR_EXCEPTION_MINUTES", "5", at_least=0),
+        monitor_at_risk_hours=number("CONSIGN_MONITOR_AT_RISK_HOURS", "12", at_least=0),
+        monitor_awaiting_payment_hours=number(
+            "CONSIGN_MONITOR_AWAITING_PAYMENT_HOURS", "48", at_least=0
+        ),
+        monitor_intake_silent_minutes=number(
+            "CONSIGN_MONITOR_INTAKE_SILENT_MINUTES", "30", above=0
+        ),
         reports_dir=env("CONSIGN_REPORTS_DIR", "var/reports"),
         daily_report_hour=int(number("CONSIGN_DAILY_REPORT_HOUR", "7", at_least=0, at_most=23)),
         limits=validated(

@@ -23,7 +23,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from activities.monitor import MonitorActivities
 from config import Settings
 from domain.monitor import Thresholds
-from reporting.owners_file import load_owner_table
+from reporting.owners_file import load_check_owners, load_owner_table
 from workflows.deployment import expected_intakes, expected_syncs
 from workflows.intakes import TASK_TIMEOUT
 from workflows.monitor import Monitor, MonitorInput, monitor_id
@@ -35,11 +35,22 @@ def alert_urls(settings: Settings) -> list[str]:
     return [url for url in re.split(r"[,\s]+", settings.alert_urls.get_secret_value()) if url]
 
 
+def thresholds(settings: Settings) -> Thresholds:
+    """The Monitor's thresholds from the settings (CONSIGN_MONITOR_*)."""
+    return Thresholds(
+        exception_minutes=settings.monitor_exception_minutes,
+        at_risk_hours=settings.monitor_at_risk_hours,
+        awaiting_payment_hours=settings.monitor_awaiting_payment_hours,
+        intake_silent_minutes=settings.monitor_intake_silent_minutes,
+    )
+
+
 def monitor_activities(client: Client, engine: Engine, settings: Settings) -> MonitorActivities:
     return MonitorActivities(
         client,
         engine,
         owners=load_owner_table(),
+        check_owners=load_check_owners(),
         expected_intakes=expected_intakes(settings),
         expected_syncs=expected_syncs(settings),
         alert_urls=alert_urls(settings),
@@ -56,7 +67,7 @@ async def ensure_monitor(client: Client, settings: Settings, task_queue: str) ->
     every = timedelta(minutes=settings.monitor_minutes)
     params = MonitorInput(
         every_minutes=settings.monitor_minutes,
-        thresholds=Thresholds(exception_minutes=settings.monitor_exception_minutes),
+        thresholds=thresholds(settings),
         daily_report_hour=settings.daily_report_hour if settings.reports_dir else None,
         source=settings.temporal.namespace,
         open_findings=handover.open_findings if handover else [],

@@ -27,12 +27,13 @@ from domain.monitor import (
     Found,
     Thresholds,
 )
-from domain.owners import Owner, OwnerRole, Severity
+from domain.owners import DEFAULT_CHECK_OWNERS, DEFAULT_OWNERS, Check, Owner
 from reporting.daily_report import (
     ORDERS,
+    RETURN_KINDS,
     RUNNING,
-    ExceptionRow,
     IntakeRow,
+    KindCount,
     StockRow,
     _count,
     gather_at_risk,
@@ -46,7 +47,10 @@ from reporting.render import write_report
 from workflows import search_attributes as sa
 
 LIST_LIMIT = 200  # orders read per check for ages and ids (counts come from count queries)
-ENG, OPS, ECOM = OwnerRole.ENGINEERING, OwnerRole.OPERATIONS, OwnerRole.ECOMMERCE
+# Intakes whose quiet spells are longer than any silence threshold: ProductSync sweeps every
+# interval its settings give, a SettlementIntake runs on a schedule of hours. They are watched
+# for a pause, a retrying call and not running, not for silence.
+NOT_TIMED = frozenset({"ProductSync", "SettlementIntake"})
 
 
 class AlertNotSent(Exception):
@@ -64,30 +68,27 @@ def _age(since: datetime | None, now: datetime) -> str:
     )
 
 
-def exception_findings(
-    rows: list[ExceptionRow], counts: dict[ExceptionKind, int], t: Thresholds, now: datetime
-) -> list[Finding]:
-    """One finding per exception kind whose oldest order is older than the threshold. The
-    count is visibility's, but never below the rows listed (the two queries are not one
-    snapshot: a count taken a moment later read "0 order(s)" for a kind just listed)."""
+def exception_findings(kinds: list[KindCount], t: Thresholds, now: datetime) -> list[Finding]:
+    """One finding per exception kind whose oldest order is older than the threshold; the
+    count and the oldest are the kind's own (gather_exceptions), never cut by other kinds."""
     found = []
-    oldest: dict[ExceptionKind, ExceptionRow] = {}
-    listed: Counter[ExceptionKind] = Counter()
-    for row in rows:  # oldest first
-        oldest.setdefault(row.kind, row)
-        listed[row.kind] += 1
-    for kind, row in oldest.items():
+    for counted in kinds:
+        row = counted.oldest
+        if row is None:  # it cleared between the count and the list
+            continue
         since = row.since
         if since is not None and now - since < timedelta(minutes=t.exception_minutes):
             continue
-        owner: Owner = row.owner
+        owner: Owner = counted.owner
+        kind = counted.kind
+        what = "return" if kind in RETURN_KINDS else "order"
         found.append(
             Finding(
                 key=f"exceptions:{kind.value}",
                 check="exceptions",
                 role=owner.role,
                 severity=owner.severity,
-                summary=f"{max(counts.get(kind, 0), listed[kind])} order(s) with {kind.value}, "
+                summary=f"{counted.count} {what}(s) with {kind.value}, "
                 f"oldest {row.workflow_id} ({_age(since, now)})",
                 first_step=owner.first_step,
             )
@@ -95,66 +96,101 @@ def exception_findings(
     return found
 
 
-def intake_findings(rows: list[IntakeRow], t: Thresholds, now: datetime) -> list[Finding]:
+def _finding(key: str, check: str, owner: Owner, summary: str) -> Finding:
+    """A finding with its owner's role, severity and first step (the owner table)."""
+    return Finding(
+        key=key,
+        check=check,
+        role=owner.role,
+        severity=owner.severity,
+        summary=summary,
+        first_step=owner.first_step,
+    )
+
+
+def _kind(value: str | None) -> ExceptionKind:
+    try:
+        return ExceptionKind(value or "")
+    except ValueError:
+        return ExceptionKind.UNEXPECTED_ERROR  # failing for good under no kind it names
+
+
+def _silent_since(row: IntakeRow, t: Thresholds, now: datetime) -> datetime | None:
+    """When the intake last polled successfully, or when its run started if it has not in
+    this run (its last success is not carried across continue-as-new), once that is longer
+    ago than the threshold; None while it is not silent."""
+    if row.workflow_type in NOT_TIMED:
+        return None
+    since = row.last_poll_at or row.run_started_at
+    if since is None or now - since <= timedelta(minutes=t.intake_silent_minutes):
+        return None
+    return since
+
+
+def intake_findings(
+    rows: list[IntakeRow],
+    t: Thresholds,
+    now: datetime,
+    owners: dict[ExceptionKind, Owner] = DEFAULT_OWNERS,
+    checks: dict[Check, Owner] = DEFAULT_CHECK_OWNERS,
+) -> list[Finding]:
+    """One finding per intake that is not running, paused (the owner of the kind it paused
+    under: CHANNEL_AUTH_FAILED is engineering's, with its first step), silent, or retrying."""
     found = []
     for row in rows:
-        key, problem, severity = f"intake:{row.workflow_id}", None, Severity.HIGH
-        silent = row.last_poll_at is not None and now - row.last_poll_at > timedelta(
-            minutes=t.intake_silent_minutes
-        )
-        if row.state != "running":
-            problem = f"{row.workflow_type} {row.workflow_id} is {row.state}"
-        elif row.paused:
-            problem = f"{row.workflow_id} paused: {row.last_error_kind or 'failing for good'}"
-        elif silent:
+        problem: tuple[Owner, str] | None = None
+        silent = _silent_since(row, t, now)
+        if not row.answering:
             problem = (
-                f"{row.workflow_id} has not polled successfully for {_age(row.last_poll_at, now)}"
+                checks[Check.INTAKE_STOPPED],
+                f"{row.workflow_type} {row.workflow_id} is {row.state}",
+            )
+        elif row.paused:
+            kind = row.last_error_kind or "failing for good"
+            problem = owners[_kind(row.last_error_kind)], f"{row.workflow_id} paused: {kind}"
+        elif silent is not None:
+            what = "" if row.last_poll_at else " since its run started"
+            problem = (
+                checks[Check.INTAKE_SILENT],
+                f"{row.workflow_id} has not polled successfully{what} for {_age(silent, now)}",
             )
         elif row.retrying is not None:
-            problem, severity = f"{row.workflow_id} retrying a call", Severity.LOW
+            problem = owners[ExceptionKind.ACTIVITY_RETRYING], f"{row.workflow_id} retrying a call"
         if problem:
-            found.append(
-                Finding(key=key, check="intake", role=ENG, severity=severity, summary=problem)
-            )
+            found.append(_finding(f"intake:{row.workflow_id}", "intake", *problem))
     return found
 
 
-def stock_findings(rows: list[StockRow]) -> list[Finding]:
+def stock_findings(
+    rows: list[StockRow],
+    owners: dict[ExceptionKind, Owner] = DEFAULT_OWNERS,
+    checks: dict[Check, Owner] = DEFAULT_CHECK_OWNERS,
+) -> list[Finding]:
     found = []
     for row in rows:
         base = f"stock:{row.workflow_id}"
         if row.state != "running":
             summary = f"{row.workflow_id} is {row.state}"
-            found.append(
-                Finding(key=base, check="stock", role=ENG, severity=Severity.HIGH, summary=summary)
-            )
+            found.append(_finding(base, "stock", checks[Check.STOCK_STOPPED], summary))
             continue
         counted = (
-            ("stalled", len(row.stalled), Severity.MEDIUM),
-            ("rejected", len(row.rejected), Severity.MEDIUM),
-            ("drifted", len(row.drift) + row.ledger_drift, Severity.LOW),
+            ("stalled", len(row.stalled), owners[ExceptionKind.INVENTORY_SYNC_STALLED]),
+            ("rejected", len(row.rejected), owners[ExceptionKind.INVENTORY_PUSH_REJECTED]),
+            ("drifted", len(row.drift) + row.ledger_drift, checks[Check.STOCK_DRIFT]),
         )
         found += [
-            Finding(
-                key=f"{base}:{'drift' if what == 'drifted' else what}",
-                check="stock",
-                role=ECOM,
-                severity=severity,
-                summary=f"{row.workflow_id}: {count} SKU(s) {what}",
+            _finding(
+                f"{base}:{'drift' if what == 'drifted' else what}",
+                "stock",
+                owner,
+                f"{row.workflow_id}: {count} SKU(s) {what}",
             )
-            for what, count, severity in counted
+            for what, count, owner in counted
             if count
         ]
         if row.last_error:
-            found.append(
-                Finding(
-                    key=f"{base}:error",
-                    check="stock",
-                    role=ENG,
-                    severity=Severity.HIGH,
-                    summary=f"{row.workflow_id}: last cycle failed",
-                )
-            )
+            summary = f"{row.workflow_id}: last cycle failed"
+            found.append(_finding(f"{base}:error", "stock", checks[Check.STOCK_ERROR], summary))
     return found
 
 
@@ -168,6 +204,7 @@ class MonitorActivities:
         expected_syncs: list[str],
         alert_urls: list[str],
         reports_dir: Path | None = None,
+        check_owners: dict[Check, Owner] | None = None,
     ) -> None:
         self.client = client
         self.engine = engine
@@ -176,6 +213,7 @@ class MonitorActivities:
         self.expected_syncs = expected_syncs
         self.alert_urls = alert_urls
         self.reports_dir = reports_dir
+        self.checks = DEFAULT_CHECK_OWNERS if check_owners is None else check_owners
 
     @activity.defn(name="check_health")
     async def check_health(self, thresholds: Thresholds) -> Found:
@@ -184,64 +222,54 @@ class MonitorActivities:
 
         now = datetime.now(UTC)
         t, client = thresholds, self.client
-        rows, _ = await gather_exceptions(client, self.owners, LIST_LIMIT)
-        counts = {
-            kind: await _count(
-                client,
-                f"{ORDERS} AND {RUNNING} AND {sa.EXCEPTION_KIND.name} = '{kind.value}'",
-            )
-            for kind in {row.kind for row in rows}
-        }
-        findings = exception_findings(rows, counts, t, now)
-        at_risk, total = await gather_at_risk(client, now, t.at_risk_hours, LIST_LIMIT)
-        if total:
-            passed = sum(row.ship_by <= now for row in at_risk)
-            findings.append(
-                Finding(
-                    key="at-risk",
-                    check="at-risk",
-                    role=OPS,
-                    severity=Severity.HIGH if passed else Severity.MEDIUM,
-                    summary=f"{total} order(s) not dispatched with the ship-by within "
-                    f"{t.at_risk_hours:g}h ({passed} passed); first {at_risk[0].workflow_id}",
-                    first_step="chase GXO about these orders' dispatch",
-                )
-            )
-        cutoff = visibility_time(now - timedelta(hours=t.awaiting_payment_hours))
-        waiting = await _count(
-            client,
-            f"{ORDERS} AND {RUNNING} AND {sa.ORDER_STAGE.name} = "
-            f"'{OrderStage.AWAITING_PAYMENT.value}' AND StartTime < {cutoff}",
-        )
-        if waiting:
-            findings.append(
-                Finding(
-                    key="awaiting-payment",
-                    check="awaiting-payment",
-                    role=ECOM,
-                    severity=Severity.MEDIUM,
-                    summary=f"{waiting} order(s) awaiting payment for over "
-                    f"{t.awaiting_payment_hours:g}h",
-                    first_step="release the hold or cancel the order in the channel's admin",
-                )
-            )
-        findings += intake_findings(await gather_intakes(client, self.expected_intakes), t, now)
-        findings += stock_findings(await gather_stock(client, self.engine, self.expected_syncs))
+        exceptions = await gather_exceptions(client, self.owners, LIST_LIMIT)
+        findings = exception_findings(exceptions.kinds, t, now)
+        findings += await self._at_risk(t, now)
+        findings += await self._awaiting_payment(t, now)
+        intakes = await gather_intakes(client, self.expected_intakes)
+        findings += intake_findings(intakes, t, now, self.owners, self.checks)
+        stock = await gather_stock(client, self.engine, self.expected_syncs)
+        findings += stock_findings(stock, self.owners, self.checks)
         unmatched = await asyncio.to_thread(list_unmatched, self.engine)
         if unmatched:
             reasons = Counter(row.reason or "NO_ORDER" for row in unmatched)
+            summary = f"{len(unmatched)} unmatched warehouse event(s): " + ", ".join(
+                f"{n} {reason}" for reason, n in sorted(reasons.items())
+            )
             findings.append(
-                Finding(
-                    key="unmatched",
-                    check="unmatched",
-                    role=OPS,
-                    severity=Severity.MEDIUM,
-                    summary=f"{len(unmatched)} unmatched warehouse event(s): "
-                    + ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items())),
-                    first_step="consign unmatched list; find the order, ask GXO to correct it",
-                )
+                _finding("unmatched", "unmatched", self.checks[Check.UNMATCHED], summary)
             )
         return Found(findings=findings)
+
+    async def _at_risk(self, t: Thresholds, now: datetime) -> list[Finding]:
+        """Orders not dispatched with the ship-by near: SHIP_BY_AT_RISK's owner, or once a
+        ship-by has passed SHIP_BY_MISSED's (the same finding, its severity risen)."""
+        at_risk, total = await gather_at_risk(self.client, now, t.at_risk_hours, LIST_LIMIT)
+        if not total:
+            return []
+        passed = sum(row.ship_by <= now for row in at_risk)
+        kind = ExceptionKind.SHIP_BY_MISSED if passed else ExceptionKind.SHIP_BY_AT_RISK
+        summary = (
+            f"{total} order(s) not dispatched with the ship-by within {t.at_risk_hours:g}h "
+            f"({passed} passed); first {at_risk[0].workflow_id}"
+        )
+        return [_finding("at-risk", "at-risk", self.owners[kind], summary)]
+
+    async def _awaiting_payment(self, t: Thresholds, now: datetime) -> list[Finding]:
+        cutoff = visibility_time(now - timedelta(hours=t.awaiting_payment_hours))
+        waiting = await _count(
+            self.client,
+            f"{ORDERS} AND {RUNNING} AND {sa.ORDER_STAGE.name} = "
+            f"'{OrderStage.AWAITING_PAYMENT.value}' AND StartTime < {cutoff}",
+        )
+        if not waiting:
+            return []
+        summary = f"{waiting} order(s) awaiting payment for over {t.awaiting_payment_hours:g}h"
+        return [
+            _finding(
+                "awaiting-payment", "awaiting-payment", self.checks[Check.AWAITING_PAYMENT], summary
+            )
+        ]
 
     @activity.defn(name="write_daily_report")
     async def write_daily_report(self, request: DailyReportRequest) -> DailyReportWritten:

@@ -3,7 +3,9 @@ while it holds, and resolved once when it clears (no alert storms), and many cha
 go out as one digest. Pure: the Monitor workflow carries the open findings across runs.
 
 A finding's `key` names what is wrong (a kind of exception, one intake, one stock sync), not its
-size, so a count that changes between checks is the same finding and raises nothing new. Its
+size, so a count that changes between checks is the same finding and raises nothing new; a
+severity that rises (an intake retrying that pauses, an at-risk ship-by that passes) is alerted
+again, saying so, and one that falls is not. Its
 text carries counts, kinds, workflow ids and SKUs only: never an exception's message (it may
 name a field of a buyer's address) or anything personal."""
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from domain.owners import OwnerRole, Severity
 
@@ -36,22 +38,39 @@ class Finding(BaseModel):
     first_step: str = ""  # what the owner does first (domain/owners.py), when one applies
 
 
+class Risen(BaseModel):
+    """An open finding that is now more urgent than when it was alerted (an intake retrying
+    that paused; orders at risk whose ship-by passed)."""
+
+    finding: Finding
+    was: Severity
+
+
 class Changes(BaseModel):
-    """What one check changed: findings newly raised, and open ones that cleared."""
+    """What one check changed: findings newly raised, open ones whose severity rose, and open
+    ones that cleared. A severity that falls changes nothing anyone is told."""
 
     raised: list[Finding]
     resolved: list[Finding]
+    risen: list[Risen] = Field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.raised or self.resolved)
+        return bool(self.raised or self.resolved or self.risen)
 
 
 def compare(open_findings: dict[str, Finding], found: list[Finding]) -> Changes:
-    """Raised: found now and not open before. Resolved: open before and not found now."""
+    """Raised: found now and not open before. Risen: open before, found now with a higher
+    severity. Resolved: open before and not found now."""
     now = {finding.key: finding for finding in found}
+    risen = [
+        Risen(finding=f, was=open_findings[k].severity)
+        for k, f in now.items()
+        if k in open_findings and f.severity.rank < open_findings[k].severity.rank
+    ]
     return Changes(
         raised=sorted((f for k, f in now.items() if k not in open_findings), key=_urgency),
         resolved=sorted((f for k, f in open_findings.items() if k not in now), key=_urgency),
+        risen=sorted(risen, key=lambda r: _urgency(r.finding)),
     )
 
 
@@ -68,8 +87,8 @@ class Alert(BaseModel):
 
 
 def alerts_for(changes: Changes, source: str) -> list[Alert]:
-    """One alert per raised or resolved finding; a digest when more than DIGEST_OVER."""
-    if len(changes.raised) + len(changes.resolved) > DIGEST_OVER:
+    """One alert per raised, risen or resolved finding; a digest when more than DIGEST_OVER."""
+    if len(changes.raised) + len(changes.risen) + len(changes.resolved) > DIGEST_OVER:
         return [_digest(changes, source)]
     alerts = [
         Alert(
@@ -78,6 +97,15 @@ def alerts_for(changes: Changes, source: str) -> list[Alert]:
             level="failure" if f.severity is Severity.HIGH else "warning",
         )
         for f in changes.raised
+    ]
+    alerts += [
+        Alert(
+            title=f"[{r.finding.severity.value}, was {r.was.value}] {r.finding.summary}",
+            body=f"severity rose from {r.was.value} to {r.finding.severity.value}\n"
+            + _lines(r.finding, source),
+            level="failure" if r.finding.severity is Severity.HIGH else "warning",
+        )
+        for r in changes.risen
     ]
     alerts += [
         Alert(title=f"resolved: {f.summary}", body=_lines(f, source), level="success")
@@ -96,14 +124,22 @@ def _lines(finding: Finding, source: str) -> str:
 def _digest(changes: Changes, source: str) -> Alert:
     lines = [f"raised ({len(changes.raised)}):"]
     lines += [f"- [{f.severity.value}] {f.role.value}: {f.summary}" for f in changes.raised]
+    if changes.risen:
+        lines += [f"severity rose ({len(changes.risen)}):"]
+        lines += [
+            f"- [{r.finding.severity.value}, was {r.was.value}] {r.finding.role.value}: "
+            f"{r.finding.summary}"
+            for r in changes.risen
+        ]
     lines += [f"resolved ({len(changes.resolved)}):"]
     lines += [f"- {f.role.value}: {f.summary}" for f in changes.resolved]
     lines.append(f"from: {source}")
-    high = any(f.severity is Severity.HIGH for f in changes.raised)
-    return Alert(
-        title=f"{len(changes.raised)} raised, {len(changes.resolved)} resolved",
+    urgent = changes.raised + [r.finding for r in changes.risen]
+    high = any(f.severity is Severity.HIGH for f in urgent)
+    return Alert(  # a finding whose severity rose is raised again: counted with the raised
+        title=f"{len(urgent)} raised, {len(changes.resolved)} resolved",
         body="\n".join(lines),
-        level="failure" if high else "warning" if changes.raised else "success",
+        level="failure" if high else "warning" if urgent else "success",
     )
 
 

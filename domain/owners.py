@@ -1,9 +1,14 @@
 """Who owns each exception kind, how urgent it is, and what that person does first: the table
-docs/operations.md prints, the daily report groups by, and the alerts will use.
+docs/operations.md prints, the daily report groups by, and the Monitor's alerts carry. The
+Monitor's findings that are no exception kind (an intake not running or silent, stock drift,
+orders awaiting payment, unmatched events: `Check`) have a table of their own,
+`DEFAULT_CHECK_OWNERS`; an intake paused under a kind, orders at risk (SHIP_BY_AT_RISK, once a
+ship-by passed SHIP_BY_MISSED), stalled and rejected stock take their kind's row.
 
-Every ExceptionKind has an entry (tests/domain/test_owners.py fails for a new kind without one).
-A site can change the role, severity or first step of any kind with a small CSV (`kind,role,
-severity,first_step`; an empty cell keeps the default), read by `parse_overrides`."""
+Every ExceptionKind and Check has an entry (tests/domain/test_owners.py fails for a new one
+without). A site can change the role, severity or first step of any kind or check with a small
+CSV (`kind,role,severity,first_step`; the kind cell names a kind or a check; an empty cell keeps
+the default), read by `parse_overrides` and `parse_check_overrides`."""
 
 from __future__ import annotations
 
@@ -155,6 +160,43 @@ DEFAULT_OWNERS: dict[ExceptionKind, Owner] = {
     ),
 }
 
+
+class Check(StrEnum):
+    """A Monitor finding that is no exception kind (its owner is in DEFAULT_CHECK_OWNERS)."""
+
+    AWAITING_PAYMENT = "awaiting-payment"  # orders waiting for payment over the threshold
+    UNMATCHED = "unmatched"  # warehouse events matched to no order
+    INTAKE_STOPPED = "intake-stopped"  # an intake (or a settlement schedule) not running
+    INTAKE_SILENT = "intake-silent"  # an intake with no successful poll for the threshold
+    STOCK_STOPPED = "stock-stopped"  # an InventorySync not running
+    STOCK_DRIFT = "stock-drift"  # SKUs the channel shows differently from what consign set
+    STOCK_ERROR = "stock-error"  # an InventorySync's last cycle failed
+
+
+DEFAULT_CHECK_OWNERS: dict[Check, Owner] = {
+    Check.AWAITING_PAYMENT: _o(
+        ECOM, MEDIUM, "release the hold or cancel the order in the channel's admin"
+    ),
+    Check.UNMATCHED: _o(
+        OPS, MEDIUM, "consign unmatched list; find the order, ask GXO to correct it"
+    ),
+    Check.INTAKE_STOPPED: _o(
+        ENG, HIGH, "start the workers (they start every intake), read the worker's log"
+    ),
+    Check.INTAKE_SILENT: _o(
+        ENG, HIGH, "consign intakes; check the worker runs and the system it reads answers"
+    ),
+    Check.STOCK_STOPPED: _o(
+        ENG, HIGH, "start the workers (they start every sync), read the worker's log"
+    ),
+    Check.STOCK_DRIFT: _o(
+        ECOM, LOW, "read `consign inventory status`; inventory sync-now --full if it persists"
+    ),
+    Check.STOCK_ERROR: _o(
+        ENG, HIGH, "read `consign inventory status` and the worker's log; fix, then sync-now"
+    ),
+}
+
 OVERRIDE_COLUMNS = ("kind", "role", "severity", "first_step")
 
 
@@ -170,11 +212,8 @@ def _member(enum: type[E], value: str, what: str, line: int) -> E:
     raise OwnerOverrideError(f"line {line}: unknown {what} {value!r}; one of: {valid}")
 
 
-def parse_overrides(
-    text: str, table: dict[ExceptionKind, Owner] | None = None
-) -> dict[ExceptionKind, Owner]:
-    """The table with the CSV's rows applied over it (`DEFAULT_OWNERS` when none is given)."""
-    result = dict(DEFAULT_OWNERS if table is None else table)
+def _rows(text: str) -> list[tuple[int, dict[str, str]]]:
+    """The CSV's non-empty rows with their line numbers, after checking the header."""
     reader = csv.DictReader(io.StringIO(text))
     header = [name.strip() for name in reader.fieldnames or []]
     if "kind" not in header or not set(header) <= set(OVERRIDE_COLUMNS):
@@ -182,22 +221,53 @@ def parse_overrides(
             f"line 1: expected the columns {', '.join(OVERRIDE_COLUMNS)} (kind required), "
             f"found {', '.join(header) or 'none'}"
         )
+    found = []
     for row in reader:
         number = reader.line_num  # physical line: blank lines are skipped, not counted
         cells = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
-        if not any(cells.values()):
+        if any(cells.values()):
+            found.append((number, cells))
+    return found
+
+
+def _check_of(value: str) -> Check | None:
+    return next((c for c in Check if c.value == value.strip().lower()), None)
+
+
+def _applied(current: Owner, cells: dict[str, str], number: int) -> Owner:
+    return Owner(
+        role=_member(OwnerRole, cells["role"], "role", number)
+        if cells.get("role")
+        else current.role,
+        severity=_member(Severity, cells["severity"], "severity", number)
+        if cells.get("severity")
+        else current.severity,
+        first_step=cells.get("first_step") or current.first_step,
+    )
+
+
+def parse_overrides(
+    text: str, table: dict[ExceptionKind, Owner] | None = None
+) -> dict[ExceptionKind, Owner]:
+    """The table with the CSV's kind rows applied over it (`DEFAULT_OWNERS` when none is
+    given); rows naming a check are parse_check_overrides' business."""
+    result = dict(DEFAULT_OWNERS if table is None else table)
+    for number, cells in _rows(text):
+        if _check_of(cells.get("kind", "")) is not None:
             continue
         kind = _member(ExceptionKind, cells.get("kind", ""), "kind", number)
-        current = result[kind]
-        result[kind] = Owner(
-            role=_member(OwnerRole, cells["role"], "role", number)
-            if cells.get("role")
-            else current.role,
-            severity=_member(Severity, cells["severity"], "severity", number)
-            if cells.get("severity")
-            else current.severity,
-            first_step=cells.get("first_step") or current.first_step,
-        )
+        result[kind] = _applied(result[kind], cells, number)
+    return result
+
+
+def parse_check_overrides(text: str, table: dict[Check, Owner] | None = None) -> dict[Check, Owner]:
+    """The check table with the CSV's check rows applied (the same file as the kinds')."""
+    parse_overrides(text)  # one file, one validation: a bad kind row fails here too
+    result = dict(DEFAULT_CHECK_OWNERS if table is None else table)
+    for number, cells in _rows(text):
+        check = _check_of(cells.get("kind", ""))
+        if check is not None:
+            result[check] = _applied(result[check], cells, number)
     return result
 
 
@@ -210,5 +280,16 @@ def markdown_table(table: dict[ExceptionKind, Owner]) -> str:
     lines += [
         f"| `{kind.value}` | {owner.role.value} | {owner.severity.value} | {owner.first_step} |"
         for kind, owner in rows
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def check_table(table: dict[Check, Owner]) -> str:
+    """The check table as docs/operations.md prints it, in Check's order."""
+    lines = ["| finding | owner | severity | what they do first |", "|---|---|---|---|"]
+    lines += [
+        f"| `{check.value}` | {table[check].role.value} | {table[check].severity.value} | "
+        f"{table[check].first_step} |"
+        for check in Check
     ]
     return "\n".join(lines) + "\n"

@@ -5,7 +5,6 @@ Both show the same sections, in the order of docs/operations.md's daily checks."
 from __future__ import annotations
 
 import html
-from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -14,7 +13,6 @@ import pygal
 from pygal.style import Style
 
 from domain.lifecycle import OrderStage
-from domain.owners import Owner
 from reporting.daily_report import DailyReport, DayCount
 from reporting.errors import ReportError
 from reporting.inline_svg import static_svg
@@ -81,23 +79,18 @@ def stages(report: DailyReport) -> Table:
 
 
 def exception_kinds(report: DailyReport) -> Table:
-    """One row per kind: owner, severity, how many, since when the oldest; most urgent first."""
-    counts = Counter(row.kind for row in report.exceptions)
-    owners: dict[str, Owner] = {row.kind.value: row.owner for row in report.exceptions}
-    oldest: dict[str, datetime | None] = {}
-    for row in report.exceptions:  # already oldest first
-        oldest.setdefault(row.kind.value, row.since)
-    kinds = sorted(counts, key=lambda k: (owners[k.value].severity.rank, -counts[k], k.value))
+    """One row per kind: owner, severity, how many (counted per kind, not from the orders
+    listed), since when the oldest; most urgent first."""
     rows = [
         [
-            k.value,
-            owners[k.value].role.value,
-            owners[k.value].severity.value,
-            str(counts[k]),
-            _time(oldest[k.value]),
-            owners[k.value].first_step,
+            k.kind.value,
+            k.owner.role.value,
+            k.owner.severity.value,
+            str(k.count),
+            _time(k.oldest.since if k.oldest else None),
+            k.owner.first_step,
         ]
-        for k in kinds
+        for k in report.exception_kinds
     ]
     return ["kind", "owner", "severity", "orders", "oldest since", "what they do first"], rows
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,7 +26,7 @@ from domain.exceptions import ExceptionKind
 from domain.owners import Owner
 from reporting.daily_report import DailyReport, gather_report
 
-ROWS = 1000  # exceptions read per scrape; the total is exported apart
+ROWS = 200  # exceptions and at-risk orders listed per scrape (counts are per kind, never cut)
 
 
 def _timestamp(value: datetime | None) -> float:
@@ -46,16 +45,15 @@ def registry_of(report: DailyReport) -> CollectorRegistry:
         orders.labels(row.channel, row.stage.value).set(row.count)
     by_kind = gauge(
         "consign_exceptions_open",
-        "Orders parked now, by kind, owner role and severity",
+        "Orders and returns parked now, by kind, owner role and severity",
         ("kind", "owner", "severity"),
     )
-    counted: Counter[tuple[str, str, str]] = Counter(
-        (row.kind.value, row.owner.role.value, row.owner.severity.value)
-        for row in report.exceptions
-    )
-    for labels, count in counted.items():
-        by_kind.labels(*labels).set(count)
-    gauge("consign_exceptions_open_all", "Orders parked now, all kinds").set(
+    for counted in report.exception_kinds:  # counted per kind: never cut at ROWS
+        owner = counted.owner
+        by_kind.labels(counted.kind.value, owner.role.value, owner.severity.value).set(
+            counted.count
+        )
+    gauge("consign_exceptions_open_all", "Orders and returns parked now, all kinds").set(
         report.exceptions_total
     )
     gauge("consign_orders_at_risk", "Open orders whose ship-by is within the window").set(

@@ -29,9 +29,13 @@ from integrations.registry import (
 from workflows.channel_intake import ChannelIntake, ChannelIntakeInput, intake_id
 from workflows.inventory_sync import InventorySync, InventorySyncInput, inventory_sync_id
 from workflows.monitor import Monitor
-from workflows.product_sync import CHECK_SECONDS, ProductSync, ProductSyncInput
+from workflows.product_sync import CHECK_SECONDS, ProductSync, ProductSyncInput, product_sync_id
 from workflows.return_intake import ReturnIntake, ReturnIntakeInput, return_intake_id
-from workflows.settlement_intake import SettlementIntake, SettlementIntakeInput
+from workflows.settlement_intake import (
+    SettlementIntake,
+    SettlementIntakeInput,
+    settlement_intake_id,
+)
 from workflows.stock_intake import StockIntake, stock_intake_id
 from workflows.warehouse_intake import WarehouseIntake, workflow_id_for
 
@@ -98,13 +102,13 @@ def inventory_inputs(settings: Settings, every: bool = False) -> list[InventoryS
     ]
 
 
-def product_sync_inputs(settings: Settings) -> list[ProductSyncInput]:
-    """One ProductSync per channel account whose product data the brand sends GXO. A channel
-    that does not master product data leaves the SKUs of every configured channel that does
-    to it (`defer_to`)."""
+def product_sync_inputs(settings: Settings, every: bool = False) -> list[ProductSyncInput]:
+    """One ProductSync per channel account whose product data the brand sends GXO (this
+    process's, or with `every` the deployment's). A channel that does not master product data
+    leaves the SKUs of every configured channel that does to it (`defer_to`)."""
     masters = [module.name for module in enabled(settings) if module.masters_products]
     found = []
-    for account in served_accounts(settings):
+    for account in _accounts(settings, every):
         module = _module(account)
         policy = module.product_sync(account.settings)
         if policy is not None:
@@ -144,26 +148,32 @@ def facilities(settings: Settings) -> list[str]:
     return WAREHOUSE.facilities(WAREHOUSE.settings_of(settings))
 
 
-def settlement_inputs(settings: Settings) -> list[SettlementIntakeInput]:
-    """One SettlementIntake schedule per account of a channel that files settlement reports."""
+def settlement_inputs(settings: Settings, every: bool = False) -> list[SettlementIntakeInput]:
+    """One SettlementIntake schedule per account of a channel that files settlement reports
+    (this process's, or with `every` the deployment's)."""
     return [
         SettlementIntakeInput(
             channel=account.channel,
             account=account.id,
             unsettled_after_days=settings.unsettled_after_days,
         )
-        for account in served_accounts(settings)
+        for account in _accounts(settings, every)
         if _module(account).files_settlements
     ]
 
 
 def expected_intakes(settings: Settings) -> dict[str, str]:
     """The intakes the deployment's workers start (every account's, whichever process serves
-    it): id -> workflow type."""
+    it): id -> workflow type. A SettlementIntake's id is its schedule's (its runs are short);
+    a ProductSync is the intake of product data."""
     everyone = intake_inputs(settings, every=True)
     found = {intake_id(i.channel, i.account): "ChannelIntake" for i in everyone}
     for returns in return_intake_inputs(settings, every=True):
         found[return_intake_id(returns.channel, returns.account)] = "ReturnIntake"
+    for products in product_sync_inputs(settings, every=True):
+        found[product_sync_id(products.channel, products.account)] = "ProductSync"
+    for settles in settlement_inputs(settings, every=True):
+        found[settlement_intake_id(settles.channel, settles.account)] = "SettlementIntake"
     for facility in facilities(settings):
         found[workflow_id_for(facility)] = "WarehouseIntake"
         if settings.inventory_sync:

@@ -1,7 +1,8 @@
 """Monitor: the health monitor, one short run per tick of the Temporal Schedule `monitor`
 (workflows/schedules.py, every CONSIGN_MONITOR_MINUTES). Each run checks what the daily checks
-ask (activities/monitor.py check_health), raises each new finding once, resolves each cleared
-one once, and sends those changes as alerts (send_alerts; a digest when many change at once).
+ask (activities/monitor.py check_health), raises each new finding once (again when its severity
+rises), resolves each cleared one once, and sends those changes as alerts (send_alerts; a
+digest when many change at once).
 
 What one check must hand to the next (the open findings, the day of the last daily report)
 is the run's result: the Schedule gives every run its predecessor's result
@@ -43,6 +44,7 @@ WORKFLOW_NAME = "Monitor"
 CHECK_TIMEOUT = timedelta(minutes=5)
 ALERT_TIMEOUT = timedelta(minutes=1)
 REPORT_TIMEOUT = timedelta(minutes=10)
+SEVERITY_RISE_PATCH = "monitor-severity-rise"  # workflow.patched id, 2026-11-30: alert a rise
 
 
 def monitor_id() -> str:
@@ -106,8 +108,10 @@ class Monitor:
         self._state.last_error = None
         before = {finding.key: finding for finding in self._state.open_findings}
         changes = compare(before, found.findings)
+        if changes.risen and not workflow.patched(SEVERITY_RISE_PATCH):
+            changes = changes.model_copy(update={"risen": []})  # as it ran before the patch
         self._state.open_findings = list(found.findings)
-        if changes.raised or changes.resolved:
+        if changes:
             await self._send(alerts_for(changes, params.source))
 
     async def _daily_report(self, params: MonitorInput) -> None:

@@ -8,11 +8,15 @@ import pytest
 
 from domain.exceptions import ExceptionKind
 from domain.owners import (
+    DEFAULT_CHECK_OWNERS,
     DEFAULT_OWNERS,
+    Check,
     OwnerOverrideError,
     OwnerRole,
     Severity,
+    check_table,
     markdown_table,
+    parse_check_overrides,
     parse_overrides,
 )
 from reporting.errors import ReportError
@@ -80,3 +84,22 @@ def test_the_operations_manual_prints_the_table() -> None:
         "docs/operations.md must carry domain.owners.markdown_table(DEFAULT_OWNERS) verbatim: "
         ".venv/bin/python -c 'from domain.owners import *; print(markdown_table(DEFAULT_OWNERS))'"
     )
+
+
+def test_every_monitor_check_has_an_owner_and_the_manual_prints_them() -> None:
+    assert set(DEFAULT_CHECK_OWNERS) == set(Check)
+    assert check_table(DEFAULT_CHECK_OWNERS) in DOCS.read_text(), (
+        "docs/operations.md must carry domain.owners.check_table(DEFAULT_CHECK_OWNERS) verbatim"
+    )
+
+
+def test_one_file_overrides_kinds_and_checks() -> None:
+    text = "kind,role,first_step\nunmatched,finance,ask GXO for credit\nUNMAPPED_SKU,ecommerce,\n"
+    checks = parse_check_overrides(text)
+    assert (checks[Check.UNMATCHED].role, checks[Check.UNMATCHED].first_step) == (
+        OwnerRole.FINANCE,
+        "ask GXO for credit",
+    )
+    assert parse_overrides(text)[ExceptionKind.UNMAPPED_SKU].role is OwnerRole.ECOMMERCE
+    with pytest.raises(OwnerOverrideError, match="line 2: unknown kind 'unmatchd'"):
+        parse_check_overrides("kind,role\nunmatchd,finance\n")

@@ -190,6 +190,7 @@ def test_consign_accounts_serves_a_subset(environment: pytest.MonkeyPatch, tmp_p
     assert [i.account for i in inventory_inputs(settings)] == ["A2SELLERDE"]
     # The monitor and the daily report expect every account's intakes, served here or not.
     assert "intake:centra:brand-us" in expected_intakes(settings)
+    assert expected_intakes(settings)["settlements:amazon:A1SANDBOXSELLER"] == "SettlementIntake"
     assert "inventory:amazon:A1SANDBOXSELLER" in expected_syncs(settings)
 
 

@@ -12,7 +12,7 @@ from activities.monitor import AlertNotSent, MonitorActivities, exception_findin
 from domain.exceptions import ExceptionKind
 from domain.monitor import DIGEST_OVER, Alert, Finding, Thresholds, alerts_for, compare
 from domain.owners import Owner, OwnerRole, Severity
-from reporting.daily_report import ExceptionRow
+from reporting.daily_report import ExceptionRow, KindCount
 from sandbox.alerts.app import create_app
 from sandbox.server import ServerThread, free_port
 
@@ -93,25 +93,56 @@ def test_the_receiver_refuses_what_is_not_a_json_object() -> None:
         assert httpx.get(f"{receiver.url}/alerts").json() == []
 
 
-def test_an_exception_count_never_reads_below_the_orders_listed() -> None:
-    """The count and the list are two visibility queries: a count taken a moment after the
-    list could say 0 for a kind just listed ("resolved: 0 order(s) with UNMAPPED_CARRIER")."""
+def test_an_exception_kind_is_raised_with_its_own_count_once_its_oldest_is_old() -> None:
     now = datetime(2026, 11, 30, 12, tzinfo=UTC)
     owner = Owner(role=OwnerRole.OPERATIONS, severity=Severity.HIGH, first_step="fix it")
-    rows = [
-        ExceptionRow(
-            workflow_id=f"order:centra:shop:{n}",
+
+    def counted(kind: ExceptionKind, count: int, age: timedelta | None) -> KindCount:
+        row = ExceptionRow(
+            workflow_id="order:centra:shop:1",
             channel="centra",
-            order_id=str(n),
+            order_id="1",
             stage="EXCEPTION",
-            kind=ExceptionKind.UNMAPPED_CARRIER,
+            kind=kind,
             owner=owner,
-            raised_at=now - timedelta(hours=1),
+            raised_at=now - age if age is not None else None,
             started_at=None,
         )
-        for n in (1, 2)
+        return KindCount(kind=kind, owner=owner, count=count, oldest=row if age else None)
+
+    kinds = [
+        counted(ExceptionKind.UNMAPPED_CARRIER, 7, timedelta(hours=1)),
+        counted(ExceptionKind.RETURN_MISMATCH, 2, timedelta(hours=2)),
+        counted(ExceptionKind.UNMAPPED_SKU, 3, timedelta(minutes=1)),  # not old enough yet
+        counted(ExceptionKind.CAPTURE_FAILED, 1, None),  # cleared between count and list
     ]
-    [stale] = exception_findings(rows, {}, Thresholds(), now)
-    [counted] = exception_findings(rows, {ExceptionKind.UNMAPPED_CARRIER: 7}, Thresholds(), now)
-    assert stale.summary.startswith("2 order(s) with UNMAPPED_CARRIER, oldest order:centra:shop:1")
-    assert counted.summary.startswith("7 order(s) with UNMAPPED_CARRIER")
+    found = {f.key: f for f in exception_findings(kinds, Thresholds(), now)}
+    assert set(found) == {"exceptions:UNMAPPED_CARRIER", "exceptions:RETURN_MISMATCH"}
+    carrier = found["exceptions:UNMAPPED_CARRIER"]
+    assert carrier.summary == "7 order(s) with UNMAPPED_CARRIER, oldest order:centra:shop:1 (1h 0m)"
+    assert carrier.first_step == "fix it" and carrier.role is OwnerRole.OPERATIONS
+    assert found["exceptions:RETURN_MISMATCH"].summary.startswith("2 return(s) with")
+
+
+def test_a_severity_that_rises_is_alerted_again_and_one_that_falls_is_not() -> None:
+    """An intake retrying (low) that pauses (high), orders at risk whose ship-by passes: the
+    same key, so compare used to see nothing new."""
+    retrying = finding("intake:x", Severity.LOW)
+    paused = finding("intake:x", Severity.HIGH)
+    rose = compare({"intake:x": retrying}, [paused])
+    assert rose and rose.raised == [] and rose.resolved == []
+    [alert] = alerts_for(rose, "prod")
+    assert alert.title == "[high, was low] intake:x holds" and alert.level == "failure"
+    assert alert.body.startswith("severity rose from low to high\n")
+    fell = compare({"intake:x": paused}, [retrying])
+    assert not fell and alerts_for(fell, "prod") == []
+
+
+def test_a_digest_names_the_findings_whose_severity_rose() -> None:
+    before = {f"k{i}": finding(f"k{i}", Severity.MEDIUM) for i in range(DIGEST_OVER)}
+    now = [*before.values(), finding("k0", Severity.HIGH), finding("new")]
+    now = [f for f in now if not (f.key == "k0" and f.severity is Severity.MEDIUM)]
+    changes = compare(before, [*now, *(finding(f"n{i}") for i in range(DIGEST_OVER))])
+    [digest] = alerts_for(changes, "prod")
+    assert digest.title == f"{DIGEST_OVER + 2} raised, 0 resolved"  # the risen one raised again
+    assert "- [high, was medium] operations: k0 holds" in digest.body

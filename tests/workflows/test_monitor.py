@@ -15,6 +15,7 @@ from pathlib import Path
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from domain.owners import Severity
 from tests.e2e.histories import decoded_json, save_histories
 from tests.monitor.stand_ins import PAUSED, Checks
 from workflows.monitor import Monitor, MonitorInput, MonitorState
@@ -95,3 +96,16 @@ async def test_the_daily_report_is_written_once_its_hour_has_come(
         ]
         done = await check_once(time_env, checks, daily_report_hour=now.hour, last_report_day=day)
         assert checks.reports == [day] and done.last_report_day == day  # not twice a day
+
+
+async def test_a_finding_whose_severity_rose_is_alerted_again(
+    time_env: WorkflowEnvironment,
+) -> None:
+    retrying = PAUSED.model_copy(update={"severity": Severity.LOW})
+    checks = Checks([PAUSED])
+    state = await check_once(time_env, checks, open_findings=[retrying])
+    assert checks.titles() == [f"[high, was low] {PAUSED.summary}"]
+    assert state.open_findings == [PAUSED]
+    fell = Checks([retrying])
+    state = await check_once(time_env, fell, open_findings=[PAUSED])
+    assert fell.sent == [] and state.open_findings == [retrying]  # a fall is kept, not told
