@@ -175,11 +175,17 @@ def test_intakes_with_temporal_unreachable_is_one_line() -> None:
 
 def test_owners_prints_the_table_in_force(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     overrides = tmp_path / "owners.csv"
-    overrides.write_text("kind,role,first_step\nCAPTURE_FAILED,operations,call the provider\n")
+    overrides.write_text(
+        "kind,role,first_step\nCAPTURE_FAILED,operations,call the provider\n"
+        "unmatched,engineering,read the event's reference\n"
+    )
     monkeypatch.setenv("CONSIGN_OWNERS_FILE", str(overrides))
     result = CliRunner().invoke(app, ["owners"])
     assert result.exit_code == 0, result.output
     assert "| `CAPTURE_FAILED` | operations | high | call the provider |" in result.output
+    # The Monitor's checks that are no exception kind are owned by the same file's rows.
+    assert "| `unmatched` | engineering |" in result.output
+    assert "read the event's reference |" in result.output
     overrides.write_text("kind,role\nCAPTURE_FAILED,sales\n")
     result = CliRunner().invoke(app, ["owners"])
     assert result.exit_code == 1 and "line 2: unknown role 'sales'" in result.output
