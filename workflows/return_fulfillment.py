@@ -41,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
         ReturnStage,
         Tally,
         decide,
+        returned_units,
         tally,
     )
     from workflows import search_attributes as sa
@@ -221,7 +222,9 @@ class ReturnFulfillment:
         refund = decision.refund is RefundDecision.REFUND and not self.status_.refunded
         if self.status_.completed and not refund:
             return
-        closed = await self._call(refs.CLOSE_RETURN, CloseRequest(ref=ref, refund=refund))
+        returned = returned_units(plan.notice, self.status_.receipts)
+        request = CloseRequest(ref=ref, refund=refund, returned=returned)
+        closed = await self._call(refs.CLOSE_RETURN, request)
         self.status_.completed = True
         self.status_.refunded = self.status_.refunded or closed.refunded
 
