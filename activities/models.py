@@ -314,6 +314,9 @@ class PolicyRequest(BaseModel):
 class CloseRequest(BaseModel):
     ref: ReturnRef
     refund: bool  # refund the whole return through the channel
+    # Units GXO received back per SKU (domain.returns.returned_units), kept for month-end's
+    # reconciliation (store: return_line). None: a request from before they were sent.
+    returned: dict[str, int] | None = None
 
 
 class ReturnClosed(BaseModel):

@@ -1,7 +1,8 @@
 """Returns activities: plan a return (the channel's return, its order's facility, SKUs to GXO
 item codes), send GXO the notice, read the disposition policy, close the return in the channel
-(complete, and refund when the policy says so), and the intake's round: read the channel's
-return events, start one ReturnFulfillment per return, confirm the events.
+(record the units received back, complete, and refund when the policy says so), and the
+intake's round: read the channel's return events, start one ReturnFulfillment per return,
+confirm the events.
 
 Each is idempotent: GXO deduplicates notices on (facility, RMA); closing reads the return first
 and skips what the channel already shows (completed, refunded); a return's workflow id is its
@@ -54,7 +55,13 @@ from integrations.channel import (
 from integrations.errors import IntegrationError
 from integrations.gxo.port import ReturnsPort
 from store.mappings import list_facility_rules, list_sku_mappings
-from store.returns import disposition_policy, forget_refund, record_refund, refund_entry
+from store.returns import (
+    disposition_policy,
+    forget_refund,
+    record_refund,
+    record_returned_units,
+    refund_entry,
+)
 
 
 class ReturnActivities:
@@ -152,9 +159,18 @@ class ReturnActivities:
 
     @activity.defn(name="close_return")
     async def close(self, request: CloseRequest) -> ReturnClosed:
-        """Complete the return, then refund it when asked; what the channel already shows is
-        not done again. A refund the channel refuses is REFUND_REFUSED (non-retryable)."""
+        """Record the units received back (month-end's returns), complete the return, then
+        refund it when asked; what the channel already shows is not done again. A refund the
+        channel refuses is REFUND_REFUSED (non-retryable)."""
         found = await self._read(request.ref)
+        if request.returned is not None:  # before the refund: a refused one parks after it
+            await asyncio.to_thread(
+                record_returned_units,
+                self.engine,
+                request.ref,
+                found.channel_order_id,
+                request.returned,
+            )
         port = self._port(request.ref.channel, request.ref.account)
         closed = ReturnClosed(completed=False, refunded=False)
         with classified(ExceptionKind.INVALID_CHANNEL_DATA):

@@ -233,6 +233,21 @@ def tally(notice: ReturnNotice, receipts: list[ReturnReceipt]) -> Tally:
     return Tally(expected=expected, received=received, unexpected=unexpected, over=over)
 
 
+def returned_units(notice: ReturnNotice, receipts: list[ReturnReceipt]) -> dict[str, int]:
+    """Units GXO received back per SKU of the notice (NOT_RECEIVED lines are units that were not
+    in the parcel; an item code the notice does not name has no SKU here): what month-end counts
+    as returned against the channel's refunds."""
+    skus = {line.item_code: line.sku for line in notice.lines}
+    units: dict[str, int] = {}
+    for receipt in receipts:
+        for got in receipt.lines:
+            sku = skus.get(got.item_code)
+            if sku is None or got.disposition == Disposition.NOT_RECEIVED:
+                continue
+            units[sku] = units.get(sku, 0) + got.quantity
+    return units
+
+
 class RefundDecision(StrEnum):
     REFUND = "REFUND"  # every unit's disposition says refund: the channel refunds the return
     CREDIT_DUE = "CREDIT_DUE"  # store credit for a person to issue

@@ -30,8 +30,9 @@ class ShippedLine(BaseModel):
 class ShippedOrder(BaseModel):
     """consign's record of one order it shipped and confirmed to the channel. `order_total` is
     what the channel said the buyer pays, in `order_currency`, for its `ordered_units` (None:
-    not known, nothing compared). No `lines`: the units are not known (nothing compared),
-    never "shipped nothing"."""
+    not known, nothing compared). No line with confirmed units: the units are not known
+    (nothing compared), never "shipped nothing"; a line's `returned_quantity` is what consign's
+    returns received back, which the channel's refunds are compared with."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -175,8 +176,8 @@ def _per_sku_difference(
 def _quantities(
     order_id: str, record: ShippedOrder, settled: dict[str, int], sold: bool
 ) -> list[SettlementDifference]:
-    if not sold or not record.lines:  # no lines: confirmed before consign kept them
-        return []
+    if not sold or not any(line.confirmed_quantity for line in record.lines):
+        return []  # no units confirmed: confirmed before consign kept them (returns aside)
     confirmed = _per_sku(record, returned=False)
     found = []
     for sku in sorted(set(confirmed) | set(settled)):

@@ -1,6 +1,7 @@
-"""`consign returns` (find returns by stage, exception, channel) and `consign return show|retry`:
-the returns counterpart of `consign orders` / `consign order`, built on the same helpers. Retry
-is the ReturnFulfillment `retry` Update: the command prints the stage the return reached."""
+"""`consign returns` (find returns by stage, exception, channel, refunds left to a person) and
+`consign return show|retry`: the returns counterpart of `consign orders` / `consign order`,
+built on the same helpers. Retry is the ReturnFulfillment `retry` Update: the command prints
+the stage the return reached."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
 from temporalio.service import RPCError
 
 from domain.exceptions import ExceptionKind
-from domain.returns import RETURN_WORKFLOW_NAME, ReturnRef, ReturnStage
+from domain.returns import RETURN_WORKFLOW_NAME, RefundDecision, ReturnRef, ReturnStage
 from integrations.registry import CHANNELS, get_settings
 from starter.accounts_cli import account_for
 from starter.answers import ask, requester
@@ -43,10 +44,16 @@ from workflows.search_attributes import (
     CHANNEL_ORDER_ID,
     EXCEPTION_KIND,
     FACILITY_ID,
+    REFUND_DECISION,
     RETURN_STAGE,
 )
 
-returns_app = typer.Typer(help="List return workflows by stage, exception, channel.")
+returns_app = typer.Typer(
+    help="List return workflows by stage, exception, channel, refunds left to a person."
+)
+# The refund decisions that leave the refund (or store credit) to a person: the return
+# completes in the channel without one (docs/operations.md, Returns).
+REFUND_DUE = (RefundDecision.OPERATOR, RefundDecision.CREDIT_DUE)
 return_app = typer.Typer(
     help="One return (RMA): show its state, retry or accept it.", no_args_is_help=True
 )
@@ -73,8 +80,12 @@ def returns_query(
     exception: str | None = None,
     channel: str | None = None,
     account: str | None = None,
+    refund_due: bool = False,
 ) -> str:
     clauses = [f"WorkflowType = {quote(RETURN_WORKFLOW_NAME)}"]
+    if refund_due:
+        due = ", ".join(quote(decision.value) for decision in REFUND_DUE)
+        clauses.append(f"{REFUND_DECISION.name} IN ({due})")
     if stage:
         clauses.append(f"{RETURN_STAGE.name} = {quote(parse_enum(ReturnStage, stage, 'stage'))}")
     if exception:
@@ -123,6 +134,7 @@ class ReturnRow(BaseModel):
     exception_kind: str
     facility: str
     running: bool
+    refund_decision: str = ""  # domain.returns.RefundDecision once decided
 
 
 def row_from_execution(execution: WorkflowExecution) -> ReturnRow:
@@ -136,23 +148,26 @@ def row_from_execution(execution: WorkflowExecution) -> ReturnRow:
         exception_kind=attrs.get(EXCEPTION_KIND) or "",
         facility=attrs.get(FACILITY_ID) or "",
         running=execution.status == WorkflowExecutionStatus.RUNNING,
+        refund_decision=attrs.get(REFUND_DECISION) or "",
     )
 
 
 def returns_table(rows: list[ReturnRow], query: str) -> Table:
     table = Table(title=f"{len(rows)} return(s)", caption=query, caption_justify="left")
-    for column in ("RMA", "channel", "order id", "stage", "exception", "facility"):
+    for column in ("RMA", "channel", "order id", "stage", "exception", "refund", "facility"):
         table.add_column(column, overflow="fold")
     for row in rows:
         stage = row.stage if row.running else f"{row.stage} (closed)"
+        due = row.refund_decision in REFUND_DUE
         table.add_row(
             row.rma,
             row.channel,
             row.order_id,
             stage,
             row.exception_kind,
+            row.refund_decision,
             row.facility,
-            style="red" if row.exception_kind else None,
+            style="red" if row.exception_kind else "yellow" if due else None,
         )
     return table
 
@@ -168,13 +183,22 @@ def list_returns(
     ] = None,
     channel: Annotated[str | None, typer.Option(help="A channel that takes returns.")] = None,
     account: Annotated[str | None, typer.Option(help="Channel account.")] = None,
+    refund_due: Annotated[
+        bool,
+        typer.Option(
+            "--refund-due",
+            help="Only returns whose refund the policy left to a person (RefundDecision "
+            "OPERATOR or CREDIT_DUE): refund or credit them by hand in the channel.",
+        ),
+    ] = False,
     limit: Annotated[int, typer.Option(min=1, help="At most this many rows.")] = 50,
     json_output: Annotated[bool, typer.Option("--json", help="Print the rows as JSON.")] = False,
     address: AddressOption = None,
     namespace: NamespaceOption = None,
 ) -> None:
-    """List return workflows by stage, exception kind and channel (from search attributes)."""
-    query = returns_query(stage, exception, channel, account)
+    """List return workflows by stage, exception kind, channel and refund decision (from
+    search attributes)."""
+    query = returns_query(stage, exception, channel, account, refund_due)
 
     async def work(client: Client) -> list[ReturnRow]:
         try:

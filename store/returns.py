@@ -1,17 +1,19 @@
-"""The returns policy table (disposition_rule): what each GXO disposition means for the refund
-and the stock. An empty table is the default policy (domain/returns.py DEFAULT_POLICY), so a
-new deployment closes returns without a setup step; importing a file replaces the whole set."""
+"""The returns tables. The policy (disposition_rule): what each GXO disposition means for the
+refund and the stock; an empty table is the default policy (domain/returns.py DEFAULT_POLICY),
+so a new deployment closes returns without a setup step; importing a file replaces the whole
+set. The refund ledger (return_refund). The units received back (return_line), which month-end
+reads per channel order."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select
 from sqlmodel import col
 
 from domain.returns import DEFAULT_POLICY, DispositionRule, RefundEntry, ReturnRef
 from store.db import read_session, write_session
-from store.tables import DispositionRuleRow, ReturnRefundRow
+from store.tables import DispositionRuleRow, ReturnLineRow, ReturnRefundRow
 from store.upsert import WriteCounts, replace_set
 
 
@@ -59,3 +61,47 @@ def forget_refund(engine: Engine, ref: ReturnRef) -> None:
         row = session.get(ReturnRefundRow, (ref.channel, ref.account, ref.rma))
         if row is not None and row.sent is None:
             session.delete(row)
+
+
+def record_returned_units(
+    engine: Engine, ref: ReturnRef, order_id: str, units: Mapping[str, int]
+) -> None:
+    """The return's units received back per SKU, replacing what an earlier close recorded (a
+    retried close, or a return closed again after `retry`): idempotent."""
+    with write_session(engine) as session:
+        session.execute(
+            delete(ReturnLineRow).where(
+                col(ReturnLineRow.channel) == ref.channel,
+                col(ReturnLineRow.account) == ref.account,
+                col(ReturnLineRow.rma) == ref.rma,
+            )
+        )
+        session.add_all(
+            ReturnLineRow(
+                channel=ref.channel,
+                account=ref.account,
+                rma=ref.rma,
+                sku=sku,
+                order_id=order_id,
+                quantity=quantity,
+            )
+            for sku, quantity in sorted(units.items())
+            if quantity > 0
+        )
+
+
+def returned_units(
+    engine: Engine, channel: str, account: str, order_ids: Sequence[str]
+) -> dict[str, dict[str, int]]:
+    """Per channel order of `order_ids`, the units received back per SKU over all its returns."""
+    query = select(ReturnLineRow).where(
+        col(ReturnLineRow.channel) == channel,
+        col(ReturnLineRow.account) == account,
+        col(ReturnLineRow.order_id).in_(sorted(set(order_ids))),
+    )
+    found: dict[str, dict[str, int]] = {}
+    with read_session(engine) as session:
+        for row in session.scalars(query):
+            units = found.setdefault(row.order_id, {})
+            units[row.sku] = units.get(row.sku, 0) + row.quantity
+    return found

@@ -24,6 +24,7 @@ from domain.settlement_differences import (
     ShippedOrder,
 )
 from store.db import read_session, write_session
+from store.returns import returned_units
 from store.tables import (
     ConfirmedParcelLineRow,
     ConfirmedParcelRow,
@@ -283,7 +284,8 @@ def shipped_orders(
     order, the units per SKU over its parcels (an item whose SKU is unknown counts under its
     warehouse item code), `confirmed_at` its last parcel's. Parcels confirmed before the
     store kept their lines (migration 0004) give an order without lines: unknown, not zero.
-    With each, what the channel said the order costs (order_charge, migration 0006), if known."""
+    With each, what the channel said the order costs (order_charge, migration 0006), if known,
+    and the units its returns brought back per SKU (return_line, migration 0009)."""
     parcels = select(ConfirmedParcelRow).where(
         ConfirmedParcelRow.channel == channel, ConfirmedParcelRow.account == account
     )
@@ -327,20 +329,38 @@ def shipped_orders(
     for line in lines:
         sku = line.sku or line.item_code
         units[line.order_id][sku] = units[line.order_id].get(sku, 0) + line.quantity
+    returned = returned_units(engine, channel, account, ids)
     return [
-        _shipped(order_id, last[order_id], units[order_id], charges.get(order_id))
+        _shipped(
+            order_id,
+            last[order_id],
+            units[order_id],
+            returned.get(order_id, {}),
+            charges.get(order_id),
+        )
         for order_id in ids
     ]
 
 
 def _shipped(
-    order_id: str, confirmed_at: datetime, units: dict[str, int], charge: OrderChargeRow | None
+    order_id: str,
+    confirmed_at: datetime,
+    units: dict[str, int],
+    returned: dict[str, int],
+    charge: OrderChargeRow | None,
 ) -> ShippedOrder:
+    """A returned SKU consign has no confirmed units for (confirmed before the store kept
+    lines, or under its item code) is a line of 0 confirmed: its units count as returned."""
     return ShippedOrder(
         order_id=order_id,
         confirmed_at=confirmed_at,
         lines=tuple(
-            ShippedLine(sku=sku, confirmed_quantity=count) for sku, count in sorted(units.items())
+            ShippedLine(
+                sku=sku,
+                confirmed_quantity=units.get(sku, 0),
+                returned_quantity=returned.get(sku, 0),
+            )
+            for sku in sorted(set(units) | set(returned))
         ),
         order_total=charge.total if charge else None,
         order_currency=charge.currency if charge else None,

@@ -424,6 +424,22 @@ class ReturnRefundRow(SQLModel, table=True):
     recorded_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
 
 
+class ReturnLineRow(SQLModel, table=True):
+    """Units GXO received back per return and SKU, kept when the return closes (the
+    close_return activity): month-end reads them per channel order, so a refund consign
+    itself sent for a return is not a refund without a return. No buyer data."""
+
+    __tablename__ = "return_line"
+
+    channel: str = Field(primary_key=True)
+    account: str = Field(primary_key=True)
+    rma: str = Field(primary_key=True)
+    sku: str = Field(primary_key=True)
+    order_id: str = Field(index=True)
+    quantity: int
+    recorded_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+
+
 STORE_TABLES: list[Table] = [
     SQLModel.metadata.tables[name]
     for name in (
@@ -435,6 +451,7 @@ STORE_TABLES: list[Table] = [
         "carrier_code_mapping",
         "disposition_rule",
         "return_refund",
+        "return_line",
         "audit_entry",
         "unmatched_event",
         "set_aside_record",

@@ -11,6 +11,9 @@ in EXCEPTION under a named kind until the `retry` update:
   retry waits for more receipts; accept closes it with what GXO received.
 - UNMAPPED_DISPOSITION: a disposition with no policy row. retry reads the policy again.
 - REFUND_REFUSED and any activity failure retrying cannot cure: retry runs the step again.
+
+A refund the policy leaves to a person (decision OPERATOR or CREDIT_DUE) is no park: the return
+completes in the channel and shows its decision in the RefundDecision search attribute.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
         ReturnStage,
         Tally,
         decide,
+        returned_units,
         tally,
     )
     from workflows import search_attributes as sa
@@ -53,6 +57,7 @@ RETRY_UPDATE = "retry"
 CALL_TIMEOUT = timedelta(minutes=2)
 ANSWER_WAIT = timedelta(seconds=30)  # the retry update answers once the return settles, or this
 RETRY_ANSWER_PATCH = "return-retry-answer"  # runs before it answered the stage it resumed at
+DECISION_PATCH = "return-refund-decision"  # runs before it did not show the RefundDecision
 A = TypeVar("A")
 T = TypeVar("T")
 
@@ -106,6 +111,7 @@ class ReturnFulfillment:
         self._new_receipt = False
         self._parks = 0
         self._waiting = False  # for GXO's receipts (the outside world), not for a person
+        self._shows_decision = False  # the RefundDecision search attribute (DECISION_PATCH)
 
     @property
     def status_(self) -> ReturnStatus:
@@ -218,10 +224,16 @@ class ReturnFulfillment:
                 break
             text = f"no policy for {', '.join(decision.unmapped)}"
             await self._park(ExceptionKind.UNMAPPED_DISPOSITION, text)
+        # Published with the next stage (DONE, or a park): a refund left to a person is found
+        # by it once the return closes. Decided here, so a running return closing on this code
+        # shows it too.
+        self._shows_decision = workflow.patched(DECISION_PATCH)
         refund = decision.refund is RefundDecision.REFUND and not self.status_.refunded
         if self.status_.completed and not refund:
             return
-        closed = await self._call(refs.CLOSE_RETURN, CloseRequest(ref=ref, refund=refund))
+        returned = returned_units(plan.notice, self.status_.receipts)
+        request = CloseRequest(ref=ref, refund=refund, returned=returned)
+        closed = await self._call(refs.CLOSE_RETURN, request)
         self.status_.completed = True
         self.status_.refunded = self.status_.refunded or closed.refunded
 
@@ -285,6 +297,8 @@ class ReturnFulfillment:
             updates.append(sa.CHANNEL_ORDER_ID.value_set(status.channel_order_id))
         if status.facility_id is not None:
             updates.append(sa.FACILITY_ID.value_set(status.facility_id))
+        if self._shows_decision and status.decision is not None:
+            updates.append(sa.REFUND_DECISION.value_set(status.decision.refund.value))
         if status.exception is not None:
             updates.append(sa.EXCEPTION_KIND.value_set(status.exception.kind.value))
         else:

@@ -27,6 +27,9 @@ SHIP_BY = SearchAttributeKey.for_datetime("ShipBy")
 INTAKE_STATE = SearchAttributeKey.for_keyword("IntakeState")
 # ReturnFulfillment: where a return is (domain.returns.ReturnStage).
 RETURN_STAGE = SearchAttributeKey.for_keyword("ReturnStage")
+# ReturnFulfillment: the refund decided from the dispositions (domain.returns.RefundDecision);
+# OPERATOR and CREDIT_DUE are refunds left to a person (`consign returns --refund-due`).
+REFUND_DECISION = SearchAttributeKey.for_keyword("RefundDecision")
 
 ALL: list[SearchAttributeKey[Any]] = [
     CHANNEL,
@@ -38,6 +41,7 @@ ALL: list[SearchAttributeKey[Any]] = [
     SHIP_BY,
     INTAKE_STATE,
     RETURN_STAGE,
+    REFUND_DECISION,
 ]
 
 

@@ -2,7 +2,8 @@
 planned (routing, SKU to item code) with its RMA; the refund through the ledger: sent once,
 asked about while Amazon processes it (a retryable failure), never sent again by a retry; a
 refund prepared but not known to be sent parks for a person; a refund Amazon refused is
-REFUND_REFUSED; the intake's round starts one workflow per RMA of the report."""
+REFUND_REFUSED; the intake's round starts one workflow per RMA of the report; closing records
+the units received back for month-end."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from sandbox.amazon.lwa import DEFAULT_SELLER_ID
 from sandbox.amazon.state import AmazonSandbox
 from sandbox.gxo.catalogue import UK_DAVENTRY
 from store.mappings import upsert_sku_mappings
-from store.returns import record_refund, refund_entry
+from store.returns import record_refund, refund_entry, returned_units
 from tests.activities.test_returns import StandInClient
 from tests.amazon.sandboxed import BASE, CheckedTransport, ManualClock, sandbox_settings
 from tests.sandbox.test_amazon_sandbox_returns import ship_all
@@ -142,3 +143,23 @@ async def test_the_intake_starts_one_workflow_per_rma(amazon: Amazon) -> None:
     again = await run(amazon.activities.take, request)
     assert again.events == 0  # confirmed, and no second report within report_every
     assert amazon.sandbox.calls["createReport"] == 1
+
+
+async def test_closing_records_the_units_received_back_under_the_order(
+    amazon: Amazon, engine: Engine
+) -> None:
+    """What month-end reads (store.returns.returned_units): kept before the refund is asked
+    for, replaced by a retried close; a request from before they were sent records nothing."""
+    ref = amazon.returned({SKUS[0]: 2, SKUS[1]: 1})
+    request = CloseRequest(ref=ref, refund=False, returned={SKUS[0]: 2, SKUS[1]: 1})
+    await run(amazon.activities.close, request)
+    assert returned_units(engine, "amazon", DEFAULT_SELLER_ID, [ORDER]) == {
+        ORDER: {SKUS[0]: 2, SKUS[1]: 1}
+    }
+    partial = request.model_copy(update={"refund": True, "returned": {SKUS[0]: 1}})
+    with pytest.raises(ApplicationError):  # the refund is still being processed
+        await run(amazon.activities.close, partial)
+    assert returned_units(engine, "amazon", DEFAULT_SELLER_ID, [ORDER]) == {ORDER: {SKUS[0]: 1}}
+    other = amazon.returned({SKUS[1]: 1})
+    await run(amazon.activities.close, CloseRequest(ref=other, refund=False))
+    assert returned_units(engine, "amazon", DEFAULT_SELLER_ID, [ORDER]) == {ORDER: {SKUS[0]: 1}}

@@ -1,23 +1,30 @@
 """`consign returns` and `consign return show|retry` against the shared dev server, with the
 real ReturnFulfillment and stand-in activities (tests/workflows/test_return_fulfillment.py):
 a return that never arrives parks as RETURN_NOT_ARRIVED within a second (a fraction of a day),
-is listed by stage and exception, shown, and closed by `retry --accept`."""
+is listed by stage and exception, shown, and closed by `retry --accept`; returns whose refund
+the policy left to a person are listed by `--refund-due`, and the JSON rows name the decision."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 
 import pytest
 from temporalio.worker import Worker
 
-from domain.returns import ReturnFulfillmentInput, ReturnRef, ReturnStage
+from domain.returns import (
+    RETURN_RECEIVED_SIGNAL,
+    ReturnFulfillmentInput,
+    ReturnRef,
+    ReturnStage,
+)
 from integrations.centra.module import CENTRA
 from integrations.registry import get_settings
 from starter.client import CliError
 from starter.returns_cli import resolve_return_id, returns_query
 from tests.starter.conftest import Invoke, OrderServer, unique_account
-from tests.workflows.test_return_fulfillment import Returnside
+from tests.workflows.test_return_fulfillment import Returnside, receipt
 from workflows.return_fulfillment import ReturnFulfillment
 
 SECOND_IN_DAYS = 1 / 86400
@@ -95,3 +102,48 @@ async def test_list_show_and_accept_a_return_that_never_arrived(
 
     again = await cli("return", "retry", "501", *where, "--channel", "centra", "--account", account)
     assert again.exit_code != 0 and "already closed" in again.output
+
+
+def test_refund_due_asks_for_the_decisions_left_to_a_person() -> None:
+    assert returns_query(account="shop1", refund_due=True) == (
+        "WorkflowType = 'ReturnFulfillment' AND RefundDecision IN ('OPERATOR', 'CREDIT_DUE') "
+        "AND ChannelAccount = 'shop1'"
+    )
+
+
+async def test_refund_due_lists_the_closed_returns_a_person_must_refund(
+    order_server: OrderServer, returns_worker: str, cli: Invoke
+) -> None:
+    """Two returns close: one refunded by consign, one with a unit GXO reported NOT_RECEIVED
+    (decision OPERATOR, completed without a refund). Only the second is refund-due; --json
+    rows carry each decision."""
+    account = unique_account()
+    receipts = {
+        "601": (("GXO-1", 2, "SELLABLE"), ("GXO-2", 1, "SELLABLE")),
+        "602": (("GXO-1", 2, "SELLABLE"), ("GXO-2", 1, "NOT_RECEIVED")),
+    }
+    for rma, lines in receipts.items():
+        ref = ReturnRef(channel="centra", account=account, rma=rma)
+        handle = await order_server.client.start_workflow(
+            ReturnFulfillment.run,
+            ReturnFulfillmentInput(ref=ref),
+            id=ref.workflow_id,
+            task_queue=returns_worker,
+        )
+        await handle.signal(RETURN_RECEIVED_SIGNAL, receipt(rma, f"RC-{rma}", *lines))
+        assert (await handle.result()).stage is ReturnStage.DONE
+    await order_server.wait_visible(
+        f"ChannelAccount = '{account}' AND ExecutionStatus = 'Completed'", 2
+    )
+    where = ["--address", order_server.address, "--account", account]
+
+    due = await cli("returns", *where, "--refund-due", "--json")
+    assert due.exit_code == 0, due.output
+    assert [(row["rma"], row["refund_decision"]) for row in json.loads(due.output)] == [
+        ("602", "OPERATOR")
+    ]
+    every = await cli("returns", *where, "--stage", "done", "--json")
+    decisions = {row["rma"]: row["refund_decision"] for row in json.loads(every.output)}
+    assert decisions == {"601": "REFUND", "602": "OPERATOR"}
+    table = await cli("returns", *where, "--refund-due")
+    assert "1 return(s)" in table.output and "OPERATOR" in table.output

@@ -32,6 +32,7 @@ def test_dev_server_args_cover_every_attribute() -> None:
         "ShipBy=Datetime",
         "IntakeState=Keyword",
         "ReturnStage=Keyword",
+        "RefundDecision=Keyword",
     ]
 
 

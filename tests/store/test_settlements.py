@@ -1,5 +1,7 @@
 """Settlements in the store, on SQLite and (with TEST_DATABASE_URL) PostgreSQL: stored once,
-read back exactly, attributions that sum to the deposit in SQL, differences replaced."""
+read back exactly, attributions that sum to the deposit in SQL, differences replaced; the units
+consign's returns received back, read with the shipped orders so that a refund for them is no
+difference."""
 
 from __future__ import annotations
 
@@ -8,9 +10,16 @@ from decimal import Decimal
 
 from sqlalchemy import Engine, text
 
+from domain.mapping import SkuMapping
+from domain.order import OrderRef
+from domain.returns import ReturnRef
 from domain.settlement_attribution import attribute
-from domain.settlement_differences import DifferenceKind, differences
+from domain.settlement_differences import DifferenceKind, SettlementDifference, differences
 from integrations.amazon.settlement import parse_settlement
+from store.db import write_session
+from store.inventory import confirm_shipped
+from store.mappings import upsert_sku_mappings
+from store.returns import record_returned_units, returned_units
 from store.settlements import (
     get_settlement,
     list_settlements,
@@ -18,9 +27,11 @@ from store.settlements import (
     load_settlement,
     replace_differences,
     settled_order_ids,
+    shipped_orders,
     store_settlement,
     stored_report_ids,
 )
+from store.tables import ConfirmedParcelRow
 from tests.settlements.consign_records import SETTLED_BEFORE, SHIPPED
 from tests.settlements.samples import authored_text, with_cell
 
@@ -96,3 +107,59 @@ def test_listing_by_deposit_period_and_settled_orders(engine: Engine) -> None:
     assert list_settlements(engine, account="B2") == []
     assert "113-2841937-5520641" in settled_order_ids(engine)
     assert "113-2841937-5520641" in settled_order_ids(engine, other_than="24988110041")
+
+
+REFUNDED = "114-3385520-9106643"  # the authored sample refunds its 1 VASE-CLR-10
+
+
+def _reconciled(engine: Engine) -> list[SettlementDifference]:
+    """The authored settlement against what the store holds for the refunded order."""
+    _settlement, attribution = _sample()
+    shipped = shipped_orders(
+        engine, "amazon", "A1", confirmed_from=None, confirmed_before=None, order_ids=[REFUNDED]
+    )
+    return [d for d in differences(attribution, shipped) if d.order_id == REFUNDED]
+
+
+def test_a_refund_for_a_return_consign_received_is_no_difference(engine: Engine) -> None:
+    ref = OrderRef(channel="amazon", account="A1", order_id=REFUNDED)
+    upsert_sku_mappings(engine, [SkuMapping(channel="amazon", sku="VASE-CLR-10", item_code="V1")])
+    confirm_shipped(engine, ref, "P1", [("V1", 1)])
+    [unreturned] = _reconciled(engine)
+    assert unreturned.kind is DifferenceKind.REFUND_WITHOUT_RETURN
+
+    rma = ReturnRef(channel="amazon", account="A1", rma="D1qXyZRRMA")
+    record_returned_units(engine, rma, REFUNDED, {"VASE-CLR-10": 1})
+    record_returned_units(engine, rma, REFUNDED, {"VASE-CLR-10": 1})  # a retried close
+    assert _reconciled(engine) == []
+    [line] = shipped_orders(
+        engine, "amazon", "A1", confirmed_from=None, confirmed_before=None, order_ids=[REFUNDED]
+    )[0].lines
+    assert (line.confirmed_quantity, line.returned_quantity) == (1, 1)
+    other = ReturnRef(channel="amazon", account="A2", rma="D1qXyZRRMA")  # another seller's
+    record_returned_units(engine, other, REFUNDED, {"VASE-CLR-10": 5})
+    assert _reconciled(engine) == []
+
+
+def test_returned_units_add_up_over_returns_and_stand_alone(engine: Engine) -> None:
+    """Two returns of one order add up; a returned SKU the store has no confirmed line for
+    (confirmed before migration 0004) counts as returned without comparing quantities."""
+    first = ReturnRef(channel="amazon", account="A1", rma="R1")
+    second = ReturnRef(channel="amazon", account="A1", rma="R2")
+    record_returned_units(engine, first, "O1", {"MUG": 1, "BOWL": 2})
+    record_returned_units(engine, second, "O1", {"MUG": 1})
+    record_returned_units(engine, first, "O1", {"MUG": 1, "BOWL": 1})  # closed again: replaced
+    assert returned_units(engine, "amazon", "A1", ["O1", "O2"]) == {"O1": {"MUG": 2, "BOWL": 1}}
+    with write_session(engine) as session:  # a parcel confirmed before its lines were kept
+        session.add(
+            ConfirmedParcelRow(channel="amazon", account="A1", order_id="O1", parcel_id="P")
+        )
+    [order] = shipped_orders(
+        engine, "amazon", "A1", confirmed_from=None, confirmed_before=None, order_ids=["O1"]
+    )
+    assert [
+        (line.sku, line.confirmed_quantity, line.returned_quantity) for line in order.lines
+    ] == [
+        ("BOWL", 0, 1),
+        ("MUG", 0, 2),
+    ]
