@@ -45,6 +45,7 @@ from integrations.registry import (
     serves_main_queue,
 )
 from store.migrations import StoreSchemaError
+from temporal_client import UnregisteredSearchAttributes
 from workflows import order_metrics
 from workflows import search_attributes as sa
 from workflows.channel_intake import ChannelIntake, intake_id
@@ -341,6 +342,8 @@ async def main(role: str = "all") -> None:
     log.info("payloads encrypted with key id %s; %d key(s) decode", ring.current, len(ring.keys))
     client = await connect(settings)
     startup.mark("connected to Temporal")
+    if not await temporal_client.check_search_attributes(client, sa.ALL):
+        log.warning("could not list the namespace's search attributes; not checked")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -385,5 +388,5 @@ def parse_role(argv: list[str] | None = None) -> str:
 if __name__ == "__main__":
     try:
         asyncio.run(main(parse_role()))
-    except (SettingsError, StoreSchemaError) as err:  # one line, not a traceback
+    except (SettingsError, StoreSchemaError, UnregisteredSearchAttributes) as err:  # one line
         raise SystemExit(f"consign worker: {err}") from None

@@ -8,14 +8,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from temporalio.api.enums.v1 import IndexedValueType
-from temporalio.api.operatorservice.v1 import (
-    AddSearchAttributesRequest,
-    ListSearchAttributesRequest,
-)
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client
 from temporalio.common import SearchAttributeIndexedValueType, SearchAttributeKey
 
 from starter.client import CliError
+from temporal_client import registered_search_attributes
 from workflows.search_attributes import ALL
 
 # The names `temporal server start-dev --search-attribute` and `temporal operator
@@ -49,14 +47,6 @@ def dev_server_args(keys: Sequence[SearchAttributeKey[Any]] = ()) -> list[str]:
     for key in keys or CONSIGN_KEYS:
         args += ["--search-attribute", f"{key.name}={type_name(key)}"]
     return args
-
-
-async def registered_search_attributes(client: Client, namespace: str) -> dict[str, int]:
-    """Custom search attributes the namespace knows, name -> IndexedValueType value."""
-    response = await client.operator_service.list_search_attributes(
-        ListSearchAttributesRequest(namespace=namespace)
-    )
-    return {name: int(value) for name, value in response.custom_attributes.items()}
 
 
 async def ensure_search_attributes(

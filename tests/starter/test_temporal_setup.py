@@ -15,6 +15,7 @@ from starter.temporal_setup import (
     dev_server_args,
     registered_search_attributes,
 )
+from temporal_client import UnregisteredSearchAttributes, check_search_attributes
 from tests.starter.conftest import Invoke
 from workflows.search_attributes import ALL
 
@@ -52,6 +53,12 @@ async def test_setup_registers_all_then_is_idempotent(
     address = bare_server.client.service_client.config.target_host
     before = await registered_search_attributes(bare_server.client, "default")
     assert not {key.name for key in CONSIGN_KEYS} & set(before)
+    # A worker checks before it polls: an upsert of an unknown attribute would fail its
+    # workflow tasks over and over (a return stuck at its refund decision, say).
+    with pytest.raises(
+        UnregisteredSearchAttributes, match=r"RefundDecision.*consign temporal setup"
+    ):
+        await check_search_attributes(bare_server.client, CONSIGN_KEYS)
 
     first = await cli("temporal", "setup", "--address", address, "--namespace", "default")
     assert first.exit_code == 0, first.output
@@ -60,6 +67,7 @@ async def test_setup_registers_all_then_is_idempotent(
     after = await registered_search_attributes(bare_server.client, "default")
     for key in CONSIGN_KEYS:
         assert after[key.name] == int(key.indexed_value_type)
+    assert await check_search_attributes(bare_server.client, CONSIGN_KEYS)
 
     second = await cli("temporal", "setup", "--address", address, "--namespace", "default")
     assert second.exit_code == 0, second.output
