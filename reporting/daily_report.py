@@ -30,7 +30,7 @@ TREND_DAYS = 7
 INTAKE_TYPES = ("ChannelIntake", "WarehouseIntake", "StockIntake", "ReturnIntake")
 RUNNING = "ExecutionStatus = 'Running'"
 ORDERS = f"WorkflowType = '{WORKFLOW_NAME}'"
-DISPATCHED = (OrderStage.SHIPPED, OrderStage.CANCELLED, OrderStage.SKIPPED_AFN)
+DISPATCHED = tuple(stage for stage in OrderStage if stage.is_final)  # incl. RESOLVED by hand
 
 
 class StageCount(BaseModel):
