@@ -199,7 +199,10 @@ class OrderFulfillment:
     def status(self) -> OrderStatus:
         return self._status
 
-    @workflow.signal(name=ORDER_CHANGED_SIGNAL)
+    @workflow.signal(
+        name=ORDER_CHANGED_SIGNAL,
+        description="internal: the channel intake saw the order change (status, cancel request).",
+    )
     def order_changed(self, change: OrderChange) -> None:
         """Intake saw the order change; a notice older than the one we hold is ignored, and so
         is one that says nothing new (intakes re-read overlapping windows)."""
@@ -211,7 +214,10 @@ class OrderFulfillment:
         self._latest_change = change
         self._changed = True
 
-    @workflow.signal(name=WAREHOUSE_EVENT_SIGNAL)
+    @workflow.signal(
+        name=WAREHOUSE_EVENT_SIGNAL,
+        description="internal: a GXO event about the order (dispatch, rejection, cancel).",
+    )
     def warehouse_event(self, event: WarehouseEvent) -> None:
         """Duplicates (pull and push both deliver) are dropped by event id."""
         if event.event_id not in self._seen_events:
@@ -225,7 +231,10 @@ class OrderFulfillment:
     def retry(self, request: OperatorRequest) -> None:
         self._operator = (RETRY_SIGNAL, request)
 
-    @workflow.signal(name=ITEM_ACCEPTED_SIGNAL)
+    @workflow.signal(
+        name=ITEM_ACCEPTED_SIGNAL,
+        description="internal: the product sync saw GXO accept an item (ends ITEM_NOT_LAUNCHED).",
+    )
     def item_accepted(self, accepted: ItemAccepted) -> None:
         """The product sync saw GXO accept an item: an order parked as ITEM_NOT_LAUNCHED plans
         again, and its history says why. Ignored otherwise (the sync repeats it while the
