@@ -15,6 +15,9 @@ from pydantic import BaseModel
 
 from domain.owners import OwnerRole, Severity
 
+# An alert names its finding's key: a summary's counts and ages move between the alert that
+# raised a finding and the one that resolved it, the key does not.
+FINDING_LINE = "finding: "
 DIGEST_OVER = 5  # more raised and resolved findings than this in one check go out as one alert
 
 
@@ -87,7 +90,12 @@ def alerts_for(changes: Changes, source: str) -> list[Alert]:
 
 
 def _lines(finding: Finding, source: str) -> str:
-    lines = [f"owner: {finding.role.value}", f"check: {finding.check}", f"from: {source}"]
+    lines = [
+        f"owner: {finding.role.value}",
+        f"check: {finding.check}",
+        f"{FINDING_LINE}{finding.key}",  # the same line when it is raised and when resolved
+        f"from: {source}",
+    ]
     if finding.first_step:
         lines.insert(1, f"first step: {finding.first_step}")
     return "\n".join(lines)
@@ -95,9 +103,12 @@ def _lines(finding: Finding, source: str) -> str:
 
 def _digest(changes: Changes, source: str) -> Alert:
     lines = [f"raised ({len(changes.raised)}):"]
-    lines += [f"- [{f.severity.value}] {f.role.value}: {f.summary}" for f in changes.raised]
+    lines += [
+        f"- [{f.severity.value}] {f.role.value}: {f.summary} ({FINDING_LINE}{f.key})"
+        for f in changes.raised
+    ]
     lines += [f"resolved ({len(changes.resolved)}):"]
-    lines += [f"- {f.role.value}: {f.summary}" for f in changes.resolved]
+    lines += [f"- {f.role.value}: {f.summary} ({FINDING_LINE}{f.key})" for f in changes.resolved]
     lines.append(f"from: {source}")
     high = any(f.severity is Severity.HIGH for f in changes.raised)
     return Alert(
