@@ -21,7 +21,7 @@ ORDER_CHANGED_SIGNAL = "order_changed"
 WAREHOUSE_EVENT_SIGNAL = "warehouse_event"
 RETRY_SIGNAL = "retry"
 REINJECT_SIGNAL = "reinject"
-RESOLVE_UPDATE = "resolve"  # an update only: marks a flagged exception handled, no retry
+RESOLVE_UPDATE = "resolve"  # an update only: marks an exception handled by hand, no retry
 STOCK_CHANGED_SIGNAL = "stock_changed"  # InventorySync: GXO items whose levels moved
 
 
@@ -37,10 +37,18 @@ class OrderStage(StrEnum):
     CANCELLED = "CANCELLED"
     SKIPPED_AFN = "SKIPPED_AFN"
     EXCEPTION = "EXCEPTION"
+    # A parked order whose exception an operator closed by hand (`resolve`): handled outside
+    # consign (e.g. shipped by other means); consign did nothing more for it.
+    RESOLVED = "RESOLVED"
 
     @property
     def is_final(self) -> bool:
-        return self in (OrderStage.SHIPPED, OrderStage.CANCELLED, OrderStage.SKIPPED_AFN)
+        return self in (
+            OrderStage.SHIPPED,
+            OrderStage.CANCELLED,
+            OrderStage.SKIPPED_AFN,
+            OrderStage.RESOLVED,
+        )
 
 
 class OperatorRequest(BaseModel):

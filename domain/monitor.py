@@ -17,6 +17,9 @@ from pydantic import BaseModel, Field
 
 from domain.owners import OwnerRole, Severity
 
+# An alert names its finding's key: a summary's counts and ages move between the alert that
+# raised a finding and the one that resolved it, the key does not.
+FINDING_LINE = "finding: "
 DIGEST_OVER = 5  # more raised and resolved findings than this in one check go out as one alert
 
 
@@ -115,7 +118,12 @@ def alerts_for(changes: Changes, source: str) -> list[Alert]:
 
 
 def _lines(finding: Finding, source: str) -> str:
-    lines = [f"owner: {finding.role.value}", f"check: {finding.check}", f"from: {source}"]
+    lines = [
+        f"owner: {finding.role.value}",
+        f"check: {finding.check}",
+        f"{FINDING_LINE}{finding.key}",  # the same line when it is raised and when resolved
+        f"from: {source}",
+    ]
     if finding.first_step:
         lines.insert(1, f"first step: {finding.first_step}")
     return "\n".join(lines)
@@ -123,16 +131,19 @@ def _lines(finding: Finding, source: str) -> str:
 
 def _digest(changes: Changes, source: str) -> Alert:
     lines = [f"raised ({len(changes.raised)}):"]
-    lines += [f"- [{f.severity.value}] {f.role.value}: {f.summary}" for f in changes.raised]
+    lines += [
+        f"- [{f.severity.value}] {f.role.value}: {f.summary} ({FINDING_LINE}{f.key})"
+        for f in changes.raised
+    ]
     if changes.risen:
         lines += [f"severity rose ({len(changes.risen)}):"]
         lines += [
             f"- [{r.finding.severity.value}, was {r.was.value}] {r.finding.role.value}: "
-            f"{r.finding.summary}"
+            f"{r.finding.summary} ({FINDING_LINE}{r.finding.key})"
             for r in changes.risen
         ]
     lines += [f"resolved ({len(changes.resolved)}):"]
-    lines += [f"- {f.role.value}: {f.summary}" for f in changes.resolved]
+    lines += [f"- {f.role.value}: {f.summary} ({FINDING_LINE}{f.key})" for f in changes.resolved]
     lines.append(f"from: {source}")
     urgent = changes.raised + [r.finding for r in changes.risen]
     high = any(f.severity is Severity.HIGH for f in urgent)

@@ -53,7 +53,7 @@ RETURN_KINDS = frozenset(  # the kinds only a ReturnFulfillment parks under
     }
 )
 PAGE_SIZE = 1000  # executions per visibility page while looking for the oldest
-DISPATCHED = (OrderStage.SHIPPED, OrderStage.CANCELLED, OrderStage.SKIPPED_AFN)
+DISPATCHED = tuple(stage for stage in OrderStage if stage.is_final)  # incl. RESOLVED by hand
 
 
 class StageCount(BaseModel):

@@ -26,10 +26,13 @@ UPDATE_RPC_TIMEOUT = timedelta(minutes=3)
 
 
 async def ask(handle: WorkflowHandle[Any, Any], update: str, body: Any, answer: type[R]) -> R:
-    """Send `update` and wait for the workflow's answer."""
+    """Send `update` (with `body`; None: an update that takes none) and wait for the answer."""
     try:
         return await handle.execute_update(
-            update, body, result_type=answer, rpc_timeout=UPDATE_RPC_TIMEOUT
+            update,
+            args=[] if body is None else [body],
+            result_type=answer,
+            rpc_timeout=UPDATE_RPC_TIMEOUT,
         )
     except WorkflowUpdateFailedError as err:
         cause = err.cause

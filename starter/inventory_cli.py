@@ -20,7 +20,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from integrations.registry import Channel, get_settings
 from starter.accounts_cli import ACCOUNT_HELP, CHANNEL_CHOICES, accounts_of
 from starter.answers import ask
-from starter.client import CliError, TemporalUnreachable, expected_errors, run_with_client
+from starter.client import TemporalUnreachable, expected_errors, run_with_client
 from starter.mappings_cli import DatabaseOption, ForceOption, export_kind, import_kind
 from starter.mappings_cli import _engine as open_engine
 from starter.orders_cli import AddressOption, NamespaceOption, parse_enum
@@ -298,23 +298,6 @@ def describe_sync(workflow_id: str, answer: SyncAnswer) -> str:
     if status.last_error:
         parts.append(f"last error: {status.last_error}")
     return ", ".join(parts)
-
-
-async def signal_sync_now(
-    client: Client, workflow_id: str, request: SyncRequest | None, name: str
-) -> None:
-    """The workflow's sync-now signal (with `request` when it takes one), for a workflow
-    without the update (ProductSync)."""
-    handle = client.get_workflow_handle(workflow_id)
-    try:
-        if request is None:
-            await handle.signal(SYNC_NOW_SIGNAL)
-        else:
-            await handle.signal(SYNC_NOW_SIGNAL, request)
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            raise CliError(f"{name} {workflow_id} is not running") from err
-        raise CliError(f"Temporal refused the signal to {workflow_id}: {err.message}") from err
 
 
 @inventory_app.command("sync-now")

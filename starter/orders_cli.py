@@ -51,7 +51,8 @@ from workflows.search_attributes import (
 
 console = Console()
 order_app = typer.Typer(
-    help="One order: show its state, retry / re-inject it, resolve a flag.", no_args_is_help=True
+    help="One order: show its state, retry / re-inject it, resolve an exception.",
+    no_args_is_help=True,
 )
 
 QUERY_TIMEOUT = timedelta(seconds=10)
@@ -460,8 +461,10 @@ _add_update_command(
 _add_update_command(
     "resolve",
     RESOLVE_UPDATE,
-    "Mark a flagged exception (at risk, late, refused cancel) handled without retrying; "
-    "--reason is required and kept in the order's history with who asked.",
+    "Mark an exception handled without retrying; --reason is required and kept in the "
+    "order's history with who asked. A flag (at risk, late, refused cancel) is cleared and "
+    "the order moves on; a parked order handled by hand (e.g. shipped outside consign) ends "
+    "as RESOLVED without contacting GXO or the channel.",
 )
 
 

@@ -1,6 +1,7 @@
 """`consign products status|sync-now`: how each channel account's product sync is doing (the
 ProductSync workflow's status), which SKUs are on sale but unknown to GXO's item master (so
-orders for them park as ITEM_NOT_LAUNCHED and inventory sync offers 0), and a sweep now."""
+orders for them park as ITEM_NOT_LAUNCHED and inventory sync offers 0), and a sweep now (the
+sync_now update: the command prints what the sweep did)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 from temporalio.client import Client
 
+from starter.answers import ask
 from starter.client import expected_errors, run_with_client
 from starter.inventory_cli import (
     AccountOption,
@@ -20,13 +22,17 @@ from starter.inventory_cli import (
     fetch_statuses,
     query_status,
     resolve_targets,
-    signal_sync_now,
     status_table,
 )
 from starter.mappings_cli import DatabaseOption
 from starter.orders_cli import AddressOption, NamespaceOption
 from store.products import NotAtGxo, item_master_states, on_sale_unknown_to_gxo
-from workflows.product_sync import ProductSyncStatus, product_sync_id
+from workflows.product_sync import (
+    SYNC_NOW_SIGNAL,
+    ProductSyncStatus,
+    SyncAnswer,
+    product_sync_id,
+)
 
 products_app = typer.Typer(
     help="Product sync to GXO's item master: status, SKUs GXO does not know, sweep now.",
@@ -103,6 +109,25 @@ def status(
         console.print(unknown_table(on_sale_unknown_to_gxo(engine, target.channel)))
 
 
+def describe_sync(workflow_id: str, answer: SyncAnswer) -> str:
+    """One line: what the sweep did since the request, and what GXO still owes or refused."""
+    status = answer.status
+    done = "done" if answer.settled else "still running (see `consign products status`)"
+    parts = [
+        f"{SYNC_NOW_SIGNAL} of {workflow_id}: {done}",
+        f"{answer.read} SKU(s) read",
+        f"{answer.sent} record(s) sent to GXO",
+        f"{answer.unchanged} unchanged",
+        f"{answer.released} order(s) released",
+        f"{status.pending} pending at GXO",
+        f"{len(status.refused)} refused",
+        f"{len(status.unmapped)} unmapped",
+    ]
+    if status.last_error:
+        parts.append(f"last error: {status.last_error}")
+    return ", ".join(parts)
+
+
 @products_app.command("sync-now")
 @expected_errors
 def sync_now(
@@ -111,12 +136,14 @@ def sync_now(
     address: AddressOption = None,
     namespace: NamespaceOption = None,
 ) -> None:
-    """Ask each channel account's ProductSync to sweep products and check GXO now."""
+    """Ask each channel account's ProductSync to sweep products and check GXO now, and print
+    what the sweep did (a Temporal Update: it waits for the answer)."""
     targets = resolve_targets(channel, account)
 
     async def work(client: Client) -> None:
         for target in targets:
-            await signal_sync_now(client, workflow_id(target), None, NAME)
-            console.print(f"sent sync_now to {workflow_id(target)}", highlight=False)
+            handle = client.get_workflow_handle(workflow_id(target))
+            answer = await ask(handle, SYNC_NOW_SIGNAL, None, SyncAnswer)
+            console.print(describe_sync(handle.id, answer), markup=False, highlight=False)
 
     run_with_client(work, address, namespace)

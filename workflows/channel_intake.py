@@ -93,15 +93,27 @@ class ChannelIntake:
         self._told: list[OrderChange] = []  # notified with the change itself: no read needed
         self._sent: list[str] = []  # notice keys handed over lately, oldest first
 
-    @workflow.query(name=PROGRESS_QUERY)
+    @workflow.query(
+        name=PROGRESS_QUERY,
+        description=(
+            "Cursor, polls, orders signalled or started, AFN skipped, last error and its kind, "
+            "a call still retrying, records set aside."
+        ),
+    )
     def progress(self) -> IntakeProgress:
         return self._progress
 
-    @workflow.signal(name=POLL_NOW_SIGNAL)
+    @workflow.signal(
+        name=POLL_NOW_SIGNAL,
+        description="Poll now, without waiting for the interval; ends a pause after a failure.",
+    )
     def poll_now(self) -> None:
         self._poll_now = True
 
-    @workflow.signal(name=ORDERS_NOTIFIED_SIGNAL)
+    @workflow.signal(
+        name=ORDERS_NOTIFIED_SIGNAL,
+        description="internal: orders a webhook or channel notification named (read at once).",
+    )
     def orders_notified(self, notice: OrdersNotified) -> None:
         """The orders are named in `_notified` even when their change came along: one not yet
         handed over when the run continues as new is read by name in the next."""

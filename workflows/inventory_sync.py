@@ -182,7 +182,10 @@ class InventorySync:
         ]
         return self._status
 
-    @workflow.signal(name=STOCK_CHANGED_SIGNAL)
+    @workflow.signal(
+        name=STOCK_CHANGED_SIGNAL,
+        description="internal: GXO items whose stock moved (from the stock and warehouse intakes).",
+    )
     def stock_changed(self, notice: StockNotice) -> None:
         self._items.update(notice.items)
 

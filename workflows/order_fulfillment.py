@@ -3,7 +3,8 @@
 Gate until the channel clears the order, plan and inject it into GXO, then confirm each parcel
 GXO dispatches. A deadline watcher chases GXO before the ship-by date and marks the order late
 after it. A buyer cancellation before dispatch cancels at GXO. Anything a person must fix parks
-the order in EXCEPTION until a `retry` or `reinject` signal.
+the order in EXCEPTION until a `retry` or `reinject` signal, or until `resolve` says a person
+handled it by hand: the order then ends as RESOLVED.
 
 Nothing but Temporal's own control flow (cancellation, continue-as-new) leaves `run`: an
 unexpected error parks the order as UNEXPECTED_ERROR, and the signal that clears it resumes the
@@ -15,7 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
@@ -97,6 +98,7 @@ LATE_FROM_THE_START = "late-from-the-start"  # 2026-11-29
 DUPLICATE_TRACKING = "duplicate-tracking"  # 2026-11-29
 LAUNCH_RELEASE = "launch-release"  # wip/products: ITEM_ACCEPTED releases an ITEM_NOT_LAUNCHED park
 CLOSE_DEMAND_AT_END = "close-demand-at-end"  # 2026-11-30
+RESOLVE_PARKED = "resolve-parked"  # 2026-11-30: `resolve` closes a parked order as RESOLVED
 CAPTURE_FIRST_CHECK = timedelta(minutes=5)  # then doubling, up to CAPTURE_MAX_CHECK
 CAPTURE_MAX_CHECK = timedelta(hours=2)
 CAPTURE_PATIENCE = timedelta(days=14)  # a capture pending this long is raised for a person
@@ -120,6 +122,11 @@ class _Parked(Exception):
 
 class _ChannelCancelled(Exception):
     """The channel cancelled the order (or the buyer asked to) before it was fully shipped."""
+
+
+class _Resolved(Exception):
+    """An operator closed the parked order's exception as handled by hand: its life ends here,
+    without another call to GXO or the channel."""
 
 
 class _Closed(Exception):
@@ -192,7 +199,10 @@ class OrderFulfillment:
     def status(self) -> OrderStatus:
         return self._status
 
-    @workflow.signal(name=ORDER_CHANGED_SIGNAL)
+    @workflow.signal(
+        name=ORDER_CHANGED_SIGNAL,
+        description="internal: the channel intake saw the order change (status, cancel request).",
+    )
     def order_changed(self, change: OrderChange) -> None:
         """Intake saw the order change; a notice older than the one we hold is ignored, and so
         is one that says nothing new (intakes re-read overlapping windows)."""
@@ -204,7 +214,10 @@ class OrderFulfillment:
         self._latest_change = change
         self._changed = True
 
-    @workflow.signal(name=WAREHOUSE_EVENT_SIGNAL)
+    @workflow.signal(
+        name=WAREHOUSE_EVENT_SIGNAL,
+        description="internal: a GXO event about the order (dispatch, rejection, cancel).",
+    )
     def warehouse_event(self, event: WarehouseEvent) -> None:
         """Duplicates (pull and push both deliver) are dropped by event id."""
         if event.event_id not in self._seen_events:
@@ -218,7 +231,10 @@ class OrderFulfillment:
     def retry(self, request: OperatorRequest) -> None:
         self._operator = (RETRY_SIGNAL, request)
 
-    @workflow.signal(name=ITEM_ACCEPTED_SIGNAL)
+    @workflow.signal(
+        name=ITEM_ACCEPTED_SIGNAL,
+        description="internal: the product sync saw GXO accept an item (ends ITEM_NOT_LAUNCHED).",
+    )
     def item_accepted(self, accepted: ItemAccepted) -> None:
         """The product sync saw GXO accept an item: an order parked as ITEM_NOT_LAUNCHED plans
         again, and its history says why. Ignored otherwise (the sync repeats it while the
@@ -271,13 +287,18 @@ class OrderFulfillment:
     @workflow.update(
         name=RESOLVE_UPDATE,
         description=(
-            "Mark a flagged exception (at risk, late, refused cancel) handled without retrying; "
-            "who and why go into the order's history. Body {reason, requested_by}."
+            "Mark an exception handled without retrying; who and why go into the order's "
+            "history. A flag (at risk, late, refused cancel) is cleared and the order moves on; "
+            "a parked order was handled by hand (e.g. shipped outside consign): it ends as "
+            "RESOLVED without contacting GXO or the channel. Body {reason, requested_by}; "
+            "answers the stage reached."
         ),
     )
-    def resolve(self, request: OperatorRequest) -> OperatorAnswer:
+    async def resolve(self, request: OperatorRequest) -> OperatorAnswer:
         exception = self._status.exception
         assert exception is not None  # the validator refused otherwise
+        if self._status.stage is OrderStage.EXCEPTION and workflow.patched(RESOLVE_PARKED):
+            return await self._operator_update(RESOLVE_UPDATE, request)
         self._note(
             f"exception {exception.kind.value} resolved by {request.requested_by}: {request.reason}"
         )
@@ -292,11 +313,8 @@ class OrderFulfillment:
             raise ValueError("say why the exception is resolved (a reason is required)")
         if exception is None:
             raise ValueError(f"the order is {self._status.stage.value} with no open exception")
-        if self._status.stage is OrderStage.EXCEPTION:
-            raise ValueError(
-                f"the order is parked ({exception.kind.value}): fix the cause, then retry or "
-                "reinject; resolve only clears a flag on an order that moves on by itself"
-            )
+        if self._status.stage is OrderStage.EXCEPTION and self._operator is not None:
+            raise ValueError(f"a {self._operator[0]} is already waiting to be acted on")
 
     def _check_operator(self, action: str) -> None:
         """The update validators: refuse, with the reason, a request the order would not act
@@ -361,7 +379,9 @@ class OrderFulfillment:
             and workflow.patched(CLOSE_DEMAND_AT_END)
         ):
             await self._guarded(lambda _: self._activity(refs.CLOSE_ORDER_DEMAND, self._ref))
-        if self._status.captures and workflow.patched(SETTLE_CAPTURES):
+        if self._status.stage is OrderStage.RESOLVED:
+            self._leave_captures()
+        elif self._status.captures and workflow.patched(SETTLE_CAPTURES):
             await self._guarded(lambda _: self._settle_captures())
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._status
@@ -375,6 +395,8 @@ class OrderFulfillment:
             try:
                 await part(resumed)
                 return
+            except _Resolved:
+                return
             except Exception as err:
                 if _is_temporal_control(err):
                     raise
@@ -385,8 +407,11 @@ class OrderFulfillment:
                     "order %s: unexpected %s", self._ref.workflow_id, type(err).__name__
                 )
                 unexpected = _Parked(ExceptionKind.UNEXPECTED_ERROR, describe_error(err))
+            try:
                 await self._park(unexpected, stage, cancellable=False)
-                resumed = True
+            except _Resolved:
+                return
+            resumed = True
 
     async def _lifecycle(self, resumed: bool = False) -> None:
         """From wherever the order is: a new order, a continued run, or `resumed` after an
@@ -626,10 +651,27 @@ class OrderFulfillment:
             raise _ChannelCancelled
         action, request = self._operator
         self._operator = None
+        if action == RESOLVE_UPDATE:
+            self._resolve_parked(parked.kind, request, stage)
         self._note(f"{action} requested by {request.requested_by}: {request.reason}")
         self._status.exception = None
         self._set_stage(stage)
         return action
+
+    def _resolve_parked(
+        self, kind: ExceptionKind, request: OperatorRequest, stage: OrderStage
+    ) -> NoReturn:
+        """An operator handled the parked order by hand: note who and why, clear the
+        exception and end the order's life (`_Resolved`) without another call to GXO or the
+        channel. An order parked after it ended (a failed capture of a shipped order) keeps
+        its final stage; any other is RESOLVED."""
+        self._note(
+            f"exception {kind.value} resolved by {request.requested_by}: {request.reason}; "
+            "handled by hand, consign does nothing more for this order"
+        )
+        self._status.exception = None
+        self._set_stage(stage if stage.is_final else OrderStage.RESOLVED)
+        raise _Resolved
 
     def _cancel_wanted(self) -> bool:
         """The channel wants the order cancelled and GXO has not already refused to."""
@@ -827,6 +869,13 @@ class OrderFulfillment:
             for capture in list(self._status.captures):
                 await self._check_capture(capture, again=False)
         self._note("every payment capture settled")
+
+    def _leave_captures(self) -> None:
+        """A resolved order is out of consign's hands: captures still pending are not followed
+        (that would ask the channel), but the history says so."""
+        if self._status.captures:
+            parcels = ", ".join(c.parcel_id for c in self._status.captures)
+            self._note(f"payment captures of parcel(s) {parcels} not followed: check the channel")
 
     async def _check_capture(self, capture: PaymentCapture, again: bool) -> None:
         request = CaptureRequest(ref=self._ref, capture=capture, again=again)

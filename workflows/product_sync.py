@@ -2,7 +2,8 @@
 products changed since its cursor, sends GXO's item master (every facility) the records it
 lacks, asks GXO about records it has not loaded yet, and releases the orders parked until an
 item was accepted (ITEM_NOT_LAUNCHED). Runs every `interval_minutes`, sooner while GXO has
-records pending, and at once on `sync_now`; continues as new with its cursor."""
+records pending, and at once on `sync_now` (a signal, and an update of the same name that
+answers what the sweep did); continues as new with its cursor."""
 
 from __future__ import annotations
 
@@ -26,8 +27,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.run_length import RUN_EVENTS_LIMIT, RunLength
     from workflows.waits import pause_after_failure, wait_until
 
-SYNC_NOW_SIGNAL = PRODUCT_SYNC_NOW_SIGNAL
+SYNC_NOW_SIGNAL = PRODUCT_SYNC_NOW_SIGNAL  # a signal, and an update of the same name
 STATUS_QUERY = "status"
+SYNC_ANSWER_WAIT = timedelta(minutes=2)  # the sync_now update answers after a cycle, or this
 CHECK_SECONDS = 30.0  # how often GXO is asked about records it has not loaded yet
 
 
@@ -64,20 +66,80 @@ class ProductSyncStatus(IntakeHealth):
     unreadable: list[str] = Field(default_factory=list)  # records set aside (last sweep)
 
 
+class SyncAnswer(BaseModel):
+    """The sync_now update's reply: what happened between the request and the end of the cycle
+    it asked for (`settled`), or until SYNC_ANSWER_WAIT passed first (the cycle still runs)."""
+
+    settled: bool
+    read: int = 0  # SKUs read from the channel
+    sent: int = 0  # records GXO's item master took
+    unchanged: int = 0  # records GXO already had as they are
+    released: int = 0  # parked orders signalled: their item was accepted
+    status: ProductSyncStatus  # as it stands then: pending, refused, unmapped, last error
+
+
+def answer(before: ProductSyncStatus, now: ProductSyncStatus, settled: bool) -> SyncAnswer:
+    """Counters since `before` (never negative: a run that continued as new starts at 0)."""
+    return SyncAnswer(
+        settled=settled,
+        read=max(now.products_read - before.products_read, 0),
+        sent=max(now.sent - before.sent, 0),
+        unchanged=max(now.unchanged - before.unchanged, 0),
+        released=max(now.released - before.released, 0),
+        status=now.model_copy(deep=True),
+    )
+
+
 @workflow.defn(name="ProductSync")
 class ProductSync:
     def __init__(self) -> None:
         self._status = ProductSyncStatus()
         self._calls = IntakeCalls(self._status)
         self._sync_now = False
+        self._asked = 0  # sync_now updates received ...
+        self._served = 0  # ... and how many of them a finished cycle took
+        self._ending = False  # the run is about to continue as new
 
-    @workflow.query(name=STATUS_QUERY)
+    @workflow.query(
+        name=STATUS_QUERY,
+        description="Cursor, products read, records sent to GXO, pending, refused, last error.",
+    )
     def status(self) -> ProductSyncStatus:
         return self._status
 
-    @workflow.signal(name=SYNC_NOW_SIGNAL)
+    @workflow.signal(
+        name=SYNC_NOW_SIGNAL,
+        description=(
+            "As the sync_now update, without an answer: sent by the channel's intake when a "
+            "product changed, and kept for running workflows and scripts."
+        ),
+    )
     def sync_now(self) -> None:
         self._sync_now = True
+
+    @workflow.update(
+        name=SYNC_NOW_SIGNAL,
+        description=(
+            "Sweep the channel's products and check GXO now; ends a pause after a failure. No "
+            "body; answers what the cycle did (SKUs read, records sent, unchanged, orders "
+            "released) and the status after it."
+        ),
+    )
+    async def sync_now_update(self) -> SyncAnswer:
+        before = self._status.model_copy()
+        self._sync_now = True
+        self._asked += 1
+        asked = self._asked
+        await wait_until(lambda: self._served >= asked or self._ending, SYNC_ANSWER_WAIT)
+        return answer(before, self._status, self._served >= asked)
+
+    @sync_now_update.validator
+    def _check_sync_now(self) -> None:
+        if self._sync_now:
+            raise ValueError(
+                "a sweep is already queued: it runs as soon as the cycle under way ends "
+                "(see `consign products status`)"
+            )
 
     @workflow.run
     async def run(self, params: ProductSyncInput) -> None:
@@ -88,6 +150,7 @@ class ProductSync:
         interval = timedelta(minutes=params.interval_minutes)
         for _ in range(params.cycles_per_run):
             self._sync_now = False
+            taken = self._asked
             try:
                 due = last_sweep is None or workflow.now() - last_sweep >= interval
                 if due:
@@ -96,16 +159,19 @@ class ProductSync:
                 await self._check(params)
             except ActivityError as err:
                 self._calls.failed(err)
+                self._served = taken
                 await pause_after_failure(err, lambda: self._sync_now)
                 continue
             self._status.cycles += 1
             self._calls.succeeded()
+            self._served = taken
             if run_length.over():
                 break
             wait = timedelta(seconds=params.check_seconds) if self._status.pending else interval
             await wait_until(lambda: self._sync_now, wait)
             if self._sync_now:
                 last_sweep = None
+        self._ending = True
         await workflow.wait_condition(workflow.all_handlers_finished)
         workflow.continue_as_new(
             params.model_copy(update={"cursor": cursor}), task_queue=run_length.next_queue
@@ -185,4 +251,5 @@ CONTRACT = WorkflowContract.of(
     product_sync_id,
     signals=(SYNC_NOW_SIGNAL,),
     queries=(STATUS_QUERY,),
+    updates=(SYNC_NOW_SIGNAL,),
 )

@@ -118,11 +118,17 @@ class ReturnFulfillment:
         assert self._status is not None
         return self._status
 
-    @workflow.query(name=STATUS_QUERY)
+    @workflow.query(
+        name=STATUS_QUERY,
+        description="The return's state: stage, GXO receipts, decision, refund, exception.",
+    )
     def status(self) -> ReturnStatus:
         return self.status_
 
-    @workflow.signal(name=RETURN_RECEIVED_SIGNAL)
+    @workflow.signal(
+        name=RETURN_RECEIVED_SIGNAL,
+        description="internal: a GXO receipt of the return (from the warehouse intake).",
+    )
     def return_received(self, receipt: ReturnReceipt) -> None:
         """GXO's receipts may come twice (the feed is at-least-once): kept once by id."""
         status = self.status_
@@ -131,7 +137,14 @@ class ReturnFulfillment:
         status.receipts.append(receipt)
         self._new_receipt = True
 
-    @workflow.update(name=RETRY_UPDATE)
+    @workflow.update(
+        name=RETRY_UPDATE,
+        description=(
+            "Parked: run the step that failed again, after its cause was fixed; with accept "
+            "(not arrived, mismatch): close the return with what was received. Body {reason, "
+            "requested_by, accept}; answers the stage reached."
+        ),
+    )
     async def retry(self, request: RetryRequest) -> RetryAnswer:
         self._retry = request
         self.status_.history.append(

@@ -55,11 +55,20 @@ class ReturnIntake:
         self._calls = IntakeCalls(self._progress)
         self._poll_now = False
 
-    @workflow.query(name=PROGRESS_QUERY)
+    @workflow.query(
+        name=PROGRESS_QUERY,
+        description=(
+            "Polls, return events read, returns started, already known or gone, last error and "
+            "its kind, a call still retrying."
+        ),
+    )
     def progress(self) -> ReturnIntakeProgress:
         return self._progress
 
-    @workflow.signal(name=POLL_NOW_SIGNAL)
+    @workflow.signal(
+        name=POLL_NOW_SIGNAL,
+        description="Poll now, without waiting for the interval; ends a pause after a failure.",
+    )
     def poll_now(self) -> None:
         self._poll_now = True
 

@@ -65,7 +65,13 @@ class SettlementIntake:
         self._progress = SettlementIntakeProgress()
         self._calls = IntakeCalls(self._progress)
 
-    @workflow.query(name=PROGRESS_QUERY)
+    @workflow.query(
+        name=PROGRESS_QUERY,
+        description=(
+            "Settlement reports listed, stored, refused, differences by kind, last error and its "
+            "kind."
+        ),
+    )
     def progress(self) -> SettlementIntakeProgress:
         return self._progress
 

@@ -60,11 +60,20 @@ class StockIntake:
         self._calls = IntakeCalls(self._progress)
         self._poll_now = False
 
-    @workflow.query(name=PROGRESS_QUERY)
+    @workflow.query(
+        name=PROGRESS_QUERY,
+        description=(
+            "Cursor, polls, stock changes passed on, last error and its kind, a call still "
+            "retrying, records set aside."
+        ),
+    )
     def progress(self) -> StockIntakeProgress:
         return self._progress
 
-    @workflow.signal(name=POLL_NOW_SIGNAL)
+    @workflow.signal(
+        name=POLL_NOW_SIGNAL,
+        description="Poll now, without waiting for the interval; ends a pause after a failure.",
+    )
     def poll_now(self) -> None:
         self._poll_now = True
 

@@ -76,16 +76,28 @@ class WarehouseIntake:
         self._progress = WarehouseIntakeProgress()
         self._calls = IntakeCalls(self._progress)
 
-    @workflow.query(name=PROGRESS_QUERY)
+    @workflow.query(
+        name=PROGRESS_QUERY,
+        description=(
+            "Cursor, polls, events delivered, unmatched, duplicates dropped, last error and its "
+            "kind, a call still retrying, records set aside."
+        ),
+    )
     def progress(self) -> WarehouseIntakeProgress:
         return self._progress
 
-    @workflow.signal(name=EVENTS_PUSHED_SIGNAL)
+    @workflow.signal(
+        name=EVENTS_PUSHED_SIGNAL,
+        description="internal: events GXO pushed to the webhook, delivered with the pulled ones.",
+    )
     def events_pushed(self, delivery: EventDelivery) -> None:
         self._pushed.extend(delivery.events)
         self._count_set_aside(delivery.set_aside)
 
-    @workflow.signal(name=POLL_NOW_SIGNAL)
+    @workflow.signal(
+        name=POLL_NOW_SIGNAL,
+        description="Poll now, without waiting for the interval; ends a pause after a failure.",
+    )
     def poll_now(self) -> None:
         self._poll_now = True
 

@@ -8,12 +8,15 @@ channel's figure is checked here, where no other order moves it at the same time
 
 from __future__ import annotations
 
+from typing import cast
+
 import httpx
 from sqlalchemy import Engine
 
 from activities.models import PullRequest
 from activities.warehouse import WarehouseActivities
 from domain.returns import ReturnNotice, ReturnNoticeLine
+from integrations.gxo.port import ReturnsPort
 from sandbox.gxo.catalogue import UK_DAVENTRY
 from store import inventory
 from tests.activities.test_inventory import (
@@ -58,7 +61,7 @@ async def test_sellable_returned_units_raise_the_channels_figure_damaged_ones_do
     scenario = {RMA: {"dispositions": {CAP_ITEM: "DAMAGED"}}}
     (await gxo_admin.post("/_sandbox/return-scenarios", json=scenario)).raise_for_status()
     lines = [(TSHIRT, TSHIRT_ITEM, 2), (CAP, CAP_ITEM, 1)]
-    await warehouse.warehouse.notify_return(notice(lines))
+    await cast(ReturnsPort, warehouse.warehouse).notify_return(notice(lines))  # RestWarehouse
     (await gxo_admin.post("/_sandbox/cycle")).raise_for_status()
 
     pulled = await run(acts.pull_changes, PullRequest(facility_id=UK_DAVENTRY, cursor=0))

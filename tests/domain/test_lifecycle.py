@@ -24,11 +24,11 @@ from domain.shipment import LineProgress
 from domain.warehouse import CustomsInfo, WarehouseOrder, WarehouseOrderLine
 from tests.domain.builders import ref, ship_to
 
-FINAL = {OrderStage.SHIPPED, OrderStage.CANCELLED, OrderStage.SKIPPED_AFN}
+FINAL = {OrderStage.SHIPPED, OrderStage.CANCELLED, OrderStage.SKIPPED_AFN, OrderStage.RESOLVED}
 
 
 @pytest.mark.parametrize("stage", list(OrderStage))
-def test_is_final_only_for_shipped_cancelled_skipped_afn(stage: OrderStage) -> None:
+def test_is_final_only_for_shipped_cancelled_skipped_afn_resolved(stage: OrderStage) -> None:
     assert stage.is_final is (stage in FINAL)
 
 

@@ -1,11 +1,15 @@
 """`consign products status|sync-now` against a real dev server and a temporary SQLite store:
-the report of SKUs on sale (mapped) that GXO's item master has not accepted."""
+the report of SKUs on sale (mapped) that GXO's item master has not accepted, and the sync_now
+update's answer printed (a stand-in ProductSync answers it)."""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
+from temporalio import workflow
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from domain.mapping import SkuMapping
 from domain.products import ItemRecord, ItemState, ItemStatus
@@ -20,8 +24,29 @@ from store.products import (
     record_sent,
 )
 from tests.starter.conftest import Invoke, OrderServer, unique_account
+from workflows.product_sync import (
+    SYNC_NOW_SIGNAL,
+    ProductSyncStatus,
+    SyncAnswer,
+    product_sync_id,
+)
 
 FACILITY, OTHER = "GXO-UK-DAV", "GXO-DE-KOB"
+
+
+@workflow.defn(name="ProductSync")
+class FakeProductSync:
+    """Answers the sync_now update with a sweep that sent two records, as the real one would
+    after its cycle."""
+
+    @workflow.run
+    async def run(self) -> None:
+        await workflow.wait_condition(lambda: False)
+
+    @workflow.update(name=SYNC_NOW_SIGNAL)
+    def sync_now_update(self) -> SyncAnswer:
+        status = ProductSyncStatus(pending=1, refused=["BAD: hs_code must be 6 digits"])
+        return SyncAnswer(settled=True, read=3, sent=2, unchanged=1, released=1, status=status)
 
 
 @pytest.fixture
@@ -102,6 +127,34 @@ async def test_status_of_a_sync_never_started_still_prints_the_report(
     assert "hs_code must be 6 digits" in out and "│ LIVE " not in out and "OFF" not in out
 
 
+async def test_sync_now_prints_what_the_sweep_did(
+    inventory_server: OrderServer, cli: Invoke, wide: None
+) -> None:
+    account, queue = unique_account(), f"products-{uuid.uuid4()}"
+    client = inventory_server.client
+    async with Worker(
+        client,
+        task_queue=queue,
+        workflows=[FakeProductSync],
+        workflow_runner=UnsandboxedWorkflowRunner(),
+    ):
+        handle = await client.start_workflow(
+            FakeProductSync.run, id=product_sync_id("centra", account), task_queue=queue
+        )
+        try:
+            result = await cli(
+                "products", "sync-now", "--channel", "centra", "--account", account,
+                "--address", inventory_server.address,
+            )  # fmt: skip
+        finally:
+            await handle.terminate("test done")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == (
+        f"sync_now of products:centra:{account}: done, 3 SKU(s) read, 2 record(s) sent to "
+        "GXO, 1 unchanged, 1 order(s) released, 1 pending at GXO, 1 refused, 0 unmapped"
+    )
+
+
 async def test_sync_now_to_a_sync_not_running_is_one_line(
     inventory_server: OrderServer, cli: Invoke
 ) -> None:
@@ -110,4 +163,6 @@ async def test_sync_now_to_a_sync_not_running_is_one_line(
         "--address", inventory_server.address,
     )  # fmt: skip
     assert result.exit_code == 1
-    assert result.output.strip() == "error: ProductSync products:centra:NOPE is not running"
+    assert result.output.strip() == (
+        "error: workflow products:centra:NOPE not found or already closed"
+    )

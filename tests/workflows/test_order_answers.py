@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
+from temporalio.worker import Replayer
 
+from codec.converter import configured_converter
 from domain.exceptions import ExceptionKind
 from domain.lifecycle import (
     REINJECT_SIGNAL,
@@ -21,8 +23,9 @@ from domain.lifecycle import (
 )
 from domain.order import ChannelOrderStatus
 from tests.workflows.fakes import make_order
-from tests.workflows.order_harness import Harness, OrderHandle, at, until
+from tests.workflows.order_harness import Harness, OrderHandle, at, finished, rejected, until
 from workflows import search_attributes as sa
+from workflows.order_fulfillment import OrderFulfillment
 
 BY_OPS = OperatorRequest(reason="mapped", requested_by="ops")
 
@@ -109,7 +112,52 @@ async def test_resolve_clears_a_flag_and_keeps_who_and_why(harness: Harness) -> 
     assert (await handle.describe()).typed_search_attributes.get(sa.EXCEPTION_KIND) is None
 
 
-async def test_resolve_refuses_a_parked_order(harness: Harness) -> None:
+async def replays(handle: OrderHandle) -> None:
+    """The run's own history replays on the code (the resolve path is deterministic)."""
+    history = await handle.fetch_history()
+    replayer = Replayer(workflows=[OrderFulfillment], data_converter=configured_converter())
+    await replayer.replay_workflow(history)
+
+
+async def test_resolve_closes_a_parked_order_handled_by_hand(harness: Harness) -> None:
+    """Operations shipped the order outside consign: resolve ends it, kept with who and why,
+    without another call to the channel or GXO."""
     handle = await parked_unmapped(harness)
-    reason = await refusal(handle, RESOLVE_UPDATE, BY_OPS)
-    assert "parked (UNMAPPED_SKU)" in reason and "retry" in reason
+    assert "reason is required" in await refusal(handle, RESOLVE_UPDATE, OperatorRequest())
+    fetches = harness.world.fetches
+    request = OperatorRequest(reason="shipped by hand from the office", requested_by="kim")
+    answer = await update(handle, RESOLVE_UPDATE, request)
+    assert answer.settled and answer.action == RESOLVE_UPDATE
+    assert answer.stage is OrderStage.RESOLVED and answer.exception is None
+
+    result = await finished(handle)
+    assert result.stage is OrderStage.RESOLVED and result.exception is None
+    assert any(
+        "UNMAPPED_SKU resolved by kim: shipped by hand from the office" in note
+        for note in result.history
+    )
+    assert harness.world.fetches == fetches and harness.world.injections == []
+    attributes = (await handle.describe()).typed_search_attributes
+    assert attributes.get(sa.EXCEPTION_KIND) is None
+    assert attributes.get(sa.ORDER_STAGE) == OrderStage.RESOLVED.value
+    await replays(handle)
+
+
+async def test_resolve_closes_an_injected_parked_order_without_gxo(harness: Harness) -> None:
+    """GXO rejected the order and operations sent it by other means: no re-plan, no cancel at
+    GXO, no lookup; what it held back in stock is released (the store, not GXO)."""
+    handle = await harness.inject(make_order())
+    await handle.signal(OrderFulfillment.warehouse_event, rejected(harness.order(handle), 1))
+    await until(handle, at(OrderStage.EXCEPTION))
+    world = harness.world
+    fetches, lookups = world.fetches, world.lookups
+    answer = await update(handle, RESOLVE_UPDATE, BY_OPS)
+    assert answer.stage is OrderStage.RESOLVED and answer.exception is None
+
+    result = await finished(handle)
+    assert result.stage is OrderStage.RESOLVED
+    assert len(world.injections) == 1 and world.cancels == [] and world.confirms == []
+    assert (world.fetches, world.lookups) == (fetches, lookups)
+    assert world.closed_demand == [result.ref]
+    assert any("WAREHOUSE_REJECTED resolved by ops: mapped" in n for n in result.history)
+    await replays(handle)
