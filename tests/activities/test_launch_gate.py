@@ -10,13 +10,17 @@ import pytest
 from sqlalchemy import Engine
 
 from activities.inventory import InventoryActivities
+from activities.models import StockPlanRequest, StockPushRequest
 from activities.warehouse import WarehouseActivities
 from domain.exceptions import ExceptionKind
+from domain.mapping import SkuMapping
 from domain.products import ItemRecord, ItemState, ItemStatus
 from integrations.registry import Channel
+from sandbox.centra.product_admin import NewProduct, add_product
 from sandbox.gxo.catalogue import DE_KOBLENZ, UK_DAVENTRY
 from store import products as ledger
 from store.inventory import demand_by_item
+from store.mappings import upsert_sku_mappings
 from tests.activities.test_inventory import (
     CAP,
     CAP_ITEM,
@@ -30,6 +34,7 @@ from tests.activities.test_inventory import (
     run,
 )
 from tests.activities.test_warehouse import channel_order, expect_failure, plan
+from tests.centra.support import Harness
 
 WORKFLOW = "test"  # ActivityEnvironment's workflow id: the wait is kept under it
 
@@ -121,3 +126,48 @@ async def test_an_item_kept_by_hand_is_not_gated(warehouse: WarehouseActivities)
     """No ledger row (mapped by hand, never sent by the product sync): the order plans."""
     planned = await plan(warehouse, channel_order())
     assert len(planned.lines) == 2
+
+
+async def test_once_an_order_parks_centra_shows_0_of_the_item_it_was_created_with_stock_of(
+    warehouse: WarehouseActivities, engine: Engine
+) -> None:
+    """The chain the demo's launch scene checks, activity by activity: a product created in
+    Centra with stock sells it until consign plans the SKU; the parked order tells inventory
+    sync of its gated item, whose plan for Centra is 0, pushed over Centra's own figure."""
+    centra = Harness()
+    new = {
+        "number": "LNC800",
+        "name": "Launch Shell",
+        "variants": [
+            {
+                "number": "RED",
+                "name": "Launch Shell Red",
+                "sizes": [{"size_number": "M", "stock": 20}],
+            }
+        ],
+    }
+    _, [sku] = add_product(centra.sandbox, NewProduct.model_validate(new))
+    upsert_sku_mappings(
+        engine, [SkuMapping(channel=Channel.CENTRA, sku=sku, item_code=TSHIRT_ITEM)]
+    )
+    sent(engine, UK_DAVENTRY, ItemStatus.PENDING)
+    told: list[str] = []
+
+    async def on_demand(items: list[str]) -> None:
+        told.extend(items)
+
+    await expect_failure(
+        WarehouseActivities(warehouse.warehouse, engine, on_demand).plan, channel_order()
+    )
+    stock = InventoryActivities(
+        engine, warehouse.warehouse, {(Channel.CENTRA, "brand-eu"): centra.stock}
+    )
+    await load(stock)
+    plan = await run(
+        stock.plan_push, StockPlanRequest(channel=Channel.CENTRA, account="brand-eu", items=told)
+    )
+    await run(
+        stock.push,
+        StockPushRequest(channel=Channel.CENTRA, account="brand-eu", quantities=plan.quantities),
+    )
+    assert centra.sandbox.stock.get(sku).physical == 0  # was 20: what Centra would go on selling
