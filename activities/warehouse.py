@@ -94,7 +94,9 @@ class WarehouseActivities:
 
     async def _launch_gate(self, order: ChannelOrder, plan: WarehouseOrder) -> None:
         """An item the product sync sent GXO but GXO has not accepted parks the order (never
-        injected to be refused); the product sync signals it once GXO accepts the item."""
+        injected to be refused); the product sync signals it once GXO accepts the item. Inventory
+        sync hears of the item: nothing moved its stock at GXO, so it would not push the gate's
+        0 and the channel would keep selling what the product was created with."""
         skus_by_line = {line.line_id: line.sku for line in order.lines}
         lines = {
             (plan.facility_id, w.item_code): skus_by_line[w.channel_line_id] for w in plan.lines
@@ -106,6 +108,8 @@ class WarehouseActivities:
             return
         waiting = [(facility, code, lines[(facility, code)]) for facility, code in blocked]
         await asyncio.to_thread(wait_for_launch, self.engine, workflow_id, waiting)
+        if self.on_demand is not None:  # the channel sells it: inventory sync offers 0 now
+            await self.on_demand(sorted({code for _, code in blocked}))
         named = ", ".join(f"{sku} ({code})" for _, code, sku in waiting)
         raise ApplicationError(
             f"GXO has not accepted {named} at {plan.facility_id} yet: the order goes on by "

@@ -6,12 +6,16 @@ catalogue: CENTRA_PRODUCT_SYNC_SINCE).
 - "ready": synced and accepted by GXO (ACTIVE at every facility, accepted in consign's ledger)
   before its first order is placed; the order ships.
 - "early": GXO's item master is scripted to hold it PENDING (`/_sandbox/item-scenarios`), so its
-  first order arrives before GXO accepts it: the order parks as ITEM_NOT_LAUNCHED and never
-  reaches GXO; once the hold is lifted GXO loads the item, the ProductSync sees it accepted and
-  releases the order by itself (its history: "retry requested by product sync"), and it ships.
+  first order arrives before GXO accepts it (Centra sells the stock the product was created
+  with): the order parks as ITEM_NOT_LAUNCHED and never reaches GXO, and from then on Centra
+  shows 0 of it (the launch gate's figure, pushed by inventory sync), read from Centra's stock
+  while GXO still holds the item; once the hold is lifted GXO loads the item, the ProductSync
+  sees it accepted and releases the order by itself (its history: "retry requested by product
+  sync"), and it ships.
 
-The checks read GXO's item master and orders and the workflows' histories. The scene runs beside
-the other Centra orders (started with them, finished after them), so it adds only its tail."""
+The checks read GXO's item master and orders, Centra's stock and the workflows' histories. The
+scene runs beside the other Centra orders (started with them, finished after them), so it adds
+only its tail."""
 
 from __future__ import annotations
 
@@ -57,6 +61,7 @@ class SceneOutcome(Protocol):
 
 
 Outcome = TypeVar("Outcome", bound=SceneOutcome)
+T = TypeVar("T")
 
 
 @dataclass
@@ -68,6 +73,10 @@ class Launched:
     parked: OrderStatus | None = None  # the order's status while it waited for GXO
     accepted_in_ledger_before_order: bool = False
     gxo_items_before_order: dict[str, str] = field(default_factory=dict)  # facility -> status
+    # Once parked, before GXO's hold is lifted: Centra's physical stock per warehouse (the
+    # sandbox keeps no stock history: the scene reads the level then) and GXO's item status.
+    channel_stock_while_pending: dict[int, int] = field(default_factory=dict)
+    gxo_items_while_pending: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -103,6 +112,15 @@ class LaunchOutcome:
             self.gxo_items.get((f, launched.sku)) == "ACTIVE" for f in self.facilities
         )
 
+    def _unsold_while_pending(self, launched: Launched | None) -> bool:
+        """The launch gate as Centra's buyers see it: none for sale while GXO loads the item."""
+        return (
+            launched is not None
+            and set(launched.channel_stock_while_pending.values()) == {0}
+            and len(launched.gxo_items_while_pending) == len(self.facilities)
+            and set(launched.gxo_items_while_pending.values()) == {"PENDING"}
+        )
+
     def checks(self) -> dict[str, bool]:
         ready, early = self.of("ready"), self.of("early")
         parked = early.parked if early else None
@@ -121,6 +139,8 @@ class LaunchOutcome:
             and parked.exception is not None
             and parked.exception.kind is ExceptionKind.ITEM_NOT_LAUNCHED
             and parked.injections == 0,
+            "while GXO had not accepted that item (PENDING at every facility), Centra showed 0 "
+            "of it once the order parked": self._unsold_while_pending(early),
             "once GXO accepted the item the order went on by itself (its history says so) and "
             "shipped": bool(released) and self._accepted_everywhere(early) and self._shipped(early),
         }
@@ -186,6 +206,12 @@ class LaunchScene(Scene[LaunchOutcome]):
         early.parked = await self._until(
             lambda: self._parked(client, early.order_id), "early order parked"
         )
+        # Still held at GXO: Centra must show none of it (inventory sync pushes the gate's 0 as
+        # the order parks; waited for a bounded while, the check says what was seen).
+        early.channel_stock_while_pending = await settled(
+            lambda: centra_stock(stack, http, early.sku), lambda seen: set(seen.values()) == {0}
+        )
+        early.gxo_items_while_pending = await gxo_items(stack, http, early.sku)
         # GXO finishes loading the item (the hold lifted); its stock arrives once it is known.
         await http.delete(f"{stack.gxo_url}/_sandbox/item-scenarios")
         await self._until(lambda: self._gxo_has(stack, http, early.sku, "ACTIVE"), "GXO: early")
@@ -266,6 +292,24 @@ async def until(probe: Any, what: str) -> Any:
     raise TimeoutError(f"launch scene: {what} did not happen in time")
 
 
+async def settled(read: Callable[[], Awaitable[T]], done: Callable[[T], bool]) -> T:
+    """`read`'s answer once `done` holds, else its last answer after PATIENCE_STEPS: the scene
+    goes on either way (a check says what was seen)."""
+    seen = await read()
+    for _ in range(PATIENCE_STEPS):
+        if done(seen):
+            break
+        await asyncio.sleep(STEP)
+        seen = await read()
+    return seen
+
+
+async def centra_stock(stack: DevStack, http: httpx.AsyncClient, sku: str) -> dict[int, int]:
+    """Centra's physical stock of the SKU per warehouse (what consign's push sets)."""
+    rows = records(await get_json(http, f"{stack.centra_url}/_sandbox/stock"), "stock")
+    return {int(r["warehouse_id"]): int(r["physical"]) for r in rows if r.get("SKU") == sku}
+
+
 async def ledger_launched(engine: Engine, sku: str, facilities: list[str]) -> bool:
     """consign's item ledger holds the SKU's item as launched at every facility."""
     entries = await asyncio.to_thread(item_ledger, engine, [sku])
@@ -335,6 +379,10 @@ async def _orders(stack: DevStack, http: httpx.AsyncClient, skus: list[str]) -> 
     return [str(record["number"]) for record in records(created.json())]
 
 
+def _stock_text(stock: dict[int, int]) -> str:
+    return ", ".join(f"{n} (warehouse {w})" for w, n in sorted(stock.items())) or "-"
+
+
 def render(console: Console, outcome: LaunchOutcome) -> None:
     if outcome.note:
         console.print(f"[red]launch scene: {outcome.note}[/]", highlight=False)
@@ -345,6 +393,7 @@ def render(console: Console, outcome: LaunchOutcome) -> None:
         "GXO before its order",
         "order",
         "parked",
+        "Centra stock while parked",
         "released",
         "stage",
     ):
@@ -360,6 +409,7 @@ def render(console: Console, outcome: LaunchOutcome) -> None:
             before or "PENDING (held)",
             launched.order_id,
             parked.kind.value if parked else "-",
+            _stock_text(launched.channel_stock_while_pending),
             "by the product sync" if released else "-",
             status.stage.value if status else "-",
         )

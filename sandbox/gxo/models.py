@@ -140,7 +140,7 @@ class ReturnScenario(BaseModel):
     dispositions: dict[str, str] = Field(default_factory=dict)  # item code -> disposition
     several: bool = False  # one receipt per notice line, one cycle apart
     short: int = Field(default=0, ge=0)  # units of the last line that never arrive
-    wrong_item: str | None = None  # received instead of the first line's item
+    wrong_item: str | None = None  # received instead of the first line's item (WRONG_ITEM)
 
 
 class UnlabelledReturn(BaseModel):

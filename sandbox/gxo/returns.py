@@ -24,6 +24,7 @@ from sandbox.gxo.wire import (
 )
 
 SELLABLE = "SELLABLE"
+WRONG_ITEM = "WRONG_ITEM"  # docs/gxo-interface.md: the buyer sent something else back
 
 
 @dataclass
@@ -106,9 +107,9 @@ class ReturnsDesk:
             if quantity <= 0:
                 continue
             item = line.item_code
-            if scenario.wrong_item is not None and line is body_lines[0]:
-                item = scenario.wrong_item
             disposition = scenario.dispositions.get(line.item_code, SELLABLE)
+            if scenario.wrong_item is not None and line is body_lines[0]:
+                item, disposition = scenario.wrong_item, WRONG_ITEM  # never restocked
             received.append(
                 ReceivedLine(
                     line_number=line.line_number,

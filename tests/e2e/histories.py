@@ -14,6 +14,7 @@ from temporalio.client import WorkflowHistory
 from codec.converter import configured_converter
 from domain.lifecycle import OrderStage
 from domain.order import OrderRef
+from domain.returns import ReturnRef
 from integrations.registry import Channel
 from starter.client import connect_to
 from starter.demo import Outcome
@@ -61,6 +62,22 @@ def _representatives(outcome: Outcome) -> dict[str, str]:
     pending = [o for o in amazon.pending if o not in amazon.unmapped]
     if pending:
         chosen["order_awaited_payment"] = order(amazon, pending[0])
+    return chosen | _scenes(outcome, amazon.account, centra.account)
+
+
+def _scenes(outcome: Outcome, amazon: str, centra: str) -> dict[str, str]:
+    """The returns and launch scenes' workflows: an Amazon MFN return (returns report to
+    order-adjustment feed) and the Centra order parked ITEM_NOT_LAUNCHED until the product sync
+    released it (patch `launch-release`)."""
+    chosen = {}
+    returned = outcome.returns.of(Channel.AMAZON, "sellable") if outcome.returns else None
+    if returned is not None and returned.rma:
+        rma = ReturnRef(channel=Channel.AMAZON, account=amazon, rma=returned.rma)
+        chosen["return_amazon_sellable"] = rma.workflow_id
+    early = outcome.launch.of("early") if outcome.launch else None
+    if early is not None and early.order_id:
+        ref = OrderRef(channel=Channel.CENTRA, account=centra, order_id=early.order_id)
+        chosen["order_launch_released"] = ref.workflow_id
     return chosen
 
 

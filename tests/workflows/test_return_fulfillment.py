@@ -3,7 +3,8 @@ returns refunded, a partial receipt completed by a later one, several receipts, 
 never arrives (RETURN_NOT_ARRIVED after the configured days, on a durable timer), a mismatch, an
 unmapped disposition and a refused refund, each parked under its kind and resumed by `retry`.
 With CONSIGN_CAPTURE_HISTORIES=<dir> the sellable run's history is saved for the replay test
-(tests/histories/return_sellable.json)."""
+(tests/histories/return_sellable.json), and the refused refund's, parked then retried (patch
+`return-retry-answer`: tests/histories/return_refund_refused_then_retried.json)."""
 
 from __future__ import annotations
 
@@ -284,3 +285,6 @@ async def test_a_refused_refund_parks_and_retry_refunds(time_env: WorkflowEnviro
         assert answer.stage is ReturnStage.DONE  # the stage reached, not the one resumed at
         done: ReturnStatus = await handle.result()
         assert done.refunded and done.stage is ReturnStage.DONE
+        if target := os.environ.get("CONSIGN_CAPTURE_HISTORIES"):
+            history = await decoded_json(await handle.fetch_history())
+            save_histories({"return_refund_refused_then_retried": history}, Path(target))
