@@ -12,7 +12,7 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities import queues, refs
-    from activities.models import AckRequest, ChangeSet, PollRequest
+    from activities.models import AckRequest, ChangeBatch, ChangeSet, PollRequest
     from domain.order import Channel, OrderChange
     from workflows.contracts import WorkflowContract
     from workflows.intakes import (
@@ -22,8 +22,9 @@ with workflow.unsafe.imports_passed_through():
         IntakeHealth,
         count_set_aside,
     )
-    from workflows.run_length import RUN_EVENTS_LIMIT, RunLength
-    from workflows.waits import pause_after_failure, wait_until
+    from workflows.poll_loop import Next, PollLoop
+    from workflows.run_length import RUN_EVENTS_LIMIT
+    from workflows.waits import wait_until
 
 POLL_NOW_SIGNAL = "poll_now"
 ORDERS_NOTIFIED_SIGNAL = "orders_notified"
@@ -143,103 +144,110 @@ class ChannelIntake:
 
     @workflow.run
     async def run(self, params: ChannelIntakeInput) -> None:
-        cursor = params.cursor or workflow.now() - timedelta(hours=params.lookback_hours)
+        self._cursor = params.cursor or workflow.now() - timedelta(hours=params.lookback_hours)
         self._notified = [*params.notified_order_ids, *self._notified]
-        coalesce = workflow.patched(COALESCE_NOTICES)
+        self._coalesce = workflow.patched(COALESCE_NOTICES)
         self._sent = list(params.recent_notices)
-        self._progress.cursor = cursor
+        self._progress.cursor = self._cursor
         self._progress.set_aside = params.set_aside
         self._progress.last_set_aside = params.last_set_aside
-        page_token: str | None = None
-        main = workflow.info().task_queue
-        run_length = RunLength(params.events_per_run)
-        next_scan = workflow.now()  # when the poll interval lets the next scan run
-        scans_first = workflow.patched(SCANS_BEFORE_NAMED)
-        for _ in range(params.polls_per_run):
-            if self._told and workflow.patched(NOTIFIED_CHANGES):
-                await self._hand_over_told(coalesce)
-                if not self._notified and page_token is None and workflow.now() < next_scan:
-                    if run_length.over():
-                        break
-                    await self._rest_of_interval(next_scan)
-                    continue
-            named: list[str] = []
-            if not scans_first or (page_token is None and workflow.now() < next_scan):
-                named, self._notified = self._take_named()
-            if not named:
-                self._poll_now = False  # a poke asks for the scan that starts now
-            sweep = (
-                params.sweep_every_polls > 0
-                and page_token is None
-                and not named
-                and self._progress.polls % params.sweep_every_polls == 0
-            )
-            try:
-                batch = await self._calls.run(
-                    refs.POLL_CHANNEL_CHANGES,
-                    PollRequest(
-                        channel=params.channel,
-                        account=params.account,
-                        since=cursor,
-                        page_token=page_token,
-                        sweep=sweep,
-                        order_ids=named,
-                    ),
-                    READ_TIMEOUT,
-                    task_queue=queues.poll_queue(params.channel, main),
-                )
-                count_set_aside(self._progress, batch.set_aside)
-                if batch.changes:
-                    await self._hand_over(batch.changes, coalesce)
-                if batch.ack:
-                    await self._calls.run(
-                        refs.ACK_CHANNEL_CHANGES,
-                        AckRequest(channel=params.channel, account=params.account, ack=batch.ack),
-                        READ_TIMEOUT,
-                        task_queue=queues.ack_queue(params.channel, main),
-                    )
-            except ActivityError as err:
-                self._notified = [*named, *self._notified]  # read them on the next attempt
-                self._calls.failed(err)
-                await pause_after_failure(err, lambda: self._poll_now)
-                continue
-            self._progress.polls += 1
-            self._calls.succeeded()
-            if batch.next_page_token:
-                page_token = batch.next_page_token
-                continue
-            page_token = None
-            if named:  # a named read does not move the cursor
-                if scans_first and run_length.over():
-                    break
-                if workflow.patched(NAMED_READS_WAIT):
-                    await self._rest_of_interval(next_scan)
-                continue
-            cursor = batch.cursor
-            self._progress.cursor = cursor
-            if run_length.over():
-                break
-            next_scan = workflow.now() + timedelta(seconds=params.poll_interval_seconds)
-            await wait_until(
-                lambda: self._poll_now or bool(self._notified),
-                timedelta(seconds=params.poll_interval_seconds),
-            )
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        # Mid-scan, `cursor` is still the scan's start: the next run re-reads those pages.
-        workflow.continue_as_new(
-            params.model_copy(
+        self._page_token: str | None = None
+        self._loop = PollLoop(
+            params.polls_per_run,
+            params.events_per_run,
+            wake=lambda: self._poll_now,
+            until=lambda: self._poll_now or bool(self._notified),
+            interval=timedelta(seconds=params.poll_interval_seconds),
+            calls=self._calls,
+        )
+        self._next_scan = workflow.now()  # when the poll interval lets the next scan run
+        self._scans_first = workflow.patched(SCANS_BEFORE_NAMED)
+        # Mid-scan, the cursor is still the scan's start: the next run re-reads those pages.
+        await self._loop.run(
+            lambda: self._poll(params),
+            lambda: params.model_copy(
                 update={
-                    "cursor": cursor,
+                    "cursor": self._cursor,
                     "notified_order_ids": self._notified,
                     "recent_notices": self._sent,
                     "set_aside": self._progress.set_aside,
                     "last_set_aside": self._progress.last_set_aside,
                 }
             ),
-            task_queue=run_length.next_queue,
         )
 
-    async def _hand_over_told(self, coalesce: bool) -> None:
+    async def _poll(self, params: ChannelIntakeInput) -> Next:
+        """One poll: the changes notified with the orders, then a page of a scan (the cursor
+        moves at its last page) or a read of the orders notifications named."""
+        if self._told and workflow.patched(NOTIFIED_CHANGES):
+            await self._hand_over_told()
+            if not self._notified and self._page_token is None and workflow.now() < self._next_scan:
+                if self._loop.over():
+                    return Next.END
+                await self._rest_of_interval()
+                return Next.MORE
+        named: list[str] = []
+        if not self._scans_first or (self._page_token is None and workflow.now() < self._next_scan):
+            named, self._notified = self._take_named()
+        if not named:
+            self._poll_now = False  # a poke asks for the scan that starts now
+        try:
+            batch = await self._read(params, named)
+        except ActivityError:
+            self._notified = [*named, *self._notified]  # read them on the next attempt
+            raise
+        self._progress.polls += 1
+        self._calls.succeeded()
+        if batch.next_page_token:
+            self._page_token = batch.next_page_token
+            return Next.MORE
+        self._page_token = None
+        if named:  # a named read does not move the cursor
+            if self._scans_first and self._loop.over():
+                return Next.END
+            if workflow.patched(NAMED_READS_WAIT):
+                await self._rest_of_interval()
+            return Next.MORE
+        self._cursor = batch.cursor
+        self._progress.cursor = self._cursor
+        self._next_scan = workflow.now() + timedelta(seconds=params.poll_interval_seconds)
+        return Next.WAIT
+
+    async def _read(self, params: ChannelIntakeInput, named: list[str]) -> ChangeBatch:
+        """Reads a page (or the `named` orders), hands its changes over and acks them."""
+        sweep = (
+            params.sweep_every_polls > 0
+            and self._page_token is None
+            and not named
+            and self._progress.polls % params.sweep_every_polls == 0
+        )
+        main = workflow.info().task_queue
+        batch = await self._calls.run(
+            refs.POLL_CHANNEL_CHANGES,
+            PollRequest(
+                channel=params.channel,
+                account=params.account,
+                since=self._cursor,
+                page_token=self._page_token,
+                sweep=sweep,
+                order_ids=named,
+            ),
+            READ_TIMEOUT,
+            task_queue=queues.poll_queue(params.channel, main),
+        )
+        count_set_aside(self._progress, batch.set_aside)
+        if batch.changes:
+            await self._hand_over(batch.changes, self._coalesce)
+        if batch.ack:
+            await self._calls.run(
+                refs.ACK_CHANNEL_CHANGES,
+                AckRequest(channel=params.channel, account=params.account, ack=batch.ack),
+                READ_TIMEOUT,
+                task_queue=queues.ack_queue(params.channel, main),
+            )
+        return batch
+
+    async def _hand_over_told(self) -> None:
         """Hand the notified changes to their orders as they came (since NOTIFIED_CHANGES):
         each order's workflow reads the order itself, so reading it here too spent a second
         metered read an order on every notification. At most NAMED_PER_POLL a call, so a
@@ -250,19 +258,18 @@ class ChannelIntake:
             handing = [change.ref.order_id for change in told]
             self._notified = [i for i in self._notified if i not in handing]
             try:
-                await self._hand_over(told, coalesce)
+                await self._hand_over(told, self._coalesce)
             except ActivityError as err:
                 self._notified.extend(i for i in handing if i not in self._notified)
-                self._calls.failed(err)
-                await pause_after_failure(err, lambda: self._poll_now)
+                await self._loop.pause(err)
                 return
 
-    async def _rest_of_interval(self, next_scan: datetime) -> None:
+    async def _rest_of_interval(self) -> None:
         """After reading the orders a notification named, the scan waits for its interval
         (since NAMED_READS_WAIT): before, every notification was followed by a scan at once,
         and with a change search of a few calls an hour (3 minutes a token past its burst)
         each scan held up the notifications behind it."""
-        left = next_scan - workflow.now()
+        left = self._next_scan - workflow.now()
         if left > timedelta(0) and not self._poll_now:
             await wait_until(lambda: self._poll_now or bool(self._notified), left)
 

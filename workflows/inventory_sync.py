@@ -49,8 +49,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.activity_rounds import execute_in_rounds
     from workflows.contracts import WorkflowContract
     from workflows.intakes import HEARTBEAT, QUICK_FIRST_ROUND
-    from workflows.run_length import RUN_EVENTS_LIMIT, RunLength
-    from workflows.waits import failure_text, pause_after_failure, wait_until
+    from workflows.poll_loop import Next, PollLoop
+    from workflows.run_length import RUN_EVENTS_LIMIT
+    from workflows.waits import failure_text, wait_until
 
 A = TypeVar("A")
 T = TypeVar("T")
@@ -238,64 +239,77 @@ class InventorySync:
             ]
         )
         every = timedelta(hours=params.reconcile_every_hours)
-        next_reconcile = params.next_reconcile_at or workflow.now() + every
-        run_length = RunLength(params.events_per_run)
-        for _ in range(params.cycles_per_run):
-            due = workflow.now() >= next_reconcile
-            request, self._request = self._request or SyncRequest(reconcile=due), None
-            taken = self._asked
-            items, self._items = self._items, set()
-            replan, self._replan = self._replan, set()
-            try:
-                if request.reconcile:
-                    self._force.update(await self._reconcile(params))
-                    next_reconcile = workflow.now() + every
-                full = request.full or request.reconcile
-                await self._push(params, None if full else items, sorted(self._force), replan)
-                self._force.clear()
-                await self._check_submissions(params)
-                await self._check_stalled(params)
-            except ActivityError as err:
-                # Nothing is lost: the items, a full pass and forced SKUs are tried again.
-                self._items |= items
-                self._replan |= replan
-                if request.full or request.reconcile:
-                    self._request = self._request or SyncRequest(full=True)
-                self._poked = False
-                self._status.last_error = failure_text(err)
-                with contextlib.suppress(ActivityError):  # a channel that is down stalls
-                    await self._check_stalled(params)
-                self._served = taken
-                self._paused = True
-                await pause_after_failure(err, lambda: self._poked)
-                self._paused = False
-                continue
-            self._status.last_error = None
-            self._served = taken
-            if run_length.over():
-                break
-            wait = min(
-                next_reconcile - workflow.now(),
-                timedelta(seconds=params.check_every_seconds),
-                *(a.next_check - workflow.now() for a in self._awaited),
-            )
-            await wait_until(
-                lambda: bool(self._items or self._replan) or self._request is not None,
-                max(wait, timedelta(seconds=1)),
-            )
-        self._ending = True
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        self._items.clear()  # the next run begins with a full pass anyway (replanned SKUs too)
-        workflow.continue_as_new(
-            params.model_copy(
+        self._next_reconcile = params.next_reconcile_at or workflow.now() + every
+        loop = PollLoop(
+            params.cycles_per_run,
+            params.events_per_run,
+            wake=lambda: self._poked,
+            until=lambda: bool(self._items or self._replan) or self._request is not None,
+            interval=lambda: self._until_next_cycle(params),
+            after_pause=self._resumed,
+            before_end=self._end,
+            at_end=self._ended,
+        )
+        await loop.run(
+            lambda: self._cycle(params, every),
+            lambda: params.model_copy(
                 update={
-                    "next_reconcile_at": next_reconcile,
+                    "next_reconcile_at": self._next_reconcile,
                     "awaited": self._awaited,
                     "held": sorted(self._held),
                 }
             ),
-            task_queue=run_length.next_queue,
         )
+
+    async def _cycle(self, params: InventorySyncInput, every: timedelta) -> Next:
+        due = workflow.now() >= self._next_reconcile
+        request, self._request = self._request or SyncRequest(reconcile=due), None
+        taken = self._asked
+        items, self._items = self._items, set()
+        replan, self._replan = self._replan, set()
+        try:
+            if request.reconcile:
+                self._force.update(await self._reconcile(params))
+                self._next_reconcile = workflow.now() + every
+            full = request.full or request.reconcile
+            await self._push(params, None if full else items, sorted(self._force), replan)
+            self._force.clear()
+            await self._check_submissions(params)
+            await self._check_stalled(params)
+        except ActivityError as err:
+            # Nothing is lost: the items, a full pass and forced SKUs are tried again.
+            self._items |= items
+            self._replan |= replan
+            if request.full or request.reconcile:
+                self._request = self._request or SyncRequest(full=True)
+            self._poked = False
+            self._status.last_error = failure_text(err)
+            with contextlib.suppress(ActivityError):  # a channel that is down stalls
+                await self._check_stalled(params)
+            self._served = taken
+            self._paused = True
+            raise  # the loop pauses
+        self._status.last_error = None
+        self._served = taken
+        return Next.WAIT
+
+    def _until_next_cycle(self, params: InventorySyncInput) -> timedelta:
+        """The next reconcile, stall check or question about a submission, at least 1 s."""
+        wait = min(
+            self._next_reconcile - workflow.now(),
+            timedelta(seconds=params.check_every_seconds),
+            *(a.next_check - workflow.now() for a in self._awaited),
+        )
+        return max(wait, timedelta(seconds=1))
+
+    async def _resumed(self) -> None:
+        self._paused = False
+
+    async def _end(self) -> None:
+        self._ending = True
+
+    async def _ended(self) -> None:
+        self._items.clear()  # the next run begins with a full pass anyway (replanned SKUs too)
 
     async def _call(
         self,

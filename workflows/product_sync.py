@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities import queues, refs
@@ -24,8 +23,9 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.contracts import WorkflowContract
     from workflows.intakes import HAND_OVER_TIMEOUT, READ_TIMEOUT, IntakeCalls, IntakeHealth
-    from workflows.run_length import RUN_EVENTS_LIMIT, RunLength
-    from workflows.waits import pause_after_failure, wait_until
+    from workflows.poll_loop import Next, PollLoop
+    from workflows.run_length import RUN_EVENTS_LIMIT
+    from workflows.waits import wait_until
 
 SYNC_NOW_SIGNAL = PRODUCT_SYNC_NOW_SIGNAL  # a signal, and an update of the same name
 STATUS_QUERY = "status"
@@ -143,39 +143,49 @@ class ProductSync:
 
     @workflow.run
     async def run(self, params: ProductSyncInput) -> None:
-        run_length = RunLength(params.events_per_run)
-        cursor = params.cursor
-        self._status.cursor = cursor
-        last_sweep: datetime | None = None
         interval = timedelta(minutes=params.interval_minutes)
-        for _ in range(params.cycles_per_run):
-            self._sync_now = False
-            taken = self._asked
-            try:
-                due = last_sweep is None or workflow.now() - last_sweep >= interval
-                if due:
-                    cursor = await self._sweep(params, cursor)
-                    last_sweep = workflow.now()
-                await self._check(params)
-            except ActivityError as err:
-                self._calls.failed(err)
-                self._served = taken
-                await pause_after_failure(err, lambda: self._sync_now)
-                continue
+        loop = PollLoop(
+            params.cycles_per_run,
+            params.events_per_run,
+            wake=lambda: self._sync_now,
+            # sooner while GXO has records pending
+            interval=lambda: (
+                timedelta(seconds=params.check_seconds) if self._status.pending else interval
+            ),
+            calls=self._calls,
+            after_wait=self._sweep_if_asked,
+            before_end=self._end,
+        )
+        self._cursor = params.cursor
+        self._status.cursor = self._cursor
+        self._last_sweep: datetime | None = None
+        await loop.run(
+            lambda: self._cycle(params, interval),
+            lambda: params.model_copy(update={"cursor": self._cursor}),
+        )
+
+    async def _cycle(self, params: ProductSyncInput, interval: timedelta) -> Next:
+        self._sync_now = False
+        taken = self._asked
+        try:
+            due = self._last_sweep is None or workflow.now() - self._last_sweep >= interval
+            if due:
+                self._cursor = await self._sweep(params, self._cursor)
+                self._last_sweep = workflow.now()
+            await self._check(params)
             self._status.cycles += 1
             self._calls.succeeded()
-            self._served = taken
-            if run_length.over():
-                break
-            wait = timedelta(seconds=params.check_seconds) if self._status.pending else interval
-            await wait_until(lambda: self._sync_now, wait)
-            if self._sync_now:
-                last_sweep = None
+        finally:
+            self._served = taken  # the updates asked before it are answered (also on a failure)
+        return Next.WAIT
+
+    async def _end(self) -> None:
         self._ending = True
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        workflow.continue_as_new(
-            params.model_copy(update={"cursor": cursor}), task_queue=run_length.next_queue
-        )
+
+    async def _sweep_if_asked(self) -> None:
+        """A sync_now during the wait asks for a sweep, not only a check."""
+        if self._sync_now:
+            self._last_sweep = None
 
     async def _sweep(self, params: ProductSyncInput, cursor: datetime | None) -> datetime | None:
         """Every page of products changed since `cursor`, sent page by page; the new cursor

@@ -3,8 +3,9 @@
 ReturnFulfillment per return (its id is the RMA, so a repeated event starts nothing new) and
 confirms the events, in one activity (take_channel_returns): the channel's event queue is the
 cursor, so a round cut short reads the same events again. Built on what the other intakes
-share (workflows/intakes.py): retry rounds, the `progress` query, a pause after a failure
-retrying cannot cure, short runs that continue as new."""
+share: retry rounds and the `progress` query (workflows/intakes.py), and the loop they all run
+(workflows/poll_loop.py): a pause after a failure retrying cannot cure, short runs that continue
+as new."""
 
 from __future__ import annotations
 
@@ -12,15 +13,14 @@ from datetime import timedelta
 
 from pydantic import BaseModel
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities import refs
     from activities.models import ReturnIntakeRequest
     from workflows.contracts import WorkflowContract
     from workflows.intakes import HAND_OVER_TIMEOUT, IntakeCalls, IntakeHealth
-    from workflows.run_length import RUN_EVENTS_LIMIT, RunLength
-    from workflows.waits import pause_after_failure, wait_until
+    from workflows.poll_loop import Next, PollLoop
+    from workflows.run_length import RUN_EVENTS_LIMIT
 
 POLL_NOW_SIGNAL = "poll_now"
 PROGRESS_QUERY = "progress"
@@ -74,38 +74,33 @@ class ReturnIntake:
 
     @workflow.run
     async def run(self, params: ReturnIntakeInput) -> None:
-        progress = self._progress
-        progress.started = params.started
-        run_length = RunLength(params.events_per_run)
+        self._progress.started = params.started
+        loop = PollLoop(
+            params.polls_per_run,
+            params.events_per_run,
+            wake=lambda: self._poll_now,
+            interval=timedelta(seconds=params.poll_interval_seconds),
+            calls=self._calls,
+        )
         request = ReturnIntakeRequest(
             channel=params.channel, account=params.account, limit=params.events_per_round
         )
-        for _ in range(params.polls_per_run):
-            self._poll_now = False
-            try:
-                taken = await self._calls.run(refs.TAKE_CHANNEL_RETURNS, request, HAND_OVER_TIMEOUT)
-            except ActivityError as err:
-                self._calls.failed(err)
-                await pause_after_failure(err, lambda: self._poll_now)
-                continue
-            progress.polls += 1
-            progress.events += taken.events
-            progress.started += taken.started
-            progress.already += taken.already
-            progress.gone += taken.gone
-            self._calls.succeeded()
-            if run_length.over():
-                break
-            if taken.more:
-                continue
-            await wait_until(
-                lambda: self._poll_now, timedelta(seconds=params.poll_interval_seconds)
-            )
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        workflow.continue_as_new(
-            params.model_copy(update={"started": progress.started}),
-            task_queue=run_length.next_queue,
+        await loop.run(
+            lambda: self._take(request),
+            lambda: params.model_copy(update={"started": self._progress.started}),
         )
+
+    async def _take(self, request: ReturnIntakeRequest) -> Next:
+        self._poll_now = False
+        taken = await self._calls.run(refs.TAKE_CHANNEL_RETURNS, request, HAND_OVER_TIMEOUT)
+        progress = self._progress
+        progress.polls += 1
+        progress.events += taken.events
+        progress.started += taken.started
+        progress.already += taken.already
+        progress.gone += taken.gone
+        self._calls.succeeded()
+        return Next.AGAIN if taken.more else Next.WAIT
 
 
 CONTRACT = WorkflowContract.of(

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from pydantic import BaseModel, Field
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities import refs
@@ -24,8 +23,8 @@ with workflow.unsafe.imports_passed_through():
         IntakeHealth,
         count_set_aside,
     )
-    from workflows.run_length import RUN_EVENTS_LIMIT, RunLength
-    from workflows.waits import pause_after_failure, wait_until
+    from workflows.poll_loop import Next, PollLoop
+    from workflows.run_length import RUN_EVENTS_LIMIT
 
 
 POLL_NOW_SIGNAL = "poll_now"
@@ -81,61 +80,57 @@ class StockIntake:
     async def run(self, params: StockIntakeInput) -> None:
         self._progress.set_aside = params.set_aside
         self._progress.last_set_aside = params.last_set_aside
-        run_length = RunLength(params.events_per_run)
-        cursor = params.cursor
-        for _ in range(params.polls_per_run):
-            self._poll_now = False
-            read_from = cursor
-            try:
-                if cursor is None:
-                    snapshot = await self._calls.run(
-                        refs.LOAD_STOCK_SNAPSHOT,
-                        FacilityRequest(facility_id=params.facility_id),
-                        HAND_OVER_TIMEOUT,
-                    )
-                    count_set_aside(self._progress, snapshot.set_aside)
-                    cursor, moved = snapshot.cursor, snapshot.items
-                else:
-                    pulled = await self._calls.run(
-                        refs.PULL_STOCK_CHANGES,
-                        PullRequest(facility_id=params.facility_id, cursor=cursor),
-                        READ_TIMEOUT,
-                    )
-                    count_set_aside(self._progress, pulled.set_aside)
-                    cursor, moved = pulled.next_cursor, pulled.items
-                    self._progress.changes += pulled.count
-                if moved and params.inventory_syncs:
-                    await self._calls.run(
-                        refs.NOTIFY_STOCK_CHANGED,
-                        StockNotice(items=moved, targets=params.inventory_syncs),
-                        HAND_OVER_TIMEOUT,
-                    )
-            except ActivityError as err:
-                # Read again from where this turn began: changes the syncs never heard of are
-                # read and announced again (applying them twice is harmless).
-                cursor = read_from
-                self._calls.failed(err)
-                await pause_after_failure(err, lambda: self._poll_now)
-                continue
-            self._progress.polls += 1
-            self._progress.cursor = cursor
-            self._calls.succeeded()
-            if run_length.over():
-                break
-            await wait_until(
-                lambda: self._poll_now, timedelta(seconds=params.poll_interval_seconds)
-            )
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        workflow.continue_as_new(
-            params.model_copy(
+        loop = PollLoop(
+            params.polls_per_run,
+            params.events_per_run,
+            wake=lambda: self._poll_now,
+            interval=timedelta(seconds=params.poll_interval_seconds),
+            calls=self._calls,
+        )
+        self._cursor: int | None = params.cursor
+        await loop.run(
+            lambda: self._poll(params),
+            lambda: params.model_copy(
                 update={
-                    "cursor": cursor,
+                    "cursor": self._cursor,
                     "set_aside": self._progress.set_aside,
                     "last_set_aside": self._progress.last_set_aside,
                 }
             ),
-            task_queue=run_length.next_queue,
         )
+
+    async def _poll(self, params: StockIntakeInput) -> Next:
+        """The cursor moves once the syncs heard of the items: after a failure the next poll
+        reads again from where this one began (applying changes twice is harmless)."""
+        self._poll_now = False
+        if self._cursor is None:
+            snapshot = await self._calls.run(
+                refs.LOAD_STOCK_SNAPSHOT,
+                FacilityRequest(facility_id=params.facility_id),
+                HAND_OVER_TIMEOUT,
+            )
+            count_set_aside(self._progress, snapshot.set_aside)
+            cursor, moved = snapshot.cursor, snapshot.items
+        else:
+            pulled = await self._calls.run(
+                refs.PULL_STOCK_CHANGES,
+                PullRequest(facility_id=params.facility_id, cursor=self._cursor),
+                READ_TIMEOUT,
+            )
+            count_set_aside(self._progress, pulled.set_aside)
+            cursor, moved = pulled.next_cursor, pulled.items
+            self._progress.changes += pulled.count
+        if moved and params.inventory_syncs:
+            await self._calls.run(
+                refs.NOTIFY_STOCK_CHANGED,
+                StockNotice(items=moved, targets=params.inventory_syncs),
+                HAND_OVER_TIMEOUT,
+            )
+        self._cursor = cursor
+        self._progress.polls += 1
+        self._progress.cursor = cursor
+        self._calls.succeeded()
+        return Next.WAIT
 
 
 CONTRACT = WorkflowContract.of(

@@ -30,8 +30,8 @@ with workflow.unsafe.imports_passed_through():
         IntakeHealth,
         count_set_aside,
     )
-    from workflows.run_length import RUN_EVENTS_LIMIT, RunLength
-    from workflows.waits import pause_after_failure, wait_until
+    from workflows.poll_loop import Next, PollLoop
+    from workflows.run_length import RUN_EVENTS_LIMIT
 
 __all__ = ["EVENTS_PUSHED_SIGNAL", "POLL_NOW_SIGNAL", "WarehouseIntake", "workflow_id_for"]
 
@@ -107,49 +107,50 @@ class WarehouseIntake:
         self._budget = params.payload_budget_bytes
         self._progress.set_aside += params.set_aside
         self._progress.last_set_aside = self._progress.last_set_aside or params.last_set_aside
-        run_length = RunLength(params.events_per_run)
-        cursor = params.cursor
-        for _ in range(params.polls_per_run):
-            self._poll_now = False  # a poke asks for the poll that starts now
-            try:
-                page = await self._calls.run(
-                    refs.PULL_WAREHOUSE_EVENTS,
-                    PullRequest(facility_id=params.facility_id, cursor=cursor),
-                    READ_TIMEOUT,
-                )
-            except ActivityError as err:
-                await self._pause(err)
-                await self._deliver(self._take_pushed())
-                continue
-            self._progress.polls += 1
-            self._calls.succeeded()
-            self._count_set_aside(page.set_aside)
-            if not await self._deliver([*page.events, *self._take_pushed()]):
-                continue  # the cursor stays: the page is pulled and delivered again
-            cursor = max(cursor, page.next_cursor)
-            self._progress.cursor = cursor
-            if page.more or len(page.events) >= PullRequest.model_fields["limit"].default:
-                continue  # more waiting: pull again at once
-            if run_length.over():
-                break
-            await wait_until(
-                lambda: self._poll_now or bool(self._pushed),
-                timedelta(seconds=params.poll_interval_seconds),
-            )
-            await self._deliver(self._take_pushed())
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        await self._deliver(self._take_pushed())
-        workflow.continue_as_new(
-            params.model_copy(
+        self._loop = PollLoop(
+            params.polls_per_run,
+            params.events_per_run,
+            wake=lambda: self._poll_now or bool(self._pushed),
+            interval=timedelta(seconds=params.poll_interval_seconds),
+            calls=self._calls,
+            after_pause=self._deliver_pushed,
+            after_wait=self._deliver_pushed,
+            at_end=self._deliver_pushed,
+        )
+        self._cursor = params.cursor
+        await self._loop.run(
+            lambda: self._pull(params),
+            lambda: params.model_copy(
                 update={
-                    "cursor": cursor,
+                    "cursor": self._cursor,
                     "recent_event_ids": self._recent[-RECENT_IDS_KEPT:],
                     "set_aside": self._progress.set_aside,
                     "last_set_aside": self._progress.last_set_aside,
                 }
             ),
-            task_queue=run_length.next_queue,
         )
+
+    async def _pull(self, params: WarehouseIntakeInput) -> Next:
+        """The cursor moves once the page is delivered: else it is pulled and delivered again."""
+        self._poll_now = False  # a poke asks for the poll that starts now
+        page = await self._calls.run(
+            refs.PULL_WAREHOUSE_EVENTS,
+            PullRequest(facility_id=params.facility_id, cursor=self._cursor),
+            READ_TIMEOUT,
+        )
+        self._progress.polls += 1
+        self._calls.succeeded()
+        self._count_set_aside(page.set_aside)
+        if not await self._deliver([*page.events, *self._take_pushed()]):
+            return Next.MORE
+        self._cursor = max(self._cursor, page.next_cursor)
+        self._progress.cursor = self._cursor
+        if page.more or len(page.events) >= PullRequest.model_fields["limit"].default:
+            return Next.MORE  # more waiting: pull again at once
+        return Next.WAIT
+
+    async def _deliver_pushed(self) -> None:
+        await self._deliver(self._take_pushed())
 
     def _take_pushed(self) -> list[FeedEvent]:
         pushed, self._pushed = self._pushed, []
@@ -161,10 +162,6 @@ class WarehouseIntake:
         fresh = [n for n in notices if n.record_id not in seen]
         self._recent = [*self._recent, *(n.record_id for n in fresh)][-RECENT_IDS_KEPT:]
         count_set_aside(self._progress, fresh)
-
-    async def _pause(self, err: ActivityError) -> None:
-        self._calls.failed(err)
-        await pause_after_failure(err, lambda: self._poll_now or bool(self._pushed))
 
     async def _deliver(self, events: list[FeedEvent]) -> bool:
         """Order workflows dedupe too; dropping repeats here saves their history. Each delivery
@@ -189,7 +186,7 @@ class WarehouseIntake:
                     HAND_OVER_TIMEOUT,
                 )
             except ActivityError as err:
-                await self._pause(err)
+                await self._loop.pause(err)
                 return False
             self._recent = [*self._recent, *(e.event_id for e in batch)][-RECENT_IDS_KEPT:]
             self._progress.delivered += report.delivered
