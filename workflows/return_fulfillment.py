@@ -9,6 +9,10 @@ in EXCEPTION under a named kind until the `retry` update:
 - RETURN_NOT_ARRIVED: nothing arrived in time. retry waits another period; accept closes it.
 - RETURN_MISMATCH: items or quantities differ from the RMA (or only part arrived in time).
   retry waits for more receipts; accept closes it with what GXO received.
+
+A return parked only because its parcel was late (not arrived, or only part arrived in time)
+clears itself once GXO's receipts account for every unit: the period is a prompt for a person,
+not a verdict (patch LATE_RECEIPTS_PATCH; the history says so).
 - UNMAPPED_DISPOSITION: a disposition with no policy row. retry reads the policy again.
 - REFUND_REFUSED and any activity failure retrying cannot cure: retry runs the step again.
 
@@ -58,6 +62,7 @@ CALL_TIMEOUT = timedelta(minutes=2)
 ANSWER_WAIT = timedelta(seconds=30)  # the retry update answers once the return settles, or this
 RETRY_ANSWER_PATCH = "return-retry-answer"  # runs before it answered the stage it resumed at
 DECISION_PATCH = "return-refund-decision"  # runs before it did not show the RefundDecision
+LATE_RECEIPTS_PATCH = "return-late-receipts"  # runs before it stayed parked when the rest came
 A = TypeVar("A")
 T = TypeVar("T")
 
@@ -135,6 +140,8 @@ class ReturnFulfillment:
         if any(r.receipt_id == receipt.receipt_id for r in status.receipts):
             return
         status.receipts.append(receipt)
+        if status.notice is not None:  # shown while parked too, not only when next counted
+            status.received = tally(status.notice, status.receipts).describe()
         self._new_receipt = True
 
     @workflow.update(
@@ -214,7 +221,11 @@ class ReturnFulfillment:
             else:
                 kind = ExceptionKind.RETURN_NOT_ARRIVED
                 text = f"nothing received in {period}"
-            if await self._park(kind, text):
+
+            def arrived_in_full() -> bool:
+                return tally(notice, self.status_.receipts).complete
+
+            if await self._park(kind, text, cleared_by=arrived_in_full):
                 return
             deadline = workflow.now() + period
 
@@ -273,18 +284,29 @@ class ReturnFulfillment:
     def _retrying(self, name: str, failure: str) -> None:
         self.status_.retrying = f"{name}: {failure}"
 
-    async def _park(self, kind: ExceptionKind, message: str) -> bool:
-        """EXCEPTION until `retry`; True when the operator asked to accept what was received."""
+    async def _park(
+        self, kind: ExceptionKind, message: str, cleared_by: Callable[[], bool] | None = None
+    ) -> bool:
+        """EXCEPTION until `retry` (or, for a late parcel, until `cleared_by` holds); True when
+        the operator asked to accept what was received."""
         status = self.status_
         before = status.stage
         status.exception = ReturnException(kind=kind, message=message, raised_at=workflow.now())
         self._set_stage(ReturnStage.EXCEPTION)
         self._parks += 1
-        await workflow.wait_condition(lambda: self._retry is not None)
-        assert self._retry is not None
+        clears = cleared_by is not None and workflow.patched(LATE_RECEIPTS_PATCH)
+        await workflow.wait_condition(
+            lambda: self._retry is not None or (clears and cleared_by is not None and cleared_by())
+        )
+        status.exception = None
+        if self._retry is None:
+            status.history.append(
+                f"{workflow.now().isoformat()} {kind.value} cleared: the rest arrived"
+            )
+            self._set_stage(before)
+            return False
         accept = self._retry.accept
         self._retry = None
-        status.exception = None
         self._set_stage(before)
         return accept
 

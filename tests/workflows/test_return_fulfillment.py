@@ -3,8 +3,10 @@ returns refunded, a partial receipt completed by a later one, several receipts, 
 never arrives (RETURN_NOT_ARRIVED after the configured days, on a durable timer), a mismatch, an
 unmapped disposition and a refused refund, each parked under its kind and resumed by `retry`.
 With CONSIGN_CAPTURE_HISTORIES=<dir> the sellable run's history is saved for the replay test
-(tests/histories/return_sellable.json), and the refused refund's, parked then retried (patch
-`return-retry-answer`: tests/histories/return_refund_refused_then_retried.json)."""
+(tests/histories/return_sellable.json), the refused refund's, parked then retried (patch
+`return-retry-answer`: tests/histories/return_refund_refused_then_retried.json), and a late
+parcel's park cleared by its receipts (patch `return-late-receipts`:
+tests/histories/return_late_parcel_cleared.json)."""
 
 from __future__ import annotations
 
@@ -231,6 +233,53 @@ async def test_a_return_that_never_arrives_parks_after_the_configured_days(
         await handle.signal(RETURN_RECEIVED_SIGNAL, sellable)
         done: ReturnStatus = await handle.result()
         assert done.refunded and any("retry by operator" in h for h in done.history)
+
+
+async def test_a_late_parcel_clears_its_park_when_the_rest_arrives(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """Parked because nothing (then only part) arrived in time: the receipts that account for
+    every unit end the park without a person (patch return-late-receipts)."""
+    side = Returnside()
+    async with running(time_env, side, "308", days=1) as handle:
+        await status(handle, ReturnStage.AWAITING_RECEIPT)
+        await time_env.sleep(timedelta(days=1, hours=1))
+        parked = await status(handle, ReturnStage.EXCEPTION)
+        assert parked.exception is not None
+        assert parked.exception.kind is ExceptionKind.RETURN_NOT_ARRIVED
+        await handle.signal(RETURN_RECEIVED_SIGNAL, receipt("308", "RC1", ("GXO-1", 1, "SELLABLE")))
+        still: ReturnStatus = await poll_until(  # part only: still a person's call
+            handle, STATUS_QUERY, ReturnStatus, lambda s: len(s.receipts) == 1
+        )
+        assert still.stage is ReturnStage.EXCEPTION
+        assert still.received == "GXO-1: 1 received of 2; GXO-2: 0 received of 1"
+        rest = receipt("308", "RC2", ("GXO-1", 1, "SELLABLE"), ("GXO-2", 1, "SELLABLE"))
+        await handle.signal(RETURN_RECEIVED_SIGNAL, rest)
+        done: ReturnStatus = await handle.result()
+        assert done.stage is ReturnStage.DONE and done.refunded and done.exception is None
+        assert any("RETURN_NOT_ARRIVED cleared: the rest arrived" in h for h in done.history)
+        assert [c.refund for c in side.closed] == [True]
+        if target := os.environ.get("CONSIGN_CAPTURE_HISTORIES"):
+            history = await decoded_json(await handle.fetch_history())
+            save_histories({"return_late_parcel_cleared": history}, Path(target))
+
+
+async def test_only_part_in_time_clears_when_the_rest_arrives(
+    time_env: WorkflowEnvironment,
+) -> None:
+    side = Returnside()
+    async with running(time_env, side, "309", days=1) as handle:
+        await status(handle, ReturnStage.AWAITING_RECEIPT)
+        await handle.signal(RETURN_RECEIVED_SIGNAL, receipt("309", "RC1", ("GXO-1", 2, "SELLABLE")))
+        await status(handle, ReturnStage.PARTIALLY_RECEIVED)
+        await time_env.sleep(timedelta(days=1, hours=1))
+        parked = await status(handle, ReturnStage.EXCEPTION)
+        assert parked.exception is not None
+        assert parked.exception.message.startswith("only part arrived")
+        await handle.signal(RETURN_RECEIVED_SIGNAL, receipt("309", "RC2", ("GXO-2", 1, "SELLABLE")))
+        done: ReturnStatus = await handle.result()
+        assert done.stage is ReturnStage.DONE and done.refunded
+        assert any("RETURN_MISMATCH cleared: the rest arrived" in h for h in done.history)
 
 
 async def test_a_wrong_item_is_a_mismatch_until_accepted(time_env: WorkflowEnvironment) -> None:
