@@ -124,8 +124,8 @@ class WarehouseActivities:
         """An item the product sync sent GXO but GXO has not accepted parks the order (never
         injected to be refused); the product sync signals it once GXO accepts the item. For
         an account whose product sync is on, an item no sync sent is launched only if GXO
-        says it holds it (loaded before consign, the sync's start date): asked once, then
-        kept in the ledger. Other accounts' hand-mapped items are not held back."""
+        says it holds it active (loaded before consign, the sync's start date): asked until it
+        does, then kept in the ledger. Other accounts' hand-mapped items are not held back."""
         skus_by_line = {line.line_id: line.sku for line in order.lines}
         lines = {
             (plan.facility_id, w.item_code): skus_by_line[w.channel_line_id] for w in plan.lines
@@ -152,9 +152,9 @@ class WarehouseActivities:
         for facility_id, item_code in pairs:
             with classified(ExceptionKind.INVALID_WAREHOUSE_DATA):
                 state = await items.get_item(facility_id, item_code)
-            if state is not None and state.status in (ItemStatus.ACTIVE, ItemStatus.INACTIVE):
+            if state is not None and state.status is ItemStatus.ACTIVE:
                 held.append((state, skus[(facility_id, item_code)]))
-            if state is None or state.status is not ItemStatus.ACTIVE:
+            else:
                 missing.append((facility_id, item_code))
         if held:
             await asyncio.to_thread(record_known, self.engine, held)

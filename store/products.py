@@ -138,13 +138,14 @@ def record_states(engine: Engine, states: Sequence[ItemState]) -> list[LedgerEnt
 
 
 def record_known(engine: Engine, held: Sequence[tuple[ItemState, str]]) -> None:
-    """GXO's answers (with the SKU) about items consign never sent that GXO holds (ACTIVE or
-    INACTIVE): kept as KNOWN_AT_GXO rows, so the gate asks GXO once. A row the product sync
+    """GXO's answers (with the SKU) about items consign never sent: those GXO holds ACTIVE are
+    kept as KNOWN_AT_GXO rows, so the gate asks GXO once. Any other answer is not kept (GXO is
+    asked again next time: an inactive item may be activated at GXO). A row the product sync
     wrote is never replaced."""
     now = datetime.now(UTC)
     with write_session(engine) as session:
         for state, sku in held:
-            if state.status not in (ItemStatus.ACTIVE, ItemStatus.INACTIVE):
+            if state.status is not ItemStatus.ACTIVE:
                 continue
             if session.get(ItemLedgerRow, (state.facility_id, state.item_code)) is not None:
                 continue
@@ -157,7 +158,7 @@ def record_known(engine: Engine, held: Sequence[tuple[ItemState, str]]) -> None:
                     account="",
                     digest="",
                     state=LedgerState.ACCEPTED.value,
-                    active=state.status is ItemStatus.ACTIVE,
+                    active=True,
                     detail="held by GXO before consign sent it",
                     sent_at=now,
                     accepted_at=now,

@@ -120,10 +120,14 @@ async def test_an_item_gxo_already_holds_goes_through_and_is_asked_once(
     assert (known.channel, known.launched) == (ledger.KNOWN_AT_GXO, True)
 
 
-async def test_an_item_gxo_holds_inactive_parks(engine: Engine) -> None:
+async def test_an_item_gxo_holds_inactive_parks_until_gxo_activates_it(engine: Engine) -> None:
     items = ItemMaster({(UK_DAVENTRY, CODE): ItemStatus.INACTIVE})
     refused = await failure(gate(engine, items).plan, order())
     assert refused.type == ExceptionKind.ITEM_NOT_LAUNCHED.value
+    items.held[(UK_DAVENTRY, CODE)] = ItemStatus.ACTIVE  # GXO is asked again, not the ledger
+    planned: WarehouseOrder = await environment().run(gate(engine, items).plan, order())
+    assert [line.item_code for line in planned.lines] == [CODE]
+    assert ledger.waiting_orders(engine) == []
 
 
 async def test_an_account_without_product_sync_is_not_held_back(engine: Engine) -> None:
