@@ -51,7 +51,13 @@ from monitoring import monitor_activities
 from store.migrate import open_store
 from store.set_aside import keep_set_aside
 from workflows.channel_intake import ChannelIntakeInput
-from workflows.deployment import facilities, intake_inputs, intake_queue, inventory_inputs
+from workflows.deployment import (
+    facilities,
+    intake_inputs,
+    intake_queue,
+    inventory_inputs,
+    product_sync_inputs,
+)
 from workflows.inventory_sync import inventory_sync_id
 from workflows.product_sync import product_sync_id
 
@@ -300,6 +306,9 @@ async def open_services(
         client=client,
         limits=settings.limits,
         facilities=shipping_from,
+        # The launch gate asks GXO about items no product sync sent (REST: the item master).
+        product_synced={(i.channel, i.account) for i in product_sync_inputs(settings, True)},
+        items=cast(ItemMasterPort, warehouse),
     )
     delivery = DeliveryActivities(client, engine, queue_of, deadlines)
     settlements = SettlementActivities(ports.settlements, engine)

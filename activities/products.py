@@ -32,6 +32,7 @@ from domain.exceptions import ExceptionKind
 from domain.products import (
     ChannelProduct,
     ItemRecord,
+    ItemState,
     LedgerState,
     ProductPage,
     held_elsewhere,
@@ -178,9 +179,26 @@ class ProductActivities:
                 if s.rejection is not None
             ]
             checked.pending = len(waiting) - len(accepted) - len(checked.rejected)
+            await self._ask_about_waits()
             releases = await asyncio.to_thread(ledger.released, self.engine)
         checked.releases = [LaunchRelease.model_validate(w.model_dump()) for w in releases]
         return checked
+
+    async def _ask_about_waits(self) -> None:
+        """Orders parked for an item no product sync sent (the gate asked GXO, or GXO refused
+        the order as UNKNOWN_ITEM): ask GXO again, so an item loaded at GXO meanwhile (by
+        hand, or by GXO's own onboarding) releases them too."""
+        waits = await asyncio.to_thread(ledger.unsettled_launch_waits, self.engine)
+        held: list[tuple[ItemState, str]] = []
+        for facility_id, item_code, sku in sorted(
+            {(w.facility_id, w.item_code, w.sku) for w in waits}
+        ):
+            with classified(ExceptionKind.INVALID_WAREHOUSE_DATA):
+                state = await self.items.get_item(facility_id, item_code)
+            if state is not None:
+                held.append((state, sku))
+        if held:
+            await asyncio.to_thread(ledger.record_known, self.engine, held)
 
     @activity.defn(name="release_launched_orders")
     async def release(self, request: ReleaseRequest) -> None:

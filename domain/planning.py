@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 from domain.exceptions import ConsignError, ExceptionKind
 from domain.limits import IntakeLimits
@@ -99,6 +100,27 @@ def _confirmable(order: ChannelOrder, open_lines: list[OrderLine]) -> None:
         )
 
 
+def _mapping_lookup(
+    order: ChannelOrder, mappings: MappingSet
+) -> Callable[[OrderLine], SkuMapping | None]:
+    """A line's SKU mapping for the order's channel, by SKU or else by GTIN."""
+    channel = order.ref.channel
+    by_sku = {m.sku: m for m in mappings.skus if m.channel == channel}
+    by_gtin = {m.gtin: m for m in mappings.skus if m.channel == channel and m.gtin}
+
+    def mapping_for(line: OrderLine) -> SkuMapping | None:
+        return by_sku.get(line.sku) or (by_gtin.get(line.gtin) if line.gtin else None)
+
+    return mapping_for
+
+
+def unmapped_skus(order: ChannelOrder, mappings: MappingSet) -> list[str]:
+    """The SKUs of the order's open lines with no mapping (UNMAPPED_SKU names them)."""
+    mapping_for = _mapping_lookup(order, mappings)
+    open_lines = [line for line in order.lines if _open_quantity(line) > 0]
+    return sorted({line.sku for line in open_lines if mapping_for(line) is None})
+
+
 def plan_warehouse_order(
     order: ChannelOrder, mappings: MappingSet, limits: IntakeLimits | None = None
 ) -> WarehouseOrder:
@@ -109,15 +131,10 @@ def plan_warehouse_order(
     if order.ship_to is None:
         raise ConsignError(ExceptionKind.MISSING_ADDRESS, "the order has no shipping address")
     channel = order.ref.channel
-    by_sku = {m.sku: m for m in mappings.skus if m.channel == channel}
-    by_gtin = {m.gtin: m for m in mappings.skus if m.channel == channel and m.gtin}
-
-    def mapping_for(line: OrderLine) -> SkuMapping | None:
-        return by_sku.get(line.sku) or (by_gtin.get(line.gtin) if line.gtin else None)
-
+    mapping_for = _mapping_lookup(order, mappings)
     open_lines = [line for line in order.lines if _open_quantity(line) > 0]
     _confirmable(order, open_lines)
-    unmapped = sorted({line.sku for line in open_lines if mapping_for(line) is None})
+    unmapped = unmapped_skus(order, mappings)
     if unmapped:
         raise ConsignError(
             ExceptionKind.UNMAPPED_SKU, f"no GXO item code for SKU(s): {', '.join(unmapped)}"

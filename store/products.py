@@ -1,9 +1,10 @@
-"""The item ledger (what GXO's item master holds of what consign sent) and the orders waiting
-for an item's launch. Every write is keyed, so a retried activity writes the same rows again."""
+"""The item ledger (what GXO's item master holds of what consign sent, and of items GXO held
+before consign sent them: `KNOWN_AT_GXO`) and the orders waiting for an item's launch or a
+SKU's mapping. Every write is keyed, so a retried activity writes the same rows again."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,11 +12,20 @@ from pydantic import BaseModel
 from sqlalchemy import Engine, delete
 from sqlmodel import col, select
 
+from domain.mapping import SkuMapping
 from domain.order import Channel
 from domain.products import ItemRecord, ItemState, ItemStatus, LedgerState
 from store.db import read_session, write_session
 from store.mappings import list_sku_mappings
 from store.tables import ItemLedgerRow, LaunchWaitRow
+
+# The `channel` of a ledger row consign wrote because GXO answered that it holds an item no
+# product sync sent (loaded at onboarding, before the sync's start date, or by hand): the item is
+# launched as GXO says; its empty digest makes the product sync send its record when it sweeps
+# the product, and that row then replaces this one.
+KNOWN_AT_GXO = "gxo"
+# The `facility_id` of a wait for a SKU's mapping (UNMAPPED_SKU): its `item_code` is the SKU.
+MAPPING_WAIT = ""
 
 
 class LedgerEntry(BaseModel):
@@ -127,6 +137,35 @@ def record_states(engine: Engine, states: Sequence[ItemState]) -> list[LedgerEnt
     return accepted
 
 
+def record_known(engine: Engine, held: Sequence[tuple[ItemState, str]]) -> None:
+    """GXO's answers (with the SKU) about items consign never sent: those GXO holds ACTIVE are
+    kept as KNOWN_AT_GXO rows, so the gate asks GXO once. Any other answer is not kept (GXO is
+    asked again next time: an inactive item may be activated at GXO). A row the product sync
+    wrote is never replaced."""
+    now = datetime.now(UTC)
+    with write_session(engine) as session:
+        for state, sku in held:
+            if state.status is not ItemStatus.ACTIVE:
+                continue
+            if session.get(ItemLedgerRow, (state.facility_id, state.item_code)) is not None:
+                continue
+            session.add(
+                ItemLedgerRow(
+                    facility_id=state.facility_id,
+                    item_code=state.item_code,
+                    sku=sku,
+                    channel=KNOWN_AT_GXO,
+                    account="",
+                    digest="",
+                    state=LedgerState.ACCEPTED.value,
+                    active=True,
+                    detail="held by GXO before consign sent it",
+                    sent_at=now,
+                    accepted_at=now,
+                )
+            )
+
+
 def not_launched_items(engine: Engine) -> set[str]:
     """Item codes consign sent that no facility holds as launched: nothing to sell yet."""
     by_item: dict[str, bool] = {}
@@ -149,6 +188,19 @@ def not_launched(engine: Engine, lines: Sequence[tuple[str, str]]) -> list[tuple
     return sorted(wanted & blocked)
 
 
+def not_in_ledger(engine: Engine, lines: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The (facility, item code) pairs among `lines` with no ledger row: neither sent by a
+    product sync nor known to be held by GXO (the launch gate asks GXO about them)."""
+    wanted = set(lines)
+    if not wanted:
+        return []
+    codes = sorted({code for _, code in wanted})
+    with read_session(engine) as session:
+        rows = session.scalars(select(ItemLedgerRow).where(col(ItemLedgerRow.item_code).in_(codes)))
+        known = {(row.facility_id, row.item_code) for row in rows}
+    return sorted(wanted - known)
+
+
 def wait_for_launch(
     engine: Engine, workflow_id: str, waiting: Sequence[tuple[str, str, str]]
 ) -> None:
@@ -166,16 +218,59 @@ def wait_for_launch(
                 )
 
 
+def wait_for_mapping(engine: Engine, workflow_id: str, skus: Sequence[str]) -> None:
+    """The order's workflow waits for these SKUs' mappings (UNMAPPED_SKU): the product sync
+    releases it once each has one (written from product data, or imported)."""
+    wait_for_launch(engine, workflow_id, [(MAPPING_WAIT, sku, sku) for sku in skus])
+
+
 def waiting_orders(engine: Engine) -> list[Waiting]:
     with read_session(engine) as session:
         rows = session.scalars(select(LaunchWaitRow).order_by(col(LaunchWaitRow.since)))
         return [Waiting.model_validate(row.model_dump()) for row in rows]
 
 
+def _order_channel(workflow_id: str) -> str:
+    """The channel of an order's workflow id (`order:<channel>:<account>:<order id>`)."""
+    parts = workflow_id.split(":")
+    return parts[1] if len(parts) > 3 and parts[0] == "order" else ""
+
+
 def released(engine: Engine) -> list[Waiting]:
-    """Waits whose item is launched now; the caller signals each workflow, then forgets them."""
+    """Waits whose item is launched now, or whose SKU (a mapping wait) is mapped for the
+    order's channel now (its `item_code` then the mapped one), of the orders whose every wait
+    is over: an order still waiting for another item or SKU would only park again. The caller
+    signals each workflow; the waits go once its planning goes through."""
     launched = {(e.facility_id, e.item_code) for e in item_ledger(engine) if e.launched}
-    return [w for w in waiting_orders(engine) if (w.facility_id, w.item_code) in launched]
+    waits = waiting_orders(engine)
+    mapped: dict[tuple[str, str], str] = {}
+    if any(w.facility_id == MAPPING_WAIT for w in waits):
+        mapped = {(str(m.channel), m.sku): m.item_code for m in list_sku_mappings(engine)}
+    by_order: dict[str, list[Waiting]] = {}
+    for wait in waits:
+        by_order.setdefault(wait.workflow_id, []).append(wait)
+    found: list[Waiting] = []
+    for workflow_id, order_waits in by_order.items():
+        over: list[Waiting] = []
+        for wait in order_waits:
+            if wait.facility_id != MAPPING_WAIT:
+                if (wait.facility_id, wait.item_code) in launched:
+                    over.append(wait)
+                continue
+            code = mapped.get((_order_channel(workflow_id), wait.sku))
+            if code is not None:
+                over.append(wait.model_copy(update={"item_code": code}))
+        if len(over) == len(order_waits):
+            found += over
+    return found
+
+
+def unsettled_launch_waits(engine: Engine) -> list[Waiting]:
+    """Launch waits for an item with no ledger row at its facility (the product sync never
+    sent it): only GXO can say whether it holds the item now."""
+    waits = [w for w in waiting_orders(engine) if w.facility_id != MAPPING_WAIT]
+    missing = set(not_in_ledger(engine, [(w.facility_id, w.item_code) for w in waits]))
+    return [w for w in waits if (w.facility_id, w.item_code) in missing]
 
 
 def forget_waits(engine: Engine, workflow_ids: Sequence[str]) -> None:
@@ -187,9 +282,10 @@ def forget_waits(engine: Engine, workflow_ids: Sequence[str]) -> None:
 
 class NotAtGxo(BaseModel):
     """A SKU on sale (mapped for its channel) whose item no GXO facility has accepted as
-    sellable, by consign's ledger: `state` is "not sent" (mapped by hand, never sent by the
-    product sync: GXO may or may not hold it), "sent" (GXO has not loaded it yet),
-    "rejected" (with GXO's `detail`) or "inactive"."""
+    sellable, by consign's ledger: `state` is "sent" (GXO has not loaded it yet), "rejected"
+    (with GXO's `detail`) or "inactive"; for an item no product sync sent, what GXO answered
+    when asked ("unknown to GXO", "pending at GXO", "inactive at GXO", "rejected by GXO"), or
+    "not sent" when GXO was not asked (then GXO may or may not hold it)."""
 
     sku: str
     item_code: str
@@ -199,10 +295,44 @@ class NotAtGxo(BaseModel):
 
 # The entry a report shows when facilities differ: a refusal first, then a pending record.
 _REPORT_ORDER = {LedgerState.REJECTED: 0, LedgerState.SENT: 1, LedgerState.ACCEPTED: 2}
+HELD_NOT_SENT = "held by GXO, not sent"
+# GXO's answers about one item, best first: the state of the first status any facility holds.
+_GXO_VIEW = (
+    (ItemStatus.ACTIVE, HELD_NOT_SENT),
+    (ItemStatus.INACTIVE, "inactive at GXO"),
+    (ItemStatus.PENDING, "pending at GXO"),
+    (ItemStatus.REJECTED, "rejected by GXO"),
+)
 
 
-def on_sale_unknown_to_gxo(engine: Engine, channel: str) -> list[NotAtGxo]:
-    """The channel's mapped SKUs whose item GXO has not accepted (see NotAtGxo), by SKU."""
+def gxo_view(states: Sequence[ItemState]) -> str:
+    """What GXO's answers (one per facility that knows the item) say of an item consign never
+    sent: HELD_NOT_SENT when a facility holds it active."""
+    held = {state.status for state in states}
+    for status, view in _GXO_VIEW:
+        if status in held:
+            return view
+    return "unknown to GXO"
+
+
+def never_sent(engine: Engine, channel: str) -> list[SkuMapping]:
+    """The channel's mapped SKUs whose item has no ledger row (mapped by hand, never sent by a
+    product sync, not known to be held by GXO): the ones to ask GXO about."""
+    codes = {entry.item_code for entry in item_ledger(engine)}
+    return [m for m in list_sku_mappings(engine, Channel(channel)) if m.item_code not in codes]
+
+
+def _ledger_state(sent: list[LedgerEntry]) -> str:
+    worst = min(sent, key=lambda e: _REPORT_ORDER[e.state])
+    return "inactive" if worst.state is LedgerState.ACCEPTED else worst.state.value.lower()
+
+
+def on_sale_unknown_to_gxo(
+    engine: Engine, channel: str, asked: Mapping[str, Sequence[ItemState]] | None = None
+) -> list[NotAtGxo]:
+    """The channel's mapped SKUs whose item GXO has not accepted (see NotAtGxo), by SKU.
+    `asked`: GXO's answers by item code about the items no product sync sent (never_sent); an
+    item GXO holds is then left out (GXO knows it, consign just did not send it)."""
     entries: dict[str, list[LedgerEntry]] = {}
     for entry in item_ledger(engine):
         entries.setdefault(entry.item_code, []).append(entry)
@@ -211,38 +341,45 @@ def on_sale_unknown_to_gxo(engine: Engine, channel: str) -> list[NotAtGxo]:
         sent = entries.get(mapping.item_code, [])
         if any(entry.launched for entry in sent):
             continue
-        if not sent:
-            found.append(NotAtGxo(sku=mapping.sku, item_code=mapping.item_code, state="not sent"))
-            continue
-        worst = min(sent, key=lambda e: _REPORT_ORDER[e.state])
-        state = "inactive" if worst.state is LedgerState.ACCEPTED else worst.state.value.lower()
-        found.append(
-            NotAtGxo(sku=mapping.sku, item_code=mapping.item_code, state=state, detail=worst.detail)
-        )
+        if sent:
+            worst = min(sent, key=lambda e: _REPORT_ORDER[e.state])
+            state, detail = _ledger_state(sent), worst.detail
+        else:
+            state = "not sent" if asked is None else gxo_view(asked.get(mapping.item_code, []))
+            detail = None
+        if state != HELD_NOT_SENT:
+            found.append(
+                NotAtGxo(sku=mapping.sku, item_code=mapping.item_code, state=state, detail=detail)
+            )
     return sorted(found, key=lambda n: n.sku)
 
 
-def item_master_states(engine: Engine, channel: str) -> dict[str, int]:
+def item_master_states(
+    engine: Engine, channel: str, asked: Mapping[str, Sequence[ItemState]] | None = None
+) -> dict[str, int]:
     """The channel's mapped SKUs counted by what GXO's item master holds of their item, by
     the ledger: "accepted" (sellable at some facility), "sent", "rejected", "inactive",
-    "not sent" (no ledger row), or "sent by <channel>" when another channel's product sync
-    sent it (the product master's record of a SKU this channel also sells, which this channel's
-    sync leaves alone)."""
+    HELD_NOT_SENT (GXO answered that it holds an item no product sync sent), "not sent" (no
+    ledger row, GXO not asked; with `asked`, GXO's answer as in on_sale_unknown_to_gxo), or
+    "sent by <channel>" when another channel's product sync sent it (the product master's
+    record of a SKU this channel also sells, which this channel's sync leaves alone)."""
     entries: dict[str, list[LedgerEntry]] = {}
     for entry in item_ledger(engine):
         entries.setdefault(entry.item_code, []).append(entry)
     counts: dict[str, int] = {}
     for mapping in list_sku_mappings(engine, Channel(channel)):
         sent = entries.get(mapping.item_code, [])
-        others = sorted({e.channel for e in sent} - {channel})
+        others = sorted({e.channel for e in sent} - {channel, KNOWN_AT_GXO})
+        by_consign = [e for e in sent if e.channel != KNOWN_AT_GXO]
         if others:
             state = f"sent by {', '.join(others)}"
-        elif any(entry.launched for entry in sent):
+        elif any(entry.launched for entry in by_consign):
             state = "accepted"
+        elif any(entry.launched for entry in sent):
+            state = HELD_NOT_SENT
         elif not sent:
-            state = "not sent"
+            state = "not sent" if asked is None else gxo_view(asked.get(mapping.item_code, []))
         else:
-            worst = min(sent, key=lambda e: _REPORT_ORDER[e.state])
-            state = "inactive" if worst.state is LedgerState.ACCEPTED else worst.state.value.lower()
+            state = _ledger_state(sent)
         counts[state] = counts.get(state, 0) + 1
     return dict(sorted(counts.items()))

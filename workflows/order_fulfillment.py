@@ -97,6 +97,7 @@ BOUNDED_HISTORY = "bounded-history"  # 2026-11-29
 LATE_FROM_THE_START = "late-from-the-start"  # 2026-11-29
 DUPLICATE_TRACKING = "duplicate-tracking"  # 2026-11-29
 LAUNCH_RELEASE = "launch-release"  # wip/products: ITEM_ACCEPTED releases an ITEM_NOT_LAUNCHED park
+MAPPING_RELEASE = "mapping-release"  # wip/gate10: ITEM_ACCEPTED releases an UNMAPPED_SKU park
 CLOSE_DEMAND_AT_END = "close-demand-at-end"  # 2026-11-30
 RESOLVE_PARKED = "resolve-parked"  # 2026-11-30: `resolve` closes a parked order as RESOLVED
 CAPTURE_FIRST_CHECK = timedelta(minutes=5)  # then doubling, up to CAPTURE_MAX_CHECK
@@ -233,18 +234,30 @@ class OrderFulfillment:
 
     @workflow.signal(
         name=ITEM_ACCEPTED_SIGNAL,
-        description="internal: the product sync saw GXO accept an item (ends ITEM_NOT_LAUNCHED).",
+        description=(
+            "internal: the product sync saw GXO accept an item (ends ITEM_NOT_LAUNCHED) or "
+            "wrote a SKU's mapping (ends UNMAPPED_SKU)."
+        ),
     )
     def item_accepted(self, accepted: ItemAccepted) -> None:
-        """The product sync saw GXO accept an item: an order parked as ITEM_NOT_LAUNCHED plans
-        again, and its history says why. Ignored otherwise (the sync repeats it while the
+        """The product sync saw GXO accept an item (an order parked as ITEM_NOT_LAUNCHED), or
+        wrote the mapping of a SKU (an order parked as UNMAPPED_SKU): the order plans again,
+        and its history says why. Ignored otherwise (the sync repeats it while the
         order still waits)."""
         exception = self._status.exception
-        if exception is None or exception.kind is not ExceptionKind.ITEM_NOT_LAUNCHED:
+        if exception is None:
             return
-        if not workflow.patched(LAUNCH_RELEASE):
+        if exception.kind is ExceptionKind.UNMAPPED_SKU:
+            # Since MAPPING_RELEASE: the product sync wrote the SKU's mapping (no facility).
+            if not workflow.patched(MAPPING_RELEASE):
+                return
+            reason = f"the product sync mapped {accepted.sku} to GXO item {accepted.item_code}"
+        elif exception.kind is ExceptionKind.ITEM_NOT_LAUNCHED:
+            if not workflow.patched(LAUNCH_RELEASE):
+                return
+            reason = f"GXO accepted {accepted.item_code} ({accepted.sku}) at {accepted.facility_id}"
+        else:
             return
-        reason = f"GXO accepted {accepted.item_code} ({accepted.sku}) at {accepted.facility_id}"
         self._operator = (RETRY_SIGNAL, OperatorRequest(reason=reason, requested_by="product sync"))
 
     @workflow.signal(

@@ -4,6 +4,7 @@ update's answer printed (a stand-in ProductSync answers it)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from pathlib import Path
 
@@ -14,11 +15,12 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from domain.mapping import SkuMapping
 from domain.products import ItemRecord, ItemState, ItemStatus
 from integrations.registry import Channel
-from starter import inventory_cli
+from starter import inventory_cli, products_cli
 from store.mappings import upsert_sku_mappings
 from store.migrate import open_store
 from store.products import (
     item_master_states,
+    never_sent,
     on_sale_unknown_to_gxo,
     record_refused,
     record_sent,
@@ -32,6 +34,7 @@ from workflows.product_sync import (
 )
 
 FACILITY, OTHER = "GXO-UK-DAV", "GXO-DE-KOB"
+PENDING = ItemStatus.PENDING
 
 
 @workflow.defn(name="ProductSync")
@@ -101,6 +104,60 @@ def test_amazon_skus_are_counted_by_what_gxo_holds_and_who_sent_it(database_url:
     }
 
 
+def held(code: str, status: ItemStatus = ItemStatus.ACTIVE) -> ItemState:
+    return ItemState(facility_id=FACILITY, item_code=code, status=status)
+
+
+def test_skus_gxo_holds_but_no_sync_sent_leave_the_report(database_url: str) -> None:
+    """GXO's answers about the items no product sync sent: one it holds is not unknown to GXO
+    (a brand whose catalogue GXO already holds is not flooded), one it does not know is."""
+    engine = open_store(database_url)
+    assert [(m.sku, m.item_code) for m in never_sent(engine, "amazon")] == [("HAND", "I-HAND")]
+    asked = {"I-HAND": [held("I-HAND")]}
+    found = on_sale_unknown_to_gxo(engine, "amazon", asked)
+    assert [n.sku for n in found] == ["BAD", "NEW", "OLD"]
+    states = item_master_states(engine, "amazon", asked)
+    assert states["held by GXO, not sent"] == 1 and "not sent" not in states
+    unknown = on_sale_unknown_to_gxo(engine, "amazon", {"I-HAND": []})
+    assert ("HAND", "unknown to GXO") in [(n.sku, n.state) for n in unknown]
+    pending = on_sale_unknown_to_gxo(engine, "amazon", {"I-HAND": [held("I-HAND", PENDING)]})
+    assert ("HAND", "pending at GXO") in [(n.sku, n.state) for n in pending]
+
+
+class HeldItems:
+    """GXO's item master as the CLI asks it: holds I-HAND at FACILITY."""
+
+    async def __aenter__(self) -> HeldItems:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    async def get_item(self, facility_id: str, item_code: str) -> ItemState | None:
+        return held(item_code) if (facility_id, item_code) == (FACILITY, "I-HAND") else None
+
+
+async def test_status_asks_gxo_and_prints_json(
+    inventory_server: OrderServer,
+    cli: Invoke,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(products_cli, "open_item_master", HeldItems)
+    monkeypatch.setattr(products_cli, "facilities", lambda settings: [FACILITY, OTHER])
+    account = unique_account()
+    result = await cli(
+        "products", "status", "--channel", "amazon", "--account", account,
+        "--database-url", database_url, "--address", inventory_server.address, "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    [row] = json.loads(result.stdout)
+    assert (row["channel"], row["account"], row["gxo_asked"]) == ("amazon", account, True)
+    assert row["sync"] is None and "never started" in row["sync_error"]
+    assert row["item_master"]["held by GXO, not sent"] == 1
+    assert [n["sku"] for n in row["on_sale_unknown_to_gxo"]] == ["BAD", "NEW", "OLD"]
+
+
 def test_the_report_lists_mapped_skus_no_facility_has_launched(database_url: str) -> None:
     found = on_sale_unknown_to_gxo(open_store(database_url), "amazon")
     assert [(n.sku, n.item_code, n.state, n.detail) for n in found] == [
@@ -117,7 +174,7 @@ async def test_status_of_a_sync_never_started_still_prints_the_report(
     account = unique_account()
     result = await cli(
         "products", "status", "--channel", "amazon", "--account", account,
-        "--database-url", database_url, "--address", inventory_server.address,
+        "--database-url", database_url, "--address", inventory_server.address, "--no-ask-gxo",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     out = result.output

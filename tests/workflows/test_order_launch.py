@@ -1,7 +1,8 @@
 """The launch gate on the time-skipping server: an order for an item GXO has not accepted
 parks as ITEM_NOT_LAUNCHED without reaching GXO, and the product sync's item_accepted signal
-(launch-release) plans it again with the reason in its history; the signal is ignored by an
-order not parked for a launch."""
+(launch-release) plans it again with the reason in its history; the same signal releases an
+order parked as UNMAPPED_SKU once the product sync wrote the mapping (mapping-release); it is
+ignored by an order parked for another reason."""
 
 from __future__ import annotations
 
@@ -38,23 +39,44 @@ async def test_an_order_parked_for_a_launch_is_released_by_item_accepted(
     assert any(note in line and "product sync" in line for line in released.history)
 
 
-async def test_item_accepted_leaves_an_order_parked_for_another_reason(
+async def test_an_order_parked_unmapped_is_released_when_the_sync_maps_the_sku(
     harness: Harness,
 ) -> None:
     order = make_order(lines=[("NEW-1", 1)])
     harness.world.add(order)
     mapped = harness.world.mappings.skus
-    harness.world.mappings.skus = []  # UNMAPPED_SKU, not a launch
+    harness.world.mappings.skus = []  # the product sync has not written the mapping yet
     handle = await harness.start(order, add=False)
     parked = await until(handle, at(OrderStage.EXCEPTION))
     assert parked.exception is not None
     assert parked.exception.kind is ExceptionKind.UNMAPPED_SKU
-    harness.world.mappings.skus = mapped  # a retry now would inject: the signal must not retry
+    harness.world.mappings.skus = mapped  # the sync wrote it
+    mapping = ItemAccepted(facility_id="", item_code=ACCEPTED.item_code, sku="NEW-1")
+    await handle.signal(OrderFulfillment.item_accepted, mapping)
+    released = await until(handle, at(OrderStage.INJECTED))
+    assert released.exception is None
+    assert len(harness.world.injections) == 1
+    note = "the product sync mapped NEW-1 to GXO item GXO-NEW-1"
+    assert any(note in line and "product sync" in line for line in released.history)
+
+
+async def test_item_accepted_leaves_an_order_parked_for_another_reason(
+    harness: Harness,
+) -> None:
+    order = make_order(lines=[("NEW-1", 1)])
+    harness.world.add(order)
+    rules = harness.world.mappings.facility_rules
+    harness.world.mappings.facility_rules = []  # NO_FACILITY, not a launch or a mapping
+    handle = await harness.start(order, add=False)
+    parked = await until(handle, at(OrderStage.EXCEPTION))
+    assert parked.exception is not None
+    assert parked.exception.kind is ExceptionKind.NO_FACILITY
+    harness.world.mappings.facility_rules = rules  # a retry now would inject: must not retry
     await handle.signal(OrderFulfillment.item_accepted, ACCEPTED)
     after = await events_after_the_signal(handle)
     assert EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED not in after
     still = await handle.query(OrderFulfillment.status)
-    assert still.exception is not None and still.exception.kind is ExceptionKind.UNMAPPED_SKU
+    assert still.exception is not None and still.exception.kind is ExceptionKind.NO_FACILITY
     assert harness.world.injections == []
 
 
