@@ -34,6 +34,7 @@ from activities.models import EventDelivery
 from domain.limits import IntakeLimits
 from domain.order import OrderChange
 from domain.payloads import split_dispatch
+from domain.search_attributes import of_account
 from domain.setaside import SetAsideRecord
 from domain.warehouse import EventMismatch, FeedEvent, WarehouseEvent
 from integrations.module import ChannelModule, WarehouseWebhook
@@ -50,7 +51,6 @@ from workflows.channel_intake import (
     intake_id,
 )
 from workflows.intakes import TASK_TIMEOUT
-from workflows.search_attributes import of_account
 from workflows.warehouse_intake import (
     EVENTS_PUSHED_SIGNAL,
     WarehouseIntake,

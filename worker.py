@@ -38,6 +38,7 @@ import temporal_client
 from activities.heartbeat import HEARTBEAT_THROTTLE
 from codec.converter import configured_key_ring
 from config import Settings, SettingsError
+from domain import search_attributes as sa
 from integrations.registry import (
     account_queue,
     get_settings,
@@ -47,7 +48,6 @@ from integrations.registry import (
 from store.migrations import StoreSchemaError
 from temporal_client import UnregisteredSearchAttributes
 from workflows import order_metrics
-from workflows import search_attributes as sa
 from workflows.channel_intake import ChannelIntake, intake_id
 from workflows.deployment import (
     LONG_LIVED,

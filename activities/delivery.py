@@ -38,10 +38,10 @@ from domain.lifecycle import (
 )
 from domain.order import OrderChange, OrderRef, is_merchant_fulfilled
 from domain.returns import RETURN_RECEIVED_SIGNAL, ReturnReceivedEvent
+from domain.search_attributes import of_new_order
 from domain.warehouse import EventMismatch, FeedEvent, WarehouseEvent, WarehouseEventKind
 from store.inventory import close_demand
 from store.unmatched import record_unmatched_event
-from workflows.search_attributes import of_new_order
 
 # Signal-with-starts in flight at once: one at a time, a batch took as long as the sum of its
 # RPCs, and under a kill every 10 s a poll's hand-over fell behind for good (bench/README.md,

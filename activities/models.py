@@ -12,6 +12,7 @@ from domain.order import Channel, OrderChange, OrderRef
 from domain.products import ChannelProduct
 from domain.returns import DispositionRule, ReturnNotice, ReturnRef
 from domain.setaside import SetAsideNotice
+from domain.sync_status import DriftLine
 from domain.warehouse import (
     EventMismatch,
     FeedEvent,
@@ -196,12 +197,6 @@ class SubmissionChecked(BaseModel):
 class StockReadRequest(BaseModel):
     channel: Channel
     account: str
-
-
-class DriftLine(BaseModel):
-    sku: str
-    expected: int
-    shown: int | None  # None: the channel does not list the SKU
 
 
 class DriftReport(BaseModel):

@@ -16,6 +16,7 @@ from temporalio import activity
 from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 
+from domain import search_attributes as sa
 from domain.exceptions import ExceptionKind
 from domain.lifecycle import OrderStage
 from domain.monitor import (
@@ -44,7 +45,6 @@ from reporting.daily_report import (
     visibility_time,
 )
 from reporting.render import write_report
-from workflows import search_attributes as sa
 
 LIST_LIMIT = 200  # orders read per check for ages and ids (counts come from count queries)
 # Intakes whose quiet spells are longer than any silence threshold: ProductSync sweeps every

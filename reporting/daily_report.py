@@ -23,14 +23,14 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain import search_attributes as sa
 from domain.exceptions import ExceptionKind
 from domain.lifecycle import STATUS_QUERY, WORKFLOW_NAME, OrderStage
 from domain.owners import Owner
+from domain.sync_status import InventorySyncStatus
 from integrations.registry import CHANNEL_NAMES
 from reporting.errors import ReportError
 from reporting.order_rows import row_from_execution
-from workflows import search_attributes as sa
-from workflows.inventory_sync import InventorySyncStatus
 
 QUERY_TIMEOUT = timedelta(seconds=5)
 TREND_DAYS = 7

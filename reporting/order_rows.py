@@ -8,7 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel
 from temporalio.client import WorkflowExecution, WorkflowExecutionStatus
 
-from workflows.search_attributes import (
+from domain.search_attributes import (
     CHANNEL,
     CHANNEL_ORDER_ID,
     EXCEPTION_KIND,

@@ -22,8 +22,8 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from domain.lifecycle import RETRY_SIGNAL, OperatorRequest, OrderStage
+from domain.search_attributes import ORDER_STAGE
 from starter.client import CliError
-from workflows.search_attributes import ORDER_STAGE
 
 PARKED = f"ExecutionStatus = 'Running' AND {ORDER_STAGE.name} = '{OrderStage.EXCEPTION.value}'"
 BATCH_WAIT = timedelta(minutes=2)  # how long the command follows the batch before it returns

@@ -17,6 +17,7 @@ from rich.table import Table
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain.sync_status import InventorySyncStatus
 from integrations.registry import Channel, get_settings
 from starter.accounts_cli import ACCOUNT_HELP, CHANNEL_CHOICES, accounts_of
 from starter.answers import ask
@@ -27,7 +28,6 @@ from starter.orders_cli import AddressOption, NamespaceOption, parse_enum
 from workflows.inventory_sync import (
     STATUS_QUERY,
     SYNC_NOW_SIGNAL,
-    InventorySyncStatus,
     SyncAnswer,
     SyncRequest,
     inventory_sync_id,

@@ -36,18 +36,18 @@ from domain.lifecycle import (
     OrderStatus,
 )
 from domain.order import OrderRef
-from integrations.registry import Channel, get_settings
-from reporting.order_rows import OrderRow, row_from_execution
-from starter.accounts_cli import ACCOUNT_HELP, CHANNEL_CHOICES, account_for
-from starter.answers import ask, requester
-from starter.client import CliError, expected_errors, run_with_client
-from workflows.search_attributes import (
+from domain.search_attributes import (
     CHANNEL,
     CHANNEL_ACCOUNT,
     EXCEPTION_KIND,
     ORDER_STAGE,
     SHIP_BY,
 )
+from integrations.registry import Channel, get_settings
+from reporting.order_rows import OrderRow, row_from_execution
+from starter.accounts_cli import ACCOUNT_HELP, CHANNEL_CHOICES, account_for
+from starter.answers import ask, requester
+from starter.client import CliError, expected_errors, run_with_client
 
 console = Console()
 order_app = typer.Typer(

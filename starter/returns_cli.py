@@ -16,6 +16,15 @@ from temporalio.service import RPCError
 
 from domain.exceptions import ExceptionKind
 from domain.returns import RETURN_WORKFLOW_NAME, RefundDecision, ReturnRef, ReturnStage
+from domain.search_attributes import (
+    CHANNEL,
+    CHANNEL_ACCOUNT,
+    CHANNEL_ORDER_ID,
+    EXCEPTION_KIND,
+    FACILITY_ID,
+    REFUND_DECISION,
+    RETURN_STAGE,
+)
 from integrations.registry import CHANNELS, get_settings
 from starter.accounts_cli import account_for
 from starter.answers import ask, requester
@@ -37,15 +46,6 @@ from workflows.return_fulfillment import (
     RetryAnswer,
     RetryRequest,
     ReturnStatus,
-)
-from workflows.search_attributes import (
-    CHANNEL,
-    CHANNEL_ACCOUNT,
-    CHANNEL_ORDER_ID,
-    EXCEPTION_KIND,
-    FACILITY_ID,
-    REFUND_DECISION,
-    RETURN_STAGE,
 )
 
 returns_app = typer.Typer(

@@ -12,9 +12,9 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client
 from temporalio.common import SearchAttributeIndexedValueType, SearchAttributeKey
 
+from domain.search_attributes import ALL
 from starter.client import CliError
 from temporal_client import registered_search_attributes
-from workflows.search_attributes import ALL
 
 # The names `temporal server start-dev --search-attribute` and `temporal operator
 # search-attribute create --type` accept.

@@ -28,11 +28,12 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.refs import ActivityRef
+    from domain import search_attributes as sa
     from domain.exceptions import ExceptionKind
     from domain.lifecycle import RetryingActivity, retrying_after_success, still_retrying
     from domain.setaside import SetAsideNotice
-    from workflows import search_attributes as sa
     from workflows.activity_rounds import execute_in_rounds
+    from workflows.search_attributes import Published
     from workflows.waits import failure_kind, failure_text
 
 # Well under a worker's life between kills (bench.chaos kills every 10 s): with 10 s, work lost
@@ -92,7 +93,7 @@ class IntakeCalls:
         self.health = health
         self.rounds = workflow.patched(INTAKE_ROUNDS)
         self.shows_state = self.rounds and workflow.patched(INTAKE_STATE_PATCH)
-        self._published = sa.Published(only_changes=True)
+        self._published = Published(only_changes=True)
         self._publish()  # a kind inherited across continue-as-new that no longer holds
 
     async def run(

@@ -27,7 +27,6 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from activities import queues, refs
     from activities.models import (
-        DriftLine,
         StalledRequest,
         StockNotice,
         StockPlanRequest,
@@ -36,16 +35,16 @@ with workflow.unsafe.imports_passed_through():
         SubmissionCheck,
     )
     from activities.refs import ActivityRef
+    from domain import search_attributes as sa
     from domain.exceptions import ExceptionKind
     from domain.inventory import PushOutcome, StockSubmission
     from domain.lifecycle import (
         STOCK_CHANGED_SIGNAL,
-        RetryingActivity,
         retrying_after_success,
         still_retrying,
     )
     from domain.order import Channel
-    from workflows import search_attributes as sa
+    from domain.sync_status import InventorySyncStatus, SubmissionShown
     from workflows.activity_rounds import execute_in_rounds
     from workflows.contracts import WorkflowContract
     from workflows.intakes import HEARTBEAT, QUICK_FIRST_ROUND
@@ -86,16 +85,6 @@ class AwaitedSubmission(BaseModel):
     checks: int = 0
 
 
-class SubmissionShown(BaseModel):
-    """A pending submission as the status shows it (without its quantities)."""
-
-    submission: str
-    skus: int
-    since: datetime
-    next_check: datetime
-    checks: int
-
-
 class InventorySyncInput(BaseModel):
     channel: Channel
     account: str
@@ -117,25 +106,6 @@ class SyncRequest(BaseModel):
 def covers(queued: SyncRequest, asked: SyncRequest) -> bool:
     """A queued request that already does everything `asked` wants."""
     return (queued.full or not asked.full) and (queued.reconcile or not asked.reconcile)
-
-
-class InventorySyncStatus(BaseModel):
-    channel: Channel
-    account: str
-    last_push_at: datetime | None = None
-    pushes: int = 0
-    skus_pushed: int = 0
-    pending_items: list[str] = Field(default_factory=list)
-    rejected: list[PushOutcome] = Field(default_factory=list)
-    stalled: list[str] = Field(default_factory=list)
-    last_reconcile_at: datetime | None = None
-    drift: list[DriftLine] = Field(default_factory=list)
-    unknown_to_gxo: list[str] = Field(default_factory=list)
-    unmapped_items: list[str] = Field(default_factory=list)
-    last_error: str | None = None
-    retrying: RetryingActivity | None = None  # a call that keeps failing for a passing reason
-    awaiting: list[SubmissionShown] = Field(default_factory=list)  # e.g. listings feeds
-    held: list[str] = Field(default_factory=list)  # SKUs waiting for their submission to settle
 
 
 class SyncAnswer(BaseModel):

@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
         WarehouseOrderRequest,
     )
     from activities.refs import ActivityRef
+    from domain import search_attributes as sa
     from domain.capture import CaptureState, PaymentCapture
     from domain.deadlines import deadlines_for
     from domain.exceptions import ConsignError, ExceptionKind, describe_error
@@ -74,9 +75,9 @@ with workflow.unsafe.imports_passed_through():
         mismatch,
     )
     from workflows import order_metrics
-    from workflows import search_attributes as sa
     from workflows.activity_rounds import execute_in_rounds
     from workflows.contracts import WorkflowContract
+    from workflows.search_attributes import Published
     from workflows.waits import failure_kind, failure_text, wait_until
 
 A = TypeVar("A")
@@ -164,7 +165,7 @@ class OrderFulfillment:
         self._ref = params.ref
         self._policy = params.deadlines
         self._bounded = workflow.patched(BOUNDED_HISTORY)
-        self._published = sa.Published(only_changes=self._bounded)
+        self._published = Published(only_changes=self._bounded)
         self._watcher: asyncio.Task[None] | None = None
         self._read: OrderChange | None = None  # the order as last read, as a notice
         state = params.carried or CarriedState(

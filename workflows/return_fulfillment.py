@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
     from activities import refs
     from activities.models import CloseRequest, PolicyRequest, ReturnPlan
     from activities.refs import ActivityRef
+    from domain import search_attributes as sa
     from domain.exceptions import ExceptionKind
     from domain.returns import (
         RETURN_RECEIVED_SIGNAL,
@@ -51,9 +52,9 @@ with workflow.unsafe.imports_passed_through():
         returned_units,
         tally,
     )
-    from workflows import search_attributes as sa
     from workflows.activity_rounds import execute_in_rounds
     from workflows.contracts import WorkflowContract
+    from workflows.search_attributes import Published
     from workflows.waits import wait_until
 
 STATUS_QUERY = "status"
@@ -176,7 +177,7 @@ class ReturnFulfillment:
 
     @workflow.run
     async def run(self, params: ReturnFulfillmentInput) -> ReturnStatus:
-        self._published = sa.Published(only_changes=True)
+        self._published = Published(only_changes=True)
         self._publish()
         plan = await self._call(refs.PLAN_RETURN, params.ref)
         self._planned(plan)

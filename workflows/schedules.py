@@ -23,8 +23,8 @@ from temporalio.client import (
 )
 
 from config import Settings
+from domain import search_attributes as sa
 from integrations.registry import account_queue
-from workflows import search_attributes as sa
 from workflows.deployment import settlement_inputs
 from workflows.intakes import TASK_TIMEOUT
 from workflows.settlement_intake import (

@@ -31,8 +31,8 @@ from domain.lifecycle import (
     OrderFulfillmentInput,
 )
 from domain.order import OrderChange
+from domain.search_attributes import ALL
 from domain.warehouse import WarehouseEvent, order_events
-from workflows.search_attributes import ALL
 from workflows.warehouse_intake import EVENTS_PUSHED_SIGNAL, WarehouseIntakeInput
 
 RECEIVED_QUERY = "received"

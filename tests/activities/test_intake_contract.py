@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from activities.delivery import DeliveryActivities
 from activities.warehouse import WarehouseActivities
+from domain import search_attributes as sa
 from domain.exceptions import ExceptionKind
 from domain.order import OrderRef
 from integrations.registry import Channel
@@ -28,7 +29,6 @@ from tests.activities.test_intake_set_aside import (
     warehouse_intake,
     wire_event,
 )
-from workflows import search_attributes as sa
 from workflows.warehouse_intake import POLL_NOW_SIGNAL, WarehouseIntakeProgress
 
 

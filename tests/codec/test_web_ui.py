@@ -27,9 +27,9 @@ from codec.converter import configured_converter, configured_key_ring
 from codec.server import create_codec_app
 from config import CodecSettings
 from domain.order import ShipTo
+from domain.search_attributes import ALL
 from tests.workflows.fakes import make_order
 from tests.workflows.order_harness import running_harness
-from workflows.search_attributes import ALL
 
 CHROMIUM = Path("/usr/bin/chromium")
 playwright = pytest.importorskip(

@@ -25,6 +25,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.testing import ActivityEnvironment
 
 from activities.monitor import MonitorActivities
+from domain import search_attributes as sa
 from domain.exceptions import ExceptionKind
 from domain.lifecycle import OrderStage
 from domain.monitor import Finding, Thresholds
@@ -42,7 +43,6 @@ from store.migrate import open_store
 from store.unmatched import record_unmatched_event
 from tests.starter.conftest import OrderServer, make_status, start_fake_order
 from tests.starter.report_world import OPEN_QUEUE, report_world
-from workflows import search_attributes as sa
 
 NOW = datetime.now(UTC)
 ACCOUNT = "A1HEALTH"

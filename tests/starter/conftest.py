@@ -18,10 +18,12 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from typer.testing import CliRunner, Result
 
 from codec.converter import configured_converter
+from domain import search_attributes as sa
 from domain.exceptions import ExceptionKind
 from domain.lifecycle import WORKFLOW_NAME, ExceptionInfo, OrderStage, OrderStatus, ParcelRecord
 from domain.order import OrderRef
 from domain.shipment import LineProgress
+from domain.sync_status import InventorySyncStatus
 from integrations.registry import Channel
 from starter import orders_cli
 from starter.cli import app
@@ -29,8 +31,7 @@ from starter.devstack import find_temporal_binary
 from starter.temporal_setup import CONSIGN_KEYS
 from tests.starter.fake_inventory import FakeInventorySync
 from tests.starter.fake_order import FakeOrderFulfillment
-from workflows import search_attributes as sa
-from workflows.inventory_sync import InventorySyncStatus, inventory_sync_id
+from workflows.inventory_sync import inventory_sync_id
 
 TASK_QUEUE = "starter-tests"
 INVENTORY_TASK_QUEUE = "starter-inventory-tests"

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
+from domain.sync_status import InventorySyncStatus
 from integrations.registry import Channel
 from tests.conftest import PROJECT_ROOT
 from tests.starter.conftest import OrderServer, make_status, start_sync, unique_account
-from workflows.inventory_sync import InventorySyncStatus
 
 # Per command. The exit check below catches the cause every time (every run before the fix left
 # the SDK's threads alive); the plain runs are the crash itself, sampled: 7 x 3 of them all pass

@@ -19,7 +19,6 @@ from sqlalchemy import Engine
 from temporalio.testing import ActivityEnvironment
 from typer.testing import CliRunner
 
-from activities.models import DriftLine
 from activities.monitor import MonitorActivities
 from domain.exceptions import ExceptionKind
 from domain.inventory import PushOutcome
@@ -27,6 +26,7 @@ from domain.lifecycle import OrderStage
 from domain.monitor import DailyReportRequest
 from domain.owners import DEFAULT_OWNERS, OwnerRole
 from domain.setaside import SetAsideFeed, SetAsideReason, SetAsideRecord
+from domain.sync_status import DriftLine, InventorySyncStatus
 from integrations.registry import Channel
 from reporting.daily_report import DailyReport, gather_report
 from reporting.render import SECTIONS, render_html, render_markdown
@@ -37,7 +37,6 @@ from store.set_aside import keep_set_aside
 from store.unmatched import record_unmatched_event
 from tests.starter.conftest import OrderServer, make_status, start_fake_order
 from tests.starter.report_world import CLOSING_QUEUE, OPEN_QUEUE, ReportWorld, report_world
-from workflows.inventory_sync import InventorySyncStatus
 
 ACCOUNT = "A1REPORT"
 NOW = datetime.now(UTC)

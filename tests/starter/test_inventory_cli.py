@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from activities.models import DriftLine
 from domain.inventory import ListingQuantity, PushOutcome
+from domain.sync_status import DriftLine, InventorySyncStatus
 from integrations.amazon.module import AMAZON
 from integrations.centra.module import CENTRA
 from integrations.registry import Channel, get_settings
@@ -21,7 +21,7 @@ from store.inventory import record_push, record_read_back
 from store.migrate import open_store
 from tests.starter.conftest import Invoke, OrderServer, start_sync, unique_account
 from tests.starter.fake_inventory import REQUESTS_QUERY
-from workflows.inventory_sync import InventorySyncStatus, SyncRequest, inventory_sync_id
+from workflows.inventory_sync import SyncRequest, inventory_sync_id
 
 PUSHED = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 CHECKED = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

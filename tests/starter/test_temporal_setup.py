@@ -9,6 +9,7 @@ from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.testing import WorkflowEnvironment
 
+from domain.search_attributes import ALL
 from starter.devstack import find_temporal_binary
 from starter.temporal_setup import (
     CONSIGN_KEYS,
@@ -17,7 +18,6 @@ from starter.temporal_setup import (
 )
 from temporal_client import UnregisteredSearchAttributes, check_search_attributes
 from tests.starter.conftest import Invoke
-from workflows.search_attributes import ALL
 
 
 def test_dev_server_args_cover_every_attribute() -> None:

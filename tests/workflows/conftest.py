@@ -13,8 +13,8 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.testing import WorkflowEnvironment
 
 from codec.converter import configured_converter
+from domain.search_attributes import ALL
 from tests.workflows.order_harness import Harness, running_harness
-from workflows.search_attributes import ALL
 
 
 def _binary(name: str) -> str:

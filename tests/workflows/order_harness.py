@@ -18,6 +18,7 @@ from temporalio.worker import Worker
 
 from domain.lifecycle import OrderFulfillmentInput, OrderStage, OrderStatus
 from domain.order import ChannelOrder, ChannelOrderStatus, OrderChange
+from domain.search_attributes import of_new_order
 from domain.warehouse import (
     Parcel,
     Rejection,
@@ -28,7 +29,6 @@ from domain.warehouse import (
 )
 from tests.workflows.fakes import FakeWorld, dispatch
 from workflows.order_fulfillment import OrderFulfillment
-from workflows.search_attributes import of_new_order
 
 OrderHandle = WorkflowHandle[OrderFulfillment, OrderStatus]
 QUERY_WAIT = timedelta(seconds=2)  # a query to a failing workflow task never returns

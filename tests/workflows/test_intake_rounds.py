@@ -37,12 +37,12 @@ from activities.models import (
     StockNotice,
     StockPulled,
 )
+from domain import search_attributes as sa
 from domain.exceptions import ExceptionKind
 from integrations.registry import Channel
 from tests.workflows.fakes import dispatch, make_order, parcel
 from tests.workflows.test_intakes import change
 from tests.workflows.time_skipping import round_span, skip
-from workflows import search_attributes as sa
 from workflows.channel_intake import ChannelIntake, ChannelIntakeInput, IntakeProgress
 from workflows.intakes import QUICK_FIRST_ROUND, IntakeHealth
 from workflows.stock_intake import StockIntake, StockIntakeInput, StockIntakeProgress

@@ -34,13 +34,13 @@ from activities.models import (
     SubmissionCheck,
     SubmissionChecked,
 )
+from domain import search_attributes as sa
 from domain.exceptions import ExceptionKind
 from domain.inventory import ListingQuantity, PushOutcome, StockSubmission
 from domain.lifecycle import STOCK_CHANGED_SIGNAL
 from integrations.registry import Channel
 from tests.workflows.test_intakes import poll_until
 from tests.workflows.time_skipping import round_span, skip
-from workflows import search_attributes as sa
 from workflows.intakes import QUICK_FIRST_ROUND
 from workflows.inventory_sync import (
     FEED_WAIT_LIMIT,

@@ -12,6 +12,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.worker import Replayer
 
 from codec.converter import configured_converter
+from domain import search_attributes as sa
 from domain.exceptions import ExceptionKind
 from domain.lifecycle import (
     REINJECT_SIGNAL,
@@ -24,7 +25,6 @@ from domain.lifecycle import (
 from domain.order import ChannelOrderStatus
 from tests.workflows.fakes import make_order
 from tests.workflows.order_harness import Harness, OrderHandle, at, finished, rejected, until
-from workflows import search_attributes as sa
 from workflows.order_fulfillment import OrderFulfillment
 
 BY_OPS = OperatorRequest(reason="mapped", requested_by="ops")

@@ -12,6 +12,7 @@ import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
+from domain import search_attributes as sa
 from domain import shipment
 from domain.capture import CaptureState
 from domain.exceptions import ExceptionKind
@@ -32,7 +33,6 @@ from tests.workflows.order_harness import (
     task_failures,
     until,
 )
-from workflows import search_attributes as sa
 from workflows.order_fulfillment import OrderFulfillment
 
 RETRY = OperatorRequest(reason="fixed", requested_by="ops")

@@ -7,13 +7,13 @@ from datetime import timedelta
 
 from temporalio.exceptions import ApplicationError
 
+from domain import search_attributes as sa
 from domain.exceptions import ExceptionKind
 from domain.lifecycle import OrderStage
 from domain.order import ChannelOrderStatus
 from tests.workflows.fakes import dispatch, make_order, parcel
 from tests.workflows.order_harness import Harness, at, finished, until
 from tests.workflows.time_skipping import skip
-from workflows import search_attributes as sa
 from workflows.activity_rounds import FIRST_ROUND, LATER_ROUND
 from workflows.order_fulfillment import OrderFulfillment
 

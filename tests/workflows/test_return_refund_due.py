@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from domain import search_attributes as sa
 from domain.returns import (
     DEFAULT_POLICY,
     RETURN_RECEIVED_SIGNAL,
@@ -18,7 +19,6 @@ from domain.returns import (
     ReturnStage,
 )
 from tests.workflows.test_return_fulfillment import Returnside, receipt, running, status
-from workflows import search_attributes as sa
 from workflows.return_fulfillment import ReturnStatus
 
 CREDIT_ONLY = [

@@ -25,10 +25,10 @@ from activities.settlement_models import (
     SettlementReports,
     StoredSettlementReport,
 )
+from domain import search_attributes as sa
 from domain.exceptions import ExceptionKind
 from domain.settlement import SettlementReport
 from tests.e2e.histories import decoded_json, save_histories
-from workflows import search_attributes as sa
 from workflows.settlement_intake import (
     SettlementIntake,
     SettlementIntakeInput,
