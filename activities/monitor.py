@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -205,8 +206,10 @@ class MonitorActivities:
         alert_urls: list[str],
         reports_dir: Path | None = None,
         check_owners: dict[Check, Owner] | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.client = client
+        self.clock = clock  # tests fix it: the ages in a finding's summary are read from it
         self.engine = engine
         self.owners = owners
         self.expected_intakes = expected_intakes
@@ -220,7 +223,7 @@ class MonitorActivities:
         """Everything the daily checks look at, as findings; reads only."""
         from store.unmatched import list_unmatched
 
-        now = datetime.now(UTC)
+        now = self.clock()
         t, client = thresholds, self.client
         exceptions = await gather_exceptions(client, self.owners, LIST_LIMIT)
         findings = exception_findings(exceptions.kinds, t, now)

@@ -44,7 +44,7 @@ from store.unmatched import record_unmatched_event
 from tests.starter.conftest import OrderServer, make_status, start_fake_order
 from tests.starter.report_world import OPEN_QUEUE, report_world
 
-NOW = datetime.now(UTC)
+NOW = datetime.now(UTC)  # the seeds' clock and the monitor's (a full suite imports this early)
 ACCOUNT = "A1HEALTH"
 PAUSED = "intake:centra:health"
 SILENT = "warehouse:GXO-HEALTH"
@@ -59,8 +59,8 @@ EXPECTED = {
     PRODUCTS: "ProductSync",
     SETTLEMENTS: "SettlementIntake",
 }
-# Orders started a moment ago count as awaiting payment "for over" a threshold in the past.
-THRESHOLDS = Thresholds(awaiting_payment_hours=-0.5)
+# Orders started after NOW count as awaiting payment "for over" a threshold in the past.
+THRESHOLDS = Thresholds(awaiting_payment_hours=-24)
 
 
 @dataclass
@@ -156,7 +156,7 @@ async def health(
 @pytest.fixture(scope="module")
 async def findings(health: Health) -> dict[str, Finding]:
     monitor = MonitorActivities(
-        health.client, health.engine, DEFAULT_OWNERS, EXPECTED, [], alert_urls=[]
+        health.client, health.engine, DEFAULT_OWNERS, EXPECTED, [], alert_urls=[], clock=lambda: NOW
     )
     found = await ActivityEnvironment().run(monitor.check_health, THRESHOLDS)
     return {finding.key: finding for finding in found.findings}
@@ -217,7 +217,14 @@ async def test_every_finding_carries_its_owner_and_first_step(
 async def test_the_site_table_routes_the_checks(health: Health) -> None:
     checks = parse_check_overrides("kind,role,first_step\nunmatched,finance,ask GXO for credit\n")
     monitor = MonitorActivities(
-        health.client, health.engine, DEFAULT_OWNERS, {}, [], alert_urls=[], check_owners=checks
+        health.client,
+        health.engine,
+        DEFAULT_OWNERS,
+        {},
+        [],
+        alert_urls=[],
+        check_owners=checks,
+        clock=lambda: NOW,
     )
     found = await ActivityEnvironment().run(monitor.check_health, THRESHOLDS)
     [unmatched] = [f for f in found.findings if f.key == "unmatched"]
