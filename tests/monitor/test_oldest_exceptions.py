@@ -89,7 +89,9 @@ async def test_the_monitor_raises_a_kind_only_older_orders_hold(
 ) -> None:
     monkeypatch.setattr(activities.monitor, "LIST_LIMIT", LIMIT)
     engine = open_store(f"sqlite:///{tmp_path_factory.mktemp('crowd') / 'store.db'}")
-    monitor = MonitorActivities(crowded, engine, DEFAULT_OWNERS, {}, [], alert_urls=[])
+    monitor = MonitorActivities(
+        crowded, engine, DEFAULT_OWNERS, {}, [], alert_urls=[], clock=lambda: NOW
+    )
     found = await ActivityEnvironment().run(monitor.check_health, Thresholds())
     summaries = {f.key: f.summary for f in found.findings}
     workflow_id = SEEDED[0].ref.workflow_id
