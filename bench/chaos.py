@@ -395,9 +395,16 @@ class Chaos:
     would). Records each disruption with the counters just before it."""
 
     def __init__(
-        self, stack: DevStack, monitor: Monitor, every: float, restart_due: Callable[[], bool]
+        self,
+        stack: DevStack,
+        monitor: Monitor,
+        every: float,
+        restart_due: Callable[[], bool],
+        calm: Callable[[], bool] = lambda: False,
     ) -> None:
         self.stack, self.monitor, self.every, self.restart_due = stack, monitor, every, restart_due
+        self.calm = calm  # True once disruptions should stop (--calm-drain: every order is in)
+        self.calmed = False  # the kills stopped before the orders settled
         self.disruptions: list[Disruption] = []
         self.unplanned_exits = 0
         self.temporal_restart_seconds: float | None = None
@@ -429,10 +436,11 @@ class Chaos:
                 self.temporal_restart_seconds = await self._disrupt(
                     "Temporal restart", lambda: self.stack.restart("temporal")
                 )
-            elif time.monotonic() >= next_kill:
+            elif time.monotonic() >= next_kill and not (self.calmed or self.calm()):
                 await self._disrupt("worker kill", self._kill_workers)
                 next_kill = max(next_kill + self.every, time.monotonic() + 1)
             else:
+                self.calmed = self.calmed or self.calm()
                 for name in self.workers:
                     if not self.stack.child(name).running:
                         self.unplanned_exits += 1
@@ -768,18 +776,27 @@ async def run_chaos(
     drain_limit: float,
     bound: float = BOUND_SECONDS,
     console: Console | None = None,
+    calm_drain: bool = False,
 ) -> Result:
     """Feed the orders while killing the worker and restarting Temporal (once 40% of the
-    orders are in); wait until every order settles; check the records."""
+    orders are in); wait until every order settles (with `calm_drain`, the kills stop once
+    every order is created); check the records."""
     say: Callable[[str], None] = console.log if console else (lambda text: None)
     async with httpx.AsyncClient(timeout=30) as http:
         await seed_world(stack, http)
         client = await connect(settings_for(stack))
         monitor = Monitor(client)
         feeder = Feeder(stack, http, orders, rate, seed)
-        chaos = Chaos(stack, monitor, kill_every, lambda: feeder.orders.total >= 0.4 * orders)
         stop, stop_ticker = asyncio.Event(), asyncio.Event()
         started = time.monotonic()
+        feeding: asyncio.Task[None] | None = None
+        chaos = Chaos(
+            stack,
+            monitor,
+            kill_every,
+            lambda: feeder.orders.total >= 0.4 * orders,
+            calm=lambda: calm_drain and feeding is not None and feeding.done(),
+        )
 
         def progress() -> None:
             say(f"{feeder.orders.total}/{orders} orders created, {chaos.kills} kills")
@@ -825,6 +842,7 @@ def render(console: Console, result: Result, machine: str) -> None:
             len(result.found.gxo.parcels(o)) for o in orders.amazon_mfn + orders.centra
         ),
         "worker SIGKILLs": chaos.kills,
+        "kills stopped once every order was created": "yes" if chaos.calmed else "no",
         "worker exits on its own (restarted)": chaos.unplanned_exits,
         "Temporal dev server restarts": sum(
             1 for d in chaos.disruptions if d.what == "Temporal restart"
@@ -873,6 +891,7 @@ async def main_async(args: argparse.Namespace, console: Console) -> bool:
                 args.rate,
                 args.drain_limit,
                 console=console,
+                calm_drain=args.calm_drain,
             )
         render(console, result, machine())
         ok = all(check.ok for check in result.checks) and result.settled
@@ -894,6 +913,12 @@ def main() -> None:
         "--drain-limit", type=float, default=900.0, help="seconds to wait for the last orders"
     )
     parser.add_argument("--keep-logs", action="store_true")
+    parser.add_argument(
+        "--calm-drain",
+        action="store_true",
+        help="stop the kills once every order is created, then drain (default: kill until "
+        "every order settles or the drain limit passes)",
+    )
     parser.add_argument(
         "--split-worker",
         action="store_true",
