@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import httpx
 from sqlalchemy import Engine
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowUpdateFailedError
 
 from domain.exceptions import ExceptionKind
 from domain.lifecycle import RETRY_SIGNAL, OperatorAnswer, OperatorRequest, OrderStage, OrderStatus
@@ -188,6 +188,9 @@ def common_rows(part: ChannelPart, statuses: dict[str, OrderStatus]) -> dict[str
     }
 
 
+NOT_PARKED = "the order is not parked"  # OrderFulfillment's refusal of a retry (its validator)
+
+
 @dataclass(frozen=True)
 class Answered:
     """An operator's retry and the workflow's answer to it (the Temporal Update)."""
@@ -200,16 +203,24 @@ async def retry_orders(
     client: Client, channel: Channel, account: str, order_ids: list[str], reason: str
 ) -> list[Answered]:
     """Send `retry` as an operator would after fixing the cause, as the CLI does: the update,
-    whose answer is the stage the order reached (all at once: each waits for its order)."""
+    whose answer is the stage the order reached (all at once: each waits for its order). An
+    order no longer parked when its retry arrives needs none (the product sync releases an
+    UNMAPPED_SKU order once its mapping exists): its refusal is no answer, and it is left out."""
     request = OperatorRequest(reason=reason, requested_by="demo-operations")
 
-    async def one(order_id: str) -> Answered:
+    async def one(order_id: str) -> Answered | None:
         ref = OrderRef(channel=channel, account=account, order_id=order_id)
         handle = client.get_workflow_handle(ref.workflow_id)
-        answer = await handle.execute_update(RETRY_SIGNAL, request, result_type=OperatorAnswer)
+        try:
+            answer = await handle.execute_update(RETRY_SIGNAL, request, result_type=OperatorAnswer)
+        except WorkflowUpdateFailedError as err:
+            if NOT_PARKED in str(err.cause):
+                return None
+            raise
         return Answered(order_id, answer)
 
-    return list(await asyncio.gather(*(one(order_id) for order_id in order_ids)))
+    found = await asyncio.gather(*(one(order_id) for order_id in order_ids))
+    return [answered for answered in found if answered is not None]
 
 
 async def script_troubles(
