@@ -188,7 +188,9 @@ def common_rows(part: ChannelPart, statuses: dict[str, OrderStatus]) -> dict[str
     }
 
 
-NOT_PARKED = "the order is not parked"  # OrderFulfillment's refusal of a retry (its validator)
+# OrderFulfillment's refusals of a retry the order does not need (its validator): it already
+# moves on, or a retry (the product sync's release) waits to be acted on.
+NOT_NEEDED = ("the order is not parked", "is already waiting to be acted on")
 
 
 @dataclass(frozen=True)
@@ -204,8 +206,9 @@ async def retry_orders(
 ) -> list[Answered]:
     """Send `retry` as an operator would after fixing the cause, as the CLI does: the update,
     whose answer is the stage the order reached (all at once: each waits for its order). An
-    order no longer parked when its retry arrives needs none (the product sync releases an
-    UNMAPPED_SKU order once its mapping exists): its refusal is no answer, and it is left out."""
+    order the product sync releases by itself once its SKU is mapped (UNMAPPED_SKU, since
+    mapping-release) needs none: the refusal (not parked, or a retry already waiting) is no
+    answer, and it is left out."""
     request = OperatorRequest(reason=reason, requested_by="demo-operations")
 
     async def one(order_id: str) -> Answered | None:
@@ -214,7 +217,7 @@ async def retry_orders(
         try:
             answer = await handle.execute_update(RETRY_SIGNAL, request, result_type=OperatorAnswer)
         except WorkflowUpdateFailedError as err:
-            if NOT_PARKED in str(err.cause):
+            if any(reason in str(err.cause) for reason in NOT_NEEDED):
                 return None
             raise
         return Answered(order_id, answer)
