@@ -72,6 +72,12 @@ class ParcelRecord(BaseModel):
     confirmed: bool = False
 
 
+# OrderFulfillment's refusals of an operator request the order does not need (its update
+# validators), shared with callers that tell them apart from other failures.
+NOT_PARKED = "the order is not parked"
+ALREADY_WAITING = "is already waiting to be acted on"
+
+
 class RetryingActivity(BaseModel):
     """A call that keeps failing for a reason a retry may cure (an outage, throttling): Temporal
     keeps retrying it, and the order says so instead of waiting silently."""

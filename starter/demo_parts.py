@@ -18,7 +18,15 @@ from sqlalchemy import Engine
 from temporalio.client import Client, WorkflowUpdateFailedError
 
 from domain.exceptions import ExceptionKind
-from domain.lifecycle import RETRY_SIGNAL, OperatorAnswer, OperatorRequest, OrderStage, OrderStatus
+from domain.lifecycle import (
+    ALREADY_WAITING,
+    NOT_PARKED,
+    RETRY_SIGNAL,
+    OperatorAnswer,
+    OperatorRequest,
+    OrderStage,
+    OrderStatus,
+)
 from domain.mapping import FacilityRule
 from domain.order import OrderRef
 from domain.warehouse import account_tag, warehouse_reference
@@ -188,9 +196,9 @@ def common_rows(part: ChannelPart, statuses: dict[str, OrderStatus]) -> dict[str
     }
 
 
-# OrderFulfillment's refusals of a retry the order does not need (its validator): it already
-# moves on, or a retry (the product sync's release) waits to be acted on.
-NOT_NEEDED = ("the order is not parked", "is already waiting to be acted on")
+# Refusals of a retry the order does not need: it already moves on, or a retry (the product
+# sync's release) waits to be acted on.
+NOT_NEEDED = (NOT_PARKED, ALREADY_WAITING)
 
 
 @dataclass(frozen=True)

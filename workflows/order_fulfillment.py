@@ -39,6 +39,8 @@ with workflow.unsafe.imports_passed_through():
     from domain.deadlines import deadlines_for
     from domain.exceptions import ConsignError, ExceptionKind, describe_error
     from domain.lifecycle import (
+        ALREADY_WAITING,
+        NOT_PARKED,
         ORDER_CHANGED_SIGNAL,
         REINJECT_SIGNAL,
         RESOLVE_UPDATE,
@@ -328,7 +330,7 @@ class OrderFulfillment:
         if exception is None:
             raise ValueError(f"the order is {self._status.stage.value} with no open exception")
         if self._status.stage is OrderStage.EXCEPTION and self._operator is not None:
-            raise ValueError(f"a {self._operator[0]} is already waiting to be acted on")
+            raise ValueError(f"a {self._operator[0]} {ALREADY_WAITING}")
 
     def _check_operator(self, action: str) -> None:
         """The update validators: refuse, with the reason, a request the order would not act
@@ -337,12 +339,12 @@ class OrderFulfillment:
         if stage.is_final:
             raise ValueError(f"the order is {stage.value}: nothing to {action}")
         if self._operator is not None:
-            raise ValueError(f"a {self._operator[0]} is already waiting to be acted on")
+            raise ValueError(f"a {self._operator[0]} {ALREADY_WAITING}")
         if stage is OrderStage.EXCEPTION:
             return
         if self._plan is None or stage not in WAITING_STAGES:
             raise ValueError(
-                f"the order is not parked: it is {stage.value} and moves on by itself; "
+                f"{NOT_PARKED}: it is {stage.value} and moves on by itself; "
                 f"{action} acts on a parked order, or on one GXO holds"
             )
 
