@@ -83,28 +83,54 @@ STALLS = "no intake or sync stalled"  # the one check on wall-clock time (tests 
 
 @dataclass(frozen=True)
 class Watched:
-    """One intake or sync, and the counter in its query that moves when it makes progress."""
+    """One intake or sync, and the counters in its query whose sum moves when it makes
+    progress. A sync pushes only what moved: `can_idle` when its answer shows nothing waiting
+    and no cycle under way, which is not a stall (an intake always has its next read)."""
 
     label: str
     workflow_id: str
     query: str
-    counter: str
+    counters: tuple[str, ...]
+    can_idle: bool = False
+
+    def read(self, answer: dict[str, Any]) -> tuple[int, bool]:
+        """The counter's value and whether the answer shows nothing to do."""
+        idle = self.can_idle and not answer["pending_items"] and not answer["in_cycle"]
+        return sum(int(answer[c]) for c in self.counters), idle
 
 
 WATCHED = (
-    Watched("Amazon order intake", intake_id(Channel.AMAZON, SELLER), "progress", "polls"),
-    Watched("Centra intake", intake_id(Channel.CENTRA, ACCOUNT), "progress", "polls"),
-    *(
-        Watched(f"GXO warehouse intake {f}", workflow_id_for(f), "progress", "polls")
-        for f in FACILITIES
-    ),
-    *(
-        Watched(f"GXO stock intake {f}", stock_intake_id(f), "progress", "polls")
-        for f in FACILITIES
-    ),
-    Watched("Amazon inventory sync", inventory_sync_id(Channel.AMAZON, SELLER), "status", "pushes"),
+    # An order intake makes progress by reading and by handing over changes a notification
+    # stated (no read since notified-changes): under a stream of notifications most of it.
     Watched(
-        "Centra inventory sync", inventory_sync_id(Channel.CENTRA, ACCOUNT), "status", "pushes"
+        "Amazon order intake",
+        intake_id(Channel.AMAZON, SELLER),
+        "progress",
+        ("polls", "signalled"),
+    ),
+    Watched(
+        "Centra intake", intake_id(Channel.CENTRA, ACCOUNT), "progress", ("polls", "signalled")
+    ),
+    *(
+        Watched(f"GXO warehouse intake {f}", workflow_id_for(f), "progress", ("polls",))
+        for f in FACILITIES
+    ),
+    *(
+        Watched(f"GXO stock intake {f}", stock_intake_id(f), "progress", ("polls",))
+        for f in FACILITIES
+    ),
+    *(
+        Watched(
+            f"{name} inventory sync",
+            inventory_sync_id(channel, account),
+            "status",
+            ("pushes",),
+            can_idle=True,
+        )
+        for name, channel, account in (
+            ("Amazon", Channel.AMAZON, SELLER),
+            ("Centra", Channel.CENTRA, ACCOUNT),
+        )
     ),
 )
 
@@ -131,6 +157,7 @@ class Sample(NamedTuple):
     asked: float  # when the query went out
     answered: float  # when its answer came back
     value: int
+    idle: bool = False  # the answer showed nothing to do: as good as progress
 
 
 def moved(value: int, baseline: int) -> bool:
@@ -142,8 +169,9 @@ def moved(value: int, baseline: int) -> bool:
 
 def recovery(at: float, baseline: int, samples: list[Sample]) -> float | None:
     """Seconds from `at` until the answer to a query asked after `at` shows the counter moved
-    past `baseline` (None: never). An answer to a query asked before `at` may predate it."""
-    found = [s.answered for s in samples if s.asked > at and moved(s.value, baseline)]
+    past `baseline` or nothing to do (None: never). An answer to a query asked before `at` may
+    predate it."""
+    found = [s.answered for s in samples if s.asked > at and (s.idle or moved(s.value, baseline))]
     return min(found) - at if found else None
 
 
@@ -174,13 +202,14 @@ class Stretch:
 def stretches(label: str, samples: list[Sample], disruptions: list[float]) -> list[Stretch]:
     """The stretches between one progress of the counter and the next: samples in the order
     they were asked (a slow answer to an earlier query may come after a later one's), each
-    stretch from the answer that showed one value to the answer that showed the next."""
+    stretch from the answer that showed one value to the answer that showed the next (or
+    showed nothing to do: an idle sync is not stalled)."""
     ordered = sorted(samples, key=lambda s: s.asked)
     if not ordered:
         return []
     marks = [ordered[0]]
     for sample in ordered[1:]:
-        if moved(sample.value, marks[-1].value):
+        if sample.idle or moved(sample.value, marks[-1].value):
             marks.append(sample)
     ends = [m.answered for m in marks[1:]] + [ordered[-1].answered]
     return [
@@ -204,8 +233,8 @@ class Monitor:
             answer = await asyncio.wait_for(handle.query(watched.query), limit)
         except Exception:  # no worker yet, server restarting: no sample this time
             return None
-        value = int(answer[watched.counter])
-        self.samples[watched.label].append(Sample(asked, time.monotonic(), value))
+        value, idle = watched.read(answer)
+        self.samples[watched.label].append(Sample(asked, time.monotonic(), value, idle))
         return value
 
     async def sample(self, limit: float = QUERY_TIMEOUT) -> dict[str, int | None]:

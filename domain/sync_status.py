@@ -36,6 +36,7 @@ class InventorySyncStatus(BaseModel):
     pushes: int = 0
     skus_pushed: int = 0
     pending_items: list[str] = Field(default_factory=list)
+    in_cycle: bool = False  # a cycle is under way: its items are out of pending_items meanwhile
     rejected: list[PushOutcome] = Field(default_factory=list)
     stalled: list[str] = Field(default_factory=list)
     last_reconcile_at: datetime | None = None

@@ -232,6 +232,13 @@ class InventorySync:
         )
 
     async def _cycle(self, params: InventorySyncInput, every: timedelta) -> Next:
+        self._status.in_cycle = True
+        try:
+            return await self._cycle_once(params, every)
+        finally:
+            self._status.in_cycle = False
+
+    async def _cycle_once(self, params: InventorySyncInput, every: timedelta) -> Next:
         due = workflow.now() >= self._next_reconcile
         request, self._request = self._request or SyncRequest(reconcile=due), None
         taken = self._asked

@@ -193,6 +193,29 @@ def test_stretches_run_from_one_progress_to_the_next_with_the_disruptions_inside
     assert found[1].after_last == pytest.approx(15.1)
 
 
+def test_an_idle_sync_is_not_stalled_but_one_with_a_cycle_under_way_is() -> None:
+    sync = next(w for w in WATCHED if w.can_idle)
+    nothing = {"pushes": 4, "pending_items": [], "in_cycle": False}
+    assert sync.read(nothing) == (4, True)
+    assert sync.read({**nothing, "in_cycle": True}) == (4, False)  # a push in flight
+    assert sync.read({**nothing, "pending_items": ["GXO-1"]}) == (4, False)
+    samples = [
+        Sample(asked=0.0, answered=0.1, value=4),
+        Sample(asked=20.0, answered=20.1, value=4, idle=True),  # pushed all, nothing new
+        Sample(asked=50.0, answered=50.1, value=4),  # something waits again ...
+        Sample(asked=80.0, answered=80.1, value=5),  # ... and goes out 30 s later
+    ]
+    found = stretches(sync.label, samples, [])
+    assert [(s.start, s.end) for s in found] == [(0.1, 20.1), (20.1, 80.1)]
+    assert recovery(10.0, 4, samples) == pytest.approx(10.1)
+
+
+def test_an_order_intake_progresses_by_reading_and_by_handing_notified_changes_over() -> None:
+    intake = next(w for w in WATCHED if w.label == "Amazon order intake")
+    assert intake.read({"polls": 3, "signalled": 40}) == (43, False)
+    assert intake.read({"polls": 3, "signalled": 41}) == (44, False)
+
+
 def test_a_stretch_longer_than_the_bound_after_its_last_disruption_fails_the_run() -> None:
     label = WATCHED[0].label
     kills = Stretch(label, 0.0, 45.0, (10.0, 20.0, 30.0))  # 15 s after the last: within

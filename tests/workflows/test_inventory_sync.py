@@ -73,6 +73,7 @@ class Channelside:
         self.feed_done = False  # the channel has processed the feed
         self.checks: list[SubmissionCheck] = []
         self.flaky_stall_checks = 0  # this many stall checks fail for a passing reason
+        self.hold_pushes: asyncio.Event | None = None  # pushes wait for it when set
 
     def activities(self) -> list[Callable[..., object]]:
         @activity.defn(name="plan_stock_push")
@@ -88,6 +89,8 @@ class Channelside:
         @activity.defn(name="push_stock")
         async def push(request: StockPushRequest) -> StockPushReport:
             self.pushes.append(request)
+            if self.hold_pushes is not None:
+                await self.hold_pushes.wait()
             fed = [q for q in request.quantities if q.sku in self.feed_skus]
             pending = [StockSubmission(submission="feed-1", quantities=fed)] if fed else []
             rejected = [
@@ -193,6 +196,23 @@ async def test_a_full_push_on_start_then_exactly_the_items_that_moved(
         assert side.plans[1].items == ["GXO-1", "GXO-2"] and side.plans[1].force_skus == []
         current = await status(handle)
         assert (current.pushes, current.skus_pushed, current.pending_items) == (2, 2, [])
+
+
+async def test_the_status_shows_a_cycle_under_way_while_its_items_are_out_of_pending(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """A push in flight took its items out of `pending_items`: `in_cycle` tells it from a sync
+    with nothing to do (bench.chaos counts only the latter as idle)."""
+    side = Channelside()
+    side.hold_pushes = asyncio.Event()
+    async with running_sync(time_env, side) as handle:
+        await until(lambda: len(side.pushes) == 1)
+        held = await status(handle)
+        assert (held.in_cycle, held.pending_items, held.pushes) == (True, [], 0)
+        side.hold_pushes.set()
+        await until(lambda: side.stall_checks == 1)
+        done = await status(handle)
+        assert (done.in_cycle, done.pushes) == (False, 1)
 
 
 async def test_nothing_is_pushed_when_the_plan_is_empty(time_env: WorkflowEnvironment) -> None:
