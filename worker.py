@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import atexit
 import contextlib
 import json
 import logging
-import shutil
+import os
 import signal
 import sys
 import tempfile
@@ -314,20 +313,30 @@ async def workers(
         yield running
 
 
-def cache_bytecode() -> Path | None:
+def cache_bytecode(root: Path | None = None) -> Path | None:
     """The workflow sandbox imports a workflow's module afresh for every new workflow run, and
     with bytecode writing off (the image sets PYTHONDONTWRITEBYTECODE) every such import
     compiled the module from source: about a fifth of the worker's busy CPU moving orders
-    (bench.throughput, py-spy). Bytecode goes to a private directory of this process instead
-    (never beside the code, which may be read-only), removed at exit. None when Python writes
-    bytecode anyway or a prefix is set already."""
+    (bench.throughput, py-spy). Bytecode goes to a cache directory of this user under `root`
+    (the temp directory) instead, never beside the code (which may be read-only).
+
+    The directory is kept and shared by every worker process of the user: with a prefix set,
+    Python finds no bytecode of the installed packages either, and a private directory per
+    process compiled every import of every start (a start took ~3 s more) and was left behind
+    by each killed worker. Python writes each file atomically, so processes may share it. None
+    when Python writes bytecode anyway, a prefix is set already, or the directory is not this
+    user's alone (its bytecode would be trusted)."""
     if not sys.dont_write_bytecode or sys.pycache_prefix is not None:
         return None
+    where = (root or Path(tempfile.gettempdir())) / f"consign-pycache-{os.getuid()}"
     try:
-        where = Path(tempfile.mkdtemp(prefix="consign-pycache-"))
+        where.mkdir(mode=0o700, exist_ok=True)
+        found = where.stat()
     except OSError:  # no writable temp dir: compile as before
         return None
-    atexit.register(shutil.rmtree, where, ignore_errors=True)
+    if found.st_uid != os.getuid() or found.st_mode & 0o077:
+        log.warning("bytecode cache %s is not this user's alone: not used", where)
+        return None
     sys.pycache_prefix = str(where)
     sys.dont_write_bytecode = False
     return where
