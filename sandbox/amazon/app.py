@@ -10,7 +10,7 @@ from sandbox.amazon import (
     feeds_api,
     listings_api,
     lwa,
-    notifications,
+    notifications_api,
     orders_v0,
     orders_v2026,
     reports_api,
@@ -39,7 +39,7 @@ def create_app(state: AmazonSandbox | None = None, faults: FaultConfig | None = 
     app.include_router(listings_api.router(sandbox))
     app.include_router(feeds_api.router(sandbox))
     app.include_router(reports_api.router(sandbox))
-    app.include_router(notifications.router(sandbox))
+    app.include_router(notifications_api.router(sandbox))
     app.include_router(admin.router(sandbox))
     app.include_router(settlements_admin.router(sandbox))
     return app

@@ -4,14 +4,11 @@ permissions the response used (Centra reports them in extensions.permissionsUsed
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from graphql import GraphQLError, GraphQLResolveInfo
 
+from sandbox.centra.state import CentraSandbox
 from sandbox.faults import FaultInjector
-
-if TYPE_CHECKING:  # state.py renders through modules that import this one
-    from sandbox.centra.state import CentraSandbox
 
 
 @dataclass

@@ -27,6 +27,7 @@ from sandbox.centra.catalogue import (
 )
 from sandbox.centra.context import context_of
 from sandbox.centra.events import Event, Listener
+from sandbox.centra.lifecycle import UserError
 from sandbox.centra.payments import order_value, shipment_value
 from sandbox.centra.records import Address, Order, OrderLine, PaymentEntry, Return, Shipment
 from sandbox.centra.stock import SizeStock
@@ -639,8 +640,7 @@ def event(e: Event) -> Json:
         """The object's CURRENT state (not a snapshot); null for DELETED."""
         if e.change_type == "DELETED":
             return None
-        found: Json | None = sandbox_of(info).event_target(e.object_type, e.object_reference)
-        return found
+        return event_target(sandbox_of(info), e.object_type, e.object_reference)
 
     return {
         "id": e.id,
@@ -652,6 +652,27 @@ def event(e: Event) -> Json:
         "market": MARKET,
         "object": target,
     }
+
+
+def event_target(sandbox: Any, object_type: str, reference: int) -> Json | None:
+    """Event.object: the object's current state, rendered from the sandbox's records."""
+    if object_type == "Order" and reference in sandbox.orders:
+        return order(sandbox.orders[reference])
+    if object_type == "Shipment":
+        try:
+            found, made = sandbox.shipment(reference)
+        except UserError:
+            return None
+        return shipment(found, made)
+    if object_type == "Return" and reference in sandbox.returns:
+        record = sandbox.returns[reference]
+        return return_(sandbox.order(record.order_number), record)
+    if object_type == "Product" and reference in sandbox.catalogue.products:
+        return {"__typename": "Product", **product(sandbox.catalogue.products[reference])}
+    sized = sandbox.catalogue.sizes.get(reference)
+    if object_type == "ProductSize" and sized is not None:
+        return {"__typename": "ProductSize", **size(sized)}
+    return None
 
 
 def listener(integration: str, x: Listener) -> Json:

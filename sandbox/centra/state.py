@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from sandbox.centra import filters, lifecycle, payments, render
+from sandbox.centra import filters, lifecycle, payments
 from sandbox.centra.catalogue import (
     CURRENCIES,
     SHIPPING_OPTIONS,
@@ -607,26 +607,6 @@ class CentraSandbox:
                 "id": reference,
             }
         )
-
-    def event_target(self, object_type: str, reference: int) -> dict[str, Any] | None:
-        """Event.object: the object's current state."""
-        if object_type == "Order" and reference in self.orders:
-            return render.order(self.orders[reference])
-        if object_type == "Shipment":
-            try:
-                order, shipment = self.shipment(reference)
-            except UserError:
-                return None
-            return render.shipment(order, shipment)
-        if object_type == "Return" and reference in self.returns:
-            record = self.returns[reference]
-            return render.return_(self.order(record.order_number), record)
-        if object_type == "Product" and reference in self.catalogue.products:
-            return {"__typename": "Product", **render.product(self.catalogue.products[reference])}
-        size = self.catalogue.sizes.get(reference)
-        if object_type == "ProductSize" and size is not None:
-            return {"__typename": "ProductSize", **render.size(size)}
-        return None
 
     def deliver_webhooks(self) -> None:
         """Send what is pending now, as one batch; the HTTP work happens outside the lock."""
