@@ -159,6 +159,9 @@ def print_sync_status(status: InventorySyncStatus) -> None:
     summary.add_row("pushes", str(status.pushes))
     summary.add_row("SKUs pushed", str(status.skus_pushed))
     summary.add_row("pending items", ", ".join(status.pending_items) or "-")
+    # A push in flight has taken its items out of the pending ones: say so, or a hung push
+    # reads as a sync with nothing to do.
+    summary.add_row("cycle under way", "yes" if status.in_cycle else "no")
     summary.add_row("last reconcile", _fmt_time(status.last_reconcile_at))
     summary.add_row("unknown to GXO", ", ".join(status.unknown_to_gxo) or "-")
     summary.add_row("unmapped items", ", ".join(status.unmapped_items) or "-")

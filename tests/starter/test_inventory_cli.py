@@ -47,6 +47,7 @@ def make_status(account: str) -> InventorySyncStatus:
         pushes=7,
         skus_pushed=42,
         pending_items=["GXO-1001"],
+        in_cycle=True,
         rejected=[
             PushOutcome(
                 sku="CAP-RED",
@@ -139,6 +140,8 @@ async def test_status_prints_the_workflow_and_the_ledger_with_drift(
     assert cells(out, "CAP-RED")[:5] == ["CAP-RED", "-", "2026-03-02 09:30:00 UTC", "feed-9",
                                          "rejected: suppressed"]  # fmt: skip
     assert "1 SKU(s) drifted" in out
+    under_way = next(row for row in out.splitlines() if "cycle under way" in row)
+    assert under_way.split()[-1] == "yes"
 
 
 async def test_status_of_a_workflow_not_running_still_prints_the_ledger(
