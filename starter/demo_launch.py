@@ -42,12 +42,19 @@ from sandbox.gxo.catalogue import DE_KOBLENZ
 from starter.demo_parts import get_json, records
 from starter.devstack import DevStack
 from store.products import item_ledger
+from workflows.inventory_sync import STATUS_QUERY as SYNC_STATUS_QUERY
+from workflows.inventory_sync import InventorySyncStatus, inventory_sync_id
 
 ROLES = ("ready", "early")
 HOLD_CYCLES = 1_000_000  # held until the scene lifts the scenario
 STOCK = 20
 STEP = 0.1
 PATIENCE_STEPS = 600  # 60 s per wait at most (a bound, not a timing assertion)
+# What the explanation shows of the inventory sync's status.
+SYNC_FIELDS = {
+    "last_push_at", "pushes", "pending_items", "in_cycle", "last_error", "retrying", "rejected",
+    "held", "awaiting",
+}  # fmt: skip
 RELEASED_NOTE = "requested by product sync"
 PRODUCTS = {
     "ready": ("LNC700", "Launch Parka", "GRN", "Forest"),
@@ -77,6 +84,7 @@ class Launched:
     # sandbox keeps no stock history: the scene reads the level then) and GXO's item status.
     channel_stock_while_pending: dict[int, int] = field(default_factory=dict)
     gxo_items_while_pending: dict[str, str] = field(default_factory=dict)
+    sync_while_pending: str = ""  # the inventory sync's status then, when Centra showed stock
 
 
 @dataclass
@@ -91,6 +99,26 @@ class LaunchOutcome:
 
     def of(self, role: str) -> Launched | None:
         return next((p for p in self.launched if p.role == role), None)
+
+    def explain(self) -> list[str]:
+        """What each launched item's checks read, one line each (ids, statuses and counts):
+        what a failed check needs to be understood."""
+        lines = []
+        for made in self.launched:
+            status = self.statuses.get(made.order_id)
+            stage = "no status" if status is None else status.stage.value
+            lines.append(
+                f"{made.role} {made.sku} order {made.order_id or '-'} ({stage}): GXO before "
+                f"the order {made.gxo_items_before_order}, while parked "
+                f"{made.gxo_items_while_pending}; Centra stock while parked "
+                f"{made.channel_stock_while_pending}"
+                + (
+                    f"; inventory sync then: {made.sync_while_pending}"
+                    if made.sync_while_pending
+                    else ""
+                )
+            )
+        return lines
 
     def _shipped(self, launched: Launched | None) -> bool:
         if launched is None:
@@ -211,6 +239,8 @@ class LaunchScene(Scene[LaunchOutcome]):
         early.channel_stock_while_pending = await settled(
             lambda: centra_stock(stack, http, early.sku), lambda seen: set(seen.values()) == {0}
         )
+        if set(early.channel_stock_while_pending.values()) != {0}:
+            early.sync_while_pending = await self._sync_status(client)
         early.gxo_items_while_pending = await gxo_items(stack, http, early.sku)
         # GXO finishes loading the item (the hold lifted); its stock arrives once it is known.
         await http.delete(f"{stack.gxo_url}/_sandbox/item-scenarios")
@@ -244,6 +274,15 @@ class LaunchScene(Scene[LaunchOutcome]):
         if status is None or status.exception is None:
             return None
         return status if status.exception.kind is ExceptionKind.ITEM_NOT_LAUNCHED else None
+
+    async def _sync_status(self, client: Client) -> str:
+        """The Centra inventory sync's status, as one line (for the explanation)."""
+        handle = client.get_workflow_handle(inventory_sync_id(Channel.CENTRA, self.account))
+        try:
+            found = await handle.query(SYNC_STATUS_QUERY, result_type=InventorySyncStatus)
+        except RPCError as err:
+            return f"not answered: {err.message}"
+        return found.model_dump_json(include=SYNC_FIELDS)
 
     async def _shipped(self, client: Client, order_id: str) -> bool:
         status = await self._status(client, order_id)
