@@ -94,6 +94,8 @@ class ReturnsSide(Protocol):
 
     def picks(self, statuses: dict[str, OrderStatus]) -> dict[str, str]: ...
 
+    def returned_skus(self, order_id: str) -> list[str]: ...
+
     async def create(
         self, stack: DevStack, http: httpx.AsyncClient, order_id: str, role: str
     ) -> DemoReturn: ...
@@ -136,12 +138,16 @@ class CentraSide(_Side[CentraPart]):
         shipped = [o for o in self.part.of("plain") if _shipped(statuses, o)]
         return _assign(shipped, lambda o: len(_shipment_lines(self.part.orders[o])))
 
+    def returned_skus(self, order_id: str) -> list[str]:
+        """The SKUs of the order's first shipment: what its return carries."""
+        order = self.part.orders[order_id]
+        skus = {line["id"]: line["sku"] for line in order["lines"]}
+        return [skus[line["order_line_id"]] for line in order["shipments"][0]["lines"]]
+
     async def create(
         self, stack: DevStack, http: httpx.AsyncClient, order_id: str, role: str
     ) -> DemoReturn:
-        order = self.part.orders[order_id]
-        shipment = order["shipments"][0]
-        skus = {line["id"]: line["sku"] for line in order["lines"]}
+        shipment = self.part.orders[order_id]["shipments"][0]
         lines = [
             {"shipmentLine": {"id": line["id"]}, "quantity": line["quantity"]}
             for line in shipment["lines"]
@@ -162,7 +168,7 @@ class CentraSide(_Side[CentraPart]):
             order_id=order_id,
             rma=str(payload["return"]["id"]),
             units=sum(line["quantity"] for line in shipment["lines"]),
-            skus=[skus[line["order_line_id"]] for line in shipment["lines"]],
+            skus=self.returned_skus(order_id),
         )
 
     def item_codes(self, skus: list[str]) -> list[str]:
@@ -212,6 +218,10 @@ class AmazonSide(_Side[AmazonPart]):
         items = self.part.orders[order_id]["items"]
         return all(i["quantity_shipped"] == i["quantity_ordered"] for i in items)
 
+    def returned_skus(self, order_id: str) -> list[str]:
+        """Every shipped SKU of the order: the scene returns all of it."""
+        return list(self._lines(order_id))
+
     async def create(
         self, stack: DevStack, http: httpx.AsyncClient, order_id: str, role: str
     ) -> DemoReturn:
@@ -226,7 +236,7 @@ class AmazonSide(_Side[AmazonPart]):
             order_id=order_id,
             rma=response.json()["rma"],
             units=sum(lines.values()),
-            skus=list(lines),
+            skus=self.returned_skus(order_id),
         )
 
     def item_codes(self, skus: list[str]) -> list[str]:
@@ -377,6 +387,7 @@ async def start(
     """Script GXO's returns desk and create one return per role and channel from shipped
     orders. A channel without enough shipped orders is left out with a note."""
     outcome = ReturnsOutcome()
+    chosen: list[tuple[ReturnsSide, dict[str, str]]] = []
     scenarios: dict[str, dict[str, Any]] = {}
     for side in sides(parts):
         part = next(p for p in parts if p.channel == side.channel)
@@ -385,26 +396,29 @@ async def start(
         if not picks:
             outcome.notes.append(f"{side.label}: not enough shipped orders for the returns scene")
             continue
-        outcome.sides.append(side)
-        for role in ROLES:
-            made = await side.create(stack, http, picks[role], role)
-            outcome.returns.append(made)
-            scenarios |= _scenario(side, made)
-    # Scripted before any intake reads the returns: Centra's webhook or Amazon's next report
-    # can start a return's workflow (and its GXO notice) within a second.
+        chosen.append((side, picks))
+        for role, order_id in picks.items():
+            scenarios |= _scenario(side, role, order_id)
+    # Scripted by channel order id before any return exists: an intake can start a return's
+    # workflow (and its GXO notice) within a second of its creation, and a scenario keyed by
+    # RMA, posted after the returns were made, came too late for the first ones under load.
     scripted = await http.post(f"{stack.gxo_url}/_sandbox/return-scenarios", json=scenarios)
     scripted.raise_for_status()
+    for side, picks in chosen:
+        outcome.sides.append(side)
+        for role in ROLES:
+            outcome.returns.append(await side.create(stack, http, picks[role], role))
     return outcome
 
 
-def _scenario(side: ReturnsSide, made: DemoReturn) -> dict[str, dict[str, Any]]:
-    if made.role == "damaged":
-        codes = side.item_codes(made.skus)
-        return {made.rma: {"dispositions": dict.fromkeys(codes, "DAMAGED")}}
-    if made.role == "partial":
-        return {made.rma: {"several": True}}
-    if made.role == "never arrives":
-        return {made.rma: {"never_arrives": True}}
+def _scenario(side: ReturnsSide, role: str, order_id: str) -> dict[str, dict[str, Any]]:
+    if role == "damaged":
+        codes = side.item_codes(side.returned_skus(order_id))
+        return {order_id: {"dispositions": dict.fromkeys(codes, "DAMAGED")}}
+    if role == "partial":
+        return {order_id: {"several": True}}
+    if role == "never arrives":
+        return {order_id: {"never_arrives": True}}
     return {}
 
 

@@ -114,7 +114,8 @@ def admin_router(warehouse: GxoWarehouse, pusher: WebhookPusher) -> APIRouter:
     async def add_return_scenarios(
         scenarios: dict[str, ReturnScenario],
     ) -> dict[str, ReturnScenario]:
-        """Scripted behaviour per RMA (never arrives, several receipts, short, wrong item)."""
+        """Scripted behaviour per RMA or per channel order id (never arrives, several receipts,
+        short, wrong item); an RMA's own script wins."""
         warehouse.returns.scenarios.update(scenarios)
         return warehouse.returns.scenarios
 

@@ -132,7 +132,8 @@ class ReturnReceipt(BaseModel):
 
 
 class ReturnScenario(BaseModel):
-    """Scripted behaviour for one RMA (POST /_sandbox/return-scenarios). By default every
+    """Scripted behaviour for one RMA, or for the returns of one channel order (POST
+    /_sandbox/return-scenarios, keyed by either). By default every
     notified unit arrives SELLABLE in one receipt, `delay_cycles` cycles after the notice."""
 
     delay_cycles: int = Field(default=1, ge=1)

@@ -85,13 +85,19 @@ class ReturnsDesk:
         """Parcels due this cycle arrive and are inspected."""
         emitted: list[ReturnEvent] = []
         for notice in self.notices.values():
-            scenario = self.scenarios.get(notice.body.rma, ReturnScenario())
+            scenario = self._scenario(notice.body)
             if scenario.never_arrives or cycle < notice.notified_cycle + scenario.delay_cycles:
                 continue
             lines = self._arriving(notice, scenario)
             if lines:
                 emitted.append(self._receive(notice, lines, now))
         return emitted
+
+    def _scenario(self, body: ReturnAuthorisation) -> ReturnScenario:
+        """Scripted by RMA, else by the channel order the return belongs to (a script made
+        before the buyer's return exists), else every unit arrives sellable."""
+        found = self.scenarios.get(body.rma) or self.scenarios.get(body.channel_order_id)
+        return found or ReturnScenario()
 
     def _arriving(self, notice: _Notice, scenario: ReturnScenario) -> list[ReceivedLine]:
         body_lines = notice.body.lines

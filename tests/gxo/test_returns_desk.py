@@ -1,5 +1,6 @@
-"""The sandbox's returns desk scripted per RMA (`POST /_sandbox/return-scenarios`: `short`,
-`wrong_item`, `never_arrives`, `several`), read as consign reads GXO (the REST client: the
+"""The sandbox's returns desk scripted per RMA or channel order (`POST
+/_sandbox/return-scenarios`: `short`, `wrong_item`, `never_arrives`, `several`), read as consign
+reads GXO (the REST client: the
 event feed's RETURN_RECEIVED receipts and the stock feed's RETURN movements) and checked
 against docs/gxo-interface.md, "Returns": a receipt per arrival with a disposition per line,
 the notice's status EXPECTED / PARTIALLY_RECEIVED / RECEIVED, SELLABLE units back to stock as a
@@ -23,14 +24,14 @@ JACKET, SCARF, OTHER = "GXO-100001", "GXO-100004", "GXO-100003"  # all held at D
 CYCLES = 4  # well past the default one-cycle delay and a `several` second parcel
 
 
-def notice(rma: str) -> ReturnNotice:
+def notice(rma: str, order_id: str = "1042") -> ReturnNotice:
     """Two lines: 1 jacket, 2 scarves (the last line: the one `short` takes from)."""
     return ReturnNotice(
         facility_id=UK_DAVENTRY,
         rma=rma,
         channel=Channel.CENTRA,
         account="store-eu",
-        channel_order_id="1042",
+        channel_order_id=order_id,
         lines=[
             ReturnNoticeLine(
                 line_number=1, channel_line_id="88", sku="JKT", item_code=JACKET, quantity=1
@@ -114,6 +115,22 @@ async def test_a_wrong_item_is_reported_as_what_arrived_and_not_restocked(
     [receipt] = await receipts(gxo, "R-2")
     assert lines(receipt) == [(1, OTHER, 1, "WRONG_ITEM"), (2, SCARF, 2, "SELLABLE")]
     assert await restocked(gxo, "R-2") == {SCARF: 2}
+
+
+async def test_a_script_for_a_channel_order_applies_to_its_returns_unless_the_rma_has_one(
+    gxo: RestWarehouse, http: httpx.AsyncClient
+) -> None:
+    """A script made before the buyer's return exists (its RMA unknown yet) is keyed by the
+    channel order id; an RMA's own script wins over its order's."""
+    scripts = {"2077": {"never_arrives": True}, "R-6B": {"short": 1}}
+    (await http.post("/_sandbox/return-scenarios", json=scripts)).raise_for_status()
+    for rma in ("R-6A", "R-6B"):
+        assert not (await gxo.notify_return(notice(rma, order_id="2077"))).duplicate
+    await cycles(http)
+    assert await receipts(gxo, "R-6A") == []
+    assert await status(http, "R-6A") == "EXPECTED"
+    [receipt] = await receipts(gxo, "R-6B")
+    assert lines(receipt) == [(1, JACKET, 1, "SELLABLE"), (2, SCARF, 1, "SELLABLE")]
 
 
 async def test_a_return_that_never_arrives_stays_expected_with_no_receipt_or_stock(
