@@ -265,6 +265,14 @@ query ProductSizes($limit: Int!, $page: Int!) {
 }
 """
 
+# One SKU's sizes: StringMatch `contains` is the documented match (`equals` is unverified), so
+# the caller keeps only the exact SKU among what comes back.
+PRODUCT_SIZES_BY_SKU = """
+query ProductSizesBySku($sku: String!, $limit: Int!) {
+  productSizes(where: {SKU: {contains: $sku}}, limit: $limit) { id SKU }
+}
+"""
+
 STOCK_LEVELS = """
 query StockLevels($ids: [Int!]!, $limit: Int!, $warehouse: Int!) {
   productSizes(where: {id: $ids}, limit: $limit) {
@@ -392,6 +400,7 @@ ALL_DOCUMENTS: dict[str, str] = {
     "MarkShipmentPaid": MARK_SHIPMENT_PAID,
     "CompleteShipment": COMPLETE_SHIPMENT,
     "ProductSizes": PRODUCT_SIZES,
+    "ProductSizesBySku": PRODUCT_SIZES_BY_SKU,
     "StockLevels": STOCK_LEVELS,
     "SetStock": SET_STOCK,
     "ChangeStock": CHANGE_STOCK,

@@ -20,6 +20,7 @@ from integrations.centra.stock import UNKNOWN_SKU, CentraStock
 from integrations.channel import StockPort
 from integrations.registry import Channel
 from sandbox.centra.catalogue import SIZES_BY_SKU
+from sandbox.centra.product_admin import NewProduct, NewSize, NewVariant, add_product
 from sandbox.centra.tokens import ORDER_READ, PRODUCT_READ, PRODUCT_SIZE_STOCK_READ
 from tests.centra.support import TOKEN, URL, Harness, answered_at_once
 
@@ -97,16 +98,44 @@ async def test_an_unknown_sku_is_rejected_before_anything_is_sent() -> None:
     assert not only_unknown[0].accepted and harness.transport.calls["SetStock"] == 1
 
 
-async def test_the_directory_looks_again_for_new_skus_only_after_a_while() -> None:
+async def test_an_unknown_sku_is_asked_for_by_itself_at_most_once_a_minute() -> None:
+    """After the whole list was read, a SKU it lacked costs one lookup of its own, not another
+    pass; asked again only once `miss_kept` has passed; the whole list again after a while."""
     harness = Harness()
     now = [0.0]
-    sizes = SizeDirectory(harness.client, refresh_after=600, clock=lambda: now[0])
-    assert await sizes.resolve(["NEW1"]) == {}
-    assert await sizes.resolve(["NEW1"]) == {}
+    sizes = SizeDirectory(harness.client, refresh_after=600, clock=lambda: now[0], miss_kept=60)
+    assert await sizes.resolve(["NEW1"]) == {}  # the pass: not there
+    assert await sizes.resolve(["NEW1"]) == {}  # missed just now: not asked again
     assert harness.transport.calls["ProductSizes"] == 1
+    assert harness.transport.calls["ProductSizesBySku"] == 0
+    now[0] = 61
+    assert await sizes.resolve(["NEW1"]) == {}
+    assert harness.transport.calls["ProductSizesBySku"] == 1
     now[0] = 601
     await sizes.resolve(["NEW1"])
     assert harness.transport.calls["ProductSizes"] == 2
+
+
+async def test_a_product_created_after_the_pass_gets_its_stock_at_the_next_push() -> None:
+    """A launch: the product is created in Centra after the directory read every size. Its
+    SKU is looked up by itself at the first push, so the push lands (the gate's 0 keeps it
+    off sale); before, it was rejected as unknown until the next pass, 10 minutes later."""
+    harness = Harness()
+    await harness.stock.push([q("JKT100BLKM", 3)], answered_at_once)  # the pass
+    body = NewProduct(
+        number="LNC900",
+        name="Launch Parka",
+        variants=[
+            NewVariant(number="GRN", name="Forest", sizes=[NewSize(size_number="M", stock=20)])
+        ],
+    )
+    add_product(harness.sandbox, body)
+    assert physical(harness, "LNC900GRNM") == 20
+    [outcome] = await harness.stock.push([q("LNC900GRNM", 0)], answered_at_once)
+    assert (outcome.accepted, outcome.message) == (True, None)
+    assert physical(harness, "LNC900GRNM") == 0
+    assert harness.transport.calls["ProductSizes"] == 1
+    assert harness.transport.calls["ProductSizesBySku"] == 1
 
 
 async def test_the_directory_pages_through_every_size(monkeypatch: pytest.MonkeyPatch) -> None:
