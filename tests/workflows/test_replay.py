@@ -7,6 +7,7 @@ stored gzipped: <name>.json.gz)."""
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 from pathlib import Path
@@ -39,6 +40,15 @@ HISTORIES = {
 def test_histories_are_stored() -> None:
     wanted = {"order_split", "order_cancelled", "order_late", "channel_intake", "monitor_scheduled"}
     assert wanted | {"product_sync_launch"} <= set(HISTORIES)
+
+
+@pytest.mark.parametrize("name", list(HISTORIES))
+def test_a_stored_history_is_decoded(name: str) -> None:
+    """Stored with its payloads decoded (tests/e2e/histories.py `decoded_json`): one encrypted
+    with this machine's development key replays here and nowhere else (a clean clone's key
+    differs), as one did before this check."""
+    encrypted = base64.b64encode(b"binary/encrypted").decode()
+    assert encrypted not in HISTORIES[name]
 
 
 @pytest.mark.parametrize("name", list(HISTORIES))
