@@ -23,7 +23,7 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import Engine
 from temporalio.api.sdk.v1 import WorkflowMetadata
-from temporalio.client import WorkflowHandle
+from temporalio.client import WorkflowHandle, WorkflowQueryFailedError
 from temporalio.testing import ActivityEnvironment
 from temporalio.worker import Worker
 
@@ -293,7 +293,13 @@ async def test_a_pulled_dispatch_too_large_for_one_payload_reaches_its_order_in_
         order_handle = dev_server.client.get_workflow_handle(order.workflow_id)
 
         async def parcels() -> list[str]:
-            found: list[str] = await order_handle.query(PARCELS_QUERY, result_type=list)
+            """None yet when the query fails: on a machine loaded past its cores the worker
+            can take longer than the deadlock detector's 2 s to answer a query about this
+            large history (seen in a clean-clone CI run at load 11); the bound still holds."""
+            try:
+                found: list[str] = await order_handle.query(PARCELS_QUERY, result_type=list)
+            except WorkflowQueryFailedError:
+                return []
             return found
 
         seen = await until(parcels, lambda found: len(found) >= 12_000)
