@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import signal
+import stat
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Coroutine
@@ -331,10 +332,11 @@ def cache_bytecode(root: Path | None = None) -> Path | None:
     where = (root or Path(tempfile.gettempdir())) / f"consign-pycache-{os.getuid()}"
     try:
         where.mkdir(mode=0o700, exist_ok=True)
-        found = where.stat()
+        found = where.lstat()  # a link another user planted is not followed
     except OSError:  # no writable temp dir: compile as before
         return None
-    if found.st_uid != os.getuid() or found.st_mode & 0o077:
+    mine = stat.S_ISDIR(found.st_mode) and found.st_uid == os.getuid()
+    if not mine or found.st_mode & 0o077:
         log.warning("bytecode cache %s is not this user's alone: not used", where)
         return None
     sys.pycache_prefix = str(where)

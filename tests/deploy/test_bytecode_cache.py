@@ -51,6 +51,15 @@ def test_bytecode_goes_to_a_cache_directory_every_worker_process_shares(
 
 
 @pytest.mark.usefixtures("no_bytecode")
+def test_a_link_in_place_of_the_cache_directory_is_not_followed(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "planted"
+    elsewhere.mkdir(mode=0o700)
+    (tmp_path / f"consign-pycache-{os.getuid()}").symlink_to(elsewhere)
+    assert cache_bytecode(tmp_path) is None
+    assert sys.pycache_prefix is None and sys.dont_write_bytecode
+
+
+@pytest.mark.usefixtures("no_bytecode")
 def test_a_cache_directory_others_may_write_is_not_trusted(tmp_path: Path) -> None:
     shared = tmp_path / f"consign-pycache-{os.getuid()}"
     shared.mkdir()
