@@ -46,10 +46,12 @@ async def first_run_events(
     """(events in the first run, the run it continued as); fails once the first run has grown
     past the limit plus SLACK without handing over. Without `nudge`, waiting on the workflow's
     result lets the time-skipping server jump to each next poll at once. A run driven by
-    `nudge`'s signals gets no skipping: each jump brings the run's next stall check or reconcile
-    nearer, until its wait is the 1 s minimum, and a signal whose task cancels that timer while
-    it fires at real pace strands the run on the test server ("invalid history builder state
-    for action", tests/workflows/time_skipping.py): a loaded loop run hung 10 minutes so."""
+    `nudge`'s signals gets no skipping: each signal's task cancels the run's pending timer, and
+    the test server strands a run whose task cancels a timer that fired while the task was out
+    ("invalid history builder state for action", tests/workflows/time_skipping.py). With
+    skipping on, the flooded sync hung so in a loaded loop run (10 minutes, then the timeout)
+    and in one of two loaded probe runs; without it, the run's timer is minutes away in real
+    time and a notice comes every cycle."""
     first = client.get_workflow_handle(handle.id, run_id=handle.result_run_id)
     skipping = asyncio.create_task(handle.result()) if nudge is None else None
     try:
