@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.consign-installed
 ORDERS ?= 60
 
-.PHONY: demo test lint dev clean lock
+.PHONY: demo test soak lint dev clean lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest -q
+
+# The workflow and end-to-end suites RUNS times in a row (20) beside BURN busy cores (2):
+# tests/soak.sh.
+soak: $(STAMP)
+	tests/soak.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
