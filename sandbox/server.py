@@ -15,16 +15,29 @@ from fastapi import FastAPI
 # handed to outgoing connections, which can take it before the child process binds it.
 _LISTEN_PORTS = range(20000, 32000)
 _PICK = random.Random()  # its own generator: tests that seed `random` must not share ports
+# A port handed out is not handed out again for this long: a stack's ports are all picked
+# before its children start one by one, and a pick only sees the ports bound so far (two
+# children were once given one port: the second exited "address already in use").
+_HOLD_SECONDS = 300.0
+_handed_out: dict[int, float] = {}  # port -> time.monotonic() it was handed out
+_handing_out = threading.Lock()
 
 
 def free_port() -> int:
-    """A loopback port that is free now, outside the range outgoing connections draw from."""
-    for port in _PICK.sample(_LISTEN_PORTS, 200):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
+    """A loopback port that is free now, outside the range outgoing connections draw from, and
+    not handed out by this process in the last _HOLD_SECONDS."""
+    with _handing_out:
+        now = time.monotonic()
+        for port in _PICK.sample(_LISTEN_PORTS, 200):
+            handed = _handed_out.get(port)
+            if handed is not None and now - handed < _HOLD_SECONDS:
                 continue
+            with socket.socket() as sock:
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            _handed_out[port] = now
             return port
     raise OSError("no free loopback port in 20000-31999")
 
