@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import random
 import socket
+import tempfile
 import threading
 import time
+from pathlib import Path
 from types import TracebackType
 
 import uvicorn
@@ -15,29 +18,44 @@ from fastapi import FastAPI
 # handed to outgoing connections, which can take it before the child process binds it.
 _LISTEN_PORTS = range(20000, 32000)
 _PICK = random.Random()  # its own generator: tests that seed `random` must not share ports
-# A port handed out is not handed out again for this long: a stack's ports are all picked
-# before its children start one by one, and a pick only sees the ports bound so far (two
-# children were once given one port: the second exited "address already in use").
+# A port handed out is not handed out again for this long, by this process or another of the
+# same user's: a stack's ports are all picked before its children start one by one, and a pick
+# only sees the ports bound so far (two children were once given one port: the second exited
+# "address already in use"). Each pick leaves a file named for its port in _CLAIMS.
 _HOLD_SECONDS = 300.0
-_handed_out: dict[int, float] = {}  # port -> time.monotonic() it was handed out
-_handing_out = threading.Lock()
+_CLAIMS = Path(tempfile.gettempdir()) / f"consign-ports-{os.getuid()}"
+
+
+def _claim(port: int) -> bool:
+    """Whether `port` was not claimed in the last _HOLD_SECONDS; if so it is claimed now. With no
+    usable claims directory every port counts as unclaimed (the bind test alone, as before)."""
+    mark = _CLAIMS / str(port)
+    try:
+        _CLAIMS.mkdir(mode=0o700, exist_ok=True)
+        os.close(os.open(mark, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        return True
+    except FileExistsError:
+        try:
+            if time.time() - mark.stat().st_mtime < _HOLD_SECONDS:
+                return False
+            os.utime(mark)  # an old claim: taken over
+        except OSError:
+            pass
+        return True
+    except OSError:
+        return True
 
 
 def free_port() -> int:
     """A loopback port that is free now, outside the range outgoing connections draw from, and
-    not handed out by this process in the last _HOLD_SECONDS."""
-    with _handing_out:
-        now = time.monotonic()
-        for port in _PICK.sample(_LISTEN_PORTS, 200):
-            handed = _handed_out.get(port)
-            if handed is not None and now - handed < _HOLD_SECONDS:
+    not handed out by this user's processes in the last _HOLD_SECONDS."""
+    for port in _PICK.sample(_LISTEN_PORTS, 200):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
                 continue
-            with socket.socket() as sock:
-                try:
-                    sock.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-            _handed_out[port] = now
+        if _claim(port):
             return port
     raise OSError("no free loopback port in 20000-31999")
 
