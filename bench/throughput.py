@@ -1,11 +1,12 @@
 """Throughput: consign's orders per second end to end against a bare Temporal workflow running the
 same number of no-op activities, on the same dev server, in the same run.
 
-    .venv/bin/python -m bench.throughput [--orders 500 2000 --centra-share 0.2]
+    .venv/bin/python -m bench.throughput [--orders 500 2000 --centra-share 0.2 --no-notifications]
 
 For each order count, one fresh stack (starter.demo.build_stack on free ports: in-memory Temporal
 dev server, the three sandboxes, one consign worker process; the demo's settings, so 1 s polls,
-GXO's 1 s cycle, Amazon's plans x200):
+GXO's 1 s cycle, Amazon's plans x200; ORDER_CHANGE notifications through the local SQS endpoint
+unless `--no-notifications`):
 
 (a) consign: both channels' mappings, routing and GXO stock seeded (the demo world), then every
     order created at once in the sandboxes: Amazon MFN orders (Unshipped, none unmapped) and
@@ -392,6 +393,7 @@ async def bare_phase(
 async def run_once(orders: int, args: argparse.Namespace, say: Console) -> tuple[Phase, Phase]:
     var = Path(tempfile.mkdtemp(prefix="consign-throughput-"))
     stack = build_stack(var, free_stack_ports(), ui=False)
+    stack.notifications = args.notifications
     failed = True
     try:
         async with stack:
@@ -485,6 +487,12 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=50, help="histories counted")
     parser.add_argument("--settle", type=float, default=5.0, help="s before each phase")
     parser.add_argument("--limit", type=float, default=900.0, help="s to wait for the orders")
+    parser.add_argument(
+        "--no-notifications",
+        dest="notifications",
+        action="store_false",
+        help="Amazon intake by polling alone (the demo polls every second), no SQS endpoint",
+    )
     parser.add_argument("--keep-logs", action="store_true")
     parser.add_argument("--profile", help="py-spy each worker into this directory")
     parser.add_argument("--save-history", help="write one order's history into this directory")
